@@ -1,0 +1,141 @@
+// Configuration, read and validated once at start. Every variable is documented in .env.example.
+import { z } from 'zod';
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.url().optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: optionalUrl,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: optionalUrl,
+  DATA_DIR: z.string().default('./data'),
+  REDIS_URL: optionalUrl,
+
+  ENCRYPTION_KEYS: z.string().optional(),
+
+  JWT_SECRET: z.string().optional(),
+  JWT_JWKS_URL: optionalUrl,
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+  JWT_ADMIN_CLAIM: z.string().default('switchboard_admin'),
+  API_KEYS: commaList,
+
+  ALLOWED_REDIRECT_ORIGINS: commaList,
+  ALLOW_LOCAL_PROVIDERS: booleanFromEnv,
+  INTEGRATIONS_FILE: z.string().optional(),
+});
+
+export type Environment = Record<string, string | undefined>;
+
+export interface AuthConfig {
+  jwtSecret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** A JWT claim that makes the viewer an admin when it is `true` (or contains "admin"). */
+  adminClaim: string;
+  apiKeys: string[];
+  /** No auth configured outside production: requests without credentials act as admin `dev`. */
+  devMode: boolean;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  port: number;
+  host: string;
+  publicUrl: string;
+  logLevel: string;
+  databaseUrl?: string;
+  dataDir: string;
+  redisUrl?: string;
+  encryptionKeys?: string;
+  auth: AuthConfig;
+  allowedRedirectOrigins: string[];
+  allowLocalProviders: boolean;
+  integrationsFile?: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(environment: Environment = process.env): Config {
+  const parsed = envSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const env = parsed.data;
+  const isProduction = env.NODE_ENV === 'production';
+  const authConfigured = Boolean(env.JWT_SECRET || env.JWT_JWKS_URL || env.API_KEYS.length);
+  const problems: string[] = [];
+
+  if (env.JWT_SECRET && env.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one.');
+  if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters.');
+  if (env.API_KEYS.some((key) => key.length < 24)) problems.push('Every key in API_KEYS must be at least 24 characters.');
+  if (isProduction) {
+    if (!authConfigured) problems.push('Production needs authentication: set JWT_SECRET, JWT_JWKS_URL or API_KEYS.');
+    if (!env.ENCRYPTION_KEYS) problems.push('Production needs ENCRYPTION_KEYS (kid:base64key, comma-separated).');
+    if (env.ALLOW_LOCAL_PROVIDERS) problems.push('ALLOW_LOCAL_PROVIDERS is for development and tests only.');
+    if (!env.PUBLIC_URL) problems.push('Production needs PUBLIC_URL (the OAuth callback is built from it).');
+  }
+  const allowedRedirectOrigins: string[] = [];
+  for (const origin of env.ALLOWED_REDIRECT_ORIGINS) {
+    try {
+      const url = new URL(origin);
+      if (url.origin === 'null' || url.origin !== origin.replace(/\/$/, '')) throw new Error('not an origin');
+      allowedRedirectOrigins.push(url.origin);
+    } catch {
+      problems.push(`ALLOWED_REDIRECT_ORIGINS: "${origin}" is not an origin such as https://app.example.com`);
+    }
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  return {
+    env: env.NODE_ENV,
+    isProduction,
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl,
+    logLevel: env.LOG_LEVEL,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    redisUrl: env.REDIS_URL,
+    encryptionKeys: env.ENCRYPTION_KEYS,
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      jwksUrl: env.JWT_JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      adminClaim: env.JWT_ADMIN_CLAIM,
+      apiKeys: env.API_KEYS,
+      devMode: !isProduction && !authConfigured,
+    },
+    allowedRedirectOrigins: allowedRedirectOrigins.length ? allowedRedirectOrigins : [new URL(publicUrl).origin],
+    allowLocalProviders: env.ALLOW_LOCAL_PROVIDERS,
+    integrationsFile: env.INTEGRATIONS_FILE,
+  };
+}
+
+/** The process's configuration. Importing this module validates the environment. */
+export const config: Config = loadConfig();

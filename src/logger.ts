@@ -1,0 +1,36 @@
+// Structured logs. Secrets are kept out at the source (errors are scrubbed before logging);
+// the redaction list is the second line of defence for fields that carry them by name.
+import { pino } from 'pino';
+import { config } from './config.js';
+
+const secretKeys = [
+  'authorization',
+  'cookie',
+  'x-api-key',
+  'access_token',
+  'accessToken',
+  'refresh_token',
+  'refreshToken',
+  'id_token',
+  'idToken',
+  'client_secret',
+  'clientSecret',
+  'code',
+  'code_verifier',
+  'codeVerifier',
+  'state',
+  'apiKey',
+  'password',
+  'token',
+];
+
+export const logger = pino({
+  level: config.logLevel,
+  base: { service: 'switchboard' },
+  redact: {
+    paths: [...secretKeys, ...secretKeys.map((key) => `*.${key}`), ...secretKeys.map((key) => `*.*.${key}`)],
+    censor: '[redacted]',
+  },
+});
+
+export type Logger = typeof logger;
