@@ -22,8 +22,12 @@ function instantiateWasm(): Promise<void> {
     const require = createRequire(import.meta.url);
     const packageDir = path.dirname(require.resolve('@prisma/schema-engine-wasm'));
     const bytes = await fs.promises.readFile(path.join(packageDir, 'schema_engine_bg.wasm'));
+    // Node provides WebAssembly; @types/node does not declare it without the DOM lib.
+    const { WebAssembly } = globalThis as unknown as {
+      WebAssembly: { instantiate(bytes: Buffer, imports: object): Promise<{ instance: { exports: unknown } }> };
+    };
     const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings });
-    bindings.__wbg_set_wasm(instance.exports);
+    bindings.__wbg_set_wasm(instance.exports as never);
     (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
   })();
   return instantiated;

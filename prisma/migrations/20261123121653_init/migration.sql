@@ -6,7 +6,7 @@ CREATE TYPE "ConnectionStatus" AS ENUM ('HEALTHY', 'EXPIRED', 'ERROR', 'DISCONNE
 
 -- CreateTable
 CREATE TABLE "Integration" (
-    "id" UUID NOT NULL,
+    "id" TEXT NOT NULL,
     "slug" TEXT NOT NULL,
     "name" TEXT NOT NULL,
     "provider" TEXT NOT NULL,
@@ -34,8 +34,8 @@ CREATE TABLE "Integration" (
 
 -- CreateTable
 CREATE TABLE "Connection" (
-    "id" UUID NOT NULL,
-    "integrationId" UUID NOT NULL,
+    "id" TEXT NOT NULL,
+    "integrationId" TEXT NOT NULL,
     "ownerId" TEXT,
     "ownerKey" TEXT NOT NULL,
     "name" TEXT NOT NULL,
@@ -58,12 +58,12 @@ CREATE TABLE "Connection" (
 
 -- CreateTable
 CREATE TABLE "PendingAuthorization" (
-    "id" UUID NOT NULL,
+    "id" TEXT NOT NULL,
     "stateHash" TEXT NOT NULL,
     "codeVerifierEnc" TEXT NOT NULL,
     "nonce" TEXT,
     "viewerId" TEXT NOT NULL,
-    "integrationId" UUID NOT NULL,
+    "integrationId" TEXT NOT NULL,
     "connectionName" TEXT NOT NULL,
     "scopes" TEXT[],
     "redirectTo" TEXT,

@@ -1,0 +1,81 @@
+// Who is calling: a user (JWT), a server holding an API key (admin, or a user via X-User-Id),
+// or, in development with no auth configured, the admin user "dev".
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from '../config.js';
+
+export interface Viewer {
+  userId: string;
+  isAdmin: boolean;
+  via: 'jwt' | 'api-key' | 'dev';
+}
+
+/** The request carried credentials that are missing, malformed, expired or unknown. */
+export class AuthenticationError extends Error {
+  override name = 'AuthenticationError';
+}
+
+export type Authenticate = (headers: Headers) => Promise<Viewer>;
+
+export const DEV_VIEWER: Viewer = Object.freeze({ userId: 'dev', isAdmin: true, via: 'dev' });
+
+const USER_ID_PATTERN = /^[\w.@:|+-]{1,200}$/;
+
+export function createAuthenticator(auth: AuthConfig): Authenticate {
+  const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : undefined;
+  // Compare digests so that neither the length nor the content of a key leaks through timing.
+  const apiKeyDigests = auth.apiKeys.map(digest);
+
+  async function verifyJwt(token: string): Promise<JWTPayload> {
+    const options = { issuer: auth.issuer, audience: auth.audience };
+    try {
+      if (secret) return (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+      if (jwks) return (await jwtVerify(token, jwks, options)).payload;
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('The token has expired.');
+      if (error instanceof joseErrors.JOSEError) throw new AuthenticationError('The token is not valid.');
+      throw error;
+    }
+    throw new AuthenticationError('Bearer tokens are not accepted: JWT authentication is not configured.');
+  }
+
+  return async function authenticate(headers) {
+    const authorization = headers.get('authorization');
+    const apiKey = headers.get('x-api-key');
+
+    if (apiKey !== null) {
+      const presented = digest(apiKey);
+      if (!apiKeyDigests.some((known) => timingSafeEqual(known, presented))) {
+        throw new AuthenticationError('The API key is not valid.');
+      }
+      const actingFor = headers.get('x-user-id');
+      if (actingFor === null) return { userId: 'api-key', isAdmin: true, via: 'api-key' };
+      if (!USER_ID_PATTERN.test(actingFor)) throw new AuthenticationError('X-User-Id is not a valid user id.');
+      return { userId: actingFor, isAdmin: false, via: 'api-key' };
+    }
+
+    if (authorization !== null) {
+      const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(authorization);
+      if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>".');
+      const payload = await verifyJwt(match[1]!);
+      if (typeof payload.sub !== 'string' || !USER_ID_PATTERN.test(payload.sub)) {
+        throw new AuthenticationError('The token has no usable subject (sub).');
+      }
+      return { userId: payload.sub, isAdmin: isAdminClaim(payload[auth.adminClaim]), via: 'jwt' };
+    }
+
+    if (auth.devMode) return DEV_VIEWER;
+    throw new AuthenticationError('Authentication required: send a Bearer token or an X-Api-Key.');
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function isAdminClaim(value: unknown): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === 'admin') return true;
+  return Array.isArray(value) && value.includes('admin');
+}

@@ -1,0 +1,70 @@
+// The GraphQL endpoint: yoga with authentication in the context, CSRF prevention, graphql-armor
+// limits and masked errors.
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AuthenticationError, type Authenticate } from '../auth/viewer.js';
+import type { Context } from '../builder.js';
+import { logger } from '../logger.js';
+import { schema } from '../schema/index.js';
+
+export interface ServerContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+export type GraphQLServer = YogaServerInstance<ServerContext, Context>;
+
+/** A GraphQL error for failed authentication: a top-level error with code UNAUTHENTICATED and HTTP 401. */
+export function unauthenticatedError(error: AuthenticationError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+export async function viewerContext(authenticate: Authenticate, headers: Headers): Promise<Context> {
+  try {
+    return { viewer: await authenticate(headers) };
+  } catch (error) {
+    if (error instanceof AuthenticationError) throw unauthenticatedError(error);
+    throw error;
+  }
+}
+
+export function createGraphQLServer(options: { authenticate: Authenticate; graphiql: boolean }): GraphQLServer {
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    batching: false,
+    graphiql: options.graphiql ? { title: 'Switchboard', subscriptionsProtocol: 'SSE' } : false,
+    renderGraphiQL,
+    // Never send stacks or original errors to clients, whatever NODE_ENV says.
+    maskedErrors: { isDev: false },
+    logging: {
+      debug: (...args) => logger.debug({ args }, 'yoga'),
+      info: (...args) => logger.info({ args }, 'yoga'),
+      warn: (...args) => logger.warn({ args }, 'yoga'),
+      error: (...args) => logger.error({ args: args.map(describeForLog) }, 'yoga'),
+    },
+    context: ({ request }) => viewerContext(options.authenticate, request.headers),
+    plugins: [
+      // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      EnvelopArmorPlugin({
+        maxDepth: { n: 6 },
+        maxAliases: { n: 15 },
+        costLimit: { maxCost: 5000 },
+        maxTokens: { n: 1000 },
+        maxDirectives: { n: 50 },
+      }),
+    ],
+  });
+}
+
+/** Errors reach the log by name and message only: causes may carry provider responses with tokens. */
+function describeForLog(value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+}

@@ -1,0 +1,87 @@
+// One node:http server for everything: GraphQL, health checks, and the OAuth and proxy routes.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAuthenticator, type Authenticate } from '../auth/viewer.js';
+import type { Config } from '../config.js';
+import { database } from '../db/client.js';
+import { logger } from '../logger.js';
+import { createGraphQLServer, type GraphQLServer } from './graphql.js';
+
+export interface SwitchboardServer {
+  http: http.Server;
+  graphql: GraphQLServer;
+  authenticate: Authenticate;
+  /** The base URL it listens on, e.g. http://127.0.0.1:4000 */
+  url: string;
+  close(): Promise<void>;
+}
+
+type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(payload);
+}
+
+export async function startServer(cfg: Config, options: { port?: number; host?: string } = {}): Promise<SwitchboardServer> {
+  const authenticate = createAuthenticator(cfg.auth);
+  const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
+
+  const routes: Record<string, Route> = {
+    '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    '/ready': async (_req, res) => {
+      try {
+        await database.prisma.$queryRaw`SELECT 1`;
+        sendJson(res, 200, { status: 'ready', database: database.kind });
+      } catch (error) {
+        logger.warn({ err: { message: (error as Error).message } }, 'readiness check failed');
+        sendJson(res, 503, { status: 'unavailable', database: database.kind });
+      }
+    },
+  };
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://internal');
+    try {
+      if (url.pathname === '/graphql') return await graphql.handle(req, res, { req, res });
+      const route = routes[url.pathname];
+      if (route) return await route(req, res, url);
+      sendJson(res, 404, { error: 'not_found', message: `No route ${url.pathname}` });
+    } catch (error) {
+      logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, path: url.pathname }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? cfg.port, options.host ?? cfg.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+
+  return {
+    http: server,
+    graphql,
+    authenticate,
+    url,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Requests still running get a moment to finish, then their sockets are closed.
+        setTimeout(() => server.closeAllConnections(), 5_000).unref();
+      });
+      await graphql.dispose();
+    },
+  };
+}

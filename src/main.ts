@@ -1,0 +1,53 @@
+// Entry point: validate configuration, migrate, load the integrations file, serve, shut down cleanly.
+async function main(): Promise<void> {
+  // Configuration errors are reported plainly, before anything else starts.
+  let modules;
+  try {
+    modules = {
+      ...(await import('./config.js')),
+      ...(await import('./logger.js')),
+      ...(await import('./db/client.js')),
+      ...(await import('./domain/integrations-file.js')),
+      ...(await import('./http/server.js')),
+    };
+  } catch (error) {
+    if (['ConfigError', 'KeyringError'].includes((error as Error)?.name)) {
+      console.error(`switchboard: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const { config, logger, database, loadIntegrationsFile, startServer } = modules;
+
+  const applied = await database.migrate();
+  logger.info({ database: database.kind, applied }, applied.length ? 'database migrated' : 'database up to date');
+  if (config.integrationsFile) {
+    const slugs = await loadIntegrationsFile(config.integrationsFile);
+    logger.info({ file: config.integrationsFile, integrations: slugs }, 'integrations file loaded');
+  }
+  if (config.auth.devMode) {
+    logger.warn('No authentication configured: requests without credentials act as the admin user "dev" (development only)');
+  }
+  const server = await startServer(config);
+  logger.info({ url: server.url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await server.close();
+    await database.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(`switchboard: failed to start: ${(error as Error)?.message ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+// Connections: the type and the read side (queries). Mutations that create or change
+// connections live with their features (connect flow, token lifecycle, disconnect).
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import { prisma } from '../db/client.js';
+import { visibleConnectionsWhere } from '../domain/access.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+export const ConnectionStatusEnum = builder.enumType('ConnectionStatus', {
+  values: {
+    HEALTHY: { description: 'Credentials are present and the last use or refresh succeeded.' },
+    EXPIRED: { description: 'The access token is expired and cannot be refreshed right now; a retry may succeed.' },
+    ERROR: { description: 'The provider rejected the credentials (e.g. invalid_grant); the user must connect again.' },
+    DISCONNECTED: { description: 'Revoked and removed; only ever seen on events.' },
+  } as const,
+});
+
+export const ConnectionRef = builder.prismaNode('Connection', {
+  id: { field: 'id' },
+  // Another user's connection is indistinguishable from a missing one.
+  findUnique: (id, context) => ({ id, ...visibleConnectionsWhere(context.viewer) }) as Prisma.ConnectionWhereUniqueInput,
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Label unique per integration and owner, e.g. "default", "maria".' }),
+    integration: t.relation('integration'),
+    ownerId: t.exposeString('ownerId', { nullable: true, description: 'The user who owns it; null for a shared connection.' }),
+    isShared: t.boolean({ select: { ownerId: true }, resolve: (connection) => connection.ownerId === null }),
+    status: t.expose('status', { type: ConnectionStatusEnum }),
+    statusMessage: t.exposeString('statusMessage', { nullable: true }),
+    scopes: t.exposeStringList('scopes'),
+    tokenExpiresAt: t.expose('tokenExpiresAt', { type: 'DateTime', nullable: true }),
+    refreshTokenExpiresAt: t.expose('refreshTokenExpiresAt', { type: 'DateTime', nullable: true }),
+    lastAuthorizedAt: t.expose('lastAuthorizedAt', { type: 'DateTime', nullable: true }),
+    lastRefreshedAt: t.expose('lastRefreshedAt', { type: 'DateTime', nullable: true }),
+    apiBaseUrl: t.exposeString('apiBaseUrl', { nullable: true }),
+    metadata: t.field({
+      type: 'JSONObject',
+      description: 'Provider-specific data kept with the connection (tenant, instance URL, ...).',
+      resolve: (connection) => connection.metadata as Record<string, unknown>,
+    }),
+    sequence: t.exposeInt('sequence', { description: 'Increases by one on every change of the connection.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const ConnectionConnection = builder.connectionObject(
+  { type: ConnectionRef, name: 'ConnectionConnection' },
+  { name: 'ConnectionEdge' },
+);
+
+builder.globalConnectionField('totalCount', (t) =>
+  t.int({
+    resolve: (parent) => (typeof parent.totalCount === 'function' ? parent.totalCount() : parent.totalCount),
+  }),
+);
+
+/** Filter by integration slug, raw id or global id. */
+function integrationWhere(reference: string): Prisma.IntegrationWhereInput {
+  try {
+    const { typename, id } = decodeGlobalID(reference);
+    if (typename === 'Integration') return { id };
+  } catch {
+    // not a global id
+  }
+  return { OR: [{ slug: reference }, { id: reference }] };
+}
+
+builder.queryFields((t) => ({
+  connections: t.prismaConnection(
+    {
+      type: 'Connection',
+      cursor: 'id',
+      description: "All the viewer's connections across integrations (every connection for an admin).",
+      args: {
+        integration: t.arg.string(),
+        status: t.arg({ type: ConnectionStatusEnum }),
+      },
+      resolve: (query, _root, args, context) =>
+        prisma.connection.findMany({ ...query, where: connectionsWhere(args, context.viewer), orderBy: { id: 'asc' } }),
+      totalCount: (_connection, args, context) => prisma.connection.count({ where: connectionsWhere(args, context.viewer) }),
+    },
+    ConnectionConnection,
+  ),
+}));
+
+function connectionsWhere(
+  args: { integration?: string | null; status?: Prisma.ConnectionWhereInput['status'] | null },
+  viewer: Parameters<typeof visibleConnectionsWhere>[0],
+): Prisma.ConnectionWhereInput {
+  return {
+    ...visibleConnectionsWhere(viewer),
+    ...(args.integration ? { integration: integrationWhere(args.integration) } : {}),
+    ...(args.status ? { status: args.status } : {}),
+  };
+}

@@ -1,0 +1,71 @@
+// The Error interface and the typed errors that mutations return as data.
+import { builder } from '../builder.js';
+import {
+  type ErrorCode,
+  ForbiddenError,
+  NotFoundError,
+  ProviderError,
+  RateLimitedError,
+  SwitchboardError,
+  ValidationError,
+} from '../errors.js';
+
+export const ErrorCodeEnum = builder.enumType('ErrorCode', {
+  values: [
+    'NOT_FOUND',
+    'FORBIDDEN',
+    'VALIDATION',
+    'PROVIDER_ERROR',
+    'REAUTHORIZATION_REQUIRED',
+    'RATE_LIMITED',
+    'UPSTREAM_UNAVAILABLE',
+  ] as const satisfies readonly ErrorCode[],
+});
+
+export const ErrorInterface = builder.interfaceRef<SwitchboardError>('Error').implement({
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    code: t.field({ type: ErrorCodeEnum, resolve: (error) => error.code }),
+  }),
+});
+
+const FieldErrorType = builder.objectRef<{ field: string; message: string }>('FieldError').implement({
+  fields: (t) => ({
+    field: t.exposeString('field'),
+    message: t.exposeString('message'),
+  }),
+});
+
+builder.objectType(NotFoundError, { name: 'NotFoundError', interfaces: [ErrorInterface] });
+builder.objectType(ForbiddenError, { name: 'ForbiddenError', interfaces: [ErrorInterface] });
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    fieldErrors: t.field({ type: [FieldErrorType], resolve: (error) => error.fieldErrors }),
+  }),
+});
+
+builder.objectType(ProviderError, {
+  name: 'ProviderError',
+  description: 'The provider answered with an OAuth error or an unusable response.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    providerStatus: t.int({ nullable: true, resolve: (error) => error.details.providerStatus ?? null }),
+    providerError: t.string({ nullable: true, resolve: (error) => error.details.providerError ?? null }),
+    providerErrorDescription: t.string({
+      nullable: true,
+      resolve: (error) => error.details.providerErrorDescription ?? null,
+    }),
+  }),
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    retryAfterSeconds: t.int({ nullable: true, resolve: (error) => error.retryAfterSeconds ?? null }),
+  }),
+});
+

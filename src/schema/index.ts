@@ -1,0 +1,11 @@
+// Imports every feature of the schema and exports the built schema.
+import { builder } from '../builder.js';
+import './scalars.js';
+import './errors.js';
+import './connections.js';
+import './integrations.js';
+
+builder.queryType({});
+builder.mutationType({});
+
+export const schema = builder.toSchema({ sortSchema: false });
