@@ -5,6 +5,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Viewer } from './auth/viewer.js';
+import { ForbiddenError } from './errors.js';
 import { prisma } from './db/client.js';
 import type PrismaTypes from './generated/pothos-types.js';
 import { getDatamodel } from './generated/pothos-types.js';
@@ -28,9 +29,12 @@ export const builder = new SchemaBuilder<{
   DefaultNodeNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  // ErrorsPlugin first: it wraps scope-auth, so an authorization failure becomes ForbiddenError data
+  // on mutations whose result union includes it.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   scopeAuth: {
     authScopes: (context) => ({ admin: context.viewer.isAdmin }),
+    unauthorizedError: (_parent, _context, _info, result) => new ForbiddenError(result.message),
   },
   errors: {
     directResult: true,

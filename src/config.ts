@@ -24,6 +24,7 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: optionalUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FILE: z.string().optional(),
 
   DATABASE_URL: optionalUrl,
   DATA_DIR: z.string().default('./data'),
@@ -64,6 +65,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   logLevel: string;
+  /** Write logs to this file instead of standard output. */
+  logFile?: string;
   databaseUrl?: string;
   dataDir: string;
   redisUrl?: string;
@@ -118,6 +121,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     host: env.HOST,
     publicUrl,
     logLevel: env.LOG_LEVEL,
+    logFile: env.LOG_FILE,
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,

@@ -24,13 +24,16 @@ const secretKeys = [
   'token',
 ];
 
-export const logger = pino({
+export const logger = pino(
+  {
   level: config.logLevel,
   base: { service: 'switchboard' },
   redact: {
     paths: [...secretKeys, ...secretKeys.map((key) => `*.${key}`), ...secretKeys.map((key) => `*.*.${key}`)],
     censor: '[redacted]',
   },
-});
+  },
+  pino.destination({ dest: config.logFile ?? 1, sync: Boolean(config.logFile), mkdir: true }),
+);
 
 export type Logger = typeof logger;

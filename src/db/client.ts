@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { config, type Config } from '../config.js';
@@ -13,11 +13,26 @@ import { applyMigrations } from './migrate.js';
 
 export type DatabaseKind = 'postgresql' | 'pglite';
 
+type QueryListener = (query: string) => void;
+const queryListeners = new Set<QueryListener>();
+
+/** Observes every SQL statement the client sends (used by the N+1 guard). Returns an unsubscribe. */
+export function onQuery(listener: QueryListener): () => void {
+  queryListeners.add(listener);
+  return () => queryListeners.delete(listener);
+}
+
+function createClient(adapter: SqlDriverAdapterFactory): PrismaClient {
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] as const });
+  client.$on('query', (event) => {
+    for (const listener of queryListeners) listener(event.query);
+  });
+  return client as unknown as PrismaClient;
+}
+
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
-  /** A fresh adapter factory over the same database, for the schema engine. */
-  migrationAdapter(): SqlMigrationAwareDriverAdapterFactory;
   /** Applies pending migrations; serialised across instances on PostgreSQL. */
   migrate(): Promise<string[]>;
   close(): Promise<void>;
@@ -29,18 +44,24 @@ const MIGRATION_LOCK_ID = 0x5b0a7d;
 export function openDatabase(cfg: Config): Database {
   if (cfg.databaseUrl) {
     const connectionString = cfg.databaseUrl;
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+    const prisma = createClient(new PrismaPg({ connectionString }));
     return {
       kind: 'postgresql',
       prisma,
-      migrationAdapter: () => new PrismaPg({ connectionString }),
       async migrate() {
         // Two instances starting together must not both apply the same migration.
         const lockClient = new pg.Client({ connectionString });
         await lockClient.connect();
         try {
           await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-          return await applyMigrations(new PrismaPg({ connectionString }));
+          // The engine takes Prisma's session-level advisory lock on a pooled connection; ending the
+          // pool releases it (an idle pool kept it, making the next run wait out a 10 s lock timeout).
+          const pool = new pg.Pool({ connectionString, max: 2 });
+          try {
+            return await applyMigrations(new PrismaPg(pool));
+          } finally {
+            await pool.end();
+          }
         } finally {
           await lockClient.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {});
           await lockClient.end();
@@ -53,11 +74,10 @@ export function openDatabase(cfg: Config): Database {
   const dataDir = inMemory ? 'memory://' : path.resolve(cfg.dataDir, 'pglite');
   if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
   const pglite = new PGlite(dataDir);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = createClient(new PrismaPGlite(pglite));
   return {
     kind: 'pglite',
     prisma,
-    migrationAdapter: () => new PrismaPGlite(pglite),
     migrate: () => applyMigrations(new PrismaPGlite(pglite)),
     async close() {
       await prisma.$disconnect();

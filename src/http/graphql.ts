@@ -8,6 +8,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationError, type Authenticate } from '../auth/viewer.js';
 import type { Context } from '../builder.js';
+import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
 
@@ -41,7 +42,7 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     graphiql: options.graphiql ? { title: 'Switchboard', subscriptionsProtocol: 'SSE' } : false,
     renderGraphiQL,
     // Never send stacks or original errors to clients, whatever NODE_ENV says.
-    maskedErrors: { isDev: false },
+    maskedErrors: { isDev: false, maskError: exposeDomainErrors },
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
       info: (...args) => logger.info({ args }, 'yoga'),
@@ -60,6 +61,29 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
         maxDirectives: { n: 50 },
       }),
     ],
+  });
+}
+
+/**
+ * Domain errors that reach the top level (outside a result union) keep their safe message and get
+ * their code; anything else is masked as "Unexpected error." with no detail.
+ */
+function exposeDomainErrors(error: unknown, message: string): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof SwitchboardError) {
+    const graphQLError = error instanceof GraphQLError ? error : undefined;
+    return new GraphQLError(original.message, {
+      nodes: graphQLError?.nodes,
+      path: graphQLError?.path,
+      extensions: { code: original.code },
+    });
+  }
+  if (error instanceof GraphQLError && !error.originalError) return error;
+  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) return error.originalError;
+  return new GraphQLError(message, {
+    nodes: error instanceof GraphQLError ? error.nodes : undefined,
+    path: error instanceof GraphQLError ? error.path : undefined,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
 }
 

@@ -1,0 +1,40 @@
+// Runs before each test file: a private database (in-memory PGlite, or a fresh PostgreSQL
+// database cloned from nothing), a fixed encryption key, and quiet logs.
+import { randomBytes } from 'node:crypto';
+import { afterAll } from 'vitest';
+import pg from 'pg';
+
+process.env.NODE_ENV = 'test';
+process.env.LOG_LEVEL ??= 'silent';
+process.env.ENCRYPTION_KEYS ??= `test1:${Buffer.alloc(32, 7).toString('base64')}`;
+process.env.ALLOW_LOCAL_PROVIDERS ??= 'true';
+process.env.DATA_DIR = 'memory://';
+for (const name of ['JWT_SECRET', 'JWT_JWKS_URL', 'API_KEYS', 'INTEGRATIONS_FILE', 'PUBLIC_URL']) delete process.env[name];
+
+if (process.env.DATABASE_URL) {
+  const baseUrl = process.env.DATABASE_URL;
+  const name = `switchboard_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  process.env.DATABASE_URL = url.toString();
+  afterAll(async () => {
+    const { database } = await import('../../src/db/client.js');
+    await database.close();
+    const cleanup = new pg.Client({ connectionString: baseUrl });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await cleanup.end();
+  });
+} else {
+  afterAll(async () => {
+    const { database } = await import('../../src/db/client.js');
+    await database.close();
+  });
+}
+
+const { database } = await import('../../src/db/client.js');
+await database.migrate();

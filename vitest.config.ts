@@ -1,0 +1,39 @@
+// Every suite runs on the embedded database (PGlite). When DATABASE_URL is set (as in .ci/run),
+// the same suites run again on PostgreSQL, with REDIS_URL for cross-instance pub/sub.
+import { createRequire } from 'node:module';
+import { defineConfig } from 'vitest/config';
+
+const shared = {
+  setupFiles: ['test/setup/environment.ts'],
+  include: ['test/**/*.test.ts'],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+};
+
+const projects = [
+  {
+    extends: true as const,
+    test: { ...shared, name: 'embedded', env: { DATABASE_URL: '', REDIS_URL: '', TEST_DATABASE: 'pglite' } },
+  },
+];
+if (process.env.DATABASE_URL) {
+  projects.push({
+    extends: true as const,
+    test: {
+      ...shared,
+      name: 'postgresql',
+      env: { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL ?? '', TEST_DATABASE: 'postgresql' },
+    },
+  });
+}
+
+export default defineConfig({
+  // graphql 16 ships both CJS and .mjs builds without an exports map; vitest would pick the .mjs one
+  // for our code while dependencies load the CJS one, and graphql refuses types from "another realm".
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
+  test: {
+    projects,
+    reporters: ['default'],
+    pool: 'forks',
+  },
+});
