@@ -1,0 +1,79 @@
+// GraphQL over HTTP hardening: CSRF prevention, graphql-armor limits, no batching, masked errors.
+import { describe, expect, it } from 'vitest';
+import { adminHeaders, graphql, startTestServer } from './helpers/server.js';
+
+describe('GraphQL transport', async () => {
+  const server = await startTestServer();
+  const url = `${server.url}/graphql`;
+  const query = '{ viewer { userId } }';
+
+  it('answers a JSON POST', async () => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders }, body: JSON.stringify({ query }) });
+    expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['a form', 'application/x-www-form-urlencoded'],
+    ['multipart', 'multipart/form-data; boundary=x'],
+  ])('refuses a POST sent as %s (CSRF)', async (_name, contentType) => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType, ...adminHeaders }, body: JSON.stringify({ query }) });
+    expect(response.status).toBe(403);
+  });
+
+  it('refuses a POST with no content type (CSRF)', async () => {
+    const response = await fetch(url, { method: 'POST', headers: adminHeaders, body: new Blob([JSON.stringify({ query })]) });
+    expect(response.status).toBe(403);
+  });
+
+  it('refuses a GET without the CSRF header and accepts it with the header', async () => {
+    const target = `${url}?query=${encodeURIComponent(query)}`;
+    expect((await fetch(target, { headers: { accept: 'application/json', ...adminHeaders } })).status).toBe(403);
+    expect((await fetch(target, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1', ...adminHeaders } })).status).toBe(200);
+  });
+
+  it('refuses a mutation over GET with 405', async () => {
+    const mutation = 'mutation { deleteIntegration(input: { integration: "x" }) { __typename } }';
+    const response = await fetch(`${url}?query=${encodeURIComponent(mutation)}`, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1', ...adminHeaders } });
+    expect(response.status).toBe(405);
+  });
+
+  it('refuses more than 15 aliases, e.g. 50 aliased mutations in one document', async () => {
+    const fields = Array.from({ length: 50 }, (_, index) => `a${index}: deleteIntegration(input: { integration: "x${index}" }) { __typename }`);
+    const response = await graphql(server, `mutation { ${fields.join(' ')} }`, {}, adminHeaders);
+    expect(response.data ?? null).toBeNull();
+    expect(response.errors?.[0]?.message).toMatch(/aliases/i);
+  });
+
+  it('refuses queries deeper than 6', async () => {
+    const deep = '{ integrations { edges { node { connections { edges { node { integration { connections { totalCount } } } } } } } } }';
+    const response = await graphql(server, deep, {}, adminHeaders);
+    expect(response.errors?.[0]?.message).toMatch(/depth/i);
+  });
+
+  it('refuses batched requests', async () => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders }, body: JSON.stringify([{ query }, { query }]) });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+  });
+
+  it('answers a syntax error with a GraphQL error, not a stack trace', async () => {
+    const response = await graphql(server, '{ viewer { ', {}, adminHeaders);
+    expect(response.errors?.[0]?.message).toMatch(/Syntax Error/);
+    expect(JSON.stringify(response)).not.toMatch(/stack|\.ts:\d+/);
+  });
+
+  it('serves GraphiQL to browsers in development', async () => {
+    const response = await fetch(url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<title>Switchboard</title>');
+    expect(html).not.toMatch(/<script[^>]+src="https?:\/\//); // assets are inline, nothing from a CDN
+  });
+
+  it('answers /health, /ready and unknown paths', async () => {
+    expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${server.url}/ready`)).json()).toMatchObject({ status: 'ready' });
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+});
