@@ -5,6 +5,7 @@ import { createAuthenticator, type Authenticate } from '../auth/viewer.js';
 import type { Config } from '../config.js';
 import { database } from '../db/client.js';
 import { logger } from '../logger.js';
+import { handleCallback } from './callback.js';
 import { createGraphQLServer, type GraphQLServer } from './graphql.js';
 
 export interface SwitchboardServer {
@@ -34,6 +35,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
 
   const routes: Record<string, Route> = {
+    '/oauth2/callback': handleCallback,
     '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/ready': async (_req, res) => {
       try {

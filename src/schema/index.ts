@@ -4,6 +4,7 @@ import './scalars.js';
 import './errors.js';
 import './connections.js';
 import './integrations.js';
+import './connect.js';
 import './viewer.js';
 
 builder.queryType({});

@@ -1,11 +1,15 @@
 // Runs before each test file: a private database (in-memory PGlite, or a fresh PostgreSQL
 // database cloned from nothing), a fixed encryption key, and quiet logs.
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll } from 'vitest';
 import pg from 'pg';
 
 process.env.NODE_ENV = 'test';
 process.env.LOG_LEVEL ??= 'silent';
+// Tests that check what is logged raise logger.level and read this file.
+process.env.LOG_FILE = path.join(os.tmpdir(), `switchboard-test-${randomBytes(6).toString('hex')}.log`);
 process.env.ENCRYPTION_KEYS ??= `test1:${Buffer.alloc(32, 7).toString('base64')}`;
 process.env.ALLOW_LOCAL_PROVIDERS ??= 'true';
 process.env.DATA_DIR = 'memory://';

@@ -1,0 +1,120 @@
+// The token store: connections with their credentials sealed to the row, created or updated in place.
+import { keyring } from '../crypto/keyring.js';
+import { prisma } from '../db/client.js';
+import { publishStatusEvent } from '../events.js';
+import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
+import { SHARED_OWNER_KEY } from './access.js';
+import { newId } from './ids.js';
+import type { Integration } from './integrations.js';
+
+export type { Connection };
+
+/** What is sealed in Connection.credentialsEnc. */
+export interface StoredCredentials {
+  type: 'OAUTH2' | 'API_KEY' | 'BASIC';
+  accessToken?: string;
+  refreshToken?: string;
+  tokenType?: string;
+  /** ISO time the access token expires. */
+  expiresAt?: string;
+  scope?: string;
+  idToken?: string;
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  /** The provider's token response without the tokens themselves (they are in the fields above). */
+  raw?: Record<string, unknown>;
+}
+
+const credentialsContext = (connectionId: string) => ({ table: 'Connection', rowId: connectionId, field: 'credentials' });
+
+export function sealCredentials(connectionId: string, credentials: StoredCredentials): string {
+  return keyring.encrypt(JSON.stringify(credentials), credentialsContext(connectionId));
+}
+
+export function openCredentials(connection: Pick<Connection, 'id' | 'credentialsEnc'>): StoredCredentials | null {
+  if (!connection.credentialsEnc) return null;
+  return JSON.parse(keyring.decrypt(connection.credentialsEnc, credentialsContext(connection.id))) as StoredCredentials;
+}
+
+export interface AuthorizedConnectionInput {
+  integration: Pick<Integration, 'id' | 'slug'>;
+  /** null for a shared connection. */
+  ownerId: string | null;
+  name: string;
+  credentials: StoredCredentials;
+  scopes: string[];
+  tokenExpiresAt: Date | null;
+  refreshTokenExpiresAt?: Date | null;
+  apiBaseUrl?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Stores a freshly authorized connection: creates it, or updates the one with the same name in
+ * place (same id, sequence + 1, HEALTHY). Emits a status event either way.
+ */
+export async function saveAuthorizedConnection(input: AuthorizedConnectionInput): Promise<Connection> {
+  const ownerKey = input.ownerId ?? SHARED_OWNER_KEY;
+  const now = new Date();
+  const fields = (id: string) => ({
+    status: 'HEALTHY' as const,
+    statusMessage: null,
+    scopes: input.scopes,
+    tokenExpiresAt: input.tokenExpiresAt,
+    refreshTokenExpiresAt: input.refreshTokenExpiresAt ?? null,
+    lastAuthorizedAt: now,
+    apiBaseUrl: input.apiBaseUrl ?? null,
+    credentialsEnc: sealCredentials(id, input.credentials),
+  });
+  for (let attempt = 0; ; attempt++) {
+    const existing = await prisma.connection.findUnique({
+      where: { integrationId_ownerKey_name: { integrationId: input.integration.id, ownerKey, name: input.name } },
+    });
+    try {
+      const saved = existing
+        ? await prisma.connection.update({
+            where: { id: existing.id },
+            data: {
+              ...fields(existing.id),
+              metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
+              sequence: { increment: 1 },
+            },
+          })
+        : await (async () => {
+            const id = newId();
+            return prisma.connection.create({
+              data: {
+                id,
+                integrationId: input.integration.id,
+                ownerId: input.ownerId,
+                ownerKey,
+                name: input.name,
+                metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
+                ...fields(id),
+              },
+            });
+          })();
+      emitStatus(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
+      return saved;
+    } catch (error) {
+      // Two flows for the same name finished at once: the loser updates the winner's row.
+      const raced = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+      if (!raced || attempt > 0 || existing) throw error;
+    }
+  }
+}
+
+export function emitStatus(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): void {
+  publishStatusEvent({
+    connectionId: connection.id,
+    integrationId: connection.integrationId,
+    integrationSlug,
+    ownerId: connection.ownerId,
+    status: connection.status,
+    previousStatus,
+    reason: reason ?? connection.statusMessage,
+    sequence: connection.sequence,
+    at: new Date().toISOString(),
+  });
+}

@@ -1,0 +1,261 @@
+// The connect flow (RFC 6749 authorization code + PKCE, per the OAuth 2.0 Security BCP, RFC 9700):
+// startConnect records a pending authorization and builds the authorize URL; the callback consumes
+// it exactly once and exchanges the code.
+import { createHash } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { Viewer } from '../auth/viewer.js';
+import { config } from '../config.js';
+import { keyring } from '../crypto/keyring.js';
+import { prisma } from '../db/client.js';
+import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
+import { newId } from '../domain/ids.js';
+import { findIntegration, type Integration } from '../domain/integrations.js';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { logger } from '../logger.js';
+import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
+
+export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
+export const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
+const CONFIG_VALUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
+
+export function callbackUrl(): string {
+  return `${config.publicUrl}/oauth2/callback`;
+}
+
+function hashState(state: string): string {
+  return createHash('sha256').update(state).digest('hex');
+}
+
+const verifierContext = (id: string) => ({ table: 'PendingAuthorization', rowId: id, field: 'codeVerifier' });
+
+/**
+ * Whether a post-connect redirect target is on an allowed origin. Only absolute http(s) URLs whose
+ * origin is listed exactly; anything a browser might read differently (backslashes, control
+ * characters, credentials, scheme-relative or scheme-only forms) is refused outright.
+ */
+export function isAllowedRedirect(value: string, allowedOrigins: string[] = config.allowedRedirectOrigins): boolean {
+  if (value.length > 2000 || /[\\\s\u0000-\u001f\u007f]/.test(value)) return false;
+  if (!/^https?:\/\/[^/?#]/i.test(value)) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  // The text before the path must be exactly the origin: rejects "https://good.com@evil" forms.
+  if (!value.toLowerCase().startsWith(url.origin.toLowerCase())) return false;
+  return allowedOrigins.includes(url.origin);
+}
+
+/** Fills `${connectionConfig.name}` placeholders; values are restricted so they cannot change a URL's shape. */
+export function applyConnectionConfig(template: string, connectionConfig: Record<string, string>): string {
+  return template.replace(/\$\{connectionConfig\.([A-Za-z0-9_]+)\}/g, (_match, name: string) => {
+    const value = connectionConfig[name];
+    if (value === undefined) throw ValidationError.field(`connectionConfig.${name}`, `connectionConfig.${name} is required by this integration.`);
+    return value;
+  });
+}
+
+export interface StartConnectInput {
+  integration: string;
+  connectionName?: string | null;
+  scopes?: string[] | null;
+  redirectTo?: string | null;
+  connectionConfig?: Record<string, unknown> | null;
+}
+
+export interface StartConnectResult {
+  authorizeUrl: string;
+  state: string;
+  expiresAt: Date;
+}
+
+export async function startConnect(viewer: Viewer, input: StartConnectInput): Promise<StartConnectResult> {
+  const integration = await findIntegration(input.integration);
+  if (!integration) throw new NotFoundError(`No integration "${input.integration}".`);
+  if (integration.isShared && !viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a shared integration.');
+
+  const problems: FieldError[] = [];
+  const connectionName = input.connectionName ?? 'default';
+  if (!CONNECTION_NAME_PATTERN.test(connectionName)) {
+    problems.push({ field: 'connectionName', message: 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.' });
+  }
+  if (integration.authType !== 'OAUTH2') problems.push({ field: 'integration', message: `The integration uses ${integration.authType}: use createConnection.` });
+  const extraScopes = input.scopes ?? [];
+  extraScopes.forEach((scope, index) => {
+    if (!SCOPE_PATTERN.test(scope)) problems.push({ field: `scopes.${index}`, message: 'Scopes are non-empty and contain no spaces or quotes.' });
+  });
+  if (input.redirectTo != null && !isAllowedRedirect(input.redirectTo)) {
+    problems.push({ field: 'redirectTo', message: 'redirectTo must be an absolute URL on an allowed origin (ALLOWED_REDIRECT_ORIGINS).' });
+  }
+  const connectionConfig: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input.connectionConfig ?? {})) {
+    if (typeof value !== 'string' || !CONFIG_VALUE_PATTERN.test(value)) {
+      problems.push({ field: `connectionConfig.${key}`, message: 'Values are host labels: letters, digits, dots and hyphens.' });
+    } else {
+      connectionConfig[key] = value;
+    }
+  }
+  if (problems.length) throw new ValidationError('The connect request is not valid.', problems);
+
+  const configuration = await providerConfiguration(integration);
+  const authorizationEndpoint = configuration.serverMetadata().authorization_endpoint;
+  if (!authorizationEndpoint) throw ValidationError.field('integration', 'The integration has no authorization endpoint.');
+
+  const state = oidc.randomState(); // 32 random bytes, base64url: 256 bits
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
+  const scopes = [...new Set([...integration.scopes, ...extraScopes])];
+  const isOpenIdConnect = Boolean(integration.issuer) && scopes.includes('openid');
+  const nonce = isOpenIdConnect ? oidc.randomNonce() : null;
+  const id = newId();
+  const expiresAt = new Date(Date.now() + PENDING_AUTHORIZATION_TTL_MS);
+
+  await prisma.pendingAuthorization.create({
+    data: {
+      id,
+      stateHash: hashState(state),
+      codeVerifierEnc: keyring.encrypt(codeVerifier, verifierContext(id)),
+      nonce,
+      viewerId: viewer.userId,
+      integrationId: integration.id,
+      connectionName,
+      scopes,
+      redirectTo: input.redirectTo ?? null,
+      connectionConfig,
+      expiresAt,
+    },
+  });
+
+  const parameters: Record<string, string> = {
+    ...(integration.authorizationParams as Record<string, string>),
+    redirect_uri: callbackUrl(),
+    response_type: 'code',
+    state,
+    code_challenge: codeChallenge,
+    code_challenge_method: 'S256',
+  };
+  if (scopes.length) parameters.scope = scopes.join(' ');
+  if (nonce) parameters.nonce = nonce;
+  const url = oidc.buildAuthorizationUrl(configuration, parameters);
+  // Templated hosts (e.g. a tenant subdomain) are filled in per connection.
+  const authorizeUrl = applyConnectionConfig(decodeURI(url.origin + url.pathname), connectionConfig) + url.search;
+  return { authorizeUrl, state, expiresAt };
+}
+
+export type CallbackOutcome =
+  | { ok: true; connection: Connection; redirectTo: string | null }
+  | { ok: false; error: string; message: string; redirectTo: string | null };
+
+/** Error codes the callback reports; the provider's own `error` is passed on only if it is a plain token. */
+function safeErrorCode(value: string | undefined | null): string {
+  return value && /^[a-z_]{1,64}$/.test(value) ? value : 'provider_error';
+}
+
+/**
+ * Handles the provider's redirect to /oauth2/callback. `callback` is the URL as the provider sent the
+ * browser to it (built from PUBLIC_URL, never from request headers).
+ */
+export async function completeAuthorization(callback: URL): Promise<CallbackOutcome> {
+  const state = callback.searchParams.get('state');
+  if (!state) return { ok: false, error: 'invalid_request', message: 'The callback has no state.', redirectTo: null };
+
+  const stateHash = hashState(state);
+  const now = new Date();
+  // Single use, even when the same callback arrives twice at once: only one UPDATE matches.
+  const { count } = await prisma.pendingAuthorization.updateMany({
+    where: { stateHash, consumedAt: null, expiresAt: { gt: now } },
+    data: { consumedAt: now },
+  });
+  const pending = await prisma.pendingAuthorization.findUnique({ where: { stateHash }, include: { integration: true } });
+  if (count !== 1 || !pending) {
+    const error = !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state';
+    logger.warn({ error }, 'callback refused before any token request');
+    // An unknown state gives no redirect target; a known one keeps its own.
+    return { ok: false, error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: pending?.redirectTo ?? null };
+  }
+  const { integration } = pending;
+  const fail = (error: string, message: string): CallbackOutcome => ({ ok: false, error, message, redirectTo: pending.redirectTo });
+
+  let configuration: oidc.Configuration;
+  try {
+    configuration = await providerConfiguration(integration);
+  } catch (error) {
+    logger.warn({ integration: integration.slug, reason: describe(error) }, 'provider configuration failed');
+    return fail('provider_unavailable', 'The provider could not be reached.');
+  }
+
+  const codeVerifier = keyring.decrypt(pending.codeVerifierEnc, verifierContext(pending.id));
+  let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+  try {
+    tokens = await oidc.authorizationCodeGrant(configuration, callback, {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+      expectedNonce: pending.nonce ?? undefined,
+      idTokenExpected: Boolean(pending.nonce),
+    });
+  } catch (error) {
+    if (error instanceof oidc.AuthorizationResponseError) {
+      logger.info({ integration: integration.slug, error: safeErrorCode(error.error) }, 'authorization not granted');
+      return fail(safeErrorCode(error.error), 'The authorization was not granted.');
+    }
+    const providerError = providerErrorFrom(error, 'exchange the code');
+    logger.warn({ integration: integration.slug, reason: describe(error) }, 'code exchange failed');
+    const code = error instanceof oidc.ResponseBodyError ? safeErrorCode(error.error) : error instanceof Error && 'code' in error && error.code === 'OAUTH_INVALID_RESPONSE' ? 'invalid_response' : 'provider_error';
+    return fail(code, providerError.message);
+  }
+
+  const connection = await saveAuthorizedConnection({
+    integration,
+    ownerId: integration.isShared ? null : pending.viewerId,
+    name: pending.connectionName,
+    credentials: credentialsFromTokenResponse(tokens),
+    scopes: tokens.scope ? tokens.scope.split(/[\s,]+/).filter(Boolean) : pending.scopes,
+    tokenExpiresAt: expiryFrom(tokens.expiresIn()),
+    apiBaseUrl: integration.apiBaseUrl ? applyConnectionConfig(integration.apiBaseUrl, pending.connectionConfig as Record<string, string>) : null,
+    metadata: connectMetadata(tokens, pending.connectionConfig as Record<string, string>),
+  });
+  await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
+  logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
+  return { ok: true, connection, redirectTo: pending.redirectTo };
+}
+
+const TOKEN_FIELDS = new Set(['access_token', 'refresh_token', 'id_token', 'token_type', 'expires_in', 'scope']);
+
+export function credentialsFromTokenResponse(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): StoredCredentials {
+  const expiresIn = tokens.expiresIn();
+  const raw = Object.fromEntries(Object.entries(tokens).filter(([key, value]) => !TOKEN_FIELDS.has(key) && typeof value !== 'function'));
+  return {
+    type: 'OAUTH2',
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    tokenType: tokens.token_type,
+    expiresAt: expiryFrom(expiresIn)?.toISOString(),
+    scope: tokens.scope,
+    idToken: tokens.id_token,
+    raw,
+  };
+}
+
+function expiryFrom(expiresIn: number | undefined): Date | null {
+  return typeof expiresIn === 'number' && expiresIn > 0 ? new Date(Date.now() + expiresIn * 1000) : null;
+}
+
+/** What is worth keeping about the account: ID token identity claims and the connection config. */
+function connectMetadata(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, connectionConfig: Record<string, string>): Record<string, unknown> {
+  const claims = tokens.claims();
+  const metadata: Record<string, unknown> = {};
+  if (Object.keys(connectionConfig).length) metadata.connectionConfig = connectionConfig;
+  if (claims) {
+    const identity: Record<string, unknown> = {};
+    for (const key of ['iss', 'sub', 'email', 'email_verified', 'name', 'preferred_username']) {
+      if (claims[key] !== undefined) identity[key] = claims[key];
+    }
+    metadata.idToken = identity;
+  }
+  return metadata;
+}
+
+export type { Integration };

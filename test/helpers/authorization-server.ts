@@ -1,0 +1,133 @@
+// A real authorization server in-process: panva's oidc-provider on 127.0.0.1, PKCE required,
+// with an interaction that logs in and consents automatically (or denies, when told to).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider, { type ClientMetadata } from 'oidc-provider';
+import { afterAll } from 'vitest';
+
+export interface AuthorizationServer {
+  issuer: string;
+  provider: Provider;
+  /** Successful token requests by grant type, and other events, counted at the provider. */
+  counts: Record<string, number>;
+  /** What the next interaction does. */
+  decision: { outcome: 'allow' | 'deny'; accountId: string };
+  close(): Promise<void>;
+}
+
+export const TEST_CLIENT = { clientId: 'switchboard-test', clientSecret: 'switchboard-test-secret-value' };
+
+export async function startAuthorizationServer(
+  options: { redirectUri: string; clients?: Partial<ClientMetadata>[]; rotateRefreshToken?: boolean; accessTokenTtl?: number } = {
+    redirectUri: 'http://localhost:4000/oauth2/callback',
+  },
+): Promise<AuthorizationServer> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clients = (options.clients ?? [{}]).map((overrides) => ({
+    client_id: TEST_CLIENT.clientId,
+    client_secret: TEST_CLIENT.clientSecret,
+    redirect_uris: [options.redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    ...overrides,
+  })) as ClientMetadata[];
+
+  const provider = new Provider(issuer, {
+    clients,
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
+    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    findAccount: (_ctx, sub) => ({
+      accountId: sub,
+      claims: () => ({ sub, email: `${sub}@example.test`, email_verified: true, name: `User ${sub}` }),
+    }),
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    cookies: { keys: ['test-cookie-key-0123456789'] },
+    rotateRefreshToken: options.rotateRefreshToken ?? false,
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    ttl: { AccessToken: options.accessTokenTtl ?? 3600, AuthorizationCode: 60, Interaction: 600, Session: 600, Grant: 3600, RefreshToken: 86400 },
+  });
+
+  const counts: Record<string, number> = {};
+  const count = (key: string) => {
+    counts[key] = (counts[key] ?? 0) + 1;
+  };
+  provider.on('grant.success', (ctx) => count(`grant:${ctx.oidc.params?.grant_type}`));
+  provider.on('grant.error', (ctx) => count(`grant-error:${ctx.oidc.params?.grant_type}`));
+  provider.on('grant.revoked', () => count('grant.revoked'));
+  provider.on('authorization_code.consumed', () => count('authorization_code.consumed'));
+  provider.on('refresh_token.consumed', () => count('refresh_token.consumed'));
+  // oidc-provider logs handled errors to the console; tests read them from counts instead.
+  provider.on('server_error', () => count('server_error'));
+
+  const decision: AuthorizationServer['decision'] = { outcome: 'allow', accountId: 'user-1' };
+  provider.use(async (ctx, next) => {
+    // Which client authentication the broker used on the wire.
+    if (ctx.method === 'POST' && ctx.path === '/token') {
+      count(/^basic /i.test(ctx.get('authorization')) ? 'token-auth:client_secret_basic' : 'token-auth:client_secret_post');
+    }
+    const match = /^\/interaction\/([^/]+)$/.exec(ctx.path);
+    if (ctx.method !== 'GET' || !match) return next();
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (decision.outcome === 'deny') {
+      await provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: '<b>Denied</b> by "user"' }, { mergeWithLastSubmission: false });
+      return;
+    }
+    const grant = new provider.Grant({ accountId: decision.accountId, clientId: String(details.params.client_id) });
+    grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+    const grantId = await grant.save();
+    await provider.interactionFinished(
+      ctx.req,
+      ctx.res,
+      { login: { accountId: decision.accountId }, consent: { grantId } },
+      { mergeWithLastSubmission: true },
+    );
+  });
+  server.on('request', provider.callback());
+
+  const authorizationServer: AuthorizationServer = {
+    issuer,
+    provider,
+    counts,
+    decision,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  afterAll(() => authorizationServer.close());
+  return authorizationServer;
+}
+
+/**
+ * A browser stand-in: follows redirects from the authorize URL with a path-aware cookie jar and
+ * stops at the first redirect to `stopAt` (the broker's callback), returning that URL unvisited.
+ */
+export async function followToCallback(authorizeUrl: string, stopAt: string): Promise<URL> {
+  const jar = new Map<string, { value: string; path: string }>();
+  let url = new URL(authorizeUrl);
+  for (let hop = 0; hop < 15; hop++) {
+    const cookie = [...jar.entries()]
+      .filter(([, entry]) => url.pathname.startsWith(entry.path))
+      .map(([name, entry]) => `${name}=${entry.value}`)
+      .join('; ');
+    const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    for (const header of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = header.split(';');
+      const [name, ...value] = pair!.split('=');
+      const path = attributes.map((attribute) => attribute.trim()).find((attribute) => attribute.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
+      if (/expires=Thu, 01 Jan 1970/i.test(header)) jar.delete(name!.trim());
+      else jar.set(name!.trim(), { value: value.join('='), path });
+    }
+    const location = response.headers.get('location');
+    if (!location) throw new Error(`The authorization server stopped at ${url} with HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    url = new URL(location, url);
+    if (url.href.startsWith(stopAt)) return url;
+  }
+  throw new Error('Too many redirects');
+}
