@@ -217,9 +217,13 @@ export async function deleteIntegration(reference: string): Promise<Integration>
 
 /** Resolves "Slug or ID": a slug, a global ID, or a raw id. */
 export async function findIntegration(reference: string): Promise<Integration | null> {
+  return prisma.integration.findFirst({ where: integrationReferenceWhere(reference) });
+}
+
+/** The filter that matches an integration by slug, global ID or raw id. */
+export function integrationReferenceWhere(reference: string): Prisma.IntegrationWhereInput {
   const id = integrationIdFromGlobalId(reference);
-  if (id) return prisma.integration.findUnique({ where: { id } });
-  return prisma.integration.findFirst({ where: { OR: [{ slug: reference }, { id: reference }] } });
+  return id ? { id } : { OR: [{ slug: reference }, { id: reference }] };
 }
 
 function integrationIdFromGlobalId(reference: string): string | undefined {

@@ -1,9 +1,9 @@
 // Connections: the type and the read side (queries). Mutations that create or change
 // connections live with their features (connect flow, token lifecycle, disconnect).
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { prisma } from '../db/client.js';
 import { visibleConnectionsWhere } from '../domain/access.js';
+import { integrationReferenceWhere } from '../domain/integrations.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 export const ConnectionStatusEnum = builder.enumType('ConnectionStatus', {
@@ -54,17 +54,6 @@ builder.globalConnectionField('totalCount', (t) =>
   }),
 );
 
-/** Filter by integration slug, raw id or global id. */
-function integrationWhere(reference: string): Prisma.IntegrationWhereInput {
-  try {
-    const { typename, id } = decodeGlobalID(reference);
-    if (typename === 'Integration') return { id };
-  } catch {
-    // not a global id
-  }
-  return { OR: [{ slug: reference }, { id: reference }] };
-}
-
 builder.queryFields((t) => ({
   connections: t.prismaConnection(
     {
@@ -89,7 +78,7 @@ function connectionsWhere(
 ): Prisma.ConnectionWhereInput {
   return {
     ...visibleConnectionsWhere(viewer),
-    ...(args.integration ? { integration: integrationWhere(args.integration) } : {}),
+    ...(args.integration ? { integration: integrationReferenceWhere(args.integration) } : {}),
     ...(args.status ? { status: args.status } : {}),
   };
 }
