@@ -9,7 +9,7 @@ import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
 import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
 import { newId } from '../domain/ids.js';
-import { findIntegration, type Integration } from '../domain/integrations.js';
+import { findIntegration } from '../domain/integrations.js';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
@@ -257,5 +257,3 @@ function connectMetadata(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpoint
   }
   return metadata;
 }
-
-export type { Integration };
