@@ -78,8 +78,9 @@ function exposeDomainErrors(error: unknown, message: string): Error {
       extensions: { code: original.code },
     });
   }
-  if (error instanceof GraphQLError && !error.originalError) return error;
-  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) return error.originalError;
+  // GraphQL's own errors (syntax, validation, authentication, or a GraphQLError thrown by a
+  // resolver and located by graphql-js) are safe as they are, with their path.
+  if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) return error;
   return new GraphQLError(message, {
     nodes: error instanceof GraphQLError ? error.nodes : undefined,
     path: error instanceof GraphQLError ? error.path : undefined,
