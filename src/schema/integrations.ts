@@ -112,31 +112,16 @@ builder.queryFields((t) => ({
   ),
 }));
 
-const integrationFieldsInput = {
-  name: 'String',
-  authType: AuthTypeEnum,
-  clientId: 'String',
-  clientSecret: 'String',
-  authorizationUrl: 'String',
-  tokenUrl: 'String',
-  revocationUrl: 'String',
-  userinfoUrl: 'String',
-  issuer: 'String',
-  apiBaseUrl: 'String',
-  isShared: 'Boolean',
-  logoUrl: 'String',
-  ownerCanReadCredentials: 'Boolean',
-} as const;
-
 const TokenEndpointAuthMethodEnum = builder.enumType('TokenEndpointAuthMethod', {
   values: TOKEN_ENDPOINT_AUTH_METHODS,
 });
 
-const CreateIntegrationInput = builder.inputType('CreateIntegrationInput', {
-  fields: (t) => ({
-    slug: t.string({ required: true }),
+type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;
+
+/** The settable fields of an integration, shared by the create and update inputs. */
+function integrationInputFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTypes, 'InputObject'>) {
+  return {
     name: t.string(),
-    provider: t.string({ required: true, description: 'Built-in provider template key, or "custom".' }),
     authType: t.field({ type: AuthTypeEnum }),
     clientId: t.string(),
     clientSecret: t.string(),
@@ -155,6 +140,14 @@ const CreateIntegrationInput = builder.inputType('CreateIntegrationInput', {
     }),
     tokenEndpointAuthMethod: t.field({ type: TokenEndpointAuthMethodEnum }),
     ownerCanReadCredentials: t.boolean(),
+  };
+}
+
+const CreateIntegrationInput = builder.inputType('CreateIntegrationInput', {
+  fields: (t) => ({
+    slug: t.string({ required: true }),
+    provider: t.string({ required: true, description: 'Built-in provider template key, or "custom".' }),
+    ...integrationInputFields(t),
   }),
 });
 
@@ -162,10 +155,7 @@ const UpdateIntegrationInput = builder.inputType('UpdateIntegrationInput', {
   description: 'Fields to change; an explicit null clears an optional field (clientSecret, URLs, issuer...).',
   fields: (t) => ({
     integration: t.string({ required: true, description: 'Slug or ID.' }),
-    ...Object.fromEntries(Object.entries(integrationFieldsInput).map(([name, type]) => [name, t.field({ type })])),
-    scopes: t.stringList(),
-    authorizationParams: t.field({ type: 'JSONObject' }),
-    tokenEndpointAuthMethod: t.field({ type: TokenEndpointAuthMethodEnum }),
+    ...integrationInputFields(t),
   }),
 });
 
