@@ -42,6 +42,15 @@ const envSchema = z.object({
   ALLOWED_REDIRECT_ORIGINS: commaList,
   ALLOW_LOCAL_PROVIDERS: booleanFromEnv,
   INTEGRATIONS_FILE: z.string().optional(),
+
+  PROXY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  PROXY_MAX_REQUEST_BYTES: z.coerce.number().int().min(1).default(10 * 1024 * 1024),
+  PROXY_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1).default(10 * 1024 * 1024),
+  PROXY_MAX_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  PROXY_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
+  PROXY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+  REFRESH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).default(600),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -75,6 +84,22 @@ export interface Config {
   allowedRedirectOrigins: string[];
   allowLocalProviders: boolean;
   integrationsFile?: string;
+  proxy: ProxyConfig;
+  /** Background refresh: how often to look (0 turns it off) and how far ahead of expiry. */
+  refresh: { intervalSeconds: number; lookaheadSeconds: number };
+}
+
+export interface ProxyConfig {
+  /** Per attempt, from sending the request to the end of the response body. */
+  timeoutMs: number;
+  maxRequestBytes: number;
+  /** Decoded size of a response that proxyRequest returns (the path proxy streams without a cap). */
+  maxResponseBytes: number;
+  /** A 429 or 503 asking to wait longer than this is reported instead of retried. */
+  maxRetryAfterSeconds: number;
+  /** Per viewer: sustained requests per second (0 turns the limit off) and the burst allowed. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +163,15 @@ export function loadConfig(environment: Environment = process.env): Config {
     allowedRedirectOrigins: allowedRedirectOrigins.length ? allowedRedirectOrigins : [new URL(publicUrl).origin],
     allowLocalProviders: env.ALLOW_LOCAL_PROVIDERS,
     integrationsFile: env.INTEGRATIONS_FILE,
+    proxy: {
+      timeoutMs: env.PROXY_TIMEOUT_MS,
+      maxRequestBytes: env.PROXY_MAX_REQUEST_BYTES,
+      maxResponseBytes: env.PROXY_MAX_RESPONSE_BYTES,
+      maxRetryAfterSeconds: env.PROXY_MAX_RETRY_AFTER_SECONDS,
+      rateLimitPerSecond: env.PROXY_RATE_LIMIT_PER_SECOND,
+      rateLimitBurst: env.PROXY_RATE_LIMIT_BURST,
+    },
+    refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
   };
 }
 

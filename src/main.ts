@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await server.close();
+    await (await import('./events.js')).closeEvents();
     await database.close();
     logger.info('stopped');
     process.exit(0);

@@ -13,31 +13,6 @@ const contractPath = path.resolve(projectRoot, '../shared/contract.graphql');
  * missing (the test fails when one appears, so the list only ever shrinks) and nothing else may be.
  */
 const PENDING: Record<string, string[]> = {
-  'issue 3 (connect flow: createConnection)': [
-    'CreateConnectionInput',
-    'CreateConnectionPayload',
-    'CreateConnectionResult',
-    'Mutation.createConnection',
-  ],
-  'issue 4 (token lifecycle, disconnect, proxy)': [
-    'RefreshPolicy',
-    'Credentials',
-    'Connection.credentials',
-    'ReauthorizationRequiredError',
-    'DisconnectInput',
-    'DisconnectPayload',
-    'DisconnectResult',
-    'Mutation.disconnect',
-    'RefreshConnectionInput',
-    'RefreshConnectionPayload',
-    'RefreshConnectionResult',
-    'Mutation.refreshConnection',
-    'HttpMethod',
-    'ProxyRequestInput',
-    'ProxyResponse',
-    'ProxyRequestResult',
-    'Mutation.proxyRequest',
-  ],
   'issue 5 (subscriptions)': ['Subscription', 'ConnectionStatusEvent', 'schema.subscription'],
 };
 

@@ -1,7 +1,7 @@
 // The token store: connections with their credentials sealed to the row, created or updated in place.
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
-import { publishStatusEvent } from '../events.js';
+import { publishConnectionChange, publishStatusEvent } from '../events.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
 import { SHARED_OWNER_KEY } from './access.js';
 import { newId } from './ids.js';
@@ -66,6 +66,9 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
     lastAuthorizedAt: now,
     apiBaseUrl: input.apiBaseUrl ?? null,
     credentialsEnc: sealCredentials(id, input.credentials),
+    hasRefreshToken: Boolean(input.credentials.refreshToken),
+    refreshFailures: 0,
+    nextRefreshAt: null,
   });
   for (let attempt = 0; ; attempt++) {
     const existing = await prisma.connection.findUnique({
@@ -95,6 +98,7 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
               },
             });
           })();
+      announceChange(saved);
       emitStatus(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
       return saved;
     } catch (error) {
@@ -103,6 +107,11 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
       if (!raced || attempt > 0 || existing) throw error;
     }
   }
+}
+
+/** Tells every instance that the connection changed (or is gone), so cached credentials are dropped. */
+export function announceChange(connection: Pick<Connection, 'id' | 'integrationId' | 'sequence'>, deleted = false): void {
+  publishConnectionChange({ connectionId: connection.id, integrationId: connection.integrationId, sequence: connection.sequence, deleted });
 }
 
 export function emitStatus(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): void {

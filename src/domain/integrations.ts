@@ -5,6 +5,7 @@ import { config } from '../config.js';
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { publishIntegrationChange } from '../events.js';
 import { Prisma, type Integration } from '../generated/prisma/client.js';
 import { isLocalHostname } from '../net/addresses.js';
 import { newId } from './ids.js';
@@ -204,7 +205,9 @@ export async function updateIntegration(reference: string, patch: UpdateIntegrat
   }
   if (clientSecret) changes.clientSecretEnc = encryptClientSecret(existing.id, clientSecret);
   checkCompleteness({ ...existing, ...(changes as Partial<Integration>) });
-  return prisma.integration.update({ where: { id: existing.id }, data: changes });
+  const updated = await prisma.integration.update({ where: { id: existing.id }, data: changes });
+  publishIntegrationChange({ integrationId: existing.id });
+  return updated;
 }
 
 export async function deleteIntegration(reference: string): Promise<Integration> {
@@ -212,6 +215,7 @@ export async function deleteIntegration(reference: string): Promise<Integration>
   if (!existing) throw new NotFoundError(`No integration "${reference}".`);
   // Connections and pending authorizations go with it (ON DELETE CASCADE).
   await prisma.integration.delete({ where: { id: existing.id } });
+  publishIntegrationChange({ integrationId: existing.id });
   return existing;
 }
 

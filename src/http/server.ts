@@ -7,6 +7,10 @@ import { database } from '../db/client.js';
 import { logger } from '../logger.js';
 import { handleCallback } from './callback.js';
 import { createGraphQLServer, type GraphQLServer } from './graphql.js';
+import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy-route.js';
+import { sendJson } from './respond.js';
+import { closeUpstreamAgents } from '../proxy/proxy.js';
+import { startRefreshScheduler } from '../oauth/scheduler.js';
 
 export interface SwitchboardServer {
   http: http.Server;
@@ -19,20 +23,11 @@ export interface SwitchboardServer {
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(payload);
-}
-
 export async function startServer(cfg: Config, options: { port?: number; host?: string } = {}): Promise<SwitchboardServer> {
   const authenticate = createAuthenticator(cfg.auth);
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
+  const handlePathProxy = pathProxyHandler(authenticate);
+  const scheduler = startRefreshScheduler(cfg.refresh);
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
@@ -54,6 +49,8 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
       if (url.pathname === '/graphql') return await graphql.handle(req, res, { req, res });
       const route = routes[url.pathname];
       if (route) return await route(req, res, url);
+      const proxyMatch = PATH_PROXY_PATTERN.exec(url.pathname);
+      if (proxyMatch) return await handlePathProxy(req, res, url, proxyMatch);
       sendJson(res, 404, { error: 'not_found', message: `No route ${url.pathname}` });
     } catch (error) {
       logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, path: url.pathname }, 'request failed');
@@ -77,6 +74,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
     authenticate,
     url,
     async close() {
+      await scheduler.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -84,6 +82,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
       await graphql.dispose();
+      await closeUpstreamAgents();
     },
   };
 }

@@ -13,6 +13,7 @@ import { findIntegration } from '../domain/integrations.js';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
+import { credentialsFromRefresh } from './refresh.js';
 
 export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
 export const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -207,13 +208,14 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
     return fail(code, providerError.message);
   }
 
+  const credentials = credentialsFromTokenResponse(tokens);
   const connection = await saveAuthorizedConnection({
     integration,
     ownerId: integration.isShared ? null : pending.viewerId,
     name: pending.connectionName,
-    credentials: credentialsFromTokenResponse(tokens),
+    credentials,
+    tokenExpiresAt: credentials.expiresAt ? new Date(credentials.expiresAt) : null,
     scopes: tokens.scope ? tokens.scope.split(/[\s,]+/).filter(Boolean) : pending.scopes,
-    tokenExpiresAt: expiryFrom(tokens.expiresIn()),
     apiBaseUrl: integration.apiBaseUrl ? applyConnectionConfig(integration.apiBaseUrl, pending.connectionConfig as Record<string, string>) : null,
     metadata: connectMetadata(tokens, pending.connectionConfig as Record<string, string>),
   });
@@ -222,25 +224,9 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
   return { ok: true, connection, redirectTo: pending.redirectTo };
 }
 
-const TOKEN_FIELDS = new Set(['access_token', 'refresh_token', 'id_token', 'token_type', 'expires_in', 'scope']);
-
+/** Credentials from a token endpoint response (code exchange or refresh); see credentialsFromRefresh. */
 export function credentialsFromTokenResponse(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): StoredCredentials {
-  const expiresIn = tokens.expiresIn();
-  const raw = Object.fromEntries(Object.entries(tokens).filter(([key, value]) => !TOKEN_FIELDS.has(key) && typeof value !== 'function'));
-  return {
-    type: 'OAUTH2',
-    accessToken: tokens.access_token,
-    refreshToken: tokens.refresh_token,
-    tokenType: tokens.token_type,
-    expiresAt: expiryFrom(expiresIn)?.toISOString(),
-    scope: tokens.scope,
-    idToken: tokens.id_token,
-    raw,
-  };
-}
-
-function expiryFrom(expiresIn: number | undefined): Date | null {
-  return typeof expiresIn === 'number' && expiresIn > 0 ? new Date(Date.now() + expiresIn * 1000) : null;
+  return credentialsFromRefresh({ type: 'OAUTH2' }, tokens);
 }
 
 /** What is worth keeping about the account: ID token identity claims and the connection config. */

@@ -1,7 +1,11 @@
-// The connect flow's GraphQL side: startConnect. The callback is an HTTP route (src/http/callback.ts).
+// The connect flow's GraphQL side: startConnect, and createConnection for credentials obtained
+// elsewhere. The callback is an HTTP route (src/http/callback.ts).
 import { builder } from '../builder.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import type { Connection } from '../domain/connections.js';
+import { ForbiddenError, NotFoundError, ProviderError, ValidationError } from '../errors.js';
 import { startConnect, type StartConnectResult } from '../oauth/connect.js';
+import { createConnection } from '../oauth/create-connection.js';
+import { ConnectionRef } from './connections.js';
 
 const StartConnectInput = builder.inputType('StartConnectInput', {
   fields: (t) => ({
@@ -30,5 +34,33 @@ builder.mutationField('startConnect', (t) =>
     errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
     args: { input: t.arg({ type: StartConnectInput, required: true }) },
     resolve: (_root, { input }, context) => startConnect(context.viewer, input),
+  }),
+);
+
+const CreateConnectionInput = builder.inputType('CreateConnectionInput', {
+  description: 'Credentials obtained elsewhere: OAuth tokens (a refresh token alone is checked by refreshing once), an API key, or basic credentials.',
+  fields: (t) => ({
+    integration: t.string({ required: true }),
+    connectionName: t.string({ defaultValue: 'default' }),
+    accessToken: t.string(),
+    refreshToken: t.string(),
+    expiresAt: t.field({ type: 'DateTime' }),
+    apiKey: t.string(),
+    username: t.string(),
+    password: t.string(),
+    metadata: t.field({ type: 'JSONObject' }),
+  }),
+});
+
+const CreateConnectionPayload = builder.objectRef<{ connection: Connection }>('CreateConnectionPayload').implement({
+  fields: (t) => ({ connection: t.expose('connection', { type: ConnectionRef }) }),
+});
+
+builder.mutationField('createConnection', (t) =>
+  t.field({
+    type: CreateConnectionPayload,
+    errors: { types: [NotFoundError, ForbiddenError, ValidationError, ProviderError] },
+    args: { input: t.arg({ type: CreateConnectionInput, required: true }) },
+    resolve: async (_root, { input }, context) => ({ connection: await createConnection(context.viewer, input) }),
   }),
 );

@@ -2,7 +2,10 @@
 // connections live with their features (connect flow, token lifecycle, disconnect).
 import { builder } from '../builder.js';
 import { prisma } from '../db/client.js';
-import { visibleConnectionsWhere } from '../domain/access.js';
+import { canReadCredentials, visibleConnectionsWhere } from '../domain/access.js';
+import type { StoredCredentials } from '../domain/connections.js';
+import { ForbiddenError } from '../errors.js';
+import { usableCredentialsOf, type RefreshPolicy } from '../oauth/refresh.js';
 import { integrationReferenceWhere } from '../domain/integrations.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -13,6 +16,39 @@ export const ConnectionStatusEnum = builder.enumType('ConnectionStatus', {
     ERROR: { description: 'The provider rejected the credentials (e.g. invalid_grant); the user must connect again.' },
     DISCONNECTED: { description: 'Revoked and removed; only ever seen on events.' },
   } as const,
+});
+
+export const RefreshPolicyEnum = builder.enumType('RefreshPolicy', {
+  values: {
+    NONE: { description: 'Never refresh; use what is stored.' },
+    AUTO: { description: 'Refresh when expired or about to expire.' },
+    FORCE: { description: 'Always refresh first.' },
+  } as const satisfies Record<RefreshPolicy, unknown>,
+});
+
+const CredentialsType = builder.objectRef<StoredCredentials>('Credentials').implement({
+  description: 'The secrets of a connection. Only admins, and owners where the integration allows it, can read them.',
+  fields: (t) => ({
+    tokenType: t.string({ nullable: true, resolve: (credentials) => credentials.tokenType ?? null }),
+    accessToken: t.string({ nullable: true, resolve: (credentials) => credentials.accessToken ?? null }),
+    refreshToken: t.string({ nullable: true, resolve: (credentials) => credentials.refreshToken ?? null }),
+    expiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (credentials) => (credentials.expiresAt ? new Date(credentials.expiresAt) : null) }),
+    expiresIn: t.int({
+      nullable: true,
+      description: 'Seconds until the access token expires (0 once expired).',
+      resolve: (credentials) => (credentials.expiresAt ? Math.max(0, Math.floor((Date.parse(credentials.expiresAt) - Date.now()) / 1000)) : null),
+    }),
+    scope: t.string({ nullable: true, resolve: (credentials) => credentials.scope ?? null }),
+    apiKey: t.string({ nullable: true, resolve: (credentials) => credentials.apiKey ?? null }),
+    username: t.string({ nullable: true, resolve: (credentials) => credentials.username ?? null }),
+    password: t.string({ nullable: true, resolve: (credentials) => credentials.password ?? null }),
+    raw: t.field({
+      type: 'JSONObject',
+      nullable: true,
+      description: "The provider's token response without the tokens (e.g. Slack's team, Salesforce's instance_url).",
+      resolve: (credentials) => credentials.raw ?? null,
+    }),
+  }),
 });
 
 export const ConnectionRef = builder.prismaNode('Connection', {
@@ -38,6 +74,20 @@ export const ConnectionRef = builder.prismaNode('Connection', {
       resolve: (connection) => connection.metadata as Record<string, unknown>,
     }),
     sequence: t.exposeInt('sequence', { description: 'Increases by one on every change of the connection.' }),
+    credentials: t.field({
+      type: CredentialsType,
+      nullable: true,
+      description: 'The secrets themselves. Readable by admins, and by the owner where the integration sets ownerCanReadCredentials; refreshes per policy.',
+      args: { refreshPolicy: t.arg({ type: RefreshPolicyEnum, defaultValue: 'AUTO' }) },
+      select: { integration: true },
+      resolve: async (connection, args, context) => {
+        if (!canReadCredentials(context.viewer, connection, connection.integration)) {
+          throw new ForbiddenError('Reading credentials is not allowed here (admins, or owners where the integration allows it).');
+        }
+        const { credentials } = await usableCredentialsOf(connection, { policy: args.refreshPolicy ?? 'AUTO' });
+        return credentials;
+      },
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),

@@ -1,12 +1,17 @@
 // The Error interface and the typed errors that mutations return as data.
 import { builder } from '../builder.js';
+import { prisma } from '../db/client.js';
+import { visibleConnectionsWhere } from '../domain/access.js';
+import { ConnectionRef } from './connections.js';
 import {
   type ErrorCode,
   ForbiddenError,
   NotFoundError,
   ProviderError,
   RateLimitedError,
+  ReauthorizationRequiredError,
   SwitchboardError,
+  UpstreamUnavailableError,
   ValidationError,
 } from '../errors.js';
 
@@ -69,3 +74,23 @@ builder.objectType(RateLimitedError, {
   }),
 });
 
+
+builder.objectType(ReauthorizationRequiredError, {
+  name: 'ReauthorizationRequiredError',
+  description: 'The provider refused the stored credentials: the user must connect again (startConnect).',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    connection: t.field({
+      type: ConnectionRef,
+      nullable: true,
+      resolve: (error, _args, context) =>
+        error.connectionId ? prisma.connection.findFirst({ where: { id: error.connectionId, ...visibleConnectionsWhere(context.viewer) } }) : null,
+    }),
+  }),
+});
+
+builder.objectType(UpstreamUnavailableError, {
+  name: 'UpstreamUnavailableError',
+  description: 'The provider could not be reached or did not answer in time; retrying later may succeed.',
+  interfaces: [ErrorInterface],
+});

@@ -5,6 +5,8 @@ import './errors.js';
 import './connections.js';
 import './integrations.js';
 import './connect.js';
+import './lifecycle.js';
+import './proxy.js';
 import './viewer.js';
 
 builder.queryType({});

@@ -12,6 +12,8 @@ process.env.LOG_LEVEL ??= 'silent';
 process.env.LOG_FILE = path.join(os.tmpdir(), `switchboard-test-${randomBytes(6).toString('hex')}.log`);
 process.env.ENCRYPTION_KEYS ??= `test1:${Buffer.alloc(32, 7).toString('base64')}`;
 process.env.ALLOW_LOCAL_PROVIDERS ??= 'true';
+// Background refresh would race with what tests count; its own tests run sweeps directly.
+process.env.REFRESH_INTERVAL_SECONDS ??= '0';
 process.env.DATA_DIR = 'memory://';
 for (const name of ['JWT_SECRET', 'JWT_JWKS_URL', 'API_KEYS', 'INTEGRATIONS_FILE', 'PUBLIC_URL']) delete process.env[name];
 
@@ -27,6 +29,7 @@ if (process.env.DATABASE_URL) {
   process.env.DATABASE_URL = url.toString();
   afterAll(async () => {
     const { database } = await import('../../src/db/client.js');
+    await (await import('../../src/events.js')).closeEvents();
     await database.close();
     const cleanup = new pg.Client({ connectionString: baseUrl });
     await cleanup.connect();
@@ -36,6 +39,7 @@ if (process.env.DATABASE_URL) {
 } else {
   afterAll(async () => {
     const { database } = await import('../../src/db/client.js');
+    await (await import('../../src/events.js')).closeEvents();
     await database.close();
   });
 }

@@ -1,0 +1,100 @@
+// ANY /api/integrations/:integration/request/*path: the path proxy. Same authentication, rules and
+// refresh as proxyRequest, but bodies stream both ways (large downloads, binary, uploads), and the
+// provider's answer is passed on as it is (status, filtered headers, encoded body).
+//
+// Which connection: the viewer's "default" one, or the headers X-Connection-Id / X-Connection-Name;
+// X-Refresh-Policy: NONE | AUTO | FORCE. Errors are JSON { error, message } with an HTTP status.
+import type http from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { Authenticate } from '../auth/viewer.js';
+import { AuthenticationError } from '../auth/viewer.js';
+import { config } from '../config.js';
+import { SwitchboardError, type ErrorCode } from '../errors.js';
+import { logger } from '../logger.js';
+import type { RefreshPolicy } from '../oauth/refresh.js';
+import { sendUpstream } from '../proxy/proxy.js';
+import { filteredResponseHeaders } from '../proxy/rules.js';
+import { sendJson } from './respond.js';
+
+export const PATH_PROXY_PATTERN = /^\/api\/integrations\/([^/]+)\/request(\/.*)?$/;
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  VALIDATION: 400,
+  PROVIDER_ERROR: 502,
+  REAUTHORIZATION_REQUIRED: 424,
+  RATE_LIMITED: 429,
+  UPSTREAM_UNAVAILABLE: 504,
+};
+
+const POLICIES = new Set<RefreshPolicy>(['NONE', 'AUTO', 'FORCE']);
+
+export function pathProxyHandler(authenticate: Authenticate) {
+  return async function handlePathProxy(req: http.IncomingMessage, res: http.ServerResponse, url: URL, match: RegExpExecArray): Promise<void> {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+    let viewer;
+    try {
+      viewer = await authenticate(headers);
+    } catch (error) {
+      if (error instanceof AuthenticationError) return sendJson(res, 401, { error: 'UNAUTHENTICATED', message: error.message });
+      throw error;
+    }
+
+    const policy = (headers.get('x-refresh-policy') ?? 'AUTO').toUpperCase() as RefreshPolicy;
+    if (!POLICIES.has(policy)) return sendJson(res, 400, { error: 'VALIDATION', message: 'X-Refresh-Policy is NONE, AUTO or FORCE.' });
+    const declaredLength = Number(req.headers['content-length'] ?? 0);
+    if (declaredLength > config.proxy.maxRequestBytes) {
+      return sendJson(res, 413, { error: 'VALIDATION', message: `The request body exceeds ${config.proxy.maxRequestBytes} bytes.` });
+    }
+    const hasBody = declaredLength > 0 || req.headers['transfer-encoding'] !== undefined;
+
+    let integration: string;
+    try {
+      integration = decodeURIComponent(match[1]!);
+    } catch {
+      return sendJson(res, 400, { error: 'VALIDATION', message: 'The integration in the path is not valid.' });
+    }
+    try {
+      const { response } = await sendUpstream({
+        viewer,
+        reference: { integration, connectionId: headers.get('x-connection-id'), connectionName: headers.get('x-connection-name') },
+        method: req.method ?? 'GET',
+        // The rest of the path (as sent, still percent-encoded) and the query, relative to the API base URL.
+        url: `${(match[2] ?? '/').replace(/^\/+/, '')}${url.search}`,
+        headers: req.headers,
+        stream: hasBody ? req.pipe(byteLimit(config.proxy.maxRequestBytes)) : undefined,
+        refreshPolicy: policy,
+        passThroughEncoding: true,
+      });
+      res.writeHead(response.statusCode, filteredResponseHeaders(response.headers));
+      await pipeline(response.body, res);
+    } catch (error) {
+      if (error instanceof SwitchboardError) {
+        if (res.headersSent) return void res.destroy();
+        const extra = 'retryAfterSeconds' in error && typeof error.retryAfterSeconds === 'number' ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+        return sendJson(res, STATUS_BY_CODE[error.code], { error: error.code, message: error.message }, extra);
+      }
+      if (res.headersSent) {
+        // The upstream or the client went away mid-stream: nothing more can be said on this response.
+        logger.debug({ err: { name: (error as Error).name } }, 'path proxy stream ended early');
+        return void res.destroy();
+      }
+      throw error;
+    }
+  };
+}
+
+/** Passes a request body through, failing once it exceeds `limit` bytes (Content-Length may lie). */
+function byteLimit(limit: number): Transform {
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > limit) callback(new Error(`The request body exceeds ${limit} bytes.`));
+      else callback(null, chunk);
+    },
+  });
+}

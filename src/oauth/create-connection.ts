@@ -1,0 +1,93 @@
+// createConnection: import credentials obtained elsewhere (an access/refresh token, an API key,
+// basic credentials). A refresh-token-only import is checked by refreshing once before anything is
+// stored, so a bad token never becomes a connection.
+import * as oidc from 'openid-client';
+import { z } from 'zod';
+import type { Viewer } from '../auth/viewer.js';
+import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
+import { findIntegration, validationErrorFrom } from '../domain/integrations.js';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { logger } from '../logger.js';
+import { CONNECTION_NAME_PATTERN } from './connect.js';
+import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
+import { credentialsFromRefresh } from './refresh.js';
+
+const secret = z.string().min(1).max(16_384);
+const inputSchema = z.object({
+  integration: z.string().min(1),
+  connectionName: z.string().regex(CONNECTION_NAME_PATTERN, 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.').default('default'),
+  accessToken: secret.optional(),
+  refreshToken: secret.optional(),
+  expiresAt: z.date().optional(),
+  apiKey: secret.optional(),
+  username: z.string().min(1).max(1000).optional(),
+  password: z.string().max(16_384).optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((metadata) => JSON.stringify(metadata).length <= 16_384, 'metadata is limited to 16 KiB of JSON.')
+    .optional(),
+});
+
+/** Omitted fields may come as null from GraphQL. */
+export type CreateConnectionInput = { [K in keyof z.input<typeof inputSchema>]: z.input<typeof inputSchema>[K] | null };
+
+export async function createConnection(viewer: Viewer, input: CreateConnectionInput): Promise<Connection> {
+  const withoutNulls = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null && value !== undefined));
+  const parsed = inputSchema.safeParse(withoutNulls);
+  if (!parsed.success) throw validationErrorFrom(parsed.error, 'The connection is not valid.');
+  const data = parsed.data;
+
+  const integration = await findIntegration(data.integration);
+  if (!integration) throw new NotFoundError(`No integration "${data.integration}".`);
+  if (integration.isShared && !viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a shared integration.');
+
+  const given = (['accessToken', 'refreshToken', 'apiKey', 'username', 'password'] as const).filter((key) => data[key] !== undefined);
+  const allowed = { OAUTH2: ['accessToken', 'refreshToken'], API_KEY: ['apiKey'], BASIC: ['username', 'password'] }[integration.authType];
+  const problems: FieldError[] = given
+    .filter((key) => !allowed.includes(key))
+    .map((key) => ({ field: key, message: `${key} does not apply to a ${integration.authType} integration.` }));
+  if (integration.authType === 'OAUTH2' && !data.accessToken && !data.refreshToken) {
+    problems.push({ field: 'accessToken', message: 'Give an accessToken, a refreshToken, or both.' });
+  }
+  if (integration.authType === 'API_KEY' && !data.apiKey) problems.push({ field: 'apiKey', message: 'An API key integration needs apiKey.' });
+  if (integration.authType === 'BASIC' && !data.username) problems.push({ field: 'username', message: 'A basic integration needs username (and password).' });
+  if (data.expiresAt && !data.accessToken) problems.push({ field: 'expiresAt', message: 'expiresAt describes an accessToken.' });
+  if (problems.length) throw new ValidationError('The connection is not valid.', problems);
+
+  let credentials: StoredCredentials;
+  let tokenExpiresAt: Date | null = null;
+  let scopes = integration.scopes;
+  if (integration.authType === 'OAUTH2') {
+    credentials = { type: 'OAUTH2', accessToken: data.accessToken, refreshToken: data.refreshToken, tokenType: 'bearer' };
+    tokenExpiresAt = data.expiresAt ?? null;
+    if (tokenExpiresAt) credentials.expiresAt = tokenExpiresAt.toISOString();
+    if (!data.accessToken) {
+      // Only a refresh token: prove it works (and get an access token) before storing anything.
+      let tokens;
+      try {
+        tokens = await oidc.refreshTokenGrant(await providerConfiguration(integration), data.refreshToken!);
+      } catch (error) {
+        logger.info({ integration: integration.slug, reason: describe(error) }, 'imported refresh token refused');
+        throw providerErrorFrom(error, 'accept the refresh token');
+      }
+      credentials = credentialsFromRefresh(credentials, tokens);
+      tokenExpiresAt = credentials.expiresAt ? new Date(credentials.expiresAt) : null;
+      if (tokens.scope) scopes = tokens.scope.split(/[\s,]+/).filter(Boolean);
+    }
+  } else if (integration.authType === 'API_KEY') {
+    credentials = { type: 'API_KEY', apiKey: data.apiKey };
+  } else {
+    credentials = { type: 'BASIC', username: data.username, password: data.password ?? '' };
+  }
+
+  return saveAuthorizedConnection({
+    integration,
+    ownerId: integration.isShared ? null : viewer.userId,
+    name: data.connectionName,
+    credentials,
+    scopes,
+    tokenExpiresAt,
+    apiBaseUrl: integration.apiBaseUrl,
+    metadata: data.metadata,
+  });
+}

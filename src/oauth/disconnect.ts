@@ -1,0 +1,58 @@
+// Disconnect: revoke the tokens at the provider (RFC 7009: the refresh token first, which also ends
+// the grant's access tokens at most providers, then the access token), delete the connection, and
+// tell subscribers. The local tokens go even when the provider cannot be reached.
+import * as oidc from 'openid-client';
+import type { Viewer } from '../auth/viewer.js';
+import { prisma } from '../db/client.js';
+import { canManageConnection } from '../domain/access.js';
+import { findConnection, type ConnectionReference } from '../domain/connection-lookup.js';
+import { announceChange, emitStatus, openCredentials } from '../domain/connections.js';
+import { ForbiddenError } from '../errors.js';
+import { logger } from '../logger.js';
+import { describe, providerConfiguration } from './provider-client.js';
+import type { ConnectionWithIntegration } from './refresh.js';
+
+export interface DisconnectOutcome {
+  connectionId: string;
+  revoked: boolean;
+}
+
+export async function disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome> {
+  const connection = await findConnection(viewer, reference);
+  if (!canManageConnection(viewer, connection)) throw new ForbiddenError('Only an admin can disconnect a shared connection.');
+  const revoked = await revokeTokens(connection);
+  // deleteMany: a concurrent disconnect of the same connection is not an error.
+  await prisma.connection.deleteMany({ where: { id: connection.id } });
+  announceChange(connection, true);
+  emitStatus({ ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 }, connection.integration.slug, connection.status, 'disconnected');
+  logger.info({ connectionId: connection.id, integration: connection.integration.slug, revoked }, 'connection disconnected');
+  return { connectionId: connection.id, revoked };
+}
+
+/** True only when the provider confirmed revocation of every token the connection held. */
+async function revokeTokens(connection: ConnectionWithIntegration): Promise<boolean> {
+  const credentials = openCredentials(connection);
+  if (credentials?.type !== 'OAUTH2') return false;
+  const tokens: Array<[string, 'refresh_token' | 'access_token']> = [];
+  if (credentials.refreshToken) tokens.push([credentials.refreshToken, 'refresh_token']);
+  if (credentials.accessToken) tokens.push([credentials.accessToken, 'access_token']);
+  if (!tokens.length) return false;
+  let configuration: oidc.Configuration;
+  try {
+    configuration = await providerConfiguration(connection.integration);
+  } catch (error) {
+    logger.warn({ connectionId: connection.id, reason: describe(error) }, 'revocation skipped: provider configuration failed');
+    return false;
+  }
+  if (!configuration.serverMetadata().revocation_endpoint) return false;
+  let revoked = true;
+  for (const [token, hint] of tokens) {
+    try {
+      await oidc.tokenRevocation(configuration, token, { token_type_hint: hint });
+    } catch (error) {
+      revoked = false;
+      logger.warn({ connectionId: connection.id, hint, reason: describe(error) }, 'token revocation failed');
+    }
+  }
+  return revoked;
+}

@@ -1,0 +1,306 @@
+// Calls a provider's API with a connection's credential: shared by the proxyRequest mutation (which
+// buffers and parses the answer) and the path proxy route (which streams both ways).
+//
+// Per call: the viewer's rate limit, the connection (from the hot-path cache), a refresh per policy,
+// the target URL and headers checked (rules.ts), then attempts: one refresh-and-retry on 401, retries
+// of idempotent methods on network errors and 502/503/504, and 429/503 Retry-After honoured up to a cap.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { Agent, buildConnector, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Viewer } from '../auth/viewer.js';
+import { config } from '../config.js';
+import { findConnectionCached, rememberRefreshed, type ConnectionReference } from '../domain/connection-lookup.js';
+import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
+import { isNonPublicAddress } from '../net/addresses.js';
+import { usableCredentials, type RefreshPolicy, type UsableCredentials } from '../oauth/refresh.js';
+import { takeRequest } from './rate-limit.js';
+import {
+  filteredResponseHeaders,
+  forwardedRequestHeaders,
+  IDEMPOTENT_METHODS,
+  injectCredential,
+  resolveProxyUrl,
+  retryAfterSeconds,
+  type HeaderInput,
+} from './rules.js';
+
+const MAX_ATTEMPTS = 3;
+
+/** Refused at connect time: the address actually connected to is not public (DNS rebinding included). */
+export class BlockedAddressError extends Error {
+  override name = 'BlockedAddressError';
+  readonly code = 'ERR_BLOCKED_ADDRESS';
+}
+
+/** An undici Agent; unless `allowLocal`, it refuses sockets whose remote address is not public. */
+export function createUpstreamAgent(options: { allowLocal: boolean }): Agent {
+  const connectTimeout = Math.min(config.proxy.timeoutMs, 10_000);
+  const base = buildConnector({ timeout: connectTimeout });
+  const connect: buildConnector.connector = options.allowLocal
+    ? base
+    : (connectOptions, callback) =>
+        base(connectOptions, (error, socket) => {
+          if (error) return callback(error, null);
+          const address = socket.remoteAddress;
+          if (!address || isNonPublicAddress(address)) {
+            socket.destroy();
+            return callback(new BlockedAddressError(`Refused to connect to a non-public address for ${connectOptions.hostname}.`), null);
+          }
+          callback(null, socket);
+        });
+  return new Agent({ connect, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+}
+
+let strictAgent: Agent | undefined;
+let localAgent: Agent | undefined;
+/** The agent for this moment's configuration (tests turn ALLOW_LOCAL_PROVIDERS off to check the refusal). */
+function upstreamAgent(): Agent {
+  if (config.allowLocalProviders) return (localAgent ??= createUpstreamAgent({ allowLocal: true }));
+  return (strictAgent ??= createUpstreamAgent({ allowLocal: false }));
+}
+
+export async function closeUpstreamAgents(): Promise<void> {
+  const agents = [strictAgent, localAgent];
+  strictAgent = localAgent = undefined;
+  await Promise.allSettled(agents.map((agent) => agent?.close()));
+}
+
+export interface ProxyCall {
+  viewer: Viewer;
+  reference: ConnectionReference;
+  method: string;
+  /** Relative to the API base URL, or absolute under it. */
+  url: string;
+  headers?: HeaderInput;
+  /** A replayable body; or `stream` (not replayable: no retries then). */
+  body?: Buffer | string;
+  stream?: Readable;
+  refreshPolicy: RefreshPolicy;
+  /** Ask for compressed responses and hand them over as they are (the path proxy). */
+  passThroughEncoding?: boolean;
+}
+
+export interface UpstreamAnswer {
+  response: Dispatcher.ResponseData;
+  /** The URL called, without any credential. */
+  url: string;
+  attempts: number;
+}
+
+/** Sends the call upstream with retries; the caller consumes `response.body`. */
+export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
+  const wait = takeRequest(call.viewer.userId);
+  if (wait !== undefined) throw new RateLimitedError('Too many proxied requests: slow down.', wait);
+
+  const found = await findConnectionCached(call.viewer, call.reference);
+  let usable = await usableCredentials(found, { policy: call.refreshPolicy });
+  if (usable !== found) rememberRefreshed(call.viewer, call.reference, usable);
+
+  const { connection } = usable;
+  const target = resolveProxyUrl(connection.apiBaseUrl ?? connection.integration.apiBaseUrl, call.url);
+  const method = call.method.toUpperCase();
+  const forwarded = forwardedRequestHeaders(call.headers, connection.integration);
+  if (call.passThroughEncoding && call.headers) {
+    const acceptEncoding = Object.entries(call.headers).find(([name]) => name.toLowerCase() === 'accept-encoding')?.[1];
+    if (typeof acceptEncoding === 'string') forwarded['accept-encoding'] = acceptEncoding;
+  } else {
+    forwarded['accept-encoding'] = 'gzip, deflate, br';
+  }
+  if (call.body !== undefined && (method === 'GET' || method === 'HEAD')) throw ValidationError.field('body', `A ${method} request has no body.`);
+  const replayable = call.stream === undefined;
+  const retriable = replayable && IDEMPOTENT_METHODS.has(method);
+  let refreshedAfter401 = false;
+
+  for (let attempt = 1; ; attempt++) {
+    const url = new URL(target);
+    const headers = { ...forwarded };
+    injectCredential(headers, url, usable.credentials, connection.integration);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await upstreamAgent().request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: call.stream ?? call.body,
+        headersTimeout: config.proxy.timeoutMs,
+        bodyTimeout: config.proxy.timeoutMs,
+      });
+    } catch (error) {
+      if (retriable && attempt < MAX_ATTEMPTS && !(error instanceof BlockedAddressError)) {
+        await sleep(backoffMs(attempt));
+        continue;
+      }
+      throw unreachable(error, target);
+    }
+
+    const { statusCode } = response;
+    if (statusCode === 401 && !refreshedAfter401 && replayable && usable.credentials?.type === 'OAUTH2' && call.refreshPolicy !== 'NONE') {
+      // RFC 6750 §3.1: the token was rejected. At most one refresh and one retry.
+      await response.body.dump();
+      refreshedAfter401 = true;
+      usable = await usableCredentials(usable, { policy: call.refreshPolicy, rejectedAccessToken: usable.credentials.accessToken });
+      rememberRefreshed(call.viewer, call.reference, usable);
+      continue;
+    }
+    if (retriable && attempt < MAX_ATTEMPTS && (statusCode === 429 || statusCode === 502 || statusCode === 503 || statusCode === 504)) {
+      const asked = retryAfterSeconds(response.headers['retry-after']);
+      if (asked === undefined || asked <= config.proxy.maxRetryAfterSeconds) {
+        await response.body.dump();
+        await sleep(asked !== undefined ? asked * 1000 : backoffMs(attempt));
+        continue;
+      }
+    }
+    return { response, url: target.toString(), attempts: attempt };
+  }
+}
+
+/** 100 ms, 200 ms, 400 ms … with jitter. */
+function backoffMs(attempt: number): number {
+  return Math.round(100 * 2 ** (attempt - 1) * (0.5 + Math.random()));
+}
+
+function unreachable(error: unknown, target: URL): Error {
+  if (error instanceof BlockedAddressError) return ValidationError.field('url', `${target.host} resolves to an address that is not public.`);
+  const timedOut =
+    error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || error instanceof undiciErrors.ConnectTimeoutError;
+  if (error instanceof undiciErrors.RequestContentLengthMismatchError || error instanceof undiciErrors.InvalidArgumentError) {
+    return ValidationError.field('body', 'The request could not be sent as given.');
+  }
+  return new UpstreamUnavailableError(timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`);
+}
+
+// ----------------------------------------------------------------------------------- proxyRequest
+
+export interface ProxyRequestInput {
+  integration: string;
+  connectionId?: string | null;
+  method?: string | null;
+  url: string;
+  headers?: Record<string, unknown> | null;
+  data?: unknown;
+  body?: string | null;
+  refreshPolicy?: RefreshPolicy | null;
+}
+
+export interface ProxyResponse {
+  status: number;
+  ok: boolean;
+  headers: Record<string, string>;
+  data: unknown;
+  body: string | null;
+  bodyBase64: string | null;
+  url: string;
+  attempts: number;
+  durationMs: number;
+}
+
+/** Headers that no longer describe the body once proxyRequest has decoded it. */
+const DECODED_BODY_HEADERS = new Set(['content-encoding', 'content-length']);
+
+/** The proxyRequest mutation: calls the API and returns the answer, parsed. */
+export async function proxyRequest(viewer: Viewer, input: ProxyRequestInput): Promise<ProxyResponse> {
+  const started = performance.now();
+  if (input.data !== undefined && input.data !== null && input.body != null) {
+    throw ValidationError.field('body', 'Give either data (sent as JSON) or body, not both.');
+  }
+  const headers: Record<string, unknown> = { ...(input.headers ?? {}) };
+  let body: string | undefined;
+  if (input.data !== undefined && input.data !== null) {
+    body = JSON.stringify(input.data);
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  } else if (input.body != null) {
+    body = input.body;
+  }
+  if (body !== undefined && Buffer.byteLength(body) > config.proxy.maxRequestBytes) {
+    throw ValidationError.field(input.data != null ? 'data' : 'body', `The request body exceeds ${config.proxy.maxRequestBytes} bytes.`);
+  }
+
+  const { response, url, attempts } = await sendUpstream({
+    viewer,
+    reference: { integration: input.integration, connectionId: input.connectionId },
+    method: input.method ?? 'GET',
+    url: input.url,
+    headers,
+    body,
+    refreshPolicy: input.refreshPolicy ?? 'AUTO',
+  });
+  if (response.statusCode === 429) {
+    await response.body.dump();
+    const wait = retryAfterSeconds(response.headers['retry-after']);
+    throw new RateLimitedError('The provider is rate limiting this connection.', wait);
+  }
+  const raw = await readLimited(response.body, config.proxy.maxResponseBytes);
+  const decoded = decode(raw, response.headers['content-encoding'], config.proxy.maxResponseBytes);
+  const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
+  let data: unknown = null;
+  let text: string | null = null;
+  let base64: string | null = null;
+  if (decoded.length > 0) {
+    if (/[/+]json\b/.test(contentType)) {
+      try {
+        data = JSON.parse(decoded.toString('utf8'));
+      } catch {
+        text = decoded.toString('utf8');
+      }
+    } else if (!contentType || /^text\/|xml|javascript|x-www-form-urlencoded|charset=/.test(contentType)) {
+      text = decoded.toString('utf8');
+    } else {
+      base64 = decoded.toString('base64');
+    }
+  }
+  return {
+    status: response.statusCode,
+    ok: response.statusCode >= 200 && response.statusCode < 300,
+    headers: filteredResponseHeaders(response.headers, DECODED_BODY_HEADERS),
+    data,
+    body: text,
+    bodyBase64: base64,
+    url,
+    attempts,
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+  };
+}
+
+/** Reads a body up to `limit` bytes, counting what actually arrives (Content-Length may lie). */
+async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        body.destroy();
+        throw tooLarge(limit);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof ProviderError) throw error;
+    throw new UpstreamUnavailableError('The provider did not finish its answer in time.');
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): ProviderError {
+  return new ProviderError(`The provider's answer exceeds ${limit} bytes: use the path proxy (/api/integrations/:integration/request/…) to stream it.`, {
+    providerError: 'response_too_large',
+  });
+}
+
+/** Decodes gzip, deflate and br, never past `limit` decoded bytes (compression bombs). */
+function decode(raw: Buffer, encoding: string | string[] | undefined, limit: number): Buffer {
+  const name = String(encoding ?? '').trim().toLowerCase();
+  if (!name || name === 'identity' || raw.length === 0) return raw;
+  const options = { maxOutputLength: limit };
+  try {
+    if (name === 'gzip' || name === 'x-gzip') return zlib.gunzipSync(raw, options);
+    if (name === 'deflate') return zlib.inflateSync(raw, options);
+    if (name === 'br') return zlib.brotliDecompressSync(raw, options);
+  } catch (error) {
+    if (error instanceof RangeError) throw tooLarge(limit);
+    throw new ProviderError(`The provider's answer could not be decoded (${name}).`, { providerError: 'bad_encoding' });
+  }
+  throw new ProviderError(`The provider's answer uses an unsupported encoding (${name}).`, { providerError: 'bad_encoding' });
+}

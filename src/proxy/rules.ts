@@ -1,0 +1,178 @@
+// What the proxy lets through (OWASP SSRF prevention): the target URL must stay on the API base URL's
+// origin and under its path; caller headers pass an allow-list; response headers lose cookies and
+// hop-by-hop fields; the credential is injected per integration.
+import { ValidationError } from '../errors.js';
+import type { StoredCredentials } from '../domain/connections.js';
+import type { Integration } from '../domain/integrations.js';
+
+/**
+ * Resolves the caller's `url` against the API base URL. A relative path (with or without a leading
+ * slash) is appended to the base path; an absolute URL must have the base's origin and path prefix.
+ */
+export function resolveProxyUrl(baseUrl: string | null | undefined, input: string): URL {
+  if (!baseUrl) throw ValidationError.field('url', 'The connection has no API base URL: set apiBaseUrl on the integration.');
+  const refuse = (why: string) => ValidationError.field('url', `url ${why}`);
+  if (input.length > 8000) throw refuse('is too long.');
+  // Backslashes, control characters and whitespace are read differently by different parsers.
+  if (/[\\\u0000-\u0020\u007f]/.test(input)) throw refuse('must not contain backslashes, spaces or control characters.');
+  if (input.startsWith('//')) throw refuse('must not be scheme-relative.');
+  if (input.startsWith('@')) throw refuse('must not start with "@".');
+
+  const base = new URL(baseUrl);
+  const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  const isAbsolute = /^[a-z][a-z0-9+.-]*:/i.test(input);
+  let target: URL;
+  try {
+    target = isAbsolute ? new URL(input) : new URL(input.replace(/^\/+/, ''), `${base.origin}${basePath}`);
+  } catch {
+    throw refuse('is not a valid URL.');
+  }
+  if (target.username || target.password) throw refuse('must not contain credentials.');
+  if (target.origin !== base.origin) throw refuse(`must stay on ${base.origin}.`);
+  const path = target.pathname.endsWith('/') ? target.pathname : `${target.pathname}/`;
+  if (!path.startsWith(basePath)) throw refuse(`must stay under ${basePath}.`);
+  // Encoded dot segments and slashes that an upstream might decode into a traversal.
+  for (const segment of target.pathname.split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw refuse('has a malformed percent-encoding.');
+    }
+    if (decoded === '.' || decoded === '..' || /[/\\]/.test(decoded)) throw refuse('must not contain encoded dot segments or slashes.');
+  }
+  target.hash = '';
+  return target;
+}
+
+/** Caller headers that pass through, besides `x-*` ones (see below) and an integration's own list. */
+const ALLOWED_REQUEST_HEADERS = new Set([
+  'accept',
+  'accept-language',
+  'cache-control',
+  'content-type',
+  'content-language',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+  'prefer',
+  'idempotency-key',
+  'user-agent',
+  // Common provider API versioning and context headers.
+  'notion-version',
+  'linkedin-version',
+  'dropbox-api-arg',
+  'dropbox-api-path-root',
+  'xero-tenant-id',
+  'stripe-account',
+  'stripe-version',
+]);
+
+/** `x-*` headers that say who the caller is to us, or that proxies trust: never forwarded. */
+const REFUSED_X_HEADERS = /^x-(forwarded-|real-ip$|api-key$|user-id$|connection-|switchboard-|http-method-override$|original-url$|rewrite-url$|graphql-yoga-csrf$)/;
+
+export type HeaderInput = Record<string, unknown> | null | undefined;
+
+/**
+ * Caller headers filtered by the allow-list. Authorization, Host, Cookie, hop-by-hop and proxy headers
+ * are dropped; values must be strings without line breaks.
+ */
+export function forwardedRequestHeaders(input: HeaderInput, integration: Pick<Integration, 'settings'>): Record<string, string> {
+  const extra = proxySettings(integration).allowedHeaders;
+  const headers: Record<string, string> = {};
+  for (const [rawName, value] of Object.entries(input ?? {})) {
+    const name = rawName.toLowerCase();
+    const allowed = ALLOWED_REQUEST_HEADERS.has(name) || (name.startsWith('x-') && !REFUSED_X_HEADERS.test(name)) || extra.includes(name);
+    if (!allowed || value === undefined || value === null) continue;
+    const text = Array.isArray(value) ? value.join(', ') : String(value);
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /[\r\n\u0000]/.test(text) || text.length > 8000) {
+      throw ValidationError.field(`headers.${rawName}`, `Header ${rawName} has an invalid name or value.`);
+    }
+    headers[name] = text;
+  }
+  return headers;
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'set-cookie',
+  'set-cookie2',
+]);
+
+/** Response headers a caller may see: no cookies and no hop-by-hop fields (and none of `drop`). */
+export function filteredResponseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  drop: ReadonlySet<string> = new Set(),
+): Record<string, string> {
+  const connectionListed = String(headers.connection ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase());
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || drop.has(lower) || connectionListed.includes(lower)) continue;
+    result[lower] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return result;
+}
+
+interface ProxySettings {
+  /** Header carrying the credential (default Authorization) and its prefix (default "Bearer "). */
+  authHeader: string;
+  authPrefix: string;
+  /** Send the credential as this query parameter instead of a header. */
+  authQueryParam?: string;
+  allowedHeaders: string[];
+}
+
+export function proxySettings(integration: Pick<Integration, 'settings'>): ProxySettings {
+  const proxy = ((integration.settings ?? {}) as { proxy?: Partial<ProxySettings> }).proxy ?? {};
+  return {
+    authHeader: (proxy.authHeader ?? 'authorization').toLowerCase(),
+    authPrefix: proxy.authPrefix ?? 'Bearer ',
+    authQueryParam: proxy.authQueryParam,
+    allowedHeaders: (proxy.allowedHeaders ?? []).map((name) => name.toLowerCase()),
+  };
+}
+
+/** Puts the connection's credential on the request (header, or query parameter where configured). */
+export function injectCredential(
+  headers: Record<string, string>,
+  target: URL,
+  credentials: StoredCredentials | null,
+  integration: Pick<Integration, 'settings'>,
+): void {
+  if (!credentials) return;
+  if (credentials.type === 'BASIC') {
+    headers.authorization = `Basic ${Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64')}`;
+    return;
+  }
+  const secret = credentials.type === 'API_KEY' ? credentials.apiKey : credentials.accessToken;
+  if (!secret) return;
+  const settings = proxySettings(integration);
+  if (settings.authQueryParam) target.searchParams.set(settings.authQueryParam, secret);
+  else headers[settings.authHeader] = `${settings.authPrefix}${secret}`;
+}
+
+/** Seconds to wait from a Retry-After header (delay-seconds or an HTTP-date), or undefined. */
+export function retryAfterSeconds(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  if (/^\s*\d+\s*$/.test(text)) return Number(text);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+export const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
