@@ -12,6 +12,8 @@ export interface AuthorizationServer {
   counts: Record<string, number>;
   /** What the next interaction does. */
   decision: { outcome: 'allow' | 'deny'; accountId: string };
+  /** Delay before answering token requests: widens race windows so that a double refresh shows. */
+  tokenDelay: { ms: number };
   close(): Promise<void>;
 }
 
@@ -65,10 +67,12 @@ export async function startAuthorizationServer(
   provider.on('server_error', () => count('server_error'));
 
   const decision: AuthorizationServer['decision'] = { outcome: 'allow', accountId: 'user-1' };
+  const tokenDelay = { ms: 0 };
   provider.use(async (ctx, next) => {
     // Which client authentication the broker used on the wire.
     if (ctx.method === 'POST' && ctx.path === '/token') {
       count(/^basic /i.test(ctx.get('authorization')) ? 'token-auth:client_secret_basic' : 'token-auth:client_secret_post');
+      if (tokenDelay.ms) await new Promise((resolve) => setTimeout(resolve, tokenDelay.ms));
     }
     const match = /^\/interaction\/([^/]+)$/.exec(ctx.path);
     if (ctx.method !== 'GET' || !match) return next();
@@ -94,6 +98,7 @@ export async function startAuthorizationServer(
     provider,
     counts,
     decision,
+    tokenDelay,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

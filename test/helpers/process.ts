@@ -1,0 +1,62 @@
+// A second Switchboard server in its own process (src/main.ts), on the same database: what two
+// instances behind a load balancer look like.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { afterAll } from 'vitest';
+import { projectRoot } from '../../src/db/schema-engine.js';
+import { TEST_JWT_SECRET } from './server.js';
+
+export interface ServerProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    LOG_FILE: undefined,
+    JWT_SECRET: TEST_JWT_SECRET,
+    REFRESH_INTERVAL_SECONDS: '0',
+    ...env,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
+    cwd: projectRoot,
+    env: childEnv as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`The second server did not start:\n${output.join('')}`)), 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`The second server exited (${code}):\n${output.join('')}`));
+    });
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line);
+      try {
+        const entry = JSON.parse(line) as { url?: string; msg?: string };
+        if (entry.url && entry.msg?.startsWith('Switchboard listening')) {
+          clearTimeout(timer);
+          resolve(entry.url);
+        }
+      } catch {
+        // not a log line
+      }
+    });
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    });
+  afterAll(stop);
+  return { url, stop };
+}
