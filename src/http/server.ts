@@ -49,7 +49,8 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
       if (url.pathname === '/graphql') return await graphql.handle(req, res, { req, res });
       const route = routes[url.pathname];
       if (route) return await route(req, res, url);
-      const proxyMatch = PATH_PROXY_PATTERN.exec(url.pathname);
+      // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
+      const proxyMatch = PATH_PROXY_PATTERN.exec((req.url ?? '/').split('?')[0]!);
       if (proxyMatch) return await handlePathProxy(req, res, url, proxyMatch);
       sendJson(res, 404, { error: 'not_found', message: `No route ${url.pathname}` });
     } catch (error) {
