@@ -14,6 +14,8 @@ export interface AuthorizationServer {
   decision: { outcome: 'allow' | 'deny'; accountId: string };
   /** Delay before answering token requests: widens race windows so that a double refresh shows. */
   tokenDelay: { ms: number };
+  /** Revocation requests in order, by token_type_hint, with the provider's answer. */
+  revocations: Array<{ hint: string | undefined; status: number }>;
   close(): Promise<void>;
 }
 
@@ -68,7 +70,13 @@ export async function startAuthorizationServer(
 
   const decision: AuthorizationServer['decision'] = { outcome: 'allow', accountId: 'user-1' };
   const tokenDelay = { ms: 0 };
+  const revocations: AuthorizationServer['revocations'] = [];
   provider.use(async (ctx, next) => {
+    if (ctx.method === 'POST' && ctx.path === '/token/revocation') {
+      await next();
+      revocations.push({ hint: ctx.oidc?.params?.token_type_hint as string | undefined, status: ctx.status });
+      return;
+    }
     // Which client authentication the broker used on the wire.
     if (ctx.method === 'POST' && ctx.path === '/token') {
       count(/^basic /i.test(ctx.get('authorization')) ? 'token-auth:client_secret_basic' : 'token-auth:client_secret_post');
@@ -99,6 +107,7 @@ export async function startAuthorizationServer(
     counts,
     decision,
     tokenDelay,
+    revocations,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
