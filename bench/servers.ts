@@ -1,0 +1,124 @@
+// The processes the proxy benchmark measures, one role per process (bench/proxy.ts starts them):
+//   upstream     a small JSON API that checks the bearer token
+//   floor        the least any Node proxy does: node:http in, undici out, token injected
+//   yoga-bare    a graphql-yoga mutation that only forwards (no auth, no lookup)
+//   switchboard  Switchboard itself (embedded database in memory), with one integration and connection
+// Each prints one JSON line { role, url } when ready.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
+
+const TOKEN = 'bench-access-token';
+const API_KEY = 'sb_bench_api_key_0123456789abcdef';
+const role = process.argv[2];
+const upstreamUrl = process.argv[3] ?? '';
+
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function ready(url: string, extra: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ role, url, ...extra }));
+}
+
+const ITEM = JSON.stringify({ id: 'item-1', name: 'A small JSON answer', tags: ['a', 'b', 'c'], count: 42 });
+
+async function upstream(): Promise<void> {
+  const server = http.createServer((req, res) => {
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(ITEM) }).end(ITEM);
+  });
+  server.keepAliveTimeout = 60_000;
+  ready(await listen(server));
+}
+
+async function floor(): Promise<void> {
+  const agent = new Agent({ keepAliveTimeout: 30_000 });
+  const origin = new URL(upstreamUrl).origin;
+  const server = http.createServer(async (req, res) => {
+    try {
+      const response = await agent.request({
+        origin,
+        path: `/api/v1${req.url!.replace(/^\/proxy/, '')}`,
+        method: 'GET',
+        headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/json' },
+      });
+      const body = await response.body.arrayBuffer();
+      res.writeHead(response.statusCode, { 'content-type': String(response.headers['content-type'] ?? 'application/octet-stream') }).end(Buffer.from(body));
+    } catch {
+      res.writeHead(502).end();
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  ready(await listen(server));
+}
+
+async function yogaBare(): Promise<void> {
+  const { createYoga, createSchema } = await import('graphql-yoga');
+  const agent = new Agent({ keepAliveTimeout: 30_000 });
+  const origin = new URL(upstreamUrl).origin;
+  const yoga = createYoga({
+    schema: createSchema({
+      typeDefs: 'type Query { ok: Boolean } type Mutation { forward(url: String!): Forwarded! } type Forwarded { status: Int! data: String }',
+      resolvers: {
+        Mutation: {
+          forward: async (_root: unknown, args: { url: string }) => {
+            const response = await agent.request({ origin, path: `/api/v1/${args.url}`, method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } });
+            return { status: response.statusCode, data: await response.body.text() };
+          },
+        },
+      },
+    }),
+    logging: false,
+  });
+  const server = http.createServer(yoga);
+  server.keepAliveTimeout = 60_000;
+  ready(await listen(server));
+}
+
+async function switchboard(): Promise<void> {
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    DATA_DIR: 'memory://',
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
+    API_KEYS: API_KEY,
+    ALLOW_LOCAL_PROVIDERS: 'true',
+    LOG_LEVEL: 'warn',
+    PROXY_RATE_LIMIT_PER_SECOND: '0',
+    REFRESH_INTERVAL_SECONDS: '0',
+  });
+  const { config } = await import('../src/config.js');
+  const { database } = await import('../src/db/client.js');
+  const { createIntegration } = await import('../src/domain/integrations.js');
+  const { createConnection } = await import('../src/oauth/create-connection.js');
+  const { startServer } = await import('../src/http/server.js');
+  await database.migrate();
+  await createIntegration({
+    slug: 'bench',
+    provider: 'custom',
+    clientId: 'bench-client',
+    clientSecret: 'bench-secret',
+    authorizationUrl: `${upstreamUrl}/authorize`,
+    tokenUrl: `${upstreamUrl}/token`,
+    apiBaseUrl: `${upstreamUrl}/api/v1`,
+  });
+  await createConnection({ userId: 'bench-user', isAdmin: false, via: 'api-key' }, {
+    integration: 'bench',
+    accessToken: TOKEN,
+    refreshToken: 'bench-refresh-token',
+    expiresAt: new Date(Date.now() + 24 * 3600_000),
+  });
+  const server = await startServer(config, { port: 0, host: '127.0.0.1' });
+  ready(server.url, { apiKey: API_KEY });
+}
+
+const roles: Record<string, () => Promise<void>> = { upstream, floor, 'yoga-bare': yogaBare, switchboard };
+const start = role ? roles[role] : undefined;
+if (!start) {
+  console.error(`usage: servers.ts ${Object.keys(roles).join('|')} [upstream-url]`);
+  process.exit(2);
+}
+await start();
