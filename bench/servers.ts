@@ -121,4 +121,6 @@ if (!start) {
   console.error(`usage: servers.ts ${Object.keys(roles).join('|')} [upstream-url]`);
   process.exit(2);
 }
+// Exit normally on a signal (so that --cpu-prof can write its profile when profiling a role).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
 await start();

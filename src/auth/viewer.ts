@@ -15,7 +15,22 @@ export class AuthenticationError extends Error {
   override name = 'AuthenticationError';
 }
 
-export type Authenticate = (headers: Headers) => Promise<Viewer>;
+/** What authentication reads from a request: fetch Headers, or nodeHeaders() over node:http's. */
+export interface HeaderSource {
+  get(name: string): string | null;
+}
+
+export type Authenticate = (headers: HeaderSource) => Promise<Viewer>;
+
+/** A HeaderSource over node:http's header object (lower-case names), without copying it. */
+export function nodeHeaders(headers: Record<string, string | string[] | undefined>): HeaderSource {
+  return {
+    get(name) {
+      const value = headers[name];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
 
 export const DEV_VIEWER: Viewer = Object.freeze({ userId: 'dev', isAdmin: true, via: 'dev' });
 

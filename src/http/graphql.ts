@@ -6,11 +6,15 @@ import { GraphQLError } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AuthenticationError, type Authenticate } from '../auth/viewer.js';
+import { AuthenticationError, nodeHeaders, type Authenticate, type HeaderSource } from '../auth/viewer.js';
 import type { Context } from '../builder.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
+import { useRequestBodyLimit } from './body-limit.js';
+
+/** The largest GraphQL request body (yoga's own default). */
+export const GRAPHQL_MAX_BODY_BYTES = 25_000_000;
 
 export interface ServerContext {
   req: IncomingMessage;
@@ -24,7 +28,7 @@ export function unauthenticatedError(error: AuthenticationError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
-export async function viewerContext(authenticate: Authenticate, headers: Headers): Promise<Context> {
+export async function viewerContext(authenticate: Authenticate, headers: HeaderSource): Promise<Context> {
   try {
     return { viewer: await authenticate(headers) };
   } catch (error) {
@@ -39,6 +43,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: false,
+    // Enforced by useRequestBodyLimit below, which counts only bodies without a Content-Length.
+    maxRequestBodySize: false,
     graphiql: options.graphiql ? { title: 'Switchboard', subscriptionsProtocol: 'SSE' } : false,
     renderGraphiQL,
     // Never send stacks or original errors to clients, whatever NODE_ENV says.
@@ -49,8 +55,10 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
       warn: (...args) => logger.warn({ args }, 'yoga'),
       error: (...args) => logger.error({ args: args.map(describeForLog) }, 'yoga'),
     },
-    context: ({ request }) => viewerContext(options.authenticate, request.headers),
+    // On node:http, read the headers of the IncomingMessage directly (no Headers conversion).
+    context: ({ request, req }) => viewerContext(options.authenticate, req ? nodeHeaders(req.headers) : request.headers),
     plugins: [
+      useRequestBodyLimit(GRAPHQL_MAX_BODY_BYTES),
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       EnvelopArmorPlugin({

@@ -51,13 +51,13 @@ function refreshWanted(connection: Connection, credentials: StoredCredentials | 
  * The credentials to use now: `current` itself when they do, or refreshed first where the policy (or
  * a rejected token) asks for it.
  */
-export async function usableCredentials(current: UsableCredentials, request: RefreshRequest): Promise<UsableCredentials> {
+export function usableCredentials(current: UsableCredentials, request: RefreshRequest): UsableCredentials | Promise<UsableCredentials> {
   if (!refreshWanted(current.connection, current.credentials, request)) return current;
   return refreshConnectionTokens(current.connection.id, current.connection.sequence, request);
 }
 
 /** usableCredentials for a connection row as loaded from the database. */
-export function usableCredentialsOf(connection: ConnectionWithIntegration, request: RefreshRequest): Promise<UsableCredentials> {
+export async function usableCredentialsOf(connection: ConnectionWithIntegration, request: RefreshRequest): Promise<UsableCredentials> {
   return usableCredentials({ connection, credentials: openCredentials(connection) }, request);
 }
 

@@ -20,6 +20,7 @@ import {
   forwardedRequestHeaders,
   IDEMPOTENT_METHODS,
   injectCredential,
+  proxySettings,
   resolveProxyUrl,
   retryAfterSeconds,
   type HeaderInput,
@@ -93,9 +94,14 @@ export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
   const wait = takeRequest(call.viewer.userId);
   if (wait !== undefined) throw new RateLimitedError('Too many proxied requests: slow down.', wait);
 
-  const found = await findConnectionCached(call.viewer, call.reference);
-  let usable = await usableCredentials(found, { policy: call.refreshPolicy });
-  if (usable !== found) rememberRefreshed(call.viewer, call.reference, usable);
+  // Both are plain values on the hot path (cache hit, fresh token); promises only when they must wait.
+  let found = findConnectionCached(call.viewer, call.reference);
+  if (found instanceof Promise) found = await found;
+  let usable = usableCredentials(found, { policy: call.refreshPolicy });
+  if (usable instanceof Promise) {
+    usable = await usable;
+    rememberRefreshed(call.viewer, call.reference, usable);
+  }
 
   const { connection } = usable;
   const target = resolveProxyUrl(connection.apiBaseUrl ?? connection.integration.apiBaseUrl, call.url);
@@ -113,8 +119,9 @@ export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
   let refreshedAfter401 = false;
 
   for (let attempt = 1; ; attempt++) {
-    const url = new URL(target);
     const headers = { ...forwarded };
+    // A copy only when the credential goes into the query: the reported URL must not carry it.
+    const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
     injectCredential(headers, url, usable.credentials, connection.integration);
     let response: Dispatcher.ResponseData;
     try {

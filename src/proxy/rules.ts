@@ -18,21 +18,41 @@ export function resolveProxyUrl(baseUrl: string | null | undefined, input: strin
   if (input.startsWith('//')) throw refuse('must not be scheme-relative.');
   if (input.startsWith('@')) throw refuse('must not start with "@".');
 
-  const base = new URL(baseUrl);
-  const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  const { origin, basePath, baseHref } = parsedBase(baseUrl);
   const isAbsolute = /^[a-z][a-z0-9+.-]*:/i.test(input);
   let target: URL;
   try {
-    target = isAbsolute ? new URL(input) : new URL(input.replace(/^\/+/, ''), `${base.origin}${basePath}`);
+    target = isAbsolute ? new URL(input) : new URL(input.replace(/^\/+/, ''), baseHref);
   } catch {
     throw refuse('is not a valid URL.');
   }
   if (target.username || target.password) throw refuse('must not contain credentials.');
-  if (target.origin !== base.origin) throw refuse(`must stay on ${base.origin}.`);
+  if (target.origin !== origin) throw refuse(`must stay on ${origin}.`);
   const path = target.pathname.endsWith('/') ? target.pathname : `${target.pathname}/`;
   if (!path.startsWith(basePath)) throw refuse(`must stay under ${basePath}.`);
-  // Encoded dot segments and slashes that an upstream might decode into a traversal.
-  for (const segment of target.pathname.split('/')) {
+  // Encoded dot segments and slashes that an upstream might decode into a traversal (the URL parser
+  // has already resolved the plain ones).
+  if (target.pathname.includes('%')) checkEncodedSegments(target.pathname, refuse);
+  target.hash = '';
+  return target;
+}
+
+const parsedBases = new Map<string, { origin: string; basePath: string; baseHref: string }>();
+/** The API base URL, parsed once: it is the same for every call of a connection. */
+function parsedBase(baseUrl: string) {
+  let parsed = parsedBases.get(baseUrl);
+  if (!parsed) {
+    const base = new URL(baseUrl);
+    const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+    parsed = { origin: base.origin, basePath, baseHref: `${base.origin}${basePath}` };
+    if (parsedBases.size > 10_000) parsedBases.clear();
+    parsedBases.set(baseUrl, parsed);
+  }
+  return parsed;
+}
+
+function checkEncodedSegments(pathname: string, refuse: (why: string) => ValidationError): void {
+  for (const segment of pathname.split('/')) {
     let decoded: string;
     try {
       decoded = decodeURIComponent(segment);
@@ -41,8 +61,6 @@ export function resolveProxyUrl(baseUrl: string | null | undefined, input: strin
     }
     if (decoded === '.' || decoded === '..' || /[/\\]/.test(decoded)) throw refuse('must not contain encoded dot segments or slashes.');
   }
-  target.hash = '';
-  return target;
 }
 
 /** Caller headers that pass through, besides `x-*` ones (see below) and an integration's own list. */
@@ -136,7 +154,16 @@ interface ProxySettings {
   allowedHeaders: string[];
 }
 
+const settingsCache = new WeakMap<object, ProxySettings>();
+
+/** The integration's proxy settings (cached per loaded integration: the hot path asks on every call). */
 export function proxySettings(integration: Pick<Integration, 'settings'>): ProxySettings {
+  let settings = settingsCache.get(integration);
+  if (!settings) settingsCache.set(integration, (settings = readProxySettings(integration)));
+  return settings;
+}
+
+function readProxySettings(integration: Pick<Integration, 'settings'>): ProxySettings {
   const proxy = ((integration.settings ?? {}) as { proxy?: Partial<ProxySettings> }).proxy ?? {};
   return {
     authHeader: (proxy.authHeader ?? 'authorization').toLowerCase(),

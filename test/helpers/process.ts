@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { afterAll } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { projectRoot } from '../../src/db/schema-engine.js';
 import { TEST_JWT_SECRET } from './server.js';
 
@@ -12,6 +12,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** Starts the server process; call it inside a test (it stops when the test finishes). */
 export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const childEnv: Record<string, string | undefined> = {
     ...process.env,
@@ -57,6 +58,8 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
     });
-  afterAll(stop);
+  // Called inside a test: stopped when that test ends, pass or fail; and never outlives this process.
+  onTestFinished(stop);
+  process.once('exit', () => child.kill('SIGKILL'));
   return { url, stop };
 }
