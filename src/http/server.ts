@@ -44,17 +44,19 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
   };
 
   const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://internal');
+    const rawPath = (req.url ?? '/').split('?', 1)[0]!;
+    let url: URL | undefined;
     try {
-      if (url.pathname === '/graphql') return await graphql.handle(req, res, { req, res });
+      if (rawPath === '/graphql') return await graphql.handle(req, res, { req, res });
+      // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
+      const proxyMatch = PATH_PROXY_PATTERN.exec(rawPath);
+      if (proxyMatch) return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
+      url = new URL(req.url ?? '/', 'http://internal');
       const route = routes[url.pathname];
       if (route) return await route(req, res, url);
-      // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
-      const proxyMatch = PATH_PROXY_PATTERN.exec((req.url ?? '/').split('?')[0]!);
-      if (proxyMatch) return await handlePathProxy(req, res, url, proxyMatch);
       sendJson(res, 404, { error: 'not_found', message: `No route ${url.pathname}` });
     } catch (error) {
-      logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, path: url.pathname }, 'request failed');
+      logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, path: rawPath }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
       else res.destroy();
     }

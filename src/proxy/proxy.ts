@@ -107,8 +107,9 @@ export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
   const target = resolveProxyUrl(connection.apiBaseUrl ?? connection.integration.apiBaseUrl, call.url);
   const method = call.method.toUpperCase();
   const forwarded = forwardedRequestHeaders(call.headers, connection.integration);
-  if (call.passThroughEncoding && call.headers) {
-    const acceptEncoding = Object.entries(call.headers).find(([name]) => name.toLowerCase() === 'accept-encoding')?.[1];
+  if (call.passThroughEncoding) {
+    // node:http's header names are lower case.
+    const acceptEncoding = call.headers?.['accept-encoding'];
     if (typeof acceptEncoding === 'string') forwarded['accept-encoding'] = acceptEncoding;
   } else {
     forwarded['accept-encoding'] = 'gzip, deflate, br';

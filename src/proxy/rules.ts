@@ -9,9 +9,12 @@ import type { Integration } from '../domain/integrations.js';
  * Resolves the caller's `url` against the API base URL. A relative path (with or without a leading
  * slash) is appended to the base path; an absolute URL must have the base's origin and path prefix.
  */
+function refuse(why: string): ValidationError {
+  return ValidationError.field('url', `url ${why}`);
+}
+
 export function resolveProxyUrl(baseUrl: string | null | undefined, input: string): URL {
   if (!baseUrl) throw ValidationError.field('url', 'The connection has no API base URL: set apiBaseUrl on the integration.');
-  const refuse = (why: string) => ValidationError.field('url', `url ${why}`);
   if (input.length > 8000) throw refuse('is too long.');
   // Backslashes, control characters and whitespace are read differently by different parsers.
   if (/[\\\u0000-\u0020\u007f]/.test(input)) throw refuse('must not contain backslashes, spaces or control characters.');
@@ -32,7 +35,7 @@ export function resolveProxyUrl(baseUrl: string | null | undefined, input: strin
   if (!path.startsWith(basePath)) throw refuse(`must stay under ${basePath}.`);
   // Encoded dot segments and slashes that an upstream might decode into a traversal (the URL parser
   // has already resolved the plain ones).
-  if (target.pathname.includes('%')) checkEncodedSegments(target.pathname, refuse);
+  if (target.pathname.includes('%')) checkEncodedSegments(target.pathname);
   target.hash = '';
   return target;
 }
@@ -51,7 +54,7 @@ function parsedBase(baseUrl: string) {
   return parsed;
 }
 
-function checkEncodedSegments(pathname: string, refuse: (why: string) => ValidationError): void {
+function checkEncodedSegments(pathname: string): void {
   for (const segment of pathname.split('/')) {
     let decoded: string;
     try {
@@ -101,7 +104,8 @@ export type HeaderInput = Record<string, unknown> | null | undefined;
 export function forwardedRequestHeaders(input: HeaderInput, integration: Pick<Integration, 'settings'>): Record<string, string> {
   const extra = proxySettings(integration).allowedHeaders;
   const headers: Record<string, string> = {};
-  for (const [rawName, value] of Object.entries(input ?? {})) {
+  for (const rawName in input ?? {}) {
+    const value = input![rawName];
     const name = rawName.toLowerCase();
     const allowed = ALLOWED_REQUEST_HEADERS.has(name) || (name.startsWith('x-') && !REFUSED_X_HEADERS.test(name)) || extra.includes(name);
     if (!allowed || value === undefined || value === null) continue;
@@ -128,18 +132,23 @@ const HOP_BY_HOP = new Set([
   'set-cookie2',
 ]);
 
+function trimmed(text: string): string {
+  return text.trim();
+}
+
 /** Response headers a caller may see: no cookies and no hop-by-hop fields (and none of `drop`). */
 export function filteredResponseHeaders(
   headers: Record<string, string | string[] | undefined>,
   drop: ReadonlySet<string> = new Set(),
 ): Record<string, string> {
-  const connectionListed = String(headers.connection ?? '')
-    .split(',')
-    .map((name) => name.trim().toLowerCase());
+  // Headers the Connection header names are hop-by-hop too (RFC 9110 §7.6.1); usually it names none.
+  const connection = typeof headers.connection === 'string' ? headers.connection.toLowerCase() : '';
+  const connectionListed = connection && connection !== 'keep-alive' && connection !== 'close' ? connection.split(',').map(trimmed) : undefined;
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     const lower = name.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(lower) || drop.has(lower) || connectionListed.includes(lower)) continue;
+    if (value === undefined || HOP_BY_HOP.has(lower) || drop.has(lower) || connectionListed?.includes(lower)) continue;
     result[lower] = Array.isArray(value) ? value.join(', ') : value;
   }
   return result;
