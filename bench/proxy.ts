@@ -10,6 +10,7 @@
 // Targets are measured in turn, ROUNDS times (BENCH_ROUNDS, default 3), each run BENCH_SECONDS long
 // (default 6); the table shows each one's median run.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -35,7 +36,24 @@ function pin(pid: number, cpu: number): void {
 }
 pin(process.pid, 0);
 
-function startRole(role: string, upstreamUrl = ''): Promise<{ url: string; apiKey?: string }> {
+/** CPU time (user + system) a process has used so far, in microseconds, from /proc (Linux). */
+function cpuMicros(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+function startRole(role: string, upstreamUrl = ''): Promise<{ url: string; apiKey?: string; pid: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'servers.ts'), role, upstreamUrl], {
     cwd: path.join(here, '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -51,7 +69,7 @@ function startRole(role: string, upstreamUrl = ''): Promise<{ url: string; apiKe
         const message = JSON.parse(line) as { role?: string; url: string; apiKey?: string };
         if (message.role === role) {
           clearTimeout(timer);
-          resolve(message);
+          resolve({ ...message, pid: child.pid! });
         }
       } catch {
         // a log line
@@ -68,21 +86,34 @@ process.on('exit', stopAll);
 interface Result {
   name: string;
   rps: number;
+  /** The measured server's CPU time per request (median run), in microseconds. */
+  cpuPerRequest: number;
   p50: number;
   p99: number;
   errors: number;
   non2xx: number;
 }
 
-async function run(options: autocannon.Options, seconds: number): Promise<autocannon.Result> {
-  return autocannon({ ...options, connections: CONNECTIONS, duration: seconds });
+interface Run {
+  result: autocannon.Result;
+  cpuPerRequest: number;
 }
 
-function summary(name: string, runs: autocannon.Result[]): Result {
-  const median = [...runs].sort((a, b) => a.requests.average - b.requests.average)[Math.floor(runs.length / 2)]!;
+async function run(options: autocannon.Options, seconds: number, pid?: number): Promise<Run> {
+  const before = pid ? cpuMicros(pid) : NaN;
+  const result = await autocannon({ ...options, connections: CONNECTIONS, duration: seconds });
+  const used = pid ? cpuMicros(pid) - before : NaN;
+  return { result, cpuPerRequest: used / result.requests.total };
+}
+
+function summary(name: string, allRuns: Run[]): Result {
+  const middle = Math.floor(allRuns.length / 2);
+  const median = [...allRuns].sort((a, b) => a.result.requests.average - b.result.requests.average)[middle]!.result;
+  const runs = allRuns.map((entry) => entry.result);
   return {
     name,
     rps: median.requests.average,
+    cpuPerRequest: [...allRuns].map((entry) => entry.cpuPerRequest).sort((a, b) => a - b)[middle]!,
     p50: median.latency.p50,
     p99: median.latency.p99,
     errors: runs.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
@@ -96,9 +127,9 @@ const yogaBare = await startRole('yoga-bare', upstream.url);
 const switchboard = await startRole('switchboard', upstream.url);
 const auth = { 'x-api-key': switchboard.apiKey!, 'x-user-id': 'bench-user' };
 
-const targets: Array<[string, autocannon.Options]> = [
-  ['direct', { url: `${upstream.url}/api/v1/item`, headers: { authorization: 'Bearer bench-access-token' } }],
-  ['floor (node:http + undici)', { url: `${floor.url}/proxy/item` }],
+const targets: Array<[string, autocannon.Options, number]> = [
+  ['direct', { url: `${upstream.url}/api/v1/item`, headers: { authorization: 'Bearer bench-access-token' } }, upstream.pid],
+  ['floor (node:http + undici)', { url: `${floor.url}/proxy/item` }, floor.pid],
   [
     'yoga-bare (forward only)',
     {
@@ -107,6 +138,7 @@ const targets: Array<[string, autocannon.Options]> = [
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: 'mutation { forward(url: "item") { status data } }' }),
     },
+    yogaBare.pid,
   ],
   [
     'proxyRequest (GraphQL)',
@@ -116,29 +148,35 @@ const targets: Array<[string, autocannon.Options]> = [
       headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
     },
+    switchboard.pid,
   ],
-  ['path proxy', { url: `${switchboard.url}/api/integrations/bench/request/item`, headers: auth }],
+  ['path proxy', { url: `${switchboard.url}/api/integrations/bench/request/item`, headers: auth }, switchboard.pid],
 ];
 // BENCH_ONLY=floor,path measures only the targets whose names contain one of those words.
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 if (only.length) targets.splice(0, targets.length, ...targets.filter(([name]) => only.some((word) => name.includes(word))));
 // Warm-up (JIT, connection pools, caches), then the rounds, each target in turn.
 for (const [, options] of targets) await run(options, 2);
-const runs = new Map<string, autocannon.Result[]>(targets.map(([name]) => [name, []]));
+const runs = new Map<string, Run[]>(targets.map(([name]) => [name, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, options] of targets) runs.get(name)!.push(await run(options, SECONDS));
+  for (const [name, options, pid] of targets) runs.get(name)!.push(await run(options, SECONDS, pid));
 }
 const results = targets.map(([name]) => summary(name, runs.get(name)!));
-const floorRps = results.find((result) => result.name.startsWith('floor'))?.rps ?? NaN;
+const floorResult = results.find((result) => result.name.startsWith('floor'));
+const floorRps = floorResult?.rps ?? NaN;
+const floorCpu = floorResult?.cpuPerRequest ?? NaN;
 console.log(
   `\nProxied GET of a small JSON answer on 127.0.0.1, ${CONNECTIONS} connections; median of ${ROUNDS} runs of ${SECONDS} s per target; ` +
     `${canPin ? 'measured server alone on core 1, load generator and upstream on core 0' : 'no CPU pinning (taskset unavailable)'}; ${new Date().toISOString()}\n`,
 );
-console.log('| target | requests/s | p50 ms | p99 ms | vs floor | errors | non-2xx |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+// requests/s moves with whatever else the machine runs; CPU time per request of the measured server
+// moves much less, so its ratio to the floor's is the steadier figure.
+console.log('| target | requests/s | p50 ms | p99 ms | vs floor (requests/s) | server CPU µs/request | vs floor (CPU) | errors | non-2xx |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const result of results) {
   console.log(
-    `| ${result.name} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${((result.rps / floorRps) * 100).toFixed(0)}% | ${result.errors} | ${result.non2xx} |`,
+    `| ${result.name} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${((result.rps / floorRps) * 100).toFixed(0)}% | ` +
+      `${result.cpuPerRequest.toFixed(0)} | ${((floorCpu / result.cpuPerRequest) * 100).toFixed(0)}% | ${result.errors} | ${result.non2xx} |`,
   );
 }
 const failures = results.filter((result) => result.errors > 0 || result.non2xx > 0);

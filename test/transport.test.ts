@@ -12,6 +12,39 @@ describe('GraphQL transport', async () => {
     expect(response.status).toBe(200);
   });
 
+  it('answers a body over 25 MB with 413, whether its length is declared or it is chunked', async () => {
+    const padding = 'x'.repeat(25_000_001);
+    const declared = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders }, body: padding });
+    expect(declared.status).toBe(413);
+    expect((await declared.json()).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+    const chunked = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...adminHeaders },
+      body: new ReadableStream({
+        start(controller) {
+          for (let offset = 0; offset < padding.length; offset += 1_000_000) controller.enqueue(new TextEncoder().encode(padding.slice(offset, offset + 1_000_000)));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    // A chunked body within the limit is read and answered as usual.
+    const small = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...adminHeaders },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(JSON.stringify({ query })));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(small.status).toBe(200);
+    expect((await small.json()).data.viewer.userId).toBe('api-key');
+  });
+
   it.each([
     ['text/plain', 'text/plain'],
     ['a form', 'application/x-www-form-urlencoded'],

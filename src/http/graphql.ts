@@ -11,7 +11,7 @@ import type { Context } from '../builder.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
-import { useRequestBodyLimit } from './body-limit.js';
+import { sendJson } from './respond.js';
 
 /** The largest GraphQL request body (yoga's own default). */
 export const GRAPHQL_MAX_BODY_BYTES = 25_000_000;
@@ -43,7 +43,7 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: false,
-    // Enforced by useRequestBodyLimit below, which counts only bodies without a Content-Length.
+    // Enforced while reading the body in handleGraphQL (413 beyond GRAPHQL_MAX_BODY_BYTES).
     maxRequestBodySize: false,
     graphiql: options.graphiql ? { title: 'Switchboard', subscriptionsProtocol: 'SSE' } : false,
     renderGraphiQL,
@@ -58,7 +58,6 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     // On node:http, read the headers of the IncomingMessage directly (no Headers conversion).
     context: ({ request, req }) => viewerContext(options.authenticate, req ? nodeHeaders(req.headers) : request.headers),
     plugins: [
-      useRequestBodyLimit(GRAPHQL_MAX_BODY_BYTES),
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       EnvelopArmorPlugin({
@@ -100,4 +99,46 @@ function exposeDomainErrors(error: unknown, message: string): Error {
 function describeForLog(value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
   return value;
+}
+
+/**
+ * POST /graphql (and the rest of the GraphQL endpoint): reads a request body here, within the size
+ * limit, and hands yoga the bytes. Yoga would otherwise wrap the body in web streams and count it
+ * through a TransformStream, a tenth of a small request's cost.
+ */
+export async function handleGraphQL(graphql: GraphQLServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === 'POST') {
+    const body = await readBody(req, GRAPHQL_MAX_BODY_BYTES);
+    if (body === 'invalid-length') {
+      return sendJson(res, 400, { errors: [{ message: 'Content-Length header is invalid.', extensions: { code: 'BAD_REQUEST' } }] }, { connection: 'close' });
+    }
+    if (body === 'too-large') {
+      return sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, { connection: 'close' });
+    }
+    // @whatwg-node/server uses a body already read (a Uint8Array) as it is.
+    if (body.length > 0) (req as IncomingMessage & { body?: Buffer }).body = body;
+  }
+  await graphql.handle(req, res, { req, res });
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'invalid-length'> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && !/^\d+$/.test(declared)) return Promise.resolve('invalid-length');
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve('too-large');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve('too-large');
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { database } from '../db/client.js';
 import { logger } from '../logger.js';
 import { handleCallback } from './callback.js';
-import { createGraphQLServer, type GraphQLServer } from './graphql.js';
+import { createGraphQLServer, handleGraphQL, type GraphQLServer } from './graphql.js';
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy-route.js';
 import { sendJson } from './respond.js';
 import { closeUpstreamAgents } from '../proxy/proxy.js';
@@ -47,7 +47,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
     const rawPath = (req.url ?? '/').split('?', 1)[0]!;
     let url: URL | undefined;
     try {
-      if (rawPath === '/graphql') return await graphql.handle(req, res, { req, res });
+      if (rawPath === '/graphql') return await handleGraphQL(graphql, req, res);
       // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
       const proxyMatch = PATH_PROXY_PATTERN.exec(rawPath);
       if (proxyMatch) return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
