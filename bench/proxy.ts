@@ -7,8 +7,8 @@
 // Each server runs in its own process; autocannon (20 connections) runs here. Everything stops by itself.
 // On a machine with taskset and 2+ cores, the load generator and the upstream share core 0 and the
 // server being measured has core 1 to itself, so that the figures do not depend on the scheduler.
-// Targets are measured in turn, ROUNDS times (BENCH_ROUNDS, default 3), each run BENCH_SECONDS long
-// (default 6); the table shows each one's median run.
+// Targets are measured in turn, ROUNDS times (BENCH_ROUNDS, default 5), each run BENCH_SECONDS long
+// (default 4); the table shows each one's median run, and its median ratio to the floor of the same round.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 20;
 const children: ChildProcess[] = [];
 
@@ -162,21 +162,26 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [name, options, pid] of targets) runs.get(name)!.push(await run(options, SECONDS, pid));
 }
 const results = targets.map(([name]) => summary(name, runs.get(name)!));
-const floorResult = results.find((result) => result.name.startsWith('floor'));
-const floorRps = floorResult?.rps ?? NaN;
-const floorCpu = floorResult?.cpuPerRequest ?? NaN;
-console.log(
-  `\nProxied GET of a small JSON answer on 127.0.0.1, ${CONNECTIONS} connections; median of ${ROUNDS} runs of ${SECONDS} s per target; ` +
-    `${canPin ? 'measured server alone on core 1, load generator and upstream on core 0' : 'no CPU pinning (taskset unavailable)'}; ${new Date().toISOString()}\n`,
-);
-// requests/s moves with whatever else the machine runs; CPU time per request of the measured server
-// moves much less, so its ratio to the floor's is the steadier figure.
+// The machine's speed drifts from minute to minute, so each target is compared with the floor run
+// of the same round, and the table shows the median of those per-round ratios.
+const floorName = targets.find(([name]) => name.startsWith('floor'))?.[0];
+function medianRatio(name: string, measure: (run: Run) => number, higherIsBetter: boolean): string {
+  if (!floorName) return 'n/a';
+  const floorRuns = runs.get(floorName)!;
+  const ratios = runs.get(name)!.map((entry, round) => {
+    const [target, reference] = [measure(entry), measure(floorRuns[round]!)];
+    return higherIsBetter ? target / reference : reference / target;
+  });
+  return `${(ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)]! * 100).toFixed(0)}%`;
+}
+// requests/s moves with whatever else the machine runs; the measured server's CPU time per request
+// moves less, so its ratio to the floor's is the steadier figure.
 console.log('| target | requests/s | p50 ms | p99 ms | vs floor (requests/s) | server CPU µs/request | vs floor (CPU) | errors | non-2xx |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const result of results) {
   console.log(
-    `| ${result.name} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${((result.rps / floorRps) * 100).toFixed(0)}% | ` +
-      `${result.cpuPerRequest.toFixed(0)} | ${((floorCpu / result.cpuPerRequest) * 100).toFixed(0)}% | ${result.errors} | ${result.non2xx} |`,
+    `| ${result.name} | ${result.rps.toFixed(0)} | ${result.p50} | ${result.p99} | ${medianRatio(result.name, (entry) => entry.result.requests.average, true)} | ` +
+      `${result.cpuPerRequest.toFixed(0)} | ${medianRatio(result.name, (entry) => entry.cpuPerRequest, false)} | ${result.errors} | ${result.non2xx} |`,
   );
 }
 const failures = results.filter((result) => result.errors > 0 || result.non2xx > 0);
