@@ -29,6 +29,7 @@ const envSchema = z.object({
   DATABASE_URL: optionalUrl,
   DATA_DIR: z.string().default('./data'),
   REDIS_URL: optionalUrl,
+  REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,100}$/).default('switchboard'),
 
   ENCRYPTION_KEYS: z.string().optional(),
 
@@ -79,6 +80,8 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   redisUrl?: string;
+  /** Names this deployment's pub/sub channel, so that deployments sharing a Redis do not hear each other. */
+  redisPrefix: string;
   encryptionKeys?: string;
   auth: AuthConfig;
   allowedRedirectOrigins: string[];
@@ -150,6 +153,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
     encryptionKeys: env.ENCRYPTION_KEYS,
     auth: {
       jwtSecret: env.JWT_SECRET,

@@ -40,7 +40,6 @@ interface Events {
 }
 type EventName = keyof Events;
 
-const CHANNEL = 'switchboard:events';
 const emitter = new EventEmitter();
 emitter.setMaxListeners(0);
 
@@ -59,14 +58,14 @@ function localTransport(): Transport {
   };
 }
 
-function redisTransport(url: string): Transport {
+function redisTransport(url: string, channel: string): Transport {
   const options = { lazyConnect: false, maxRetriesPerRequest: null, enableAutoPipelining: true };
   const publisher = new Redis(url, options);
   const subscriber = new Redis(url, options);
   for (const client of [publisher, subscriber]) {
     client.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'redis connection problem'));
   }
-  const ready = subscriber.subscribe(CHANNEL).then(
+  const ready = subscriber.subscribe(channel).then(
     () => undefined,
     (error: Error) => logger.warn({ err: { message: error.message } }, 'redis subscribe failed'),
   );
@@ -81,7 +80,7 @@ function redisTransport(url: string): Transport {
   return {
     ready,
     publish: (name, payload) => {
-      publisher.publish(CHANNEL, JSON.stringify({ name, payload })).catch((error: Error) => {
+      publisher.publish(channel, JSON.stringify({ name, payload })).catch((error: Error) => {
         // Pub/sub is best effort across instances; this instance still hears its own event.
         logger.warn({ err: { message: error.message } }, 'event not published to redis');
         emitter.emit(name, payload);
@@ -95,7 +94,7 @@ function redisTransport(url: string): Transport {
 
 let transport: Transport | undefined;
 function currentTransport(): Transport {
-  transport ??= config.redisUrl ? redisTransport(config.redisUrl) : localTransport();
+  transport ??= config.redisUrl ? redisTransport(config.redisUrl, `${config.redisPrefix}:events`) : localTransport();
   return transport;
 }
 
@@ -126,3 +125,8 @@ export const publishConnectionChange = (event: ConnectionChangeEvent) => publish
 export const onConnectionChange = (listener: (event: ConnectionChangeEvent) => void) => listen('change', listener);
 export const publishIntegrationChange = (event: IntegrationChangeEvent) => publish('integration', event);
 export const onIntegrationChange = (listener: (event: IntegrationChangeEvent) => void) => listen('integration', listener);
+
+/** How many status listeners (subscriptions, mostly) this process has: lets tests see that none leak. */
+export function statusListenerCount(): number {
+  return emitter.listenerCount('status');
+}

@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AuthenticationError, nodeHeaders, type Authenticate, type HeaderSource } from '../auth/viewer.js';
+import { AuthenticationError, nodeHeaders, type Authenticate, type HeaderSource, type Viewer } from '../auth/viewer.js';
 import type { Context } from '../builder.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
@@ -18,7 +18,9 @@ export const GRAPHQL_MAX_BODY_BYTES = 25_000_000;
 
 export interface ServerContext {
   req: IncomingMessage;
-  res: ServerResponse;
+  res?: ServerResponse;
+  /** Set by the WebSocket transport, which authenticates once per socket (connectionParams). */
+  viewer?: Viewer;
 }
 
 export type GraphQLServer = YogaServerInstance<ServerContext, Context>;
@@ -56,7 +58,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
       error: (...args) => logger.error({ args: args.map(describeForLog) }, 'yoga'),
     },
     // On node:http, read the headers of the IncomingMessage directly (no Headers conversion).
-    context: ({ request, req }) => viewerContext(options.authenticate, req ? nodeHeaders(req.headers) : request.headers),
+    context: ({ request, req, viewer }) =>
+      viewer ? { viewer } : viewerContext(options.authenticate, req ? nodeHeaders(req.headers) : request.headers),
     plugins: [
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

@@ -9,6 +9,7 @@ import { handleCallback } from './callback.js';
 import { createGraphQLServer, handleGraphQL, type GraphQLServer } from './graphql.js';
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy-route.js';
 import { sendJson } from './respond.js';
+import { attachGraphQLWebSocket } from './websocket.js';
 import { closeUpstreamAgents } from '../proxy/proxy.js';
 import { startRefreshScheduler } from '../oauth/scheduler.js';
 
@@ -62,6 +63,11 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
     }
   });
   server.keepAliveTimeout = 65_000;
+  const websocket = attachGraphQLWebSocket(server, graphql, {
+    authenticate,
+    // The app's origins, and this server's own (GraphiQL).
+    allowedOrigins: [...new Set([...cfg.allowedRedirectOrigins, new URL(cfg.publicUrl).origin])],
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -78,6 +84,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
     url,
     async close() {
       await scheduler.stop();
+      await websocket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

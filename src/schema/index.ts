@@ -7,9 +7,11 @@ import './integrations.js';
 import './connect.js';
 import './lifecycle.js';
 import './proxy.js';
+import './status-events.js';
 import './viewer.js';
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -15,6 +15,8 @@ process.env.ALLOW_LOCAL_PROVIDERS ??= 'true';
 // Background refresh would race with what tests count; its own tests run sweeps directly.
 process.env.REFRESH_INTERVAL_SECONDS ??= '0';
 process.env.DATA_DIR = 'memory://';
+// Test files run in parallel against one Redis: each has its own channel, as separate deployments would.
+process.env.REDIS_PREFIX = `switchboard-test-${randomBytes(6).toString('hex')}`;
 for (const name of ['JWT_SECRET', 'JWT_JWKS_URL', 'API_KEYS', 'INTEGRATIONS_FILE', 'PUBLIC_URL']) delete process.env[name];
 
 if (process.env.DATABASE_URL) {

@@ -1,0 +1,44 @@
+// The stream behind connectionStatusChanged: status events the viewer may see, filtered by
+// integration or connection. Authorization is checked when subscribing (the filters must name things
+// the viewer can see) and again for every event (own connections, shared ones; all for an admin).
+import { Repeater } from 'graphql-yoga';
+import type { Viewer } from '../auth/viewer.js';
+import { NotFoundError } from '../errors.js';
+import { onStatusEvent, type ConnectionStatusEvent } from '../events.js';
+import { findConnection } from './connection-lookup.js';
+import { findIntegration } from './integrations.js';
+
+export interface StatusStreamFilter {
+  integration?: string | null;
+  connectionId?: string | null;
+}
+
+export function mayReceive(viewer: Viewer, event: Pick<ConnectionStatusEvent, 'ownerId'>): boolean {
+  return viewer.isAdmin || event.ownerId === null || event.ownerId === viewer.userId;
+}
+
+export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter): Promise<AsyncIterable<ConnectionStatusEvent>> {
+  let integrationId: string | undefined;
+  if (filter.integration) {
+    const integration = await findIntegration(filter.integration);
+    if (!integration) throw new NotFoundError(`No integration "${filter.integration}".`);
+    integrationId = integration.id;
+  }
+  let connectionId: string | undefined;
+  if (filter.connectionId) {
+    // Another user's connection gives the same NotFoundError as a missing one.
+    const connection = await findConnection(viewer, { connectionId: filter.connectionId, integration: filter.integration });
+    connectionId = connection.id;
+  }
+  return new Repeater<ConnectionStatusEvent>(async (push, stop) => {
+    const unsubscribe = onStatusEvent((event) => {
+      if (connectionId !== undefined && event.connectionId !== connectionId) return;
+      if (integrationId !== undefined && event.integrationId !== integrationId) return;
+      if (!mayReceive(viewer, event)) return;
+      void push(event);
+    });
+    // Ends when the client goes away or the server closes: the listener goes with it.
+    await stop;
+    unsubscribe();
+  });
+}

@@ -1,0 +1,242 @@
+// connectionStatusChanged with real clients: graphql-ws over a real port and SSE, through a connection's
+// whole life (connect → refresh failure → reconnect → disconnect), isolation between users, origin and
+// credential checks, no leaked listeners, a clean close, and two processes through Redis.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { createClient, type Client } from 'graphql-ws';
+import { describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { config } from '../src/config.js';
+import { prisma } from '../src/db/client.js';
+import { openCredentials } from '../src/domain/connections.js';
+import { statusListenerCount } from '../src/events.js';
+import { startServer } from '../src/http/server.js';
+import { startAuthorizationServer } from './helpers/authorization-server.js';
+import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
+import { spawnServer } from './helpers/process.js';
+import { adminHeaders, graphql, startTestServer, TEST_API_KEY, testAuth, userHeaders } from './helpers/server.js';
+
+const SUBSCRIPTION = /* GraphQL */ `
+  subscription ($integration: String, $connectionId: ID) {
+    connectionStatusChanged(integration: $integration, connectionId: $connectionId) {
+      connectionId integrationSlug status previousStatus reason sequence at
+      connection { id status sequence }
+    }
+  }
+`;
+
+interface StatusEvent {
+  connectionId: string;
+  integrationSlug: string;
+  status: string;
+  previousStatus: string | null;
+  reason: string | null;
+  sequence: number;
+  at: string;
+  connection: { id: string; status: string; sequence: number } | null;
+}
+
+const wsUrl = (server: { url: string }) => `${server.url.replace(/^http/, 'ws')}/graphql`;
+
+/** A graphql-ws subscription whose events (or error) are collected as they arrive. */
+function subscribeOverWebSocket(server: { url: string }, connectionParams: Record<string, string>, variables: Record<string, unknown> = {}) {
+  const events: StatusEvent[] = [];
+  const errors: unknown[] = [];
+  const client: Client = createClient({ url: wsUrl(server), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: false });
+  const unsubscribe = client.subscribe<{ connectionStatusChanged: StatusEvent }>(
+    { query: SUBSCRIPTION, variables },
+    {
+      next: (message) => (message.data ? events.push(message.data.connectionStatusChanged) : errors.push(message.errors)),
+      error: (error) => errors.push(error),
+      complete: () => {},
+    },
+  );
+  return { events, errors, close: async () => (unsubscribe(), await client.dispose()) };
+}
+
+/** An SSE subscription (yoga's distinct-connections mode) read from a real fetch stream. */
+function subscribeOverSse(server: { url: string }, headers: Record<string, string>, variables: Record<string, unknown> = {}) {
+  const events: StatusEvent[] = [];
+  const abort = new AbortController();
+  const done = (async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+      body: JSON.stringify({ query: SUBSCRIPTION, variables }),
+      signal: abort.signal,
+    });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done: ended } = await reader.read();
+      if (ended) return;
+      buffer += value;
+      let boundary: number;
+      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, boundary);
+        buffer = buffer.slice(boundary + 2);
+        const data = block.split('\n').find((line) => line.startsWith('data: '));
+        if (block.startsWith('event: next') && data) events.push(JSON.parse(data.slice(6)).data.connectionStatusChanged);
+      }
+    }
+  })().catch((error: Error) => {
+    if (error.name !== 'AbortError') throw error;
+  });
+  return { events, close: async () => (abort.abort(), await done) };
+}
+
+async function listenersReach(count: number) {
+  await vi.waitFor(() => expect(statusListenerCount()).toBe(count), { timeout: 5_000, interval: 10 });
+}
+
+describe('connectionStatusChanged', async () => {
+  const server = await startTestServer();
+  const as = await startAuthorizationServer({ redirectUri: CALLBACK });
+  const slug = await createOidcIntegration(server, as);
+  const bearer = async (userId: string) => (await userHeaders(userId)).authorization!;
+
+  /** connect → refresh failure (invalid_grant) → reconnect → disconnect; returns the sequence after each step. */
+  async function lifecycle(userId: string): Promise<{ connectionId: string; sequences: number[] }> {
+    const headers = await userHeaders(userId);
+    const connection = await connectThroughProvider(server, slug, headers);
+    const sequences = [connection.sequence];
+    const refreshToken = await as.provider.RefreshToken.find(openCredentials(connection)!.refreshToken!);
+    await (await as.provider.Grant.find(refreshToken!.grantId!))!.destroy();
+    const refresh = await graphql(server, `mutation ($id: ID!) { refreshConnection(input: { connectionId: $id }) { __typename } }`, { id: encodeGlobalID('Connection', connection.id) }, headers);
+    expect(refresh.data.refreshConnection.__typename).toBe('ReauthorizationRequiredError');
+    sequences.push((await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } })).sequence);
+    sequences.push((await connectThroughProvider(server, slug, headers)).sequence);
+    const disconnected = await graphql(server, `mutation ($input: DisconnectInput!) { disconnect(input: $input) { __typename } }`, { input: { integration: slug } }, headers);
+    expect(disconnected.data.disconnect.__typename).toBe('DisconnectPayload');
+    sequences.push(sequences[2]! + 1);
+    return { connectionId: encodeGlobalID('Connection', connection.id), sequences };
+  }
+
+  function expectLifecycle(events: StatusEvent[], expected: { connectionId: string; sequences: number[] }) {
+    expect(events.map((event) => [event.status, event.previousStatus])).toEqual([
+      ['HEALTHY', null],
+      ['ERROR', 'HEALTHY'],
+      ['HEALTHY', 'ERROR'],
+      ['DISCONNECTED', 'HEALTHY'],
+    ]);
+    expect(events.map((event) => event.sequence)).toEqual(expected.sequences);
+    expect(new Set(events.map((event) => event.connectionId))).toEqual(new Set([expected.connectionId]));
+    expect(events.map((event) => event.reason)).toEqual(['connected', expect.stringMatching(/invalid_grant/), 'reconnected', 'disconnected']);
+    expect(events.every((event) => event.integrationSlug === slug && !Number.isNaN(Date.parse(event.at)))).toBe(true);
+    expect(events.at(-1)!.connection).toBeNull();
+  }
+
+  it('delivers a whole lifecycle over graphql-ws in order, and none of it to another user', async () => {
+    const baseline = statusListenerCount();
+    const owner = subscribeOverWebSocket(server, { authorization: await bearer('ws-owner') }, { integration: slug });
+    const other = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'ws-other' });
+    await listenersReach(baseline + 2);
+
+    const expected = await lifecycle('ws-owner');
+    await vi.waitFor(() => expect(owner.events).toHaveLength(4), { timeout: 5_000 });
+    expectLifecycle(owner.events, expected);
+    // B was listening the whole time and hears nothing of A.
+    expect(other.events).toEqual([]);
+    expect(owner.errors).toEqual([]);
+    await owner.close();
+    await other.close();
+    await listenersReach(baseline);
+  });
+
+  it('delivers the same lifecycle over SSE, and stops listening when the client goes away', async () => {
+    const baseline = statusListenerCount();
+    const subscriber = subscribeOverSse(server, await userHeaders('sse-owner'), { integration: slug });
+    await listenersReach(baseline + 1);
+    const expected = await lifecycle('sse-owner');
+    await vi.waitFor(() => expect(subscriber.events).toHaveLength(4), { timeout: 5_000 });
+    expectLifecycle(subscriber.events, expected);
+    await subscriber.close();
+    await listenersReach(baseline);
+  });
+
+  it("refuses to subscribe to another user's connection, as to a missing one", async () => {
+    const connection = await connectThroughProvider(server, slug, await userHeaders('private-owner'), 'private');
+    for (const connectionId of [encodeGlobalID('Connection', connection.id), encodeGlobalID('Connection', '01900000-0000-7000-8000-000000000000')]) {
+      const spy = subscribeOverWebSocket(server, { authorization: await bearer('spy') }, { connectionId });
+      await vi.waitFor(() => expect(spy.errors).toHaveLength(1), { timeout: 5_000 });
+      expect(JSON.stringify(spy.errors[0])).toContain('No such connection.');
+      await spy.close();
+    }
+    // The owner and an admin may.
+    const baseline = statusListenerCount();
+    const admin = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY }, { connectionId: encodeGlobalID('Connection', connection.id) });
+    await listenersReach(baseline + 1);
+    await connectThroughProvider(server, slug, await userHeaders('private-owner'), 'private');
+    await vi.waitFor(() => expect(admin.events.map((event) => event.reason)).toEqual(['reconnected']), { timeout: 5_000 });
+    await admin.close();
+  });
+
+  it('refuses a WebSocket from an origin that is not allowed, and a connection without valid credentials', async () => {
+    const refused = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(wsUrl(server), 'graphql-transport-ws', { headers: { origin: 'https://evil.example' } });
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => resolve(101));
+    });
+    expect(refused).toBe(403);
+
+    const allowed = new URL(config.publicUrl).origin;
+    const closeCode = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(wsUrl(server), 'graphql-transport-ws', { headers: { origin: allowed } });
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer not-a-jwt' } })));
+      socket.on('close', (code) => resolve(code));
+    });
+    expect(closeCode).toBe(4403);
+  });
+
+  it('closes subscribers cleanly when the server shuts down', async () => {
+    const own = await startServer({ ...config, auth: testAuth }, { port: 0, host: '127.0.0.1' });
+    const baseline = statusListenerCount();
+    const closed = new Promise<number>((resolve) => {
+      const socket = new WebSocket(wsUrl(own), 'graphql-transport-ws');
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': TEST_API_KEY } })));
+      socket.on('message', (data) => {
+        if (JSON.parse(String(data)).type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
+      });
+      socket.on('close', (code) => resolve(code));
+    });
+    await listenersReach(baseline + 1);
+    await own.close();
+    expect(await closed).toBe(1001);
+    await listenersReach(baseline);
+  });
+
+  it.skipIf(process.env.TEST_DATABASE !== 'postgresql' || !process.env.REDIS_URL)(
+    'delivers an event to a subscriber on another server process (PostgreSQL and Redis shared)',
+    async () => {
+      const other = await spawnServer({ API_KEYS: TEST_API_KEY });
+      const subscriber = subscribeOverWebSocket(other, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
+      // There is no "subscribed" acknowledgement in the protocol: repeat a harmless change until one arrives.
+      const probe = async () =>
+        graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: slug, connectionName: 'probe', accessToken: 'probe' } }, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
+      await vi.waitFor(async () => {
+        if (!subscriber.events.length) await probe();
+        expect(subscriber.events.length).toBeGreaterThan(0);
+      }, { timeout: 20_000, interval: 250 });
+      const before = subscriber.events.length;
+
+      const connection = await connectThroughProvider(server, slug, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' }, 'far');
+      await vi.waitFor(() => expect(subscriber.events.length).toBe(before + 1), { timeout: 5_000 });
+      expect(subscriber.events.at(-1)).toMatchObject({
+        connectionId: encodeGlobalID('Connection', connection.id),
+        status: 'HEALTHY',
+        connection: { status: 'HEALTHY', sequence: connection.sequence },
+      });
+      await subscriber.close();
+    },
+    60_000,
+  );
+
+  it('lets an admin hear every connection', async () => {
+    const baseline = statusListenerCount();
+    const admin = subscribeOverWebSocket(server, adminHeaders);
+    await listenersReach(baseline + 1);
+    await connectThroughProvider(server, slug, await userHeaders('anyone'), 'seen-by-admin');
+    await vi.waitFor(() => expect(admin.events.some((event) => event.reason === 'connected')).toBe(true), { timeout: 5_000 });
+    await admin.close();
+  });
+});
