@@ -1,0 +1,114 @@
+// npm run bench:fanout — N WebSocket subscribers (graphql-ws) of connectionStatusChanged receive one
+// event: prints delivery latency p50/p99 (from the moment the event is published to each client's
+// receipt) and the server's memory per idle subscriber. The server runs here (embedded database in
+// memory); the clients run in a child process (bench/fanout-clients.ts). BENCH_SUBSCRIBERS (default
+// 1000) sets N; BENCH_EVENTS (default 5) how many events are sent, one after another.
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 5);
+const API_KEY = 'sb_bench_api_key_0123456789abcdef';
+
+Object.assign(process.env, {
+  NODE_ENV: 'test',
+  DATA_DIR: 'memory://',
+  DATABASE_URL: '',
+  REDIS_URL: '',
+  ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
+  API_KEYS: API_KEY,
+  ALLOW_LOCAL_PROVIDERS: 'true',
+  LOG_LEVEL: 'warn',
+  REFRESH_INTERVAL_SECONDS: '0',
+});
+const { config } = await import('../src/config.js');
+const { database } = await import('../src/db/client.js');
+const { createIntegration } = await import('../src/domain/integrations.js');
+const { createConnection } = await import('../src/oauth/create-connection.js');
+const { onStatusEvent, statusListenerCount } = await import('../src/events.js');
+const { startServer } = await import('../src/http/server.js');
+
+const gc = (globalThis as { gc?: () => void }).gc;
+function settledHeap(): { heap: number; rss: number } {
+  for (let i = 0; i < 3; i++) gc?.();
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed, rss: usage.rss };
+}
+try {
+  execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+} catch {
+  // no pinning on this machine
+}
+
+await database.migrate();
+await createIntegration({ slug: 'fanout', provider: 'custom', authType: 'API_KEY', apiBaseUrl: 'http://127.0.0.1:9/' });
+const viewer = { userId: 'fanout-user', isAdmin: false, via: 'api-key' as const };
+const server = await startServer(config, { port: 0, host: '127.0.0.1' });
+const before = settledHeap();
+const baseline = statusListenerCount();
+
+const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fanout-clients.ts'), server.url, String(SUBSCRIBERS), API_KEY, viewer.userId], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+try {
+  execFileSync('taskset', ['-cp', '0', String(clients.pid)], { stdio: 'ignore' });
+} catch {
+  // no pinning
+}
+const lines = readline.createInterface({ input: clients.stdout! });
+const messages: Array<Record<string, unknown>> = [];
+let wake: (() => void) | undefined;
+lines.on('line', (line) => {
+  try {
+    messages.push(JSON.parse(line));
+    wake?.();
+  } catch {
+    // not ours
+  }
+});
+async function nextMessage(type: string): Promise<Record<string, unknown>> {
+  for (;;) {
+    const index = messages.findIndex((message) => message.type === type);
+    if (index >= 0) return messages.splice(index, 1)[0]!;
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
+const subscribeStarted = performance.now();
+// Subscribed means: the server holds a listener per subscriber.
+while (statusListenerCount() < baseline + SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
+const subscribeSeconds = (performance.now() - subscribeStarted) / 1000;
+await new Promise((resolve) => setTimeout(resolve, 500));
+const idle = settledHeap();
+
+const latencies: number[] = [];
+for (let event = 0; event < EVENTS; event++) {
+  let publishedAt = 0;
+  const stop = onStatusEvent(() => (publishedAt = performance.timeOrigin + performance.now()));
+  clients.stdin!.write(`${JSON.stringify({ type: 'expect', count: SUBSCRIBERS })}\n`);
+  await nextMessage('armed');
+  await createConnection(viewer, { integration: 'fanout', connectionName: 'default', apiKey: `key-${event}` });
+  stop();
+  const received = (await nextMessage('received')) as { times: number[] };
+  latencies.push(...received.times.map((time) => time - publishedAt));
+}
+clients.stdin!.end();
+clients.kill();
+await server.close();
+await database.close();
+
+latencies.sort((a, b) => a - b);
+const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+console.log(`\nconnectionStatusChanged fan-out over graphql-ws: ${SUBSCRIBERS} subscribers, ${EVENTS} events, ${new Date().toISOString()}\n`);
+console.log('| figure | value |');
+console.log('| --- | ---: |');
+console.log(`| subscribers connected and subscribed in | ${subscribeSeconds.toFixed(2)} s |`);
+console.log(`| delivery p50 (publish → client receipt) | ${at(0.5).toFixed(1)} ms |`);
+console.log(`| delivery p99 | ${at(0.99).toFixed(1)} ms |`);
+console.log(`| delivery max (the last of ${SUBSCRIBERS}) | ${latencies.at(-1)!.toFixed(1)} ms |`);
+console.log(`| server heap per idle subscriber${gc ? '' : ' (no --expose-gc: rough)'} | ${((idle.heap - before.heap) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
+console.log(`| server RSS per idle subscriber | ${((idle.rss - before.rss) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
+process.exit(0);
