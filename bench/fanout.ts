@@ -7,29 +7,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { BENCH_API_KEY, loadEmbeddedSwitchboard } from './embedded.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5);
-const API_KEY = 'sb_bench_api_key_0123456789abcdef';
-
-Object.assign(process.env, {
-  NODE_ENV: 'test',
-  DATA_DIR: 'memory://',
-  DATABASE_URL: '',
-  REDIS_URL: '',
-  ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
-  API_KEYS: API_KEY,
-  ALLOW_LOCAL_PROVIDERS: 'true',
-  LOG_LEVEL: 'warn',
-  REFRESH_INTERVAL_SECONDS: '0',
-});
-const { config } = await import('../src/config.js');
-const { database } = await import('../src/db/client.js');
-const { createIntegration } = await import('../src/domain/integrations.js');
-const { createConnection } = await import('../src/oauth/create-connection.js');
-const { onStatusEvent, statusListenerCount } = await import('../src/events.js');
-const { startServer } = await import('../src/http/server.js');
+const { config, createIntegration, createConnection, onStatusEvent, statusListenerCount, startServer, database } = await loadEmbeddedSwitchboard();
 
 const gc = (globalThis as { gc?: () => void }).gc;
 function settledHeap(): { heap: number; rss: number } {
@@ -43,14 +26,13 @@ try {
   // no pinning on this machine
 }
 
-await database.migrate();
 await createIntegration({ slug: 'fanout', provider: 'custom', authType: 'API_KEY', apiBaseUrl: 'http://127.0.0.1:9/' });
 const viewer = { userId: 'fanout-user', isAdmin: false, via: 'api-key' as const };
 const server = await startServer(config, { port: 0, host: '127.0.0.1' });
 const before = settledHeap();
 const baseline = statusListenerCount();
 
-const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fanout-clients.ts'), server.url, String(SUBSCRIBERS), API_KEY, viewer.userId], {
+const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fanout-clients.ts'), server.url, String(SUBSCRIBERS), BENCH_API_KEY, viewer.userId], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 try {

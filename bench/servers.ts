@@ -7,9 +7,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
+import { BENCH_API_KEY, loadEmbeddedSwitchboard } from './embedded.js';
 
 const TOKEN = 'bench-access-token';
-const API_KEY = 'sb_bench_api_key_0123456789abcdef';
 const role = process.argv[2];
 const upstreamUrl = process.argv[3] ?? '';
 
@@ -78,24 +78,7 @@ async function yogaBare(): Promise<void> {
 }
 
 async function switchboard(): Promise<void> {
-  Object.assign(process.env, {
-    NODE_ENV: 'test',
-    DATA_DIR: 'memory://',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
-    API_KEYS: API_KEY,
-    ALLOW_LOCAL_PROVIDERS: 'true',
-    LOG_LEVEL: 'warn',
-    PROXY_RATE_LIMIT_PER_SECOND: '0',
-    REFRESH_INTERVAL_SECONDS: '0',
-  });
-  const { config } = await import('../src/config.js');
-  const { database } = await import('../src/db/client.js');
-  const { createIntegration } = await import('../src/domain/integrations.js');
-  const { createConnection } = await import('../src/oauth/create-connection.js');
-  const { startServer } = await import('../src/http/server.js');
-  await database.migrate();
+  const { config, createIntegration, createConnection, startServer } = await loadEmbeddedSwitchboard({ PROXY_RATE_LIMIT_PER_SECOND: '0' });
   await createIntegration({
     slug: 'bench',
     provider: 'custom',
@@ -112,7 +95,7 @@ async function switchboard(): Promise<void> {
     expiresAt: new Date(Date.now() + 24 * 3600_000),
   });
   const server = await startServer(config, { port: 0, host: '127.0.0.1' });
-  ready(server.url, { apiKey: API_KEY });
+  ready(server.url, { apiKey: BENCH_API_KEY });
 }
 
 const roles: Record<string, () => Promise<void>> = { upstream, floor, 'yoga-bare': yogaBare, switchboard };

@@ -1,16 +1,16 @@
 // The connect flow end to end over real HTTP, against oidc-provider running in-process.
 import fs from 'node:fs';
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { config } from '../src/config.js';
 import { prisma } from '../src/db/client.js';
 import { openCredentials } from '../src/domain/connections.js';
 import { logger } from '../src/logger.js';
 import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
+import { CALLBACK, createOidcIntegration } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 
-const CALLBACK = `${config.publicUrl}/oauth2/callback`;
 const START = /* GraphQL */ `
   mutation ($input: StartConnectInput!) {
     startConnect(input: $input) {
@@ -31,29 +31,8 @@ describe('connect flow', async () => {
   });
   const otherAs = await startAuthorizationServer({ redirectUri: CALLBACK });
   const alice = await userHeaders('alice');
-  const slug = uniqueSlug('oidc');
+  const slug = await createOidcIntegration(server, as);
   const secretsSeen = new Set<string>([TEST_CLIENT.clientSecret]);
-
-  beforeAll(async () => {
-    const created = await graphql(
-      server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename ... on Error { message } ... on ValidationError { fieldErrors { field message } } } }`,
-      {
-        input: {
-          slug,
-          provider: 'custom',
-          issuer: as.issuer,
-          clientId: TEST_CLIENT.clientId,
-          clientSecret: TEST_CLIENT.clientSecret,
-          scopes: ['openid', 'offline_access', 'email'],
-          authorizationParams: { prompt: 'consent' },
-          apiBaseUrl: `${as.issuer}/`,
-        },
-      },
-      adminHeaders,
-    );
-    expect(created.data.createIntegration.__typename).toBe('CreateIntegrationPayload');
-  });
 
   async function start(input: Record<string, unknown> = {}, headers = alice) {
     const response = await graphql(server, START, { input: { integration: slug, ...input } }, headers);
