@@ -193,6 +193,20 @@ describe('connect flow', async () => {
     expect((await connectionsOf('alice')).map((connection) => connection.name)).not.toContain('mixup');
   });
 
+  it('refuses code injection: a code from one flow with the state (and verifier) of another gives invalid_grant, creating nothing', async () => {
+    const victim = await start({ connectionName: 'injected', redirectTo: `${config.publicUrl}/done` });
+    const attacker = await start({ connectionName: 'attacker-flow' });
+    const victimUrl = await followToCallback(victim.authorizeUrl, CALLBACK);
+    const attackerUrl = await followToCallback(attacker.authorizeUrl, CALLBACK);
+    victimUrl.searchParams.set('code', attackerUrl.searchParams.get('code')!);
+    const errorsBefore = as.counts['grant-error:authorization_code'] ?? 0;
+    const response = await callback(victimUrl);
+    const location = new URL(response.headers.get('location')!);
+    expect(Object.fromEntries(location.searchParams)).toEqual({ connect: 'error', error: 'invalid_grant' });
+    expect(as.counts['grant-error:authorization_code']).toBe(errorsBefore + 1);
+    expect((await connectionsOf('alice')).map((connection) => connection.name)).not.toContain('injected');
+  });
+
   it('handles access_denied: consumes the state, creates nothing, reflects nothing unescaped', async () => {
     as.decision.outcome = 'deny';
     try {

@@ -3,7 +3,9 @@
 import type http from 'node:http';
 import zlib from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import { config } from '../src/config.js';
+import { logger } from '../src/logger.js';
 import { resetRateLimits } from '../src/proxy/rate-limit.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
@@ -23,6 +25,7 @@ const PROXY = /* GraphQL */ `
 `;
 
 describe('proxyRequest', async () => {
+  logger.level = 'trace'; // everything is logged, so the secret check at the end sees everything
   const server = await startTestServer();
   const upstream = await startUpstream();
   const alice = await userHeaders('proxy-alice');
@@ -357,5 +360,13 @@ describe('proxyRequest', async () => {
     upstream.routes.set('/api/v1/reflect-nothing', (req: http.IncomingMessage, res) => void req.socket.destroy());
     const failed = await proxy({ integration: keySlug, url: 'reflect-nothing' });
     expect(JSON.stringify(failed)).not.toContain('very-secret-key');
+  });
+
+  it('never logs a token, API key or client secret', async () => {
+    logger.flush();
+    const logs = fs.readFileSync(process.env.LOG_FILE!, 'utf8');
+    expect(logs.length).toBeGreaterThan(0);
+    const secrets = ['proxy-client-secret', 'very-secret-key', 'refresh-0', 'key-1', 'key-2', 'key-3', ...Array.from({ length: issued + 1 }, (_, index) => `access-${index}`)];
+    for (const secret of secrets) expect(logs).not.toMatch(new RegExp(`${secret}(?![0-9])`));
   });
 });

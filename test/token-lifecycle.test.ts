@@ -3,12 +3,15 @@
 // the statuses they leave, background refresh.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import { config } from '../src/config.js';
+import { keyring } from '../src/crypto/keyring.js';
+import { logger } from '../src/logger.js';
 import { prisma } from '../src/db/client.js';
 import { openCredentials } from '../src/domain/connections.js';
 import { runRefreshSweep } from '../src/oauth/scheduler.js';
 import { resetRateLimits } from '../src/proxy/rate-limit.js';
-import { startAuthorizationServer } from './helpers/authorization-server.js';
+import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { uniqueSlug } from './helpers/fixtures.js';
@@ -43,6 +46,7 @@ const PROXY = /* GraphQL */ `
 `;
 
 describe('token lifecycle', async () => {
+  logger.level = 'trace'; // everything is logged, so the secret check at the end sees everything
   const server = await startTestServer();
   const as = await startAuthorizationServer({ redirectUri: CALLBACK, rotateRefreshToken: true });
   const slug = await createOidcIntegration(server, as);
@@ -58,8 +62,14 @@ describe('token lifecycle', async () => {
     resetRateLimits();
   });
 
+  const secretsSeen = new Set<string>([TEST_CLIENT.clientSecret]);
   async function credentials(connectionId: string, policy: string, headers: Record<string, string> = adminHeaders) {
-    return graphql(server, CREDENTIALS, { id: gid(connectionId), policy }, headers);
+    const answer = await graphql(server, CREDENTIALS, { id: gid(connectionId), policy }, headers);
+    for (const key of ['accessToken', 'refreshToken'] as const) {
+      const value = answer.data?.node?.credentials?.[key];
+      if (value) secretsSeen.add(value);
+    }
+    return answer;
   }
 
   async function grantOf(connectionId: string) {
@@ -287,5 +297,55 @@ describe('token lifecycle', async () => {
     }
     expect(tokenRequests()).toBe(before);
     expect((await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } })).sequence).toBe(connection.sequence + 1);
+  });
+  it('a replayed authorization code makes the provider revoke the first tokens: the connection ends in ERROR, not silently broken', async () => {
+    const headers = await userHeaders('replayed-code');
+    const started = await graphql(server, `mutation { startConnect(input: { integration: "${slug}" }) { ... on StartConnectPayload { authorizeUrl } } }`, {}, headers);
+    const callbackUrl = await followToCallback(started.data.startConnect.authorizeUrl, CALLBACK);
+    // The exchange is replayed whole, verifier included (a retried request that had in fact succeeded, or
+    // a captured one); the verifier is read here from its envelope before the callback deletes it.
+    const pending = await prisma.pendingAuthorization.findFirstOrThrow({ where: { viewerId: 'replayed-code' } });
+    const verifier = keyring.decrypt(pending.codeVerifierEnc, { table: 'PendingAuthorization', rowId: pending.id, field: 'codeVerifier' });
+    expect((await fetch(`${server.url}/oauth2/callback${callbackUrl.search}`)).status).toBe(200);
+    const connection = await prisma.connection.findFirstOrThrow({ where: { ownerId: 'replayed-code' } });
+    const revokedBefore = as.counts['grant.revoked'] ?? 0;
+    const replay = await fetch(`${as.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: callbackUrl.searchParams.get('code')!, redirect_uri: CALLBACK, code_verifier: verifier }),
+    });
+    expect(replay.status).toBe(400);
+    expect(as.counts['grant.revoked']).toBe(revokedBefore + 1);
+    // The next use finds out: the API refuses the token, the refresh is invalid_grant, and the status says so.
+    const proxied = await graphql(server, PROXY, { input: { integration: slug, url: 'me' } }, headers);
+    expect(proxied.data.proxyRequest.__typename).toBe('ReauthorizationRequiredError');
+    expect(await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } })).toMatchObject({ status: 'ERROR' });
+  });
+
+  it('a rotated refresh token that never reached the database (a crash mid-refresh) ends in ERROR, asking to connect again', async () => {
+    const connection = await connectThroughProvider(server, slug, await userHeaders('crashed-refresh'));
+    const stored = openCredentials(connection)!;
+    // The provider rotated the token, but the answer was lost: what is stored is now a used token.
+    const lost = await fetch(`${as.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: stored.refreshToken! }),
+    });
+    expect(lost.status).toBe(200);
+    const answer = await graphql(server, REFRESH, { id: gid(connection.id) }, adminHeaders);
+    expect(answer.data.refreshConnection).toMatchObject({ __typename: 'ReauthorizationRequiredError', reconnect: { status: 'ERROR' } });
+    expect((await status.waitFor(connection.id, 2)).at(-1)).toMatchObject({ status: 'ERROR', previousStatus: 'HEALTHY' });
+  });
+
+  it('never logs a token or the client secret', async () => {
+    for (const connection of await prisma.connection.findMany()) {
+      const stored = openCredentials(connection);
+      for (const value of [stored?.accessToken, stored?.refreshToken, stored?.idToken]) if (value) secretsSeen.add(value);
+    }
+    expect(secretsSeen.size).toBeGreaterThan(10);
+    logger.flush();
+    const logs = fs.readFileSync(process.env.LOG_FILE!, 'utf8');
+    expect(logs).toMatch(/token refreshed/);
+    for (const secret of secretsSeen) expect(logs).not.toContain(secret);
   });
 });
