@@ -37,7 +37,7 @@ const APP_PAGE = `<!doctype html><meta charset="utf-8"><title>App</title>
   });
 </script>`;
 
-describe.skipIf(!browserAvailable)('popup connect flow in a real browser', async () => {
+describe.skipIf(!browserAvailable)('popup connect flow in a real browser', { timeout: 60_000 }, async () => {
   // The app: one server, reached as http://localhost:PORT (allowed) and http://127.0.0.1:PORT (not allowed).
   const app = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(APP_PAGE));
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
@@ -72,13 +72,14 @@ describe.skipIf(!browserAvailable)('popup connect flow in a real browser', async
       { input: { integration: slug } },
       await userHeaders(userId),
     );
-    const page = await browser.newPage();
+    // A context of its own per flow: no cookies (the provider's session) carried from another test.
+    const page = await (await browser.newContext()).newPage();
     await page.goto(`${appOrigin}/app`);
     await page.evaluate((url) => ((window as unknown as { authorizeUrl: string }).authorizeUrl = url), started.data.startConnect.authorizeUrl);
     const popupEvent = page.waitForEvent('popup');
     await page.click('#connect');
     const popup = await popupEvent;
-    await popup.waitForEvent('close', { timeout: 20_000 });
+    await popup.waitForEvent('close', { timeout: 45_000 });
     return { page, popupClosed: popup.isClosed() };
   }
 

@@ -6,11 +6,49 @@ import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { publishIntegrationChange } from '../events.js';
+import { providerTemplate, type ProviderTemplate } from '../catalog/index.js';
 import { Prisma, type Integration } from '../generated/prisma/client.js';
 import { isLocalHostname } from '../net/addresses.js';
 import { newId } from './ids.js';
 
 export type { Integration };
+
+/** Provider quirks kept in Integration.settings (from a catalog template, or set by hand). */
+export interface IntegrationSettings {
+  template?: string;
+  pkce?: ProviderTemplate['pkce'];
+  scopeSeparator?: string;
+  tokenRequestFormat?: ProviderTemplate['tokenRequestFormat'];
+  tokenResponse?: ProviderTemplate['tokenResponse'];
+  refreshTokenUrl?: string;
+  metadataFromTokenResponse?: Record<string, string>;
+  metadataFromCallback?: string[];
+  postConnect?: ProviderTemplate['postConnect'];
+  connectionConfig?: ProviderTemplate['connectionConfig'];
+  proxy?: ProviderTemplate['proxy'];
+  refresh?: ProviderTemplate['refresh'];
+}
+
+export function integrationSettings(integration: Pick<Integration, 'settings'>): IntegrationSettings {
+  return (integration.settings ?? {}) as IntegrationSettings;
+}
+
+function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
+  return {
+    template: template.key,
+    pkce: template.pkce,
+    scopeSeparator: template.scopeSeparator,
+    tokenRequestFormat: template.tokenRequestFormat,
+    tokenResponse: template.tokenResponse,
+    refreshTokenUrl: template.refreshTokenUrl,
+    metadataFromTokenResponse: template.metadataFromTokenResponse,
+    metadataFromCallback: template.metadataFromCallback,
+    postConnect: template.postConnect,
+    connectionConfig: template.connectionConfig,
+    proxy: template.proxy,
+    refresh: template.refresh,
+  };
+}
 
 export const AUTH_TYPES = ['OAUTH2', 'API_KEY', 'BASIC'] as const;
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
@@ -38,9 +76,15 @@ export function providerUrl(field: string) {
 }
 
 export function providerUrlProblem(value: string, allowLocal = config.allowLocalProviders): string | undefined {
+  // A template is checked with its placeholders standing for a host label (or, at the start, a whole
+  // https origin from the provider's answer); the filled URL is checked again when it is used.
+  const checked = value
+    .replace(/\$\{connectionConfig\.[A-Za-z0-9_]+\}/g, 'placeholder')
+    .replace(/^\$\{metadata\.[A-Za-z0-9_.]+\}/, 'https://placeholder.example');
+  if (/\$\{/.test(checked)) return 'has a placeholder other than ${connectionConfig.name} (or ${metadata.path} at the start).';
   let url: URL;
   try {
-    url = new URL(value);
+    url = new URL(checked);
   } catch {
     return 'must be an absolute URL.';
   }
@@ -118,9 +162,6 @@ function checkCompleteness(integration: {
   tokenUrl: string | null;
 }): void {
   const problems: FieldError[] = [];
-  if (integration.provider !== 'custom') {
-    problems.push({ field: 'provider', message: `Unknown provider "${integration.provider}". Use "custom" with explicit endpoints.` });
-  }
   if (integration.authType === 'OAUTH2') {
     if (!integration.clientId) problems.push({ field: 'clientId', message: 'An OAuth 2.0 integration needs a clientId.' });
     if (!integration.issuer) {
@@ -151,27 +192,33 @@ function isUniqueViolation(error: unknown): boolean {
 
 export async function createIntegration(input: CreateIntegrationInput): Promise<Integration> {
   const data = parse(createSchema, input);
+  // A built-in provider fills whatever the input leaves out; "custom" needs everything given.
+  const template = data.provider === 'custom' ? undefined : providerTemplate(data.provider);
+  if (data.provider !== 'custom' && !template) {
+    throw ValidationError.field('provider', `Unknown provider "${data.provider}": see the providers query, or use "custom" with explicit endpoints.`);
+  }
   const id = newId();
   const row = {
     id,
     slug: data.slug,
-    name: data.name ?? data.slug,
+    name: data.name ?? template?.name ?? data.slug,
     provider: data.provider,
-    authType: data.authType ?? 'OAUTH2',
+    authType: data.authType ?? template?.authType ?? 'OAUTH2',
     clientId: data.clientId ?? null,
     clientSecretEnc: data.clientSecret ? encryptClientSecret(id, data.clientSecret) : null,
-    scopes: data.scopes ?? [],
-    authorizationUrl: data.authorizationUrl ?? null,
-    tokenUrl: data.tokenUrl ?? null,
-    revocationUrl: data.revocationUrl ?? null,
-    userinfoUrl: data.userinfoUrl ?? null,
-    issuer: data.issuer ?? null,
-    apiBaseUrl: data.apiBaseUrl ?? null,
+    scopes: data.scopes ?? template?.scopes ?? [],
+    authorizationUrl: data.authorizationUrl ?? template?.authorizationUrl ?? null,
+    tokenUrl: data.tokenUrl ?? template?.tokenUrl ?? null,
+    revocationUrl: data.revocationUrl ?? template?.revocationUrl ?? null,
+    userinfoUrl: data.userinfoUrl ?? template?.userinfoUrl ?? null,
+    issuer: data.issuer ?? template?.issuer ?? null,
+    apiBaseUrl: data.apiBaseUrl ?? template?.apiBaseUrl ?? null,
     isShared: data.isShared ?? false,
-    logoUrl: data.logoUrl ?? null,
-    authorizationParams: data.authorizationParams ?? {},
-    tokenEndpointAuthMethod: data.tokenEndpointAuthMethod ?? null,
+    logoUrl: data.logoUrl ?? template?.logoUrl ?? null,
+    authorizationParams: data.authorizationParams ?? template?.authorizationParams ?? {},
+    tokenEndpointAuthMethod: data.tokenEndpointAuthMethod ?? template?.tokenEndpointAuthMethod ?? null,
     ownerCanReadCredentials: data.ownerCanReadCredentials ?? false,
+    settings: (template ? settingsFromTemplate(template) : {}) as Prisma.InputJsonObject,
   };
   checkCompleteness(row);
   try {

@@ -10,7 +10,7 @@ import { createGraphQLServer, handleGraphQL, type GraphQLServer } from './graphq
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy-route.js';
 import { sendJson } from './respond.js';
 import { attachGraphQLWebSocket } from './websocket.js';
-import { closeUpstreamAgents } from '../proxy/proxy.js';
+import { closeUpstreamAgents } from '../proxy/upstream-agent.js';
 import { startRefreshScheduler } from '../oauth/scheduler.js';
 
 export interface SwitchboardServer {

@@ -9,16 +9,17 @@ import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
 import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
 import { newId } from '../domain/ids.js';
-import { findIntegration } from '../domain/integrations.js';
+import { findIntegration, integrationSettings } from '../domain/integrations.js';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
+import { connectionFromTokens } from './connection-from-tokens.js';
 import { credentialsFromRefresh } from './refresh.js';
+import { connectionConfigFor, type ConnectionConfig } from './templates.js';
 
 export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
 export const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
-const CONFIG_VALUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
 
 export function callbackUrl(): string {
   return `${config.publicUrl}/oauth2/callback`;
@@ -48,15 +49,6 @@ export function isAllowedRedirect(value: string, allowedOrigins: string[] = conf
   // The text before the path must be exactly the origin: rejects "https://good.com@evil" forms.
   if (!value.toLowerCase().startsWith(url.origin.toLowerCase())) return false;
   return allowedOrigins.includes(url.origin);
-}
-
-/** Fills `${connectionConfig.name}` placeholders; values are restricted so they cannot change a URL's shape. */
-export function applyConnectionConfig(template: string, connectionConfig: Record<string, string>): string {
-  return template.replace(/\$\{connectionConfig\.([A-Za-z0-9_]+)\}/g, (_match, name: string) => {
-    const value = connectionConfig[name];
-    if (value === undefined) throw ValidationError.field(`connectionConfig.${name}`, `connectionConfig.${name} is required by this integration.`);
-    return value;
-  });
 }
 
 export interface StartConnectInput {
@@ -91,17 +83,17 @@ export async function startConnect(viewer: Viewer, input: StartConnectInput): Pr
   if (input.redirectTo != null && !isAllowedRedirect(input.redirectTo)) {
     problems.push({ field: 'redirectTo', message: 'redirectTo must be an absolute URL on an allowed origin (ALLOWED_REDIRECT_ORIGINS).' });
   }
-  const connectionConfig: Record<string, string> = {};
-  for (const [key, value] of Object.entries(input.connectionConfig ?? {})) {
-    if (typeof value !== 'string' || !CONFIG_VALUE_PATTERN.test(value)) {
-      problems.push({ field: `connectionConfig.${key}`, message: 'Values are host labels: letters, digits, dots and hyphens.' });
-    } else {
-      connectionConfig[key] = value;
-    }
+  let connectionConfig: ConnectionConfig = {};
+  try {
+    connectionConfig = connectionConfigFor(integration, input.connectionConfig);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problems.push(...error.fieldErrors);
   }
   if (problems.length) throw new ValidationError('The connect request is not valid.', problems);
 
-  const configuration = await providerConfiguration(integration);
+  const settings = integrationSettings(integration);
+  const configuration = await providerConfiguration(integration, connectionConfig);
   const authorizationEndpoint = configuration.serverMetadata().authorization_endpoint;
   if (!authorizationEndpoint) throw ValidationError.field('integration', 'The integration has no authorization endpoint.');
 
@@ -135,14 +127,12 @@ export async function startConnect(viewer: Viewer, input: StartConnectInput): Pr
     redirect_uri: callbackUrl(),
     response_type: 'code',
     state,
-    code_challenge: codeChallenge,
-    code_challenge_method: 'S256',
   };
-  if (scopes.length) parameters.scope = scopes.join(' ');
+  // S256 always, unless the provider is known to refuse PKCE; never "plain".
+  if (settings.pkce !== 'unsupported') Object.assign(parameters, { code_challenge: codeChallenge, code_challenge_method: 'S256' });
+  if (scopes.length) parameters.scope = scopes.join(settings.scopeSeparator ?? ' ');
   if (nonce) parameters.nonce = nonce;
-  const url = oidc.buildAuthorizationUrl(configuration, parameters);
-  // Templated hosts (e.g. a tenant subdomain) are filled in per connection.
-  const authorizeUrl = applyConnectionConfig(decodeURI(url.origin + url.pathname), connectionConfig) + url.search;
+  const authorizeUrl = oidc.buildAuthorizationUrl(configuration, parameters).href;
   return { authorizeUrl, state, expiresAt };
 }
 
@@ -180,9 +170,11 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
   const { integration } = pending;
   const fail = (error: string, message: string): CallbackOutcome => ({ ok: false, error, message, redirectTo: pending.redirectTo });
 
+  const connectionConfig = pending.connectionConfig as ConnectionConfig;
+  const settings = integrationSettings(integration);
   let configuration: oidc.Configuration;
   try {
-    configuration = await providerConfiguration(integration);
+    configuration = await providerConfiguration(integration, connectionConfig);
   } catch (error) {
     logger.warn({ integration: integration.slug, reason: describe(error) }, 'provider configuration failed');
     return fail('provider_unavailable', 'The provider could not be reached.');
@@ -192,7 +184,7 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
   let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
   try {
     tokens = await oidc.authorizationCodeGrant(configuration, callback, {
-      pkceCodeVerifier: codeVerifier,
+      pkceCodeVerifier: settings.pkce === 'unsupported' ? undefined : codeVerifier,
       expectedState: state,
       expectedNonce: pending.nonce ?? undefined,
       idTokenExpected: Boolean(pending.nonce),
@@ -208,16 +200,11 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
     return fail(code, providerError.message);
   }
 
-  const credentials = credentialsFromTokenResponse(tokens);
   const connection = await saveAuthorizedConnection({
     integration,
     ownerId: integration.isShared ? null : pending.viewerId,
     name: pending.connectionName,
-    credentials,
-    tokenExpiresAt: credentials.expiresAt ? new Date(credentials.expiresAt) : null,
-    scopes: tokens.scope ? tokens.scope.split(/[\s,]+/).filter(Boolean) : pending.scopes,
-    apiBaseUrl: integration.apiBaseUrl ? applyConnectionConfig(integration.apiBaseUrl, pending.connectionConfig as Record<string, string>) : null,
-    metadata: connectMetadata(tokens, pending.connectionConfig as Record<string, string>),
+    ...(await connectionFromTokens(integration, tokens, { connectionConfig, callbackParams: callback.searchParams, requestedScopes: pending.scopes })),
   });
   await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
   logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
@@ -227,19 +214,4 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
 /** Credentials from a token endpoint response (code exchange or refresh); see credentialsFromRefresh. */
 export function credentialsFromTokenResponse(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): StoredCredentials {
   return credentialsFromRefresh({ type: 'OAUTH2' }, tokens);
-}
-
-/** What is worth keeping about the account: ID token identity claims and the connection config. */
-function connectMetadata(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, connectionConfig: Record<string, string>): Record<string, unknown> {
-  const claims = tokens.claims();
-  const metadata: Record<string, unknown> = {};
-  if (Object.keys(connectionConfig).length) metadata.connectionConfig = connectionConfig;
-  if (claims) {
-    const identity: Record<string, unknown> = {};
-    for (const key of ['iss', 'sub', 'email', 'email_verified', 'name', 'preferred_username']) {
-      if (claims[key] !== undefined) identity[key] = claims[key];
-    }
-    metadata.idToken = identity;
-  }
-  return metadata;
 }

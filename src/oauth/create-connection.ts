@@ -10,7 +10,8 @@ import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from 
 import { logger } from '../logger.js';
 import { CONNECTION_NAME_PATTERN } from './connect.js';
 import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
-import { credentialsFromRefresh } from './refresh.js';
+import { apiBaseUrlFor, connectionFromTokens } from './connection-from-tokens.js';
+import { connectionConfigOf } from './templates.js';
 
 const secret = z.string().min(1).max(16_384);
 const inputSchema = z.object({
@@ -57,6 +58,10 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
   let credentials: StoredCredentials;
   let tokenExpiresAt: Date | null = null;
   let scopes = integration.scopes;
+  // The connection config a templated provider needs (a shop, a tenant…) comes in metadata.connectionConfig.
+  const connectionConfig = connectionConfigOf({ metadata: data.metadata ?? {} });
+  let metadata: Record<string, unknown> = data.metadata ?? {};
+  let apiBaseUrl = apiBaseUrlFor(integration, connectionConfig, metadata);
   if (integration.authType === 'OAUTH2') {
     credentials = { type: 'OAUTH2', accessToken: data.accessToken, refreshToken: data.refreshToken, tokenType: 'bearer' };
     tokenExpiresAt = data.expiresAt ?? null;
@@ -65,14 +70,15 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
       // Only a refresh token: prove it works (and get an access token) before storing anything.
       let tokens;
       try {
-        tokens = await oidc.refreshTokenGrant(await providerConfiguration(integration), data.refreshToken!);
+        tokens = await oidc.refreshTokenGrant(await providerConfiguration(integration, connectionConfig), data.refreshToken!);
       } catch (error) {
+        if (error instanceof ValidationError) throw error;
         logger.info({ integration: integration.slug, reason: describe(error) }, 'imported refresh token refused');
         throw providerErrorFrom(error, 'accept the refresh token');
       }
-      credentials = credentialsFromRefresh(credentials, tokens);
-      tokenExpiresAt = credentials.expiresAt ? new Date(credentials.expiresAt) : null;
-      if (tokens.scope) scopes = tokens.scope.split(/[\s,]+/).filter(Boolean);
+      const result = await connectionFromTokens(integration, tokens, { connectionConfig, previous: credentials });
+      ({ credentials, tokenExpiresAt, scopes, apiBaseUrl } = result);
+      metadata = { ...result.metadata, ...metadata };
     }
   } else if (integration.authType === 'API_KEY') {
     credentials = { type: 'API_KEY', apiKey: data.apiKey };
@@ -87,7 +93,7 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
     credentials,
     scopes,
     tokenExpiresAt,
-    apiBaseUrl: integration.apiBaseUrl,
-    metadata: data.metadata,
+    apiBaseUrl,
+    metadata,
   });
 }

@@ -11,6 +11,7 @@ import { ForbiddenError } from '../errors.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration } from './provider-client.js';
 import type { ConnectionWithIntegration } from './refresh.js';
+import { connectionConfigOf } from './templates.js';
 
 export interface DisconnectOutcome {
   connectionId: string;
@@ -39,7 +40,7 @@ async function revokeTokens(connection: ConnectionWithIntegration): Promise<bool
   if (!tokens.length) return false;
   let configuration: oidc.Configuration;
   try {
-    configuration = await providerConfiguration(connection.integration);
+    configuration = await providerConfiguration(connection.integration, connectionConfigOf(connection));
   } catch (error) {
     logger.warn({ connectionId: connection.id, reason: describe(error) }, 'revocation skipped: provider configuration failed');
     return false;

@@ -3,7 +3,10 @@
 // custom fetch before openid-client sees them.
 import * as oidc from 'openid-client';
 import { config } from '../config.js';
-import { revealClientSecret, type Integration } from '../domain/integrations.js';
+import { fetch as undiciFetch } from 'undici';
+import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings } from '../domain/integrations.js';
+import { upstreamAgent } from '../proxy/upstream-agent.js';
+import { fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
 import { ProviderError, UpstreamUnavailableError } from '../errors.js';
 
 const TIMEOUT_SECONDS = 15;
@@ -13,17 +16,50 @@ interface Cached {
   configuration: Promise<oidc.Configuration>;
 }
 const cache = new Map<string, Cached>();
+const MAX_CACHED = 10_000;
 
-/** The integration's openid-client Configuration, cached until the integration changes. */
-export function providerConfiguration(integration: Integration): Promise<oidc.Configuration> {
+/** The integration's endpoints with a connection's config filled in (templated hosts, tenants…). */
+interface Endpoints {
+  issuer?: string;
+  authorizationUrl?: string;
+  tokenUrl?: string;
+  refreshTokenUrl?: string;
+  revocationUrl?: string;
+}
+
+function endpointsFor(integration: Integration, connectionConfig: ConnectionConfig): Endpoints {
+  const settings = integrationSettings(integration);
+  const fill = (value: string | null | undefined, field: string) => (value ? fillProviderUrl(value, { connectionConfig }, field) : undefined);
+  return {
+    issuer: fill(integration.issuer, 'issuer'),
+    authorizationUrl: fill(integration.authorizationUrl, 'authorizationUrl'),
+    tokenUrl: fill(integration.tokenUrl, 'tokenUrl'),
+    refreshTokenUrl: fill(settings.refreshTokenUrl, 'refreshTokenUrl'),
+    revocationUrl: fill(integration.revocationUrl, 'revocationUrl'),
+  };
+}
+
+/**
+ * The openid-client Configuration for an integration (and, for templated endpoints, a connection's
+ * config), cached until the integration changes.
+ */
+export function providerConfiguration(integration: Integration, connectionConfig: ConnectionConfig = {}): Promise<oidc.Configuration> {
   const version = integration.updatedAt.getTime();
-  const cached = cache.get(integration.id);
+  const templated = [integration.issuer, integration.authorizationUrl, integration.tokenUrl, integration.revocationUrl].some(isTemplated);
+  const key = templated ? `${integration.id}\u0000${JSON.stringify(Object.entries(connectionConfig).sort())}` : integration.id;
+  const cached = cache.get(key);
   if (cached && cached.version === version) return cached.configuration;
-  const configuration = createConfiguration(integration);
-  cache.set(integration.id, { version, configuration });
+  let configuration: Promise<oidc.Configuration>;
+  try {
+    configuration = createConfiguration(integration, endpointsFor(integration, connectionConfig));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(key, { version, configuration });
   // A failed discovery is not cached: the next attempt tries again.
   configuration.catch(() => {
-    if (cache.get(integration.id)?.configuration === configuration) cache.delete(integration.id);
+    if (cache.get(key)?.configuration === configuration) cache.delete(key);
   });
   return configuration;
 }
@@ -38,11 +74,12 @@ function clientAuthentication(integration: Integration, supported?: string[]): o
   return method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
 }
 
-async function createConfiguration(integration: Integration): Promise<oidc.Configuration> {
+async function createConfiguration(integration: Integration, endpoints: Endpoints): Promise<oidc.Configuration> {
   if (!integration.clientId) throw new ProviderError(`The integration "${integration.slug}" has no client id.`);
+  const fetchThroughProxyRules = safeFetch();
   let configuration: oidc.Configuration;
-  if (integration.issuer) {
-    const issuer = new URL(integration.issuer);
+  if (endpoints.issuer) {
+    const issuer = new URL(endpoints.issuer);
     try {
       configuration = await oidc.discovery(
         issuer,
@@ -53,6 +90,7 @@ async function createConfiguration(integration: Integration): Promise<oidc.Confi
         {
           execute: issuer.protocol === 'http:' && config.allowLocalProviders ? [oidc.allowInsecureRequests] : [],
           timeout: TIMEOUT_SECONDS,
+          [oidc.customFetch]: fetchThroughProxyRules,
         },
       );
     } catch (error) {
@@ -62,25 +100,25 @@ async function createConfiguration(integration: Integration): Promise<oidc.Confi
     configuration = new oidc.Configuration(
       {
         ...metadata,
-        authorization_endpoint: integration.authorizationUrl ?? metadata.authorization_endpoint,
-        token_endpoint: integration.tokenUrl ?? metadata.token_endpoint,
-        revocation_endpoint: integration.revocationUrl ?? metadata.revocation_endpoint,
+        authorization_endpoint: endpoints.authorizationUrl ?? metadata.authorization_endpoint,
+        token_endpoint: endpoints.tokenUrl ?? metadata.token_endpoint,
+        revocation_endpoint: endpoints.revocationUrl ?? metadata.revocation_endpoint,
       },
       integration.clientId,
       undefined,
       clientAuthentication(integration, metadata.token_endpoint_auth_methods_supported),
     );
   } else {
-    if (!integration.authorizationUrl || !integration.tokenUrl) {
+    if (!endpoints.authorizationUrl || !endpoints.tokenUrl) {
       throw new ProviderError(`The integration "${integration.slug}" has no authorization or token URL.`);
     }
     configuration = new oidc.Configuration(
       {
         // Plain OAuth 2.0 has no issuer; an `iss` in a response must then come from the same origin.
-        issuer: new URL(integration.authorizationUrl).origin,
-        authorization_endpoint: integration.authorizationUrl,
-        token_endpoint: integration.tokenUrl,
-        revocation_endpoint: integration.revocationUrl ?? undefined,
+        issuer: new URL(endpoints.authorizationUrl).origin,
+        authorization_endpoint: endpoints.authorizationUrl,
+        token_endpoint: endpoints.tokenUrl,
+        revocation_endpoint: endpoints.revocationUrl,
       },
       integration.clientId,
       undefined,
@@ -89,8 +127,17 @@ async function createConfiguration(integration: Integration): Promise<oidc.Confi
   }
   if (config.allowLocalProviders) oidc.allowInsecureRequests(configuration);
   configuration.timeout = TIMEOUT_SECONDS;
-  configuration[oidc.customFetch] = normalizingFetch(configuration.serverMetadata().token_endpoint);
+  configuration[oidc.customFetch] = normalizingFetch(configuration.serverMetadata().token_endpoint, endpoints.refreshTokenUrl, integrationSettings(integration), fetchThroughProxyRules);
   return configuration;
+}
+
+/**
+ * fetch through the proxy's agent: outside development, provider endpoints (discovery, token,
+ * revocation) are refused at connect time when their address is not public, as API calls are.
+ */
+function safeFetch(): oidc.CustomFetch {
+  return (url, options) =>
+    undiciFetch(url, { ...(options as object), dispatcher: upstreamAgent() } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
 }
 
 /**
@@ -98,10 +145,25 @@ async function createConfiguration(integration: Integration): Promise<oidc.Confi
  * `token_type` other than Bearer (Slack's "bot"), or an expiry as a string. Turn those into what
  * RFC 6749 says, so openid-client's strict checks accept good answers and report bad ones.
  */
-function normalizingFetch(tokenEndpoint: string | undefined): oidc.CustomFetch {
+function normalizingFetch(
+  tokenEndpoint: string | undefined,
+  refreshTokenUrl: string | undefined,
+  settings: IntegrationSettings,
+  send: oidc.CustomFetch,
+): oidc.CustomFetch {
   return async (url, options) => {
-    const response = await fetch(url, options as RequestInit);
-    if (!tokenEndpoint || url !== tokenEndpoint) return response;
+    if (!tokenEndpoint || url !== tokenEndpoint) return send(url, options);
+    let target = url;
+    const request = { ...options, headers: { ...(options.headers as Record<string, string>) } };
+    const form = new URLSearchParams(options.body as string | URLSearchParams);
+    // Some providers refresh at another URL, or want the token request as JSON.
+    if (refreshTokenUrl && form.get('grant_type') === 'refresh_token') target = refreshTokenUrl;
+    if (settings.tokenRequestFormat === 'json') {
+      request.body = JSON.stringify(Object.fromEntries(form));
+      for (const name of Object.keys(request.headers)) if (name.toLowerCase() === 'content-type') delete request.headers[name];
+      request.headers['content-type'] = 'application/json';
+    }
+    const response = await send(target, request as typeof options);
     if (!(response.headers.get('content-type') ?? '').includes('json')) return response;
     let body: Record<string, unknown>;
     try {
@@ -112,19 +174,32 @@ function normalizingFetch(tokenEndpoint: string | undefined): oidc.CustomFetch {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return response;
     let status = response.status;
     if (status === 200 && typeof body.error === 'string') status = 400;
-    if (status === 200) {
-      if (typeof body.token_type === 'string' && !/^(bearer|dpop)$/i.test(body.token_type)) {
-        body.provider_token_type = body.token_type;
-        body.token_type = 'bearer';
-      }
-      if (body.token_type === undefined && typeof body.access_token === 'string') body.token_type = 'bearer';
-      if (typeof body.expires_in === 'string' && /^\d+$/.test(body.expires_in)) body.expires_in = Number(body.expires_in);
-    }
+    if (status === 200) normalizeTokenResponse(body, settings);
     const headers = new Headers(response.headers);
     headers.delete('content-length');
     headers.delete('content-encoding');
     return new Response(JSON.stringify(body), { status, statusText: response.statusText, headers });
   };
+}
+
+/** Brings a successful token response to RFC 6749's shape, in place. */
+export function normalizeTokenResponse(body: Record<string, unknown>, settings: IntegrationSettings = {}): void {
+  // Tokens that sit elsewhere in the provider's answer (dotted paths from the template).
+  const paths = settings.tokenResponse ?? {};
+  const fields = { accessToken: 'access_token', refreshToken: 'refresh_token', expiresIn: 'expires_in', scope: 'scope' } as const;
+  for (const [setting, field] of Object.entries(fields)) {
+    const path = paths[setting as keyof typeof fields];
+    if (path) body[field] = valueAt(body, path);
+  }
+  if (typeof body.token_type === 'string' && !/^(bearer|dpop)$/i.test(body.token_type)) {
+    body.provider_token_type = body.token_type;
+    body.token_type = 'bearer';
+  }
+  if (body.token_type === undefined && typeof body.access_token === 'string') body.token_type = 'bearer';
+  if (typeof body.expires_in === 'string' && /^\d+$/.test(body.expires_in)) body.expires_in = Number(body.expires_in);
+  // Twitch sends the scope as an array.
+  if (Array.isArray(body.scope)) body.scope = body.scope.join(' ');
+  if (body.refresh_token === null) delete body.refresh_token;
 }
 
 /** A short, secret-free description of an openid-client error (its `cause` may hold the token response). */
@@ -151,7 +226,9 @@ export function providerErrorFrom(error: unknown, action: string): ProviderError
     });
   }
   const code = error instanceof Error && 'code' in error ? String(error.code) : undefined;
-  const status = error instanceof Error && error.cause instanceof Response ? error.cause.status : undefined;
+  // The cause is a fetch Response (undici's, not necessarily the global class).
+  const cause = error instanceof Error ? (error.cause as { status?: unknown } | undefined) : undefined;
+  const status = cause && typeof cause === 'object' && typeof cause.status === 'number' ? cause.status : undefined;
   return new ProviderError(`The provider's answer could not be used to ${action}${code ? ` (${code})` : ''}.`, {
     providerStatus: status,
     providerError: code,

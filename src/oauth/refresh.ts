@@ -13,6 +13,7 @@ import { ProviderError, ReauthorizationRequiredError, type SwitchboardError } fr
 import type { ConnectionStatus } from '../generated/prisma/client.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
+import { connectionConfigOf } from './templates.js';
 
 export type RefreshPolicy = 'NONE' | 'AUTO' | 'FORCE';
 
@@ -115,7 +116,7 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
 
       let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
       try {
-        tokens = await oidc.refreshTokenGrant(await providerConfiguration(row.integration), credentials.refreshToken);
+        tokens = await oidc.refreshTokenGrant(await providerConfiguration(row.integration, connectionConfigOf(row)), credentials.refreshToken);
       } catch (error) {
         logger.warn({ connectionId: row.id, integration: row.integration.slug, reason: describe(error) }, 'token refresh failed');
         if (isInvalidGrant(error)) {

@@ -7,14 +7,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { Agent, buildConnector, errors as undiciErrors, type Dispatcher } from 'undici';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
 import { findConnectionCached, rememberRefreshed, type ConnectionReference } from '../domain/connection-lookup.js';
 import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
-import { isNonPublicAddress } from '../net/addresses.js';
 import { usableCredentials, type RefreshPolicy, type UsableCredentials } from '../oauth/refresh.js';
 import { takeRequest } from './rate-limit.js';
+import { BlockedAddressError, upstreamAgent } from './upstream-agent.js';
 import {
   filteredResponseHeaders,
   forwardedRequestHeaders,
@@ -27,45 +27,6 @@ import {
 } from './rules.js';
 
 const MAX_ATTEMPTS = 3;
-
-/** Refused at connect time: the address actually connected to is not public (DNS rebinding included). */
-export class BlockedAddressError extends Error {
-  override name = 'BlockedAddressError';
-  readonly code = 'ERR_BLOCKED_ADDRESS';
-}
-
-/** An undici Agent; unless `allowLocal`, it refuses sockets whose remote address is not public. */
-export function createUpstreamAgent(options: { allowLocal: boolean }): Agent {
-  const connectTimeout = Math.min(config.proxy.timeoutMs, 10_000);
-  const base = buildConnector({ timeout: connectTimeout });
-  const connect: buildConnector.connector = options.allowLocal
-    ? base
-    : (connectOptions, callback) =>
-        base(connectOptions, (error, socket) => {
-          if (error) return callback(error, null);
-          const address = socket.remoteAddress;
-          if (!address || isNonPublicAddress(address)) {
-            socket.destroy();
-            return callback(new BlockedAddressError(`Refused to connect to a non-public address for ${connectOptions.hostname}.`), null);
-          }
-          callback(null, socket);
-        });
-  return new Agent({ connect, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
-}
-
-let strictAgent: Agent | undefined;
-let localAgent: Agent | undefined;
-/** The agent for this moment's configuration (tests turn ALLOW_LOCAL_PROVIDERS off to check the refusal). */
-function upstreamAgent(): Agent {
-  if (config.allowLocalProviders) return (localAgent ??= createUpstreamAgent({ allowLocal: true }));
-  return (strictAgent ??= createUpstreamAgent({ allowLocal: false }));
-}
-
-export async function closeUpstreamAgents(): Promise<void> {
-  const agents = [strictAgent, localAgent];
-  strictAgent = localAgent = undefined;
-  await Promise.allSettled(agents.map((agent) => agent?.close()));
-}
 
 export interface ProxyCall {
   viewer: Viewer;
