@@ -12,7 +12,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
 import { findConnectionCached, rememberRefreshed, type ConnectionReference } from '../domain/connection-lookup.js';
 import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
-import { usableCredentials, type RefreshPolicy, type UsableCredentials } from '../oauth/refresh.js';
+import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy, type UsableCredentials } from '../oauth/refresh.js';
 import { takeRequest } from './rate-limit.js';
 import { BlockedAddressError, upstreamAgent } from './upstream-agent.js';
 import {
@@ -23,6 +23,7 @@ import {
   proxySettings,
   resolveProxyUrl,
   retryAfterSeconds,
+  waitAskedFor,
   type HeaderInput,
 } from './rules.js';
 
@@ -45,6 +46,7 @@ export interface ProxyCall {
 
 export interface UpstreamAnswer {
   response: Dispatcher.ResponseData;
+  integration: ConnectionWithIntegration['integration'];
   /** The URL called, without any credential. */
   url: string;
   attempts: number;
@@ -114,14 +116,14 @@ export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
       continue;
     }
     if (retriable && attempt < MAX_ATTEMPTS && (statusCode === 429 || statusCode === 502 || statusCode === 503 || statusCode === 504)) {
-      const asked = retryAfterSeconds(response.headers['retry-after']);
+      const asked = statusCode === 429 ? waitAskedFor(response.headers, connection.integration) : retryAfterSeconds(response.headers['retry-after']);
       if (asked === undefined || asked <= config.proxy.maxRetryAfterSeconds) {
         await response.body.dump();
         await sleep(asked !== undefined ? asked * 1000 : backoffMs(attempt));
         continue;
       }
     }
-    return { response, url: target.toString(), attempts: attempt };
+    return { response, url: target.toString(), attempts: attempt, integration: connection.integration };
   }
 }
 
@@ -186,7 +188,7 @@ export async function proxyRequest(viewer: Viewer, input: ProxyRequestInput): Pr
     throw ValidationError.field(input.data != null ? 'data' : 'body', `The request body exceeds ${config.proxy.maxRequestBytes} bytes.`);
   }
 
-  const { response, url, attempts } = await sendUpstream({
+  const { response, url, attempts, integration: connectionIntegration } = await sendUpstream({
     viewer,
     reference: { integration: input.integration, connectionId: input.connectionId },
     method: input.method ?? 'GET',
@@ -197,7 +199,7 @@ export async function proxyRequest(viewer: Viewer, input: ProxyRequestInput): Pr
   });
   if (response.statusCode === 429) {
     await response.body.dump();
-    const wait = retryAfterSeconds(response.headers['retry-after']);
+    const wait = waitAskedFor(response.headers, connectionIntegration);
     throw new RateLimitedError('The provider is rate limiting this connection.', wait);
   }
   const raw = await readLimited(response.body, config.proxy.maxResponseBytes);

@@ -211,4 +211,18 @@ export function retryAfterSeconds(value: string | string[] | undefined, now = Da
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/**
+ * How long a provider asks to wait: Retry-After, or else the integration's rate-limit reset header
+ * (e.g. GitHub's x-ratelimit-reset, an epoch time).
+ */
+export function waitAskedFor(headers: Record<string, string | string[] | undefined>, integration: Pick<Integration, 'settings'>, now = Date.now()): number | undefined {
+  const asked = retryAfterSeconds(headers['retry-after'], now);
+  if (asked !== undefined) return asked;
+  const { rateLimitResetHeader: name, rateLimitResetFormat: format } = ((integration.settings ?? {}) as { proxy?: { rateLimitResetHeader?: string; rateLimitResetFormat?: string } }).proxy ?? {};
+  const value = name ? headers[name.toLowerCase()] : undefined;
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text || !/^\d+$/.test(text.trim())) return undefined;
+  return format === 'epoch-seconds' ? Math.max(0, Number(text) - Math.floor(now / 1000)) : Number(text);
+}
+
 export const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);

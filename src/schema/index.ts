@@ -8,6 +8,7 @@ import './connect.js';
 import './lifecycle.js';
 import './proxy.js';
 import './status-events.js';
+import './providers.js';
 import './viewer.js';
 
 builder.queryType({});

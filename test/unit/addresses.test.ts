@@ -1,7 +1,7 @@
 // Which addresses the proxy refuses to connect to (OWASP SSRF prevention), and Retry-After parsing.
 import { describe, expect, it } from 'vitest';
 import { isNonPublicAddress } from '../../src/net/addresses.js';
-import { retryAfterSeconds } from '../../src/proxy/rules.js';
+import { retryAfterSeconds, waitAskedFor } from '../../src/proxy/rules.js';
 
 describe('non-public addresses', () => {
   it.each([
@@ -38,5 +38,14 @@ describe('Retry-After', () => {
     expect(retryAfterSeconds('Tue, 24 Nov 2026 09:00:00 GMT', now)).toBe(0);
     expect(retryAfterSeconds('soon', now)).toBeUndefined();
     expect(retryAfterSeconds(undefined, now)).toBeUndefined();
+  });
+
+  it("falls back on a provider's rate-limit reset header when Retry-After is absent", () => {
+    const github = { settings: { proxy: { rateLimitResetHeader: 'x-ratelimit-reset', rateLimitResetFormat: 'epoch-seconds' } } };
+    expect(waitAskedFor({ 'x-ratelimit-reset': String(now / 1000 + 42) }, github, now)).toBe(42);
+    expect(waitAskedFor({ 'retry-after': '5', 'x-ratelimit-reset': String(now / 1000 + 42) }, github, now)).toBe(5);
+    expect(waitAskedFor({ 'x-ratelimit-reset': String(now / 1000 + 42) }, { settings: {} }, now)).toBeUndefined();
+    const delta = { settings: { proxy: { rateLimitResetHeader: 'RateLimit-Reset', rateLimitResetFormat: 'delta-seconds' } } };
+    expect(waitAskedFor({ 'ratelimit-reset': '7' }, delta, now)).toBe(7);
   });
 });
