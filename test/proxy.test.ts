@@ -97,6 +97,22 @@ describe('proxyRequest', async () => {
     expect(answer.durationMs).toBeGreaterThan(0);
   });
 
+  it('costs no database round trip per call once the connection is cached and its token fresh', async () => {
+    const { onQuery } = await import('../src/db/client.js');
+    await proxy({ url: 'echo' }); // warm: the connection is loaded once
+    const queries: string[] = [];
+    const stop = onQuery((query) => queries.push(query));
+    try {
+      for (let index = 0; index < 10; index++) expect((await proxy({ url: 'echo' })).status).toBe(200);
+      const streamed = await fetch(`${server.url}/api/integrations/${slug}/request/echo`, { headers: alice });
+      expect(streamed.status).toBe(200);
+      await streamed.arrayBuffer();
+    } finally {
+      stop();
+    }
+    expect(queries).toEqual([]);
+  });
+
   it('drops the caller\'s Authorization, Cookie, Host, forwarding, proxy and hop-by-hop headers', async () => {
     const answer = await proxy({
       url: 'echo',
