@@ -4,7 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFromTokenResponse } from '../src/oauth/connect.js';
+import { credentialsFromRefresh } from '../src/oauth/refresh.js';
+
+const credentialsFromTokenResponse = (tokens: Parameters<typeof credentialsFromRefresh>[1]) => credentialsFromRefresh({ type: 'OAUTH2' }, tokens);
 import { providerConfiguration, providerErrorFrom } from '../src/oauth/provider-client.js';
 import { makeIntegration } from './helpers/fixtures.js';
 

@@ -7,14 +7,13 @@ import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
-import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
+import { saveAuthorizedConnection, type Connection } from '../domain/connections.js';
 import { newId } from '../domain/ids.js';
 import { findIntegration, integrationSettings } from '../domain/integrations.js';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
 import { connectionFromTokens } from './connection-from-tokens.js';
-import { credentialsFromRefresh } from './refresh.js';
 import { connectionConfigFor, type ConnectionConfig } from './templates.js';
 
 export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
@@ -209,9 +208,4 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
   await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
   logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
   return { ok: true, connection, redirectTo: pending.redirectTo };
-}
-
-/** Credentials from a token endpoint response (code exchange or refresh); see credentialsFromRefresh. */
-export function credentialsFromTokenResponse(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers): StoredCredentials {
-  return credentialsFromRefresh({ type: 'OAUTH2' }, tokens);
 }

@@ -12,7 +12,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
 import { findConnectionCached, rememberRefreshed, type ConnectionReference } from '../domain/connection-lookup.js';
 import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
-import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy, type UsableCredentials } from '../oauth/refresh.js';
+import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy } from '../oauth/refresh.js';
 import { takeRequest } from './rate-limit.js';
 import { BlockedAddressError, upstreamAgent } from './upstream-agent.js';
 import {
