@@ -106,12 +106,7 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
           }
           return { kind: 'current', connection: row, credentials };
         }
-        const updated = await tx.connection.update({
-          where: { id: row.id },
-          data: { status: 'ERROR', statusMessage: 'The access token expired and there is no refresh token: connect again.', sequence: { increment: 1 } },
-          include: { integration: true },
-        });
-        return { kind: 'failed', connection: updated, previousStatus: row.status, error: reauthorization(updated) };
+        return requireReauthorization(tx, row, 'The access token expired and there is no refresh token: connect again.');
       }
 
       let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
@@ -120,17 +115,7 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
       } catch (error) {
         logger.warn({ connectionId: row.id, integration: row.integration.slug, reason: describe(error) }, 'token refresh failed');
         if (isInvalidGrant(error)) {
-          const updated = await tx.connection.update({
-            where: { id: row.id },
-            data: {
-              status: 'ERROR',
-              statusMessage: 'The provider rejected the refresh token (invalid_grant): connect again.',
-              sequence: { increment: 1 },
-              nextRefreshAt: null,
-            },
-            include: { integration: true },
-          });
-          return { kind: 'failed', connection: updated, previousStatus: row.status, error: reauthorization(updated) };
+          return requireReauthorization(tx, row, 'The provider rejected the refresh token (invalid_grant): connect again.');
         }
         // Transient or not ours to fix (network, timeout, 5xx, invalid_client): keep the tokens, back off,
         // and say EXPIRED once the access token can no longer be used.
@@ -196,6 +181,18 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
       }
       throw outcome.error;
   }
+}
+
+type Transaction = Parameters<Parameters<typeof prisma.$transaction>[0]>[0];
+
+/** Marks the connection ERROR (no refresh is tried again until it is reconnected) inside the locked transaction. */
+async function requireReauthorization(tx: Transaction, row: ConnectionWithIntegration, statusMessage: string): Promise<LockedOutcome> {
+  const updated = await tx.connection.update({
+    where: { id: row.id },
+    data: { status: 'ERROR', statusMessage, sequence: { increment: 1 }, nextRefreshAt: null },
+    include: { integration: true },
+  });
+  return { kind: 'failed', connection: updated, previousStatus: row.status, error: reauthorization(updated) };
 }
 
 function failed(row: ConnectionWithIntegration, error: SwitchboardError): LockedOutcome {
