@@ -45,7 +45,8 @@ function endpointsFor(integration: Integration, connectionConfig: ConnectionConf
  */
 export function providerConfiguration(integration: Integration, connectionConfig: ConnectionConfig = {}): Promise<oidc.Configuration> {
   const version = integration.updatedAt.getTime();
-  const templated = [integration.issuer, integration.authorizationUrl, integration.tokenUrl, integration.revocationUrl].some(isTemplated);
+  // Every endpoint endpointsFor fills: if any is templated, the configuration is per connection config.
+  const templated = [integration.issuer, integration.authorizationUrl, integration.tokenUrl, integration.revocationUrl, integrationSettings(integration).refreshTokenUrl].some(isTemplated);
   const key = templated ? `${integration.id}\u0000${JSON.stringify(Object.entries(connectionConfig).sort())}` : integration.id;
   const cached = cache.get(key);
   if (cached && cached.version === version) return cached.configuration;
