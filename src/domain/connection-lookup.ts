@@ -10,7 +10,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import type { ConnectionWithIntegration, UsableCredentials } from '../oauth/refresh.js';
 import { SHARED_OWNER_KEY, visibleConnectionsWhere } from './access.js';
 import { openCredentials } from './connections.js';
-import { integrationReferenceWhere } from './integrations.js';
+import { integrationReferenceWhere, matchesIntegrationReference } from './integrations.js';
 
 export interface ConnectionReference {
   /** Global ID or raw id. */
@@ -31,17 +31,6 @@ export function connectionIdFrom(reference: string): string {
   return reference;
 }
 
-function integrationMatches(connection: ConnectionWithIntegration, reference: string): boolean {
-  const { integration } = connection;
-  if (reference === integration.slug || reference === integration.id) return true;
-  try {
-    const decoded = decodeGlobalID(reference);
-    return decoded.typename === 'Integration' && decoded.id === integration.id;
-  } catch {
-    return false;
-  }
-}
-
 /** The connection, as the viewer may see it; another user's gives the same NotFoundError as a missing one. */
 export async function findConnection(viewer: Viewer, reference: ConnectionReference): Promise<ConnectionWithIntegration> {
   let connection: ConnectionWithIntegration | null;
@@ -50,7 +39,7 @@ export async function findConnection(viewer: Viewer, reference: ConnectionRefere
       where: { id: connectionIdFrom(reference.connectionId), ...visibleConnectionsWhere(viewer) },
       include: { integration: true },
     });
-    if (connection && reference.integration && !integrationMatches(connection, reference.integration)) connection = null;
+    if (connection && reference.integration && !matchesIntegrationReference(connection.integration, reference.integration)) connection = null;
   } else if (reference.integration) {
     // One query: the viewer's connection of that name, or the shared one (an integration has only one kind).
     connection = await prisma.connection.findFirst({

@@ -277,6 +277,12 @@ export function integrationReferenceWhere(reference: string): Prisma.Integration
   return id ? { id } : { OR: [{ slug: reference }, { id: reference }] };
 }
 
+/** Whether a loaded integration is the one a "Slug or ID" reference names (the in-memory twin of integrationReferenceWhere). */
+export function matchesIntegrationReference(integration: Pick<Integration, 'id' | 'slug'>, reference: string): boolean {
+  const id = integrationIdFromGlobalId(reference);
+  return id ? id === integration.id : reference === integration.slug || reference === integration.id;
+}
+
 function integrationIdFromGlobalId(reference: string): string | undefined {
   try {
     const { typename, id } = decodeGlobalID(reference);
