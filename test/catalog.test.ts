@@ -11,7 +11,7 @@ import { openCredentials } from '../src/domain/connections.js';
 import { createIntegration, type CreateIntegrationInput } from '../src/domain/integrations.js';
 import { connectionFromTokens } from '../src/oauth/connection-from-tokens.js';
 import { createConnection } from '../src/oauth/create-connection.js';
-import { providerConfiguration } from '../src/oauth/provider-client.js';
+import { providerConfiguration } from '../src/provider/provider-client.js';
 import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';

@@ -4,10 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFromRefresh } from '../src/oauth/refresh.js';
+import { credentialsFromRefresh } from '../src/tokens/refresh.js';
 
 const credentialsFromTokenResponse = (tokens: Parameters<typeof credentialsFromRefresh>[1]) => credentialsFromRefresh({ type: 'OAUTH2' }, tokens);
-import { providerConfiguration, providerErrorFrom } from '../src/oauth/provider-client.js';
+import { providerConfiguration, providerErrorFrom } from '../src/provider/provider-client.js';
 import { makeIntegration } from './helpers/fixtures.js';
 
 let nextAnswer: { status: number; body: unknown } = { status: 200, body: {} };

@@ -9,7 +9,7 @@ import { keyring } from '../src/crypto/keyring.js';
 import { logger } from '../src/logger.js';
 import { prisma } from '../src/db/client.js';
 import { openCredentials } from '../src/domain/connections.js';
-import { runRefreshSweep } from '../src/oauth/scheduler.js';
+import { runRefreshSweep } from '../src/tokens/scheduler.js';
 import { resetRateLimits } from '../src/proxy/rate-limit.js';
 import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';

@@ -7,7 +7,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { prisma } from '../db/client.js';
 import { onConnectionChange, onIntegrationChange } from '../events.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import type { ConnectionWithIntegration, UsableCredentials } from '../oauth/refresh.js';
+import type { ConnectionWithIntegration, UsableCredentials } from './connections.js';
 import { SHARED_OWNER_KEY, visibleConnectionsWhere } from './access.js';
 import { openCredentials } from './connections.js';
 import { integrationReferenceWhere, matchesIntegrationReference } from './integrations.js';

@@ -9,6 +9,14 @@ import type { Integration } from './integrations.js';
 
 export type { Connection };
 
+export type ConnectionWithIntegration = Connection & { integration: Integration };
+
+/** A connection with its decrypted credentials, as a caller is about to use them. */
+export interface UsableCredentials {
+  connection: ConnectionWithIntegration;
+  credentials: StoredCredentials | null;
+}
+
 /** What is sealed in Connection.credentialsEnc. */
 export interface StoredCredentials {
   type: 'OAUTH2' | 'API_KEY' | 'BASIC';

@@ -10,7 +10,7 @@ import { AuthenticationError, nodeHeaders, type Authenticate } from '../auth/vie
 import { config } from '../config.js';
 import { SwitchboardError, type ErrorCode } from '../errors.js';
 import { logger } from '../logger.js';
-import type { RefreshPolicy } from '../oauth/refresh.js';
+import type { RefreshPolicy } from '../tokens/refresh.js';
 import { sendUpstream } from '../proxy/proxy.js';
 import { filteredResponseHeaders } from '../proxy/rules.js';
 import { sendJson } from './respond.js';

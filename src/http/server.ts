@@ -10,8 +10,8 @@ import { createGraphQLServer, handleGraphQL, type GraphQLServer } from './graphq
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy-route.js';
 import { sendJson } from './respond.js';
 import { attachGraphQLWebSocket } from './websocket.js';
-import { closeUpstreamAgents } from '../proxy/upstream-agent.js';
-import { startRefreshScheduler } from '../oauth/scheduler.js';
+import { closeUpstreamAgents } from '../net/upstream-agent.js';
+import { startRefreshScheduler } from '../tokens/scheduler.js';
 
 export interface SwitchboardServer {
   http: http.Server;

@@ -12,9 +12,9 @@ import { newId } from '../domain/ids.js';
 import { findIntegration, integrationSettings } from '../domain/integrations.js';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
-import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
+import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionFromTokens } from './connection-from-tokens.js';
-import { connectionConfigFor, type ConnectionConfig } from './templates.js';
+import { connectionConfigFor, type ConnectionConfig } from '../provider/templates.js';
 
 export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
 export const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

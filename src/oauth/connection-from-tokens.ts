@@ -7,9 +7,9 @@ import { integrationSettings, providerUrlProblem, type Integration } from '../do
 import type { StoredCredentials } from '../domain/connections.js';
 import { config } from '../config.js';
 import { logger } from '../logger.js';
-import { upstreamAgent } from '../proxy/upstream-agent.js';
-import { credentialsFromRefresh } from './refresh.js';
-import { fillUrl, valueAt, type ConnectionConfig } from './templates.js';
+import { upstreamAgent } from '../net/upstream-agent.js';
+import { credentialsFromRefresh } from '../tokens/refresh.js';
+import { fillUrl, valueAt, type ConnectionConfig } from '../provider/templates.js';
 
 type TokenResponse = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
 

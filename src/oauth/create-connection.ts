@@ -9,9 +9,9 @@ import { findIntegration, validationErrorFrom } from '../domain/integrations.js'
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
 import { CONNECTION_NAME_PATTERN } from './connect.js';
-import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
+import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { apiBaseUrlFor, connectionFromTokens } from './connection-from-tokens.js';
-import { connectionConfigOf } from './templates.js';
+import { connectionConfigOf } from '../provider/templates.js';
 
 const secret = z.string().min(1).max(16_384);
 const inputSchema = z.object({

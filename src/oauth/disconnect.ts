@@ -9,9 +9,9 @@ import { findConnection, type ConnectionReference } from '../domain/connection-l
 import { announceChange, emitStatus, openCredentials } from '../domain/connections.js';
 import { ForbiddenError } from '../errors.js';
 import { logger } from '../logger.js';
-import { describe, providerConfiguration } from './provider-client.js';
-import type { ConnectionWithIntegration } from './refresh.js';
-import { connectionConfigOf } from './templates.js';
+import { describe, providerConfiguration } from '../provider/provider-client.js';
+import type { ConnectionWithIntegration } from '../domain/connections.js';
+import { connectionConfigOf } from '../provider/templates.js';
 
 export interface DisconnectOutcome {
   connectionId: string;

@@ -12,9 +12,9 @@ import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
 import { findConnectionCached, rememberRefreshed, type ConnectionReference } from '../domain/connection-lookup.js';
 import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
-import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy } from '../oauth/refresh.js';
+import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy } from '../tokens/refresh.js';
 import { takeRequest } from './rate-limit.js';
-import { BlockedAddressError, upstreamAgent } from './upstream-agent.js';
+import { BlockedAddressError, upstreamAgent } from '../net/upstream-agent.js';
 import {
   filteredResponseHeaders,
   forwardedRequestHeaders,

@@ -5,7 +5,7 @@ import { prisma } from '../db/client.js';
 import { canReadCredentials, visibleConnectionsWhere } from '../domain/access.js';
 import type { StoredCredentials } from '../domain/connections.js';
 import { ForbiddenError } from '../errors.js';
-import { usableCredentialsOf, type RefreshPolicy } from '../oauth/refresh.js';
+import { usableCredentialsOf, type RefreshPolicy } from '../tokens/refresh.js';
 import { integrationReferenceWhere } from '../domain/integrations.js';
 import type { Prisma } from '../generated/prisma/client.js';
 

@@ -5,7 +5,7 @@ import { findConnection } from '../domain/connection-lookup.js';
 import type { Connection } from '../domain/connections.js';
 import { ForbiddenError, NotFoundError, ProviderError, ReauthorizationRequiredError, ValidationError } from '../errors.js';
 import { disconnect, type DisconnectOutcome } from '../oauth/disconnect.js';
-import { usableCredentialsOf } from '../oauth/refresh.js';
+import { usableCredentialsOf } from '../tokens/refresh.js';
 import { ConnectionRef } from './connections.js';
 
 const RefreshConnectionInput = builder.inputType('RefreshConnectionInput', {

@@ -3,7 +3,7 @@
 // is not public, checked on the address actually connected to (so DNS rebinding fails too).
 import { Agent, buildConnector } from 'undici';
 import { config } from '../config.js';
-import { isNonPublicAddress } from '../net/addresses.js';
+import { isNonPublicAddress } from './addresses.js';
 
 /** Refused at connect time: the address actually connected to is not public (DNS rebinding included). */
 export class BlockedAddressError extends Error {

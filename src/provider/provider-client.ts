@@ -5,7 +5,7 @@ import * as oidc from 'openid-client';
 import { config } from '../config.js';
 import { fetch as undiciFetch } from 'undici';
 import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings } from '../domain/integrations.js';
-import { upstreamAgent } from '../proxy/upstream-agent.js';
+import { upstreamAgent } from '../net/upstream-agent.js';
 import { fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
 import { ProviderError, UpstreamUnavailableError } from '../errors.js';
 

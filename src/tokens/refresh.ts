@@ -7,13 +7,21 @@
 // transaction, so no other holder can release it.
 import * as oidc from 'openid-client';
 import { prisma } from '../db/client.js';
-import { announceChange, emitStatus, openCredentials, sealCredentials, type Connection, type StoredCredentials } from '../domain/connections.js';
-import type { Integration } from '../domain/integrations.js';
+import {
+  announceChange,
+  emitStatus,
+  openCredentials,
+  sealCredentials,
+  type Connection,
+  type ConnectionWithIntegration,
+  type StoredCredentials,
+  type UsableCredentials,
+} from '../domain/connections.js';
 import { ProviderError, ReauthorizationRequiredError, type SwitchboardError } from '../errors.js';
 import type { ConnectionStatus } from '../generated/prisma/client.js';
 import { logger } from '../logger.js';
-import { describe, providerConfiguration, providerErrorFrom } from './provider-client.js';
-import { connectionConfigOf } from './templates.js';
+import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
+import { connectionConfigOf } from '../provider/templates.js';
 
 export type RefreshPolicy = 'NONE' | 'AUTO' | 'FORCE';
 
@@ -22,12 +30,7 @@ export const EXPIRY_MARGIN_MS = 60_000;
 /** How long a caller waits for another instance's refresh of the same connection. */
 const LOCK_WAIT_MS = 30_000;
 
-export type ConnectionWithIntegration = Connection & { integration: Integration };
-
-export interface UsableCredentials {
-  connection: ConnectionWithIntegration;
-  credentials: StoredCredentials | null;
-}
+export type { ConnectionWithIntegration, UsableCredentials };
 
 /** Why a refresh is wanted; after waiting for the lock, the row is checked against it again. */
 export interface RefreshRequest {

@@ -4,7 +4,7 @@
 // re-checks freshness, so a claim that overlaps an on-demand refresh costs nothing twice.
 import { prisma } from '../db/client.js';
 import { logger } from '../logger.js';
-import { describe } from './provider-client.js';
+import { describe } from '../provider/provider-client.js';
 import { refreshConnectionTokens } from './refresh.js';
 
 const BATCH_SIZE = 50;
