@@ -52,6 +52,13 @@ const envSchema = z.object({
   PROXY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   REFRESH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).default(600),
+
+  // Operations: shutdown, metrics, traces, log format.
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  METRICS_TOKEN: z.string().optional(),
+  LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().default('switchboard'),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -90,6 +97,19 @@ export interface Config {
   proxy: ProxyConfig;
   /** Background refresh: how often to look (0 turns it off) and how far ahead of expiry. */
   refresh: { intervalSeconds: number; lookaheadSeconds: number };
+  operations: OperationsConfig;
+}
+
+export interface OperationsConfig {
+  /** At shutdown, how long requests in flight may take to finish before their sockets are closed. */
+  shutdownDrainMs: number;
+  /** When set, /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** pretty: readable lines (pino-pretty); json: one JSON object per line. Default: pretty in development on a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** Traces are exported over OTLP/HTTP here when set; off (and free) otherwise. */
+  otlpEndpoint?: string;
+  serviceName: string;
 }
 
 export interface ProxyConfig {
@@ -123,6 +143,7 @@ export function loadConfig(environment: Environment = process.env): Config {
   if (env.JWT_SECRET && env.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one.');
   if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters.');
   if (env.API_KEYS.some((key) => key.length < 24)) problems.push('Every key in API_KEYS must be at least 24 characters.');
+  if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters.');
   if (isProduction) {
     if (!authConfigured) problems.push('Production needs authentication: set JWT_SECRET, JWT_JWKS_URL or API_KEYS.');
     if (!env.ENCRYPTION_KEYS) problems.push('Production needs ENCRYPTION_KEYS (kid:base64key, comma-separated).');
@@ -176,6 +197,13 @@ export function loadConfig(environment: Environment = process.env): Config {
       rateLimitBurst: env.PROXY_RATE_LIMIT_BURST,
     },
     refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
+    operations: {
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+      metricsToken: env.METRICS_TOKEN || undefined,
+      logFormat: env.LOG_FORMAT || (env.NODE_ENV === 'development' && !env.LOG_FILE && process.stdout.isTTY ? 'pretty' : 'json'),
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
   };
 }
 
