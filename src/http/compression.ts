@@ -37,11 +37,11 @@ function compress(encoding: Encoding, body: Buffer, isPage: boolean): Buffer {
     encoding === 'br'
       ? zlib.brotliCompressSync(body, {
           params: {
-            [zlib.constants.BROTLI_PARAM_QUALITY]: isPage ? 9 : 4,
+            [zlib.constants.BROTLI_PARAM_QUALITY]: isPage ? 6 : 4,
             [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
           },
         })
-      : zlib.gzipSync(body, { level: isPage ? 9 : 6 });
+      : zlib.gzipSync(body, { level: 6 });
   if (isPage) pageCache.set(encoding, { source: body, compressed });
   return compressed;
 }

@@ -6,6 +6,7 @@ import type { Attributes, Span, Tracer } from '@opentelemetry/api';
 let tracer: Tracer | undefined;
 let spanStatusError = 2; // SpanStatusCode.ERROR, without importing the API when off
 let shutdown: (() => Promise<void>) | undefined;
+let flush: (() => Promise<void>) | undefined;
 
 export function tracingEnabled(): boolean {
   return tracer !== undefined;
@@ -33,6 +34,12 @@ export async function startTracing(options: { serviceName: string; serviceVersio
   spanStatusError = api.SpanStatusCode.ERROR;
   tracer = api.trace.getTracer('switchboard', options.serviceVersion);
   shutdown = () => provider.shutdown();
+  flush = () => provider.forceFlush();
+}
+
+/** Exports the spans buffered so far now (tests; the batch processor otherwise sends every second). */
+export async function flushTracing(): Promise<void> {
+  await flush?.();
 }
 
 /** Sends the spans still buffered and stops the SDK (at shutdown). */
@@ -40,6 +47,7 @@ export async function stopTracing(): Promise<void> {
   const stop = shutdown;
   tracer = undefined;
   shutdown = undefined;
+  flush = undefined;
   await stop?.().catch(() => {});
 }
 
