@@ -35,15 +35,49 @@ export function isStale() {
   return inputs.some((file) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs > built);
 }
 
+const lockDir = path.join(root, '.dist.lock');
+
+/**
+ * Builds when stale, once: processes starting together (two instances, parallel tests) wait for the
+ * one holding the lock, then find dist/ current. The new dist/ is written beside the old one and
+ * swapped in with a rename, so a server already running from dist/ keeps its files.
+ */
+export async function ensureBuilt({ quiet = false } = {}) {
+  if (!isStale()) return false;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      // A lock left by a build that died: taken over after a minute.
+      const age = Date.now() - (fs.statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 60_000) fs.rmSync(lockDir, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error('timed out waiting for another build (remove .dist.lock if none runs)');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    if (!isStale()) return false;
+    await build({ quiet });
+    return true;
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
 export async function build({ quiet = false } = {}) {
   const started = Date.now();
   const { build: esbuild } = await import('esbuild');
   const files = listFiles(sourceDir);
   const entryPoints = files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
-  fs.rmSync(outDir, { recursive: true, force: true });
+  const finalDir = outDir;
+  const buildDir = `${outDir}.tmp-${process.pid}`;
+  fs.rmSync(buildDir, { recursive: true, force: true });
   await esbuild({
     entryPoints,
-    outdir: outDir,
+    outdir: buildDir,
     outbase: sourceDir,
     bundle: false,
     platform: 'node',
@@ -54,12 +88,16 @@ export async function build({ quiet = false } = {}) {
     logLevel: 'warning',
   });
   for (const file of files.filter((file) => !file.endsWith('.ts'))) {
-    const target = path.join(outDir, path.relative(sourceDir, file));
+    const target = path.join(buildDir, path.relative(sourceDir, file));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.copyFileSync(file, target);
   }
-  fs.writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }\n');
-  fs.writeFileSync(stampFile, `${files.length + 1}\n`);
+  fs.writeFileSync(path.join(buildDir, 'package.json'), '{ "type": "module" }\n');
+  fs.writeFileSync(path.join(buildDir, path.basename(stampFile)), `${files.length + 1}\n`);
+  const oldDir = `${outDir}.old-${process.pid}`;
+  if (fs.existsSync(finalDir)) fs.renameSync(finalDir, oldDir);
+  fs.renameSync(buildDir, finalDir);
+  fs.rmSync(oldDir, { recursive: true, force: true });
   if (!quiet) console.error(`switchboard: built dist/ (${entryPoints.length} modules) in ${Date.now() - started} ms`);
 }
 

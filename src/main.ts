@@ -22,29 +22,39 @@ async function main(): Promise<void> {
     await startTracing({ serviceName: config.operations.serviceName, serviceVersion: process.env.npm_package_version });
     logger.info({ endpoint: config.operations.otlpEndpoint }, 'OpenTelemetry traces exported over OTLP/HTTP');
   }
-  let server;
-  let database;
+  // Listen first, before loading the application: a taken port is reported at once, not after the
+  // modules loaded and the migrations ran. Until ready, /health answers and everything else is 503.
+  const http = await import('node:http');
+  const bound = http.createServer();
+  const starting = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const healthy = req.url === '/health';
+    res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+    res.end(healthy ? '{"status":"ok"}' : '{"status":"starting"}');
+  };
+  bound.on('request', starting);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      bound.once('error', reject);
+      bound.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      console.error(`switchboard: cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'} (set PORT or HOST)`);
+      process.exit(1);
+    }
+    throw error;
+  }
   try {
     const [{ database: db }, { loadIntegrationsFile }, { startServer }] = await Promise.all([
       import('./db/client.js'),
       import('./domain/integrations-file.js'),
       import('./http/server.js'),
     ]);
-    database = db;
-    // Listen first: a taken port is reported at once, not after the migrations. Until they are done,
-    // /ready (and every route but /health) answers 503.
-    try {
-      server = await startServer(config, { deferReady: true });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException)?.code;
-      if (code === 'EADDRINUSE' || code === 'EACCES') {
-        console.error(`switchboard: cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'} (set PORT or HOST)`);
-        await database.close().catch(() => {});
-        process.exit(1);
-      }
-      throw error;
-    }
+    const server = await startServer(config, { deferReady: true, server: bound });
+    bound.off('request', starting);
     const listening = server;
+    logger.info({ url: listening.url }, 'port bound; migrating the database');
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -40,7 +40,14 @@ type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => 
 
 export async function startServer(
   cfg: Config,
-  options: { port?: number; host?: string; /** Listen now, but answer 503 (except /health) until ready() is called. */ deferReady?: boolean } = {},
+  options: {
+    port?: number;
+    host?: string;
+    /** Listen now, but answer 503 (except /health) until ready() is called. */
+    deferReady?: boolean;
+    /** A node:http server already listening (bound before the application loaded); it gets the handler. */
+    server?: http.Server;
+  } = {},
 ): Promise<SwitchboardServer> {
   const authenticate = createAuthenticator(cfg.auth);
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
@@ -92,7 +99,7 @@ export async function startServer(
   // Requests being answered, so that shutdown can wait for them; subscriptions end on their own first.
   const inFlight = new Set<http.ServerResponse>();
   let drained: (() => void) | undefined;
-  const server = http.createServer(async (req, res) => {
+  const handleRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = performance.now();
     let routeName: RouteName = 'not_found';
     inFlight.add(res);
@@ -129,7 +136,9 @@ export async function startServer(
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
       else res.destroy();
     }
-  });
+  };
+  const server = options.server ?? http.createServer();
+  server.on('request', handleRequest);
   server.keepAliveTimeout = 65_000;
   const websocket = attachGraphQLWebSocket(server, graphql, {
     authenticate,
@@ -137,10 +146,12 @@ export async function startServer(
     allowedOrigins: [...new Set([...cfg.allowedRedirectOrigins, new URL(cfg.publicUrl).origin])],
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? cfg.port, options.host ?? cfg.host, () => resolve());
-  });
+  if (!server.listening) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? cfg.port, options.host ?? cfg.host, () => resolve());
+    });
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
