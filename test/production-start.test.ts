@@ -92,6 +92,7 @@ describe('npm start in production shape', () => {
         webSocketImpl: WebSocket,
         retryAttempts: 0,
         lazy: false,
+        onNonLazyError: () => {},
         on: { closed: (event) => resolve((event as { code: number }).code) },
       });
       client.subscribe({ query: 'subscription { connectionStatusChanged { connectionId } }' }, { next: () => {}, error: () => {}, complete: () => {} });
