@@ -40,7 +40,9 @@ export type RefreshPolicy = 'NONE' | 'AUTO' | 'FORCE';
 /** AUTO refreshes a token that expires within this margin ("about to expire"). */
 export const EXPIRY_MARGIN_MS = 60_000;
 /** A lease outlives the token request by this much (the save, clock differences between instances). */
-const LEASE_MARGIN_MS = 10_000;
+function leaseMarginMs(): number {
+  return Math.min(10_000, Math.max(1_000, config.tokens.providerTimeoutMs));
+}
 /** How often a caller polls the row while another instance holds the lease. */
 const POLL_INTERVAL_MS = 100;
 /** How long a provider's answer is kept in memory and re-saved while the database is unreachable. */
@@ -122,7 +124,7 @@ function newOwner(): string {
 }
 
 function leaseMsFor(connection: ConnectionWithIntegration, credentials: StoredCredentials | null): number {
-  return (tokenGrantFor(connection, credentials)?.timeoutMs(connection) ?? config.tokens.providerTimeoutMs) + LEASE_MARGIN_MS;
+  return (tokenGrantFor(connection, credentials)?.timeoutMs(connection) ?? config.tokens.providerTimeoutMs) + leaseMarginMs();
 }
 
 async function loadConnection(connectionId: string): Promise<ConnectionWithIntegration | null> {
@@ -141,11 +143,17 @@ async function refreshWithLease(connectionId: string, seenSequence: number, requ
 
     const now = Date.now();
     const leaseMs = leaseMsFor(row, credentials);
+    // The background refresher here claimed it but has not started it yet: take its lease over.
+    const queued = queuedClaims.get(row.id);
+    if (queued && row.refreshOwner === queued.owner) {
+      queuedClaims.delete(row.id);
+      if (await recordAttempt(row.id, queued)) return refreshClaimed(row, credentials!, queued, request);
+    }
     const lease = await claimLease(row, leaseMs);
     if (lease) return refreshClaimed(row, credentials!, lease, request);
 
     // Another instance (or an earlier call here) holds the lease: wait for its outcome, then re-read.
-    waitUntil ||= now + leaseMs + LEASE_MARGIN_MS;
+    waitUntil ||= now + leaseMs + leaseMarginMs();
     if (Date.now() > waitUntil) {
       throw new ProviderError('Another refresh of this connection has not finished; try again shortly.', {
         providerError: 'refresh_pending',
@@ -443,7 +451,7 @@ export function newLeaseOwner(): string {
 
 /** The lease length for batch claims: long enough for the slowest token request. */
 export function batchLeaseMs(): number {
-  return Math.max(config.tokens.providerTimeoutMs, config.tokens.rotatingProviderTimeoutMs) * 2 + LEASE_MARGIN_MS;
+  return Math.max(config.tokens.providerTimeoutMs, config.tokens.rotatingProviderTimeoutMs) * 2 + leaseMarginMs();
 }
 
 /**
@@ -452,6 +460,11 @@ export function batchLeaseMs(): number {
  */
 export function refreshClaimedConnection(claimed: ClaimedConnection, marginMs: number): Promise<UsableCredentials> {
   const lease: Lease = { owner: claimed.owner, until: claimed.until };
+  if (queuedClaims.get(claimed.id)?.owner !== claimed.owner) {
+    // An on-demand caller took the claim over meanwhile.
+    return inFlight.get(claimed.id) ?? loadConnection(claimed.id).then((row) => ({ connection: row!, credentials: row && openCredentials(row) }));
+  }
+  queuedClaims.delete(claimed.id);
   const running = inFlight.get(claimed.id);
   if (running) {
     // An on-demand refresh here already does it: hand the batch lease back.
@@ -469,16 +482,30 @@ export function refreshClaimedConnection(claimed: ClaimedConnection, marginMs: n
       return { connection: row, credentials };
     }
     // Record that a token request is about to be sent (the batch claim did not).
-    const { count } = await prisma.connection.updateMany({
-      where: { id: row.id, refreshOwner: lease.owner },
-      data: { refreshAttemptAt: new Date(), refreshOutcomeUnknown: true },
-    });
-    if (count !== 1) return { connection: row, credentials };
+    if (!(await recordAttempt(row.id, lease))) return { connection: row, credentials };
     return refreshClaimed(row, credentials!, lease, { policy: 'AUTO', marginMs });
   });
 }
 
+/** Batch claims of this process's background refresher not started yet, which on-demand callers may take over. */
+const queuedClaims = new Map<string, Lease>();
+
+/** The background refresher claimed these; they start later, as concurrency allows. */
+export function queueClaimedConnections(claims: ClaimedConnection[]): void {
+  for (const claim of claims) queuedClaims.set(claim.id, { owner: claim.owner, until: claim.until });
+}
+
 /** Hands back a batch claim that was not started (shutdown). */
 export function releaseClaimedConnection(claimed: ClaimedConnection): Promise<void> {
+  if (queuedClaims.get(claimed.id)?.owner === claimed.owner) queuedClaims.delete(claimed.id);
   return releaseLease(claimed.id, { owner: claimed.owner, until: claimed.until });
+}
+
+/** Records, under the lease, that a token request is about to be sent. False when the lease was lost. */
+async function recordAttempt(connectionId: string, lease: Lease): Promise<boolean> {
+  const { count } = await prisma.connection.updateMany({
+    where: { id: connectionId, refreshOwner: lease.owner },
+    data: { refreshAttemptAt: new Date(), refreshOutcomeUnknown: true },
+  });
+  return count === 1;
 }

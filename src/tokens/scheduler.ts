@@ -8,7 +8,7 @@ import { config } from '../config.js';
 import { prisma } from '../db/client.js';
 import { logger } from '../logger.js';
 import { describe } from '../provider/provider-client.js';
-import { batchLeaseMs, newLeaseOwner, refreshClaimedConnection, releaseClaimedConnection, settleRefreshes } from './refresh.js';
+import { batchLeaseMs, newLeaseOwner, queueClaimedConnections, refreshClaimedConnection, releaseClaimedConnection, settleRefreshes } from './refresh.js';
 
 /** Spread of the start of each claimed refresh, so that a batch does not hit a provider in one burst. */
 const START_JITTER_MS = 50;
@@ -61,10 +61,15 @@ export async function runRefreshSweep(options: {
   const seen = new Set<string>();
   for (;;) {
     if (options.shouldStop?.()) break;
-    const batch = (await claimBatch(options.lookaheadSeconds, batchSize)).filter((claim) => !seen.has(claim.id));
+    const claims = await claimBatch(options.lookaheadSeconds, batchSize);
+    // Tried once in this sweep already (and still due: it failed, or was given back): not again now.
+    const again = claims.filter((claim) => seen.has(claim.id));
+    await Promise.all(again.map((claim) => releaseClaimedConnection(claim)));
+    const batch = claims.filter((claim) => !seen.has(claim.id));
     if (!batch.length) break;
     result.claimed += batch.length;
     for (const claim of batch) seen.add(claim.id);
+    queueClaimedConnections(batch);
     const queue = [...batch];
     await Promise.all(
       Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
@@ -86,7 +91,7 @@ export async function runRefreshSweep(options: {
         }
       }),
     );
-    if (batch.length < batchSize) break;
+    if (claims.length < batchSize) break;
   }
   await prisma.pendingAuthorization.deleteMany({ where: { expiresAt: { lt: new Date() } } });
   return result;
