@@ -61,6 +61,18 @@ function rssMiB(pid: number): number {
   }
 }
 
+/** CPU seconds used by the process and its reaped children (utime + stime + cutime + cstime). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14-17 of stat(5), counted from the state field (3) here.
+    return fields.slice(11, 15).reduce((sum, value) => sum + Number(value), 0) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 function commandOf(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
@@ -71,6 +83,8 @@ function commandOf(pid: number): string {
 
 interface Measurement {
   readyMs: number;
+  /** CPU time of npm and everything under it until ready: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   /** The largest process: the server. */
   serverRssMiB: number;
   /** npm and everything under it. */
@@ -88,12 +102,14 @@ async function startOnce(env: Record<string, string>): Promise<Measurement> {
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let readyMs = 0;
+  let cpu = 0;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${stderr}`);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/ready`);
       if (response.status === 200) {
         readyMs = performance.now() - started;
+        cpu = [child.pid!, ...descendants(child.pid!)].reduce((sum, pid) => sum + cpuSeconds(pid), 0);
         break;
       }
     } catch {
@@ -107,7 +123,7 @@ async function startOnce(env: Record<string, string>): Promise<Measurement> {
   const tree = [child.pid!, ...descendants(child.pid!)];
   const sizes = tree.map((pid) => ({ pid, rss: rssMiB(pid), command: commandOf(pid) }));
   const server = sizes.reduce((largest, entry) => (entry.rss > largest.rss ? entry : largest));
-  const measurement = { readyMs, serverRssMiB: server.rss, treeRssMiB: sizes.reduce((sum, entry) => sum + entry.rss, 0) };
+  const measurement = { readyMs, cpuSeconds: cpu, serverRssMiB: server.rss, treeRssMiB: sizes.reduce((sum, entry) => sum + entry.rss, 0) };
   // Stop: SIGTERM to npm (which passes it on); whatever is left after 20 s is killed.
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -148,6 +164,7 @@ async function measure(name: string, prepare: () => Promise<Record<string, strin
     case: name,
     'ready ms (median)': Math.round(median(results.map((result) => result.readyMs))),
     'ready ms (all)': results.map((result) => Math.round(result.readyMs)).join(' '),
+    'CPU s to ready': Number(median(results.map((result) => result.cpuSeconds)).toFixed(2)),
     'server RSS MiB': Math.round(median(results.map((result) => result.serverRssMiB))),
     'npm + server RSS MiB': Math.round(median(results.map((result) => result.treeRssMiB))),
   };
