@@ -89,7 +89,7 @@ export const providerTemplateSchema = z
          * RateLimit-*, X-RateLimit-* and X-Rate-Limit-* headers are read.
          */
         rateLimitRemainingHeader: z.string().optional(),
-        /** Statuses that mean "slow down" besides 429 (GitHub's 403 with no calls left). */
+        /** Statuses that mean "slow down" when they come with no calls left or a Retry-After, besides 429 and 403. */
         rateLimitStatuses: z.array(z.number().int().min(400).max(599)).optional(),
         /** Statuses retried (idempotent methods, with backoff) instead of the default 502, 503, 504. */
         retryableStatuses: z.array(z.number().int().min(400).max(599)).optional(),

@@ -19,14 +19,15 @@ export interface ProviderLimitRules {
   remainingHeader?: string;
   resetHeader?: string;
   resetFormat: RateLimitResetFormat;
-  /** Statuses that mean "slow down" (429 and the provider's own). */
+  /** Statuses that mean "slow down" (429, a 403 with no calls left, and the provider's own). */
   rateLimitStatuses: ReadonlySet<number>;
   /** Statuses retried with backoff for idempotent methods. */
   retryableStatuses: ReadonlySet<number>;
 }
 
 export const DEFAULT_RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
-const DEFAULT_RATE_LIMIT_STATUSES: ReadonlySet<number> = new Set([429]);
+/** 429, and a 403 that comes with no calls left or a Retry-After (GitHub's primary and secondary limits). */
+const DEFAULT_RATE_LIMIT_STATUSES: ReadonlySet<number> = new Set([429, 403]);
 
 interface ProxyLimitSettings {
   rateLimitRemainingHeader?: string;
@@ -43,7 +44,7 @@ export function providerLimitRules(proxy: ProxyLimitSettings): ProviderLimitRule
     remainingHeader: proxy.rateLimitRemainingHeader?.toLowerCase(),
     resetHeader: proxy.rateLimitResetHeader?.toLowerCase(),
     resetFormat: format,
-    rateLimitStatuses: proxy.rateLimitStatuses?.length ? new Set([429, ...proxy.rateLimitStatuses]) : DEFAULT_RATE_LIMIT_STATUSES,
+    rateLimitStatuses: proxy.rateLimitStatuses?.length ? new Set([...DEFAULT_RATE_LIMIT_STATUSES, ...proxy.rateLimitStatuses]) : DEFAULT_RATE_LIMIT_STATUSES,
     retryableStatuses: proxy.retryableStatuses?.length ? new Set(proxy.retryableStatuses) : DEFAULT_RETRYABLE_STATUSES,
   };
 }
