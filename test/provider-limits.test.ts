@@ -238,6 +238,14 @@ describe('reading rate-limit headers', () => {
     expect(trackedConnections()).toBe(0);
   });
 
+  it('believes a guessed reset for at most an hour (a delay in milliseconds read as seconds), a declared one for up to a day', () => {
+    observeProviderAnswer('guessed', 200, { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '600000' }, providerLimitRules({}), now);
+    expect(takeProviderCall('guessed', now)).toBe(3_600_000);
+    const declared = providerLimitRules({ rateLimitRemainingHeader: 'x-daily-remaining', rateLimitResetHeader: 'x-daily-reset', rateLimitResetFormat: 'delta-seconds' });
+    observeProviderAnswer('declared', 200, { 'x-daily-remaining': '0', 'x-daily-reset': '7200' }, declared, now);
+    expect(takeProviderCall('declared', now)).toBe(7_200_000);
+  });
+
   it('tracks at most PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS connections, dropping expired ones first', () => {
     const max = config.proxy.providerLimits.maxConnections;
     config.proxy.providerLimits.maxConnections = 100;

@@ -59,6 +59,8 @@ interface Bucket {
 const buckets = new Map<string, Bucket>();
 /** A reset further away than this is not believed (a misread header must not block for ever). */
 const MAX_RESET_MS = 24 * 60 * 60 * 1000;
+/** The same for a reset whose format was guessed ("auto"): some send a delay in milliseconds. */
+const MAX_GUESSED_RESET_MS = 60 * 60 * 1000;
 /** A "slow down" answer that says not for how long. */
 const UNKNOWN_WAIT_MS = 1000;
 
@@ -94,6 +96,7 @@ function header(headers: Headers, name: string): string | undefined {
 export function observeProviderAnswer(connectionId: string, statusCode: number, headers: Headers, rules: ProviderLimitRules, now = Date.now()): boolean {
   let remaining: number | undefined;
   let resetMs: number | undefined;
+  let maxResetMs = rules.resetFormat === 'auto' ? MAX_GUESSED_RESET_MS : MAX_RESET_MS;
   if (rules.remainingHeader) {
     remaining = count(header(headers, rules.remainingHeader));
     const reset = rules.resetHeader ? header(headers, rules.resetHeader) : undefined;
@@ -114,7 +117,9 @@ export function observeProviderAnswer(connectionId: string, statusCode: number, 
       remaining = count(found);
       const reset = header(headers, resetName);
       // A template that names only the reset header (GitHub's, X's) says how to read it.
-      if (reset !== undefined) resetMs = delayMs(reset, resetName === rules.resetHeader ? rules.resetFormat : 'auto', now);
+      const format = resetName === rules.resetHeader ? rules.resetFormat : 'auto';
+      if (format === 'auto') maxResetMs = MAX_GUESSED_RESET_MS;
+      if (reset !== undefined) resetMs = delayMs(reset, format, now);
     } else {
       const combined = header(headers, 'ratelimit');
       if (combined !== undefined) [remaining, resetMs] = parseRateLimitField(combined);
@@ -126,7 +131,7 @@ export function observeProviderAnswer(connectionId: string, statusCode: number, 
     rules.rateLimitStatuses.has(statusCode) && (statusCode === 429 || remaining === 0 || retryAfter !== undefined);
   if (limited) {
     const asked = retryAfter !== undefined ? retryAfterMs(retryAfter, now) : undefined;
-    const wait = Math.min(asked ?? resetMs ?? UNKNOWN_WAIT_MS, MAX_RESET_MS);
+    const wait = asked !== undefined ? Math.min(asked, MAX_RESET_MS) : Math.min(resetMs ?? UNKNOWN_WAIT_MS, maxResetMs);
     store(connectionId, 0, now + wait, now);
     return true;
   }
@@ -137,7 +142,7 @@ export function observeProviderAnswer(connectionId: string, statusCode: number, 
     if (bucket !== undefined) buckets.delete(connectionId);
     return false;
   }
-  const resetAt = now + Math.min(resetMs, MAX_RESET_MS);
+  const resetAt = now + Math.min(resetMs, maxResetMs);
   if (bucket !== undefined && Math.abs(bucket.resetAt - resetAt) < 1000) {
     // The same window: the provider's count does not know about our calls still in flight, ours does.
     bucket.tokens = Math.min(bucket.tokens, remaining);
