@@ -47,7 +47,7 @@ describe('the whole provider catalog', () => {
     expect(template.name.trim()).toBe(template.name);
     if (template.authType === 'OAUTH2') expect(template.issuer ?? (template.authorizationUrl && template.tokenUrl)).toBeTruthy();
     // API-key and basic providers are only useful through the proxy: they say where to call.
-    else expect(template.apiBaseUrl, `${template.key} has no apiBaseUrl`).toBeTruthy();
+    else if (template.authType === 'API_KEY' || template.authType === 'BASIC') expect(template.apiBaseUrl, `${template.key} has no apiBaseUrl`).toBeTruthy();
     for (const field of template.connectionConfig) {
       expect(field.example ?? field.default, `${template.key}.${field.name} has neither an example nor a default`).toBeTruthy();
     }
