@@ -15,7 +15,8 @@ import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationEr
 import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy } from '../tokens/refresh.js';
 import { takeRequest } from './rate-limit.js';
 import { DEFAULT_RETRYABLE_STATUSES, observeProviderAnswer, takeProviderCall } from './provider-limits.js';
-import { BlockedAddressError, upstreamAgent } from '../net/upstream-agent.js';
+import { BlockedAddressError } from '../net/upstream-agent.js';
+import { upstreamRequest } from '../net/outbound.js';
 import {
   filteredResponseHeaders,
   forwardedRequestHeaders,
@@ -98,7 +99,7 @@ export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
     injectCredential(headers, url, usable.credentials, connection.integration);
     let response: Dispatcher.ResponseData;
     try {
-      response = await upstreamAgent().request({
+      response = await upstreamRequest({
         origin: url.origin,
         path: url.pathname + url.search,
         method: method as Dispatcher.HttpMethod,
