@@ -24,13 +24,19 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
     cwd: projectRoot,
     env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FILE: '', LOG_FORMAT: 'json', REFRESH_INTERVAL_SECONDS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a failed test kills npm and the server under it, leaving no orphan.
+    detached: true,
   });
   const lines: string[] = [];
   readline.createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
   readline.createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is gone: the test stopped it
+    }
   });
   return { child, lines, exit };
 }
