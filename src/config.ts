@@ -52,6 +52,10 @@ const envSchema = z.object({
   PROXY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   REFRESH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).default(600),
+
+  CONNECT_SESSION_TTL_SECONDS: z.coerce.number().int().min(1).default(1800),
+  CONNECT_SESSION_MAX_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  SANDBOX_ENABLED: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -90,6 +94,10 @@ export interface Config {
   proxy: ProxyConfig;
   /** Background refresh: how often to look (0 turns it off) and how far ahead of expiry. */
   refresh: { intervalSeconds: number; lookaheadSeconds: number };
+  /** Connect sessions: default and largest lifetime of a session token, in seconds. */
+  connectSessions: { ttlSeconds: number; maxTtlSeconds: number };
+  /** The built-in sandbox provider (development only: never on in production). */
+  sandbox: { enabled: boolean };
 }
 
 export interface ProxyConfig {
@@ -119,6 +127,9 @@ export function loadConfig(environment: Environment = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const authConfigured = Boolean(env.JWT_SECRET || env.JWT_JWKS_URL || env.API_KEYS.length);
   const problems: string[] = [];
+  const sandboxRequested = ['true', '1', 'yes'].includes(env.SANDBOX_ENABLED ?? '');
+  // On by default outside production; SANDBOX_ENABLED=false turns it off.
+  const sandboxEnabled = env.SANDBOX_ENABLED === undefined || env.SANDBOX_ENABLED === '' ? !isProduction : sandboxRequested;
 
   if (env.JWT_SECRET && env.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one.');
   if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters.');
@@ -128,6 +139,10 @@ export function loadConfig(environment: Environment = process.env): Config {
     if (!env.ENCRYPTION_KEYS) problems.push('Production needs ENCRYPTION_KEYS (kid:base64key, comma-separated).');
     if (env.ALLOW_LOCAL_PROVIDERS) problems.push('ALLOW_LOCAL_PROVIDERS is for development and tests only.');
     if (!env.PUBLIC_URL) problems.push('Production needs PUBLIC_URL (the OAuth callback is built from it).');
+    if (sandboxRequested) problems.push('SANDBOX_ENABLED is for development only: the sandbox provider signs in anyone.');
+  }
+  if (env.CONNECT_SESSION_TTL_SECONDS > env.CONNECT_SESSION_MAX_TTL_SECONDS) {
+    problems.push('CONNECT_SESSION_TTL_SECONDS must not exceed CONNECT_SESSION_MAX_TTL_SECONDS.');
   }
   const allowedRedirectOrigins: string[] = [];
   for (const origin of env.ALLOWED_REDIRECT_ORIGINS) {
@@ -176,6 +191,8 @@ export function loadConfig(environment: Environment = process.env): Config {
       rateLimitBurst: env.PROXY_RATE_LIMIT_BURST,
     },
     refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
+    connectSessions: { ttlSeconds: env.CONNECT_SESSION_TTL_SECONDS, maxTtlSeconds: env.CONNECT_SESSION_MAX_TTL_SECONDS },
+    sandbox: { enabled: sandboxEnabled },
   };
 }
 

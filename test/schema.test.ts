@@ -7,6 +7,8 @@ import { projectRoot } from '../src/db/schema-engine.js';
 import { printSchemaFile } from '../src/schema/print.js';
 
 const contractPath = path.resolve(projectRoot, '../shared/contract.graphql');
+/** Parts of the public contract in ../shared/contract/, read together with contract.graphql. */
+const CONTRACT_PARTS = ['connect-sessions.graphql'];
 
 function isMissing(change: Change): boolean {
   return change.type.endsWith('_REMOVED') || change.type === 'SCHEMA_SUBSCRIPTION_TYPE_CHANGED';
@@ -17,7 +19,8 @@ function itemOf(change: Change): string {
 }
 
 async function breakingChanges(): Promise<Change[]> {
-  const contract = buildSchema(fs.readFileSync(contractPath, 'utf8'));
+  const parts = CONTRACT_PARTS.map((part) => fs.readFileSync(path.resolve(path.dirname(contractPath), 'contract', part), 'utf8'));
+  const contract = buildSchema([fs.readFileSync(contractPath, 'utf8'), ...parts].join('\n'));
   const committed = buildSchema(fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8'));
   const changes = await diff(contract, committed);
   return changes.filter((change) => change.criticality.level === CriticalityLevel.Breaking);

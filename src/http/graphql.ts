@@ -11,6 +11,7 @@ import type { Context } from '../builder.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
+import { connectSessionGate } from './connect-session-gate.js';
 import { sendJson } from './respond.js';
 
 /** The largest GraphQL request body (yoga's own default). */
@@ -61,6 +62,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     context: ({ request, req, viewer }) =>
       viewer ? { viewer } : viewerContext(options.authenticate, req ? nodeHeaders(req.headers) : request.headers),
     plugins: [
+      // A connect-session token may select only what connecting needs (checked before anything runs).
+      connectSessionGate(),
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       EnvelopArmorPlugin({

@@ -49,6 +49,7 @@ export async function runRefreshSweep(options: { lookaheadSeconds: number }): Pr
     }),
   );
   await prisma.pendingAuthorization.deleteMany({ where: { expiresAt: { lt: now } } });
+  await prisma.connectSession.deleteMany({ where: { expiresAt: { lt: now } } });
   return { claimed: claimed.length, refreshed, failed };
 }
 
