@@ -12,6 +12,7 @@ import { sendJson } from './respond.js';
 import { attachGraphQLWebSocket } from './websocket.js';
 import { closeUpstreamAgents } from '../net/upstream-agent.js';
 import { startRefreshScheduler } from '../tokens/scheduler.js';
+import { createSandbox, preloadSandboxClients } from '../sandbox/provider.js';
 
 export interface SwitchboardServer {
   http: http.Server;
@@ -29,6 +30,9 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
   const handlePathProxy = pathProxyHandler(authenticate);
   const scheduler = startRefreshScheduler(cfg.refresh);
+  // Development only: the built-in sandbox provider (never mounted in production).
+  const sandbox = cfg.sandbox.enabled && !cfg.isProduction ? createSandbox() : undefined;
+  if (sandbox) await preloadSandboxClients();
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
@@ -52,6 +56,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
       // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
       const proxyMatch = PATH_PROXY_PATTERN.exec(rawPath);
       if (proxyMatch) return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
+      if (sandbox && rawPath.startsWith('/sandbox/')) return await sandbox.handle(req, res, rawPath);
       url = new URL(req.url ?? '/', 'http://internal');
       const route = routes[url.pathname];
       if (route) return await route(req, res, url);

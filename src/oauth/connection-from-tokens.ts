@@ -67,7 +67,7 @@ export function apiBaseUrlFor(integration: Pick<Integration, 'apiBaseUrl' | 'slu
   try {
     const filled = fillUrl(integration.apiBaseUrl, { connectionConfig, metadata });
     // A host that came from the provider's answer is held to the same rules as a configured one.
-    const problem = filled === integration.apiBaseUrl ? undefined : providerUrlProblem(filled, config.allowLocalProviders);
+    const problem = filled === integration.apiBaseUrl ? undefined : providerUrlProblem(filled);
     if (problem) throw new Error(`apiBaseUrl ${problem}`);
     return filled;
   } catch (error) {
@@ -79,7 +79,7 @@ export function apiBaseUrlFor(integration: Pick<Integration, 'apiBaseUrl' | 'slu
 /** GET a provider URL with the new token; its JSON answer becomes metadata. Failures only warn. */
 async function postConnect(url: string, accessToken: string, slug: string): Promise<unknown> {
   try {
-    const response = await upstreamAgent().request({
+    const response = await upstreamAgent(url).request({
       origin: new URL(url).origin,
       path: new URL(url).pathname + new URL(url).search,
       method: 'GET',

@@ -5,7 +5,7 @@ import * as oidc from 'openid-client';
 import { config } from '../config.js';
 import { fetch as undiciFetch } from 'undici';
 import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings } from '../domain/integrations.js';
-import { upstreamAgent } from '../net/upstream-agent.js';
+import { isSandboxEndpoint, upstreamAgent } from '../net/upstream-agent.js';
 import { fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
 import { ProviderError, UpstreamUnavailableError } from '../errors.js';
 
@@ -89,7 +89,7 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
         // Discovery happens before we know the methods; the real choice is made just below.
         oidc.None(),
         {
-          execute: issuer.protocol === 'http:' && config.allowLocalProviders ? [oidc.allowInsecureRequests] : [],
+          execute: issuer.protocol === 'http:' && (config.allowLocalProviders || isSandboxEndpoint(issuer)) ? [oidc.allowInsecureRequests] : [],
           timeout: TIMEOUT_SECONDS,
           [oidc.customFetch]: fetchThroughProxyRules,
         },
@@ -126,7 +126,8 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
       clientAuthentication(integration),
     );
   }
-  if (config.allowLocalProviders) oidc.allowInsecureRequests(configuration);
+  const tokenEndpoint = configuration.serverMetadata().token_endpoint;
+  if (config.allowLocalProviders || (tokenEndpoint && isSandboxEndpoint(tokenEndpoint))) oidc.allowInsecureRequests(configuration);
   configuration.timeout = TIMEOUT_SECONDS;
   configuration[oidc.customFetch] = normalizingFetch(configuration.serverMetadata().token_endpoint, endpoints.refreshTokenUrl, integrationSettings(integration), fetchThroughProxyRules);
   return configuration;
@@ -138,7 +139,7 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
  */
 function safeFetch(): oidc.CustomFetch {
   return (url, options) =>
-    undiciFetch(url, { ...(options as object), dispatcher: upstreamAgent() } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+    undiciFetch(url, { ...(options as object), dispatcher: upstreamAgent(url) } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
 }
 
 /**

@@ -89,7 +89,7 @@ export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
     injectCredential(headers, url, usable.credentials, connection.integration);
     let response: Dispatcher.ResponseData;
     try {
-      response = await upstreamAgent().request({
+      response = await upstreamAgent(url).request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: method as Dispatcher.HttpMethod,
