@@ -13,6 +13,8 @@ import { attachGraphQLWebSocket } from './websocket.js';
 import { closeUpstreamAgents } from '../net/upstream-agent.js';
 import { startRefreshScheduler } from '../tokens/scheduler.js';
 import { createSandbox, preloadSandboxClients } from '../sandbox/provider.js';
+import { handleConnectPage, handleConnectReturn } from '../connect-ui/connect-page.js';
+import { handleSdk } from '../connect-ui/sdk.js';
 
 export interface SwitchboardServer {
   http: http.Server;
@@ -36,6 +38,9 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
+    '/connect': handleConnectPage,
+    '/connect/return': handleConnectReturn,
+    '/sdk/connect.js': handleSdk,
     '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/ready': async (_req, res) => {
       try {
