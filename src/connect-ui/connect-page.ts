@@ -249,7 +249,7 @@ function sendOutcome(res: http.ServerResponse, grant: ConnectSessionGrant, popup
     window.location.replace(next);
   }
 })();`;
-  const after = links ? `<div class="actions">${links}</div>` : popup ? '<p>You can close this window.</p>' : '';
+  const after = links ? `<div class="actions">${links}</div>` : '<p>You can close this window.</p>';
   sendPage(res, 200, renderPage({ title: outcome.ok ? 'Connected' : 'Not connected', nonce, body: `${body}${after}`, script }), nonce);
 }
 

@@ -13,7 +13,8 @@
 // codes and tokens are kept in the SandboxRecord table, so connections survive a restart.
 import type http from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
+// Types only here: oidc-provider itself is loaded when the sandbox is first used (never in production).
+import type { default as Provider, Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { randomBytes } from 'node:crypto';
 import { sandboxIssuer, SANDBOX_PROVIDER } from '../catalog/sandbox.js';
 import { config } from '../config.js';
@@ -157,7 +158,8 @@ export function createSandbox(): SandboxHandler {
 async function makeProvider(basePath: string): Promise<Provider> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: `sandbox-${randomBytes(4).toString('hex')}` };
-  const provider = new Provider(sandboxIssuer(), {
+  const { default: OidcProvider } = await import('oidc-provider');
+  const provider = new OidcProvider(sandboxIssuer(), {
     adapter: SandboxAdapter,
     jwks: { keys: [jwk as never] },
     pkce: { required: () => true },
@@ -226,9 +228,10 @@ function newGrant(provider: Provider, accountId: string, details: Awaited<Return
 function renderSignIn(res: http.ServerResponse, details: Awaited<ReturnType<Provider['interactionDetails']>>, error?: string, account = DEFAULT_ACCOUNT): void {
   const nonce = newNonce();
   const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
+  const client = clients.get(String(details.params.client_id));
   const body = `
 <div class="integration-head"><img class="logo" src="../logo.svg" alt=""><div><h1>Sandbox sign-in</h1></div></div>
-<p>A pretend provider for development. <strong>${escapeHtml(String(details.params.client_id))}</strong> asks for: ${scopes.map(escapeHtml).join(', ') || 'basic access'}.</p>
+<p>A pretend provider for development. <strong>${escapeHtml(String(client?.client_name ?? details.params.client_id))}</strong> (through Switchboard) asks for: ${scopes.map(escapeHtml).join(', ') || 'basic access'}.</p>
 ${error ? `<div class="alert error" role="alert">${escapeHtml(error)}</div>` : ''}
 <form method="post" action="${escapeHtml(details.uid)}">
   <label for="username">User name <span class="hint">Any name: each one is a separate sandbox account.</span>
