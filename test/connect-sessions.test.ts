@@ -233,4 +233,43 @@ describe('connect sessions', async () => {
       await client.dispose();
     }
   });
+
+  it('the hosted page announces only the end user\'s own connection on its return, whatever the URL says', async () => {
+    const { token } = await createSession();
+    const started = await fetch(`${server.url}/connect`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, integration: (await prisma.integration.findUniqueOrThrow({ where: { slug: oauthSlug } })).id }),
+    });
+    expect(started.status).toBe(200);
+    expect(await started.text()).toContain('http-equiv="refresh"');
+    const cookie = started.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect(started.headers.getSetCookie()[0]).toMatch(/HttpOnly; SameSite=Lax/);
+    const sessionId = cookie.slice('sb_connect_'.length, cookie.indexOf('='));
+    const daves = await prisma.connection.findFirstOrThrow({ where: { ownerId: 'dave' } });
+    const crafted = await fetch(`${server.url}/connect/return?session=${sessionId}&connect=success&connectionId=${Buffer.from(`Connection:${daves.id}`).toString('base64')}`, { headers: { cookie } });
+    const page = await crafted.text();
+    expect(page).toContain('data-connect="error"');
+    expect(page).not.toContain(daves.id);
+    // Without the cookie (another browser), the return page knows nothing.
+    const withoutCookie = await fetch(`${server.url}/connect/return?session=${sessionId}&connect=success&connectionId=x`);
+    expect(withoutCookie.status).toBe(401);
+  });
+
+  it('the hosted page refuses an integration the session does not offer, and an unknown token, with a page and no flow', async () => {
+    const { token } = await createSession();
+    const pendingBefore = await prisma.pendingAuthorization.count();
+    const refused = await fetch(`${server.url}/connect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, integration: notOffered.id }),
+    });
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get('content-security-policy')).toMatch(/default-src 'none'.*script-src 'nonce-/);
+    const expired = await fetch(`${server.url}/connect?token=sbcs_${'B'.repeat(43)}`);
+    expect(expired.status).toBe(401);
+    expect(await expired.text()).toContain('This link has expired');
+    expect(await prisma.pendingAuthorization.count()).toBe(pendingBefore);
+  });
 });

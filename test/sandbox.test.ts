@@ -140,4 +140,13 @@ describe('sandbox provider', async () => {
       config.sandbox.enabled = true;
     }
   });
+
+  it('is not mounted when the sandbox is off', async () => {
+    const off = await startServer({ ...config, auth: testAuth, sandbox: { enabled: false } }, { port: 0, host: '127.0.0.1' });
+    try {
+      expect((await fetch(`${off.url}/sandbox/oauth/.well-known/openid-configuration`)).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
 });

@@ -168,7 +168,11 @@ async function makeProvider(basePath: string): Promise<Provider> {
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => accountClaims(sub) }),
     interactions: { url: (_ctx, interaction) => `${basePath}/interaction/${interaction.uid}` },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    // Named its own: the sandbox shares the host with Switchboard (and the hosted connect page's cookie).
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      names: { session: 'sb_sandbox_session', interaction: 'sb_sandbox_interaction', resume: 'sb_sandbox_resume' },
+    },
     // Every sign-in gets a refresh token, and every refresh rotates it (the old one stops working).
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
