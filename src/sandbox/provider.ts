@@ -29,10 +29,9 @@ const DEFAULT_ACCOUNT = 'sandbox-user';
 
 /**
  * oidc-provider's storage, in memory: grants, codes, tokens and sessions last as long as the process
- * (connect again after a restart). Not in the database on purpose: a refresh holds its connection's
- * row lock while it calls the provider, and on the embedded database (one connection) the sandbox,
- * answering that call in the same process, could not read a table until the refresh had finished.
- * Clients are the sandbox integrations, read once and kept (they never change).
+ * (connect again after a restart). A development sandbox needs no store of record, and keeping it out
+ * of the database keeps it out of Switchboard's tables and migrations. Clients are the sandbox
+ * integrations, read from the database once and kept.
  */
 const MAX_RECORDS = 50_000;
 const records = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
