@@ -93,10 +93,16 @@ function sweep(): void {
 }
 
 const clients = new Map<string, ClientMetadata>();
-onIntegrationChange(() => {
-  clients.clear();
-  void preloadSandboxClients().catch(() => {});
-});
+let listening = false;
+/** Registered when the sandbox is made, not at import: listening picks the events transport (Redis or not). */
+function forgetClientsOnChange(): void {
+  if (listening) return;
+  listening = true;
+  onIntegrationChange(() => {
+    clients.clear();
+    void preloadSandboxClients().catch(() => {});
+  });
+}
 
 /** A sandbox integration, as an OAuth client of the sandbox. */
 async function sandboxClient(clientId: string): Promise<ClientMetadata | undefined> {
@@ -129,6 +135,7 @@ export interface SandboxHandler {
 
 /** The sandbox's routes; the provider itself is made on first use (key generation costs a moment). */
 export function createSandbox(): SandboxHandler {
+  forgetClientsOnChange();
   const basePath = new URL(`${config.publicUrl}/sandbox`).pathname;
   let providerPromise: Promise<Provider> | undefined;
   const provider = () => (providerPromise ??= makeProvider(basePath));
