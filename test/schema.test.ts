@@ -10,6 +10,8 @@ const contractPath = path.resolve(projectRoot, '../shared/contract.graphql');
 /** The public contract lives beside the repository in the project's workspace and CI, not in a clone. */
 const contractAvailable = fs.existsSync(contractPath);
 if (!contractAvailable) console.warn(`Contract checks skipped: ${contractPath} is absent (it is present in the project's workspace and CI).`);
+/** Parts of the public contract in ../shared/contract/, read together with contract.graphql. */
+const CONTRACT_PARTS = ['connect-sessions.graphql'];
 
 function isMissing(change: Change): boolean {
   return change.type.endsWith('_REMOVED') || change.type === 'SCHEMA_SUBSCRIPTION_TYPE_CHANGED';
@@ -20,7 +22,8 @@ function itemOf(change: Change): string {
 }
 
 async function breakingChanges(): Promise<Change[]> {
-  const contract = buildSchema(fs.readFileSync(contractPath, 'utf8'));
+  const parts = CONTRACT_PARTS.map((part) => fs.readFileSync(path.resolve(path.dirname(contractPath), 'contract', part), 'utf8'));
+  const contract = buildSchema([fs.readFileSync(contractPath, 'utf8'), ...parts].join('\n'));
   const committed = buildSchema(fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8'));
   const changes = await diff(contract, committed);
   return changes.filter((change) => change.criticality.level === CriticalityLevel.Breaking);

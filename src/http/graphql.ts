@@ -13,6 +13,7 @@ import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
 import { compressWhenAccepted } from './compression.js';
 import { useOperationObservability } from './graphql-observability.js';
+import { connectSessionGate } from './connect-session-gate.js';
 import { sendJson } from './respond.js';
 
 /** The largest GraphQL request body (yoga's own default). */
@@ -63,6 +64,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     context: ({ request, req, viewer }) =>
       viewer ? { viewer } : viewerContext(options.authenticate, req ? nodeHeaders(req.headers) : request.headers),
     plugins: [
+      // A connect-session token may select only what connecting needs (checked before anything runs).
+      connectSessionGate(),
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       EnvelopArmorPlugin({
