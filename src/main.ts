@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   }
   if (config.auth.devMode) {
     logger.warn('No authentication configured: requests without credentials act as the admin user "dev" (development only)');
+    if (config.loopbackOnly) logger.warn({ host: config.host }, 'Without authentication the server listens on 127.0.0.1 only: set HOST (e.g. 0.0.0.0) to listen elsewhere');
+    else logger.warn({ host: config.host }, `HOST=${config.host} is set with no authentication: anyone who can reach it is admin; only localhost and PUBLIC_URL's host names are answered`);
   }
   const server = await startServer(config);
   logger.info({ url: server.url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);

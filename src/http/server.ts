@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { database } from '../db/client.js';
 import { logger } from '../logger.js';
 import { handleCallback } from './callback.js';
+import { corsPolicy, isDevelopmentHostAllowed } from './cors.js';
 import { createGraphQLServer, handleGraphQL, type GraphQLServer } from './graphql.js';
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy-route.js';
 import { sendJson } from './respond.js';
@@ -28,6 +29,8 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
   const authenticate = createAuthenticator(cfg.auth);
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
   const handlePathProxy = pathProxyHandler(authenticate);
+  const graphqlOptions = { authenticate, maxBodyBytes: cfg.security.graphqlMaxBodyBytes };
+  const cors = corsPolicy(cfg.security.corsOrigins);
   const scheduler = startRefreshScheduler(cfg.refresh);
 
   const routes: Record<string, Route> = {
@@ -48,10 +51,13 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
     const rawPath = (req.url ?? '/').split('?', 1)[0]!;
     let url: URL | undefined;
     try {
-      if (rawPath === '/graphql') return await handleGraphQL(graphql, req, res);
+      if (cfg.auth.devMode && !isDevelopmentHostAllowed(req.headers.host, cfg.publicUrl)) {
+        return sendJson(res, 421, { error: 'misdirected_request', message: 'Without authentication, only localhost and PUBLIC_URL\'s host are served.' });
+      }
+      if (rawPath === '/graphql') return cors.handle(req, res) ? undefined : await handleGraphQL(graphql, graphqlOptions, req, res);
       // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
       const proxyMatch = PATH_PROXY_PATTERN.exec(rawPath);
-      if (proxyMatch) return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
+      if (proxyMatch) return cors.handle(req, res) ? undefined : await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
       url = new URL(req.url ?? '/', 'http://internal');
       const route = routes[url.pathname];
       if (route) return await route(req, res, url);
@@ -66,7 +72,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
   const websocket = attachGraphQLWebSocket(server, graphql, {
     authenticate,
     // The app's origins, and this server's own (GraphiQL).
-    allowedOrigins: [...new Set([...cfg.allowedRedirectOrigins, new URL(cfg.publicUrl).origin])],
+    allowedOrigins: [...new Set([...cfg.security.corsOrigins, new URL(cfg.publicUrl).origin])],
   });
 
   await new Promise<void>((resolve, reject) => {
