@@ -8,6 +8,8 @@ export interface Viewer {
   userId: string;
   isAdmin: boolean;
   via: 'jwt' | 'api-key' | 'dev';
+  /** When the credentials stop being valid (a JWT's exp, in ms): long-lived connections end then. */
+  expiresAt?: number;
 }
 
 /** The request carried credentials that are missing, malformed, expired or unknown. */
@@ -46,12 +48,14 @@ export function createAuthenticator(auth: AuthConfig): Authenticate {
   const verifiedApiKeys = new Set<string>();
 
   async function verifyJwt(token: string): Promise<JWTPayload> {
-    const options = { issuer: auth.issuer, audience: auth.audience };
+    // A token without exp would be valid forever: refused (exp and nbf get a small leeway for clock skew).
+    const options = { issuer: auth.issuer, audience: auth.audience, requiredClaims: ['exp'], clockTolerance: auth.clockToleranceSeconds ?? 30 };
     try {
       if (secret) return (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
       if (jwks) return (await jwtVerify(token, jwks, options)).payload;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('The token has expired.');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp') throw new AuthenticationError('The token must carry an expiry (exp).');
       if (error instanceof joseErrors.JOSEError) throw new AuthenticationError('The token is not valid.');
       throw error;
     }
@@ -83,7 +87,7 @@ export function createAuthenticator(auth: AuthConfig): Authenticate {
       if (typeof payload.sub !== 'string' || !USER_ID_PATTERN.test(payload.sub)) {
         throw new AuthenticationError('The token has no usable subject (sub).');
       }
-      return { userId: payload.sub, isAdmin: isAdminClaim(payload[auth.adminClaim]), via: 'jwt' };
+      return { userId: payload.sub, isAdmin: isAdminClaim(payload[auth.adminClaim]), via: 'jwt', expiresAt: (payload.exp! + (auth.clockToleranceSeconds ?? 30)) * 1000 };
     }
 
     if (auth.devMode) return DEV_VIEWER;

@@ -10,7 +10,7 @@ import { prisma } from '../db/client.js';
 import { saveAuthorizedConnection, type Connection } from '../domain/connections.js';
 import { newId } from '../domain/ids.js';
 import { findIntegration, integrationSettings } from '../domain/integrations.js';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionFromTokens } from './connection-from-tokens.js';
@@ -90,6 +90,13 @@ export async function startConnect(viewer: Viewer, input: StartConnectInput): Pr
     problems.push(...error.fieldErrors);
   }
   if (problems.length) throw new ValidationError('The connect request is not valid.', problems);
+
+  // One user cannot keep an unbounded number of flows alive (rows, and states to guess against).
+  const limit = config.security.maxPendingAuthorizationsPerUser;
+  const pending = await prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
+  if (pending >= limit) {
+    throw new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit);
+  }
 
   const settings = integrationSettings(integration);
   const configuration = await providerConfiguration(integration, connectionConfig);
