@@ -11,7 +11,7 @@ async function main(): Promise<void> {
       ...(await import('./http/server.js')),
     };
   } catch (error) {
-    if (['ConfigError', 'KeyringError'].includes((error as Error)?.name)) {
+    if (['ConfigError', 'KeyringError', 'DataDirLockedError'].includes((error as Error)?.name)) {
       console.error(`switchboard: ${(error as Error).message}`);
       process.exit(1);
     }
@@ -21,6 +21,18 @@ async function main(): Promise<void> {
 
   const applied = await database.migrate();
   logger.info({ database: database.kind, applied }, applied.length ? 'database migrated' : 'database up to date');
+  // A keyring that cannot open the stored secrets would start "fine" and fail on every token use.
+  const { checkKeyring } = await import('./domain/key-rotation.js');
+  const keys = await checkKeyring((await import('./crypto/keyring.js')).keyring);
+  if (keys.missingKids.length || keys.wrongKids.length) {
+    const problems = [
+      keys.missingKids.length ? `missing key ids: ${keys.missingKids.join(', ')}` : '',
+      keys.wrongKids.length ? `key ids whose key does not open what they sealed: ${keys.wrongKids.join(', ')}` : '',
+    ].filter(Boolean);
+    console.error(`switchboard: ENCRYPTION_KEYS cannot open the stored secrets (${problems.join('; ')}). Add the keys that sealed them (kid:base64key, comma-separated; the first encrypts).`);
+    await database.close();
+    process.exit(1);
+  }
   if (config.integrationsFile) {
     const slugs = await loadIntegrationsFile(config.integrationsFile);
     logger.info({ file: config.integrationsFile, integrations: slugs }, 'integrations file loaded');
