@@ -24,6 +24,10 @@ const StartConnectPayload = builder.objectRef<StartConnectResult>('StartConnectP
   fields: (t) => ({
     authorizeUrl: t.exposeString('authorizeUrl'),
     state: t.exposeString('state'),
+    flowId: t.exposeString('flowId', {
+      description:
+        "Names this flow in the callback's answer (redirectTo's flowId parameter, the popup message's flowId). Keep it with the user's session and accept only outcomes whose flowId you started: a link started by someone else and completed in this browser is then refused.",
+    }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
   }),
 });
