@@ -12,7 +12,7 @@ import { hostMatchesPattern, placeholderPlacementProblems } from '../src/catalog
 import { prisma } from '../src/db/client.js';
 import { saveAuthorizedConnection } from '../src/domain/connections.js';
 import { createIntegration } from '../src/domain/integrations.js';
-import { ValidationError } from '../src/errors.js';
+import { ReauthorizationRequiredError, ValidationError } from '../src/errors.js';
 import { providerConfiguration } from '../src/provider/provider-client.js';
 import { checkedConnectionConfig } from '../src/provider/templates.js';
 import { uniqueSlug } from './helpers/fixtures.js';
@@ -131,7 +131,7 @@ describe('security hardening: hosts chosen by users', async () => {
     const integration = await createIntegration({ slug: uniqueSlug('okta'), provider: 'okta', clientId: 'c', clientSecret: 's' });
     // As a row written before these checks existed would be.
     const connectionConfig = { domain: `127.0.0.1:${attacker.port}` };
-    await expect(providerConfiguration(integration, connectionConfig)).rejects.toBeInstanceOf(ValidationError);
+    await expect(providerConfiguration(integration, connectionConfig)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     const connection = await saveAuthorizedConnection({
       integration,
       ownerId: 'host-chooser',
@@ -148,7 +148,7 @@ describe('security hardening: hosts chosen by users', async () => {
       { id: encodeGlobalID('Connection', connection.id) },
       user,
     );
-    expect(refreshed.data.refreshConnection.__typename).toBe('ProviderError');
+    expect(refreshed.data.refreshConnection.__typename).toBe('ReauthorizationRequiredError');
     expect(attacker.connections()).toBe(0);
   });
 

@@ -6,7 +6,7 @@ import { config } from '../config.js';
 import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings } from '../domain/integrations.js';
 import { upstreamFetch } from '../net/outbound.js';
 import { checkedConnectionConfig, connectionConfigFields, fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
-import { ProviderError, UpstreamUnavailableError } from '../errors.js';
+import { ProviderError, ReauthorizationRequiredError, UpstreamUnavailableError, ValidationError } from '../errors.js';
 
 /** openid-client's timeout (seconds) for an integration's token requests: longer where refresh tokens rotate. */
 function timeoutSeconds(integration: Integration): number {
@@ -61,6 +61,12 @@ export function providerConfiguration(integration: Integration, given: Connectio
   try {
     connectionConfig = checkedConnectionConfig(integration, given, { source: 'stored' });
   } catch (error) {
+    // Values checked when they were given and refused now (rules tightened, or a row from before the
+    // rules): the connection has to be made again; nothing is sent.
+    if (error instanceof ValidationError) {
+      const fields = error.fieldErrors.map((problem) => problem.message).join(' ');
+      return Promise.reject(new ReauthorizationRequiredError(`The connection's stored connection config is not allowed (${fields}): connect again.`));
+    }
     return Promise.reject(error);
   }
   // Every endpoint endpointsFor fills: if any is templated, the configuration is per connection config.
