@@ -50,6 +50,12 @@ const envSchema = z.object({
   PROXY_MAX_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   PROXY_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
   PROXY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  // Provider-aware rate limits (src/proxy/provider-limits.ts): buckets fed by the providers' headers.
+  PROXY_PROVIDER_LIMITS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).default('true').transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  PROXY_PROVIDER_LIMIT_RESERVE: z.coerce.number().int().min(0).default(0),
+  PROXY_PROVIDER_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  PROXY_PROVIDER_LIMIT_TRACK_BELOW: z.coerce.number().int().min(1).default(100),
+  PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS: z.coerce.number().int().min(100).default(100_000),
   REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   REFRESH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).default(600),
 
@@ -73,6 +79,12 @@ const envSchema = z.object({
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   MAX_PENDING_AUTHORIZATIONS_PER_USER: z.coerce.number().int().min(1).default(50),
   MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(100),
+  // Operations: shutdown, metrics, traces, log format.
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  METRICS_TOKEN: z.string().optional(),
+  LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().default('switchboard'),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -120,6 +132,19 @@ export interface Config {
   /** PostgreSQL pool limits (the embedded database has one connection). */
   databasePool: { size: number; connectTimeoutMs: number; statementTimeoutMs: number; readyTimeoutMs: number };
   security: SecurityConfig;
+  operations: OperationsConfig;
+}
+
+export interface OperationsConfig {
+  /** At shutdown, how long requests in flight may take to finish before their sockets are closed. */
+  shutdownDrainMs: number;
+  /** When set, /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** pretty: readable lines (pino-pretty); json: one JSON object per line. Default: pretty in development on a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** Traces are exported over OTLP/HTTP here when set; off (and free) otherwise. */
+  otlpEndpoint?: string;
+  serviceName: string;
 }
 
 export interface TokensConfig {
@@ -160,6 +185,18 @@ export interface ProxyConfig {
   /** Per viewer: sustained requests per second (0 turns the limit off) and the burst allowed. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** Per connection, from the provider's rate-limit headers: see src/proxy/provider-limits.ts. */
+  providerLimits: {
+    enabled: boolean;
+    /** Calls kept back from what the provider says is left (for other clients of the same account). */
+    reserve: number;
+    /** An empty bucket whose window resets within this is waited for; a longer wait is refused. */
+    maxWaitMs: number;
+    /** Connections are tracked once the provider reports this few calls left (fewer map writes). */
+    trackBelow: number;
+    /** Connections tracked at once; past it the expired ones are dropped, then the oldest. */
+    maxConnections: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -180,6 +217,7 @@ export function loadConfig(environment: Environment = process.env): Config {
   if (env.JWT_SECRET && env.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one.');
   if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters.');
   if (env.API_KEYS.some((key) => key.length < 24)) problems.push('Every key in API_KEYS must be at least 24 characters.');
+  if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters.');
   if (isProduction) {
     if (!authConfigured) problems.push('Production needs authentication: set JWT_SECRET, JWT_JWKS_URL or API_KEYS.');
     if (!env.ENCRYPTION_KEYS) problems.push('Production needs ENCRYPTION_KEYS (kid:base64key, comma-separated).');
@@ -242,8 +280,22 @@ export function loadConfig(environment: Environment = process.env): Config {
       maxRetryAfterSeconds: env.PROXY_MAX_RETRY_AFTER_SECONDS,
       rateLimitPerSecond: env.PROXY_RATE_LIMIT_PER_SECOND,
       rateLimitBurst: env.PROXY_RATE_LIMIT_BURST,
+      providerLimits: {
+        enabled: env.PROXY_PROVIDER_LIMITS,
+        reserve: env.PROXY_PROVIDER_LIMIT_RESERVE,
+        maxWaitMs: env.PROXY_PROVIDER_LIMIT_MAX_WAIT_MS,
+        trackBelow: env.PROXY_PROVIDER_LIMIT_TRACK_BELOW,
+        maxConnections: env.PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS,
+      },
     },
     refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
+    operations: {
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+      metricsToken: env.METRICS_TOKEN || undefined,
+      logFormat: env.LOG_FORMAT || (env.NODE_ENV === 'development' && !env.LOG_FILE && process.stdout.isTTY ? 'pretty' : 'json'),
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
     tokens: {
       providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
       rotatingProviderTimeoutMs: env.PROVIDER_ROTATING_TIMEOUT_MS,

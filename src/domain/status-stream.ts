@@ -8,6 +8,15 @@ import { NotFoundError, QuotaExceededError } from '../errors.js';
 import { onStatusEvent, type ConnectionStatusEvent } from '../events.js';
 import { findConnection } from './connection-lookup.js';
 import { findIntegration } from './integrations.js';
+import { recordSubscriptionChange } from '../metrics/index.js';
+
+/** Open streams' stop functions: at shutdown they end cleanly (SSE gets its "complete"). */
+const openStreams = new Set<() => void>();
+
+/** Ends every open status stream (server shutdown); the transports then close their responses. */
+export function closeStatusStreams(): void {
+  for (const stopStream of openStreams) stopStream();
+}
 
 export interface StatusStreamFilter {
   integration?: string | null;
@@ -87,11 +96,15 @@ export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter
       if (!mayReceive(viewer, event)) return;
       void push(event);
     });
+    openStreams.add(stop);
+    recordSubscriptionChange(1);
     // Ends when the client goes away or the server closes: the listener goes with it.
     await stop;
     clearTimeout(expiry);
     unsubscribe();
     release();
+    openStreams.delete(stop);
+    recordSubscriptionChange(-1);
   });
   return releasingOnEnd(events, release);
 }

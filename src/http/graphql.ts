@@ -11,6 +11,8 @@ import type { Context } from '../builder.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
+import { compressWhenAccepted } from './compression.js';
+import { useOperationObservability } from './graphql-observability.js';
 import { sendJson } from './respond.js';
 
 export interface ServerContext {
@@ -72,6 +74,7 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
         maxTokens: { n: 1000 },
         maxDirectives: { n: 50 },
       }),
+      useOperationObservability(),
     ],
   });
 }
@@ -164,6 +167,7 @@ export async function handleGraphQL(graphql: GraphQLServer, options: GraphQLHand
     // @whatwg-node/server uses a body already read (a Uint8Array) as it is.
     else if (body.length > 0) (req as IncomingMessage & { body?: Buffer }).body = body;
   }
+  compressWhenAccepted(req, res);
   await graphql.handle(req, res, context);
 }
 
