@@ -122,7 +122,8 @@ export function placeholderPlacementProblems(url: string, fields: readonly Pick<
     const inHost = scheme !== undefined && match.index! >= hostStart && match.index! < hostStart + host.length;
     const kind = kindOf(name);
     if (kind === 'host') {
-      if (host !== match[0]) problems.push(`\${connectionConfig.${name}} is a host: it must be the URL's whole host`);
+      // The whole host, or its domain after fixed labels (accounts.${domain}).
+      if (host !== match[0] && !host.endsWith(`.${match[0]}`)) problems.push(`\${connectionConfig.${name}} is a host: it must be the URL's whole host (or follow fixed labels)`);
     } else if (inHost) {
       if (kind === 'segment') problems.push(`\${connectionConfig.${name}} is a path segment: it cannot be in the host`);
       else if (!/\}\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(host)) {
