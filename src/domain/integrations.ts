@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { publishIntegrationChange } from '../events.js';
 import { providerTemplate, type ProviderTemplate } from '../catalog/index.js';
 import { SANDBOX_PROVIDER, sandboxTemplate } from '../catalog/sandbox.js';
+import { connectionValueProblem, type ConnectionConfigField } from '../catalog/schema.js';
 import { Prisma, type Integration } from '../generated/prisma/client.js';
 import { isLocalHostname } from '../net/addresses.js';
 import { isSandboxEndpoint } from '../net/upstream-agent.js';
@@ -27,12 +28,52 @@ export interface IntegrationSettings {
   metadataFromCallback?: string[];
   postConnect?: ProviderTemplate['postConnect'];
   connectionConfig?: ProviderTemplate['connectionConfig'];
+  /** Connection config values an admin set on the integration: they hold for every connection. */
+  fixedConnectionConfig?: Record<string, string>;
   proxy?: ProviderTemplate['proxy'];
   refresh?: ProviderTemplate['refresh'];
 }
 
 export function integrationSettings(integration: Pick<Integration, 'settings'>): IntegrationSettings {
   return (integration.settings ?? {}) as IntegrationSettings;
+}
+
+/**
+ * The integration's declared connection config fields. An integration stores the declarations its
+ * template had when it was created; declarations stored before fields had a kind take the catalog's
+ * current rules for the same field (so older integrations get the host rules too).
+ */
+export function connectionConfigFields(integration: Pick<Integration, 'settings'>): ConnectionConfigField[] {
+  const settings = integrationSettings(integration);
+  const declared = settings.connectionConfig ?? [];
+  const template = settings.template ? providerTemplate(settings.template) : undefined;
+  return declared.map((field) => {
+    if (field.kind !== undefined || !template) return field;
+    const current = template.connectionConfig.find((candidate) => candidate.name === field.name);
+    return current ? { ...field, kind: current.kind, hosts: current.hosts, setBy: current.setBy } : field;
+  });
+}
+
+/**
+ * Connection config values an admin fixes on an integration (a self-hosted host, a custom domain):
+ * declared names only (when any are declared), each valid for its kind and, for a host, public. An
+ * admin's host need not match the provider's patterns.
+ */
+function checkFixedConnectionConfig(integration: Pick<Integration, 'settings'>, values: Record<string, string>): void {
+  const declared = connectionConfigFields(integration);
+  const problems: FieldError[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const field = declared.find((candidate) => candidate.name === key);
+    if (declared.length && !field) {
+      problems.push({ field: `connectionConfig.${key}`, message: `This integration takes ${declared.map((candidate) => candidate.name).join(', ')}.` });
+      continue;
+    }
+    let problem = connectionValueProblem(field, value, true);
+    const hostProblem = !problem && field?.kind === 'host' ? providerUrlProblem(`https://${value}/`) : undefined;
+    if (hostProblem) problem = `must be a public host: https://${value}/ ${hostProblem}`;
+    if (problem) problems.push({ field: `connectionConfig.${key}`, message: `${key} ${problem}` });
+  }
+  if (problems.length) throw new ValidationError('The connection config is not valid.', problems);
 }
 
 function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
@@ -125,6 +166,8 @@ const integrationFields = {
     .optional(),
   tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).optional(),
   ownerCanReadCredentials: z.boolean().optional(),
+  /** Connection config values fixed by the admin for every connection (a self-hosted host…). */
+  connectionConfig: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string().max(253)).optional(),
 };
 
 const createSchema = z.object({
@@ -229,8 +272,12 @@ export async function createIntegration(input: CreateIntegrationInput): Promise<
     authorizationParams: data.authorizationParams ?? template?.authorizationParams ?? {},
     tokenEndpointAuthMethod: data.tokenEndpointAuthMethod ?? template?.tokenEndpointAuthMethod ?? null,
     ownerCanReadCredentials: data.ownerCanReadCredentials ?? false,
-    settings: (template ? settingsFromTemplate(template) : {}) as Prisma.InputJsonObject,
+    settings: {
+      ...(template ? settingsFromTemplate(template) : {}),
+      ...(data.connectionConfig ? { fixedConnectionConfig: data.connectionConfig } : {}),
+    } as Prisma.InputJsonObject,
   };
+  if (data.connectionConfig) checkFixedConnectionConfig({ settings: row.settings as Prisma.JsonObject }, data.connectionConfig);
   checkCompleteness(row);
   try {
     return await prisma.integration.create({ data: row });
@@ -255,11 +302,16 @@ export async function updateIntegration(reference: string, patch: UpdateIntegrat
     const connections = await prisma.connection.count({ where: { integrationId: existing.id } });
     if (connections > 0) throw ValidationError.field('isShared', 'isShared cannot change while the integration has connections.');
   }
-  const { clientSecret, ...plain } = data;
+  const { clientSecret, connectionConfig: fixedConnectionConfig, ...plain } = data;
   const changes: Prisma.IntegrationUpdateInput = { ...plain };
   for (const key of cleared) {
     if (key === 'clientSecret') changes.clientSecretEnc = null;
+    else if (key === 'connectionConfig') changes.settings = { ...integrationSettings(existing), fixedConnectionConfig: undefined } as Prisma.InputJsonObject;
     else (changes as Record<string, unknown>)[key] = null;
+  }
+  if (fixedConnectionConfig) {
+    checkFixedConnectionConfig(existing, fixedConnectionConfig);
+    changes.settings = { ...integrationSettings(existing), fixedConnectionConfig } as Prisma.InputJsonObject;
   }
   if (clientSecret) changes.clientSecretEnc = encryptClientSecret(existing.id, clientSecret);
   checkCompleteness({ ...existing, ...(changes as Partial<Integration>) });

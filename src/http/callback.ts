@@ -41,9 +41,10 @@ export async function handleCallback(req: http.IncomingMessage, res: http.Server
 }
 
 function resultMessage(outcome: CallbackOutcome): Record<string, string> {
+  // flowId lets the app accept only outcomes of flows it started itself (see README, Security).
   return outcome.ok
-    ? { type: 'switchboard:connect', connect: 'success', connectionId: encodeGlobalID('Connection', outcome.connection.id) }
-    : { type: 'switchboard:connect', connect: 'error', error: outcome.error };
+    ? { type: 'switchboard:connect', connect: 'success', connectionId: encodeGlobalID('Connection', outcome.connection.id), flowId: outcome.flowId }
+    : { type: 'switchboard:connect', connect: 'error', error: outcome.error, ...(outcome.flowId ? { flowId: outcome.flowId } : {}) };
 }
 
 function escapeHtml(text: string): string {

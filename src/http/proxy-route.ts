@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   REAUTHORIZATION_REQUIRED: 424,
   RATE_LIMITED: 429,
   UPSTREAM_UNAVAILABLE: 504,
+  QUOTA_EXCEEDED: 429,
 };
 
 const POLICIES = new Set<RefreshPolicy>(['NONE', 'AUTO', 'FORCE']);
@@ -71,7 +72,7 @@ export function pathProxyHandler(authenticate: Authenticate) {
         refreshPolicy: policy,
         passThroughEncoding: true,
       });
-      const answerHeaders = filteredResponseHeaders(response.headers);
+      const answerHeaders = servedOnOurOrigin(filteredResponseHeaders(response.headers));
       const length = Number(response.headers['content-length']);
       if (length <= SMALL_BODY_BYTES) {
         // A small answer of known length goes out in one write, headers and body together.
@@ -95,6 +96,25 @@ export function pathProxyHandler(authenticate: Authenticate) {
       throw error;
     }
   };
+}
+
+/** Upstream CORS headers would grant other sites access to Switchboard's origin. */
+const UPSTREAM_CORS_HEADER = /^access-control-/;
+/** Types a browser would run or render as a document with scripts (on Switchboard's origin). */
+const ACTIVE_CONTENT_TYPE = /^\s*(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|[\w.+-]+\/[\w.+-]*\+xml|text\/xsl|application\/(x-)?javascript|text\/javascript|application\/ecmascript|multipart\/x-mixed-replace)\b/i;
+
+/**
+ * The provider's answer is served on Switchboard's own origin: it must not run there (nosniff, a
+ * sandboxing CSP, and active types as attachments) nor widen who may read it (upstream CORS dropped;
+ * our own CORS answer is added by the server).
+ */
+export function servedOnOurOrigin(headers: Record<string, string>): Record<string, string> {
+  for (const name of Object.keys(headers)) if (UPSTREAM_CORS_HEADER.test(name)) delete headers[name];
+  headers['x-content-type-options'] = 'nosniff';
+  headers['content-security-policy'] = "sandbox; default-src 'none'; frame-ancestors 'none'";
+  const type = headers['content-type'];
+  if (type === undefined || ACTIVE_CONTENT_TYPE.test(type)) headers['content-disposition'] = 'attachment';
+  return headers;
 }
 
 /**

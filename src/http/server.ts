@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { database } from '../db/client.js';
 import { logger } from '../logger.js';
 import { handleCallback } from './callback.js';
+import { corsPolicy, isDevelopmentHostAllowed } from './cors.js';
 import { createGraphQLServer, handleGraphQL, type GraphQLServer } from './graphql.js';
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy-route.js';
 import { sendJson } from './respond.js';
@@ -67,6 +68,8 @@ export async function startServer(
   const authenticate = createAuthenticator(cfg.auth);
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
   const handlePathProxy = pathProxyHandler(authenticate);
+  const graphqlOptions = { authenticate, maxBodyBytes: cfg.security.graphqlMaxBodyBytes };
+  const cors = corsPolicy(cfg.security.corsOrigins);
   let scheduler: RefreshScheduler | undefined;
   let isReady = false;
   const becomeReady = () => {
@@ -137,18 +140,21 @@ export async function startServer(
     const rawPath = (req.url ?? '/').split('?', 1)[0]!;
     let url: URL | undefined;
     try {
+      if (cfg.auth.devMode && !isDevelopmentHostAllowed(req.headers.host, cfg.publicUrl)) {
+        return sendJson(res, 421, { error: 'misdirected_request', message: 'Without authentication, only localhost and PUBLIC_URL\'s host are served.' });
+      }
       if (!isReady && rawPath !== '/health' && rawPath !== '/ready') {
         return sendJson(res, 503, { error: 'starting', message: 'Switchboard is starting (database migrations).' }, { 'retry-after': '1' });
       }
       if (rawPath === '/graphql') {
         routeName = 'graphql';
-        return await handleGraphQL(graphql, req, res);
+        return cors.handle(req, res) ? undefined : await handleGraphQL(graphql, graphqlOptions, req, res);
       }
       // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
       const proxyMatch = PATH_PROXY_PATTERN.exec(rawPath);
       if (proxyMatch) {
         routeName = 'path_proxy';
-        return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
+        return cors.handle(req, res) ? undefined : await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
       }
       if (proxyMatch) return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
       if (sandbox && rawPath.startsWith('/sandbox/')) {
@@ -174,7 +180,7 @@ export async function startServer(
   const websocket = attachGraphQLWebSocket(server, graphql, {
     authenticate,
     // The app's origins, and this server's own (GraphiQL).
-    allowedOrigins: [...new Set([...cfg.allowedRedirectOrigins, new URL(cfg.publicUrl).origin])],
+    allowedOrigins: [...new Set([...cfg.security.corsOrigins, new URL(cfg.publicUrl).origin])],
   });
 
   if (!server.listening) {

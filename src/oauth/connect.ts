@@ -11,7 +11,7 @@ import { saveAuthorizedConnection, type Connection } from '../domain/connections
 import { newId } from '../domain/ids.js';
 import { mayConnectIntegration } from '../domain/access.js';
 import { findIntegration, integrationSettings } from '../domain/integrations.js';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionFromTokens } from './connection-from-tokens.js';
@@ -62,7 +62,18 @@ export interface StartConnectInput {
 export interface StartConnectResult {
   authorizeUrl: string;
   state: string;
+  /** Names this flow in the callback's answer (not a secret): the app checks it is one it started. */
+  flowId: string;
   expiresAt: Date;
+}
+
+/**
+ * A flow's public name: derived from the state's hash, so nothing more is stored. The callback hands it
+ * back with the outcome (redirect query, popup message), and the app accepts only the flows it started
+ * for the current user: a flow started by someone else and completed in this browser is told apart.
+ */
+function flowIdOf(stateHash: string): string {
+  return stateHash.slice(0, 32);
 }
 
 /**
@@ -101,6 +112,13 @@ export async function startConnect(
     problems.push(...error.fieldErrors);
   }
   if (problems.length) throw new ValidationError('The connect request is not valid.', problems);
+
+  // One user cannot keep an unbounded number of flows alive (rows, and states to guess against).
+  const limit = config.security.maxPendingAuthorizationsPerUser;
+  const pending = await prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
+  if (pending >= limit) {
+    throw new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit);
+  }
 
   const settings = integrationSettings(integration);
   const configuration = await providerConfiguration(integration, connectionConfig);
@@ -143,12 +161,12 @@ export async function startConnect(
   if (scopes.length) parameters.scope = scopes.join(settings.scopeSeparator ?? ' ');
   if (nonce) parameters.nonce = nonce;
   const authorizeUrl = oidc.buildAuthorizationUrl(configuration, parameters).href;
-  return { authorizeUrl, state, expiresAt };
+  return { authorizeUrl, state, flowId: flowIdOf(hashState(state)), expiresAt };
 }
 
 export type CallbackOutcome =
-  | { ok: true; connection: Connection; redirectTo: string | null }
-  | { ok: false; error: string; message: string; redirectTo: string | null };
+  | { ok: true; connection: Connection; redirectTo: string | null; flowId: string }
+  | { ok: false; error: string; message: string; redirectTo: string | null; flowId?: string };
 
 /** Error codes the callback reports; the provider's own `error` is passed on only if it is a plain token. */
 function safeErrorCode(value: string | undefined | null): string {
@@ -175,10 +193,11 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
     const error = !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state';
     logger.warn({ error }, 'callback refused before any token request');
     // An unknown state gives no redirect target; a known one keeps its own.
-    return { ok: false, error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: pending?.redirectTo ?? null };
+    return { ok: false, error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: pending?.redirectTo ?? null, flowId: pending ? flowIdOf(stateHash) : undefined };
   }
   const { integration } = pending;
-  const fail = (error: string, message: string): CallbackOutcome => ({ ok: false, error, message, redirectTo: pending.redirectTo });
+  const flowId = flowIdOf(stateHash);
+  const fail = (error: string, message: string): CallbackOutcome => ({ ok: false, error, message, redirectTo: pending.redirectTo, flowId });
 
   const connectionConfig = pending.connectionConfig as ConnectionConfig;
   const settings = integrationSettings(integration);
@@ -218,5 +237,5 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
   });
   await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
   logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
-  return { ok: true, connection, redirectTo: pending.redirectTo };
+  return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
 }

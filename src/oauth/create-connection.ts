@@ -11,7 +11,7 @@ import { logger } from '../logger.js';
 import { CONNECTION_NAME_PATTERN } from './connect.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { apiBaseUrlFor, connectionFromTokens } from './connection-from-tokens.js';
-import { connectionConfigFor, connectionConfigOf } from '../provider/templates.js';
+import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf } from '../provider/templates.js';
 import { mayConnectIntegration } from '../domain/access.js';
 
 const secret = z.string().min(1).max(16_384);
@@ -73,9 +73,13 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
   let credentials: StoredCredentials;
   let tokenExpiresAt: Date | null = null;
   let scopes = integration.scopes;
-  // The connection config a templated provider needs (a shop, a tenant…) comes in metadata.connectionConfig.
-  const connectionConfig = connectionConfigOf({ metadata: data.metadata ?? {} });
+  // The connection config a templated provider needs (a shop, a tenant…) comes in metadata.connectionConfig,
+  // judged as startConnect judges it: a user cannot choose where the integration's client secret goes.
+  const givenConfig = connectionConfigOf({ metadata: data.metadata ?? {} });
+  const declaresConfig = connectionConfigFields(integration).length > 0 || Object.keys(givenConfig).length > 0;
+  const connectionConfig = declaresConfig ? checkedConnectionConfig(integration, givenConfig, { source: 'user', fieldPrefix: 'metadata.connectionConfig' }) : {};
   let metadata: Record<string, unknown> = data.metadata ?? {};
+  if (declaresConfig) metadata = { ...metadata, connectionConfig };
   let apiBaseUrl = apiBaseUrlFor(integration, connectionConfig, metadata);
   if (integration.authType === 'OAUTH2') {
     credentials = { type: 'OAUTH2', accessToken: data.accessToken, refreshToken: data.refreshToken, tokenType: 'bearer' };

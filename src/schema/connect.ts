@@ -2,7 +2,7 @@
 // elsewhere. The callback is an HTTP route (src/http/callback.ts).
 import { builder } from '../builder.js';
 import type { Connection } from '../domain/connections.js';
-import { ForbiddenError, NotFoundError, ProviderError, ValidationError } from '../errors.js';
+import { ForbiddenError, NotFoundError, ProviderError, QuotaExceededError, ValidationError } from '../errors.js';
 import { startConnect, type StartConnectResult } from '../oauth/connect.js';
 import { createConnection } from '../oauth/create-connection.js';
 import { ConnectionRef } from './connections.js';
@@ -24,6 +24,10 @@ const StartConnectPayload = builder.objectRef<StartConnectResult>('StartConnectP
   fields: (t) => ({
     authorizeUrl: t.exposeString('authorizeUrl'),
     state: t.exposeString('state'),
+    flowId: t.exposeString('flowId', {
+      description:
+        "Names this flow in the callback's answer (redirectTo's flowId parameter, the popup message's flowId). Keep it with the user's session and accept only outcomes whose flowId you started: a link started by someone else and completed in this browser is then refused.",
+    }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
   }),
 });
@@ -31,7 +35,7 @@ const StartConnectPayload = builder.objectRef<StartConnectResult>('StartConnectP
 builder.mutationField('startConnect', (t) =>
   t.field({
     type: StartConnectPayload,
-    errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
+    errors: { types: [NotFoundError, ForbiddenError, ValidationError, QuotaExceededError] },
     args: { input: t.arg({ type: StartConnectInput, required: true }) },
     resolve: (_root, { input }, context) => startConnect(context.viewer, input),
   }),

@@ -141,6 +141,11 @@ function integrationInputFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTy
     }),
     tokenEndpointAuthMethod: t.field({ type: TokenEndpointAuthMethodEnum }),
     ownerCanReadCredentials: t.boolean(),
+    connectionConfig: t.field({
+      type: 'JSONObject',
+      description:
+        'Connection config values fixed by the admin for every connection, e.g. { host: "sso.acme.com" } for a self-hosted Keycloak or a custom domain. Users cannot override them; hosts a user may give must match the provider\'s patterns.',
+    }),
   };
 }
 
