@@ -12,6 +12,8 @@ import { CONNECTION_NAME_PATTERN } from './connect.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { apiBaseUrlFor, connectionFromTokens } from './connection-from-tokens.js';
 import { connectionConfigOf } from '../provider/templates.js';
+import { INSTALLATION_ID_PATTERN } from '../tokens/grants/github-app.js';
+import { createMachineConnection, isMachineOrOAuth1, MACHINE_ALLOWED_FIELDS, MACHINE_INPUT_FIELDS } from './machine-connection.js';
 
 const secret = z.string().min(1).max(16_384);
 const inputSchema = z.object({
@@ -23,11 +25,18 @@ const inputSchema = z.object({
   apiKey: secret.optional(),
   username: z.string().min(1).max(1000).optional(),
   password: z.string().max(16_384).optional(),
+  privateKey: z.string().min(1).max(16_384).optional(),
+  clientEmail: z.string().trim().min(1).max(320).optional(),
+  subject: z.string().trim().min(1).max(320).optional(),
+  installationId: z.string().trim().regex(INSTALLATION_ID_PATTERN, 'installationId is the number GitHub gives the installation.').optional(),
+  tokenSecret: secret.optional(),
   metadata: z
     .record(z.string(), z.unknown())
     .refine((metadata) => JSON.stringify(metadata).length <= 16_384, 'metadata is limited to 16 KiB of JSON.')
     .optional(),
 });
+
+export type CreateConnectionData = z.output<typeof inputSchema>;
 
 /** Omitted fields may come as null from GraphQL. */
 export type CreateConnectionInput = { [K in keyof z.input<typeof inputSchema>]: z.input<typeof inputSchema>[K] | null };
@@ -42,8 +51,13 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
   if (!integration) throw new NotFoundError(`No integration "${data.integration}".`);
   if (integration.isShared && !viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a shared integration.');
 
-  const given = (['accessToken', 'refreshToken', 'apiKey', 'username', 'password'] as const).filter((key) => data[key] !== undefined);
-  const allowed = { OAUTH2: ['accessToken', 'refreshToken'], API_KEY: ['apiKey'], BASIC: ['username', 'password'] }[integration.authType];
+  const given = (['accessToken', 'refreshToken', 'apiKey', 'username', 'password', ...MACHINE_INPUT_FIELDS] as const).filter((key) => data[key] !== undefined);
+  const allowed: readonly string[] = {
+    OAUTH2: ['accessToken', 'refreshToken'],
+    API_KEY: ['apiKey'],
+    BASIC: ['username', 'password'],
+    ...MACHINE_ALLOWED_FIELDS,
+  }[integration.authType];
   const problems: FieldError[] = given
     .filter((key) => !allowed.includes(key))
     .map((key) => ({ field: key, message: `${key} does not apply to a ${integration.authType} integration.` }));
@@ -54,6 +68,7 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
   if (integration.authType === 'BASIC' && !data.username) problems.push({ field: 'username', message: 'A basic integration needs username (and password).' });
   if (data.expiresAt && !data.accessToken) problems.push({ field: 'expiresAt', message: 'expiresAt describes an accessToken.' });
   if (problems.length) throw new ValidationError('The connection is not valid.', problems);
+  if (isMachineOrOAuth1(integration.authType)) return createMachineConnection(viewer, integration, data);
 
   let credentials: StoredCredentials;
   let tokenExpiresAt: Date | null = null;

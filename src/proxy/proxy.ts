@@ -10,6 +10,7 @@ import zlib from 'node:zlib';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
+import { isRenewableType } from '../domain/connections.js';
 import { findConnectionCached, rememberRefreshed, type ConnectionReference } from '../domain/connection-lookup.js';
 import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
 import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy } from '../tokens/refresh.js';
@@ -107,11 +108,11 @@ export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
     }
 
     const { statusCode } = response;
-    if (statusCode === 401 && !refreshedAfter401 && replayable && usable.credentials?.type === 'OAUTH2' && call.refreshPolicy !== 'NONE') {
+    if (statusCode === 401 && !refreshedAfter401 && replayable && isRenewableType(usable.credentials) && call.refreshPolicy !== 'NONE') {
       // RFC 6750 §3.1: the token was rejected. At most one refresh and one retry.
       await response.body.dump();
       refreshedAfter401 = true;
-      usable = await usableCredentials(usable, { policy: call.refreshPolicy, rejectedAccessToken: usable.credentials.accessToken });
+      usable = await usableCredentials(usable, { policy: call.refreshPolicy, rejectedAccessToken: usable.credentials!.accessToken });
       rememberRefreshed(call.viewer, call.reference, usable);
       continue;
     }

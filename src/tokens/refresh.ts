@@ -9,7 +9,9 @@ import * as oidc from 'openid-client';
 import { prisma } from '../db/client.js';
 import {
   announceChange,
+  canRenew,
   emitStatus,
+  isRenewableType,
   openCredentials,
   sealCredentials,
   type Connection,
@@ -17,11 +19,13 @@ import {
   type StoredCredentials,
   type UsableCredentials,
 } from '../domain/connections.js';
-import { ProviderError, ReauthorizationRequiredError, type SwitchboardError } from '../errors.js';
+import { ProviderError, ReauthorizationRequiredError, SwitchboardError } from '../errors.js';
 import type { ConnectionStatus } from '../generated/prisma/client.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionConfigOf } from '../provider/templates.js';
+import { mintMachineTokens } from './grants/mint.js';
+import { CredentialRefusedError } from './grants/token-request.js';
 
 export type RefreshPolicy = 'NONE' | 'AUTO' | 'FORCE';
 
@@ -46,7 +50,7 @@ export function isExpired(connection: Pick<Connection, 'tokenExpiresAt'>, margin
 }
 
 function refreshWanted(connection: Connection, credentials: StoredCredentials | null, request: RefreshRequest): boolean {
-  if (request.policy === 'NONE' || credentials?.type !== 'OAUTH2') return false;
+  if (request.policy === 'NONE' || !isRenewableType(credentials)) return false;
   if (request.rejectedAccessToken !== undefined) return credentials.accessToken === request.rejectedAccessToken;
   return request.policy === 'FORCE' || isExpired(connection, request.marginMs ?? EXPIRY_MARGIN_MS);
 }
@@ -96,13 +100,13 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
       if (row.sequence !== seenSequence && !refreshWanted(row, credentials, { ...request, policy: request.policy === 'FORCE' ? 'AUTO' : request.policy })) {
         return { kind: 'current', connection: row, credentials };
       }
-      if (!credentials || credentials.type !== 'OAUTH2') return { kind: 'current', connection: row, credentials };
+      if (!credentials || !isRenewableType(credentials)) return { kind: 'current', connection: row, credentials };
 
       if (row.status === 'ERROR') {
         // The provider already refused these credentials: no new token request until reconnected.
         return { kind: 'failed', connection: null, previousStatus: row.status, error: reauthorization(row) };
       }
-      if (!credentials.refreshToken) {
+      if (credentials.type === 'OAUTH2' && !credentials.refreshToken) {
         if (!isExpired(row) && request.rejectedAccessToken === undefined) {
           if (request.policy === 'FORCE') {
             return failed(row, new ProviderError('The connection has no refresh token to refresh with.', { providerError: 'no_refresh_token' }));
@@ -112,13 +116,25 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
         return requireReauthorization(tx, row, 'The access token expired and there is no refresh token: connect again.');
       }
 
-      let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+      let refreshed: StoredCredentials;
+      let tokenScope: string | undefined;
       try {
-        tokens = await oidc.refreshTokenGrant(await providerConfiguration(row.integration, connectionConfigOf(row)), credentials.refreshToken);
+        if (credentials.type === 'OAUTH2') {
+          const tokens = await oidc.refreshTokenGrant(await providerConfiguration(row.integration, connectionConfigOf(row)), credentials.refreshToken!);
+          refreshed = credentialsFromRefresh(credentials, tokens);
+          tokenScope = tokens.scope;
+        } else {
+          // Client credentials, JWT bearer, GitHub App: a new token from the grant (src/tokens/grants/).
+          refreshed = await mintMachineTokens(row, credentials);
+          tokenScope = refreshed.scope;
+        }
       } catch (error) {
         logger.warn({ connectionId: row.id, integration: row.integration.slug, reason: describe(error) }, 'token refresh failed');
         if (isInvalidGrant(error)) {
           return requireReauthorization(tx, row, 'The provider rejected the refresh token (invalid_grant): connect again.');
+        }
+        if (error instanceof CredentialRefusedError) {
+          return requireReauthorization(tx, row, `${error.message} Fix the credential and create the connection again.`);
         }
         // Transient or not ours to fix (network, timeout, 5xx, invalid_client): keep the tokens, back off,
         // and say EXPIRED once the access token can no longer be used.
@@ -129,7 +145,7 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
           data: {
             refreshFailures: failures,
             nextRefreshAt: new Date(Date.now() + backoffMs(failures)),
-            ...(expired && row.status !== 'EXPIRED' ? { status: 'EXPIRED', statusMessage: `Refresh failed: ${providerErrorFrom(error, 'refresh').message}` } : {}),
+            ...(expired && row.status !== 'EXPIRED' ? { status: 'EXPIRED', statusMessage: `Refresh failed: ${asProviderError(error, 'refresh').message}` } : {}),
             sequence: { increment: 1 },
           },
           include: { integration: true },
@@ -138,16 +154,15 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
         if (!expired && request.policy !== 'FORCE' && request.rejectedAccessToken === undefined) {
           return { kind: 'current', connection: updated, credentials };
         }
-        return { kind: 'failed', connection: updated, previousStatus: row.status, error: providerErrorFrom(error, 'refresh the token') };
+        return { kind: 'failed', connection: updated, previousStatus: row.status, error: asProviderError(error, 'refresh the token') };
       }
 
-      const refreshed = credentialsFromRefresh(credentials, tokens);
-      const scopes = tokens.scope ? tokens.scope.split(/[\s,]+/).filter(Boolean) : row.scopes;
+      const scopes = tokenScope ? tokenScope.split(/[\s,]+/).filter(Boolean) : row.scopes;
       const updated = await tx.connection.update({
         where: { id: row.id },
         data: {
           credentialsEnc: sealCredentials(row.id, refreshed),
-          hasRefreshToken: Boolean(refreshed.refreshToken),
+          hasRefreshToken: canRenew(refreshed),
           tokenExpiresAt: refreshed.expiresAt ? new Date(refreshed.expiresAt) : null,
           lastRefreshedAt: new Date(),
           scopes,
@@ -204,6 +219,11 @@ function failed(row: ConnectionWithIntegration, error: SwitchboardError): Locked
 
 function reauthorization(connection: Connection): ReauthorizationRequiredError {
   return new ReauthorizationRequiredError(connection.statusMessage ?? 'The provider rejected the credentials: connect again.', connection.id);
+}
+
+/** Our own typed errors (from the machine grants) as they are; openid-client's mapped. */
+function asProviderError(error: unknown, action: string): SwitchboardError {
+  return error instanceof SwitchboardError ? error : providerErrorFrom(error, action);
 }
 
 function isInvalidGrant(error: unknown): boolean {
