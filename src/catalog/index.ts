@@ -26,9 +26,21 @@ export function parseCatalog(text: string): ProviderTemplate[] {
 
 export const CATALOG_FILE = new URL('./providers.yaml', import.meta.url);
 
+/** More catalog files, one schema: every *.yaml in src/catalog/providers/. */
+export const CATALOG_DIR = new URL('./providers/', import.meta.url);
+
+/** Every catalog file's text, providers.yaml first. */
+export function catalogTexts(): string[] {
+  const extra = fs.existsSync(CATALOG_DIR) ? fs.readdirSync(CATALOG_DIR).filter((name) => name.endsWith('.yaml')).sort() : [];
+  return [fs.readFileSync(CATALOG_FILE, 'utf8'), ...extra.map((name) => fs.readFileSync(new URL(name, CATALOG_DIR), 'utf8'))];
+}
+
 let catalog: Map<string, ProviderTemplate> | undefined;
 function load(): Map<string, ProviderTemplate> {
-  catalog ??= new Map(parseCatalog(fs.readFileSync(CATALOG_FILE, 'utf8')).map((template) => [template.key, template]));
+  if (!catalog) {
+    const templates = parseCatalog(catalogTexts().map((text) => text.trimEnd()).join('\n'));
+    catalog = new Map(templates.map((template) => [template.key, template]));
+  }
   return catalog;
 }
 

@@ -84,12 +84,15 @@ export const providerTemplateSchema = z
     requestTokenUrl: templatedHttpsUrl.optional(),
     /** OAUTH1: how requests are signed. */
     signatureMethod: z.enum(['HMAC-SHA1', 'PLAINTEXT']).optional(),
-    /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters (audience, resource…). */
+    /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters (audience, resource…); values may use ${connectionConfig.x}. */
     tokenParams: z.record(z.string(), z.string()).default({}),
+    /** OAUTH2_CLIENT_CREDENTIALS: a grant_type other than client_credentials (Zoom's account_credentials). */
+    grantType: z.string().regex(/^[a-z_:.-]+$/).optional(),
     /** JWT_BEARER: the assertion's audience when it is not the token URL, and where scopes go. */
     jwtBearer: z
       .object({
-        audience: templatedHttpsUrl.optional(),
+        /** Salesforce wants its login URL, DocuSign its bare host name. */
+        audience: z.string().min(1).optional(),
         /** `assertion`: a `scope` claim (Google); `request`: a `scope` parameter; `none`: not sent (Salesforce). */
         scopes: z.enum(['assertion', 'request', 'none']).default('assertion'),
         /** Who the assertion's `iss` is: the service account (clientEmail) or the integration's clientId (Salesforce). */
@@ -99,7 +102,7 @@ export const providerTemplateSchema = z
   })
   .superRefine((template, ctx) => {
     const declared = new Set(template.connectionConfig.map((field) => field.name));
-    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url, template.requestTokenUrl, template.jwtBearer?.audience];
+    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url, template.requestTokenUrl, ...Object.values(template.tokenParams)];
     for (const url of urls.filter((value): value is string => Boolean(value))) {
       for (const name of placeholders(url, CONNECTION_CONFIG_PLACEHOLDER)) {
         if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });

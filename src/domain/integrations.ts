@@ -32,6 +32,7 @@ export interface IntegrationSettings {
   tokenParams?: Record<string, string>;
   jwtBearer?: ProviderTemplate['jwtBearer'];
   signatureMethod?: ProviderTemplate['signatureMethod'];
+  grantType?: string;
 }
 
 export function integrationSettings(integration: Pick<Integration, 'settings'>): IntegrationSettings {
@@ -55,6 +56,7 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     tokenParams: template.tokenParams,
     jwtBearer: template.jwtBearer,
     signatureMethod: template.signatureMethod,
+    grantType: template.grantType,
   };
 }
 

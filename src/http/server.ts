@@ -32,6 +32,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
+    '/oauth1/callback': handleCallback,
     '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/ready': async (_req, res) => {
       try {

@@ -4,11 +4,11 @@
 // provider refuses never become a connection.
 import type { Viewer } from '../auth/viewer.js';
 import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
-import type { Integration } from '../domain/integrations.js';
+import { integrationSettings, type Integration } from '../domain/integrations.js';
 import { ForbiddenError, ProviderError, UpstreamUnavailableError, ValidationError, type FieldError } from '../errors.js';
 import { parsePrivateKey } from '../crypto/private-key.js';
 import { logger } from '../logger.js';
-import { connectionConfigOf } from '../provider/templates.js';
+import { connectionConfigFor, connectionConfigOf, valueAt } from '../provider/templates.js';
 import { mintMachineTokens } from '../tokens/grants/mint.js';
 import { apiBaseUrlFor } from './connection-from-tokens.js';
 import type { CreateConnectionData } from './create-connection.js';
@@ -73,10 +73,19 @@ export async function createMachineConnection(viewer: Viewer, integration: Integ
     default:
       throw new Error(`${integration.authType} is not handled here.`);
   }
+  // Values a templated provider needs (a tenant, an account id) come in metadata.connectionConfig.
+  try {
+    const connectionConfig = connectionConfigFor(integration, connectionConfigOf({ metadata }));
+    if (Object.keys(connectionConfig).length) metadata.connectionConfig = connectionConfig;
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problems.push(...error.fieldErrors.map((problem) => ({ ...problem, field: `metadata.${problem.field}` })));
+  }
   if (problems.length) throw new ValidationError('The connection is not valid.', problems);
 
   const connectionConfig = connectionConfigOf({ metadata });
-  const apiBaseUrl = apiBaseUrlFor(integration, connectionConfig, metadata);
+  // For minted tokens, known once the provider answered (it may say where the API is).
+  let apiBaseUrl = integration.authType === 'OAUTH1' ? apiBaseUrlFor(integration, connectionConfig, metadata) : null;
   let tokenExpiresAt: Date | null = null;
   let scopes = integration.scopes;
   if (integration.authType !== 'OAUTH1') {
@@ -89,6 +98,12 @@ export async function createMachineConnection(viewer: Viewer, integration: Integ
       throw error;
     }
     tokenExpiresAt = credentials.expiresAt ? new Date(credentials.expiresAt) : null;
+    // Where the provider says the API is (Salesforce's instance_url), as for the authorization code flow.
+    for (const [name, path] of Object.entries(integrationSettings(integration).metadataFromTokenResponse ?? {})) {
+      const value = valueAt(credentials.raw, path);
+      if (value !== undefined) metadata[name] = value;
+    }
+    apiBaseUrl = apiBaseUrlFor(integration, connectionConfig, metadata);
     if (credentials.scope) scopes = credentials.scope.split(/[\s,]+/).filter(Boolean);
   }
   return saveAuthorizedConnection({

@@ -87,7 +87,7 @@ export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
     const headers = { ...forwarded };
     // A copy only when the credential goes into the query: the reported URL must not carry it.
     const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
-    injectCredential(headers, url, usable.credentials, connection.integration);
+    injectCredential(headers, url, usable.credentials, connection.integration, { method, body: call.body, contentType: headers['content-type'] });
     let response: Dispatcher.ResponseData;
     try {
       response = await upstreamAgent().request({

@@ -31,7 +31,8 @@ const StartConnectPayload = builder.objectRef<StartConnectResult>('StartConnectP
 builder.mutationField('startConnect', (t) =>
   t.field({
     type: StartConnectPayload,
-    errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
+    // ProviderError: OAuth 1.0a asks the provider for a request token before answering.
+    errors: { types: [NotFoundError, ForbiddenError, ValidationError, ProviderError] },
     args: { input: t.arg({ type: StartConnectInput, required: true }) },
     resolve: (_root, { input }, context) => startConnect(context.viewer, input),
   }),

@@ -5,15 +5,18 @@ import type { StoredCredentials } from '../../domain/connections.js';
 import { integrationSettings, type Integration } from '../../domain/integrations.js';
 import { providerConfiguration, providerErrorFrom } from '../../provider/provider-client.js';
 import type { ConnectionConfig } from '../../provider/templates.js';
-import { CredentialRefusedError, credentialsFromTokenAnswer, isRefusalCode } from './token-request.js';
+import { CredentialRefusedError, credentialsFromTokenAnswer, isRefusalCode, tokenParamsFor } from './token-request.js';
 
 export async function clientCredentialsGrant(integration: Integration, previous: StoredCredentials, connectionConfig: ConnectionConfig): Promise<StoredCredentials> {
   const settings = integrationSettings(integration);
-  const parameters: Record<string, string> = { ...(settings.tokenParams ?? {}) };
+  const parameters = tokenParamsFor(settings, connectionConfig);
   if (integration.scopes.length) parameters.scope = integration.scopes.join(settings.scopeSeparator ?? ' ');
   let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
   try {
-    tokens = await oidc.clientCredentialsGrant(await providerConfiguration(integration, connectionConfig), parameters);
+    const configuration = await providerConfiguration(integration, connectionConfig);
+    tokens = settings.grantType
+      ? await oidc.genericGrantRequest(configuration, settings.grantType, parameters)
+      : await oidc.clientCredentialsGrant(configuration, parameters);
   } catch (error) {
     const providerError = providerErrorFrom(error, 'issue a client credentials token');
     if (error instanceof oidc.ResponseBodyError && isRefusalCode(error.error)) throw new CredentialRefusedError(providerError.message, providerError.details);

@@ -8,8 +8,8 @@ import type { StoredCredentials } from '../../domain/connections.js';
 import { integrationSettings, revealClientSecret, revealPrivateKey, type Integration } from '../../domain/integrations.js';
 import { ProviderError } from '../../errors.js';
 import { signingKeyOf } from '../../crypto/private-key.js';
-import { fillProviderUrl, type ConnectionConfig } from '../../provider/templates.js';
-import { credentialsFromTokenAnswer, postTokenRequest } from './token-request.js';
+import { fillProviderUrl, fillUrl, type ConnectionConfig } from '../../provider/templates.js';
+import { credentialsFromTokenAnswer, postTokenRequest, tokenParamsFor } from './token-request.js';
 
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Lifetime of an assertion: Salesforce accepts at most 3 minutes, Google at most an hour. */
@@ -24,7 +24,7 @@ export async function jwtBearerAssertion(integration: Integration, credentials: 
   const issuer = options.issuer === 'clientId' ? integration.clientId : (credentials.clientEmail ?? integration.clientId);
   if (!issuer) throw new ProviderError('The assertion needs an issuer: give clientEmail (or a clientId on the integration).', { providerError: 'no_issuer' });
   const tokenUrl = tokenUrlOf(integration, connectionConfig);
-  const audience = options.audience ? fillProviderUrl(options.audience, { connectionConfig }, 'jwtBearer.audience') : tokenUrl;
+  const audience = options.audience ? fillUrl(options.audience, { connectionConfig }) : tokenUrl;
   const { key, alg } = signingKeyOf(pem);
   const claims: Record<string, unknown> = {};
   if (options.scopes === 'assertion' && integration.scopes.length) claims.scope = integration.scopes.join(settings.scopeSeparator ?? ' ');
@@ -47,7 +47,7 @@ function tokenUrlOf(integration: Integration, connectionConfig: ConnectionConfig
 
 export async function jwtBearerGrant(integration: Integration, previous: StoredCredentials, connectionConfig: ConnectionConfig): Promise<StoredCredentials> {
   const settings = integrationSettings(integration);
-  const form = new URLSearchParams({ ...(settings.tokenParams ?? {}), grant_type: JWT_BEARER_GRANT_TYPE, assertion: await jwtBearerAssertion(integration, previous, connectionConfig) });
+  const form = new URLSearchParams({ ...tokenParamsFor(settings, connectionConfig), grant_type: JWT_BEARER_GRANT_TYPE, assertion: await jwtBearerAssertion(integration, previous, connectionConfig) });
   if (settings.jwtBearer?.scopes === 'request' && integration.scopes.length) form.set('scope', integration.scopes.join(settings.scopeSeparator ?? ' '));
   // Most providers authenticate the client by the assertion alone; a client secret, when set, is sent too.
   const headers: Record<string, string> = {};

@@ -8,6 +8,7 @@ import type { IntegrationSettings } from '../../domain/integrations.js';
 import { ProviderError, UpstreamUnavailableError } from '../../errors.js';
 import { BlockedAddressError, upstreamAgent } from '../../net/upstream-agent.js';
 import { normalizeTokenResponse } from '../../provider/provider-client.js';
+import { fillUrl, type ConnectionConfig } from '../../provider/templates.js';
 
 const TIMEOUT_MS = 15_000;
 const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -100,6 +101,11 @@ async function readText(body: AsyncIterable<Buffer> & { destroy(): void }): Prom
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The integration's extra token parameters, with ${connectionConfig.x} filled (Zoom's account_id). */
+export function tokenParamsFor(settings: IntegrationSettings, connectionConfig: ConnectionConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(settings.tokenParams ?? {}).map(([name, value]) => [name, fillUrl(value, { connectionConfig })]));
 }
 
 /** New stored credentials from a token answer: the tokens replace the old ones, everything else is kept. */
