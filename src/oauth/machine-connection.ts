@@ -5,7 +5,8 @@
 import type { Viewer } from '../auth/viewer.js';
 import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
 import { integrationSettings, type Integration } from '../domain/integrations.js';
-import { ForbiddenError, ProviderError, UpstreamUnavailableError, ValidationError, type FieldError } from '../errors.js';
+import { ForbiddenError, ProviderError, SwitchboardError, UpstreamUnavailableError, ValidationError, type FieldError } from '../errors.js';
+import { providerErrorFrom } from '../provider/provider-client.js';
 import { parsePrivateKey } from '../crypto/private-key.js';
 import { logger } from '../logger.js';
 import { connectionConfigFor, connectionConfigOf, valueAt } from '../provider/templates.js';
@@ -95,7 +96,8 @@ export async function createMachineConnection(viewer: Viewer, integration: Integ
       logger.info({ integration: integration.slug, authType: integration.authType, reason: (error as Error).message }, 'machine grant refused at connection');
       // createConnection answers ProviderError for anything the provider side did (unreachable included).
       if (error instanceof UpstreamUnavailableError) throw new ProviderError(error.message, { providerError: 'unreachable' });
-      throw error;
+      if (error instanceof SwitchboardError) throw error;
+      throw providerErrorFrom(error, 'issue a token');
     }
     tokenExpiresAt = credentials.expiresAt ? new Date(credentials.expiresAt) : null;
     // Where the provider says the API is (Salesforce's instance_url), as for the authorization code flow.

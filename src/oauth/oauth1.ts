@@ -9,7 +9,7 @@ import { saveAuthorizedConnection, type Connection } from '../domain/connections
 import { integrationSettings, type Integration } from '../domain/integrations.js';
 import { ProviderError, UpstreamUnavailableError } from '../errors.js';
 import { logger } from '../logger.js';
-import { upstreamAgent } from '../net/upstream-agent.js';
+import { upstreamRequest } from '../net/outbound.js';
 import { consumerSecrets, oauth1AuthorizationHeader, type OAuth1Secrets } from '../provider/oauth1-signature.js';
 import { fillProviderUrl, type ConnectionConfig } from '../provider/templates.js';
 import { apiBaseUrlFor } from './connection-from-tokens.js';
@@ -27,7 +27,7 @@ async function credentialsRequest(url: string, secrets: OAuth1Secrets, extra: Re
   const target = new URL(url);
   let response;
   try {
-    response = await upstreamAgent().request({
+    response = await upstreamRequest({
       origin: target.origin,
       path: target.pathname + target.search,
       method: 'POST',

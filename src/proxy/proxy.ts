@@ -15,7 +15,8 @@ import { findConnectionCached, rememberRefreshed, type ConnectionReference } fro
 import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
 import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy } from '../tokens/refresh.js';
 import { takeRequest } from './rate-limit.js';
-import { BlockedAddressError, upstreamAgent } from '../net/upstream-agent.js';
+import { BlockedAddressError } from '../net/upstream-agent.js';
+import { upstreamRequest } from '../net/outbound.js';
 import {
   filteredResponseHeaders,
   forwardedRequestHeaders,
@@ -90,7 +91,7 @@ export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
     injectCredential(headers, url, usable.credentials, connection.integration, { method, body: call.body, contentType: headers['content-type'] });
     let response: Dispatcher.ResponseData;
     try {
-      response = await upstreamAgent().request({
+      response = await upstreamRequest({
         origin: url.origin,
         path: url.pathname + url.search,
         method: method as Dispatcher.HttpMethod,

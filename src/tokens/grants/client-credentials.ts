@@ -3,25 +3,20 @@
 import * as oidc from 'openid-client';
 import type { StoredCredentials } from '../../domain/connections.js';
 import { integrationSettings, type Integration } from '../../domain/integrations.js';
-import { providerConfiguration, providerErrorFrom } from '../../provider/provider-client.js';
+import { providerConfiguration } from '../../provider/provider-client.js';
 import type { ConnectionConfig } from '../../provider/templates.js';
-import { CredentialRefusedError, credentialsFromTokenAnswer, isRefusalCode, tokenParamsFor } from './token-request.js';
+import { credentialsFromTokenAnswer, tokenParamsFor } from './token-request.js';
 
 export async function clientCredentialsGrant(integration: Integration, previous: StoredCredentials, connectionConfig: ConnectionConfig): Promise<StoredCredentials> {
   const settings = integrationSettings(integration);
   const parameters = tokenParamsFor(settings, connectionConfig);
   if (integration.scopes.length) parameters.scope = integration.scopes.join(settings.scopeSeparator ?? ' ');
-  let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
-  try {
-    const configuration = await providerConfiguration(integration, connectionConfig);
-    tokens = settings.grantType
-      ? await oidc.genericGrantRequest(configuration, settings.grantType, parameters)
-      : await oidc.clientCredentialsGrant(configuration, parameters);
-  } catch (error) {
-    const providerError = providerErrorFrom(error, 'issue a client credentials token');
-    if (error instanceof oidc.ResponseBodyError && isRefusalCode(error.error)) throw new CredentialRefusedError(providerError.message, providerError.details);
-    throw providerError;
-  }
+  // openid-client's errors go through as they are: the token lifecycle classifies them (invalid_grant
+  // rejected; invalid_client and the rest may pass once the integration is fixed).
+  const configuration = await providerConfiguration(integration, connectionConfig);
+  const tokens = settings.grantType
+    ? await oidc.genericGrantRequest(configuration, settings.grantType, parameters)
+    : await oidc.clientCredentialsGrant(configuration, parameters);
   const { expires_in, ...rest } = tokens;
   const body: Record<string, unknown> = { ...rest, expires_in: tokens.expiresIn() ?? expires_in };
   return credentialsFromTokenAnswer({ ...previous, type: 'OAUTH2_CLIENT_CREDENTIALS' }, body);

@@ -6,6 +6,7 @@ import type { StoredCredentials } from '../../domain/connections.js';
 import { revealPrivateKey, type Integration } from '../../domain/integrations.js';
 import { ProviderError, ValidationError } from '../../errors.js';
 import { signingKeyOf } from '../../crypto/private-key.js';
+import { tokenRequestTimeoutMs } from '../../provider/provider-client.js';
 import { credentialsFromTokenAnswer, postTokenRequest } from './token-request.js';
 
 export const INSTALLATION_ID_PATTERN = /^[1-9][0-9]{0,19}$/;
@@ -33,8 +34,10 @@ export async function githubInstallationGrant(integration: Integration, previous
     url: installationTokenUrl(base, installationId),
     headers: { ...GITHUB_HEADERS, authorization: `Bearer ${await githubAppJwt(integration)}` },
     action: 'mint an installation token',
-    // 401: the app JWT was refused (wrong key or app id); 404: no such installation; 403: suspended.
-    refusedStatuses: [401, 403, 404],
+    // 404: no such installation (uninstalled): only a new installation helps. A 401 (wrong key or app
+    // id) is the integration's to fix; a 403 may be a rate limit: both may pass.
+    refusedStatuses: [404],
+    timeoutMs: tokenRequestTimeoutMs(integration),
     settings: { tokenResponse: { accessToken: 'token' } },
   });
   // GitHub names the token `token`: keep it out of `raw`, which callers may read.

@@ -8,6 +8,7 @@ import type { StoredCredentials } from '../../domain/connections.js';
 import { integrationSettings, revealClientSecret, revealPrivateKey, type Integration } from '../../domain/integrations.js';
 import { ProviderError } from '../../errors.js';
 import { signingKeyOf } from '../../crypto/private-key.js';
+import { tokenRequestTimeoutMs } from '../../provider/provider-client.js';
 import { fillProviderUrl, fillUrl, type ConnectionConfig } from '../../provider/templates.js';
 import { credentialsFromTokenAnswer, postTokenRequest, tokenParamsFor } from './token-request.js';
 
@@ -60,6 +61,6 @@ export async function jwtBearerGrant(integration: Integration, previous: StoredC
       headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(integration.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
     }
   }
-  const body = await postTokenRequest({ url: tokenUrlOf(integration, connectionConfig), form, headers, action: 'exchange the JWT assertion', settings });
+  const body = await postTokenRequest({ url: tokenUrlOf(integration, connectionConfig), form, headers, action: 'exchange the JWT assertion', settings, timeoutMs: tokenRequestTimeoutMs(integration) });
   return credentialsFromTokenAnswer(previous, body);
 }

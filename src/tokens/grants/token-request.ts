@@ -6,11 +6,11 @@ import { errors as undiciErrors } from 'undici';
 import type { StoredCredentials } from '../../domain/connections.js';
 import type { IntegrationSettings } from '../../domain/integrations.js';
 import { ProviderError, UpstreamUnavailableError } from '../../errors.js';
-import { BlockedAddressError, upstreamAgent } from '../../net/upstream-agent.js';
+import { upstreamRequest } from '../../net/outbound.js';
+import { BlockedAddressError } from '../../net/upstream-agent.js';
 import { normalizeTokenResponse } from '../../provider/provider-client.js';
 import { fillUrl, type ConnectionConfig } from '../../provider/templates.js';
 
-const TIMEOUT_MS = 15_000;
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
 /**
@@ -21,8 +21,19 @@ export class CredentialRefusedError extends ProviderError {
   override name = 'ProviderError';
 }
 
-/** OAuth error codes that mean "this credential will not work", as opposed to "try again later". */
-const REFUSAL_CODES = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'access_denied', 'invalid_scope']);
+/**
+ * The provider answered but gave no token (5xx, an OAuth error other than a refusal, an unusable
+ * answer): it may pass, and the provider did nothing irreversible.
+ */
+export class ProviderAnswerError extends ProviderError {
+  override name = 'ProviderError';
+}
+
+/**
+ * OAuth error codes that mean "this credential will not work": invalid_grant (a revoked key, an
+ * unknown account). invalid_client is the integration's to fix and then works again, as for refresh tokens.
+ */
+const REFUSAL_CODES = new Set(['invalid_grant']);
 
 export function isRefusalCode(code: string | undefined): boolean {
   return code !== undefined && REFUSAL_CODES.has(code);
@@ -35,6 +46,8 @@ export interface TokenRequest {
   /** What was being done, for messages: "mint an installation token". */
   action: string;
   settings?: IntegrationSettings;
+  /** TOKENS_PROVIDER_TIMEOUT_MS, or the integration's own (tokenRequestTimeoutMs). */
+  timeoutMs: number;
   /** HTTP statuses that mean the credential was refused even without an OAuth error code (GitHub: 401, 404). */
   refusedStatuses?: number[];
 }
@@ -44,7 +57,7 @@ export async function postTokenRequest(request: TokenRequest): Promise<Record<st
   const target = new URL(request.url);
   let response;
   try {
-    response = await upstreamAgent().request({
+    response = await upstreamRequest({
       origin: target.origin,
       path: target.pathname + target.search,
       method: 'POST',
@@ -55,8 +68,8 @@ export async function postTokenRequest(request: TokenRequest): Promise<Record<st
         ...request.headers,
       },
       body: request.form?.toString(),
-      headersTimeout: TIMEOUT_MS,
-      bodyTimeout: TIMEOUT_MS,
+      headersTimeout: request.timeoutMs,
+      bodyTimeout: request.timeoutMs,
     });
   } catch (error) {
     if (error instanceof BlockedAddressError) throw new ProviderError(`The token endpoint ${target.host} resolves to an address that is not public.`, { providerError: 'blocked_address' });
@@ -79,12 +92,12 @@ export async function postTokenRequest(request: TokenRequest): Promise<Record<st
     const refused = isRefusalCode(code) || (request.refusedStatuses ?? []).includes(status);
     const message = `The provider refused to ${request.action}${code ? `: ${code}` : ` (HTTP ${status})`}.`;
     if (refused) throw new CredentialRefusedError(message, details);
-    if (status < 400 && !body) throw new ProviderError(`The provider's answer could not be used to ${request.action} (not JSON).`, details);
-    throw new ProviderError(message, details);
+    if (status < 400 && !body) throw new ProviderAnswerError(`The provider's answer could not be used to ${request.action} (not JSON).`, details);
+    throw new ProviderAnswerError(message, details);
   }
   normalizeTokenResponse(body, request.settings);
   if (typeof body.access_token !== 'string' || !body.access_token) {
-    throw new ProviderError(`The provider's answer could not be used to ${request.action}: no access_token.`, { providerStatus: status, providerError: 'invalid_response' });
+    throw new ProviderAnswerError(`The provider's answer could not be used to ${request.action}: no access_token.`, { providerStatus: status, providerError: 'invalid_response' });
   }
   return body;
 }
@@ -96,7 +109,7 @@ async function readText(body: AsyncIterable<Buffer> & { destroy(): void }): Prom
     size += chunk.length;
     if (size > MAX_RESPONSE_BYTES) {
       body.destroy();
-      throw new ProviderError(`The token endpoint's answer exceeds ${MAX_RESPONSE_BYTES} bytes.`, { providerError: 'response_too_large' });
+      throw new ProviderAnswerError(`The token endpoint's answer exceeds ${MAX_RESPONSE_BYTES} bytes.`, { providerError: 'response_too_large' });
     }
     chunks.push(chunk);
   }
