@@ -408,3 +408,36 @@ describe('GITHUB_APP', async () => {
     expect(replay.status).toBe(400);
   });
 });
+
+describe('write-only private keys on integrations', async () => {
+  const server = await startTestServer();
+  const first = rsaKeys();
+  const second = rsaKeys();
+  const UPDATE = /* GraphQL */ `
+    mutation ($input: UpdateIntegrationInput!) {
+      updateIntegration(input: $input) {
+        __typename
+        ... on UpdateIntegrationPayload { integration { hasPrivateKey } }
+        ... on ValidationError { fieldErrors { field message } }
+      }
+    }
+  `;
+
+  it('updateIntegration replaces a GitHub App key sealed at rest, refuses clearing it, and never echoes it', async () => {
+    const integration = await createIntegration(server, { provider: 'github-app', appId: '77', privateKey: first.privatePkcs1 });
+    const replaced = await graphql(server, UPDATE, { input: { integration: integration.slug, privateKey: second.privatePkcs8 } }, adminHeaders);
+    expect(replaced.data.updateIntegration).toEqual({ __typename: 'UpdateIntegrationPayload', integration: { hasPrivateKey: true } });
+    const row = await prisma.integration.findUniqueOrThrow({ where: { id: decodeGlobalID(integration.id).id } });
+    expect(row.privateKeyEnc).not.toContain('PRIVATE KEY');
+    const { revealPrivateKey } = await import('../src/domain/integrations.js');
+    expect(revealPrivateKey(row)).toBe(second.privatePkcs8.trim());
+    const cleared = await graphql(server, UPDATE, { input: { integration: integration.slug, privateKey: null } }, adminHeaders);
+    expect(cleared.data.updateIntegration.__typename).toBe('ValidationError');
+    expect(cleared.data.updateIntegration.fieldErrors[0].field).toBe('privateKey');
+    const badKey = await graphql(server, UPDATE, { input: { integration: integration.slug, privateKey: 'garbage' } }, adminHeaders);
+    expect(badKey.data.updateIntegration.fieldErrors[0].field).toBe('privateKey');
+    const answers = JSON.stringify([replaced, cleared, badKey]);
+    for (const pem of [first.privatePkcs1, second.privatePkcs8]) expect(answers).not.toContain(pem.split('\n')[2]!);
+    expect(answers).not.toContain('garbage');
+  });
+});
