@@ -57,8 +57,12 @@ function baseStringUri(url: URL): string {
  * The signature for a request whose protocol parameters (oauth_consumer_key, oauth_nonce…) are
  * given; with the base string it was made from (tests compare both with RFC 5849's examples).
  */
-export function oauth1Signature(request: OAuth1Request, secrets: OAuth1Secrets, protocolParameters: Record<string, string>): { signature: string; baseString: string } {
-  const oauth = client(secrets);
+export function oauth1Signature(
+  request: OAuth1Request,
+  secrets: OAuth1Secrets,
+  protocolParameters: Record<string, string>,
+  oauth: OAuth = client(secrets),
+): { signature: string; baseString: string } {
   const url = new URL(request.url);
   const libraryRequest = { method: request.method.toUpperCase(), url: baseStringUri(url), data: requestParameters(url, request.formBody) };
   const data = protocolParameters as unknown as OAuth.Data;
@@ -79,8 +83,9 @@ export function oauth1AuthorizationHeader(request: OAuth1Request, secrets: OAuth
     ...(secrets.token !== undefined ? { oauth_token: secrets.token } : {}),
     ...extra,
   };
-  const { signature } = oauth1Signature(request, secrets, protocolParameters);
-  return client(secrets).toHeader({ ...protocolParameters, oauth_signature: signature } as unknown as OAuth.Authorization).Authorization;
+  const oauth = client(secrets);
+  const { signature } = oauth1Signature(request, secrets, protocolParameters, oauth);
+  return oauth.toHeader({ ...protocolParameters, oauth_signature: signature } as unknown as OAuth.Authorization).Authorization;
 }
 
 /** The consumer's half of an integration's signing secrets (consumer key = clientId, secret = clientSecret). */
