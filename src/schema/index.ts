@@ -11,6 +11,7 @@ import './status-events.js';
 import './providers.js';
 import './viewer.js';
 import './auth-modes.js';
+import './connect-sessions.js';
 
 builder.queryType({});
 builder.mutationType({});
