@@ -149,7 +149,7 @@ export const providerTemplateSchema = z
     categories: z.array(z.string()).default([]),
     logoUrl: templatedHttpsUrl.optional(),
     docsUrl: templatedHttpsUrl,
-    authType: z.enum(['OAUTH2', 'API_KEY', 'BASIC']).default('OAUTH2'),
+    authType: z.enum(['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1']).default('OAUTH2'),
     /** OpenID Connect issuer: endpoints come from discovery (explicit URLs below win). */
     issuer: templatedHttpsUrl.optional(),
     authorizationUrl: templatedHttpsUrl.optional(),
@@ -201,10 +201,30 @@ export const providerTemplateSchema = z
       .default({}),
     refresh: z.object({ rotating: z.boolean().default(false), expiringTokens: z.boolean().default(true) }).default({ rotating: false, expiringTokens: true }),
     notes: z.string().optional(),
+    // ---- Machine-to-machine grants and OAuth 1.0a (issue 17) ----
+    /** OAUTH1: where temporary credentials (a request token) are requested. */
+    requestTokenUrl: templatedHttpsUrl.optional(),
+    /** OAUTH1: how requests are signed. */
+    signatureMethod: z.enum(['HMAC-SHA1', 'PLAINTEXT']).optional(),
+    /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters (audience, resource…); values may use ${connectionConfig.x}. */
+    tokenParams: z.record(z.string(), z.string()).default({}),
+    /** OAUTH2_CLIENT_CREDENTIALS: a grant_type other than client_credentials (Zoom's account_credentials). */
+    grantType: z.string().regex(/^[a-z_:.-]+$/).optional(),
+    /** JWT_BEARER: the assertion's audience when it is not the token URL, and where scopes go. */
+    jwtBearer: z
+      .object({
+        /** Salesforce wants its login URL, DocuSign its bare host name. */
+        audience: z.string().min(1).optional(),
+        /** `assertion`: a `scope` claim (Google); `request`: a `scope` parameter; `none`: not sent (Salesforce). */
+        scopes: z.enum(['assertion', 'request', 'none']).default('assertion'),
+        /** Who the assertion's `iss` is: the service account (clientEmail) or the integration's clientId (Salesforce). */
+        issuer: z.enum(['clientEmail', 'clientId']).default('clientEmail'),
+      })
+      .optional(),
   })
   .superRefine((template, ctx) => {
     const declared = new Set(template.connectionConfig.map((field) => field.name));
-    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url];
+    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url, template.requestTokenUrl, ...Object.values(template.tokenParams)];
     for (const url of urls.filter((value): value is string => Boolean(value))) {
       for (const name of placeholders(url, CONNECTION_CONFIG_PLACEHOLDER)) {
         if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });
@@ -221,6 +241,15 @@ export const providerTemplateSchema = z
     }
     if (template.authType === 'OAUTH2' && !template.issuer && !(template.authorizationUrl && template.tokenUrl)) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: an OAuth 2.0 provider needs an issuer or authorization and token URLs` });
+    }
+    if ((template.authType === 'OAUTH2_CLIENT_CREDENTIALS' || template.authType === 'JWT_BEARER') && !template.tokenUrl && !template.issuer) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: a ${template.authType} provider needs a token URL` });
+    }
+    if (template.authType === 'GITHUB_APP' && !template.apiBaseUrl) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: a GitHub App provider needs an apiBaseUrl (installation tokens are minted there)` });
+    }
+    if (template.authType === 'OAUTH1' && !(template.requestTokenUrl && template.authorizationUrl && template.tokenUrl)) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: an OAuth 1.0a provider needs requestTokenUrl, authorizationUrl and tokenUrl` });
     }
   });
 

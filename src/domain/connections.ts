@@ -20,7 +20,7 @@ export interface UsableCredentials {
 
 /** What is sealed in Connection.credentialsEnc. */
 export interface StoredCredentials {
-  type: 'OAUTH2' | 'API_KEY' | 'BASIC';
+  type: 'OAUTH2' | 'API_KEY' | 'BASIC' | 'OAUTH2_CLIENT_CREDENTIALS' | 'JWT_BEARER' | 'GITHUB_APP' | 'OAUTH1';
   accessToken?: string;
   refreshToken?: string;
   tokenType?: string;
@@ -33,6 +33,28 @@ export interface StoredCredentials {
   password?: string;
   /** The provider's token response without the tokens themselves (they are in the fields above). */
   raw?: Record<string, unknown>;
+  /** JWT_BEARER: the signing key (PEM; never returned by the API), the identity asserted, the key's id. */
+  privateKey?: string;
+  clientEmail?: string;
+  subject?: string;
+  keyId?: string;
+  /** GITHUB_APP: the installation the tokens are minted for. */
+  installationId?: string;
+  /** OAUTH1: the token secret that signs requests with the access token (accessToken). */
+  tokenSecret?: string;
+}
+
+/** Credential types renewed by minting a new token (no user, no refresh token). */
+const MINTED_TYPES = new Set<StoredCredentials['type']>(['OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP']);
+
+/** Whether the credentials can be renewed without the user: a refresh token, or a machine grant. */
+export function canRenew(credentials: StoredCredentials | null | undefined): boolean {
+  return Boolean(credentials && (credentials.refreshToken || MINTED_TYPES.has(credentials.type)));
+}
+
+/** Whether a token request can replace these credentials' access token (OAuth 2.0 and machine grants). */
+export function isRenewableType(credentials: StoredCredentials | null | undefined): credentials is StoredCredentials {
+  return Boolean(credentials && (credentials.type === 'OAUTH2' || MINTED_TYPES.has(credentials.type)));
 }
 
 const credentialsContext = (connectionId: string) => ({ table: 'Connection', rowId: connectionId, field: 'credentials' });
@@ -75,7 +97,7 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
     lastAuthorizedAt: now,
     apiBaseUrl: input.apiBaseUrl ?? null,
     credentialsEnc: sealCredentials(id, input.credentials),
-    hasRefreshToken: Boolean(input.credentials.refreshToken),
+    hasRefreshToken: canRenew(input.credentials),
     refreshFailures: 0,
     nextRefreshAt: null,
     // A refresh in flight for the old grant loses its compare-and-set: the new authorization wins.

@@ -4,12 +4,13 @@ import { prisma } from '../db/client.js';
 
 interface SealedColumn {
   table: 'Integration' | 'Connection' | 'PendingAuthorization';
-  column: 'clientSecretEnc' | 'credentialsEnc' | 'codeVerifierEnc';
+  column: 'clientSecretEnc' | 'privateKeyEnc' | 'credentialsEnc' | 'codeVerifierEnc';
   field: string;
 }
 
 const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'Integration', column: 'clientSecretEnc', field: 'clientSecret' },
+  { table: 'Integration', column: 'privateKeyEnc', field: 'privateKey' },
   { table: 'Connection', column: 'credentialsEnc', field: 'credentials' },
   { table: 'PendingAuthorization', column: 'codeVerifierEnc', field: 'codeVerifier' },
 ];
@@ -29,7 +30,7 @@ export async function reencryptAll(keyring: Keyring): Promise<Record<string, num
       const { count } = await delegate.updateMany({ where: { id: row.id, [column]: sealed }, data: { [column]: resealed } });
       changed += count;
     }
-    counts[table] = changed;
+    counts[table] = (counts[table] ?? 0) + changed;
   }
   return counts;
 }

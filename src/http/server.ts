@@ -91,6 +91,7 @@ export async function startServer(
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
+    '/oauth1/callback': handleCallback,
     '/connect': handleConnectPage,
     '/connect/return': handleConnectReturn,
     '/sdk/connect.js': handleSdk,

@@ -1,7 +1,6 @@
 // The connect flow (RFC 6749 authorization code + PKCE, per the OAuth 2.0 Security BCP, RFC 9700):
 // startConnect records a pending authorization and builds the authorize URL; the callback consumes
 // it exactly once and exchanges the code.
-import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
@@ -16,8 +15,13 @@ import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionFromTokens } from './connection-from-tokens.js';
 import { connectionConfigFor, type ConnectionConfig } from '../provider/templates.js';
+import { completeGitHubAppInstall, startGitHubAppInstall } from './github-app-install.js';
+import { flowIdOf, hashState, PENDING_AUTHORIZATION_TTL_MS, verifierContext } from './pending.js';
+import { startOAuth1Connect } from './oauth1.js';
 
-export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
+export { PENDING_AUTHORIZATION_TTL_MS };
+/** Auth types whose connections start with startConnect (a browser round trip). */
+const REDIRECT_AUTH_TYPES = new Set(['OAUTH2', 'GITHUB_APP', 'OAUTH1']);
 export const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
 
@@ -25,11 +29,7 @@ export function callbackUrl(): string {
   return `${config.publicUrl}/oauth2/callback`;
 }
 
-function hashState(state: string): string {
-  return createHash('sha256').update(state).digest('hex');
-}
 
-const verifierContext = (id: string) => ({ table: 'PendingAuthorization', rowId: id, field: 'codeVerifier' });
 
 /**
  * Whether a post-connect redirect target is on an allowed origin. Only absolute http(s) URLs whose
@@ -68,15 +68,6 @@ export interface StartConnectResult {
 }
 
 /**
- * A flow's public name: derived from the state's hash, so nothing more is stored. The callback hands it
- * back with the outcome (redirect query, popup message), and the app accepts only the flows it started
- * for the current user: a flow started by someone else and completed in this browser is told apart.
- */
-function flowIdOf(stateHash: string): string {
-  return stateHash.slice(0, 32);
-}
-
-/**
  * `allowedRedirectOrigins` is for Switchboard's own pages (the hosted connect page returns to itself);
  * the API always checks against ALLOWED_REDIRECT_ORIGINS.
  */
@@ -96,7 +87,7 @@ export async function startConnect(
   if (!CONNECTION_NAME_PATTERN.test(connectionName)) {
     problems.push({ field: 'connectionName', message: 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.' });
   }
-  if (integration.authType !== 'OAUTH2') problems.push({ field: 'integration', message: `The integration uses ${integration.authType}: use createConnection.` });
+  if (!REDIRECT_AUTH_TYPES.has(integration.authType)) problems.push({ field: 'integration', message: `The integration uses ${integration.authType}: use createConnection.` });
   const extraScopes = input.scopes ?? [];
   extraScopes.forEach((scope, index) => {
     if (!SCOPE_PATTERN.test(scope)) problems.push({ field: `scopes.${index}`, message: 'Scopes are non-empty and contain no spaces or quotes.' });
@@ -112,6 +103,9 @@ export async function startConnect(
     problems.push(...error.fieldErrors);
   }
   if (problems.length) throw new ValidationError('The connect request is not valid.', problems);
+  const flow = { connectionName, redirectTo: input.redirectTo ?? null, connectionConfig, scopes: [...new Set([...integration.scopes, ...extraScopes])] };
+  if (integration.authType === 'GITHUB_APP') return startGitHubAppInstall(viewer, integration, flow);
+  if (integration.authType === 'OAUTH1') return startOAuth1Connect(viewer, integration, flow);
 
   // One user cannot keep an unbounded number of flows alive (rows, and states to guess against).
   const limit = config.security.maxPendingAuthorizationsPerUser;
@@ -198,6 +192,8 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
   const { integration } = pending;
   const flowId = flowIdOf(stateHash);
   const fail = (error: string, message: string): CallbackOutcome => ({ ok: false, error, message, redirectTo: pending.redirectTo, flowId });
+  if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(pending, callback);
+  if (integration.authType !== 'OAUTH2') return fail('invalid_request', 'This integration does not use this callback.');
 
   const connectionConfig = pending.connectionConfig as ConnectionConfig;
   const settings = integrationSettings(integration);

@@ -137,13 +137,15 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
       clientAuthentication(integration, metadata.token_endpoint_auth_methods_supported),
     );
   } else {
-    if (!endpoints.authorizationUrl || !endpoints.tokenUrl) {
+    // Client credentials needs only a token endpoint; the authorization code flow needs both.
+    const needsAuthorizationUrl = integration.authType !== 'OAUTH2_CLIENT_CREDENTIALS';
+    if ((needsAuthorizationUrl && !endpoints.authorizationUrl) || !endpoints.tokenUrl) {
       throw new ProviderError(`The integration "${integration.slug}" has no authorization or token URL.`);
     }
     configuration = new oidc.Configuration(
       {
         // Plain OAuth 2.0 has no issuer; an `iss` in a response must then come from the same origin.
-        issuer: new URL(endpoints.authorizationUrl).origin,
+        issuer: new URL(endpoints.authorizationUrl ?? endpoints.tokenUrl).origin,
         authorization_endpoint: endpoints.authorizationUrl,
         token_endpoint: endpoints.tokenUrl,
         revocation_endpoint: endpoints.revocationUrl,

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
 import { prisma } from '../db/client.js';
 import {
+  canRenew,
   openCredentials,
   publishStatusChange,
   sealCredentials,
@@ -32,6 +33,7 @@ import { instanceId } from '../instance.js';
 import { logger } from '../logger.js';
 import { breakerFailure, breakerSuccess, enterBreaker, leaveBreaker, PROBE_WAIT_SECONDS, type BreakerTicket } from './breaker.js';
 import { classifyGrantFailure, requestTokens, tokenGrantFor, type GrantedTokens } from './grants.js';
+import { CredentialRefusedError } from './grants/token-request.js';
 
 export { credentialsFromRefresh } from './grants.js';
 
@@ -313,7 +315,7 @@ async function refreshClaimed(row: ConnectionWithIntegration, credentials: Store
 async function saveRefreshed(row: ConnectionWithIntegration, lease: Lease, tokens: GrantedTokens): Promise<ConnectionStatusChange | null> {
   const data: Prisma.ConnectionUpdateInput = {
     credentialsEnc: sealCredentials(row.id, tokens.credentials),
-    hasRefreshToken: Boolean(tokens.credentials.refreshToken),
+    hasRefreshToken: canRenew(tokens.credentials),
     tokenExpiresAt: tokens.credentials.expiresAt ? new Date(tokens.credentials.expiresAt) : null,
     lastRefreshedAt: new Date(),
     scopes: tokens.scopes ?? row.scopes,
@@ -375,7 +377,11 @@ async function failed(
           ...leaseFields,
           refreshOutcomeUnknown: false,
           status: 'ERROR',
-          statusMessage: lost ? UNKNOWN_OUTCOME_MESSAGE : 'The provider rejected the refresh token (invalid_grant): connect again.',
+          statusMessage: lost
+            ? UNKNOWN_OUTCOME_MESSAGE
+            : failure.error instanceof CredentialRefusedError
+              ? `${failure.error.message} Create the connection again with a working credential.`
+              : 'The provider rejected the refresh token (invalid_grant): connect again.',
           nextRefreshAt: null,
         },
         { previousStatus: row.status, reason: lost ? REFRESH_OUTCOME_UNKNOWN : null },
