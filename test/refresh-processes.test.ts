@@ -18,7 +18,11 @@ const PROXY = /* GraphQL */ `
   }
 `;
 
-describe.skipIf(process.env.TEST_DATABASE !== 'postgresql')('refreshes across processes', async () => {
+const skipped = process.env.TEST_DATABASE !== 'postgresql';
+
+describe.skipIf(skipped)('refreshes across processes', async () => {
+  // A skipped suite's body still runs to collect its tests: start nothing then.
+  if (skipped) return void it.skip('needs PostgreSQL', () => {});
   const server = await startTestServer();
   const status = await collectStatusEvents();
 
