@@ -1,7 +1,7 @@
 // The token store: connections with their credentials sealed to the row, created or updated in place.
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
-import { transaction } from '../db/transaction.js';
+import { transaction, type Transaction } from '../db/transaction.js';
 import { publishConnectionChange, publishStatusEvent, type ConnectionStatusEvent } from '../events.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
 import { SHARED_OWNER_KEY } from './access.js';
@@ -170,15 +170,21 @@ export interface ConnectionStatusChange {
 export async function writeConnectionChange(
   where: Prisma.ConnectionWhereUniqueInput,
   data: Prisma.ConnectionUpdateInput,
-  change: { previousStatus: ConnectionStatus; reason?: string | null },
+  change: { previousStatus: ConnectionStatus; reason?: string | null; integration?: Integration },
 ): Promise<ConnectionStatusChange | null> {
+  const update = async (client: Pick<Transaction, 'connection'>): Promise<ConnectionStatusChange> => {
+    const written = change.integration
+      ? { ...(await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } } })), integration: change.integration }
+      : await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
+    const statusEvent =
+      written.status === change.previousStatus ? null : statusEventOf(written, written.integration.slug, change.previousStatus, change.reason ?? null);
+    return { connection: written, previousStatus: change.previousStatus, statusEvent };
+  };
   try {
-    return await transaction(async (tx) => {
-      const connection = await tx.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
-      const statusEvent =
-        connection.status === change.previousStatus ? null : statusEventOf(connection, connection.integration.slug, change.previousStatus, change.reason ?? null);
-      return { connection, previousStatus: change.previousStatus, statusEvent };
-    });
+    // A status change gets a transaction (what reports it joins the same commit); the common case, new
+    // tokens with the status unchanged, is one statement.
+    const statusMayChange = data.status !== undefined && data.status !== change.previousStatus;
+    return statusMayChange ? await transaction((tx) => update(tx)) : await update(prisma);
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
     throw error;

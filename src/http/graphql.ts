@@ -8,6 +8,7 @@ import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationError, nodeHeaders, type Authenticate, type HeaderSource, type Viewer } from '../auth/viewer.js';
 import type { Context } from '../builder.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
@@ -94,6 +95,13 @@ function exposeDomainErrors(error: unknown, message: string): Error {
       nodes: graphQLError?.nodes,
       path: graphQLError?.path,
       extensions: { code: original.code },
+    });
+  }
+  if (isDatabaseUnavailable(original)) {
+    return new GraphQLError('The database is unavailable; try again shortly.', {
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: 'DATABASE_UNAVAILABLE' },
     });
   }
   // GraphQL's own errors (syntax, validation, authentication, or a GraphQLError thrown by a

@@ -8,7 +8,7 @@ import type http from 'node:http';
 import { Transform } from 'node:stream';
 import { AuthenticationError, nodeHeaders, type Authenticate } from '../auth/viewer.js';
 import { config } from '../config.js';
-import { SwitchboardError, type ErrorCode } from '../errors.js';
+import { ProviderError, SwitchboardError, type ErrorCode } from '../errors.js';
 import { logger } from '../logger.js';
 import type { RefreshPolicy } from '../tokens/refresh.js';
 import { sendUpstream } from '../proxy/proxy.js';
@@ -85,7 +85,9 @@ export function pathProxyHandler(authenticate: Authenticate) {
     } catch (error) {
       if (error instanceof SwitchboardError) {
         if (res.headersSent) return void res.destroy();
-        const extra = 'retryAfterSeconds' in error && typeof error.retryAfterSeconds === 'number' ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+        // A rate limit, or the refresh cooldown (a ProviderError saying when the next token request is due).
+        const retryAfter = 'retryAfterSeconds' in error ? error.retryAfterSeconds : error instanceof ProviderError ? error.details.retryAfterSeconds : undefined;
+        const extra = typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {};
         return sendJson(res, STATUS_BY_CODE[error.code], { error: error.code, message: error.message }, extra);
       }
       if (res.headersSent) {

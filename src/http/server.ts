@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createAuthenticator, type Authenticate } from '../auth/viewer.js';
 import type { Config } from '../config.js';
 import { database } from '../db/client.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { logger } from '../logger.js';
 import { handleCallback } from './callback.js';
 import { corsPolicy, isDevelopmentHostAllowed } from './cors.js';
@@ -171,7 +172,8 @@ export async function startServer(
       sendJson(res, 404, { error: 'not_found', message: `No route ${url.pathname}` });
     } catch (error) {
       logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, path: rawPath }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
+      if (!res.headersSent && isDatabaseUnavailable(error)) sendJson(res, 503, { error: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.' });
+      else if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
       else res.destroy();
     }
   };
