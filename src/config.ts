@@ -52,6 +52,22 @@ const envSchema = z.object({
   PROXY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   REFRESH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).default(600),
+
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'seconds between attempts, comma-separated, e.g. 5,300,1800')
+    .default('5,300,1800,7200,18000,36000,36000')
+    .transform((value) => value.split(',').map((item) => Number(item.trim()))),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  WEBHOOK_ALLOW_PRIVATE: booleanFromEnv,
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).default(5),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(25_000),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -90,6 +106,29 @@ export interface Config {
   proxy: ProxyConfig;
   /** Background refresh: how often to look (0 turns it off) and how far ahead of expiry. */
   refresh: { intervalSeconds: number; lookaheadSeconds: number };
+  webhooks: WebhookConfig;
+  /** GraphQL operation limits: nesting depth (a backstop) and cost (fields × the pages they ask for). */
+  graphql: { maxDepth: number; maxCost: number };
+}
+
+export interface WebhookConfig {
+  /** Seconds to wait before each retry; attempts in all = its length + 1. */
+  retrySchedule: number[];
+  /** Per attempt, from connecting to the end of the response. */
+  timeoutMs: number;
+  /** How long the secret before a rotation keeps signing beside the new one. */
+  secretGraceSeconds: number;
+  /** Finished deliveries older than this are deleted by the background sweep (0 keeps them). */
+  logRetentionDays: number;
+  /** Lets endpoints be on private and loopback addresses, over http too (self-hosted apps on an internal network). */
+  allowPrivate: boolean;
+  /** How often each instance looks for due deliveries (0: this instance delivers nothing). */
+  pollIntervalMs: number;
+  /** Deliveries in flight per instance, in all and per endpoint. */
+  concurrency: number;
+  endpointConcurrency: number;
+  /** An endpoint that has failed every attempt for this many days is disabled (0: never). */
+  disableAfterDays: number;
 }
 
 export interface ProxyConfig {
@@ -176,6 +215,18 @@ export function loadConfig(environment: Environment = process.env): Config {
       rateLimitBurst: env.PROXY_RATE_LIMIT_BURST,
     },
     refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
+    webhooks: {
+      retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      secretGraceSeconds: env.WEBHOOK_SECRET_GRACE_SECONDS,
+      logRetentionDays: env.WEBHOOK_LOG_RETENTION_DAYS,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+      disableAfterDays: env.WEBHOOK_DISABLE_AFTER_DAYS,
+    },
+    graphql: { maxDepth: env.GRAPHQL_MAX_DEPTH, maxCost: env.GRAPHQL_MAX_COST },
   };
 }
 

@@ -1,8 +1,9 @@
 // The token store: connections with their credentials sealed to the row, created or updated in place.
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
-import { publishConnectionChange, publishStatusEvent } from '../events.js';
+import { publishConnectionChange, publishStatusEvent, type ConnectionStatusEvent } from '../events.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
+import { enqueueConnectionEvent } from '../webhooks/outbox.js';
 import { SHARED_OWNER_KEY } from './access.js';
 import { newId } from './ids.js';
 import type { Integration } from './integrations.js';
@@ -83,31 +84,37 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
       where: { integrationId_ownerKey_name: { integrationId: input.integration.id, ownerKey, name: input.name } },
     });
     try {
-      const saved = existing
-        ? await prisma.connection.update({
-            where: { id: existing.id },
-            data: {
-              ...fields(existing.id),
-              metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
-              sequence: { increment: 1 },
-            },
-          })
-        : await (async () => {
-            const id = newId();
-            return prisma.connection.create({
+      // The change and its webhook messages commit together (the outbox).
+      const { saved, event } = await prisma.$transaction(async (tx) => {
+        const saved = existing
+          ? await tx.connection.update({
+              where: { id: existing.id },
               data: {
-                id,
-                integrationId: input.integration.id,
-                ownerId: input.ownerId,
-                ownerKey,
-                name: input.name,
-                metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
-                ...fields(id),
+                ...fields(existing.id),
+                metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
+                sequence: { increment: 1 },
               },
-            });
-          })();
+            })
+          : await (async () => {
+              const id = newId();
+              return tx.connection.create({
+                data: {
+                  id,
+                  integrationId: input.integration.id,
+                  ownerId: input.ownerId,
+                  ownerKey,
+                  name: input.name,
+                  metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
+                  ...fields(id),
+                },
+              });
+            })();
+        const event = statusEventOf(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
+        await enqueueConnectionEvent(tx, event);
+        return { saved, event };
+      });
       announceChange(saved);
-      emitStatus(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
+      publishStatusEvent(event);
       return saved;
     } catch (error) {
       // Two flows for the same name finished at once: the loser updates the winner's row.
@@ -123,15 +130,21 @@ export function announceChange(connection: Pick<Connection, 'id' | 'integrationI
 }
 
 export function emitStatus(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): void {
-  publishStatusEvent({
+  publishStatusEvent(statusEventOf(connection, integrationSlug, previousStatus, reason));
+}
+
+/** The status event describing the connection as it is now (for subscribers and the webhook outbox). */
+export function statusEventOf(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): ConnectionStatusEvent {
+  return {
     connectionId: connection.id,
     integrationId: connection.integrationId,
     integrationSlug,
+    connectionName: connection.name,
     ownerId: connection.ownerId,
     status: connection.status,
     previousStatus,
     reason: reason ?? connection.statusMessage,
     sequence: connection.sequence,
     at: new Date().toISOString(),
-  });
+  };
 }

@@ -3,8 +3,8 @@ import type { Keyring } from '../crypto/envelope.js';
 import { prisma } from '../db/client.js';
 
 interface SealedColumn {
-  table: 'Integration' | 'Connection' | 'PendingAuthorization';
-  column: 'clientSecretEnc' | 'credentialsEnc' | 'codeVerifierEnc';
+  table: 'Integration' | 'Connection' | 'PendingAuthorization' | 'WebhookEndpoint';
+  column: 'clientSecretEnc' | 'credentialsEnc' | 'codeVerifierEnc' | 'secretEnc' | 'previousSecretEnc';
   field: string;
 }
 
@@ -12,6 +12,8 @@ const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'Integration', column: 'clientSecretEnc', field: 'clientSecret' },
   { table: 'Connection', column: 'credentialsEnc', field: 'credentials' },
   { table: 'PendingAuthorization', column: 'codeVerifierEnc', field: 'codeVerifier' },
+  { table: 'WebhookEndpoint', column: 'secretEnc', field: 'secret' },
+  { table: 'WebhookEndpoint', column: 'previousSecretEnc', field: 'previousSecret' },
 ];
 
 export async function reencryptAll(keyring: Keyring): Promise<Record<string, number>> {
@@ -29,7 +31,7 @@ export async function reencryptAll(keyring: Keyring): Promise<Record<string, num
       const { count } = await delegate.updateMany({ where: { id: row.id, [column]: sealed }, data: { [column]: resealed } });
       changed += count;
     }
-    counts[table] = changed;
+    counts[table] = (counts[table] ?? 0) + changed;
   }
   return counts;
 }
@@ -41,6 +43,11 @@ interface SealedDelegate {
 }
 
 function delegateFor(table: SealedColumn['table']): SealedDelegate {
-  const delegates = { Integration: prisma.integration, Connection: prisma.connection, PendingAuthorization: prisma.pendingAuthorization };
+  const delegates = {
+    Integration: prisma.integration,
+    Connection: prisma.connection,
+    PendingAuthorization: prisma.pendingAuthorization,
+    WebhookEndpoint: prisma.webhookEndpoint,
+  };
   return delegates[table] as unknown as SealedDelegate;
 }

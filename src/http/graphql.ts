@@ -1,5 +1,5 @@
 // The GraphQL endpoint: yoga with authentication in the context, CSRF prevention, graphql-armor
-// limits and masked errors.
+// limits, a page-aware cost limit, and masked errors.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
@@ -8,9 +8,11 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationError, nodeHeaders, type Authenticate, type HeaderSource, type Viewer } from '../auth/viewer.js';
 import type { Context } from '../builder.js';
+import { config } from '../config.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
+import { useQueryCostLimit } from './query-cost.js';
 import { sendJson } from './respond.js';
 
 /** The largest GraphQL request body (yoga's own default). */
@@ -63,13 +65,16 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     plugins: [
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      // Depth is a backstop; the cost below (which counts pages) is what bounds the work.
       EnvelopArmorPlugin({
-        maxDepth: { n: 6 },
+        maxDepth: { n: config.graphql.maxDepth },
         maxAliases: { n: 15 },
-        costLimit: { maxCost: 5000 },
+        // Its cost grows with depth (×1.5 a level) and ignores page sizes: the page-aware cost below replaces it.
+        costLimit: { enabled: false },
         maxTokens: { n: 1000 },
         maxDirectives: { n: 50 },
       }),
+      useQueryCostLimit(config.graphql.maxCost),
     ],
   });
 }

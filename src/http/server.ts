@@ -12,6 +12,7 @@ import { sendJson } from './respond.js';
 import { attachGraphQLWebSocket } from './websocket.js';
 import { closeUpstreamAgents } from '../net/upstream-agent.js';
 import { startRefreshScheduler } from '../tokens/scheduler.js';
+import { startWebhookWorker } from '../webhooks/worker.js';
 
 export interface SwitchboardServer {
   http: http.Server;
@@ -29,6 +30,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
   const handlePathProxy = pathProxyHandler(authenticate);
   const scheduler = startRefreshScheduler(cfg.refresh);
+  const webhookWorker = startWebhookWorker(cfg.webhooks);
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
@@ -84,6 +86,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
     url,
     async close() {
       await scheduler.stop();
+      await webhookWorker.stop();
       await websocket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

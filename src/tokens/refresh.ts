@@ -12,6 +12,7 @@ import {
   emitStatus,
   openCredentials,
   sealCredentials,
+  statusEventOf,
   type Connection,
   type ConnectionWithIntegration,
   type StoredCredentials,
@@ -22,6 +23,7 @@ import type { ConnectionStatus } from '../generated/prisma/client.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionConfigOf } from '../provider/templates.js';
+import { enqueueConnectionEvent } from '../webhooks/outbox.js';
 
 export type RefreshPolicy = 'NONE' | 'AUTO' | 'FORCE';
 
@@ -134,6 +136,7 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
           },
           include: { integration: true },
         });
+        if (updated.status !== row.status) await enqueueConnectionEvent(tx, statusEventOf(updated, updated.integration.slug, row.status, updated.statusMessage));
         // A token that still works is better than an error, unless a refresh was demanded.
         if (!expired && request.policy !== 'FORCE' && request.rejectedAccessToken === undefined) {
           return { kind: 'current', connection: updated, credentials };
@@ -159,6 +162,7 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
         },
         include: { integration: true },
       });
+      if (row.status !== 'HEALTHY') await enqueueConnectionEvent(tx, statusEventOf(updated, updated.integration.slug, row.status, 'refreshed'));
       return { kind: 'refreshed', connection: updated, credentials: refreshed, previousStatus: row.status };
     },
     { maxWait: LOCK_WAIT_MS, timeout: LOCK_WAIT_MS * 2 },
@@ -195,6 +199,7 @@ async function requireReauthorization(tx: Transaction, row: ConnectionWithIntegr
     data: { status: 'ERROR', statusMessage, sequence: { increment: 1 }, nextRefreshAt: null },
     include: { integration: true },
   });
+  await enqueueConnectionEvent(tx, statusEventOf(updated, updated.integration.slug, row.status, statusMessage));
   return { kind: 'failed', connection: updated, previousStatus: row.status, error: reauthorization(updated) };
 }
 

@@ -2,9 +2,11 @@
 // within the lookahead and refresh them. The claim (FOR UPDATE SKIP LOCKED, then nextRefreshAt moved
 // ahead) gives each connection to one instance; the refresh itself still takes the row lock and
 // re-checks freshness, so a claim that overlaps an on-demand refresh costs nothing twice.
+import { config } from '../config.js';
 import { prisma } from '../db/client.js';
 import { logger } from '../logger.js';
 import { describe } from '../provider/provider-client.js';
+import { pruneDeliveryLog } from '../webhooks/delivery-log.js';
 import { refreshConnectionTokens } from './refresh.js';
 
 const BATCH_SIZE = 50;
@@ -16,7 +18,7 @@ export interface RefreshScheduler {
   stop(): Promise<void>;
 }
 
-/** One sweep: claims due connections, refreshes them, and deletes expired pending authorizations. */
+/** One sweep: claims due connections, refreshes them, deletes expired pending authorizations and old webhook deliveries. */
 export async function runRefreshSweep(options: { lookaheadSeconds: number }): Promise<{ claimed: number; refreshed: number; failed: number }> {
   const now = new Date();
   const claimed = await prisma.$queryRaw<Array<{ id: string; sequence: number }>>`
@@ -49,6 +51,7 @@ export async function runRefreshSweep(options: { lookaheadSeconds: number }): Pr
     }),
   );
   await prisma.pendingAuthorization.deleteMany({ where: { expiresAt: { lt: now } } });
+  await pruneDeliveryLog(config.webhooks.logRetentionDays, now);
   return { claimed: claimed.length, refreshed, failed };
 }
 
