@@ -213,13 +213,21 @@ export async function finishAttempt(delivery: ClaimedDelivery, owner: string, ou
   return finished;
 }
 
+/** Endpoints this process recorded a success for lately: their next successes skip the write. */
+const recentlyHealthy = new Map<string, number>();
+const HEALTHY_RECORD_MS = 60_000;
+
 /** A success clears the failure streak; a delivery that fails for good after days of nothing but failures disables the endpoint. */
 async function recordEndpointHealth(endpointId: string, outcome: AttemptOutcome, deliveryFailed: boolean, cfg: WebhookConfig, now: Date): Promise<void> {
   if (outcome.interrupted) return;
   if (outcome.ok) {
+    // At most one write a minute per endpoint and process: a streak cleared a minute late changes nothing (disabling takes days).
+    if ((recentlyHealthy.get(endpointId) ?? 0) > now.getTime() - HEALTHY_RECORD_MS) return;
     await prisma.webhookEndpoint.updateMany({ where: { id: endpointId }, data: { failingSince: null, lastSuccessAt: now } });
+    recentlyHealthy.set(endpointId, now.getTime());
     return;
   }
+  recentlyHealthy.delete(endpointId);
   await prisma.webhookEndpoint.updateMany({ where: { id: endpointId, failingSince: null }, data: { failingSince: now } });
   if (!deliveryFailed || cfg.disableAfterDays <= 0) return;
   const cutoff = new Date(now.getTime() - cfg.disableAfterDays * 86_400_000);

@@ -10,6 +10,8 @@ import { TEST_JWT_SECRET } from './server.js';
 export interface ServerProcess {
   url: string;
   stop(): Promise<void>;
+  /** SIGKILL: a crash, with no shutdown at all. */
+  kill(): Promise<void>;
 }
 
 /** Starts the server process; call it inside a test (it stops when the test finishes). */
@@ -33,7 +35,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   const output: string[] = [];
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The second server did not start:\n${output.join('')}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`The second server did not start:\n${output.join('')}`)), 90_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`The second server exited (${code}):\n${output.join('')}`));
@@ -53,13 +55,19 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   });
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
     });
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
   // Called inside a test: stopped when that test ends, pass or fail; and never outlives this process.
   onTestFinished(stop);
   process.once('exit', () => child.kill('SIGKILL'));
-  return { url, stop };
+  return { url, stop, kill };
 }
