@@ -32,7 +32,7 @@ const childEnv = (dataDir: string) => ({
   DATA_DIR: dataDir,
   WEBHOOK_POLL_INTERVAL_MS: '100',
   WEBHOOK_RETRY_SCHEDULE: Array.from({ length: 30 }, () => '1').join(','),
-  WEBHOOK_TIMEOUT_MS: '2000',
+  WEBHOOK_TIMEOUT_MS: '10000',
 });
 
 describe('webhooks across instances', () => {
@@ -72,7 +72,7 @@ describe('webhooks across instances', () => {
   }, 240_000);
 
   it.runIf(onPostgres)('delivers each message once when two instances share one PostgreSQL database', async () => {
-    const server = await startTestServer({ webhooks: { ...config.webhooks, pollIntervalMs: 100, timeoutMs: 2_000 } });
+    const server = await startTestServer({ webhooks: { ...config.webhooks, pollIntervalMs: 100, timeoutMs: 10_000, retrySchedule: [1, 1, 1] } });
     const other = await spawnServer(childEnv(os.tmpdir()));
     const receiver = await startUpstream();
     receiver.routes.set('/shared', (_req, res) => void res.writeHead(204).end());
@@ -86,15 +86,16 @@ describe('webhooks across instances', () => {
     const shared = { endpoint: { url: `${receiver.url}/shared` } };
     const MESSAGES = 40;
     const user = await userHeaders('shared-user');
-    await Promise.all(
+    const created = await Promise.all(
       Array.from({ length: MESSAGES }, (_, index) =>
         graphql(index % 2 ? server : other, CREATE_CONNECTION, { input: { integration: integration.slug, connectionName: `c${index}`, apiKey: 'k' } }, user),
       ),
     );
+    expect(created.map((answer) => answer.data?.createConnection?.__typename)).toEqual(Array(MESSAGES).fill('CreateConnectionPayload'));
     await vi.waitFor(async () => {
       const succeeded = await prisma.webhookDelivery.count({ where: { ...shared, status: 'SUCCEEDED' } });
       expect(succeeded).toBe(MESSAGES);
-    }, { timeout: 20_000, interval: 100 });
+    }, { timeout: 60_000, interval: 100 });
     const ids = receiver.requests.map((request) => request.headers['webhook-id']);
     expect(new Set(ids).size).toBe(MESSAGES);
     expect(ids).toHaveLength(MESSAGES);
