@@ -50,8 +50,28 @@ const envSchema = z.object({
   PROXY_MAX_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   PROXY_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
   PROXY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  // Provider-aware rate limits (src/proxy/provider-limits.ts): buckets fed by the providers' headers.
+  PROXY_PROVIDER_LIMITS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).default('true').transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  PROXY_PROVIDER_LIMIT_RESERVE: z.coerce.number().int().min(0).default(0),
+  PROXY_PROVIDER_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  PROXY_PROVIDER_LIMIT_TRACK_BELOW: z.coerce.number().int().min(1).default(100),
+  PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS: z.coerce.number().int().min(100).default(100_000),
   REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   REFRESH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).default(600),
+
+  // Token lifecycle under faults (README "Tokens").
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  PROVIDER_ROTATING_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  REFRESH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  REFRESH_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  REFRESH_BACKOFF_BASE_SECONDS: z.coerce.number().min(0.01).default(30),
+  REFRESH_BACKOFF_MAX_SECONDS: z.coerce.number().min(0.01).default(1800),
+  REFRESH_MANUAL_RETRY_SECONDS: z.coerce.number().min(0).default(5),
+  REFRESH_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  READY_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
 
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -106,9 +126,30 @@ export interface Config {
   proxy: ProxyConfig;
   /** Background refresh: how often to look (0 turns it off) and how far ahead of expiry. */
   refresh: { intervalSeconds: number; lookaheadSeconds: number };
+  /** Token lifecycle under faults: timeouts, cooldown, breaker, the background refresher's pace. */
+  tokens: TokensConfig;
+  /** PostgreSQL pool limits (the embedded database has one connection). */
+  databasePool: { size: number; connectTimeoutMs: number; statementTimeoutMs: number; readyTimeoutMs: number };
   webhooks: WebhookConfig;
   /** GraphQL operation limits: nesting depth (a backstop) and cost (fields × the pages they ask for). */
   graphql: { maxDepth: number; maxCost: number };
+}
+
+export interface TokensConfig {
+  /** Token, revocation and discovery requests; a hanging provider ends as a transient failure. */
+  providerTimeoutMs: number;
+  /** Token requests to providers that rotate refresh tokens: an answer cut off by a timeout loses the grant. */
+  rotatingProviderTimeoutMs: number;
+  /** Refreshes one instance's background refresher runs at once, and how many it claims per batch. */
+  concurrency: number;
+  batchSize: number;
+  /** Cooldown after a transient failure: base × 2^(failures − 1), capped, ±20% jitter. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** refreshConnection may skip the cooldown once per connection per this interval. */
+  manualRetryMs: number;
+  /** Consecutive transient failures of an integration that open its circuit breaker. */
+  breakerThreshold: number;
 }
 
 export interface WebhookConfig {
@@ -142,6 +183,18 @@ export interface ProxyConfig {
   /** Per viewer: sustained requests per second (0 turns the limit off) and the burst allowed. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** Per connection, from the provider's rate-limit headers: see src/proxy/provider-limits.ts. */
+  providerLimits: {
+    enabled: boolean;
+    /** Calls kept back from what the provider says is left (for other clients of the same account). */
+    reserve: number;
+    /** An empty bucket whose window resets within this is waited for; a longer wait is refused. */
+    maxWaitMs: number;
+    /** Connections are tracked once the provider reports this few calls left (fewer map writes). */
+    trackBelow: number;
+    /** Connections tracked at once; past it the expired ones are dropped, then the oldest. */
+    maxConnections: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -213,8 +266,31 @@ export function loadConfig(environment: Environment = process.env): Config {
       maxRetryAfterSeconds: env.PROXY_MAX_RETRY_AFTER_SECONDS,
       rateLimitPerSecond: env.PROXY_RATE_LIMIT_PER_SECOND,
       rateLimitBurst: env.PROXY_RATE_LIMIT_BURST,
+      providerLimits: {
+        enabled: env.PROXY_PROVIDER_LIMITS,
+        reserve: env.PROXY_PROVIDER_LIMIT_RESERVE,
+        maxWaitMs: env.PROXY_PROVIDER_LIMIT_MAX_WAIT_MS,
+        trackBelow: env.PROXY_PROVIDER_LIMIT_TRACK_BELOW,
+        maxConnections: env.PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS,
+      },
     },
     refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
+    tokens: {
+      providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
+      rotatingProviderTimeoutMs: env.PROVIDER_ROTATING_TIMEOUT_MS,
+      concurrency: env.REFRESH_CONCURRENCY,
+      batchSize: env.REFRESH_BATCH_SIZE,
+      backoffBaseMs: env.REFRESH_BACKOFF_BASE_SECONDS * 1000,
+      backoffMaxMs: env.REFRESH_BACKOFF_MAX_SECONDS * 1000,
+      manualRetryMs: env.REFRESH_MANUAL_RETRY_SECONDS * 1000,
+      breakerThreshold: env.REFRESH_BREAKER_THRESHOLD,
+    },
+    databasePool: {
+      size: env.DATABASE_POOL_SIZE,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      readyTimeoutMs: env.READY_TIMEOUT_MS,
+    },
     webhooks: {
       retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,

@@ -1,12 +1,13 @@
 // The token store: connections with their credentials sealed to the row, created or updated in place.
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
+import { transaction } from '../db/transaction.js';
 import { publishConnectionChange, publishStatusEvent, type ConnectionStatusEvent } from '../events.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
-import { enqueueConnectionEvent } from '../webhooks/outbox.js';
 import { SHARED_OWNER_KEY } from './access.js';
 import { newId } from './ids.js';
 import type { Integration } from './integrations.js';
+import { enqueueConnectionEvent } from '../webhooks/outbox.js';
 
 export type { Connection };
 
@@ -78,6 +79,10 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
     hasRefreshToken: Boolean(input.credentials.refreshToken),
     refreshFailures: 0,
     nextRefreshAt: null,
+    // A refresh in flight for the old grant loses its compare-and-set: the new authorization wins.
+    refreshOwner: null,
+    refreshLeaseUntil: null,
+    refreshOutcomeUnknown: false,
   });
   for (let attempt = 0; ; attempt++) {
     const existing = await prisma.connection.findUnique({
@@ -85,7 +90,7 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
     });
     try {
       // The change and its webhook messages commit together (the outbox).
-      const { saved, event } = await prisma.$transaction(async (tx) => {
+      const { saved, event } = await transaction(async (tx) => {
         const saved = existing
           ? await tx.connection.update({
               where: { id: existing.id },
@@ -131,6 +136,46 @@ export function announceChange(connection: Pick<Connection, 'id' | 'integrationI
 
 export function emitStatus(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): void {
   publishStatusEvent(statusEventOf(connection, integrationSlug, previousStatus, reason));
+}
+
+export interface ConnectionStatusChange {
+  /** The row as written. */
+  connection: ConnectionWithIntegration;
+  previousStatus: ConnectionStatus;
+  /** The status event to emit once committed; null when the status did not change. */
+  statusEvent: ConnectionStatusEvent | null;
+}
+
+/**
+ * The one place a refresh outcome or status change of an existing connection is written: a short
+ * compare-and-set UPDATE (`where` carries the expected owner/sequence) in its own transaction, never
+ * across a network call. Returns null when the row no longer matches `where` (someone else changed
+ * it). Call publishStatusChange with the result after it returns (that is, after the commit).
+ */
+export async function writeConnectionChange(
+  where: Prisma.ConnectionWhereUniqueInput,
+  data: Prisma.ConnectionUpdateInput,
+  change: { previousStatus: ConnectionStatus; reason?: string | null },
+): Promise<ConnectionStatusChange | null> {
+  try {
+    return await transaction(async (tx) => {
+      const connection = await tx.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
+      const statusEvent =
+        connection.status === change.previousStatus ? null : statusEventOf(connection, connection.integration.slug, change.previousStatus, change.reason ?? null);
+      // Its webhook messages commit with it (the outbox).
+      if (statusEvent) await enqueueConnectionEvent(tx, statusEvent);
+      return { connection, previousStatus: change.previousStatus, statusEvent };
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
+    throw error;
+  }
+}
+
+/** Tells caches and subscribers about a written change (after the commit). */
+export function publishStatusChange(change: ConnectionStatusChange): void {
+  announceChange(change.connection);
+  if (change.statusEvent) publishStatusEvent(change.statusEvent);
 }
 
 /** The status event describing the connection as it is now (for subscribers and the webhook outbox). */

@@ -3,7 +3,7 @@
 // tell subscribers. The local tokens go even when the provider cannot be reached.
 import * as oidc from 'openid-client';
 import type { Viewer } from '../auth/viewer.js';
-import { prisma } from '../db/client.js';
+import { transaction } from '../db/transaction.js';
 import { canManageConnection } from '../domain/access.js';
 import { findConnection, type ConnectionReference } from '../domain/connection-lookup.js';
 import { announceChange, openCredentials, statusEventOf } from '../domain/connections.js';
@@ -25,7 +25,7 @@ export async function disconnect(viewer: Viewer, reference: ConnectionReference)
   if (!canManageConnection(viewer, connection)) throw new ForbiddenError('Only an admin can disconnect a shared connection.');
   const revoked = await revokeTokens(connection);
   const event = statusEventOf({ ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 }, connection.integration.slug, connection.status, 'disconnected');
-  await prisma.$transaction(async (tx) => {
+  await transaction(async (tx) => {
     // deleteMany: a concurrent disconnect of the same connection is not an error (and sends no second webhook).
     const { count } = await tx.connection.deleteMany({ where: { id: connection.id } });
     if (count) await enqueueConnectionEvent(tx, event);

@@ -13,7 +13,8 @@ import type { WebhookConfig } from '../config.js';
 import { prisma } from '../db/client.js';
 import { onStatusEvent } from '../events.js';
 import { logger } from '../logger.js';
-import { BlockedAddressError, webhookAgent } from '../net/upstream-agent.js';
+import { webhookRequest } from '../net/outbound.js';
+import { BlockedAddressError } from '../net/upstream-agent.js';
 import { signingSecretsOf } from './endpoints.js';
 import { signatureHeader } from './signing.js';
 import { onWebhookNudge } from './worker-signal.js';
@@ -110,7 +111,7 @@ export async function sendDelivery(delivery: ClaimedDelivery, options: { timeout
   const secrets = signingSecretsOf({ ...delivery, id: delivery.endpointId });
   const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
   try {
-    const response = await webhookAgent().request({
+    const response = await webhookRequest({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: 'POST',
