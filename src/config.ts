@@ -73,6 +73,13 @@ const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   READY_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
 
+  // Operations: shutdown, metrics, traces, log format.
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  METRICS_TOKEN: z.string().optional(),
+  LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().default('switchboard'),
+
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
     .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'seconds between attempts, comma-separated, e.g. 5,300,1800')
@@ -133,6 +140,19 @@ export interface Config {
   webhooks: WebhookConfig;
   /** GraphQL operation limits: nesting depth (a backstop) and cost (fields × the pages they ask for). */
   graphql: { maxDepth: number; maxCost: number };
+  operations: OperationsConfig;
+}
+
+export interface OperationsConfig {
+  /** At shutdown, how long requests in flight may take to finish before their sockets are closed. */
+  shutdownDrainMs: number;
+  /** When set, /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** pretty: readable lines (pino-pretty); json: one JSON object per line. Default: pretty in development on a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** Traces are exported over OTLP/HTTP here when set; off (and free) otherwise. */
+  otlpEndpoint?: string;
+  serviceName: string;
 }
 
 export interface TokensConfig {
@@ -215,6 +235,7 @@ export function loadConfig(environment: Environment = process.env): Config {
   if (env.JWT_SECRET && env.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one.');
   if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters.');
   if (env.API_KEYS.some((key) => key.length < 24)) problems.push('Every key in API_KEYS must be at least 24 characters.');
+  if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters.');
   if (isProduction) {
     if (!authConfigured) problems.push('Production needs authentication: set JWT_SECRET, JWT_JWKS_URL or API_KEYS.');
     if (!env.ENCRYPTION_KEYS) problems.push('Production needs ENCRYPTION_KEYS (kid:base64key, comma-separated).');
@@ -275,6 +296,13 @@ export function loadConfig(environment: Environment = process.env): Config {
       },
     },
     refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
+    operations: {
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+      metricsToken: env.METRICS_TOKEN || undefined,
+      logFormat: env.LOG_FORMAT || (env.NODE_ENV === 'development' && !env.LOG_FILE && process.stdout.isTTY ? 'pretty' : 'json'),
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
     tokens: {
       providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
       rotatingProviderTimeoutMs: env.PROVIDER_ROTATING_TIMEOUT_MS,

@@ -7,6 +7,15 @@ import { NotFoundError } from '../errors.js';
 import { onStatusEvent, type ConnectionStatusEvent } from '../events.js';
 import { findConnection } from './connection-lookup.js';
 import { findIntegration } from './integrations.js';
+import { recordSubscriptionChange } from '../metrics/index.js';
+
+/** Open streams' stop functions: at shutdown they end cleanly (SSE gets its "complete"). */
+const openStreams = new Set<() => void>();
+
+/** Ends every open status stream (server shutdown); the transports then close their responses. */
+export function closeStatusStreams(): void {
+  for (const stopStream of openStreams) stopStream();
+}
 
 export interface StatusStreamFilter {
   integration?: string | null;
@@ -37,8 +46,12 @@ export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter
       if (!mayReceive(viewer, event)) return;
       void push(event);
     });
+    openStreams.add(stop);
+    recordSubscriptionChange(1);
     // Ends when the client goes away or the server closes: the listener goes with it.
     await stop;
     unsubscribe();
+    openStreams.delete(stop);
+    recordSubscriptionChange(-1);
   });
 }

@@ -12,6 +12,8 @@ import { config } from '../config.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
+import { compressWhenAccepted } from './compression.js';
+import { useOperationObservability } from './graphql-observability.js';
 import { useQueryCostLimit } from './query-cost.js';
 import { sendJson } from './respond.js';
 
@@ -74,6 +76,7 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
         maxTokens: { n: 1000 },
         maxDirectives: { n: 50 },
       }),
+      useOperationObservability(),
       useQueryCostLimit(config.graphql.maxCost),
     ],
   });
@@ -126,6 +129,7 @@ export async function handleGraphQL(graphql: GraphQLServer, req: IncomingMessage
     // @whatwg-node/server uses a body already read (a Uint8Array) as it is.
     if (body.length > 0) (req as IncomingMessage & { body?: Buffer }).body = body;
   }
+  compressWhenAccepted(req, res);
   await graphql.handle(req, res, { req, res });
 }
 
