@@ -79,6 +79,9 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_SERVICE_NAME: z.string().default('switchboard'),
+  CONNECT_SESSION_TTL_SECONDS: z.coerce.number().int().min(1).default(1800),
+  CONNECT_SESSION_MAX_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  SANDBOX_ENABLED: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
 
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -141,6 +144,10 @@ export interface Config {
   /** GraphQL operation limits: nesting depth (a backstop) and cost (fields × the pages they ask for). */
   graphql: { maxDepth: number; maxCost: number };
   operations: OperationsConfig;
+  /** Connect sessions: default and largest lifetime of a session token, in seconds. */
+  connectSessions: { ttlSeconds: number; maxTtlSeconds: number };
+  /** The built-in sandbox provider (development only: never on in production). */
+  sandbox: { enabled: boolean };
 }
 
 export interface OperationsConfig {
@@ -231,6 +238,9 @@ export function loadConfig(environment: Environment = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const authConfigured = Boolean(env.JWT_SECRET || env.JWT_JWKS_URL || env.API_KEYS.length);
   const problems: string[] = [];
+  const sandboxRequested = ['true', '1', 'yes'].includes(env.SANDBOX_ENABLED ?? '');
+  // On by default outside production; SANDBOX_ENABLED=false turns it off.
+  const sandboxEnabled = env.SANDBOX_ENABLED === undefined || env.SANDBOX_ENABLED === '' ? !isProduction : sandboxRequested;
 
   if (env.JWT_SECRET && env.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one.');
   if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters.');
@@ -241,6 +251,10 @@ export function loadConfig(environment: Environment = process.env): Config {
     if (!env.ENCRYPTION_KEYS) problems.push('Production needs ENCRYPTION_KEYS (kid:base64key, comma-separated).');
     if (env.ALLOW_LOCAL_PROVIDERS) problems.push('ALLOW_LOCAL_PROVIDERS is for development and tests only.');
     if (!env.PUBLIC_URL) problems.push('Production needs PUBLIC_URL (the OAuth callback is built from it).');
+    if (sandboxRequested) problems.push('SANDBOX_ENABLED is for development only: the sandbox provider signs in anyone.');
+  }
+  if (env.CONNECT_SESSION_TTL_SECONDS > env.CONNECT_SESSION_MAX_TTL_SECONDS) {
+    problems.push('CONNECT_SESSION_TTL_SECONDS must not exceed CONNECT_SESSION_MAX_TTL_SECONDS.');
   }
   const allowedRedirectOrigins: string[] = [];
   for (const origin of env.ALLOWED_REDIRECT_ORIGINS) {
@@ -319,6 +333,8 @@ export function loadConfig(environment: Environment = process.env): Config {
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       readyTimeoutMs: env.READY_TIMEOUT_MS,
     },
+    connectSessions: { ttlSeconds: env.CONNECT_SESSION_TTL_SECONDS, maxTtlSeconds: env.CONNECT_SESSION_MAX_TTL_SECONDS },
+    sandbox: { enabled: sandboxEnabled },
     webhooks: {
       retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,

@@ -7,13 +7,11 @@ import { projectRoot } from '../src/db/schema-engine.js';
 import { printSchemaFile } from '../src/schema/print.js';
 
 const contractPath = path.resolve(projectRoot, '../shared/contract.graphql');
-/** Parts of the public contract (in ../shared/contract/) that are checked together with contract.graphql. */
-const contractParts = [
-  'webhooks.graphql',
-];
 /** The public contract lives beside the repository in the project's workspace and CI, not in a clone. */
 const contractAvailable = fs.existsSync(contractPath);
 if (!contractAvailable) console.warn(`Contract checks skipped: ${contractPath} is absent (it is present in the project's workspace and CI).`);
+/** Parts of the public contract in ../shared/contract/, read together with contract.graphql. */
+const CONTRACT_PARTS = ['connect-sessions.graphql', 'webhooks.graphql'];
 
 function isMissing(change: Change): boolean {
   return change.type.endsWith('_REMOVED') || change.type === 'SCHEMA_SUBSCRIPTION_TYPE_CHANGED';
@@ -24,7 +22,7 @@ function itemOf(change: Change): string {
 }
 
 async function breakingChanges(): Promise<Change[]> {
-  const parts = contractParts.map((part) => fs.readFileSync(path.resolve(path.dirname(contractPath), 'contract', part), 'utf8'));
+  const parts = CONTRACT_PARTS.map((part) => fs.readFileSync(path.resolve(path.dirname(contractPath), 'contract', part), 'utf8'));
   const contract = buildSchema([fs.readFileSync(contractPath, 'utf8'), ...parts].join('\n'));
   const committed = buildSchema(fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8'));
   const changes = await diff(contract, committed);

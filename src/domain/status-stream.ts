@@ -5,6 +5,7 @@ import { Repeater } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.js';
 import { NotFoundError } from '../errors.js';
 import { onStatusEvent, type ConnectionStatusEvent } from '../events.js';
+import { mayConnectIntegration } from './access.js';
 import { findConnection } from './connection-lookup.js';
 import { findIntegration } from './integrations.js';
 import { recordSubscriptionChange } from '../metrics/index.js';
@@ -22,7 +23,9 @@ export interface StatusStreamFilter {
   connectionId?: string | null;
 }
 
-export function mayReceive(viewer: Viewer, event: Pick<ConnectionStatusEvent, 'ownerId'>): boolean {
+export function mayReceive(viewer: Viewer, event: Pick<ConnectionStatusEvent, 'ownerId'> & Partial<Pick<ConnectionStatusEvent, 'integrationId'>>): boolean {
+  // A connect session hears only about the integrations it offers.
+  if (viewer.connectSession && !mayConnectIntegration(viewer, { id: event.integrationId ?? '' })) return false;
   return viewer.isAdmin || event.ownerId === null || event.ownerId === viewer.userId;
 }
 
@@ -30,7 +33,7 @@ export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter
   let integrationId: string | undefined;
   if (filter.integration) {
     const integration = await findIntegration(filter.integration);
-    if (!integration) throw new NotFoundError(`No integration "${filter.integration}".`);
+    if (!integration || !mayConnectIntegration(viewer, integration)) throw new NotFoundError(`No integration "${filter.integration}".`);
     integrationId = integration.id;
   }
   let connectionId: string | undefined;

@@ -14,6 +14,7 @@ import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
 import { compressWhenAccepted } from './compression.js';
 import { useOperationObservability } from './graphql-observability.js';
+import { connectSessionGate } from './connect-session-gate.js';
 import { useQueryCostLimit } from './query-cost.js';
 import { sendJson } from './respond.js';
 
@@ -65,6 +66,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     context: ({ request, req, viewer }) =>
       viewer ? { viewer } : viewerContext(options.authenticate, req ? nodeHeaders(req.headers) : request.headers),
     plugins: [
+      // A connect-session token may select only what connecting needs (checked before anything runs).
+      connectSessionGate(),
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       // Depth is a backstop; the cost below (which counts pages) is what bounds the work.

@@ -16,6 +16,9 @@ import { closeStatusStreams } from '../domain/status-stream.js';
 import { recordHttpRequest, renderMetrics, setConnectionCounter } from '../metrics/index.js';
 import { possibleTypesOf } from './possible-types.js';
 import { isAuthorizedMetricsRequest } from './metrics-route.js';
+import { createSandbox, preloadSandboxClients } from '../sandbox/provider.js';
+import { handleConnectPage, handleConnectReturn } from '../connect-ui/connect-page.js';
+import { handleSdk } from '../connect-ui/sdk.js';
 import { startWebhookWorker, type WebhookWorker } from '../webhooks/worker.js';
 
 export interface SwitchboardServer {
@@ -35,7 +38,19 @@ export interface SwitchboardServer {
 }
 
 /** Route names for metrics: a fixed set, never the path itself. */
-type RouteName = 'graphql' | 'path_proxy' | 'oauth_callback' | 'health' | 'ready' | 'metrics' | 'possible_types' | 'not_found';
+type RouteName =
+  | 'graphql'
+  | 'path_proxy'
+  | 'oauth_callback'
+  | 'connect_page'
+  | 'connect_return'
+  | 'sdk'
+  | 'sandbox'
+  | 'health'
+  | 'ready'
+  | 'metrics'
+  | 'possible_types'
+  | 'not_found';
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 
@@ -70,9 +85,15 @@ export async function startServer(
     return rows.map((row) => ({ integration: row.integration, status: row.status, count: Number(row.count) }));
   });
   const possibleTypes = JSON.stringify(possibleTypesOf(graphql.getEnveloped().schema));
+  // Development only: the built-in sandbox provider (never mounted in production).
+  const sandbox = cfg.sandbox.enabled && !cfg.isProduction ? createSandbox() : undefined;
+  if (sandbox) await preloadSandboxClients();
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
+    '/connect': handleConnectPage,
+    '/connect/return': handleConnectReturn,
+    '/sdk/connect.js': handleSdk,
     '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/metrics': async (req, res) => {
       if (!isAuthorizedMetricsRequest(req, cfg.operations.metricsToken)) {
@@ -131,6 +152,11 @@ export async function startServer(
       if (proxyMatch) {
         routeName = 'path_proxy';
         return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
+      }
+      if (proxyMatch) return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
+      if (sandbox && rawPath.startsWith('/sandbox/')) {
+        routeName = 'sandbox';
+        return await sandbox.handle(req, res, rawPath);
       }
       url = new URL(req.url ?? '/', 'http://internal');
       const route = routes[url.pathname];
@@ -198,6 +224,9 @@ export async function startServer(
 
 const ROUTE_NAMES: Record<string, RouteName> = {
   '/oauth2/callback': 'oauth_callback',
+  '/connect': 'connect_page',
+  '/connect/return': 'connect_return',
+  '/sdk/connect.js': 'sdk',
   '/health': 'health',
   '/ready': 'ready',
   '/metrics': 'metrics',

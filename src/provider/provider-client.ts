@@ -5,6 +5,7 @@ import * as oidc from 'openid-client';
 import { config } from '../config.js';
 import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings } from '../domain/integrations.js';
 import { upstreamFetch } from '../net/outbound.js';
+import { isSandboxEndpoint } from '../net/upstream-agent.js';
 import { fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
 import { ProviderError, UpstreamUnavailableError } from '../errors.js';
 import { recordTokenRefresh, type TokenRefreshOutcome } from '../metrics/index.js';
@@ -99,7 +100,7 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
         // Discovery happens before we know the methods; the real choice is made just below.
         oidc.None(),
         {
-          execute: issuer.protocol === 'http:' && config.allowLocalProviders ? [oidc.allowInsecureRequests] : [],
+          execute: issuer.protocol === 'http:' && (config.allowLocalProviders || isSandboxEndpoint(issuer)) ? [oidc.allowInsecureRequests] : [],
           timeout: Math.ceil(config.tokens.providerTimeoutMs / 1000),
           [oidc.customFetch]: fetchThroughProxyRules,
         },
@@ -136,7 +137,8 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
       clientAuthentication(integration),
     );
   }
-  if (config.allowLocalProviders) oidc.allowInsecureRequests(configuration);
+  const tokenEndpoint = configuration.serverMetadata().token_endpoint;
+  if (config.allowLocalProviders || (tokenEndpoint && isSandboxEndpoint(tokenEndpoint))) oidc.allowInsecureRequests(configuration);
   configuration.timeout = timeoutSeconds(integration);
   configuration[oidc.customFetch] = normalizingFetch(
     configuration.serverMetadata().token_endpoint,
