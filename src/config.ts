@@ -88,6 +88,22 @@ const envSchema = z.object({
   CONNECT_SESSION_TTL_SECONDS: z.coerce.number().int().min(1).default(1800),
   CONNECT_SESSION_MAX_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
   SANDBOX_ENABLED: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
+
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'seconds between attempts, comma-separated, e.g. 5,300,1800')
+    .default('5,300,1800,7200,18000,36000,36000')
+    .transform((value) => value.split(',').map((item) => Number(item.trim()))),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  WEBHOOK_ALLOW_PRIVATE: booleanFromEnv,
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).default(5),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(25_000),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -135,6 +151,9 @@ export interface Config {
   /** PostgreSQL pool limits (the embedded database has one connection). */
   databasePool: { size: number; connectTimeoutMs: number; statementTimeoutMs: number; readyTimeoutMs: number };
   security: SecurityConfig;
+  webhooks: WebhookConfig;
+  /** GraphQL operation limits: nesting depth (a backstop) and cost (fields × the pages they ask for). */
+  graphql: { maxDepth: number; maxCost: number };
   operations: OperationsConfig;
   /** Connect sessions: default and largest lifetime of a session token, in seconds. */
   connectSessions: { ttlSeconds: number; maxTtlSeconds: number };
@@ -179,6 +198,26 @@ export interface SecurityConfig {
   /** Per user: pending (started, not yet completed) authorizations, and open subscriptions. */
   maxPendingAuthorizationsPerUser: number;
   maxSubscriptionsPerUser: number;
+}
+
+export interface WebhookConfig {
+  /** Seconds to wait before each retry; attempts in all = its length + 1. */
+  retrySchedule: number[];
+  /** Per attempt, from connecting to the end of the response. */
+  timeoutMs: number;
+  /** How long the secret before a rotation keeps signing beside the new one. */
+  secretGraceSeconds: number;
+  /** Finished deliveries older than this are deleted by the background sweep (0 keeps them). */
+  logRetentionDays: number;
+  /** Lets endpoints be on private and loopback addresses, over http too (self-hosted apps on an internal network). */
+  allowPrivate: boolean;
+  /** How often each instance looks for due deliveries (0: this instance delivers nothing). */
+  pollIntervalMs: number;
+  /** Deliveries in flight per instance, in all and per endpoint. */
+  concurrency: number;
+  endpointConcurrency: number;
+  /** An endpoint that has failed every attempt for this many days is disabled (0: never). */
+  disableAfterDays: number;
 }
 
 export interface ProxyConfig {
@@ -334,6 +373,18 @@ export function loadConfig(environment: Environment = process.env): Config {
       maxPendingAuthorizationsPerUser: env.MAX_PENDING_AUTHORIZATIONS_PER_USER,
       maxSubscriptionsPerUser: env.MAX_SUBSCRIPTIONS_PER_USER,
     },
+    webhooks: {
+      retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      secretGraceSeconds: env.WEBHOOK_SECRET_GRACE_SECONDS,
+      logRetentionDays: env.WEBHOOK_LOG_RETENTION_DAYS,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+      disableAfterDays: env.WEBHOOK_DISABLE_AFTER_DAYS,
+    },
+    graphql: { maxDepth: env.GRAPHQL_MAX_DEPTH, maxCost: env.GRAPHQL_MAX_COST },
   };
 }
 

@@ -12,6 +12,7 @@ import './providers.js';
 import './viewer.js';
 import './auth-modes.js';
 import './connect-sessions.js';
+import './webhooks.js';
 
 builder.queryType({});
 builder.mutationType({});
