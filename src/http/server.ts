@@ -12,6 +12,7 @@ import { sendJson } from './respond.js';
 import { attachGraphQLWebSocket } from './websocket.js';
 import { closeUpstreamAgents } from '../net/upstream-agent.js';
 import { startRefreshScheduler } from '../tokens/scheduler.js';
+import { startActivityServices } from '../health/background.js';
 
 export interface SwitchboardServer {
   http: http.Server;
@@ -29,6 +30,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
   const handlePathProxy = pathProxyHandler(authenticate);
   const scheduler = startRefreshScheduler(cfg.refresh);
+  const activity = startActivityServices(cfg);
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
@@ -92,6 +94,7 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
       await graphql.dispose();
+      await activity.stop();
       await closeUpstreamAgents();
     },
   };
