@@ -9,6 +9,7 @@ import { findConnection, type ConnectionReference } from '../domain/connection-l
 import { announceChange, emitStatus, openCredentials } from '../domain/connections.js';
 import { ForbiddenError } from '../errors.js';
 import { logger } from '../logger.js';
+import { recordOperation } from '../activity/recorder.js';
 import { describe, providerConfiguration } from '../provider/provider-client.js';
 import type { ConnectionWithIntegration } from '../domain/connections.js';
 import { connectionConfigOf } from '../provider/templates.js';
@@ -21,12 +22,23 @@ export interface DisconnectOutcome {
 export async function disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome> {
   const connection = await findConnection(viewer, reference);
   if (!canManageConnection(viewer, connection)) throw new ForbiddenError('Only an admin can disconnect a shared connection.');
+  const started = performance.now();
   const revoked = await revokeTokens(connection);
   // deleteMany: a concurrent disconnect of the same connection is not an error.
   await prisma.connection.deleteMany({ where: { id: connection.id } });
   announceChange(connection, true);
   emitStatus({ ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 }, connection.integration.slug, connection.status, 'disconnected');
   logger.info({ connectionId: connection.id, integration: connection.integration.slug, revoked }, 'connection disconnected');
+  recordOperation({
+    kind: 'DISCONNECT',
+    outcome: 'SUCCESS',
+    connectionId: connection.id,
+    integrationSlug: connection.integration.slug,
+    ownerId: connection.ownerId ?? viewer.userId,
+    durationMs: performance.now() - started,
+    // Deleted either way; whether the provider confirmed the revocation is said here.
+    error: revoked ? null : 'Revocation was not confirmed by the provider (none known, unreachable, or refused); the local tokens are deleted.',
+  });
   return { connectionId: connection.id, revoked };
 }
 

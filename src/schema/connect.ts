@@ -49,6 +49,7 @@ const CreateConnectionInput = builder.inputType('CreateConnectionInput', {
     username: t.string(),
     password: t.string(),
     metadata: t.field({ type: 'JSONObject' }),
+    skipVerification: t.boolean({ description: 'Admins only: store the credentials without checking them with the provider.' }),
   }),
 });
 

@@ -20,6 +20,7 @@ import {
 import { ProviderError, ReauthorizationRequiredError, type SwitchboardError } from '../errors.js';
 import type { ConnectionStatus } from '../generated/prisma/client.js';
 import { logger } from '../logger.js';
+import { recordOperation } from '../activity/recorder.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionConfigOf } from '../provider/templates.js';
 
@@ -86,6 +87,7 @@ type LockedOutcome =
   | { kind: 'gone' };
 
 async function refreshUnderLock(connectionId: string, seenSequence: number, request: RefreshRequest): Promise<UsableCredentials> {
+  const started = performance.now();
   const outcome = await prisma.$transaction(
     async (tx): Promise<LockedOutcome> => {
       await tx.$queryRaw`SELECT 1 FROM "Connection" WHERE "id" = ${connectionId} FOR UPDATE`;
@@ -109,6 +111,7 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
           }
           return { kind: 'current', connection: row, credentials };
         }
+        recordOperation({ kind: 'REFRESH', outcome: 'FAILURE', connectionId: row.id, integrationSlug: row.integration.slug, ownerId: row.ownerId, error: 'The access token expired and there is no refresh token.' });
         return requireReauthorization(tx, row, 'The access token expired and there is no refresh token: connect again.');
       }
 
@@ -117,6 +120,7 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
         tokens = await oidc.refreshTokenGrant(await providerConfiguration(row.integration, connectionConfigOf(row)), credentials.refreshToken);
       } catch (error) {
         logger.warn({ connectionId: row.id, integration: row.integration.slug, reason: describe(error) }, 'token refresh failed');
+        recordOperation({ kind: 'REFRESH', outcome: 'FAILURE', connectionId: row.id, integrationSlug: row.integration.slug, ownerId: row.ownerId, providerStatus: providerErrorFrom(error, 'refresh the token').details.providerStatus, durationMs: performance.now() - started, error: providerErrorFrom(error, 'refresh the token').message });
         if (isInvalidGrant(error)) {
           return requireReauthorization(tx, row, 'The provider rejected the refresh token (invalid_grant): connect again.');
         }
@@ -174,6 +178,7 @@ async function refreshUnderLock(connectionId: string, seenSequence: number, requ
       announceChange(outcome.connection);
       if (outcome.previousStatus !== 'HEALTHY') emitStatus(outcome.connection, outcome.connection.integration.slug, outcome.previousStatus, 'refreshed');
       logger.info({ connectionId: outcome.connection.id, sequence: outcome.connection.sequence }, 'token refreshed');
+      recordOperation({ kind: 'REFRESH', outcome: 'SUCCESS', connectionId: outcome.connection.id, integrationSlug: outcome.connection.integration.slug, ownerId: outcome.connection.ownerId, durationMs: performance.now() - started });
       return { connection: outcome.connection, credentials: outcome.credentials };
     case 'failed':
       if (outcome.connection) {
