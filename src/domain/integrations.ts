@@ -27,6 +27,8 @@ export interface IntegrationSettings {
   connectionConfig?: ProviderTemplate['connectionConfig'];
   proxy?: ProviderTemplate['proxy'];
   refresh?: ProviderTemplate['refresh'];
+  /** The credential check (src/health/check.ts). */
+  verify?: ProviderTemplate['verify'];
 }
 
 export function integrationSettings(integration: Pick<Integration, 'settings'>): IntegrationSettings {
@@ -47,6 +49,7 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     connectionConfig: template.connectionConfig,
     proxy: template.proxy,
     refresh: template.refresh,
+    verify: template.verify,
   };
 }
 

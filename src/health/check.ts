@@ -6,6 +6,7 @@
 import type { Dispatcher } from 'undici';
 import { config } from '../config.js';
 import type { StoredCredentials } from '../domain/connections.js';
+import type { ProviderTemplate } from '../catalog/schema.js';
 import { integrationSettings, type Integration } from '../domain/integrations.js';
 import { BlockedAddressError, upstreamAgent } from '../net/upstream-agent.js';
 import { providerConfiguration } from '../provider/provider-client.js';
@@ -13,21 +14,16 @@ import { fillProviderUrl, valueAt, type ConnectionConfig } from '../provider/tem
 import { injectCredential, resolveProxyUrl } from '../proxy/rules.js';
 
 /** What a catalog entry's (or an integration's settings') `verify` says; see src/catalog/schema.ts. */
-export interface VerifySettings {
-  method?: 'GET' | 'POST';
-  /** Relative to the connection's API base URL (the proxy's rules apply: it cannot leave it). */
-  path: string;
-  /** A JSON field of a 2xx answer that must hold this value (Slack answers 200 with ok: false). */
-  expect?: { field: string; equals: string | number | boolean };
-  /** Extra request headers the API requires (e.g. Notion-Version). */
-  headers?: Record<string, string>;
-}
+export type VerifySettings = NonNullable<ProviderTemplate['verify']>;
 
 export interface CredentialCheck {
   method: 'GET' | 'POST';
   url: URL;
   expect?: VerifySettings['expect'];
+  body?: string;
   headers: Record<string, string>;
+  /** Replaces the integration's credential prefix for this request. */
+  authPrefix?: string;
 }
 
 /** accepted: the provider took the credentials; rejected: 401/403 or the expected field failed; inconclusive: anything else. */
@@ -52,13 +48,21 @@ export async function credentialCheckFor(
   integration: Integration,
   connection: { apiBaseUrl: string | null; connectionConfig: ConnectionConfig },
 ): Promise<CredentialCheck | null> {
-  const verify = (integrationSettings(integration) as { verify?: VerifySettings }).verify;
+  const verify = integrationSettings(integration).verify;
   if (verify) {
+    const url =
+      verify.url !== undefined
+        ? new URL(fillProviderUrl(verify.url, { connectionConfig: connection.connectionConfig }, 'verify.url'))
+        : resolveProxyUrl(connection.apiBaseUrl ?? integration.apiBaseUrl, verify.path ?? '');
+    const headers: Record<string, string> = { accept: 'application/json', ...(verify.headers ?? {}) };
+    if (verify.body) headers['content-type'] = 'application/json';
     return {
       method: verify.method ?? 'GET',
-      url: resolveProxyUrl(connection.apiBaseUrl ?? integration.apiBaseUrl, verify.path),
+      url,
       expect: verify.expect,
-      headers: { accept: 'application/json', ...(verify.headers ?? {}) },
+      body: verify.body ? JSON.stringify(verify.body) : undefined,
+      headers,
+      authPrefix: verify.authPrefix,
     };
   }
   if (integration.authType !== 'OAUTH2') return null;
@@ -73,7 +77,8 @@ export async function runCredentialCheck(check: CredentialCheck, credentials: St
   const started = performance.now();
   const url = new URL(check.url);
   const headers = { ...check.headers };
-  injectCredential(headers, url, credentials, integration);
+  const settings = check.authPrefix === undefined ? integration : { settings: { ...integrationSettings(integration), proxy: { ...integrationSettings(integration).proxy, authPrefix: check.authPrefix } } };
+  injectCredential(headers, url, credentials, settings as Pick<Integration, 'settings'>);
   const base = { method: check.method, path: check.url.pathname };
   let response: Dispatcher.ResponseData;
   try {
@@ -82,6 +87,7 @@ export async function runCredentialCheck(check: CredentialCheck, credentials: St
       path: url.pathname + url.search,
       method: check.method,
       headers,
+      body: check.body,
       headersTimeout: config.activity.verifyTimeoutMs,
       bodyTimeout: config.activity.verifyTimeoutMs,
     });
@@ -103,11 +109,13 @@ export async function runCredentialCheck(check: CredentialCheck, credentials: St
   if (status < 200 || status >= 300) return { ...answered, verdict: 'inconclusive', reason: `The provider answered the check with HTTP ${status}.` };
   if (check.expect) {
     const value = valueAt(body, check.expect.field);
-    if (value !== check.expect.equals) {
+    const holds = check.expect.equals !== undefined ? value === check.expect.equals : value !== undefined && value !== null && value !== false;
+    if (!holds) {
       // Slack-style: { ok: false, error: "invalid_auth" }. The error code is a plain word, never a secret.
       const code = valueAt(body, 'error');
       const detail = typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? `: ${code}` : '';
-      return { ...answered, verdict: 'rejected', reason: `The provider refused the credentials (${check.expect.field} is not ${String(check.expect.equals)}${detail}).` };
+      const wanted = check.expect.equals !== undefined ? `is not ${String(check.expect.equals)}` : 'is missing';
+      return { ...answered, verdict: 'rejected', reason: `The provider refused the credentials (${check.expect.field} ${wanted}${detail}).` };
     }
   }
   return { ...answered, verdict: 'accepted' };
