@@ -6,7 +6,7 @@
 // a warning at most every 10 s: under overload the log gives way, the requests do not.
 import { config, type ActivityConfig } from '../config.js';
 import { prisma } from '../db/client.js';
-import { newIdAt } from '../domain/ids.js';
+import { newId, timeOfId } from '../domain/ids.js';
 import type { OperationKind, OperationOutcome } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { SwitchboardError } from '../errors.js';
@@ -88,9 +88,10 @@ export class ActivityRecorder {
       }
       return;
     }
-    const at = Date.now();
+    // Monotonic within the process, so that operations recorded in the same millisecond keep their order.
+    const id = newId();
     this.buffer.push({
-      id: newIdAt(at),
+      id,
       kind: input.kind,
       outcome: input.outcome,
       connectionId: input.connectionId ?? null,
@@ -101,7 +102,7 @@ export class ActivityRecorder {
       providerStatus: input.providerStatus ?? null,
       durationMs: input.durationMs === undefined || input.durationMs === null ? null : Math.round(input.durationMs * 100) / 100,
       error: input.error ? input.error.slice(0, MAX_ERROR_LENGTH) : null,
-      at: new Date(at),
+      at: new Date(timeOfId(id)),
     });
     this.stats.recorded++;
     this.schedule();

@@ -15,3 +15,8 @@ export function lowestIdAt(msecs: number): string {
   const hex = Math.max(0, Math.floor(msecs)).toString(16).padStart(12, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }
+
+/** The millisecond time a UUIDv7 was made at (its first 48 bits). */
+export function timeOfId(id: string): number {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
