@@ -53,6 +53,20 @@ const envSchema = z.object({
   REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   REFRESH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).default(600),
 
+  // Token lifecycle under faults (README "Tokens").
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  PROVIDER_ROTATING_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  REFRESH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  REFRESH_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  REFRESH_BACKOFF_BASE_SECONDS: z.coerce.number().min(0.01).default(30),
+  REFRESH_BACKOFF_MAX_SECONDS: z.coerce.number().min(0.01).default(1800),
+  REFRESH_MANUAL_RETRY_SECONDS: z.coerce.number().min(0).default(5),
+  REFRESH_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  READY_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
+
   // Activity log, credential checks and health checks (issue 16).
   ACTIVITY_LOG: z.enum(['on', 'off']).default('on'),
   ACTIVITY_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
@@ -101,7 +115,28 @@ export interface Config {
   proxy: ProxyConfig;
   /** Background refresh: how often to look (0 turns it off) and how far ahead of expiry. */
   refresh: { intervalSeconds: number; lookaheadSeconds: number };
+  /** Token lifecycle under faults: timeouts, cooldown, breaker, the background refresher's pace. */
+  tokens: TokensConfig;
+  /** PostgreSQL pool limits (the embedded database has one connection). */
+  databasePool: { size: number; connectTimeoutMs: number; statementTimeoutMs: number; readyTimeoutMs: number };
   activity: ActivityConfig;
+}
+
+export interface TokensConfig {
+  /** Token, revocation and discovery requests; a hanging provider ends as a transient failure. */
+  providerTimeoutMs: number;
+  /** Token requests to providers that rotate refresh tokens: an answer cut off by a timeout loses the grant. */
+  rotatingProviderTimeoutMs: number;
+  /** Refreshes one instance's background refresher runs at once, and how many it claims per batch. */
+  concurrency: number;
+  batchSize: number;
+  /** Cooldown after a transient failure: base × 2^(failures − 1), capped, ±20% jitter. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** refreshConnection may skip the cooldown once per connection per this interval. */
+  manualRetryMs: number;
+  /** Consecutive transient failures of an integration that open its circuit breaker. */
+  breakerThreshold: number;
 }
 
 export interface ActivityConfig {
@@ -207,6 +242,22 @@ export function loadConfig(environment: Environment = process.env): Config {
       rateLimitBurst: env.PROXY_RATE_LIMIT_BURST,
     },
     refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
+    tokens: {
+      providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
+      rotatingProviderTimeoutMs: env.PROVIDER_ROTATING_TIMEOUT_MS,
+      concurrency: env.REFRESH_CONCURRENCY,
+      batchSize: env.REFRESH_BATCH_SIZE,
+      backoffBaseMs: env.REFRESH_BACKOFF_BASE_SECONDS * 1000,
+      backoffMaxMs: env.REFRESH_BACKOFF_MAX_SECONDS * 1000,
+      manualRetryMs: env.REFRESH_MANUAL_RETRY_SECONDS * 1000,
+      breakerThreshold: env.REFRESH_BREAKER_THRESHOLD,
+    },
+    databasePool: {
+      size: env.DATABASE_POOL_SIZE,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      readyTimeoutMs: env.READY_TIMEOUT_MS,
+    },
     activity: {
       enabled: env.ACTIVITY_LOG === 'on',
       flushIntervalMs: env.ACTIVITY_FLUSH_INTERVAL_MS,

@@ -48,6 +48,8 @@ export interface ProviderErrorDetails {
   providerStatus?: number;
   providerError?: string;
   providerErrorDescription?: string;
+  /** When a retry may succeed (the refresh cooldown, a provider being probed). */
+  retryAfterSeconds?: number;
 }
 
 /** The provider answered with an OAuth error or an unusable response. */

@@ -1,11 +1,12 @@
 // Connection events: status changes (for subscribers) and every change of a connection (so that
-// caches of decrypted credentials stay current). In-process by default; with REDIS_URL every event
-// goes through Redis pub/sub, so all instances (this one included) receive it in one order.
+// caches of decrypted credentials stay current). Subscribers in this process get an event at once;
+// with REDIS_URL it also goes through Redis pub/sub to the other instances (each skips its own).
 // Events hold ids, status and sequence only, never secrets.
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { config } from './config.js';
 import type { ConnectionStatus } from './generated/prisma/client.js';
+import { instanceId } from './instance.js';
 import { logger } from './logger.js';
 
 export interface ConnectionStatusEvent {
@@ -58,20 +59,43 @@ function localTransport(): Transport {
   };
 }
 
+/** Listeners told when the link to other instances comes back after an outage (see onEventsResumed). */
+const resumedListeners = new Set<() => void>();
+let crossInstanceLinkUp = true;
+
 function redisTransport(url: string, channel: string): Transport {
-  const options = { lazyConnect: false, maxRetriesPerRequest: null, enableAutoPipelining: true };
-  const publisher = new Redis(url, options);
-  const subscriber = new Redis(url, options);
+  // No offline queue for publishes: while Redis is down an event would otherwise sit in ioredis'
+  // memory and arrive late and out of order; local subscribers already have it.
+  const publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
+  const subscriber = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: null });
   for (const client of [publisher, subscriber]) {
     client.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'redis connection problem'));
   }
+  let subscribedOnce = false;
   const ready = subscriber.subscribe(channel).then(
-    () => undefined,
+    () => {
+      subscribedOnce = true;
+    },
     (error: Error) => logger.warn({ err: { message: error.message } }, 'redis subscribe failed'),
   );
+  subscriber.on('close', () => {
+    if (!crossInstanceLinkUp) return;
+    crossInstanceLinkUp = false;
+    logger.warn('redis link down: events reach this instance only; cached credentials are bypassed until it is back');
+  });
+  // ioredis re-subscribes on reconnect and then emits "ready": changes other instances made meanwhile were not heard.
+  subscriber.on('ready', () => {
+    if (crossInstanceLinkUp) return;
+    crossInstanceLinkUp = true;
+    if (!subscribedOnce) return;
+    logger.info('redis link back: dropping cached credentials that may have missed changes');
+    for (const listener of resumedListeners) listener();
+  });
   subscriber.on('message', (_channel: string, message: string) => {
     try {
-      const { name, payload } = JSON.parse(message) as { name: EventName; payload: unknown };
+      const { name, payload, from } = JSON.parse(message) as { name: EventName; payload: unknown; from?: string };
+      // Our own events were delivered locally when published.
+      if (from === instanceId) return;
       emitter.emit(name, payload);
     } catch {
       logger.warn('ignored a malformed event from redis');
@@ -80,16 +104,33 @@ function redisTransport(url: string, channel: string): Transport {
   return {
     ready,
     publish: (name, payload) => {
-      publisher.publish(channel, JSON.stringify({ name, payload })).catch((error: Error) => {
-        // Pub/sub is best effort across instances; this instance still hears its own event.
+      // Local subscribers first, at once, whatever the state of Redis.
+      emitter.emit(name, payload);
+      publisher.publish(channel, JSON.stringify({ name, payload, from: instanceId })).catch((error: Error) => {
+        // Pub/sub is best effort across instances (see the README): other instances miss this event.
         logger.warn({ err: { message: error.message } }, 'event not published to redis');
-        emitter.emit(name, payload);
       });
     },
     close: async () => {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+      publisher.disconnect();
+      subscriber.disconnect();
     },
   };
+}
+
+/**
+ * Whether changes made on other instances reach this one now: always without Redis (one instance),
+ * and with Redis while its link is up. Caches that rely on change events check it.
+ */
+export function crossInstanceEventsFlowing(): boolean {
+  return !config.redisUrl || crossInstanceLinkUp;
+}
+
+/** Called when the Redis link comes back after an outage: changes made meanwhile were missed. */
+export function onEventsResumed(listener: () => void): () => void {
+  resumedListeners.add(listener);
+  return () => resumedListeners.delete(listener);
 }
 
 let transport: Transport | undefined;
@@ -106,6 +147,7 @@ export function eventsReady(): Promise<void> {
 export async function closeEvents(): Promise<void> {
   const current = transport;
   transport = undefined;
+  crossInstanceLinkUp = true;
   await current?.close();
 }
 

@@ -56,9 +56,11 @@ describe('token lifecycle', async () => {
   const gid = (id: string) => encodeGlobalID('Connection', id);
 
   const savedLimits = { ...config.proxy };
+  const savedTokens = { ...config.tokens };
   afterEach(() => {
     as.tokenDelay.ms = 0;
     Object.assign(config.proxy, savedLimits);
+    Object.assign(config.tokens, savedTokens);
     resetRateLimits();
   });
 
@@ -165,19 +167,24 @@ describe('token lifecycle', async () => {
     expect(JSON.stringify(forced)).not.toContain('maintenance');
     expect((await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } })).status).toBe('HEALTHY');
 
-    // Expired: EXPIRED, tokens kept, a backoff recorded.
+    // Expired inside the backoff window: EXPIRED, tokens kept, no new token request (the cooldown),
+    // and the failure is counted once for the window.
     await expireToken(connection.id);
+    const requestsBefore = broken.requests.length;
     const failed = await credentials(connection.id, 'AUTO');
     expect(failed.data.node.credentials).toBeNull();
     expect(failed.errors?.[0]?.extensions?.code).toBe('PROVIDER_ERROR');
+    expect(broken.requests.length).toBe(requestsBefore);
     const expired = await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } });
-    expect(expired).toMatchObject({ status: 'EXPIRED', refreshFailures: 2 });
+    expect(expired).toMatchObject({ status: 'EXPIRED', refreshFailures: 1 });
     expect(expired.nextRefreshAt!.getTime()).toBeGreaterThan(Date.now());
     expect(openCredentials(expired)!.refreshToken).toBe(stored.refreshToken);
     expect((await status.waitFor(connection.id, 2)).at(-1)).toMatchObject({ status: 'EXPIRED', previousStatus: 'HEALTHY' });
 
-    // The provider is back: the next refresh succeeds and the connection is HEALTHY again.
+    // The provider is back: an explicit refresh (allowed through the cooldown once per
+    // REFRESH_MANUAL_RETRY_SECONDS, here shortened) succeeds and the connection is HEALTHY again.
     await setTokenUrl(null);
+    config.tokens.manualRetryMs = 0;
     const recovered = await graphql(server, REFRESH, { id: gid(connection.id) }, adminHeaders);
     expect(recovered.data.refreshConnection).toMatchObject({ connection: { status: 'HEALTHY' } });
     expect((await status.waitFor(connection.id, 3)).at(-1)).toMatchObject({ status: 'HEALTHY', previousStatus: 'EXPIRED', reason: 'refreshed' });

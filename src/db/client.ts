@@ -44,7 +44,17 @@ const MIGRATION_LOCK_ID = 0x5b0a7d;
 export function openDatabase(cfg: Config): Database {
   if (cfg.databaseUrl) {
     const connectionString = cfg.databaseUrl;
-    const prisma = createClient(new PrismaPg({ connectionString }));
+    const pool = cfg.databasePool;
+    const prisma = createClient(
+      new PrismaPg({
+        connectionString,
+        max: pool.size,
+        connectionTimeoutMillis: pool.connectTimeoutMs,
+        // Enforced by the server; the client-side limit also ends a query to a frozen server.
+        ...(pool.statementTimeoutMs ? { statement_timeout: pool.statementTimeoutMs, query_timeout: pool.statementTimeoutMs + 1_000 } : {}),
+        idleTimeoutMillis: 30_000,
+      }),
+    );
     return {
       kind: 'postgresql',
       prisma,

@@ -5,7 +5,7 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { Viewer } from '../auth/viewer.js';
 import { prisma } from '../db/client.js';
-import { onConnectionChange, onIntegrationChange } from '../events.js';
+import { crossInstanceEventsFlowing, onConnectionChange, onEventsResumed, onIntegrationChange } from '../events.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { ConnectionWithIntegration, UsableCredentials } from './connections.js';
 import { SHARED_OWNER_KEY, visibleConnectionsWhere } from './access.js';
@@ -89,6 +89,11 @@ function listenForChanges(): void {
   onIntegrationChange((event) => {
     for (const [key, entry] of entries) if (entry.usable.connection.integrationId === event.integrationId) forgetKey(key);
   });
+  // Back from a Redis outage: changes made on other instances meanwhile were not heard.
+  onEventsResumed(() => {
+    entries.clear();
+    keysByConnection.clear();
+  });
 }
 
 function forgetKey(key: string): void {
@@ -117,7 +122,8 @@ export function findConnectionCached(viewer: Viewer, reference: ConnectionRefere
   listenForChanges();
   const key = cacheKey(viewer, reference);
   const cached = entries.get(key);
-  if (cached && Date.now() - cached.cachedAt < CACHE_TTL_MS) return cached.usable;
+  // While other instances' changes cannot reach this one (Redis down), every call reads the row.
+  if (cached && Date.now() - cached.cachedAt < CACHE_TTL_MS && crossInstanceEventsFlowing()) return cached.usable;
   if (cached) forgetKey(key);
   return findConnection(viewer, reference).then((connection) => {
     const usable = { connection, credentials: openCredentials(connection) };

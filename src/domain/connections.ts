@@ -1,7 +1,8 @@
 // The token store: connections with their credentials sealed to the row, created or updated in place.
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
-import { publishConnectionChange, publishStatusEvent } from '../events.js';
+import { transaction } from '../db/transaction.js';
+import { publishConnectionChange, publishStatusEvent, type ConnectionStatusEvent } from '../events.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
 import { SHARED_OWNER_KEY } from './access.js';
 import { newId } from './ids.js';
@@ -77,6 +78,10 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
     hasRefreshToken: Boolean(input.credentials.refreshToken),
     refreshFailures: 0,
     nextRefreshAt: null,
+    // A refresh in flight for the old grant loses its compare-and-set: the new authorization wins.
+    refreshOwner: null,
+    refreshLeaseUntil: null,
+    refreshOutcomeUnknown: false,
   });
   for (let attempt = 0; ; attempt++) {
     const existing = await prisma.connection.findUnique({
@@ -123,7 +128,49 @@ export function announceChange(connection: Pick<Connection, 'id' | 'integrationI
 }
 
 export function emitStatus(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): void {
-  publishStatusEvent({
+  publishStatusEvent(statusEventOf(connection, integrationSlug, previousStatus, reason));
+}
+
+export interface ConnectionStatusChange {
+  /** The row as written. */
+  connection: ConnectionWithIntegration;
+  previousStatus: ConnectionStatus;
+  /** The status event to emit once committed; null when the status did not change. */
+  statusEvent: ConnectionStatusEvent | null;
+}
+
+/**
+ * The one place a refresh outcome or status change of an existing connection is written: a short
+ * compare-and-set UPDATE (`where` carries the expected owner/sequence) in its own transaction, never
+ * across a network call. Returns null when the row no longer matches `where` (someone else changed
+ * it). Call publishStatusChange with the result after it returns (that is, after the commit).
+ */
+export async function writeConnectionChange(
+  where: Prisma.ConnectionWhereUniqueInput,
+  data: Prisma.ConnectionUpdateInput,
+  change: { previousStatus: ConnectionStatus; reason?: string | null },
+): Promise<ConnectionStatusChange | null> {
+  try {
+    return await transaction(async (tx) => {
+      const connection = await tx.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
+      const statusEvent =
+        connection.status === change.previousStatus ? null : statusEventOf(connection, connection.integration.slug, change.previousStatus, change.reason ?? null);
+      return { connection, previousStatus: change.previousStatus, statusEvent };
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
+    throw error;
+  }
+}
+
+/** Tells caches and subscribers about a written change (after the commit). */
+export function publishStatusChange(change: ConnectionStatusChange): void {
+  announceChange(change.connection);
+  if (change.statusEvent) publishStatusEvent(change.statusEvent);
+}
+
+function statusEventOf(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): ConnectionStatusEvent {
+  return {
     connectionId: connection.id,
     integrationId: connection.integrationId,
     integrationSlug,
@@ -133,5 +180,5 @@ export function emitStatus(connection: Connection, integrationSlug: string, prev
     reason: reason ?? connection.statusMessage,
     sequence: connection.sequence,
     at: new Date().toISOString(),
-  });
+  };
 }

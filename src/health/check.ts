@@ -8,7 +8,8 @@ import { config } from '../config.js';
 import type { StoredCredentials } from '../domain/connections.js';
 import type { ProviderTemplate } from '../catalog/schema.js';
 import { integrationSettings, type Integration } from '../domain/integrations.js';
-import { BlockedAddressError, upstreamAgent } from '../net/upstream-agent.js';
+import { upstreamRequest } from '../net/outbound.js';
+import { BlockedAddressError } from '../net/upstream-agent.js';
 import { providerConfiguration } from '../provider/provider-client.js';
 import { fillProviderUrl, valueAt, type ConnectionConfig } from '../provider/templates.js';
 import { injectCredential, resolveProxyUrl } from '../proxy/rules.js';
@@ -82,7 +83,7 @@ export async function runCredentialCheck(check: CredentialCheck, credentials: St
   const base = { method: check.method, path: check.url.pathname };
   let response: Dispatcher.ResponseData;
   try {
-    response = await upstreamAgent().request({
+    response = await upstreamRequest({
       origin: url.origin,
       path: url.pathname + url.search,
       method: check.method,

@@ -37,7 +37,12 @@ export async function startServer(cfg: Config, options: { port?: number; host?: 
     '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/ready': async (_req, res) => {
       try {
-        await database.prisma.$queryRaw`SELECT 1`;
+        // A frozen database must not make the check hang: load balancers want an answer.
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error('the database did not answer in time')), cfg.databasePool.readyTimeoutMs);
+        });
+        await Promise.race([database.prisma.$queryRaw`SELECT 1`, timeout]).finally(() => clearTimeout(timer));
         sendJson(res, 200, { status: 'ready', database: database.kind });
       } catch (error) {
         logger.warn({ err: { message: (error as Error).message } }, 'readiness check failed');

@@ -7,7 +7,7 @@ import { integrationSettings, providerUrlProblem, type Integration } from '../do
 import type { StoredCredentials } from '../domain/connections.js';
 import { config } from '../config.js';
 import { logger } from '../logger.js';
-import { upstreamAgent } from '../net/upstream-agent.js';
+import { upstreamRequest } from '../net/outbound.js';
 import { credentialsFromRefresh } from '../tokens/refresh.js';
 import { fillUrl, valueAt, type ConnectionConfig } from '../provider/templates.js';
 
@@ -79,7 +79,7 @@ export function apiBaseUrlFor(integration: Pick<Integration, 'apiBaseUrl' | 'slu
 /** GET a provider URL with the new token; its JSON answer becomes metadata. Failures only warn. */
 async function postConnect(url: string, accessToken: string, slug: string): Promise<unknown> {
   try {
-    const response = await upstreamAgent().request({
+    const response = await upstreamRequest({
       origin: new URL(url).origin,
       path: new URL(url).pathname + new URL(url).search,
       method: 'GET',

@@ -3,13 +3,21 @@
 // custom fetch before openid-client sees them.
 import * as oidc from 'openid-client';
 import { config } from '../config.js';
-import { fetch as undiciFetch } from 'undici';
 import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings } from '../domain/integrations.js';
-import { upstreamAgent } from '../net/upstream-agent.js';
+import { upstreamFetch } from '../net/outbound.js';
 import { fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
 import { ProviderError, UpstreamUnavailableError } from '../errors.js';
 
-const TIMEOUT_SECONDS = 15;
+/** openid-client's timeout (seconds) for an integration's token requests: longer where refresh tokens rotate. */
+function timeoutSeconds(integration: Integration): number {
+  const rotating = integrationSettings(integration).refresh?.rotating === true;
+  return Math.ceil((rotating ? config.tokens.rotatingProviderTimeoutMs : config.tokens.providerTimeoutMs) / 1000);
+}
+
+/** How long a token request of this integration may take (the refresh lease outlives it). */
+export function tokenRequestTimeoutMs(integration: Integration): number {
+  return timeoutSeconds(integration) * 1000;
+}
 
 interface Cached {
   version: number;
@@ -90,7 +98,7 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
         oidc.None(),
         {
           execute: issuer.protocol === 'http:' && config.allowLocalProviders ? [oidc.allowInsecureRequests] : [],
-          timeout: TIMEOUT_SECONDS,
+          timeout: Math.ceil(config.tokens.providerTimeoutMs / 1000),
           [oidc.customFetch]: fetchThroughProxyRules,
         },
       );
@@ -127,7 +135,7 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
     );
   }
   if (config.allowLocalProviders) oidc.allowInsecureRequests(configuration);
-  configuration.timeout = TIMEOUT_SECONDS;
+  configuration.timeout = timeoutSeconds(integration);
   configuration[oidc.customFetch] = normalizingFetch(configuration.serverMetadata().token_endpoint, endpoints.refreshTokenUrl, integrationSettings(integration), fetchThroughProxyRules);
   return configuration;
 }
@@ -137,8 +145,7 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
  * revocation) are refused at connect time when their address is not public, as API calls are.
  */
 function safeFetch(): oidc.CustomFetch {
-  return (url, options) =>
-    undiciFetch(url, { ...(options as object), dispatcher: upstreamAgent() } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+  return (url, options) => upstreamFetch(url, options as unknown as Record<string, unknown>);
 }
 
 /**

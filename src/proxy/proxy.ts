@@ -15,7 +15,8 @@ import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationEr
 import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy, type UsableCredentials } from '../tokens/refresh.js';
 import { errorText, noteConnectionUsed, recordOperation } from '../activity/recorder.js';
 import { takeRequest } from './rate-limit.js';
-import { BlockedAddressError, upstreamAgent } from '../net/upstream-agent.js';
+import { BlockedAddressError } from '../net/upstream-agent.js';
+import { upstreamRequest } from '../net/outbound.js';
 import {
   filteredResponseHeaders,
   forwardedRequestHeaders,
@@ -124,7 +125,7 @@ async function callWithConnection(call: ProxyCall, found: UsableCredentials, onT
     injectCredential(headers, url, usable.credentials, connection.integration);
     let response: Dispatcher.ResponseData;
     try {
-      response = await upstreamAgent().request({
+      response = await upstreamRequest({
         origin: url.origin,
         path: url.pathname + url.search,
         method: method as Dispatcher.HttpMethod,

@@ -63,6 +63,11 @@ builder.objectType(ProviderError, {
       nullable: true,
       resolve: (error) => error.details.providerErrorDescription ?? null,
     }),
+    retryAfterSeconds: t.int({
+      nullable: true,
+      description: 'Seconds until a new token request will be made (the refresh cooldown after a transient failure).',
+      resolve: (error) => error.details.retryAfterSeconds ?? null,
+    }),
   }),
 });
 

@@ -39,7 +39,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RefreshConnectionInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const connection = await findConnection(context.viewer, { connectionId: String(input.connectionId) });
-      return { connection: (await usableCredentialsOf(connection, { policy: 'FORCE' })).connection };
+      return { connection: (await usableCredentialsOf(connection, { policy: 'FORCE', explicit: true })).connection };
     },
   }),
   disconnect: t.field({

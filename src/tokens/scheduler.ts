@@ -1,68 +1,112 @@
-// Background refresh: every interval (with jitter), claim a batch of connections whose tokens expire
-// within the lookahead and refresh them. The claim (FOR UPDATE SKIP LOCKED, then nextRefreshAt moved
-// ahead) gives each connection to one instance; the refresh itself still takes the row lock and
-// re-checks freshness, so a claim that overlaps an on-demand refresh costs nothing twice.
+// Background refresh: every interval (with jitter), claim batches of connections whose tokens expire
+// within the lookahead and refresh them with bounded concurrency. Each batch is claimed by one short
+// statement (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING) that writes a refresh
+// lease on every row, so each connection goes to one instance and no lock outlives the statement; the
+// token requests happen afterwards, outside any transaction, through the same path as on-demand ones.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { config } from '../config.js';
 import { prisma } from '../db/client.js';
 import { logger } from '../logger.js';
 import { describe } from '../provider/provider-client.js';
-import { refreshConnectionTokens } from './refresh.js';
+import { batchLeaseMs, newLeaseOwner, queueClaimedConnections, refreshClaimedConnection, releaseClaimedConnection, settleRefreshes } from './refresh.js';
 
-const BATCH_SIZE = 50;
-const PARALLEL_REFRESHES = 4;
-/** How long a claim keeps other instances away from a connection. */
-const CLAIM_MS = 2 * 60_000;
+/** Spread of the start of each claimed refresh, so that a batch does not hit a provider in one burst. */
+const START_JITTER_MS = 50;
 
 export interface RefreshScheduler {
+  /** Stops claiming and waits for refreshes in flight (background and on demand) to save their outcome. */
   stop(): Promise<void>;
 }
 
-/** One sweep: claims due connections, refreshes them, and deletes expired pending authorizations. */
-export async function runRefreshSweep(options: { lookaheadSeconds: number }): Promise<{ claimed: number; refreshed: number; failed: number }> {
+export interface SweepResult {
+  claimed: number;
+  refreshed: number;
+  failed: number;
+}
+
+/** Claims up to `limit` due connections with a lease each. */
+async function claimBatch(lookaheadSeconds: number, limit: number): Promise<Array<{ id: string; owner: string; until: Date }>> {
   const now = new Date();
-  const claimed = await prisma.$queryRaw<Array<{ id: string; sequence: number }>>`
-    UPDATE "Connection" SET "nextRefreshAt" = ${new Date(now.getTime() + CLAIM_MS)}
+  const owner = newLeaseOwner();
+  const until = new Date(now.getTime() + batchLeaseMs());
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    UPDATE "Connection" SET "refreshOwner" = ${owner}, "refreshLeaseUntil" = ${until}
     WHERE "id" IN (
       SELECT "id" FROM "Connection"
-      WHERE "hasRefreshToken" AND "status" IN ('HEALTHY', 'EXPIRED')
-        AND "tokenExpiresAt" IS NOT NULL AND "tokenExpiresAt" < ${new Date(now.getTime() + options.lookaheadSeconds * 1000)}
+      WHERE "status" IN ('HEALTHY', 'EXPIRED') AND "hasRefreshToken"
+        AND "tokenExpiresAt" IS NOT NULL AND "tokenExpiresAt" < ${new Date(now.getTime() + lookaheadSeconds * 1000)}
         AND ("nextRefreshAt" IS NULL OR "nextRefreshAt" <= ${now})
+        AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${now})
       ORDER BY "tokenExpiresAt"
-      LIMIT ${BATCH_SIZE}
+      LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
     )
-    RETURNING "id", "sequence"`;
-  let refreshed = 0;
-  let failed = 0;
-  const queue = [...claimed];
-  await Promise.all(
-    Array.from({ length: Math.min(PARALLEL_REFRESHES, queue.length) }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        try {
-          await refreshConnectionTokens(next.id, next.sequence, { policy: 'AUTO', marginMs: options.lookaheadSeconds * 1000 });
-          refreshed++;
-        } catch (error) {
-          // The refresh already recorded the outcome (status, backoff) on the connection.
-          failed++;
-          logger.debug({ connectionId: next.id, reason: describe(error) }, 'background refresh failed');
+    RETURNING "id"`;
+  return rows.map((row) => ({ id: row.id, owner, until }));
+}
+
+/**
+ * One sweep: claims due connections batch by batch and refreshes them, `concurrency` at a time, then
+ * deletes expired pending authorizations. `shouldStop` ends it between refreshes.
+ */
+export async function runRefreshSweep(options: {
+  lookaheadSeconds: number;
+  concurrency?: number;
+  batchSize?: number;
+  shouldStop?: () => boolean;
+}): Promise<SweepResult> {
+  const concurrency = options.concurrency ?? config.tokens.concurrency;
+  const batchSize = options.batchSize ?? config.tokens.batchSize;
+  const result: SweepResult = { claimed: 0, refreshed: 0, failed: 0 };
+  const seen = new Set<string>();
+  for (;;) {
+    if (options.shouldStop?.()) break;
+    const claims = await claimBatch(options.lookaheadSeconds, batchSize);
+    // Tried once in this sweep already (and still due: it failed, or was given back): not again now.
+    const again = claims.filter((claim) => seen.has(claim.id));
+    await Promise.all(again.map((claim) => releaseClaimedConnection(claim)));
+    const batch = claims.filter((claim) => !seen.has(claim.id));
+    if (!batch.length) break;
+    result.claimed += batch.length;
+    for (const claim of batch) seen.add(claim.id);
+    queueClaimedConnections(batch);
+    const queue = [...batch];
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          if (options.shouldStop?.()) {
+            // Not started: hand the lease back so that another instance can take it at once.
+            await releaseClaimedConnection(next);
+            continue;
+          }
+          await sleep(Math.random() * START_JITTER_MS);
+          try {
+            await refreshClaimedConnection(next, options.lookaheadSeconds * 1000);
+            result.refreshed++;
+          } catch (error) {
+            // The refresh already recorded the outcome (status, backoff) on the connection.
+            result.failed++;
+            logger.debug({ connectionId: next.id, reason: describe(error) }, 'background refresh failed');
+          }
         }
-      }
-    }),
-  );
-  await prisma.pendingAuthorization.deleteMany({ where: { expiresAt: { lt: now } } });
-  return { claimed: claimed.length, refreshed, failed };
+      }),
+    );
+    if (claims.length < batchSize) break;
+  }
+  await prisma.pendingAuthorization.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+  return result;
 }
 
 /** Starts sweeping every intervalSeconds (±20%); 0 turns it off. */
 export function startRefreshScheduler(options: { intervalSeconds: number; lookaheadSeconds: number }): RefreshScheduler {
-  if (options.intervalSeconds <= 0) return { stop: async () => {} };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = false;
   const schedule = () => {
-    if (stopped) return;
+    if (stopped || options.intervalSeconds <= 0) return;
     const delay = options.intervalSeconds * 1000 * (0.8 + Math.random() * 0.4);
     timer = setTimeout(() => {
-      running = runRefreshSweep(options)
+      running = runRefreshSweep({ ...options, shouldStop: () => stopped })
         .then((result) => {
           if (result.claimed) logger.info(result, 'background refresh sweep');
         })
@@ -77,6 +121,7 @@ export function startRefreshScheduler(options: { intervalSeconds: number; lookah
       stopped = true;
       clearTimeout(timer);
       await running;
+      await settleRefreshes();
     },
   };
 }
