@@ -1,6 +1,6 @@
 // The activity log's writer. recordOperation() only appends to an in-memory buffer (no promise, no
 // I/O, never throws), so the proxy's hot path pays for an object and an array push. The buffer is
-// written every flushIntervalMs, or as soon as it holds flushRows rows, with one multi-row INSERT;
+// written every flushIntervalMs, or as soon as it holds flushRows rows, with one INSERT of arrays;
 // Connection.lastUsedAt is coalesced in memory (the latest use per connection) and written in the
 // same flush with one UPDATE … FROM (VALUES …). Past bufferMax, rows are dropped and counted, with
 // a warning at most every 10 s: under overload the log gives way, the requests do not.
@@ -149,7 +149,7 @@ export class ActivityRecorder {
     const used = this.lastUsed;
     this.lastUsed = new Map();
     try {
-      if (rows.length) await prisma.operation.createMany({ data: rows });
+      if (rows.length) await insertOperations(rows);
       this.stats.written += rows.length;
     } catch (error) {
       this.stats.flushFailures++;
@@ -190,6 +190,23 @@ export class ActivityRecorder {
   get pending(): number {
     return this.buffer.length;
   }
+}
+
+/**
+ * One INSERT … SELECT FROM unnest(arrays): twelve parameters however many rows. Several times cheaper
+ * than createMany's row-by-row parameters, which matters most on the embedded database, whose work
+ * runs on the server's own thread.
+ */
+async function insertOperations(rows: OperationRow[]): Promise<void> {
+  const column = <K extends keyof OperationRow>(key: K) => rows.map((row) => row[key]);
+  await prisma.$executeRaw`
+    INSERT INTO "Operation" ("id", "kind", "outcome", "connectionId", "integrationSlug", "ownerId", "method", "path", "providerStatus", "durationMs", "error", "at")
+    SELECT * FROM unnest(
+      ${column('id')}::text[], ${column('kind')}::text[]::"OperationKind"[], ${column('outcome')}::text[]::"OperationOutcome"[],
+      ${column('connectionId')}::text[], ${column('integrationSlug')}::text[], ${column('ownerId')}::text[], ${column('method')}::text[],
+      ${column('path')}::text[], ${column('providerStatus')}::int[], ${column('durationMs')}::float8[], ${column('error')}::text[],
+      ${column('at')}::timestamp(3)[]
+    )`;
 }
 
 /** The process's recorder. */
