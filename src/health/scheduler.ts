@@ -29,17 +29,19 @@ export async function runHealthCheckSweep(options: { intervalSeconds: number; ba
   const claimed = await prisma.$queryRaw<Array<{ id: string }>>`
     UPDATE "Connection" SET "healthCheckLeaseOwner" = ${owner}, "healthCheckLeaseUntil" = ${leaseUntil}
     WHERE "id" IN (
-      SELECT c."id" FROM "Connection" c JOIN "Integration" i ON i."id" = c."integrationId"
+      SELECT c."id" FROM "Connection" c
       WHERE c."credentialsEnc" IS NOT NULL
         AND (c."status" IN ('HEALTHY', 'EXPIRED') OR (c."status" = 'ERROR' AND c."statusMessage" LIKE ${`${CHECK_REJECTED_PREFIX}%`}))
         AND (c."lastVerifiedAt" IS NULL OR c."lastVerifiedAt" < ${cutoff})
         AND (c."lastUsedAt" IS NULL OR c."lastUsedAt" < ${cutoff})
         AND (c."lastAuthorizedAt" IS NULL OR c."lastAuthorizedAt" < ${cutoff})
         AND (c."healthCheckLeaseUntil" IS NULL OR c."healthCheckLeaseUntil" <= ${now})
-        AND (i."settings" -> 'verify' IS NOT NULL OR (i."authType" = 'OAUTH2' AND (i."userinfoUrl" IS NOT NULL OR i."issuer" IS NOT NULL)))
+        -- Only integrations with a check (in a subquery, so that only connection rows are locked).
+        AND EXISTS (SELECT 1 FROM "Integration" i WHERE i."id" = c."integrationId"
+          AND (i."settings" -> 'verify' IS NOT NULL OR (i."authType" = 'OAUTH2' AND (i."userinfoUrl" IS NOT NULL OR i."issuer" IS NOT NULL))))
       ORDER BY c."lastVerifiedAt" ASC NULLS FIRST
       LIMIT ${options.batchSize}
-      FOR UPDATE OF c SKIP LOCKED
+      FOR UPDATE SKIP LOCKED
     )
     RETURNING "id"`;
   const result: HealthCheckSweepResult = { claimed: claimed.length, accepted: 0, rejected: 0, failed: 0 };
