@@ -25,10 +25,14 @@ function ready(url: string, extra: Record<string, unknown> = {}): void {
 
 const ITEM = JSON.stringify({ id: 'item-1', name: 'A small JSON answer', tags: ['a', 'b', 'c'], count: 42 });
 
+// BENCH_RATE_LIMIT_HEADERS=1: the upstream also sends rate-limit headers (plenty left), as most
+// providers do, so that reading them is part of what is measured.
+const RATE_LIMIT_HEADERS = process.env.BENCH_RATE_LIMIT_HEADERS === '1' ? { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': '3600' } : {};
+
 async function upstream(): Promise<void> {
   const server = http.createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(ITEM) }).end(ITEM);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(ITEM), ...RATE_LIMIT_HEADERS }).end(ITEM);
   });
   server.keepAliveTimeout = 60_000;
   ready(await listen(server));

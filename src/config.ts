@@ -50,6 +50,12 @@ const envSchema = z.object({
   PROXY_MAX_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   PROXY_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
   PROXY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  // Provider-aware rate limits (src/proxy/provider-limits.ts): buckets fed by the providers' headers.
+  PROXY_PROVIDER_LIMITS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).default('true').transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  PROXY_PROVIDER_LIMIT_RESERVE: z.coerce.number().int().min(0).default(0),
+  PROXY_PROVIDER_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  PROXY_PROVIDER_LIMIT_TRACK_BELOW: z.coerce.number().int().min(1).default(100),
+  PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS: z.coerce.number().int().min(100).default(100_000),
   REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   REFRESH_LOOKAHEAD_SECONDS: z.coerce.number().int().min(0).default(600),
 
@@ -169,6 +175,18 @@ export interface ProxyConfig {
   /** Per viewer: sustained requests per second (0 turns the limit off) and the burst allowed. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** Per connection, from the provider's rate-limit headers: see src/proxy/provider-limits.ts. */
+  providerLimits: {
+    enabled: boolean;
+    /** Calls kept back from what the provider says is left (for other clients of the same account). */
+    reserve: number;
+    /** An empty bucket whose window resets within this is waited for; a longer wait is refused. */
+    maxWaitMs: number;
+    /** Connections are tracked once the provider reports this few calls left (fewer map writes). */
+    trackBelow: number;
+    /** Connections tracked at once; past it the expired ones are dropped, then the oldest. */
+    maxConnections: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -240,6 +258,13 @@ export function loadConfig(environment: Environment = process.env): Config {
       maxRetryAfterSeconds: env.PROXY_MAX_RETRY_AFTER_SECONDS,
       rateLimitPerSecond: env.PROXY_RATE_LIMIT_PER_SECOND,
       rateLimitBurst: env.PROXY_RATE_LIMIT_BURST,
+      providerLimits: {
+        enabled: env.PROXY_PROVIDER_LIMITS,
+        reserve: env.PROXY_PROVIDER_LIMIT_RESERVE,
+        maxWaitMs: env.PROXY_PROVIDER_LIMIT_MAX_WAIT_MS,
+        trackBelow: env.PROXY_PROVIDER_LIMIT_TRACK_BELOW,
+        maxConnections: env.PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS,
+      },
     },
     refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
     tokens: {

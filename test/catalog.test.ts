@@ -56,7 +56,8 @@ describe('provider catalog', async () => {
 
   it('lists the catalog for a "pick a provider" screen, with what each needs from the user', async () => {
     const answer = await graphql(server, `{ providers(search: "zen") { key name authType docsUrl needsClientCredentials connectionConfig { name description example } } }`, {}, await userHeaders('picker'));
-    expect(answer.data.providers).toEqual([
+    expect(answer.data.providers.map((provider: { key: string }) => provider.key)).toEqual(['zendesk', 'zendesk-basic']);
+    expect(answer.data.providers[0]).toEqual(
       {
         key: 'zendesk',
         name: 'Zendesk',
@@ -65,7 +66,7 @@ describe('provider catalog', async () => {
         needsClientCredentials: true,
         connectionConfig: [{ name: 'subdomain', description: expect.any(String), example: 'acme' }],
       },
-    ]);
+    );
     const all = await graphql(server, `{ providers { key } provider(key: "openai") { authType needsClientCredentials } }`, {}, await userHeaders('picker'));
     expect(all.data.providers).toHaveLength(listProviders().length);
     expect(all.data.provider).toEqual({ authType: 'API_KEY', needsClientCredentials: false });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { config } from '../src/config.js';
 import { logger } from '../src/logger.js';
 import { resetRateLimits } from '../src/proxy/rate-limit.js';
+import { resetProviderLimits } from '../src/proxy/provider-limits.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { json, startUpstream, type UpstreamHandler } from './helpers/upstream.js';
@@ -63,6 +64,7 @@ describe('proxyRequest', async () => {
     Object.assign(config.proxy, saved.proxy);
     config.allowLocalProviders = saved.allowLocal;
     resetRateLimits();
+    resetProviderLimits();
   });
 
   beforeAll(async () => {

@@ -1,4 +1,5 @@
-// The built-in provider catalog: providers.yaml, checked against the template schema once at load.
+// The built-in provider catalog: providers.yaml plus every file in providers/ (split by category),
+// checked against the template schema once at load, with keys unique across all the files.
 import fs from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -11,24 +12,49 @@ export class CatalogError extends Error {
 }
 
 /** Parses and checks a catalog document; every problem is named (used at load and by the tests). */
-export function parseCatalog(text: string): ProviderTemplate[] {
+export function parseCatalog(text: string, source = 'catalog'): ProviderTemplate[] {
   const parsed = z.array(providerTemplateSchema).safeParse(parse(text));
   if (!parsed.success) {
-    throw new CatalogError(`Invalid provider catalog:\n${parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n')}`);
+    throw new CatalogError(`Invalid provider catalog (${source}):\n${parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n')}`);
   }
-  const seen = new Set<string>();
-  for (const template of parsed.data) {
-    if (seen.has(template.key) || template.key === 'custom') throw new CatalogError(`Provider key "${template.key}" is used twice or reserved.`);
-    seen.add(template.key);
-  }
+  checkUniqueKeys(parsed.data);
   return parsed.data;
 }
 
+function checkUniqueKeys(templates: ProviderTemplate[]): void {
+  const seen = new Set<string>();
+  for (const template of templates) {
+    if (seen.has(template.key) || template.key === 'custom') throw new CatalogError(`Provider key "${template.key}" is used twice or reserved.`);
+    seen.add(template.key);
+  }
+}
+
 export const CATALOG_FILE = new URL('./providers.yaml', import.meta.url);
+/** More templates, one file per category (providers.yaml keeps the first 44). */
+export const CATALOG_DIR = new URL('./providers/', import.meta.url);
+
+/** Every catalog file: providers.yaml first, then providers/*.yaml by name. */
+export function catalogFiles(): URL[] {
+  const extra = fs.existsSync(CATALOG_DIR)
+    ? fs
+        .readdirSync(CATALOG_DIR)
+        .filter((name) => name.endsWith('.yaml'))
+        .sort()
+        .map((name) => new URL(name, CATALOG_DIR))
+    : [];
+  return [CATALOG_FILE, ...extra];
+}
+
+/** Reads and checks every catalog file as one catalog (keys unique across files). */
+export function readCatalog(files: URL[] = catalogFiles()): ProviderTemplate[] {
+  const templates = files.flatMap((file) => parseCatalog(fs.readFileSync(file, 'utf8'), file.pathname.split('/').slice(-2).join('/')));
+  checkUniqueKeys(templates);
+  return templates;
+}
 
 let catalog: Map<string, ProviderTemplate> | undefined;
 function load(): Map<string, ProviderTemplate> {
-  catalog ??= new Map(parseCatalog(fs.readFileSync(CATALOG_FILE, 'utf8')).map((template) => [template.key, template]));
+  catalog ??= new Map(readCatalog().map((template) => [template.key, template]));
   return catalog;
 }
 

@@ -28,6 +28,14 @@ const templatedHttpsUrl = z.string().superRefine((value, ctx) => {
 
 const jsonPath = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/);
 
+/**
+ * How a rate-limit reset header counts: a Unix time (seconds or milliseconds), a delay (seconds or
+ * milliseconds), a date (HTTP-date or ISO 8601), a duration ("6m0s", OpenAI and Groq), or auto (guessed
+ * from the value).
+ */
+export const RATE_LIMIT_RESET_FORMATS = ['epoch-seconds', 'delta-seconds', 'epoch-milliseconds', 'delta-milliseconds', 'date', 'duration', 'auto'] as const;
+const rateLimitResetFormat = z.enum(RATE_LIMIT_RESET_FORMATS);
+
 export const providerTemplateSchema = z
   .object({
     key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/),
@@ -74,7 +82,17 @@ export const providerTemplateSchema = z
         allowedHeaders: z.array(z.string()).optional(),
         /** Rate-limit headers, for the retry hints (a reset time when Retry-After is absent). */
         rateLimitResetHeader: z.string().optional(),
-        rateLimitResetFormat: z.enum(['epoch-seconds', 'delta-seconds']).optional(),
+        rateLimitResetFormat: rateLimitResetFormat.optional(),
+        /**
+         * The header with the calls left in the provider's window (with rateLimitResetHeader): they feed the
+         * connection's bucket, so that the proxy stops before the provider refuses. Without it the common
+         * RateLimit-*, X-RateLimit-* and X-Rate-Limit-* headers are read.
+         */
+        rateLimitRemainingHeader: z.string().optional(),
+        /** Statuses that mean "slow down" when they come with no calls left or a Retry-After, besides 429 and 403. */
+        rateLimitStatuses: z.array(z.number().int().min(400).max(599)).optional(),
+        /** Statuses retried (idempotent methods, with backoff) instead of the default 502, 503, 504. */
+        retryableStatuses: z.array(z.number().int().min(400).max(599)).optional(),
       })
       .default({}),
     refresh: z.object({ rotating: z.boolean().default(false), expiringTokens: z.boolean().default(true) }).default({ rotating: false, expiringTokens: true }),

@@ -15,6 +15,7 @@ import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationEr
 import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy, type UsableCredentials } from '../tokens/refresh.js';
 import { errorText, noteConnectionUsed, recordOperation } from '../activity/recorder.js';
 import { takeRequest } from './rate-limit.js';
+import { DEFAULT_RETRYABLE_STATUSES, observeProviderAnswer, takeProviderCall } from './provider-limits.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
 import { upstreamRequest } from '../net/outbound.js';
 import {
@@ -52,6 +53,8 @@ export interface UpstreamAnswer {
   /** The URL called, without any credential. */
   url: string;
   attempts: number;
+  /** The provider said "slow down" (a 429, or its own status for it). */
+  rateLimited: boolean;
 }
 
 /** Sends the call upstream with retries; the caller consumes `response.body`. */
@@ -117,8 +120,14 @@ async function callWithConnection(call: ProxyCall, found: UsableCredentials, onT
   const replayable = call.stream === undefined;
   const retriable = replayable && IDEMPOTENT_METHODS.has(method);
   let refreshedAfter401 = false;
+  const limits = config.proxy.providerLimits.enabled ? proxySettings(connection.integration).limits : undefined;
 
   for (let attempt = 1; ; attempt++) {
+    if (limits !== undefined) {
+      // A plain value on the hot path; a promise only when the bucket is empty.
+      const wait = takeProviderCall(connection.id);
+      if (wait !== undefined) await waitForProviderCall(connection.id, wait);
+    }
     const headers = { ...forwarded };
     // A copy only when the credential goes into the query: the reported URL must not carry it.
     const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
@@ -143,6 +152,7 @@ async function callWithConnection(call: ProxyCall, found: UsableCredentials, onT
     }
 
     const { statusCode } = response;
+    const rateLimited = limits !== undefined ? observeProviderAnswer(connection.id, statusCode, response.headers, limits) : statusCode === 429;
     if (statusCode === 401 && !refreshedAfter401 && replayable && usable.credentials?.type === 'OAUTH2' && call.refreshPolicy !== 'NONE') {
       // RFC 6750 §3.1: the token was rejected. At most one refresh and one retry.
       await response.body.dump();
@@ -151,15 +161,32 @@ async function callWithConnection(call: ProxyCall, found: UsableCredentials, onT
       rememberRefreshed(call.viewer, call.reference, usable);
       continue;
     }
-    if (retriable && attempt < MAX_ATTEMPTS && (statusCode === 429 || statusCode === 502 || statusCode === 503 || statusCode === 504)) {
-      const asked = statusCode === 429 ? waitAskedFor(response.headers, connection.integration) : retryAfterSeconds(response.headers['retry-after']);
+    if (retriable && attempt < MAX_ATTEMPTS && (rateLimited || (limits ?? DEFAULT_LIMITS).retryableStatuses.has(statusCode))) {
+      const asked = rateLimited ? waitAskedFor(response.headers, connection.integration) : retryAfterSeconds(response.headers['retry-after']);
       if (asked === undefined || asked <= config.proxy.maxRetryAfterSeconds) {
         await response.body.dump();
         await sleep(asked !== undefined ? asked * 1000 : backoffMs(attempt));
         continue;
       }
     }
-    return { response, url: target.toString(), attempts: attempt, integration: connection.integration };
+    return { response, url: target.toString(), attempts: attempt, integration: connection.integration, rateLimited };
+  }
+}
+
+const DEFAULT_LIMITS = { retryableStatuses: DEFAULT_RETRYABLE_STATUSES };
+
+/**
+ * Takes a call from the connection's provider bucket: an empty one that refills within
+ * PROXY_PROVIDER_LIMIT_MAX_WAIT_MS is waited for, a longer wait is a RateLimitedError (nothing is sent).
+ */
+async function waitForProviderCall(connectionId: string, firstWait: number): Promise<void> {
+  let wait: number | undefined = firstWait;
+  while (wait !== undefined) {
+    if (wait > config.proxy.providerLimits.maxWaitMs) {
+      throw new RateLimitedError("The provider's rate limit for this connection is used up until its window resets.", Math.ceil(wait / 1000));
+    }
+    await sleep(wait);
+    wait = takeProviderCall(connectionId);
   }
 }
 
@@ -224,7 +251,7 @@ export async function proxyRequest(viewer: Viewer, input: ProxyRequestInput): Pr
     throw ValidationError.field(input.data != null ? 'data' : 'body', `The request body exceeds ${config.proxy.maxRequestBytes} bytes.`);
   }
 
-  const { response, url, attempts, integration: connectionIntegration } = await sendUpstream({
+  const { response, url, attempts, integration: connectionIntegration, rateLimited } = await sendUpstream({
     viewer,
     reference: { integration: input.integration, connectionId: input.connectionId },
     method: input.method ?? 'GET',
@@ -233,7 +260,7 @@ export async function proxyRequest(viewer: Viewer, input: ProxyRequestInput): Pr
     body,
     refreshPolicy: input.refreshPolicy ?? 'AUTO',
   });
-  if (response.statusCode === 429) {
+  if (rateLimited) {
     await response.body.dump();
     const wait = waitAskedFor(response.headers, connectionIntegration);
     throw new RateLimitedError('The provider is rate limiting this connection.', wait);

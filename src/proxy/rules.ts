@@ -4,6 +4,7 @@
 import { ValidationError } from '../errors.js';
 import type { StoredCredentials } from '../domain/connections.js';
 import type { Integration } from '../domain/integrations.js';
+import { delayMs, providerLimitRules, type ProviderLimitRules } from './provider-limits.js';
 
 /**
  * Resolves the caller's `url` against the API base URL. A relative path (with or without a leading
@@ -161,6 +162,8 @@ interface ProxySettings {
   /** Send the credential as this query parameter instead of a header. */
   authQueryParam?: string;
   allowedHeaders: string[];
+  /** The provider's rate-limit headers and statuses (provider-limits.ts). */
+  limits: ProviderLimitRules;
 }
 
 const settingsCache = new WeakMap<object, ProxySettings>();
@@ -173,12 +176,13 @@ export function proxySettings(integration: Pick<Integration, 'settings'>): Proxy
 }
 
 function readProxySettings(integration: Pick<Integration, 'settings'>): ProxySettings {
-  const proxy = ((integration.settings ?? {}) as { proxy?: Partial<ProxySettings> }).proxy ?? {};
+  const proxy = ((integration.settings ?? {}) as { proxy?: Partial<Omit<ProxySettings, 'limits'>> & Parameters<typeof providerLimitRules>[0] }).proxy ?? {};
   return {
     authHeader: (proxy.authHeader ?? 'authorization').toLowerCase(),
     authPrefix: proxy.authPrefix ?? 'Bearer ',
     authQueryParam: proxy.authQueryParam,
     allowedHeaders: (proxy.allowedHeaders ?? []).map((name) => name.toLowerCase()),
+    limits: providerLimitRules(proxy),
   };
 }
 
@@ -213,16 +217,16 @@ export function retryAfterSeconds(value: string | string[] | undefined, now = Da
 
 /**
  * How long a provider asks to wait: Retry-After, or else the integration's rate-limit reset header
- * (e.g. GitHub's x-ratelimit-reset, an epoch time).
+ * (e.g. GitHub's x-ratelimit-reset, an epoch time), read in its declared format.
  */
 export function waitAskedFor(headers: Record<string, string | string[] | undefined>, integration: Pick<Integration, 'settings'>, now = Date.now()): number | undefined {
   const asked = retryAfterSeconds(headers['retry-after'], now);
   if (asked !== undefined) return asked;
-  const { rateLimitResetHeader: name, rateLimitResetFormat: format } = ((integration.settings ?? {}) as { proxy?: { rateLimitResetHeader?: string; rateLimitResetFormat?: string } }).proxy ?? {};
-  const value = name ? headers[name.toLowerCase()] : undefined;
+  const { resetHeader, resetFormat } = proxySettings(integration).limits;
+  const value = resetHeader ? headers[resetHeader] : undefined;
   const text = Array.isArray(value) ? value[0] : value;
-  if (!text || !/^\d+$/.test(text.trim())) return undefined;
-  return format === 'epoch-seconds' ? Math.max(0, Number(text) - Math.floor(now / 1000)) : Number(text);
+  const ms = text ? delayMs(text, resetFormat, now) : undefined;
+  return ms === undefined ? undefined : Math.ceil(ms / 1000);
 }
 
 export const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
