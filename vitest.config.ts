@@ -1,19 +1,24 @@
 // Every suite runs on the embedded database (PGlite). When DATABASE_URL is set (as in .ci/run),
 // the same suites run again on PostgreSQL, with REDIS_URL for cross-instance pub/sub.
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+// Names this run's test databases, so that the global teardown drops this run's leftovers only.
+process.env.TEST_RUN_ID ??= randomBytes(4).toString('hex');
 
 const shared = {
   setupFiles: ['test/setup/environment.ts'],
   include: ['test/**/*.test.ts'],
   testTimeout: 30_000,
   hookTimeout: 60_000,
+  globalSetup: [] as string[],
 };
 
 const projects = [
   {
     extends: true as const,
-    test: { ...shared, name: 'embedded', env: { DATABASE_URL: '', REDIS_URL: '', TEST_DATABASE: 'pglite' } },
+    test: { ...shared, name: 'embedded', env: { DATABASE_URL: '', REDIS_URL: '', TEST_DATABASE: 'pglite', TEST_RUN_ID: process.env.TEST_RUN_ID } },
   },
 ];
 if (process.env.DATABASE_URL) {
@@ -22,7 +27,8 @@ if (process.env.DATABASE_URL) {
     test: {
       ...shared,
       name: 'postgresql',
-      env: { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL ?? '', TEST_DATABASE: 'postgresql' },
+      globalSetup: ['test/setup/global.ts'],
+      env: { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL ?? '', TEST_DATABASE: 'postgresql', TEST_RUN_ID: process.env.TEST_RUN_ID },
     },
   });
 }

@@ -67,16 +67,21 @@ await new Promise((resolve) => setTimeout(resolve, 500));
 const idle = settledHeap();
 
 const latencies: number[] = [];
+// The issue's measure: from the start of the mutation that causes the event.
+const fromMutation: number[] = [];
 for (let event = 0; event < EVENTS; event++) {
   let publishedAt = 0;
   const stop = onStatusEvent(() => (publishedAt = performance.timeOrigin + performance.now()));
   clients.stdin!.write(`${JSON.stringify({ type: 'expect', count: SUBSCRIBERS })}\n`);
   await nextMessage('armed');
+  const mutationStartedAt = performance.timeOrigin + performance.now();
   await createConnection(viewer, { integration: 'fanout', connectionName: 'default', apiKey: `key-${event}` });
   stop();
   const received = (await nextMessage('received')) as { times: number[] };
   latencies.push(...received.times.map((time) => time - publishedAt));
+  fromMutation.push(...received.times.map((time) => time - mutationStartedAt));
 }
+fromMutation.sort((a, b) => a - b);
 clients.stdin!.end();
 clients.kill();
 await server.close();
@@ -91,6 +96,8 @@ console.log(`| subscribers connected and subscribed in | ${subscribeSeconds.toFi
 console.log(`| delivery p50 (publish → client receipt) | ${at(0.5).toFixed(1)} ms |`);
 console.log(`| delivery p99 | ${at(0.99).toFixed(1)} ms |`);
 console.log(`| delivery max (the last of ${SUBSCRIBERS}) | ${latencies.at(-1)!.toFixed(1)} ms |`);
+console.log(`| from the mutation's start: p50 | ${fromMutation[Math.floor(0.5 * fromMutation.length)]!.toFixed(1)} ms |`);
+console.log(`| from the mutation's start: p99 | ${fromMutation[Math.min(fromMutation.length - 1, Math.floor(0.99 * fromMutation.length))]!.toFixed(1)} ms |`);
 console.log(`| server heap per idle subscriber${gc ? '' : ' (no --expose-gc: rough)'} | ${((idle.heap - before.heap) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
 console.log(`| server RSS per idle subscriber | ${((idle.rss - before.rss) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
 process.exit(0);

@@ -73,6 +73,15 @@ const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   READY_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
 
+  // Operations: shutdown, metrics, traces, log format.
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  METRICS_TOKEN: z.string().optional(),
+  LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().default('switchboard'),
+  CONNECT_SESSION_TTL_SECONDS: z.coerce.number().int().min(1).default(1800),
+  CONNECT_SESSION_MAX_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  SANDBOX_ENABLED: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
   // Activity log, credential checks and health checks (issue 16).
   ACTIVITY_LOG: z.enum(['on', 'off']).default('on'),
   ACTIVITY_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
@@ -125,7 +134,24 @@ export interface Config {
   tokens: TokensConfig;
   /** PostgreSQL pool limits (the embedded database has one connection). */
   databasePool: { size: number; connectTimeoutMs: number; statementTimeoutMs: number; readyTimeoutMs: number };
+  operations: OperationsConfig;
   activity: ActivityConfig;
+  /** Connect sessions: default and largest lifetime of a session token, in seconds. */
+  connectSessions: { ttlSeconds: number; maxTtlSeconds: number };
+  /** The built-in sandbox provider (development only: never on in production). */
+  sandbox: { enabled: boolean };
+}
+
+export interface OperationsConfig {
+  /** At shutdown, how long requests in flight may take to finish before their sockets are closed. */
+  shutdownDrainMs: number;
+  /** When set, /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** pretty: readable lines (pino-pretty); json: one JSON object per line. Default: pretty in development on a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** Traces are exported over OTLP/HTTP here when set; off (and free) otherwise. */
+  otlpEndpoint?: string;
+  serviceName: string;
 }
 
 export interface TokensConfig {
@@ -203,15 +229,23 @@ export function loadConfig(environment: Environment = process.env): Config {
   const isProduction = env.NODE_ENV === 'production';
   const authConfigured = Boolean(env.JWT_SECRET || env.JWT_JWKS_URL || env.API_KEYS.length);
   const problems: string[] = [];
+  const sandboxRequested = ['true', '1', 'yes'].includes(env.SANDBOX_ENABLED ?? '');
+  // On by default outside production; SANDBOX_ENABLED=false turns it off.
+  const sandboxEnabled = env.SANDBOX_ENABLED === undefined || env.SANDBOX_ENABLED === '' ? !isProduction : sandboxRequested;
 
   if (env.JWT_SECRET && env.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one.');
   if (env.JWT_SECRET && env.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters.');
   if (env.API_KEYS.some((key) => key.length < 24)) problems.push('Every key in API_KEYS must be at least 24 characters.');
+  if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters.');
   if (isProduction) {
     if (!authConfigured) problems.push('Production needs authentication: set JWT_SECRET, JWT_JWKS_URL or API_KEYS.');
     if (!env.ENCRYPTION_KEYS) problems.push('Production needs ENCRYPTION_KEYS (kid:base64key, comma-separated).');
     if (env.ALLOW_LOCAL_PROVIDERS) problems.push('ALLOW_LOCAL_PROVIDERS is for development and tests only.');
     if (!env.PUBLIC_URL) problems.push('Production needs PUBLIC_URL (the OAuth callback is built from it).');
+    if (sandboxRequested) problems.push('SANDBOX_ENABLED is for development only: the sandbox provider signs in anyone.');
+  }
+  if (env.CONNECT_SESSION_TTL_SECONDS > env.CONNECT_SESSION_MAX_TTL_SECONDS) {
+    problems.push('CONNECT_SESSION_TTL_SECONDS must not exceed CONNECT_SESSION_MAX_TTL_SECONDS.');
   }
   const allowedRedirectOrigins: string[] = [];
   for (const origin of env.ALLOWED_REDIRECT_ORIGINS) {
@@ -267,6 +301,13 @@ export function loadConfig(environment: Environment = process.env): Config {
       },
     },
     refresh: { intervalSeconds: env.REFRESH_INTERVAL_SECONDS, lookaheadSeconds: env.REFRESH_LOOKAHEAD_SECONDS },
+    operations: {
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+      metricsToken: env.METRICS_TOKEN || undefined,
+      logFormat: env.LOG_FORMAT || (env.NODE_ENV === 'development' && !env.LOG_FILE && process.stdout.isTTY ? 'pretty' : 'json'),
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
     tokens: {
       providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
       rotatingProviderTimeoutMs: env.PROVIDER_ROTATING_TIMEOUT_MS,
@@ -283,6 +324,8 @@ export function loadConfig(environment: Environment = process.env): Config {
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       readyTimeoutMs: env.READY_TIMEOUT_MS,
     },
+    connectSessions: { ttlSeconds: env.CONNECT_SESSION_TTL_SECONDS, maxTtlSeconds: env.CONNECT_SESSION_MAX_TTL_SECONDS },
+    sandbox: { enabled: sandboxEnabled },
     activity: {
       enabled: env.ACTIVITY_LOG === 'on',
       flushIntervalMs: env.ACTIVITY_FLUSH_INTERVAL_MS,

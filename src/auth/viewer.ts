@@ -3,11 +3,14 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.js';
+import { findConnectSessionGrant, isConnectSessionToken, type ConnectSessionGrant } from './connect-session.js';
 
 export interface Viewer {
   userId: string;
   isAdmin: boolean;
-  via: 'jwt' | 'api-key' | 'dev';
+  via: 'jwt' | 'api-key' | 'dev' | 'connect-session';
+  /** Set only for a connect-session token: the viewer is its end user, limited to connecting. */
+  connectSession?: ConnectSessionGrant;
 }
 
 /** The request carried credentials that are missing, malformed, expired or unknown. */
@@ -34,7 +37,7 @@ export function nodeHeaders(headers: Record<string, string | string[] | undefine
 
 export const DEV_VIEWER: Viewer = Object.freeze({ userId: 'dev', isAdmin: true, via: 'dev' });
 
-const USER_ID_PATTERN = /^[\w.@:|+-]{1,200}$/;
+export const USER_ID_PATTERN = /^[\w.@:|+-]{1,200}$/;
 
 export function createAuthenticator(auth: AuthConfig): Authenticate {
   const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
@@ -79,6 +82,8 @@ export function createAuthenticator(auth: AuthConfig): Authenticate {
     if (authorization !== null) {
       const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(authorization);
       if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>".');
+      // Recognised by prefix before any JWT parsing: a session token is looked up, never verified as a JWT.
+      if (isConnectSessionToken(match[1]!)) return connectSessionViewer(match[1]!);
       const payload = await verifyJwt(match[1]!);
       if (typeof payload.sub !== 'string' || !USER_ID_PATTERN.test(payload.sub)) {
         throw new AuthenticationError('The token has no usable subject (sub).');
@@ -89,6 +94,18 @@ export function createAuthenticator(auth: AuthConfig): Authenticate {
     if (auth.devMode) return DEV_VIEWER;
     throw new AuthenticationError('Authentication required: send a Bearer token or an X-Api-Key.');
   };
+}
+
+/** The end user of a live connect session, limited to what the session grants. */
+async function connectSessionViewer(token: string): Promise<Viewer> {
+  const grant = await findConnectSessionGrant(token);
+  if (!grant) throw new AuthenticationError('The connect session is not valid or has expired.');
+  return { userId: grant.endUserId, isAdmin: false, via: 'connect-session', connectSession: grant };
+}
+
+/** Whether the viewer holds only a connect-session token (which can do nothing but connect). */
+export function isConnectSessionViewer(viewer: Viewer): boolean {
+  return viewer.via === 'connect-session';
 }
 
 function digest(value: string): Buffer {

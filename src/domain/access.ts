@@ -9,7 +9,22 @@ export const SHARED_OWNER_KEY = '';
 /** Connections a viewer can see: their own and shared ones; an admin sees all. */
 export function visibleConnectionsWhere(viewer: Viewer): Prisma.ConnectionWhereInput {
   if (viewer.isAdmin) return {};
-  return { ownerKey: { in: [viewer.userId, SHARED_OWNER_KEY] } };
+  const owned: Prisma.ConnectionWhereInput = { ownerKey: { in: [viewer.userId, SHARED_OWNER_KEY] } };
+  // A connect-session token sees its end user's connections to the offered integrations only.
+  const offered = viewer.connectSession?.integrationIds;
+  return offered ? { ...owned, integrationId: { in: offered } } : owned;
+}
+
+/** Integrations a viewer can see: all of them, except that a connect session sees only those it offers. */
+export function visibleIntegrationsWhere(viewer: Viewer): Prisma.IntegrationWhereInput {
+  const offered = viewer.connectSession?.integrationIds;
+  return offered ? { id: { in: offered } } : {};
+}
+
+/** May the viewer connect this integration? A connect session only the integrations it offers. */
+export function mayConnectIntegration(viewer: Viewer, integration: { id: string }): boolean {
+  const offered = viewer.connectSession?.integrationIds;
+  return !offered || offered.includes(integration.id);
 }
 
 /** The owner key of the viewer's connections to an integration. */

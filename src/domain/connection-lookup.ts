@@ -8,7 +8,7 @@ import { prisma } from '../db/client.js';
 import { crossInstanceEventsFlowing, onConnectionChange, onEventsResumed, onIntegrationChange } from '../events.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { ConnectionWithIntegration, UsableCredentials } from './connections.js';
-import { SHARED_OWNER_KEY, visibleConnectionsWhere } from './access.js';
+import { SHARED_OWNER_KEY, mayConnectIntegration, visibleConnectionsWhere } from './access.js';
 import { openCredentials } from './connections.js';
 import { integrationReferenceWhere, matchesIntegrationReference } from './integrations.js';
 
@@ -53,6 +53,7 @@ export async function findConnection(viewer: Viewer, reference: ConnectionRefere
   } else {
     throw ValidationError.field('connectionId', 'Give a connectionId, or an integration (and a connectionName).');
   }
+  if (connection && !mayConnectIntegration(viewer, connection.integration)) connection = null;
   if (!connection) throw new NotFoundError('No such connection.');
   return connection;
 }

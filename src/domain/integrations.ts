@@ -7,8 +7,10 @@ import { prisma } from '../db/client.js';
 import { NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { publishIntegrationChange } from '../events.js';
 import { providerTemplate, type ProviderTemplate } from '../catalog/index.js';
+import { SANDBOX_PROVIDER, sandboxTemplate } from '../catalog/sandbox.js';
 import { Prisma, type Integration } from '../generated/prisma/client.js';
 import { isLocalHostname } from '../net/addresses.js';
+import { isSandboxEndpoint } from '../net/upstream-agent.js';
 import { newId } from './ids.js';
 
 export type { Integration };
@@ -93,6 +95,8 @@ export function providerUrlProblem(value: string, allowLocal = config.allowLocal
   }
   if (url.username || url.password) return 'must not contain credentials.';
   if (url.hash) return 'must not contain a fragment.';
+  // The built-in sandbox on this server (development only) is the one local provider always allowed.
+  if (isSandboxEndpoint(url)) return undefined;
   if (allowLocal) return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : 'must be http(s).';
   if (url.protocol !== 'https:') return 'must use https.';
   if (isLocalHostname(url.hostname)) return 'must be on a public host.';
@@ -194,10 +198,17 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 export async function createIntegration(input: CreateIntegrationInput): Promise<Integration> {
+  if (input.provider === SANDBOX_PROVIDER) {
+    // Development only: the sandbox signs in anyone, so production never offers it.
+    if (!config.sandbox.enabled) throw ValidationError.field('provider', 'The sandbox provider is for development only (SANDBOX_ENABLED).');
+    const { clientId, clientSecret, ...defaults } = sandboxTemplate();
+    // The client is the sandbox's own: made up here, and what the sandbox accepts (src/sandbox/).
+    input = { ...defaults, ...input, clientId, clientSecret, provider: SANDBOX_PROVIDER };
+  }
   const data = parse(createSchema, input);
   // A built-in provider fills whatever the input leaves out; "custom" needs everything given.
-  const template = data.provider === 'custom' ? undefined : providerTemplate(data.provider);
-  if (data.provider !== 'custom' && !template) {
+  const template = data.provider === 'custom' || data.provider === SANDBOX_PROVIDER ? undefined : providerTemplate(data.provider);
+  if (data.provider !== 'custom' && data.provider !== SANDBOX_PROVIDER && !template) {
     throw ValidationError.field('provider', `Unknown provider "${data.provider}": see the providers query, or use "custom" with explicit endpoints.`);
   }
   const id = newId();

@@ -5,15 +5,27 @@ import { Repeater } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.js';
 import { NotFoundError } from '../errors.js';
 import { onStatusEvent, type ConnectionStatusEvent } from '../events.js';
+import { mayConnectIntegration } from './access.js';
 import { findConnection } from './connection-lookup.js';
 import { findIntegration } from './integrations.js';
+import { recordSubscriptionChange } from '../metrics/index.js';
+
+/** Open streams' stop functions: at shutdown they end cleanly (SSE gets its "complete"). */
+const openStreams = new Set<() => void>();
+
+/** Ends every open status stream (server shutdown); the transports then close their responses. */
+export function closeStatusStreams(): void {
+  for (const stopStream of openStreams) stopStream();
+}
 
 export interface StatusStreamFilter {
   integration?: string | null;
   connectionId?: string | null;
 }
 
-export function mayReceive(viewer: Viewer, event: Pick<ConnectionStatusEvent, 'ownerId'>): boolean {
+export function mayReceive(viewer: Viewer, event: Pick<ConnectionStatusEvent, 'ownerId'> & Partial<Pick<ConnectionStatusEvent, 'integrationId'>>): boolean {
+  // A connect session hears only about the integrations it offers.
+  if (viewer.connectSession && !mayConnectIntegration(viewer, { id: event.integrationId ?? '' })) return false;
   return viewer.isAdmin || event.ownerId === null || event.ownerId === viewer.userId;
 }
 
@@ -21,7 +33,7 @@ export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter
   let integrationId: string | undefined;
   if (filter.integration) {
     const integration = await findIntegration(filter.integration);
-    if (!integration) throw new NotFoundError(`No integration "${filter.integration}".`);
+    if (!integration || !mayConnectIntegration(viewer, integration)) throw new NotFoundError(`No integration "${filter.integration}".`);
     integrationId = integration.id;
   }
   let connectionId: string | undefined;
@@ -37,8 +49,12 @@ export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter
       if (!mayReceive(viewer, event)) return;
       void push(event);
     });
+    openStreams.add(stop);
+    recordSubscriptionChange(1);
     // Ends when the client goes away or the server closes: the listener goes with it.
     await stop;
     unsubscribe();
+    openStreams.delete(stop);
+    recordSubscriptionChange(-1);
   });
 }

@@ -11,6 +11,9 @@ import type { Context } from '../builder.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
+import { compressWhenAccepted } from './compression.js';
+import { useOperationObservability } from './graphql-observability.js';
+import { connectSessionGate } from './connect-session-gate.js';
 import { sendJson } from './respond.js';
 
 /** The largest GraphQL request body (yoga's own default). */
@@ -61,6 +64,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     context: ({ request, req, viewer }) =>
       viewer ? { viewer } : viewerContext(options.authenticate, req ? nodeHeaders(req.headers) : request.headers),
     plugins: [
+      // A connect-session token may select only what connecting needs (checked before anything runs).
+      connectSessionGate(),
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       EnvelopArmorPlugin({
@@ -70,6 +75,7 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
         maxTokens: { n: 1000 },
         maxDirectives: { n: 50 },
       }),
+      useOperationObservability(),
     ],
   });
 }
@@ -121,6 +127,7 @@ export async function handleGraphQL(graphql: GraphQLServer, req: IncomingMessage
     // @whatwg-node/server uses a body already read (a Uint8Array) as it is.
     if (body.length > 0) (req as IncomingMessage & { body?: Buffer }).body = body;
   }
+  compressWhenAccepted(req, res);
   await graphql.handle(req, res, { req, res });
 }
 

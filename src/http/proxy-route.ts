@@ -38,6 +38,8 @@ export function pathProxyHandler(authenticate: Authenticate) {
     let viewer;
     try {
       viewer = await authenticate(headers);
+      // A connect-session token can only connect: to the proxy it is no credential at all.
+      if (viewer.connectSession) throw new AuthenticationError('A connect-session token cannot call providers.');
     } catch (error) {
       if (error instanceof AuthenticationError) return sendJson(res, 401, { error: 'UNAUTHENTICATED', message: error.message });
       throw error;

@@ -27,7 +27,8 @@ export function assertOutsideTransaction(what: string): void {
 /** undici's request through the upstream agent. */
 export function upstreamRequest(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
   assertOutsideTransaction(`${options.method} ${String(options.origin)}`);
-  return upstreamAgent().request(options);
+  // The target decides the agent: the sandbox's own endpoints may be local (see isSandboxEndpoint).
+  return upstreamAgent(`${String(options.origin)}${options.path}`).request(options);
 }
 
 /** fetch through the upstream agent (openid-client's custom fetch: token, discovery, revocation). */
@@ -37,5 +38,5 @@ export function upstreamFetch(url: string, options: Record<string, unknown> = {}
   } catch (error) {
     return Promise.reject(error);
   }
-  return undiciFetch(url, { ...options, dispatcher: upstreamAgent() } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+  return undiciFetch(url, { ...options, dispatcher: upstreamAgent(url) } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
 }

@@ -30,11 +30,32 @@ export function createUpstreamAgent(options: { allowLocal: boolean }): Agent {
   return new Agent({ connect, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
 }
 
+/**
+ * Whether a URL is on the built-in sandbox provider of this very server (PUBLIC_URL/sandbox/…), which
+ * development allows even on a loopback address: only that prefix, only while the sandbox is on (never
+ * in production). Every other provider keeps the address check.
+ */
+export function isSandboxEndpoint(target: string | URL): boolean {
+  if (!config.sandbox.enabled) return false;
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return false;
+  }
+  const base = new URL(`${config.publicUrl}/sandbox/`);
+  // The parser has already removed dot segments, so a prefix match cannot be escaped with "..".
+  return !url.username && !url.password && url.origin === base.origin && url.pathname.startsWith(base.pathname);
+}
+
 let strictAgent: Agent | undefined;
 let localAgent: Agent | undefined;
-/** The agent for this moment's configuration (tests turn ALLOW_LOCAL_PROVIDERS off to check the refusal). */
-export function upstreamAgent(): Agent {
-  if (config.allowLocalProviders) return (localAgent ??= createUpstreamAgent({ allowLocal: true }));
+/**
+ * The agent for this moment's configuration (tests turn ALLOW_LOCAL_PROVIDERS off to check the
+ * refusal) and, when given, the target: the sandbox's own endpoints may be local.
+ */
+export function upstreamAgent(target?: string | URL): Agent {
+  if (config.allowLocalProviders || (target !== undefined && isSandboxEndpoint(target))) return (localAgent ??= createUpstreamAgent({ allowLocal: true }));
   return (strictAgent ??= createUpstreamAgent({ allowLocal: false }));
 }
 

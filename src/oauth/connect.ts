@@ -9,6 +9,7 @@ import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
 import { saveAuthorizedConnection, type Connection } from '../domain/connections.js';
 import { newId } from '../domain/ids.js';
+import { mayConnectIntegration } from '../domain/access.js';
 import { findIntegration, integrationSettings } from '../domain/integrations.js';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
@@ -65,13 +66,23 @@ export interface StartConnectResult {
   expiresAt: Date;
 }
 
-export async function startConnect(viewer: Viewer, input: StartConnectInput): Promise<StartConnectResult> {
+/**
+ * `allowedRedirectOrigins` is for Switchboard's own pages (the hosted connect page returns to itself);
+ * the API always checks against ALLOWED_REDIRECT_ORIGINS.
+ */
+export async function startConnect(
+  viewer: Viewer,
+  input: StartConnectInput,
+  { allowedRedirectOrigins = config.allowedRedirectOrigins }: { allowedRedirectOrigins?: string[] } = {},
+): Promise<StartConnectResult> {
   const integration = await findIntegration(input.integration);
-  if (!integration) throw new NotFoundError(`No integration "${input.integration}".`);
+  // An integration a connect session does not offer is as missing to it as an unknown one.
+  if (!integration || !mayConnectIntegration(viewer, integration)) throw new NotFoundError(`No integration "${input.integration}".`);
   if (integration.isShared && !viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a shared integration.');
 
   const problems: FieldError[] = [];
-  const connectionName = input.connectionName ?? 'default';
+  // A connect session connects under the name it was created with.
+  const connectionName = viewer.connectSession?.connectionName ?? input.connectionName ?? 'default';
   if (!CONNECTION_NAME_PATTERN.test(connectionName)) {
     problems.push({ field: 'connectionName', message: 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.' });
   }
@@ -80,7 +91,7 @@ export async function startConnect(viewer: Viewer, input: StartConnectInput): Pr
   extraScopes.forEach((scope, index) => {
     if (!SCOPE_PATTERN.test(scope)) problems.push({ field: `scopes.${index}`, message: 'Scopes are non-empty and contain no spaces or quotes.' });
   });
-  if (input.redirectTo != null && !isAllowedRedirect(input.redirectTo)) {
+  if (input.redirectTo != null && !isAllowedRedirect(input.redirectTo, allowedRedirectOrigins)) {
     problems.push({ field: 'redirectTo', message: 'redirectTo must be an absolute URL on an allowed origin (ALLOWED_REDIRECT_ORIGINS).' });
   }
   let connectionConfig: ConnectionConfig = {};

@@ -67,7 +67,7 @@ export function apiBaseUrlFor(integration: Pick<Integration, 'apiBaseUrl' | 'slu
   try {
     const filled = fillUrl(integration.apiBaseUrl, { connectionConfig, metadata });
     // A host that came from the provider's answer is held to the same rules as a configured one.
-    const problem = filled === integration.apiBaseUrl ? undefined : providerUrlProblem(filled, config.allowLocalProviders);
+    const problem = filled === integration.apiBaseUrl ? undefined : providerUrlProblem(filled);
     if (problem) throw new Error(`apiBaseUrl ${problem}`);
     return filled;
   } catch (error) {

@@ -16,7 +16,8 @@ import { logger } from '../logger.js';
 import { CONNECTION_NAME_PATTERN } from './connect.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { apiBaseUrlFor, connectionFromTokens } from './connection-from-tokens.js';
-import { connectionConfigOf, type ConnectionConfig } from '../provider/templates.js';
+import { connectionConfigFor, connectionConfigOf, type ConnectionConfig } from '../provider/templates.js';
+import { mayConnectIntegration } from '../domain/access.js';
 import type { Integration } from '../domain/integrations.js';
 
 const secret = z.string().min(1).max(16_384);
@@ -46,9 +47,23 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
   const data = parsed.data;
 
   const integration = await findIntegration(data.integration);
-  if (!integration) throw new NotFoundError(`No integration "${data.integration}".`);
+  // An integration a connect session does not offer is as missing to it as an unknown one.
+  if (!integration || !mayConnectIntegration(viewer, integration)) throw new NotFoundError(`No integration "${data.integration}".`);
   if (integration.isShared && !viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a shared integration.');
   if (data.skipVerification && !viewer.isAdmin) throw new ForbiddenError('Only an admin can skip the verification of imported credentials.');
+  if (viewer.connectSession) {
+    // A session's end user connects by signing in (OAuth) or by giving an API key or basic
+    // credentials, under the session's connection name; tokens from elsewhere are the backend's business.
+    if (integration.authType === 'OAUTH2') throw new ForbiddenError('A connect session connects OAuth integrations with startConnect.');
+    data.connectionName = viewer.connectSession.connectionName;
+    const extra = Object.keys(data.metadata ?? {}).filter((key) => key !== 'connectionConfig');
+    if (extra.length) throw ValidationError.field('metadata', 'A connect session may only give metadata.connectionConfig.');
+    const given = (data.metadata?.connectionConfig ?? null) as Record<string, unknown> | null;
+    if (given !== null && (typeof given !== 'object' || Array.isArray(given))) throw ValidationError.field('metadata.connectionConfig', 'connectionConfig is an object.');
+    // Checked like startConnect checks it: declared names, host-name-like values, required ones present.
+    const checked = connectionConfigFor(integration, given);
+    data.metadata = Object.keys(checked).length ? { connectionConfig: checked } : {};
+  }
 
   const given = (['accessToken', 'refreshToken', 'apiKey', 'username', 'password'] as const).filter((key) => data[key] !== undefined);
   const allowed = { OAUTH2: ['accessToken', 'refreshToken'], API_KEY: ['apiKey'], BASIC: ['username', 'password'] }[integration.authType];

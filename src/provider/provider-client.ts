@@ -5,8 +5,11 @@ import * as oidc from 'openid-client';
 import { config } from '../config.js';
 import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings } from '../domain/integrations.js';
 import { upstreamFetch } from '../net/outbound.js';
+import { isSandboxEndpoint } from '../net/upstream-agent.js';
 import { fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
 import { ProviderError, UpstreamUnavailableError } from '../errors.js';
+import { recordTokenRefresh, type TokenRefreshOutcome } from '../metrics/index.js';
+import { traced } from '../telemetry/tracing.js';
 
 /** openid-client's timeout (seconds) for an integration's token requests: longer where refresh tokens rotate. */
 function timeoutSeconds(integration: Integration): number {
@@ -97,7 +100,7 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
         // Discovery happens before we know the methods; the real choice is made just below.
         oidc.None(),
         {
-          execute: issuer.protocol === 'http:' && config.allowLocalProviders ? [oidc.allowInsecureRequests] : [],
+          execute: issuer.protocol === 'http:' && (config.allowLocalProviders || isSandboxEndpoint(issuer)) ? [oidc.allowInsecureRequests] : [],
           timeout: Math.ceil(config.tokens.providerTimeoutMs / 1000),
           [oidc.customFetch]: fetchThroughProxyRules,
         },
@@ -134,9 +137,16 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
       clientAuthentication(integration),
     );
   }
-  if (config.allowLocalProviders) oidc.allowInsecureRequests(configuration);
+  const tokenEndpoint = configuration.serverMetadata().token_endpoint;
+  if (config.allowLocalProviders || (tokenEndpoint && isSandboxEndpoint(tokenEndpoint))) oidc.allowInsecureRequests(configuration);
   configuration.timeout = timeoutSeconds(integration);
-  configuration[oidc.customFetch] = normalizingFetch(configuration.serverMetadata().token_endpoint, endpoints.refreshTokenUrl, integrationSettings(integration), fetchThroughProxyRules);
+  configuration[oidc.customFetch] = normalizingFetch(
+    configuration.serverMetadata().token_endpoint,
+    endpoints.refreshTokenUrl,
+    integrationSettings(integration),
+    fetchThroughProxyRules,
+    observedTokenRequests(integration.slug, fetchThroughProxyRules),
+  );
   return configuration;
 }
 
@@ -149,6 +159,37 @@ function safeFetch(): oidc.CustomFetch {
 }
 
 /**
+ * Token requests (any grant) get a span; refresh grants are counted in switchboard_token_refreshes_total
+ * by outcome. Attributes: the grant type, the host, the status; never the form (codes, tokens).
+ */
+function observedTokenRequests(integration: string, send: oidc.CustomFetch): (url: string, options: oidc.CustomFetchOptions, grantType: string | null) => Promise<Response> {
+  return (url, options, grantType) =>
+    traced('oauth.token_request', { 'switchboard.integration': integration, 'oauth.grant_type': grantType ?? 'unknown', 'server.address': new URL(url).host }, async (span) => {
+      let response: Response;
+      try {
+        response = await send(url, options);
+      } catch (error) {
+        if (grantType === 'refresh_token') recordTokenRefresh(integration, 'failure');
+        throw error;
+      }
+      span?.setAttribute('http.response.status_code', response.status);
+      if (grantType === 'refresh_token') recordTokenRefresh(integration, await refreshOutcome(response));
+      return response;
+    });
+}
+
+async function refreshOutcome(response: Response): Promise<TokenRefreshOutcome> {
+  let body: { error?: unknown; access_token?: unknown } | undefined;
+  try {
+    body = (await response.clone().json()) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  if (body?.error === 'invalid_grant') return 'invalid_grant';
+  return response.ok && typeof body?.error !== 'string' && typeof body?.access_token === 'string' ? 'success' : 'failure';
+}
+
+/**
  * Some providers answer the token endpoint with HTTP 200 and an `error` field (GitHub), or a
  * `token_type` other than Bearer (Slack's "bot"), or an expiry as a string. Turn those into what
  * RFC 6749 says, so openid-client's strict checks accept good answers and report bad ones.
@@ -158,6 +199,7 @@ function normalizingFetch(
   refreshTokenUrl: string | undefined,
   settings: IntegrationSettings,
   send: oidc.CustomFetch,
+  sendTokenRequest: (url: string, options: oidc.CustomFetchOptions, grantType: string | null) => Promise<Response>,
 ): oidc.CustomFetch {
   return async (url, options) => {
     if (!tokenEndpoint || url !== tokenEndpoint) return send(url, options);
@@ -171,7 +213,7 @@ function normalizingFetch(
       for (const name of Object.keys(request.headers)) if (name.toLowerCase() === 'content-type') delete request.headers[name];
       request.headers['content-type'] = 'application/json';
     }
-    const response = await send(target, request as typeof options);
+    const response = await sendTokenRequest(target, request as typeof options, form.get('grant_type'));
     if (!(response.headers.get('content-type') ?? '').includes('json')) return response;
     let body: Record<string, unknown>;
     try {

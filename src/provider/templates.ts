@@ -45,7 +45,7 @@ export function fillUrl(template: string, values: { connectionConfig?: Connectio
 export function fillProviderUrl(template: string, values: { connectionConfig?: ConnectionConfig; metadata?: Record<string, unknown> }, field: string): string {
   const filled = fillUrl(template, values);
   if (isTemplated(template)) {
-    const problem = providerUrlProblem(filled, config.allowLocalProviders);
+    const problem = providerUrlProblem(filled);
     if (problem) throw ValidationError.field(field, `${field} ${problem}`);
   }
   return filled;

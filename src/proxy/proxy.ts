@@ -18,6 +18,9 @@ import { takeRequest } from './rate-limit.js';
 import { DEFAULT_RETRYABLE_STATUSES, observeProviderAnswer, takeProviderCall } from './provider-limits.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
 import { upstreamRequest } from '../net/outbound.js';
+import { recordProxyRequest } from '../metrics/index.js';
+import { traced, tracingEnabled } from '../telemetry/tracing.js';
+import type { Span } from '@opentelemetry/api';
 import {
   filteredResponseHeaders,
   forwardedRequestHeaders,
@@ -58,7 +61,30 @@ export interface UpstreamAnswer {
 }
 
 /** Sends the call upstream with retries; the caller consumes `response.body`. */
-export async function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
+/**
+ * Sends a proxied call (with its refresh and retries), recorded in switchboard_proxy_requests_total and
+ * …_duration_seconds (until the answer's headers) and, with tracing on, as a span.
+ */
+export function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
+  if (!tracingEnabled()) return measuredSend(call, undefined);
+  return traced('proxy.request', { 'http.request.method': call.method.toUpperCase() }, (span) => measuredSend(call, span));
+}
+
+async function measuredSend(call: ProxyCall, span: Span | undefined): Promise<UpstreamAnswer> {
+  const started = performance.now();
+  try {
+    const answer = await sendUpstreamAttempts(call);
+    recordProxyRequest(answer.integration.slug, answer.response.statusCode, (performance.now() - started) / 1000);
+    span?.setAttributes({ 'switchboard.integration': answer.integration.slug, 'http.response.status_code': answer.response.statusCode, 'switchboard.attempts': answer.attempts });
+    return answer;
+  } catch (error) {
+    // The slug is known only once the connection was found; a caller's reference is not a label.
+    recordProxyRequest('unknown', undefined, (performance.now() - started) / 1000);
+    throw error;
+  }
+}
+
+async function sendUpstreamAttempts(call: ProxyCall): Promise<UpstreamAnswer> {
   const wait = takeRequest(call.viewer.userId);
   if (wait !== undefined) throw new RateLimitedError('Too many proxied requests: slow down.', wait);
 

@@ -10,6 +10,7 @@ import './proxy.js';
 import './status-events.js';
 import './providers.js';
 import './viewer.js';
+import './connect-sessions.js';
 import './activity.js';
 
 builder.queryType({});

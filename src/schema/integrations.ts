@@ -2,7 +2,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { prisma } from '../db/client.js';
-import { visibleConnectionsWhere } from '../domain/access.js';
+import { mayConnectIntegration, visibleConnectionsWhere, visibleIntegrationsWhere } from '../domain/access.js';
 import {
   AUTH_TYPES,
   TOKEN_ENDPOINT_AUTH_METHODS,
@@ -96,17 +96,18 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Slug or ID.',
     args: { integration: t.arg.string({ required: true }) },
-    resolve: async (query, _root, args) => {
+    resolve: async (query, _root, args, context) => {
       const found = await findIntegration(args.integration);
-      return found ? prisma.integration.findUnique({ ...query, where: { id: found.id } }) : null;
+      return found && mayConnectIntegration(context.viewer, found) ? prisma.integration.findUnique({ ...query, where: { id: found.id } }) : null;
     },
   }),
   integrations: t.prismaConnection(
     {
       type: 'Integration',
       cursor: 'id',
-      resolve: (query) => prisma.integration.findMany({ ...query, orderBy: { id: 'asc' } }),
-      totalCount: () => prisma.integration.count(),
+      // A connect session lists only the integrations it offers.
+      resolve: (query, _root, _args, context) => prisma.integration.findMany({ ...query, where: visibleIntegrationsWhere(context.viewer), orderBy: { id: 'asc' } }),
+      totalCount: (_connection, _args, context) => prisma.integration.count({ where: visibleIntegrationsWhere(context.viewer) }),
     },
     IntegrationConnection,
   ),

@@ -94,6 +94,7 @@ export async function runRefreshSweep(options: {
     if (claims.length < batchSize) break;
   }
   await prisma.pendingAuthorization.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+  await prisma.connectSession.deleteMany({ where: { expiresAt: { lt: new Date() } } });
   return result;
 }
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import pg from 'pg';
+import { testDatabasePrefix } from './database-prefix.js';
 
 process.env.NODE_ENV = 'test';
 process.env.LOG_LEVEL ??= 'silent';
@@ -16,12 +17,14 @@ process.env.ALLOW_LOCAL_PROVIDERS ??= 'true';
 process.env.REFRESH_INTERVAL_SECONDS ??= '0';
 process.env.DATA_DIR = 'memory://';
 // Test files run in parallel against one Redis: each has its own channel, as separate deployments would.
-process.env.REDIS_PREFIX = `switchboard-test-${randomBytes(6).toString('hex')}`;
+// TEST_REDIS_PREFIX and TEST_DATABASE_PREFIX keep runs that share one Redis or PostgreSQL apart.
+process.env.REDIS_PREFIX = `${process.env.TEST_REDIS_PREFIX || 'switchboard-test-'}${randomBytes(6).toString('hex')}`;
 for (const name of ['JWT_SECRET', 'JWT_JWKS_URL', 'API_KEYS', 'INTEGRATIONS_FILE', 'PUBLIC_URL']) delete process.env[name];
 
 if (process.env.DATABASE_URL) {
   const baseUrl = process.env.DATABASE_URL;
-  const name = `switchboard_test_${randomBytes(6).toString('hex')}`;
+  // The run's id (set in vitest.config.ts) lets the global teardown drop what a crashed file left.
+  const name = `${testDatabasePrefix()}${process.env.TEST_RUN_ID ?? 'run'}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

@@ -1,0 +1,106 @@
+// Compiles src/ (the generated Prisma client included) to dist/ with esbuild, one JavaScript file per
+// TypeScript file and a source map beside each, so that every module keeps its place: files that
+// modules find relative to themselves (catalog YAML, `../..` to prisma/migrations) are found from
+// dist/ as from src/. Other files under src/ (YAML and the like) are copied as they are.
+// Run by `npm start` when dist/ is stale, by `npm run build`, and by the Dockerfile.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+export const sourceDir = path.join(root, 'src');
+export const outDir = path.join(root, 'dist');
+/** Written last: its mtime says when dist/ was complete. */
+export const stampFile = path.join(outDir, '.build-stamp');
+
+function listFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name));
+}
+
+/** True when dist/ is missing or older than anything under src/ or package-lock.json. */
+export function isStale() {
+  let built;
+  try {
+    built = fs.statSync(stampFile).mtimeMs;
+  } catch {
+    return true;
+  }
+  const inputs = [...listFiles(sourceDir), path.join(root, 'package-lock.json')];
+  const inputsNow = inputs.length;
+  const recorded = Number(fs.readFileSync(stampFile, 'utf8').trim() || 0);
+  // A deleted source file leaves a stale module behind: a changed count rebuilds too.
+  if (recorded !== inputsNow) return true;
+  return inputs.some((file) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs > built);
+}
+
+const lockDir = path.join(root, '.dist.lock');
+
+/**
+ * Builds when stale, once: processes starting together (two instances, parallel tests) wait for the
+ * one holding the lock, then find dist/ current. The new dist/ is written beside the old one and
+ * swapped in with a rename, so a server already running from dist/ keeps its files.
+ */
+export async function ensureBuilt({ quiet = false } = {}) {
+  if (!isStale()) return false;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      // A lock left by a build that died: taken over after a minute.
+      const age = Date.now() - (fs.statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 60_000) fs.rmSync(lockDir, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error('timed out waiting for another build (remove .dist.lock if none runs)');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    if (!isStale()) return false;
+    await build({ quiet });
+    return true;
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+export async function build({ quiet = false } = {}) {
+  const started = Date.now();
+  const { build: esbuild } = await import('esbuild');
+  const files = listFiles(sourceDir);
+  const entryPoints = files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
+  const finalDir = outDir;
+  const buildDir = `${outDir}.tmp-${process.pid}`;
+  fs.rmSync(buildDir, { recursive: true, force: true });
+  await esbuild({
+    entryPoints,
+    outdir: buildDir,
+    outbase: sourceDir,
+    bundle: false,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    sourcesContent: false,
+    logLevel: 'warning',
+  });
+  for (const file of files.filter((file) => !file.endsWith('.ts'))) {
+    const target = path.join(buildDir, path.relative(sourceDir, file));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(file, target);
+  }
+  fs.writeFileSync(path.join(buildDir, 'package.json'), '{ "type": "module" }\n');
+  fs.writeFileSync(path.join(buildDir, path.basename(stampFile)), `${files.length + 1}\n`);
+  const oldDir = `${outDir}.old-${process.pid}`;
+  if (fs.existsSync(finalDir)) fs.renameSync(finalDir, oldDir);
+  fs.renameSync(buildDir, finalDir);
+  fs.rmSync(oldDir, { recursive: true, force: true });
+  if (!quiet) console.error(`switchboard: built dist/ (${entryPoints.length} modules) in ${Date.now() - started} ms`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  await build();
+}

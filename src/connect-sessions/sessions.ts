@@ -1,0 +1,105 @@
+// Connect sessions: a backend (an admin) creates one for an end user, or a user for themselves; the
+// browser gets a token that can only connect that user to the offered integrations, until it expires.
+import { USER_ID_PATTERN, type Viewer } from '../auth/viewer.js';
+import { hashConnectSessionToken, newConnectSessionToken, type ConnectSessionGrant } from '../auth/connect-session.js';
+import { config } from '../config.js';
+import { prisma } from '../db/client.js';
+import { newId } from '../domain/ids.js';
+import { findIntegration } from '../domain/integrations.js';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { CONNECTION_NAME_PATTERN, isAllowedRedirect } from '../oauth/connect.js';
+
+export interface CreateConnectSessionInput {
+  endUserId?: string | null;
+  integrations?: string[] | null;
+  connectionName?: string | null;
+  redirectTo?: string | null;
+  expiresInSeconds?: number | null;
+}
+
+export interface CreatedConnectSession {
+  token: string;
+  connectUrl: string;
+  expiresAt: Date;
+  session: ConnectSessionGrant;
+}
+
+/** Largest number of integrations one session may offer by name. */
+export const CONNECT_SESSION_MAX_INTEGRATIONS = 100;
+
+/** The hosted connect page for a token. The token rides in the query (the page is served without a referrer). */
+export function connectUrlFor(token: string): string {
+  return `${config.publicUrl}/connect?token=${encodeURIComponent(token)}`;
+}
+
+export async function createConnectSession(viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession> {
+  // A session token never makes another session, whatever reaches this function.
+  if (viewer.connectSession) throw new ForbiddenError('A connect session cannot create sessions.');
+  const endUserId = input.endUserId ?? (viewer.isAdmin ? null : viewer.userId);
+  if (!viewer.isAdmin && endUserId !== viewer.userId) throw new ForbiddenError('A user may create a connect session for themselves only.');
+
+  const problems: FieldError[] = [];
+  if (endUserId === null) problems.push({ field: 'endUserId', message: 'endUserId is required for an admin: the user the connections will belong to.' });
+  else if (!USER_ID_PATTERN.test(endUserId)) problems.push({ field: 'endUserId', message: 'endUserId is 1-200 of letters, digits and . @ : | + - _' });
+  const connectionName = input.connectionName ?? 'default';
+  if (!CONNECTION_NAME_PATTERN.test(connectionName)) {
+    problems.push({ field: 'connectionName', message: 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.' });
+  }
+  if (input.redirectTo != null && !isAllowedRedirect(input.redirectTo)) {
+    problems.push({ field: 'redirectTo', message: 'redirectTo must be an absolute URL on an allowed origin (ALLOWED_REDIRECT_ORIGINS).' });
+  }
+  const { ttlSeconds, maxTtlSeconds } = config.connectSessions;
+  const lifetime = input.expiresInSeconds ?? ttlSeconds;
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > maxTtlSeconds) {
+    problems.push({ field: 'expiresInSeconds', message: `expiresInSeconds is a whole number from 1 to ${maxTtlSeconds}.` });
+  }
+  const references = input.integrations ?? null;
+  if (references !== null && references.length === 0) problems.push({ field: 'integrations', message: 'Offer at least one integration, or omit integrations to offer all.' });
+  if (references !== null && references.length > CONNECT_SESSION_MAX_INTEGRATIONS) {
+    problems.push({ field: 'integrations', message: `A session offers at most ${CONNECT_SESSION_MAX_INTEGRATIONS} integrations by name.` });
+  }
+  if (problems.length) throw new ValidationError('The connect session is not valid.', problems);
+
+  let integrationIds: string[] = [];
+  if (references !== null) {
+    for (const reference of new Set(references)) {
+      const integration = await findIntegration(reference);
+      if (!integration) throw new NotFoundError(`No integration "${reference}".`);
+      // A shared integration is connected by admins only: an end user's session cannot offer it.
+      if (integration.isShared) throw ValidationError.field('integrations', `"${reference}" is shared: only an admin can connect it.`);
+      if (!integrationIds.includes(integration.id)) integrationIds.push(integration.id);
+    }
+  }
+
+  const token = newConnectSessionToken();
+  const id = newId();
+  const expiresAt = new Date(Date.now() + lifetime * 1000);
+  await prisma.connectSession.create({
+    data: {
+      id,
+      tokenHash: hashConnectSessionToken(token),
+      endUserId: endUserId!,
+      integrationIds,
+      allIntegrations: references === null,
+      connectionName,
+      redirectTo: input.redirectTo ?? null,
+      createdBy: viewer.userId,
+      expiresAt,
+    },
+  });
+  const session: ConnectSessionGrant = {
+    id,
+    endUserId: endUserId!,
+    integrationIds: references === null ? null : integrationIds,
+    connectionName,
+    redirectTo: input.redirectTo ?? null,
+    expiresAt,
+  };
+  return { token, connectUrl: connectUrlFor(token), expiresAt, session };
+}
+
+/** Deletes sessions that expired (the background sweep calls it). */
+export async function deleteExpiredConnectSessions(now = new Date()): Promise<number> {
+  const { count } = await prisma.connectSession.deleteMany({ where: { expiresAt: { lt: now } } });
+  return count;
+}

@@ -1,0 +1,129 @@
+// Prometheus metrics (prom-client), served on /metrics. Other modules record through the small
+// functions below rather than touching prom-client. Labels are bounded sets only: integration slugs,
+// operation types, outcomes, status classes and route names; never a user id, a token or a URL path.
+import client from 'prom-client';
+
+export const metricsRegistry = new client.Registry();
+client.collectDefaultMetrics({ register: metricsRegistry });
+
+/** "2xx", "4xx"…; "error" when no HTTP status came back (network failure, timeout, refused). */
+export function statusClass(status: number | undefined): string {
+  if (status === undefined || !Number.isFinite(status) || status < 100 || status > 599) return 'error';
+  return `${Math.floor(status / 100)}xx`;
+}
+
+const httpDuration = new client.Histogram({
+  name: 'switchboard_http_request_duration_seconds',
+  help: 'HTTP requests served, by route (a fixed name, never the URL path) and status class.',
+  labelNames: ['route', 'status_class'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [metricsRegistry],
+});
+
+/** route: one of the server's route names ("graphql", "path_proxy", "oauth_callback", "ready", …). */
+export function recordHttpRequest(route: string, status: number, seconds: number): void {
+  httpDuration.observe({ route, status_class: statusClass(status) }, seconds);
+}
+
+const graphqlOperations = new client.Counter({
+  name: 'switchboard_graphql_operations_total',
+  help: 'GraphQL operations executed, by operation type and outcome (success, error: the result has errors, invalid: refused before execution).',
+  labelNames: ['operation_type', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export type GraphQLOperationType = 'query' | 'mutation' | 'subscription' | 'unknown';
+export type GraphQLOutcome = 'success' | 'error' | 'invalid';
+
+export function recordGraphQLOperation(operationType: GraphQLOperationType, outcome: GraphQLOutcome): void {
+  graphqlOperations.inc({ operation_type: operationType, outcome });
+}
+
+const proxyRequests = new client.Counter({
+  name: 'switchboard_proxy_requests_total',
+  help: 'Proxied provider API calls (proxyRequest and the path proxy), by integration slug and the status class of the final answer.',
+  labelNames: ['integration', 'status_class'] as const,
+  registers: [metricsRegistry],
+});
+const proxyDuration = new client.Histogram({
+  name: 'switchboard_proxy_request_duration_seconds',
+  help: 'Time from receiving a proxied call to the provider answer headers (retries and refreshes included).',
+  labelNames: ['integration', 'status_class'] as const,
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  registers: [metricsRegistry],
+});
+
+/**
+ * One proxied call. `integration` must be a known integration's slug ("unknown" when the call failed
+ * before one was found: a caller-supplied name would let anyone add label values); `status` is the
+ * provider's final status, undefined when none came back.
+ */
+export function recordProxyRequest(integration: string, status: number | undefined, seconds: number): void {
+  const labels = { integration, status_class: statusClass(status) };
+  proxyRequests.inc(labels);
+  proxyDuration.observe(labels, seconds);
+}
+
+const tokenRefreshes = new client.Counter({
+  name: 'switchboard_token_refreshes_total',
+  help: 'Token refresh attempts at providers, by integration slug and outcome.',
+  labelNames: ['integration', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+/**
+ * One refresh grant sent to a provider. outcome: "success"; "invalid_grant" (the provider refused the
+ * refresh token: reconnect); "failure" (network, timeout, 5xx, anything that may pass).
+ */
+export type TokenRefreshOutcome = 'success' | 'invalid_grant' | 'failure';
+export function recordTokenRefresh(integration: string, outcome: TokenRefreshOutcome): void {
+  tokenRefreshes.inc({ integration, outcome });
+}
+
+const subscriptions = new client.Gauge({
+  name: 'switchboard_subscriptions',
+  help: 'GraphQL subscriptions open on this instance (SSE and WebSocket).',
+  registers: [metricsRegistry],
+});
+
+/** Call with +1 when a subscription starts and -1 when it ends. */
+export function recordSubscriptionChange(delta: 1 | -1): void {
+  subscriptions.inc(delta);
+}
+
+export interface ConnectionCount {
+  integration: string;
+  status: string;
+  count: number;
+}
+
+/** How long a connection count is reused: a scrape every few seconds costs one grouped query at most this often. */
+export const CONNECTION_COUNT_CACHE_MS = 15_000;
+let countConnections: (() => Promise<ConnectionCount[]>) | undefined;
+let cachedCounts: { at: number; counts: ConnectionCount[] } | undefined;
+
+/** Sets how switchboard_connections is computed (one grouped count; cached CONNECTION_COUNT_CACHE_MS). */
+export function setConnectionCounter(counter: () => Promise<ConnectionCount[]>): void {
+  countConnections = counter;
+  cachedCounts = undefined;
+}
+
+new client.Gauge({
+  name: 'switchboard_connections',
+  help: `Stored connections by integration slug and status (counted at scrape time, at most every ${CONNECTION_COUNT_CACHE_MS / 1000} s).`,
+  labelNames: ['integration', 'status'] as const,
+  registers: [metricsRegistry],
+  async collect() {
+    if (!countConnections) return;
+    if (!cachedCounts || Date.now() - cachedCounts.at > CONNECTION_COUNT_CACHE_MS) {
+      cachedCounts = { at: Date.now(), counts: await countConnections() };
+    }
+    this.reset();
+    for (const { integration, status, count } of cachedCounts.counts) this.set({ integration, status }, count);
+  },
+});
+
+/** The text exposition and its content type. */
+export async function renderMetrics(): Promise<{ contentType: string; body: string }> {
+  return { contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() };
+}

@@ -1,0 +1,269 @@
+// The sandbox provider (development only): panva's oidc-provider, mounted by Switchboard under
+// PUBLIC_URL/sandbox, so that a fresh clone can connect something end to end with nothing registered
+// anywhere. oidc-provider is a certified, well-kept OpenID Connect implementation (PKCE, rotating
+// refresh tokens, revocation, discovery), the same one the test suite already runs: hand-writing
+// those for a demo would be more code to trust, not less.
+//
+//   /sandbox/oauth/…             the authorization server (issuer PUBLIC_URL/sandbox/oauth)
+//   /sandbox/interaction/:uid    its sign-in and consent page, with Allow and Deny
+//   /sandbox/api/me              a small protected API: who the access token belongs to
+//   /sandbox/logo.svg            its logo
+//
+// Clients are the sandbox integrations themselves (their generated client id and secret); grants,
+// codes and tokens are kept in the SandboxRecord table, so connections survive a restart.
+import type http from 'node:http';
+import { exportJWK, generateKeyPair } from 'jose';
+// Types only here: oidc-provider itself is loaded when the sandbox is first used (never in production).
+import type { default as Provider, Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
+import { randomBytes } from 'node:crypto';
+import { sandboxIssuer, SANDBOX_PROVIDER } from '../catalog/sandbox.js';
+import { config } from '../config.js';
+import { prisma } from '../db/client.js';
+import { revealClientSecret } from '../domain/integrations.js';
+import { escapeHtml, newNonce, readForm, renderPage, sendPage } from '../html/page.js';
+import { logger } from '../logger.js';
+import { onIntegrationChange } from '../events.js';
+
+const ACCOUNT_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
+const DEFAULT_ACCOUNT = 'sandbox-user';
+
+/**
+ * oidc-provider's storage, in memory: grants, codes, tokens and sessions last as long as the process
+ * (connect again after a restart). A development sandbox needs no store of record, and keeping it out
+ * of the database keeps it out of Switchboard's tables and migrations. Clients are the sandbox
+ * integrations, read from the database once and kept.
+ */
+const MAX_RECORDS = 50_000;
+const records = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
+
+class SandboxAdapter implements Adapter {
+  constructor(private readonly model: string) {}
+
+  private key(id: string): string {
+    return `${this.model}:${id}`;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    if (records.size >= MAX_RECORDS) sweep();
+    records.set(this.key(id), { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    if (this.model === 'Client') return sandboxClient(id);
+    const record = records.get(this.key(id));
+    if (!record) return undefined;
+    if (record.expiresAt <= Date.now()) {
+      records.delete(this.key(id));
+      return undefined;
+    }
+    return record.payload;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    for (const [key, record] of records) if (key.startsWith(`${this.model}:`) && record.payload.uid === uid) return this.find(key.slice(this.model.length + 1));
+    return undefined;
+  }
+
+  async findByUserCode(): Promise<undefined> {
+    return undefined; // the device flow is not enabled
+  }
+
+  async consume(id: string): Promise<void> {
+    const record = records.get(this.key(id));
+    if (record) record.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id: string): Promise<void> {
+    records.delete(this.key(id));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    for (const [key, record] of records) if (record.payload.grantId === grantId) records.delete(key);
+  }
+}
+
+function sweep(): void {
+  const now = Date.now();
+  for (const [key, record] of records) if (record.expiresAt <= now) records.delete(key);
+  // Still full: the oldest go (a development sandbox, not a store of record).
+  for (const key of records.keys()) {
+    if (records.size < MAX_RECORDS * 0.9) break;
+    records.delete(key);
+  }
+}
+
+const clients = new Map<string, ClientMetadata>();
+let listening = false;
+/** Registered when the sandbox is made, not at import: listening picks the events transport (Redis or not). */
+function forgetClientsOnChange(): void {
+  if (listening) return;
+  listening = true;
+  onIntegrationChange(() => {
+    clients.clear();
+    void preloadSandboxClients().catch(() => {});
+  });
+}
+
+/** A sandbox integration, as an OAuth client of the sandbox. */
+async function sandboxClient(clientId: string): Promise<ClientMetadata | undefined> {
+  const known = clients.get(clientId);
+  if (known) return known;
+  const integration = await prisma.integration.findFirst({ where: { provider: SANDBOX_PROVIDER, clientId } });
+  if (!integration) return undefined;
+  const client: ClientMetadata = {
+    client_id: clientId,
+    client_secret: revealClientSecret(integration),
+    client_name: integration.name,
+    redirect_uris: [`${config.publicUrl}/oauth2/callback`],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  };
+  clients.set(clientId, client);
+  return client;
+}
+
+/** Reads the sandbox integrations' clients ahead of any token request (see the note on storage above). */
+export async function preloadSandboxClients(): Promise<void> {
+  const integrations = await prisma.integration.findMany({ where: { provider: SANDBOX_PROVIDER } });
+  for (const integration of integrations) if (integration.clientId) await sandboxClient(integration.clientId);
+}
+
+export interface SandboxHandler {
+  handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void>;
+}
+
+/** The sandbox's routes; the provider itself is made on first use (key generation costs a moment). */
+export function createSandbox(): SandboxHandler {
+  forgetClientsOnChange();
+  const basePath = new URL(`${config.publicUrl}/sandbox`).pathname;
+  let providerPromise: Promise<Provider> | undefined;
+  const provider = () => (providerPromise ??= makeProvider(basePath));
+
+  return {
+    async handle(req, res, path) {
+      if (path.startsWith('/sandbox/oauth/') || path === '/sandbox/oauth') {
+        const oidc = await provider();
+        // Mounted: oidc-provider finds its mount path from originalUrl and sees the rest as its url.
+        const original = req.url ?? '/';
+        Object.assign(req, { originalUrl: original, url: original.slice('/sandbox/oauth'.length) || '/' });
+        return oidc.callback()(req, res);
+      }
+      const interaction = /^\/sandbox\/interaction\/([A-Za-z0-9_-]{1,100})$/.exec(path);
+      if (interaction) return handleInteraction(await provider(), req, res, interaction[1]!);
+      if (path === '/sandbox/api/me') return handleMe(await provider(), req, res);
+      if (path === '/sandbox/logo.svg') {
+        res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' });
+        return void res.end(LOGO);
+      }
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found', message: `No route ${path}` }));
+    },
+  };
+}
+
+async function makeProvider(basePath: string): Promise<Provider> {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: `sandbox-${randomBytes(4).toString('hex')}` };
+  const { default: OidcProvider } = await import('oidc-provider');
+  const provider = new OidcProvider(sandboxIssuer(), {
+    adapter: SandboxAdapter,
+    jwks: { keys: [jwk as never] },
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false }, revocation: { enabled: true }, userinfo: { enabled: true } },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => accountClaims(sub) }),
+    interactions: { url: (_ctx, interaction) => `${basePath}/interaction/${interaction.uid}` },
+    // Named its own: the sandbox shares the host with Switchboard (and the hosted connect page's cookie).
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      names: { session: 'sb_sandbox_session', interaction: 'sb_sandbox_interaction', resume: 'sb_sandbox_resume' },
+    },
+    // Every sign-in gets a refresh token, and every refresh rotates it (the old one stops working).
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    ttl: { AccessToken: 3600, AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 14 * 86400, RefreshToken: 14 * 86400, IdToken: 3600 },
+    renderError: (ctx, out) => {
+      const nonce = newNonce();
+      ctx.type = 'html';
+      ctx.set('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; frame-ancestors 'none'`);
+      ctx.body = renderPage({
+        title: 'Sandbox: error',
+        nonce,
+        body: `<h1>Sandbox error</h1><p role="alert">${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`,
+      });
+    },
+  });
+  // It answers errors itself; the log keeps their names only.
+  provider.on('server_error', (_ctx, error) => logger.warn({ err: { name: error.name, message: error.message } }, 'sandbox provider error'));
+  return provider;
+}
+
+function accountClaims(sub: string) {
+  return { sub, name: `Sandbox ${sub}`, email: `${sub}@sandbox.switchboard.test`, email_verified: true };
+}
+
+async function handleInteraction(provider: Provider, req: http.IncomingMessage, res: http.ServerResponse, uid: string): Promise<void> {
+  let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch {
+    const nonce = newNonce();
+    return sendPage(res, 400, renderPage({ title: 'Sandbox', nonce, body: '<h1>Sandbox sign-in</h1><p role="alert">This sign-in has expired. Start again from the app.</p>' }), nonce);
+  }
+  if (details.uid !== uid) return void res.writeHead(404).end();
+
+  if (req.method === 'POST') {
+    const form = await readForm(req, 4096);
+    const decision = form?.get('decision');
+    const account = (form?.get('username') ?? '').trim();
+    if (decision === 'deny') {
+      return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied access.' }, { mergeWithLastSubmission: false });
+    }
+    if (decision === 'allow' && ACCOUNT_PATTERN.test(account)) {
+      const grant = details.grantId ? ((await provider.Grant.find(details.grantId)) ?? newGrant(provider, account, details)) : newGrant(provider, account, details);
+      grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+      const grantId = await grant.save();
+      return provider.interactionFinished(req, res, { login: { accountId: account }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    }
+    return renderSignIn(res, details, 'The user name is 1-64 of letters, digits and . _ @ -', account);
+  }
+  return renderSignIn(res, details);
+}
+
+function newGrant(provider: Provider, accountId: string, details: Awaited<ReturnType<Provider['interactionDetails']>>) {
+  return new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+}
+
+function renderSignIn(res: http.ServerResponse, details: Awaited<ReturnType<Provider['interactionDetails']>>, error?: string, account = DEFAULT_ACCOUNT): void {
+  const nonce = newNonce();
+  const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
+  const client = clients.get(String(details.params.client_id));
+  const body = `
+<div class="integration-head"><img class="logo" src="../logo.svg" alt=""><div><h1>Sandbox sign-in</h1></div></div>
+<p>A pretend provider for development. <strong>${escapeHtml(String(client?.client_name ?? details.params.client_id))}</strong> (through Switchboard) asks for: ${scopes.map(escapeHtml).join(', ') || 'basic access'}.</p>
+${error ? `<div class="alert error" role="alert">${escapeHtml(error)}</div>` : ''}
+<form method="post" action="${escapeHtml(details.uid)}">
+  <label for="username">User name <span class="hint">Any name: each one is a separate sandbox account.</span>
+    <input id="username" name="username" type="text" value="${escapeHtml(account)}" autocomplete="username" required maxlength="64" pattern="[A-Za-z0-9._@\\-]{1,64}"></label>
+  <div class="actions">
+    <button type="submit" name="decision" value="allow" id="allow">Allow</button>
+    <button type="submit" name="decision" value="deny" id="deny" class="secondary" formnovalidate>Deny</button>
+  </div>
+</form>
+<footer>Switchboard sandbox — development only</footer>`;
+  sendPage(res, error ? 400 : 200, renderPage({ title: 'Sandbox sign-in', nonce, body }), nonce);
+}
+
+async function handleMe(provider: Provider, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(req.headers.authorization ?? '');
+  const token = match ? await provider.AccessToken.find(match[1]!) : undefined;
+  if (!token || token.isExpired) {
+    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
+    return void res.end(JSON.stringify({ error: 'invalid_token', message: 'The access token is missing, unknown or expired.' }));
+  }
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ ...accountClaims(token.accountId), scope: token.scope ?? '', clientId: token.clientId }));
+}
+
+const LOGO = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#f5a300"/><path d="M14 44c6-16 12-24 18-24s12 8 18 24" fill="none" stroke="#1d2330" stroke-width="6" stroke-linecap="round"/><circle cx="32" cy="20" r="6" fill="#1d2330"/></svg>`;

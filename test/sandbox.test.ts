@@ -1,0 +1,152 @@
+// The built-in sandbox provider: createIntegration(provider: "sandbox") → startConnect → sign in at
+// the sandbox → callback → proxyRequest to /sandbox/api/me, with ALLOW_LOCAL_PROVIDERS off (other
+// loopback providers stay refused). Rotating refresh tokens; Deny; off in production.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, config, loadConfig } from '../src/config.js';
+import { prisma } from '../src/db/client.js';
+import { startServer } from '../src/http/server.js';
+import { uniqueSlug } from './helpers/fixtures.js';
+import { signInAtSandbox } from './helpers/sandbox.js';
+import { adminHeaders, graphql, testAuth, userHeaders } from './helpers/server.js';
+
+async function freePort(): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+describe('sandbox provider', async () => {
+  const saved = { publicUrl: config.publicUrl, allowLocal: config.allowLocalProviders, sandbox: config.sandbox.enabled };
+  const port = await freePort();
+  config.publicUrl = `http://127.0.0.1:${port}`;
+  // The sandbox must work without lifting the address check for every other provider.
+  config.allowLocalProviders = false;
+  config.sandbox.enabled = true;
+  const server = await startServer({ ...config, auth: testAuth }, { port, host: '127.0.0.1' });
+  afterAll(async () => {
+    await server.close();
+    Object.assign(config, { publicUrl: saved.publicUrl, allowLocalProviders: saved.allowLocal });
+    config.sandbox.enabled = saved.sandbox;
+  });
+  const callback = `${config.publicUrl}/oauth2/callback`;
+
+  async function createSandboxIntegration(): Promise<string> {
+    const slug = uniqueSlug('sandbox');
+    const created = await graphql(
+      server,
+      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename ... on CreateIntegrationPayload { integration { provider issuer apiBaseUrl hasClientSecret logoUrl } } ... on ValidationError { fieldErrors { field message } } } }`,
+      { input: { slug, provider: 'sandbox' } },
+      adminHeaders,
+    );
+    expect(created.data.createIntegration.__typename).toBe('CreateIntegrationPayload');
+    expect(created.data.createIntegration.integration).toMatchObject({ provider: 'sandbox', issuer: `${config.publicUrl}/sandbox/oauth`, hasClientSecret: true });
+    return slug;
+  }
+
+  async function connect(slug: string, user: string, outcome: 'allow' | 'deny' = 'allow') {
+    const started = await graphql(
+      server,
+      `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on StartConnectPayload { authorizeUrl } ... on Error { message } } }`,
+      { input: { integration: slug } },
+      await userHeaders(user),
+    );
+    expect(started.data.startConnect.__typename).toBe('StartConnectPayload');
+    const { callback: returned, pages } = await signInAtSandbox(started.data.startConnect.authorizeUrl, callback, { outcome, account: user });
+    const response = await fetch(`${server.url}/oauth2/callback${returned.search}`, { redirect: 'manual' });
+    return { response, pages, page: await response.text() };
+  }
+
+  it('connects through the sandbox with nothing registered, and proxyRequest reaches /sandbox/api/me', async () => {
+    const slug = await createSandboxIntegration();
+    const { response, pages } = await connect(slug, 'carol');
+    expect(pages[0]).toContain('Deny');
+    expect(response.status).toBe(200);
+    const proxied = await graphql(
+      server,
+      `mutation { proxyRequest(input: { integration: "${slug}", url: "me" }) { __typename ... on ProxyResponse { status data } ... on Error { message } } }`,
+      {},
+      await userHeaders('carol'),
+    );
+    expect(proxied.data.proxyRequest).toMatchObject({ __typename: 'ProxyResponse', status: 200, data: { sub: 'carol', email: 'carol@sandbox.switchboard.test' } });
+  });
+
+  it('rotates refresh tokens: each refresh gives a new one and the old one stops working', async () => {
+    const slug = await createSandboxIntegration();
+    await connect(slug, 'dana');
+    const connection = await prisma.connection.findFirstOrThrow({ where: { integration: { slug }, ownerId: 'dana' } });
+    const read = `{ node(id: "${Buffer.from(`Connection:${connection.id}`).toString('base64')}") { ... on Connection { credentials(refreshPolicy: NONE) { refreshToken } } } }`;
+    const before = (await graphql(server, read, {}, adminHeaders)).data.node.credentials.refreshToken;
+    expect(before).toBeTruthy();
+    const refreshed = await graphql(
+      server,
+      `mutation { refreshConnection(input: { connectionId: "${Buffer.from(`Connection:${connection.id}`).toString('base64')}" }) { __typename } }`,
+      {},
+      adminHeaders,
+    );
+    expect(refreshed.data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
+    const after = (await graphql(server, read, {}, adminHeaders)).data.node.credentials.refreshToken;
+    expect(after).toBeTruthy();
+    expect(after).not.toBe(before);
+    const integration = await prisma.integration.findUniqueOrThrow({ where: { slug } });
+    const { revealClientSecret } = await import('../src/domain/integrations.js');
+    const replay = await fetch(`${config.publicUrl}/sandbox/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${integration.clientId}:${revealClientSecret(integration)}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: before }),
+    });
+    expect(replay.status).toBe(400);
+    expect(((await replay.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+
+  it('Deny on the sign-in page ends the flow with access_denied and stores nothing', async () => {
+    const slug = await createSandboxIntegration();
+    const { response, page } = await connect(slug, 'erin', 'deny');
+    expect(response.status).toBe(400);
+    expect(page).toContain('access_denied');
+    expect(await prisma.connection.count({ where: { integration: { slug } } })).toBe(0);
+  });
+
+  it('/sandbox/api/me refuses a request without a valid token', async () => {
+    const response = await fetch(`${server.url}/sandbox/api/me`, { headers: { authorization: 'Bearer not-a-token' } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('invalid_token');
+  });
+
+  it('other loopback providers stay refused while the sandbox works', async () => {
+    const created = await graphql(
+      server,
+      `mutation { createIntegration(input: { slug: "${uniqueSlug('local')}", provider: "custom", clientId: "x", authorizationUrl: "http://127.0.0.1:${port}/sandbox-lookalike/authorize", tokenUrl: "http://127.0.0.1:${port}/oauth2/token" }) { __typename } }`,
+      {},
+      adminHeaders,
+    );
+    expect(created.data.createIntegration.__typename).toBe('ValidationError');
+  });
+
+  it('is off in production: SANDBOX_ENABLED=true is refused there, and a disabled sandbox creates no integration', async () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: 'k'.repeat(24), ENCRYPTION_KEYS: 'x', PUBLIC_URL: 'https://sb.example.com', SANDBOX_ENABLED: 'true' })).toThrow(ConfigError);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'k'.repeat(24), ENCRYPTION_KEYS: 'x', PUBLIC_URL: 'https://sb.example.com' }).sandbox.enabled).toBe(false);
+    config.sandbox.enabled = false;
+    try {
+      const created = await graphql(server, `mutation { createIntegration(input: { slug: "${uniqueSlug('off')}", provider: "sandbox" }) { __typename } }`, {}, adminHeaders);
+      expect(created.data.createIntegration.__typename).toBe('ValidationError');
+    } finally {
+      config.sandbox.enabled = true;
+    }
+  });
+
+  it('is not mounted when the sandbox is off', async () => {
+    const off = await startServer({ ...config, auth: testAuth, sandbox: { enabled: false } }, { port: 0, host: '127.0.0.1' });
+    try {
+      expect((await fetch(`${off.url}/sandbox/oauth/.well-known/openid-configuration`)).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
