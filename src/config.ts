@@ -104,6 +104,16 @@ const envSchema = z.object({
   WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).default(5),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(25_000),
+  // Activity log, credential checks and health checks (issue 16).
+  ACTIVITY_LOG: z.enum(['on', 'off']).default('on'),
+  ACTIVITY_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
+  ACTIVITY_FLUSH_ROWS: z.coerce.number().int().min(1).max(10_000).default(500),
+  ACTIVITY_BUFFER_MAX: z.coerce.number().int().min(1).default(20_000),
+  ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  OPERATIONS_RETENTION_DAYS: z.coerce.number().min(0).default(14),
+  VERIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  HEALTH_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
+  HEALTH_CHECK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -155,6 +165,7 @@ export interface Config {
   /** GraphQL operation limits: nesting depth (a backstop) and cost (fields × the pages they ask for). */
   graphql: { maxDepth: number; maxCost: number };
   operations: OperationsConfig;
+  activity: ActivityConfig;
   /** Connect sessions: default and largest lifetime of a session token, in seconds. */
   connectSessions: { ttlSeconds: number; maxTtlSeconds: number };
   /** The built-in sandbox provider (development only: never on in production). */
@@ -218,6 +229,25 @@ export interface WebhookConfig {
   endpointConcurrency: number;
   /** An endpoint that has failed every attempt for this many days is disabled (0: never). */
   disableAfterDays: number;
+}
+
+export interface ActivityConfig {
+  /** Whether operations are recorded at all (off: nothing is written, lastUsedAt stays put). */
+  enabled: boolean;
+  /** The buffer is written every flushIntervalMs, or as soon as it holds flushRows rows. */
+  flushIntervalMs: number;
+  flushRows: number;
+  /** Rows waiting beyond this are dropped (counted, with a warning) rather than slowing requests. */
+  bufferMax: number;
+  /** Share of successful proxied calls recorded (0..1); failures are always recorded. */
+  proxySuccessSampleRate: number;
+  /** Operations older than this are deleted by the sweep (0 keeps them forever). */
+  retentionDays: number;
+  /** A credential check's limit, from sending the request to the end of the answer. */
+  verifyTimeoutMs: number;
+  /** Re-verify connections not used or verified within this many seconds (0: off), batchSize at a time. */
+  healthCheckIntervalSeconds: number;
+  healthCheckBatchSize: number;
 }
 
 export interface ProxyConfig {
@@ -385,6 +415,17 @@ export function loadConfig(environment: Environment = process.env): Config {
       disableAfterDays: env.WEBHOOK_DISABLE_AFTER_DAYS,
     },
     graphql: { maxDepth: env.GRAPHQL_MAX_DEPTH, maxCost: env.GRAPHQL_MAX_COST },
+    activity: {
+      enabled: env.ACTIVITY_LOG === 'on',
+      flushIntervalMs: env.ACTIVITY_FLUSH_INTERVAL_MS,
+      flushRows: env.ACTIVITY_FLUSH_ROWS,
+      bufferMax: env.ACTIVITY_BUFFER_MAX,
+      proxySuccessSampleRate: env.ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE,
+      retentionDays: env.OPERATIONS_RETENTION_DAYS,
+      verifyTimeoutMs: env.VERIFY_TIMEOUT_MS,
+      healthCheckIntervalSeconds: env.HEALTH_CHECK_INTERVAL_SECONDS,
+      healthCheckBatchSize: env.HEALTH_CHECK_BATCH_SIZE,
+    },
   };
 }
 

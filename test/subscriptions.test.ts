@@ -210,9 +210,11 @@ describe('connectionStatusChanged', async () => {
     async () => {
       const other = await spawnServer({ API_KEYS: TEST_API_KEY });
       const subscriber = subscribeOverWebSocket(other, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
-      // There is no "subscribed" acknowledgement in the protocol: repeat a harmless change until one arrives.
+      // There is no "subscribed" acknowledgement in the protocol: repeat a harmless change until one arrives
+      // (importing a token the provider accepts: imports are checked at its userinfo endpoint).
+      const { accessToken } = openCredentials(await connectThroughProvider(server, slug, await userHeaders('probe-source'), 'probe-source'))!;
       const probe = async () =>
-        graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: slug, connectionName: 'probe', accessToken: 'probe' } }, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
+        graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: slug, connectionName: 'probe', accessToken } }, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
       await vi.waitFor(async () => {
         if (!subscriber.events.length) await probe();
         expect(subscriber.events.length).toBeGreaterThan(0);

@@ -22,6 +22,7 @@ import { createSandbox, preloadSandboxClients } from '../sandbox/provider.js';
 import { handleConnectPage, handleConnectReturn } from '../connect-ui/connect-page.js';
 import { handleSdk } from '../connect-ui/sdk.js';
 import { startWebhookWorker, type WebhookWorker } from '../webhooks/worker.js';
+import { startActivityServices } from '../health/background.js';
 
 export interface SwitchboardServer {
   http: http.Server;
@@ -92,6 +93,7 @@ export async function startServer(
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = cfg.sandbox.enabled && !cfg.isProduction ? createSandbox() : undefined;
   if (sandbox) await preloadSandboxClients();
+  const activity = startActivityServices(cfg);
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
@@ -226,6 +228,7 @@ export async function startServer(
       await stopRefresher;
       await stopWebhooks;
       await graphql.dispose();
+      await activity.stop();
       await closeUpstreamAgents();
     },
   };

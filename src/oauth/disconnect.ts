@@ -10,6 +10,7 @@ import { announceChange, openCredentials, statusEventOf } from '../domain/connec
 import { publishStatusEvent } from '../events.js';
 import { ForbiddenError } from '../errors.js';
 import { logger } from '../logger.js';
+import { recordOperation } from '../activity/recorder.js';
 import { describe, providerConfiguration } from '../provider/provider-client.js';
 import type { ConnectionWithIntegration } from '../domain/connections.js';
 import { connectionConfigOf } from '../provider/templates.js';
@@ -23,6 +24,7 @@ export interface DisconnectOutcome {
 export async function disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome> {
   const connection = await findConnection(viewer, reference);
   if (!canManageConnection(viewer, connection)) throw new ForbiddenError('Only an admin can disconnect a shared connection.');
+  const started = performance.now();
   const revoked = await revokeTokens(connection);
   const event = statusEventOf({ ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 }, connection.integration.slug, connection.status, 'disconnected');
   await transaction(async (tx) => {
@@ -33,6 +35,16 @@ export async function disconnect(viewer: Viewer, reference: ConnectionReference)
   announceChange(connection, true);
   publishStatusEvent(event);
   logger.info({ connectionId: connection.id, integration: connection.integration.slug, revoked }, 'connection disconnected');
+  recordOperation({
+    kind: 'DISCONNECT',
+    outcome: 'SUCCESS',
+    connectionId: connection.id,
+    integrationSlug: connection.integration.slug,
+    ownerId: connection.ownerId ?? viewer.userId,
+    durationMs: performance.now() - started,
+    // Deleted either way; whether the provider confirmed the revocation is said here.
+    error: revoked ? null : 'Revocation was not confirmed by the provider (none known, unreachable, or refused); the local tokens are deleted.',
+  });
   return { connectionId: connection.id, revoked };
 }
 

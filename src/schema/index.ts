@@ -13,6 +13,7 @@ import './viewer.js';
 import './auth-modes.js';
 import './connect-sessions.js';
 import './webhooks.js';
+import './activity.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -13,6 +13,7 @@ import type { WebhookConfig } from '../config.js';
 import { prisma } from '../db/client.js';
 import { onStatusEvent } from '../events.js';
 import { logger } from '../logger.js';
+import { recordOperation } from '../activity/recorder.js';
 import { webhookRequest } from '../net/outbound.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
 import { signingSecretsOf } from './endpoints.js';
@@ -197,6 +198,7 @@ export async function finishAttempt(delivery: ClaimedDelivery, owner: string, ou
     return null;
   }
   await recordEndpointHealth(delivery.endpointId, outcome, status === 'FAILED', cfg, now);
+  if (!outcome.interrupted) recordDeliveryOperation(delivery, outcome);
   const finished: FinishedAttempt = {
     deliveryId: delivery.id,
     endpointId: delivery.endpointId,
@@ -212,6 +214,30 @@ export async function finishAttempt(delivery: ClaimedDelivery, owner: string, ou
     'webhook attempt',
   );
   return finished;
+}
+
+/**
+ * The attempt in the activity log, under the connection the event is about. No URL: webhook URLs
+ * often carry a secret in their path (Slack's, for one).
+ */
+function recordDeliveryOperation(delivery: ClaimedDelivery, outcome: AttemptOutcome): void {
+  let data: { connectionId?: string; integration?: string; ownerId?: string | null } = {};
+  try {
+    data = (JSON.parse(delivery.body) as { data?: typeof data }).data ?? {};
+  } catch {
+    // Bodies are written by the outbox as JSON; a foreign one is still recorded, without a connection.
+  }
+  recordOperation({
+    kind: 'WEBHOOK',
+    outcome: outcome.ok ? 'SUCCESS' : 'FAILURE',
+    connectionId: data.connectionId ?? null,
+    integrationSlug: data.integration ?? '',
+    ownerId: data.ownerId ?? null,
+    method: 'POST',
+    providerStatus: outcome.responseStatus,
+    durationMs: outcome.durationMs,
+    error: outcome.error ? `${delivery.eventType}: ${outcome.error}` : null,
+  });
 }
 
 /** Endpoints this process recorded a success for lately: their next successes skip the write. */
