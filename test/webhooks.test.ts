@@ -5,6 +5,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { config } from '../src/config.js';
+import { activityRecorder } from '../src/activity/recorder.js';
 import { prisma } from '../src/db/client.js';
 import { newId } from '../src/domain/ids.js';
 import { createWebhookEndpoint } from '../src/webhooks/endpoints.js';
@@ -144,6 +145,28 @@ describe('webhooks', async () => {
     await vi.waitFor(async () => {
       const [delivery] = await deliveriesOf(endpoint.globalId);
       expect(delivery).toMatchObject({ status: 'SUCCEEDED', attempts: 3, responseStatus: 200, error: null, messageId: [...ids][0] });
+    });
+  });
+
+  it('records each delivery attempt in the activity log as a WEBHOOK operation of its connection, without the endpoint URL', async () => {
+    let calls = 0;
+    receiver.routes.set('/logged/secret-path-token', (_req, res) => {
+      calls++;
+      if (calls < 2) json(res, 503, { error: 'busy' });
+      else res.writeHead(204).end();
+    });
+    await createEndpoint('/logged/secret-path-token');
+    const connectionId = await connect('logger', 'logged');
+    await waitForRequests('/logged/secret-path-token', 2);
+    await vi.waitFor(async () => {
+      await activityRecorder.flush();
+      const rows = await prisma.operation.findMany({ where: { kind: 'WEBHOOK', connectionId }, orderBy: { id: 'asc' } });
+      expect(rows.map((row) => [row.outcome, row.providerStatus])).toEqual([
+        ['FAILURE', 503],
+        ['SUCCESS', 204],
+      ]);
+      expect(rows[0]).toMatchObject({ integrationSlug: integration.slug, ownerId: 'logger', method: 'POST', path: null });
+      expect(JSON.stringify(rows)).not.toContain('secret-path-token');
     });
   });
 
