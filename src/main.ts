@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       logger.warn('No authentication configured: requests without credentials act as the admin user "dev" (development only)');
     }
     if (stopping) return;
-    listening.ready();
+    await listening.ready();
     logger.info({ url: listening.url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);
   } catch (error) {
     if (['ConfigError', 'KeyringError', 'CatalogError'].includes((error as Error)?.name)) {

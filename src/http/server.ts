@@ -27,7 +27,7 @@ export interface SwitchboardServer {
   /** The base URL it listens on, e.g. http://127.0.0.1:4000 */
   url: string;
   /** With `deferReady`: the database is migrated; serve everything, start background work. */
-  ready(): void;
+  ready(): Promise<void>;
   /**
    * Graceful stop: stop accepting, end subscriptions (SSE completes, WebSockets close with 1001),
    * let requests in flight finish within `drainMs` (SHUTDOWN_DRAIN_MS), stop the refresher (it waits
@@ -69,11 +69,14 @@ export async function startServer(
   const handlePathProxy = pathProxyHandler(authenticate);
   let scheduler: RefreshScheduler | undefined;
   let isReady = false;
-  const becomeReady = () => {
-    if (isReady) return;
-    isReady = true;
-    scheduler = startRefreshScheduler(cfg.refresh);
-  };
+  let becoming: Promise<void> | undefined;
+  // Reads the database, so it runs only once the migrations are done (a new database has no tables).
+  const becomeReady = () =>
+    (becoming ??= (async () => {
+      if (sandbox) await preloadSandboxClients();
+      isReady = true;
+      scheduler = startRefreshScheduler(cfg.refresh);
+    })());
   setConnectionCounter(async () => {
     const rows = await database.prisma.$queryRaw<Array<{ integration: string; status: string; count: bigint | number }>>`
       SELECT i."slug" AS "integration", c."status"::text AS "status", count(*) AS "count"
@@ -84,7 +87,6 @@ export async function startServer(
   const possibleTypes = JSON.stringify(possibleTypesOf(graphql.getEnveloped().schema));
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = cfg.sandbox.enabled && !cfg.isProduction ? createSandbox() : undefined;
-  if (sandbox) await preloadSandboxClients();
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
@@ -187,7 +189,7 @@ export async function startServer(
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
 
-  if (!options.deferReady) becomeReady();
+  if (!options.deferReady) await becomeReady();
 
   return {
     http: server,
