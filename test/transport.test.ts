@@ -1,5 +1,6 @@
 // GraphQL over HTTP hardening: CSRF prevention, graphql-armor limits, no batching, masked errors.
 import { describe, expect, it } from 'vitest';
+import { config } from '../src/config.js';
 import { adminHeaders, graphql, startTestServer } from './helpers/server.js';
 
 describe('GraphQL transport', async () => {
@@ -12,8 +13,8 @@ describe('GraphQL transport', async () => {
     expect(response.status).toBe(200);
   });
 
-  it('answers a body over 25 MB with 413, whether its length is declared or it is chunked', async () => {
-    const padding = 'x'.repeat(25_000_001);
+  it('answers a body over GRAPHQL_MAX_BODY_BYTES with 413, whether its length is declared or it is chunked', async () => {
+    const padding = 'x'.repeat(config.security.graphqlMaxBodyBytes + 1);
     const declared = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders }, body: padding });
     expect(declared.status).toBe(413);
     expect((await declared.json()).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
@@ -22,7 +23,7 @@ describe('GraphQL transport', async () => {
       headers: { 'content-type': 'application/json', ...adminHeaders },
       body: new ReadableStream({
         start(controller) {
-          for (let offset = 0; offset < padding.length; offset += 1_000_000) controller.enqueue(new TextEncoder().encode(padding.slice(offset, offset + 1_000_000)));
+          for (let offset = 0; offset < padding.length; offset += 100_000) controller.enqueue(new TextEncoder().encode(padding.slice(offset, offset + 100_000)));
           controller.close();
         },
       }),
@@ -78,10 +79,27 @@ describe('GraphQL transport', async () => {
     expect(response.errors?.[0]?.message).toMatch(/aliases/i);
   });
 
-  it('refuses queries deeper than 6', async () => {
+  it('refuses queries deeper than 8', async () => {
     const deep = '{ integrations { edges { node { connections { edges { node { integration { connections { totalCount } } } } } } } } }';
     const response = await graphql(server, deep, {}, adminHeaders);
     expect(response.errors?.[0]?.message).toMatch(/depth/i);
+  });
+
+  it("admits the contract's natural depth-7 query: webhook endpoints with their deliveries", async () => {
+    const natural = '{ webhookEndpoints { edges { node { deliveries { edges { node { status } } } } } } }';
+    const response = await graphql(server, natural, {}, adminHeaders);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.webhookEndpoints.edges).toEqual(expect.any(Array));
+  });
+
+  it('refuses a query whose pages cost more than GRAPHQL_MAX_COST (each page counts its selection first/last times), before running it', async () => {
+    const costly = '{ integrations(first: 100) { edges { node { connections(first: 100) { edges { node { id name status } } } } } } }';
+    const response = await graphql(server, costly, {}, adminHeaders);
+    expect(response.data ?? null).toBeNull();
+    expect(response.errors?.[0]).toMatchObject({ message: expect.stringMatching(/cost/i), extensions: { code: 'QUERY_TOO_COSTLY' } });
+    // The same shape with smaller pages is fine.
+    const affordable = await graphql(server, costly.replaceAll('100', '10'), {}, adminHeaders);
+    expect(affordable.errors).toBeUndefined();
   });
 
   it('refuses batched requests', async () => {

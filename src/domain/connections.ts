@@ -1,12 +1,13 @@
 // The token store: connections with their credentials sealed to the row, created or updated in place.
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
-import { transaction } from '../db/transaction.js';
+import { transaction, type Transaction } from '../db/transaction.js';
 import { publishConnectionChange, publishStatusEvent, type ConnectionStatusEvent } from '../events.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
 import { SHARED_OWNER_KEY } from './access.js';
 import { newId } from './ids.js';
 import type { Integration } from './integrations.js';
+import { enqueueConnectionEvent } from '../webhooks/outbox.js';
 
 export type { Connection };
 
@@ -20,7 +21,7 @@ export interface UsableCredentials {
 
 /** What is sealed in Connection.credentialsEnc. */
 export interface StoredCredentials {
-  type: 'OAUTH2' | 'API_KEY' | 'BASIC';
+  type: 'OAUTH2' | 'API_KEY' | 'BASIC' | 'OAUTH2_CLIENT_CREDENTIALS' | 'JWT_BEARER' | 'GITHUB_APP' | 'OAUTH1';
   accessToken?: string;
   refreshToken?: string;
   tokenType?: string;
@@ -33,6 +34,28 @@ export interface StoredCredentials {
   password?: string;
   /** The provider's token response without the tokens themselves (they are in the fields above). */
   raw?: Record<string, unknown>;
+  /** JWT_BEARER: the signing key (PEM; never returned by the API), the identity asserted, the key's id. */
+  privateKey?: string;
+  clientEmail?: string;
+  subject?: string;
+  keyId?: string;
+  /** GITHUB_APP: the installation the tokens are minted for. */
+  installationId?: string;
+  /** OAUTH1: the token secret that signs requests with the access token (accessToken). */
+  tokenSecret?: string;
+}
+
+/** Credential types renewed by minting a new token (no user, no refresh token). */
+const MINTED_TYPES = new Set<StoredCredentials['type']>(['OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP']);
+
+/** Whether the credentials can be renewed without the user: a refresh token, or a machine grant. */
+export function canRenew(credentials: StoredCredentials | null | undefined): boolean {
+  return Boolean(credentials && (credentials.refreshToken || MINTED_TYPES.has(credentials.type)));
+}
+
+/** Whether a token request can replace these credentials' access token (OAuth 2.0 and machine grants). */
+export function isRenewableType(credentials: StoredCredentials | null | undefined): credentials is StoredCredentials {
+  return Boolean(credentials && (credentials.type === 'OAUTH2' || MINTED_TYPES.has(credentials.type)));
 }
 
 const credentialsContext = (connectionId: string) => ({ table: 'Connection', rowId: connectionId, field: 'credentials' });
@@ -75,7 +98,7 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
     lastAuthorizedAt: now,
     apiBaseUrl: input.apiBaseUrl ?? null,
     credentialsEnc: sealCredentials(id, input.credentials),
-    hasRefreshToken: Boolean(input.credentials.refreshToken),
+    hasRefreshToken: canRenew(input.credentials),
     refreshFailures: 0,
     nextRefreshAt: null,
     // A refresh in flight for the old grant loses its compare-and-set: the new authorization wins.
@@ -88,31 +111,37 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
       where: { integrationId_ownerKey_name: { integrationId: input.integration.id, ownerKey, name: input.name } },
     });
     try {
-      const saved = existing
-        ? await prisma.connection.update({
-            where: { id: existing.id },
-            data: {
-              ...fields(existing.id),
-              metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
-              sequence: { increment: 1 },
-            },
-          })
-        : await (async () => {
-            const id = newId();
-            return prisma.connection.create({
+      // The change and its webhook messages commit together (the outbox).
+      const { saved, event } = await transaction(async (tx) => {
+        const saved = existing
+          ? await tx.connection.update({
+              where: { id: existing.id },
               data: {
-                id,
-                integrationId: input.integration.id,
-                ownerId: input.ownerId,
-                ownerKey,
-                name: input.name,
-                metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
-                ...fields(id),
+                ...fields(existing.id),
+                metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
+                sequence: { increment: 1 },
               },
-            });
-          })();
+            })
+          : await (async () => {
+              const id = newId();
+              return tx.connection.create({
+                data: {
+                  id,
+                  integrationId: input.integration.id,
+                  ownerId: input.ownerId,
+                  ownerKey,
+                  name: input.name,
+                  metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
+                  ...fields(id),
+                },
+              });
+            })();
+        const event = statusEventOf(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
+        await enqueueConnectionEvent(tx, event);
+        return { saved, event };
+      });
       announceChange(saved);
-      emitStatus(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
+      publishStatusEvent(event);
       return saved;
     } catch (error) {
       // Two flows for the same name finished at once: the loser updates the winner's row.
@@ -148,14 +177,25 @@ export interface ConnectionStatusChange {
 export async function writeConnectionChange(
   where: Prisma.ConnectionWhereUniqueInput,
   data: Prisma.ConnectionUpdateInput,
-  change: { previousStatus: ConnectionStatus; reason?: string | null },
+  change: { previousStatus: ConnectionStatus; reason?: string | null; integration?: Integration },
 ): Promise<ConnectionStatusChange | null> {
+  const update = async (client: Pick<Transaction, 'connection'>): Promise<ConnectionStatusChange> => {
+    const written = change.integration
+      ? { ...(await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } } })), integration: change.integration }
+      : await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
+    const statusEvent =
+      written.status === change.previousStatus ? null : statusEventOf(written, written.integration.slug, change.previousStatus, change.reason ?? null);
+    return { connection: written, previousStatus: change.previousStatus, statusEvent };
+  };
   try {
+    // A status change gets a transaction, which its webhook messages join (the outbox); the common case,
+    // new tokens with the status unchanged, is one statement.
+    const statusMayChange = data.status !== undefined && data.status !== change.previousStatus;
+    if (!statusMayChange) return await update(prisma);
     return await transaction(async (tx) => {
-      const connection = await tx.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
-      const statusEvent =
-        connection.status === change.previousStatus ? null : statusEventOf(connection, connection.integration.slug, change.previousStatus, change.reason ?? null);
-      return { connection, previousStatus: change.previousStatus, statusEvent };
+      const written = await update(tx);
+      if (written.statusEvent) await enqueueConnectionEvent(tx, written.statusEvent);
+      return written;
     });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
@@ -169,11 +209,13 @@ export function publishStatusChange(change: ConnectionStatusChange): void {
   if (change.statusEvent) publishStatusEvent(change.statusEvent);
 }
 
-function statusEventOf(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): ConnectionStatusEvent {
+/** The status event describing the connection as it is now (for subscribers and the webhook outbox). */
+export function statusEventOf(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): ConnectionStatusEvent {
   return {
     connectionId: connection.id,
     integrationId: connection.integrationId,
     integrationSlug,
+    connectionName: connection.name,
     ownerId: connection.ownerId,
     status: connection.status,
     previousStatus,

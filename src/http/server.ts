@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { createAuthenticator, type Authenticate } from '../auth/viewer.js';
 import type { Config } from '../config.js';
 import { database } from '../db/client.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { logger } from '../logger.js';
 import { handleCallback } from './callback.js';
+import { corsPolicy, isDevelopmentHostAllowed } from './cors.js';
 import { createGraphQLServer, handleGraphQL, type GraphQLServer } from './graphql.js';
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy-route.js';
 import { sendJson } from './respond.js';
@@ -19,6 +21,7 @@ import { isAuthorizedMetricsRequest } from './metrics-route.js';
 import { createSandbox, preloadSandboxClients } from '../sandbox/provider.js';
 import { handleConnectPage, handleConnectReturn } from '../connect-ui/connect-page.js';
 import { handleSdk } from '../connect-ui/sdk.js';
+import { startWebhookWorker, type WebhookWorker } from '../webhooks/worker.js';
 
 export interface SwitchboardServer {
   http: http.Server;
@@ -67,7 +70,10 @@ export async function startServer(
   const authenticate = createAuthenticator(cfg.auth);
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
   const handlePathProxy = pathProxyHandler(authenticate);
+  const graphqlOptions = { authenticate, maxBodyBytes: cfg.security.graphqlMaxBodyBytes };
+  const cors = corsPolicy(cfg.security.corsOrigins);
   let scheduler: RefreshScheduler | undefined;
+  let webhookWorker: WebhookWorker | undefined;
   let isReady = false;
   let becoming: Promise<void> | undefined;
   // Reads the database, so it runs only once the migrations are done (a new database has no tables).
@@ -76,6 +82,7 @@ export async function startServer(
       if (sandbox) await preloadSandboxClients();
       isReady = true;
       scheduler = startRefreshScheduler(cfg.refresh);
+      webhookWorker = startWebhookWorker(cfg.webhooks);
     })());
   setConnectionCounter(async () => {
     const rows = await database.prisma.$queryRaw<Array<{ integration: string; status: string; count: bigint | number }>>`
@@ -90,6 +97,7 @@ export async function startServer(
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
+    '/oauth1/callback': handleCallback,
     '/connect': handleConnectPage,
     '/connect/return': handleConnectReturn,
     '/sdk/connect.js': handleSdk,
@@ -139,18 +147,21 @@ export async function startServer(
     const rawPath = (req.url ?? '/').split('?', 1)[0]!;
     let url: URL | undefined;
     try {
+      if (cfg.auth.devMode && !isDevelopmentHostAllowed(req.headers.host, cfg.publicUrl)) {
+        return sendJson(res, 421, { error: 'misdirected_request', message: 'Without authentication, only localhost and PUBLIC_URL\'s host are served.' });
+      }
       if (!isReady && rawPath !== '/health' && rawPath !== '/ready') {
         return sendJson(res, 503, { error: 'starting', message: 'Switchboard is starting (database migrations).' }, { 'retry-after': '1' });
       }
       if (rawPath === '/graphql') {
         routeName = 'graphql';
-        return await handleGraphQL(graphql, req, res);
+        return cors.handle(req, res) ? undefined : await handleGraphQL(graphql, graphqlOptions, req, res);
       }
       // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
       const proxyMatch = PATH_PROXY_PATTERN.exec(rawPath);
       if (proxyMatch) {
         routeName = 'path_proxy';
-        return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
+        return cors.handle(req, res) ? undefined : await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
       }
       if (proxyMatch) return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
       if (sandbox && rawPath.startsWith('/sandbox/')) {
@@ -166,7 +177,8 @@ export async function startServer(
       sendJson(res, 404, { error: 'not_found', message: `No route ${url.pathname}` });
     } catch (error) {
       logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, path: rawPath }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
+      if (!res.headersSent && isDatabaseUnavailable(error)) sendJson(res, 503, { error: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.' });
+      else if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
       else res.destroy();
     }
   };
@@ -176,7 +188,7 @@ export async function startServer(
   const websocket = attachGraphQLWebSocket(server, graphql, {
     authenticate,
     // The app's origins, and this server's own (GraphiQL).
-    allowedOrigins: [...new Set([...cfg.allowedRedirectOrigins, new URL(cfg.publicUrl).origin])],
+    allowedOrigins: [...new Set([...cfg.security.corsOrigins, new URL(cfg.publicUrl).origin])],
   });
 
   if (!server.listening) {
@@ -203,6 +215,7 @@ export async function startServer(
       // Subscriptions have no natural end: end them now (SSE gets "complete", WebSockets 1001).
       closeStatusStreams();
       const stopRefresher = scheduler?.stop() ?? Promise.resolve();
+      const stopWebhooks = webhookWorker?.stop() ?? Promise.resolve();
       await websocket.close();
       // Requests still running may finish within the drain period; then their sockets are closed.
       const allDone = inFlight.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
@@ -213,6 +226,7 @@ export async function startServer(
       server.closeAllConnections();
       await closed;
       await stopRefresher;
+      await stopWebhooks;
       await graphql.dispose();
       await closeUpstreamAgents();
     },

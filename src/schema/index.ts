@@ -10,7 +10,9 @@ import './proxy.js';
 import './status-events.js';
 import './providers.js';
 import './viewer.js';
+import './auth-modes.js';
 import './connect-sessions.js';
+import './webhooks.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -10,6 +10,10 @@ import { TEST_JWT_SECRET } from './server.js';
 export interface ServerProcess {
   url: string;
   stop(): Promise<void>;
+  /** Sends a signal (default SIGKILL: a crash, with no shutdown at all); resolves once the process has ended. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Resolves with the exit code (null when ended by a signal) once the process has ended. */
+  exited: Promise<number | null>;
 }
 
 /** Starts the server process; call it inside a test (it stops when the test finishes). */
@@ -31,9 +35,10 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The second server did not start:\n${output.join('')}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`The second server did not start:\n${output.join('')}`)), 90_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`The second server exited (${code}):\n${output.join('')}`));
@@ -53,13 +58,19 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   });
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
     });
+  const kill = (signal: NodeJS.Signals = 'SIGKILL') =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
   // Called inside a test: stopped when that test ends, pass or fail; and never outlives this process.
   onTestFinished(stop);
   process.once('exit', () => child.kill('SIGKILL'));
-  return { url, stop };
+  return { url, stop, kill, exited };
 }
