@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       else logger.warn({ host: config.host }, `HOST=${config.host} is set with no authentication: anyone who can reach it is admin; only localhost and PUBLIC_URL's host names are answered`);
     }
     if (stopping) return;
-    listening.ready();
+    await listening.ready();
     logger.info({ url: listening.url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);
   } catch (error) {
     if (['ConfigError', 'KeyringError', 'CatalogError', 'DataDirLockedError'].includes((error as Error)?.name)) {

@@ -10,7 +10,7 @@ import lockfile from 'proper-lockfile';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { config, type Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { applyMigrations } from './migrate.js';
+import { migrate } from './migrate.js';
 
 export type DatabaseKind = 'postgresql' | 'pglite';
 
@@ -106,7 +106,8 @@ export function openDatabase(cfg: Config): Database {
           // pool releases it (an idle pool kept it, making the next run wait out a 10 s lock timeout).
           const pool = new pg.Pool({ connectionString, max: 2 });
           try {
-            return await applyMigrations(new PrismaPg(pool));
+            // Already migrated (the usual restart): one query on the locked session, no engine.
+            return await migrate(async (sql) => (await lockClient.query(sql)).rows, () => new PrismaPg(pool));
           } finally {
             await pool.end();
           }
@@ -127,7 +128,8 @@ export function openDatabase(cfg: Config): Database {
   return {
     kind: 'pglite',
     prisma,
-    migrate: () => applyMigrations(new PrismaPGlite(pglite)),
+    // Already migrated (the usual restart): one query, no engine.
+    migrate: () => migrate(async (sql) => (await pglite.query(sql)).rows as never[], () => new PrismaPGlite(pglite)),
     async close() {
       await prisma.$disconnect();
       await pglite.close();

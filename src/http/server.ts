@@ -22,7 +22,7 @@ import { createSandbox, preloadSandboxClients } from '../sandbox/provider.js';
 import { handleConnectPage, handleConnectReturn } from '../connect-ui/connect-page.js';
 import { handleSdk } from '../connect-ui/sdk.js';
 import { startWebhookWorker, type WebhookWorker } from '../webhooks/worker.js';
-import { startActivityServices } from '../health/background.js';
+import { startActivityServices, type ActivityServices } from '../health/background.js';
 
 export interface SwitchboardServer {
   http: http.Server;
@@ -31,7 +31,7 @@ export interface SwitchboardServer {
   /** The base URL it listens on, e.g. http://127.0.0.1:4000 */
   url: string;
   /** With `deferReady`: the database is migrated; serve everything, start background work. */
-  ready(): void;
+  ready(): Promise<void>;
   /**
    * Graceful stop: stop accepting, end subscriptions (SSE completes, WebSockets close with 1001),
    * let requests in flight finish within `drainMs` (SHUTDOWN_DRAIN_MS), stop the refresher (it waits
@@ -75,13 +75,18 @@ export async function startServer(
   const cors = corsPolicy(cfg.security.corsOrigins);
   let scheduler: RefreshScheduler | undefined;
   let webhookWorker: WebhookWorker | undefined;
+  let activity: ActivityServices | undefined;
   let isReady = false;
-  const becomeReady = () => {
-    if (isReady) return;
-    isReady = true;
-    scheduler = startRefreshScheduler(cfg.refresh);
-    webhookWorker = startWebhookWorker(cfg.webhooks);
-  };
+  let becoming: Promise<void> | undefined;
+  // Reads the database, so it runs only once the migrations are done (a new database has no tables).
+  const becomeReady = () =>
+    (becoming ??= (async () => {
+      if (sandbox) await preloadSandboxClients();
+      isReady = true;
+      scheduler = startRefreshScheduler(cfg.refresh);
+      webhookWorker = startWebhookWorker(cfg.webhooks);
+      activity = startActivityServices(cfg);
+    })());
   setConnectionCounter(async () => {
     const rows = await database.prisma.$queryRaw<Array<{ integration: string; status: string; count: bigint | number }>>`
       SELECT i."slug" AS "integration", c."status"::text AS "status", count(*) AS "count"
@@ -92,8 +97,6 @@ export async function startServer(
   const possibleTypes = JSON.stringify(possibleTypesOf(graphql.getEnveloped().schema));
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = cfg.sandbox.enabled && !cfg.isProduction ? createSandbox() : undefined;
-  if (sandbox) await preloadSandboxClients();
-  const activity = startActivityServices(cfg);
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
@@ -201,7 +204,7 @@ export async function startServer(
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
 
-  if (!options.deferReady) becomeReady();
+  if (!options.deferReady) await becomeReady();
 
   return {
     http: server,
@@ -228,7 +231,7 @@ export async function startServer(
       await stopRefresher;
       await stopWebhooks;
       await graphql.dispose();
-      await activity.stop();
+      await activity?.stop();
       await closeUpstreamAgents();
     },
   };
