@@ -84,6 +84,9 @@ describe('observability', async () => {
     expect(text).toMatch(new RegExp(`switchboard_token_refreshes_total\\{integration="${slug}",outcome="success"\\} 1`));
     expect(text).toMatch(new RegExp(`switchboard_connections\\{integration="${slug}",status="HEALTHY"\\} 1`));
     expect(text).toMatch(/switchboard_subscriptions \d+/);
+    // The activity log's operations feed a counter by kind and outcome (connect, refresh, proxy above).
+    for (const kind of ['CONNECT', 'REFRESH', 'PROXY']) expect(text).toMatch(new RegExp(`switchboard_operations_total\\{kind="${kind}",outcome="SUCCESS"\\} [1-9]`));
+    expect(text).toMatch(/switchboard_activity_dropped_total \d+/);
     // Labels are names from fixed sets: no user id, token, connection id or path anywhere.
     expect(text).not.toContain(userId);
     expect(text).not.toContain(connection.id);

@@ -11,6 +11,7 @@ import type { OperationKind, OperationOutcome } from '../generated/prisma/client
 import { Prisma } from '../generated/prisma/client.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
+import { recordOperationMetric, recordOperationsDropped } from '../metrics/index.js';
 
 export type { OperationKind, OperationOutcome };
 
@@ -75,12 +76,14 @@ export class ActivityRecorder {
 
   record(input: OperationInput): void {
     if (!this.settings.enabled) return;
+    recordOperationMetric(input.kind, input.outcome);
     if (input.kind === 'PROXY' && input.outcome === 'SUCCESS' && this.settings.proxySuccessSampleRate < 1 && Math.random() >= this.settings.proxySuccessSampleRate) {
       this.stats.sampledOut++;
       return;
     }
     if (this.buffer.length >= this.settings.bufferMax) {
       this.stats.dropped++;
+      recordOperationsDropped();
       const now = Date.now();
       if (now - this.lastDropWarning >= DROP_WARNING_INTERVAL_MS) {
         this.lastDropWarning = now;
@@ -157,6 +160,7 @@ export class ActivityRecorder {
       const room = Math.max(0, this.settings.bufferMax - this.buffer.length);
       this.buffer.unshift(...rows.slice(0, room));
       this.stats.dropped += rows.length - Math.min(rows.length, room);
+      recordOperationsDropped(rows.length - Math.min(rows.length, room));
       logger.warn({ err: { name: (error as Error).name, message: (error as Error).message }, rows: rows.length }, 'activity log flush failed');
     }
     if (used.size) {

@@ -123,6 +123,27 @@ new client.Gauge({
   },
 });
 
+const operations = new client.Counter({
+  name: 'switchboard_operations_total',
+  help: 'Operations of the activity log (connect, refresh, proxy, verify, disconnect, webhook), by kind and outcome; counted before any sampling, so complete even when the log samples successes.',
+  labelNames: ['kind', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+const operationsDropped = new client.Counter({
+  name: 'switchboard_activity_dropped_total',
+  help: 'Operations the activity log dropped because its buffer was full (the database slower than the traffic).',
+  registers: [metricsRegistry],
+});
+
+/** kind: CONNECT, REFRESH, PROXY, VERIFY, DISCONNECT or WEBHOOK; outcome: SUCCESS or FAILURE. */
+export function recordOperationMetric(kind: string, outcome: string): void {
+  operations.inc({ kind, outcome });
+}
+
+export function recordOperationsDropped(count = 1): void {
+  operationsDropped.inc(count);
+}
+
 /** The text exposition and its content type. */
 export async function renderMetrics(): Promise<{ contentType: string; body: string }> {
   return { contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() };
