@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { config } from '../src/config.js';
 import { prisma } from '../src/db/client.js';
 import { openCredentials } from '../src/domain/connections.js';
-import { statusListenerCount } from '../src/events.js';
+import { statusSubscriberCount } from '../src/domain/status-stream.js';
 import { startServer } from '../src/http/server.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
@@ -86,7 +86,7 @@ function subscribeOverSse(server: { url: string }, headers: Record<string, strin
 }
 
 async function listenersReach(count: number) {
-  await vi.waitFor(() => expect(statusListenerCount()).toBe(count), { timeout: 5_000, interval: 10 });
+  await vi.waitFor(() => expect(statusSubscriberCount()).toBe(count), { timeout: 5_000, interval: 10 });
 }
 
 describe('connectionStatusChanged', async () => {
@@ -127,7 +127,7 @@ describe('connectionStatusChanged', async () => {
   }
 
   it('delivers a whole lifecycle over graphql-ws in order, and none of it to another user', async () => {
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const owner = subscribeOverWebSocket(server, { authorization: await bearer('ws-owner') }, { integration: slug });
     const other = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'ws-other' });
     await listenersReach(baseline + 2);
@@ -144,7 +144,7 @@ describe('connectionStatusChanged', async () => {
   });
 
   it('delivers the same lifecycle over SSE, and stops listening when the client goes away', async () => {
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const subscriber = subscribeOverSse(server, await userHeaders('sse-owner'), { integration: slug });
     await listenersReach(baseline + 1);
     const expected = await lifecycle('sse-owner');
@@ -163,7 +163,7 @@ describe('connectionStatusChanged', async () => {
       await spy.close();
     }
     // The owner and an admin may.
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const admin = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY }, { connectionId: encodeGlobalID('Connection', connection.id) });
     await listenersReach(baseline + 1);
     await connectThroughProvider(server, slug, await userHeaders('private-owner'), 'private');
@@ -190,7 +190,7 @@ describe('connectionStatusChanged', async () => {
 
   it('closes subscribers cleanly when the server shuts down', async () => {
     const own = await startServer({ ...config, auth: testAuth }, { port: 0, host: '127.0.0.1' });
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const closed = new Promise<number>((resolve) => {
       const socket = new WebSocket(wsUrl(own), 'graphql-transport-ws');
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': TEST_API_KEY } })));
@@ -233,7 +233,7 @@ describe('connectionStatusChanged', async () => {
   );
 
   it('lets an admin hear every connection', async () => {
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const admin = subscribeOverWebSocket(server, adminHeaders);
     await listenersReach(baseline + 1);
     await connectThroughProvider(server, slug, await userHeaders('anyone'), 'seen-by-admin');
