@@ -14,6 +14,7 @@ import { schema } from '../schema/index.js';
 import { compressWhenAccepted } from './compression.js';
 import { useOperationObservability } from './graphql-observability.js';
 import { connectSessionGate } from './connect-session-gate.js';
+import { useSharedSubscriptionExecution } from './shared-subscription-execution.js';
 import { sendJson } from './respond.js';
 
 /** The largest GraphQL request body (yoga's own default). */
@@ -76,6 +77,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
         maxDirectives: { n: 50 },
       }),
       useOperationObservability(),
+      // Status events: one execution per event for subscribers whose results cannot differ.
+      useSharedSubscriptionExecution(),
     ],
   });
 }
