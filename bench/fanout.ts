@@ -14,7 +14,10 @@ import { BENCH_API_KEY, loadEmbeddedSwitchboard } from './embedded.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5);
-const { config, createIntegration, createConnection, onStatusEvent, statusSubscriberCount, startServer, database } = await loadEmbeddedSwitchboard();
+const { config, createIntegration, createConnection, onStatusEvent, statusSubscriberCount, startServer, database } = await loadEmbeddedSwitchboard({
+  // All subscribers are one user here (the case where they share one execution per event).
+  MAX_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS + 100),
+});
 
 const gc = (globalThis as { gc?: () => void }).gc;
 function settledHeap(): { heap: number; rss: number } {

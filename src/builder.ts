@@ -52,6 +52,18 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     nodesQueryOptions: false,
+    // node(id:) of a missing id, or of one the viewer may not see, is null (never an internal error):
+    // node loaders use findUniqueOrThrow, whose "not found" is Prisma's P2025.
+    nodeQueryOptions: {
+      resolve: async (_root, args, _context, _info, resolveNode) => {
+        try {
+          return await resolveNode(args.id);
+        } catch (error) {
+          if ((error as { code?: unknown })?.code === 'P2025') return null;
+          throw error;
+        }
+      },
+    },
     // Lists of edges and their nodes are never null (the public contract promises it).
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },

@@ -21,7 +21,7 @@ const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().default('0.0.0.0'),
+  HOST: z.string().min(1).optional(),
   PUBLIC_URL: optionalUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FILE: z.string().optional(),
@@ -73,6 +73,12 @@ const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   READY_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
 
+  // Security hardening (issue 12)
+  CORS_ORIGINS: commaList,
+  GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  MAX_PENDING_AUTHORIZATIONS_PER_USER: z.coerce.number().int().min(1).default(50),
+  MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(100),
   // Operations: shutdown, metrics, traces, log format.
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   METRICS_TOKEN: z.string().optional(),
@@ -96,6 +102,8 @@ export interface AuthConfig {
   apiKeys: string[];
   /** No auth configured outside production: requests without credentials act as admin `dev`. */
   devMode: boolean;
+  /** Leeway for a JWT's exp/nbf; a JWT without exp is refused. */
+  clockToleranceSeconds?: number;
 }
 
 export interface Config {
@@ -103,6 +111,8 @@ export interface Config {
   isProduction: boolean;
   port: number;
   host: string;
+  /** HOST was not set and the server has no authentication: it listens on loopback only. */
+  loopbackOnly: boolean;
   publicUrl: string;
   logLevel: string;
   /** Write logs to this file instead of standard output. */
@@ -124,6 +134,7 @@ export interface Config {
   tokens: TokensConfig;
   /** PostgreSQL pool limits (the embedded database has one connection). */
   databasePool: { size: number; connectTimeoutMs: number; statementTimeoutMs: number; readyTimeoutMs: number };
+  security: SecurityConfig;
   operations: OperationsConfig;
   /** Connect sessions: default and largest lifetime of a session token, in seconds. */
   connectSessions: { ttlSeconds: number; maxTtlSeconds: number };
@@ -158,6 +169,16 @@ export interface TokensConfig {
   manualRetryMs: number;
   /** Consecutive transient failures of an integration that open its circuit breaker. */
   breakerThreshold: number;
+}
+
+export interface SecurityConfig {
+  /** Origins whose pages may call /graphql and the path proxy (CORS), exact match. */
+  corsOrigins: string[];
+  /** The largest GraphQL request body; checked by Content-Length and while reading (413). */
+  graphqlMaxBodyBytes: number;
+  /** Per user: pending (started, not yet completed) authorizations, and open subscriptions. */
+  maxPendingAuthorizationsPerUser: number;
+  maxSubscriptionsPerUser: number;
 }
 
 export interface ProxyConfig {
@@ -217,24 +238,34 @@ export function loadConfig(environment: Environment = process.env): Config {
   if (env.CONNECT_SESSION_TTL_SECONDS > env.CONNECT_SESSION_MAX_TTL_SECONDS) {
     problems.push('CONNECT_SESSION_TTL_SECONDS must not exceed CONNECT_SESSION_MAX_TTL_SECONDS.');
   }
-  const allowedRedirectOrigins: string[] = [];
-  for (const origin of env.ALLOWED_REDIRECT_ORIGINS) {
-    try {
-      const url = new URL(origin);
-      if (url.origin === 'null' || url.origin !== origin.replace(/\/$/, '')) throw new Error('not an origin');
-      allowedRedirectOrigins.push(url.origin);
-    } catch {
-      problems.push(`ALLOWED_REDIRECT_ORIGINS: "${origin}" is not an origin such as https://app.example.com`);
+  const originsOf = (name: string, values: string[]) => {
+    const origins: string[] = [];
+    for (const origin of values) {
+      try {
+        const url = new URL(origin);
+        if (url.origin === 'null' || url.origin !== origin.replace(/\/$/, '')) throw new Error('not an origin');
+        origins.push(url.origin);
+      } catch {
+        problems.push(`${name}: "${origin}" is not an origin such as https://app.example.com`);
+      }
     }
-  }
+    return origins;
+  };
+  const allowedRedirectOrigins = originsOf('ALLOWED_REDIRECT_ORIGINS', env.ALLOWED_REDIRECT_ORIGINS);
+  const corsOrigins = originsOf('CORS_ORIGINS', env.CORS_ORIGINS);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const redirectOrigins = allowedRedirectOrigins.length ? allowedRedirectOrigins : [new URL(publicUrl).origin];
+  const devMode = !isProduction && !authConfigured;
+  // Without authentication every request is the admin "dev": only this machine may reach it, unless HOST says otherwise.
+  const loopbackOnly = devMode && env.HOST === undefined;
   return {
     env: env.NODE_ENV,
     isProduction,
     port: env.PORT,
-    host: env.HOST,
+    host: env.HOST ?? (loopbackOnly ? '127.0.0.1' : '0.0.0.0'),
+    loopbackOnly,
     publicUrl,
     logLevel: env.LOG_LEVEL,
     logFile: env.LOG_FILE,
@@ -250,9 +281,10 @@ export function loadConfig(environment: Environment = process.env): Config {
       audience: env.JWT_AUDIENCE,
       adminClaim: env.JWT_ADMIN_CLAIM,
       apiKeys: env.API_KEYS,
-      devMode: !isProduction && !authConfigured,
+      devMode,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
     },
-    allowedRedirectOrigins: allowedRedirectOrigins.length ? allowedRedirectOrigins : [new URL(publicUrl).origin],
+    allowedRedirectOrigins: redirectOrigins,
     allowLocalProviders: env.ALLOW_LOCAL_PROVIDERS,
     integrationsFile: env.INTEGRATIONS_FILE,
     proxy: {
@@ -296,6 +328,12 @@ export function loadConfig(environment: Environment = process.env): Config {
     },
     connectSessions: { ttlSeconds: env.CONNECT_SESSION_TTL_SECONDS, maxTtlSeconds: env.CONNECT_SESSION_MAX_TTL_SECONDS },
     sandbox: { enabled: sandboxEnabled },
+    security: {
+      corsOrigins: corsOrigins.length ? corsOrigins : [...new Set([new URL(publicUrl).origin, ...redirectOrigins])],
+      graphqlMaxBodyBytes: env.GRAPHQL_MAX_BODY_BYTES,
+      maxPendingAuthorizationsPerUser: env.MAX_PENDING_AUTHORIZATIONS_PER_USER,
+      maxSubscriptionsPerUser: env.MAX_SUBSCRIPTIONS_PER_USER,
+    },
   };
 }
 

@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'PROVIDER_ERROR'
   | 'REAUTHORIZATION_REQUIRED'
   | 'RATE_LIMITED'
-  | 'UPSTREAM_UNAVAILABLE';
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'QUOTA_EXCEEDED';
 
 export abstract class SwitchboardError extends Error {
   abstract readonly code: ErrorCode;
@@ -89,4 +90,16 @@ export class RateLimitedError extends SwitchboardError {
 export class UpstreamUnavailableError extends SwitchboardError {
   override name = 'UpstreamUnavailableError';
   readonly code = 'UPSTREAM_UNAVAILABLE';
+}
+
+/** A per-user cap was reached (pending authorizations, open subscriptions); finish or close some first. */
+export class QuotaExceededError extends SwitchboardError {
+  override name = 'QuotaExceededError';
+  readonly code = 'QUOTA_EXCEEDED';
+  constructor(
+    message: string,
+    readonly limit: number,
+  ) {
+    super(message);
+  }
 }

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
       ...(await import('./logger.js')),
     };
   } catch (error) {
-    if (['ConfigError', 'KeyringError'].includes((error as Error)?.name)) {
+    if (['ConfigError', 'KeyringError', 'DataDirLockedError'].includes((error as Error)?.name)) {
       console.error(`switchboard: ${(error as Error).message}`);
       process.exit(1);
     }
@@ -78,18 +78,32 @@ async function main(): Promise<void> {
 
     const applied = await db.migrate();
     logger.info({ database: db.kind, applied }, applied.length ? 'database migrated' : 'database up to date');
+    // A keyring that cannot open the stored secrets would start "fine" and fail on every token use.
+    const { checkKeyring } = await import('./domain/key-rotation.js');
+    const keys = await checkKeyring((await import('./crypto/keyring.js')).keyring);
+    if (keys.missingKids.length || keys.wrongKids.length) {
+      const problems = [
+        keys.missingKids.length ? `missing key ids: ${keys.missingKids.join(', ')}` : '',
+        keys.wrongKids.length ? `key ids whose key does not open what they sealed: ${keys.wrongKids.join(', ')}` : '',
+      ].filter(Boolean);
+      console.error(`switchboard: ENCRYPTION_KEYS cannot open the stored secrets (${problems.join('; ')}). Add the keys that sealed them (kid:base64key, comma-separated; the first encrypts).`);
+      await db.close();
+      process.exit(1);
+    }
     if (config.integrationsFile) {
       const slugs = await loadIntegrationsFile(config.integrationsFile);
       logger.info({ file: config.integrationsFile, integrations: slugs }, 'integrations file loaded');
     }
     if (config.auth.devMode) {
       logger.warn('No authentication configured: requests without credentials act as the admin user "dev" (development only)');
+      if (config.loopbackOnly) logger.warn({ host: config.host }, 'Without authentication the server listens on 127.0.0.1 only: set HOST (e.g. 0.0.0.0) to listen elsewhere');
+      else logger.warn({ host: config.host }, `HOST=${config.host} is set with no authentication: anyone who can reach it is admin; only localhost and PUBLIC_URL's host names are answered`);
     }
     if (stopping) return;
     listening.ready();
     logger.info({ url: listening.url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);
   } catch (error) {
-    if (['ConfigError', 'KeyringError', 'CatalogError'].includes((error as Error)?.name)) {
+    if (['ConfigError', 'KeyringError', 'CatalogError', 'DataDirLockedError'].includes((error as Error)?.name)) {
       console.error(`switchboard: ${(error as Error).message}`);
       process.exit(1);
     }

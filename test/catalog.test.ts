@@ -296,29 +296,37 @@ describe('provider catalog', async () => {
       return { started: started.data.startConnect, connection: await prisma.connection.findFirstOrThrow({ where: { ownerId: userId, integration: { slug } } }) };
     }
 
-    it('a subdomain-templated provider (Zendesk) fills the host from connectionConfig for the authorize, token and refresh requests', async () => {
+    it('a host-templated provider fills the host from connectionConfig, within its host patterns, for the authorize, token and refresh requests', async () => {
       const slug = uniqueSlug('zendesk');
-      // The template's own host, pointed at the local server: the subdomain value becomes the host.
-      await createIntegration({
+      // The template's endpoints, pointed at the local server: the value is the whole host, as for Okta,
+      // so the field is declared a host whose only allowed pattern is the local server.
+      const integration = await createIntegration({
         slug,
         provider: 'zendesk',
         clientId: 'post-client',
         clientSecret: TEST_CLIENT.clientSecret,
         authorizationUrl: `http://\${connectionConfig.subdomain}:${port}/auth`,
         tokenUrl: `http://\${connectionConfig.subdomain}:${port}/token`,
+        apiBaseUrl: `http://\${connectionConfig.subdomain}:${port}/api`,
         scopes: ['openid', 'offline_access'],
         authorizationParams: { prompt: 'consent' },
       });
+      await prisma.integration.update({
+        where: { id: integration.id },
+        data: { settings: { ...(integration.settings as object), connectionConfig: [{ name: 'subdomain', description: 'The host', kind: 'host', hosts: ['127.0.0.1'] }] } },
+      });
       const missing = await connect(slug, 'zendesk-user');
       expect(missing.started.fieldErrors).toEqual([{ field: 'connectionConfig.subdomain', message: expect.stringMatching(/required/) }]);
-      const wrong = await connect(slug, 'zendesk-user', { subdomain: 'acme/../evil' });
-      expect(wrong.started.fieldErrors[0].field).toBe('connectionConfig.subdomain');
+      for (const subdomain of ['acme/../evil', 'localhost', '127.0.0.1:1']) {
+        const wrong = await connect(slug, 'zendesk-user', { subdomain });
+        expect(wrong.started.fieldErrors[0].field).toBe('connectionConfig.subdomain');
+      }
 
       const before = wire();
       const { started, connection } = await connect(slug, 'zendesk-user', { subdomain: '127.0.0.1' });
       expect(new URL(started.authorizeUrl).origin).toBe(as.issuer);
       expect(wire()).toEqual({ basic: before.basic, post: before.post + 1 }); // the template's client_secret_post
-      expect(connection).toMatchObject({ status: 'HEALTHY', metadata: { connectionConfig: { subdomain: '127.0.0.1' } }, apiBaseUrl: 'https://127.0.0.1.zendesk.com/api/v2' });
+      expect(connection).toMatchObject({ status: 'HEALTHY', metadata: { connectionConfig: { subdomain: '127.0.0.1' } }, apiBaseUrl: `http://127.0.0.1:${port}/api` });
       // The refresh goes to the same connection's host.
       const refreshed = await graphql(server, `mutation ($id: ID!) { refreshConnection(input: { connectionId: $id }) { __typename } }`, { id: encodeGlobalID('Connection', connection!.id) }, adminHeaders);
       expect(refreshed.data.refreshConnection.__typename).toBe('RefreshConnectionPayload');

@@ -202,7 +202,7 @@ describe('connect flow', async () => {
     const errorsBefore = as.counts['grant-error:authorization_code'] ?? 0;
     const response = await callback(victimUrl);
     const location = new URL(response.headers.get('location')!);
-    expect(Object.fromEntries(location.searchParams)).toEqual({ connect: 'error', error: 'invalid_grant' });
+    expect(Object.fromEntries(location.searchParams)).toEqual({ connect: 'error', error: 'invalid_grant', flowId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(as.counts['grant-error:authorization_code']).toBe(errorsBefore + 1);
     expect((await connectionsOf('alice')).map((connection) => connection.name)).not.toContain('injected');
   });
@@ -215,7 +215,7 @@ describe('connect flow', async () => {
       expect(url.searchParams.get('error')).toBe('access_denied');
       const response = await callback(url);
       const location = new URL(response.headers.get('location')!);
-      expect(Object.fromEntries(location.searchParams)).toEqual({ connect: 'error', error: 'access_denied' });
+      expect(Object.fromEntries(location.searchParams)).toEqual({ connect: 'error', error: 'access_denied', flowId: expect.stringMatching(/^[0-9a-f]{32}$/) });
       expect((await connectionsOf('alice')).map((connection) => connection.name)).not.toContain('denied');
       expect((await callback(url)).headers.get('location')).toContain('error=state_already_used');
       // Without redirectTo the page shows a fixed message, not the provider's description.

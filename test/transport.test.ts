@@ -1,5 +1,6 @@
 // GraphQL over HTTP hardening: CSRF prevention, graphql-armor limits, no batching, masked errors.
 import { describe, expect, it } from 'vitest';
+import { config } from '../src/config.js';
 import { adminHeaders, graphql, startTestServer } from './helpers/server.js';
 
 describe('GraphQL transport', async () => {
@@ -12,8 +13,8 @@ describe('GraphQL transport', async () => {
     expect(response.status).toBe(200);
   });
 
-  it('answers a body over 25 MB with 413, whether its length is declared or it is chunked', async () => {
-    const padding = 'x'.repeat(25_000_001);
+  it('answers a body over GRAPHQL_MAX_BODY_BYTES with 413, whether its length is declared or it is chunked', async () => {
+    const padding = 'x'.repeat(config.security.graphqlMaxBodyBytes + 1);
     const declared = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders }, body: padding });
     expect(declared.status).toBe(413);
     expect((await declared.json()).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
@@ -22,7 +23,7 @@ describe('GraphQL transport', async () => {
       headers: { 'content-type': 'application/json', ...adminHeaders },
       body: new ReadableStream({
         start(controller) {
-          for (let offset = 0; offset < padding.length; offset += 1_000_000) controller.enqueue(new TextEncoder().encode(padding.slice(offset, offset + 1_000_000)));
+          for (let offset = 0; offset < padding.length; offset += 100_000) controller.enqueue(new TextEncoder().encode(padding.slice(offset, offset + 100_000)));
           controller.close();
         },
       }),

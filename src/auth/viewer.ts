@@ -11,6 +11,8 @@ export interface Viewer {
   via: 'jwt' | 'api-key' | 'dev' | 'connect-session';
   /** Set only for a connect-session token: the viewer is its end user, limited to connecting. */
   connectSession?: ConnectSessionGrant;
+  /** When the credentials stop being valid (a JWT's exp, in ms): long-lived connections end then. */
+  expiresAt?: number;
 }
 
 /** The request carried credentials that are missing, malformed, expired or unknown. */
@@ -49,12 +51,14 @@ export function createAuthenticator(auth: AuthConfig): Authenticate {
   const verifiedApiKeys = new Set<string>();
 
   async function verifyJwt(token: string): Promise<JWTPayload> {
-    const options = { issuer: auth.issuer, audience: auth.audience };
+    // A token without exp would be valid forever: refused (exp and nbf get a small leeway for clock skew).
+    const options = { issuer: auth.issuer, audience: auth.audience, requiredClaims: ['exp'], clockTolerance: auth.clockToleranceSeconds ?? 30 };
     try {
       if (secret) return (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
       if (jwks) return (await jwtVerify(token, jwks, options)).payload;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('The token has expired.');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp') throw new AuthenticationError('The token must carry an expiry (exp).');
       if (error instanceof joseErrors.JOSEError) throw new AuthenticationError('The token is not valid.');
       throw error;
     }
@@ -88,7 +92,7 @@ export function createAuthenticator(auth: AuthConfig): Authenticate {
       if (typeof payload.sub !== 'string' || !USER_ID_PATTERN.test(payload.sub)) {
         throw new AuthenticationError('The token has no usable subject (sub).');
       }
-      return { userId: payload.sub, isAdmin: isAdminClaim(payload[auth.adminClaim]), via: 'jwt' };
+      return { userId: payload.sub, isAdmin: isAdminClaim(payload[auth.adminClaim]), via: 'jwt', expiresAt: (payload.exp! + (auth.clockToleranceSeconds ?? 30)) * 1000 };
     }
 
     if (auth.devMode) return DEV_VIEWER;
@@ -100,7 +104,7 @@ export function createAuthenticator(auth: AuthConfig): Authenticate {
 async function connectSessionViewer(token: string): Promise<Viewer> {
   const grant = await findConnectSessionGrant(token);
   if (!grant) throw new AuthenticationError('The connect session is not valid or has expired.');
-  return { userId: grant.endUserId, isAdmin: false, via: 'connect-session', connectSession: grant };
+  return { userId: grant.endUserId, isAdmin: false, via: 'connect-session', connectSession: grant, expiresAt: grant.expiresAt.getTime() };
 }
 
 /** Whether the viewer holds only a connect-session token (which can do nothing but connect). */

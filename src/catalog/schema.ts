@@ -29,6 +29,112 @@ const templatedHttpsUrl = z.string().superRefine((value, ctx) => {
 const jsonPath = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/);
 
 /**
+ * A host pattern for a user-supplied host value: an exact host ("login.example.com"), or "*." and a
+ * domain ("*.okta.com"), where "*" stands for one or more labels (acme.okta.com, acme.eu.auth0.com).
+ */
+export const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/**
+ * A value a user (or an admin) supplies for `${connectionConfig.name}`. What it may contain depends on
+ * `kind` (these rules are what stops a user from sending an integration's client secret elsewhere):
+ * - `label` (the default): one host label or identifier, [A-Za-z0-9_-] only (no `.`, `:`, `/`, `@`,
+ *   `?`, `%`). In a host it must sit before a fixed domain: `https://${connectionConfig.subdomain}.zendesk.com`.
+ * - `segment`: one URL path segment, which may also contain dots (a tenant domain in a path:
+ *   `https://login.microsoftonline.com/${connectionConfig.tenant}/…`); never in a host.
+ * - `host`: a whole host name, and the placeholder must be the URL's whole host
+ *   (`https://${connectionConfig.domain}/oauth2/default`). A user's value must match one of `hosts`
+ *   (patterns as HOST_PATTERN, e.g. ['*.okta.com', '*.oktapreview.com']); with no `hosts`, `setBy`
+ *   must be `admin`.
+ * `setBy: admin` means only an admin sets the value, on the integration (createIntegration's
+ * `connectionConfig`), for every connection: for hosts a provider cannot pin (self-hosted Keycloak,
+ * GitLab) and custom domains. An admin's value need not match `hosts`.
+ */
+export const connectionConfigFieldSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_]+$/),
+    description: z.string(),
+    default: z.string().optional(),
+    example: z.string().optional(),
+    kind: z.enum(['label', 'segment', 'host']).optional(),
+    hosts: z.array(z.string().regex(HOST_PATTERN, 'a host pattern is a host name, or *. and a domain')).min(1).optional(),
+    setBy: z.enum(['user', 'admin']).optional(),
+  })
+  .superRefine((field, ctx) => {
+    if (field.hosts && field.kind !== 'host') ctx.addIssue({ code: 'custom', message: `${field.name}: hosts apply to kind: host only` });
+    if (field.kind === 'host' && !field.hosts && field.setBy !== 'admin') {
+      ctx.addIssue({ code: 'custom', message: `${field.name}: a host a user supplies needs hosts patterns; otherwise setBy: admin` });
+    }
+  });
+
+export type ConnectionConfigField = z.output<typeof connectionConfigFieldSchema>;
+
+/** kind: label — one host label or identifier: no `.`, `:`, `/`, `@`, `?`, `%`. */
+const LABEL_VALUE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+/** kind: segment — one path segment; dots allowed (a tenant domain), but not "." or "..". */
+const SEGMENT_VALUE = /^(?!\.+$)[A-Za-z0-9._-]{1,253}$/;
+/** kind: host — a host name of two or more labels. */
+const HOST_VALUE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** Whether a host matches a pattern: exact, or "*." and a domain where "*" is one or more labels. */
+export function hostMatchesPattern(host: string, pattern: string): boolean {
+  const value = host.toLowerCase();
+  if (!pattern.startsWith('*.')) return value === pattern;
+  const suffix = pattern.slice(1); // ".okta.com"
+  return value.length > suffix.length && value.endsWith(suffix) && HOST_VALUE.test(`${value.slice(0, -suffix.length)}.x`);
+}
+
+/**
+ * What is wrong with a value for a field, by its kind (undefined when nothing). `byAdmin`: an admin's
+ * host need not match the field's hosts (a custom domain, a self-hosted server). Whether a host is
+ * public is checked where the configuration is known (src/provider/templates.ts).
+ */
+export function connectionValueProblem(field: Pick<ConnectionConfigField, 'kind' | 'hosts'> | undefined, value: unknown, byAdmin = false): string | undefined {
+  if (typeof value !== 'string') return 'must be a string.';
+  switch (field?.kind ?? 'label') {
+    case 'label':
+      return LABEL_VALUE.test(value) ? undefined : 'is a label: letters, digits, "_" and "-" only (no ".", ":", "/", "@", "?", "%").';
+    case 'segment':
+      return SEGMENT_VALUE.test(value) ? undefined : 'is a path segment: letters, digits, ".", "_" and "-" only.';
+    case 'host': {
+      if (!HOST_VALUE.test(value)) return 'must be a host name such as login.example.com (no scheme, port, path or credentials).';
+      if (byAdmin) return undefined;
+      const hosts = field?.hosts ?? [];
+      if (hosts.some((pattern) => hostMatchesPattern(value, pattern))) return undefined;
+      return hosts.length ? `must be a host of this provider: ${hosts.join(', ')} (an admin can set another on the integration).` : 'is set by an admin on the integration.';
+    }
+  }
+}
+
+/**
+ * Where `${connectionConfig.x}` placeholders sit in a URL template, judged by their fields' kinds: a
+ * host value only as the whole host, a label in a host only before a fixed domain, a path segment
+ * never in a host. Undeclared names count as labels. Returns the problems (empty when sound).
+ */
+export function placeholderPlacementProblems(url: string, fields: readonly Pick<ConnectionConfigField, 'name' | 'kind'>[]): string[] {
+  const kindOf = (name: string) => fields.find((field) => field.name === name)?.kind ?? 'label';
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  const authority = scheme ? /^[^/?#]*/.exec(url.slice(scheme.length))![0] : '';
+  const host = authority.replace(/:\d+$/, '');
+  const hostStart = scheme?.length ?? -1;
+  const problems: string[] = [];
+  for (const match of url.matchAll(CONNECTION_CONFIG_PLACEHOLDER)) {
+    const name = match[1]!;
+    const inHost = scheme !== undefined && match.index! >= hostStart && match.index! < hostStart + host.length;
+    const kind = kindOf(name);
+    if (kind === 'host') {
+      // The whole host, or its domain after fixed labels (accounts.${domain}).
+      if (host !== match[0] && !host.endsWith(`.${match[0]}`)) problems.push(`\${connectionConfig.${name}} is a host: it must be the URL's whole host (or follow fixed labels)`);
+    } else if (inHost) {
+      if (kind === 'segment') problems.push(`\${connectionConfig.${name}} is a path segment: it cannot be in the host`);
+      else if (!/\}\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(host)) {
+        problems.push(`\${connectionConfig.${name}} is a label: in a host it must come before a fixed domain (\${connectionConfig.${name}}.example.com), or declare it kind: host with hosts`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
  * How a rate-limit reset header counts: a Unix time (seconds or milliseconds), a delay (seconds or
  * milliseconds), a date (HTTP-date or ISO 8601), a duration ("6m0s", OpenAI and Groq), or auto (guessed
  * from the value).
@@ -43,7 +149,7 @@ export const providerTemplateSchema = z
     categories: z.array(z.string()).default([]),
     logoUrl: templatedHttpsUrl.optional(),
     docsUrl: templatedHttpsUrl,
-    authType: z.enum(['OAUTH2', 'API_KEY', 'BASIC']).default('OAUTH2'),
+    authType: z.enum(['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1']).default('OAUTH2'),
     /** OpenID Connect issuer: endpoints come from discovery (explicit URLs below win). */
     issuer: templatedHttpsUrl.optional(),
     authorizationUrl: templatedHttpsUrl.optional(),
@@ -54,9 +160,7 @@ export const providerTemplateSchema = z
     userinfoUrl: templatedHttpsUrl.optional(),
     apiBaseUrl: templatedHttpsUrl.optional(),
     /** Values a user must (or may, with a default) supply when connecting. */
-    connectionConfig: z
-      .array(z.object({ name: z.string().regex(/^[A-Za-z0-9_]+$/), description: z.string(), default: z.string().optional(), example: z.string().optional() }))
-      .default([]),
+    connectionConfig: z.array(connectionConfigFieldSchema).default([]),
     scopes: z.array(z.string()).default([]),
     scopeSeparator: z.string().min(1).max(3).default(' '),
     authorizationParams: z.record(z.string(), z.string()).default({}),
@@ -97,14 +201,35 @@ export const providerTemplateSchema = z
       .default({}),
     refresh: z.object({ rotating: z.boolean().default(false), expiringTokens: z.boolean().default(true) }).default({ rotating: false, expiringTokens: true }),
     notes: z.string().optional(),
+    // ---- Machine-to-machine grants and OAuth 1.0a (issue 17) ----
+    /** OAUTH1: where temporary credentials (a request token) are requested. */
+    requestTokenUrl: templatedHttpsUrl.optional(),
+    /** OAUTH1: how requests are signed. */
+    signatureMethod: z.enum(['HMAC-SHA1', 'PLAINTEXT']).optional(),
+    /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters (audience, resource…); values may use ${connectionConfig.x}. */
+    tokenParams: z.record(z.string(), z.string()).default({}),
+    /** OAUTH2_CLIENT_CREDENTIALS: a grant_type other than client_credentials (Zoom's account_credentials). */
+    grantType: z.string().regex(/^[a-z_:.-]+$/).optional(),
+    /** JWT_BEARER: the assertion's audience when it is not the token URL, and where scopes go. */
+    jwtBearer: z
+      .object({
+        /** Salesforce wants its login URL, DocuSign its bare host name. */
+        audience: z.string().min(1).optional(),
+        /** `assertion`: a `scope` claim (Google); `request`: a `scope` parameter; `none`: not sent (Salesforce). */
+        scopes: z.enum(['assertion', 'request', 'none']).default('assertion'),
+        /** Who the assertion's `iss` is: the service account (clientEmail) or the integration's clientId (Salesforce). */
+        issuer: z.enum(['clientEmail', 'clientId']).default('clientEmail'),
+      })
+      .optional(),
   })
   .superRefine((template, ctx) => {
     const declared = new Set(template.connectionConfig.map((field) => field.name));
-    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url];
+    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url, template.requestTokenUrl, ...Object.values(template.tokenParams)];
     for (const url of urls.filter((value): value is string => Boolean(value))) {
       for (const name of placeholders(url, CONNECTION_CONFIG_PLACEHOLDER)) {
         if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });
       }
+      for (const problem of placeholderPlacementProblems(url, template.connectionConfig)) ctx.addIssue({ code: 'custom', message: `${template.key}: ${problem}` });
       if (url !== template.apiBaseUrl && placeholders(url, METADATA_PLACEHOLDER).length) {
         ctx.addIssue({ code: 'custom', message: `${template.key}: only apiBaseUrl may use \${metadata.…}` });
       }
@@ -116,6 +241,15 @@ export const providerTemplateSchema = z
     }
     if (template.authType === 'OAUTH2' && !template.issuer && !(template.authorizationUrl && template.tokenUrl)) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: an OAuth 2.0 provider needs an issuer or authorization and token URLs` });
+    }
+    if ((template.authType === 'OAUTH2_CLIENT_CREDENTIALS' || template.authType === 'JWT_BEARER') && !template.tokenUrl && !template.issuer) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: a ${template.authType} provider needs a token URL` });
+    }
+    if (template.authType === 'GITHUB_APP' && !template.apiBaseUrl) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: a GitHub App provider needs an apiBaseUrl (installation tokens are minted there)` });
+    }
+    if (template.authType === 'OAUTH1' && !(template.requestTokenUrl && template.authorizationUrl && template.tokenUrl)) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: an OAuth 1.0a provider needs requestTokenUrl, authorizationUrl and tokenUrl` });
     }
   });
 

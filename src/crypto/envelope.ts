@@ -104,6 +104,11 @@ export class Keyring {
     }
   }
 
+  /** Whether the keyring holds a key with this id. */
+  hasKey(kid: string): boolean {
+    return this.#keys.has(kid);
+  }
+
   /** Whether the envelope was sealed with a key other than the current one. */
   isStale(serialized: string): boolean {
     return parseEnvelope(serialized).kid !== this.currentKid;

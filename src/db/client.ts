@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
+import lockfile from 'proper-lockfile';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { config, type Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
@@ -36,6 +37,43 @@ export interface Database {
   /** Applies pending migrations; serialised across instances on PostgreSQL. */
   migrate(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** Another process holds the embedded database's directory (two writers would corrupt it). */
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError';
+}
+
+/** The lock is refreshed this often, and taken over when not refreshed for DATA_DIR_LOCK_STALE_MS (a crashed holder). */
+const DATA_DIR_LOCK_UPDATE_MS = 3_000;
+const DATA_DIR_LOCK_STALE_MS = 10_000;
+
+/**
+ * An exclusive lock on the embedded database's directory, held while the process runs (a lock
+ * directory beside it whose mtime the holder keeps fresh: proper-lockfile). Returns the release.
+ */
+function lockDataDir(dataDir: string): () => void {
+  try {
+    return lockfile.lockSync(dataDir, {
+      realpath: false,
+      lockfilePath: `${dataDir}.lock`,
+      stale: DATA_DIR_LOCK_STALE_MS,
+      update: DATA_DIR_LOCK_UPDATE_MS,
+      onCompromised: (error) => {
+        // Someone else may now be writing the same files: stop at once rather than corrupt them.
+        console.error(`switchboard: lost the lock on the data directory ${dataDir}: ${error.message}`);
+        process.exit(1);
+      },
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new DataDirLockedError(
+        `The data directory ${dataDir} is in use by another Switchboard process (lock ${dataDir}.lock). ` +
+          `Stop it, or give this one another DATA_DIR (a crashed server's lock frees itself within ${DATA_DIR_LOCK_STALE_MS / 1000} s).`,
+      );
+    }
+    throw error;
+  }
 }
 
 // Any constant works; it only has to be the same for every instance of Switchboard.
@@ -83,6 +121,7 @@ export function openDatabase(cfg: Config): Database {
   const inMemory = cfg.dataDir.startsWith('memory://');
   const dataDir = inMemory ? 'memory://' : path.resolve(cfg.dataDir, 'pglite');
   if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
+  const releaseLock = inMemory ? () => {} : lockDataDir(dataDir);
   const pglite = new PGlite(dataDir);
   const prisma = createClient(new PrismaPGlite(pglite));
   return {
@@ -92,6 +131,7 @@ export function openDatabase(cfg: Config): Database {
     async close() {
       await prisma.$disconnect();
       await pglite.close();
+      releaseLock();
     },
   };
 }

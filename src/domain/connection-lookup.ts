@@ -110,8 +110,9 @@ export function forgetConnection(connectionId: string): void {
 }
 
 function cacheKey(viewer: Viewer, reference: ConnectionReference): string {
-  // Admins may see every connection by id; others only their own and shared ones, so the viewer is part of the key.
-  const who = viewer.isAdmin ? '*' : viewer.userId;
+  // A reference means a different connection for each viewer ("default" is the viewer's own, admins
+  // included), and admins may see more by id: the key is the viewer, never the role alone.
+  const who = `${viewer.isAdmin ? 'admin' : 'user'}:${viewer.userId}`;
   return `${who}\u0000${reference.connectionId ?? ''}\u0000${reference.integration ?? ''}\u0000${reference.connectionName ?? 'default'}`;
 }
 

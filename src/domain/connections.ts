@@ -1,7 +1,7 @@
 // The token store: connections with their credentials sealed to the row, created or updated in place.
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
-import { transaction } from '../db/transaction.js';
+import { transaction, type Transaction } from '../db/transaction.js';
 import { publishConnectionChange, publishStatusEvent, type ConnectionStatusEvent } from '../events.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
 import { SHARED_OWNER_KEY } from './access.js';
@@ -20,7 +20,7 @@ export interface UsableCredentials {
 
 /** What is sealed in Connection.credentialsEnc. */
 export interface StoredCredentials {
-  type: 'OAUTH2' | 'API_KEY' | 'BASIC';
+  type: 'OAUTH2' | 'API_KEY' | 'BASIC' | 'OAUTH2_CLIENT_CREDENTIALS' | 'JWT_BEARER' | 'GITHUB_APP' | 'OAUTH1';
   accessToken?: string;
   refreshToken?: string;
   tokenType?: string;
@@ -33,6 +33,28 @@ export interface StoredCredentials {
   password?: string;
   /** The provider's token response without the tokens themselves (they are in the fields above). */
   raw?: Record<string, unknown>;
+  /** JWT_BEARER: the signing key (PEM; never returned by the API), the identity asserted, the key's id. */
+  privateKey?: string;
+  clientEmail?: string;
+  subject?: string;
+  keyId?: string;
+  /** GITHUB_APP: the installation the tokens are minted for. */
+  installationId?: string;
+  /** OAUTH1: the token secret that signs requests with the access token (accessToken). */
+  tokenSecret?: string;
+}
+
+/** Credential types renewed by minting a new token (no user, no refresh token). */
+const MINTED_TYPES = new Set<StoredCredentials['type']>(['OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP']);
+
+/** Whether the credentials can be renewed without the user: a refresh token, or a machine grant. */
+export function canRenew(credentials: StoredCredentials | null | undefined): boolean {
+  return Boolean(credentials && (credentials.refreshToken || MINTED_TYPES.has(credentials.type)));
+}
+
+/** Whether a token request can replace these credentials' access token (OAuth 2.0 and machine grants). */
+export function isRenewableType(credentials: StoredCredentials | null | undefined): credentials is StoredCredentials {
+  return Boolean(credentials && (credentials.type === 'OAUTH2' || MINTED_TYPES.has(credentials.type)));
 }
 
 const credentialsContext = (connectionId: string) => ({ table: 'Connection', rowId: connectionId, field: 'credentials' });
@@ -75,7 +97,7 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
     lastAuthorizedAt: now,
     apiBaseUrl: input.apiBaseUrl ?? null,
     credentialsEnc: sealCredentials(id, input.credentials),
-    hasRefreshToken: Boolean(input.credentials.refreshToken),
+    hasRefreshToken: canRenew(input.credentials),
     refreshFailures: 0,
     nextRefreshAt: null,
     // A refresh in flight for the old grant loses its compare-and-set: the new authorization wins.
@@ -148,15 +170,21 @@ export interface ConnectionStatusChange {
 export async function writeConnectionChange(
   where: Prisma.ConnectionWhereUniqueInput,
   data: Prisma.ConnectionUpdateInput,
-  change: { previousStatus: ConnectionStatus; reason?: string | null },
+  change: { previousStatus: ConnectionStatus; reason?: string | null; integration?: Integration },
 ): Promise<ConnectionStatusChange | null> {
+  const update = async (client: Pick<Transaction, 'connection'>): Promise<ConnectionStatusChange> => {
+    const written = change.integration
+      ? { ...(await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } } })), integration: change.integration }
+      : await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
+    const statusEvent =
+      written.status === change.previousStatus ? null : statusEventOf(written, written.integration.slug, change.previousStatus, change.reason ?? null);
+    return { connection: written, previousStatus: change.previousStatus, statusEvent };
+  };
   try {
-    return await transaction(async (tx) => {
-      const connection = await tx.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
-      const statusEvent =
-        connection.status === change.previousStatus ? null : statusEventOf(connection, connection.integration.slug, change.previousStatus, change.reason ?? null);
-      return { connection, previousStatus: change.previousStatus, statusEvent };
-    });
+    // A status change gets a transaction (what reports it joins the same commit); the common case, new
+    // tokens with the status unchanged, is one statement.
+    const statusMayChange = data.status !== undefined && data.status !== change.previousStatus;
+    return statusMayChange ? await transaction((tx) => update(tx)) : await update(prisma);
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
     throw error;

@@ -8,10 +8,12 @@ import { NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { publishIntegrationChange } from '../events.js';
 import { providerTemplate, type ProviderTemplate } from '../catalog/index.js';
 import { SANDBOX_PROVIDER, sandboxTemplate } from '../catalog/sandbox.js';
+import { connectionValueProblem, type ConnectionConfigField } from '../catalog/schema.js';
 import { Prisma, type Integration } from '../generated/prisma/client.js';
 import { isLocalHostname } from '../net/addresses.js';
 import { isSandboxEndpoint } from '../net/upstream-agent.js';
 import { newId } from './ids.js';
+import { parsePrivateKey } from '../crypto/private-key.js';
 
 export type { Integration };
 
@@ -27,12 +29,57 @@ export interface IntegrationSettings {
   metadataFromCallback?: string[];
   postConnect?: ProviderTemplate['postConnect'];
   connectionConfig?: ProviderTemplate['connectionConfig'];
+  /** Connection config values an admin set on the integration: they hold for every connection. */
+  fixedConnectionConfig?: Record<string, string>;
   proxy?: ProviderTemplate['proxy'];
   refresh?: ProviderTemplate['refresh'];
+  /** Machine grants and OAuth 1.0a (see src/tokens/grants/ and src/oauth/oauth1.ts). */
+  tokenParams?: Record<string, string>;
+  jwtBearer?: ProviderTemplate['jwtBearer'];
+  signatureMethod?: ProviderTemplate['signatureMethod'];
+  grantType?: string;
 }
 
 export function integrationSettings(integration: Pick<Integration, 'settings'>): IntegrationSettings {
   return (integration.settings ?? {}) as IntegrationSettings;
+}
+
+/**
+ * The integration's declared connection config fields. An integration stores the declarations its
+ * template had when it was created; declarations stored before fields had a kind take the catalog's
+ * current rules for the same field (so older integrations get the host rules too).
+ */
+export function connectionConfigFields(integration: Pick<Integration, 'settings'>): ConnectionConfigField[] {
+  const settings = integrationSettings(integration);
+  const declared = settings.connectionConfig ?? [];
+  const template = settings.template ? providerTemplate(settings.template) : undefined;
+  return declared.map((field) => {
+    if (field.kind !== undefined || !template) return field;
+    const current = template.connectionConfig.find((candidate) => candidate.name === field.name);
+    return current ? { ...field, kind: current.kind, hosts: current.hosts, setBy: current.setBy } : field;
+  });
+}
+
+/**
+ * Connection config values an admin fixes on an integration (a self-hosted host, a custom domain):
+ * declared names only (when any are declared), each valid for its kind and, for a host, public. An
+ * admin's host need not match the provider's patterns.
+ */
+function checkFixedConnectionConfig(integration: Pick<Integration, 'settings'>, values: Record<string, string>): void {
+  const declared = connectionConfigFields(integration);
+  const problems: FieldError[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const field = declared.find((candidate) => candidate.name === key);
+    if (declared.length && !field) {
+      problems.push({ field: `connectionConfig.${key}`, message: `This integration takes ${declared.map((candidate) => candidate.name).join(', ')}.` });
+      continue;
+    }
+    let problem = connectionValueProblem(field, value, true);
+    const hostProblem = !problem && field?.kind === 'host' ? providerUrlProblem(`https://${value}/`) : undefined;
+    if (hostProblem) problem = `must be a public host: https://${value}/ ${hostProblem}`;
+    if (problem) problems.push({ field: `connectionConfig.${key}`, message: `${key} ${problem}` });
+  }
+  if (problems.length) throw new ValidationError('The connection config is not valid.', problems);
 }
 
 function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
@@ -49,10 +96,15 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     connectionConfig: template.connectionConfig,
     proxy: template.proxy,
     refresh: template.refresh,
+    tokenParams: template.tokenParams,
+    jwtBearer: template.jwtBearer,
+    signatureMethod: template.signatureMethod,
+    grantType: template.grantType,
   };
 }
 
-export const AUTH_TYPES = ['OAUTH2', 'API_KEY', 'BASIC'] as const;
+export const AUTH_TYPES = ['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1'] as const;
+export const OAUTH1_SIGNATURE_METHODS = ['HMAC-SHA1', 'PLAINTEXT'] as const;
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 
 /** Authorization request parameters that the connect flow sets itself and must not be overridden. */
@@ -68,6 +120,9 @@ const RESERVED_AUTHORIZATION_PARAMS = new Set([
   'request',
   'request_uri',
 ]);
+
+/** Token request parameters the grants set themselves. */
+const RESERVED_TOKEN_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'assertion', 'client_assertion', 'client_assertion_type', 'scope', 'code', 'refresh_token']);
 
 /** An endpoint URL a provider may use: https on a public host, unless local providers are allowed. */
 export function providerUrl(field: string) {
@@ -125,6 +180,18 @@ const integrationFields = {
     .optional(),
   tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).optional(),
   ownerCanReadCredentials: z.boolean().optional(),
+  /** Connection config values fixed by the admin for every connection (a self-hosted host…). */
+  connectionConfig: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string().max(253)).optional(),
+  appId: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'appId is the GitHub App id (or client id).').optional(),
+  privateKey: z.string().min(1).max(16_384).optional(),
+  requestTokenUrl: providerUrl('requestTokenUrl').optional(),
+  tokenParams: z
+    .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/), z.string().max(2000))
+    .refine((params) => Object.keys(params).every((key) => !RESERVED_TOKEN_PARAMS.has(key)), {
+      message: `tokenParams must not set ${[...RESERVED_TOKEN_PARAMS].join(', ')}.`,
+    })
+    .optional(),
+  signatureMethod: z.enum(OAUTH1_SIGNATURE_METHODS).optional(),
 };
 
 const createSchema = z.object({
@@ -164,8 +231,38 @@ function checkCompleteness(integration: {
   issuer: string | null;
   authorizationUrl: string | null;
   tokenUrl: string | null;
+  clientSecretEnc: string | null;
+  appId: string | null;
+  privateKeyEnc: string | null;
+  requestTokenUrl: string | null;
+  apiBaseUrl: string | null;
 }): void {
   const problems: FieldError[] = [];
+  const need = (field: string, present: unknown, message: string) => {
+    if (!present) problems.push({ field, message });
+  };
+  switch (integration.authType) {
+    case 'OAUTH2_CLIENT_CREDENTIALS':
+      need('clientId', integration.clientId, 'A client credentials integration needs a clientId.');
+      need('clientSecret', integration.clientSecretEnc, 'A client credentials integration needs a clientSecret.');
+      need('tokenUrl', integration.tokenUrl || integration.issuer, 'Give a tokenUrl (or an OpenID Connect issuer).');
+      break;
+    case 'JWT_BEARER':
+      need('tokenUrl', integration.tokenUrl, 'A JWT bearer integration needs a tokenUrl.');
+      break;
+    case 'GITHUB_APP':
+      need('appId', integration.appId, 'A GitHub App integration needs the appId.');
+      need('privateKey', integration.privateKeyEnc, "A GitHub App integration needs the app's privateKey.");
+      need('apiBaseUrl', integration.apiBaseUrl, 'A GitHub App integration needs an apiBaseUrl (https://api.github.com, or your GitHub Enterprise API).');
+      break;
+    case 'OAUTH1':
+      need('clientId', integration.clientId, 'An OAuth 1.0a integration needs the consumer key as clientId.');
+      need('clientSecret', integration.clientSecretEnc, 'An OAuth 1.0a integration needs the consumer secret as clientSecret.');
+      need('requestTokenUrl', integration.requestTokenUrl, 'An OAuth 1.0a integration needs a requestTokenUrl.');
+      need('authorizationUrl', integration.authorizationUrl, 'An OAuth 1.0a integration needs an authorizationUrl.');
+      need('tokenUrl', integration.tokenUrl, 'An OAuth 1.0a integration needs a tokenUrl (the access token URL).');
+      break;
+  }
   if (integration.authType === 'OAUTH2') {
     if (!integration.clientId) problems.push({ field: 'clientId', message: 'An OAuth 2.0 integration needs a clientId.' });
     if (!integration.issuer) {
@@ -182,6 +279,16 @@ function checkCompleteness(integration: {
 
 function encryptClientSecret(integrationId: string, secret: string): string {
   return keyring.encrypt(secret, { table: 'Integration', rowId: integrationId, field: 'clientSecret' });
+}
+
+function encryptPrivateKey(integrationId: string, pem: string): string {
+  return keyring.encrypt(pem, { table: 'Integration', rowId: integrationId, field: 'privateKey' });
+}
+
+/** The integration's private key (PEM) in clear, for signing assertions only. */
+export function revealPrivateKey(integration: Pick<Integration, 'id' | 'privateKeyEnc'>): string | undefined {
+  if (!integration.privateKeyEnc) return undefined;
+  return keyring.decrypt(integration.privateKeyEnc, { table: 'Integration', rowId: integration.id, field: 'privateKey' });
 }
 
 /** The client secret in clear, for the token endpoint only. */
@@ -229,8 +336,17 @@ export async function createIntegration(input: CreateIntegrationInput): Promise<
     authorizationParams: data.authorizationParams ?? template?.authorizationParams ?? {},
     tokenEndpointAuthMethod: data.tokenEndpointAuthMethod ?? template?.tokenEndpointAuthMethod ?? null,
     ownerCanReadCredentials: data.ownerCanReadCredentials ?? false,
-    settings: (template ? settingsFromTemplate(template) : {}) as Prisma.InputJsonObject,
+    appId: data.appId ?? null,
+    privateKeyEnc: data.privateKey ? encryptPrivateKey(id, parsePrivateKey(data.privateKey).pem) : null,
+    requestTokenUrl: data.requestTokenUrl ?? template?.requestTokenUrl ?? null,
+    settings: {
+      ...(template ? settingsFromTemplate(template) : {}),
+      ...(data.connectionConfig ? { fixedConnectionConfig: data.connectionConfig } : {}),
+      ...(data.tokenParams ? { tokenParams: data.tokenParams } : {}),
+      ...(data.signatureMethod ? { signatureMethod: data.signatureMethod } : {}),
+    } as Prisma.InputJsonObject,
   };
+  if (data.connectionConfig) checkFixedConnectionConfig({ settings: row.settings as Prisma.JsonObject }, data.connectionConfig);
   checkCompleteness(row);
   try {
     return await prisma.integration.create({ data: row });
@@ -255,13 +371,28 @@ export async function updateIntegration(reference: string, patch: UpdateIntegrat
     const connections = await prisma.connection.count({ where: { integrationId: existing.id } });
     if (connections > 0) throw ValidationError.field('isShared', 'isShared cannot change while the integration has connections.');
   }
-  const { clientSecret, ...plain } = data;
+  const { clientSecret, connectionConfig: fixedConnectionConfig, privateKey, tokenParams, signatureMethod, ...plain } = data;
   const changes: Prisma.IntegrationUpdateInput = { ...plain };
+  const settings: IntegrationSettings = { ...integrationSettings(existing) };
   for (const key of cleared) {
     if (key === 'clientSecret') changes.clientSecretEnc = null;
+    else if (key === 'connectionConfig') delete settings.fixedConnectionConfig;
+    else if (key === 'privateKey') changes.privateKeyEnc = null;
+    else if (key === 'tokenParams' || key === 'signatureMethod') delete settings[key];
     else (changes as Record<string, unknown>)[key] = null;
   }
+  if (fixedConnectionConfig) {
+    checkFixedConnectionConfig(existing, fixedConnectionConfig);
+    settings.fixedConnectionConfig = fixedConnectionConfig;
+  }
   if (clientSecret) changes.clientSecretEnc = encryptClientSecret(existing.id, clientSecret);
+  if (privateKey) changes.privateKeyEnc = encryptPrivateKey(existing.id, parsePrivateKey(privateKey).pem);
+  if (tokenParams) settings.tokenParams = tokenParams;
+  if (signatureMethod) settings.signatureMethod = signatureMethod;
+  const settingsChanged = ['tokenParams', 'signatureMethod', 'connectionConfig'].some((key) => cleared.includes(key));
+  if (tokenParams || signatureMethod || fixedConnectionConfig || settingsChanged) {
+    changes.settings = settings as Prisma.InputJsonObject;
+  }
   checkCompleteness({ ...existing, ...(changes as Partial<Integration>) });
   const updated = await prisma.integration.update({ where: { id: existing.id }, data: changes });
   publishIntegrationChange({ integrationId: existing.id });

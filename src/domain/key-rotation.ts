@@ -4,12 +4,13 @@ import { prisma } from '../db/client.js';
 
 interface SealedColumn {
   table: 'Integration' | 'Connection' | 'PendingAuthorization';
-  column: 'clientSecretEnc' | 'credentialsEnc' | 'codeVerifierEnc';
+  column: 'clientSecretEnc' | 'privateKeyEnc' | 'credentialsEnc' | 'codeVerifierEnc';
   field: string;
 }
 
 const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'Integration', column: 'clientSecretEnc', field: 'clientSecret' },
+  { table: 'Integration', column: 'privateKeyEnc', field: 'privateKey' },
   { table: 'Connection', column: 'credentialsEnc', field: 'credentials' },
   { table: 'PendingAuthorization', column: 'codeVerifierEnc', field: 'codeVerifier' },
 ];
@@ -29,7 +30,7 @@ export async function reencryptAll(keyring: Keyring): Promise<Record<string, num
       const { count } = await delegate.updateMany({ where: { id: row.id, [column]: sealed }, data: { [column]: resealed } });
       changed += count;
     }
-    counts[table] = changed;
+    counts[table] = (counts[table] ?? 0) + changed;
   }
   return counts;
 }
@@ -43,4 +44,54 @@ interface SealedDelegate {
 function delegateFor(table: SealedColumn['table']): SealedDelegate {
   const delegates = { Integration: prisma.integration, Connection: prisma.connection, PendingAuthorization: prisma.pendingAuthorization };
   return delegates[table] as unknown as SealedDelegate;
+}
+
+/** Rows sampled per sealed column at start, from each end of the (time-ordered) ids. */
+const KEY_CHECK_SAMPLE = 500;
+
+export interface KeyringCheck {
+  /** Key ids that stored secrets name and ENCRYPTION_KEYS lacks. */
+  missingKids: string[];
+  /** Key ids present in ENCRYPTION_KEYS whose key does not open the secrets sealed under that id. */
+  wrongKids: string[];
+}
+
+/**
+ * Whether the keyring opens the stored secrets: the key ids they name, and one secret per key id
+ * actually decrypted (the same id with other key material fails too). Reads a bounded sample, by
+ * primary key from both ends of the time-ordered ids (the oldest rows hold the oldest keys), so the
+ * cost at start does not grow with the number of connections.
+ */
+export async function checkKeyring(keyring: Keyring): Promise<KeyringCheck> {
+  const missing = new Set<string>();
+  const wrong = new Set<string>();
+  const opened = new Set<string>();
+  for (const { table, column, field } of SEALED_COLUMNS) {
+    const delegate = delegateFor(table) as SealedDelegate & {
+      findMany(args: { select: Record<string, boolean>; orderBy: Record<string, 'asc' | 'desc'>; take: number }): Promise<Row[]>;
+    };
+    const sample = async (order: 'asc' | 'desc') => delegate.findMany({ select: { id: true, [column]: true }, orderBy: { id: order }, take: KEY_CHECK_SAMPLE });
+    for (const row of [...(await sample('asc')), ...(await sample('desc'))]) {
+      const sealed = row[column];
+      if (typeof sealed !== 'string') continue;
+      let kid: string;
+      try {
+        kid = (JSON.parse(sealed) as { kid?: unknown }).kid as string;
+      } catch {
+        continue;
+      }
+      if (typeof kid !== 'string' || opened.has(kid) || missing.has(kid) || wrong.has(kid)) continue;
+      if (!keyring.hasKey(kid)) {
+        missing.add(kid);
+        continue;
+      }
+      try {
+        keyring.decrypt(sealed, { table, rowId: row.id, field });
+        opened.add(kid);
+      } catch {
+        wrong.add(kid);
+      }
+    }
+  }
+  return { missingKids: [...missing].sort(), wrongKids: [...wrong].sort() };
 }

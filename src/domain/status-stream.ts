@@ -6,7 +6,8 @@
 // the `connection` field's row is read once per event, shared by every subscriber that selects it.
 import { Repeater } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.js';
-import { NotFoundError } from '../errors.js';
+import { config } from '../config.js';
+import { NotFoundError, QuotaExceededError } from '../errors.js';
 import { onStatusEvent, type ConnectionStatusEvent } from '../events.js';
 import { prisma } from '../db/client.js';
 import type { Connection } from '../generated/prisma/client.js';
@@ -119,6 +120,52 @@ export async function connectionOfEvent(viewer: Viewer, event: ConnectionStatusE
   return connection && mayViewConnection(viewer, connection) ? connection : null;
 }
 
+/** Open subscriptions per user on this instance (SSE and WebSocket alike). */
+const openSubscriptions = new Map<string, number>();
+
+export function openSubscriptionCount(userId: string): number {
+  return openSubscriptions.get(userId) ?? 0;
+}
+
+/** Takes one of the viewer's subscription slots; the returned function gives it back (once). */
+function claimSubscriptionSlot(viewer: Viewer): () => void {
+  const limit = config.security.maxSubscriptionsPerUser;
+  const open = openSubscriptionCount(viewer.userId);
+  if (open >= limit) throw new QuotaExceededError(`This user already has ${limit} open subscriptions: close one first.`, limit);
+  openSubscriptions.set(viewer.userId, open + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = openSubscriptionCount(viewer.userId) - 1;
+    if (left > 0) openSubscriptions.set(viewer.userId, left);
+    else openSubscriptions.delete(viewer.userId);
+  };
+}
+
+/** The iterator, giving its slot back however it ends: done, returned (client gone) or thrown into, started or not. */
+function releasingOnEnd<T>(iterator: AsyncIterableIterator<T>, release: () => void): AsyncIterableIterator<T> {
+  return {
+    async next() {
+      const result = await iterator.next();
+      if (result.done) release();
+      return result;
+    },
+    async return(value?: unknown) {
+      release();
+      return iterator.return ? iterator.return(value) : { done: true, value: value as never };
+    },
+    async throw(error?: unknown) {
+      release();
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter): Promise<AsyncIterable<ConnectionStatusEvent>> {
   let integrationId: string | undefined;
   if (filter.integration) {
@@ -132,14 +179,20 @@ export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter
     const connection = await findConnection(viewer, { connectionId: filter.connectionId, integration: filter.integration });
     connectionId = connection.id;
   }
-  return new Repeater<ConnectionStatusEvent>(async (push, stop) => {
+  const release = claimSubscriptionSlot(viewer);
+  const events = new Repeater<ConnectionStatusEvent>(async (push, stop) => {
+    // The stream ends when the credentials it was opened with expire (a JWT's exp; SSE and WebSocket).
+    const expiry = viewer.expiresAt === undefined ? undefined : setTimeout(() => stop(), Math.max(0, Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1)));
     const unregister = register({ viewer, integrationId, connectionId, push });
     openStreams.add(stop);
     recordSubscriptionChange(1);
     // Ends when the client goes away or the server closes: the subscriber goes with it.
     await stop;
+    clearTimeout(expiry);
     unregister();
+    release();
     openStreams.delete(stop);
     recordSubscriptionChange(-1);
   });
+  return releasingOnEnd(events, release);
 }

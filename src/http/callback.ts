@@ -1,4 +1,4 @@
-// GET /oauth2/callback: the provider sends the browser here. It answers with a 303 to the
+// GET /oauth2/callback (and /oauth1/callback for OAuth 1.0a): the provider sends the browser here. It answers with a 303 to the
 // redirectTo of the flow (outcome in the query, never the code), or a small page that tells a
 // popup's opener the outcome and closes itself.
 import { randomBytes } from 'node:crypto';
@@ -6,6 +6,7 @@ import type http from 'node:http';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { config } from '../config.js';
 import { completeAuthorization, type CallbackOutcome } from '../oauth/connect.js';
+import { completeOAuth1Authorization } from '../oauth/oauth1.js';
 
 const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
@@ -20,8 +21,9 @@ export async function handleCallback(req: http.IncomingMessage, res: http.Server
     return;
   }
   // The URL the provider redirected to, as registered: PUBLIC_URL plus the query.
-  const callback = new URL(`${config.publicUrl}/oauth2/callback${requestUrl.search}`);
-  const outcome = await completeAuthorization(callback);
+  const oauth1 = requestUrl.pathname === '/oauth1/callback';
+  const callback = new URL(`${config.publicUrl}${oauth1 ? '/oauth1/callback' : '/oauth2/callback'}${requestUrl.search}`);
+  const outcome = oauth1 ? await completeOAuth1Authorization(callback) : await completeAuthorization(callback);
   const result = resultMessage(outcome);
 
   if (outcome.redirectTo) {
@@ -41,9 +43,10 @@ export async function handleCallback(req: http.IncomingMessage, res: http.Server
 }
 
 function resultMessage(outcome: CallbackOutcome): Record<string, string> {
+  // flowId lets the app accept only outcomes of flows it started itself (see README, Security).
   return outcome.ok
-    ? { type: 'switchboard:connect', connect: 'success', connectionId: encodeGlobalID('Connection', outcome.connection.id) }
-    : { type: 'switchboard:connect', connect: 'error', error: outcome.error };
+    ? { type: 'switchboard:connect', connect: 'success', connectionId: encodeGlobalID('Connection', outcome.connection.id), flowId: outcome.flowId }
+    : { type: 'switchboard:connect', connect: 'error', error: outcome.error, ...(outcome.flowId ? { flowId: outcome.flowId } : {}) };
 }
 
 function escapeHtml(text: string): string {

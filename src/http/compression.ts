@@ -89,7 +89,9 @@ export function compressWhenAccepted(req: http.IncomingMessage, res: http.Server
       body = compress(encoding, body, String(res.getHeader('content-type')).startsWith('text/html'));
       res.setHeader('content-encoding', encoding);
     }
-    res.setHeader('vary', 'Accept-Encoding');
+    // Add to Vary (CORS may have put Origin there), never replace it.
+    const vary = res.getHeader('vary');
+    res.setHeader('vary', vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding');
     res.setHeader('content-length', body.length);
     if (statusText === undefined) res.writeHead(status);
     else res.writeHead(status, statusText);

@@ -4,10 +4,11 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationError, nodeHeaders, type Authenticate, type HeaderSource, type Viewer } from '../auth/viewer.js';
 import type { Context } from '../builder.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
@@ -17,14 +18,13 @@ import { connectSessionGate } from './connect-session-gate.js';
 import { useSharedSubscriptionExecution } from './shared-subscription-execution.js';
 import { sendJson } from './respond.js';
 
-/** The largest GraphQL request body (yoga's own default). */
-export const GRAPHQL_MAX_BODY_BYTES = 25_000_000;
-
 export interface ServerContext {
   req: IncomingMessage;
   res?: ServerResponse;
-  /** Set by the WebSocket transport, which authenticates once per socket (connectionParams). */
+  /** Set by the WebSocket transport (connectionParams), and by handleGraphQL before it reads a body. */
   viewer?: Viewer;
+  /** A JSON request body already read by handleGraphQL, parsed once by jsonBodyParser. */
+  jsonBody?: Buffer;
 }
 
 export type GraphQLServer = YogaServerInstance<ServerContext, Context>;
@@ -51,6 +51,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     batching: false,
     // Enforced while reading the body in handleGraphQL (413 beyond GRAPHQL_MAX_BODY_BYTES).
     maxRequestBodySize: false,
+    // CORS is answered by the server for every route (src/http/cors.ts): yoga's would reflect any Origin.
+    cors: false,
     graphiql: options.graphiql ? { title: 'Switchboard', subscriptionsProtocol: 'SSE' } : false,
     renderGraphiQL,
     // Never send stacks or original errors to clients, whatever NODE_ENV says.
@@ -69,6 +71,7 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
       connectSessionGate(),
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      jsonBodyParser(),
       EnvelopArmorPlugin({
         maxDepth: { n: 6 },
         maxAliases: { n: 15 },
@@ -97,6 +100,13 @@ function exposeDomainErrors(error: unknown, message: string): Error {
       extensions: { code: original.code },
     });
   }
+  if (isDatabaseUnavailable(original)) {
+    return new GraphQLError('The database is unavailable; try again shortly.', {
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: 'DATABASE_UNAVAILABLE' },
+    });
+  }
   // GraphQL's own errors (syntax, validation, authentication, or a GraphQLError thrown by a
   // resolver and located by graphql-js) are safe as they are, with their path.
   if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) return error;
@@ -113,45 +123,93 @@ function describeForLog(value: unknown): unknown {
   return value;
 }
 
-/**
- * POST /graphql (and the rest of the GraphQL endpoint): reads a request body here, within the size
- * limit, and hands yoga the bytes. Yoga would otherwise wrap the body in web streams and count it
- * through a TransformStream, a tenth of a small request's cost.
- */
-export async function handleGraphQL(graphql: GraphQLServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method === 'POST') {
-    const body = await readBody(req, GRAPHQL_MAX_BODY_BYTES);
-    if (body === 'invalid-length') {
-      return sendJson(res, 400, { errors: [{ message: 'Content-Length header is invalid.', extensions: { code: 'BAD_REQUEST' } }] }, { connection: 'close' });
-    }
-    if (body === 'too-large') {
-      return sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, { connection: 'close' });
-    }
-    // @whatwg-node/server uses a body already read (a Uint8Array) as it is.
-    if (body.length > 0) (req as IncomingMessage & { body?: Buffer }).body = body;
-  }
-  compressWhenAccepted(req, res);
-  await graphql.handle(req, res, { req, res });
+/** Yoga's own errors for a JSON body that is not an object, so that answers stay as they were. */
+function badRequest(message: string): Error {
+  return createGraphQLError(message, { extensions: { http: { status: 400, spec: true }, code: 'BAD_REQUEST' } });
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | 'invalid-length'> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && !/^\d+$/.test(declared)) return Promise.resolve('invalid-length');
-  if (declared !== undefined && Number(declared) > limit) return Promise.resolve('too-large');
+/** Parses a JSON body handleGraphQL already read: one JSON.parse of one string, no web streams. */
+function jsonBodyParser(): Plugin<Record<string, unknown>, ServerContext> {
+  return {
+    onRequestParse({ serverContext, requestParser, setRequestParser }) {
+      const body = serverContext.jsonBody;
+      // Only where yoga itself would parse a JSON body (the CSRF plugin has already judged the request).
+      if (body === undefined || requestParser === undefined) return;
+      setRequestParser(() => {
+        let value: unknown;
+        try {
+          value = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw badRequest('POST body sent invalid JSON.');
+        }
+        if (value === null || typeof value !== 'object') throw badRequest(`POST body is expected to be object but received ${value === null ? 'null' : typeof value}`);
+        return value as never;
+      });
+    },
+  };
+}
+
+const JSON_CONTENT_TYPE = /^\s*application\/(graphql\+)?json\s*(;|$)/i;
+
+export interface GraphQLHandlerOptions {
+  authenticate: Authenticate;
+  maxBodyBytes: number;
+}
+
+/**
+ * POST /graphql (and the rest of the GraphQL endpoint). Cheap checks before any work: the declared
+ * length, then authentication (no body is read for a caller who is refused), then a streaming read
+ * that stops at the limit. Yoga gets the viewer and the bytes; a JSON body is parsed once.
+ */
+export async function handleGraphQL(graphql: GraphQLServer, options: GraphQLHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const context: ServerContext = { req, res };
+  if (req.method === 'POST') {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && !/^\d+$/.test(declared)) {
+      return sendJson(res, 400, { errors: [{ message: 'Content-Length header is invalid.', extensions: { code: 'BAD_REQUEST' } }] }, { connection: 'close' });
+    }
+    if (declared !== undefined && Number(declared) > options.maxBodyBytes) return tooLarge(req, res, options.maxBodyBytes);
+    try {
+      context.viewer = await options.authenticate(nodeHeaders(req.headers));
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      return sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] }, { connection: 'close' });
+    }
+    const body = await readBody(req, options.maxBodyBytes);
+    if (body === 'too-large') return tooLarge(req, res, options.maxBodyBytes);
+    if (JSON_CONTENT_TYPE.test(req.headers['content-type'] ?? '')) context.jsonBody = body;
+    // @whatwg-node/server uses a body already read (a Uint8Array) as it is.
+    else if (body.length > 0) (req as IncomingMessage & { body?: Buffer }).body = body;
+  }
+  compressWhenAccepted(req, res);
+  await graphql.handle(req, res, context);
+}
+
+function tooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  sendJson(res, 413, { errors: [{ message: `Request body too large (the limit is ${limit} bytes).`, extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, { connection: 'close' });
+  // What the client still sends is discarded as it arrives (nothing is kept), until the socket closes.
+  req.resume();
+}
+
+/** Reads the body up to `limit` bytes; beyond it, stops keeping anything and answers 'too-large' at once. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
+        req.off('data', onData);
+        req.off('end', onEnd);
+        chunks.length = 0;
         resolve('too-large');
       } else {
         chunks.push(chunk);
       }
-    });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.once('end', onEnd);
     req.once('error', reject);
   });
 }

@@ -8,7 +8,7 @@ import type http from 'node:http';
 import { Transform } from 'node:stream';
 import { AuthenticationError, nodeHeaders, type Authenticate } from '../auth/viewer.js';
 import { config } from '../config.js';
-import { SwitchboardError, type ErrorCode } from '../errors.js';
+import { ProviderError, SwitchboardError, type ErrorCode } from '../errors.js';
 import { logger } from '../logger.js';
 import type { RefreshPolicy } from '../tokens/refresh.js';
 import { sendUpstream } from '../proxy/proxy.js';
@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   REAUTHORIZATION_REQUIRED: 424,
   RATE_LIMITED: 429,
   UPSTREAM_UNAVAILABLE: 504,
+  QUOTA_EXCEEDED: 429,
 };
 
 const POLICIES = new Set<RefreshPolicy>(['NONE', 'AUTO', 'FORCE']);
@@ -71,7 +72,7 @@ export function pathProxyHandler(authenticate: Authenticate) {
         refreshPolicy: policy,
         passThroughEncoding: true,
       });
-      const answerHeaders = filteredResponseHeaders(response.headers);
+      const answerHeaders = servedOnOurOrigin(filteredResponseHeaders(response.headers));
       const length = Number(response.headers['content-length']);
       if (length <= SMALL_BODY_BYTES) {
         // A small answer of known length goes out in one write, headers and body together.
@@ -84,7 +85,9 @@ export function pathProxyHandler(authenticate: Authenticate) {
     } catch (error) {
       if (error instanceof SwitchboardError) {
         if (res.headersSent) return void res.destroy();
-        const extra = 'retryAfterSeconds' in error && typeof error.retryAfterSeconds === 'number' ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+        // A rate limit, or the refresh cooldown (a ProviderError saying when the next token request is due).
+        const retryAfter = 'retryAfterSeconds' in error ? error.retryAfterSeconds : error instanceof ProviderError ? error.details.retryAfterSeconds : undefined;
+        const extra = typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {};
         return sendJson(res, STATUS_BY_CODE[error.code], { error: error.code, message: error.message }, extra);
       }
       if (res.headersSent) {
@@ -95,6 +98,25 @@ export function pathProxyHandler(authenticate: Authenticate) {
       throw error;
     }
   };
+}
+
+/** Upstream CORS headers would grant other sites access to Switchboard's origin. */
+const UPSTREAM_CORS_HEADER = /^access-control-/;
+/** Types a browser would run or render as a document with scripts (on Switchboard's origin). */
+const ACTIVE_CONTENT_TYPE = /^\s*(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|[\w.+-]+\/[\w.+-]*\+xml|text\/xsl|application\/(x-)?javascript|text\/javascript|application\/ecmascript|multipart\/x-mixed-replace)\b/i;
+
+/**
+ * The provider's answer is served on Switchboard's own origin: it must not run there (nosniff, a
+ * sandboxing CSP, and active types as attachments) nor widen who may read it (upstream CORS dropped;
+ * our own CORS answer is added by the server).
+ */
+export function servedOnOurOrigin(headers: Record<string, string>): Record<string, string> {
+  for (const name of Object.keys(headers)) if (UPSTREAM_CORS_HEADER.test(name)) delete headers[name];
+  headers['x-content-type-options'] = 'nosniff';
+  headers['content-security-policy'] = "sandbox; default-src 'none'; frame-ancestors 'none'";
+  const type = headers['content-type'];
+  if (type === undefined || ACTIVE_CONTENT_TYPE.test(type)) headers['content-disposition'] = 'attachment';
+  return headers;
 }
 
 /**

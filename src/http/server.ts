@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { createAuthenticator, type Authenticate } from '../auth/viewer.js';
 import type { Config } from '../config.js';
 import { database } from '../db/client.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { logger } from '../logger.js';
 import { handleCallback } from './callback.js';
+import { corsPolicy, isDevelopmentHostAllowed } from './cors.js';
 import { createGraphQLServer, handleGraphQL, type GraphQLServer } from './graphql.js';
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy-route.js';
 import { sendJson } from './respond.js';
@@ -67,6 +69,8 @@ export async function startServer(
   const authenticate = createAuthenticator(cfg.auth);
   const graphql = createGraphQLServer({ authenticate, graphiql: !cfg.isProduction });
   const handlePathProxy = pathProxyHandler(authenticate);
+  const graphqlOptions = { authenticate, maxBodyBytes: cfg.security.graphqlMaxBodyBytes };
+  const cors = corsPolicy(cfg.security.corsOrigins);
   let scheduler: RefreshScheduler | undefined;
   let isReady = false;
   const becomeReady = () => {
@@ -88,6 +92,7 @@ export async function startServer(
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
+    '/oauth1/callback': handleCallback,
     '/connect': handleConnectPage,
     '/connect/return': handleConnectReturn,
     '/sdk/connect.js': handleSdk,
@@ -137,18 +142,21 @@ export async function startServer(
     const rawPath = (req.url ?? '/').split('?', 1)[0]!;
     let url: URL | undefined;
     try {
+      if (cfg.auth.devMode && !isDevelopmentHostAllowed(req.headers.host, cfg.publicUrl)) {
+        return sendJson(res, 421, { error: 'misdirected_request', message: 'Without authentication, only localhost and PUBLIC_URL\'s host are served.' });
+      }
       if (!isReady && rawPath !== '/health' && rawPath !== '/ready') {
         return sendJson(res, 503, { error: 'starting', message: 'Switchboard is starting (database migrations).' }, { 'retry-after': '1' });
       }
       if (rawPath === '/graphql') {
         routeName = 'graphql';
-        return await handleGraphQL(graphql, req, res);
+        return cors.handle(req, res) ? undefined : await handleGraphQL(graphql, graphqlOptions, req, res);
       }
       // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
       const proxyMatch = PATH_PROXY_PATTERN.exec(rawPath);
       if (proxyMatch) {
         routeName = 'path_proxy';
-        return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
+        return cors.handle(req, res) ? undefined : await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
       }
       if (proxyMatch) return await handlePathProxy(req, res, req.url!.slice(rawPath.length), proxyMatch);
       if (sandbox && rawPath.startsWith('/sandbox/')) {
@@ -164,7 +172,8 @@ export async function startServer(
       sendJson(res, 404, { error: 'not_found', message: `No route ${url.pathname}` });
     } catch (error) {
       logger.error({ err: { name: (error as Error).name, message: (error as Error).message }, path: rawPath }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
+      if (!res.headersSent && isDatabaseUnavailable(error)) sendJson(res, 503, { error: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.' });
+      else if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
       else res.destroy();
     }
   };
@@ -174,7 +183,7 @@ export async function startServer(
   const websocket = attachGraphQLWebSocket(server, graphql, {
     authenticate,
     // The app's origins, and this server's own (GraphiQL).
-    allowedOrigins: [...new Set([...cfg.allowedRedirectOrigins, new URL(cfg.publicUrl).origin])],
+    allowedOrigins: [...new Set([...cfg.security.corsOrigins, new URL(cfg.publicUrl).origin])],
   });
 
   if (!server.listening) {

@@ -11,6 +11,10 @@ import { logger } from '../logger.js';
 import type { GraphQLServer } from './graphql.js';
 
 const PING_INTERVAL_MS = 30_000;
+/** Close code when the credentials the socket authenticated with expire (as 4401 Unauthorized in graphql-ws' 44xx range). */
+export const CREDENTIALS_EXPIRED_CLOSE_CODE = 4401;
+/** setTimeout's largest delay; a later expiry is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const AUTH_PARAMS = ['authorization', 'x-api-key', 'x-user-id'] as const;
 
 export interface GraphQLWebSocket {
@@ -66,12 +70,33 @@ export function attachGraphQLWebSocket(
   }, PING_INTERVAL_MS);
   pinger.unref();
 
+  // A socket lives no longer than the credentials it was opened with (a JWT's exp): then it closes,
+  // ending its subscriptions; the client reconnects with fresh credentials.
+  const expiryTimers = new Map<WebSocket, NodeJS.Timeout>();
+  const closeWhenExpired = (ws: WebSocket, expiresAt: number) => {
+    const remaining = expiresAt - Date.now();
+    if (remaining <= 0) return void ws.close(CREDENTIALS_EXPIRED_CLOSE_CODE, 'Credentials expired');
+    const timer = setTimeout(() => closeWhenExpired(ws, expiresAt), Math.min(remaining, MAX_TIMER_MS));
+    timer.unref();
+    expiryTimers.set(ws, timer);
+    if (expiryTimers.get(ws) === timer && !closeListeners.has(ws)) {
+      closeListeners.add(ws);
+      ws.once('close', () => {
+        clearTimeout(expiryTimers.get(ws));
+        expiryTimers.delete(ws);
+      });
+    }
+  };
+  const closeListeners = new WeakSet<WebSocket>();
+
   type Extra = { request: http.IncomingMessage; socket: WebSocket; viewer?: Viewer };
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
       onConnect: async (ctx) => {
         try {
-          ctx.extra.viewer = await options.authenticate(credentialsFrom(ctx.connectionParams, ctx.extra.request));
+          const viewer = await options.authenticate(credentialsFrom(ctx.connectionParams, ctx.extra.request));
+          ctx.extra.viewer = viewer;
+          if (viewer.expiresAt !== undefined) closeWhenExpired(ctx.extra.socket, viewer.expiresAt);
           return true;
         } catch (error) {
           if (error instanceof AuthenticationError) return false; // closes with 4403 Forbidden
@@ -108,6 +133,7 @@ export function attachGraphQLWebSocket(
   return {
     async close() {
       clearInterval(pinger);
+      for (const timer of expiryTimers.values()) clearTimeout(timer);
       server.off('upgrade', onUpgrade);
       for (const ws of wss.clients) ws.close(1001, 'Server shutting down');
       await disposable.dispose();

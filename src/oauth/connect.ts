@@ -1,7 +1,6 @@
 // The connect flow (RFC 6749 authorization code + PKCE, per the OAuth 2.0 Security BCP, RFC 9700):
 // startConnect records a pending authorization and builds the authorize URL; the callback consumes
 // it exactly once and exchanges the code.
-import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
@@ -11,13 +10,18 @@ import { saveAuthorizedConnection, type Connection } from '../domain/connections
 import { newId } from '../domain/ids.js';
 import { mayConnectIntegration } from '../domain/access.js';
 import { findIntegration, integrationSettings } from '../domain/integrations.js';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionFromTokens } from './connection-from-tokens.js';
 import { connectionConfigFor, type ConnectionConfig } from '../provider/templates.js';
+import { completeGitHubAppInstall, startGitHubAppInstall } from './github-app-install.js';
+import { flowIdOf, hashState, PENDING_AUTHORIZATION_TTL_MS, verifierContext } from './pending.js';
+import { startOAuth1Connect } from './oauth1.js';
 
-export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
+export { PENDING_AUTHORIZATION_TTL_MS };
+/** Auth types whose connections start with startConnect (a browser round trip). */
+const REDIRECT_AUTH_TYPES = new Set(['OAUTH2', 'GITHUB_APP', 'OAUTH1']);
 export const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
 
@@ -25,11 +29,7 @@ export function callbackUrl(): string {
   return `${config.publicUrl}/oauth2/callback`;
 }
 
-function hashState(state: string): string {
-  return createHash('sha256').update(state).digest('hex');
-}
 
-const verifierContext = (id: string) => ({ table: 'PendingAuthorization', rowId: id, field: 'codeVerifier' });
 
 /**
  * Whether a post-connect redirect target is on an allowed origin. Only absolute http(s) URLs whose
@@ -62,6 +62,8 @@ export interface StartConnectInput {
 export interface StartConnectResult {
   authorizeUrl: string;
   state: string;
+  /** Names this flow in the callback's answer (not a secret): the app checks it is one it started. */
+  flowId: string;
   expiresAt: Date;
 }
 
@@ -85,7 +87,7 @@ export async function startConnect(
   if (!CONNECTION_NAME_PATTERN.test(connectionName)) {
     problems.push({ field: 'connectionName', message: 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.' });
   }
-  if (integration.authType !== 'OAUTH2') problems.push({ field: 'integration', message: `The integration uses ${integration.authType}: use createConnection.` });
+  if (!REDIRECT_AUTH_TYPES.has(integration.authType)) problems.push({ field: 'integration', message: `The integration uses ${integration.authType}: use createConnection.` });
   const extraScopes = input.scopes ?? [];
   extraScopes.forEach((scope, index) => {
     if (!SCOPE_PATTERN.test(scope)) problems.push({ field: `scopes.${index}`, message: 'Scopes are non-empty and contain no spaces or quotes.' });
@@ -101,6 +103,16 @@ export async function startConnect(
     problems.push(...error.fieldErrors);
   }
   if (problems.length) throw new ValidationError('The connect request is not valid.', problems);
+  const flow = { connectionName, redirectTo: input.redirectTo ?? null, connectionConfig, scopes: [...new Set([...integration.scopes, ...extraScopes])] };
+  if (integration.authType === 'GITHUB_APP') return startGitHubAppInstall(viewer, integration, flow);
+  if (integration.authType === 'OAUTH1') return startOAuth1Connect(viewer, integration, flow);
+
+  // One user cannot keep an unbounded number of flows alive (rows, and states to guess against).
+  const limit = config.security.maxPendingAuthorizationsPerUser;
+  const pending = await prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
+  if (pending >= limit) {
+    throw new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit);
+  }
 
   const settings = integrationSettings(integration);
   const configuration = await providerConfiguration(integration, connectionConfig);
@@ -143,12 +155,12 @@ export async function startConnect(
   if (scopes.length) parameters.scope = scopes.join(settings.scopeSeparator ?? ' ');
   if (nonce) parameters.nonce = nonce;
   const authorizeUrl = oidc.buildAuthorizationUrl(configuration, parameters).href;
-  return { authorizeUrl, state, expiresAt };
+  return { authorizeUrl, state, flowId: flowIdOf(hashState(state)), expiresAt };
 }
 
 export type CallbackOutcome =
-  | { ok: true; connection: Connection; redirectTo: string | null }
-  | { ok: false; error: string; message: string; redirectTo: string | null };
+  | { ok: true; connection: Connection; redirectTo: string | null; flowId: string }
+  | { ok: false; error: string; message: string; redirectTo: string | null; flowId?: string };
 
 /** Error codes the callback reports; the provider's own `error` is passed on only if it is a plain token. */
 function safeErrorCode(value: string | undefined | null): string {
@@ -175,10 +187,13 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
     const error = !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state';
     logger.warn({ error }, 'callback refused before any token request');
     // An unknown state gives no redirect target; a known one keeps its own.
-    return { ok: false, error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: pending?.redirectTo ?? null };
+    return { ok: false, error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: pending?.redirectTo ?? null, flowId: pending ? flowIdOf(stateHash) : undefined };
   }
   const { integration } = pending;
-  const fail = (error: string, message: string): CallbackOutcome => ({ ok: false, error, message, redirectTo: pending.redirectTo });
+  const flowId = flowIdOf(stateHash);
+  const fail = (error: string, message: string): CallbackOutcome => ({ ok: false, error, message, redirectTo: pending.redirectTo, flowId });
+  if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(pending, callback);
+  if (integration.authType !== 'OAUTH2') return fail('invalid_request', 'This integration does not use this callback.');
 
   const connectionConfig = pending.connectionConfig as ConnectionConfig;
   const settings = integrationSettings(integration);
@@ -218,5 +233,5 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
   });
   await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
   logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
-  return { ok: true, connection, redirectTo: pending.redirectTo };
+  return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
 }

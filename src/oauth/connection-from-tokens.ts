@@ -9,7 +9,8 @@ import { config } from '../config.js';
 import { logger } from '../logger.js';
 import { upstreamRequest } from '../net/outbound.js';
 import { credentialsFromRefresh } from '../tokens/refresh.js';
-import { fillUrl, valueAt, type ConnectionConfig } from '../provider/templates.js';
+import { placeholderPlacementProblems } from '../catalog/schema.js';
+import { checkedConnectionConfig, connectionConfigFields, fillProviderUrl, fillUrl, valueAt, type ConnectionConfig } from '../provider/templates.js';
 
 type TokenResponse = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
 
@@ -49,7 +50,7 @@ export async function connectionFromTokens(
     metadata.idToken = identity;
   }
   if (settings.postConnect && credentials.accessToken) {
-    const answer = await postConnect(fillUrl(settings.postConnect.url, { connectionConfig }), credentials.accessToken, integration.slug);
+    const answer = await postConnect(fillProviderUrl(settings.postConnect.url, { connectionConfig }, 'postConnect.url', connectionConfigFields(integration)), credentials.accessToken, integration.slug);
     if (answer !== undefined) metadata[settings.postConnect.metadataKey] = answer;
   }
   return {
@@ -62,10 +63,12 @@ export async function connectionFromTokens(
 }
 
 /** The connection's API base URL: the integration's, filled; null (and a warning) when that fails. */
-export function apiBaseUrlFor(integration: Pick<Integration, 'apiBaseUrl' | 'slug'>, connectionConfig: ConnectionConfig, metadata: Record<string, unknown>): string | null {
+export function apiBaseUrlFor(integration: Pick<Integration, 'apiBaseUrl' | 'slug' | 'settings'>, connectionConfig: ConnectionConfig, metadata: Record<string, unknown>): string | null {
   if (!integration.apiBaseUrl) return null;
   try {
-    const filled = fillUrl(integration.apiBaseUrl, { connectionConfig, metadata });
+    const placement = placeholderPlacementProblems(integration.apiBaseUrl, connectionConfigFields(integration));
+    if (placement.length) throw new Error(`apiBaseUrl: ${placement.join('; ')}`);
+    const filled = fillUrl(integration.apiBaseUrl, { connectionConfig: checkedConnectionConfig(integration, connectionConfig, { source: 'stored' }), metadata });
     // A host that came from the provider's answer is held to the same rules as a configured one.
     const problem = filled === integration.apiBaseUrl ? undefined : providerUrlProblem(filled);
     if (problem) throw new Error(`apiBaseUrl ${problem}`);

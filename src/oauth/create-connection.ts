@@ -11,7 +11,9 @@ import { logger } from '../logger.js';
 import { CONNECTION_NAME_PATTERN } from './connect.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { apiBaseUrlFor, connectionFromTokens } from './connection-from-tokens.js';
-import { connectionConfigFor, connectionConfigOf } from '../provider/templates.js';
+import { INSTALLATION_ID_PATTERN } from '../tokens/grants/github-app.js';
+import { createMachineConnection, isMachineOrOAuth1, MACHINE_ALLOWED_FIELDS, MACHINE_INPUT_FIELDS } from './machine-connection.js';
+import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf } from '../provider/templates.js';
 import { mayConnectIntegration } from '../domain/access.js';
 
 const secret = z.string().min(1).max(16_384);
@@ -24,11 +26,18 @@ const inputSchema = z.object({
   apiKey: secret.optional(),
   username: z.string().min(1).max(1000).optional(),
   password: z.string().max(16_384).optional(),
+  privateKey: z.string().min(1).max(16_384).optional(),
+  clientEmail: z.string().trim().min(1).max(320).optional(),
+  subject: z.string().trim().min(1).max(320).optional(),
+  installationId: z.string().trim().regex(INSTALLATION_ID_PATTERN, 'installationId is the number GitHub gives the installation.').optional(),
+  tokenSecret: secret.optional(),
   metadata: z
     .record(z.string(), z.unknown())
     .refine((metadata) => JSON.stringify(metadata).length <= 16_384, 'metadata is limited to 16 KiB of JSON.')
     .optional(),
 });
+
+export type CreateConnectionData = z.output<typeof inputSchema>;
 
 /** Omitted fields may come as null from GraphQL. */
 export type CreateConnectionInput = { [K in keyof z.input<typeof inputSchema>]: z.input<typeof inputSchema>[K] | null };
@@ -47,6 +56,8 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
     // A session's end user connects by signing in (OAuth) or by giving an API key or basic
     // credentials, under the session's connection name; tokens from elsewhere are the backend's business.
     if (integration.authType === 'OAUTH2') throw new ForbiddenError('A connect session connects OAuth integrations with startConnect.');
+    // Machine credentials (client credentials, service account keys, app installations) are the backend's too.
+    if (isMachineOrOAuth1(integration.authType)) throw new ForbiddenError(`A connect session does not connect ${integration.authType} integrations.`);
     data.connectionName = viewer.connectSession.connectionName;
     const extra = Object.keys(data.metadata ?? {}).filter((key) => key !== 'connectionConfig');
     if (extra.length) throw ValidationError.field('metadata', 'A connect session may only give metadata.connectionConfig.');
@@ -57,8 +68,13 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
     data.metadata = Object.keys(checked).length ? { connectionConfig: checked } : {};
   }
 
-  const given = (['accessToken', 'refreshToken', 'apiKey', 'username', 'password'] as const).filter((key) => data[key] !== undefined);
-  const allowed = { OAUTH2: ['accessToken', 'refreshToken'], API_KEY: ['apiKey'], BASIC: ['username', 'password'] }[integration.authType];
+  const given = (['accessToken', 'refreshToken', 'apiKey', 'username', 'password', ...MACHINE_INPUT_FIELDS] as const).filter((key) => data[key] !== undefined);
+  const allowed: readonly string[] = {
+    OAUTH2: ['accessToken', 'refreshToken'],
+    API_KEY: ['apiKey'],
+    BASIC: ['username', 'password'],
+    ...MACHINE_ALLOWED_FIELDS,
+  }[integration.authType];
   const problems: FieldError[] = given
     .filter((key) => !allowed.includes(key))
     .map((key) => ({ field: key, message: `${key} does not apply to a ${integration.authType} integration.` }));
@@ -69,13 +85,18 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
   if (integration.authType === 'BASIC' && !data.username) problems.push({ field: 'username', message: 'A basic integration needs username (and password).' });
   if (data.expiresAt && !data.accessToken) problems.push({ field: 'expiresAt', message: 'expiresAt describes an accessToken.' });
   if (problems.length) throw new ValidationError('The connection is not valid.', problems);
+  if (isMachineOrOAuth1(integration.authType)) return createMachineConnection(viewer, integration, data);
 
   let credentials: StoredCredentials;
   let tokenExpiresAt: Date | null = null;
   let scopes = integration.scopes;
-  // The connection config a templated provider needs (a shop, a tenant…) comes in metadata.connectionConfig.
-  const connectionConfig = connectionConfigOf({ metadata: data.metadata ?? {} });
+  // The connection config a templated provider needs (a shop, a tenant…) comes in metadata.connectionConfig,
+  // judged as startConnect judges it: a user cannot choose where the integration's client secret goes.
+  const givenConfig = connectionConfigOf({ metadata: data.metadata ?? {} });
+  const declaresConfig = connectionConfigFields(integration).length > 0 || Object.keys(givenConfig).length > 0;
+  const connectionConfig = declaresConfig ? checkedConnectionConfig(integration, givenConfig, { source: 'user', fieldPrefix: 'metadata.connectionConfig' }) : {};
   let metadata: Record<string, unknown> = data.metadata ?? {};
+  if (declaresConfig) metadata = { ...metadata, connectionConfig };
   let apiBaseUrl = apiBaseUrlFor(integration, connectionConfig, metadata);
   if (integration.authType === 'OAUTH2') {
     credentials = { type: 'OAUTH2', accessToken: data.accessToken, refreshToken: data.refreshToken, tokenType: 'bearer' };

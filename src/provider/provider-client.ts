@@ -6,8 +6,8 @@ import { config } from '../config.js';
 import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings } from '../domain/integrations.js';
 import { upstreamFetch } from '../net/outbound.js';
 import { isSandboxEndpoint } from '../net/upstream-agent.js';
-import { fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
-import { ProviderError, UpstreamUnavailableError } from '../errors.js';
+import { checkedConnectionConfig, connectionConfigFields, fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
+import { ProviderError, ReauthorizationRequiredError, UpstreamUnavailableError, ValidationError } from '../errors.js';
 import { recordTokenRefresh, type TokenRefreshOutcome } from '../metrics/index.js';
 import { traced } from '../telemetry/tracing.js';
 
@@ -40,7 +40,8 @@ interface Endpoints {
 
 function endpointsFor(integration: Integration, connectionConfig: ConnectionConfig): Endpoints {
   const settings = integrationSettings(integration);
-  const fill = (value: string | null | undefined, field: string) => (value ? fillProviderUrl(value, { connectionConfig }, field) : undefined);
+  const fields = connectionConfigFields(integration);
+  const fill = (value: string | null | undefined, field: string) => (value ? fillProviderUrl(value, { connectionConfig }, field, fields) : undefined);
   return {
     issuer: fill(integration.issuer, 'issuer'),
     authorizationUrl: fill(integration.authorizationUrl, 'authorizationUrl'),
@@ -54,8 +55,23 @@ function endpointsFor(integration: Integration, connectionConfig: ConnectionConf
  * The openid-client Configuration for an integration (and, for templated endpoints, a connection's
  * config), cached until the integration changes.
  */
-export function providerConfiguration(integration: Integration, connectionConfig: ConnectionConfig = {}): Promise<oidc.Configuration> {
+export function providerConfiguration(integration: Integration, given: ConnectionConfig = {}): Promise<oidc.Configuration> {
   const version = integration.updatedAt.getTime();
+  // Every token request (exchange, refresh, revocation, an imported token's check) passes here: the
+  // values are judged again, whatever was stored, so a client secret only goes to a host fixed by an
+  // admin or allowed by the catalog.
+  let connectionConfig: ConnectionConfig;
+  try {
+    connectionConfig = checkedConnectionConfig(integration, given, { source: 'stored' });
+  } catch (error) {
+    // Values checked when they were given and refused now (rules tightened, or a row from before the
+    // rules): the connection has to be made again; nothing is sent.
+    if (error instanceof ValidationError) {
+      const fields = error.fieldErrors.map((problem) => problem.message).join(' ');
+      return Promise.reject(new ReauthorizationRequiredError(`The connection's stored connection config is not allowed (${fields}): connect again.`));
+    }
+    return Promise.reject(error);
+  }
   // Every endpoint endpointsFor fills: if any is templated, the configuration is per connection config.
   const templated = [integration.issuer, integration.authorizationUrl, integration.tokenUrl, integration.revocationUrl, integrationSettings(integration).refreshTokenUrl].some(isTemplated);
   const key = templated ? `${integration.id}\u0000${JSON.stringify(Object.entries(connectionConfig).sort())}` : integration.id;
@@ -121,13 +137,15 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
       clientAuthentication(integration, metadata.token_endpoint_auth_methods_supported),
     );
   } else {
-    if (!endpoints.authorizationUrl || !endpoints.tokenUrl) {
+    // Client credentials needs only a token endpoint; the authorization code flow needs both.
+    const needsAuthorizationUrl = integration.authType !== 'OAUTH2_CLIENT_CREDENTIALS';
+    if ((needsAuthorizationUrl && !endpoints.authorizationUrl) || !endpoints.tokenUrl) {
       throw new ProviderError(`The integration "${integration.slug}" has no authorization or token URL.`);
     }
     configuration = new oidc.Configuration(
       {
         // Plain OAuth 2.0 has no issuer; an `iss` in a response must then come from the same origin.
-        issuer: new URL(endpoints.authorizationUrl).origin,
+        issuer: new URL(endpoints.authorizationUrl ?? endpoints.tokenUrl).origin,
         authorization_endpoint: endpoints.authorizationUrl,
         token_endpoint: endpoints.tokenUrl,
         revocation_endpoint: endpoints.revocationUrl,

@@ -1,15 +1,73 @@
-// Filling templated provider URLs: ${connectionConfig.x} from what the user gave when connecting,
-// ${metadata.path} from what the provider returned. Every filled URL is checked again as a provider
-// URL (https on a public host), since the values come from users and providers.
+// Filling templated provider URLs: ${connectionConfig.x} from what the user gave when connecting (or
+// an admin fixed on the integration), ${metadata.path} from what the provider returned. The one place
+// where connection config values are judged: startConnect, createConnection, and every later use of
+// stored values (the callback, refresh, revocation, the API base URL) go through checkedConnectionConfig
+// and fillProviderUrl, so no client secret goes to a host that an admin or the catalog did not fix.
 import { config } from '../config.js';
-import { integrationSettings, providerUrlProblem, type Integration } from '../domain/integrations.js';
+import { connectionConfigFields, integrationSettings, providerUrlProblem, type Integration } from '../domain/integrations.js';
 import { ValidationError, type FieldError } from '../errors.js';
-import { CONNECTION_CONFIG_PLACEHOLDER, METADATA_PLACEHOLDER } from '../catalog/schema.js';
+import {
+  CONNECTION_CONFIG_PLACEHOLDER,
+  connectionValueProblem,
+  METADATA_PLACEHOLDER,
+  placeholderPlacementProblems,
+  type ConnectionConfigField,
+} from '../catalog/schema.js';
 
 export type ConnectionConfig = Record<string, string>;
+export { connectionConfigFields };
 
-/** Values are host labels or domains: they cannot change a URL's shape (no slashes, @, ports or queries). */
-const CONFIG_VALUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
+/** connectionValueProblem (the catalog's rules), and a host value must be a public host. */
+export function connectionConfigValueProblem(field: Pick<ConnectionConfigField, 'kind' | 'hosts'> | undefined, value: unknown, byAdmin = false): string | undefined {
+  const problem = connectionValueProblem(field, value, byAdmin);
+  if (problem || field?.kind !== 'host') return problem;
+  const hostProblem = providerUrlProblem(`https://${value as string}/`, config.allowLocalProviders);
+  return hostProblem ? `must be a public host: https://${value as string}/ ${hostProblem}` : undefined;
+}
+
+/**
+ * The connection config to use: declared defaults, then the integration's admin-set values (which
+ * always win), then the given values, each judged by its field (kind, host patterns, who may set it).
+ * `source: 'user'` refuses a value that differs from an admin's or that only an admin may set;
+ * `'stored'` (a value saved earlier) is judged by the same rules and gives way to the admin's values.
+ * Undeclared names are refused when the integration declares any (and judged as labels otherwise).
+ */
+export function checkedConnectionConfig(
+  integration: Pick<Integration, 'settings'>,
+  input: Record<string, unknown> | null | undefined,
+  options: { source: 'user' | 'stored'; fieldPrefix?: string } = { source: 'user' },
+): ConnectionConfig {
+  const prefix = options.fieldPrefix ?? 'connectionConfig';
+  const declared = connectionConfigFields(integration);
+  const fixed = integrationSettings(integration).fixedConnectionConfig ?? {};
+  const problems: FieldError[] = [];
+  const result: ConnectionConfig = {};
+  for (const field of declared) if (field.default !== undefined) result[field.name] = field.default;
+  for (const [key, value] of Object.entries(input ?? {})) {
+    const field = declared.find((candidate) => candidate.name === key);
+    const fail = (message: string) => problems.push({ field: `${prefix}.${key}`, message: `${key} ${message}` });
+    if (declared.length && !field) {
+      problems.push({ field: `${prefix}.${key}`, message: `This integration takes ${declared.map((candidate) => candidate.name).join(', ')}.` });
+    } else if (fixed[key] !== undefined) {
+      if (options.source === 'user' && value !== fixed[key]) fail('is set by an admin on this integration.');
+    } else if (field?.setBy === 'admin') {
+      fail('is set by an admin on the integration (createIntegration connectionConfig), not when connecting.');
+    } else {
+      const problem = connectionConfigValueProblem(field, value);
+      if (problem) fail(problem);
+      else result[key] = value as string;
+    }
+  }
+  Object.assign(result, fixed);
+  const judged = new Set(problems.map((problem) => problem.field));
+  for (const field of declared) {
+    if (result[field.name] !== undefined || judged.has(`${prefix}.${field.name}`)) continue;
+    const who = field.setBy === 'admin' ? ' (set by an admin on the integration)' : '';
+    problems.push({ field: `${prefix}.${field.name}`, message: `${prefix}.${field.name} is required${who}: ${field.description}.` });
+  }
+  if (problems.length) throw new ValidationError('The connection config is not valid.', problems);
+  return result;
+}
 
 /** A dotted path into a JSON value: "team.id". */
 export function valueAt(value: unknown, path: string): unknown {
@@ -41,8 +99,19 @@ export function fillUrl(template: string, values: { connectionConfig?: Connectio
   return filled;
 }
 
-/** fillUrl, then the provider-URL rules on the result (SSRF: a user-given host must be public). */
-export function fillProviderUrl(template: string, values: { connectionConfig?: ConnectionConfig; metadata?: Record<string, unknown> }, field: string): string {
+/**
+ * fillUrl, then the provider-URL rules on the result (SSRF: a user-given host must be public). The
+ * placeholders must sit where their kinds allow (checked here too for templates an admin wrote), and
+ * `connectionConfig` should come from checkedConnectionConfig.
+ */
+export function fillProviderUrl(
+  template: string,
+  values: { connectionConfig?: ConnectionConfig; metadata?: Record<string, unknown> },
+  field: string,
+  fields: readonly ConnectionConfigField[] = [],
+): string {
+  const placement = placeholderPlacementProblems(template, fields);
+  if (placement.length) throw ValidationError.field(field, `${field}: ${placement.join('; ')}.`);
   const filled = fillUrl(template, values);
   if (isTemplated(template)) {
     const problem = providerUrlProblem(filled);
@@ -51,30 +120,11 @@ export function fillProviderUrl(template: string, values: { connectionConfig?: C
   return filled;
 }
 
-/**
- * The connection config for a connect request: the integration's declared values with their defaults,
- * checked; undeclared names are refused when the integration declares any.
- */
+/** The connection config for a connect request (startConnect): checkedConnectionConfig of what the user gave. */
 export function connectionConfigFor(integration: Pick<Integration, 'settings'>, input: Record<string, unknown> | null | undefined): ConnectionConfig {
-  const declared = integrationSettings(integration).connectionConfig ?? [];
-  const problems: FieldError[] = [];
-  const result: ConnectionConfig = {};
-  for (const field of declared) if (field.default !== undefined) result[field.name] = field.default;
-  for (const [key, value] of Object.entries(input ?? {})) {
-    if (declared.length && !declared.some((field) => field.name === key)) {
-      problems.push({ field: `connectionConfig.${key}`, message: `This integration takes ${declared.map((field) => field.name).join(', ')}.` });
-    } else if (typeof value !== 'string' || !CONFIG_VALUE_PATTERN.test(value)) {
-      problems.push({ field: `connectionConfig.${key}`, message: 'Values are host names or labels: letters, digits, dots and hyphens.' });
-    } else {
-      result[key] = value;
-    }
-  }
-  for (const field of declared) {
-    if (result[field.name] === undefined) problems.push({ field: `connectionConfig.${field.name}`, message: `connectionConfig.${field.name} is required: ${field.description}.` });
-  }
-  if (problems.length) throw new ValidationError('The connection config is not valid.', problems);
-  return result;
+  return checkedConnectionConfig(integration, input, { source: 'user' });
 }
+
 
 /** The connection config a stored connection was made with. */
 export function connectionConfigOf(connection: { metadata: unknown }): ConnectionConfig {

@@ -10,6 +10,7 @@ import zlib from 'node:zlib';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
+import { isRenewableType } from '../domain/connections.js';
 import { findConnectionCached, rememberRefreshed, type ConnectionReference } from '../domain/connection-lookup.js';
 import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
 import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy } from '../tokens/refresh.js';
@@ -122,7 +123,7 @@ async function sendUpstreamAttempts(call: ProxyCall): Promise<UpstreamAnswer> {
     const headers = { ...forwarded };
     // A copy only when the credential goes into the query: the reported URL must not carry it.
     const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
-    injectCredential(headers, url, usable.credentials, connection.integration);
+    injectCredential(headers, url, usable.credentials, connection.integration, { method, body: call.body, contentType: headers['content-type'] });
     let response: Dispatcher.ResponseData;
     try {
       response = await upstreamRequest({
@@ -144,11 +145,11 @@ async function sendUpstreamAttempts(call: ProxyCall): Promise<UpstreamAnswer> {
 
     const { statusCode } = response;
     const rateLimited = limits !== undefined ? observeProviderAnswer(connection.id, statusCode, response.headers, limits) : statusCode === 429;
-    if (statusCode === 401 && !refreshedAfter401 && replayable && usable.credentials?.type === 'OAUTH2' && call.refreshPolicy !== 'NONE') {
+    if (statusCode === 401 && !refreshedAfter401 && replayable && isRenewableType(usable.credentials) && call.refreshPolicy !== 'NONE') {
       // RFC 6750 §3.1: the token was rejected. At most one refresh and one retry.
       await response.body.dump();
       refreshedAfter401 = true;
-      usable = await usableCredentials(usable, { policy: call.refreshPolicy, rejectedAccessToken: usable.credentials.accessToken });
+      usable = await usableCredentials(usable, { policy: call.refreshPolicy, rejectedAccessToken: usable.credentials!.accessToken });
       rememberRefreshed(call.viewer, call.reference, usable);
       continue;
     }

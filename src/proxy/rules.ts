@@ -4,6 +4,7 @@
 import { ValidationError } from '../errors.js';
 import type { StoredCredentials } from '../domain/connections.js';
 import type { Integration } from '../domain/integrations.js';
+import { consumerSecrets, oauth1AuthorizationHeader } from '../provider/oauth1-signature.js';
 import { delayMs, providerLimitRules, type ProviderLimitRules } from './provider-limits.js';
 
 /**
@@ -192,8 +193,16 @@ export function injectCredential(
   target: URL,
   credentials: StoredCredentials | null,
   integration: Pick<Integration, 'settings'>,
+  request?: { method: string; body?: string | Buffer; contentType?: string },
 ): void {
   if (!credentials) return;
+  if (credentials.type === 'OAUTH1') {
+    // Each attempt is signed afresh (nonce, timestamp) over the method, URL and any form body.
+    const form = request?.body !== undefined && /^application\/x-www-form-urlencoded/i.test(request.contentType ?? '') ? request.body.toString() : undefined;
+    const secrets = { ...consumerSecrets(integration as Integration), token: credentials.accessToken, tokenSecret: credentials.tokenSecret ?? '' };
+    headers.authorization = oauth1AuthorizationHeader({ method: request?.method ?? 'GET', url: target, formBody: form }, secrets);
+    return;
+  }
   if (credentials.type === 'BASIC') {
     headers.authorization = `Basic ${Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64')}`;
     return;

@@ -2,7 +2,7 @@
 // elsewhere. The callback is an HTTP route (src/http/callback.ts).
 import { builder } from '../builder.js';
 import type { Connection } from '../domain/connections.js';
-import { ForbiddenError, NotFoundError, ProviderError, ValidationError } from '../errors.js';
+import { ForbiddenError, NotFoundError, ProviderError, QuotaExceededError, ValidationError } from '../errors.js';
 import { startConnect, type StartConnectResult } from '../oauth/connect.js';
 import { createConnection } from '../oauth/create-connection.js';
 import { ConnectionRef } from './connections.js';
@@ -24,6 +24,10 @@ const StartConnectPayload = builder.objectRef<StartConnectResult>('StartConnectP
   fields: (t) => ({
     authorizeUrl: t.exposeString('authorizeUrl'),
     state: t.exposeString('state'),
+    flowId: t.exposeString('flowId', {
+      description:
+        "Names this flow in the callback's answer (redirectTo's flowId parameter, the popup message's flowId). Keep it with the user's session and accept only outcomes whose flowId you started: a link started by someone else and completed in this browser is then refused.",
+    }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
   }),
 });
@@ -31,14 +35,16 @@ const StartConnectPayload = builder.objectRef<StartConnectResult>('StartConnectP
 builder.mutationField('startConnect', (t) =>
   t.field({
     type: StartConnectPayload,
-    errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
+    // ProviderError: OAuth 1.0a asks the provider for a request token before answering.
+    errors: { types: [NotFoundError, ForbiddenError, ValidationError, QuotaExceededError, ProviderError] },
     args: { input: t.arg({ type: StartConnectInput, required: true }) },
     resolve: (_root, { input }, context) => startConnect(context.viewer, input),
   }),
 );
 
 const CreateConnectionInput = builder.inputType('CreateConnectionInput', {
-  description: 'Credentials obtained elsewhere: OAuth tokens (a refresh token alone is checked by refreshing once), an API key, or basic credentials.',
+  description:
+    'Credentials obtained elsewhere: OAuth tokens (a refresh token alone is checked by refreshing once), an API key, or basic credentials; for client credentials, JWT bearer and GitHub App integrations, what the server needs to obtain tokens itself (a token is obtained before the connection is stored).',
   fields: (t) => ({
     integration: t.string({ required: true }),
     connectionName: t.string({ defaultValue: 'default' }),
@@ -48,6 +54,11 @@ const CreateConnectionInput = builder.inputType('CreateConnectionInput', {
     apiKey: t.string(),
     username: t.string(),
     password: t.string(),
+    privateKey: t.string({ description: "JWT_BEARER: the service account's private key (PEM, or Google's JSON key file); write-only." }),
+    clientEmail: t.string({ description: 'JWT_BEARER: the identity the assertion is issued by (a service account email).' }),
+    subject: t.string({ description: 'JWT_BEARER: the user to act as (domain-wide delegation; a Salesforce username).' }),
+    installationId: t.string({ description: 'GITHUB_APP: the installation to mint tokens for (admins only).' }),
+    tokenSecret: t.string({ description: 'OAUTH1: the token secret that goes with accessToken.' }),
     metadata: t.field({ type: 'JSONObject' }),
   }),
 });

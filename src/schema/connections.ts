@@ -42,6 +42,7 @@ const CredentialsType = builder.objectRef<StoredCredentials>('Credentials').impl
     apiKey: t.string({ nullable: true, resolve: (credentials) => credentials.apiKey ?? null }),
     username: t.string({ nullable: true, resolve: (credentials) => credentials.username ?? null }),
     password: t.string({ nullable: true, resolve: (credentials) => credentials.password ?? null }),
+    tokenSecret: t.string({ nullable: true, description: 'OAUTH1: the token secret that signs requests with accessToken.', resolve: (credentials) => credentials.tokenSecret ?? null }),
     raw: t.field({
       type: 'JSONObject',
       nullable: true,

@@ -8,6 +8,7 @@ import {
   ForbiddenError,
   NotFoundError,
   ProviderError,
+  QuotaExceededError,
   RateLimitedError,
   ReauthorizationRequiredError,
   SwitchboardError,
@@ -24,6 +25,7 @@ export const ErrorCodeEnum = builder.enumType('ErrorCode', {
     'REAUTHORIZATION_REQUIRED',
     'RATE_LIMITED',
     'UPSTREAM_UNAVAILABLE',
+    'QUOTA_EXCEEDED',
   ] as const satisfies readonly ErrorCode[],
 });
 
@@ -98,4 +100,11 @@ builder.objectType(UpstreamUnavailableError, {
   name: 'UpstreamUnavailableError',
   description: 'The provider could not be reached or did not answer in time; retrying later may succeed.',
   interfaces: [ErrorInterface],
+});
+
+builder.objectType(QuotaExceededError, {
+  name: 'QuotaExceededError',
+  description: 'A per-user cap was reached (pending authorizations, open subscriptions).',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ limit: t.exposeInt('limit') }),
 });

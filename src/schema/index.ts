@@ -10,6 +10,7 @@ import './proxy.js';
 import './status-events.js';
 import './providers.js';
 import './viewer.js';
+import './auth-modes.js';
 import './connect-sessions.js';
 
 builder.queryType({});

@@ -117,6 +117,10 @@ const TokenEndpointAuthMethodEnum = builder.enumType('TokenEndpointAuthMethod', 
   values: TOKEN_ENDPOINT_AUTH_METHODS,
 });
 
+const OAuth1SignatureMethodEnum = builder.enumType('OAuth1SignatureMethod', {
+  values: { HMAC_SHA1: { value: 'HMAC-SHA1' }, PLAINTEXT: { value: 'PLAINTEXT' } } as const,
+});
+
 type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;
 
 /** The settable fields of an integration, shared by the create and update inputs. */
@@ -141,6 +145,21 @@ function integrationInputFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTy
     }),
     tokenEndpointAuthMethod: t.field({ type: TokenEndpointAuthMethodEnum }),
     ownerCanReadCredentials: t.boolean(),
+    connectionConfig: t.field({
+      type: 'JSONObject',
+      description:
+        'Connection config values fixed by the admin for every connection, e.g. { host: "sso.acme.com" } for a self-hosted Keycloak or a custom domain. Users cannot override them; hosts a user may give must match the provider\'s patterns.',
+    }),
+    appId: t.string({ description: "GITHUB_APP: the app's id (the issuer of its app JWTs)." }),
+    privateKey: t.string({
+      description: "GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret.",
+    }),
+    requestTokenUrl: t.string({ description: 'OAUTH1: where temporary credentials are requested.' }),
+    tokenParams: t.field({
+      type: 'JSONObject',
+      description: 'OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters, e.g. { audience: "https://api.example" }.',
+    }),
+    signatureMethod: t.field({ type: OAuth1SignatureMethodEnum, description: 'OAUTH1: how requests are signed (default HMAC-SHA1).' }),
   };
 }
 

@@ -13,6 +13,15 @@ const ProviderConfigField = builder.objectRef<ConfigField>('ProviderConfigField'
     description: t.exposeString('description'),
     default: t.string({ nullable: true, resolve: (field) => field.default ?? null }),
     example: t.string({ nullable: true, resolve: (field) => field.example ?? null }),
+    hosts: t.stringList({
+      nullable: true,
+      description: 'For a host value: the host patterns a user may give (e.g. *.okta.com); an admin may set any host on the integration.',
+      resolve: (field) => field.hosts ?? null,
+    }),
+    setByAdmin: t.boolean({
+      description: 'Only an admin sets it, on the integration (createIntegration connectionConfig); users are not asked.',
+      resolve: (field) => field.setBy === 'admin',
+    }),
   }),
 });
 

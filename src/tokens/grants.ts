@@ -7,6 +7,8 @@ import type { ConnectionWithIntegration, StoredCredentials } from '../domain/con
 import { ProviderError, SwitchboardError, UpstreamUnavailableError } from '../errors.js';
 import { describe, providerConfiguration, providerErrorFrom, tokenRequestTimeoutMs } from '../provider/provider-client.js';
 import { connectionConfigOf } from '../provider/templates.js';
+import { MACHINE_GRANTS } from './grants/mint.js';
+import { CredentialRefusedError, ProviderAnswerError } from './grants/token-request.js';
 
 /** New tokens, merged into the connection's credentials. */
 export interface GrantedTokens {
@@ -39,7 +41,7 @@ const refreshTokenGrant: TokenGrant = {
 };
 
 /** Grants by the connection's credential type (the integration's auth type); register more with registerTokenGrant. */
-const grants = new Map<string, TokenGrant>([['OAUTH2', refreshTokenGrant]]);
+const grants = new Map<string, TokenGrant>([['OAUTH2', refreshTokenGrant], ...MACHINE_GRANTS]);
 
 export function registerTokenGrant(authType: string, grant: TokenGrant): void {
   grants.set(authType, grant);
@@ -82,6 +84,9 @@ function errorCodes(error: unknown): string[] {
 /** Sorts a failed token request into "connect again" or "may pass", and whether the provider may have acted on it. */
 export function classifyGrantFailure(error: unknown, action = 'refresh the token'): GrantFailure {
   const reason = describe(error);
+  // The machine grants (grants/) say themselves whether the provider refused the credential or answered otherwise.
+  if (error instanceof CredentialRefusedError) return { kind: 'rejected', reason, error };
+  if (error instanceof ProviderAnswerError) return { kind: 'transient', reason, error, outcomeUnknown: false };
   if (error instanceof oidc.ResponseBodyError && error.error === 'invalid_grant') {
     return { kind: 'rejected', reason, error: providerErrorFrom(error, action) };
   }

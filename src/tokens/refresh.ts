@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
 import { prisma } from '../db/client.js';
 import {
+  canRenew,
   openCredentials,
   publishStatusChange,
   sealCredentials,
@@ -32,6 +33,7 @@ import { instanceId } from '../instance.js';
 import { logger } from '../logger.js';
 import { breakerFailure, breakerSuccess, enterBreaker, leaveBreaker, PROBE_WAIT_SECONDS, type BreakerTicket } from './breaker.js';
 import { classifyGrantFailure, requestTokens, tokenGrantFor, type GrantedTokens } from './grants.js';
+import { CredentialRefusedError } from './grants/token-request.js';
 
 export { credentialsFromRefresh } from './grants.js';
 
@@ -116,6 +118,8 @@ export async function settleRefreshes(): Promise<void> {
 interface Lease {
   owner: string;
   until: Date;
+  /** Whether the attempt before this claim had an unknown outcome (the claim itself overwrote the flag). */
+  previousUnknown?: boolean;
 }
 
 let leaseCounter = 0;
@@ -147,7 +151,7 @@ async function refreshWithLease(connectionId: string, seenSequence: number, requ
     const queued = queuedClaims.get(row.id);
     if (queued && row.refreshOwner === queued.owner) {
       queuedClaims.delete(row.id);
-      if (await recordAttempt(row.id, queued)) return refreshClaimed(row, credentials!, queued, request);
+      return refreshClaimed(row, credentials!, queued, request);
     }
     const lease = await claimLease(row, leaseMs);
     if (lease) return refreshClaimed(row, credentials!, lease, request);
@@ -272,7 +276,7 @@ async function releaseLease(connectionId: string, lease: Lease, outcomeUnknown?:
 
 /** The lease is held and `row` is what it was claimed on: ask the provider, save what it says. */
 async function refreshClaimed(row: ConnectionWithIntegration, credentials: StoredCredentials, lease: Lease, request: RefreshRequest): Promise<UsableCredentials> {
-  const previousUnknown = row.refreshOutcomeUnknown;
+  const previousUnknown = lease.previousUnknown ?? row.refreshOutcomeUnknown;
   const ticket = enterBreaker(row.integrationId);
   if (ticket.kind === 'open') {
     await releaseLease(row.id, lease, previousUnknown);
@@ -313,7 +317,7 @@ async function refreshClaimed(row: ConnectionWithIntegration, credentials: Store
 async function saveRefreshed(row: ConnectionWithIntegration, lease: Lease, tokens: GrantedTokens): Promise<ConnectionStatusChange | null> {
   const data: Prisma.ConnectionUpdateInput = {
     credentialsEnc: sealCredentials(row.id, tokens.credentials),
-    hasRefreshToken: Boolean(tokens.credentials.refreshToken),
+    hasRefreshToken: canRenew(tokens.credentials),
     tokenExpiresAt: tokens.credentials.expiresAt ? new Date(tokens.credentials.expiresAt) : null,
     lastRefreshedAt: new Date(),
     scopes: tokens.scopes ?? row.scopes,
@@ -327,9 +331,9 @@ async function saveRefreshed(row: ConnectionWithIntegration, lease: Lease, token
   };
   const reason = row.status === 'HEALTHY' ? null : 'refreshed';
   return withSaveRetries(row.id, async () => {
-    const owned = await writeConnectionChange({ id: row.id, refreshOwner: lease.owner }, data, { previousStatus: row.status, reason });
+    const owned = await writeConnectionChange({ id: row.id, refreshOwner: lease.owner }, data, { previousStatus: row.status, reason, integration: row.integration });
     if (owned) return owned;
-    const unchanged = await writeConnectionChange({ id: row.id, credentialsEnc: row.credentialsEnc, refreshOwner: { not: null } }, data, { previousStatus: row.status, reason });
+    const unchanged = await writeConnectionChange({ id: row.id, credentialsEnc: row.credentialsEnc, refreshOwner: { not: null } }, data, { previousStatus: row.status, reason, integration: row.integration });
     if (unchanged) logger.warn({ connectionId: row.id }, 'refresh lease lost before the answer was saved; saved anyway (no newer tokens were stored)');
     return unchanged;
   });
@@ -375,7 +379,11 @@ async function failed(
           ...leaseFields,
           refreshOutcomeUnknown: false,
           status: 'ERROR',
-          statusMessage: lost ? UNKNOWN_OUTCOME_MESSAGE : 'The provider rejected the refresh token (invalid_grant): connect again.',
+          statusMessage: lost
+            ? UNKNOWN_OUTCOME_MESSAGE
+            : failure.error instanceof CredentialRefusedError
+              ? `${failure.error.message} Create the connection again with a working credential.`
+              : 'The provider rejected the refresh token (invalid_grant): connect again.',
           nextRefreshAt: null,
         },
         { previousStatus: row.status, reason: lost ? REFRESH_OUTCOME_UNKNOWN : null },
@@ -437,11 +445,17 @@ export function backoffMs(failures: number): number {
 
 // ----------------------------------------------------------------------------- background refresher
 
-/** A connection the background refresher claimed (lease already written by its batch claim). */
+/**
+ * A connection the background refresher claimed: its batch claim wrote the lease and recorded the
+ * attempt; `previousUnknown` is what the row said about the attempt before it.
+ */
 export interface ClaimedConnection {
   id: string;
   owner: string;
   until: Date;
+  previousUnknown: boolean;
+  /** The row as read after the claim. */
+  connection: ConnectionWithIntegration;
 }
 
 /** A lease owner token for a batch claim by the background refresher. */
@@ -459,30 +473,27 @@ export function batchLeaseMs(): number {
  * by) on-demand refreshes in this process.
  */
 export function refreshClaimedConnection(claimed: ClaimedConnection, marginMs: number): Promise<UsableCredentials> {
-  const lease: Lease = { owner: claimed.owner, until: claimed.until };
+  const lease: Lease = { owner: claimed.owner, until: claimed.until, previousUnknown: claimed.previousUnknown };
+  const row = claimed.connection;
   if (queuedClaims.get(claimed.id)?.owner !== claimed.owner) {
     // An on-demand caller took the claim over meanwhile.
-    return inFlight.get(claimed.id) ?? loadConnection(claimed.id).then((row) => ({ connection: row!, credentials: row && openCredentials(row) }));
+    return inFlight.get(claimed.id) ?? Promise.resolve({ connection: row, credentials: openCredentials(row) });
   }
   queuedClaims.delete(claimed.id);
   const running = inFlight.get(claimed.id);
   if (running) {
     // An on-demand refresh here already does it: hand the batch lease back.
-    void releaseLease(claimed.id, lease);
+    void releaseLease(claimed.id, lease, lease.previousUnknown);
     return running;
   }
   return joinOrStart(claimed.id, async () => {
-    const row = await loadConnection(claimed.id);
-    if (!row) throw new ReauthorizationRequiredError('The connection no longer exists.');
     const credentials = openCredentials(row);
     const grant = tokenGrantFor(row, credentials);
     const due = grant && credentials && row.status !== 'ERROR' && grant.canRequest(row, credentials) && isExpired(row, marginMs) && !cooldownOf(row, { policy: 'AUTO' });
     if (!due || row.refreshOwner !== lease.owner) {
-      if (row.refreshOwner === lease.owner) await releaseLease(row.id, lease);
+      if (row.refreshOwner === lease.owner) await releaseLease(row.id, lease, lease.previousUnknown);
       return { connection: row, credentials };
     }
-    // Record that a token request is about to be sent (the batch claim did not).
-    if (!(await recordAttempt(row.id, lease))) return { connection: row, credentials };
     return refreshClaimed(row, credentials!, lease, { policy: 'AUTO', marginMs });
   });
 }
@@ -492,20 +503,12 @@ const queuedClaims = new Map<string, Lease>();
 
 /** The background refresher claimed these; they start later, as concurrency allows. */
 export function queueClaimedConnections(claims: ClaimedConnection[]): void {
-  for (const claim of claims) queuedClaims.set(claim.id, { owner: claim.owner, until: claim.until });
+  for (const claim of claims) queuedClaims.set(claim.id, { owner: claim.owner, until: claim.until, previousUnknown: claim.previousUnknown });
 }
 
-/** Hands back a batch claim that was not started (shutdown). */
-export function releaseClaimedConnection(claimed: ClaimedConnection): Promise<void> {
+/** Hands back a batch claim that was not started (shutdown, or tried already in this sweep). */
+export function releaseClaimedConnection(claimed: Pick<ClaimedConnection, 'id' | 'owner' | 'until' | 'previousUnknown'>): Promise<void> {
   if (queuedClaims.get(claimed.id)?.owner === claimed.owner) queuedClaims.delete(claimed.id);
-  return releaseLease(claimed.id, { owner: claimed.owner, until: claimed.until });
+  return releaseLease(claimed.id, { owner: claimed.owner, until: claimed.until }, claimed.previousUnknown);
 }
 
-/** Records, under the lease, that a token request is about to be sent. False when the lease was lost. */
-async function recordAttempt(connectionId: string, lease: Lease): Promise<boolean> {
-  const { count } = await prisma.connection.updateMany({
-    where: { id: connectionId, refreshOwner: lease.owner },
-    data: { refreshAttemptAt: new Date(), refreshOutcomeUnknown: true },
-  });
-  return count === 1;
-}

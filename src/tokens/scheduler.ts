@@ -8,9 +8,9 @@ import { config } from '../config.js';
 import { prisma } from '../db/client.js';
 import { logger } from '../logger.js';
 import { describe } from '../provider/provider-client.js';
-import { batchLeaseMs, newLeaseOwner, queueClaimedConnections, refreshClaimedConnection, releaseClaimedConnection, settleRefreshes } from './refresh.js';
+import { batchLeaseMs, newLeaseOwner, queueClaimedConnections, refreshClaimedConnection, releaseClaimedConnection, settleRefreshes, type ClaimedConnection } from './refresh.js';
 
-/** Spread of the start of each claimed refresh, so that a batch does not hit a provider in one burst. */
+/** Spread of the workers' start, so that a batch does not hit a provider in one burst. */
 const START_JITTER_MS = 50;
 
 export interface RefreshScheduler {
@@ -24,15 +24,19 @@ export interface SweepResult {
   failed: number;
 }
 
-/** Claims up to `limit` due connections with a lease each. */
-async function claimBatch(lookaheadSeconds: number, limit: number): Promise<Array<{ id: string; owner: string; until: Date }>> {
+/**
+ * Claims up to `limit` due connections with a lease each, recording the attempt (the previous
+ * attempt's "outcome unknown" flag is returned, since the claim overwrites it), then reads them.
+ */
+async function claimBatch(lookaheadSeconds: number, limit: number): Promise<ClaimedConnection[]> {
   const now = new Date();
   const owner = newLeaseOwner();
   const until = new Date(now.getTime() + batchLeaseMs());
-  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
-    UPDATE "Connection" SET "refreshOwner" = ${owner}, "refreshLeaseUntil" = ${until}
-    WHERE "id" IN (
-      SELECT "id" FROM "Connection"
+  const claimed = await prisma.$queryRaw<Array<{ id: string; previousUnknown: boolean }>>`
+    UPDATE "Connection" AS c
+    SET "refreshOwner" = ${owner}, "refreshLeaseUntil" = ${until}, "refreshAttemptAt" = ${now}, "refreshOutcomeUnknown" = true
+    FROM (
+      SELECT "id", "refreshOutcomeUnknown" AS "previousUnknown" FROM "Connection"
       WHERE "status" IN ('HEALTHY', 'EXPIRED') AND "hasRefreshToken"
         AND "tokenExpiresAt" IS NOT NULL AND "tokenExpiresAt" < ${new Date(now.getTime() + lookaheadSeconds * 1000)}
         AND ("nextRefreshAt" IS NULL OR "nextRefreshAt" <= ${now})
@@ -40,9 +44,19 @@ async function claimBatch(lookaheadSeconds: number, limit: number): Promise<Arra
       ORDER BY "tokenExpiresAt"
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
-    )
-    RETURNING "id"`;
-  return rows.map((row) => ({ id: row.id, owner, until }));
+    ) AS due
+    WHERE c."id" = due."id"
+    RETURNING c."id", due."previousUnknown"`;
+  if (!claimed.length) return [];
+  const rows = new Map(
+    (await prisma.connection.findMany({ where: { id: { in: claimed.map((claim) => claim.id) } }, include: { integration: true } })).map((row) => [row.id, row]),
+  );
+  const batch: ClaimedConnection[] = [];
+  for (const claim of claimed) {
+    const connection = rows.get(claim.id);
+    if (connection) batch.push({ id: claim.id, owner, until, previousUnknown: claim.previousUnknown, connection });
+  }
+  return batch;
 }
 
 /**
@@ -72,14 +86,15 @@ export async function runRefreshSweep(options: {
     queueClaimedConnections(batch);
     const queue = [...batch];
     await Promise.all(
-      Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      Array.from({ length: Math.min(concurrency, queue.length) }, async (_, worker) => {
+        // Workers start a little apart, so that a batch does not reach the provider as one burst.
+        if (worker) await sleep(Math.random() * START_JITTER_MS);
         for (let next = queue.shift(); next; next = queue.shift()) {
           if (options.shouldStop?.()) {
             // Not started: hand the lease back so that another instance can take it at once.
             await releaseClaimedConnection(next);
             continue;
           }
-          await sleep(Math.random() * START_JITTER_MS);
           try {
             await refreshClaimedConnection(next, options.lookaheadSeconds * 1000);
             result.refreshed++;

@@ -22,7 +22,7 @@ export interface AuthorizationServer {
 export const TEST_CLIENT = { clientId: 'switchboard-test', clientSecret: 'switchboard-test-secret-value' };
 
 export async function startAuthorizationServer(
-  options: { redirectUri: string; clients?: Partial<ClientMetadata>[]; rotateRefreshToken?: boolean; accessTokenTtl?: number } = {
+  options: { redirectUri: string; clients?: Partial<ClientMetadata>[]; rotateRefreshToken?: boolean; accessTokenTtl?: number; clientCredentials?: boolean } = {
     redirectUri: 'http://localhost:4000/oauth2/callback',
   },
 ): Promise<AuthorizationServer> {
@@ -42,7 +42,7 @@ export async function startAuthorizationServer(
   const provider = new Provider(issuer, {
     clients,
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
+    features: { devInteractions: { enabled: false }, revocation: { enabled: true }, clientCredentials: { enabled: options.clientCredentials ?? false } },
     scopes: ['openid', 'offline_access', 'email', 'profile'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     findAccount: (_ctx, sub) => ({
@@ -53,7 +53,7 @@ export async function startAuthorizationServer(
     cookies: { keys: ['test-cookie-key-0123456789'] },
     rotateRefreshToken: options.rotateRefreshToken ?? false,
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-    ttl: { AccessToken: options.accessTokenTtl ?? 3600, AuthorizationCode: 60, Interaction: 600, Session: 600, Grant: 3600, RefreshToken: 86400 },
+    ttl: { AccessToken: options.accessTokenTtl ?? 3600, ClientCredentials: options.accessTokenTtl ?? 3600, AuthorizationCode: 60, Interaction: 600, Session: 600, Grant: 3600, RefreshToken: 86400 },
   });
 
   const counts: Record<string, number> = {};

@@ -10,6 +10,10 @@ import { TEST_JWT_SECRET } from './server.js';
 export interface ServerProcess {
   url: string;
   stop(): Promise<void>;
+  /** Sends a signal (SIGKILL to simulate a crash, SIGTERM for a graceful stop). */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code (null when ended by a signal) once the process has ended. */
+  exited: Promise<number | null>;
 }
 
 /** Starts the server process; call it inside a test (it stops when the test finishes). */
@@ -31,6 +35,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`The second server did not start:\n${output.join('')}`)), 30_000);
@@ -53,7 +58,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   });
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
@@ -61,5 +66,5 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   // Called inside a test: stopped when that test ends, pass or fail; and never outlives this process.
   onTestFinished(stop);
   process.once('exit', () => child.kill('SIGKILL'));
-  return { url, stop };
+  return { url, stop, kill: (signal) => child.kill(signal), exited };
 }

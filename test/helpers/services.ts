@@ -65,6 +65,9 @@ const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 export interface PrivatePostgres {
   url: string;
+  /** pg_ctl stop -m fast: every connection is cut. */
+  stop(): void;
+  start(): void;
   /** pg_ctl restart -m fast: every connection is cut, the server is back a moment later. */
   restart(): Promise<void>;
   /** SIGSTOP / SIGCONT to every server process: connections stay open but nothing answers. */
@@ -96,6 +99,8 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
   let frozen: number[] = [];
   const postgres: PrivatePostgres = {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    start,
     async restart() {
       asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -1,0 +1,198 @@
+// npm run bench:refresh — the background refresher at scale, on PostgreSQL: BENCH_CONNECTIONS
+// (default 10,000) connections due for refresh, a token endpoint that answers after BENCH_TOKEN_MS
+// (default 50 ms) and rotates refresh tokens (a reused one counts as a double refresh), and two
+// Switchboard processes (src/main.ts) sweeping the same database. Prints the wall time until every
+// connection is refreshed, token requests per connection (must be 1) and double refreshes (must be 0).
+// Uses a throw-away database next to BENCH_DATABASE_URL / DATABASE_URL
+// (default postgresql://postgres@127.0.0.1:5432/test), dropped at the end.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
+const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS ?? 50);
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);
+const baseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const children: ChildProcess[] = [];
+
+const databaseName = `switchboard_bench_${randomBytes(4).toString('hex')}`;
+const databaseUrl = (() => {
+  const url = new URL(baseUrl);
+  url.pathname = `/${databaseName}`;
+  return url.toString();
+})();
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A token endpoint with latency that rotates refresh tokens and notices reuse. */
+async function startTokenEndpoint() {
+  const used = new Set<string>();
+  const stats = { requests: 0, doubles: 0 };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      stats.requests++;
+      const presented = new URLSearchParams(Buffer.concat(chunks).toString()).get('refresh_token') ?? '';
+      if (used.has(presented)) stats.doubles++;
+      used.add(presented);
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({ access_token: `a-${randomBytes(6).toString('hex')}`, refresh_token: `${presented}-r`, token_type: 'Bearer', expires_in: 3600 }),
+        );
+      }, TOKEN_MS);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stats, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+function startInstance(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, '..', 'src', 'main.ts')], {
+    cwd: path.join(here, '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`an instance exited (${code}) before listening`)));
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('Switchboard listening')) resolve(child);
+    });
+  });
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux; NaN elsewhere). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function stopAll(): Promise<void> {
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+async function main(): Promise<void> {
+  await adminQuery(`CREATE DATABASE ${databaseName}`);
+  const tokenEndpoint = await startTokenEndpoint();
+  const env = {
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: '',
+    ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
+    ALLOW_LOCAL_PROVIDERS: 'true',
+    API_KEYS: 'sb_bench_api_key_0123456789abcdef',
+    LOG_LEVEL: 'warn',
+    LOG_FILE: '',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REFRESH_INTERVAL_SECONDS: '0',
+    REFRESH_LOOKAHEAD_SECONDS: '600',
+  };
+  Object.assign(process.env, env);
+  const { database } = await import('../src/db/client.js');
+  const { createIntegration } = await import('../src/domain/integrations.js');
+  const { sealCredentials } = await import('../src/domain/connections.js');
+  const { newId } = await import('../src/domain/ids.js');
+  await database.migrate();
+  const integration = await createIntegration({
+    slug: 'bench',
+    provider: 'custom',
+    clientId: 'bench-client',
+    clientSecret: 'bench-secret',
+    authorizationUrl: `${tokenEndpoint.url}/authorize`,
+    tokenUrl: `${tokenEndpoint.url}/token`,
+  });
+
+  // Seed: every token expires within the refresher's lookahead.
+  const seeding = performance.now();
+  const expiresAt = new Date(Date.now() + 120_000);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  for (let offset = 0; offset < CONNECTIONS; offset += 1000) {
+    const values: unknown[] = [];
+    const rows: string[] = [];
+    for (let index = offset; index < Math.min(CONNECTIONS, offset + 1000); index++) {
+      const id = newId();
+      const credentials = sealCredentials(id, { type: 'OAUTH2', accessToken: `old-${index}`, refreshToken: `r${index}`, expiresAt: expiresAt.toISOString() });
+      const base = values.length;
+      values.push(id, integration.id, `user-${index}`, credentials, expiresAt);
+      rows.push(`($${base + 1}, $${base + 2}, $${base + 3}, $${base + 3}, 'default', $${base + 4}, true, $${base + 5}, now(), '{}')`);
+    }
+    await pool.query(
+      `INSERT INTO "Connection" ("id", "integrationId", "ownerId", "ownerKey", "name", "credentialsEnc", "hasRefreshToken", "tokenExpiresAt", "updatedAt", "scopes") VALUES ${rows.join(',')}`,
+      values,
+    );
+  }
+  console.log(`seeded ${CONNECTIONS} due connections in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
+  await database.close();
+
+  // info: the instances say when they listen (and log each refresh, as in production).
+  const instanceEnv = { ...env, REFRESH_INTERVAL_SECONDS: '1', LOG_LEVEL: 'info' };
+  await Promise.all(Array.from({ length: INSTANCES }, () => startInstance(instanceEnv)));
+  const started = performance.now();
+  const cpuAtStart = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0);
+  console.log(`${INSTANCES} instances listening; token endpoint latency ${TOKEN_MS} ms; refreshing…`);
+
+  let refreshed = 0;
+  for (;;) {
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "Connection" WHERE "lastRefreshedAt" IS NOT NULL`);
+    refreshed = rows[0].n;
+    if (refreshed >= CONNECTIONS) break;
+    if (performance.now() - started > 600_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpuSeconds = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0) - cpuAtStart;
+  await stopAll();
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "Connection" WHERE "status" <> 'HEALTHY' OR "refreshOwner" IS NOT NULL`);
+  await pool.end();
+  await tokenEndpoint.close();
+
+  console.log('');
+  console.log(`connections refreshed       ${refreshed} / ${CONNECTIONS}`);
+  console.log(`wall time                   ${wallSeconds.toFixed(1)} s (target <= 90 s; noisy on a shared CPU)`);
+  console.log(`token requests              ${tokenEndpoint.stats.requests} (${(tokenEndpoint.stats.requests / CONNECTIONS).toFixed(3)} per connection; must be 1)`);
+  console.log(`double refreshes            ${tokenEndpoint.stats.doubles} (must be 0)`);
+  console.log(`not HEALTHY or still leased ${rows[0].n}`);
+  console.log(`throughput                  ${(refreshed / wallSeconds).toFixed(0)} refreshes/s`);
+  console.log(`CPU of the instances        ${((cpuSeconds * 1000) / Math.max(1, refreshed)).toFixed(2)} ms per refresh (${cpuSeconds.toFixed(1)} s in all; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs)`);
+  if (refreshed < CONNECTIONS || tokenEndpoint.stats.doubles || tokenEndpoint.stats.requests !== CONNECTIONS) process.exitCode = 1;
+}
+
+try {
+  await main();
+} finally {
+  await stopAll();
+  await adminQuery(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).catch(() => {});
+}

@@ -1,0 +1,63 @@
+// Connecting a GitHub App installation through the browser: startConnect sends an admin to the app's
+// install page with a state; GitHub sends them back to the app's Setup URL (PUBLIC_URL/oauth2/callback)
+// with installation_id and the state, and the first installation token is minted before the
+// connection is stored. Only admins: an installation id names any account's installation of the app,
+// and GitHub's redirect alone does not prove that the user who comes back installed it.
+import * as oidc from 'openid-client';
+import type { Viewer } from '../auth/viewer.js';
+import { prisma } from '../db/client.js';
+import { saveAuthorizedConnection, type Connection } from '../domain/connections.js';
+import type { Integration } from '../domain/integrations.js';
+import { ForbiddenError, ValidationError } from '../errors.js';
+import { logger } from '../logger.js';
+import { mintMachineTokens } from '../tokens/grants/mint.js';
+import { INSTALLATION_ID_PATTERN } from '../tokens/grants/github-app.js';
+import { apiBaseUrlFor } from './connection-from-tokens.js';
+import { recordPendingAuthorization, type ConnectFlow, type PendingWithIntegration, flowIdOf, flowIdOfKey, type FlowOutcome } from './pending.js';
+
+export async function startGitHubAppInstall(viewer: Viewer, integration: Integration, flow: ConnectFlow) {
+  if (!viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a GitHub App installation.');
+  if (!integration.authorizationUrl) {
+    throw ValidationError.field('integration', "Set the integration's authorizationUrl to the app's install page (https://github.com/apps/APP-SLUG/installations/new).");
+  }
+  const state = oidc.randomState();
+  const expiresAt = await recordPendingAuthorization(viewer, integration, flow, state, '');
+  const url = new URL(integration.authorizationUrl);
+  url.searchParams.set('state', state);
+  return { authorizeUrl: url.href, state, flowId: flowIdOfKey(state), expiresAt };
+}
+
+type Outcome = FlowOutcome<Connection>;
+
+export async function completeGitHubAppInstall(pending: PendingWithIntegration, callback: URL): Promise<Outcome> {
+  const { integration } = pending;
+  const flowId = flowIdOf(pending.stateHash);
+  const fail = (error: string, message: string): Outcome => ({ ok: false, error, message, redirectTo: pending.redirectTo, flowId });
+  const installationId = callback.searchParams.get('installation_id');
+  if (!installationId || !INSTALLATION_ID_PATTERN.test(installationId)) {
+    // setup_action=request: an organization owner has yet to approve the installation.
+    if (callback.searchParams.get('setup_action') === 'request') return fail('installation_requested', 'The installation awaits approval by an organization owner.');
+    return fail('invalid_request', 'GitHub did not send an installation id.');
+  }
+  const metadata = { installationId };
+  let credentials;
+  try {
+    credentials = await mintMachineTokens({ integration, metadata, apiBaseUrl: null }, { type: 'GITHUB_APP', installationId });
+  } catch (error) {
+    logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'installation token refused');
+    return fail('provider_error', 'GitHub refused an installation token for this installation.');
+  }
+  const connection = await saveAuthorizedConnection({
+    integration,
+    ownerId: integration.isShared ? null : pending.viewerId,
+    name: pending.connectionName,
+    credentials,
+    scopes: integration.scopes,
+    tokenExpiresAt: credentials.expiresAt ? new Date(credentials.expiresAt) : null,
+    apiBaseUrl: apiBaseUrlFor(integration, {}, metadata),
+    metadata,
+  });
+  await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
+  logger.info({ integration: integration.slug, connectionId: connection.id }, 'GitHub App installation connected');
+  return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
+}

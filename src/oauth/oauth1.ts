@@ -1,0 +1,132 @@
+// OAuth 1.0a three-legged flow (RFC 5849 §2): startConnect asks for temporary credentials (a request
+// token) with our callback, records them as a pending authorization keyed by the request token (its
+// secret sealed), and sends the browser to the provider; the provider returns it to
+// PUBLIC_URL/oauth1/callback with the token and a verifier, which buy the access token once.
+import { config } from '../config.js';
+import type { Viewer } from '../auth/viewer.js';
+import { prisma } from '../db/client.js';
+import { saveAuthorizedConnection, type Connection } from '../domain/connections.js';
+import { integrationSettings, type Integration } from '../domain/integrations.js';
+import { ProviderError, UpstreamUnavailableError } from '../errors.js';
+import { logger } from '../logger.js';
+import { upstreamRequest } from '../net/outbound.js';
+import { consumerSecrets, oauth1AuthorizationHeader, type OAuth1Secrets } from '../provider/oauth1-signature.js';
+import { fillProviderUrl, type ConnectionConfig } from '../provider/templates.js';
+import { apiBaseUrlFor } from './connection-from-tokens.js';
+import { consumePendingAuthorization, recordPendingAuthorization, revealPendingSecret, type ConnectFlow, flowIdOf, flowIdOfKey, type FlowOutcome } from './pending.js';
+
+const TIMEOUT_MS = 15_000;
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+export function oauth1CallbackUrl(): string {
+  return `${config.publicUrl}/oauth1/callback`;
+}
+
+/** A signed POST to a credentials endpoint; the answer is form-encoded (RFC 5849 §2.1, §2.3). */
+async function credentialsRequest(url: string, secrets: OAuth1Secrets, extra: Record<string, string>, action: string): Promise<URLSearchParams> {
+  const target = new URL(url);
+  let response;
+  try {
+    response = await upstreamRequest({
+      origin: target.origin,
+      path: target.pathname + target.search,
+      method: 'POST',
+      headers: { authorization: oauth1AuthorizationHeader({ method: 'POST', url: target }, secrets, extra), accept: 'application/x-www-form-urlencoded, */*', 'user-agent': 'Switchboard' },
+      headersTimeout: TIMEOUT_MS,
+      bodyTimeout: TIMEOUT_MS,
+    });
+  } catch {
+    throw new UpstreamUnavailableError(`The provider could not be reached (${target.host}).`);
+  }
+  let text = '';
+  for await (const chunk of response.body) {
+    text += chunk.toString();
+    if (text.length > MAX_ANSWER_BYTES) {
+      response.body.destroy();
+      throw new ProviderError(`The provider's answer to ${action} is too large.`, { providerError: 'response_too_large' });
+    }
+  }
+  const answer = new URLSearchParams(text.trim());
+  if (response.statusCode >= 400 || !answer.get('oauth_token') || answer.get('oauth_token_secret') === null) {
+    const problem = answer.get('oauth_problem') ?? undefined;
+    throw new ProviderError(`The provider refused to ${action}${problem ? `: ${problem}` : ` (HTTP ${response.statusCode})`}.`, {
+      providerStatus: response.statusCode,
+      providerError: problem && /^[a-z_]{1,64}$/.test(problem) ? problem : 'oauth1_refused',
+    });
+  }
+  return answer;
+}
+
+function endpoint(integration: Integration, field: 'requestTokenUrl' | 'authorizationUrl' | 'tokenUrl', connectionConfig: ConnectionConfig): string {
+  const value = integration[field];
+  if (!value) throw new ProviderError(`The integration "${integration.slug}" has no ${field}.`);
+  return fillProviderUrl(value, { connectionConfig }, field);
+}
+
+export async function startOAuth1Connect(viewer: Viewer, integration: Integration, flow: ConnectFlow) {
+  const secrets = consumerSecrets(integration);
+  let temporary: URLSearchParams;
+  try {
+    temporary = await credentialsRequest(endpoint(integration, 'requestTokenUrl', flow.connectionConfig), secrets, { oauth_callback: oauth1CallbackUrl() }, 'issue a request token');
+  } catch (error) {
+    if (error instanceof UpstreamUnavailableError) throw new ProviderError(error.message, { providerError: 'unreachable' });
+    throw error;
+  }
+  // 1.0a: the provider must confirm it took the callback (otherwise it is OAuth 1.0, open to session fixation).
+  if (temporary.get('oauth_callback_confirmed') !== 'true') {
+    throw new ProviderError('The provider did not confirm the callback (oauth_callback_confirmed): it does not speak OAuth 1.0a.', { providerError: 'callback_not_confirmed' });
+  }
+  const requestToken = temporary.get('oauth_token')!;
+  const expiresAt = await recordPendingAuthorization(viewer, integration, flow, requestToken, temporary.get('oauth_token_secret')!);
+  const authorizeUrl = new URL(endpoint(integration, 'authorizationUrl', flow.connectionConfig));
+  for (const [name, value] of Object.entries(integration.authorizationParams as Record<string, string>)) authorizeUrl.searchParams.set(name, value);
+  if (flow.scopes.length) authorizeUrl.searchParams.set('scope', flow.scopes.join(integrationSettings(integration).scopeSeparator ?? ' '));
+  authorizeUrl.searchParams.set('oauth_token', requestToken);
+  return { authorizeUrl: authorizeUrl.href, state: requestToken, flowId: flowIdOfKey(requestToken), expiresAt };
+}
+
+type Outcome = FlowOutcome<Connection>;
+
+/** GET /oauth1/callback?oauth_token=…&oauth_verifier=… */
+export async function completeOAuth1Authorization(callback: URL): Promise<Outcome> {
+  const requestToken = callback.searchParams.get('oauth_token');
+  if (!requestToken) return { ok: false, error: 'invalid_request', message: 'The callback has no oauth_token.', redirectTo: null };
+  const claimed = await consumePendingAuthorization(requestToken);
+  if (!claimed.ok) {
+    logger.warn({ error: claimed.error }, 'OAuth 1.0a callback refused before any token request');
+    return { ok: false, error: claimed.error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: claimed.redirectTo };
+  }
+  const { pending } = claimed;
+  const { integration } = pending;
+  const flowId = flowIdOf(pending.stateHash);
+  const fail = (error: string, message: string): Outcome => ({ ok: false, error, message, redirectTo: pending.redirectTo, flowId });
+  const verifier = callback.searchParams.get('oauth_verifier');
+  // Providers send the user back without a verifier (or with `denied`) when they refuse.
+  if (!verifier) return fail('access_denied', 'The authorization was not granted.');
+
+  const connectionConfig = pending.connectionConfig as ConnectionConfig;
+  let answer: URLSearchParams;
+  try {
+    const secrets = { ...consumerSecrets(integration), token: requestToken, tokenSecret: revealPendingSecret(pending) };
+    answer = await credentialsRequest(endpoint(integration, 'tokenUrl', connectionConfig), secrets, { oauth_verifier: verifier }, 'issue an access token');
+  } catch (error) {
+    logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'OAuth 1.0a access token request failed');
+    return fail(error instanceof UpstreamUnavailableError ? 'provider_unavailable' : 'provider_error', (error as Error).message);
+  }
+  // Whatever else the provider sent (a user id, a screen name) is kept, without the tokens.
+  const raw = Object.fromEntries([...answer].filter(([name]) => name !== 'oauth_token' && name !== 'oauth_token_secret'));
+  const metadata = Object.keys(connectionConfig).length ? { connectionConfig } : {};
+  const connection = await saveAuthorizedConnection({
+    integration,
+    ownerId: integration.isShared ? null : pending.viewerId,
+    name: pending.connectionName,
+    credentials: { type: 'OAUTH1', accessToken: answer.get('oauth_token')!, tokenSecret: answer.get('oauth_token_secret')!, raw },
+    scopes: pending.scopes,
+    tokenExpiresAt: null,
+    apiBaseUrl: apiBaseUrlFor(integration, connectionConfig, metadata),
+    metadata,
+  });
+  await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
+  logger.info({ integration: integration.slug, connectionId: connection.id }, 'OAuth 1.0a connection authorized');
+  return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
+}

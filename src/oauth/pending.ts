@@ -1,0 +1,83 @@
+// Pending authorizations: what a browser round trip (OAuth 2.0 code, GitHub App install, OAuth 1.0a)
+// needs to find and finish its flow exactly once. The state is stored only as a hash; the one secret
+// of the flow (a PKCE verifier, an OAuth 1.0a request token secret) is sealed to the row.
+import { createHash } from 'node:crypto';
+import type { Viewer } from '../auth/viewer.js';
+import { keyring } from '../crypto/keyring.js';
+import { prisma } from '../db/client.js';
+import { newId } from '../domain/ids.js';
+import type { Integration } from '../domain/integrations.js';
+import type { ConnectionConfig } from '../provider/templates.js';
+
+export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
+
+export function hashState(state: string): string {
+  return createHash('sha256').update(state).digest('hex');
+}
+
+/**
+ * A flow's public name: derived from the state's hash, so nothing more is stored. The callback hands it
+ * back with the outcome (redirect query, popup message), and the app accepts only the flows it started
+ * for the current user: a flow started by someone else and completed in this browser is told apart.
+ */
+export function flowIdOf(stateHash: string): string {
+  return stateHash.slice(0, 32);
+}
+
+/** The flow id of the flow keyed by `key` (a state, or an OAuth 1.0a request token). */
+export const flowIdOfKey = (key: string) => flowIdOf(hashState(key));
+
+/** How a browser round trip ended, as the callback reports it. */
+export type FlowOutcome<Connection> =
+  | { ok: true; connection: Connection; redirectTo: string | null; flowId: string }
+  | { ok: false; error: string; message: string; redirectTo: string | null; flowId?: string };
+
+export const verifierContext = (id: string) => ({ table: 'PendingAuthorization', rowId: id, field: 'codeVerifier' });
+
+/** What startConnect checked, handed to the flow of the integration's auth type. */
+export interface ConnectFlow {
+  connectionName: string;
+  redirectTo: string | null;
+  connectionConfig: ConnectionConfig;
+  scopes: string[];
+}
+
+/** Records a flow keyed by `key` (a state, or an OAuth 1.0a request token), with `secret` sealed. */
+export async function recordPendingAuthorization(viewer: Viewer, integration: Integration, flow: ConnectFlow, key: string, secret: string): Promise<Date> {
+  const id = newId();
+  const expiresAt = new Date(Date.now() + PENDING_AUTHORIZATION_TTL_MS);
+  await prisma.pendingAuthorization.create({
+    data: {
+      id,
+      stateHash: hashState(key),
+      codeVerifierEnc: keyring.encrypt(secret, verifierContext(id)),
+      viewerId: viewer.userId,
+      integrationId: integration.id,
+      connectionName: flow.connectionName,
+      scopes: flow.scopes,
+      redirectTo: flow.redirectTo,
+      connectionConfig: flow.connectionConfig,
+      expiresAt,
+    },
+  });
+  return expiresAt;
+}
+
+/** Consumes the flow keyed by `key` once (the same callback twice finds it used). */
+export async function consumePendingAuthorization(key: string) {
+  const stateHash = hashState(key);
+  const now = new Date();
+  const { count } = await prisma.pendingAuthorization.updateMany({
+    where: { stateHash, consumedAt: null, expiresAt: { gt: now } },
+    data: { consumedAt: now },
+  });
+  const pending = await prisma.pendingAuthorization.findUnique({ where: { stateHash }, include: { integration: true } });
+  if (count === 1 && pending) return { ok: true as const, pending };
+  return { ok: false as const, error: !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state', redirectTo: pending?.redirectTo ?? null };
+}
+
+export type PendingWithIntegration = NonNullable<Awaited<ReturnType<typeof prisma.pendingAuthorization.findUnique<{ where: { id: string }; include: { integration: true } }>>>>;
+
+export function revealPendingSecret(pending: { id: string; codeVerifierEnc: string }): string {
+  return keyring.decrypt(pending.codeVerifierEnc, verifierContext(pending.id));
+}

@@ -1,0 +1,138 @@
+// One token request for the machine grants (JWT bearer, GitHub App installation tokens): a POST
+// through the outbound agent (connect-time address check, timeouts, no redirects), the answer read
+// with a size cap, and failures sorted into "the provider refused this credential" (the connection
+// needs a new one) and everything else (retried with backoff).
+import { errors as undiciErrors } from 'undici';
+import type { StoredCredentials } from '../../domain/connections.js';
+import type { IntegrationSettings } from '../../domain/integrations.js';
+import { ProviderError, UpstreamUnavailableError } from '../../errors.js';
+import { upstreamRequest } from '../../net/outbound.js';
+import { BlockedAddressError } from '../../net/upstream-agent.js';
+import { normalizeTokenResponse } from '../../provider/provider-client.js';
+import { fillUrl, type ConnectionConfig } from '../../provider/templates.js';
+
+const MAX_RESPONSE_BYTES = 256 * 1024;
+
+/**
+ * The provider refused the credential itself (invalid_grant, invalid_client, a GitHub 401/404): no
+ * retry helps until someone supplies a new one, so the connection is marked ERROR.
+ */
+export class CredentialRefusedError extends ProviderError {
+  override name = 'ProviderError';
+}
+
+/**
+ * The provider answered but gave no token (5xx, an OAuth error other than a refusal, an unusable
+ * answer): it may pass, and the provider did nothing irreversible.
+ */
+export class ProviderAnswerError extends ProviderError {
+  override name = 'ProviderError';
+}
+
+/**
+ * OAuth error codes that mean "this credential will not work": invalid_grant (a revoked key, an
+ * unknown account). invalid_client is the integration's to fix and then works again, as for refresh tokens.
+ */
+const REFUSAL_CODES = new Set(['invalid_grant']);
+
+export function isRefusalCode(code: string | undefined): boolean {
+  return code !== undefined && REFUSAL_CODES.has(code);
+}
+
+export interface TokenRequest {
+  url: string;
+  headers?: Record<string, string>;
+  form?: URLSearchParams;
+  /** What was being done, for messages: "mint an installation token". */
+  action: string;
+  settings?: IntegrationSettings;
+  /** TOKENS_PROVIDER_TIMEOUT_MS, or the integration's own (tokenRequestTimeoutMs). */
+  timeoutMs: number;
+  /** HTTP statuses that mean the credential was refused even without an OAuth error code (GitHub: 401, 404). */
+  refusedStatuses?: number[];
+}
+
+/** POSTs a token request and returns the JSON answer, normalised to RFC 6749's field names. */
+export async function postTokenRequest(request: TokenRequest): Promise<Record<string, unknown>> {
+  const target = new URL(request.url);
+  let response;
+  try {
+    response = await upstreamRequest({
+      origin: target.origin,
+      path: target.pathname + target.search,
+      method: 'POST',
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'Switchboard',
+        ...(request.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...request.headers,
+      },
+      body: request.form?.toString(),
+      headersTimeout: request.timeoutMs,
+      bodyTimeout: request.timeoutMs,
+    });
+  } catch (error) {
+    if (error instanceof BlockedAddressError) throw new ProviderError(`The token endpoint ${target.host} resolves to an address that is not public.`, { providerError: 'blocked_address' });
+    const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError;
+    throw new UpstreamUnavailableError(timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`);
+  }
+  const text = await readText(response.body);
+  let body: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch {
+    body = undefined;
+  }
+  const status = response.statusCode;
+  const code = typeof body?.error === 'string' ? body.error : undefined;
+  if (status >= 400 || code !== undefined || !body) {
+    const description = typeof body?.error_description === 'string' ? body.error_description : typeof body?.message === 'string' ? body.message : undefined;
+    const details = { providerStatus: status, providerError: code ?? (body ? `http_${status}` : 'invalid_response'), providerErrorDescription: description?.slice(0, 500) };
+    const refused = isRefusalCode(code) || (request.refusedStatuses ?? []).includes(status);
+    const message = `The provider refused to ${request.action}${code ? `: ${code}` : ` (HTTP ${status})`}.`;
+    if (refused) throw new CredentialRefusedError(message, details);
+    if (status < 400 && !body) throw new ProviderAnswerError(`The provider's answer could not be used to ${request.action} (not JSON).`, details);
+    throw new ProviderAnswerError(message, details);
+  }
+  normalizeTokenResponse(body, request.settings);
+  if (typeof body.access_token !== 'string' || !body.access_token) {
+    throw new ProviderAnswerError(`The provider's answer could not be used to ${request.action}: no access_token.`, { providerStatus: status, providerError: 'invalid_response' });
+  }
+  return body;
+}
+
+async function readText(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      body.destroy();
+      throw new ProviderAnswerError(`The token endpoint's answer exceeds ${MAX_RESPONSE_BYTES} bytes.`, { providerError: 'response_too_large' });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The integration's extra token parameters, with ${connectionConfig.x} filled (Zoom's account_id). */
+export function tokenParamsFor(settings: IntegrationSettings, connectionConfig: ConnectionConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(settings.tokenParams ?? {}).map(([name, value]) => [name, fillUrl(value, { connectionConfig })]));
+}
+
+/** New stored credentials from a token answer: the tokens replace the old ones, everything else is kept. */
+export function credentialsFromTokenAnswer(previous: StoredCredentials, body: Record<string, unknown>, expiresAt?: Date): StoredCredentials {
+  const { access_token, refresh_token, id_token, token_type, expires_in, scope, ...raw } = body;
+  void id_token;
+  const expiry = expiresAt ?? (typeof expires_in === 'number' && expires_in > 0 ? new Date(Date.now() + expires_in * 1000) : undefined);
+  return {
+    ...previous,
+    accessToken: access_token as string,
+    refreshToken: typeof refresh_token === 'string' ? refresh_token : previous.refreshToken,
+    tokenType: typeof token_type === 'string' ? token_type : 'bearer',
+    expiresAt: expiry?.toISOString(),
+    scope: typeof scope === 'string' ? scope : previous.scope,
+    raw: Object.fromEntries(Object.entries(raw).filter(([, value]) => typeof value !== 'function')),
+  };
+}
