@@ -4,6 +4,7 @@
 //   yoga-bare     → a graphql-yoga mutation that only forwards (no auth, no lookup) → upstream
 //   proxyRequest  → Switchboard's mutation (API-key auth, connection lookup, policy, token) → upstream
 //   path proxy    → Switchboard's /api/integrations/:integration/request/* → upstream
+//   … (log off)   → the same two on a Switchboard with ACTIVITY_LOG=off (what the activity log costs)
 // Each server runs in its own process; autocannon (20 connections) runs here. Everything stops by itself.
 // On a machine with taskset and 2+ cores, the load generator and the upstream share core 0 and the
 // server being measured has core 1 to itself, so that the figures do not depend on the scheduler.
@@ -62,7 +63,7 @@ function startRole(role: string, upstreamUrl = ''): Promise<{ url: string; apiKe
   children.push(child);
   pin(child.pid!, role === 'upstream' ? 0 : 1);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${role} did not start`)), 180_000);
     child.once('exit', (code) => reject(new Error(`${role} exited (${code})`)));
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
@@ -125,6 +126,7 @@ const upstream = await startRole('upstream');
 const floor = await startRole('floor', upstream.url);
 const yogaBare = await startRole('yoga-bare', upstream.url);
 const switchboard = await startRole('switchboard', upstream.url);
+const switchboardLogOff = await startRole('switchboard-log-off', upstream.url);
 const auth = { 'x-api-key': switchboard.apiKey!, 'x-user-id': 'bench-user' };
 
 const targets: Array<[string, autocannon.Options, number]> = [
@@ -151,6 +153,17 @@ const targets: Array<[string, autocannon.Options, number]> = [
     switchboard.pid,
   ],
   ['path proxy', { url: `${switchboard.url}/api/integrations/bench/request/item`, headers: auth }, switchboard.pid],
+  [
+    'proxyRequest (log off)',
+    {
+      url: `${switchboardLogOff.url}/graphql`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
+    },
+    switchboardLogOff.pid,
+  ],
+  ['path proxy (log off)', { url: `${switchboardLogOff.url}/api/integrations/bench/request/item`, headers: auth }, switchboardLogOff.pid],
 ];
 // BENCH_ONLY=floor,path measures only the targets whose names contain one of those words.
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);

@@ -3,6 +3,7 @@
 //   floor        the least any Node proxy does: node:http in, undici out, token injected
 //   yoga-bare    a graphql-yoga mutation that only forwards (no auth, no lookup)
 //   switchboard  Switchboard itself (embedded database in memory), with one integration and connection
+//   switchboard-log-off  the same with ACTIVITY_LOG=off
 // Each prints one JSON line { role, url } when ready.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,8 +82,8 @@ async function yogaBare(): Promise<void> {
   ready(await listen(server));
 }
 
-async function switchboard(): Promise<void> {
-  const { config, createIntegration, createConnection, startServer } = await loadEmbeddedSwitchboard({ PROXY_RATE_LIMIT_PER_SECOND: '0' });
+async function switchboard(extraEnv: Record<string, string> = {}): Promise<void> {
+  const { config, createIntegration, createConnection, startServer } = await loadEmbeddedSwitchboard({ PROXY_RATE_LIMIT_PER_SECOND: '0', ...extraEnv });
   await createIntegration({
     slug: 'bench',
     provider: 'custom',
@@ -102,7 +103,14 @@ async function switchboard(): Promise<void> {
   ready(server.url, { apiKey: BENCH_API_KEY });
 }
 
-const roles: Record<string, () => Promise<void>> = { upstream, floor, 'yoga-bare': yogaBare, switchboard };
+const roles: Record<string, () => Promise<void>> = {
+  upstream,
+  floor,
+  'yoga-bare': yogaBare,
+  switchboard: () => switchboard(),
+  // The same without the activity log (ACTIVITY_LOG=off): what recording operations costs the hot path.
+  'switchboard-log-off': () => switchboard({ ACTIVITY_LOG: 'off' }),
+};
 const start = role ? roles[role] : undefined;
 if (!start) {
   console.error(`usage: servers.ts ${Object.keys(roles).join('|')} [upstream-url]`);

@@ -88,6 +88,32 @@ const envSchema = z.object({
   CONNECT_SESSION_TTL_SECONDS: z.coerce.number().int().min(1).default(1800),
   CONNECT_SESSION_MAX_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
   SANDBOX_ENABLED: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional(),
+
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'seconds between attempts, comma-separated, e.g. 5,300,1800')
+    .default('5,300,1800,7200,18000,36000,36000')
+    .transform((value) => value.split(',').map((item) => Number(item.trim()))),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  WEBHOOK_ALLOW_PRIVATE: booleanFromEnv,
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).default(5),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(25_000),
+  // Activity log, credential checks and health checks (issue 16).
+  ACTIVITY_LOG: z.enum(['on', 'off']).default('on'),
+  ACTIVITY_FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
+  ACTIVITY_FLUSH_ROWS: z.coerce.number().int().min(1).max(10_000).default(500),
+  ACTIVITY_BUFFER_MAX: z.coerce.number().int().min(1).default(20_000),
+  ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  OPERATIONS_RETENTION_DAYS: z.coerce.number().min(0).default(14),
+  VERIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  HEALTH_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
+  HEALTH_CHECK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -135,7 +161,11 @@ export interface Config {
   /** PostgreSQL pool limits (the embedded database has one connection). */
   databasePool: { size: number; connectTimeoutMs: number; statementTimeoutMs: number; readyTimeoutMs: number };
   security: SecurityConfig;
+  webhooks: WebhookConfig;
+  /** GraphQL operation limits: nesting depth (a backstop) and cost (fields × the pages they ask for). */
+  graphql: { maxDepth: number; maxCost: number };
   operations: OperationsConfig;
+  activity: ActivityConfig;
   /** Connect sessions: default and largest lifetime of a session token, in seconds. */
   connectSessions: { ttlSeconds: number; maxTtlSeconds: number };
   /** The built-in sandbox provider (development only: never on in production). */
@@ -179,6 +209,45 @@ export interface SecurityConfig {
   /** Per user: pending (started, not yet completed) authorizations, and open subscriptions. */
   maxPendingAuthorizationsPerUser: number;
   maxSubscriptionsPerUser: number;
+}
+
+export interface WebhookConfig {
+  /** Seconds to wait before each retry; attempts in all = its length + 1. */
+  retrySchedule: number[];
+  /** Per attempt, from connecting to the end of the response. */
+  timeoutMs: number;
+  /** How long the secret before a rotation keeps signing beside the new one. */
+  secretGraceSeconds: number;
+  /** Finished deliveries older than this are deleted by the background sweep (0 keeps them). */
+  logRetentionDays: number;
+  /** Lets endpoints be on private and loopback addresses, over http too (self-hosted apps on an internal network). */
+  allowPrivate: boolean;
+  /** How often each instance looks for due deliveries (0: this instance delivers nothing). */
+  pollIntervalMs: number;
+  /** Deliveries in flight per instance, in all and per endpoint. */
+  concurrency: number;
+  endpointConcurrency: number;
+  /** An endpoint that has failed every attempt for this many days is disabled (0: never). */
+  disableAfterDays: number;
+}
+
+export interface ActivityConfig {
+  /** Whether operations are recorded at all (off: nothing is written, lastUsedAt stays put). */
+  enabled: boolean;
+  /** The buffer is written every flushIntervalMs, or as soon as it holds flushRows rows. */
+  flushIntervalMs: number;
+  flushRows: number;
+  /** Rows waiting beyond this are dropped (counted, with a warning) rather than slowing requests. */
+  bufferMax: number;
+  /** Share of successful proxied calls recorded (0..1); failures are always recorded. */
+  proxySuccessSampleRate: number;
+  /** Operations older than this are deleted by the sweep (0 keeps them forever). */
+  retentionDays: number;
+  /** A credential check's limit, from sending the request to the end of the answer. */
+  verifyTimeoutMs: number;
+  /** Re-verify connections not used or verified within this many seconds (0: off), batchSize at a time. */
+  healthCheckIntervalSeconds: number;
+  healthCheckBatchSize: number;
 }
 
 export interface ProxyConfig {
@@ -333,6 +402,29 @@ export function loadConfig(environment: Environment = process.env): Config {
       graphqlMaxBodyBytes: env.GRAPHQL_MAX_BODY_BYTES,
       maxPendingAuthorizationsPerUser: env.MAX_PENDING_AUTHORIZATIONS_PER_USER,
       maxSubscriptionsPerUser: env.MAX_SUBSCRIPTIONS_PER_USER,
+    },
+    webhooks: {
+      retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      secretGraceSeconds: env.WEBHOOK_SECRET_GRACE_SECONDS,
+      logRetentionDays: env.WEBHOOK_LOG_RETENTION_DAYS,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+      disableAfterDays: env.WEBHOOK_DISABLE_AFTER_DAYS,
+    },
+    graphql: { maxDepth: env.GRAPHQL_MAX_DEPTH, maxCost: env.GRAPHQL_MAX_COST },
+    activity: {
+      enabled: env.ACTIVITY_LOG === 'on',
+      flushIntervalMs: env.ACTIVITY_FLUSH_INTERVAL_MS,
+      flushRows: env.ACTIVITY_FLUSH_ROWS,
+      bufferMax: env.ACTIVITY_BUFFER_MAX,
+      proxySuccessSampleRate: env.ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE,
+      retentionDays: env.OPERATIONS_RETENTION_DAYS,
+      verifyTimeoutMs: env.VERIFY_TIMEOUT_MS,
+      healthCheckIntervalSeconds: env.HEALTH_CHECK_INTERVAL_SECONDS,
+      healthCheckBatchSize: env.HEALTH_CHECK_BATCH_SIZE,
     },
   };
 }

@@ -13,6 +13,7 @@ export interface ConnectionStatusEvent {
   connectionId: string;
   integrationId: string;
   integrationSlug: string;
+  connectionName: string;
   ownerId: string | null;
   status: ConnectionStatus;
   previousStatus: ConnectionStatus | null;

@@ -112,7 +112,8 @@ describe('proxyRequest', async () => {
     } finally {
       stop();
     }
-    expect(queries).toEqual([]);
+    // The activity log's batched writes (one per flush, whatever the number of calls) are not per-call round trips.
+    expect(queries.filter((query) => !/INSERT INTO "Operation"|SET "lastUsedAt"/.test(query))).toEqual([]);
   });
 
   it('drops the caller\'s Authorization, Cookie, Host, forwarding, proxy and hop-by-hop headers', async () => {

@@ -5,7 +5,7 @@ import { onQuery } from '../src/db/client.js';
 import { makeConnection, makeIntegration } from './helpers/fixtures.js';
 import { graphql, startTestServer, userHeaders } from './helpers/server.js';
 
-// Within graphql-armor's depth limit of 6.
+// Within graphql-armor's depth limit of 8.
 const PAGE = /* GraphQL */ `
   query ($first: Int!) {
     integrations(first: $first) {

@@ -204,8 +204,8 @@ describe('connectionStatusChanged', async () => {
   }
 
   /** A status event for a connection, published as the domain would. */
-  function statusEventFor(connection: { id: string; integrationId: string; ownerId: string | null; status: ConnectionStatusEvent['status'] }, integrationSlug: string, sequence: number): ConnectionStatusEvent {
-    return { connectionId: connection.id, integrationId: connection.integrationId, integrationSlug, ownerId: connection.ownerId, status: connection.status, previousStatus: null, reason: 'fan-out test', sequence, at: new Date().toISOString() };
+  function statusEventFor(connection: { id: string; name: string; integrationId: string; ownerId: string | null; status: ConnectionStatusEvent['status'] }, integrationSlug: string, sequence: number): ConnectionStatusEvent {
+    return { connectionId: connection.id, connectionName: connection.name, integrationId: connection.integrationId, integrationSlug, ownerId: connection.ownerId, status: connection.status, previousStatus: null, reason: 'fan-out test', sequence, at: new Date().toISOString() };
   }
 
   it('reads an event’s connection once, however many subscribers select it', async () => {
@@ -274,9 +274,11 @@ describe('connectionStatusChanged', async () => {
     async () => {
       const other = await spawnServer({ API_KEYS: TEST_API_KEY });
       const subscriber = subscribeOverWebSocket(other, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
-      // There is no "subscribed" acknowledgement in the protocol: repeat a harmless change until one arrives.
+      // There is no "subscribed" acknowledgement in the protocol: repeat a harmless change until one arrives
+      // (importing a token the provider accepts: imports are checked at its userinfo endpoint).
+      const { accessToken } = openCredentials(await connectThroughProvider(server, slug, await userHeaders('probe-source'), 'probe-source'))!;
       const probe = async () =>
-        graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: slug, connectionName: 'probe', accessToken: 'probe' } }, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
+        graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: slug, connectionName: 'probe', accessToken } }, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
       await vi.waitFor(async () => {
         if (!subscriber.events.length) await probe();
         expect(subscriber.events.length).toBeGreaterThan(0);

@@ -79,10 +79,27 @@ describe('GraphQL transport', async () => {
     expect(response.errors?.[0]?.message).toMatch(/aliases/i);
   });
 
-  it('refuses queries deeper than 6', async () => {
+  it('refuses queries deeper than 8', async () => {
     const deep = '{ integrations { edges { node { connections { edges { node { integration { connections { totalCount } } } } } } } } }';
     const response = await graphql(server, deep, {}, adminHeaders);
     expect(response.errors?.[0]?.message).toMatch(/depth/i);
+  });
+
+  it("admits the contract's natural depth-7 query: webhook endpoints with their deliveries", async () => {
+    const natural = '{ webhookEndpoints { edges { node { deliveries { edges { node { status } } } } } } }';
+    const response = await graphql(server, natural, {}, adminHeaders);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.webhookEndpoints.edges).toEqual(expect.any(Array));
+  });
+
+  it('refuses a query whose pages cost more than GRAPHQL_MAX_COST (each page counts its selection first/last times), before running it', async () => {
+    const costly = '{ integrations(first: 100) { edges { node { connections(first: 100) { edges { node { id name status } } } } } } }';
+    const response = await graphql(server, costly, {}, adminHeaders);
+    expect(response.data ?? null).toBeNull();
+    expect(response.errors?.[0]).toMatchObject({ message: expect.stringMatching(/cost/i), extensions: { code: 'QUERY_TOO_COSTLY' } });
+    // The same shape with smaller pages is fine.
+    const affordable = await graphql(server, costly.replaceAll('100', '10'), {}, adminHeaders);
+    expect(affordable.errors).toBeUndefined();
   });
 
   it('refuses batched requests', async () => {

@@ -221,10 +221,33 @@ export const providerTemplateSchema = z
         issuer: z.enum(['clientEmail', 'clientId']).default('clientEmail'),
       })
       .optional(),
+    /**
+     * The credential check (optional): one cheap authenticated request whose answer says whether the
+     * provider accepts the credentials, used by verifyConnection, imports (createConnection) and the
+     * scheduled health checks. `path` is relative to the connection's API base URL (the proxy's rules
+     * apply), or `url` is an absolute (templated) https URL elsewhere at the provider. 401/403 means
+     * refused; with `expect`, a 2xx answer must also carry that JSON field (dotted path), equal to
+     * `equals` when given (Slack answers HTTP 200 with ok: false), present and not false/null otherwise.
+     * `body` is sent as JSON (GraphQL APIs), `headers` are added (Notion-Version), `authPrefix` replaces
+     * the proxy's prefix for this request (Twitch's validate endpoint wants "OAuth "). Without `verify`,
+     * an OpenID Connect integration is checked at its userinfo endpoint; others have no check.
+     */
+    verify: z
+      .object({
+        method: z.enum(['GET', 'POST']).default('GET'),
+        path: z.string().regex(/^[^\s#]*$/, 'verify.path is a path (and query) relative to the API base URL').optional(),
+        url: templatedHttpsUrl.optional(),
+        expect: z.object({ field: jsonPath, equals: z.union([z.string(), z.number(), z.boolean()]).optional() }).optional(),
+        body: z.record(z.string(), z.unknown()).optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+        authPrefix: z.string().optional(),
+      })
+      .refine((verify) => (verify.path === undefined) !== (verify.url === undefined), 'verify needs exactly one of path and url')
+      .optional(),
   })
   .superRefine((template, ctx) => {
     const declared = new Set(template.connectionConfig.map((field) => field.name));
-    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url, template.requestTokenUrl, ...Object.values(template.tokenParams)];
+    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url, template.verify?.url, template.requestTokenUrl, ...Object.values(template.tokenParams)];
     for (const url of urls.filter((value): value is string => Boolean(value))) {
       for (const name of placeholders(url, CONNECTION_CONFIG_PLACEHOLDER)) {
         if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });
@@ -238,6 +261,9 @@ export const providerTemplateSchema = z
       const name = path.split('.')[0]!;
       const known = name in template.metadataFromTokenResponse || template.metadataFromCallback.includes(name) || template.postConnect?.metadataKey === name;
       if (!known) ctx.addIssue({ code: 'custom', message: `${template.key}: \${metadata.${path}} is not kept from the token response, the callback or postConnect` });
+    }
+    if (template.verify?.path !== undefined && !template.apiBaseUrl) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: verify.path needs an apiBaseUrl (or give verify.url)` });
     }
     if (template.authType === 'OAUTH2' && !template.issuer && !(template.authorizationUrl && template.tokenUrl)) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: an OAuth 2.0 provider needs an issuer or authorization and token URLs` });

@@ -7,6 +7,7 @@ import { Prisma, type Connection, type ConnectionStatus } from '../generated/pri
 import { SHARED_OWNER_KEY } from './access.js';
 import { newId } from './ids.js';
 import type { Integration } from './integrations.js';
+import { enqueueConnectionEvent } from '../webhooks/outbox.js';
 
 export type { Connection };
 
@@ -110,31 +111,37 @@ export async function saveAuthorizedConnection(input: AuthorizedConnectionInput)
       where: { integrationId_ownerKey_name: { integrationId: input.integration.id, ownerKey, name: input.name } },
     });
     try {
-      const saved = existing
-        ? await prisma.connection.update({
-            where: { id: existing.id },
-            data: {
-              ...fields(existing.id),
-              metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
-              sequence: { increment: 1 },
-            },
-          })
-        : await (async () => {
-            const id = newId();
-            return prisma.connection.create({
+      // The change and its webhook messages commit together (the outbox).
+      const { saved, event } = await transaction(async (tx) => {
+        const saved = existing
+          ? await tx.connection.update({
+              where: { id: existing.id },
               data: {
-                id,
-                integrationId: input.integration.id,
-                ownerId: input.ownerId,
-                ownerKey,
-                name: input.name,
-                metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
-                ...fields(id),
+                ...fields(existing.id),
+                metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
+                sequence: { increment: 1 },
               },
-            });
-          })();
+            })
+          : await (async () => {
+              const id = newId();
+              return tx.connection.create({
+                data: {
+                  id,
+                  integrationId: input.integration.id,
+                  ownerId: input.ownerId,
+                  ownerKey,
+                  name: input.name,
+                  metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
+                  ...fields(id),
+                },
+              });
+            })();
+        const event = statusEventOf(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
+        await enqueueConnectionEvent(tx, event);
+        return { saved, event };
+      });
       announceChange(saved);
-      emitStatus(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
+      publishStatusEvent(event);
       return saved;
     } catch (error) {
       // Two flows for the same name finished at once: the loser updates the winner's row.
@@ -181,10 +188,15 @@ export async function writeConnectionChange(
     return { connection: written, previousStatus: change.previousStatus, statusEvent };
   };
   try {
-    // A status change gets a transaction (what reports it joins the same commit); the common case, new
-    // tokens with the status unchanged, is one statement.
+    // A status change gets a transaction, which its webhook messages join (the outbox); the common case,
+    // new tokens with the status unchanged, is one statement.
     const statusMayChange = data.status !== undefined && data.status !== change.previousStatus;
-    return statusMayChange ? await transaction((tx) => update(tx)) : await update(prisma);
+    if (!statusMayChange) return await update(prisma);
+    return await transaction(async (tx) => {
+      const written = await update(tx);
+      if (written.statusEvent) await enqueueConnectionEvent(tx, written.statusEvent);
+      return written;
+    });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
     throw error;
@@ -197,11 +209,13 @@ export function publishStatusChange(change: ConnectionStatusChange): void {
   if (change.statusEvent) publishStatusEvent(change.statusEvent);
 }
 
-function statusEventOf(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): ConnectionStatusEvent {
+/** The status event describing the connection as it is now (for subscribers and the webhook outbox). */
+export function statusEventOf(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): ConnectionStatusEvent {
   return {
     connectionId: connection.id,
     integrationId: connection.integrationId,
     integrationSlug,
+    connectionName: connection.name,
     ownerId: connection.ownerId,
     status: connection.status,
     previousStatus,

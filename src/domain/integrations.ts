@@ -38,6 +38,8 @@ export interface IntegrationSettings {
   jwtBearer?: ProviderTemplate['jwtBearer'];
   signatureMethod?: ProviderTemplate['signatureMethod'];
   grantType?: string;
+  /** The credential check (src/health/check.ts). */
+  verify?: ProviderTemplate['verify'];
 }
 
 export function integrationSettings(integration: Pick<Integration, 'settings'>): IntegrationSettings {
@@ -100,6 +102,7 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     jwtBearer: template.jwtBearer,
     signatureMethod: template.signatureMethod,
     grantType: template.grantType,
+    verify: template.verify,
   };
 }
 

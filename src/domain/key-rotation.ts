@@ -3,8 +3,8 @@ import type { Keyring } from '../crypto/envelope.js';
 import { prisma } from '../db/client.js';
 
 interface SealedColumn {
-  table: 'Integration' | 'Connection' | 'PendingAuthorization';
-  column: 'clientSecretEnc' | 'privateKeyEnc' | 'credentialsEnc' | 'codeVerifierEnc';
+  table: 'Integration' | 'Connection' | 'PendingAuthorization' | 'WebhookEndpoint';
+  column: 'clientSecretEnc' | 'privateKeyEnc' | 'credentialsEnc' | 'codeVerifierEnc' | 'secretEnc' | 'previousSecretEnc';
   field: string;
 }
 
@@ -13,6 +13,8 @@ const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'Integration', column: 'privateKeyEnc', field: 'privateKey' },
   { table: 'Connection', column: 'credentialsEnc', field: 'credentials' },
   { table: 'PendingAuthorization', column: 'codeVerifierEnc', field: 'codeVerifier' },
+  { table: 'WebhookEndpoint', column: 'secretEnc', field: 'secret' },
+  { table: 'WebhookEndpoint', column: 'previousSecretEnc', field: 'previousSecret' },
 ];
 
 export async function reencryptAll(keyring: Keyring): Promise<Record<string, number>> {
@@ -42,7 +44,12 @@ interface SealedDelegate {
 }
 
 function delegateFor(table: SealedColumn['table']): SealedDelegate {
-  const delegates = { Integration: prisma.integration, Connection: prisma.connection, PendingAuthorization: prisma.pendingAuthorization };
+  const delegates = {
+    Integration: prisma.integration,
+    Connection: prisma.connection,
+    PendingAuthorization: prisma.pendingAuthorization,
+    WebhookEndpoint: prisma.webhookEndpoint,
+  };
   return delegates[table] as unknown as SealedDelegate;
 }
 

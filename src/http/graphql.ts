@@ -1,5 +1,5 @@
 // The GraphQL endpoint: yoga with authentication in the context, CSRF prevention, graphql-armor
-// limits and masked errors.
+// limits, a page-aware cost limit, and masked errors.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationError, nodeHeaders, type Authenticate, type HeaderSource, type Viewer } from '../auth/viewer.js';
 import type { Context } from '../builder.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { config } from '../config.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
 import { schema } from '../schema/index.js';
@@ -16,6 +17,7 @@ import { compressWhenAccepted } from './compression.js';
 import { useOperationObservability } from './graphql-observability.js';
 import { connectSessionGate } from './connect-session-gate.js';
 import { useSharedSubscriptionExecution } from './shared-subscription-execution.js';
+import { useQueryCostLimit } from './query-cost.js';
 import { sendJson } from './respond.js';
 
 export interface ServerContext {
@@ -72,16 +74,19 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
       // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       jsonBodyParser(),
+      // Depth is a backstop; the cost below (which counts pages) is what bounds the work.
       EnvelopArmorPlugin({
-        maxDepth: { n: 6 },
+        maxDepth: { n: config.graphql.maxDepth },
         maxAliases: { n: 15 },
-        costLimit: { maxCost: 5000 },
+        // Its cost grows with depth (×1.5 a level) and ignores page sizes: the page-aware cost below replaces it.
+        costLimit: { enabled: false },
         maxTokens: { n: 1000 },
         maxDirectives: { n: 50 },
       }),
       useOperationObservability(),
       // Status events: one execution per event for subscribers whose results cannot differ.
       useSharedSubscriptionExecution(),
+      useQueryCostLimit(config.graphql.maxCost),
     ],
   });
 }

@@ -21,6 +21,8 @@ import { isAuthorizedMetricsRequest } from './metrics-route.js';
 import { createSandbox, preloadSandboxClients } from '../sandbox/provider.js';
 import { handleConnectPage, handleConnectReturn } from '../connect-ui/connect-page.js';
 import { handleSdk } from '../connect-ui/sdk.js';
+import { startWebhookWorker, type WebhookWorker } from '../webhooks/worker.js';
+import { startActivityServices } from '../health/background.js';
 
 export interface SwitchboardServer {
   http: http.Server;
@@ -72,11 +74,13 @@ export async function startServer(
   const graphqlOptions = { authenticate, maxBodyBytes: cfg.security.graphqlMaxBodyBytes };
   const cors = corsPolicy(cfg.security.corsOrigins);
   let scheduler: RefreshScheduler | undefined;
+  let webhookWorker: WebhookWorker | undefined;
   let isReady = false;
   const becomeReady = () => {
     if (isReady) return;
     isReady = true;
     scheduler = startRefreshScheduler(cfg.refresh);
+    webhookWorker = startWebhookWorker(cfg.webhooks);
   };
   setConnectionCounter(async () => {
     const rows = await database.prisma.$queryRaw<Array<{ integration: string; status: string; count: bigint | number }>>`
@@ -89,6 +93,7 @@ export async function startServer(
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = cfg.sandbox.enabled && !cfg.isProduction ? createSandbox() : undefined;
   if (sandbox) await preloadSandboxClients();
+  const activity = startActivityServices(cfg);
 
   const routes: Record<string, Route> = {
     '/oauth2/callback': handleCallback,
@@ -210,6 +215,7 @@ export async function startServer(
       // Subscriptions have no natural end: end them now (SSE gets "complete", WebSockets 1001).
       closeStatusStreams();
       const stopRefresher = scheduler?.stop() ?? Promise.resolve();
+      const stopWebhooks = webhookWorker?.stop() ?? Promise.resolve();
       await websocket.close();
       // Requests still running may finish within the drain period; then their sockets are closed.
       const allDone = inFlight.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
@@ -220,7 +226,9 @@ export async function startServer(
       server.closeAllConnections();
       await closed;
       await stopRefresher;
+      await stopWebhooks;
       await graphql.dispose();
+      await activity.stop();
       await closeUpstreamAgents();
     },
   };

@@ -6,7 +6,7 @@ import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { config } from '../config.js';
 import { isInsideTransaction } from '../db/transaction.js';
 import { logger } from '../logger.js';
-import { upstreamAgent } from './upstream-agent.js';
+import { upstreamAgent, webhookAgent } from './upstream-agent.js';
 
 /** A network call was made inside a database transaction: a bug, refused in development and tests. */
 export class NetworkCallInTransactionError extends Error {
@@ -39,4 +39,10 @@ export function upstreamFetch(url: string, options: Record<string, unknown> = {}
     return Promise.reject(error);
   }
   return undiciFetch(url, { ...options, dispatcher: upstreamAgent(url) } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+}
+
+/** undici's request through the webhook agent (WEBHOOK_ALLOW_PRIVATE may lift the address check). */
+export function webhookRequest(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+  assertOutsideTransaction(`webhook ${options.method} ${String(options.origin)}`);
+  return webhookAgent().request(options);
 }

@@ -59,6 +59,15 @@ export function upstreamAgent(target?: string | URL): Agent {
   return (strictAgent ??= createUpstreamAgent({ allowLocal: false }));
 }
 
+/**
+ * The agent for webhook deliveries: the same address check, lifted by WEBHOOK_ALLOW_PRIVATE (an
+ * admin's choice for endpoints on an internal network) or, in development and tests, ALLOW_LOCAL_PROVIDERS.
+ */
+export function webhookAgent(): Agent {
+  if (config.webhooks.allowPrivate) return (localAgent ??= createUpstreamAgent({ allowLocal: true }));
+  return upstreamAgent();
+}
+
 export async function closeUpstreamAgents(): Promise<void> {
   const agents = [strictAgent, localAgent];
   strictAgent = localAgent = undefined;

@@ -12,6 +12,7 @@ import { mayConnectIntegration } from '../domain/access.js';
 import { findIntegration, integrationSettings } from '../domain/integrations.js';
 import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../errors.js';
 import { logger } from '../logger.js';
+import { recordOperation } from '../activity/recorder.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionFromTokens } from './connection-from-tokens.js';
 import { connectionConfigFor, type ConnectionConfig } from '../provider/templates.js';
@@ -183,15 +184,21 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
     data: { consumedAt: now },
   });
   const pending = await prisma.pendingAuthorization.findUnique({ where: { stateHash }, include: { integration: true } });
+  const started = performance.now();
   if (count !== 1 || !pending) {
     const error = !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state';
     logger.warn({ error }, 'callback refused before any token request');
+    // An unknown state names no integration: nothing to attribute it to (the server log has it).
+    if (pending) recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: pending.integration.slug, ownerId: pending.viewerId, error: `${error}: the sign-in link is no longer valid.` });
     // An unknown state gives no redirect target; a known one keeps its own.
     return { ok: false, error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: pending?.redirectTo ?? null, flowId: pending ? flowIdOf(stateHash) : undefined };
   }
   const { integration } = pending;
   const flowId = flowIdOf(stateHash);
-  const fail = (error: string, message: string): CallbackOutcome => ({ ok: false, error, message, redirectTo: pending.redirectTo, flowId });
+  const fail = (error: string, message: string, providerStatus?: number): CallbackOutcome => {
+    recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: integration.slug, ownerId: pending.viewerId, providerStatus, durationMs: performance.now() - started, error: `${error}: ${message}` });
+    return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
+  };
   if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(pending, callback);
   if (integration.authType !== 'OAUTH2') return fail('invalid_request', 'This integration does not use this callback.');
 
@@ -222,7 +229,7 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
     const providerError = providerErrorFrom(error, 'exchange the code');
     logger.warn({ integration: integration.slug, reason: describe(error) }, 'code exchange failed');
     const code = error instanceof oidc.ResponseBodyError ? safeErrorCode(error.error) : error instanceof Error && 'code' in error && error.code === 'OAUTH_INVALID_RESPONSE' ? 'invalid_response' : 'provider_error';
-    return fail(code, providerError.message);
+    return fail(code, providerError.message, providerError.details.providerStatus);
   }
 
   const connection = await saveAuthorizedConnection({
@@ -232,6 +239,7 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
     ...(await connectionFromTokens(integration, tokens, { connectionConfig, callbackParams: callback.searchParams, requestedScopes: pending.scopes })),
   });
   await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
+  recordOperation({ kind: 'CONNECT', outcome: 'SUCCESS', connectionId: connection.id, integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started });
   logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
   return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
 }

@@ -1,20 +1,26 @@
 // createConnection: import credentials obtained elsewhere (an access/refresh token, an API key,
 // basic credentials). A refresh-token-only import is checked by refreshing once before anything is
-// stored, so a bad token never becomes a connection.
+// stored, so a bad token never becomes a connection; where a credential check is known (catalog
+// `verify`, or an OpenID Connect userinfo endpoint) the credentials are checked too, and refused if
+// the provider rejects them. Admins may opt out with skipVerification.
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { Viewer } from '../auth/viewer.js';
 import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
 import { findIntegration, validationErrorFrom } from '../domain/integrations.js';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { recordOperation } from '../activity/recorder.js';
+import { prisma } from '../db/client.js';
+import { ForbiddenError, NotFoundError, ProviderError, SwitchboardError, ValidationError, type FieldError } from '../errors.js';
+import { credentialCheckFor, runCredentialCheck, type CheckResult } from '../health/check.js';
 import { logger } from '../logger.js';
 import { CONNECTION_NAME_PATTERN } from './connect.js';
 import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
 import { apiBaseUrlFor, connectionFromTokens } from './connection-from-tokens.js';
 import { INSTALLATION_ID_PATTERN } from '../tokens/grants/github-app.js';
 import { createMachineConnection, isMachineOrOAuth1, MACHINE_ALLOWED_FIELDS, MACHINE_INPUT_FIELDS } from './machine-connection.js';
-import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf } from '../provider/templates.js';
+import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf, type ConnectionConfig } from '../provider/templates.js';
 import { mayConnectIntegration } from '../domain/access.js';
+import type { Integration } from '../domain/integrations.js';
 
 const secret = z.string().min(1).max(16_384);
 const inputSchema = z.object({
@@ -31,6 +37,7 @@ const inputSchema = z.object({
   subject: z.string().trim().min(1).max(320).optional(),
   installationId: z.string().trim().regex(INSTALLATION_ID_PATTERN, 'installationId is the number GitHub gives the installation.').optional(),
   tokenSecret: secret.optional(),
+  skipVerification: z.boolean().default(false),
   metadata: z
     .record(z.string(), z.unknown())
     .refine((metadata) => JSON.stringify(metadata).length <= 16_384, 'metadata is limited to 16 KiB of JSON.')
@@ -52,6 +59,7 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
   // An integration a connect session does not offer is as missing to it as an unknown one.
   if (!integration || !mayConnectIntegration(viewer, integration)) throw new NotFoundError(`No integration "${data.integration}".`);
   if (integration.isShared && !viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a shared integration.');
+  if (data.skipVerification && !viewer.isAdmin) throw new ForbiddenError('Only an admin can skip the verification of imported credentials.');
   if (viewer.connectSession) {
     // A session's end user connects by signing in (OAuth) or by giving an API key or basic
     // credentials, under the session's connection name; tokens from elsewhere are the backend's business.
@@ -110,7 +118,9 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
       } catch (error) {
         if (error instanceof ValidationError) throw error;
         logger.info({ integration: integration.slug, reason: describe(error) }, 'imported refresh token refused');
-        throw providerErrorFrom(error, 'accept the refresh token');
+        const refused = providerErrorFrom(error, 'accept the refresh token');
+        recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: integration.slug, ownerId: viewer.userId, providerStatus: refused.details.providerStatus, error: refused.message });
+        throw refused;
       }
       const result = await connectionFromTokens(integration, tokens, { connectionConfig, previous: credentials });
       ({ credentials, tokenExpiresAt, scopes, apiBaseUrl } = result);
@@ -122,9 +132,15 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
     credentials = { type: 'BASIC', username: data.username, password: data.password ?? '' };
   }
 
-  return saveAuthorizedConnection({
+  const ownerId = integration.isShared ? null : viewer.userId;
+  // An access token imported already expired is not checked: the provider would refuse it for its age,
+  // which says nothing of the grant (the first use refreshes it, or marks the connection ERROR).
+  const importedExpired = tokenExpiresAt !== null && tokenExpiresAt.getTime() <= Date.now();
+  const checked = data.skipVerification || importedExpired ? null : await checkImport(integration, credentials, { apiBaseUrl, connectionConfig, ownerId });
+
+  const connection = await saveAuthorizedConnection({
     integration,
-    ownerId: integration.isShared ? null : viewer.userId,
+    ownerId,
     name: data.connectionName,
     credentials,
     scopes,
@@ -132,4 +148,52 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
     apiBaseUrl,
     metadata,
   });
+  recordOperation({ kind: 'CONNECT', outcome: 'SUCCESS', connectionId: connection.id, integrationSlug: integration.slug, ownerId: ownerId ?? viewer.userId });
+  if (checked) {
+    recordOperation({ ...checkOperation(checked, integration.slug, ownerId ?? viewer.userId), connectionId: connection.id });
+    if (checked.verdict === 'accepted') return prisma.connection.update({ where: { id: connection.id }, data: { lastVerifiedAt: new Date() } });
+  }
+  return connection;
+}
+
+/**
+ * Checks imported credentials where a check is known. A rejection is a ProviderError (and an operation
+ * without a connection); a check that says nothing either way (provider down) lets the import through.
+ */
+async function checkImport(
+  integration: Integration,
+  credentials: StoredCredentials,
+  connection: { apiBaseUrl: string | null; connectionConfig: ConnectionConfig; ownerId: string | null },
+): Promise<CheckResult | null> {
+  let result: CheckResult;
+  try {
+    const check = await credentialCheckFor(integration, connection);
+    if (!check) return null;
+    result = await runCredentialCheck(check, credentials, integration);
+  } catch (error) {
+    // No usable check (no API base URL, discovery failed): nothing to say about the credentials.
+    logger.info({ integration: integration.slug, reason: error instanceof SwitchboardError ? error.message : describe(error) }, 'imported credentials not checked');
+    return null;
+  }
+  if (result.verdict === 'rejected') {
+    recordOperation(checkOperation(result, integration.slug, connection.ownerId));
+    recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: integration.slug, ownerId: connection.ownerId, error: result.reason });
+    throw new ProviderError(`The provider rejected the imported credentials: ${result.reason}`, { providerStatus: result.providerStatus, providerError: 'credentials_rejected' });
+  }
+  if (result.verdict === 'inconclusive') logger.info({ integration: integration.slug, reason: result.reason }, 'imported credentials could not be checked');
+  return result;
+}
+
+function checkOperation(result: CheckResult, integrationSlug: string, ownerId: string | null) {
+  return {
+    kind: 'VERIFY' as const,
+    outcome: result.verdict === 'accepted' ? ('SUCCESS' as const) : ('FAILURE' as const),
+    integrationSlug,
+    ownerId,
+    method: result.method,
+    path: result.path,
+    providerStatus: result.providerStatus,
+    durationMs: result.durationMs,
+    error: result.reason,
+  };
 }

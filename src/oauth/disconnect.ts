@@ -3,15 +3,18 @@
 // tell subscribers. The local tokens go even when the provider cannot be reached.
 import * as oidc from 'openid-client';
 import type { Viewer } from '../auth/viewer.js';
-import { prisma } from '../db/client.js';
+import { transaction } from '../db/transaction.js';
 import { canManageConnection } from '../domain/access.js';
 import { findConnection, type ConnectionReference } from '../domain/connection-lookup.js';
-import { announceChange, emitStatus, openCredentials } from '../domain/connections.js';
+import { announceChange, openCredentials, statusEventOf } from '../domain/connections.js';
+import { publishStatusEvent } from '../events.js';
 import { ForbiddenError } from '../errors.js';
 import { logger } from '../logger.js';
+import { recordOperation } from '../activity/recorder.js';
 import { describe, providerConfiguration } from '../provider/provider-client.js';
 import type { ConnectionWithIntegration } from '../domain/connections.js';
 import { connectionConfigOf } from '../provider/templates.js';
+import { enqueueConnectionEvent } from '../webhooks/outbox.js';
 
 export interface DisconnectOutcome {
   connectionId: string;
@@ -21,12 +24,27 @@ export interface DisconnectOutcome {
 export async function disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome> {
   const connection = await findConnection(viewer, reference);
   if (!canManageConnection(viewer, connection)) throw new ForbiddenError('Only an admin can disconnect a shared connection.');
+  const started = performance.now();
   const revoked = await revokeTokens(connection);
-  // deleteMany: a concurrent disconnect of the same connection is not an error.
-  await prisma.connection.deleteMany({ where: { id: connection.id } });
+  const event = statusEventOf({ ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 }, connection.integration.slug, connection.status, 'disconnected');
+  await transaction(async (tx) => {
+    // deleteMany: a concurrent disconnect of the same connection is not an error (and sends no second webhook).
+    const { count } = await tx.connection.deleteMany({ where: { id: connection.id } });
+    if (count) await enqueueConnectionEvent(tx, event);
+  });
   announceChange(connection, true);
-  emitStatus({ ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 }, connection.integration.slug, connection.status, 'disconnected');
+  publishStatusEvent(event);
   logger.info({ connectionId: connection.id, integration: connection.integration.slug, revoked }, 'connection disconnected');
+  recordOperation({
+    kind: 'DISCONNECT',
+    outcome: 'SUCCESS',
+    connectionId: connection.id,
+    integrationSlug: connection.integration.slug,
+    ownerId: connection.ownerId ?? viewer.userId,
+    durationMs: performance.now() - started,
+    // Deleted either way; whether the provider confirmed the revocation is said here.
+    error: revoked ? null : 'Revocation was not confirmed by the provider (none known, unreachable, or refused); the local tokens are deleted.',
+  });
   return { connectionId: connection.id, revoked };
 }
 

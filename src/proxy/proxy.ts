@@ -13,7 +13,8 @@ import { config } from '../config.js';
 import { isRenewableType } from '../domain/connections.js';
 import { findConnectionCached, rememberRefreshed, type ConnectionReference } from '../domain/connection-lookup.js';
 import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
-import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy } from '../tokens/refresh.js';
+import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy, type UsableCredentials } from '../tokens/refresh.js';
+import { errorText, noteConnectionUsed, recordOperation } from '../activity/recorder.js';
 import { takeRequest } from './rate-limit.js';
 import { DEFAULT_RETRYABLE_STATUSES, observeProviderAnswer, takeProviderCall } from './provider-limits.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
@@ -88,9 +89,42 @@ async function sendUpstreamAttempts(call: ProxyCall): Promise<UpstreamAnswer> {
   const wait = takeRequest(call.viewer.userId);
   if (wait !== undefined) throw new RateLimitedError('Too many proxied requests: slow down.', wait);
 
+  const started = performance.now();
   // Both are plain values on the hot path (cache hit, fresh token); promises only when they must wait.
   let found = findConnectionCached(call.viewer, call.reference);
   if (found instanceof Promise) found = await found;
+  // From here on the call has a connection: every outcome becomes an operation (activity log).
+  let target: URL | undefined;
+  try {
+    const answer = await callWithConnection(call, found, (resolved) => (target = resolved));
+    recordProxied(call, found.connection, target, started, answer.response.statusCode);
+    return answer;
+  } catch (error) {
+    recordProxied(call, found.connection, target, started, undefined, error);
+    throw error;
+  }
+}
+
+/** One PROXY operation; the path never carries the query string. */
+function recordProxied(call: ProxyCall, connection: ConnectionWithIntegration, target: URL | undefined, started: number, status?: number, error?: unknown): void {
+  const failed = status === undefined || status >= 400;
+  recordOperation({
+    kind: 'PROXY',
+    outcome: failed ? 'FAILURE' : 'SUCCESS',
+    connectionId: connection.id,
+    integrationSlug: connection.integration.slug,
+    ownerId: connection.ownerId ?? call.viewer.userId,
+    method: call.method.toUpperCase(),
+    path: target ? target.pathname : null,
+    providerStatus: status,
+    durationMs: performance.now() - started,
+    error: status === undefined ? errorText(error) : failed ? `The provider answered HTTP ${status}.` : null,
+  });
+  if (status !== undefined) noteConnectionUsed(connection.id);
+}
+
+/** The call once its connection is known; `onTarget` learns the URL for the operation's path. */
+async function callWithConnection(call: ProxyCall, found: UsableCredentials, onTarget: (target: URL) => void): Promise<UpstreamAnswer> {
   let usable = usableCredentials(found, { policy: call.refreshPolicy });
   if (usable instanceof Promise) {
     usable = await usable;
@@ -99,6 +133,7 @@ async function sendUpstreamAttempts(call: ProxyCall): Promise<UpstreamAnswer> {
 
   const { connection } = usable;
   const target = resolveProxyUrl(connection.apiBaseUrl ?? connection.integration.apiBaseUrl, call.url);
+  onTarget(target);
   const method = call.method.toUpperCase();
   const forwarded = forwardedRequestHeaders(call.headers, connection.integration);
   if (call.passThroughEncoding) {

@@ -60,6 +60,7 @@ const CreateConnectionInput = builder.inputType('CreateConnectionInput', {
     installationId: t.string({ description: 'GITHUB_APP: the installation to mint tokens for (admins only).' }),
     tokenSecret: t.string({ description: 'OAUTH1: the token secret that goes with accessToken.' }),
     metadata: t.field({ type: 'JSONObject' }),
+    skipVerification: t.boolean({ description: 'Admins only: store the credentials without checking them with the provider.' }),
   }),
 });
 

@@ -12,6 +12,8 @@ import './providers.js';
 import './viewer.js';
 import './auth-modes.js';
 import './connect-sessions.js';
+import './webhooks.js';
+import './activity.js';
 
 builder.queryType({});
 builder.mutationType({});

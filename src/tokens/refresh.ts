@@ -31,6 +31,7 @@ import { ProviderError, ReauthorizationRequiredError } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { instanceId } from '../instance.js';
 import { logger } from '../logger.js';
+import { recordOperation } from '../activity/recorder.js';
 import { breakerFailure, breakerSuccess, enterBreaker, leaveBreaker, PROBE_WAIT_SECONDS, type BreakerTicket } from './breaker.js';
 import { classifyGrantFailure, requestTokens, tokenGrantFor, type GrantedTokens } from './grants.js';
 import { CredentialRefusedError } from './grants/token-request.js';
@@ -193,6 +194,7 @@ async function decide(
       if (request.policy === 'FORCE') throw new ProviderError('The connection has no refresh token to refresh with.', { providerError: 'no_refresh_token' });
       return { connection: row, credentials };
     }
+    recordOperation({ kind: 'REFRESH', outcome: 'FAILURE', connectionId: row.id, integrationSlug: row.integration.slug, ownerId: row.ownerId, error: 'The access token expired and there is no refresh token.' });
     const change = await writeConnectionChange(
       { id: row.id, sequence: row.sequence },
       { status: 'ERROR', statusMessage: 'The access token expired and there is no refresh token: connect again.', nextRefreshAt: null },
@@ -288,9 +290,12 @@ async function refreshClaimed(row: ConnectionWithIntegration, credentials: Store
   }
 
   let tokens: GrantedTokens;
+  const started = performance.now();
   try {
     tokens = await requestTokens(row, credentials);
   } catch (error) {
+    const { error: failure } = classifyGrantFailure(error);
+    recordOperation({ kind: 'REFRESH', outcome: 'FAILURE', connectionId: row.id, integrationSlug: row.integration.slug, ownerId: row.ownerId, providerStatus: failure instanceof ProviderError ? failure.details.providerStatus : undefined, durationMs: performance.now() - started, error: failure.message });
     return failed(row, credentials, lease, request, ticket, error, previousUnknown);
   }
   // The answer is here: save it before anything else can go wrong.
@@ -304,6 +309,7 @@ async function refreshClaimed(row: ConnectionWithIntegration, credentials: Store
   }
   publishStatusChange(saved);
   logger.info({ connectionId: saved.connection.id, sequence: saved.connection.sequence }, 'token refreshed');
+  recordOperation({ kind: 'REFRESH', outcome: 'SUCCESS', connectionId: row.id, integrationSlug: row.integration.slug, ownerId: row.ownerId, durationMs: performance.now() - started });
   return { connection: saved.connection, credentials: openCredentials(saved.connection) };
 }
 

@@ -8,6 +8,7 @@ import { config } from '../config.js';
 import { prisma } from '../db/client.js';
 import { logger } from '../logger.js';
 import { describe } from '../provider/provider-client.js';
+import { pruneDeliveryLog } from '../webhooks/delivery-log.js';
 import { batchLeaseMs, newLeaseOwner, queueClaimedConnections, refreshClaimedConnection, releaseClaimedConnection, settleRefreshes, type ClaimedConnection } from './refresh.js';
 
 /** Spread of the workers' start, so that a batch does not hit a provider in one burst. */
@@ -61,7 +62,7 @@ async function claimBatch(lookaheadSeconds: number, limit: number): Promise<Clai
 
 /**
  * One sweep: claims due connections batch by batch and refreshes them, `concurrency` at a time, then
- * deletes expired pending authorizations. `shouldStop` ends it between refreshes.
+ * deletes expired pending authorizations and old webhook deliveries. `shouldStop` ends it between refreshes.
  */
 export async function runRefreshSweep(options: {
   lookaheadSeconds: number;
@@ -110,6 +111,7 @@ export async function runRefreshSweep(options: {
   }
   await prisma.pendingAuthorization.deleteMany({ where: { expiresAt: { lt: new Date() } } });
   await prisma.connectSession.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+  await pruneDeliveryLog(config.webhooks.logRetentionDays);
   return result;
 }
 

@@ -10,8 +10,8 @@ import { TEST_JWT_SECRET } from './server.js';
 export interface ServerProcess {
   url: string;
   stop(): Promise<void>;
-  /** Sends a signal (SIGKILL to simulate a crash, SIGTERM for a graceful stop). */
-  kill(signal: NodeJS.Signals): void;
+  /** Sends a signal (default SIGKILL: a crash, with no shutdown at all); resolves once the process has ended. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   /** Resolves with the exit code (null when ended by a signal) once the process has ended. */
   exited: Promise<number | null>;
 }
@@ -38,7 +38,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The second server did not start:\n${output.join('')}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`The second server did not start:\n${output.join('')}`)), 90_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`The second server exited (${code}):\n${output.join('')}`));
@@ -63,8 +63,14 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
     });
+  const kill = (signal: NodeJS.Signals = 'SIGKILL') =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
   // Called inside a test: stopped when that test ends, pass or fail; and never outlives this process.
   onTestFinished(stop);
   process.once('exit', () => child.kill('SIGKILL'));
-  return { url, stop, kill: (signal) => child.kill(signal), exited };
+  return { url, stop, kill, exited };
 }

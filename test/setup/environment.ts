@@ -15,6 +15,8 @@ process.env.ENCRYPTION_KEYS ??= `test1:${Buffer.alloc(32, 7).toString('base64')}
 process.env.ALLOW_LOCAL_PROVIDERS ??= 'true';
 // Background refresh would race with what tests count; its own tests run sweeps directly.
 process.env.REFRESH_INTERVAL_SECONDS ??= '0';
+// Likewise the webhook delivery worker: webhook tests start servers with it on.
+process.env.WEBHOOK_POLL_INTERVAL_MS ??= '0';
 process.env.DATA_DIR = 'memory://';
 // Test files run in parallel against one Redis: each has its own channel, as separate deployments would.
 // TEST_REDIS_PREFIX and TEST_DATABASE_PREFIX keep runs that share one Redis or PostgreSQL apart.

@@ -1,0 +1,113 @@
+// npm run bench:webhooks — signed webhook delivery, measured at the receiving app (a separate process
+// that verifies every signature with the standardwebhooks package):
+//   1. throughput: a backlog of BENCH_BACKLOG changes (default 1000) to BENCH_ENDPOINTS endpoints
+//      (default 4) is queued while no worker runs; then the server starts and its worker drains it:
+//      sustained deliveries per second, first to last receipt.
+//   2. delay: BENCH_RATE changes per second (default 100) for BENCH_SECONDS (default 10) to one
+//      endpoint, the worker running: p50/p99/max from the change (the event's timestamp, taken in its
+//      transaction) to the receipt. Target: p99 <= 1 s without retries.
+// The server runs here on the embedded database (in memory), with the default webhook settings.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { loadEmbeddedSwitchboard } from './embedded.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1000);
+const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 4);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+const { config, createIntegration, createConnection, startServer } = await loadEmbeddedSwitchboard();
+const { createWebhookEndpoint, updateWebhookEndpoint } = await import('../src/webhooks/endpoints.js');
+
+interface Receipt {
+  endpoint: string;
+  id?: string;
+  at?: number;
+  receivedAt?: number;
+  invalid?: string;
+  registered?: string;
+  port?: number;
+}
+const receiver = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'webhook-receiver.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+process.once('exit', () => receiver.kill());
+const progress = (message: string) => process.stderr.write(`  … ${message}\n`);
+const receipts: Receipt[] = [];
+let wake: (() => void) | undefined;
+readline.createInterface({ input: receiver.stdout! }).on('line', (line) => {
+  receipts.push(JSON.parse(line) as Receipt);
+  wake?.();
+});
+async function until(predicate: () => boolean, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, 200);
+    });
+  }
+}
+await until(() => receipts.some((receipt) => receipt.port));
+const receiverUrl = `http://127.0.0.1:${receipts.find((receipt) => receipt.port)!.port}`;
+progress(`receiver at ${receiverUrl}`);
+
+await createIntegration({ slug: 'bench', provider: 'custom', authType: 'API_KEY', apiBaseUrl: 'http://127.0.0.1:9/' });
+const viewer = { userId: 'bench-user', isAdmin: false, via: 'api-key' as const };
+let counter = 0;
+const change = () => createConnection(viewer, { integration: 'bench', connectionName: `c${counter++}`, apiKey: 'k' });
+
+async function endpoint(name: string) {
+  const { endpoint, secret } = await createWebhookEndpoint({ url: `${receiverUrl}/${name}` });
+  receiver.stdin!.write(`/${name} ${secret}\n`);
+  await until(() => receipts.some((receipt) => receipt.registered === `/${name}`));
+  return endpoint;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+// 1. Throughput: queue the backlog with no worker running, then start the server.
+const backlogEndpoints = [];
+for (let index = 0; index < ENDPOINTS; index++) backlogEndpoints.push(await endpoint(`backlog-${index}`));
+const queueStarted = performance.now();
+for (let index = 0; index < BACKLOG; index++) await change();
+const queueSeconds = (performance.now() - queueStarted) / 1000;
+const deliveries = BACKLOG * ENDPOINTS;
+progress(`queued ${BACKLOG} changes; draining`);
+const server = await startServer(config, { port: 0, host: '127.0.0.1' });
+await until(() => receipts.filter((receipt) => receipt.endpoint?.startsWith('/backlog-')).length >= deliveries);
+const backlogReceipts = receipts.filter((receipt) => receipt.endpoint?.startsWith('/backlog-') && receipt.receivedAt);
+const first = Math.min(...backlogReceipts.map((receipt) => receipt.receivedAt!));
+const last = Math.max(...backlogReceipts.map((receipt) => receipt.receivedAt!));
+const throughput = (deliveries - 1) / ((last - first) / 1000);
+for (const row of backlogEndpoints) await updateWebhookEndpoint(row.id, { enabled: false });
+
+// 2. Delay at a steady rate, the worker running.
+progress('backlog delivered; steady rate');
+await endpoint('steady');
+const total = RATE * SECONDS;
+const started = performance.now();
+const changes: Array<Promise<unknown>> = [];
+for (let index = 0; index < total; index++) {
+  const due = started + (index * 1000) / RATE;
+  const wait = due - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  changes.push(change());
+}
+await Promise.all(changes);
+const sentSeconds = (performance.now() - started) / 1000;
+await until(() => receipts.filter((receipt) => receipt.endpoint === '/steady').length >= total);
+const steady = receipts.filter((receipt) => receipt.endpoint === '/steady');
+const delays = steady.map((receipt) => receipt.receivedAt! - receipt.at!).sort((a, b) => a - b);
+const invalid = receipts.filter((receipt) => receipt.invalid).length;
+
+console.log(`webhooks: ${ENDPOINTS} endpoints × ${BACKLOG} changes queued in ${queueSeconds.toFixed(1)} s (${(BACKLOG / queueSeconds).toFixed(0)} changes/s with their outbox rows)`);
+console.log(`  sustained delivery: ${deliveries} deliveries in ${((last - first) / 1000).toFixed(2)} s = ${throughput.toFixed(0)} deliveries/s (WEBHOOK_CONCURRENCY ${config.webhooks.concurrency}, ${config.webhooks.endpointConcurrency} per endpoint)`);
+console.log(`  change → delivery at ${RATE}/s for ${SECONDS} s (${(total / sentSeconds).toFixed(0)}/s achieved): p50 ${percentile(delays, 50)} ms, p99 ${percentile(delays, 99)} ms, max ${delays.at(-1)} ms (target p99 <= 1000 ms)`);
+console.log(`  signatures: ${receipts.filter((receipt) => receipt.id).length} verified by standardwebhooks, ${invalid} refused`);
+
+receiver.kill();
+await server.close();
+process.exit(0);

@@ -1,0 +1,227 @@
+// The activity log's writer. recordOperation() only appends to an in-memory buffer (no promise, no
+// I/O, never throws), so the proxy's hot path pays for an object and an array push. The buffer is
+// written every flushIntervalMs, or as soon as it holds flushRows rows, with one INSERT of arrays;
+// Connection.lastUsedAt is coalesced in memory (the latest use per connection) and written in the
+// same flush with one UPDATE … FROM (VALUES …). Past bufferMax, rows are dropped and counted, with
+// a warning at most every 10 s: under overload the log gives way, the requests do not.
+import { config, type ActivityConfig } from '../config.js';
+import { prisma } from '../db/client.js';
+import { newId, timeOfId } from '../domain/ids.js';
+import type { OperationKind, OperationOutcome } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { SwitchboardError } from '../errors.js';
+import { logger } from '../logger.js';
+
+export type { OperationKind, OperationOutcome };
+
+export interface OperationInput {
+  kind: OperationKind;
+  outcome: OperationOutcome;
+  connectionId?: string | null;
+  integrationSlug: string;
+  ownerId?: string | null;
+  /** For calls to the provider: the method and the path, never the query string. */
+  method?: string | null;
+  path?: string | null;
+  providerStatus?: number | null;
+  durationMs?: number | null;
+  /** In words, never a secret (messages of SwitchboardError are written for API users). */
+  error?: string | null;
+}
+
+interface OperationRow {
+  id: string;
+  kind: OperationKind;
+  outcome: OperationOutcome;
+  connectionId: string | null;
+  integrationSlug: string;
+  ownerId: string | null;
+  method: string | null;
+  path: string | null;
+  providerStatus: number | null;
+  durationMs: number | null;
+  error: string | null;
+  at: Date;
+}
+
+/** Counters since the process started (the metrics issue feeds Prometheus from these). */
+export interface ActivityStats {
+  recorded: number;
+  written: number;
+  dropped: number;
+  sampledOut: number;
+  flushFailures: number;
+}
+
+const MAX_ERROR_LENGTH = 500;
+const MAX_PATH_LENGTH = 1000;
+const DROP_WARNING_INTERVAL_MS = 10_000;
+
+export class ActivityRecorder {
+  private buffer: OperationRow[] = [];
+  private lastUsed = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private flushSoon = false;
+  private lastDropWarning = 0;
+  readonly stats: ActivityStats = { recorded: 0, written: 0, dropped: 0, sampledOut: 0, flushFailures: 0 };
+
+  constructor(private settings: ActivityConfig) {}
+
+  /** Changes the settings (tests and benchmarks); rows already buffered are kept. */
+  configure(settings: Partial<ActivityConfig>): void {
+    this.settings = { ...this.settings, ...settings };
+  }
+
+  record(input: OperationInput): void {
+    if (!this.settings.enabled) return;
+    if (input.kind === 'PROXY' && input.outcome === 'SUCCESS' && this.settings.proxySuccessSampleRate < 1 && Math.random() >= this.settings.proxySuccessSampleRate) {
+      this.stats.sampledOut++;
+      return;
+    }
+    if (this.buffer.length >= this.settings.bufferMax) {
+      this.stats.dropped++;
+      const now = Date.now();
+      if (now - this.lastDropWarning >= DROP_WARNING_INTERVAL_MS) {
+        this.lastDropWarning = now;
+        logger.warn({ dropped: this.stats.dropped, bufferMax: this.settings.bufferMax }, 'activity log overloaded: operations dropped');
+      }
+      return;
+    }
+    // Monotonic within the process, so that operations recorded in the same millisecond keep their order.
+    const id = newId();
+    this.buffer.push({
+      id,
+      kind: input.kind,
+      outcome: input.outcome,
+      connectionId: input.connectionId ?? null,
+      integrationSlug: input.integrationSlug,
+      ownerId: input.ownerId ?? null,
+      method: input.method ?? null,
+      path: input.path ? input.path.slice(0, MAX_PATH_LENGTH) : null,
+      providerStatus: input.providerStatus ?? null,
+      durationMs: input.durationMs === undefined || input.durationMs === null ? null : Math.round(input.durationMs * 100) / 100,
+      error: input.error ? input.error.slice(0, MAX_ERROR_LENGTH) : null,
+      at: new Date(timeOfId(id)),
+    });
+    this.stats.recorded++;
+    this.schedule();
+  }
+
+  /** A proxied call used the connection now: kept in memory, written with the next flush. */
+  noteUsed(connectionId: string): void {
+    if (!this.settings.enabled) return;
+    this.lastUsed.set(connectionId, Date.now());
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.buffer.length >= this.settings.flushRows && !this.flushSoon) {
+      this.flushSoon = true;
+      setImmediate(() => {
+        this.flushSoon = false;
+        void this.flush();
+      });
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, this.settings.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes what is buffered now (one flush at a time; a caller arriving mid-flush waits for it and the next). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (!this.buffer.length && !this.lastUsed.size) return;
+    this.flushing = this.writeBatch().finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+    // More arrived while writing: the timer or the row threshold picks them up.
+    if (this.buffer.length) this.schedule();
+  }
+
+  private async writeBatch(): Promise<void> {
+    const rows = this.buffer.splice(0, this.settings.flushRows);
+    const used = this.lastUsed;
+    this.lastUsed = new Map();
+    try {
+      if (rows.length) await insertOperations(rows);
+      this.stats.written += rows.length;
+    } catch (error) {
+      this.stats.flushFailures++;
+      // Put the rows back for the next flush, as far as the bound allows; the rest are dropped.
+      const room = Math.max(0, this.settings.bufferMax - this.buffer.length);
+      this.buffer.unshift(...rows.slice(0, room));
+      this.stats.dropped += rows.length - Math.min(rows.length, room);
+      logger.warn({ err: { name: (error as Error).name, message: (error as Error).message }, rows: rows.length }, 'activity log flush failed');
+    }
+    if (used.size) {
+      try {
+        const values = Prisma.join([...used].map(([id, at]) => Prisma.sql`(${id}, ${new Date(at)}::timestamp)`));
+        await prisma.$executeRaw`
+          UPDATE "Connection" AS c SET "lastUsedAt" = v.at
+          FROM (VALUES ${values}) AS v(id, at)
+          WHERE c."id" = v.id AND (c."lastUsedAt" IS NULL OR c."lastUsedAt" < v.at)`;
+      } catch (error) {
+        logger.warn({ err: { name: (error as Error).name, message: (error as Error).message } }, 'lastUsedAt update failed');
+      }
+    }
+  }
+
+  /** Flushes everything and stops the timer (graceful shutdown); recording later starts it again. */
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // Rows may exceed one batch: flush until empty, giving up if the database keeps failing.
+    for (let round = 0; round < 100 && (this.buffer.length || this.lastUsed.size); round++) {
+      const failuresBefore = this.stats.flushFailures;
+      await this.flush();
+      if (this.stats.flushFailures > failuresBefore) break;
+    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Rows waiting to be written. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+}
+
+/**
+ * One INSERT … SELECT FROM unnest(arrays): twelve parameters however many rows. Several times cheaper
+ * than createMany's row-by-row parameters, which matters most on the embedded database, whose work
+ * runs on the server's own thread.
+ */
+async function insertOperations(rows: OperationRow[]): Promise<void> {
+  const column = <K extends keyof OperationRow>(key: K) => rows.map((row) => row[key]);
+  await prisma.$executeRaw`
+    INSERT INTO "Operation" ("id", "kind", "outcome", "connectionId", "integrationSlug", "ownerId", "method", "path", "providerStatus", "durationMs", "error", "at")
+    SELECT * FROM unnest(
+      ${column('id')}::text[], ${column('kind')}::text[]::"OperationKind"[], ${column('outcome')}::text[]::"OperationOutcome"[],
+      ${column('connectionId')}::text[], ${column('integrationSlug')}::text[], ${column('ownerId')}::text[], ${column('method')}::text[],
+      ${column('path')}::text[], ${column('providerStatus')}::int[], ${column('durationMs')}::float8[], ${column('error')}::text[],
+      ${column('at')}::timestamp(3)[]
+    )`;
+}
+
+/** The process's recorder. */
+export const activityRecorder = new ActivityRecorder(config.activity);
+
+export function recordOperation(input: OperationInput): void {
+  activityRecorder.record(input);
+}
+
+export function noteConnectionUsed(connectionId: string): void {
+  activityRecorder.noteUsed(connectionId);
+}
+
+/** An error's message for the log: our typed errors' messages are safe; anything else is named only. */
+export function errorText(error: unknown): string {
+  if (error instanceof SwitchboardError) return error.message;
+  return error instanceof Error ? error.name : 'Unknown error';
+}

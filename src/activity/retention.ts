@@ -1,0 +1,24 @@
+// Retention: operations older than OPERATIONS_RETENTION_DAYS are deleted in batches. Ids are
+// UUIDv7 taken when the operation ended, so "older than the cutoff" is a range of the primary key:
+// each batch is an index range scan, and no batch holds locks for long.
+import { prisma } from '../db/client.js';
+import { lowestIdAt } from '../domain/ids.js';
+
+export const RETENTION_BATCH_SIZE = 5_000;
+
+/** Deletes operations older than `retentionDays`, batch by batch; returns how many went. */
+export async function deleteExpiredOperations(options: { retentionDays: number; batchSize?: number; maxBatches?: number; now?: number }): Promise<number> {
+  if (options.retentionDays <= 0) return 0;
+  const cutoff = lowestIdAt((options.now ?? Date.now()) - options.retentionDays * 86_400_000);
+  const batchSize = options.batchSize ?? RETENTION_BATCH_SIZE;
+  let deleted = 0;
+  for (let batch = 0; batch < (options.maxBatches ?? 1_000); batch++) {
+    const count = await prisma.$executeRaw`
+      DELETE FROM "Operation" WHERE "id" IN (
+        SELECT "id" FROM "Operation" WHERE "id" < ${cutoff} ORDER BY "id" LIMIT ${batchSize}
+      )`;
+    deleted += count;
+    if (count < batchSize) break;
+  }
+  return deleted;
+}

@@ -1,0 +1,137 @@
+// A credential check: one cheap authenticated request that tells whether the provider accepts the
+// stored credentials (Slack's auth.test, GitHub's /user, an OpenID Connect userinfo endpoint…).
+// Which request: the integration's `settings.verify` (from the catalog entry's `verify`), else its
+// userinfo URL, else the userinfo endpoint its issuer's discovery names; none known, no check.
+// It goes through the one outbound agent (address check, timeouts, no redirects followed).
+import type { Dispatcher } from 'undici';
+import { config } from '../config.js';
+import type { StoredCredentials } from '../domain/connections.js';
+import type { ProviderTemplate } from '../catalog/schema.js';
+import { integrationSettings, type Integration } from '../domain/integrations.js';
+import { upstreamRequest } from '../net/outbound.js';
+import { BlockedAddressError } from '../net/upstream-agent.js';
+import { providerConfiguration } from '../provider/provider-client.js';
+import { fillProviderUrl, valueAt, type ConnectionConfig } from '../provider/templates.js';
+import { injectCredential, resolveProxyUrl } from '../proxy/rules.js';
+
+/** What a catalog entry's (or an integration's settings') `verify` says; see src/catalog/schema.ts. */
+export type VerifySettings = NonNullable<ProviderTemplate['verify']>;
+
+export interface CredentialCheck {
+  method: 'GET' | 'POST';
+  url: URL;
+  expect?: VerifySettings['expect'];
+  body?: string;
+  headers: Record<string, string>;
+  /** Replaces the integration's credential prefix for this request. */
+  authPrefix?: string;
+}
+
+/** accepted: the provider took the credentials; rejected: 401/403 or the expected field failed; inconclusive: anything else. */
+export type CheckVerdict = 'accepted' | 'rejected' | 'inconclusive';
+
+export interface CheckResult {
+  verdict: CheckVerdict;
+  providerStatus?: number;
+  method: string;
+  /** The path checked, without a query string. */
+  path: string;
+  durationMs: number;
+  /** Why it was not accepted, in words. */
+  reason?: string;
+}
+
+/** Answers read for the expected field are small; a bigger one is read this far only. */
+const MAX_CHECK_BODY_BYTES = 256 * 1024;
+
+/** The check for an integration and connection, or null when none is known. */
+export async function credentialCheckFor(
+  integration: Integration,
+  connection: { apiBaseUrl: string | null; connectionConfig: ConnectionConfig },
+): Promise<CredentialCheck | null> {
+  const verify = integrationSettings(integration).verify;
+  if (verify) {
+    const url =
+      verify.url !== undefined
+        ? new URL(fillProviderUrl(verify.url, { connectionConfig: connection.connectionConfig }, 'verify.url'))
+        : resolveProxyUrl(connection.apiBaseUrl ?? integration.apiBaseUrl, verify.path ?? '');
+    const headers: Record<string, string> = { accept: 'application/json', ...(verify.headers ?? {}) };
+    if (verify.body) headers['content-type'] = 'application/json';
+    return {
+      method: verify.method ?? 'GET',
+      url,
+      expect: verify.expect,
+      body: verify.body ? JSON.stringify(verify.body) : undefined,
+      headers,
+      authPrefix: verify.authPrefix,
+    };
+  }
+  if (integration.authType !== 'OAUTH2') return null;
+  let userinfo: string | undefined;
+  if (integration.userinfoUrl) userinfo = fillProviderUrl(integration.userinfoUrl, { connectionConfig: connection.connectionConfig }, 'userinfoUrl');
+  else if (integration.issuer) userinfo = (await providerConfiguration(integration, connection.connectionConfig)).serverMetadata().userinfo_endpoint;
+  return userinfo ? { method: 'GET', url: new URL(userinfo), headers: { accept: 'application/json' } } : null;
+}
+
+/** Sends the check with the credentials; never throws for what the provider answers. */
+export async function runCredentialCheck(check: CredentialCheck, credentials: StoredCredentials | null, integration: Integration): Promise<CheckResult> {
+  const started = performance.now();
+  const url = new URL(check.url);
+  const headers = { ...check.headers };
+  const settings = check.authPrefix === undefined ? integration : { settings: { ...integrationSettings(integration), proxy: { ...integrationSettings(integration).proxy, authPrefix: check.authPrefix } } };
+  injectCredential(headers, url, credentials, settings as Pick<Integration, 'settings'>);
+  const base = { method: check.method, path: check.url.pathname };
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await upstreamRequest({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: check.method,
+      headers,
+      body: check.body,
+      headersTimeout: config.activity.verifyTimeoutMs,
+      bodyTimeout: config.activity.verifyTimeoutMs,
+    });
+  } catch (error) {
+    const reason =
+      error instanceof BlockedAddressError ? `${url.host} resolves to an address that is not public.` : `The provider could not be reached (${url.host}).`;
+    return { ...base, verdict: 'inconclusive', durationMs: performance.now() - started, reason };
+  }
+  const status = response.statusCode;
+  let body: unknown;
+  try {
+    body = check.expect && status >= 200 && status < 300 ? await readJson(response.body) : await response.body.dump();
+  } catch {
+    body = undefined;
+  }
+  const durationMs = performance.now() - started;
+  const answered = { ...base, providerStatus: status, durationMs };
+  if (status === 401 || status === 403) return { ...answered, verdict: 'rejected', reason: `The provider refused the credentials (HTTP ${status}).` };
+  if (status < 200 || status >= 300) return { ...answered, verdict: 'inconclusive', reason: `The provider answered the check with HTTP ${status}.` };
+  if (check.expect) {
+    const value = valueAt(body, check.expect.field);
+    const holds = check.expect.equals !== undefined ? value === check.expect.equals : value !== undefined && value !== null && value !== false;
+    if (!holds) {
+      // Slack-style: { ok: false, error: "invalid_auth" }. The error code is a plain word, never a secret.
+      const code = valueAt(body, 'error');
+      const detail = typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? `: ${code}` : '';
+      const wanted = check.expect.equals !== undefined ? `is not ${String(check.expect.equals)}` : 'is missing';
+      return { ...answered, verdict: 'rejected', reason: `The provider refused the credentials (${check.expect.field} ${wanted}${detail}).` };
+    }
+  }
+  return { ...answered, verdict: 'accepted' };
+}
+
+async function readJson(body: Dispatcher.ResponseData['body']): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_CHECK_BODY_BYTES) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}

@@ -1,0 +1,76 @@
+// The webhook outbox: the messages for a change are written in the same transaction as the change,
+// one delivery row per enabled endpoint that wants the event type. A change is never committed
+// without its messages, and a change that rolls back leaves none. Delivery happens later, outside
+// any transaction (see worker.ts). Only ids, names and status go into a body, never a secret.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { newId } from '../domain/ids.js';
+import type { ConnectionStatusEvent } from '../events.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { webhookEventTypeOf, type WebhookEventType } from './events.js';
+
+/** A Prisma transaction client (what `prisma.$transaction(async (tx) => …)` hands over). */
+export type TransactionClient = Prisma.TransactionClient;
+
+export interface WebhookBody {
+  type: WebhookEventType;
+  timestamp: string;
+  data: {
+    connectionId: string;
+    integration: string;
+    connectionName: string;
+    ownerId: string | null;
+    status: ConnectionStatusEvent['status'];
+    previousStatus: ConnectionStatusEvent['previousStatus'];
+    reason: string | null;
+    sequence: number;
+  };
+}
+
+export function webhookBodyOf(type: WebhookEventType, event: ConnectionStatusEvent): WebhookBody {
+  return {
+    type,
+    timestamp: event.at,
+    data: {
+      connectionId: encodeGlobalID('Connection', event.connectionId),
+      integration: event.integrationSlug,
+      connectionName: event.connectionName,
+      ownerId: event.ownerId,
+      status: event.status,
+      previousStatus: event.previousStatus,
+      reason: event.reason,
+      sequence: event.sequence,
+    },
+  };
+}
+
+/** A Standard Webhooks message id: the webhook-id header, the same for every endpoint and attempt. */
+export function newMessageId(): string {
+  return `msg_${newId().replaceAll('-', '')}`;
+}
+
+/**
+ * Writes the webhook messages for a status event inside the caller's transaction. Returns how many
+ * deliveries were queued (0 when the event is no webhook event or no endpoint wants it).
+ */
+export async function enqueueConnectionEvent(tx: TransactionClient, event: ConnectionStatusEvent): Promise<number> {
+  const type = webhookEventTypeOf(event);
+  if (!type) return 0;
+  const endpoints = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT "id" FROM "WebhookEndpoint"
+    WHERE "enabled" AND (cardinality("eventTypes") = 0 OR ${type} = ANY("eventTypes"))`;
+  if (!endpoints.length) return 0;
+  const messageId = newMessageId();
+  const body = JSON.stringify(webhookBodyOf(type, event));
+  const now = new Date();
+  const { count } = await tx.webhookDelivery.createMany({
+    data: endpoints.map((endpoint) => ({
+      id: newId(),
+      endpointId: endpoint.id,
+      messageId,
+      eventType: type,
+      body,
+      nextAttemptAt: now,
+    })),
+  });
+  return count;
+}
