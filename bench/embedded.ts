@@ -21,6 +21,7 @@ export async function loadEmbeddedSwitchboard(extraEnv: Record<string, string> =
     ...(await import('../src/domain/integrations.js')),
     ...(await import('../src/oauth/create-connection.js')),
     ...(await import('../src/events.js')),
+    ...(await import('../src/domain/status-stream.js')),
     ...(await import('../src/http/server.js')),
   };
   await modules.database.migrate();

@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
-const [url, countText, apiKey, userId] = process.argv.slice(2);
+const [url, countText, apiKey, userId, query] = process.argv.slice(2);
 const count = Number(countText);
 const receipts: number[] = [];
 let expected = Infinity;
@@ -29,7 +29,7 @@ for (let index = 0; index < count; index++) {
     retryAttempts: 0,
   });
   client.subscribe(
-    { query: 'subscription { connectionStatusChanged { connectionId status sequence } }' },
+    { query: query! },
     {
       next: () => {
         receipts.push(performance.timeOrigin + performance.now());

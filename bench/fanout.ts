@@ -2,7 +2,9 @@
 // event: prints delivery latency p50/p99 (from the moment the event is published to each client's
 // receipt) and the server's memory per idle subscriber. The server runs here (embedded database in
 // memory); the clients run in a child process (bench/fanout-clients.ts). BENCH_SUBSCRIBERS (default
-// 1000) sets N; BENCH_EVENTS (default 5) how many events are sent, one after another.
+// 1000) sets N; BENCH_EVENTS (default 5) how many events are sent, one after another. BENCH_QUERY
+// replaces the subscription document (the default selects `connection`, which reads the database).
+// The server's CPU time per event is reported too: wall times are noisy on a shared machine.
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -12,7 +14,10 @@ import { BENCH_API_KEY, loadEmbeddedSwitchboard } from './embedded.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5);
-const { config, createIntegration, createConnection, onStatusEvent, statusListenerCount, startServer, database } = await loadEmbeddedSwitchboard();
+const { config, createIntegration, createConnection, onStatusEvent, statusSubscriberCount, startServer, database } = await loadEmbeddedSwitchboard({
+  // All subscribers are one user here (the case where they share one execution per event).
+  MAX_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS + 100),
+});
 
 const gc = (globalThis as { gc?: () => void }).gc;
 function settledHeap(): { heap: number; rss: number } {
@@ -30,9 +35,10 @@ await createIntegration({ slug: 'fanout', provider: 'custom', authType: 'API_KEY
 const viewer = { userId: 'fanout-user', isAdmin: false, via: 'api-key' as const };
 const server = await startServer(config, { port: 0, host: '127.0.0.1' });
 const before = settledHeap();
-const baseline = statusListenerCount();
+const baseline = statusSubscriberCount();
 
-const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fanout-clients.ts'), server.url, String(SUBSCRIBERS), BENCH_API_KEY, viewer.userId], {
+const QUERY = process.env.BENCH_QUERY ?? 'subscription { connectionStatusChanged { connectionId status sequence connection { id name status } } }';
+const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fanout-clients.ts'), server.url, String(SUBSCRIBERS), BENCH_API_KEY, viewer.userId, QUERY], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 try {
@@ -61,7 +67,7 @@ async function nextMessage(type: string): Promise<Record<string, unknown>> {
 
 const subscribeStarted = performance.now();
 // Subscribed means: the server holds a listener per subscriber.
-while (statusListenerCount() < baseline + SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
+while (statusSubscriberCount() < baseline + SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
 const subscribeSeconds = (performance.now() - subscribeStarted) / 1000;
 await new Promise((resolve) => setTimeout(resolve, 500));
 const idle = settledHeap();
@@ -69,15 +75,20 @@ const idle = settledHeap();
 const latencies: number[] = [];
 // The issue's measure: from the start of the mutation that causes the event.
 const fromMutation: number[] = [];
+// The server's CPU (user + system, this process) from the mutation's start to the last receipt.
+const cpuPerEvent: number[] = [];
 for (let event = 0; event < EVENTS; event++) {
   let publishedAt = 0;
   const stop = onStatusEvent(() => (publishedAt = performance.timeOrigin + performance.now()));
   clients.stdin!.write(`${JSON.stringify({ type: 'expect', count: SUBSCRIBERS })}\n`);
   await nextMessage('armed');
   const mutationStartedAt = performance.timeOrigin + performance.now();
+  const cpuBefore = process.cpuUsage();
   await createConnection(viewer, { integration: 'fanout', connectionName: 'default', apiKey: `key-${event}` });
   stop();
   const received = (await nextMessage('received')) as { times: number[] };
+  const cpu = process.cpuUsage(cpuBefore);
+  cpuPerEvent.push((cpu.user + cpu.system) / 1000);
   latencies.push(...received.times.map((time) => time - publishedAt));
   fromMutation.push(...received.times.map((time) => time - mutationStartedAt));
 }
@@ -89,7 +100,7 @@ await database.close();
 
 latencies.sort((a, b) => a - b);
 const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-console.log(`\nconnectionStatusChanged fan-out over graphql-ws: ${SUBSCRIBERS} subscribers, ${EVENTS} events, ${new Date().toISOString()}\n`);
+console.log(`\nconnectionStatusChanged fan-out over graphql-ws: ${SUBSCRIBERS} subscribers, ${EVENTS} events, ${new Date().toISOString()}\n${QUERY}\n`);
 console.log('| figure | value |');
 console.log('| --- | ---: |');
 console.log(`| subscribers connected and subscribed in | ${subscribeSeconds.toFixed(2)} s |`);
@@ -98,6 +109,9 @@ console.log(`| delivery p99 | ${at(0.99).toFixed(1)} ms |`);
 console.log(`| delivery max (the last of ${SUBSCRIBERS}) | ${latencies.at(-1)!.toFixed(1)} ms |`);
 console.log(`| from the mutation's start: p50 | ${fromMutation[Math.floor(0.5 * fromMutation.length)]!.toFixed(1)} ms |`);
 console.log(`| from the mutation's start: p99 | ${fromMutation[Math.min(fromMutation.length - 1, Math.floor(0.99 * fromMutation.length))]!.toFixed(1)} ms |`);
+const cpuMedian = cpuPerEvent.sort((a, b) => a - b)[Math.floor(cpuPerEvent.length / 2)]!;
+console.log(`| server CPU per event (median, mutation included) | ${cpuMedian.toFixed(1)} ms |`);
+console.log(`| server CPU per event per subscriber | ${((cpuMedian * 1000) / SUBSCRIBERS).toFixed(1)} µs |`);
 console.log(`| server heap per idle subscriber${gc ? '' : ' (no --expose-gc: rough)'} | ${((idle.heap - before.heap) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
 console.log(`| server RSS per idle subscriber | ${((idle.rss - before.rss) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
 process.exit(0);

@@ -6,9 +6,10 @@ import { createClient, type Client } from 'graphql-ws';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
+import { onQuery, prisma } from '../src/db/client.js';
 import { openCredentials } from '../src/domain/connections.js';
-import { statusListenerCount } from '../src/events.js';
+import { statusSubscriberCount } from '../src/domain/status-stream.js';
+import { publishStatusEvent, type ConnectionStatusEvent } from '../src/events.js';
 import { startServer } from '../src/http/server.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
@@ -86,7 +87,7 @@ function subscribeOverSse(server: { url: string }, headers: Record<string, strin
 }
 
 async function listenersReach(count: number) {
-  await vi.waitFor(() => expect(statusListenerCount()).toBe(count), { timeout: 5_000, interval: 10 });
+  await vi.waitFor(() => expect(statusSubscriberCount()).toBe(count), { timeout: 5_000, interval: 10 });
 }
 
 describe('connectionStatusChanged', async () => {
@@ -127,7 +128,7 @@ describe('connectionStatusChanged', async () => {
   }
 
   it('delivers a whole lifecycle over graphql-ws in order, and none of it to another user', async () => {
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const owner = subscribeOverWebSocket(server, { authorization: await bearer('ws-owner') }, { integration: slug });
     const other = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'ws-other' });
     await listenersReach(baseline + 2);
@@ -144,7 +145,7 @@ describe('connectionStatusChanged', async () => {
   });
 
   it('delivers the same lifecycle over SSE, and stops listening when the client goes away', async () => {
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const subscriber = subscribeOverSse(server, await userHeaders('sse-owner'), { integration: slug });
     await listenersReach(baseline + 1);
     const expected = await lifecycle('sse-owner');
@@ -163,7 +164,7 @@ describe('connectionStatusChanged', async () => {
       await spy.close();
     }
     // The owner and an admin may.
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const admin = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY }, { connectionId: encodeGlobalID('Connection', connection.id) });
     await listenersReach(baseline + 1);
     await connectThroughProvider(server, slug, await userHeaders('private-owner'), 'private');
@@ -188,9 +189,72 @@ describe('connectionStatusChanged', async () => {
     expect(closeCode).toBe(4403);
   });
 
+  /** Statements that read the Connection table, while `during` runs. */
+  async function connectionReadsDuring(during: () => Promise<void>): Promise<number> {
+    let reads = 0;
+    const stop = onQuery((query) => {
+      if (/from\s+"(?:public"\.")?connection"/i.test(query)) reads++;
+    });
+    try {
+      await during();
+    } finally {
+      stop();
+    }
+    return reads;
+  }
+
+  /** A status event for a connection, published as the domain would. */
+  function statusEventFor(connection: { id: string; name: string; integrationId: string; ownerId: string | null; status: ConnectionStatusEvent['status'] }, integrationSlug: string, sequence: number): ConnectionStatusEvent {
+    return { connectionId: connection.id, connectionName: connection.name, integrationId: connection.integrationId, integrationSlug, ownerId: connection.ownerId, status: connection.status, previousStatus: null, reason: 'fan-out test', sequence, at: new Date().toISOString() };
+  }
+
+  it('reads an event’s connection once, however many subscribers select it', async () => {
+    const { id } = await connectThroughProvider(server, slug, await userHeaders('fan-owner'), 'fan');
+    const connection = await prisma.connection.findUniqueOrThrow({ where: { id } });
+    const baseline = statusSubscriberCount();
+    const subscribers = [
+      ...(await Promise.all(Array.from({ length: 5 }, async () => subscribeOverWebSocket(server, { authorization: await bearer('fan-owner') })))),
+      subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'fan-owner' }, { integration: slug }),
+      subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY }, { connectionId: encodeGlobalID('Connection', id) }),
+      subscribeOverSse(server, await userHeaders('fan-owner')),
+    ];
+    const stranger = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'fan-stranger' });
+    await listenersReach(baseline + subscribers.length + 1);
+
+    const reads = await connectionReadsDuring(async () => {
+      publishStatusEvent(statusEventFor(connection, slug, 1_000_001));
+      await vi.waitFor(() => expect(subscribers.every((subscriber) => subscriber.events.length === 1)).toBe(true), { timeout: 5_000 });
+    });
+    expect(reads).toBe(1);
+    for (const subscriber of subscribers) expect(subscriber.events[0]!.connection).toMatchObject({ id: encodeGlobalID('Connection', id) });
+    expect(stranger.events).toEqual([]);
+    await Promise.all([...subscribers, stranger].map((subscriber) => subscriber.close()));
+    await listenersReach(baseline);
+  });
+
+  it("never runs a subscriber filtered by integration for another integration's events", async () => {
+    const { id } = await connectThroughProvider(server, slug, await userHeaders('filter-owner'), 'filtered');
+    const connection = await prisma.connection.findUniqueOrThrow({ where: { id } });
+    const baseline = statusSubscriberCount();
+    const filtered = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY }, { integration: slug });
+    await listenersReach(baseline + 1);
+    const elsewhere = { ...connection, id: '01900000-0000-7000-8000-0000000000fe', integrationId: '01900000-0000-7000-8000-0000000000ff' };
+
+    // The other integration's event is not executed (no read of its connection), only the matching one is.
+    const reads = await connectionReadsDuring(async () => {
+      publishStatusEvent(statusEventFor(elsewhere, 'other-integration', 1_000_002));
+      publishStatusEvent(statusEventFor(connection, slug, 1_000_003));
+      await vi.waitFor(() => expect(filtered.events).toHaveLength(1), { timeout: 5_000 });
+    });
+    expect(filtered.events.map((event) => event.sequence)).toEqual([1_000_003]);
+    expect(reads).toBe(1);
+    await filtered.close();
+    await listenersReach(baseline);
+  });
+
   it('closes subscribers cleanly when the server shuts down', async () => {
     const own = await startServer({ ...config, auth: testAuth }, { port: 0, host: '127.0.0.1' });
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const closed = new Promise<number>((resolve) => {
       const socket = new WebSocket(wsUrl(own), 'graphql-transport-ws');
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': TEST_API_KEY } })));
@@ -235,7 +299,7 @@ describe('connectionStatusChanged', async () => {
   );
 
   it('lets an admin hear every connection', async () => {
-    const baseline = statusListenerCount();
+    const baseline = statusSubscriberCount();
     const admin = subscribeOverWebSocket(server, adminHeaders);
     await listenersReach(baseline + 1);
     await connectThroughProvider(server, slug, await userHeaders('anyone'), 'seen-by-admin');

@@ -15,6 +15,14 @@ export function visibleConnectionsWhere(viewer: Viewer): Prisma.ConnectionWhereI
   return offered ? { ...owned, integrationId: { in: offered } } : owned;
 }
 
+/** visibleConnectionsWhere's rule for a row already in memory (one read shared by many viewers). */
+export function mayViewConnection(viewer: Viewer, connection: { ownerKey: string; integrationId: string }): boolean {
+  if (viewer.isAdmin) return true;
+  if (connection.ownerKey !== viewer.userId && connection.ownerKey !== SHARED_OWNER_KEY) return false;
+  const offered = viewer.connectSession?.integrationIds;
+  return !offered || offered.includes(connection.integrationId);
+}
+
 /** Integrations a viewer can see: all of them, except that a connect session sees only those it offers. */
 export function visibleIntegrationsWhere(viewer: Viewer): Prisma.IntegrationWhereInput {
   const offered = viewer.connectSession?.integrationIds;

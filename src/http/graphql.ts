@@ -16,6 +16,7 @@ import { schema } from '../schema/index.js';
 import { compressWhenAccepted } from './compression.js';
 import { useOperationObservability } from './graphql-observability.js';
 import { connectSessionGate } from './connect-session-gate.js';
+import { useSharedSubscriptionExecution } from './shared-subscription-execution.js';
 import { useQueryCostLimit } from './query-cost.js';
 import { sendJson } from './respond.js';
 
@@ -83,6 +84,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
         maxDirectives: { n: 50 },
       }),
       useOperationObservability(),
+      // Status events: one execution per event for subscribers whose results cannot differ.
+      useSharedSubscriptionExecution(),
       useQueryCostLimit(config.graphql.maxCost),
     ],
   });

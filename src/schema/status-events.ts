@@ -2,9 +2,7 @@
 // subscription (over SSE and graphql-ws; across instances through Redis, see src/events.ts).
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
-import { prisma } from '../db/client.js';
-import { visibleConnectionsWhere } from '../domain/access.js';
-import { statusEventsFor } from '../domain/status-stream.js';
+import { connectionOfEvent, statusEventsFor } from '../domain/status-stream.js';
 import type { ConnectionStatusEvent } from '../events.js';
 import { ConnectionRef, ConnectionStatusEnum } from './connections.js';
 
@@ -16,7 +14,7 @@ const ConnectionStatusEventRef = builder.objectRef<ConnectionStatusEvent>('Conne
       type: ConnectionRef,
       nullable: true,
       description: 'Null once the connection is gone.',
-      resolve: (event, _args, context) => prisma.connection.findFirst({ where: { id: event.connectionId, ...visibleConnectionsWhere(context.viewer) } }),
+      resolve: (event, _args, context) => connectionOfEvent(context.viewer, event),
     }),
     integrationSlug: t.exposeString('integrationSlug'),
     status: t.expose('status', { type: ConnectionStatusEnum }),
