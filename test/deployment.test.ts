@@ -139,7 +139,8 @@ describe('compiled entry', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ providers(search: "github") { key } }' }),
     });
-    expect(await answer.json()).toEqual({ data: { providers: [{ key: 'github' }] } });
+    // Read from the catalog's YAML files beside the compiled modules (providers.yaml and providers/*.yaml).
+    expect(await answer.json()).toEqual({ data: { providers: [{ key: 'github' }, { key: 'github-app' }] } });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 180_000);

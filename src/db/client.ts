@@ -1,6 +1,8 @@
 // The database: PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite in DATA_DIR.
 // The Prisma client is a module singleton, imported where needed (not carried on the context).
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -53,10 +55,11 @@ const DATA_DIR_LOCK_STALE_MS = 10_000;
  * directory beside it whose mtime the holder keeps fresh: proper-lockfile). Returns the release.
  */
 function lockDataDir(dataDir: string): () => void {
-  try {
-    return lockfile.lockSync(dataDir, {
+  const lockDir = `${dataDir}.lock`;
+  const take = () =>
+    lockfile.lockSync(dataDir, {
       realpath: false,
-      lockfilePath: `${dataDir}.lock`,
+      lockfilePath: lockDir,
       stale: DATA_DIR_LOCK_STALE_MS,
       update: DATA_DIR_LOCK_UPDATE_MS,
       onCompromised: (error) => {
@@ -65,14 +68,49 @@ function lockDataDir(dataDir: string): () => void {
         process.exit(1);
       },
     });
+  let release: () => void;
+  try {
+    release = take();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    // A holder that crashed on this host (a restart right after a kill) need not be waited out.
+    if (!holderIsGone(lockDir)) {
       throw new DataDirLockedError(
-        `The data directory ${dataDir} is in use by another Switchboard process (lock ${dataDir}.lock). ` +
+        `The data directory ${dataDir} is in use by another Switchboard process (lock ${lockDir}). ` +
           `Stop it, or give this one another DATA_DIR (a crashed server's lock frees itself within ${DATA_DIR_LOCK_STALE_MS / 1000} s).`,
       );
     }
-    throw error;
+    fs.rmSync(lockDir, { recursive: true, force: true });
+    release = take();
+  }
+  // Beside the lock, not in it: proper-lockfile owns the lock directory's mtime.
+  fs.writeFileSync(`${lockDir}-holder`, `${os.hostname()} ${process.pid} ${PROCESS_TOKEN}`);
+  return release;
+}
+
+/**
+ * Whether the lock's holder was a process on this host that no longer runs (or whose pid is now ours:
+ * a container restarted with the same pid). Holders on another host (a shared volume) are judged by
+ * the lock's staleness only.
+ */
+const PROCESS_TOKEN = randomBytes(8).toString('hex');
+
+function holderIsGone(lockDir: string): boolean {
+  let holder: string;
+  try {
+    holder = fs.readFileSync(`${lockDir}-holder`, 'utf8');
+  } catch {
+    return false;
+  }
+  const [host, pidText, token] = holder.split(' ');
+  const pid = Number(pidText);
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return token !== PROCESS_TOKEN;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

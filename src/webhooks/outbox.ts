@@ -8,7 +8,7 @@ import type { ConnectionStatusEvent } from '../events.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { webhookEventTypeOf, type WebhookEventType } from './events.js';
 
-/** A Prisma transaction client (what `prisma.$transaction(async (tx) => …)` hands over). */
+/** A Prisma transaction client, as `transaction()` of db/transaction.ts hands it over. */
 export type TransactionClient = Prisma.TransactionClient;
 
 export interface WebhookBody {
