@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { activityRecorder } from '../activity/recorder.js';
 import { deleteExpiredOperations } from '../activity/retention.js';
 import { logger } from '../logger.js';
+import { runEvery, type PeriodicTask } from '../periodic.js';
 import { runHealthCheckSweep } from './scheduler.js';
 
 const RETENTION_SWEEP_MS = 10 * 60_000;
@@ -13,33 +14,11 @@ export interface ActivityServices {
   stop(): Promise<void>;
 }
 
-/** Runs `task` every ~periodMs (±20% jitter, so instances do not move in step), never twice at once. */
-function every(periodMs: number, task: () => Promise<void>): { stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = task().finally(schedule);
-    }, periodMs * (0.8 + Math.random() * 0.4));
-    timer.unref();
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
-}
-
 export function startActivityServices(cfg: Config): ActivityServices {
-  const tasks: Array<{ stop(): Promise<void> }> = [];
+  const tasks: PeriodicTask[] = [];
   if (cfg.activity.enabled && cfg.activity.retentionDays > 0) {
     tasks.push(
-      every(RETENTION_SWEEP_MS, async () => {
+      runEvery(RETENTION_SWEEP_MS, async () => {
         try {
           const deleted = await deleteExpiredOperations({ retentionDays: cfg.activity.retentionDays });
           if (deleted) logger.info({ deleted }, 'old operations deleted');
@@ -54,7 +33,7 @@ export function startActivityServices(cfg: Config): ActivityServices {
     // Several sweeps per interval, each a small batch: the checks spread out instead of bursting.
     const period = Math.min(60, Math.max(5, interval / 4)) * 1000;
     tasks.push(
-      every(period, async () => {
+      runEvery(period, async () => {
         try {
           const result = await runHealthCheckSweep({ intervalSeconds: interval, batchSize: cfg.activity.healthCheckBatchSize });
           if (result.claimed) logger.info(result, 'health check sweep');

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
 import { prisma } from '../db/client.js';
 import { logger } from '../logger.js';
+import { runEvery } from '../periodic.js';
 import { describe } from '../provider/provider-client.js';
 import { pruneDeliveryLog } from '../webhooks/delivery-log.js';
 import { batchLeaseMs, newLeaseOwner, queueClaimedConnections, refreshClaimedConnection, releaseClaimedConnection, settleRefreshes, type ClaimedConnection } from './refresh.js';
@@ -117,28 +118,19 @@ export async function runRefreshSweep(options: {
 
 /** Starts sweeping every intervalSeconds (±20%); 0 turns it off. */
 export function startRefreshScheduler(options: { intervalSeconds: number; lookaheadSeconds: number }): RefreshScheduler {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
-  const schedule = () => {
-    if (stopped || options.intervalSeconds <= 0) return;
-    const delay = options.intervalSeconds * 1000 * (0.8 + Math.random() * 0.4);
-    timer = setTimeout(() => {
-      running = runRefreshSweep({ ...options, shouldStop: () => stopped })
-        .then((result) => {
-          if (result.claimed) logger.info(result, 'background refresh sweep');
-        })
-        .catch((error: Error) => logger.warn({ err: { name: error.name, message: error.message } }, 'background refresh sweep failed'))
-        .finally(schedule);
-    }, delay);
-    timer.unref();
-  };
-  schedule();
+  const sweeps =
+    options.intervalSeconds > 0
+      ? runEvery(options.intervalSeconds * 1000, (shouldStop) =>
+          runRefreshSweep({ ...options, shouldStop })
+            .then((result) => {
+              if (result.claimed) logger.info(result, 'background refresh sweep');
+            })
+            .catch((error: Error) => logger.warn({ err: { name: error.name, message: error.message } }, 'background refresh sweep failed')),
+        )
+      : undefined;
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      await sweeps?.stop();
       await settleRefreshes();
     },
   };
