@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makePgliteTemplate } from './pglite-template.mjs';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const sourceDir = path.join(root, 'src');
@@ -93,6 +94,8 @@ export async function build({ quiet = false } = {}) {
     fs.copyFileSync(file, target);
   }
   fs.writeFileSync(path.join(buildDir, 'package.json'), '{ "type": "module" }\n');
+  // Kept from the previous build when the same PGlite made it: initdb runs once per PGlite release.
+  makePgliteTemplate(path.join(buildDir, 'pglite-template'), path.join(finalDir, 'pglite-template'));
   fs.writeFileSync(path.join(buildDir, path.basename(stampFile)), `${files.length + 1}\n`);
   const oldDir = `${outDir}.old-${process.pid}`;
   if (fs.existsSync(finalDir)) fs.renameSync(finalDir, oldDir);

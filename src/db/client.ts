@@ -13,6 +13,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { config, type Config } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { migrate } from './migrate.js';
+import { seedFromTemplate } from './pglite-template.js';
 
 export type DatabaseKind = 'postgresql' | 'pglite';
 
@@ -145,7 +146,9 @@ export function openDatabase(cfg: Config): Database {
           const pool = new pg.Pool({ connectionString, max: 2 });
           try {
             // Already migrated (the usual restart): one query on the locked session, no engine.
-            return await migrate(async (sql) => (await lockClient.query(sql)).rows, () => new PrismaPg(pool));
+            return await migrate(async (sql) => (await lockClient.query(sql)).rows, () => new PrismaPg(pool), {
+              runScript: async (sql) => void (await lockClient.query(sql)),
+            });
           } finally {
             await pool.end();
           }
@@ -161,13 +164,17 @@ export function openDatabase(cfg: Config): Database {
   const dataDir = inMemory ? 'memory://' : path.resolve(cfg.dataDir, 'pglite');
   if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
   const releaseLock = inMemory ? () => {} : lockDataDir(dataDir);
+  if (!inMemory) seedFromTemplate(dataDir);
   const pglite = new PGlite(dataDir);
   const prisma = createClient(new PrismaPGlite(pglite));
   return {
     kind: 'pglite',
     prisma,
     // Already migrated (the usual restart): one query, no engine.
-    migrate: () => migrate(async (sql) => (await pglite.query(sql)).rows as never[], () => new PrismaPGlite(pglite)),
+    migrate: () =>
+      migrate(async (sql) => (await pglite.query(sql)).rows as never[], () => new PrismaPGlite(pglite), {
+        runScript: async (sql) => void (await pglite.exec(sql)),
+      }),
     async close() {
       await prisma.$disconnect();
       await pglite.close();

@@ -1,11 +1,10 @@
 // Applies prisma/migrations at start (and via `npm run db:migrate`), keeping Prisma's
 // _prisma_migrations table so `prisma migrate deploy` stays interchangeable with it.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-
-const defaultMigrationsDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../prisma/migrations');
+import { migrationsDir as defaultMigrationsDir } from '../paths.js';
 
 /** Applies what is pending with Prisma's schema engine; returns the names it applied. */
 export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory, dir = defaultMigrationsDir): Promise<string[]> {
@@ -22,19 +21,88 @@ export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAda
 
 /** Runs one SQL statement without parameters and returns its rows. */
 export type RunQuery = <Row>(sql: string) => Promise<Row[]>;
+/** Runs a script of SQL statements without parameters (PGlite's exec, pg's simple query). */
+export type RunScript = (sql: string) => Promise<void>;
 
 /**
- * Start-up migration: a restart on an up-to-date database answers from one cheap query; only a
- * database with something to apply (or something wrong) pays for the engine. `applyWithEngine` is
- * the engine step (a parameter so that tests can see whether it ran).
+ * Start-up migration: a restart on an up-to-date database answers from one cheap query; a new,
+ * empty database gets the migration files applied directly (`runScript`, when given); only a
+ * database with something else to apply (or something wrong) pays for the engine. `applyWithEngine`
+ * is the engine step (a parameter so that tests can see whether it ran).
  */
 export async function migrate(
   run: RunQuery,
   adapterFactory: () => SqlMigrationAwareDriverAdapterFactory,
-  { dir = defaultMigrationsDir, applyWithEngine = applyMigrations }: { dir?: string; applyWithEngine?: typeof applyMigrations } = {},
+  {
+    dir = defaultMigrationsDir,
+    applyWithEngine = applyMigrations,
+    runScript,
+  }: { dir?: string; applyWithEngine?: typeof applyMigrations; runScript?: RunScript } = {},
 ): Promise<string[]> {
   if (await migrationsUpToDate(run, dir)) return [];
+  if (runScript && (await databaseIsEmpty(run))) {
+    const applied = await applyToEmptyDatabase(runScript, dir).catch(() => undefined);
+    // Undefined: something did not apply in one transaction (rolled back): the engine applies it
+    // its own way and reports what fails with its own errors.
+    if (applied) return applied;
+  }
   return applyWithEngine(adapterFactory(), dir);
+}
+
+/** Nothing at all in the current schema: no _prisma_migrations, no table, type or function. */
+export async function databaseIsEmpty(run: RunQuery): Promise<boolean> {
+  const [row] = await run<{ empty: boolean }>(`SELECT
+      NOT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = current_schema()::regnamespace)
+      AND NOT EXISTS (SELECT 1 FROM pg_type WHERE typnamespace = current_schema()::regnamespace)
+      AND NOT EXISTS (SELECT 1 FROM pg_proc WHERE pronamespace = current_schema()::regnamespace) AS "empty"`);
+  return row?.empty === true;
+}
+
+/** The table exactly as Prisma's schema engine creates it on PostgreSQL. */
+const CREATE_MIGRATIONS_TABLE = `CREATE TABLE _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             TIMESTAMPTZ,
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          TIMESTAMPTZ,
+    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count     INTEGER NOT NULL DEFAULT 0
+)`;
+
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * Applies every migration to an empty database the way `prisma migrate deploy` does (each file in
+ * folder order; a _prisma_migrations row per migration: a random id, the SHA-256 of the file,
+ * started before and finished after it, one step), in one transaction, without loading the
+ * WebAssembly engine (seconds of CPU). Returns the names applied, or throws after rolling back.
+ * A migrations folder the engine would refuse (a missing file, another provider in
+ * migration_lock.toml) throws before anything runs.
+ */
+export async function applyToEmptyDatabase(runScript: RunScript, dir = defaultMigrationsDir): Promise<string[]> {
+  const lock = fs.existsSync(path.join(dir, 'migration_lock.toml')) ? fs.readFileSync(path.join(dir, 'migration_lock.toml'), 'utf8') : '';
+  if (!/^\s*provider\s*=\s*"postgresql"\s*$/m.test(lock)) throw new Error('migration_lock.toml does not name postgresql');
+  const local = localMigrationChecksums(dir);
+  if (!local) throw new Error('a migration folder has no migration.sql');
+  const names = [...local.keys()].sort();
+  await runScript('BEGIN');
+  try {
+    await runScript(CREATE_MIGRATIONS_TABLE);
+    for (const name of names) {
+      const id = randomUUID();
+      await runScript(
+        `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at) VALUES (${literal(id)}, ${literal(local.get(name)!)}, ${literal(name)}, clock_timestamp())`,
+      );
+      await runScript(fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8'));
+      await runScript(`UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = ${literal(id)}`);
+    }
+    await runScript('COMMIT');
+  } catch (error) {
+    await runScript('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  return names;
 }
 
 interface AppliedMigration {

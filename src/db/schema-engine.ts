@@ -6,12 +6,11 @@ import path from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
+import { migrationsDir, prismaSchemaPath, projectRoot } from '../paths.js';
 
 export type { MigrationList, SchemaEngine };
 
-export const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-export const prismaSchemaPath = path.join(projectRoot, 'prisma', 'schema.prisma');
-export const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
+export { migrationsDir, prismaSchemaPath, projectRoot };
 
 export const noFilters = { externalTables: [], externalEnums: [] };
 
