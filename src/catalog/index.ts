@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { codeFileUrl } from '../paths.js';
 import { providerTemplateSchema, type ProviderTemplate } from './schema.js';
 
 export type { ProviderTemplate };
@@ -29,9 +30,9 @@ function checkUniqueKeys(templates: ProviderTemplate[]): void {
   }
 }
 
-export const CATALOG_FILE = new URL('./providers.yaml', import.meta.url);
+export const CATALOG_FILE = codeFileUrl('catalog/providers.yaml');
 /** More templates, one file per category (providers.yaml keeps the first 44). */
-export const CATALOG_DIR = new URL('./providers/', import.meta.url);
+export const CATALOG_DIR = codeFileUrl('catalog/providers/');
 
 /** Every catalog file: providers.yaml first, then providers/*.yaml by name. */
 export function catalogFiles(): URL[] {

@@ -1,8 +1,10 @@
 // GET /sdk/connect.js: the frontend SDK (packages/connect/index.js), served as it is in the repo.
 import fs from 'node:fs';
 import type http from 'node:http';
+import path from 'node:path';
+import { projectRoot } from '../paths.js';
 
-const SDK_FILE = new URL('../../packages/connect/index.js', import.meta.url);
+const SDK_FILE = path.join(projectRoot, 'packages', 'connect', 'index.js');
 let source: Buffer | undefined;
 
 export function handleSdk(req: http.IncomingMessage, res: http.ServerResponse): void {

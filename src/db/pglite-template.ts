@@ -33,6 +33,12 @@ export function seedFromTemplate(dataDir: string, templateDir = pgliteTemplateDi
   fs.rmSync(copy, { recursive: true, force: true });
   // A reflink where the filesystem has them (copy-on-write), else a plain copy.
   fs.cpSync(templateDir, copy, { recursive: true, mode: fs.constants.COPYFILE_FICLONE });
+  // The copy is ours to write, as initdb would have made it, whatever the template's modes (a
+  // read-only tree, an image built by another user).
+  fs.chmodSync(copy, 0o700);
+  for (const entry of fs.readdirSync(copy, { recursive: true, withFileTypes: true })) {
+    fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+  }
   fs.rmdirSync(dataDir);
   fs.renameSync(copy, dataDir);
   return true;
