@@ -1,7 +1,6 @@
 // The GraphQL endpoint: yoga with authentication in the context, CSRF prevention, graphql-armor
 // limits, a page-aware cost limit, and masked errors.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -56,7 +55,8 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     // CORS is answered by the server for every route (src/http/cors.ts): yoga's would reflect any Origin.
     cors: false,
     graphiql: options.graphiql ? { title: 'Switchboard', subscriptionsProtocol: 'SSE' } : false,
-    renderGraphiQL,
+    // GraphiQL's page is ~9 MB of JavaScript: loaded when a browser first asks for it, not at start.
+    renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     // Never send stacks or original errors to clients, whatever NODE_ENV says.
     maskedErrors: { isDev: false, maskError: exposeDomainErrors },
     logging: {
