@@ -5,8 +5,10 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import readline from 'node:readline';
 import { createClient } from 'graphql-ws';
+import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
+import { MIGRATION_LOCK_ID } from '../src/db/client.js';
 import { projectRoot } from '../src/db/schema-engine.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { graphql } from './helpers/server.js';
@@ -123,6 +125,35 @@ describe('npm start in production shape', () => {
     expect(await npm.exit).toEqual({ code: 0, signal: null });
     await logged(npm, 'stopped', 1000);
   }, 180_000);
+
+  // On PostgreSQL the test can hold the migrations back: it takes the advisory lock the server
+  // migrates under, so "before the migrations finish" lasts until the test lets go.
+  it.skipIf(process.env.TEST_DATABASE !== 'postgresql')('answers /ready 503 (and /health 200) until the migrations are done, then 200', async () => {
+    const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await holder.connect();
+    onTestFinished(() => holder.end());
+    await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+
+    const npm = run('npm', ['start']);
+    const { url } = await logged(npm, 'port bound');
+    // The server's migration session is queued behind the test's lock.
+    for (;;) {
+      const { rows } = await holder.query(`SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1`, [MIGRATION_LOCK_ID]);
+      if (rows[0].waiting > 0) break;
+      if (npm.child.exitCode !== null) throw new Error(`npm start exited:\n${npm.lines.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const starting = await fetch(`${url}/ready`);
+    expect(starting.status).toBe(503);
+    expect(await starting.json()).toMatchObject({ status: 'starting' });
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+
+    await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+    await logged(npm, 'Switchboard listening');
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(npm.child.kill('SIGTERM')).toBe(true);
+    expect(await npm.exit).toEqual({ code: 0, signal: null });
+  }, 120_000);
 
   it('reports a taken port at once, before migrating the database, and exits 1', async () => {
     const blocker = net.createServer();

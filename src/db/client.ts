@@ -115,8 +115,8 @@ function holderIsGone(lockDir: string): boolean {
   }
 }
 
-// Any constant works; it only has to be the same for every instance of Switchboard.
-const MIGRATION_LOCK_ID = 0x5b0a7d;
+/** PostgreSQL advisory lock taken while migrating. Any constant works; it only has to be the same for every instance of Switchboard. */
+export const MIGRATION_LOCK_ID = 0x5b0a7d;
 
 export function openDatabase(cfg: Config): Database {
   if (cfg.databaseUrl) {
