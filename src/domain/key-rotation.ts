@@ -73,31 +73,34 @@ export async function checkKeyring(keyring: Keyring): Promise<KeyringCheck> {
   const missing = new Set<string>();
   const wrong = new Set<string>();
   const opened = new Set<string>();
-  for (const { table, column, field } of SEALED_COLUMNS) {
-    const delegate = delegateFor(table) as SealedDelegate & {
-      findMany(args: { select: Record<string, boolean>; orderBy: Record<string, 'asc' | 'desc'>; take: number }): Promise<Row[]>;
-    };
-    const sample = async (order: 'asc' | 'desc') => delegate.findMany({ select: { id: true, [column]: true }, orderBy: { id: order }, take: KEY_CHECK_SAMPLE });
-    for (const row of [...(await sample('asc')), ...(await sample('desc'))]) {
-      const sealed = row[column];
-      if (typeof sealed !== 'string') continue;
-      let kid: string;
-      try {
-        kid = (JSON.parse(sealed) as { kid?: unknown }).kid as string;
-      } catch {
-        continue;
-      }
-      if (typeof kid !== 'string' || opened.has(kid) || missing.has(kid) || wrong.has(kid)) continue;
-      if (!keyring.hasKey(kid)) {
-        missing.add(kid);
-        continue;
-      }
-      try {
-        keyring.decrypt(sealed, { table, rowId: row.id, field });
-        opened.add(kid);
-      } catch {
-        wrong.add(kid);
-      }
+  // One statement for every column and both ends (not a query each): this runs before the server is
+  // ready, and each distinct Prisma query costs a compilation the first time. Table and column names
+  // are the constants above, never input.
+  const samples = SEALED_COLUMNS.flatMap(({ table, column }, index) =>
+    (['ASC', 'DESC'] as const).map(
+      (order) => `(SELECT ${index} AS "columnIndex", "id", "${column}" AS "sealed" FROM "${table}" WHERE "${column}" IS NOT NULL ORDER BY "id" ${order} LIMIT ${KEY_CHECK_SAMPLE})`,
+    ),
+  );
+  const rows = await prisma.$queryRawUnsafe<Array<{ columnIndex: number; id: string; sealed: string }>>(samples.join(' UNION ALL '));
+  for (const row of rows) {
+    const { table, field } = SEALED_COLUMNS[Number(row.columnIndex)]!;
+    const sealed = row.sealed;
+    let kid: string;
+    try {
+      kid = (JSON.parse(sealed) as { kid?: unknown }).kid as string;
+    } catch {
+      continue;
+    }
+    if (typeof kid !== 'string' || opened.has(kid) || missing.has(kid) || wrong.has(kid)) continue;
+    if (!keyring.hasKey(kid)) {
+      missing.add(kid);
+      continue;
+    }
+    try {
+      keyring.decrypt(sealed, { table, rowId: row.id, field });
+      opened.add(kid);
+    } catch {
+      wrong.add(kid);
     }
   }
   return { missingKids: [...missing].sort(), wrongKids: [...wrong].sort() };
