@@ -23,7 +23,13 @@ function listFiles(dir) {
     .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name));
 }
 
-/** True when dist/ is missing or older than anything under src/ or package-lock.json. */
+/** What dist/ is made from: src/, package-lock.json, and prisma/migrations (the PGlite template holds them). */
+function inputFiles() {
+  const migrations = path.join(root, 'prisma', 'migrations');
+  return [...listFiles(sourceDir), path.join(root, 'package-lock.json'), ...(fs.existsSync(migrations) ? listFiles(migrations) : [])];
+}
+
+/** True when dist/ is missing or older than anything it is made from. */
 export function isStale() {
   let built;
   try {
@@ -31,7 +37,7 @@ export function isStale() {
   } catch {
     return true;
   }
-  const inputs = [...listFiles(sourceDir), path.join(root, 'package-lock.json')];
+  const inputs = inputFiles();
   const inputsNow = inputs.length;
   const recorded = Number(fs.readFileSync(stampFile, 'utf8').trim() || 0);
   // A deleted source file leaves a stale module behind: a changed count rebuilds too.
@@ -106,9 +112,9 @@ export async function build({ quiet = false } = {}) {
     fs.copyFileSync(file, target);
   }
   fs.writeFileSync(path.join(buildDir, 'package.json'), '{ "type": "module" }\n');
-  // Kept from the previous build when the same PGlite made it: initdb runs once per PGlite release.
+  // Kept from the previous build when made by the same PGlite from the same migrations.
   makePgliteTemplate(path.join(buildDir, 'pglite-template'), path.join(finalDir, 'pglite-template'));
-  fs.writeFileSync(path.join(buildDir, path.basename(stampFile)), `${files.length + 1}\n`);
+  fs.writeFileSync(path.join(buildDir, path.basename(stampFile)), `${inputFiles().length}\n`);
   const oldDir = `${outDir}.old-${process.pid}`;
   if (fs.existsSync(finalDir)) fs.renameSync(finalDir, oldDir);
   fs.renameSync(buildDir, finalDir);

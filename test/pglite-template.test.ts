@@ -2,16 +2,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, describe, expect, it } from 'vitest';
-import { seedFromTemplate } from '../src/db/pglite-template.js';
-// @ts-expect-error: a plain JavaScript build script without declarations
-import { makePgliteTemplate, pgliteVersion, versionFileOf } from '../scripts/pglite-template.mjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationsUpToDate } from '../src/db/migrate.js';
+import { makeTemplate, seedFromTemplate } from '../src/db/pglite-template.js';
+import { migrationsDir } from '../src/paths.js';
 
-// A new embedded database is copied from the empty cluster `npm run build` makes, instead of
-// running PGlite's initdb at the first start.
+// A new embedded database is copied from the migrated, empty cluster `npm run build` makes, instead
+// of running PGlite's initdb and the migrations at the first start.
 describe('new embedded database from the build-time PGlite template', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-template-'));
+  const template = path.join(scratch, 'template');
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  beforeAll(() => makeTemplate(template), 120_000);
 
   function emptyDir(name: string): string {
     const dir = path.join(scratch, name);
@@ -19,51 +21,60 @@ describe('new embedded database from the build-time PGlite template', () => {
     return dir;
   }
 
-  /** A stand-in template: the copy logic only looks at PG_VERSION and the version file. */
-  function fakeTemplate(name: string, version: string): string {
-    const dir = emptyDir(name);
-    fs.writeFileSync(path.join(dir, 'PG_VERSION'), '17\n');
-    fs.mkdirSync(path.join(dir, 'base'));
-    fs.writeFileSync(path.join(dir, 'base', 'file'), 'data');
-    fs.writeFileSync(versionFileOf(dir), `${version}\n`);
+  /** A copy of prisma/migrations with one more folder. */
+  function migrationsWithOneMore(): string {
+    const dir = fs.mkdtempSync(path.join(scratch, 'migrations-plus-'));
+    fs.cpSync(migrationsDir, dir, { recursive: true, force: true });
+    fs.mkdirSync(path.join(dir, '29990101000000_more'));
+    fs.writeFileSync(path.join(dir, '29990101000000_more', 'migration.sql'), 'CREATE TABLE "More" ("id" TEXT NOT NULL);\n');
     return dir;
   }
 
-  it('opens a database copied from a template the build made, with no initdb', async () => {
-    const template = path.join(scratch, 'real-template');
-    makePgliteTemplate(template);
-    const dataDir = emptyDir('real-data');
+  it('opens a database copied from the template, migrated, with no initdb; the template stays as it was', async () => {
+    const dataDir = emptyDir('data');
     expect(seedFromTemplate(dataDir, template)).toBe(true);
+    expect(fs.readdirSync(scratch).filter((entry) => entry.startsWith('data.'))).toEqual([]);
     const pglite = new PGlite(dataDir);
-    await pglite.exec('CREATE TABLE t (n integer); INSERT INTO t VALUES (1)');
-    expect((await pglite.query<{ n: number }>('SELECT n FROM t')).rows).toEqual([{ n: 1 }]);
+    expect(await migrationsUpToDate(async (sql) => (await pglite.query(sql)).rows as never[])).toBe(true);
+    await pglite.exec('CREATE TABLE written_here (n integer)');
     await pglite.close();
-    // The template itself is untouched: the next database starts as empty.
-    const reopened = new PGlite(template);
-    expect((await reopened.query(`SELECT to_regclass('t') AS t`)).rows).toEqual([{ t: null }]);
+
+    const next = emptyDir('next');
+    expect(seedFromTemplate(next, template)).toBe(true);
+    const reopened = new PGlite(next);
+    expect((await reopened.query(`SELECT to_regclass('written_here') AS t`)).rows).toEqual([{ t: null }]);
     await reopened.close();
   }, 120_000);
 
-  it('copies the template into an empty data directory, without leaving the copy beside it', () => {
-    const template = fakeTemplate('template', pgliteVersion());
-    const dataDir = emptyDir('new');
-    expect(seedFromTemplate(dataDir, template)).toBe(true);
-    expect(fs.readFileSync(path.join(dataDir, 'base', 'file'), 'utf8')).toBe('data');
-    expect(fs.readdirSync(scratch).filter((entry) => entry.startsWith('new.'))).toEqual([]);
-  });
-
   it('leaves a data directory that already holds something alone', () => {
-    const template = fakeTemplate('template-2', pgliteVersion());
     const dataDir = emptyDir('existing');
     fs.writeFileSync(path.join(dataDir, 'PG_VERSION'), '17\n');
     expect(seedFromTemplate(dataDir, template)).toBe(false);
     expect(fs.readdirSync(dataDir)).toEqual(['PG_VERSION']);
   });
 
-  it('ignores a template made by another PGlite release, or none', () => {
-    const dataDir = emptyDir('other-version');
-    expect(seedFromTemplate(dataDir, fakeTemplate('template-old', '0.0.1'))).toBe(false);
+  it('ignores a template made from other migrations, by another PGlite release, or none', () => {
+    const dataDir = emptyDir('not-current');
+    expect(seedFromTemplate(dataDir, template, migrationsWithOneMore())).toBe(false);
+    const made = fs.readFileSync(`${template}.json`, 'utf8');
+    const otherRelease = path.join(scratch, 'other-release');
+    fs.cpSync(template, otherRelease, { recursive: true });
+    fs.writeFileSync(`${otherRelease}.json`, made.replace(/"pglite":"[^"]+"/, '"pglite":"0.0.1"'));
+    expect(seedFromTemplate(dataDir, otherRelease)).toBe(false);
     expect(seedFromTemplate(dataDir, path.join(scratch, 'no-template'))).toBe(false);
     expect(fs.readdirSync(dataDir)).toEqual([]);
   });
+
+  it('is kept by a rebuild when current, and made again when the migrations changed', async () => {
+    const kept = path.join(scratch, 'kept');
+    fs.writeFileSync(path.join(template, 'marker'), 'from the previous build');
+    await makeTemplate(kept, template);
+    expect(fs.readFileSync(path.join(kept, 'marker'), 'utf8')).toBe('from the previous build');
+
+    const remade = path.join(scratch, 'remade');
+    const migrations = migrationsWithOneMore();
+    await makeTemplate(remade, template, migrations);
+    expect(fs.existsSync(path.join(remade, 'marker'))).toBe(false);
+    expect(seedFromTemplate(emptyDir('with-more'), remade, migrations)).toBe(true);
+  }, 120_000);
 });

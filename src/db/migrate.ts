@@ -134,7 +134,7 @@ export async function migrationsUpToDate(run: RunQuery, dir = defaultMigrationsD
 }
 
 /** Folder name → SHA-256 (hex) of its migration.sql; undefined when a folder has no migration.sql. */
-function localMigrationChecksums(dir: string): Map<string, string> | undefined {
+export function localMigrationChecksums(dir = defaultMigrationsDir): Map<string, string> | undefined {
   if (!fs.existsSync(dir)) return new Map();
   const checksums = new Map<string, string>();
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {

@@ -1,11 +1,24 @@
-// A new embedded database starts as a copy of the empty cluster that `npm run build` made
-// (scripts/pglite-template.mjs): PGlite's own initdb costs ~5 CPU-seconds at every first start, a
-// copy a few milliseconds. Without a template of the installed PGlite (`npm run dev`, a build
-// without it) PGlite runs initdb as before.
+// A new embedded database starts as a copy of a template that `npm run build` makes
+// (dist/pglite-template, through scripts/pglite-template.mjs): an empty PGlite cluster with
+// prisma/migrations already applied. PGlite's own initdb costs ~5 CPU-seconds at every first start
+// and the migrations another second; a copy costs a fraction of that. The template is used only when
+// the installed PGlite made it and it holds exactly the migrations of prisma/migrations; otherwise
+// (`npm run dev`, a build without it, a migration added since) PGlite initialises the directory and
+// migrate() applies the migrations, as before.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { pgliteTemplateDir } from '../paths.js';
+import { applyToEmptyDatabase, localMigrationChecksums } from './migrate.js';
+
+/** What a template was made from, written beside it (`<template>.json`). */
+interface TemplateMade {
+  pglite: string;
+  migrations: Record<string, string>;
+}
+
+const madeFileOf = (templateDir: string) => `${templateDir}.json`;
 
 /** The installed PGlite's version (its package.json does not export itself). */
 function pgliteVersion(): string {
@@ -14,21 +27,51 @@ function pgliteVersion(): string {
   return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
-/**
- * Fills `dataDir` from the template when `dataDir` is empty (a new database) and a template made by
- * this PGlite exists; returns whether it did. The copy is made beside `dataDir` and renamed into
- * place, so a crash mid-copy leaves an empty directory (initialised on the next start), never half a
- * cluster. The caller holds the data directory's lock.
- */
-export function seedFromTemplate(dataDir: string, templateDir = pgliteTemplateDir): boolean {
-  if (fs.readdirSync(dataDir).length > 0) return false;
-  let templateVersion: string;
+/** What a template made now would be made from; undefined when a migration folder has no migration.sql. */
+function currentInputs(migrationsDir?: string): TemplateMade | undefined {
+  const migrations = localMigrationChecksums(migrationsDir);
+  return migrations && { pglite: pgliteVersion(), migrations: Object.fromEntries([...migrations].sort(([a], [b]) => a.localeCompare(b))) };
+}
+
+function isCurrent(templateDir: string, migrationsDir?: string): boolean {
+  let made: string;
   try {
-    templateVersion = fs.readFileSync(`${templateDir}.version`, 'utf8').trim();
+    made = fs.readFileSync(madeFileOf(templateDir), 'utf8');
   } catch {
     return false;
   }
-  if (templateVersion !== pgliteVersion() || !fs.existsSync(path.join(templateDir, 'PG_VERSION'))) return false;
+  const inputs = currentInputs(migrationsDir);
+  return !!inputs && made === JSON.stringify(inputs) && fs.existsSync(path.join(templateDir, 'PG_VERSION'));
+}
+
+/**
+ * Makes the template in `templateDir`: a copy of `previousDir` when that one is current (a rebuild
+ * after a source change), else initdb and the migrations (seconds). Run by the build in a process of
+ * its own, so that PGlite's memory is not the build's.
+ */
+export async function makeTemplate(templateDir: string, previousDir?: string, migrationsDir?: string): Promise<void> {
+  fs.rmSync(templateDir, { recursive: true, force: true });
+  fs.rmSync(madeFileOf(templateDir), { force: true });
+  const inputs = currentInputs(migrationsDir);
+  if (!inputs) return;
+  if (previousDir && isCurrent(previousDir, migrationsDir)) {
+    fs.cpSync(previousDir, templateDir, { recursive: true });
+  } else {
+    const pglite = new PGlite(templateDir);
+    await applyToEmptyDatabase(async (sql) => void (await pglite.exec(sql)), migrationsDir);
+    await pglite.close();
+  }
+  fs.writeFileSync(madeFileOf(templateDir), JSON.stringify(inputs));
+}
+
+/**
+ * Fills `dataDir` from the template when `dataDir` is empty (a new database) and the template is
+ * current; returns whether it did. The copy is made beside `dataDir` and renamed into place, so a
+ * crash mid-copy leaves an empty directory (initialised on the next start), never half a cluster.
+ * The caller holds the data directory's lock.
+ */
+export function seedFromTemplate(dataDir: string, templateDir = pgliteTemplateDir, migrationsDir?: string): boolean {
+  if (fs.readdirSync(dataDir).length > 0 || !isCurrent(templateDir, migrationsDir)) return false;
   const copy = `${dataDir}.template-${process.pid}`;
   fs.rmSync(copy, { recursive: true, force: true });
   // A reflink where the filesystem has them (copy-on-write), else a plain copy.
