@@ -135,13 +135,29 @@ const operationsDropped = new client.Counter({
   registers: [metricsRegistry],
 });
 
+const operationsSampledOut = new client.Counter({
+  name: 'switchboard_activity_sampled_out_total',
+  help: 'Successful proxied calls counted but not stored by the activity log (ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE, ACTIVITY_PROXY_SUCCESSES_PER_SECOND).',
+  registers: [metricsRegistry],
+});
+
+/** The labelled children, looked up once: the proxy counts every call, and a label lookup hashes its labels. */
+const operationCounters = new Map<string, client.Counter.Internal>();
+
 /** kind: CONNECT, REFRESH, PROXY, VERIFY, DISCONNECT or WEBHOOK; outcome: SUCCESS or FAILURE. */
 export function recordOperationMetric(kind: string, outcome: string): void {
-  operations.inc({ kind, outcome });
+  const key = `${kind} ${outcome}`;
+  let counter = operationCounters.get(key);
+  if (!counter) operationCounters.set(key, (counter = operations.labels({ kind, outcome })));
+  counter.inc();
 }
 
 export function recordOperationsDropped(count = 1): void {
   operationsDropped.inc(count);
+}
+
+export function recordOperationsSampledOut(count = 1): void {
+  operationsSampledOut.inc(count);
 }
 
 /** The text exposition and its content type. */
