@@ -117,6 +117,9 @@ const envSchema = z.object({
   HEALTH_CHECK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
 });
 
+/** Every setting read from the environment (the README's table and .env.example list each one). */
+export const settingNames: readonly string[] = Object.keys(envSchema.shape);
+
 export type Environment = Record<string, string | undefined>;
 
 export interface AuthConfig {
