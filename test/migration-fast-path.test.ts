@@ -116,6 +116,24 @@ describe('start-up migration check', () => {
     expect(await migrationsUpToDate(database.run, withConcurrentIndex.dir)).toBe(true);
   }, 120_000);
 
+  it('hands a new database to the engine, untouched, when a migration controls transactions itself', async () => {
+    const database = scratch();
+    const withCommit = copyOfMigrations();
+    const folder = '29990101000000_own_transaction';
+    fs.mkdirSync(path.join(withCommit.dir, folder));
+    fs.writeFileSync(path.join(withCommit.dir, folder, 'migration.sql'), 'BEGIN;\nCREATE TABLE "Own" ("id" TEXT NOT NULL);\nCOMMIT;\n');
+    const runScripts: string[] = [];
+    const engine = countingEngine();
+    const applied = await migrate(database.run, () => new PrismaPGlite(database.pglite), {
+      ...engine,
+      dir: withCommit.dir,
+      runScript: async (sql) => void runScripts.push(sql),
+    });
+    expect(runScripts).toEqual([]);
+    expect(engine.calls).toEqual([withCommit.dir]);
+    expect(applied).toEqual([...withCommit.folders, folder]);
+  }, 120_000);
+
   it('leaves a database that is not empty to the engine', async () => {
     const database = scratch();
     await database.pglite.exec('CREATE TABLE someone_elses (id integer)');

@@ -86,15 +86,22 @@ export async function applyToEmptyDatabase(runScript: RunScript, dir = defaultMi
   const local = localMigrationChecksums(dir);
   if (!local) throw new Error('a migration folder has no migration.sql');
   const names = [...local.keys()].sort();
+  const scripts = names.map((name) => fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8'));
+  // A script that ends or opens transactions itself would commit part of ours (and a failure after it
+  // could not be rolled back): such folders are the engine's. A plpgsql BEGIN matches too; the engine
+  // then applies them, which is only slower.
+  if (scripts.some((script) => /^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|ABORT)\b/im.test(script))) {
+    throw new Error('a migration controls transactions itself');
+  }
   await runScript('BEGIN');
   try {
     await runScript(CREATE_MIGRATIONS_TABLE);
-    for (const name of names) {
+    for (const [index, name] of names.entries()) {
       const id = randomUUID();
       await runScript(
         `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at) VALUES (${literal(id)}, ${literal(local.get(name)!)}, ${literal(name)}, clock_timestamp())`,
       );
-      await runScript(fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8'));
+      await runScript(scripts[index]!);
       await runScript(`UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = ${literal(id)}`);
     }
     await runScript('COMMIT');

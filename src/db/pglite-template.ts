@@ -72,8 +72,12 @@ export async function makeTemplate(templateDir: string, previousDir?: string, mi
  */
 export function seedFromTemplate(dataDir: string, templateDir = pgliteTemplateDir, migrationsDir?: string): boolean {
   if (fs.readdirSync(dataDir).length > 0 || !isCurrent(templateDir, migrationsDir)) return false;
+  // Copies left by a process that crashed mid-copy (under this lock, no one else is copying).
+  const parent = path.dirname(dataDir);
+  for (const entry of fs.readdirSync(parent)) {
+    if (entry.startsWith(`${path.basename(dataDir)}.template-`)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
   const copy = `${dataDir}.template-${process.pid}`;
-  fs.rmSync(copy, { recursive: true, force: true });
   // A reflink where the filesystem has them (copy-on-write), else a plain copy.
   fs.cpSync(templateDir, copy, { recursive: true, mode: fs.constants.COPYFILE_FICLONE });
   // The copy is ours to write, as initdb would have made it, whatever the template's modes (a
