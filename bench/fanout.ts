@@ -5,7 +5,10 @@
 // 1000) sets N; BENCH_EVENTS (default 5) how many events are sent, one after another. BENCH_QUERY
 // replaces the subscription document (the default selects `connection`, which reads the database).
 // The server's CPU time per event is reported too: wall times are noisy on a shared machine.
+// BENCH_CPU_PROFILE=<file> writes a V8 CPU profile of the event phase only (not the connecting).
 import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +80,13 @@ const latencies: number[] = [];
 const fromMutation: number[] = [];
 // The server's CPU (user + system, this process) from the mutation's start to the last receipt.
 const cpuPerEvent: number[] = [];
+const profileFile = process.env.BENCH_CPU_PROFILE;
+const profiler = profileFile ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 for (let event = 0; event < EVENTS; event++) {
   let publishedAt = 0;
   const stop = onStatusEvent(() => (publishedAt = performance.timeOrigin + performance.now()));
@@ -91,6 +101,11 @@ for (let event = 0; event < EVENTS; event++) {
   cpuPerEvent.push((cpu.user + cpu.system) / 1000);
   latencies.push(...received.times.map((time) => time - publishedAt));
   fromMutation.push(...received.times.map((time) => time - mutationStartedAt));
+}
+if (profiler) {
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(profileFile!, JSON.stringify(profile));
+  profiler.disconnect();
 }
 fromMutation.sort((a, b) => a - b);
 clients.stdin!.end();
