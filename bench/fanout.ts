@@ -80,6 +80,7 @@ const latencies: number[] = [];
 const fromMutation: number[] = [];
 // The server's CPU (user + system, this process) from the mutation's start to the last receipt.
 const cpuPerEvent: number[] = [];
+const perEvent: string[] = [];
 const profileFile = process.env.BENCH_CPU_PROFILE;
 const profiler = profileFile ? new Session() : undefined;
 if (profiler) {
@@ -101,6 +102,8 @@ for (let event = 0; event < EVENTS; event++) {
   cpuPerEvent.push((cpu.user + cpu.system) / 1000);
   latencies.push(...received.times.map((time) => time - publishedAt));
   fromMutation.push(...received.times.map((time) => time - mutationStartedAt));
+  const sorted = received.times.map((time) => time - mutationStartedAt).sort((a, b) => a - b);
+  perEvent.push(`event ${event + 1}: mutation → publish ${(publishedAt - mutationStartedAt).toFixed(1)} ms, from the mutation's start p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, p99 ${sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]!.toFixed(1)} ms, server CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms`);
 }
 if (profiler) {
   const { profile } = await profiler.post('Profiler.stop');
@@ -129,4 +132,5 @@ console.log(`| server CPU per event (median, mutation included) | ${cpuMedian.to
 console.log(`| server CPU per event per subscriber | ${((cpuMedian * 1000) / SUBSCRIBERS).toFixed(1)} µs |`);
 console.log(`| server heap per idle subscriber${gc ? '' : ' (no --expose-gc: rough)'} | ${((idle.heap - before.heap) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
 console.log(`| server RSS per idle subscriber | ${((idle.rss - before.rss) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
+console.log(`\n${perEvent.join('\n')}`);
 process.exit(0);
