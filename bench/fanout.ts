@@ -37,6 +37,7 @@ try {
 await createIntegration({ slug: 'fanout', provider: 'custom', authType: 'API_KEY', apiBaseUrl: 'http://127.0.0.1:9/' });
 const viewer = { userId: 'fanout-user', isAdmin: false, via: 'api-key' as const };
 const server = await startServer(config, { port: 0, host: '127.0.0.1' });
+if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}-before.heapsnapshot`);
 const before = settledHeap();
 const baseline = statusSubscriberCount();
 
@@ -74,6 +75,8 @@ while (statusSubscriberCount() < baseline + SUBSCRIBERS) await new Promise((reso
 const subscribeSeconds = (performance.now() - subscribeStarted) / 1000;
 await new Promise((resolve) => setTimeout(resolve, 500));
 const idle = settledHeap();
+// BENCH_HEAP_SNAPSHOT=<prefix>: heap snapshots before the subscribers and with them idle (what each one holds).
+if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}-idle.heapsnapshot`);
 
 const latencies: number[] = [];
 // The issue's measure: from the start of the mutation that causes the event.
