@@ -20,6 +20,24 @@ function checkDone(): void {
   }
 }
 
+// Failures are counted and reported once a second (a dump per socket would drown the output).
+const failures = new Map<string, number>();
+let failureReport: NodeJS.Timeout | undefined;
+function noteFailure(what: string): void {
+  failures.set(what, (failures.get(what) ?? 0) + 1);
+  failureReport ??= setTimeout(() => {
+    console.error(`subscriber failures: ${JSON.stringify(Object.fromEntries(failures))}`);
+    failures.clear();
+    failureReport = undefined;
+  }, 1000);
+}
+function noteClose(code: number | undefined): void {
+  if (code !== 1000 && code !== 1001) noteFailure(`closed ${code}`);
+}
+function noteError(error: unknown): void {
+  noteFailure(`error ${error instanceof Error ? error.message : (error as { message?: string; type?: string })?.message ?? (error as { type?: string })?.type ?? String(error)}`);
+}
+
 for (let index = 0; index < count; index++) {
   const client = createClient({
     url: `${url!.replace(/^http/, 'ws')}/graphql`,
@@ -27,6 +45,7 @@ for (let index = 0; index < count; index++) {
     connectionParams: { 'x-api-key': apiKey!, 'x-user-id': userId! },
     lazy: false,
     retryAttempts: 0,
+    on: { closed: (event) => noteClose((event as { code?: number }).code) },
   });
   client.subscribe(
     { query: query! },
@@ -35,7 +54,7 @@ for (let index = 0; index < count; index++) {
         receipts.push(performance.timeOrigin + performance.now());
         checkDone();
       },
-      error: (error) => console.error('subscription error', error),
+      error: (error) => noteError(error),
       complete: () => {},
     },
   );

@@ -50,6 +50,14 @@ try {
 } catch {
   // no pinning
 }
+// The bench stops if the clients do (a failure there would otherwise leave it waiting).
+clients.once('exit', (code, signal) => {
+  if (!finished) {
+    console.error(`the subscriber process ended early (${signal ?? `exit ${code}`})`);
+    process.exit(1);
+  }
+});
+let finished = false;
 const lines = readline.createInterface({ input: clients.stdout! });
 const messages: Array<Record<string, unknown>> = [];
 let wake: (() => void) | undefined;
@@ -114,6 +122,7 @@ if (profiler) {
   profiler.disconnect();
 }
 fromMutation.sort((a, b) => a - b);
+finished = true;
 clients.stdin!.end();
 clients.kill();
 await server.close();
