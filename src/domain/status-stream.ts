@@ -137,6 +137,11 @@ function claimSubscriptionSlot(viewer: Viewer): () => void {
   };
 }
 
+interface StatusEventListener {
+  event(event: ConnectionStatusEvent): void;
+  end(): void;
+}
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
@@ -150,6 +155,8 @@ class StatusEventStream implements AsyncIterableIterator<ConnectionStatusEvent> 
   private ended = false;
   private expiry: NodeJS.Timeout | undefined;
   private readonly unregister: () => void;
+  /** Set by a consumer that takes events pushed (src/http/shared-subscription-execution.ts): no queue, no promise. */
+  private listener: StatusEventListener | undefined;
 
   constructor(
     readonly viewer: Viewer,
@@ -169,6 +176,7 @@ class StatusEventStream implements AsyncIterableIterator<ConnectionStatusEvent> 
 
   push(event: ConnectionStatusEvent): void {
     if (this.ended) return;
+    if (this.listener) return this.listener.event(event);
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = undefined;
@@ -188,6 +196,16 @@ class StatusEventStream implements AsyncIterableIterator<ConnectionStatusEvent> 
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.(DONE);
+    this.listener?.end();
+  }
+
+  /** From now on events go to the listener as they come (queued ones first), and the end too. */
+  listen(listener: StatusEventListener): void {
+    this.listener = listener;
+    const queued = this.queue;
+    this.queue = undefined;
+    if (queued) for (const event of queued) listener.event(event);
+    if (this.ended) listener.end();
   }
 
   next(): Promise<IteratorResult<ConnectionStatusEvent>> {

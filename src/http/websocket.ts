@@ -16,7 +16,8 @@ import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, handleProtocols, MessageType,
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthenticationError, nodeHeaders, type Authenticate, type HeaderSource, type Viewer } from '../auth/viewer.js';
 import { logger } from '../logger.js';
-import type { GraphQLServer } from './graphql.js';
+import { maskResultErrors, type GraphQLServer } from './graphql.js';
+import { PUSH_DELIVERY, PushedSubscription, type PushDelivery, type ResultSink } from './shared-subscription-execution.js';
 
 const PING_INTERVAL_MS = 30_000;
 /** graphql-ws' default: a socket that has not sent connection_init by then is closed (4408). */
@@ -83,10 +84,13 @@ interface Options {
   allowedOrigins: string[];
 }
 
-/** One operation (subscribe message) on a socket: pumps its result stream into the socket. */
-class Operation {
+/**
+ * One operation (subscribe message) on a socket. A subscription's results are pushed to it (one
+ * synchronous call per event, see PushedSubscription); another async iterator is pulled.
+ */
+class Operation implements ResultSink {
   /** null until subscribe resolves: a `complete` from the client before then ends it as soon as it exists. */
-  stream: AsyncGenerator<ExecutionResult, void, void> | null = null;
+  stream: PushedSubscription | AsyncGenerator<ExecutionResult, void, void> | null = null;
   readonly idJson: string;
 
   constructor(
@@ -96,29 +100,40 @@ class Operation {
     this.idJson = JSON.stringify(id);
   }
 
-  pump(): void {
-    this.stream!.next().then(this.onStep, this.onStreamError);
+  private get current(): boolean {
+    return this.socket.operations.get(this.id) === this;
   }
 
-  private readonly onStep = (step: IteratorResult<ExecutionResult, void>): void => {
-    if (this.socket.operations.get(this.id) !== this) return; // completed by the client or the socket closed
-    if (step.done) {
-      this.socket.operations.delete(this.id);
-      this.socket.send(`{"id":${this.idJson},"type":"${MessageType.Complete}"}`);
-      return;
-    }
-    this.socket.send(nextMessage(this.idJson, step.value));
-    this.pump();
-  };
+  next(result: ExecutionResult): void {
+    if (this.current) this.socket.send(nextMessage(this.idJson, result));
+  }
 
-  private readonly onStreamError = (error: unknown): void => {
-    if (this.socket.operations.get(this.id) !== this) return;
+  complete(): void {
+    if (!this.current) return; // completed by the client or the socket closed
+    this.socket.operations.delete(this.id);
+    this.socket.send(`{"id":${this.idJson},"type":"${MessageType.Complete}"}`);
+  }
+
+  error(error: unknown): void {
+    if (!this.current) return;
     this.socket.operations.delete(this.id);
     // As graphql-ws: the stream's error as a GraphQL error (its message only; domain errors are masked upstream).
     const message = error instanceof Error ? error.message : String(error);
     logger.debug({ errors: [message] }, 'graphql-ws operation failed');
     this.socket.sendErrors(this.id, [new GraphQLError(message)]);
-  };
+  }
+
+  /** For a result stream that is not pushed. */
+  pull(stream: AsyncGenerator<ExecutionResult, void, void>): void {
+    stream.next().then(
+      (step) => {
+        if (step.done) return this.complete();
+        this.next(step.value);
+        if (this.current) this.pull(stream);
+      },
+      (error: unknown) => this.error(error),
+    );
+  }
 }
 
 /** A graphql-transport-ws connection: its state from connection_init to close. */
@@ -227,11 +242,13 @@ class GraphQLSocket {
       variableValues: payload.variables,
       contextValue: await contextFactory(),
     };
-    const result = (await (operationAST.operation === 'subscription' ? subscribe(args) : execute(args))) as ExecutionResult | AsyncGenerator<ExecutionResult, void, void>;
-    if (isAsyncIterator(result)) {
+    (args.contextValue as Record<symbol, PushDelivery>)[PUSH_DELIVERY] = this.server.pushDelivery;
+    const result = (await (operationAST.operation === 'subscription' ? subscribe(args) : execute(args))) as ExecutionResult | PushedSubscription | AsyncGenerator<ExecutionResult, void, void>;
+    if (result instanceof PushedSubscription || isAsyncIterator(result)) {
       if (!stillWanted()) return void (await result.return());
       operation.stream = result;
-      operation.pump();
+      if (result instanceof PushedSubscription) result.listen(operation);
+      else operation.pull(result);
       return;
     }
     // A single result (a query or mutation, or a subscription refused before it started): next, then complete.
@@ -267,6 +284,8 @@ function markAlive(this: WebSocket): void {
 }
 
 class GraphQLWebSocketServer {
+  /** Pushed results get yoga's error masking (the same function), as envelop's result hook would give them. */
+  readonly pushDelivery: PushDelivery;
   readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false, handleProtocols });
   private readonly pinger: NodeJS.Timeout;
 
@@ -274,6 +293,7 @@ class GraphQLWebSocketServer {
     readonly graphql: GraphQLServer,
     readonly options: Options,
   ) {
+    this.pushDelivery = { maskResult: maskResultErrors };
     // Sockets that stop answering pings (a vanished client) are closed, and their subscriptions end.
     this.pinger = setInterval(() => {
       for (const ws of this.wss.clients) {
