@@ -79,7 +79,15 @@ async function nextMessage(type: string): Promise<Record<string, unknown>> {
 
 const subscribeStarted = performance.now();
 // Subscribed means: the server holds a listener per subscriber.
-while (statusSubscriberCount() < baseline + SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
+const SUBSCRIBE_DEADLINE_MS = 300_000;
+while (statusSubscriberCount() < baseline + SUBSCRIBERS) {
+  if (performance.now() - subscribeStarted > SUBSCRIBE_DEADLINE_MS) {
+    console.error(`only ${statusSubscriberCount() - baseline} of ${SUBSCRIBERS} subscribed after ${SUBSCRIBE_DEADLINE_MS / 1000} s: stopping`);
+    clients.kill();
+    process.exit(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
 const subscribeSeconds = (performance.now() - subscribeStarted) / 1000;
 await new Promise((resolve) => setTimeout(resolve, 500));
 const idle = settledHeap();
