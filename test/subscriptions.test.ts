@@ -252,6 +252,35 @@ describe('connectionStatusChanged', async () => {
     await listenersReach(baseline);
   });
 
+  it('masks an unexpected resolver error in a WebSocket result as yoga masks it over SSE', async () => {
+    const baseline = statusSubscriberCount();
+    const payloads: unknown[] = [];
+    const client = createClient({ url: wsUrl(server), webSocketImpl: WebSocket, connectionParams: adminHeaders, retryAttempts: 0, lazy: false });
+    client.subscribe({ query: SUBSCRIPTION }, { next: (message) => void payloads.push(message), error: (error) => payloads.push(error), complete: () => {} });
+    const sse = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...adminHeaders },
+      body: JSON.stringify({ query: SUBSCRIPTION }),
+    });
+    await listenersReach(baseline + 2);
+    // A connection id of the wrong type: reading the connection fails inside Prisma, with Prisma's message.
+    const event = statusEventFor({ id: 404 as unknown as string, name: 'broken', integrationId: 'none', ownerId: null, status: 'HEALTHY' }, slug, 1_000_004);
+    publishStatusEvent(event);
+    await vi.waitFor(() => expect(payloads).toHaveLength(1), { timeout: 5_000 });
+    const overWebSocket = payloads[0] as { data: { connectionStatusChanged: StatusEvent }; errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(overWebSocket.data.connectionStatusChanged).toMatchObject({ sequence: 1_000_004, connection: null });
+    expect(overWebSocket.errors).toEqual([{ message: 'Unexpected error.', locations: expect.any(Array), path: ['connectionStatusChanged', 'connection'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+
+    const reader = sse.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!/event: next\ndata: .*\n\n/.test(text)) text += (await reader.read()).value ?? '';
+    const overSse = JSON.parse(/event: next\ndata: (.*)\n/.exec(text)![1]!);
+    expect(overSse).toEqual(overWebSocket);
+    await reader.cancel();
+    await client.dispose();
+    await listenersReach(baseline);
+  });
+
   it('closes subscribers cleanly when the server shuts down', async () => {
     const own = await startServer({ ...config, auth: testAuth }, { port: 0, host: '127.0.0.1' });
     const baseline = statusSubscriberCount();
