@@ -14,6 +14,7 @@ import { mayConnectIntegration, mayViewConnection } from './access.js';
 import { findConnection } from './connection-lookup.js';
 import { findIntegration } from './integrations.js';
 import { recordSubscriptionChange } from '../metrics/index.js';
+import { logger } from '../logger.js';
 
 /** Open streams: at shutdown they end cleanly (SSE gets its "complete"). */
 const openStreams = new Set<StatusEventStream>();
@@ -145,9 +146,10 @@ interface StatusEventListener {
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
- * One subscriber's events: registered in the index while open, a queue between the bus and the
- * transport's next(). One small object per subscriber, no promise chain between events: an idle
- * subscriber costs this object (and its expiry timer for a JWT), an event a resolved promise.
+ * One subscriber's events: registered in the index while open (from the subscribe resolver on, so
+ * "subscribed" means "hears events"). Pulled as an async iterator (a queue between the bus and
+ * next()), or pushed to a listener (the WebSocket transport: no queue, no promise per event). An idle
+ * subscriber costs this object, and its expiry timer for a JWT.
  */
 class StatusEventStream implements AsyncIterableIterator<ConnectionStatusEvent> {
   private queue: ConnectionStatusEvent[] | undefined;
@@ -176,7 +178,16 @@ class StatusEventStream implements AsyncIterableIterator<ConnectionStatusEvent> 
 
   push(event: ConnectionStatusEvent): void {
     if (this.ended) return;
-    if (this.listener) return this.listener.event(event);
+    if (this.listener) {
+      // Runs inside the publisher's call: one subscriber's failure must reach neither it nor the others.
+      try {
+        this.listener.event(event);
+      } catch (error) {
+        logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'status event delivery failed; the subscription ends');
+        this.end();
+      }
+      return;
+    }
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = undefined;

@@ -186,6 +186,7 @@ class GraphQLSocket {
           if (error instanceof AuthenticationError) return this.ws.close(CloseCode.Forbidden, 'Forbidden');
           throw error;
         }
+        if (this.ws.readyState !== this.ws.OPEN) return; // gone while authenticating
         this.viewer = viewer;
         this.acknowledged = true;
         if (viewer.expiresAt !== undefined) this.closeWhenExpired(viewer.expiresAt);
