@@ -252,6 +252,63 @@ describe('connectionStatusChanged', async () => {
     await listenersReach(baseline);
   });
 
+  /** A raw graphql-transport-ws socket: what it receives, and its close code. */
+  function rawSocket(protocol = 'graphql-transport-ws') {
+    const received: Array<Record<string, unknown>> = [];
+    const errors: string[] = [];
+    const socket = new WebSocket(wsUrl(server), protocol);
+    socket.on('error', (error) => errors.push(error.message));
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    socket.on('message', (data) => received.push(JSON.parse(String(data))));
+    const opened = new Promise<void>((resolve) => socket.on('open', () => resolve()));
+    const send = async (message: unknown) => (await opened, socket.send(typeof message === 'string' ? message : JSON.stringify(message)));
+    return { received, errors, closed, send, socket };
+  }
+
+  it('speaks graphql-transport-ws: ping, queries, errors as error messages, and the protocol’s close codes', async () => {
+    const init = { type: 'connection_init', payload: { 'x-api-key': TEST_API_KEY } };
+    const a = rawSocket();
+    await a.send(init);
+    // (Subscribing before the acknowledgement would close the socket: 4401, below.)
+    await vi.waitFor(() => expect(a.received).toEqual([{ type: 'connection_ack' }]), { timeout: 5_000 });
+    await a.send({ type: 'ping', payload: { n: 1 } });
+    await a.send({ id: 'q', type: 'subscribe', payload: { query: '{ __typename }' } });
+    await a.send({ id: 'bad', type: 'subscribe', payload: { query: 'subscription {' } });
+    await a.send({ id: 'invalid', type: 'subscribe', payload: { query: 'subscription { noSuchField }' } });
+    await vi.waitFor(() => expect(a.received).toHaveLength(6), { timeout: 5_000 });
+    // Operations run side by side: each one's messages in order, not the operations.
+    const of = (id: string) => a.received.filter((message) => message.id === id);
+    expect(a.received.slice(0, 2)).toEqual([{ type: 'connection_ack' }, { type: 'pong', payload: { n: 1 } }]);
+    expect(of('q')).toEqual([
+      { id: 'q', type: 'next', payload: { data: { __typename: 'Query' } } },
+      { id: 'q', type: 'complete' },
+    ]);
+    expect(of('bad')).toEqual([{ id: 'bad', type: 'error', payload: [expect.objectContaining({ message: expect.stringContaining('Syntax Error') })] }]);
+    expect(of('invalid')).toEqual([{ id: 'invalid', type: 'error', payload: [expect.objectContaining({ message: expect.stringContaining('noSuchField') })] }]);
+    // A second subscription under an id in use closes the socket (4409); a second init too (4429).
+    await a.send({ id: 'live', type: 'subscribe', payload: { query: SUBSCRIPTION } });
+    await a.send({ id: 'live', type: 'subscribe', payload: { query: SUBSCRIPTION } });
+    expect(await a.closed).toBe(4409);
+    const twice = rawSocket();
+    await twice.send(init);
+    await vi.waitFor(() => expect(twice.received).toHaveLength(1), { timeout: 5_000 });
+    await twice.send(init);
+    expect(await twice.closed).toBe(4429);
+
+    const early = rawSocket();
+    await early.send({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } });
+    expect(await early.closed).toBe(4401);
+    const garbage = rawSocket();
+    await garbage.send('not json');
+    expect(await garbage.closed).toBe(4400);
+    const silent = rawSocket();
+    expect(await silent.closed).toBe(4408);
+    // Another subprotocol (the old subscriptions-transport-ws one) is not agreed to.
+    const other = rawSocket('graphql-ws');
+    await other.closed;
+    expect(other.errors).toEqual(['Server sent no subprotocol']);
+  });
+
   it('masks an unexpected resolver error in a WebSocket result as yoga masks it over SSE', async () => {
     const baseline = statusSubscriberCount();
     const payloads: unknown[] = [];
