@@ -224,6 +224,7 @@ class GraphQLSocket {
         this.sendErrors(operation.id, errors);
       }
     };
+    // The viewer is all the context needs (the upgrade request is not kept: see the file comment).
     const { schema, execute, subscribe, contextFactory, parse, validate } = this.server.graphql.getEnveloped({ viewer: this.viewer } as never);
     let document: ExecutionArgs['document'];
     try {
