@@ -79,6 +79,7 @@ const envSchema = z.object({
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   MAX_PENDING_AUTHORIZATIONS_PER_USER: z.coerce.number().int().min(1).default(50),
   MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(100),
+  SUBSCRIPTION_QUEUE_MAX: z.coerce.number().int().min(1).default(1000),
   // Operations: shutdown, metrics, traces, log format.
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   METRICS_TOKEN: z.string().optional(),
@@ -213,6 +214,8 @@ export interface SecurityConfig {
   /** Per user: pending (started, not yet completed) authorizations, and open subscriptions. */
   maxPendingAuthorizationsPerUser: number;
   maxSubscriptionsPerUser: number;
+  /** Events waiting for one subscriber (a slow consumer) beyond which its subscription ends. */
+  subscriptionQueueMax: number;
 }
 
 export interface WebhookConfig {
@@ -408,6 +411,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       graphqlMaxBodyBytes: env.GRAPHQL_MAX_BODY_BYTES,
       maxPendingAuthorizationsPerUser: env.MAX_PENDING_AUTHORIZATIONS_PER_USER,
       maxSubscriptionsPerUser: env.MAX_SUBSCRIPTIONS_PER_USER,
+      subscriptionQueueMax: env.SUBSCRIPTION_QUEUE_MAX,
     },
     webhooks: {
       retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,

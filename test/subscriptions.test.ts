@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { config } from '../src/config.js';
 import { onQuery, prisma } from '../src/db/client.js';
 import { openCredentials } from '../src/domain/connections.js';
-import { statusSubscriberCount } from '../src/domain/status-stream.js';
+import { statusEventsFor, statusSubscriberCount } from '../src/domain/status-stream.js';
 import { publishStatusEvent, type ConnectionStatusEvent } from '../src/events.js';
 import { startServer } from '../src/http/server.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
@@ -230,6 +230,37 @@ describe('connectionStatusChanged', async () => {
     expect(stranger.events).toEqual([]);
     await Promise.all([...subscribers, stranger].map((subscriber) => subscriber.close()));
     await listenersReach(baseline);
+  });
+
+  it('ends a subscription whose consumer falls SUBSCRIPTION_QUEUE_MAX events behind, and keeps the others', async () => {
+    const { id } = await connectThroughProvider(server, slug, await userHeaders('slow-reader'), 'slow');
+    const connection = await prisma.connection.findUniqueOrThrow({ where: { id } });
+    const saved = config.security.subscriptionQueueMax;
+    config.security.subscriptionQueueMax = 5;
+    const viewer = { userId: 'slow-reader', isAdmin: false, via: 'api-key' as const };
+    try {
+      const baseline = statusSubscriberCount();
+      const slow = (await statusEventsFor(viewer, {}))[Symbol.asyncIterator]();
+      const reading = (await statusEventsFor(viewer, {}))[Symbol.asyncIterator]();
+      await listenersReach(baseline + 2);
+      const read: number[] = [];
+      const reader = (async () => {
+        for (let step = await reading.next(); !step.done; step = await reading.next()) {
+          read.push(step.value.sequence);
+          if (read.length === 8) return;
+        }
+      })();
+      for (let sequence = 1; sequence <= 8; sequence++) publishStatusEvent(statusEventFor(connection, slug, 2_000_000 + sequence));
+      await reader;
+      // The one that never read held 5 and was ended at the 6th; the one that read got all 8.
+      expect(read).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((sequence) => 2_000_000 + sequence));
+      await listenersReach(baseline + 1);
+      expect(await slow.next()).toEqual({ done: true, value: undefined });
+      await reading.return!();
+      await listenersReach(baseline);
+    } finally {
+      config.security.subscriptionQueueMax = saved;
+    }
   });
 
   it("never runs a subscriber filtered by integration for another integration's events", async () => {

@@ -84,7 +84,9 @@ function register(subscriber: StatusSubscriber): () => void {
         : subscriber.viewer.isAdmin
           ? (everything.add(subscriber), () => void everything.delete(subscriber))
           : addTo(byOwner, subscriber.viewer.userId, subscriber);
-  if (subscriberCount++ === 0) stopListening = onStatusEvent(dispatch);
+  // Delivered after the publisher's own call returns: a mutation that changes a status does not wait
+  // for thousands of socket writes (setImmediate keeps the events' order).
+  if (subscriberCount++ === 0) stopListening = onStatusEvent((event) => setImmediate(dispatch, event));
   return () => {
     remove();
     if (--subscriberCount === 0) {
@@ -192,7 +194,17 @@ class StatusEventStream implements AsyncIterableIterator<ConnectionStatusEvent> 
     if (waiting) {
       this.waiting = undefined;
       waiting({ done: false, value: event });
-    } else (this.queue ??= []).push(event);
+      return;
+    }
+    const queue = (this.queue ??= []);
+    if (queue.length >= config.security.subscriptionQueueMax) {
+      // A consumer this far behind is not reading: end it rather than hold events without bound.
+      logger.warn({ userId: this.viewer.userId, queued: queue.length }, 'status subscription ended: its consumer fell too far behind');
+      this.queue = undefined;
+      this.end();
+      return;
+    }
+    queue.push(event);
   }
 
   /** Ends the stream (client gone, credentials expired, shutdown): the subscriber leaves the index, its slot is given back. Once. */
