@@ -8,6 +8,7 @@
 //      transaction) to the receipt. Target: p99 <= 1 s without retries.
 // The server runs here on the embedded database (in memory), with the default webhook settings.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,16 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
 const { config, createIntegration, createConnection, startServer } = await loadEmbeddedSwitchboard();
 const { createWebhookEndpoint, updateWebhookEndpoint } = await import('../src/webhooks/endpoints.js');
+const { onQuery } = await import('../src/db/client.js');
+let queries = 0;
+const queryKinds = new Map<string, number>();
+onQuery((sql) => {
+  queries++;
+  if (process.env.BENCH_QUERY_LOG) {
+    const kind = sql.replace(/\s+/g, ' ').slice(0, 90);
+    queryKinds.set(kind, (queryKinds.get(kind) ?? 0) + 1);
+  }
+});
 
 interface Receipt {
   endpoint: string;
@@ -66,18 +77,33 @@ async function endpoint(name: string) {
   return endpoint;
 }
 
+/** Process CPU (user + system) since `start`, in ms: this process runs the server, its database and the changes. */
+const cpuMsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 // 1. Throughput: queue the backlog with no worker running, then start the server.
 const backlogEndpoints = [];
 for (let index = 0; index < ENDPOINTS; index++) backlogEndpoints.push(await endpoint(`backlog-${index}`));
 const queueStarted = performance.now();
+const queueCpu = process.cpuUsage();
+const queueQueries = queries;
 for (let index = 0; index < BACKLOG; index++) await change();
 const queueSeconds = (performance.now() - queueStarted) / 1000;
+const queueCpuMs = cpuMsSince(queueCpu);
+const queueQueryCount = queries - queueQueries;
 const deliveries = BACKLOG * ENDPOINTS;
 progress(`queued ${BACKLOG} changes; draining`);
+const drainCpu = process.cpuUsage();
+const drainQueries = queries;
+queryKinds.clear();
 const server = await startServer(config, { port: 0, host: '127.0.0.1' });
 await until(() => receipts.filter((receipt) => receipt.endpoint?.startsWith('/backlog-')).length >= deliveries);
+const drainCpuMs = cpuMsSince(drainCpu);
+const drainQueryCount = queries - drainQueries;
+const drainKinds = [...queryKinds].sort((a, b) => b[1] - a[1]);
 const backlogReceipts = receipts.filter((receipt) => receipt.endpoint?.startsWith('/backlog-') && receipt.receivedAt);
 const first = Math.min(...backlogReceipts.map((receipt) => receipt.receivedAt!));
 const last = Math.max(...backlogReceipts.map((receipt) => receipt.receivedAt!));
@@ -88,6 +114,8 @@ for (const row of backlogEndpoints) await updateWebhookEndpoint(row.id, { enable
 progress('backlog delivered; steady rate');
 await endpoint('steady');
 const total = RATE * SECONDS;
+const steadyCpu = process.cpuUsage();
+const steadyQueries = queries;
 const started = performance.now();
 const changes: Array<Promise<unknown>> = [];
 for (let index = 0; index < total; index++) {
@@ -99,6 +127,9 @@ for (let index = 0; index < total; index++) {
 await Promise.all(changes);
 const sentSeconds = (performance.now() - started) / 1000;
 await until(() => receipts.filter((receipt) => receipt.endpoint === '/steady').length >= total);
+const steadyCpuMs = cpuMsSince(steadyCpu);
+const steadyQueryCount = queries - steadyQueries;
+const steadySeconds = (performance.now() - started) / 1000;
 const steady = receipts.filter((receipt) => receipt.endpoint === '/steady');
 const delays = steady.map((receipt) => receipt.receivedAt! - receipt.at!).sort((a, b) => a - b);
 const invalid = receipts.filter((receipt) => receipt.invalid).length;
@@ -106,6 +137,14 @@ const invalid = receipts.filter((receipt) => receipt.invalid).length;
 console.log(`webhooks: ${ENDPOINTS} endpoints × ${BACKLOG} changes queued in ${queueSeconds.toFixed(1)} s (${(BACKLOG / queueSeconds).toFixed(0)} changes/s with their outbox rows)`);
 console.log(`  sustained delivery: ${deliveries} deliveries in ${((last - first) / 1000).toFixed(2)} s = ${throughput.toFixed(0)} deliveries/s (WEBHOOK_CONCURRENCY ${config.webhooks.concurrency}, ${config.webhooks.endpointConcurrency} per endpoint)`);
 console.log(`  change → delivery at ${RATE}/s for ${SECONDS} s (${(total / sentSeconds).toFixed(0)}/s achieved): p50 ${percentile(delays, 50)} ms, p99 ${percentile(delays, 99)} ms, max ${delays.at(-1)} ms (target p99 <= 1000 ms)`);
+console.log(
+  `  server process CPU: ${(queueCpuMs / BACKLOG).toFixed(2)} ms per change (with ${ENDPOINTS} outbox rows, no worker), ${(drainCpuMs / deliveries).toFixed(2)} ms per delivery (drain), ${(steadyCpuMs / total).toFixed(2)} ms per change+delivery at the steady rate (${((steadyCpuMs / 1000 / steadySeconds) * 100).toFixed(0)}% of a core)`,
+);
+console.log(
+  `  queries: ${(queueQueryCount / BACKLOG).toFixed(1)} per change, ${(drainQueryCount / deliveries).toFixed(2)} per delivery (drain), ${(steadyQueryCount / total).toFixed(1)} per change+delivery (steady)`,
+);
+if (process.env.BENCH_QUERY_LOG) for (const [kind, count] of drainKinds.slice(0, 12)) console.log(`    drain ${count}× ${kind}`);
+console.log(`  load average at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`);
 console.log(`  signatures: ${receipts.filter((receipt) => receipt.id).length} verified by standardwebhooks, ${invalid} refused`);
 
 receiver.kill();
