@@ -6,8 +6,12 @@
 //   2. delay: BENCH_RATE changes per second (default 100) for BENCH_SECONDS (default 10) to one
 //      endpoint, the worker running: p50/p99/max from the change (the event's timestamp, taken in its
 //      transaction) to the receipt. Target: p99 <= 1 s without retries.
-// The server runs here on the embedded database (in memory), with the default webhook settings.
+// The server runs here on the embedded database (in memory), with the default webhook settings; with
+// BENCH_DATABASE_URL (a PostgreSQL server URL) it runs on a fresh database made there, dropped at the end.
+// Besides the delays it prints this process's CPU per change and per delivery, and queries per each
+// (BENCH_QUERY_LOG=1 lists the statements): wall-clock figures depend on the machine's load.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -20,7 +24,28 @@ const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 4);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
-const { config, createIntegration, createConnection, startServer } = await loadEmbeddedSwitchboard();
+/** With BENCH_DATABASE_URL: a database of its own on that server, and how to drop it. */
+async function benchDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+  const base = process.env.BENCH_DATABASE_URL;
+  if (!base) return { env: {}, drop: async () => {} };
+  const pg = (await import('pg')).default;
+  const name = `switchboard_bench_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { env: { DATABASE_URL: url.toString() }, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+const benchDb = await benchDatabase();
+const { config, createIntegration, createConnection, startServer, database } = await loadEmbeddedSwitchboard(benchDb.env);
 const { createWebhookEndpoint, updateWebhookEndpoint } = await import('../src/webhooks/endpoints.js');
 const { onQuery } = await import('../src/db/client.js');
 let queries = 0;
@@ -140,6 +165,7 @@ const steady = receipts.filter((receipt) => receipt.endpoint === '/steady');
 const delays = steady.map((receipt) => receipt.receivedAt! - receipt.at!).sort((a, b) => a - b);
 const invalid = receipts.filter((receipt) => receipt.invalid).length;
 
+console.log(`database: ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded (PGlite, in memory)'}`);
 console.log(`webhooks: ${ENDPOINTS} endpoints × ${BACKLOG} changes queued in ${queueSeconds.toFixed(1)} s (${(BACKLOG / queueSeconds).toFixed(0)} changes/s with their outbox rows)`);
 console.log(`  sustained delivery: ${deliveries} deliveries in ${((last - first) / 1000).toFixed(2)} s = ${throughput.toFixed(0)} deliveries/s (WEBHOOK_CONCURRENCY ${config.webhooks.concurrency}, ${config.webhooks.endpointConcurrency} per endpoint)`);
 console.log(`  change → delivery at ${RATE}/s for ${SECONDS} s (${(total / sentSeconds).toFixed(0)}/s achieved): p50 ${percentile(delays, 50)} ms, p99 ${percentile(delays, 99)} ms, max ${delays.at(-1)} ms (target p99 <= 1000 ms)`);
@@ -157,4 +183,6 @@ console.log(`  signatures: ${receipts.filter((receipt) => receipt.id).length} ve
 
 receiver.kill();
 await server.close();
+await database.close();
+await benchDb.drop();
 process.exit(0);
