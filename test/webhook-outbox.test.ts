@@ -11,7 +11,7 @@ import { runRefreshSweep } from '../src/tokens/scheduler.js';
 import { createWebhookEndpoint } from '../src/webhooks/endpoints.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
 import { onQuery } from '../src/db/client.js';
-import { claimDueDeliveries, finishAttempt, finishAttempts, releaseDeliveries, startWebhookWorker } from '../src/webhooks/worker.js';
+import { claimAheadFor, claimDueDeliveries, finishAttempt, finishAttempts, releaseDeliveries, startWebhookWorker } from '../src/webhooks/worker.js';
 import { startUpstream } from './helpers/upstream.js';
 
 describe('webhook outbox and leases', () => {
@@ -151,6 +151,16 @@ describe('webhook outbox and leases', () => {
       ['SUCCEEDED', 1, null],
     ]);
     expect(receiver.hits('/held')).toBe(1);
+  });
+
+  it('claims ahead for an endpoint only what its slots can start while the claim holds: all for a quick or unknown one, few or none for a slow one', () => {
+    const cfg = { prefetch: 32, endpointConcurrency: 4 };
+    expect(claimAheadFor(undefined, cfg)).toBe(32);
+    expect(claimAheadFor(30, cfg)).toBe(32);
+    // 4 slots × 5 s of start window / 2 s an attempt.
+    expect(claimAheadFor(2_000, cfg)).toBe(10);
+    expect(claimAheadFor(15_000, cfg)).toBe(1);
+    expect(claimAheadFor(30_000, { prefetch: 32, endpointConcurrency: 1 })).toBe(0);
   });
 
   it('claims no more per endpoint than its concurrency allows, counting attempts already in flight', async () => {

@@ -330,6 +330,18 @@ interface HeldDelivery {
 
 /** A waiting delivery starts only with this much of its lease left beyond the attempt's timeout, so its result lands in time. */
 const START_MARGIN_MS = LEASE_MARGIN_MS / 2;
+/** So a claimed delivery must start within this long, or it is handed back unsent. */
+const START_WINDOW_MS = LEASE_MARGIN_MS - START_MARGIN_MS;
+
+/**
+ * How many deliveries of an endpoint to claim beyond its free slots, given how long its last attempt
+ * took: no more than its slots can start within START_WINDOW_MS. A slow endpoint (seconds an attempt)
+ * gets few or none, so its claims are not handed back again and again; an unknown one gets them all.
+ */
+export function claimAheadFor(lastAttemptMs: number | undefined, cfg: Pick<WebhookConfig, 'prefetch' | 'endpointConcurrency'>): number {
+  if (lastAttemptMs === undefined) return cfg.prefetch;
+  return Math.min(cfg.prefetch, Math.floor((cfg.endpointConcurrency * START_WINDOW_MS) / Math.max(1, lastAttemptMs)));
+}
 
 /** Starts this instance's worker; a poll interval of 0 leaves delivery to other instances. */
 export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
@@ -340,6 +352,8 @@ export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
   const waiting = new Map<string, HeldDelivery[]>();
   /** Attempts sending now, per endpoint. */
   const sending = new Map<string, number>();
+  /** The last attempt's duration of endpoints too slow for the full prefetch (the others are not kept). */
+  const slowEndpoints = new Map<string, number>();
   /** Sent, result not yet recorded: written together by the next recording round. */
   let results: AttemptResult[] = [];
   let recording: Promise<void> | undefined;
@@ -351,11 +365,21 @@ export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
   let again = false;
   let stopped = false;
 
-  /** Deliveries held per endpoint (sending or waiting): what the claim counts against each endpoint's share. */
+  /**
+   * Deliveries held per endpoint (sending or waiting), what the claim counts against each endpoint's
+   * share; a slow endpoint's count is raised by the prefetch it should not get.
+   */
   const held = () => {
     const counts = new Map(sending);
     for (const [endpointId, queue] of waiting) counts.set(endpointId, (counts.get(endpointId) ?? 0) + queue.length);
+    for (const [endpointId, lastAttemptMs] of slowEndpoints) {
+      counts.set(endpointId, (counts.get(endpointId) ?? 0) + cfg.prefetch - claimAheadFor(lastAttemptMs, cfg));
+    }
     return counts;
+  };
+  const noteDuration = (endpointId: string, durationMs: number) => {
+    if (claimAheadFor(durationMs, cfg) < cfg.prefetch) slowEndpoints.set(endpointId, durationMs);
+    else slowEndpoints.delete(endpointId);
   };
 
   // Group commit: results that arrive while a round is writing go together in the next round.
@@ -382,7 +406,10 @@ export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
     sendingTotal++;
     sending.set(delivery.endpointId, (sending.get(delivery.endpointId) ?? 0) + 1);
     const work = sendDelivery(delivery, { timeoutMs: cfg.timeoutMs, signal: shutdown.signal })
-      .then((outcome) => record({ delivery, outcome }))
+      .then((outcome) => {
+        if (!outcome.interrupted) noteDuration(delivery.endpointId, outcome.durationMs);
+        record({ delivery, outcome });
+      })
       .finally(() => {
         attempts.delete(work);
         sendingTotal--;
