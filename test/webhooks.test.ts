@@ -17,7 +17,7 @@ import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/s
 import { json, startUpstream, type RecordedRequest } from './helpers/upstream.js';
 
 /** Fast retries for tests: 3 attempts, about a second apart. */
-const webhookSettings = { ...config.webhooks, pollIntervalMs: 100, retrySchedule: [1, 1], timeoutMs: 2_000 };
+const webhookSettings = { ...config.webhooks, pollIntervalMs: 100, retrySchedule: [1, 1], timeoutMs: 2_000, endpointConcurrency: 4 };
 
 const CREATE_ENDPOINT = /* GraphQL */ `
   mutation ($input: CreateWebhookEndpointInput!) {

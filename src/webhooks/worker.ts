@@ -8,6 +8,12 @@
 // a redelivery), when an attempt ends, and every WEBHOOK_POLL_INTERVAL_MS for retries and other
 // instances' messages. At most WEBHOOK_CONCURRENCY attempts run at once, WEBHOOK_ENDPOINT_CONCURRENCY
 // per endpoint, so a slow endpoint holds a few slots and never the others'.
+//
+// Database round trips per delivery are few, because on the embedded database they share the one
+// thread with everything else: a claim takes up to WEBHOOK_PREFETCH deliveries beyond the free slots
+// (a freed slot starts the next one without a query), and outcomes are recorded in group commits
+// (the attempts that ended while the previous write ran go together in one UPDATE, each row still a
+// compare-and-set on its own lease).
 import { randomBytes } from 'node:crypto';
 import type { WebhookConfig } from '../config.js';
 import { prisma } from '../db/client.js';
@@ -64,7 +70,7 @@ export interface FinishedAttempt {
   outcome: AttemptOutcome;
 }
 
-/** Claims up to `limit` due deliveries for `owner`, within the per-endpoint limit given what it already runs. */
+/** Claims up to `limit` due deliveries for `owner`, at most `endpointConcurrency` per endpoint counting what it already holds (`inFlight`). */
 export async function claimDueDeliveries(options: {
   owner: string;
   limit: number;
