@@ -10,12 +10,18 @@ process.env.TEST_RUN_ID ??= randomBytes(4).toString('hex');
 const shared = {
   setupFiles: ['test/setup/environment.ts'],
   include: ['test/**/*.test.ts'],
+  // Unit tests need no database: they run once, in their own project, without one.
+  exclude: ['test/unit/**'],
   testTimeout: 30_000,
   hookTimeout: 60_000,
   globalSetup: [] as string[],
 };
 
 const projects = [
+  {
+    extends: true as const,
+    test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: [], setupFiles: ['test/setup/variables.ts'], env: { DATABASE_URL: '', REDIS_URL: '' } },
+  },
   {
     extends: true as const,
     test: { ...shared, name: 'embedded', env: { DATABASE_URL: '', REDIS_URL: '', TEST_DATABASE: 'pglite', TEST_RUN_ID: process.env.TEST_RUN_ID } },

@@ -5,6 +5,10 @@
 //   proxyRequest  → Switchboard's mutation (API-key auth, connection lookup, policy, token) → upstream
 //   path proxy    → Switchboard's /api/integrations/:integration/request/* → upstream
 //   … (log off)   → the same two on a Switchboard with ACTIVITY_LOG=off (what the activity log costs)
+//   … (log, every call) → the same two storing every successful call (ACTIVITY_PROXY_SUCCESSES_PER_SECOND=0);
+//                   by default the log stores every failure and at most 100 successful calls a second
+// BENCH_DATABASE_URL=postgresql://… runs the Switchboards on PostgreSQL (a throw-away database each,
+// dropped at the end) instead of the embedded database in memory.
 // Each server runs in its own process; autocannon (20 connections) runs here. Everything stops by itself.
 // On a machine with taskset and 2+ cores, the load generator and the upstream share core 0 and the
 // server being measured has core 1 to itself, so that the figures do not depend on the scheduler.
@@ -17,6 +21,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -54,11 +59,36 @@ const CLOCK_TICKS = (() => {
   }
 })();
 
-function startRole(role: string, upstreamUrl = ''): Promise<{ url: string; apiKey?: string; pid: number }> {
+const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL;
+const benchDatabases: string[] = [];
+/** A throw-away PostgreSQL database for one Switchboard role, or undefined on the embedded database. */
+async function roleDatabase(role: string): Promise<string | undefined> {
+  if (!BENCH_DATABASE_URL || !role.startsWith('switchboard')) return undefined;
+  const name = `switchboard_bench_proxy_${role.replace(/\W/g, '_')}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  benchDatabases.push(name);
+  const url = new URL(BENCH_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+async function dropBenchDatabases(): Promise<void> {
+  if (!BENCH_DATABASE_URL || !benchDatabases.length) return;
+  const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+  await admin.connect();
+  for (const name of benchDatabases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+}
+
+async function startRole(role: string, upstreamUrl = ''): Promise<{ url: string; apiKey?: string; pid: number }> {
+  const databaseUrl = await roleDatabase(role);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'servers.ts'), role, upstreamUrl], {
     cwd: path.join(here, '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_FILE: '' },
+    env: { ...process.env, LOG_FILE: '', ...(databaseUrl ? { BENCH_ROLE_DATABASE_URL: databaseUrl } : {}) },
   });
   children.push(child);
   pin(child.pid!, role === 'upstream' ? 0 : 1);
@@ -127,6 +157,7 @@ const floor = await startRole('floor', upstream.url);
 const yogaBare = await startRole('yoga-bare', upstream.url);
 const switchboard = await startRole('switchboard', upstream.url);
 const switchboardLogOff = await startRole('switchboard-log-off', upstream.url);
+const switchboardLogAll = await startRole('switchboard-log-all', upstream.url);
 const auth = { 'x-api-key': switchboard.apiKey!, 'x-user-id': 'bench-user' };
 
 const targets: Array<[string, autocannon.Options, number]> = [
@@ -164,6 +195,17 @@ const targets: Array<[string, autocannon.Options, number]> = [
     switchboardLogOff.pid,
   ],
   ['path proxy (log off)', { url: `${switchboardLogOff.url}/api/integrations/bench/request/item`, headers: auth }, switchboardLogOff.pid],
+  [
+    'proxyRequest (log, every call)',
+    {
+      url: `${switchboardLogAll.url}/graphql`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
+    },
+    switchboardLogAll.pid,
+  ],
+  ['path proxy (log, every call)', { url: `${switchboardLogAll.url}/api/integrations/bench/request/item`, headers: auth }, switchboardLogAll.pid],
 ];
 // BENCH_ONLY=floor,path measures only the targets whose names contain one of those words.
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -197,8 +239,33 @@ for (const result of results) {
       `${result.cpuPerRequest.toFixed(0)} | ${medianRatio(result.name, (entry) => entry.cpuPerRequest, false)} | ${result.errors} | ${result.non2xx} |`,
   );
 }
+// What each Switchboard's activity log did with the calls (from its /metrics).
+async function activityCounts(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  const proxied = value(/^switchboard_operations_total\{kind="PROXY",outcome="SUCCESS"\} (\d+)/m);
+  const sampledOut = value(/^switchboard_activity_sampled_out_total (\d+)/m);
+  const dropped = value(/^switchboard_activity_dropped_total (\d+)/m);
+  return `${proxied.toLocaleString('en')} successful proxied calls: ${(proxied - sampledOut - dropped).toLocaleString('en')} stored, ${sampledOut.toLocaleString('en')} not stored (the per-second cap), ${dropped.toLocaleString('en')} dropped (overload)`;
+}
+console.log(`\nDatabase: ${BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded (PGlite, in memory)'}; load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}.`);
+// The log's cost: each target against its log-off twin, per round (same minute), median of the rounds.
+function ratioToLogOff(name: string, twin: string): string | undefined {
+  const [own, off] = [runs.get(name), runs.get(twin)];
+  if (!own || !off) return undefined;
+  const ratios = own.map((entry, round) => entry.result.requests.average / off[round]!.result.requests.average).sort((a, b) => a - b);
+  return `${(ratios[Math.floor(ratios.length / 2)]! * 100).toFixed(0)}%`;
+}
+for (const via of ['proxyRequest', 'path proxy']) {
+  const name = via === 'path proxy' ? 'path proxy' : 'proxyRequest (GraphQL)';
+  const [withLog, everyCall] = [ratioToLogOff(name, `${via} (log off)`), ratioToLogOff(`${via} (log, every call)`, `${via} (log off)`)];
+  if (withLog || everyCall) console.log(`${via}, requests/s with the log on vs off: default ${withLog ?? 'n/a'}, storing every call ${everyCall ?? 'n/a'}.`);
+}
+console.log(`Activity log, default settings: ${await activityCounts(switchboard.url)}.`);
+console.log(`Activity log, every call: ${await activityCounts(switchboardLogAll.url)}.`);
 const failures = results.filter((result) => result.errors > 0 || result.non2xx > 0);
 stopAll();
+await dropBenchDatabases();
 if (failures.length) {
   console.error(`\nSome runs had errors: ${failures.map((result) => result.name).join(', ')}`);
   process.exit(1);

@@ -4,6 +4,8 @@
 //   yoga-bare    a graphql-yoga mutation that only forwards (no auth, no lookup)
 //   switchboard  Switchboard itself (embedded database in memory), with one integration and connection
 //   switchboard-log-off  the same with ACTIVITY_LOG=off
+//   switchboard-log-all  the same storing every successful proxied call (ACTIVITY_PROXY_SUCCESSES_PER_SECOND=0)
+// The Switchboard roles use PostgreSQL when the parent passes BENCH_ROLE_DATABASE_URL (one database each).
 // Each prints one JSON line { role, url } when ready.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -83,7 +85,12 @@ async function yogaBare(): Promise<void> {
 }
 
 async function switchboard(extraEnv: Record<string, string> = {}): Promise<void> {
-  const { config, createIntegration, createConnection, startServer } = await loadEmbeddedSwitchboard({ PROXY_RATE_LIMIT_PER_SECOND: '0', ...extraEnv });
+  const databaseUrl = process.env.BENCH_ROLE_DATABASE_URL;
+  const { config, createIntegration, createConnection, startServer } = await loadEmbeddedSwitchboard({
+    PROXY_RATE_LIMIT_PER_SECOND: '0',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...extraEnv,
+  });
   await createIntegration({
     slug: 'bench',
     provider: 'custom',
@@ -110,6 +117,8 @@ const roles: Record<string, () => Promise<void>> = {
   switchboard: () => switchboard(),
   // The same without the activity log (ACTIVITY_LOG=off): what recording operations costs the hot path.
   'switchboard-log-off': () => switchboard({ ACTIVITY_LOG: 'off' }),
+  // Every successful proxied call stored (no per-second cap): what a row per call costs.
+  'switchboard-log-all': () => switchboard({ ACTIVITY_PROXY_SUCCESSES_PER_SECOND: '0' }),
 };
 const start = role ? roles[role] : undefined;
 if (!start) {

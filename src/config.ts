@@ -111,11 +111,15 @@ const envSchema = z.object({
   ACTIVITY_FLUSH_ROWS: z.coerce.number().int().min(1).max(10_000).default(500),
   ACTIVITY_BUFFER_MAX: z.coerce.number().int().min(1).default(20_000),
   ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  ACTIVITY_PROXY_SUCCESSES_PER_SECOND: z.coerce.number().int().min(0).default(100),
   OPERATIONS_RETENTION_DAYS: z.coerce.number().min(0).default(14),
   VERIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   HEALTH_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
   HEALTH_CHECK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
 });
+
+/** Every setting read from the environment (the README's table and .env.example list each one). */
+export const settingNames: readonly string[] = Object.keys(envSchema.shape);
 
 export type Environment = Record<string, string | undefined>;
 
@@ -247,6 +251,8 @@ export interface ActivityConfig {
   bufferMax: number;
   /** Share of successful proxied calls recorded (0..1); failures are always recorded. */
   proxySuccessSampleRate: number;
+  /** At most this many successful proxied calls recorded per second and instance (0: no cap); failures are always recorded. */
+  proxySuccessesPerSecond: number;
   /** Operations older than this are deleted by the sweep (0 keeps them forever). */
   retentionDays: number;
   /** A credential check's limit, from sending the request to the end of the answer. */
@@ -428,6 +434,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       flushRows: env.ACTIVITY_FLUSH_ROWS,
       bufferMax: env.ACTIVITY_BUFFER_MAX,
       proxySuccessSampleRate: env.ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE,
+      proxySuccessesPerSecond: env.ACTIVITY_PROXY_SUCCESSES_PER_SECOND,
       retentionDays: env.OPERATIONS_RETENTION_DAYS,
       verifyTimeoutMs: env.VERIFY_TIMEOUT_MS,
       healthCheckIntervalSeconds: env.HEALTH_CHECK_INTERVAL_SECONDS,

@@ -1,7 +1,7 @@
 // The activity log: every kind of operation recorded with its outcome, never a query value or a
 // secret; who sees what; pages, filters and retention; the recorder's batching and overload bound.
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ActivityRecorder, activityRecorder } from '../src/activity/recorder.js';
 import { deleteExpiredOperations } from '../src/activity/retention.js';
 import { config } from '../src/config.js';
@@ -212,7 +212,7 @@ describe('activity log', async () => {
   });
 
   it('writes the buffer in batches of ACTIVITY_FLUSH_ROWS without waiting for the timer, and records nothing when the log is off', async () => {
-    const recorder = new ActivityRecorder({ ...config.activity, flushRows: 100, flushIntervalMs: 60_000 });
+    const recorder = new ActivityRecorder({ ...config.activity, flushRows: 100, flushIntervalMs: 60_000, proxySuccessesPerSecond: 0 });
     for (let index = 0; index < 250; index++) recorder.record({ kind: 'PROXY', outcome: 'SUCCESS', integrationSlug: 'batched' });
     await expect.poll(() => recorder.stats.written, { timeout: 5_000 }).toBeGreaterThanOrEqual(200);
     await recorder.stop();
@@ -222,5 +222,35 @@ describe('activity log', async () => {
     off.record({ kind: 'PROXY', outcome: 'SUCCESS', integrationSlug: 'off' });
     await off.stop();
     expect(off.stats.recorded).toBe(0);
+  });
+
+  it('stores every failure but at most ACTIVITY_PROXY_SUCCESSES_PER_SECOND successful proxied calls a second, counting the rest', async () => {
+    const { metricsRegistry } = await import('../src/metrics/index.js');
+    const sampledOutMetric = async () => (await metricsRegistry.getSingleMetric('switchboard_activity_sampled_out_total')!.get()).values[0]?.value ?? 0;
+    const metricBefore = await sampledOutMetric();
+    let now = Date.UTC(2026, 0, 1);
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const recorder = new ActivityRecorder({ ...config.activity, flushRows: 10_000, flushIntervalMs: 60_000, proxySuccessesPerSecond: 20 });
+      const call = (outcome: 'SUCCESS' | 'FAILURE') => recorder.record({ kind: 'PROXY', outcome, integrationSlug: 'capped', method: 'GET', path: '/v1/items' });
+      for (let index = 0; index < 50; index++) call('SUCCESS');
+      for (let index = 0; index < 7; index++) call('FAILURE');
+      expect(recorder.stats).toMatchObject({ recorded: 20 + 7, sampledOut: 30 });
+      // Half a second later, half a second's worth more; failures never wait for the bucket.
+      now += 500;
+      for (let index = 0; index < 50; index++) call('SUCCESS');
+      call('FAILURE');
+      expect(recorder.stats).toMatchObject({ recorded: 27 + 10 + 1, sampledOut: 70 });
+      // Other kinds are never capped.
+      for (let index = 0; index < 30; index++) recorder.record({ kind: 'REFRESH', outcome: 'SUCCESS', integrationSlug: 'capped' });
+      expect(recorder.stats.recorded).toBe(68);
+      clock.mockRestore();
+      await recorder.stop();
+      expect(await prisma.operation.count({ where: { integrationSlug: 'capped', outcome: 'FAILURE' } })).toBe(8);
+      expect(await prisma.operation.count({ where: { integrationSlug: 'capped', kind: 'PROXY', outcome: 'SUCCESS' } })).toBe(30);
+      expect((await sampledOutMetric()) - metricBefore).toBe(70);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });

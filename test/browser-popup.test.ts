@@ -1,31 +1,22 @@
 // The popup flow in a real browser (headless Chromium): an app page on an allowed origin opens the
 // authorize URL in a popup, the user consents at oidc-provider, the callback page posts the outcome to
 // the opener and closes. A page on another origin hears nothing.
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserAvailable, launchChromium } from './helpers/browser.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { config } from '../src/config.js';
 import { prisma } from '../src/db/client.js';
 import { startServer } from '../src/http/server.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { createOidcIntegration } from './helpers/connect.js';
+import { freePort } from './helpers/ports.js';
 import { graphql, testAuth, userHeaders } from './helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// CI installs Chromium (.ci/run); elsewhere the browser test is skipped, with a note, when it is absent.
-const browserAvailable = fs.existsSync(CHROMIUM) || Boolean(process.env.CI);
-if (!browserAvailable) console.warn(`browser-popup.test.ts skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const available = browserAvailable('browser-popup.test.ts');
 
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 const APP_PAGE = `<!doctype html><meta charset="utf-8"><title>App</title>
 <button id="connect">Connect</button>
@@ -37,7 +28,7 @@ const APP_PAGE = `<!doctype html><meta charset="utf-8"><title>App</title>
   });
 </script>`;
 
-describe.skipIf(!browserAvailable)('popup connect flow in a real browser', { timeout: 60_000 }, async () => {
+describe.skipIf(!available)('popup connect flow in a real browser', { timeout: 60_000 }, async () => {
   // The app: one server, reached as http://localhost:PORT (allowed) and http://127.0.0.1:PORT (not allowed).
   const app = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(APP_PAGE));
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
@@ -52,11 +43,7 @@ describe.skipIf(!browserAvailable)('popup connect flow in a real browser', { tim
   const server = await startServer({ ...config, auth: testAuth }, { port, host: '127.0.0.1' });
   const as = await startAuthorizationServer({ redirectUri: `${config.publicUrl}/oauth2/callback` });
   const slug = await createOidcIntegration(server, as);
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  const browser: Browser = await launchChromium();
   afterAll(async () => {
     await browser.close();
     await server.close();

@@ -9,27 +9,20 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserAvailable, launchChromium } from './helpers/browser.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { config } from '../src/config.js';
 import { prisma } from '../src/db/client.js';
 import { startServer } from '../src/http/server.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { createOidcIntegration } from './helpers/connect.js';
+import { freePort } from './helpers/ports.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, testAuth } from './helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const browserAvailable = fs.existsSync(CHROMIUM) || Boolean(process.env.CI);
-if (!browserAvailable) console.warn(`connect-page-browser.test.ts skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const available = browserAvailable('connect-page-browser.test.ts');
 
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** The app: a page that loads the SDK from Switchboard and opens the session it is given. */
 function appPage(switchboardUrl: string): string {
@@ -46,7 +39,7 @@ function appPage(switchboardUrl: string): string {
 </script>`;
 }
 
-describe.skipIf(!browserAvailable)('hosted connect page and SDK in a real browser', { timeout: 90_000 }, async () => {
+describe.skipIf(!available)('hosted connect page and SDK in a real browser', { timeout: 90_000 }, async () => {
   const saved = { publicUrl: config.publicUrl, origins: config.allowedRedirectOrigins };
   const port = await freePort();
   config.publicUrl = `http://127.0.0.1:${port}`;
@@ -68,11 +61,7 @@ describe.skipIf(!browserAvailable)('hosted connect page and SDK in a real browse
   const basicSlug = await createIntegration({ provider: 'freshdesk' });
   const sandboxSlug = await createIntegration({ provider: 'sandbox' });
 
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  const browser: Browser = await launchChromium();
   afterAll(async () => {
     await browser.close();
     await server.close();

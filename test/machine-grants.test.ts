@@ -8,6 +8,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../src/catalog/index.js';
+import { activityRecorder } from '../src/activity/recorder.js';
 import { prisma } from '../src/db/client.js';
 import { openCredentials } from '../src/domain/connections.js';
 import { refreshConnectionTokens } from '../src/tokens/refresh.js';
@@ -110,7 +111,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
   });
   const connect = (slug: string, name: string) => graphql(server, CREATE_CONNECTION, { input: { integration: slug, connectionName: name } }, adminHeaders);
 
-  it('createConnection obtains a token from the authorization server and stores a shared connection', async () => {
+  it('createConnection obtains a token from the authorization server and stores a shared connection, recording the connect', async () => {
     const before = as.counts['grant:client_credentials'] ?? 0;
     const created = (await connect(integration.slug, 'cc-first')).data.createConnection;
     expect(created).toMatchObject({ __typename: 'CreateConnectionPayload', connection: { status: 'HEALTHY', isShared: true } });
@@ -124,6 +125,10 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     // The token is one the authorization server issued to this client.
     const issued = await as.provider.ClientCredentials.find(credentials.accessToken!);
     expect(issued?.clientId).toBe(TEST_CLIENT.clientId);
+    await activityRecorder.flush();
+    expect(await prisma.operation.findMany({ where: { connectionId: row.id }, select: { kind: true, outcome: true, ownerId: true } })).toEqual([
+      { kind: 'CONNECT', outcome: 'SUCCESS', ownerId: 'api-key' },
+    ]);
   });
 
   it('a FORCE refresh is a new grant, made once for concurrent callers', async () => {
@@ -153,7 +158,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     expect(as.counts['token-auth:client_secret_post']).toBe(before + 1);
   });
 
-  it('a client secret the server refuses is a ProviderError, and nothing is stored', async () => {
+  it('a client secret the server refuses is a ProviderError, nothing is stored, and the failed connect is recorded', async () => {
     const wrong = await createIntegration(server, {
       provider: 'custom',
       authType: 'OAUTH2_CLIENT_CREDENTIALS',
@@ -166,6 +171,11 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     expect(created).toMatchObject({ __typename: 'ProviderError', providerError: 'invalid_client', providerStatus: 401 });
     expect(JSON.stringify(created)).not.toContain('not-the-secret');
     expect(await prisma.connection.count({ where: { integrationId: decodeGlobalID(wrong.id).id } })).toBe(0);
+    await activityRecorder.flush();
+    const [failed] = await prisma.operation.findMany({ where: { integrationSlug: wrong.slug } });
+    expect(failed).toMatchObject({ kind: 'CONNECT', outcome: 'FAILURE', connectionId: null, providerStatus: 401 });
+    expect(failed!.error).toContain('invalid_client');
+    expect(JSON.stringify(failed)).not.toContain('not-the-secret');
   });
 
   it('refuses an integration without a client secret or token URL, naming the fields', async () => {

@@ -1,23 +1,15 @@
 // The built-in sandbox provider: createIntegration(provider: "sandbox") → startConnect → sign in at
 // the sandbox → callback → proxyRequest to /sandbox/api/me, with ALLOW_LOCAL_PROVIDERS off (other
 // loopback providers stay refused). Rotating refresh tokens; Deny; off in production.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, config, loadConfig } from '../src/config.js';
 import { prisma } from '../src/db/client.js';
 import { startServer } from '../src/http/server.js';
 import { uniqueSlug } from './helpers/fixtures.js';
+import { freePort } from './helpers/ports.js';
 import { signInAtSandbox } from './helpers/sandbox.js';
 import { adminHeaders, graphql, testAuth, userHeaders } from './helpers/server.js';
 
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe('sandbox provider', async () => {
   const saved = { publicUrl: config.publicUrl, allowLocal: config.allowLocalProviders, sandbox: config.sandbox.enabled };

@@ -11,7 +11,7 @@ import type { OperationKind, OperationOutcome } from '../generated/prisma/client
 import { Prisma } from '../generated/prisma/client.js';
 import { SwitchboardError } from '../errors.js';
 import { logger } from '../logger.js';
-import { recordOperationMetric, recordOperationsDropped } from '../metrics/index.js';
+import { recordOperationMetric, recordOperationsDropped, recordOperationsSampledOut } from '../metrics/index.js';
 
 export type { OperationKind, OperationOutcome };
 
@@ -65,20 +65,28 @@ export class ActivityRecorder {
   private flushing: Promise<void> | undefined;
   private flushSoon = false;
   private lastDropWarning = 0;
+  /** Successful proxied calls that may still be stored this second (a token bucket refilled continuously). */
+  private successTokens: number;
+  private successTokensAt = Date.now();
   readonly stats: ActivityStats = { recorded: 0, written: 0, dropped: 0, sampledOut: 0, flushFailures: 0 };
 
-  constructor(private settings: ActivityConfig) {}
+  constructor(private settings: ActivityConfig) {
+    this.successTokens = settings.proxySuccessesPerSecond;
+  }
 
   /** Changes the settings (tests and benchmarks); rows already buffered are kept. */
   configure(settings: Partial<ActivityConfig>): void {
     this.settings = { ...this.settings, ...settings };
+    this.successTokens = this.settings.proxySuccessesPerSecond;
+    this.successTokensAt = Date.now();
   }
 
   record(input: OperationInput): void {
     if (!this.settings.enabled) return;
     recordOperationMetric(input.kind, input.outcome);
-    if (input.kind === 'PROXY' && input.outcome === 'SUCCESS' && this.settings.proxySuccessSampleRate < 1 && Math.random() >= this.settings.proxySuccessSampleRate) {
+    if (input.kind === 'PROXY' && input.outcome === 'SUCCESS' && !this.keepProxySuccess()) {
       this.stats.sampledOut++;
+      recordOperationsSampledOut();
       return;
     }
     if (this.buffer.length >= this.settings.bufferMax) {
@@ -109,6 +117,25 @@ export class ActivityRecorder {
     });
     this.stats.recorded++;
     this.schedule();
+  }
+
+  /**
+   * Whether to store this successful proxied call. Failures are always stored; successes are what a
+   * busy proxy has most of and what diagnosis needs least, so they give way first: a share of them
+   * (the sample rate), and no more than proxySuccessesPerSecond a second. The metrics count them all.
+   */
+  private keepProxySuccess(): boolean {
+    const { proxySuccessSampleRate: rate, proxySuccessesPerSecond: perSecond } = this.settings;
+    if (rate < 1 && Math.random() >= rate) return false;
+    if (perSecond <= 0) return true;
+    const now = Date.now();
+    if (now !== this.successTokensAt) {
+      this.successTokens = Math.min(perSecond, this.successTokens + ((now - this.successTokensAt) * perSecond) / 1000);
+      this.successTokensAt = now;
+    }
+    if (this.successTokens < 1) return false;
+    this.successTokens--;
+    return true;
   }
 
   /** A proxied call used the connection now: kept in memory, written with the next flush. */

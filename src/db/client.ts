@@ -25,7 +25,14 @@ export function onQuery(listener: QueryListener): () => void {
   return () => queryListeners.delete(listener);
 }
 
+/**
+ * Query events exist for the test suite's query-count guards only: Prisma builds each event with its
+ * parameters serialized, a cost every statement would pay (the activity log's batch inserts most).
+ */
+const emitQueryEvents = process.env.VITEST !== undefined;
+
 function createClient(adapter: SqlDriverAdapterFactory): PrismaClient {
+  if (!emitQueryEvents) return new PrismaClient({ adapter });
   const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] as const });
   client.$on('query', (event) => {
     for (const listener of queryListeners) listener(event.query);

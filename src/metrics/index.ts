@@ -12,6 +12,20 @@ export function statusClass(status: number | undefined): string {
   return `${Math.floor(status / 100)}xx`;
 }
 
+/**
+ * A metric's child for these label values, looked up once and kept: prom-client hashes the labels on
+ * every inc/observe, and the proxy records several metrics per call. Label values are bounded sets.
+ */
+const labelledChildren = new WeakMap<object, Map<string, unknown>>();
+function child<Labels extends Record<string, string>, Child>(metric: { labels(labels: Labels): Child }, labels: Labels): Child {
+  let children = labelledChildren.get(metric);
+  if (!children) labelledChildren.set(metric, (children = new Map()));
+  const key = Object.values(labels).join('\u0000');
+  let found = children.get(key) as Child | undefined;
+  if (!found) children.set(key, (found = metric.labels(labels)));
+  return found;
+}
+
 const httpDuration = new client.Histogram({
   name: 'switchboard_http_request_duration_seconds',
   help: 'HTTP requests served, by route (a fixed name, never the URL path) and status class.',
@@ -22,7 +36,7 @@ const httpDuration = new client.Histogram({
 
 /** route: one of the server's route names ("graphql", "path_proxy", "oauth_callback", "ready", …). */
 export function recordHttpRequest(route: string, status: number, seconds: number): void {
-  httpDuration.observe({ route, status_class: statusClass(status) }, seconds);
+  child(httpDuration, { route, status_class: statusClass(status) }).observe(seconds);
 }
 
 const graphqlOperations = new client.Counter({
@@ -36,7 +50,7 @@ export type GraphQLOperationType = 'query' | 'mutation' | 'subscription' | 'unkn
 export type GraphQLOutcome = 'success' | 'error' | 'invalid';
 
 export function recordGraphQLOperation(operationType: GraphQLOperationType, outcome: GraphQLOutcome): void {
-  graphqlOperations.inc({ operation_type: operationType, outcome });
+  child(graphqlOperations, { operation_type: operationType, outcome }).inc();
 }
 
 const proxyRequests = new client.Counter({
@@ -60,8 +74,8 @@ const proxyDuration = new client.Histogram({
  */
 export function recordProxyRequest(integration: string, status: number | undefined, seconds: number): void {
   const labels = { integration, status_class: statusClass(status) };
-  proxyRequests.inc(labels);
-  proxyDuration.observe(labels, seconds);
+  child(proxyRequests, labels).inc();
+  child(proxyDuration, labels).observe(seconds);
 }
 
 const tokenRefreshes = new client.Counter({
@@ -77,7 +91,7 @@ const tokenRefreshes = new client.Counter({
  */
 export type TokenRefreshOutcome = 'success' | 'invalid_grant' | 'failure';
 export function recordTokenRefresh(integration: string, outcome: TokenRefreshOutcome): void {
-  tokenRefreshes.inc({ integration, outcome });
+  child(tokenRefreshes, { integration, outcome }).inc();
 }
 
 const subscriptions = new client.Gauge({
@@ -135,13 +149,23 @@ const operationsDropped = new client.Counter({
   registers: [metricsRegistry],
 });
 
+const operationsSampledOut = new client.Counter({
+  name: 'switchboard_activity_sampled_out_total',
+  help: 'Successful proxied calls counted but not stored by the activity log (ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE, ACTIVITY_PROXY_SUCCESSES_PER_SECOND).',
+  registers: [metricsRegistry],
+});
+
 /** kind: CONNECT, REFRESH, PROXY, VERIFY, DISCONNECT or WEBHOOK; outcome: SUCCESS or FAILURE. */
 export function recordOperationMetric(kind: string, outcome: string): void {
-  operations.inc({ kind, outcome });
+  child(operations, { kind, outcome }).inc();
 }
 
 export function recordOperationsDropped(count = 1): void {
   operationsDropped.inc(count);
+}
+
+export function recordOperationsSampledOut(count = 1): void {
+  operationsSampledOut.inc(count);
 }
 
 const webhookDeliveries = new client.Counter({
@@ -162,8 +186,8 @@ export type WebhookAttemptOutcome = 'success' | 'retry_scheduled' | 'failed' | '
 
 /** One webhook attempt, once its result is known. `eventType` is one of the fixed webhook event types. */
 export function recordWebhookAttempt(eventType: string, outcome: WebhookAttemptOutcome, seconds: number): void {
-  webhookDeliveries.inc({ event_type: eventType, outcome });
-  webhookDuration.observe({ outcome: outcome === 'success' ? 'success' : 'failure' }, seconds);
+  child(webhookDeliveries, { event_type: eventType, outcome }).inc();
+  child(webhookDuration, { outcome: outcome === 'success' ? 'success' : 'failure' }).observe(seconds);
 }
 
 /** How long a pending-delivery count is reused, like the connection counts. */

@@ -8,6 +8,7 @@ import { integrationSettings, type Integration } from '../domain/integrations.js
 import { ForbiddenError, ProviderError, SwitchboardError, UpstreamUnavailableError, ValidationError, type FieldError } from '../errors.js';
 import { providerErrorFrom } from '../provider/provider-client.js';
 import { parsePrivateKey } from '../crypto/private-key.js';
+import { recordOperation } from '../activity/recorder.js';
 import { logger } from '../logger.js';
 import { connectionConfigFor, connectionConfigOf, valueAt } from '../provider/templates.js';
 import { mintMachineTokens } from '../tokens/grants/mint.js';
@@ -89,15 +90,31 @@ export async function createMachineConnection(viewer: Viewer, integration: Integ
   let apiBaseUrl = integration.authType === 'OAUTH1' ? apiBaseUrlFor(integration, connectionConfig, metadata) : null;
   let tokenExpiresAt: Date | null = null;
   let scopes = integration.scopes;
+  const ownerId = integration.isShared ? null : viewer.userId;
+  const started = performance.now();
   if (integration.authType !== 'OAUTH1') {
     try {
       credentials = await mintMachineTokens({ integration, metadata: metadata as Connection['metadata'], apiBaseUrl }, credentials);
     } catch (error) {
       logger.info({ integration: integration.slug, authType: integration.authType, reason: (error as Error).message }, 'machine grant refused at connection');
       // createConnection answers ProviderError for anything the provider side did (unreachable included).
-      if (error instanceof UpstreamUnavailableError) throw new ProviderError(error.message, { providerError: 'unreachable' });
-      if (error instanceof SwitchboardError) throw error;
-      throw providerErrorFrom(error, 'issue a token');
+      const refused =
+        error instanceof UpstreamUnavailableError
+          ? new ProviderError(error.message, { providerError: 'unreachable' })
+          : error instanceof SwitchboardError
+            ? error
+            : providerErrorFrom(error, 'issue a token');
+      recordOperation({
+        kind: 'CONNECT',
+        outcome: 'FAILURE',
+        integrationSlug: integration.slug,
+        ownerId: ownerId ?? viewer.userId,
+        providerStatus: refused instanceof ProviderError ? refused.details.providerStatus : undefined,
+        durationMs: performance.now() - started,
+        // The provider's error code (invalid_client…) is what an operator looks for; it is not a secret.
+        error: refused instanceof ProviderError && refused.details.providerError ? `${refused.message} (${refused.details.providerError})` : refused.message,
+      });
+      throw refused;
     }
     tokenExpiresAt = credentials.expiresAt ? new Date(credentials.expiresAt) : null;
     // Where the provider says the API is (Salesforce's instance_url), as for the authorization code flow.
@@ -108,9 +125,9 @@ export async function createMachineConnection(viewer: Viewer, integration: Integ
     apiBaseUrl = apiBaseUrlFor(integration, connectionConfig, metadata);
     if (credentials.scope) scopes = credentials.scope.split(/[\s,]+/).filter(Boolean);
   }
-  return saveAuthorizedConnection({
+  const connection = await saveAuthorizedConnection({
     integration,
-    ownerId: integration.isShared ? null : viewer.userId,
+    ownerId,
     name: data.connectionName,
     credentials,
     scopes,
@@ -118,4 +135,6 @@ export async function createMachineConnection(viewer: Viewer, integration: Integ
     apiBaseUrl,
     metadata,
   });
+  recordOperation({ kind: 'CONNECT', outcome: 'SUCCESS', connectionId: connection.id, integrationSlug: integration.slug, ownerId: ownerId ?? viewer.userId, durationMs: performance.now() - started });
+  return connection;
 }

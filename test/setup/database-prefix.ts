@@ -5,3 +5,8 @@ export function testDatabasePrefix(): string {
   if (!/^[a-z_][a-z0-9_]{0,30}$/.test(prefix)) throw new Error(`TEST_DATABASE_PREFIX must match [a-z_][a-z0-9_]{0,30}: "${prefix}"`);
   return prefix;
 }
+
+/** The run's migrated template database (made by the PostgreSQL project's global setup). */
+export function templateDatabaseName(runId: string): string {
+  return `${testDatabasePrefix()}${runId}_template`;
+}

@@ -1,27 +1,10 @@
-// Runs before each test file: a private database (in-memory PGlite, or a fresh PostgreSQL
-// database cloned from nothing), a fixed encryption key, and quiet logs.
+// Runs before each test file but those under test/unit: a private database (in-memory PGlite, or a
+// PostgreSQL database copied from the run's migrated template), after the settings of variables.ts.
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll } from 'vitest';
 import pg from 'pg';
-import { testDatabasePrefix } from './database-prefix.js';
-
-process.env.NODE_ENV = 'test';
-process.env.LOG_LEVEL ??= 'silent';
-// Tests that check what is logged raise logger.level and read this file.
-process.env.LOG_FILE = path.join(os.tmpdir(), `switchboard-test-${randomBytes(6).toString('hex')}.log`);
-process.env.ENCRYPTION_KEYS ??= `test1:${Buffer.alloc(32, 7).toString('base64')}`;
-process.env.ALLOW_LOCAL_PROVIDERS ??= 'true';
-// Background refresh would race with what tests count; its own tests run sweeps directly.
-process.env.REFRESH_INTERVAL_SECONDS ??= '0';
-// Likewise the webhook delivery worker: webhook tests start servers with it on.
-process.env.WEBHOOK_POLL_INTERVAL_MS ??= '0';
-process.env.DATA_DIR = 'memory://';
-// Test files run in parallel against one Redis: each has its own channel, as separate deployments would.
-// TEST_REDIS_PREFIX and TEST_DATABASE_PREFIX keep runs that share one Redis or PostgreSQL apart.
-process.env.REDIS_PREFIX = `${process.env.TEST_REDIS_PREFIX || 'switchboard-test-'}${randomBytes(6).toString('hex')}`;
-for (const name of ['JWT_SECRET', 'JWT_JWKS_URL', 'API_KEYS', 'INTEGRATIONS_FILE', 'PUBLIC_URL']) delete process.env[name];
+import { templateDatabaseName, testDatabasePrefix } from './database-prefix.js';
+import './variables.js';
 
 if (process.env.DATABASE_URL) {
   const baseUrl = process.env.DATABASE_URL;
@@ -29,7 +12,10 @@ if (process.env.DATABASE_URL) {
   const name = `${testDatabasePrefix()}${process.env.TEST_RUN_ID ?? 'run'}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  // A copy of the run's migrated template (global setup) when there is one: no migration per file.
+  const template = process.env.TEST_RUN_ID ? templateDatabaseName(process.env.TEST_RUN_ID) : undefined;
+  const { rowCount } = template ? await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]) : { rowCount: 0 };
+  await admin.query(`CREATE DATABASE ${name}${rowCount ? ` TEMPLATE ${template}` : ''}`);
   await admin.end();
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
