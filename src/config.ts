@@ -100,8 +100,9 @@ const envSchema = z.object({
   WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   WEBHOOK_ALLOW_PRIVATE: booleanFromEnv,
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
-  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
-  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(128),
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
+  WEBHOOK_PREFETCH: z.coerce.number().int().min(0).max(1000).default(32),
   WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).default(5),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(25_000),
@@ -234,6 +235,11 @@ export interface WebhookConfig {
   /** Deliveries in flight per instance, in all and per endpoint. */
   concurrency: number;
   endpointConcurrency: number;
+  /**
+   * Deliveries an instance claims beyond its free slots (per endpoint and in all), so a slot that
+   * frees starts the next one without a database round trip; each waits at most a few seconds.
+   */
+  prefetch: number;
   /** An endpoint that has failed every attempt for this many days is disabled (0: never). */
   disableAfterDays: number;
 }
@@ -422,6 +428,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
       concurrency: env.WEBHOOK_CONCURRENCY,
       endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+      prefetch: env.WEBHOOK_PREFETCH,
       disableAfterDays: env.WEBHOOK_DISABLE_AFTER_DAYS,
     },
     graphql: { maxDepth: env.GRAPHQL_MAX_DEPTH, maxCost: env.GRAPHQL_MAX_COST },
