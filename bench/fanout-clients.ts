@@ -20,13 +20,44 @@ function checkDone(): void {
   }
 }
 
-for (let index = 0; index < count; index++) {
+// Failures are counted and reported once a second (a dump per socket would drown the output).
+const failures = new Map<string, number>();
+let failureReport: NodeJS.Timeout | undefined;
+function noteFailure(what: string): void {
+  failures.set(what, (failures.get(what) ?? 0) + 1);
+  failureReport ??= setTimeout(() => {
+    console.error(`subscriber failures: ${JSON.stringify(Object.fromEntries(failures))}`);
+    failures.clear();
+    failureReport = undefined;
+  }, 1000);
+}
+function noteClose(code: number | undefined): void {
+  if (code !== 1000 && code !== 1001) noteFailure(`closed ${code}`);
+}
+function noteError(error: unknown): void {
+  noteFailure(`error ${error instanceof Error ? error.message : (error as { message?: string; type?: string })?.message ?? (error as { type?: string })?.type ?? String(error)}`);
+}
+
+// Sockets are opened CONNECTING_AT_ONCE at a time (each next one when one is acknowledged): a burst
+// of 10,000 connects overflows the listen backlog and the kernel resets some, which measures the
+// machine, not the fan-out.
+const CONNECTING_AT_ONCE = 256;
+let opened = 0;
+function openNext(): void {
+  if (opened++ < count) openClient();
+}
+for (let index = 0; index < CONNECTING_AT_ONCE; index++) openNext();
+
+function openClient(): void {
   const client = createClient({
     url: `${url!.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
     connectionParams: { 'x-api-key': apiKey!, 'x-user-id': userId! },
     lazy: false,
     retryAttempts: 0,
+    on: { connected: () => openNext(), closed: (event) => noteClose((event as { code?: number }).code) },
+    // Its default would print every failed socket in full.
+    onNonLazyError: (error) => noteError(error),
   });
   client.subscribe(
     { query: query! },
@@ -35,7 +66,7 @@ for (let index = 0; index < count; index++) {
         receipts.push(performance.timeOrigin + performance.now());
         checkDone();
       },
-      error: (error) => console.error('subscription error', error),
+      error: (error) => noteError(error),
       complete: () => {},
     },
   );

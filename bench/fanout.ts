@@ -5,7 +5,10 @@
 // 1000) sets N; BENCH_EVENTS (default 5) how many events are sent, one after another. BENCH_QUERY
 // replaces the subscription document (the default selects `connection`, which reads the database).
 // The server's CPU time per event is reported too: wall times are noisy on a shared machine.
+// BENCH_CPU_PROFILE=<file> writes a V8 CPU profile of the event phase only (not the connecting).
 import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +37,7 @@ try {
 await createIntegration({ slug: 'fanout', provider: 'custom', authType: 'API_KEY', apiBaseUrl: 'http://127.0.0.1:9/' });
 const viewer = { userId: 'fanout-user', isAdmin: false, via: 'api-key' as const };
 const server = await startServer(config, { port: 0, host: '127.0.0.1' });
+if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}-before.heapsnapshot`);
 const before = settledHeap();
 const baseline = statusSubscriberCount();
 
@@ -46,6 +50,14 @@ try {
 } catch {
   // no pinning
 }
+// The bench stops if the clients do (a failure there would otherwise leave it waiting).
+clients.once('exit', (code, signal) => {
+  if (!finished) {
+    console.error(`the subscriber process ended early (${signal ?? `exit ${code}`})`);
+    process.exit(1);
+  }
+});
+let finished = false;
 const lines = readline.createInterface({ input: clients.stdout! });
 const messages: Array<Record<string, unknown>> = [];
 let wake: (() => void) | undefined;
@@ -67,16 +79,36 @@ async function nextMessage(type: string): Promise<Record<string, unknown>> {
 
 const subscribeStarted = performance.now();
 // Subscribed means: the server holds a listener per subscriber.
-while (statusSubscriberCount() < baseline + SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
+const SUBSCRIBE_DEADLINE_MS = 300_000;
+while (statusSubscriberCount() < baseline + SUBSCRIBERS) {
+  if (performance.now() - subscribeStarted > SUBSCRIBE_DEADLINE_MS) {
+    console.error(`only ${statusSubscriberCount() - baseline} of ${SUBSCRIBERS} subscribed after ${SUBSCRIBE_DEADLINE_MS / 1000} s: stopping`);
+    clients.kill();
+    process.exit(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
 const subscribeSeconds = (performance.now() - subscribeStarted) / 1000;
 await new Promise((resolve) => setTimeout(resolve, 500));
 const idle = settledHeap();
+// BENCH_HEAP_SNAPSHOT=<prefix>: heap snapshots before the subscribers and with them idle (what each one holds).
+if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}-idle.heapsnapshot`);
 
 const latencies: number[] = [];
 // The issue's measure: from the start of the mutation that causes the event.
 const fromMutation: number[] = [];
 // The server's CPU (user + system, this process) from the mutation's start to the last receipt.
 const cpuPerEvent: number[] = [];
+const perEvent: string[] = [];
+/** From the mutation's start, for the events after the first two (which pay for JIT and query compilation). */
+const fromMutationWarm: number[] = [];
+const profileFile = process.env.BENCH_CPU_PROFILE;
+const profiler = profileFile ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 for (let event = 0; event < EVENTS; event++) {
   let publishedAt = 0;
   const stop = onStatusEvent(() => (publishedAt = performance.timeOrigin + performance.now()));
@@ -91,8 +123,17 @@ for (let event = 0; event < EVENTS; event++) {
   cpuPerEvent.push((cpu.user + cpu.system) / 1000);
   latencies.push(...received.times.map((time) => time - publishedAt));
   fromMutation.push(...received.times.map((time) => time - mutationStartedAt));
+  if (event >= 2) fromMutationWarm.push(...received.times.map((time) => time - mutationStartedAt));
+  const sorted = received.times.map((time) => time - mutationStartedAt).sort((a, b) => a - b);
+  perEvent.push(`event ${event + 1}: mutation → publish ${(publishedAt - mutationStartedAt).toFixed(1)} ms, from the mutation's start p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, p99 ${sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]!.toFixed(1)} ms, server CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms`);
+}
+if (profiler) {
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(profileFile!, JSON.stringify(profile));
+  profiler.disconnect();
 }
 fromMutation.sort((a, b) => a - b);
+finished = true;
 clients.stdin!.end();
 clients.kill();
 await server.close();
@@ -109,9 +150,15 @@ console.log(`| delivery p99 | ${at(0.99).toFixed(1)} ms |`);
 console.log(`| delivery max (the last of ${SUBSCRIBERS}) | ${latencies.at(-1)!.toFixed(1)} ms |`);
 console.log(`| from the mutation's start: p50 | ${fromMutation[Math.floor(0.5 * fromMutation.length)]!.toFixed(1)} ms |`);
 console.log(`| from the mutation's start: p99 | ${fromMutation[Math.min(fromMutation.length - 1, Math.floor(0.99 * fromMutation.length))]!.toFixed(1)} ms |`);
+if (fromMutationWarm.length) {
+  fromMutationWarm.sort((a, b) => a - b);
+  console.log(`| from the mutation's start, events 3+ (warm): p50 | ${fromMutationWarm[Math.floor(0.5 * fromMutationWarm.length)]!.toFixed(1)} ms |`);
+  console.log(`| from the mutation's start, events 3+ (warm): p99 | ${fromMutationWarm[Math.min(fromMutationWarm.length - 1, Math.floor(0.99 * fromMutationWarm.length))]!.toFixed(1)} ms |`);
+}
 const cpuMedian = cpuPerEvent.sort((a, b) => a - b)[Math.floor(cpuPerEvent.length / 2)]!;
 console.log(`| server CPU per event (median, mutation included) | ${cpuMedian.toFixed(1)} ms |`);
 console.log(`| server CPU per event per subscriber | ${((cpuMedian * 1000) / SUBSCRIBERS).toFixed(1)} µs |`);
 console.log(`| server heap per idle subscriber${gc ? '' : ' (no --expose-gc: rough)'} | ${((idle.heap - before.heap) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
 console.log(`| server RSS per idle subscriber | ${((idle.rss - before.rss) / SUBSCRIBERS / 1024).toFixed(1)} KiB |`);
+console.log(`\n${perEvent.join('\n')}`);
 process.exit(0);

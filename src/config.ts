@@ -79,6 +79,7 @@ const envSchema = z.object({
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   MAX_PENDING_AUTHORIZATIONS_PER_USER: z.coerce.number().int().min(1).default(50),
   MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(100),
+  SUBSCRIPTION_QUEUE_MAX: z.coerce.number().int().min(1).default(1000),
   // Operations: shutdown, metrics, traces, log format.
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   METRICS_TOKEN: z.string().optional(),
@@ -99,8 +100,9 @@ const envSchema = z.object({
   WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   WEBHOOK_ALLOW_PRIVATE: booleanFromEnv,
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
-  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
-  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(128),
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
+  WEBHOOK_PREFETCH: z.coerce.number().int().min(0).max(1000).default(32),
   WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).default(5),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(8),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(25_000),
@@ -213,6 +215,8 @@ export interface SecurityConfig {
   /** Per user: pending (started, not yet completed) authorizations, and open subscriptions. */
   maxPendingAuthorizationsPerUser: number;
   maxSubscriptionsPerUser: number;
+  /** Events waiting for one subscriber (a slow consumer) beyond which its subscription ends. */
+  subscriptionQueueMax: number;
 }
 
 export interface WebhookConfig {
@@ -231,6 +235,11 @@ export interface WebhookConfig {
   /** Deliveries in flight per instance, in all and per endpoint. */
   concurrency: number;
   endpointConcurrency: number;
+  /**
+   * Deliveries an instance claims beyond its free slots (per endpoint and in all), so a slot that
+   * frees starts the next one without a database round trip; each waits at most a few seconds.
+   */
+  prefetch: number;
   /** An endpoint that has failed every attempt for this many days is disabled (0: never). */
   disableAfterDays: number;
 }
@@ -408,6 +417,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       graphqlMaxBodyBytes: env.GRAPHQL_MAX_BODY_BYTES,
       maxPendingAuthorizationsPerUser: env.MAX_PENDING_AUTHORIZATIONS_PER_USER,
       maxSubscriptionsPerUser: env.MAX_SUBSCRIPTIONS_PER_USER,
+      subscriptionQueueMax: env.SUBSCRIPTION_QUEUE_MAX,
     },
     webhooks: {
       retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
@@ -418,6 +428,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
       concurrency: env.WEBHOOK_CONCURRENCY,
       endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+      prefetch: env.WEBHOOK_PREFETCH,
       disableAfterDays: env.WEBHOOK_DISABLE_AFTER_DAYS,
     },
     graphql: { maxDepth: env.GRAPHQL_MAX_DEPTH, maxCost: env.GRAPHQL_MAX_COST },

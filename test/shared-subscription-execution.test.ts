@@ -2,8 +2,8 @@
 // (same document, variables and viewer), and only by them.
 import { buildSchema, parse, type ExecutionResult } from 'graphql';
 import { Repeater } from 'graphql-yoga';
-import { describe, expect, it } from 'vitest';
-import { sharedSubscribe } from '../src/http/shared-subscription-execution.js';
+import { describe, expect, it, vi } from 'vitest';
+import { PUSH_DELIVERY, PushedSubscription, sharedSubscribe, type PushDelivery } from '../src/http/shared-subscription-execution.js';
 
 const schema = buildSchema(`
   type Query { ok: Boolean }
@@ -60,5 +60,96 @@ describe('shared subscription execution', () => {
 
     await Promise.all(streams.map((stream) => stream.return(undefined)));
     expect(listeners.size).toBe(0);
+  });
+
+  it('pushes each subscriber its own viewer’s result, in order, executing and masking once per distinct (document, variables, viewer)', async () => {
+    /** A source that pushes (as the status stream does): listeners get events as they are published. */
+    const sources = new Set<{ listener?: { event(value: unknown): void; end(): void } }>();
+    const source = () => {
+      const entry: { listener?: { event(value: unknown): void; end(): void } } = {};
+      sources.add(entry);
+      return {
+        listen(listener: { event(value: unknown): void; end(): void }) {
+          entry.listener = listener;
+        },
+        next: () => new Promise<IteratorResult<unknown>>(() => {}),
+        return: async () => (sources.delete(entry), { done: true as const, value: undefined }),
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+    };
+    let executions = 0;
+    // An asynchronous field: later events settle while earlier ones wait, order must still hold.
+    const fieldResolver = (source: Record<string, unknown>, _args: unknown, context: { viewer: { userId: string } }, info: { fieldName: string }) => {
+      if (info.fieldName === 'changed') return source;
+      if (info.fieldName === 'seenBy') {
+        executions++;
+        const delay = source.value === 1 ? 20 : 1;
+        return new Promise((resolve) => setTimeout(() => resolve(context.viewer.userId), delay));
+      }
+      return source[info.fieldName];
+    };
+    let masked = 0;
+    const delivery: PushDelivery = {
+      maskResult: (result) => {
+        masked++;
+        return { ...result, extensions: { masked: true } };
+      },
+    };
+    const document = parse('subscription ($tag: String) { changed(tag: $tag) { value seenBy } }');
+    const received: Array<Array<ExecutionResult>> = [];
+    const completed: boolean[] = [];
+    const subscribe = async (userId: string, tag: string) => {
+      const subscription = await sharedSubscribe({
+        schema,
+        document,
+        rootValue: { changed: source },
+        fieldResolver: fieldResolver as never,
+        subscribeFieldResolver: () => source(),
+        contextValue: { viewer: { userId, isAdmin: false, via: 'jwt' }, [PUSH_DELIVERY]: delivery },
+        variableValues: { tag },
+      });
+      expect(subscription).toBeInstanceOf(PushedSubscription);
+      const index = received.push([]) - 1;
+      completed.push(false);
+      (subscription as PushedSubscription).listen({
+        next: (result) => received[index]!.push(result),
+        error: (error) => {
+          throw error;
+        },
+        complete: () => (completed[index] = true),
+      });
+      return subscription as PushedSubscription;
+    };
+    const subscriptions = [await subscribe('a', 'x'), await subscribe('a', 'x'), await subscribe('a', 'x'), await subscribe('b', 'x'), await subscribe('a', 'y')];
+    expect(sources.size).toBe(5);
+
+    // Two events back to back: the first one's execution is the slower.
+    for (const value of [1, 2]) {
+      const event = { value };
+      for (const { listener } of sources) listener!.event(event);
+    }
+    await vi.waitFor(() => expect(received.every((results) => results.length === 2)).toBe(true));
+    expect(received.map((results) => results.map((result) => result.data))).toEqual([
+      ...[0, 1, 2].map(() => [{ changed: { value: 1, seenBy: 'a' } }, { changed: { value: 2, seenBy: 'a' } }]),
+      [{ changed: { value: 1, seenBy: 'b' } }, { changed: { value: 2, seenBy: 'b' } }],
+      [{ changed: { value: 1, seenBy: 'a' } }, { changed: { value: 2, seenBy: 'a' } }],
+    ]);
+    expect(received.every((results) => results.every((result) => result.extensions?.masked === true))).toBe(true);
+    // One result object for the three alike subscribers; viewer b's and tag y's are their own.
+    expect(received[1]![0]).toBe(received[0]![0]);
+    expect(received[2]![1]).toBe(received[0]![1]);
+    expect(received[3]![0]).not.toBe(received[0]![0]);
+    expect(received[4]![0]).not.toBe(received[0]![0]);
+    // Three distinct (variables, viewer) pairs per event: three executions and three maskings, for five subscribers.
+    expect(executions).toBe(6);
+    expect(masked).toBe(6);
+
+    // The source ending completes the subscriber; returning one ends its source.
+    [...sources][0]!.listener!.end();
+    expect(completed).toEqual([true, false, false, false, false]);
+    await Promise.all(subscriptions.map((subscription) => subscription.return()));
+    expect(sources.size).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { config } from '../src/config.js';
 import { onQuery, prisma } from '../src/db/client.js';
 import { openCredentials } from '../src/domain/connections.js';
-import { statusSubscriberCount } from '../src/domain/status-stream.js';
+import { statusEventsFor, statusSubscriberCount } from '../src/domain/status-stream.js';
 import { publishStatusEvent, type ConnectionStatusEvent } from '../src/events.js';
 import { startServer } from '../src/http/server.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
@@ -232,6 +232,37 @@ describe('connectionStatusChanged', async () => {
     await listenersReach(baseline);
   });
 
+  it('ends a subscription whose consumer falls SUBSCRIPTION_QUEUE_MAX events behind, and keeps the others', async () => {
+    const { id } = await connectThroughProvider(server, slug, await userHeaders('slow-reader'), 'slow');
+    const connection = await prisma.connection.findUniqueOrThrow({ where: { id } });
+    const saved = config.security.subscriptionQueueMax;
+    config.security.subscriptionQueueMax = 5;
+    const viewer = { userId: 'slow-reader', isAdmin: false, via: 'api-key' as const };
+    try {
+      const baseline = statusSubscriberCount();
+      const slow = (await statusEventsFor(viewer, {}))[Symbol.asyncIterator]();
+      const reading = (await statusEventsFor(viewer, {}))[Symbol.asyncIterator]();
+      await listenersReach(baseline + 2);
+      const read: number[] = [];
+      const reader = (async () => {
+        for (let step = await reading.next(); !step.done; step = await reading.next()) {
+          read.push(step.value.sequence);
+          if (read.length === 8) return;
+        }
+      })();
+      for (let sequence = 1; sequence <= 8; sequence++) publishStatusEvent(statusEventFor(connection, slug, 2_000_000 + sequence));
+      await reader;
+      // The one that never read held 5 and was ended at the 6th; the one that read got all 8.
+      expect(read).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((sequence) => 2_000_000 + sequence));
+      await listenersReach(baseline + 1);
+      expect(await slow.next()).toEqual({ done: true, value: undefined });
+      await reading.return!();
+      await listenersReach(baseline);
+    } finally {
+      config.security.subscriptionQueueMax = saved;
+    }
+  });
+
   it("never runs a subscriber filtered by integration for another integration's events", async () => {
     const { id } = await connectThroughProvider(server, slug, await userHeaders('filter-owner'), 'filtered');
     const connection = await prisma.connection.findUniqueOrThrow({ where: { id } });
@@ -249,6 +280,92 @@ describe('connectionStatusChanged', async () => {
     expect(filtered.events.map((event) => event.sequence)).toEqual([1_000_003]);
     expect(reads).toBe(1);
     await filtered.close();
+    await listenersReach(baseline);
+  });
+
+  /** A raw graphql-transport-ws socket: what it receives, and its close code. */
+  function rawSocket(protocol = 'graphql-transport-ws') {
+    const received: Array<Record<string, unknown>> = [];
+    const errors: string[] = [];
+    const socket = new WebSocket(wsUrl(server), protocol);
+    socket.on('error', (error) => errors.push(error.message));
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    socket.on('message', (data) => received.push(JSON.parse(String(data))));
+    const opened = new Promise<void>((resolve) => socket.on('open', () => resolve()));
+    const send = async (message: unknown) => (await opened, socket.send(typeof message === 'string' ? message : JSON.stringify(message)));
+    return { received, errors, closed, send, socket };
+  }
+
+  it('speaks graphql-transport-ws: ping, queries, errors as error messages, and the protocol’s close codes', async () => {
+    const init = { type: 'connection_init', payload: { 'x-api-key': TEST_API_KEY } };
+    const a = rawSocket();
+    await a.send(init);
+    // (Subscribing before the acknowledgement would close the socket: 4401, below.)
+    await vi.waitFor(() => expect(a.received).toEqual([{ type: 'connection_ack' }]), { timeout: 5_000 });
+    await a.send({ type: 'ping', payload: { n: 1 } });
+    await a.send({ id: 'q', type: 'subscribe', payload: { query: '{ __typename }' } });
+    await a.send({ id: 'bad', type: 'subscribe', payload: { query: 'subscription {' } });
+    await a.send({ id: 'invalid', type: 'subscribe', payload: { query: 'subscription { noSuchField }' } });
+    await vi.waitFor(() => expect(a.received).toHaveLength(6), { timeout: 5_000 });
+    // Operations run side by side: each one's messages in order, not the operations.
+    const of = (id: string) => a.received.filter((message) => message.id === id);
+    expect(a.received.slice(0, 2)).toEqual([{ type: 'connection_ack' }, { type: 'pong', payload: { n: 1 } }]);
+    expect(of('q')).toEqual([
+      { id: 'q', type: 'next', payload: { data: { __typename: 'Query' } } },
+      { id: 'q', type: 'complete' },
+    ]);
+    expect(of('bad')).toEqual([{ id: 'bad', type: 'error', payload: [expect.objectContaining({ message: expect.stringContaining('Syntax Error') })] }]);
+    expect(of('invalid')).toEqual([{ id: 'invalid', type: 'error', payload: [expect.objectContaining({ message: expect.stringContaining('noSuchField') })] }]);
+    // A second subscription under an id in use closes the socket (4409); a second init too (4429).
+    await a.send({ id: 'live', type: 'subscribe', payload: { query: SUBSCRIPTION } });
+    await a.send({ id: 'live', type: 'subscribe', payload: { query: SUBSCRIPTION } });
+    expect(await a.closed).toBe(4409);
+    const twice = rawSocket();
+    await twice.send(init);
+    await vi.waitFor(() => expect(twice.received).toHaveLength(1), { timeout: 5_000 });
+    await twice.send(init);
+    expect(await twice.closed).toBe(4429);
+
+    const early = rawSocket();
+    await early.send({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } });
+    expect(await early.closed).toBe(4401);
+    const garbage = rawSocket();
+    await garbage.send('not json');
+    expect(await garbage.closed).toBe(4400);
+    const silent = rawSocket();
+    expect(await silent.closed).toBe(4408);
+    // Another subprotocol (the old subscriptions-transport-ws one) is not agreed to.
+    const other = rawSocket('graphql-ws');
+    await other.closed;
+    expect(other.errors).toEqual(['Server sent no subprotocol']);
+  });
+
+  it('masks an unexpected resolver error in a WebSocket result as yoga masks it over SSE', async () => {
+    const baseline = statusSubscriberCount();
+    const payloads: unknown[] = [];
+    const client = createClient({ url: wsUrl(server), webSocketImpl: WebSocket, connectionParams: adminHeaders, retryAttempts: 0, lazy: false });
+    client.subscribe({ query: SUBSCRIPTION }, { next: (message) => void payloads.push(message), error: (error) => payloads.push(error), complete: () => {} });
+    const sse = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...adminHeaders },
+      body: JSON.stringify({ query: SUBSCRIPTION }),
+    });
+    await listenersReach(baseline + 2);
+    // A connection id of the wrong type: reading the connection fails inside Prisma, with Prisma's message.
+    const event = statusEventFor({ id: 404 as unknown as string, name: 'broken', integrationId: 'none', ownerId: null, status: 'HEALTHY' }, slug, 1_000_004);
+    publishStatusEvent(event);
+    await vi.waitFor(() => expect(payloads).toHaveLength(1), { timeout: 5_000 });
+    const overWebSocket = payloads[0] as { data: { connectionStatusChanged: StatusEvent }; errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(overWebSocket.data.connectionStatusChanged).toMatchObject({ sequence: 1_000_004, connection: null });
+    expect(overWebSocket.errors).toEqual([{ message: 'Unexpected error.', locations: expect.any(Array), path: ['connectionStatusChanged', 'connection'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+
+    const reader = sse.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!/event: next\ndata: .*\n\n/.test(text)) text += (await reader.read()).value ?? '';
+    const overSse = JSON.parse(/event: next\ndata: (.*)\n/.exec(text)![1]!);
+    expect(overSse).toEqual(overWebSocket);
+    await reader.cancel();
+    await client.dispose();
     await listenersReach(baseline);
   });
 

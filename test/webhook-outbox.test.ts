@@ -2,7 +2,7 @@
 // back with its change, a claim belongs to one owner until its lease expires, per-endpoint limits,
 // automatic disabling, and the delivery log's retention.
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { config } from '../src/config.js';
 import { prisma } from '../src/db/client.js';
 import { newId } from '../src/domain/ids.js';
@@ -10,7 +10,9 @@ import type { ConnectionStatusEvent } from '../src/events.js';
 import { runRefreshSweep } from '../src/tokens/scheduler.js';
 import { createWebhookEndpoint } from '../src/webhooks/endpoints.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
-import { claimDueDeliveries, finishAttempt } from '../src/webhooks/worker.js';
+import { onQuery } from '../src/db/client.js';
+import { claimAheadFor, claimDueDeliveries, finishAttempt, finishAttempts, releaseDeliveries, startWebhookWorker } from '../src/webhooks/worker.js';
+import { startUpstream } from './helpers/upstream.js';
 
 describe('webhook outbox and leases', () => {
   const event = (connectionId: string): ConnectionStatusEvent => ({
@@ -64,6 +66,101 @@ describe('webhook outbox and leases', () => {
     const outcome = { ok: true, responseStatus: 204, responseExcerpt: null, error: null, durationMs: 1 };
     expect(await finishAttempt(first!, 'crashed', outcome, config.webhooks)).toBeNull();
     expect(await finishAttempt(second!, 'other', outcome, config.webhooks)).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+  });
+
+  it('records a batch of results with one UPDATE, each row checked on its own lease: a result whose lease another owner took is not recorded', async () => {
+    const endpoint = await endpointRow();
+    for (let index = 0; index < 3; index++) await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
+    const claimed = (await claimDueDeliveries({ owner: 'batcher', limit: 10, endpointConcurrency: 10, inFlight: new Map(), leaseMs: 60_000 })).filter(
+      (row) => row.endpointId === endpoint.id,
+    );
+    expect(claimed).toHaveLength(3);
+    const [kept, taken, failed] = claimed as [(typeof claimed)[0], (typeof claimed)[0], (typeof claimed)[0]];
+    // Another instance took this one over (its lease expired): attempt 2 is theirs now.
+    await prisma.webhookDelivery.update({ where: { id: taken.id }, data: { leaseOwner: 'other', attempts: 2 } });
+    const statements: string[] = [];
+    const stopListening = onQuery((sql) => statements.push(sql));
+    const before = Date.now();
+    const finished = await finishAttempts(
+      [
+        { delivery: kept, outcome: { ok: true, responseStatus: 204, responseExcerpt: null, error: null, durationMs: 3 } },
+        { delivery: taken, outcome: { ok: true, responseStatus: 204, responseExcerpt: null, error: null, durationMs: 3 } },
+        { delivery: failed, outcome: { ok: false, responseStatus: 500, responseExcerpt: 'boom', error: 'HTTP 500', durationMs: 3 } },
+      ],
+      'batcher',
+      { ...config.webhooks, retrySchedule: [60] },
+    );
+    stopListening();
+    expect(statements.filter((sql) => /UPDATE "WebhookDelivery"/.test(sql))).toHaveLength(1);
+    expect(finished.map((attempt) => attempt?.status ?? null)).toEqual(['SUCCEEDED', null, 'PENDING']);
+    const rows = new Map((await prisma.webhookDelivery.findMany({ where: { endpointId: endpoint.id } })).map((row) => [row.id, row]));
+    expect(rows.get(kept.id)).toMatchObject({ status: 'SUCCEEDED', leaseOwner: null, responseStatus: 204, nextAttemptAt: null });
+    expect(rows.get(kept.id)!.deliveredAt!.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+    expect(rows.get(taken.id)).toMatchObject({ status: 'PENDING', leaseOwner: 'other', attempts: 2, responseStatus: null });
+    // The retry is due a minute (±10%) from now: the timestamps went in as UTC, as Prisma writes them.
+    const retry = rows.get(failed.id)!;
+    expect(retry).toMatchObject({ status: 'PENDING', leaseOwner: null, leaseExpiresAt: null, responseStatus: 500, responseExcerpt: 'boom', error: 'HTTP 500' });
+    expect(retry.nextAttemptAt!.getTime() - before).toBeGreaterThanOrEqual(53_000);
+    expect(retry.nextAttemptAt!.getTime() - before).toBeLessThanOrEqual(67_000);
+  });
+
+  it('hands unstarted claims back at once, uncounted; an older claim of the same delivery hands back nothing', async () => {
+    const endpoint = await endpointRow();
+    await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
+    const claim = () =>
+      claimDueDeliveries({ owner: 'prefetcher', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
+    const [first] = await claim();
+    expect(await releaseDeliveries([first!], 'prefetcher')).toBe(1);
+    const [again] = await claim();
+    expect(again).toMatchObject({ id: first!.id, attempts: 1, messageId: first!.messageId });
+    // A newer claim took it (the older one's lease ran out while it waited): the older copy changes nothing.
+    await prisma.webhookDelivery.update({ where: { id: again!.id }, data: { attempts: 2 } });
+    expect(await releaseDeliveries([again!], 'prefetcher')).toBe(0);
+    expect(await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: again!.id } })).toMatchObject({ leaseOwner: 'prefetcher', attempts: 2 });
+  });
+
+  it('claims deliveries ahead of its free slots; at stop it hands the unstarted ones back uncounted and records the one it sent', async () => {
+    const receiver = await startUpstream();
+    let answer: (() => void) | undefined;
+    receiver.routes.set('/held', (_req, res) => {
+      answer = () => void res.writeHead(204).end();
+    });
+    const { endpoint } = await createWebhookEndpoint({ url: `${receiver.url}/held` });
+    onTestFinished(() => prisma.webhookEndpoint.deleteMany({ where: { id: endpoint.id } }).then(() => undefined));
+    for (let index = 0; index < 3; index++) await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
+    const worker = startWebhookWorker({ ...config.webhooks, pollIntervalMs: 50, concurrency: 4, endpointConcurrency: 1, prefetch: 5 });
+    let stopped = false;
+    onTestFinished(async () => {
+      if (stopped) return;
+      answer?.();
+      await worker.stop();
+    });
+    await vi.waitFor(() => expect(answer).toBeDefined(), { timeout: 10_000, interval: 10 });
+    // One slot for the endpoint: one request out, the other two claimed and waiting for it.
+    const claimed = await prisma.webhookDelivery.findMany({ where: { endpointId: endpoint.id } });
+    expect(claimed.map((row) => [row.status, row.attempts, row.leaseOwner !== null])).toEqual(Array(3).fill(['PENDING', 1, true]));
+    expect(receiver.hits('/held')).toBe(1);
+    const stopping = worker.stop();
+    stopped = true;
+    answer!();
+    await stopping;
+    const rows = await prisma.webhookDelivery.findMany({ where: { endpointId: endpoint.id } });
+    expect(rows.map((row) => [row.status, row.attempts, row.leaseOwner]).sort()).toEqual([
+      ['PENDING', 0, null],
+      ['PENDING', 0, null],
+      ['SUCCEEDED', 1, null],
+    ]);
+    expect(receiver.hits('/held')).toBe(1);
+  });
+
+  it('claims ahead for an endpoint only what its slots can start while the claim holds: all for a quick or unknown one, few or none for a slow one', () => {
+    const cfg = { prefetch: 32, endpointConcurrency: 4 };
+    expect(claimAheadFor(undefined, cfg)).toBe(32);
+    expect(claimAheadFor(30, cfg)).toBe(32);
+    // 4 slots × 5 s of start window / 2 s an attempt.
+    expect(claimAheadFor(2_000, cfg)).toBe(10);
+    expect(claimAheadFor(15_000, cfg)).toBe(1);
+    expect(claimAheadFor(30_000, { prefetch: 32, endpointConcurrency: 1 })).toBe(0);
   });
 
   it('claims no more per endpoint than its concurrency allows, counting attempts already in flight', async () => {

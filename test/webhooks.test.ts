@@ -1,7 +1,7 @@
 // Signed webhooks: Standard Webhooks signatures (checked with the official `standardwebhooks`
 // package), the outbox written with the change, retries with one webhook-id, the delivery log,
 // rotation, filtering, admin-only management, and workers that share the work through leases.
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { config } from '../src/config.js';
@@ -17,7 +17,7 @@ import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/s
 import { json, startUpstream, type RecordedRequest } from './helpers/upstream.js';
 
 /** Fast retries for tests: 3 attempts, about a second apart. */
-const webhookSettings = { ...config.webhooks, pollIntervalMs: 100, retrySchedule: [1, 1], timeoutMs: 2_000 };
+const webhookSettings = { ...config.webhooks, pollIntervalMs: 100, retrySchedule: [1, 1], timeoutMs: 2_000, endpointConcurrency: 4 };
 
 const CREATE_ENDPOINT = /* GraphQL */ `
   mutation ($input: CreateWebhookEndpointInput!) {
@@ -146,6 +146,42 @@ describe('webhooks', async () => {
       const [delivery] = await deliveriesOf(endpoint.globalId);
       expect(delivery).toMatchObject({ status: 'SUCCEEDED', attempts: 3, responseStatus: 200, error: null, messageId: [...ids][0] });
     });
+  });
+
+  it('counts each attempt in /metrics by event type and outcome with its duration, and the pending deliveries, never labelled by endpoint', async () => {
+    let calls = 0;
+    receiver.routes.set('/metered/token-in-path', (_req, res) => {
+      calls++;
+      if (calls < 2) json(res, 500, { error: 'once' });
+      else res.writeHead(204).end();
+    });
+    const endpoint = await createEndpoint('/metered/token-in-path');
+    const endpointId = decodeGlobalID(endpoint.globalId).id;
+    // Three deliveries due tomorrow: pending, and no worker touches them before the scrape.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    await prisma.webhookDelivery.createMany({
+      data: [1, 2, 3].map(() => ({ id: newId(), endpointId, messageId: 'msg_later', eventType: 'connection.created', body: '{}', nextAttemptAt: tomorrow })),
+    });
+    const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
+    const value = (text: string, series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    const attempts = (outcome: string) => `switchboard_webhook_deliveries_total{event_type="connection.created",outcome="${outcome}"}`;
+    const durations = (outcome: string) => `switchboard_webhook_delivery_duration_seconds_count{outcome="${outcome}"}`;
+    const before = await scrape();
+    expect(value(before, 'switchboard_webhook_pending')).toBeGreaterThanOrEqual(3);
+
+    await connect('metered', 'metered');
+    await waitForRequests('/metered/token-in-path', 2);
+    await vi.waitFor(async () => {
+      const after = await scrape();
+      expect(value(after, attempts('retry_scheduled')) - value(before, attempts('retry_scheduled'))).toBe(1);
+      expect(value(after, attempts('success')) - value(before, attempts('success'))).toBe(1);
+      expect(value(after, durations('failure')) - value(before, durations('failure'))).toBe(1);
+      expect(value(after, durations('success')) - value(before, durations('success'))).toBe(1);
+    });
+    const after = await scrape();
+    expect(after).toMatch(/# TYPE switchboard_webhook_delivery_duration_seconds histogram/);
+    expect(after).not.toContain('token-in-path');
+    expect(after).not.toContain(endpointId);
   });
 
   it('records each delivery attempt in the activity log as a WEBHOOK operation of its connection, without the endpoint URL', async () => {

@@ -4,7 +4,6 @@
 // Fan-out: one listener on the event bus for all subscribers, which are indexed by the connection,
 // integration or owner they can hear about, so an event only reaches the few that may want it; and
 // the `connection` field's row is read once per event, shared by every subscriber that selects it.
-import { Repeater } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
 import { NotFoundError, QuotaExceededError } from '../errors.js';
@@ -15,13 +14,14 @@ import { mayConnectIntegration, mayViewConnection } from './access.js';
 import { findConnection } from './connection-lookup.js';
 import { findIntegration } from './integrations.js';
 import { recordSubscriptionChange } from '../metrics/index.js';
+import { logger } from '../logger.js';
 
-/** Open streams' stop functions: at shutdown they end cleanly (SSE gets its "complete"). */
-const openStreams = new Set<() => void>();
+/** Open streams: at shutdown they end cleanly (SSE gets its "complete"). */
+const openStreams = new Set<StatusEventStream>();
 
 /** Ends every open status stream (server shutdown); the transports then close their responses. */
 export function closeStatusStreams(): void {
-  for (const stopStream of openStreams) stopStream();
+  for (const stream of openStreams) stream.end();
 }
 
 export interface StatusStreamFilter {
@@ -35,12 +35,7 @@ export function mayReceive(viewer: Viewer, event: Pick<ConnectionStatusEvent, 'o
   return viewer.isAdmin || event.ownerId === null || event.ownerId === viewer.userId;
 }
 
-interface StatusSubscriber {
-  viewer: Viewer;
-  integrationId: string | undefined;
-  connectionId: string | undefined;
-  push: (event: ConnectionStatusEvent) => unknown;
-}
+type StatusSubscriber = StatusEventStream;
 
 /** Subscribers by what they listen to; each is in exactly one of these. */
 const byConnection = new Map<string, Set<StatusSubscriber>>();
@@ -68,7 +63,7 @@ function deliver(subscribers: Iterable<StatusSubscriber> | undefined, event: Con
     if (subscriber.connectionId !== undefined && event.connectionId !== subscriber.connectionId) continue;
     if (subscriber.integrationId !== undefined && event.integrationId !== subscriber.integrationId) continue;
     if (!mayReceive(subscriber.viewer, event)) continue;
-    void subscriber.push(event);
+    subscriber.push(event);
   }
 }
 
@@ -89,7 +84,9 @@ function register(subscriber: StatusSubscriber): () => void {
         : subscriber.viewer.isAdmin
           ? (everything.add(subscriber), () => void everything.delete(subscriber))
           : addTo(byOwner, subscriber.viewer.userId, subscriber);
-  if (subscriberCount++ === 0) stopListening = onStatusEvent(dispatch);
+  // Delivered after the publisher's own call returns: a mutation that changes a status does not wait
+  // for thousands of socket writes (setImmediate keeps the events' order).
+  if (subscriberCount++ === 0) stopListening = onStatusEvent((event) => setImmediate(dispatch, event));
   return () => {
     remove();
     if (--subscriberCount === 0) {
@@ -143,27 +140,119 @@ function claimSubscriptionSlot(viewer: Viewer): () => void {
   };
 }
 
-/** The iterator, giving its slot back however it ends: done, returned (client gone) or thrown into, started or not. */
-function releasingOnEnd<T>(iterator: AsyncIterableIterator<T>, release: () => void): AsyncIterableIterator<T> {
-  return {
-    async next() {
-      const result = await iterator.next();
-      if (result.done) release();
-      return result;
-    },
-    async return(value?: unknown) {
-      release();
-      return iterator.return ? iterator.return(value) : { done: true, value: value as never };
-    },
-    async throw(error?: unknown) {
-      release();
-      if (iterator.throw) return iterator.throw(error);
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+interface StatusEventListener {
+  event(event: ConnectionStatusEvent): void;
+  end(): void;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * One subscriber's events: registered in the index while open (from the subscribe resolver on, so
+ * "subscribed" means "hears events"). Pulled as an async iterator (a queue between the bus and
+ * next()), or pushed to a listener (the WebSocket transport: no queue, no promise per event). An idle
+ * subscriber costs this object, and its expiry timer for a JWT.
+ */
+class StatusEventStream implements AsyncIterableIterator<ConnectionStatusEvent> {
+  private queue: ConnectionStatusEvent[] | undefined;
+  private waiting: ((step: IteratorResult<ConnectionStatusEvent>) => void) | undefined;
+  private ended = false;
+  private expiry: NodeJS.Timeout | undefined;
+  private readonly unregister: () => void;
+  /** Set by a consumer that takes events pushed (src/http/shared-subscription-execution.ts): no queue, no promise. */
+  private listener: StatusEventListener | undefined;
+
+  constructor(
+    readonly viewer: Viewer,
+    readonly integrationId: string | undefined,
+    readonly connectionId: string | undefined,
+    private readonly release: () => void,
+  ) {
+    // The stream ends when the credentials it was opened with expire (a JWT's exp; SSE and WebSocket).
+    if (viewer.expiresAt !== undefined) {
+      this.expiry = setTimeout(() => this.end(), Math.max(0, Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1)));
+      this.expiry.unref();
+    }
+    this.unregister = register(this);
+    openStreams.add(this);
+    recordSubscriptionChange(1);
+  }
+
+  push(event: ConnectionStatusEvent): void {
+    if (this.ended) return;
+    if (this.listener) {
+      // Runs inside the publisher's call: one subscriber's failure must reach neither it nor the others.
+      try {
+        this.listener.event(event);
+      } catch (error) {
+        logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'status event delivery failed; the subscription ends');
+        this.end();
+      }
+      return;
+    }
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      waiting({ done: false, value: event });
+      return;
+    }
+    const queue = (this.queue ??= []);
+    if (queue.length >= config.security.subscriptionQueueMax) {
+      // A consumer this far behind is not reading: end it rather than hold events without bound.
+      logger.warn({ userId: this.viewer.userId, queued: queue.length }, 'status subscription ended: its consumer fell too far behind');
+      this.queue = undefined;
+      this.end();
+      return;
+    }
+    queue.push(event);
+  }
+
+  /** Ends the stream (client gone, credentials expired, shutdown): the subscriber leaves the index, its slot is given back. Once. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.expiry);
+    this.unregister();
+    this.release();
+    openStreams.delete(this);
+    recordSubscriptionChange(-1);
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.(DONE);
+    this.listener?.end();
+  }
+
+  /** From now on events go to the listener as they come (queued ones first), and the end too. */
+  listen(listener: StatusEventListener): void {
+    this.listener = listener;
+    const queued = this.queue;
+    this.queue = undefined;
+    if (queued) for (const event of queued) listener.event(event);
+    if (this.ended) listener.end();
+  }
+
+  next(): Promise<IteratorResult<ConnectionStatusEvent>> {
+    const queued = this.queue?.shift();
+    if (queued) return Promise.resolve({ done: false, value: queued });
+    if (this.ended) return Promise.resolve(DONE);
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<ConnectionStatusEvent>> {
+    this.queue = undefined;
+    this.end();
+    return Promise.resolve(DONE);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ConnectionStatusEvent>> {
+    this.queue = undefined;
+    this.end();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
 
 export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter): Promise<AsyncIterable<ConnectionStatusEvent>> {
@@ -179,20 +268,5 @@ export async function statusEventsFor(viewer: Viewer, filter: StatusStreamFilter
     const connection = await findConnection(viewer, { connectionId: filter.connectionId, integration: filter.integration });
     connectionId = connection.id;
   }
-  const release = claimSubscriptionSlot(viewer);
-  const events = new Repeater<ConnectionStatusEvent>(async (push, stop) => {
-    // The stream ends when the credentials it was opened with expire (a JWT's exp; SSE and WebSocket).
-    const expiry = viewer.expiresAt === undefined ? undefined : setTimeout(() => stop(), Math.max(0, Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1)));
-    const unregister = register({ viewer, integrationId, connectionId, push });
-    openStreams.add(stop);
-    recordSubscriptionChange(1);
-    // Ends when the client goes away or the server closes: the subscriber goes with it.
-    await stop;
-    clearTimeout(expiry);
-    unregister();
-    release();
-    openStreams.delete(stop);
-    recordSubscriptionChange(-1);
-  });
-  return releasingOnEnd(events, release);
+  return new StatusEventStream(viewer, integrationId, connectionId, claimSubscriptionSlot(viewer));
 }

@@ -1,7 +1,7 @@
 // The GraphQL endpoint: yoga with authentication in the context, CSRF prevention, graphql-armor
 // limits, a page-aware cost limit, and masked errors.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -58,7 +58,7 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
     // GraphiQL's page is ~9 MB of JavaScript: loaded when a browser first asks for it, not at start.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     // Never send stacks or original errors to clients, whatever NODE_ENV says.
-    maskedErrors: { isDev: false, maskError: exposeDomainErrors },
+    maskedErrors: { isDev: false, maskError: exposeDomainErrors, errorMessage: MASKED_ERROR_MESSAGE },
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
       info: (...args) => logger.info({ args }, 'yoga'),
@@ -89,6 +89,28 @@ export function createGraphQLServer(options: { authenticate: Authenticate; graph
       useQueryCostLimit(config.graphql.maxCost),
     ],
   });
+}
+
+const MASKED_ERROR_MESSAGE = 'Unexpected error.';
+const maskedErrorSet = new WeakSet<Error>();
+
+/**
+ * A subscription result's errors masked as yoga masks them (the transport that takes results pushed
+ * bypasses envelop's per-result hook): the same exposeDomainErrors, the original logged by name and
+ * message when it was replaced.
+ */
+export function maskResultErrors(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.length) return result;
+  return {
+    ...result,
+    errors: result.errors.map((error) => {
+      if (maskedErrorSet.has(error)) return error;
+      const masked = exposeDomainErrors(error, MASKED_ERROR_MESSAGE) as GraphQLError;
+      if (masked !== error) logger.error({ args: [describeForLog(error)] }, 'yoga');
+      maskedErrorSet.add(masked);
+      return masked;
+    }),
+  };
 }
 
 /**

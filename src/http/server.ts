@@ -15,7 +15,7 @@ import { attachGraphQLWebSocket } from './websocket.js';
 import { closeUpstreamAgents } from '../net/upstream-agent.js';
 import { startRefreshScheduler, type RefreshScheduler } from '../tokens/scheduler.js';
 import { closeStatusStreams } from '../domain/status-stream.js';
-import { recordHttpRequest, renderMetrics, setConnectionCounter } from '../metrics/index.js';
+import { recordHttpRequest, renderMetrics, setConnectionCounter, setWebhookPendingCounter, WEBHOOK_PENDING_COUNT_CAP } from '../metrics/index.js';
 import { possibleTypesOf } from './possible-types.js';
 import { isAuthorizedMetricsRequest } from './metrics-route.js';
 import { createSandbox, preloadSandboxClients } from '../sandbox/provider.js';
@@ -93,6 +93,15 @@ export async function startServer(
       FROM "Connection" c JOIN "Integration" i ON i."id" = c."integrationId"
       GROUP BY i."slug", c."status"`;
     return rows.map((row) => ({ integration: row.integration, status: row.status, count: Number(row.count) }));
+  });
+  setWebhookPendingCounter(async () => {
+    // Per endpoint (disabled ones too: their deliveries wait), a capped probe of the (endpointId, status, …) index.
+    const [row] = await database.prisma.$queryRaw<Array<{ count: bigint | number }>>`
+      SELECT count(*) AS "count" FROM "WebhookEndpoint" e
+      CROSS JOIN LATERAL (
+        SELECT 1 FROM "WebhookDelivery" d WHERE d."endpointId" = e."id" AND d."status" = 'PENDING' LIMIT ${WEBHOOK_PENDING_COUNT_CAP}::int
+      ) pending`;
+    return Number(row?.count ?? 0);
   });
   const possibleTypes = JSON.stringify(possibleTypesOf(graphql.getEnveloped().schema));
   // Development only: the built-in sandbox provider (never mounted in production).

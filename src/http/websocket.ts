@@ -1,143 +1,358 @@
-// GraphQL over WebSocket (the graphql-ws protocol) on /graphql, beside yoga's HTTP and SSE: what
-// subscriptions from browsers and GraphiQL use. Authentication comes from connectionParams (browsers
-// cannot set headers on a WebSocket) or the upgrade request's headers; a browser's Origin must be an
-// allowed one (cross-site WebSocket hijacking).
+// GraphQL over WebSocket (the graphql-ws protocol, graphql-transport-ws) on /graphql, beside yoga's
+// HTTP and SSE: what subscriptions from browsers and GraphiQL use. Authentication comes from
+// connectionParams (browsers cannot set headers on a WebSocket) or the upgrade request's headers; a
+// browser's Origin must be an allowed one (cross-site WebSocket hijacking).
+//
+// The protocol is served here rather than by graphql-ws' useServer because a status event reaches
+// thousands of sockets at once: per subscriber, an event costs one step of its result stream and one
+// socket write. A result shared by subscribers (src/http/shared-subscription-execution.ts) is
+// serialized once, and each `next` message is its JSON with the subscriber's id spliced in. An idle
+// socket holds one small object (no request, no timer of its own; one ping loop serves all).
+// Messages are parsed and checked with graphql-ws' own functions; close codes are the protocol's.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { useServer } from 'graphql-ws/use/ws';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, handleProtocols, MessageType, parseMessage, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthenticationError, nodeHeaders, type Authenticate, type HeaderSource, type Viewer } from '../auth/viewer.js';
 import { logger } from '../logger.js';
-import type { GraphQLServer } from './graphql.js';
+import { maskResultErrors, type GraphQLServer } from './graphql.js';
+import { PUSH_DELIVERY, PushedSubscription, type PushDelivery, type ResultSink } from './shared-subscription-execution.js';
 
 const PING_INTERVAL_MS = 30_000;
+/** graphql-ws' default: a socket that has not sent connection_init by then is closed (4408). */
+const CONNECTION_INIT_WAIT_MS = 3_000;
 /** Close code when the credentials the socket authenticated with expire (as 4401 Unauthorized in graphql-ws' 44xx range). */
 export const CREDENTIALS_EXPIRED_CLOSE_CODE = 4401;
 /** setTimeout's largest delay; a later expiry is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const AUTH_PARAMS = ['authorization', 'x-api-key', 'x-user-id'] as const;
+const SEND_OPTIONS = { binary: false, compress: false, fin: true } as const;
 
 export interface GraphQLWebSocket {
   close(): Promise<void>;
 }
 
+type AuthHeaders = Partial<Record<(typeof AUTH_PARAMS)[number], string>>;
+
+/** The upgrade request's authentication headers: all the socket keeps of its request. */
+function authHeadersOf(request: http.IncomingMessage): AuthHeaders | undefined {
+  let kept: AuthHeaders | undefined;
+  const headers = nodeHeaders(request.headers);
+  for (const name of AUTH_PARAMS) {
+    const value = headers.get(name);
+    if (value !== null) (kept ??= {})[name] = value;
+  }
+  return kept;
+}
+
 /** connectionParams first (any case of the names), then the upgrade request's own headers. */
-function credentialsFrom(params: Record<string, unknown> | undefined, request: http.IncomingMessage): HeaderSource {
+function credentialsFrom(params: Record<string, unknown> | undefined, requestHeaders: AuthHeaders | undefined): HeaderSource {
   const lowered = new Map<string, string>();
   for (const [key, value] of Object.entries(params ?? {})) if (typeof value === 'string') lowered.set(key.toLowerCase(), value);
-  const fromRequest = nodeHeaders(request.headers);
   return {
     get(name) {
       if (!(AUTH_PARAMS as readonly string[]).includes(name)) return null;
-      return lowered.get(name) ?? fromRequest.get(name);
+      return lowered.get(name) ?? requestHeaders?.[name as keyof AuthHeaders] ?? null;
     },
   };
 }
 
-export function attachGraphQLWebSocket(
-  server: http.Server,
-  graphql: GraphQLServer,
-  options: { authenticate: Authenticate; allowedOrigins: string[] },
-): GraphQLWebSocket {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+/**
+ * A `next` message's payload as JSON, once per result object: subscribers sharing an execution get
+ * the same object (and only they can: it is the result of their own execution), so its JSON is
+ * theirs too. Dies with the result.
+ */
+const payloadJson = new WeakMap<ExecutionResult, string>();
 
-  const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+function nextMessage(idJson: string, result: ExecutionResult): string {
+  let json = payloadJson.get(result);
+  if (json === undefined) {
+    // As graphql-ws: errors as their toJSON(), and absent when there are none (JSON.stringify drops undefined).
+    json = JSON.stringify(result);
+    payloadJson.set(result, json);
+  }
+  return `{"id":${idJson},"type":"${MessageType.Next}","payload":${json}}`;
+}
+
+function isAsyncIterator(value: unknown): value is AsyncGenerator<ExecutionResult, void, void> {
+  return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
+}
+
+interface Options {
+  authenticate: Authenticate;
+  allowedOrigins: string[];
+}
+
+/**
+ * One operation (subscribe message) on a socket. A subscription's results are pushed to it (one
+ * synchronous call per event, see PushedSubscription); another async iterator is pulled.
+ */
+class Operation implements ResultSink {
+  /** null until subscribe resolves: a `complete` from the client before then ends it as soon as it exists. */
+  stream: PushedSubscription | AsyncGenerator<ExecutionResult, void, void> | null = null;
+  readonly idJson: string;
+
+  constructor(
+    readonly socket: GraphQLSocket,
+    readonly id: string,
+  ) {
+    this.idJson = JSON.stringify(id);
+  }
+
+  private get current(): boolean {
+    return this.socket.operations.get(this.id) === this;
+  }
+
+  next(result: ExecutionResult): void {
+    if (this.current) this.socket.send(nextMessage(this.idJson, result));
+  }
+
+  complete(): void {
+    if (!this.current) return; // completed by the client or the socket closed
+    this.socket.operations.delete(this.id);
+    this.socket.send(`{"id":${this.idJson},"type":"${MessageType.Complete}"}`);
+  }
+
+  error(error: unknown): void {
+    if (!this.current) return;
+    this.socket.operations.delete(this.id);
+    // As graphql-ws: the stream's error as a GraphQL error (its message only; domain errors are masked upstream).
+    const message = error instanceof Error ? error.message : String(error);
+    logger.debug({ errors: [message] }, 'graphql-ws operation failed');
+    this.socket.sendErrors(this.id, [new GraphQLError(message)]);
+  }
+
+  /** For a result stream that is not pushed. */
+  pull(stream: AsyncGenerator<ExecutionResult, void, void>): void {
+    stream.next().then(
+      (step) => {
+        if (step.done) return this.complete();
+        this.next(step.value);
+        if (this.current) this.pull(stream);
+      },
+      (error: unknown) => this.error(error),
+    );
+  }
+}
+
+/** A graphql-transport-ws connection: its state from connection_init to close. */
+class GraphQLSocket {
+  viewer: Viewer | undefined;
+  initReceived = false;
+  acknowledged = false;
+  readonly operations = new Map<string, Operation>();
+  private initWait: NodeJS.Timeout | undefined;
+  private expiry: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly server: GraphQLWebSocketServer,
+    private requestHeaders: AuthHeaders | undefined,
+  ) {
+    this.initWait = setTimeout(() => {
+      if (!this.initReceived) this.ws.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+    }, CONNECTION_INIT_WAIT_MS);
+    this.initWait.unref();
+  }
+
+  send(data: string): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(data, SEND_OPTIONS);
+  }
+
+  sendErrors(id: string, errors: readonly GraphQLError[]): void {
+    this.send(JSON.stringify({ id, type: MessageType.Error, payload: errors.map((error) => error.toJSON()) }));
+  }
+
+  async onMessage(data: string): Promise<void> {
+    let message: ReturnType<typeof parseMessage>;
+    try {
+      message = parseMessage(data);
+    } catch {
+      return this.ws.close(CloseCode.BadRequest, 'Invalid message received');
+    }
+    switch (message.type) {
+      case MessageType.ConnectionInit: {
+        if (this.initReceived) return this.ws.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
+        this.initReceived = true;
+        clearTimeout(this.initWait);
+        this.initWait = undefined;
+        const headers = this.requestHeaders;
+        this.requestHeaders = undefined;
+        let viewer: Viewer;
+        try {
+          viewer = await this.server.options.authenticate(credentialsFrom(message.payload ?? undefined, headers));
+        } catch (error) {
+          if (error instanceof AuthenticationError) return this.ws.close(CloseCode.Forbidden, 'Forbidden');
+          throw error;
+        }
+        if (this.ws.readyState !== this.ws.OPEN) return; // gone while authenticating
+        this.viewer = viewer;
+        this.acknowledged = true;
+        if (viewer.expiresAt !== undefined) this.closeWhenExpired(viewer.expiresAt);
+        return this.send(`{"type":"${MessageType.ConnectionAck}"}`);
+      }
+      case MessageType.Ping:
+        return this.send(JSON.stringify(message.payload ? { type: MessageType.Pong, payload: message.payload } : { type: MessageType.Pong }));
+      case MessageType.Pong:
+        return;
+      case MessageType.Subscribe: {
+        if (!this.acknowledged) return this.ws.close(CloseCode.Unauthorized, 'Unauthorized');
+        if (this.operations.has(message.id)) return this.ws.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${message.id} already exists`);
+        const operation = new Operation(this, message.id);
+        this.operations.set(message.id, operation);
+        return this.subscribe(operation, message.payload);
+      }
+      case MessageType.Complete: {
+        const operation = this.operations.get(message.id);
+        this.operations.delete(message.id);
+        await operation?.stream?.return();
+        return;
+      }
+      default:
+        // Server-to-client messages (next, error, complete-from-server) sent by a client.
+        return this.ws.close(CloseCode.BadRequest, `Unexpected message of type ${message.type} received`);
+    }
+  }
+
+  private async subscribe(operation: Operation, payload: SubscribePayload): Promise<void> {
+    const stillWanted = () => this.operations.get(operation.id) === operation;
+    const fail = (errors: readonly GraphQLError[]) => {
+      logger.debug({ errors: errors.map((error) => error.message) }, 'graphql-ws operation failed');
+      if (stillWanted()) {
+        this.operations.delete(operation.id);
+        this.sendErrors(operation.id, errors);
+      }
+    };
+    // The viewer is all the context needs (the upgrade request is not kept: see the file comment).
+    const { schema, execute, subscribe, contextFactory, parse, validate } = this.server.graphql.getEnveloped({ viewer: this.viewer } as never);
+    let document: ExecutionArgs['document'];
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      if (error instanceof GraphQLError) return fail([error]);
+      throw error;
+    }
+    const validationErrors = validate(schema, document);
+    if (validationErrors.length) return fail(validationErrors);
+    const operationAST = getOperationAST(document, payload.operationName);
+    if (!operationAST) return fail([new GraphQLError('Unable to identify operation')]);
+    const args: ExecutionArgs = {
+      schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables,
+      contextValue: await contextFactory(),
+    };
+    (args.contextValue as Record<symbol, PushDelivery>)[PUSH_DELIVERY] = this.server.pushDelivery;
+    const result = (await (operationAST.operation === 'subscription' ? subscribe(args) : execute(args))) as ExecutionResult | PushedSubscription | AsyncGenerator<ExecutionResult, void, void>;
+    if (result instanceof PushedSubscription || isAsyncIterator(result)) {
+      if (!stillWanted()) return void (await result.return());
+      operation.stream = result;
+      if (result instanceof PushedSubscription) result.listen(operation);
+      else operation.pull(result);
+      return;
+    }
+    // A single result (a query or mutation, or a subscription refused before it started): next, then complete.
+    if (!stillWanted()) return;
+    if (result.errors?.length) logger.debug({ errors: result.errors.map((error) => error.message) }, 'graphql-ws operation failed');
+    this.operations.delete(operation.id);
+    this.send(nextMessage(operation.idJson, result));
+    this.send(`{"id":${operation.idJson},"type":"${MessageType.Complete}"}`);
+  }
+
+  /** A socket lives no longer than the credentials it was opened with (a JWT's exp): then it closes, ending its subscriptions. */
+  private closeWhenExpired(expiresAt: number): void {
+    const remaining = expiresAt - Date.now();
+    if (remaining <= 0) return void this.ws.close(CREDENTIALS_EXPIRED_CLOSE_CODE, 'Credentials expired');
+    this.expiry = setTimeout(() => this.closeWhenExpired(expiresAt), Math.min(remaining, MAX_TIMER_MS));
+    this.expiry.unref();
+  }
+
+  /** The socket closed (either side): its operations end, their streams are returned. */
+  closed(): void {
+    clearTimeout(this.initWait);
+    clearTimeout(this.expiry);
+    const operations = [...this.operations.values()];
+    this.operations.clear();
+    for (const operation of operations) void operation.stream?.return().catch(() => {});
+  }
+}
+
+/** Sockets that answered the last ping (or are new): the others are closed at the next one. */
+const alive = new WeakSet<WebSocket>();
+function markAlive(this: WebSocket): void {
+  alive.add(this);
+}
+
+class GraphQLWebSocketServer {
+  /** Pushed results get yoga's error masking (the same function), as envelop's result hook would give them. */
+  readonly pushDelivery: PushDelivery;
+  readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false, handleProtocols });
+  private readonly pinger: NodeJS.Timeout;
+
+  constructor(
+    readonly graphql: GraphQLServer,
+    readonly options: Options,
+  ) {
+    this.pushDelivery = { maskResult: maskResultErrors };
+    // Sockets that stop answering pings (a vanished client) are closed, and their subscriptions end.
+    this.pinger = setInterval(() => {
+      for (const ws of this.wss.clients) {
+        if (!alive.has(ws)) {
+          ws.terminate();
+          continue;
+        }
+        alive.delete(ws);
+        ws.ping();
+      }
+    }, PING_INTERVAL_MS);
+    this.pinger.unref();
+  }
+
+  readonly onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = (request.url ?? '/').split('?', 1)[0];
     const origin = request.headers.origin;
-    if (path !== '/graphql' || (origin !== undefined && !options.allowedOrigins.includes(origin))) {
+    if (path !== '/graphql' || (origin !== undefined && !this.options.allowedOrigins.includes(origin))) {
       socket.end(`HTTP/1.1 ${path !== '/graphql' ? '404 Not Found' : '403 Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    const headers = authHeadersOf(request);
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, headers));
   };
-  server.on('upgrade', onUpgrade);
 
-  const alive = new WeakSet<WebSocket>();
-  wss.on('connection', (ws: WebSocket) => {
+  private accept(ws: WebSocket, headers: AuthHeaders | undefined): void {
     alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
-  });
-  // Sockets that stop answering pings (a vanished client) are closed, and their subscriptions end.
-  const pinger = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (!alive.has(ws)) {
-        ws.terminate();
-        continue;
-      }
-      alive.delete(ws);
-      ws.ping();
-    }
-  }, PING_INTERVAL_MS);
-  pinger.unref();
-
-  // A socket lives no longer than the credentials it was opened with (a JWT's exp): then it closes,
-  // ending its subscriptions; the client reconnects with fresh credentials.
-  const expiryTimers = new Map<WebSocket, NodeJS.Timeout>();
-  const closeWhenExpired = (ws: WebSocket, expiresAt: number) => {
-    const remaining = expiresAt - Date.now();
-    if (remaining <= 0) return void ws.close(CREDENTIALS_EXPIRED_CLOSE_CODE, 'Credentials expired');
-    const timer = setTimeout(() => closeWhenExpired(ws, expiresAt), Math.min(remaining, MAX_TIMER_MS));
-    timer.unref();
-    expiryTimers.set(ws, timer);
-    if (expiryTimers.get(ws) === timer && !closeListeners.has(ws)) {
-      closeListeners.add(ws);
-      ws.once('close', () => {
-        clearTimeout(expiryTimers.get(ws));
-        expiryTimers.delete(ws);
+    ws.on('pong', markAlive);
+    if (ws.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) return void ws.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
+    const connection = new GraphQLSocket(ws, this, headers);
+    ws.on('message', (data) => {
+      connection.onMessage(String(data)).catch((error: unknown) => {
+        logger.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'graphql-ws message handling failed');
+        ws.close(CloseCode.InternalServerError, 'Internal server error');
       });
-    }
-  };
-  const closeListeners = new WeakSet<WebSocket>();
+    });
+    ws.once('close', () => connection.closed());
+    ws.on('error', (error) => {
+      logger.warn({ err: { message: error.message } }, 'graphql-ws socket error');
+      ws.close(CloseCode.InternalServerError, 'Internal server error');
+    });
+  }
 
-  type Extra = { request: http.IncomingMessage; socket: WebSocket; viewer?: Viewer };
-  const disposable = useServer<Record<string, unknown> | undefined, Extra>(
-    {
-      onConnect: async (ctx) => {
-        try {
-          const viewer = await options.authenticate(credentialsFrom(ctx.connectionParams, ctx.extra.request));
-          ctx.extra.viewer = viewer;
-          if (viewer.expiresAt !== undefined) closeWhenExpired(ctx.extra.socket, viewer.expiresAt);
-          return true;
-        } catch (error) {
-          if (error instanceof AuthenticationError) return false; // closes with 4403 Forbidden
-          throw error;
-        }
-      },
-      onSubscribe: async (ctx, _id, params) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = graphql.getEnveloped({
-          req: ctx.extra.request,
-          viewer: ctx.extra.viewer,
-          params,
-        });
-        const args = {
-          schema,
-          operationName: params.operationName,
-          document: parse(params.query),
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
-      },
-      execute: (args) => (args.rootValue as { execute: (a: typeof args) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: typeof args) => unknown }).subscribe(args) as never,
-      onError: (_ctx, _id, _payload, errors) => {
-        logger.debug({ errors: errors.map((error) => error.message) }, 'graphql-ws operation failed');
-      },
-    },
-    wss,
-  );
+  async close(): Promise<void> {
+    clearInterval(this.pinger);
+    for (const ws of this.wss.clients) ws.close(1001, 'Server shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
 
+export function attachGraphQLWebSocket(server: http.Server, graphql: GraphQLServer, options: Options): GraphQLWebSocket {
+  const webSocketServer = new GraphQLWebSocketServer(graphql, options);
+  server.on('upgrade', webSocketServer.onUpgrade);
   return {
     async close() {
-      clearInterval(pinger);
-      for (const timer of expiryTimers.values()) clearTimeout(timer);
-      server.off('upgrade', onUpgrade);
-      for (const ws of wss.clients) ws.close(1001, 'Server shutting down');
-      await disposable.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.off('upgrade', webSocketServer.onUpgrade);
+      await webSocketServer.close();
     },
   };
 }

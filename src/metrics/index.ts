@@ -168,6 +168,54 @@ export function recordOperationsSampledOut(count = 1): void {
   operationsSampledOut.inc(count);
 }
 
+const webhookDeliveries = new client.Counter({
+  name: 'switchboard_webhook_deliveries_total',
+  help: 'Webhook delivery attempts by event type and outcome: success; retry_scheduled (failed, tried again later); failed (failed, no attempt left); interrupted (cut short by shutdown, due again at once); lease_lost (its result came after the lease expired: another attempt owns the delivery).',
+  labelNames: ['event_type', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+const webhookDuration = new client.Histogram({
+  name: 'switchboard_webhook_delivery_duration_seconds',
+  help: 'Time of one webhook delivery attempt, from sending the request to the end of the answer (or the failure), by outcome (success, failure).',
+  labelNames: ['outcome'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [metricsRegistry],
+});
+
+export type WebhookAttemptOutcome = 'success' | 'retry_scheduled' | 'failed' | 'interrupted' | 'lease_lost';
+
+/** One webhook attempt, once its result is known. `eventType` is one of the fixed webhook event types. */
+export function recordWebhookAttempt(eventType: string, outcome: WebhookAttemptOutcome, seconds: number): void {
+  child(webhookDeliveries, { event_type: eventType, outcome }).inc();
+  child(webhookDuration, { outcome: outcome === 'success' ? 'success' : 'failure' }).observe(seconds);
+}
+
+/** How long a pending-delivery count is reused, like the connection counts. */
+export const WEBHOOK_PENDING_CACHE_MS = 15_000;
+/** Pending deliveries counted per endpoint at most: the count stays an index probe per endpoint, whatever the backlog. */
+export const WEBHOOK_PENDING_COUNT_CAP = 10_000;
+let countPendingWebhooks: (() => Promise<number>) | undefined;
+let cachedPending: { at: number; count: number } | undefined;
+
+/** Sets how switchboard_webhook_pending is computed (one bounded count; cached WEBHOOK_PENDING_CACHE_MS). */
+export function setWebhookPendingCounter(counter: () => Promise<number>): void {
+  countPendingWebhooks = counter;
+  cachedPending = undefined;
+}
+
+new client.Gauge({
+  name: 'switchboard_webhook_pending',
+  help: `Webhook deliveries not yet succeeded or given up (due now, waiting for a retry, or in flight), all endpoints together; counted at scrape time, at most every ${WEBHOOK_PENDING_CACHE_MS / 1000} s, up to ${WEBHOOK_PENDING_COUNT_CAP} per endpoint.`,
+  registers: [metricsRegistry],
+  async collect() {
+    if (!countPendingWebhooks) return;
+    if (!cachedPending || Date.now() - cachedPending.at > WEBHOOK_PENDING_CACHE_MS) {
+      cachedPending = { at: Date.now(), count: await countPendingWebhooks() };
+    }
+    this.set(cachedPending.count);
+  },
+});
+
 /** The text exposition and its content type. */
 export async function renderMetrics(): Promise<{ contentType: string; body: string }> {
   return { contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() };
