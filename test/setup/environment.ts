@@ -1,6 +1,7 @@
 // Runs before each test file but those under test/unit: a private database (in-memory PGlite, or a
 // PostgreSQL database copied from the run's migrated template), after the settings of variables.ts.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { afterAll } from 'vitest';
 import pg from 'pg';
 import { templateDatabaseName, testDatabasePrefix } from './database-prefix.js';
@@ -34,6 +35,9 @@ if (process.env.DATABASE_URL) {
     const { database } = await import('../../src/db/client.js');
     await (await import('../../src/events.js')).closeEvents();
     await database.close();
+    // The file's own embedded data directory (variables.ts), with its lock.
+    const dataDir = process.env.DATA_DIR;
+    if (dataDir && !dataDir.startsWith('memory://')) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 }
 
