@@ -24,7 +24,7 @@ const projects = [
   },
   {
     extends: true as const,
-    test: { ...shared, name: 'embedded', env: { DATABASE_URL: '', REDIS_URL: '', TEST_DATABASE: 'pglite', TEST_RUN_ID: process.env.TEST_RUN_ID } },
+    test: { ...shared, name: 'embedded', globalSetup: ['test/setup/global-embedded.ts'], env: { DATABASE_URL: '', REDIS_URL: '', TEST_DATABASE: 'pglite', TEST_RUN_ID: process.env.TEST_RUN_ID } },
   },
 ];
 if (process.env.DATABASE_URL) {

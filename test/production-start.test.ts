@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { MIGRATION_LOCK_ID } from '../src/db/client.js';
 import { projectRoot } from '../src/db/schema-engine.js';
 import { uniqueSlug } from './helpers/fixtures.js';
+import { childDataDir } from './helpers/process.js';
 import { graphql } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
 
@@ -24,7 +25,7 @@ interface Started {
 function run(command: string, args: string[], env: Record<string, string> = {}): Started {
   const child = spawn(command, args, {
     cwd: projectRoot,
-    env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FILE: '', LOG_FORMAT: 'json', REFRESH_INTERVAL_SECONDS: '0', ...env },
+    env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FILE: '', LOG_FORMAT: 'json', REFRESH_INTERVAL_SECONDS: '0', DATA_DIR: childDataDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a failed test kills npm and the server under it, leaving no orphan.
     detached: true,

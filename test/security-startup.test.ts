@@ -12,13 +12,14 @@ import { openDatabase } from '../src/db/client.js';
 import { projectRoot } from '../src/db/schema-engine.js';
 import { checkKeyring } from '../src/domain/key-rotation.js';
 import { makeIntegration } from './helpers/fixtures.js';
+import { childDataDir } from './helpers/process.js';
 
 /** Runs src/main.ts until it exits by itself (or 60 s pass); returns its exit code and stderr. */
 function runServerToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
       cwd: projectRoot,
-      env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOG_FILE: '', JWT_SECRET: 'x'.repeat(40), REFRESH_INTERVAL_SECONDS: '0', ...env },
+      env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOG_FILE: '', JWT_SECRET: 'x'.repeat(40), REFRESH_INTERVAL_SECONDS: '0', DATA_DIR: childDataDir(), ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

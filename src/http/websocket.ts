@@ -117,10 +117,12 @@ class Operation implements ResultSink {
   error(error: unknown): void {
     if (!this.current) return;
     this.socket.operations.delete(this.id);
-    // As graphql-ws: the stream's error as a GraphQL error (its message only; domain errors are masked upstream).
-    const message = error instanceof Error ? error.message : String(error);
-    logger.debug({ errors: [message] }, 'graphql-ws operation failed');
-    this.socket.sendErrors(this.id, [new GraphQLError(message)]);
+    // The stream's error as a GraphQL error, masked as yoga masks errors: a domain error keeps its
+    // safe message and code, anything else (a database error…) becomes "Unexpected error.".
+    const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined });
+    const [masked] = maskResultErrors({ errors: [graphqlError] }).errors!;
+    logger.debug({ errors: [masked!.message] }, 'graphql-ws operation failed');
+    this.socket.sendErrors(this.id, [masked!]);
   }
 
   /** For a result stream that is not pushed. */

@@ -1,6 +1,7 @@
 // A second Switchboard server in its own process (src/main.ts), on the same database: what two
 // instances behind a load balancer look like.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import { onTestFinished } from 'vitest';
@@ -16,6 +17,17 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+/**
+ * DATA_DIR for a server process a test starts: its own embedded database, in a folder inside the test
+ * file's data directory (removed with it), never the directory the test process itself holds locked.
+ * On PostgreSQL the process shares the test's database (DATABASE_URL) and this changes nothing.
+ */
+export function childDataDir(): string {
+  const parent = process.env.DATA_DIR;
+  if (!parent || parent.startsWith('memory://')) return 'memory://';
+  return path.join(parent, `child-${randomBytes(4).toString('hex')}`);
+}
+
 /** Starts the server process; call it inside a test (it stops when the test finishes). */
 export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const childEnv: Record<string, string | undefined> = {
@@ -27,6 +39,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
     LOG_FILE: undefined,
     JWT_SECRET: TEST_JWT_SECRET,
     REFRESH_INTERVAL_SECONDS: '0',
+    DATA_DIR: childDataDir(),
     ...env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {

@@ -1,9 +1,9 @@
 // Runs before each test file: a fixed encryption key, quiet logs, and settings that keep test files
 // apart. Files under test/unit need nothing more; the others also get a database (environment.ts).
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { testDataPrefix, testDataRoot } from './database-prefix.js';
 
 process.env.NODE_ENV = 'test';
 process.env.LOG_LEVEL ??= 'silent';
@@ -18,7 +18,7 @@ process.env.WEBHOOK_POLL_INTERVAL_MS ??= '0';
 // A data directory of the file's own, under the system's temporary directory: a new embedded database
 // there starts as a copy of the build's migrated template (dist/pglite-template) when there is one,
 // instead of PGlite's initdb per file (seconds). environment.ts removes it after the file.
-process.env.DATA_DIR = path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), `switchboard-test-data-${randomBytes(6).toString('hex')}`);
+process.env.DATA_DIR = path.join(testDataRoot(), `${testDataPrefix()}${randomBytes(6).toString('hex')}`);
 // Test files run in parallel against one Redis: each has its own channel, as separate deployments would.
 // TEST_REDIS_PREFIX and TEST_DATABASE_PREFIX keep runs that share one Redis or PostgreSQL apart.
 process.env.REDIS_PREFIX = `${process.env.TEST_REDIS_PREFIX || 'switchboard-test-'}${randomBytes(6).toString('hex')}`;
