@@ -80,6 +80,8 @@ const envSchema = z.object({
   MAX_PENDING_AUTHORIZATIONS_PER_USER: z.coerce.number().int().min(1).default(50),
   MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(100),
   SUBSCRIPTION_QUEUE_MAX: z.coerce.number().int().min(1).default(1000),
+  WEBSOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  WEBSOCKET_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
   // Operations: shutdown, metrics, traces, log format.
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   METRICS_TOKEN: z.string().optional(),
@@ -217,6 +219,10 @@ export interface SecurityConfig {
   maxSubscriptionsPerUser: number;
   /** Events waiting for one subscriber (a slow consumer) beyond which its subscription ends. */
   subscriptionQueueMax: number;
+  /** WebSockets are pinged this often; one that missed the previous ping is closed (a vanished client). */
+  websocketPingIntervalMs: number;
+  /** A WebSocket that has not sent connection_init by then is closed (4408). */
+  websocketInitTimeoutMs: number;
 }
 
 export interface WebhookConfig {
@@ -418,6 +424,8 @@ export function loadConfig(environment: Environment = process.env): Config {
       maxPendingAuthorizationsPerUser: env.MAX_PENDING_AUTHORIZATIONS_PER_USER,
       maxSubscriptionsPerUser: env.MAX_SUBSCRIPTIONS_PER_USER,
       subscriptionQueueMax: env.SUBSCRIPTION_QUEUE_MAX,
+      websocketPingIntervalMs: env.WEBSOCKET_PING_INTERVAL_MS,
+      websocketInitTimeoutMs: env.WEBSOCKET_INIT_TIMEOUT_MS,
     },
     webhooks: {
       retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,

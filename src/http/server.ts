@@ -201,6 +201,8 @@ export async function startServer(
     authenticate,
     // The app's origins, and this server's own (GraphiQL).
     allowedOrigins: [...new Set([...cfg.security.corsOrigins, new URL(cfg.publicUrl).origin])],
+    pingIntervalMs: cfg.security.websocketPingIntervalMs,
+    connectionInitWaitMs: cfg.security.websocketInitTimeoutMs,
   });
 
   if (!server.listening) {

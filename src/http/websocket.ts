@@ -19,9 +19,6 @@ import { logger } from '../logger.js';
 import { maskResultErrors, type GraphQLServer } from './graphql.js';
 import { PUSH_DELIVERY, PushedSubscription, type PushDelivery, type ResultSink } from './shared-subscription-execution.js';
 
-const PING_INTERVAL_MS = 30_000;
-/** graphql-ws' default: a socket that has not sent connection_init by then is closed (4408). */
-const CONNECTION_INIT_WAIT_MS = 3_000;
 /** Close code when the credentials the socket authenticated with expire (as 4401 Unauthorized in graphql-ws' 44xx range). */
 export const CREDENTIALS_EXPIRED_CLOSE_CODE = 4401;
 /** setTimeout's largest delay; a later expiry is checked again then. */
@@ -82,6 +79,10 @@ function isAsyncIterator(value: unknown): value is AsyncGenerator<ExecutionResul
 interface Options {
   authenticate: Authenticate;
   allowedOrigins: string[];
+  /** Every socket is pinged this often; one that has not answered the previous ping is closed. */
+  pingIntervalMs: number;
+  /** A socket that has not sent connection_init by then is closed (4408; graphql-ws' default is 3 s). */
+  connectionInitWaitMs: number;
 }
 
 /**
@@ -154,7 +155,7 @@ class GraphQLSocket {
   ) {
     this.initWait = setTimeout(() => {
       if (!this.initReceived) this.ws.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
-    }, CONNECTION_INIT_WAIT_MS);
+    }, server.options.connectionInitWaitMs);
     this.initWait.unref();
   }
 
@@ -308,7 +309,7 @@ class GraphQLWebSocketServer {
         alive.delete(ws);
         ws.ping();
       }
-    }, PING_INTERVAL_MS);
+    }, options.pingIntervalMs);
     this.pinger.unref();
   }
 
