@@ -82,6 +82,8 @@ const envSchema = z.object({
   SUBSCRIPTION_QUEUE_MAX: z.coerce.number().int().min(1).default(1000),
   WEBSOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   WEBSOCKET_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+  WEBSOCKET_MAX_BUFFERED_BYTES: z.coerce.number().int().min(65_536).default(4 * 1024 * 1024),
+  WEBSOCKET_MAX_OPERATIONS: z.coerce.number().int().min(1).default(100),
   // Operations: shutdown, metrics, traces, log format.
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   METRICS_TOKEN: z.string().optional(),
@@ -223,6 +225,10 @@ export interface SecurityConfig {
   websocketPingIntervalMs: number;
   /** A WebSocket that has not sent connection_init by then is closed (4408). */
   websocketInitTimeoutMs: number;
+  /** Bytes waiting to be sent to one WebSocket beyond which its client counts as not reading (closed, 1013). */
+  websocketMaxBufferedBytes: number;
+  /** Operations running at once on one WebSocket (QUOTA_EXCEEDED beyond). */
+  websocketMaxOperations: number;
 }
 
 export interface WebhookConfig {
@@ -426,6 +432,8 @@ export function loadConfig(environment: Environment = process.env): Config {
       subscriptionQueueMax: env.SUBSCRIPTION_QUEUE_MAX,
       websocketPingIntervalMs: env.WEBSOCKET_PING_INTERVAL_MS,
       websocketInitTimeoutMs: env.WEBSOCKET_INIT_TIMEOUT_MS,
+      websocketMaxBufferedBytes: env.WEBSOCKET_MAX_BUFFERED_BYTES,
+      websocketMaxOperations: env.WEBSOCKET_MAX_OPERATIONS,
     },
     webhooks: {
       retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,

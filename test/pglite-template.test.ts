@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrationsUpToDate } from '../src/db/migrate.js';
 import { makeTemplate, seedFromTemplate } from '../src/db/pglite-template.js';
 import { migrationsDir } from '../src/paths.js';
@@ -47,6 +47,22 @@ describe('new embedded database from the build-time PGlite template', () => {
     expect((await reopened.query(`SELECT to_regclass('written_here') AS t`)).rows).toEqual([{ t: null }]);
     await reopened.close();
   }, 120_000);
+
+  it('falls back to an empty directory (PGlite initialises it) when the copy fails, leaving no partial copy', () => {
+    const dataDir = emptyDir('disk-full');
+    const copy = vi.spyOn(fs, 'cpSync').mockImplementation((_from, to) => {
+      fs.mkdirSync(String(to), { recursive: true });
+      fs.writeFileSync(path.join(String(to), 'PG_VERSION'), '17\n');
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    });
+    try {
+      expect(seedFromTemplate(dataDir, template)).toBe(false);
+    } finally {
+      copy.mockRestore();
+    }
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+    expect(fs.readdirSync(scratch).filter((entry) => entry.startsWith('disk-full.'))).toEqual([]);
+  });
 
   it('leaves a data directory that already holds something alone', () => {
     const dataDir = emptyDir('existing');

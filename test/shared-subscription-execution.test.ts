@@ -96,6 +96,7 @@ describe('shared subscription execution', () => {
         masked++;
         return { ...result, extensions: { masked: true } };
       },
+      backlogMax: 100,
     };
     const document = parse('subscription ($tag: String) { changed(tag: $tag) { value seenBy } }');
     const received: Array<Array<ExecutionResult>> = [];
@@ -151,5 +152,74 @@ describe('shared subscription execution', () => {
     expect(completed).toEqual([true, false, false, false, false]);
     await Promise.all(subscriptions.map((subscription) => subscription.return()));
     expect(sources.size).toBe(0);
+  });
+
+  it('ends only the pushed subscriber whose delivery throws, or whose backlog passes its bound; the others keep theirs', async () => {
+    const sources = new Set<{ listener?: { event(value: unknown): void; end(): void }; returned: boolean }>();
+    const source = () => {
+      const entry: { listener?: { event(value: unknown): void; end(): void }; returned: boolean } = { returned: false };
+      sources.add(entry);
+      return {
+        listen: (listener: { event(value: unknown): void; end(): void }) => void (entry.listener = listener),
+        next: () => new Promise<IteratorResult<unknown>>(() => {}),
+        return: async () => ((entry.returned = true), { done: true as const, value: undefined }),
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+    };
+    // seenBy settles when the test says: events wait for their executions meanwhile.
+    const pending: Array<() => void> = [];
+    const fieldResolver = (event: Record<string, unknown>, _args: unknown, context: { viewer: { userId: string } }, info: { fieldName: string }) => {
+      if (info.fieldName === 'changed') return event;
+      if (info.fieldName === 'seenBy') return new Promise((resolve) => pending.push(() => resolve(context.viewer.userId)));
+      return event[info.fieldName];
+    };
+    const delivery: PushDelivery = { maskResult: (result) => result, backlogMax: 2 };
+    const document = parse('subscription { changed { value seenBy } }');
+    const subscribe = async (userId: string, sink: { next(result: ExecutionResult): void; error(error: unknown): void; complete(): void }) => {
+      const subscription = (await sharedSubscribe({
+        schema,
+        document,
+        rootValue: { changed: source },
+        fieldResolver: fieldResolver as never,
+        subscribeFieldResolver: () => source(),
+        contextValue: { viewer: { userId, isAdmin: false, via: 'jwt' }, [PUSH_DELIVERY]: delivery },
+      })) as PushedSubscription;
+      subscription.listen(sink);
+      return subscription;
+    };
+    const received: Record<string, unknown[]> = { throwing: [], steady: [], errors: [] };
+    await subscribe('throwing', {
+      next: () => {
+        throw new Error('socket gone');
+      },
+      error: (error) => received.errors!.push(error),
+      complete: () => {},
+    });
+    await subscribe('steady', { next: (result) => received.steady!.push(result.data), error: (error) => received.errors!.push(error), complete: () => {} });
+    const [throwing, steady] = [...sources];
+
+    const publish = (value: number) => {
+      const event = { value };
+      for (const { listener } of sources) listener!.event(event);
+    };
+    publish(1);
+    for (const settle of pending.splice(0)) settle();
+    await vi.waitFor(() => expect(received.steady).toHaveLength(1));
+    // The throwing sink's failure ended its own subscription only; no unhandled rejection, no error to others.
+    expect(throwing!.returned).toBe(true);
+    expect(steady!.returned).toBe(false);
+    expect(received.errors).toEqual([]);
+
+    // Two events wait for an execution that does not settle: the third is past the bound, the subscription ends.
+    publish(2);
+    publish(3);
+    expect(steady!.returned).toBe(false);
+    publish(4);
+    expect(steady!.returned).toBe(true);
+    expect(received.errors).toHaveLength(1);
+    expect(String(received.errors![0])).toContain('faster than they can be delivered');
+    for (const settle of pending.splice(0)) settle();
   });
 });

@@ -296,6 +296,31 @@ describe('connectionStatusChanged', async () => {
     return { received, errors, closed, send, socket };
   }
 
+  it('answers QUOTA_EXCEEDED past WEBSOCKET_MAX_OPERATIONS operations at once on one socket, and accepts one again once another completes', async () => {
+    const limited = await startTestServer({ security: { ...config.security, websocketMaxOperations: 2 } });
+    const received: Array<Record<string, unknown>> = [];
+    const socket = new WebSocket(wsUrl(limited), 'graphql-transport-ws');
+    socket.on('message', (data) => received.push(JSON.parse(String(data))));
+    await new Promise<void>((resolve) => socket.on('open', () => resolve()));
+    const send = (message: unknown) => socket.send(JSON.stringify(message));
+    send({ type: 'connection_init', payload: { 'x-api-key': TEST_API_KEY } });
+    await vi.waitFor(() => expect(received).toContainEqual({ type: 'connection_ack' }));
+    const subscribe = (id: string) => send({ id, type: 'subscribe', payload: { query: 'subscription { connectionStatusChanged { connectionId } }' } });
+    const baseline = statusSubscriberCount();
+    subscribe('1');
+    subscribe('2');
+    await listenersReach(baseline + 2);
+    subscribe('3');
+    await vi.waitFor(() => expect(received.find((message) => message.id === '3')).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'QUOTA_EXCEEDED' } }] }));
+    send({ id: '1', type: 'complete' });
+    await listenersReach(baseline + 1);
+    subscribe('4');
+    await listenersReach(baseline + 2);
+    expect(received.filter((message) => message.type === 'error')).toHaveLength(1);
+    socket.close();
+    await listenersReach(baseline);
+  });
+
   it('speaks graphql-transport-ws: ping, queries, errors as error messages, and the protocol’s close codes', async () => {
     const init = { type: 'connection_init', payload: { 'x-api-key': TEST_API_KEY } };
     const a = rawSocket();

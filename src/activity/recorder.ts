@@ -130,7 +130,8 @@ export class ActivityRecorder {
     if (perSecond <= 0) return true;
     const now = Date.now();
     if (now !== this.successTokensAt) {
-      this.successTokens = Math.min(perSecond, this.successTokens + ((now - this.successTokensAt) * perSecond) / 1000);
+      // max(0, …): a wall clock stepped back refills nothing, rather than draining the bucket for as long.
+      this.successTokens = Math.min(perSecond, this.successTokens + (Math.max(0, now - this.successTokensAt) * perSecond) / 1000);
       this.successTokensAt = now;
     }
     if (this.successTokens < 1) return false;

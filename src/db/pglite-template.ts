@@ -78,15 +78,29 @@ export function seedFromTemplate(dataDir: string, templateDir = pgliteTemplateDi
     if (entry.startsWith(`${path.basename(dataDir)}.template-`)) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
   }
   const copy = `${dataDir}.template-${process.pid}`;
-  // A reflink where the filesystem has them (copy-on-write), else a plain copy.
-  fs.cpSync(templateDir, copy, { recursive: true, mode: fs.constants.COPYFILE_FICLONE });
-  // The copy is ours to write, as initdb would have made it, whatever the template's modes (a
-  // read-only tree, an image built by another user).
-  fs.chmodSync(copy, 0o700);
-  for (const entry of fs.readdirSync(copy, { recursive: true, withFileTypes: true })) {
-    fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+  try {
+    // A reflink where the filesystem has them (copy-on-write), else a plain copy.
+    fs.cpSync(templateDir, copy, { recursive: true, mode: fs.constants.COPYFILE_FICLONE });
+    // A build replacing the template while we copied: the copy may be partial, so it is not used.
+    if (!isCurrent(templateDir, migrationsDir)) throw new Error('the template changed while it was copied');
+    // The copy is ours to write, as initdb would have made it, whatever the template's modes (a
+    // read-only tree, an image built by another user).
+    fs.chmodSync(copy, 0o700);
+    for (const entry of fs.readdirSync(copy, { recursive: true, withFileTypes: true })) {
+      fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+    }
+    fs.rmdirSync(dataDir);
+    fs.renameSync(copy, dataDir);
+    return true;
+  } catch (error) {
+    // A full disk, a data directory that is a mount point (no rename onto it)…: PGlite initialises
+    // the empty directory itself, as without a template; only slower.
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.mkdirSync(dataDir, { recursive: true });
+    // The logger is loaded here only: the build runs this module too, without the server's settings.
+    void import('../logger.js').then(({ logger }) =>
+      logger.warn({ dataDir, err: { name: (error as Error).name, message: (error as Error).message } }, 'new database not copied from the template; initialising it instead'),
+    );
+    return false;
   }
-  fs.rmdirSync(dataDir);
-  fs.renameSync(copy, dataDir);
-  return true;
 }

@@ -203,6 +203,9 @@ export async function startServer(
     allowedOrigins: [...new Set([...cfg.security.corsOrigins, new URL(cfg.publicUrl).origin])],
     pingIntervalMs: cfg.security.websocketPingIntervalMs,
     connectionInitWaitMs: cfg.security.websocketInitTimeoutMs,
+    maxBufferedBytes: cfg.security.websocketMaxBufferedBytes,
+    maxOperations: cfg.security.websocketMaxOperations,
+    subscriptionQueueMax: cfg.security.subscriptionQueueMax,
   });
 
   if (!server.listening) {

@@ -12,6 +12,7 @@
 import type { Plugin } from '@envelop/core';
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Context } from '../builder.js';
+import { logger } from '../logger.js';
 
 /** Context key under which a transport asks for pushed results (see PushedSubscription). */
 export const PUSH_DELIVERY = Symbol('push delivery');
@@ -19,6 +20,8 @@ export const PUSH_DELIVERY = Symbol('push delivery');
 export interface PushDelivery {
   /** What envelop's result hooks would do to each result (error masking), done once per shared result. */
   maskResult(result: ExecutionResult): ExecutionResult;
+  /** Events waiting for earlier executions to settle, beyond which the subscription ends. */
+  backlogMax: number;
 }
 
 /** Where a pushed subscription's results go. Called synchronously; must not throw. */
@@ -72,7 +75,9 @@ function settle(execution: SharedExecution, failed: boolean, value: unknown): vo
   execution.promise = undefined;
   const waiting = execution.waiting;
   execution.waiting = undefined;
-  if (waiting) for (const subscription of waiting) subscription.drain();
+  // Runs in a promise callback: one subscriber's failing delivery must not stop the others' (nor
+  // become an unhandled rejection).
+  if (waiting) for (const subscription of waiting) subscription.drainSafely();
 }
 
 function executeEvent(args: ExecutionArgs, event: unknown): SharedExecution {
@@ -171,6 +176,14 @@ export class PushedSubscription {
     if (this.closed) return;
     const execution = this.executionOf(value);
     if (execution.settled && !this.backlog?.length) return this.deliver(execution);
+    if ((this.backlog?.length ?? 0) >= this.delivery.backlogMax) {
+      // Events arrive faster than their executions settle (a stalled database read): end it, as a
+      // pulled stream ends past its queue bound, rather than hold events without bound.
+      this.closed = true;
+      this.backlog = undefined;
+      this.source.return?.()?.catch(() => {});
+      return this.sink!.error(new Error('Subscription ended: its events arrive faster than they can be delivered.'));
+    }
     (this.backlog ??= []).push(execution);
     if (!execution.settled) (execution.waiting ??= []).push(this);
   }
@@ -179,6 +192,18 @@ export class PushedSubscription {
   end(): void {
     this.sourceEnded = true;
     this.drain();
+  }
+
+  /** drain(), ending only this subscription (logged) when its delivery throws. */
+  drainSafely(): void {
+    try {
+      this.drain();
+    } catch (error) {
+      logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'subscription result delivery failed; the subscription ends');
+      this.closed = true;
+      this.backlog = undefined;
+      this.source.return?.()?.catch(() => {});
+    }
   }
 
   /** Delivers the backlog's settled head, in order. */
@@ -195,7 +220,7 @@ export class PushedSubscription {
     if (execution.failed) {
       this.closed = true;
       this.backlog = undefined;
-      void this.source.return?.();
+      this.source.return?.()?.catch(() => {});
       return this.sink!.error(execution.error);
     }
     if (execution.maskedBy !== this.delivery) {
@@ -207,19 +232,25 @@ export class PushedSubscription {
 
   /** For sources that cannot push: one pull at a time. */
   private pull(): void {
-    this.source.next().then(
-      (step) => {
-        if (this.closed) return;
-        if (step.done) return this.end();
-        this.event(step.value);
-        this.pull();
-      },
-      (error: unknown) => {
-        if (this.closed) return;
+    this.source
+      .next()
+      .then(
+        (step) => {
+          if (this.closed) return;
+          if (step.done) return this.end();
+          this.event(step.value);
+          this.pull();
+        },
+        (error: unknown) => {
+          if (this.closed) return;
+          this.closed = true;
+          this.sink!.error(error);
+        },
+      )
+      .catch((error: unknown) => {
+        logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'subscription result delivery failed; the subscription ends');
         this.closed = true;
-        this.sink!.error(error);
-      },
-    );
+      });
   }
 
   /** Ends the subscription from the consumer's side (client completed, socket closed). */

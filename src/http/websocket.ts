@@ -83,6 +83,12 @@ interface Options {
   pingIntervalMs: number;
   /** A socket that has not sent connection_init by then is closed (4408; graphql-ws' default is 3 s). */
   connectionInitWaitMs: number;
+  /** Bytes waiting to be sent to one socket beyond which its client counts as not reading (closed, 1013). */
+  maxBufferedBytes: number;
+  /** Operations (subscriptions, queries, mutations) running at once on one socket. */
+  maxOperations: number;
+  /** A subscription's events waiting for earlier executions to settle, beyond which it ends. */
+  subscriptionQueueMax: number;
 }
 
 /**
@@ -120,7 +126,8 @@ class Operation implements ResultSink {
     this.socket.operations.delete(this.id);
     // The stream's error as a GraphQL error, masked as yoga masks errors: a domain error keeps its
     // safe message and code, anything else (a database error…) becomes "Unexpected error.".
-    const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined });
+    const original = error instanceof Error ? error : new Error(String(error));
+    const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(original.message, { originalError: original });
     const [masked] = maskResultErrors({ errors: [graphqlError] }).errors!;
     logger.debug({ errors: [masked!.message] }, 'graphql-ws operation failed');
     this.socket.sendErrors(this.id, [masked!]);
@@ -154,13 +161,22 @@ class GraphQLSocket {
     private requestHeaders: AuthHeaders | undefined,
   ) {
     this.initWait = setTimeout(() => {
-      if (!this.initReceived) this.ws.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+      // Not acknowledged in time (no connection_init, or an authentication that hangs): closed, as graphql-ws does.
+      if (!this.acknowledged) this.ws.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
     }, server.options.connectionInitWaitMs);
     this.initWait.unref();
   }
 
   send(data: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(data, SEND_OPTIONS);
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // A client that does not read its socket would make the server buffer every event for it:
+    // past the bound it is closed (1013, try again later) and its subscriptions end.
+    if (this.ws.bufferedAmount > this.server.options.maxBufferedBytes) {
+      logger.warn({ bufferedBytes: this.ws.bufferedAmount }, 'WebSocket closed: its client does not read what it is sent');
+      this.ws.close(1013, 'Client too slow');
+      return;
+    }
+    this.ws.send(data, SEND_OPTIONS);
   }
 
   sendErrors(id: string, errors: readonly GraphQLError[]): void {
@@ -178,8 +194,6 @@ class GraphQLSocket {
       case MessageType.ConnectionInit: {
         if (this.initReceived) return this.ws.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
         this.initReceived = true;
-        clearTimeout(this.initWait);
-        this.initWait = undefined;
         const headers = this.requestHeaders;
         this.requestHeaders = undefined;
         let viewer: Viewer;
@@ -192,6 +206,8 @@ class GraphQLSocket {
         if (this.ws.readyState !== this.ws.OPEN) return; // gone while authenticating
         this.viewer = viewer;
         this.acknowledged = true;
+        clearTimeout(this.initWait);
+        this.initWait = undefined;
         if (viewer.expiresAt !== undefined) this.closeWhenExpired(viewer.expiresAt);
         return this.send(`{"type":"${MessageType.ConnectionAck}"}`);
       }
@@ -202,6 +218,9 @@ class GraphQLSocket {
       case MessageType.Subscribe: {
         if (!this.acknowledged) return this.ws.close(CloseCode.Unauthorized, 'Unauthorized');
         if (this.operations.has(message.id)) return this.ws.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${message.id} already exists`);
+        if (this.operations.size >= this.server.options.maxOperations) {
+          return this.sendErrors(message.id, [new GraphQLError(`At most ${this.server.options.maxOperations} operations run at once on one WebSocket: complete one first.`, { extensions: { code: 'QUOTA_EXCEEDED' } })]);
+        }
         const operation = new Operation(this, message.id);
         this.operations.set(message.id, operation);
         return this.subscribe(operation, message.payload);
@@ -298,7 +317,7 @@ class GraphQLWebSocketServer {
     readonly graphql: GraphQLServer,
     readonly options: Options,
   ) {
-    this.pushDelivery = { maskResult: maskResultErrors };
+    this.pushDelivery = { maskResult: maskResultErrors, backlogMax: options.subscriptionQueueMax };
     // Sockets that stop answering pings (a vanished client) are closed, and their subscriptions end.
     this.pinger = setInterval(() => {
       for (const ws of this.wss.clients) {
