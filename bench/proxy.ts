@@ -160,6 +160,20 @@ const switchboardLogOff = await startRole('switchboard-log-off', upstream.url);
 const switchboardLogAll = await startRole('switchboard-log-all', upstream.url);
 const auth = { 'x-api-key': switchboard.apiKey!, 'x-user-id': 'bench-user' };
 
+/** proxyRequest and the path proxy on one Switchboard; `suffix` names which one. */
+function switchboardTargets(suffix: string, server: { url: string; pid: number }): Array<[string, autocannon.Options, number]> {
+  const graphqlRequest: autocannon.Options = {
+    url: `${server.url}/graphql`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth },
+    body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
+  };
+  return [
+    [suffix ? `proxyRequest${suffix}` : 'proxyRequest (GraphQL)', graphqlRequest, server.pid],
+    [`path proxy${suffix}`, { url: `${server.url}/api/integrations/bench/request/item`, headers: auth }, server.pid],
+  ];
+}
+
 const targets: Array<[string, autocannon.Options, number]> = [
   ['direct', { url: `${upstream.url}/api/v1/item`, headers: { authorization: 'Bearer bench-access-token' } }, upstream.pid],
   ['floor (node:http + undici)', { url: `${floor.url}/proxy/item` }, floor.pid],
@@ -173,39 +187,9 @@ const targets: Array<[string, autocannon.Options, number]> = [
     },
     yogaBare.pid,
   ],
-  [
-    'proxyRequest (GraphQL)',
-    {
-      url: `${switchboard.url}/graphql`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...auth },
-      body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
-    },
-    switchboard.pid,
-  ],
-  ['path proxy', { url: `${switchboard.url}/api/integrations/bench/request/item`, headers: auth }, switchboard.pid],
-  [
-    'proxyRequest (log off)',
-    {
-      url: `${switchboardLogOff.url}/graphql`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...auth },
-      body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
-    },
-    switchboardLogOff.pid,
-  ],
-  ['path proxy (log off)', { url: `${switchboardLogOff.url}/api/integrations/bench/request/item`, headers: auth }, switchboardLogOff.pid],
-  [
-    'proxyRequest (log, every call)',
-    {
-      url: `${switchboardLogAll.url}/graphql`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...auth },
-      body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
-    },
-    switchboardLogAll.pid,
-  ],
-  ['path proxy (log, every call)', { url: `${switchboardLogAll.url}/api/integrations/bench/request/item`, headers: auth }, switchboardLogAll.pid],
+  ...switchboardTargets('', switchboard),
+  ...switchboardTargets(' (log off)', switchboardLogOff),
+  ...switchboardTargets(' (log, every call)', switchboardLogAll),
 ];
 // BENCH_ONLY=floor,path measures only the targets whose names contain one of those words.
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
