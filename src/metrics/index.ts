@@ -111,15 +111,34 @@ export interface ConnectionCount {
   count: number;
 }
 
-/** How long a connection count is reused: a scrape every few seconds costs one grouped query at most this often. */
+/**
+ * A value computed from the database when /metrics is scraped, at most once per `cacheMs`: a scrape
+ * every few seconds costs one query at most that often. The server sets how to compute it.
+ */
+function scrapeTimeValue<T>(cacheMs: number) {
+  let compute: (() => Promise<T>) | undefined;
+  let cached: { at: number; value: T } | undefined;
+  return {
+    set(computeValue: () => Promise<T>): void {
+      compute = computeValue;
+      cached = undefined;
+    },
+    /** The cached value, computed anew when older than cacheMs; undefined until set. */
+    async get(): Promise<T | undefined> {
+      if (!compute) return undefined;
+      if (!cached || Date.now() - cached.at > cacheMs) cached = { at: Date.now(), value: await compute() };
+      return cached.value;
+    },
+  };
+}
+
+/** How long a connection count is reused. */
 export const CONNECTION_COUNT_CACHE_MS = 15_000;
-let countConnections: (() => Promise<ConnectionCount[]>) | undefined;
-let cachedCounts: { at: number; counts: ConnectionCount[] } | undefined;
+const connectionCounts = scrapeTimeValue<ConnectionCount[]>(CONNECTION_COUNT_CACHE_MS);
 
 /** Sets how switchboard_connections is computed (one grouped count; cached CONNECTION_COUNT_CACHE_MS). */
 export function setConnectionCounter(counter: () => Promise<ConnectionCount[]>): void {
-  countConnections = counter;
-  cachedCounts = undefined;
+  connectionCounts.set(counter);
 }
 
 new client.Gauge({
@@ -128,12 +147,10 @@ new client.Gauge({
   labelNames: ['integration', 'status'] as const,
   registers: [metricsRegistry],
   async collect() {
-    if (!countConnections) return;
-    if (!cachedCounts || Date.now() - cachedCounts.at > CONNECTION_COUNT_CACHE_MS) {
-      cachedCounts = { at: Date.now(), counts: await countConnections() };
-    }
+    const counts = await connectionCounts.get();
+    if (!counts) return;
     this.reset();
-    for (const { integration, status, count } of cachedCounts.counts) this.set({ integration, status }, count);
+    for (const { integration, status, count } of counts) this.set({ integration, status }, count);
   },
 });
 
@@ -194,13 +211,11 @@ export function recordWebhookAttempt(eventType: string, outcome: WebhookAttemptO
 export const WEBHOOK_PENDING_CACHE_MS = 15_000;
 /** Pending deliveries counted per endpoint at most: the count stays an index probe per endpoint, whatever the backlog. */
 export const WEBHOOK_PENDING_COUNT_CAP = 10_000;
-let countPendingWebhooks: (() => Promise<number>) | undefined;
-let cachedPending: { at: number; count: number } | undefined;
+const pendingWebhooks = scrapeTimeValue<number>(WEBHOOK_PENDING_CACHE_MS);
 
 /** Sets how switchboard_webhook_pending is computed (one bounded count; cached WEBHOOK_PENDING_CACHE_MS). */
 export function setWebhookPendingCounter(counter: () => Promise<number>): void {
-  countPendingWebhooks = counter;
-  cachedPending = undefined;
+  pendingWebhooks.set(counter);
 }
 
 new client.Gauge({
@@ -208,11 +223,8 @@ new client.Gauge({
   help: `Webhook deliveries not yet succeeded or given up (due now, waiting for a retry, or in flight), all endpoints together; counted at scrape time, at most every ${WEBHOOK_PENDING_CACHE_MS / 1000} s, up to ${WEBHOOK_PENDING_COUNT_CAP} per endpoint.`,
   registers: [metricsRegistry],
   async collect() {
-    if (!countPendingWebhooks) return;
-    if (!cachedPending || Date.now() - cachedPending.at > WEBHOOK_PENDING_CACHE_MS) {
-      cachedPending = { at: Date.now(), count: await countPendingWebhooks() };
-    }
-    this.set(cachedPending.count);
+    const count = await pendingWebhooks.get();
+    if (count !== undefined) this.set(count);
   },
 });
 
