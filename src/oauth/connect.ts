@@ -6,7 +6,8 @@ import type { Viewer } from '../auth/viewer.js';
 import { config } from '../config.js';
 import { keyring } from '../crypto/keyring.js';
 import { prisma } from '../db/client.js';
-import { saveAuthorizedConnection, type Connection } from '../domain/connections.js';
+import type { Connection } from '../domain/connections.js';
+import { saveConnectedConnection } from './save-connected.js';
 import { newId } from '../domain/ids.js';
 import { mayConnectIntegration } from '../domain/access.js';
 import { findIntegration, integrationSettings } from '../domain/integrations.js';
@@ -232,14 +233,16 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
     return fail(code, providerError.message, providerError.details.providerStatus);
   }
 
-  const connection = await saveAuthorizedConnection({
-    integration,
-    ownerId: integration.isShared ? null : pending.viewerId,
-    name: pending.connectionName,
-    ...(await connectionFromTokens(integration, tokens, { connectionConfig, callbackParams: callback.searchParams, requestedScopes: pending.scopes })),
-  });
+  const connection = await saveConnectedConnection(
+    {
+      integration,
+      ownerId: integration.isShared ? null : pending.viewerId,
+      name: pending.connectionName,
+      ...(await connectionFromTokens(integration, tokens, { connectionConfig, callbackParams: callback.searchParams, requestedScopes: pending.scopes })),
+    },
+    { userId: pending.viewerId, startedAt: started },
+  );
   await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
-  recordOperation({ kind: 'CONNECT', outcome: 'SUCCESS', connectionId: connection.id, integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started });
   logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
   return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
 }

@@ -6,7 +6,8 @@
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { Viewer } from '../auth/viewer.js';
-import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
+import type { Connection, StoredCredentials } from '../domain/connections.js';
+import { saveConnectedConnection } from './save-connected.js';
 import { findIntegration, validationErrorFrom } from '../domain/integrations.js';
 import { recordOperation } from '../activity/recorder.js';
 import { prisma } from '../db/client.js';
@@ -138,17 +139,10 @@ export async function createConnection(viewer: Viewer, input: CreateConnectionIn
   const importedExpired = tokenExpiresAt !== null && tokenExpiresAt.getTime() <= Date.now();
   const checked = data.skipVerification || importedExpired ? null : await checkImport(integration, credentials, { apiBaseUrl, connectionConfig, ownerId });
 
-  const connection = await saveAuthorizedConnection({
-    integration,
-    ownerId,
-    name: data.connectionName,
-    credentials,
-    scopes,
-    tokenExpiresAt,
-    apiBaseUrl,
-    metadata,
-  });
-  recordOperation({ kind: 'CONNECT', outcome: 'SUCCESS', connectionId: connection.id, integrationSlug: integration.slug, ownerId: ownerId ?? viewer.userId });
+  const connection = await saveConnectedConnection(
+    { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata },
+    { userId: viewer.userId },
+  );
   if (checked) {
     recordOperation({ ...checkOperation(checked, integration.slug, ownerId ?? viewer.userId), connectionId: connection.id });
     if (checked.verdict === 'accepted') return prisma.connection.update({ where: { id: connection.id }, data: { lastVerifiedAt: new Date() } });

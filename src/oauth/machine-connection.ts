@@ -3,7 +3,8 @@
 // and imported OAuth 1.0a tokens. A token is obtained before anything is stored, so credentials the
 // provider refuses never become a connection.
 import type { Viewer } from '../auth/viewer.js';
-import { saveAuthorizedConnection, type Connection, type StoredCredentials } from '../domain/connections.js';
+import type { Connection, StoredCredentials } from '../domain/connections.js';
+import { saveConnectedConnection } from './save-connected.js';
 import { integrationSettings, type Integration } from '../domain/integrations.js';
 import { ForbiddenError, ProviderError, SwitchboardError, UpstreamUnavailableError, ValidationError, type FieldError } from '../errors.js';
 import { providerErrorFrom } from '../provider/provider-client.js';
@@ -125,16 +126,8 @@ export async function createMachineConnection(viewer: Viewer, integration: Integ
     apiBaseUrl = apiBaseUrlFor(integration, connectionConfig, metadata);
     if (credentials.scope) scopes = credentials.scope.split(/[\s,]+/).filter(Boolean);
   }
-  const connection = await saveAuthorizedConnection({
-    integration,
-    ownerId,
-    name: data.connectionName,
-    credentials,
-    scopes,
-    tokenExpiresAt,
-    apiBaseUrl,
-    metadata,
-  });
-  recordOperation({ kind: 'CONNECT', outcome: 'SUCCESS', connectionId: connection.id, integrationSlug: integration.slug, ownerId: ownerId ?? viewer.userId, durationMs: performance.now() - started });
-  return connection;
+  return saveConnectedConnection(
+    { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata },
+    { userId: viewer.userId, startedAt: started },
+  );
 }
