@@ -413,6 +413,8 @@ describe('GITHUB_APP', async () => {
     expect(await callback.text()).toContain('"connect":"success"');
     const stored = await prisma.connection.findFirstOrThrow({ where: { name: 'installed', integrationId: decodeGlobalID(integration.id).id } });
     expect(openCredentials(stored)).toMatchObject({ type: 'GITHUB_APP', installationId: '4242' });
+    await activityRecorder.flush();
+    expect(await prisma.operation.findMany({ where: { connectionId: stored.id }, select: { kind: true, outcome: true } })).toEqual([{ kind: 'CONNECT', outcome: 'SUCCESS' }]);
     // The same redirect again is refused: the state is single-use.
     const replay = await fetch(`${server.url}/oauth2/callback?installation_id=4242&setup_action=install&state=${flowState}`, { redirect: 'manual' });
     expect(replay.status).toBe(400);

@@ -4,6 +4,7 @@
 import { createHmac } from 'node:crypto';
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { activityRecorder } from '../src/activity/recorder.js';
 import { prisma } from '../src/db/client.js';
 import { openCredentials } from '../src/domain/connections.js';
 import { oauth1AuthorizationHeader, oauth1Signature } from '../src/provider/oauth1-signature.js';
@@ -187,6 +188,10 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     expect(credentials).toMatchObject({ type: 'OAUTH1', tokenSecret: `ats secret/${credentials.accessToken}`, raw: { user_nsid: 'u-42' } });
     expect(stored.credentialsEnc).not.toContain('ats secret');
     expect(await prisma.pendingAuthorization.count({ where: { integration: { slug } } })).toBe(0);
+    await activityRecorder.flush();
+    expect(await prisma.operation.findMany({ where: { connectionId: stored.id }, select: { kind: true, outcome: true, ownerId: true } })).toEqual([
+      { kind: 'CONNECT', outcome: 'SUCCESS', ownerId: 'oauth1-user' },
+    ]);
   });
 
   it('signs proxied calls, the query and a form body included, with a fresh nonce each time', async () => {

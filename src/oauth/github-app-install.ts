@@ -6,7 +6,9 @@
 import * as oidc from 'openid-client';
 import type { Viewer } from '../auth/viewer.js';
 import { prisma } from '../db/client.js';
-import { saveAuthorizedConnection, type Connection } from '../domain/connections.js';
+import type { Connection } from '../domain/connections.js';
+import { recordOperation } from '../activity/recorder.js';
+import { saveConnectedConnection } from './save-connected.js';
 import type { Integration } from '../domain/integrations.js';
 import { ForbiddenError, ValidationError } from '../errors.js';
 import { logger } from '../logger.js';
@@ -32,7 +34,11 @@ type Outcome = FlowOutcome<Connection>;
 export async function completeGitHubAppInstall(pending: PendingWithIntegration, callback: URL): Promise<Outcome> {
   const { integration } = pending;
   const flowId = flowIdOf(pending.stateHash);
-  const fail = (error: string, message: string): Outcome => ({ ok: false, error, message, redirectTo: pending.redirectTo, flowId });
+  const started = performance.now();
+  const fail = (error: string, message: string): Outcome => {
+    recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started, error: `${error}: ${message}` });
+    return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
+  };
   const installationId = callback.searchParams.get('installation_id');
   if (!installationId || !INSTALLATION_ID_PATTERN.test(installationId)) {
     // setup_action=request: an organization owner has yet to approve the installation.
@@ -47,16 +53,19 @@ export async function completeGitHubAppInstall(pending: PendingWithIntegration, 
     logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'installation token refused');
     return fail('provider_error', 'GitHub refused an installation token for this installation.');
   }
-  const connection = await saveAuthorizedConnection({
-    integration,
-    ownerId: integration.isShared ? null : pending.viewerId,
-    name: pending.connectionName,
-    credentials,
-    scopes: integration.scopes,
-    tokenExpiresAt: credentials.expiresAt ? new Date(credentials.expiresAt) : null,
-    apiBaseUrl: apiBaseUrlFor(integration, {}, metadata),
-    metadata,
-  });
+  const connection = await saveConnectedConnection(
+    {
+      integration,
+      ownerId: integration.isShared ? null : pending.viewerId,
+      name: pending.connectionName,
+      credentials,
+      scopes: integration.scopes,
+      tokenExpiresAt: credentials.expiresAt ? new Date(credentials.expiresAt) : null,
+      apiBaseUrl: apiBaseUrlFor(integration, {}, metadata),
+      metadata,
+    },
+    { userId: pending.viewerId, startedAt: started },
+  );
   await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
   logger.info({ integration: integration.slug, connectionId: connection.id }, 'GitHub App installation connected');
   return { ok: true, connection, redirectTo: pending.redirectTo, flowId };

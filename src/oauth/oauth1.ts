@@ -5,7 +5,9 @@
 import { config } from '../config.js';
 import type { Viewer } from '../auth/viewer.js';
 import { prisma } from '../db/client.js';
-import { saveAuthorizedConnection, type Connection } from '../domain/connections.js';
+import type { Connection } from '../domain/connections.js';
+import { recordOperation } from '../activity/recorder.js';
+import { saveConnectedConnection } from './save-connected.js';
 import { integrationSettings, type Integration } from '../domain/integrations.js';
 import { ProviderError, UpstreamUnavailableError } from '../errors.js';
 import { logger } from '../logger.js';
@@ -99,7 +101,11 @@ export async function completeOAuth1Authorization(callback: URL): Promise<Outcom
   const { pending } = claimed;
   const { integration } = pending;
   const flowId = flowIdOf(pending.stateHash);
-  const fail = (error: string, message: string): Outcome => ({ ok: false, error, message, redirectTo: pending.redirectTo, flowId });
+  const started = performance.now();
+  const fail = (error: string, message: string): Outcome => {
+    recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started, error: `${error}: ${message}` });
+    return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
+  };
   const verifier = callback.searchParams.get('oauth_verifier');
   // Providers send the user back without a verifier (or with `denied`) when they refuse.
   if (!verifier) return fail('access_denied', 'The authorization was not granted.');
@@ -116,16 +122,19 @@ export async function completeOAuth1Authorization(callback: URL): Promise<Outcom
   // Whatever else the provider sent (a user id, a screen name) is kept, without the tokens.
   const raw = Object.fromEntries([...answer].filter(([name]) => name !== 'oauth_token' && name !== 'oauth_token_secret'));
   const metadata = Object.keys(connectionConfig).length ? { connectionConfig } : {};
-  const connection = await saveAuthorizedConnection({
-    integration,
-    ownerId: integration.isShared ? null : pending.viewerId,
-    name: pending.connectionName,
-    credentials: { type: 'OAUTH1', accessToken: answer.get('oauth_token')!, tokenSecret: answer.get('oauth_token_secret')!, raw },
-    scopes: pending.scopes,
-    tokenExpiresAt: null,
-    apiBaseUrl: apiBaseUrlFor(integration, connectionConfig, metadata),
-    metadata,
-  });
+  const connection = await saveConnectedConnection(
+    {
+      integration,
+      ownerId: integration.isShared ? null : pending.viewerId,
+      name: pending.connectionName,
+      credentials: { type: 'OAUTH1', accessToken: answer.get('oauth_token')!, tokenSecret: answer.get('oauth_token_secret')!, raw },
+      scopes: pending.scopes,
+      tokenExpiresAt: null,
+      apiBaseUrl: apiBaseUrlFor(integration, connectionConfig, metadata),
+      metadata,
+    },
+    { userId: pending.viewerId, startedAt: started },
+  );
   await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
   logger.info({ integration: integration.slug, connectionId: connection.id }, 'OAuth 1.0a connection authorized');
   return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
