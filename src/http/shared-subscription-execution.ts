@@ -179,9 +179,7 @@ export class PushedSubscription {
     if ((this.backlog?.length ?? 0) >= this.delivery.backlogMax) {
       // Events arrive faster than their executions settle (a stalled database read): end it, as a
       // pulled stream ends past its queue bound, rather than hold events without bound.
-      this.closed = true;
-      this.backlog = undefined;
-      this.source.return?.()?.catch(() => {});
+      this.close();
       return this.sink!.error(new Error('Subscription ended: its events arrive faster than they can be delivered.'));
     }
     (this.backlog ??= []).push(execution);
@@ -199,11 +197,21 @@ export class PushedSubscription {
     try {
       this.drain();
     } catch (error) {
-      logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'subscription result delivery failed; the subscription ends');
-      this.closed = true;
-      this.backlog = undefined;
-      this.source.return?.()?.catch(() => {});
+      this.deliveryFailed(error);
     }
+  }
+
+  /** A delivery threw (the sink's socket write…): this subscription ends, logged; the others go on. */
+  private deliveryFailed(error: unknown): void {
+    logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'subscription result delivery failed; the subscription ends');
+    this.close();
+  }
+
+  /** Stops delivering and closes the source, without waiting (a failing return changes nothing here). */
+  private close(): void {
+    this.closed = true;
+    this.backlog = undefined;
+    this.source.return?.()?.catch(() => {});
   }
 
   /** Delivers the backlog's settled head, in order. */
@@ -218,9 +226,7 @@ export class PushedSubscription {
 
   private deliver(execution: SharedExecution): void {
     if (execution.failed) {
-      this.closed = true;
-      this.backlog = undefined;
-      this.source.return?.()?.catch(() => {});
+      this.close();
       return this.sink!.error(execution.error);
     }
     if (execution.maskedBy !== this.delivery) {
@@ -247,10 +253,7 @@ export class PushedSubscription {
           this.sink!.error(error);
         },
       )
-      .catch((error: unknown) => {
-        logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'subscription result delivery failed; the subscription ends');
-        this.closed = true;
-      });
+      .catch((error: unknown) => this.deliveryFailed(error));
   }
 
   /** Ends the subscription from the consumer's side (client completed, socket closed). */
