@@ -1,32 +1,37 @@
-// Entry point: validate configuration, listen (failing fast when the port is taken), migrate, load
-// the integrations file, become ready, and on SIGTERM/SIGINT shut down gracefully and exit 0.
+// Entry point: read the configuration once, listen (failing fast when the port is taken), build the
+// app, migrate, check the keyring, load the integrations file, become ready; on SIGTERM/SIGINT stop
+// gracefully and exit 0.
+import http from 'node:http';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './kernel/log.js';
+
+/** Errors that mean "the configuration or the environment is wrong": reported plainly, exit 1. */
+const STARTUP_ERRORS = new Set(['ConfigError', 'KeyringError', 'CatalogError', 'DataDirLockedError']);
+
+function fail(message: string): never {
+  console.error(`switchboard: ${message}`);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
-  // Configuration errors are reported plainly, before anything else starts.
-  let modules;
+  let config: Config;
   try {
-    modules = {
-      ...(await import('./config.js')),
-      ...(await import('./logger.js')),
-    };
+    config = loadConfig(process.env);
   } catch (error) {
-    if (['ConfigError', 'KeyringError', 'DataDirLockedError'].includes((error as Error)?.name)) {
-      console.error(`switchboard: ${(error as Error).message}`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  const { config, logger } = modules;
+  const logger = createLogger(config.log);
   // Before the modules that make spans load: the SDK is imported only when an endpoint is set.
-  if (config.operations.otlpEndpoint) {
+  if (config.telemetry.otlpEndpoint) {
     const { startTracing } = await import('./telemetry/tracing.js');
-    await startTracing({ serviceName: config.operations.serviceName, serviceVersion: process.env.npm_package_version });
-    logger.info({ endpoint: config.operations.otlpEndpoint }, 'OpenTelemetry traces exported over OTLP/HTTP');
+    await startTracing({ serviceName: config.telemetry.serviceName, serviceVersion: process.env.npm_package_version });
+    logger.info({ endpoint: config.telemetry.otlpEndpoint }, 'OpenTelemetry traces exported over OTLP/HTTP');
   }
   // Listen first, before loading the application: a taken port is reported at once, not after the
   // modules loaded and the migrations ran. Until ready, /health answers and everything else is 503.
-  const http = await import('node:http');
   const bound = http.createServer();
-  const starting = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+  const starting = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const healthy = req.url === '/health';
     res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
     res.end(healthy ? '{"status":"ok"}' : '{"status":"starting"}');
@@ -35,83 +40,71 @@ async function main(): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       bound.once('error', reject);
-      bound.listen(config.port, config.host, () => resolve());
+      bound.listen(config.server.port, config.server.host, () => resolve());
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
-      console.error(`switchboard: cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'} (set PORT or HOST)`);
-      process.exit(1);
+      fail(`cannot listen on ${config.server.host}:${config.server.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'} (set PORT or HOST)`);
     }
     throw error;
   }
-  try {
-    const [{ database: db }, { loadIntegrationsFile }, { startServer }] = await Promise.all([
-      import('./db/client.js'),
-      import('./domain/integrations-file.js'),
-      import('./http/server.js'),
-    ]);
-    const server = await startServer(config, { deferReady: true, server: bound });
-    bound.off('request', starting);
-    const listening = server;
-    logger.info({ url: listening.url }, 'port bound; migrating the database');
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal, drainMs: config.operations.shutdownDrainMs }, 'shutting down');
-      // A last resort if something hangs well past the drain period.
-      const force = setTimeout(() => {
-        logger.error('shutdown did not finish in time: exiting');
-        process.exit(1);
-      }, config.operations.shutdownDrainMs + 15_000);
-      force.unref();
-      await listening.close(config.operations.shutdownDrainMs);
-      await (await import('./events.js')).closeEvents();
-      await db.close();
-      await (await import('./telemetry/tracing.js')).stopTracing();
-      logger.info('stopped');
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
 
-    const applied = await db.migrate();
-    logger.info({ database: db.kind, applied }, applied.length ? 'database migrated' : 'database up to date');
-    // A keyring that cannot open the stored secrets would start "fine" and fail on every token use.
-    const { checkKeyring } = await import('./domain/key-rotation.js');
-    const keys = await checkKeyring((await import('./crypto/keyring.js')).keyring);
-    if (keys.missingKids.length || keys.wrongKids.length) {
-      const problems = [
-        keys.missingKids.length ? `missing key ids: ${keys.missingKids.join(', ')}` : '',
-        keys.wrongKids.length ? `key ids whose key does not open what they sealed: ${keys.wrongKids.join(', ')}` : '',
-      ].filter(Boolean);
-      console.error(`switchboard: ENCRYPTION_KEYS cannot open the stored secrets (${problems.join('; ')}). Add the keys that sealed them (kid:base64key, comma-separated; the first encrypts).`);
-      await db.close();
-      process.exit(1);
-    }
-    if (config.integrationsFile) {
-      const slugs = await loadIntegrationsFile(config.integrationsFile);
-      logger.info({ file: config.integrationsFile, integrations: slugs }, 'integrations file loaded');
-    }
-    if (config.auth.devMode) {
-      logger.warn('No authentication configured: requests without credentials act as the admin user "dev" (development only)');
-      if (config.loopbackOnly) logger.warn({ host: config.host }, 'Without authentication the server listens on 127.0.0.1 only: set HOST (e.g. 0.0.0.0) to listen elsewhere');
-      else logger.warn({ host: config.host }, `HOST=${config.host} is set with no authentication: anyone who can reach it is admin; only localhost and PUBLIC_URL's host names are answered`);
-    }
+  const [{ createApp }, { checkKeyring }, { loadIntegrationsFile }] = await Promise.all([
+    import('./app.js'),
+    import('./domain/key-rotation.js'),
+    import('./domain/integrations-file.js'),
+  ]);
+  const app = createApp(config, { logger });
+  const url = await app.listen({ server: bound });
+  bound.off('request', starting);
+  logger.info({ url }, 'port bound; migrating the database');
+  let stopping = false;
+  const stop = async (signal: string) => {
     if (stopping) return;
-    await listening.ready();
-    logger.info({ url: listening.url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);
-  } catch (error) {
-    if (['ConfigError', 'KeyringError', 'CatalogError', 'DataDirLockedError'].includes((error as Error)?.name)) {
-      console.error(`switchboard: ${(error as Error).message}`);
+    stopping = true;
+    logger.info({ signal, drainMs: config.server.shutdownDrainMs }, 'shutting down');
+    // A last resort if something hangs well past the drain period.
+    const force = setTimeout(() => {
+      logger.error('shutdown did not finish in time: exiting');
       process.exit(1);
-    }
-    throw error;
+    }, config.server.shutdownDrainMs + 15_000);
+    force.unref();
+    await app.stop();
+    await (await import('./telemetry/tracing.js')).stopTracing();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  const applied = await app.db.migrate();
+  logger.info({ database: app.db.kind, applied }, applied.length ? 'database migrated' : 'database up to date');
+  // A keyring that cannot open the stored secrets would start "fine" and fail on every token use.
+  const keys = await checkKeyring(app.db.prisma, app.keyring);
+  if (keys.missingKids.length || keys.wrongKids.length) {
+    const problems = [
+      keys.missingKids.length ? `missing key ids: ${keys.missingKids.join(', ')}` : '',
+      keys.wrongKids.length ? `key ids whose key does not open what they sealed: ${keys.wrongKids.join(', ')}` : '',
+    ].filter(Boolean);
+    await app.db.close();
+    fail(`ENCRYPTION_KEYS cannot open the stored secrets (${problems.join('; ')}). Add the keys that sealed them (kid:base64key, comma-separated; the first encrypts).`);
   }
+  if (config.providers.integrationsFile) {
+    const slugs = await loadIntegrationsFile(app.services.integrations, config.providers.integrationsFile);
+    logger.info({ file: config.providers.integrationsFile, integrations: slugs }, 'integrations file loaded');
+  }
+  if (config.auth.devMode) {
+    logger.warn('No authentication configured: requests without credentials act as the admin user "dev" (development only)');
+    if (config.loopbackOnly) logger.warn({ host: config.server.host }, 'Without authentication the server listens on 127.0.0.1 only: set HOST (e.g. 0.0.0.0) to listen elsewhere');
+    else logger.warn({ host: config.server.host }, `HOST=${config.server.host} is set with no authentication: anyone who can reach it is admin; only localhost and PUBLIC_URL's host names are answered`);
+  }
+  if (stopping) return;
+  await app.ready();
+  logger.info({ url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);
 }
 
-main().catch((error) => {
-  console.error(`switchboard: failed to start: ${(error as Error)?.message ?? error}`);
-  process.exit(1);
+main().catch((error: unknown) => {
+  if (STARTUP_ERRORS.has((error as Error)?.name)) fail((error as Error).message);
+  fail(`failed to start: ${(error as Error)?.message ?? error}`);
 });

@@ -34,7 +34,7 @@ describe('new embedded database from the build-time PGlite template', () => {
     const dataDir = emptyDir('data');
     // Left by a process that crashed while copying: removed.
     fs.mkdirSync(path.join(scratch, 'data.template-1'));
-    expect(seedFromTemplate(dataDir, template)).toBe(true);
+    expect(seedFromTemplate(dataDir, { templateDir: template })).toBe(true);
     expect(fs.readdirSync(scratch).filter((entry) => entry.startsWith('data.'))).toEqual([]);
     const pglite = new PGlite(dataDir);
     expect(await migrationsUpToDate(async (sql) => (await pglite.query(sql)).rows as never[])).toBe(true);
@@ -42,7 +42,7 @@ describe('new embedded database from the build-time PGlite template', () => {
     await pglite.close();
 
     const next = emptyDir('next');
-    expect(seedFromTemplate(next, template)).toBe(true);
+    expect(seedFromTemplate(next, { templateDir: template })).toBe(true);
     const reopened = new PGlite(next);
     expect((await reopened.query(`SELECT to_regclass('written_here') AS t`)).rows).toEqual([{ t: null }]);
     await reopened.close();
@@ -56,7 +56,7 @@ describe('new embedded database from the build-time PGlite template', () => {
       throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     });
     try {
-      expect(seedFromTemplate(dataDir, template)).toBe(false);
+      expect(seedFromTemplate(dataDir, { templateDir: template })).toBe(false);
     } finally {
       copy.mockRestore();
     }
@@ -67,19 +67,19 @@ describe('new embedded database from the build-time PGlite template', () => {
   it('leaves a data directory that already holds something alone', () => {
     const dataDir = emptyDir('existing');
     fs.writeFileSync(path.join(dataDir, 'PG_VERSION'), '17\n');
-    expect(seedFromTemplate(dataDir, template)).toBe(false);
+    expect(seedFromTemplate(dataDir, { templateDir: template })).toBe(false);
     expect(fs.readdirSync(dataDir)).toEqual(['PG_VERSION']);
   });
 
   it('ignores a template made from other migrations, by another PGlite release, or none', () => {
     const dataDir = emptyDir('not-current');
-    expect(seedFromTemplate(dataDir, template, migrationsWithOneMore())).toBe(false);
+    expect(seedFromTemplate(dataDir, { templateDir: template, migrationsDir: migrationsWithOneMore() })).toBe(false);
     const made = fs.readFileSync(`${template}.json`, 'utf8');
     const otherRelease = path.join(scratch, 'other-release');
     fs.cpSync(template, otherRelease, { recursive: true });
     fs.writeFileSync(`${otherRelease}.json`, made.replace(/"pglite":"[^"]+"/, '"pglite":"0.0.1"'));
-    expect(seedFromTemplate(dataDir, otherRelease)).toBe(false);
-    expect(seedFromTemplate(dataDir, path.join(scratch, 'no-template'))).toBe(false);
+    expect(seedFromTemplate(dataDir, { templateDir: otherRelease })).toBe(false);
+    expect(seedFromTemplate(dataDir, { templateDir: path.join(scratch, 'no-template') })).toBe(false);
     expect(fs.readdirSync(dataDir)).toEqual([]);
   });
 
@@ -93,6 +93,6 @@ describe('new embedded database from the build-time PGlite template', () => {
     const migrations = migrationsWithOneMore();
     await makeTemplate(remade, template, migrations);
     expect(fs.existsSync(path.join(remade, 'marker'))).toBe(false);
-    expect(seedFromTemplate(emptyDir('with-more'), remade, migrations)).toBe(true);
+    expect(seedFromTemplate(emptyDir('with-more'), { templateDir: remade, migrationsDir: migrations })).toBe(true);
   }, 120_000);
 });

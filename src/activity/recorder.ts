@@ -4,31 +4,26 @@
 // Connection.lastUsedAt is coalesced in memory (the latest use per connection) and written in the
 // same flush with one UPDATE … FROM (VALUES …). Past bufferMax, rows are dropped and counted, with
 // a warning at most every 10 s: under overload the log gives way, the requests do not.
-import { config, type ActivityConfig } from '../config.js';
-import { prisma } from '../db/client.js';
-import { newId, timeOfId } from '../domain/ids.js';
-import type { OperationKind, OperationOutcome } from '../generated/prisma/client.js';
+//
+// It records what the app's domain events say happened (subscribeActivityLog): no use case writes to
+// it directly.
+import type { Database } from '../db/database.js';
+import { DOMAIN_EVENT_TYPES, operationOf, type DomainEventBus, type Operation, type OperationKind, type OperationOutcome } from '../domain/events.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { SwitchboardError } from '../errors.js';
-import { logger } from '../logger.js';
-import { recordOperationMetric, recordOperationsDropped, recordOperationsSampledOut } from '../metrics/index.js';
+import { newId, timeOfId } from '../kernel/ids.js';
+import type { Logger } from '../kernel/log.js';
+import type { ActivitySettings } from './settings.js';
 
 export type { OperationKind, OperationOutcome };
+export type OperationInput = Operation;
 
-export interface OperationInput {
-  kind: OperationKind;
-  outcome: OperationOutcome;
-  connectionId?: string | null;
-  integrationSlug: string;
-  ownerId?: string | null;
-  /** For calls to the provider: the method and the path, never the query string. */
-  method?: string | null;
-  path?: string | null;
-  providerStatus?: number | null;
-  durationMs?: number | null;
-  /** In words, never a secret (messages of SwitchboardError are written for API users). */
-  error?: string | null;
+/** Told of rows the log did not keep (the metrics count them). */
+export interface ActivityObserver {
+  dropped(count: number): void;
+  sampledOut(count: number): void;
 }
+
+type RecorderSettings = Pick<ActivitySettings, 'enabled' | 'flushIntervalMs' | 'flushRows' | 'bufferMax' | 'proxySuccessSampleRate' | 'proxySuccessesPerSecond'>;
 
 interface OperationRow {
   id: string;
@@ -70,32 +65,29 @@ export class ActivityRecorder {
   private successTokensAt = Date.now();
   readonly stats: ActivityStats = { recorded: 0, written: 0, dropped: 0, sampledOut: 0, flushFailures: 0 };
 
-  constructor(private settings: ActivityConfig) {
+  constructor(
+    private readonly db: Database,
+    private readonly settings: RecorderSettings,
+    private readonly logger: Logger,
+    private readonly observer: ActivityObserver = { dropped: () => {}, sampledOut: () => {} },
+  ) {
     this.successTokens = settings.proxySuccessesPerSecond;
-  }
-
-  /** Changes the settings (tests and benchmarks); rows already buffered are kept. */
-  configure(settings: Partial<ActivityConfig>): void {
-    this.settings = { ...this.settings, ...settings };
-    this.successTokens = this.settings.proxySuccessesPerSecond;
-    this.successTokensAt = Date.now();
   }
 
   record(input: OperationInput): void {
     if (!this.settings.enabled) return;
-    recordOperationMetric(input.kind, input.outcome);
     if (input.kind === 'PROXY' && input.outcome === 'SUCCESS' && !this.keepProxySuccess()) {
       this.stats.sampledOut++;
-      recordOperationsSampledOut();
+      this.observer.sampledOut(1);
       return;
     }
     if (this.buffer.length >= this.settings.bufferMax) {
       this.stats.dropped++;
-      recordOperationsDropped();
+      this.observer.dropped(1);
       const now = Date.now();
       if (now - this.lastDropWarning >= DROP_WARNING_INTERVAL_MS) {
         this.lastDropWarning = now;
-        logger.warn({ dropped: this.stats.dropped, bufferMax: this.settings.bufferMax }, 'activity log overloaded: operations dropped');
+        this.logger.warn({ dropped: this.stats.dropped, bufferMax: this.settings.bufferMax }, 'activity log overloaded: operations dropped');
       }
       return;
     }
@@ -180,7 +172,7 @@ export class ActivityRecorder {
     const used = this.lastUsed;
     this.lastUsed = new Map();
     try {
-      if (rows.length) await insertOperations(rows);
+      if (rows.length) await insertOperations(this.db, rows);
       this.stats.written += rows.length;
     } catch (error) {
       this.stats.flushFailures++;
@@ -188,18 +180,18 @@ export class ActivityRecorder {
       const room = Math.max(0, this.settings.bufferMax - this.buffer.length);
       this.buffer.unshift(...rows.slice(0, room));
       this.stats.dropped += rows.length - Math.min(rows.length, room);
-      recordOperationsDropped(rows.length - Math.min(rows.length, room));
-      logger.warn({ err: { name: (error as Error).name, message: (error as Error).message }, rows: rows.length }, 'activity log flush failed');
+      this.observer.dropped(rows.length - Math.min(rows.length, room));
+      this.logger.warn({ err: error, rows: rows.length }, 'activity log flush failed');
     }
     if (used.size) {
       try {
         const values = Prisma.join([...used].map(([id, at]) => Prisma.sql`(${id}, ${new Date(at)}::timestamp)`));
-        await prisma.$executeRaw`
+        await this.db.prisma.$executeRaw`
           UPDATE "Connection" AS c SET "lastUsedAt" = v.at
           FROM (VALUES ${values}) AS v(id, at)
           WHERE c."id" = v.id AND (c."lastUsedAt" IS NULL OR c."lastUsedAt" < v.at)`;
       } catch (error) {
-        logger.warn({ err: { name: (error as Error).name, message: (error as Error).message } }, 'lastUsedAt update failed');
+        this.logger.warn({ err: error }, 'lastUsedAt update failed');
       }
     }
   }
@@ -229,9 +221,9 @@ export class ActivityRecorder {
  * than createMany's row-by-row parameters, which matters most on the embedded database, whose work
  * runs on the server's own thread.
  */
-async function insertOperations(rows: OperationRow[]): Promise<void> {
+async function insertOperations(db: Database, rows: OperationRow[]): Promise<void> {
   const column = <K extends keyof OperationRow>(key: K) => rows.map((row) => row[key]);
-  await prisma.$executeRaw`
+  await db.prisma.$executeRaw`
     INSERT INTO "Operation" ("id", "kind", "outcome", "connectionId", "integrationSlug", "ownerId", "method", "path", "providerStatus", "durationMs", "error", "at")
     SELECT * FROM unnest(
       ${column('id')}::text[], ${column('kind')}::text[]::"OperationKind"[], ${column('outcome')}::text[]::"OperationOutcome"[],
@@ -241,19 +233,22 @@ async function insertOperations(rows: OperationRow[]): Promise<void> {
     )`;
 }
 
-/** The process's recorder. */
-export const activityRecorder = new ActivityRecorder(config.activity);
-
-export function recordOperation(input: OperationInput): void {
-  activityRecorder.record(input);
-}
-
-export function noteConnectionUsed(connectionId: string): void {
-  activityRecorder.noteUsed(connectionId);
-}
-
-/** An error's message for the log: our typed errors' messages are safe; anything else is named only. */
-export function errorText(error: unknown): string {
-  if (error instanceof SwitchboardError) return error.message;
-  return error instanceof Error ? error.name : 'Unknown error';
+/**
+ * The recorder hears every domain event that records an operation; a proxied call that got an
+ * answer also marks its connection used.
+ */
+export function subscribeActivityLog(events: DomainEventBus, recorder: ActivityRecorder): () => void {
+  const stops = DOMAIN_EVENT_TYPES.map((type) =>
+    events.on(type, (event) => {
+      const operation = operationOf(event);
+      if (!operation) return;
+      if (type === 'proxy.called') {
+        const call = event as { connected: boolean; operation: Operation };
+        if (!call.connected) return;
+        if (call.operation.providerStatus !== undefined && call.operation.providerStatus !== null) recorder.noteUsed(call.operation.connectionId!);
+      }
+      recorder.record(operation);
+    }),
+  );
+  return () => stops.forEach((stop) => stop());
 }

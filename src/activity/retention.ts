@@ -1,13 +1,19 @@
 // Retention: operations older than OPERATIONS_RETENTION_DAYS are deleted in batches. Ids are
 // UUIDv7 taken when the operation ended, so "older than the cutoff" is a range of the primary key:
 // each batch is an index range scan, and no batch holds locks for long.
-import { prisma } from '../db/client.js';
-import { lowestIdAt } from '../domain/ids.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { lowestIdAt } from '../kernel/ids.js';
+import { periodicJob, type Job } from '../kernel/jobs.js';
+import type { Logger } from '../kernel/log.js';
+import type { ActivitySettings } from './settings.js';
 
 export const RETENTION_BATCH_SIZE = 5_000;
 
 /** Deletes operations older than `retentionDays`, batch by batch; returns how many went. */
-export async function deleteExpiredOperations(options: { retentionDays: number; batchSize?: number; maxBatches?: number; now?: number }): Promise<number> {
+export async function deleteExpiredOperations(
+  prisma: PrismaClient,
+  options: { retentionDays: number; batchSize?: number; maxBatches?: number; now?: number },
+): Promise<number> {
   if (options.retentionDays <= 0) return 0;
   const cutoff = lowestIdAt((options.now ?? Date.now()) - options.retentionDays * 86_400_000);
   const batchSize = options.batchSize ?? RETENTION_BATCH_SIZE;
@@ -21,4 +27,19 @@ export async function deleteExpiredOperations(options: { retentionDays: number; 
     if (count < batchSize) break;
   }
   return deleted;
+}
+
+/** The `operations-retention` job (OPERATIONS_RETENTION_INTERVAL_SECONDS; off with the log, or when operations are kept forever). */
+export function operationsRetentionJob(prisma: PrismaClient, settings: ActivitySettings, logger: Logger): Job {
+  return periodicJob({
+    name: 'operations-retention',
+    setting: 'OPERATIONS_RETENTION_INTERVAL_SECONDS',
+    intervalMs: settings.retentionIntervalSeconds * 1000,
+    enabled: settings.enabled && settings.retentionDays > 0,
+    logger,
+    run: async () => {
+      const deleted = await deleteExpiredOperations(prisma, { retentionDays: settings.retentionDays });
+      if (deleted) logger.info({ deleted }, 'old operations deleted');
+    },
+  });
 }

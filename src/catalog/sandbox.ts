@@ -2,25 +2,20 @@
 // itself serves under PUBLIC_URL/sandbox (src/sandbox/), in development only. It is not in
 // providers.yaml: its endpoints are this server's, and it needs no registration anywhere.
 import { randomBytes } from 'node:crypto';
-import { config } from '../config.js';
 
 export const SANDBOX_PROVIDER = 'sandbox';
 
-export function sandboxIssuer(): string {
-  return `${config.publicUrl}/sandbox/oauth`;
-}
-
-export function sandboxApiBaseUrl(): string {
-  return `${config.publicUrl}/sandbox/api/`;
+export function sandboxIssuer(publicUrl: string): string {
+  return `${publicUrl}/sandbox/oauth`;
 }
 
 /** What createIntegration(provider: "sandbox") fills in; a client is made up on the spot (the sandbox accepts any sandbox integration's). */
-export function sandboxTemplate() {
+export function sandboxTemplate(publicUrl: string) {
   return {
     name: 'Sandbox',
-    issuer: sandboxIssuer(),
-    apiBaseUrl: sandboxApiBaseUrl(),
-    logoUrl: `${config.publicUrl}/sandbox/logo.svg`,
+    issuer: sandboxIssuer(publicUrl),
+    apiBaseUrl: `${publicUrl}/sandbox/api/`,
+    logoUrl: `${publicUrl}/sandbox/logo.svg`,
     scopes: ['openid', 'profile', 'email'],
     clientId: `sandbox-${randomBytes(8).toString('hex')}`,
     clientSecret: randomBytes(32).toString('base64url'),

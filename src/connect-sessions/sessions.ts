@@ -1,13 +1,24 @@
 // Connect sessions: a backend (an admin) creates one for an end user, or a user for themselves; the
 // browser gets a token that can only connect that user to the offered integrations, until it expires.
-import { USER_ID_PATTERN, type Viewer } from '../auth/viewer.js';
-import { hashConnectSessionToken, newConnectSessionToken, type ConnectSessionGrant } from '../auth/connect-session.js';
-import { config } from '../config.js';
-import { prisma } from '../db/client.js';
-import { newId } from '../domain/ids.js';
-import { findIntegration } from '../domain/integrations.js';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
-import { CONNECTION_NAME_PATTERN, isAllowedRedirect } from '../oauth/connect.js';
+import type { Database } from '../db/database.js';
+import { CONNECTION_NAME_PATTERN } from '../domain/connections.js';
+import type { Integrations } from '../domain/integrations.js';
+import { USER_ID_PATTERN, type Viewer } from '../domain/viewer.js';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { periodicJob, type Job } from '../kernel/jobs.js';
+import type { Logger } from '../kernel/log.js';
+import { isAllowedRedirect } from '../oauth/connect.js';
+import type { ConnectSessionSettings } from './settings.js';
+import { hashConnectSessionToken, newConnectSessionToken, type ConnectSessionGrant } from './token.js';
+
+export interface SessionDeps {
+  db: Database;
+  integrations: Pick<Integrations, 'find'>;
+  settings: ConnectSessionSettings;
+  allowedRedirectOrigins: string[];
+  publicUrl: string;
+}
 
 export interface CreateConnectSessionInput {
   endUserId?: string | null;
@@ -28,11 +39,11 @@ export interface CreatedConnectSession {
 export const CONNECT_SESSION_MAX_INTEGRATIONS = 100;
 
 /** The hosted connect page for a token. The token rides in the query (the page is served without a referrer). */
-export function connectUrlFor(token: string): string {
-  return `${config.publicUrl}/connect?token=${encodeURIComponent(token)}`;
+export function connectUrlFor(publicUrl: string, token: string): string {
+  return `${publicUrl}/connect?token=${encodeURIComponent(token)}`;
 }
 
-export async function createConnectSession(viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession> {
+export async function createConnectSession(deps: SessionDeps, viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession> {
   // A session token never makes another session, whatever reaches this function.
   if (viewer.connectSession) throw new ForbiddenError('A connect session cannot create sessions.');
   const endUserId = input.endUserId ?? (viewer.isAdmin ? null : viewer.userId);
@@ -45,10 +56,10 @@ export async function createConnectSession(viewer: Viewer, input: CreateConnectS
   if (!CONNECTION_NAME_PATTERN.test(connectionName)) {
     problems.push({ field: 'connectionName', message: 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.' });
   }
-  if (input.redirectTo != null && !isAllowedRedirect(input.redirectTo)) {
+  if (input.redirectTo != null && !isAllowedRedirect(input.redirectTo, deps.allowedRedirectOrigins)) {
     problems.push({ field: 'redirectTo', message: 'redirectTo must be an absolute URL on an allowed origin (ALLOWED_REDIRECT_ORIGINS).' });
   }
-  const { ttlSeconds, maxTtlSeconds } = config.connectSessions;
+  const { ttlSeconds, maxTtlSeconds } = deps.settings;
   const lifetime = input.expiresInSeconds ?? ttlSeconds;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > maxTtlSeconds) {
     problems.push({ field: 'expiresInSeconds', message: `expiresInSeconds is a whole number from 1 to ${maxTtlSeconds}.` });
@@ -63,7 +74,7 @@ export async function createConnectSession(viewer: Viewer, input: CreateConnectS
   let integrationIds: string[] = [];
   if (references !== null) {
     for (const reference of new Set(references)) {
-      const integration = await findIntegration(reference);
+      const integration = await deps.integrations.find(reference);
       if (!integration) throw new NotFoundError(`No integration "${reference}".`);
       // A shared integration is connected by admins only: an end user's session cannot offer it.
       if (integration.isShared) throw ValidationError.field('integrations', `"${reference}" is shared: only an admin can connect it.`);
@@ -74,7 +85,7 @@ export async function createConnectSession(viewer: Viewer, input: CreateConnectS
   const token = newConnectSessionToken();
   const id = newId();
   const expiresAt = new Date(Date.now() + lifetime * 1000);
-  await prisma.connectSession.create({
+  await deps.db.prisma.connectSession.create({
     data: {
       id,
       tokenHash: hashConnectSessionToken(token),
@@ -95,11 +106,19 @@ export async function createConnectSession(viewer: Viewer, input: CreateConnectS
     redirectTo: input.redirectTo ?? null,
     expiresAt,
   };
-  return { token, connectUrl: connectUrlFor(token), expiresAt, session };
+  return { token, connectUrl: connectUrlFor(deps.publicUrl, token), expiresAt, session };
 }
 
-/** Deletes sessions that expired (the background sweep calls it). */
-export async function deleteExpiredConnectSessions(now = new Date()): Promise<number> {
-  const { count } = await prisma.connectSession.deleteMany({ where: { expiresAt: { lt: now } } });
-  return count;
+/** The `connect-session-cleanup` job: deletes sessions that expired (CONNECT_SESSION_CLEANUP_INTERVAL_SECONDS). */
+export function connectSessionCleanupJob(db: Database, settings: ConnectSessionSettings, logger: Logger): Job {
+  return periodicJob({
+    name: 'connect-session-cleanup',
+    setting: 'CONNECT_SESSION_CLEANUP_INTERVAL_SECONDS',
+    intervalMs: settings.cleanupIntervalSeconds * 1000,
+    logger,
+    run: async () => {
+      const { count } = await db.prisma.connectSession.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+      if (count) logger.debug({ deleted: count }, 'expired connect sessions deleted');
+    },
+  });
 }

@@ -1,20 +1,33 @@
-// The process's keyring: ENCRYPTION_KEYS, or in development a key generated into the data folder.
+// The keyring of an app: ENCRYPTION_KEYS, or in development a key generated into the data folder.
 import fs from 'node:fs';
 import path from 'node:path';
-import { config, type Config } from '../config.js';
-import { logger } from '../logger.js';
+import { z } from 'zod';
+import type { Logger } from '../kernel/log.js';
+import { defineSettings, setting, type SettingsOf } from '../kernel/settings.js';
 import { Keyring } from './envelope.js';
 
-export function loadKeyring(cfg: Config): Keyring {
-  if (cfg.encryptionKeys) return Keyring.parse(cfg.encryptionKeys);
-  // Production refuses to start without keys (see config.ts); only development gets here.
-  if (cfg.dataDir.startsWith('memory://')) {
+export const cryptoSettings = defineSettings(
+  'Secrets at rest',
+  {
+    ENCRYPTION_KEYS: setting(z.string().optional(), '`kid:base64key,…` (32-byte keys); the first encrypts, all decrypt (rotation)', {
+      shownDefault: 'generated into `DATA_DIR` in development',
+      example: 'k2:...,k1:...',
+    }),
+  },
+  (values) => ({ encryptionKeys: values.ENCRYPTION_KEYS || undefined }),
+);
+export type CryptoSettings = SettingsOf<typeof cryptoSettings>;
+
+export function loadKeyring(settings: CryptoSettings & { dataDir: string }, logger: Logger): Keyring {
+  if (settings.encryptionKeys) return Keyring.parse(settings.encryptionKeys);
+  // Production refuses to start without keys (see src/config.ts); only development gets here.
+  if (settings.dataDir.startsWith('memory://')) {
     logger.warn('ENCRYPTION_KEYS is not set: using a throw-away key for this in-memory database');
     return Keyring.parse(Keyring.generateKeySpec('ephemeral'));
   }
-  const keyFile = path.join(cfg.dataDir, 'encryption-keys');
+  const keyFile = path.join(settings.dataDir, 'encryption-keys');
   if (!fs.existsSync(keyFile)) {
-    fs.mkdirSync(cfg.dataDir, { recursive: true });
+    fs.mkdirSync(settings.dataDir, { recursive: true });
     fs.writeFileSync(keyFile, `${Keyring.generateKeySpec('dev')}\n`, { mode: 0o600, flag: 'wx' });
     logger.warn({ keyFile }, 'ENCRYPTION_KEYS is not set: generated a development key (set ENCRYPTION_KEYS in production)');
   } else {
@@ -22,5 +35,3 @@ export function loadKeyring(cfg: Config): Keyring {
   }
   return Keyring.parse(fs.readFileSync(keyFile, 'utf8').trim());
 }
-
-export const keyring: Keyring = loadKeyring(config);

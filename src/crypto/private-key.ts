@@ -1,7 +1,8 @@
 // Private keys that sign assertions (JWT bearer service accounts, GitHub App JWTs): checked when they
 // are written, so a bad key is a ValidationError at once rather than a failed token request later.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../kernel/errors.js';
+import { memoize } from '../kernel/memo.js';
 
 /** The JWS algorithm a key signs with: RS256 for RSA (2048 bits or more), ES256 for P-256. */
 export type SigningAlgorithm = 'RS256' | 'ES256';
@@ -51,32 +52,27 @@ export function parsePrivateKey(text: string, field = 'privateKey'): ParsedPriva
   return parsed;
 }
 
-const signingKeys = new Map<string, SigningKey>();
-
 /** The key object and algorithm for a PEM (parsed once per process: parsing RSA keys is not free). */
 export function signingKeyOf(pem: string, field = 'privateKey'): SigningKey {
-  const cached = signingKeys.get(pem);
-  if (cached) return cached;
-  const invalid = (message: string) => ValidationError.field(field, message);
+  const parsed = parsedSigningKey(pem);
+  if ('problem' in parsed) throw ValidationError.field(field, `${field} ${parsed.problem}`);
+  return parsed;
+}
+
+const parsedSigningKey = memoize((pem: string): SigningKey | { problem: string } => {
   if (!/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(pem)) {
-    throw invalid(`${field} must be a PEM private key ("-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----"), not a public key or certificate.`);
+    return { problem: 'must be a PEM private key ("-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----"), not a public key or certificate.' };
   }
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch {
-    throw invalid(`${field} is not a readable PEM private key (encrypted keys are not supported).`);
+    return { problem: 'is not a readable PEM private key (encrypted keys are not supported).' };
   }
-  let signing: SigningKey;
   if (key.asymmetricKeyType === 'rsa') {
-    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw invalid(`${field}: RSA keys must have at least 2048 bits.`);
-    signing = { key, alg: 'RS256' };
-  } else if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
-    signing = { key, alg: 'ES256' };
-  } else {
-    throw invalid(`${field} must be an RSA (RS256) or P-256 EC (ES256) key.`);
+    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return { problem: 'must be an RSA key of at least 2048 bits.' };
+    return { key, alg: 'RS256' };
   }
-  if (signingKeys.size >= 1_000) signingKeys.clear();
-  signingKeys.set(pem, signing);
-  return signing;
-}
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return { key, alg: 'ES256' };
+  return { problem: 'must be an RSA (RS256) or P-256 EC (ES256) key.' };
+}, 1_000);

@@ -37,14 +37,13 @@ export async function migrate(
     dir = defaultMigrationsDir,
     applyWithEngine = applyMigrations,
     runScript,
-  }: { dir?: string; applyWithEngine?: typeof applyMigrations; runScript?: RunScript } = {},
+    warn = () => {},
+  }: { dir?: string; applyWithEngine?: typeof applyMigrations; runScript?: RunScript; warn?: (error: Error, message: string) => void } = {},
 ): Promise<string[]> {
   if (await migrationsUpToDate(run, dir)) return [];
   if (runScript && (await databaseIsEmpty(run))) {
-    const applied = await applyToEmptyDatabase(runScript, dir).catch(async (error: Error) => {
-      // The logger is loaded here only: the build applies migrations too, without the server's settings.
-      const { logger } = await import('../logger.js');
-      logger.warn({ err: { name: error.name, message: error.message } }, 'migrations not applied directly (rolled back); the schema engine applies them');
+    const applied = await applyToEmptyDatabase(runScript, dir).catch((error: Error) => {
+      warn(error, 'migrations not applied directly (rolled back); the schema engine applies them');
       return undefined;
     });
     // Undefined: something did not apply in one transaction (rolled back): the engine applies it

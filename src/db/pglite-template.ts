@@ -70,7 +70,10 @@ export async function makeTemplate(templateDir: string, previousDir?: string, mi
  * crash mid-copy leaves an empty directory (initialised on the next start), never half a cluster.
  * The caller holds the data directory's lock.
  */
-export function seedFromTemplate(dataDir: string, templateDir = pgliteTemplateDir, migrationsDir?: string): boolean {
+export function seedFromTemplate(
+  dataDir: string,
+  { templateDir = pgliteTemplateDir, migrationsDir, warn = () => {} }: { templateDir?: string; migrationsDir?: string; warn?: (error: Error, message: string) => void } = {},
+): boolean {
   if (fs.readdirSync(dataDir).length > 0 || !isCurrent(templateDir, migrationsDir)) return false;
   // Copies left by a process that crashed mid-copy (under this lock, no one else is copying).
   const parent = path.dirname(dataDir);
@@ -97,10 +100,7 @@ export function seedFromTemplate(dataDir: string, templateDir = pgliteTemplateDi
     // the empty directory itself, as without a template; only slower.
     fs.rmSync(copy, { recursive: true, force: true });
     fs.mkdirSync(dataDir, { recursive: true });
-    // The logger is loaded here only: the build runs this module too, without the server's settings.
-    void import('../logger.js').then(({ logger }) =>
-      logger.warn({ dataDir, err: { name: (error as Error).name, message: (error as Error).message } }, 'new database not copied from the template; initialising it instead'),
-    );
+    warn(error as Error, 'new database not copied from the template; initialising it instead');
     return false;
   }
 }

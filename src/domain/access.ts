@@ -1,6 +1,6 @@
 // Who may see and do what. Every read and write of connections goes through these rules, so that
 // another user's id gives the same answer as a missing one.
-import type { Viewer } from '../auth/viewer.js';
+import type { Viewer } from './viewer.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 /** Shared connections are stored with this owner key (see Connection.ownerKey). */

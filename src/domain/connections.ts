@@ -1,15 +1,20 @@
-// The token store: connections with their credentials sealed to the row, created or updated in place.
-import { keyring } from '../crypto/keyring.js';
-import { prisma } from '../db/client.js';
-import { transaction, type Transaction } from '../db/transaction.js';
-import { publishConnectionChange, publishStatusEvent, type ConnectionStatusEvent } from '../events.js';
+// The token store: connections with their credentials sealed to the row, created or updated in
+// place. Every write of a connection goes through here: a status change commits together with what
+// must be atomic with it (the webhook outbox registers a hook that runs inside its transaction), and
+// the caller announces the change once, after the commit, as a domain event.
+import type { Keyring } from '../crypto/envelope.js';
+import type { Database, Transaction } from '../db/database.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
+import { newId } from '../kernel/ids.js';
 import { SHARED_OWNER_KEY } from './access.js';
-import { newId } from './ids.js';
+import type { ConnectionChange, ConnectionStatusEvent } from './changes.js';
+import type { DomainEventBus } from './events.js';
 import type { Integration } from './integrations.js';
-import { enqueueConnectionEvent } from '../webhooks/outbox.js';
 
 export type { Connection };
+
+/** A connection's name: unique per integration and owner ("default", "work", "maria"). */
+export const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export type ConnectionWithIntegration = Connection & { integration: Integration };
 
@@ -60,11 +65,11 @@ export function isRenewableType(credentials: StoredCredentials | null | undefine
 
 const credentialsContext = (connectionId: string) => ({ table: 'Connection', rowId: connectionId, field: 'credentials' });
 
-export function sealCredentials(connectionId: string, credentials: StoredCredentials): string {
+export function sealCredentials(keyring: Keyring, connectionId: string, credentials: StoredCredentials): string {
   return keyring.encrypt(JSON.stringify(credentials), credentialsContext(connectionId));
 }
 
-export function openCredentials(connection: Pick<Connection, 'id' | 'credentialsEnc'>): StoredCredentials | null {
+export function openCredentials(keyring: Keyring, connection: Pick<Connection, 'id' | 'credentialsEnc'>): StoredCredentials | null {
   if (!connection.credentialsEnc) return null;
   return JSON.parse(keyring.decrypt(connection.credentialsEnc, credentialsContext(connection.id))) as StoredCredentials;
 }
@@ -82,131 +87,20 @@ export interface AuthorizedConnectionInput {
   metadata?: Record<string, unknown>;
 }
 
-/**
- * Stores a freshly authorized connection: creates it, or updates the one with the same name in
- * place (same id, sequence + 1, HEALTHY). Emits a status event either way.
- */
-export async function saveAuthorizedConnection(input: AuthorizedConnectionInput): Promise<Connection> {
-  const ownerKey = input.ownerId ?? SHARED_OWNER_KEY;
-  const now = new Date();
-  const fields = (id: string) => ({
-    status: 'HEALTHY' as const,
-    statusMessage: null,
-    scopes: input.scopes,
-    tokenExpiresAt: input.tokenExpiresAt,
-    refreshTokenExpiresAt: input.refreshTokenExpiresAt ?? null,
-    lastAuthorizedAt: now,
-    apiBaseUrl: input.apiBaseUrl ?? null,
-    credentialsEnc: sealCredentials(id, input.credentials),
-    hasRefreshToken: canRenew(input.credentials),
-    refreshFailures: 0,
-    nextRefreshAt: null,
-    // A refresh in flight for the old grant loses its compare-and-set: the new authorization wins.
-    refreshOwner: null,
-    refreshLeaseUntil: null,
-    refreshOutcomeUnknown: false,
-  });
-  for (let attempt = 0; ; attempt++) {
-    const existing = await prisma.connection.findUnique({
-      where: { integrationId_ownerKey_name: { integrationId: input.integration.id, ownerKey, name: input.name } },
-    });
-    try {
-      // The change and its webhook messages commit together (the outbox).
-      const { saved, event } = await transaction(async (tx) => {
-        const saved = existing
-          ? await tx.connection.update({
-              where: { id: existing.id },
-              data: {
-                ...fields(existing.id),
-                metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
-                sequence: { increment: 1 },
-              },
-            })
-          : await (async () => {
-              const id = newId();
-              return tx.connection.create({
-                data: {
-                  id,
-                  integrationId: input.integration.id,
-                  ownerId: input.ownerId,
-                  ownerKey,
-                  name: input.name,
-                  metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
-                  ...fields(id),
-                },
-              });
-            })();
-        const event = statusEventOf(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
-        await enqueueConnectionEvent(tx, event);
-        return { saved, event };
-      });
-      announceChange(saved);
-      publishStatusEvent(event);
-      return saved;
-    } catch (error) {
-      // Two flows for the same name finished at once: the loser updates the winner's row.
-      const raced = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-      if (!raced || attempt > 0 || existing) throw error;
-    }
-  }
-}
-
-/** Tells every instance that the connection changed (or is gone), so cached credentials are dropped. */
-export function announceChange(connection: Pick<Connection, 'id' | 'integrationId' | 'sequence'>, deleted = false): void {
-  publishConnectionChange({ connectionId: connection.id, integrationId: connection.integrationId, sequence: connection.sequence, deleted });
-}
-
-export function emitStatus(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): void {
-  publishStatusEvent(statusEventOf(connection, integrationSlug, previousStatus, reason));
-}
-
 export interface ConnectionStatusChange {
   /** The row as written. */
   connection: ConnectionWithIntegration;
   previousStatus: ConnectionStatus;
-  /** The status event to emit once committed; null when the status did not change. */
+  /** The status event of the change; null when the status did not change. */
   statusEvent: ConnectionStatusEvent | null;
 }
 
-/**
- * The one place a refresh outcome or status change of an existing connection is written: a short
- * compare-and-set UPDATE (`where` carries the expected owner/sequence) in its own transaction, never
- * across a network call. Returns null when the row no longer matches `where` (someone else changed
- * it). Call publishStatusChange with the result after it returns (that is, after the commit).
- */
-export async function writeConnectionChange(
-  where: Prisma.ConnectionWhereUniqueInput,
-  data: Prisma.ConnectionUpdateInput,
-  change: { previousStatus: ConnectionStatus; reason?: string | null; integration?: Integration },
-): Promise<ConnectionStatusChange | null> {
-  const update = async (client: Pick<Transaction, 'connection'>): Promise<ConnectionStatusChange> => {
-    const written = change.integration
-      ? { ...(await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } } })), integration: change.integration }
-      : await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
-    const statusEvent =
-      written.status === change.previousStatus ? null : statusEventOf(written, written.integration.slug, change.previousStatus, change.reason ?? null);
-    return { connection: written, previousStatus: change.previousStatus, statusEvent };
-  };
-  try {
-    // A status change gets a transaction, which its webhook messages join (the outbox); the common case,
-    // new tokens with the status unchanged, is one statement.
-    const statusMayChange = data.status !== undefined && data.status !== change.previousStatus;
-    if (!statusMayChange) return await update(prisma);
-    return await transaction(async (tx) => {
-      const written = await update(tx);
-      if (written.statusEvent) await enqueueConnectionEvent(tx, written.statusEvent);
-      return written;
-    });
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
-    throw error;
-  }
-}
+/** Work that must commit with a status change (the webhook outbox), run inside its transaction. */
+export type StatusChangeHook = (tx: Transaction, event: ConnectionStatusEvent) => Promise<unknown>;
 
-/** Tells caches and subscribers about a written change (after the commit). */
-export function publishStatusChange(change: ConnectionStatusChange): void {
-  announceChange(change.connection);
-  if (change.statusEvent) publishStatusEvent(change.statusEvent);
+/** The change to announce for a written row (with its status event when the status changed). */
+export function changeOf(connection: Pick<Connection, 'id' | 'integrationId' | 'sequence'>, statusEvent?: ConnectionStatusEvent | null, deleted = false): ConnectionChange {
+  return { connectionId: connection.id, integrationId: connection.integrationId, sequence: connection.sequence, deleted, ...(statusEvent ? { status: statusEvent } : {}) };
 }
 
 /** The status event describing the connection as it is now (for subscribers and the webhook outbox). */
@@ -222,5 +116,158 @@ export function statusEventOf(connection: Connection, integrationSlug: string, p
     reason: reason ?? connection.statusMessage,
     sequence: connection.sequence,
     at: new Date().toISOString(),
+  };
+}
+
+export type ConnectionStore = ReturnType<typeof createConnectionStore>;
+
+export function createConnectionStore(deps: { db: Database; keyring: Keyring; events: DomainEventBus }) {
+  const { prisma } = deps.db;
+  const statusHooks: StatusChangeHook[] = [];
+
+  /** Runs the registered hooks for a status change inside its transaction. */
+  async function runStatusHooks(tx: Transaction, event: ConnectionStatusEvent): Promise<void> {
+    for (const hook of statusHooks) await hook(tx, event);
+  }
+
+  /**
+   * Stores a freshly authorized connection: creates it, or updates the one with the same name in
+   * place (same id, sequence + 1, HEALTHY); then announces `connection.connected`, whose operation
+   * names `actor` (the owner, or the user acting on a shared integration) and the flow's duration.
+   */
+  async function saveAuthorized(input: AuthorizedConnectionInput, actor: { userId: string; startedAt?: number }): Promise<Connection> {
+    const ownerKey = input.ownerId ?? SHARED_OWNER_KEY;
+    const now = new Date();
+    const fields = (id: string) => ({
+      status: 'HEALTHY' as const,
+      statusMessage: null,
+      scopes: input.scopes,
+      tokenExpiresAt: input.tokenExpiresAt,
+      refreshTokenExpiresAt: input.refreshTokenExpiresAt ?? null,
+      lastAuthorizedAt: now,
+      apiBaseUrl: input.apiBaseUrl ?? null,
+      credentialsEnc: sealCredentials(deps.keyring, id, input.credentials),
+      hasRefreshToken: canRenew(input.credentials),
+      refreshFailures: 0,
+      nextRefreshAt: null,
+      // A refresh in flight for the old grant loses its compare-and-set: the new authorization wins.
+      refreshOwner: null,
+      refreshLeaseUntil: null,
+      refreshOutcomeUnknown: false,
+    });
+    for (let attempt = 0; ; attempt++) {
+      const existing = await prisma.connection.findUnique({
+        where: { integrationId_ownerKey_name: { integrationId: input.integration.id, ownerKey, name: input.name } },
+      });
+      try {
+        // The change and what must be atomic with it commit together (the outbox).
+        const { saved, event } = await deps.db.transaction(async (tx) => {
+          const saved = existing
+            ? await tx.connection.update({
+                where: { id: existing.id },
+                data: {
+                  ...fields(existing.id),
+                  metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
+                  sequence: { increment: 1 },
+                },
+              })
+            : await (async () => {
+                const id = newId();
+                return tx.connection.create({
+                  data: {
+                    id,
+                    integrationId: input.integration.id,
+                    ownerId: input.ownerId,
+                    ownerKey,
+                    name: input.name,
+                    metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
+                    ...fields(id),
+                  },
+                });
+              })();
+          const event = statusEventOf(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
+          await runStatusHooks(tx, event);
+          return { saved, event };
+        });
+        deps.events.emit('connection.connected', {
+          operation: {
+            kind: 'CONNECT',
+            outcome: 'SUCCESS',
+            connectionId: saved.id,
+            integrationSlug: input.integration.slug,
+            ownerId: input.ownerId ?? actor.userId,
+            durationMs: actor.startedAt === undefined ? undefined : performance.now() - actor.startedAt,
+          },
+          change: changeOf(saved, event),
+        });
+        return saved;
+      } catch (error) {
+        // Two flows for the same name finished at once: the loser updates the winner's row.
+        const raced = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+        if (!raced || attempt > 0 || existing) throw error;
+      }
+    }
+  }
+
+  /**
+   * The one place a refresh outcome or status change of an existing connection is written: a short
+   * compare-and-set UPDATE (`where` carries the expected owner/sequence), never across a network
+   * call. Returns null when the row no longer matches `where` (someone else changed it). The caller
+   * announces the result (an event with changeOf) after it returns, that is after the commit.
+   */
+  async function writeChange(
+    where: Prisma.ConnectionWhereUniqueInput,
+    data: Prisma.ConnectionUpdateInput,
+    change: { previousStatus: ConnectionStatus; reason?: string | null; integration?: Integration },
+  ): Promise<ConnectionStatusChange | null> {
+    const update = async (client: Pick<Transaction, 'connection'>): Promise<ConnectionStatusChange> => {
+      const written = change.integration
+        ? { ...(await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } } })), integration: change.integration }
+        : await client.connection.update({ where, data: { ...data, sequence: { increment: 1 } }, include: { integration: true } });
+      const statusEvent =
+        written.status === change.previousStatus ? null : statusEventOf(written, written.integration.slug, change.previousStatus, change.reason ?? null);
+      return { connection: written, previousStatus: change.previousStatus, statusEvent };
+    };
+    try {
+      // A status change gets a transaction, which the hooks join (the outbox); the common case, new
+      // tokens with the status unchanged, is one statement.
+      const statusMayChange = data.status !== undefined && data.status !== change.previousStatus;
+      if (!statusMayChange) return await update(prisma);
+      return await deps.db.transaction(async (tx) => {
+        const written = await update(tx);
+        if (written.statusEvent) await runStatusHooks(tx, written.statusEvent);
+        return written;
+      });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes a connection, with its DISCONNECTED status event's hooks in the same transaction. Returns
+   * the change to announce, or null when someone else deleted it first (nothing to announce twice).
+   */
+  async function remove(connection: ConnectionWithIntegration, reason: string): Promise<ConnectionChange | null> {
+    const event = statusEventOf({ ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 }, connection.integration.slug, connection.status, reason);
+    const deleted = await deps.db.transaction(async (tx) => {
+      // deleteMany: a concurrent delete of the same connection is not an error (and runs no second hook).
+      const { count } = await tx.connection.deleteMany({ where: { id: connection.id } });
+      if (count) await runStatusHooks(tx, event);
+      return count > 0;
+    });
+    return deleted ? changeOf({ ...connection, sequence: connection.sequence + 1 }, event, true) : null;
+  }
+
+  return {
+    seal: (connectionId: string, credentials: StoredCredentials) => sealCredentials(deps.keyring, connectionId, credentials),
+    open: (connection: Pick<Connection, 'id' | 'credentialsEnc'>) => openCredentials(deps.keyring, connection),
+    saveAuthorized,
+    writeChange,
+    remove,
+    /** Registers work that commits with every status change (the webhook outbox). */
+    onStatusChangeInTransaction(hook: StatusChangeHook): void {
+      statusHooks.push(hook);
+    },
   };
 }

@@ -2,8 +2,8 @@
 // "${NAME}" is replaced by the environment variable NAME, so secrets stay out of the file.
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { ValidationError } from '../errors.js';
-import { createIntegration, findIntegration, updateIntegration, type CreateIntegrationInput } from './integrations.js';
+import { ValidationError } from '../kernel/errors.js';
+import type { CreateIntegrationInput, Integrations } from './integrations.js';
 
 export class IntegrationsFileError extends Error {
   override name = 'IntegrationsFileError';
@@ -42,20 +42,20 @@ export function parseIntegrationsFile(text: string, env: Record<string, string |
 }
 
 /** Creates or updates each integration in the file; returns their slugs. */
-export async function loadIntegrationsFile(file: string, env: Record<string, string | undefined> = process.env): Promise<string[]> {
+export async function loadIntegrationsFile(integrations: Integrations, file: string, env: Record<string, string | undefined> = process.env): Promise<string[]> {
   const entries = parseIntegrationsFile(fs.readFileSync(file, 'utf8'), env);
   const slugs: string[] = [];
   for (const [index, entry] of entries.entries()) {
     try {
-      const existing = typeof entry.slug === 'string' ? await findIntegration(entry.slug) : null;
+      const existing = typeof entry.slug === 'string' ? await integrations.find(entry.slug) : null;
       if (existing) {
         const { slug: _slug, provider, ...patch } = entry;
         if (provider !== existing.provider) {
           throw ValidationError.field('provider', `provider cannot change (is "${existing.provider}").`);
         }
-        await updateIntegration(existing.id, patch);
+        await integrations.update(existing.id, patch);
       } else {
-        await createIntegration(entry);
+        await integrations.create(entry);
       }
       slugs.push(entry.slug);
     } catch (error) {

@@ -1,19 +1,17 @@
 // Integrations: a configured provider. Created and changed by admins (GraphQL or INTEGRATIONS_FILE).
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { config } from '../config.js';
-import { keyring } from '../crypto/keyring.js';
-import { prisma } from '../db/client.js';
-import { NotFoundError, ValidationError, type FieldError } from '../errors.js';
-import { publishIntegrationChange } from '../events.js';
+import type { Keyring } from '../crypto/envelope.js';
+import { parsePrivateKey } from '../crypto/private-key.js';
+import type { Database } from '../db/database.js';
 import { providerTemplate, type ProviderTemplate } from '../catalog/index.js';
 import { SANDBOX_PROVIDER, sandboxTemplate } from '../catalog/sandbox.js';
 import { connectionValueProblem, type ConnectionConfigField } from '../catalog/schema.js';
 import { Prisma, type Integration } from '../generated/prisma/client.js';
+import { NotFoundError, ValidationError, type FieldError } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
 import { isLocalHostname } from '../net/addresses.js';
-import { isSandboxEndpoint } from '../net/upstream-agent.js';
-import { newId } from './ids.js';
-import { parsePrivateKey } from '../crypto/private-key.js';
+import type { DomainEventBus } from './events.js';
 
 export type { Integration };
 
@@ -67,7 +65,7 @@ export function connectionConfigFields(integration: Pick<Integration, 'settings'
  * declared names only (when any are declared), each valid for its kind and, for a host, public. An
  * admin's host need not match the provider's patterns.
  */
-function checkFixedConnectionConfig(integration: Pick<Integration, 'settings'>, values: Record<string, string>): void {
+function checkFixedConnectionConfig(integration: Pick<Integration, 'settings'>, values: Record<string, string>, policy: UrlPolicy): void {
   const declared = connectionConfigFields(integration);
   const problems: FieldError[] = [];
   for (const [key, value] of Object.entries(values)) {
@@ -77,7 +75,7 @@ function checkFixedConnectionConfig(integration: Pick<Integration, 'settings'>, 
       continue;
     }
     let problem = connectionValueProblem(field, value, true);
-    const hostProblem = !problem && field?.kind === 'host' ? providerUrlProblem(`https://${value}/`) : undefined;
+    const hostProblem = !problem && field?.kind === 'host' ? providerUrlProblem(`https://${value}/`, policy) : undefined;
     if (hostProblem) problem = `must be a public host: https://${value}/ ${hostProblem}`;
     if (problem) problems.push({ field: `connectionConfig.${key}`, message: `${key} ${problem}` });
   }
@@ -127,15 +125,23 @@ const RESERVED_AUTHORIZATION_PARAMS = new Set([
 /** Token request parameters the grants set themselves. */
 const RESERVED_TOKEN_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'assertion', 'client_assertion', 'client_assertion_type', 'scope', 'code', 'refresh_token']);
 
+/** Where provider endpoints may be: public https hosts, unless local providers are allowed (development). */
+export interface UrlPolicy {
+  allowLocalProviders: boolean;
+  /** The built-in sandbox on this server (development only): the one local provider always allowed. */
+  isSandboxEndpoint(url: string | URL): boolean;
+}
+
 /** An endpoint URL a provider may use: https on a public host, unless local providers are allowed. */
-export function providerUrl(field: string) {
+function providerUrl(field: string, policy: UrlPolicy) {
   return z.string().superRefine((value, ctx) => {
-    const problem = providerUrlProblem(value);
+    const problem = providerUrlProblem(value, policy);
     if (problem) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
   });
 }
 
-export function providerUrlProblem(value: string, allowLocal = config.allowLocalProviders): string | undefined {
+/** What keeps `value` from being a provider endpoint; undefined when nothing. `allowLocal` overrides the policy's. */
+export function providerUrlProblem(value: string, policy: UrlPolicy, allowLocal = policy.allowLocalProviders): string | undefined {
   // A template is checked with its placeholders standing for a host label (or, at the start, a whole
   // https origin from the provider's answer); the filled URL is checked again when it is used.
   const checked = value
@@ -151,7 +157,7 @@ export function providerUrlProblem(value: string, allowLocal = config.allowLocal
   if (url.username || url.password) return 'must not contain credentials.';
   if (url.hash) return 'must not contain a fragment.';
   // The built-in sandbox on this server (development only) is the one local provider always allowed.
-  if (isSandboxEndpoint(url)) return undefined;
+  if (policy.isSandboxEndpoint(url)) return undefined;
   if (allowLocal) return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : 'must be http(s).';
   if (url.protocol !== 'https:') return 'must use https.';
   if (isLocalHostname(url.hostname)) return 'must be on a public host.';
@@ -161,18 +167,19 @@ export function providerUrlProblem(value: string, allowLocal = config.allowLocal
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 const scopeList = z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'Scopes are non-empty and contain no spaces or quotes.')).max(100);
 
-const integrationFields = {
+function integrationSchemas(policy: UrlPolicy) {
+  const integrationFields = {
   name: optionalText(200),
   authType: z.enum(AUTH_TYPES).optional(),
   clientId: optionalText(500),
   clientSecret: z.string().min(1).max(4000).optional(),
   scopes: scopeList.optional(),
-  authorizationUrl: providerUrl('authorizationUrl').optional(),
-  tokenUrl: providerUrl('tokenUrl').optional(),
-  revocationUrl: providerUrl('revocationUrl').optional(),
-  userinfoUrl: providerUrl('userinfoUrl').optional(),
-  issuer: providerUrl('issuer').optional(),
-  apiBaseUrl: providerUrl('apiBaseUrl').optional(),
+  authorizationUrl: providerUrl('authorizationUrl', policy).optional(),
+  tokenUrl: providerUrl('tokenUrl', policy).optional(),
+  revocationUrl: providerUrl('revocationUrl', policy).optional(),
+  userinfoUrl: providerUrl('userinfoUrl', policy).optional(),
+  issuer: providerUrl('issuer', policy).optional(),
+  apiBaseUrl: providerUrl('apiBaseUrl', policy).optional(),
   isShared: z.boolean().optional(),
   logoUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
   authorizationParams: z
@@ -187,7 +194,7 @@ const integrationFields = {
   connectionConfig: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string().max(253)).optional(),
   appId: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'appId is the GitHub App id (or client id).').optional(),
   privateKey: z.string().min(1).max(16_384).optional(),
-  requestTokenUrl: providerUrl('requestTokenUrl').optional(),
+  requestTokenUrl: providerUrl('requestTokenUrl', policy).optional(),
   tokenParams: z
     .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/), z.string().max(2000))
     .refine((params) => Object.keys(params).every((key) => !RESERVED_TOKEN_PARAMS.has(key)), {
@@ -197,7 +204,7 @@ const integrationFields = {
   signatureMethod: z.enum(OAUTH1_SIGNATURE_METHODS).optional(),
 };
 
-const createSchema = z.object({
+  const createSchema = z.object({
   slug: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'slug is 1-63 of a-z 0-9 _ - and starts with a letter or digit.'),
@@ -205,11 +212,15 @@ const createSchema = z.object({
   ...integrationFields,
 });
 
-const updateSchema = z.object(integrationFields);
+  const updateSchema = z.object(integrationFields);
+  return { createSchema, updateSchema };
+}
 
-export type CreateIntegrationInput = z.input<typeof createSchema>;
+type IntegrationSchemas = ReturnType<typeof integrationSchemas>;
+export type CreateIntegrationInput = z.input<IntegrationSchemas['createSchema']>;
+type UpdateFields = z.input<IntegrationSchemas['updateSchema']>;
 /** Fields to change; null clears an optional field. */
-export type UpdateIntegrationInput = { [K in keyof z.input<typeof updateSchema>]?: z.input<typeof updateSchema>[K] | null };
+export type UpdateIntegrationInput = { [K in keyof UpdateFields]?: UpdateFields[K] | null };
 
 /** Turns zod issues into the API's field errors. */
 export function validationErrorFrom(error: z.ZodError, message = 'The input is not valid.'): ValidationError {
@@ -280,140 +291,151 @@ function checkCompleteness(integration: {
   if (problems.length) throw new ValidationError('The integration is incomplete.', problems);
 }
 
-function encryptClientSecret(integrationId: string, secret: string): string {
-  return keyring.encrypt(secret, { table: 'Integration', rowId: integrationId, field: 'clientSecret' });
-}
-
-function encryptPrivateKey(integrationId: string, pem: string): string {
-  return keyring.encrypt(pem, { table: 'Integration', rowId: integrationId, field: 'privateKey' });
-}
+const secretContext = (integrationId: string, field: 'clientSecret' | 'privateKey') => ({ table: 'Integration', rowId: integrationId, field });
 
 /** The integration's private key (PEM) in clear, for signing assertions only. */
-export function revealPrivateKey(integration: Pick<Integration, 'id' | 'privateKeyEnc'>): string | undefined {
+export function revealPrivateKey(keyring: Keyring, integration: Pick<Integration, 'id' | 'privateKeyEnc'>): string | undefined {
   if (!integration.privateKeyEnc) return undefined;
-  return keyring.decrypt(integration.privateKeyEnc, { table: 'Integration', rowId: integration.id, field: 'privateKey' });
+  return keyring.decrypt(integration.privateKeyEnc, secretContext(integration.id, 'privateKey'));
 }
 
 /** The client secret in clear, for the token endpoint only. */
-export function revealClientSecret(integration: Pick<Integration, 'id' | 'clientSecretEnc'>): string | undefined {
+export function revealClientSecret(keyring: Keyring, integration: Pick<Integration, 'id' | 'clientSecretEnc'>): string | undefined {
   if (!integration.clientSecretEnc) return undefined;
-  return keyring.decrypt(integration.clientSecretEnc, { table: 'Integration', rowId: integration.id, field: 'clientSecret' });
+  return keyring.decrypt(integration.clientSecretEnc, secretContext(integration.id, 'clientSecret'));
 }
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
-export async function createIntegration(input: CreateIntegrationInput): Promise<Integration> {
-  if (input.provider === SANDBOX_PROVIDER) {
-    // Development only: the sandbox signs in anyone, so production never offers it.
-    if (!config.sandbox.enabled) throw ValidationError.field('provider', 'The sandbox provider is for development only (SANDBOX_ENABLED).');
-    const { clientId, clientSecret, ...defaults } = sandboxTemplate();
-    // The client is the sandbox's own: made up here, and what the sandbox accepts (src/sandbox/).
-    input = { ...defaults, ...input, clientId, clientSecret, provider: SANDBOX_PROVIDER };
-  }
-  const data = parse(createSchema, input);
-  // A built-in provider fills whatever the input leaves out; "custom" needs everything given.
-  const template = data.provider === 'custom' || data.provider === SANDBOX_PROVIDER ? undefined : providerTemplate(data.provider);
-  if (data.provider !== 'custom' && data.provider !== SANDBOX_PROVIDER && !template) {
-    throw ValidationError.field('provider', `Unknown provider "${data.provider}": see the providers query, or use "custom" with explicit endpoints.`);
-  }
-  const id = newId();
-  const row = {
-    id,
-    slug: data.slug,
-    name: data.name ?? template?.name ?? data.slug,
-    provider: data.provider,
-    authType: data.authType ?? template?.authType ?? 'OAUTH2',
-    clientId: data.clientId ?? null,
-    clientSecretEnc: data.clientSecret ? encryptClientSecret(id, data.clientSecret) : null,
-    scopes: data.scopes ?? template?.scopes ?? [],
-    authorizationUrl: data.authorizationUrl ?? template?.authorizationUrl ?? null,
-    tokenUrl: data.tokenUrl ?? template?.tokenUrl ?? null,
-    revocationUrl: data.revocationUrl ?? template?.revocationUrl ?? null,
-    userinfoUrl: data.userinfoUrl ?? template?.userinfoUrl ?? null,
-    issuer: data.issuer ?? template?.issuer ?? null,
-    apiBaseUrl: data.apiBaseUrl ?? template?.apiBaseUrl ?? null,
-    isShared: data.isShared ?? false,
-    logoUrl: data.logoUrl ?? template?.logoUrl ?? null,
-    authorizationParams: data.authorizationParams ?? template?.authorizationParams ?? {},
-    tokenEndpointAuthMethod: data.tokenEndpointAuthMethod ?? template?.tokenEndpointAuthMethod ?? null,
-    ownerCanReadCredentials: data.ownerCanReadCredentials ?? false,
-    appId: data.appId ?? null,
-    privateKeyEnc: data.privateKey ? encryptPrivateKey(id, parsePrivateKey(data.privateKey).pem) : null,
-    requestTokenUrl: data.requestTokenUrl ?? template?.requestTokenUrl ?? null,
-    settings: {
-      ...(template ? settingsFromTemplate(template) : {}),
-      ...(data.connectionConfig ? { fixedConnectionConfig: data.connectionConfig } : {}),
-      ...(data.tokenParams ? { tokenParams: data.tokenParams } : {}),
-      ...(data.signatureMethod ? { signatureMethod: data.signatureMethod } : {}),
-    } as Prisma.InputJsonObject,
-  };
-  if (data.connectionConfig) checkFixedConnectionConfig({ settings: row.settings as Prisma.JsonObject }, data.connectionConfig);
-  checkCompleteness(row);
-  try {
-    return await prisma.integration.create({ data: row });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw ValidationError.field('slug', `An integration with slug "${data.slug}" already exists.`);
-    throw error;
-  }
+export interface IntegrationDeps {
+  db: Database;
+  keyring: Keyring;
+  events: DomainEventBus;
+  urls: UrlPolicy;
+  /** Set while the sandbox provider is on (development only): where it is served. */
+  sandbox?: { publicUrl: string };
 }
 
-export async function updateIntegration(reference: string, patch: UpdateIntegrationInput): Promise<Integration> {
-  const existing = await findIntegration(reference);
-  if (!existing) throw new NotFoundError(`No integration "${reference}".`);
-  const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null && value !== undefined));
-  const data = parse(updateSchema, defined);
-  const cleared = Object.keys(patch).filter((key) => patch[key as keyof UpdateIntegrationInput] === null);
-  for (const key of cleared) {
-    if (['name', 'authType', 'scopes', 'isShared', 'authorizationParams', 'ownerCanReadCredentials'].includes(key)) {
-      throw ValidationError.field(key, `${key} cannot be cleared.`);
+export type Integrations = ReturnType<typeof createIntegrations>;
+
+export function createIntegrations(deps: IntegrationDeps) {
+  const schemas = integrationSchemas(deps.urls);
+
+  async function create(input: CreateIntegrationInput): Promise<Integration> {
+    if (input.provider === SANDBOX_PROVIDER) {
+      // Development only: the sandbox signs in anyone, so production never offers it.
+      if (!deps.sandbox) throw ValidationError.field('provider', 'The sandbox provider is for development only (SANDBOX_ENABLED).');
+      const { clientId, clientSecret, ...defaults } = sandboxTemplate(deps.sandbox.publicUrl);
+      // The client is the sandbox's own: made up here, and what the sandbox accepts (src/sandbox/).
+      input = { ...defaults, ...input, clientId, clientSecret, provider: SANDBOX_PROVIDER };
+    }
+    const data = parse(schemas.createSchema, input);
+    // A built-in provider fills whatever the input leaves out; "custom" needs everything given.
+    const template = data.provider === 'custom' || data.provider === SANDBOX_PROVIDER ? undefined : providerTemplate(data.provider);
+    if (data.provider !== 'custom' && data.provider !== SANDBOX_PROVIDER && !template) {
+      throw ValidationError.field('provider', `Unknown provider "${data.provider}": see the providers query, or use "custom" with explicit endpoints.`);
+    }
+    const id = newId();
+    const row = {
+      id,
+      slug: data.slug,
+      name: data.name ?? template?.name ?? data.slug,
+      provider: data.provider,
+      authType: data.authType ?? template?.authType ?? 'OAUTH2',
+      clientId: data.clientId ?? null,
+      clientSecretEnc: data.clientSecret ? deps.keyring.encrypt(data.clientSecret, secretContext(id, 'clientSecret')) : null,
+      scopes: data.scopes ?? template?.scopes ?? [],
+      authorizationUrl: data.authorizationUrl ?? template?.authorizationUrl ?? null,
+      tokenUrl: data.tokenUrl ?? template?.tokenUrl ?? null,
+      revocationUrl: data.revocationUrl ?? template?.revocationUrl ?? null,
+      userinfoUrl: data.userinfoUrl ?? template?.userinfoUrl ?? null,
+      issuer: data.issuer ?? template?.issuer ?? null,
+      apiBaseUrl: data.apiBaseUrl ?? template?.apiBaseUrl ?? null,
+      isShared: data.isShared ?? false,
+      logoUrl: data.logoUrl ?? template?.logoUrl ?? null,
+      authorizationParams: data.authorizationParams ?? template?.authorizationParams ?? {},
+      tokenEndpointAuthMethod: data.tokenEndpointAuthMethod ?? template?.tokenEndpointAuthMethod ?? null,
+      ownerCanReadCredentials: data.ownerCanReadCredentials ?? false,
+      appId: data.appId ?? null,
+      privateKeyEnc: data.privateKey ? deps.keyring.encrypt(parsePrivateKey(data.privateKey).pem, secretContext(id, 'privateKey')) : null,
+      requestTokenUrl: data.requestTokenUrl ?? template?.requestTokenUrl ?? null,
+      settings: {
+        ...(template ? settingsFromTemplate(template) : {}),
+        ...(data.connectionConfig ? { fixedConnectionConfig: data.connectionConfig } : {}),
+        ...(data.tokenParams ? { tokenParams: data.tokenParams } : {}),
+        ...(data.signatureMethod ? { signatureMethod: data.signatureMethod } : {}),
+      } as Prisma.InputJsonObject,
+    };
+    if (data.connectionConfig) checkFixedConnectionConfig({ settings: row.settings as Prisma.JsonObject }, data.connectionConfig, deps.urls);
+    checkCompleteness(row);
+    try {
+      return await deps.db.prisma.integration.create({ data: row });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw ValidationError.field('slug', `An integration with slug "${data.slug}" already exists.`);
+      throw error;
     }
   }
-  if (data.isShared !== undefined && data.isShared !== existing.isShared) {
-    const connections = await prisma.connection.count({ where: { integrationId: existing.id } });
-    if (connections > 0) throw ValidationError.field('isShared', 'isShared cannot change while the integration has connections.');
-  }
-  const { clientSecret, connectionConfig: fixedConnectionConfig, privateKey, tokenParams, signatureMethod, ...plain } = data;
-  const changes: Prisma.IntegrationUpdateInput = { ...plain };
-  const settings: IntegrationSettings = { ...integrationSettings(existing) };
-  for (const key of cleared) {
-    if (key === 'clientSecret') changes.clientSecretEnc = null;
-    else if (key === 'connectionConfig') delete settings.fixedConnectionConfig;
-    else if (key === 'privateKey') changes.privateKeyEnc = null;
-    else if (key === 'tokenParams' || key === 'signatureMethod') delete settings[key];
-    else (changes as Record<string, unknown>)[key] = null;
-  }
-  if (fixedConnectionConfig) {
-    checkFixedConnectionConfig(existing, fixedConnectionConfig);
-    settings.fixedConnectionConfig = fixedConnectionConfig;
-  }
-  if (clientSecret) changes.clientSecretEnc = encryptClientSecret(existing.id, clientSecret);
-  if (privateKey) changes.privateKeyEnc = encryptPrivateKey(existing.id, parsePrivateKey(privateKey).pem);
-  if (tokenParams) settings.tokenParams = tokenParams;
-  if (signatureMethod) settings.signatureMethod = signatureMethod;
-  const settingsChanged = ['tokenParams', 'signatureMethod', 'connectionConfig'].some((key) => cleared.includes(key));
-  if (tokenParams || signatureMethod || fixedConnectionConfig || settingsChanged) {
-    changes.settings = settings as Prisma.InputJsonObject;
-  }
-  checkCompleteness({ ...existing, ...(changes as Partial<Integration>) });
-  const updated = await prisma.integration.update({ where: { id: existing.id }, data: changes });
-  publishIntegrationChange({ integrationId: existing.id });
-  return updated;
-}
 
-export async function deleteIntegration(reference: string): Promise<Integration> {
-  const existing = await findIntegration(reference);
-  if (!existing) throw new NotFoundError(`No integration "${reference}".`);
-  // Connections and pending authorizations go with it (ON DELETE CASCADE).
-  await prisma.integration.delete({ where: { id: existing.id } });
-  publishIntegrationChange({ integrationId: existing.id });
-  return existing;
-}
+  async function update(reference: string, patch: UpdateIntegrationInput): Promise<Integration> {
+    const existing = await find(reference);
+    if (!existing) throw new NotFoundError(`No integration "${reference}".`);
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null && value !== undefined));
+    const data = parse(schemas.updateSchema, defined);
+    const cleared = Object.keys(patch).filter((key) => patch[key as keyof UpdateIntegrationInput] === null);
+    for (const key of cleared) {
+      if (['name', 'authType', 'scopes', 'isShared', 'authorizationParams', 'ownerCanReadCredentials'].includes(key)) {
+        throw ValidationError.field(key, `${key} cannot be cleared.`);
+      }
+    }
+    if (data.isShared !== undefined && data.isShared !== existing.isShared) {
+      const connections = await deps.db.prisma.connection.count({ where: { integrationId: existing.id } });
+      if (connections > 0) throw ValidationError.field('isShared', 'isShared cannot change while the integration has connections.');
+    }
+    const { clientSecret, connectionConfig: fixedConnectionConfig, privateKey, tokenParams, signatureMethod, ...plain } = data;
+    const changes: Prisma.IntegrationUpdateInput = { ...plain };
+    const settings: IntegrationSettings = { ...integrationSettings(existing) };
+    for (const key of cleared) {
+      if (key === 'clientSecret') changes.clientSecretEnc = null;
+      else if (key === 'connectionConfig') delete settings.fixedConnectionConfig;
+      else if (key === 'privateKey') changes.privateKeyEnc = null;
+      else if (key === 'tokenParams' || key === 'signatureMethod') delete settings[key];
+      else (changes as Record<string, unknown>)[key] = null;
+    }
+    if (fixedConnectionConfig) {
+      checkFixedConnectionConfig(existing, fixedConnectionConfig, deps.urls);
+      settings.fixedConnectionConfig = fixedConnectionConfig;
+    }
+    if (clientSecret) changes.clientSecretEnc = deps.keyring.encrypt(clientSecret, secretContext(existing.id, 'clientSecret'));
+    if (privateKey) changes.privateKeyEnc = deps.keyring.encrypt(parsePrivateKey(privateKey).pem, secretContext(existing.id, 'privateKey'));
+    if (tokenParams) settings.tokenParams = tokenParams;
+    if (signatureMethod) settings.signatureMethod = signatureMethod;
+    const settingsChanged = ['tokenParams', 'signatureMethod', 'connectionConfig'].some((key) => cleared.includes(key));
+    if (tokenParams || signatureMethod || fixedConnectionConfig || settingsChanged) {
+      changes.settings = settings as Prisma.InputJsonObject;
+    }
+    checkCompleteness({ ...existing, ...(changes as Partial<Integration>) });
+    const updated = await deps.db.prisma.integration.update({ where: { id: existing.id }, data: changes });
+    deps.events.emit('integration.changed', { integrationId: existing.id });
+    return updated;
+  }
 
-/** Resolves "Slug or ID": a slug, a global ID, or a raw id. */
-export async function findIntegration(reference: string): Promise<Integration | null> {
-  return prisma.integration.findFirst({ where: integrationReferenceWhere(reference) });
+  async function remove(reference: string): Promise<Integration> {
+    const existing = await find(reference);
+    if (!existing) throw new NotFoundError(`No integration "${reference}".`);
+    // Connections and pending authorizations go with it (ON DELETE CASCADE).
+    await deps.db.prisma.integration.delete({ where: { id: existing.id } });
+    deps.events.emit('integration.changed', { integrationId: existing.id });
+    return existing;
+  }
+
+  /** Resolves "Slug or ID": a slug, a global ID, or a raw id. */
+  async function find(reference: string): Promise<Integration | null> {
+    return deps.db.prisma.integration.findFirst({ where: integrationReferenceWhere(reference) });
+  }
+
+  return { create, update, delete: remove, find };
 }
 
 /** The filter that matches an integration by slug, global ID or raw id. */

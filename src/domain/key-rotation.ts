@@ -1,6 +1,6 @@
 // Re-encrypts every secret sealed with an older key, so that old keys can be retired.
 import type { Keyring } from '../crypto/envelope.js';
-import { prisma } from '../db/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 
 interface SealedColumn {
   table: 'Integration' | 'Connection' | 'PendingAuthorization' | 'WebhookEndpoint';
@@ -17,10 +17,10 @@ const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'WebhookEndpoint', column: 'previousSecretEnc', field: 'previousSecret' },
 ];
 
-export async function reencryptAll(keyring: Keyring): Promise<Record<string, number>> {
+export async function reencryptAll(prisma: PrismaClient, keyring: Keyring): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const { table, column, field } of SEALED_COLUMNS) {
-    const delegate = delegateFor(table);
+    const delegate = delegateFor(prisma, table);
     const rows = await delegate.findMany({ select: { id: true, [column]: true } });
     let changed = 0;
     for (const row of rows) {
@@ -43,7 +43,7 @@ interface SealedDelegate {
   updateMany(args: { where: Record<string, unknown>; data: Record<string, unknown> }): Promise<{ count: number }>;
 }
 
-function delegateFor(table: SealedColumn['table']): SealedDelegate {
+function delegateFor(prisma: PrismaClient, table: SealedColumn['table']): SealedDelegate {
   const delegates = {
     Integration: prisma.integration,
     Connection: prisma.connection,
@@ -69,7 +69,7 @@ export interface KeyringCheck {
  * primary key from both ends of the time-ordered ids (the oldest rows hold the oldest keys), so the
  * cost at start does not grow with the number of connections.
  */
-export async function checkKeyring(keyring: Keyring): Promise<KeyringCheck> {
+export async function checkKeyring(prisma: PrismaClient, keyring: Keyring): Promise<KeyringCheck> {
   const missing = new Set<string>();
   const wrong = new Set<string>();
   const opened = new Set<string>();

@@ -4,15 +4,25 @@
 // userinfo URL, else the userinfo endpoint its issuer's discovery names; none known, no check.
 // It goes through the one outbound agent (address check, timeouts, no redirects followed).
 import type { Dispatcher } from 'undici';
-import { config } from '../config.js';
-import type { StoredCredentials } from '../domain/connections.js';
 import type { ProviderTemplate } from '../catalog/schema.js';
-import { integrationSettings, type Integration } from '../domain/integrations.js';
-import { upstreamRequest } from '../net/outbound.js';
+import type { Keyring } from '../crypto/envelope.js';
+import type { StoredCredentials } from '../domain/connections.js';
+import { integrationSettings, type Integration, type UrlPolicy } from '../domain/integrations.js';
+import type { Outbound } from '../net/outbound.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
-import { providerConfiguration } from '../provider/provider-client.js';
+import type { ProviderClient } from '../provider/provider-client.js';
 import { fillProviderUrl, valueAt, type ConnectionConfig } from '../provider/templates.js';
 import { injectCredential, resolveProxyUrl } from '../proxy/rules.js';
+
+/** What a credential check needs from the app. */
+export interface CheckDeps {
+  providerClient: ProviderClient;
+  outbound: Outbound;
+  keyring: Keyring;
+  urls: UrlPolicy;
+  /** VERIFY_TIMEOUT_MS. */
+  timeoutMs: number;
+}
 
 /** What a catalog entry's (or an integration's settings') `verify` says; see src/catalog/schema.ts. */
 export type VerifySettings = NonNullable<ProviderTemplate['verify']>;
@@ -46,6 +56,7 @@ const MAX_CHECK_BODY_BYTES = 256 * 1024;
 
 /** The check for an integration and connection, or null when none is known. */
 export async function credentialCheckFor(
+  deps: Pick<CheckDeps, 'providerClient' | 'urls'>,
   integration: Integration,
   connection: { apiBaseUrl: string | null; connectionConfig: ConnectionConfig },
 ): Promise<CredentialCheck | null> {
@@ -53,7 +64,7 @@ export async function credentialCheckFor(
   if (verify) {
     const url =
       verify.url !== undefined
-        ? new URL(fillProviderUrl(verify.url, { connectionConfig: connection.connectionConfig }, 'verify.url'))
+        ? new URL(fillProviderUrl(verify.url, { connectionConfig: connection.connectionConfig }, 'verify.url', deps.urls))
         : resolveProxyUrl(connection.apiBaseUrl ?? integration.apiBaseUrl, verify.path ?? '');
     const headers: Record<string, string> = { accept: 'application/json', ...(verify.headers ?? {}) };
     if (verify.body) headers['content-type'] = 'application/json';
@@ -68,29 +79,37 @@ export async function credentialCheckFor(
   }
   if (integration.authType !== 'OAUTH2') return null;
   let userinfo: string | undefined;
-  if (integration.userinfoUrl) userinfo = fillProviderUrl(integration.userinfoUrl, { connectionConfig: connection.connectionConfig }, 'userinfoUrl');
-  else if (integration.issuer) userinfo = (await providerConfiguration(integration, connection.connectionConfig)).serverMetadata().userinfo_endpoint;
+  if (integration.userinfoUrl) userinfo = fillProviderUrl(integration.userinfoUrl, { connectionConfig: connection.connectionConfig }, 'userinfoUrl', deps.urls);
+  else if (integration.issuer) userinfo = (await deps.providerClient.configuration(integration, connection.connectionConfig)).serverMetadata().userinfo_endpoint;
   return userinfo ? { method: 'GET', url: new URL(userinfo), headers: { accept: 'application/json' } } : null;
 }
 
 /** Sends the check with the credentials; never throws for what the provider answers. */
-export async function runCredentialCheck(check: CredentialCheck, credentials: StoredCredentials | null, integration: Integration): Promise<CheckResult> {
+export async function runCredentialCheck(
+  deps: Pick<CheckDeps, 'outbound' | 'keyring' | 'timeoutMs'>,
+  check: CredentialCheck,
+  credentials: StoredCredentials | null,
+  integration: Integration,
+): Promise<CheckResult> {
   const started = performance.now();
   const url = new URL(check.url);
   const headers = { ...check.headers };
-  const settings = check.authPrefix === undefined ? integration : { settings: { ...integrationSettings(integration), proxy: { ...integrationSettings(integration).proxy, authPrefix: check.authPrefix } } };
-  injectCredential(headers, url, credentials, settings as Pick<Integration, 'settings'>);
+  const presented: Integration =
+    check.authPrefix === undefined
+      ? integration
+      : { ...integration, settings: { ...integrationSettings(integration), proxy: { ...integrationSettings(integration).proxy, authPrefix: check.authPrefix } } as Integration['settings'] };
+  injectCredential(deps.keyring, headers, url, credentials, presented);
   const base = { method: check.method, path: check.url.pathname };
   let response: Dispatcher.ResponseData;
   try {
-    response = await upstreamRequest({
+    response = await deps.outbound.request({
       origin: url.origin,
       path: url.pathname + url.search,
       method: check.method,
       headers,
       body: check.body,
-      headersTimeout: config.activity.verifyTimeoutMs,
-      bodyTimeout: config.activity.verifyTimeoutMs,
+      headersTimeout: deps.timeoutMs,
+      bodyTimeout: deps.timeoutMs,
     });
   } catch (error) {
     const reason =

@@ -3,7 +3,7 @@
 // Access-Control-Allow-Credentials is sent. And, without authentication, a guard against DNS
 // rebinding: a page on another host name that resolves to this machine is not "dev".
 import type http from 'node:http';
-import { sendJson } from './respond.js';
+import { sendJson } from '../kernel/respond.js';
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 /** What the app's pages may send (the path proxy also passes the caller's allow-listed headers). */

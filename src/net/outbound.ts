@@ -1,48 +1,85 @@
-// The entry points for every request Switchboard sends out (token, discovery, revocation, userinfo,
-// proxied calls): the address-checking agent, plus a guard that no database transaction is open
-// in the caller's async context. A transaction held across a network call stalls every other query
-// (PGlite has one connection, PostgreSQL a small pool) for as long as the provider takes.
-import { fetch as undiciFetch, type Dispatcher } from 'undici';
-import { config } from '../config.js';
-import { isInsideTransaction } from '../db/transaction.js';
-import { logger } from '../logger.js';
-import { upstreamAgent, webhookAgent } from './upstream-agent.js';
+// The one outbound HTTP layer: every request Switchboard sends out (token, discovery, revocation,
+// userinfo, proxied calls, credential checks, webhooks) goes through an app's Outbound: undici agents
+// with timeouts that check the address connected to, no redirects followed, and a guard that no
+// database transaction is open in the caller's async context (a transaction held across a network
+// call stalls every other query for as long as the provider takes).
+import { fetch as undiciFetch, type Agent, type Dispatcher } from 'undici';
+import type { Logger } from '../kernel/log.js';
+import { createUpstreamAgent, isUnderSandbox } from './upstream-agent.js';
 
 /** A network call was made inside a database transaction: a bug, refused in development and tests. */
 export class NetworkCallInTransactionError extends Error {
   override name = 'NetworkCallInTransactionError';
 }
 
-/** Throws (outside production) or logs (in production) when called inside transaction(). */
-export function assertOutsideTransaction(what: string): void {
-  if (!isInsideTransaction()) return;
-  const message = `A network call (${what}) was made inside a database transaction.`;
-  if (config.isProduction) {
-    logger.error({ what }, message);
-    return;
+export interface OutboundOptions {
+  /** Provider endpoints may be on loopback and private addresses, over http (development and tests). */
+  allowLocalProviders: boolean;
+  /** Webhook endpoints may be on loopback and private addresses (WEBHOOK_ALLOW_PRIVATE). */
+  allowPrivateWebhooks: boolean;
+  /** The longest a TCP connection (and TLS handshake) may take. */
+  connectTimeoutMs: number;
+  /** PUBLIC_URL/sandbox/ while the sandbox provider is on: it may be local. */
+  sandboxBase?: URL;
+  /** Production logs a network call inside a transaction; elsewhere it is refused. */
+  isProduction: boolean;
+  isInsideTransaction: () => boolean;
+  logger: Logger;
+}
+
+export interface Outbound {
+  /** undici's request, to a provider. */
+  request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
+  /** fetch, to a provider (openid-client's custom fetch: token, discovery, revocation). */
+  fetch(url: string, options?: Record<string, unknown>): Promise<Response>;
+  /** undici's request, to a webhook endpoint. */
+  webhookRequest(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
+  /** Whether a URL is on the built-in sandbox provider, which may be local. */
+  isSandboxEndpoint(target: string | URL): boolean;
+  close(): Promise<void>;
+}
+
+export function createOutbound(options: OutboundOptions): Outbound {
+  let strict: Agent | undefined;
+  let local: Agent | undefined;
+  const strictAgent = () => (strict ??= createUpstreamAgent({ allowLocal: false, connectTimeoutMs: options.connectTimeoutMs }));
+  const localAgent = () => (local ??= createUpstreamAgent({ allowLocal: true, connectTimeoutMs: options.connectTimeoutMs }));
+  const isSandboxEndpoint = (target: string | URL) => isUnderSandbox(target, options.sandboxBase);
+  // The target decides the agent: the sandbox's own endpoints may be local.
+  const providerAgent = (target: string) => (options.allowLocalProviders || isSandboxEndpoint(target) ? localAgent() : strictAgent());
+
+  function assertOutsideTransaction(what: string): void {
+    if (!options.isInsideTransaction()) return;
+    const message = `A network call (${what}) was made inside a database transaction.`;
+    if (options.isProduction) {
+      options.logger.error({ what }, message);
+      return;
+    }
+    throw new NetworkCallInTransactionError(message);
   }
-  throw new NetworkCallInTransactionError(message);
-}
 
-/** undici's request through the upstream agent. */
-export function upstreamRequest(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
-  assertOutsideTransaction(`${options.method} ${String(options.origin)}`);
-  // The target decides the agent: the sandbox's own endpoints may be local (see isSandboxEndpoint).
-  return upstreamAgent(`${String(options.origin)}${options.path}`).request(options);
-}
-
-/** fetch through the upstream agent (openid-client's custom fetch: token, discovery, revocation). */
-export function upstreamFetch(url: string, options: Record<string, unknown> = {}): Promise<Response> {
-  try {
-    assertOutsideTransaction(`fetch ${new URL(url).origin}`);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return undiciFetch(url, { ...options, dispatcher: upstreamAgent(url) } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
-}
-
-/** undici's request through the webhook agent (WEBHOOK_ALLOW_PRIVATE may lift the address check). */
-export function webhookRequest(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
-  assertOutsideTransaction(`webhook ${options.method} ${String(options.origin)}`);
-  return webhookAgent().request(options);
+  return {
+    request(request) {
+      assertOutsideTransaction(`${request.method} ${String(request.origin)}`);
+      return providerAgent(`${String(request.origin)}${request.path}`).request(request);
+    },
+    fetch(url, init = {}) {
+      try {
+        assertOutsideTransaction(`fetch ${new URL(url).origin}`);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return undiciFetch(url, { ...init, dispatcher: providerAgent(url) } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+    },
+    webhookRequest(request) {
+      assertOutsideTransaction(`webhook ${request.method} ${String(request.origin)}`);
+      return (options.allowPrivateWebhooks || options.allowLocalProviders ? localAgent() : strictAgent()).request(request);
+    },
+    isSandboxEndpoint,
+    async close() {
+      const agents = [strict, local];
+      strict = local = undefined;
+      await Promise.allSettled(agents.map((agent) => agent?.close()));
+    },
+  };
 }

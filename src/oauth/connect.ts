@@ -2,43 +2,36 @@
 // startConnect records a pending authorization and builds the authorize URL; the callback consumes
 // it exactly once and exchanges the code.
 import * as oidc from 'openid-client';
-import type { Viewer } from '../auth/viewer.js';
-import { config } from '../config.js';
-import { keyring } from '../crypto/keyring.js';
-import { prisma } from '../db/client.js';
-import type { Connection } from '../domain/connections.js';
-import { saveConnectedConnection } from './save-connected.js';
-import { newId } from '../domain/ids.js';
+import { connectionFromTokens } from '../connections/from-tokens.js';
 import { mayConnectIntegration } from '../domain/access.js';
-import { findIntegration, integrationSettings } from '../domain/integrations.js';
-import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../errors.js';
-import { logger } from '../logger.js';
-import { recordOperation } from '../activity/recorder.js';
-import { describe, providerConfiguration, providerErrorFrom } from '../provider/provider-client.js';
-import { connectionFromTokens } from './connection-from-tokens.js';
+import { CONNECTION_NAME_PATTERN, type Connection } from '../domain/connections.js';
+import { connectFailed } from '../domain/events.js';
+import { integrationSettings } from '../domain/integrations.js';
+import type { Viewer } from '../domain/viewer.js';
+import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../kernel/errors.js';
+import { describe, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionConfigFor, type ConnectionConfig } from '../provider/templates.js';
+import type { FlowDeps } from './flow-deps.js';
 import { completeGitHubAppInstall, startGitHubAppInstall } from './github-app-install.js';
-import { flowIdOf, hashState, PENDING_AUTHORIZATION_TTL_MS, verifierContext } from './pending.js';
 import { startOAuth1Connect } from './oauth1.js';
+import { flowIdOf, hashState, PENDING_AUTHORIZATION_TTL_MS, recordPendingAuthorization, revealPendingSecret } from './pending.js';
 
 export { PENDING_AUTHORIZATION_TTL_MS };
+export type { FlowDeps };
 /** Auth types whose connections start with startConnect (a browser round trip). */
 const REDIRECT_AUTH_TYPES = new Set(['OAUTH2', 'GITHUB_APP', 'OAUTH1']);
-export const CONNECTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
 
-export function callbackUrl(): string {
-  return `${config.publicUrl}/oauth2/callback`;
+export function callbackUrl(publicUrl: string): string {
+  return `${publicUrl}/oauth2/callback`;
 }
-
-
 
 /**
  * Whether a post-connect redirect target is on an allowed origin. Only absolute http(s) URLs whose
  * origin is listed exactly; anything a browser might read differently (backslashes, control
  * characters, credentials, scheme-relative or scheme-only forms) is refused outright.
  */
-export function isAllowedRedirect(value: string, allowedOrigins: string[] = config.allowedRedirectOrigins): boolean {
+export function isAllowedRedirect(value: string, allowedOrigins: string[]): boolean {
   if (value.length > 2000 || /[\\\s\u0000-\u001f\u007f]/.test(value)) return false;
   if (!/^https?:\/\/[^/?#]/i.test(value)) return false;
   let url: URL;
@@ -74,11 +67,12 @@ export interface StartConnectResult {
  * the API always checks against ALLOWED_REDIRECT_ORIGINS.
  */
 export async function startConnect(
+  deps: FlowDeps,
   viewer: Viewer,
   input: StartConnectInput,
-  { allowedRedirectOrigins = config.allowedRedirectOrigins }: { allowedRedirectOrigins?: string[] } = {},
+  { allowedRedirectOrigins = deps.settings.allowedRedirectOrigins }: { allowedRedirectOrigins?: string[] } = {},
 ): Promise<StartConnectResult> {
-  const integration = await findIntegration(input.integration);
+  const integration = await deps.integrations.find(input.integration);
   // An integration a connect session does not offer is as missing to it as an unknown one.
   if (!integration || !mayConnectIntegration(viewer, integration)) throw new NotFoundError(`No integration "${input.integration}".`);
   if (integration.isShared && !viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a shared integration.');
@@ -99,56 +93,39 @@ export async function startConnect(
   }
   let connectionConfig: ConnectionConfig = {};
   try {
-    connectionConfig = connectionConfigFor(integration, input.connectionConfig);
+    connectionConfig = connectionConfigFor(integration, input.connectionConfig, deps.urls);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     problems.push(...error.fieldErrors);
   }
   if (problems.length) throw new ValidationError('The connect request is not valid.', problems);
   const flow = { connectionName, redirectTo: input.redirectTo ?? null, connectionConfig, scopes: [...new Set([...integration.scopes, ...extraScopes])] };
-  if (integration.authType === 'GITHUB_APP') return startGitHubAppInstall(viewer, integration, flow);
-  if (integration.authType === 'OAUTH1') return startOAuth1Connect(viewer, integration, flow);
+  if (integration.authType === 'GITHUB_APP') return startGitHubAppInstall(deps, viewer, integration, flow);
+  if (integration.authType === 'OAUTH1') return startOAuth1Connect(deps, viewer, integration, flow);
 
   // One user cannot keep an unbounded number of flows alive (rows, and states to guess against).
-  const limit = config.security.maxPendingAuthorizationsPerUser;
-  const pending = await prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
+  const limit = deps.settings.maxPendingAuthorizationsPerUser;
+  const pending = await deps.db.prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
   if (pending >= limit) {
     throw new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit);
   }
 
   const settings = integrationSettings(integration);
-  const configuration = await providerConfiguration(integration, connectionConfig);
+  const configuration = await deps.providerClient.configuration(integration, connectionConfig);
   const authorizationEndpoint = configuration.serverMetadata().authorization_endpoint;
   if (!authorizationEndpoint) throw ValidationError.field('integration', 'The integration has no authorization endpoint.');
 
   const state = oidc.randomState(); // 32 random bytes, base64url: 256 bits
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const codeChallenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
-  const scopes = [...new Set([...integration.scopes, ...extraScopes])];
+  const scopes = flow.scopes;
   const isOpenIdConnect = Boolean(integration.issuer) && scopes.includes('openid');
   const nonce = isOpenIdConnect ? oidc.randomNonce() : null;
-  const id = newId();
-  const expiresAt = new Date(Date.now() + PENDING_AUTHORIZATION_TTL_MS);
-
-  await prisma.pendingAuthorization.create({
-    data: {
-      id,
-      stateHash: hashState(state),
-      codeVerifierEnc: keyring.encrypt(codeVerifier, verifierContext(id)),
-      nonce,
-      viewerId: viewer.userId,
-      integrationId: integration.id,
-      connectionName,
-      scopes,
-      redirectTo: input.redirectTo ?? null,
-      connectionConfig,
-      expiresAt,
-    },
-  });
+  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, codeVerifier, { nonce });
 
   const parameters: Record<string, string> = {
     ...(integration.authorizationParams as Record<string, string>),
-    redirect_uri: callbackUrl(),
+    redirect_uri: callbackUrl(deps.publicUrl),
     response_type: 'code',
     state,
   };
@@ -173,7 +150,8 @@ function safeErrorCode(value: string | undefined | null): string {
  * Handles the provider's redirect to /oauth2/callback. `callback` is the URL as the provider sent the
  * browser to it (built from PUBLIC_URL, never from request headers).
  */
-export async function completeAuthorization(callback: URL): Promise<CallbackOutcome> {
+export async function completeAuthorization(deps: FlowDeps, callback: URL): Promise<CallbackOutcome> {
+  const { prisma } = deps.db;
   const state = callback.searchParams.get('state');
   if (!state) return { ok: false, error: 'invalid_request', message: 'The callback has no state.', redirectTo: null };
 
@@ -188,32 +166,32 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
   const started = performance.now();
   if (count !== 1 || !pending) {
     const error = !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state';
-    logger.warn({ error }, 'callback refused before any token request');
+    deps.logger.warn({ error }, 'callback refused before any token request');
     // An unknown state names no integration: nothing to attribute it to (the server log has it).
-    if (pending) recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: pending.integration.slug, ownerId: pending.viewerId, error: `${error}: the sign-in link is no longer valid.` });
+    if (pending) connectFailed(deps.events, { integrationSlug: pending.integration.slug, ownerId: pending.viewerId, error: `${error}: the sign-in link is no longer valid.` });
     // An unknown state gives no redirect target; a known one keeps its own.
     return { ok: false, error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: pending?.redirectTo ?? null, flowId: pending ? flowIdOf(stateHash) : undefined };
   }
   const { integration } = pending;
   const flowId = flowIdOf(stateHash);
   const fail = (error: string, message: string, providerStatus?: number): CallbackOutcome => {
-    recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: integration.slug, ownerId: pending.viewerId, providerStatus, durationMs: performance.now() - started, error: `${error}: ${message}` });
+    connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: pending.viewerId, providerStatus, durationMs: performance.now() - started, error: `${error}: ${message}` });
     return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
   };
-  if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(pending, callback);
+  if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(deps, pending, callback);
   if (integration.authType !== 'OAUTH2') return fail('invalid_request', 'This integration does not use this callback.');
 
   const connectionConfig = pending.connectionConfig as ConnectionConfig;
   const settings = integrationSettings(integration);
   let configuration: oidc.Configuration;
   try {
-    configuration = await providerConfiguration(integration, connectionConfig);
+    configuration = await deps.providerClient.configuration(integration, connectionConfig);
   } catch (error) {
-    logger.warn({ integration: integration.slug, reason: describe(error) }, 'provider configuration failed');
+    deps.logger.warn({ integration: integration.slug, reason: describe(error) }, 'provider configuration failed');
     return fail('provider_unavailable', 'The provider could not be reached.');
   }
 
-  const codeVerifier = keyring.decrypt(pending.codeVerifierEnc, verifierContext(pending.id));
+  const codeVerifier = revealPendingSecret(deps.keyring, pending);
   let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
   try {
     tokens = await oidc.authorizationCodeGrant(configuration, callback, {
@@ -224,25 +202,25 @@ export async function completeAuthorization(callback: URL): Promise<CallbackOutc
     });
   } catch (error) {
     if (error instanceof oidc.AuthorizationResponseError) {
-      logger.info({ integration: integration.slug, error: safeErrorCode(error.error) }, 'authorization not granted');
+      deps.logger.info({ integration: integration.slug, error: safeErrorCode(error.error) }, 'authorization not granted');
       return fail(safeErrorCode(error.error), 'The authorization was not granted.');
     }
     const providerError = providerErrorFrom(error, 'exchange the code');
-    logger.warn({ integration: integration.slug, reason: describe(error) }, 'code exchange failed');
+    deps.logger.warn({ integration: integration.slug, reason: describe(error) }, 'code exchange failed');
     const code = error instanceof oidc.ResponseBodyError ? safeErrorCode(error.error) : error instanceof Error && 'code' in error && error.code === 'OAUTH_INVALID_RESPONSE' ? 'invalid_response' : 'provider_error';
     return fail(code, providerError.message, providerError.details.providerStatus);
   }
 
-  const connection = await saveConnectedConnection(
+  const connection = await deps.store.saveAuthorized(
     {
       integration,
       ownerId: integration.isShared ? null : pending.viewerId,
       name: pending.connectionName,
-      ...(await connectionFromTokens(integration, tokens, { connectionConfig, callbackParams: callback.searchParams, requestedScopes: pending.scopes })),
+      ...(await connectionFromTokens(deps, integration, tokens, { connectionConfig, callbackParams: callback.searchParams, requestedScopes: pending.scopes })),
     },
     { userId: pending.viewerId, startedAt: started },
   );
   await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
-  logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
+  deps.logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
   return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
 }

@@ -4,26 +4,23 @@
 // connection is stored. Only admins: an installation id names any account's installation of the app,
 // and GitHub's redirect alone does not prove that the user who comes back installed it.
 import * as oidc from 'openid-client';
-import type { Viewer } from '../auth/viewer.js';
-import { prisma } from '../db/client.js';
+import { apiBaseUrlFor } from '../connections/from-tokens.js';
 import type { Connection } from '../domain/connections.js';
-import { recordOperation } from '../activity/recorder.js';
-import { saveConnectedConnection } from './save-connected.js';
+import { connectFailed } from '../domain/events.js';
 import type { Integration } from '../domain/integrations.js';
-import { ForbiddenError, ValidationError } from '../errors.js';
-import { logger } from '../logger.js';
-import { mintMachineTokens } from '../tokens/grants/mint.js';
+import type { Viewer } from '../domain/viewer.js';
+import { ForbiddenError, ValidationError } from '../kernel/errors.js';
 import { INSTALLATION_ID_PATTERN } from '../tokens/grants/github-app.js';
-import { apiBaseUrlFor } from './connection-from-tokens.js';
+import type { FlowDeps } from './flow-deps.js';
 import { recordPendingAuthorization, type ConnectFlow, type PendingWithIntegration, flowIdOf, flowIdOfKey, type FlowOutcome } from './pending.js';
 
-export async function startGitHubAppInstall(viewer: Viewer, integration: Integration, flow: ConnectFlow) {
+export async function startGitHubAppInstall(deps: FlowDeps, viewer: Viewer, integration: Integration, flow: ConnectFlow) {
   if (!viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a GitHub App installation.');
   if (!integration.authorizationUrl) {
     throw ValidationError.field('integration', "Set the integration's authorizationUrl to the app's install page (https://github.com/apps/APP-SLUG/installations/new).");
   }
   const state = oidc.randomState();
-  const expiresAt = await recordPendingAuthorization(viewer, integration, flow, state, '');
+  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, '');
   const url = new URL(integration.authorizationUrl);
   url.searchParams.set('state', state);
   return { authorizeUrl: url.href, state, flowId: flowIdOfKey(state), expiresAt };
@@ -31,12 +28,12 @@ export async function startGitHubAppInstall(viewer: Viewer, integration: Integra
 
 type Outcome = FlowOutcome<Connection>;
 
-export async function completeGitHubAppInstall(pending: PendingWithIntegration, callback: URL): Promise<Outcome> {
+export async function completeGitHubAppInstall(deps: FlowDeps, pending: PendingWithIntegration, callback: URL): Promise<Outcome> {
   const { integration } = pending;
   const flowId = flowIdOf(pending.stateHash);
   const started = performance.now();
   const fail = (error: string, message: string): Outcome => {
-    recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started, error: `${error}: ${message}` });
+    connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started, error: `${error}: ${message}` });
     return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
   };
   const installationId = callback.searchParams.get('installation_id');
@@ -48,12 +45,12 @@ export async function completeGitHubAppInstall(pending: PendingWithIntegration, 
   const metadata = { installationId };
   let credentials;
   try {
-    credentials = await mintMachineTokens({ integration, metadata, apiBaseUrl: null }, { type: 'GITHUB_APP', installationId });
+    credentials = await deps.grants.mint({ integration, metadata, apiBaseUrl: null }, { type: 'GITHUB_APP', installationId });
   } catch (error) {
-    logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'installation token refused');
+    deps.logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'installation token refused');
     return fail('provider_error', 'GitHub refused an installation token for this installation.');
   }
-  const connection = await saveConnectedConnection(
+  const connection = await deps.store.saveAuthorized(
     {
       integration,
       ownerId: integration.isShared ? null : pending.viewerId,
@@ -61,12 +58,12 @@ export async function completeGitHubAppInstall(pending: PendingWithIntegration, 
       credentials,
       scopes: integration.scopes,
       tokenExpiresAt: credentials.expiresAt ? new Date(credentials.expiresAt) : null,
-      apiBaseUrl: apiBaseUrlFor(integration, {}, metadata),
+      apiBaseUrl: apiBaseUrlFor(deps, integration, {}, metadata),
       metadata,
     },
     { userId: pending.viewerId, startedAt: started },
   );
-  await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
-  logger.info({ integration: integration.slug, connectionId: connection.id }, 'GitHub App installation connected');
+  await deps.db.prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
+  deps.logger.info({ integration: integration.slug, connectionId: connection.id }, 'GitHub App installation connected');
   return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
 }

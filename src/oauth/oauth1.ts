@@ -2,34 +2,31 @@
 // token) with our callback, records them as a pending authorization keyed by the request token (its
 // secret sealed), and sends the browser to the provider; the provider returns it to
 // PUBLIC_URL/oauth1/callback with the token and a verifier, which buy the access token once.
-import { config } from '../config.js';
-import type { Viewer } from '../auth/viewer.js';
-import { prisma } from '../db/client.js';
+import { apiBaseUrlFor } from '../connections/from-tokens.js';
 import type { Connection } from '../domain/connections.js';
-import { recordOperation } from '../activity/recorder.js';
-import { saveConnectedConnection } from './save-connected.js';
-import { integrationSettings, type Integration } from '../domain/integrations.js';
-import { ProviderError, UpstreamUnavailableError } from '../errors.js';
-import { logger } from '../logger.js';
-import { upstreamRequest } from '../net/outbound.js';
+import { connectFailed } from '../domain/events.js';
+import { integrationSettings, type Integration, type UrlPolicy } from '../domain/integrations.js';
+import type { Viewer } from '../domain/viewer.js';
+import { ProviderError, UpstreamUnavailableError } from '../kernel/errors.js';
+import type { Outbound } from '../net/outbound.js';
 import { consumerSecrets, oauth1AuthorizationHeader, type OAuth1Secrets } from '../provider/oauth1-signature.js';
 import { fillProviderUrl, type ConnectionConfig } from '../provider/templates.js';
-import { apiBaseUrlFor } from './connection-from-tokens.js';
+import type { FlowDeps } from './flow-deps.js';
 import { consumePendingAuthorization, recordPendingAuthorization, revealPendingSecret, type ConnectFlow, flowIdOf, flowIdOfKey, type FlowOutcome } from './pending.js';
 
 const TIMEOUT_MS = 15_000;
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-export function oauth1CallbackUrl(): string {
-  return `${config.publicUrl}/oauth1/callback`;
+export function oauth1CallbackUrl(publicUrl: string): string {
+  return `${publicUrl}/oauth1/callback`;
 }
 
 /** A signed POST to a credentials endpoint; the answer is form-encoded (RFC 5849 §2.1, §2.3). */
-async function credentialsRequest(url: string, secrets: OAuth1Secrets, extra: Record<string, string>, action: string): Promise<URLSearchParams> {
+async function credentialsRequest(outbound: Outbound, url: string, secrets: OAuth1Secrets, extra: Record<string, string>, action: string): Promise<URLSearchParams> {
   const target = new URL(url);
   let response;
   try {
-    response = await upstreamRequest({
+    response = await outbound.request({
       origin: target.origin,
       path: target.pathname + target.search,
       method: 'POST',
@@ -59,17 +56,23 @@ async function credentialsRequest(url: string, secrets: OAuth1Secrets, extra: Re
   return answer;
 }
 
-function endpoint(integration: Integration, field: 'requestTokenUrl' | 'authorizationUrl' | 'tokenUrl', connectionConfig: ConnectionConfig): string {
+function endpoint(urls: UrlPolicy, integration: Integration, field: 'requestTokenUrl' | 'authorizationUrl' | 'tokenUrl', connectionConfig: ConnectionConfig): string {
   const value = integration[field];
   if (!value) throw new ProviderError(`The integration "${integration.slug}" has no ${field}.`);
-  return fillProviderUrl(value, { connectionConfig }, field);
+  return fillProviderUrl(value, { connectionConfig }, field, urls);
 }
 
-export async function startOAuth1Connect(viewer: Viewer, integration: Integration, flow: ConnectFlow) {
-  const secrets = consumerSecrets(integration);
+export async function startOAuth1Connect(deps: FlowDeps, viewer: Viewer, integration: Integration, flow: ConnectFlow) {
+  const secrets = consumerSecrets(deps.keyring, integration);
   let temporary: URLSearchParams;
   try {
-    temporary = await credentialsRequest(endpoint(integration, 'requestTokenUrl', flow.connectionConfig), secrets, { oauth_callback: oauth1CallbackUrl() }, 'issue a request token');
+    temporary = await credentialsRequest(
+      deps.outbound,
+      endpoint(deps.urls, integration, 'requestTokenUrl', flow.connectionConfig),
+      secrets,
+      { oauth_callback: oauth1CallbackUrl(deps.publicUrl) },
+      'issue a request token',
+    );
   } catch (error) {
     if (error instanceof UpstreamUnavailableError) throw new ProviderError(error.message, { providerError: 'unreachable' });
     throw error;
@@ -79,8 +82,8 @@ export async function startOAuth1Connect(viewer: Viewer, integration: Integratio
     throw new ProviderError('The provider did not confirm the callback (oauth_callback_confirmed): it does not speak OAuth 1.0a.', { providerError: 'callback_not_confirmed' });
   }
   const requestToken = temporary.get('oauth_token')!;
-  const expiresAt = await recordPendingAuthorization(viewer, integration, flow, requestToken, temporary.get('oauth_token_secret')!);
-  const authorizeUrl = new URL(endpoint(integration, 'authorizationUrl', flow.connectionConfig));
+  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, requestToken, temporary.get('oauth_token_secret')!);
+  const authorizeUrl = new URL(endpoint(deps.urls, integration, 'authorizationUrl', flow.connectionConfig));
   for (const [name, value] of Object.entries(integration.authorizationParams as Record<string, string>)) authorizeUrl.searchParams.set(name, value);
   if (flow.scopes.length) authorizeUrl.searchParams.set('scope', flow.scopes.join(integrationSettings(integration).scopeSeparator ?? ' '));
   authorizeUrl.searchParams.set('oauth_token', requestToken);
@@ -90,12 +93,12 @@ export async function startOAuth1Connect(viewer: Viewer, integration: Integratio
 type Outcome = FlowOutcome<Connection>;
 
 /** GET /oauth1/callback?oauth_token=…&oauth_verifier=… */
-export async function completeOAuth1Authorization(callback: URL): Promise<Outcome> {
+export async function completeOAuth1Authorization(deps: FlowDeps, callback: URL): Promise<Outcome> {
   const requestToken = callback.searchParams.get('oauth_token');
   if (!requestToken) return { ok: false, error: 'invalid_request', message: 'The callback has no oauth_token.', redirectTo: null };
-  const claimed = await consumePendingAuthorization(requestToken);
+  const claimed = await consumePendingAuthorization(deps.db.prisma, requestToken);
   if (!claimed.ok) {
-    logger.warn({ error: claimed.error }, 'OAuth 1.0a callback refused before any token request');
+    deps.logger.warn({ error: claimed.error }, 'OAuth 1.0a callback refused before any token request');
     return { ok: false, error: claimed.error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: claimed.redirectTo };
   }
   const { pending } = claimed;
@@ -103,7 +106,7 @@ export async function completeOAuth1Authorization(callback: URL): Promise<Outcom
   const flowId = flowIdOf(pending.stateHash);
   const started = performance.now();
   const fail = (error: string, message: string): Outcome => {
-    recordOperation({ kind: 'CONNECT', outcome: 'FAILURE', integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started, error: `${error}: ${message}` });
+    connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started, error: `${error}: ${message}` });
     return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
   };
   const verifier = callback.searchParams.get('oauth_verifier');
@@ -113,16 +116,16 @@ export async function completeOAuth1Authorization(callback: URL): Promise<Outcom
   const connectionConfig = pending.connectionConfig as ConnectionConfig;
   let answer: URLSearchParams;
   try {
-    const secrets = { ...consumerSecrets(integration), token: requestToken, tokenSecret: revealPendingSecret(pending) };
-    answer = await credentialsRequest(endpoint(integration, 'tokenUrl', connectionConfig), secrets, { oauth_verifier: verifier }, 'issue an access token');
+    const secrets = { ...consumerSecrets(deps.keyring, integration), token: requestToken, tokenSecret: revealPendingSecret(deps.keyring, pending) };
+    answer = await credentialsRequest(deps.outbound, endpoint(deps.urls, integration, 'tokenUrl', connectionConfig), secrets, { oauth_verifier: verifier }, 'issue an access token');
   } catch (error) {
-    logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'OAuth 1.0a access token request failed');
+    deps.logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'OAuth 1.0a access token request failed');
     return fail(error instanceof UpstreamUnavailableError ? 'provider_unavailable' : 'provider_error', (error as Error).message);
   }
   // Whatever else the provider sent (a user id, a screen name) is kept, without the tokens.
   const raw = Object.fromEntries([...answer].filter(([name]) => name !== 'oauth_token' && name !== 'oauth_token_secret'));
   const metadata = Object.keys(connectionConfig).length ? { connectionConfig } : {};
-  const connection = await saveConnectedConnection(
+  const connection = await deps.store.saveAuthorized(
     {
       integration,
       ownerId: integration.isShared ? null : pending.viewerId,
@@ -130,12 +133,12 @@ export async function completeOAuth1Authorization(callback: URL): Promise<Outcom
       credentials: { type: 'OAUTH1', accessToken: answer.get('oauth_token')!, tokenSecret: answer.get('oauth_token_secret')!, raw },
       scopes: pending.scopes,
       tokenExpiresAt: null,
-      apiBaseUrl: apiBaseUrlFor(integration, connectionConfig, metadata),
+      apiBaseUrl: apiBaseUrlFor(deps, integration, connectionConfig, metadata),
       metadata,
     },
     { userId: pending.viewerId, startedAt: started },
   );
-  await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
-  logger.info({ integration: integration.slug, connectionId: connection.id }, 'OAuth 1.0a connection authorized');
+  await deps.db.prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
+  deps.logger.info({ integration: integration.slug, connectionId: connection.id }, 'OAuth 1.0a connection authorized');
   return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
 }

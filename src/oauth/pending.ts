@@ -2,11 +2,14 @@
 // needs to find and finish its flow exactly once. The state is stored only as a hash; the one secret
 // of the flow (a PKCE verifier, an OAuth 1.0a request token secret) is sealed to the row.
 import { createHash } from 'node:crypto';
-import type { Viewer } from '../auth/viewer.js';
-import { keyring } from '../crypto/keyring.js';
-import { prisma } from '../db/client.js';
-import { newId } from '../domain/ids.js';
+import type { Keyring } from '../crypto/envelope.js';
+import type { Database } from '../db/database.js';
 import type { Integration } from '../domain/integrations.js';
+import type { Viewer } from '../domain/viewer.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { newId } from '../kernel/ids.js';
+import { periodicJob, type Job } from '../kernel/jobs.js';
+import type { Logger } from '../kernel/log.js';
 import type { ConnectionConfig } from '../provider/templates.js';
 
 export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
@@ -43,14 +46,23 @@ export interface ConnectFlow {
 }
 
 /** Records a flow keyed by `key` (a state, or an OAuth 1.0a request token), with `secret` sealed. */
-export async function recordPendingAuthorization(viewer: Viewer, integration: Integration, flow: ConnectFlow, key: string, secret: string): Promise<Date> {
+export async function recordPendingAuthorization(
+  deps: { db: Database; keyring: Keyring },
+  viewer: Viewer,
+  integration: Integration,
+  flow: ConnectFlow,
+  key: string,
+  secret: string,
+  extra: { nonce?: string | null } = {},
+): Promise<Date> {
   const id = newId();
   const expiresAt = new Date(Date.now() + PENDING_AUTHORIZATION_TTL_MS);
-  await prisma.pendingAuthorization.create({
+  await deps.db.prisma.pendingAuthorization.create({
     data: {
       id,
       stateHash: hashState(key),
-      codeVerifierEnc: keyring.encrypt(secret, verifierContext(id)),
+      codeVerifierEnc: deps.keyring.encrypt(secret, verifierContext(id)),
+      nonce: extra.nonce ?? null,
       viewerId: viewer.userId,
       integrationId: integration.id,
       connectionName: flow.connectionName,
@@ -64,7 +76,7 @@ export async function recordPendingAuthorization(viewer: Viewer, integration: In
 }
 
 /** Consumes the flow keyed by `key` once (the same callback twice finds it used). */
-export async function consumePendingAuthorization(key: string) {
+export async function consumePendingAuthorization(prisma: PrismaClient, key: string) {
   const stateHash = hashState(key);
   const now = new Date();
   const { count } = await prisma.pendingAuthorization.updateMany({
@@ -76,8 +88,22 @@ export async function consumePendingAuthorization(key: string) {
   return { ok: false as const, error: !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state', redirectTo: pending?.redirectTo ?? null };
 }
 
-export type PendingWithIntegration = NonNullable<Awaited<ReturnType<typeof prisma.pendingAuthorization.findUnique<{ where: { id: string }; include: { integration: true } }>>>>;
+export type PendingWithIntegration = Prisma.PendingAuthorizationGetPayload<{ include: { integration: true } }>;
 
-export function revealPendingSecret(pending: { id: string; codeVerifierEnc: string }): string {
+export function revealPendingSecret(keyring: Keyring, pending: { id: string; codeVerifierEnc: string }): string {
   return keyring.decrypt(pending.codeVerifierEnc, verifierContext(pending.id));
+}
+
+/** The `pending-authorization-cleanup` job: deletes connect flows that expired (PENDING_AUTHORIZATION_CLEANUP_INTERVAL_SECONDS). */
+export function pendingAuthorizationCleanupJob(prisma: PrismaClient, intervalSeconds: number, logger: Logger): Job {
+  return periodicJob({
+    name: 'pending-authorization-cleanup',
+    setting: 'PENDING_AUTHORIZATION_CLEANUP_INTERVAL_SECONDS',
+    intervalMs: intervalSeconds * 1000,
+    logger,
+    run: async () => {
+      const { count } = await prisma.pendingAuthorization.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+      if (count) logger.debug({ deleted: count }, 'expired connect flows deleted');
+    },
+  });
 }

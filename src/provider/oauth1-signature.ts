@@ -6,8 +6,9 @@
 // and sorts them. Nonces come from crypto, not Math.random.
 import { createHmac, randomBytes } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
+import type { Keyring } from '../crypto/envelope.js';
 import { integrationSettings, revealClientSecret, type Integration } from '../domain/integrations.js';
-import { ProviderError } from '../errors.js';
+import { ProviderError } from '../kernel/errors.js';
 
 export type OAuth1SignatureMethod = 'HMAC-SHA1' | 'PLAINTEXT';
 
@@ -89,8 +90,8 @@ export function oauth1AuthorizationHeader(request: OAuth1Request, secrets: OAuth
 }
 
 /** The consumer's half of an integration's signing secrets (consumer key = clientId, secret = clientSecret). */
-export function consumerSecrets(integration: Pick<Integration, 'id' | 'slug' | 'clientId' | 'clientSecretEnc' | 'settings'>): OAuth1Secrets {
-  const consumerSecret = revealClientSecret(integration);
+export function consumerSecrets(keyring: Keyring, integration: Pick<Integration, 'id' | 'slug' | 'clientId' | 'clientSecretEnc' | 'settings'>): OAuth1Secrets {
+  const consumerSecret = revealClientSecret(keyring, integration);
   if (!integration.clientId || consumerSecret === undefined) throw new ProviderError(`The integration "${integration.slug}" has no consumer key or secret.`);
   return { consumerKey: integration.clientId, consumerSecret, signatureMethod: integrationSettings(integration).signatureMethod ?? 'HMAC-SHA1' };
 }

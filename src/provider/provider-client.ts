@@ -1,32 +1,20 @@
 // openid-client Configuration for an integration: OpenID Connect discovery when it has an issuer,
 // explicit metadata otherwise. Token endpoint answers that are not conformant are normalised in a
-// custom fetch before openid-client sees them.
+// custom fetch before openid-client sees them. Every request goes through the app's outbound layer.
+import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
-import { config } from '../config.js';
-import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings } from '../domain/integrations.js';
-import { upstreamFetch } from '../net/outbound.js';
-import { isSandboxEndpoint } from '../net/upstream-agent.js';
-import { checkedConnectionConfig, connectionConfigFields, fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
-import { ProviderError, ReauthorizationRequiredError, UpstreamUnavailableError, ValidationError } from '../errors.js';
-import { recordTokenRefresh, type TokenRefreshOutcome } from '../metrics/index.js';
+import type { Keyring } from '../crypto/envelope.js';
+import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings, type UrlPolicy } from '../domain/integrations.js';
+import { ProviderError, ReauthorizationRequiredError, UpstreamUnavailableError, ValidationError } from '../kernel/errors.js';
+import type { Outbound } from '../net/outbound.js';
 import { traced } from '../telemetry/tracing.js';
-
-/** openid-client's timeout (seconds) for an integration's token requests: longer where refresh tokens rotate. */
-function timeoutSeconds(integration: Integration): number {
-  const rotating = integrationSettings(integration).refresh?.rotating === true;
-  return Math.ceil((rotating ? config.tokens.rotatingProviderTimeoutMs : config.tokens.providerTimeoutMs) / 1000);
-}
-
-/** How long a token request of this integration may take (the refresh lease outlives it). */
-export function tokenRequestTimeoutMs(integration: Integration): number {
-  return timeoutSeconds(integration) * 1000;
-}
+import type { ProviderSettings } from './settings.js';
+import { checkedConnectionConfig, connectionConfigFields, fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
 
 interface Cached {
   version: number;
   configuration: Promise<oidc.Configuration>;
 }
-const cache = new Map<string, Cached>();
 const MAX_CACHED = 10_000;
 
 /** The integration's endpoints with a connection's config filled in (templated hosts, tenants…). */
@@ -38,10 +26,10 @@ interface Endpoints {
   revocationUrl?: string;
 }
 
-function endpointsFor(integration: Integration, connectionConfig: ConnectionConfig): Endpoints {
+function endpointsFor(integration: Integration, connectionConfig: ConnectionConfig, urls: UrlPolicy): Endpoints {
   const settings = integrationSettings(integration);
   const fields = connectionConfigFields(integration);
-  const fill = (value: string | null | undefined, field: string) => (value ? fillProviderUrl(value, { connectionConfig }, field, fields) : undefined);
+  const fill = (value: string | null | undefined, field: string) => (value ? fillProviderUrl(value, { connectionConfig }, field, urls, fields) : undefined);
   return {
     issuer: fill(integration.issuer, 'issuer'),
     authorizationUrl: fill(integration.authorizationUrl, 'authorizationUrl'),
@@ -51,18 +39,37 @@ function endpointsFor(integration: Integration, connectionConfig: ConnectionConf
   };
 }
 
+export interface ProviderClientDeps {
+  outbound: Outbound;
+  keyring: Keyring;
+  urls: UrlPolicy;
+  settings: Pick<ProviderSettings, 'allowLocalProviders' | 'timeoutMs' | 'rotatingTimeoutMs'>;
+}
+
+export type ProviderClient = ReturnType<typeof createProviderClient>;
+
+export function createProviderClient(deps: ProviderClientDeps) {
+  const { settings } = deps;
+  const cache = new LRUCache<string, Cached>({ max: MAX_CACHED });
+
+  /** openid-client's timeout (seconds) for an integration's token requests: longer where refresh tokens rotate. */
+  function timeoutSeconds(integration: Integration): number {
+    const rotating = integrationSettings(integration).refresh?.rotating === true;
+    return Math.ceil((rotating ? settings.rotatingTimeoutMs : settings.timeoutMs) / 1000);
+  }
+
 /**
  * The openid-client Configuration for an integration (and, for templated endpoints, a connection's
  * config), cached until the integration changes.
  */
-export function providerConfiguration(integration: Integration, given: ConnectionConfig = {}): Promise<oidc.Configuration> {
+  function configuration(integration: Integration, given: ConnectionConfig = {}): Promise<oidc.Configuration> {
   const version = integration.updatedAt.getTime();
   // Every token request (exchange, refresh, revocation, an imported token's check) passes here: the
   // values are judged again, whatever was stored, so a client secret only goes to a host fixed by an
   // admin or allowed by the catalog.
   let connectionConfig: ConnectionConfig;
   try {
-    connectionConfig = checkedConnectionConfig(integration, given, { source: 'stored' });
+    connectionConfig = checkedConnectionConfig(integration, given, deps.urls, { source: 'stored' });
   } catch (error) {
     // Values checked when they were given and refused now (rules tightened, or a row from before the
     // rules): the connection has to be made again; nothing is sent.
@@ -77,23 +84,22 @@ export function providerConfiguration(integration: Integration, given: Connectio
   const key = templated ? `${integration.id}\u0000${JSON.stringify(Object.entries(connectionConfig).sort())}` : integration.id;
   const cached = cache.get(key);
   if (cached && cached.version === version) return cached.configuration;
-  let configuration: Promise<oidc.Configuration>;
+  let created: Promise<oidc.Configuration>;
   try {
-    configuration = createConfiguration(integration, endpointsFor(integration, connectionConfig));
+    created = createConfiguration(integration, endpointsFor(integration, connectionConfig, deps.urls));
   } catch (error) {
     return Promise.reject(error);
   }
-  if (cache.size >= MAX_CACHED) cache.clear();
-  cache.set(key, { version, configuration });
+  cache.set(key, { version, configuration: created });
   // A failed discovery is not cached: the next attempt tries again.
-  configuration.catch(() => {
-    if (cache.get(key)?.configuration === configuration) cache.delete(key);
+  created.catch(() => {
+    if (cache.get(key)?.configuration === created) cache.delete(key);
   });
-  return configuration;
+  return created;
 }
 
 function clientAuthentication(integration: Integration, supported?: string[]): oidc.ClientAuth {
-  const secret = revealClientSecret(integration);
+  const secret = revealClientSecret(deps.keyring, integration);
   const method =
     integration.tokenEndpointAuthMethod ??
     (!secret ? 'none' : supported && !supported.includes('client_secret_basic') && supported.includes('client_secret_post') ? 'client_secret_post' : 'client_secret_basic');
@@ -116,8 +122,8 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
         // Discovery happens before we know the methods; the real choice is made just below.
         oidc.None(),
         {
-          execute: issuer.protocol === 'http:' && (config.allowLocalProviders || isSandboxEndpoint(issuer)) ? [oidc.allowInsecureRequests] : [],
-          timeout: Math.ceil(config.tokens.providerTimeoutMs / 1000),
+          execute: issuer.protocol === 'http:' && (settings.allowLocalProviders || deps.outbound.isSandboxEndpoint(issuer)) ? [oidc.allowInsecureRequests] : [],
+          timeout: Math.ceil(settings.timeoutMs / 1000),
           [oidc.customFetch]: fetchThroughProxyRules,
         },
       );
@@ -156,55 +162,41 @@ async function createConfiguration(integration: Integration, endpoints: Endpoint
     );
   }
   const tokenEndpoint = configuration.serverMetadata().token_endpoint;
-  if (config.allowLocalProviders || (tokenEndpoint && isSandboxEndpoint(tokenEndpoint))) oidc.allowInsecureRequests(configuration);
+  if (settings.allowLocalProviders || (tokenEndpoint && deps.outbound.isSandboxEndpoint(tokenEndpoint))) oidc.allowInsecureRequests(configuration);
   configuration.timeout = timeoutSeconds(integration);
   configuration[oidc.customFetch] = normalizingFetch(
     configuration.serverMetadata().token_endpoint,
     endpoints.refreshTokenUrl,
     integrationSettings(integration),
     fetchThroughProxyRules,
-    observedTokenRequests(integration.slug, fetchThroughProxyRules),
+    tracedTokenRequests(integration.slug, fetchThroughProxyRules),
   );
   return configuration;
 }
 
 /**
- * fetch through the proxy's agent: outside development, provider endpoints (discovery, token,
+ * fetch through the outbound layer: outside development, provider endpoints (discovery, token,
  * revocation) are refused at connect time when their address is not public, as API calls are.
  */
 function safeFetch(): oidc.CustomFetch {
-  return (url, options) => upstreamFetch(url, options as unknown as Record<string, unknown>);
+  return (url, options) => deps.outbound.fetch(url, options as unknown as Record<string, unknown>);
 }
 
-/**
- * Token requests (any grant) get a span; refresh grants are counted in switchboard_token_refreshes_total
- * by outcome. Attributes: the grant type, the host, the status; never the form (codes, tokens).
- */
-function observedTokenRequests(integration: string, send: oidc.CustomFetch): (url: string, options: oidc.CustomFetchOptions, grantType: string | null) => Promise<Response> {
+  return {
+    configuration,
+    /** How long a token request of this integration may take (the refresh lease outlives it). */
+    tokenRequestTimeoutMs: (integration: Integration): number => timeoutSeconds(integration) * 1000,
+  };
+}
+
+/** Token requests (any grant) get a span. Attributes: the grant type, the host, the status; never the form (codes, tokens). */
+function tracedTokenRequests(integration: string, send: oidc.CustomFetch): (url: string, options: oidc.CustomFetchOptions, grantType: string | null) => Promise<Response> {
   return (url, options, grantType) =>
     traced('oauth.token_request', { 'switchboard.integration': integration, 'oauth.grant_type': grantType ?? 'unknown', 'server.address': new URL(url).host }, async (span) => {
-      let response: Response;
-      try {
-        response = await send(url, options);
-      } catch (error) {
-        if (grantType === 'refresh_token') recordTokenRefresh(integration, 'failure');
-        throw error;
-      }
+      const response = await send(url, options);
       span?.setAttribute('http.response.status_code', response.status);
-      if (grantType === 'refresh_token') recordTokenRefresh(integration, await refreshOutcome(response));
       return response;
     });
-}
-
-async function refreshOutcome(response: Response): Promise<TokenRefreshOutcome> {
-  let body: { error?: unknown; access_token?: unknown } | undefined;
-  try {
-    body = (await response.clone().json()) as typeof body;
-  } catch {
-    body = undefined;
-  }
-  if (body?.error === 'invalid_grant') return 'invalid_grant';
-  return response.ok && typeof body?.error !== 'string' && typeof body?.access_token === 'string' ? 'success' : 'failure';
 }
 
 /**

@@ -3,9 +3,8 @@
 // where connection config values are judged: startConnect, createConnection, and every later use of
 // stored values (the callback, refresh, revocation, the API base URL) go through checkedConnectionConfig
 // and fillProviderUrl, so no client secret goes to a host that an admin or the catalog did not fix.
-import { config } from '../config.js';
-import { connectionConfigFields, integrationSettings, providerUrlProblem, type Integration } from '../domain/integrations.js';
-import { ValidationError, type FieldError } from '../errors.js';
+import { connectionConfigFields, integrationSettings, providerUrlProblem, type Integration, type UrlPolicy } from '../domain/integrations.js';
+import { ValidationError, type FieldError } from '../kernel/errors.js';
 import {
   CONNECTION_CONFIG_PLACEHOLDER,
   connectionValueProblem,
@@ -18,10 +17,15 @@ export type ConnectionConfig = Record<string, string>;
 export { connectionConfigFields };
 
 /** connectionValueProblem (the catalog's rules), and a host value must be a public host. */
-export function connectionConfigValueProblem(field: Pick<ConnectionConfigField, 'kind' | 'hosts'> | undefined, value: unknown, byAdmin = false): string | undefined {
+export function connectionConfigValueProblem(
+  field: Pick<ConnectionConfigField, 'kind' | 'hosts'> | undefined,
+  value: unknown,
+  urls: UrlPolicy,
+  byAdmin = false,
+): string | undefined {
   const problem = connectionValueProblem(field, value, byAdmin);
   if (problem || field?.kind !== 'host') return problem;
-  const hostProblem = providerUrlProblem(`https://${value as string}/`, config.allowLocalProviders);
+  const hostProblem = providerUrlProblem(`https://${value as string}/`, urls);
   return hostProblem ? `must be a public host: https://${value as string}/ ${hostProblem}` : undefined;
 }
 
@@ -35,6 +39,7 @@ export function connectionConfigValueProblem(field: Pick<ConnectionConfigField, 
 export function checkedConnectionConfig(
   integration: Pick<Integration, 'settings'>,
   input: Record<string, unknown> | null | undefined,
+  urls: UrlPolicy,
   options: { source: 'user' | 'stored'; fieldPrefix?: string } = { source: 'user' },
 ): ConnectionConfig {
   const prefix = options.fieldPrefix ?? 'connectionConfig';
@@ -53,7 +58,7 @@ export function checkedConnectionConfig(
     } else if (field?.setBy === 'admin') {
       fail('is set by an admin on the integration (createIntegration connectionConfig), not when connecting.');
     } else {
-      const problem = connectionConfigValueProblem(field, value);
+      const problem = connectionConfigValueProblem(field, value, urls);
       if (problem) fail(problem);
       else result[key] = value as string;
     }
@@ -108,21 +113,22 @@ export function fillProviderUrl(
   template: string,
   values: { connectionConfig?: ConnectionConfig; metadata?: Record<string, unknown> },
   field: string,
+  urls: UrlPolicy,
   fields: readonly ConnectionConfigField[] = [],
 ): string {
   const placement = placeholderPlacementProblems(template, fields);
   if (placement.length) throw ValidationError.field(field, `${field}: ${placement.join('; ')}.`);
   const filled = fillUrl(template, values);
   if (isTemplated(template)) {
-    const problem = providerUrlProblem(filled);
+    const problem = providerUrlProblem(filled, urls);
     if (problem) throw ValidationError.field(field, `${field} ${problem}`);
   }
   return filled;
 }
 
 /** The connection config for a connect request (startConnect): checkedConnectionConfig of what the user gave. */
-export function connectionConfigFor(integration: Pick<Integration, 'settings'>, input: Record<string, unknown> | null | undefined): ConnectionConfig {
-  return checkedConnectionConfig(integration, input, { source: 'user' });
+export function connectionConfigFor(integration: Pick<Integration, 'settings'>, input: Record<string, unknown> | null | undefined, urls: UrlPolicy): ConnectionConfig {
+  return checkedConnectionConfig(integration, input, urls, { source: 'user' });
 }
 
 

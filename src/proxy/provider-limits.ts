@@ -8,8 +8,9 @@
 // once the provider reports few calls left (PROXY_PROVIDER_LIMIT_TRACK_BELOW), and its entry is updated
 // in place. Per process: with several instances each counts its own calls, and every answer's headers
 // bring each instance back to the provider's count.
-import { config } from '../config.js';
+import { LRUCache } from 'lru-cache';
 import { RATE_LIMIT_RESET_FORMATS } from '../catalog/schema.js';
+import type { ProxySettings } from './settings.js';
 
 export type RateLimitResetFormat = (typeof RATE_LIMIT_RESET_FORMATS)[number];
 
@@ -56,7 +57,6 @@ interface Bucket {
   resetAt: number;
 }
 
-const buckets = new Map<string, Bucket>();
 /** A reset further away than this is not believed (a misread header must not block for ever). */
 const MAX_RESET_MS = 24 * 60 * 60 * 1000;
 /** The same for a reset whose format was guessed ("auto"): some send a delay in milliseconds. */
@@ -64,114 +64,117 @@ const MAX_GUESSED_RESET_MS = 60 * 60 * 1000;
 /** A "slow down" answer that says not for how long. */
 const UNKNOWN_WAIT_MS = 1000;
 
-/**
- * Takes one call from the connection's bucket: undefined if it may go now, else the milliseconds until
- * the provider's window resets.
- */
-export function takeProviderCall(connectionId: string, now = Date.now()): number | undefined {
-  const bucket = buckets.get(connectionId);
-  if (bucket === undefined) return undefined;
-  if (now >= bucket.resetAt) {
-    buckets.delete(connectionId);
-    return undefined;
-  }
-  if (bucket.tokens > config.proxy.providerLimits.reserve) {
-    bucket.tokens -= 1;
-    return undefined;
-  }
-  return bucket.resetAt - now;
-}
+export type ProviderLimits = ReturnType<typeof createProviderLimits>;
 
-type Headers = Record<string, string | string[] | undefined>;
+/** The buckets of an app's proxy (PROXY_PROVIDER_LIMIT_*). */
+export function createProviderLimits(settings: Pick<ProxySettings['providerLimits'], 'reserve' | 'trackBelow' | 'maxConnections'>) {
+  const buckets = new LRUCache<string, Bucket>({ max: settings.maxConnections });
 
-function header(headers: Headers, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * Feeds the connection's bucket from an answer: the calls left and the window's reset, or, for a
- * "slow down" answer, nothing left until the time asked for. Returns whether the answer was one.
- */
-export function observeProviderAnswer(connectionId: string, statusCode: number, headers: Headers, rules: ProviderLimitRules, now = Date.now()): boolean {
-  let remaining: number | undefined;
-  let resetMs: number | undefined;
-  let maxResetMs = rules.resetFormat === 'auto' ? MAX_GUESSED_RESET_MS : MAX_RESET_MS;
-  if (rules.remainingHeader) {
-    remaining = count(header(headers, rules.remainingHeader));
-    const reset = rules.resetHeader ? header(headers, rules.resetHeader) : undefined;
-    if (reset !== undefined) resetMs = delayMs(reset, rules.resetFormat, now);
-  } else {
-    // The common spellings, most standard first (IETF RateLimit-*, then the X- forms).
-    let resetName = 'ratelimit-reset';
-    let found = header(headers, 'ratelimit-remaining');
-    if (found === undefined) {
-      found = header(headers, 'x-ratelimit-remaining');
-      resetName = 'x-ratelimit-reset';
+  /**
+   * Takes one call from the connection's bucket: undefined if it may go now, else the milliseconds until
+   * the provider's window resets.
+   */
+  function take(connectionId: string, now = Date.now()): number | undefined {
+    const bucket = buckets.get(connectionId);
+    if (bucket === undefined) return undefined;
+    if (now >= bucket.resetAt) {
+      buckets.delete(connectionId);
+      return undefined;
     }
-    if (found === undefined) {
-      found = header(headers, 'x-rate-limit-remaining');
-      resetName = 'x-rate-limit-reset';
+    if (bucket.tokens > settings.reserve) {
+      bucket.tokens -= 1;
+      return undefined;
     }
-    if (found !== undefined) {
-      remaining = count(found);
-      const reset = header(headers, resetName);
-      // A template that names only the reset header (GitHub's, X's) says how to read it.
-      const format = resetName === rules.resetHeader ? rules.resetFormat : 'auto';
-      if (format === 'auto') maxResetMs = MAX_GUESSED_RESET_MS;
-      if (reset !== undefined) resetMs = delayMs(reset, format, now);
+    return bucket.resetAt - now;
+  }
+
+  type Headers = Record<string, string | string[] | undefined>;
+
+  function header(headers: Headers, name: string): string | undefined {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  }
+
+  /**
+   * Feeds the connection's bucket from an answer: the calls left and the window's reset, or, for a
+   * "slow down" answer, nothing left until the time asked for. Returns whether the answer was one.
+   */
+  function observe(connectionId: string, statusCode: number, headers: Headers, rules: ProviderLimitRules, now = Date.now()): boolean {
+    let remaining: number | undefined;
+    let resetMs: number | undefined;
+    let maxResetMs = rules.resetFormat === 'auto' ? MAX_GUESSED_RESET_MS : MAX_RESET_MS;
+    if (rules.remainingHeader) {
+      remaining = count(header(headers, rules.remainingHeader));
+      const reset = rules.resetHeader ? header(headers, rules.resetHeader) : undefined;
+      if (reset !== undefined) resetMs = delayMs(reset, rules.resetFormat, now);
     } else {
-      const combined = header(headers, 'ratelimit');
-      if (combined !== undefined) [remaining, resetMs] = parseRateLimitField(combined);
+      // The common spellings, most standard first (IETF RateLimit-*, then the X- forms).
+      let resetName = 'ratelimit-reset';
+      let found = header(headers, 'ratelimit-remaining');
+      if (found === undefined) {
+        found = header(headers, 'x-ratelimit-remaining');
+        resetName = 'x-ratelimit-reset';
+      }
+      if (found === undefined) {
+        found = header(headers, 'x-rate-limit-remaining');
+        resetName = 'x-rate-limit-reset';
+      }
+      if (found !== undefined) {
+        remaining = count(found);
+        const reset = header(headers, resetName);
+        // A template that names only the reset header (GitHub's, X's) says how to read it.
+        const format = resetName === rules.resetHeader ? rules.resetFormat : 'auto';
+        if (format === 'auto') maxResetMs = MAX_GUESSED_RESET_MS;
+        if (reset !== undefined) resetMs = delayMs(reset, format, now);
+      } else {
+        const combined = header(headers, 'ratelimit');
+        if (combined !== undefined) [remaining, resetMs] = parseRateLimitField(combined);
+      }
     }
-  }
 
-  const retryAfter = header(headers, 'retry-after');
-  const limited =
-    rules.rateLimitStatuses.has(statusCode) && (statusCode === 429 || remaining === 0 || retryAfter !== undefined);
-  if (limited) {
-    const asked = retryAfter !== undefined ? retryAfterMs(retryAfter, now) : undefined;
-    const wait = asked !== undefined ? Math.min(asked, MAX_RESET_MS) : Math.min(resetMs ?? UNKNOWN_WAIT_MS, maxResetMs);
-    store(connectionId, 0, now + wait, now);
-    return true;
-  }
-  if (remaining === undefined || resetMs === undefined) return false;
-  const bucket = buckets.get(connectionId);
-  if (remaining >= config.proxy.providerLimits.trackBelow) {
-    // A new window with plenty left.
-    if (bucket !== undefined) buckets.delete(connectionId);
+    const retryAfter = header(headers, 'retry-after');
+    const limited =
+      rules.rateLimitStatuses.has(statusCode) && (statusCode === 429 || remaining === 0 || retryAfter !== undefined);
+    if (limited) {
+      const asked = retryAfter !== undefined ? retryAfterMs(retryAfter, now) : undefined;
+      const wait = asked !== undefined ? Math.min(asked, MAX_RESET_MS) : Math.min(resetMs ?? UNKNOWN_WAIT_MS, maxResetMs);
+      store(connectionId, 0, now + wait, now);
+      return true;
+    }
+    if (remaining === undefined || resetMs === undefined) return false;
+    const bucket = buckets.get(connectionId);
+    if (remaining >= settings.trackBelow) {
+      // A new window with plenty left.
+      if (bucket !== undefined) buckets.delete(connectionId);
+      return false;
+    }
+    const resetAt = now + Math.min(resetMs, maxResetMs);
+    if (bucket !== undefined && Math.abs(bucket.resetAt - resetAt) < 1000) {
+      // The same window: the provider's count does not know about our calls still in flight, ours does.
+      bucket.tokens = Math.min(bucket.tokens, remaining);
+    } else {
+      store(connectionId, remaining, resetAt, now);
+    }
     return false;
   }
-  const resetAt = now + Math.min(resetMs, maxResetMs);
-  if (bucket !== undefined && Math.abs(bucket.resetAt - resetAt) < 1000) {
-    // The same window: the provider's count does not know about our calls still in flight, ours does.
-    bucket.tokens = Math.min(bucket.tokens, remaining);
-  } else {
-    store(connectionId, remaining, resetAt, now);
-  }
-  return false;
-}
 
-function store(connectionId: string, tokens: number, resetAt: number, now: number): void {
-  const bucket = buckets.get(connectionId);
-  if (bucket !== undefined) {
-    bucket.tokens = tokens;
-    bucket.resetAt = resetAt;
-    return;
+  /** A bucket lives until its window resets; past maxConnections the least recently used go first. */
+  function store(connectionId: string, tokens: number, resetAt: number, now: number): void {
+    buckets.set(connectionId, { tokens, resetAt }, { ttl: Math.max(1, resetAt - now) });
   }
-  if (buckets.size >= config.proxy.providerLimits.maxConnections) evict(now);
-  buckets.set(connectionId, { tokens, resetAt });
-}
 
-/** Drops the expired buckets; if that frees too little, the oldest half (insertion order). */
-function evict(now: number): void {
-  for (const [id, bucket] of buckets) if (now >= bucket.resetAt) buckets.delete(id);
-  if (buckets.size < config.proxy.providerLimits.maxConnections * 0.9) return;
-  let drop = Math.ceil(buckets.size / 2);
-  for (const id of buckets.keys()) {
-    if (drop-- <= 0) break;
-    buckets.delete(id);
-  }
+
+  return {
+    /**
+     * Takes one call from the connection's bucket: undefined if it may go now, else the milliseconds
+     * until the provider's window resets.
+     */
+    take,
+    /** Feeds the connection's bucket from an answer; returns whether it was a "slow down" answer. */
+    observe,
+    /** Connections tracked now (tests and metrics). */
+    trackedConnections: () => buckets.size,
+  };
 }
 
 const NUMBER = /^\s*\d+(\.\d+)?\s*$/;
@@ -249,14 +252,4 @@ export function parseRateLimitField(text: string): [remaining: number | undefine
   const remaining = /(?:^|[;,\s])(?:r|remaining)=(\d+)/.exec(text);
   const reset = /(?:^|[;,\s])(?:t|reset)=(\d+)/.exec(text);
   return [remaining ? Number(remaining[1]) : undefined, reset ? Number(reset[1]) * 1000 : undefined];
-}
-
-/** Forgets every bucket (tests). */
-export function resetProviderLimits(): void {
-  buckets.clear();
-}
-
-/** Connections tracked now (tests and metrics). */
-export function trackedConnections(): number {
-  return buckets.size;
 }

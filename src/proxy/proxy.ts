@@ -7,21 +7,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { errors as undiciErrors, type Dispatcher } from 'undici';
-import type { Viewer } from '../auth/viewer.js';
-import { config } from '../config.js';
-import { isRenewableType } from '../domain/connections.js';
-import { findConnectionCached, rememberRefreshed, type ConnectionReference } from '../domain/connection-lookup.js';
-import { ProviderError, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../errors.js';
-import { usableCredentials, type ConnectionWithIntegration, type RefreshPolicy, type UsableCredentials } from '../tokens/refresh.js';
-import { errorText, noteConnectionUsed, recordOperation } from '../activity/recorder.js';
-import { takeRequest } from './rate-limit.js';
-import { DEFAULT_RETRYABLE_STATUSES, observeProviderAnswer, takeProviderCall } from './provider-limits.js';
-import { BlockedAddressError } from '../net/upstream-agent.js';
-import { upstreamRequest } from '../net/outbound.js';
-import { recordProxyRequest } from '../metrics/index.js';
-import { traced, tracingEnabled } from '../telemetry/tracing.js';
 import type { Span } from '@opentelemetry/api';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Keyring } from '../crypto/envelope.js';
+import type { ConnectionLookup, ConnectionReference } from '../domain/connection-lookup.js';
+import { isRenewableType, type ConnectionWithIntegration, type UsableCredentials } from '../domain/connections.js';
+import type { DomainEventBus } from '../domain/events.js';
+import type { Viewer } from '../domain/viewer.js';
+import { backoffDelay } from '../kernel/backoff.js';
+import { ProviderError, publicMessageOf, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../kernel/errors.js';
+import type { Outbound } from '../net/outbound.js';
+import { BlockedAddressError } from '../net/upstream-agent.js';
+import { traced, tracingEnabled } from '../telemetry/tracing.js';
+import type { RefreshPolicy, Refresher } from '../tokens/refresher.js';
+import { DEFAULT_RETRYABLE_STATUSES, createProviderLimits } from './provider-limits.js';
+import { createViewerRateLimit } from './rate-limit.js';
+import type { ProxySettings } from './settings.js';
 import {
   filteredResponseHeaders,
   forwardedRequestHeaders,
@@ -61,165 +62,246 @@ export interface UpstreamAnswer {
   rateLimited: boolean;
 }
 
-/** Sends the call upstream with retries; the caller consumes `response.body`. */
-/**
- * Sends a proxied call (with its refresh and retries), recorded in switchboard_proxy_requests_total and
- * …_duration_seconds (until the answer's headers) and, with tracing on, as a span.
- */
-export function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
-  if (!tracingEnabled()) return measuredSend(call, undefined);
-  return traced('proxy.request', { 'http.request.method': call.method.toUpperCase() }, (span) => measuredSend(call, span));
-}
-
-async function measuredSend(call: ProxyCall, span: Span | undefined): Promise<UpstreamAnswer> {
-  const started = performance.now();
-  try {
-    const answer = await sendUpstreamAttempts(call);
-    recordProxyRequest(answer.integration.slug, answer.response.statusCode, (performance.now() - started) / 1000);
-    span?.setAttributes({ 'switchboard.integration': answer.integration.slug, 'http.response.status_code': answer.response.statusCode, 'switchboard.attempts': answer.attempts });
-    return answer;
-  } catch (error) {
-    // The slug is known only once the connection was found; a caller's reference is not a label.
-    recordProxyRequest('unknown', undefined, (performance.now() - started) / 1000);
-    throw error;
-  }
-}
-
-async function sendUpstreamAttempts(call: ProxyCall): Promise<UpstreamAnswer> {
-  const wait = takeRequest(call.viewer.userId);
-  if (wait !== undefined) throw new RateLimitedError('Too many proxied requests: slow down.', wait);
-
-  const started = performance.now();
-  // Both are plain values on the hot path (cache hit, fresh token); promises only when they must wait.
-  let found = findConnectionCached(call.viewer, call.reference);
-  if (found instanceof Promise) found = await found;
-  // From here on the call has a connection: every outcome becomes an operation (activity log).
-  let target: URL | undefined;
-  try {
-    const answer = await callWithConnection(call, found, (resolved) => (target = resolved));
-    recordProxied(call, found.connection, target, started, answer.response.statusCode);
-    return answer;
-  } catch (error) {
-    recordProxied(call, found.connection, target, started, undefined, error);
-    throw error;
-  }
-}
-
-/** One PROXY operation; the path never carries the query string. */
-function recordProxied(call: ProxyCall, connection: ConnectionWithIntegration, target: URL | undefined, started: number, status?: number, error?: unknown): void {
-  const failed = status === undefined || status >= 400;
-  recordOperation({
-    kind: 'PROXY',
-    outcome: failed ? 'FAILURE' : 'SUCCESS',
-    connectionId: connection.id,
-    integrationSlug: connection.integration.slug,
-    ownerId: connection.ownerId ?? call.viewer.userId,
-    method: call.method.toUpperCase(),
-    path: target ? target.pathname : null,
-    providerStatus: status,
-    durationMs: performance.now() - started,
-    error: status === undefined ? errorText(error) : failed ? `The provider answered HTTP ${status}.` : null,
-  });
-  if (status !== undefined) noteConnectionUsed(connection.id);
-}
-
-/** The call once its connection is known; `onTarget` learns the URL for the operation's path. */
-async function callWithConnection(call: ProxyCall, found: UsableCredentials, onTarget: (target: URL) => void): Promise<UpstreamAnswer> {
-  let usable = usableCredentials(found, { policy: call.refreshPolicy });
-  if (usable instanceof Promise) {
-    usable = await usable;
-    rememberRefreshed(call.viewer, call.reference, usable);
-  }
-
-  const { connection } = usable;
-  const target = resolveProxyUrl(connection.apiBaseUrl ?? connection.integration.apiBaseUrl, call.url);
-  onTarget(target);
-  const method = call.method.toUpperCase();
-  const forwarded = forwardedRequestHeaders(call.headers, connection.integration);
-  if (call.passThroughEncoding) {
-    // node:http's header names are lower case.
-    const acceptEncoding = call.headers?.['accept-encoding'];
-    if (typeof acceptEncoding === 'string') forwarded['accept-encoding'] = acceptEncoding;
-  } else {
-    forwarded['accept-encoding'] = 'gzip, deflate, br';
-  }
-  if (call.body !== undefined && (method === 'GET' || method === 'HEAD')) throw ValidationError.field('body', `A ${method} request has no body.`);
-  const replayable = call.stream === undefined;
-  const retriable = replayable && IDEMPOTENT_METHODS.has(method);
-  let refreshedAfter401 = false;
-  const limits = config.proxy.providerLimits.enabled ? proxySettings(connection.integration).limits : undefined;
-
-  for (let attempt = 1; ; attempt++) {
-    if (limits !== undefined) {
-      // A plain value on the hot path; a promise only when the bucket is empty.
-      const wait = takeProviderCall(connection.id);
-      if (wait !== undefined) await waitForProviderCall(connection.id, wait);
-    }
-    const headers = { ...forwarded };
-    // A copy only when the credential goes into the query: the reported URL must not carry it.
-    const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
-    injectCredential(headers, url, usable.credentials, connection.integration, { method, body: call.body, contentType: headers['content-type'] });
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await upstreamRequest({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: call.stream ?? call.body,
-        headersTimeout: config.proxy.timeoutMs,
-        bodyTimeout: config.proxy.timeoutMs,
-      });
-    } catch (error) {
-      if (retriable && attempt < MAX_ATTEMPTS && !(error instanceof BlockedAddressError)) {
-        await sleep(backoffMs(attempt));
-        continue;
-      }
-      throw unreachable(error, target);
-    }
-
-    const { statusCode } = response;
-    const rateLimited = limits !== undefined ? observeProviderAnswer(connection.id, statusCode, response.headers, limits) : statusCode === 429;
-    if (statusCode === 401 && !refreshedAfter401 && replayable && isRenewableType(usable.credentials) && call.refreshPolicy !== 'NONE') {
-      // RFC 6750 §3.1: the token was rejected. At most one refresh and one retry.
-      await response.body.dump();
-      refreshedAfter401 = true;
-      usable = await usableCredentials(usable, { policy: call.refreshPolicy, rejectedAccessToken: usable.credentials!.accessToken });
-      rememberRefreshed(call.viewer, call.reference, usable);
-      continue;
-    }
-    if (retriable && attempt < MAX_ATTEMPTS && (rateLimited || (limits ?? DEFAULT_LIMITS).retryableStatuses.has(statusCode))) {
-      const asked = rateLimited ? waitAskedFor(response.headers, connection.integration) : retryAfterSeconds(response.headers['retry-after']);
-      if (asked === undefined || asked <= config.proxy.maxRetryAfterSeconds) {
-        await response.body.dump();
-        await sleep(asked !== undefined ? asked * 1000 : backoffMs(attempt));
-        continue;
-      }
-    }
-    return { response, url: target.toString(), attempts: attempt, integration: connection.integration, rateLimited };
-  }
-}
-
 const DEFAULT_LIMITS = { retryableStatuses: DEFAULT_RETRYABLE_STATUSES };
 
-/**
- * Takes a call from the connection's provider bucket: an empty one that refills within
- * PROXY_PROVIDER_LIMIT_MAX_WAIT_MS is waited for, a longer wait is a RateLimitedError (nothing is sent).
- */
-async function waitForProviderCall(connectionId: string, firstWait: number): Promise<void> {
-  let wait: number | undefined = firstWait;
-  while (wait !== undefined) {
-    if (wait > config.proxy.providerLimits.maxWaitMs) {
-      throw new RateLimitedError("The provider's rate limit for this connection is used up until its window resets.", Math.ceil(wait / 1000));
-    }
-    await sleep(wait);
-    wait = takeProviderCall(connectionId);
-  }
+/** Between retries of a proxied call: 100 ms, 200 ms, 400 ms … with ±50 % jitter. */
+const retryDelay = (attempt: number) => backoffDelay(attempt, { baseMs: 100, maxMs: 10_000, jitter: 0.5 });
+
+export interface ProxyDeps {
+  lookup: ConnectionLookup;
+  refresher: Pick<Refresher, 'usableCredentials'>;
+  outbound: Outbound;
+  keyring: Keyring;
+  events: DomainEventBus;
+  settings: ProxySettings;
 }
 
-/** 100 ms, 200 ms, 400 ms … with jitter. */
-function backoffMs(attempt: number): number {
-  return Math.round(100 * 2 ** (attempt - 1) * (0.5 + Math.random()));
+export type Proxy = ReturnType<typeof createProxy>;
+
+export function createProxy(deps: ProxyDeps) {
+  const { settings } = deps;
+  const rateLimit = createViewerRateLimit({ perSecond: settings.rateLimitPerSecond, burst: settings.rateLimitBurst, maxViewers: settings.rateLimitMaxViewers });
+  const providerLimits = createProviderLimits(settings.providerLimits);
+
+  /**
+   * Sends a proxied call (with its refresh and retries) and announces it (`proxy.called`: the activity
+   * log and the metrics, until the answer's headers) and, with tracing on, makes it a span. The caller
+   * consumes `response.body`.
+   */
+  function sendUpstream(call: ProxyCall): Promise<UpstreamAnswer> {
+    if (!tracingEnabled()) return measuredSend(call, undefined);
+    return traced('proxy.request', { 'http.request.method': call.method.toUpperCase() }, (span) => measuredSend(call, span));
+  }
+
+  async function measuredSend(call: ProxyCall, span: Span | undefined): Promise<UpstreamAnswer> {
+    const started = performance.now();
+    let connection: ConnectionWithIntegration | undefined;
+    let target: URL | undefined;
+    try {
+      const wait = rateLimit.take(call.viewer.userId);
+      if (wait !== undefined) throw new RateLimitedError('Too many proxied requests: slow down.', wait);
+      // Both are plain values on the hot path (cache hit, fresh token); promises only when they must wait.
+      let found = deps.lookup.findCached(call.viewer, call.reference);
+      if (found instanceof Promise) found = await found;
+      connection = found.connection;
+      const answer = await callWithConnection(call, found, (resolved) => (target = resolved));
+      span?.setAttributes({ 'switchboard.integration': answer.integration.slug, 'http.response.status_code': answer.response.statusCode, 'switchboard.attempts': answer.attempts });
+      announce(call, connection, target, started, answer.response.statusCode);
+      return answer;
+    } catch (error) {
+      announce(call, connection, target, started, undefined, error);
+      throw error;
+    }
+  }
+
+  /**
+   * One `proxy.called`: a PROXY operation once the call had a connection (the path never carries the
+   * query string); before that, the integration is "unknown" (a caller's reference is no label).
+   */
+  function announce(call: ProxyCall, connection: ConnectionWithIntegration | undefined, target: URL | undefined, started: number, status?: number, error?: unknown): void {
+    const failed = status === undefined || status >= 400;
+    const durationMs = performance.now() - started;
+    deps.events.emit('proxy.called', {
+      connected: connection !== undefined,
+      seconds: durationMs / 1000,
+      operation: {
+        kind: 'PROXY',
+        outcome: failed ? 'FAILURE' : 'SUCCESS',
+        connectionId: connection?.id ?? null,
+        integrationSlug: connection?.integration.slug ?? 'unknown',
+        ownerId: connection ? (connection.ownerId ?? call.viewer.userId) : call.viewer.userId,
+        method: call.method.toUpperCase(),
+        path: target ? target.pathname : null,
+        providerStatus: status,
+        durationMs,
+        error: status === undefined ? publicMessageOf(error) : failed ? `The provider answered HTTP ${status}.` : null,
+      },
+    });
+  }
+
+  /** The call once its connection is known; `onTarget` learns the URL for the operation's path. */
+  async function callWithConnection(call: ProxyCall, found: UsableCredentials, onTarget: (target: URL) => void): Promise<UpstreamAnswer> {
+    let usable = deps.refresher.usableCredentials(found, { policy: call.refreshPolicy });
+    if (usable instanceof Promise) {
+      usable = await usable;
+      deps.lookup.rememberRefreshed(call.viewer, call.reference, usable);
+    }
+
+    const { connection } = usable;
+    const target = resolveProxyUrl(connection.apiBaseUrl ?? connection.integration.apiBaseUrl, call.url);
+    onTarget(target);
+    const method = call.method.toUpperCase();
+    const forwarded = forwardedRequestHeaders(call.headers, connection.integration);
+    if (call.passThroughEncoding) {
+      // node:http's header names are lower case.
+      const acceptEncoding = call.headers?.['accept-encoding'];
+      if (typeof acceptEncoding === 'string') forwarded['accept-encoding'] = acceptEncoding;
+    } else {
+      forwarded['accept-encoding'] = 'gzip, deflate, br';
+    }
+    if (call.body !== undefined && (method === 'GET' || method === 'HEAD')) throw ValidationError.field('body', `A ${method} request has no body.`);
+    const replayable = call.stream === undefined;
+    const retriable = replayable && IDEMPOTENT_METHODS.has(method);
+    let refreshedAfter401 = false;
+    const limits = settings.providerLimits.enabled ? proxySettings(connection.integration).limits : undefined;
+
+    for (let attempt = 1; ; attempt++) {
+      if (limits !== undefined) {
+        // A plain value on the hot path; a promise only when the bucket is empty.
+        const wait = providerLimits.take(connection.id);
+        if (wait !== undefined) await waitForProviderCall(connection.id, wait);
+      }
+      const headers = { ...forwarded };
+      // A copy only when the credential goes into the query: the reported URL must not carry it.
+      const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
+      injectCredential(deps.keyring, headers, url, usable.credentials, connection.integration, { method, body: call.body, contentType: headers['content-type'] });
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await deps.outbound.request({
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: call.stream ?? call.body,
+          headersTimeout: settings.timeoutMs,
+          bodyTimeout: settings.timeoutMs,
+        });
+      } catch (error) {
+        if (retriable && attempt < MAX_ATTEMPTS && !(error instanceof BlockedAddressError)) {
+          await sleep(retryDelay(attempt));
+          continue;
+        }
+        throw unreachable(error, target);
+      }
+
+      const { statusCode } = response;
+      const rateLimited = limits !== undefined ? providerLimits.observe(connection.id, statusCode, response.headers, limits) : statusCode === 429;
+      if (statusCode === 401 && !refreshedAfter401 && replayable && isRenewableType(usable.credentials) && call.refreshPolicy !== 'NONE') {
+        // RFC 6750 §3.1: the token was rejected. At most one refresh and one retry.
+        await response.body.dump();
+        refreshedAfter401 = true;
+        usable = await deps.refresher.usableCredentials(usable, { policy: call.refreshPolicy, rejectedAccessToken: usable.credentials!.accessToken });
+        deps.lookup.rememberRefreshed(call.viewer, call.reference, usable);
+        continue;
+      }
+      if (retriable && attempt < MAX_ATTEMPTS && (rateLimited || (limits ?? DEFAULT_LIMITS).retryableStatuses.has(statusCode))) {
+        const asked = rateLimited ? waitAskedFor(response.headers, connection.integration) : retryAfterSeconds(response.headers['retry-after']);
+        if (asked === undefined || asked <= settings.maxRetryAfterSeconds) {
+          await response.body.dump();
+          await sleep(asked !== undefined ? asked * 1000 : retryDelay(attempt));
+          continue;
+        }
+      }
+      return { response, url: target.toString(), attempts: attempt, integration: connection.integration, rateLimited };
+    }
+  }
+
+
+  /**
+   * Takes a call from the connection's provider bucket: an empty one that refills within
+   * PROXY_PROVIDER_LIMIT_MAX_WAIT_MS is waited for, a longer wait is a RateLimitedError (nothing is sent).
+   */
+  async function waitForProviderCall(connectionId: string, firstWait: number): Promise<void> {
+    let wait: number | undefined = firstWait;
+    while (wait !== undefined) {
+      if (wait > settings.providerLimits.maxWaitMs) {
+        throw new RateLimitedError("The provider's rate limit for this connection is used up until its window resets.", Math.ceil(wait / 1000));
+      }
+      await sleep(wait);
+      wait = providerLimits.take(connectionId);
+    }
+  }
+
+  /** The proxyRequest mutation: calls the API and returns the answer, parsed. */
+  async function proxyRequest(viewer: Viewer, input: ProxyRequestInput): Promise<ProxyResponse> {
+    const started = performance.now();
+    if (input.data !== undefined && input.data !== null && input.body != null) {
+      throw ValidationError.field('body', 'Give either data (sent as JSON) or body, not both.');
+    }
+    const headers: Record<string, unknown> = { ...(input.headers ?? {}) };
+    let body: string | undefined;
+    if (input.data !== undefined && input.data !== null) {
+      body = JSON.stringify(input.data);
+      if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    } else if (input.body != null) {
+      body = input.body;
+    }
+    if (body !== undefined && Buffer.byteLength(body) > settings.maxRequestBytes) {
+      throw ValidationError.field(input.data != null ? 'data' : 'body', `The request body exceeds ${settings.maxRequestBytes} bytes.`);
+    }
+
+    const { response, url, attempts, integration: connectionIntegration, rateLimited } = await sendUpstream({
+      viewer,
+      reference: { integration: input.integration, connectionId: input.connectionId },
+      method: input.method ?? 'GET',
+      url: input.url,
+      headers,
+      body,
+      refreshPolicy: input.refreshPolicy ?? 'AUTO',
+    });
+    if (rateLimited) {
+      await response.body.dump();
+      const wait = waitAskedFor(response.headers, connectionIntegration);
+      throw new RateLimitedError('The provider is rate limiting this connection.', wait);
+    }
+    const raw = await readLimited(response.body, settings.maxResponseBytes);
+    const decoded = decode(raw, response.headers['content-encoding'], settings.maxResponseBytes);
+    const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
+    let data: unknown = null;
+    let text: string | null = null;
+    let base64: string | null = null;
+    if (decoded.length > 0) {
+      if (/[/+]json\b/.test(contentType)) {
+        try {
+          data = JSON.parse(decoded.toString('utf8'));
+        } catch {
+          text = decoded.toString('utf8');
+        }
+      } else if (!contentType || /^text\/|xml|javascript|x-www-form-urlencoded|charset=/.test(contentType)) {
+        text = decoded.toString('utf8');
+      } else {
+        base64 = decoded.toString('base64');
+      }
+    }
+    return {
+      status: response.statusCode,
+      ok: response.statusCode >= 200 && response.statusCode < 300,
+      headers: filteredResponseHeaders(response.headers, DECODED_BODY_HEADERS),
+      data,
+      body: text,
+      bodyBase64: base64,
+      url,
+      attempts,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    };
+  }
+
+  return {
+    sendUpstream,
+    proxyRequest,
+    /** Connections whose provider rate limit is tracked now (tests and metrics). */
+    trackedConnections: () => providerLimits.trackedConnections(),
+  };
 }
 
 function unreachable(error: unknown, target: URL): Error {
@@ -259,70 +341,6 @@ export interface ProxyResponse {
 
 /** Headers that no longer describe the body once proxyRequest has decoded it. */
 const DECODED_BODY_HEADERS = new Set(['content-encoding', 'content-length']);
-
-/** The proxyRequest mutation: calls the API and returns the answer, parsed. */
-export async function proxyRequest(viewer: Viewer, input: ProxyRequestInput): Promise<ProxyResponse> {
-  const started = performance.now();
-  if (input.data !== undefined && input.data !== null && input.body != null) {
-    throw ValidationError.field('body', 'Give either data (sent as JSON) or body, not both.');
-  }
-  const headers: Record<string, unknown> = { ...(input.headers ?? {}) };
-  let body: string | undefined;
-  if (input.data !== undefined && input.data !== null) {
-    body = JSON.stringify(input.data);
-    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-  } else if (input.body != null) {
-    body = input.body;
-  }
-  if (body !== undefined && Buffer.byteLength(body) > config.proxy.maxRequestBytes) {
-    throw ValidationError.field(input.data != null ? 'data' : 'body', `The request body exceeds ${config.proxy.maxRequestBytes} bytes.`);
-  }
-
-  const { response, url, attempts, integration: connectionIntegration, rateLimited } = await sendUpstream({
-    viewer,
-    reference: { integration: input.integration, connectionId: input.connectionId },
-    method: input.method ?? 'GET',
-    url: input.url,
-    headers,
-    body,
-    refreshPolicy: input.refreshPolicy ?? 'AUTO',
-  });
-  if (rateLimited) {
-    await response.body.dump();
-    const wait = waitAskedFor(response.headers, connectionIntegration);
-    throw new RateLimitedError('The provider is rate limiting this connection.', wait);
-  }
-  const raw = await readLimited(response.body, config.proxy.maxResponseBytes);
-  const decoded = decode(raw, response.headers['content-encoding'], config.proxy.maxResponseBytes);
-  const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
-  let data: unknown = null;
-  let text: string | null = null;
-  let base64: string | null = null;
-  if (decoded.length > 0) {
-    if (/[/+]json\b/.test(contentType)) {
-      try {
-        data = JSON.parse(decoded.toString('utf8'));
-      } catch {
-        text = decoded.toString('utf8');
-      }
-    } else if (!contentType || /^text\/|xml|javascript|x-www-form-urlencoded|charset=/.test(contentType)) {
-      text = decoded.toString('utf8');
-    } else {
-      base64 = decoded.toString('base64');
-    }
-  }
-  return {
-    status: response.statusCode,
-    ok: response.statusCode >= 200 && response.statusCode < 300,
-    headers: filteredResponseHeaders(response.headers, DECODED_BODY_HEADERS),
-    data,
-    body: text,
-    bodyBase64: base64,
-    url,
-    attempts,
-    durationMs: Math.round((performance.now() - started) * 100) / 100,
-  };
-}
 
 /** Reads a body up to `limit` bytes, counting what actually arrives (Content-Length may lie). */
 function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {

@@ -1,7 +1,9 @@
 // What the proxy lets through (OWASP SSRF prevention): the target URL must stay on the API base URL's
 // origin and under its path; caller headers pass an allow-list; response headers lose cookies and
 // hop-by-hop fields; the credential is injected per integration.
-import { ValidationError } from '../errors.js';
+import type { Keyring } from '../crypto/envelope.js';
+import { ValidationError } from '../kernel/errors.js';
+import { memoize } from '../kernel/memo.js';
 import type { StoredCredentials } from '../domain/connections.js';
 import type { Integration } from '../domain/integrations.js';
 import { consumerSecrets, oauth1AuthorizationHeader } from '../provider/oauth1-signature.js';
@@ -42,19 +44,12 @@ export function resolveProxyUrl(baseUrl: string | null | undefined, input: strin
   return target;
 }
 
-const parsedBases = new Map<string, { origin: string; basePath: string; baseHref: string }>();
 /** The API base URL, parsed once: it is the same for every call of a connection. */
-function parsedBase(baseUrl: string) {
-  let parsed = parsedBases.get(baseUrl);
-  if (!parsed) {
-    const base = new URL(baseUrl);
-    const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
-    parsed = { origin: base.origin, basePath, baseHref: `${base.origin}${basePath}` };
-    if (parsedBases.size > 10_000) parsedBases.clear();
-    parsedBases.set(baseUrl, parsed);
-  }
-  return parsed;
-}
+const parsedBase = memoize((baseUrl: string) => {
+  const base = new URL(baseUrl);
+  const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  return { origin: base.origin, basePath, baseHref: `${base.origin}${basePath}` };
+}, 10_000);
 
 function checkEncodedSegments(pathname: string): void {
   for (const segment of pathname.split('/')) {
@@ -189,17 +184,18 @@ function readProxySettings(integration: Pick<Integration, 'settings'>): ProxySet
 
 /** Puts the connection's credential on the request (header, or query parameter where configured). */
 export function injectCredential(
+  keyring: Keyring,
   headers: Record<string, string>,
   target: URL,
   credentials: StoredCredentials | null,
-  integration: Pick<Integration, 'settings'>,
+  integration: Integration,
   request?: { method: string; body?: string | Buffer; contentType?: string },
 ): void {
   if (!credentials) return;
   if (credentials.type === 'OAUTH1') {
     // Each attempt is signed afresh (nonce, timestamp) over the method, URL and any form body.
     const form = request?.body !== undefined && /^application\/x-www-form-urlencoded/i.test(request.contentType ?? '') ? request.body.toString() : undefined;
-    const secrets = { ...consumerSecrets(integration as Integration), token: credentials.accessToken, tokenSecret: credentials.tokenSecret ?? '' };
+    const secrets = { ...consumerSecrets(keyring, integration), token: credentials.accessToken, tokenSecret: credentials.tokenSecret ?? '' };
     headers.authorization = oauth1AuthorizationHeader({ method: request?.method ?? 'GET', url: target, formBody: form }, secrets);
     return;
   }

@@ -17,12 +17,12 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { default as Provider, Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { randomBytes } from 'node:crypto';
 import { sandboxIssuer, SANDBOX_PROVIDER } from '../catalog/sandbox.js';
-import { config } from '../config.js';
-import { prisma } from '../db/client.js';
+import type { Keyring } from '../crypto/envelope.js';
+import type { ChangeFeed } from '../domain/changes.js';
 import { revealClientSecret } from '../domain/integrations.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import { escapeHtml, newNonce, readForm, renderPage, sendPage } from '../html/page.js';
-import { logger } from '../logger.js';
-import { onIntegrationChange } from '../events.js';
+import type { Logger } from '../kernel/log.js';
 
 const ACCOUNT_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 const DEFAULT_ACCOUNT = 'sandbox-user';
@@ -33,114 +33,119 @@ const DEFAULT_ACCOUNT = 'sandbox-user';
  * of the database keeps it out of Switchboard's tables and migrations. Clients are the sandbox
  * integrations, read from the database once and kept.
  */
-const MAX_RECORDS = 50_000;
-const records = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
-
-class SandboxAdapter implements Adapter {
-  constructor(private readonly model: string) {}
-
-  private key(id: string): string {
-    return `${this.model}:${id}`;
-  }
-
-  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    if (records.size >= MAX_RECORDS) sweep();
-    records.set(this.key(id), { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
-  }
-
-  async find(id: string): Promise<AdapterPayload | undefined> {
-    if (this.model === 'Client') return sandboxClient(id);
-    const record = records.get(this.key(id));
-    if (!record) return undefined;
-    if (record.expiresAt <= Date.now()) {
-      records.delete(this.key(id));
-      return undefined;
-    }
-    return record.payload;
-  }
-
-  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    for (const [key, record] of records) if (key.startsWith(`${this.model}:`) && record.payload.uid === uid) return this.find(key.slice(this.model.length + 1));
-    return undefined;
-  }
-
-  async findByUserCode(): Promise<undefined> {
-    return undefined; // the device flow is not enabled
-  }
-
-  async consume(id: string): Promise<void> {
-    const record = records.get(this.key(id));
-    if (record) record.payload.consumed = Math.floor(Date.now() / 1000);
-  }
-
-  async destroy(id: string): Promise<void> {
-    records.delete(this.key(id));
-  }
-
-  async revokeByGrantId(grantId: string): Promise<void> {
-    for (const [key, record] of records) if (record.payload.grantId === grantId) records.delete(key);
-  }
-}
-
-function sweep(): void {
-  const now = Date.now();
-  for (const [key, record] of records) if (record.expiresAt <= now) records.delete(key);
-  // Still full: the oldest go (a development sandbox, not a store of record).
-  for (const key of records.keys()) {
-    if (records.size < MAX_RECORDS * 0.9) break;
-    records.delete(key);
-  }
-}
-
-const clients = new Map<string, ClientMetadata>();
-let listening = false;
-/** Registered when the sandbox is made, not at import: listening picks the events transport (Redis or not). */
-function forgetClientsOnChange(): void {
-  if (listening) return;
-  listening = true;
-  onIntegrationChange(() => {
-    clients.clear();
-    void preloadSandboxClients().catch(() => {});
-  });
-}
-
-/** A sandbox integration, as an OAuth client of the sandbox. */
-async function sandboxClient(clientId: string): Promise<ClientMetadata | undefined> {
-  const known = clients.get(clientId);
-  if (known) return known;
-  const integration = await prisma.integration.findFirst({ where: { provider: SANDBOX_PROVIDER, clientId } });
-  if (!integration) return undefined;
-  const client: ClientMetadata = {
-    client_id: clientId,
-    client_secret: revealClientSecret(integration),
-    client_name: integration.name,
-    redirect_uris: [`${config.publicUrl}/oauth2/callback`],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-  };
-  clients.set(clientId, client);
-  return client;
-}
-
-/** Reads the sandbox integrations' clients ahead of any token request (see the note on storage above). */
-export async function preloadSandboxClients(): Promise<void> {
-  const integrations = await prisma.integration.findMany({ where: { provider: SANDBOX_PROVIDER } });
-  for (const integration of integrations) if (integration.clientId) await sandboxClient(integration.clientId);
-}
-
 export interface SandboxHandler {
   handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void>;
+  /** Reads the sandbox integrations' clients (once the database is migrated). */
+  preloadClients(): Promise<void>;
+}
+
+export interface SandboxDeps {
+  prisma: PrismaClient;
+  keyring: Keyring;
+  changes: Pick<ChangeFeed, 'onIntegration'>;
+  publicUrl: string;
+  logger: Logger;
 }
 
 /** The sandbox's routes; the provider itself is made on first use (key generation costs a moment). */
-export function createSandbox(): SandboxHandler {
-  forgetClientsOnChange();
-  const basePath = new URL(`${config.publicUrl}/sandbox`).pathname;
+export function createSandbox(deps: SandboxDeps): SandboxHandler {
+  const MAX_RECORDS = 50_000;
+  const records = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
+
+  const SandboxAdapter = class implements Adapter {
+    constructor(private readonly model: string) {}
+
+    private key(id: string): string {
+      return `${this.model}:${id}`;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      if (records.size >= MAX_RECORDS) sweep();
+      records.set(this.key(id), { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.model === 'Client') return sandboxClient(id);
+      const record = records.get(this.key(id));
+      if (!record) return undefined;
+      if (record.expiresAt <= Date.now()) {
+        records.delete(this.key(id));
+        return undefined;
+      }
+      return record.payload;
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      for (const [key, record] of records) if (key.startsWith(`${this.model}:`) && record.payload.uid === uid) return this.find(key.slice(this.model.length + 1));
+      return undefined;
+    }
+
+    async findByUserCode(): Promise<undefined> {
+      return undefined; // the device flow is not enabled
+    }
+
+    async consume(id: string): Promise<void> {
+      const record = records.get(this.key(id));
+      if (record) record.payload.consumed = Math.floor(Date.now() / 1000);
+    }
+
+    async destroy(id: string): Promise<void> {
+      records.delete(this.key(id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      for (const [key, record] of records) if (record.payload.grantId === grantId) records.delete(key);
+    }
+  };
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const [key, record] of records) if (record.expiresAt <= now) records.delete(key);
+    // Still full: the oldest go (a development sandbox, not a store of record).
+    for (const key of records.keys()) {
+      if (records.size < MAX_RECORDS * 0.9) break;
+      records.delete(key);
+    }
+  }
+
+  const clients = new Map<string, ClientMetadata>();
+  deps.changes.onIntegration(() => {
+    clients.clear();
+    void preloadClients().catch(() => {});
+  });
+
+  /** A sandbox integration, as an OAuth client of the sandbox. */
+  async function sandboxClient(clientId: string): Promise<ClientMetadata | undefined> {
+    const known = clients.get(clientId);
+    if (known) return known;
+    const integration = await deps.prisma.integration.findFirst({ where: { provider: SANDBOX_PROVIDER, clientId } });
+    if (!integration) return undefined;
+    const client: ClientMetadata = {
+      client_id: clientId,
+      client_secret: revealClientSecret(deps.keyring, integration),
+      client_name: integration.name,
+      redirect_uris: [`${deps.publicUrl}/oauth2/callback`],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    };
+    clients.set(clientId, client);
+    return client;
+  }
+
+  /** Reads the sandbox integrations' clients ahead of any token request (see the note on storage above). */
+  async function preloadClients(): Promise<void> {
+    const integrations = await deps.prisma.integration.findMany({ where: { provider: SANDBOX_PROVIDER } });
+    for (const integration of integrations) if (integration.clientId) await sandboxClient(integration.clientId);
+  }
+
+
+  const basePath = new URL(`${deps.publicUrl}/sandbox`).pathname;
   let providerPromise: Promise<Provider> | undefined;
-  const provider = () => (providerPromise ??= makeProvider(basePath));
+  const provider = () => (providerPromise ??= makeProvider(deps, basePath, SandboxAdapter));
 
   return {
+    preloadClients,
     async handle(req, res, path) {
       if (path.startsWith('/sandbox/oauth/') || path === '/sandbox/oauth') {
         const oidc = await provider();
@@ -150,7 +155,7 @@ export function createSandbox(): SandboxHandler {
         return oidc.callback()(req, res);
       }
       const interaction = /^\/sandbox\/interaction\/([A-Za-z0-9_-]{1,100})$/.exec(path);
-      if (interaction) return handleInteraction(await provider(), req, res, interaction[1]!);
+      if (interaction) return handleInteraction(await provider(), req, res, interaction[1]!, clients);
       if (path === '/sandbox/api/me') return handleMe(await provider(), req, res);
       if (path === '/sandbox/logo.svg') {
         res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' });
@@ -161,12 +166,12 @@ export function createSandbox(): SandboxHandler {
   };
 }
 
-async function makeProvider(basePath: string): Promise<Provider> {
+async function makeProvider(deps: SandboxDeps, basePath: string, adapter: new (model: string) => Adapter): Promise<Provider> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: `sandbox-${randomBytes(4).toString('hex')}` };
   const { default: OidcProvider } = await import('oidc-provider');
-  const provider = new OidcProvider(sandboxIssuer(), {
-    adapter: SandboxAdapter,
+  const provider = new OidcProvider(sandboxIssuer(deps.publicUrl), {
+    adapter,
     jwks: { keys: [jwk as never] },
     pkce: { required: () => true },
     features: { devInteractions: { enabled: false }, revocation: { enabled: true }, userinfo: { enabled: true } },
@@ -195,7 +200,7 @@ async function makeProvider(basePath: string): Promise<Provider> {
     },
   });
   // It answers errors itself; the log keeps their names only.
-  provider.on('server_error', (_ctx, error) => logger.warn({ err: { name: error.name, message: error.message } }, 'sandbox provider error'));
+  provider.on('server_error', (_ctx, error) => deps.logger.warn({ err: error }, 'sandbox provider error'));
   return provider;
 }
 
@@ -203,7 +208,7 @@ function accountClaims(sub: string) {
   return { sub, name: `Sandbox ${sub}`, email: `${sub}@sandbox.switchboard.test`, email_verified: true };
 }
 
-async function handleInteraction(provider: Provider, req: http.IncomingMessage, res: http.ServerResponse, uid: string): Promise<void> {
+async function handleInteraction(provider: Provider, req: http.IncomingMessage, res: http.ServerResponse, uid: string, clients: ReadonlyMap<string, ClientMetadata>): Promise<void> {
   let details: Awaited<ReturnType<Provider['interactionDetails']>>;
   try {
     details = await provider.interactionDetails(req, res);
@@ -226,16 +231,22 @@ async function handleInteraction(provider: Provider, req: http.IncomingMessage, 
       const grantId = await grant.save();
       return provider.interactionFinished(req, res, { login: { accountId: account }, consent: { grantId } }, { mergeWithLastSubmission: false });
     }
-    return renderSignIn(res, details, 'The user name is 1-64 of letters, digits and . _ @ -', account);
+    return renderSignIn(res, details, clients, 'The user name is 1-64 of letters, digits and . _ @ -', account);
   }
-  return renderSignIn(res, details);
+  return renderSignIn(res, details, clients);
 }
 
 function newGrant(provider: Provider, accountId: string, details: Awaited<ReturnType<Provider['interactionDetails']>>) {
   return new provider.Grant({ accountId, clientId: String(details.params.client_id) });
 }
 
-function renderSignIn(res: http.ServerResponse, details: Awaited<ReturnType<Provider['interactionDetails']>>, error?: string, account = DEFAULT_ACCOUNT): void {
+function renderSignIn(
+  res: http.ServerResponse,
+  details: Awaited<ReturnType<Provider['interactionDetails']>>,
+  clients: ReadonlyMap<string, ClientMetadata>,
+  error?: string,
+  account = DEFAULT_ACCOUNT,
+): void {
   const nonce = newNonce();
   const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
   const client = clients.get(String(details.params.client_id));

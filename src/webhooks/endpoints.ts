@@ -1,116 +1,146 @@
 // Webhook endpoints (admins only): create, update, delete, rotate the signing secret, and redeliver.
 // Secrets are sealed to their row like every other secret and shown once, on create and rotation.
 import { z } from 'zod';
-import { config } from '../config.js';
-import { keyring } from '../crypto/keyring.js';
-import { prisma } from '../db/client.js';
-import { newId } from '../domain/ids.js';
-import { providerUrlProblem, validationErrorFrom } from '../domain/integrations.js';
-import { NotFoundError } from '../errors.js';
+import type { Keyring } from '../crypto/envelope.js';
+import type { Database } from '../db/database.js';
+import type { DomainEventBus } from '../domain/events.js';
+import { providerUrlProblem, validationErrorFrom, type UrlPolicy } from '../domain/integrations.js';
 import type { WebhookDelivery, WebhookEndpoint } from '../generated/prisma/client.js';
-import { WEBHOOK_EVENT_TYPES } from './events.js';
+import { NotFoundError } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { WEBHOOK_EVENT_TYPES } from './event-types.js';
+import type { WebhookSettings } from './settings.js';
 import { newSigningSecret } from './signing.js';
-import { nudgeWebhookWorkers } from './worker-signal.js';
 
 export type { WebhookDelivery, WebhookEndpoint };
 
 const secretContext = (endpointId: string, field: 'secret' | 'previousSecret') => ({ table: 'WebhookEndpoint', rowId: endpointId, field });
 
 /** Private and loopback targets (and http) are allowed with WEBHOOK_ALLOW_PRIVATE, or in development with ALLOW_LOCAL_PROVIDERS. */
-export function privateTargetsAllowed(): boolean {
-  return config.webhooks.allowPrivate || config.allowLocalProviders;
-}
-
-const urlField = z
+function endpointSchemas(urls: UrlPolicy, allowPrivate: boolean) {
+  const privateTargetsAllowed = allowPrivate || urls.allowLocalProviders;
+  const urlField = z
   .string()
   .trim()
   .max(2000)
   .superRefine((value, ctx) => {
-    const problem = providerUrlProblem(value, privateTargetsAllowed());
+    const problem = providerUrlProblem(value, urls, privateTargetsAllowed);
     if (problem) ctx.addIssue({ code: 'custom', message: `url ${problem}` });
   });
-const eventTypesField = z
+  const eventTypesField = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
   .max(WEBHOOK_EVENT_TYPES.length * 2)
   .transform((types) => [...new Set(types)]);
-const descriptionField = z.string().trim().max(500);
-
-const createSchema = z.object({ url: urlField, eventTypes: eventTypesField.default([]), description: descriptionField.optional() });
-const updateSchema = z.object({
+  const descriptionField = z.string().trim().max(500);
+  const createSchema = z.object({ url: urlField, eventTypes: eventTypesField.default([]), description: descriptionField.optional() });
+  const updateSchema = z.object({
   url: urlField.optional(),
   eventTypes: eventTypesField.optional(),
   description: descriptionField.nullable().optional(),
   enabled: z.boolean().optional(),
 });
-
-export type CreateEndpointInput = z.input<typeof createSchema>;
-export type UpdateEndpointInput = z.input<typeof updateSchema>;
-
-export async function createWebhookEndpoint(input: CreateEndpointInput): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-  const parsed = createSchema.safeParse(input);
-  if (!parsed.success) throw validationErrorFrom(parsed.error, 'The webhook endpoint is not valid.');
-  const id = newId();
-  const secret = newSigningSecret();
-  const endpoint = await prisma.webhookEndpoint.create({
-    data: {
-      id,
-      url: parsed.data.url,
-      description: parsed.data.description || null,
-      eventTypes: parsed.data.eventTypes,
-      secretEnc: keyring.encrypt(secret, secretContext(id, 'secret')),
-    },
-  });
-  return { endpoint, secret };
+  return { createSchema, updateSchema };
 }
 
-export async function updateWebhookEndpoint(id: string, input: UpdateEndpointInput): Promise<WebhookEndpoint> {
-  const parsed = updateSchema.safeParse(input);
-  if (!parsed.success) throw validationErrorFrom(parsed.error, 'The webhook endpoint is not valid.');
-  const { url, eventTypes, description, enabled } = parsed.data;
-  const { count } = await prisma.webhookEndpoint.updateMany({
-    where: { id },
-    data: {
-      ...(url !== undefined ? { url } : {}),
-      ...(eventTypes !== undefined ? { eventTypes } : {}),
-      ...(description !== undefined ? { description: description || null } : {}),
-      // Enabling again clears an automatic disabling (and its failure streak).
-      ...(enabled !== undefined ? { enabled, ...(enabled ? { disabledReason: null, failingSince: null } : {}) } : {}),
-    },
-  });
-  if (!count) throw new NotFoundError('No such webhook endpoint.');
-  if (enabled) nudgeWebhookWorkers();
-  return prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } });
-}
+type EndpointSchemas = ReturnType<typeof endpointSchemas>;
+export type CreateEndpointInput = z.input<EndpointSchemas['createSchema']>;
+export type UpdateEndpointInput = z.input<EndpointSchemas['updateSchema']>;
 
-export async function deleteWebhookEndpoint(id: string): Promise<void> {
-  // Its deliveries go with it (ON DELETE CASCADE); an attempt in flight finds its row gone and records nothing.
-  const { count } = await prisma.webhookEndpoint.deleteMany({ where: { id } });
-  if (!count) throw new NotFoundError('No such webhook endpoint.');
-}
+export type WebhookEndpoints = ReturnType<typeof createWebhookEndpoints>;
 
-/** A new secret; the current one keeps signing beside it for WEBHOOK_SECRET_GRACE_SECONDS. */
-export async function rotateWebhookSecret(id: string): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-  for (;;) {
-    const current = await prisma.webhookEndpoint.findUnique({ where: { id } });
-    if (!current) throw new NotFoundError('No such webhook endpoint.');
+/** Webhook endpoints (admins only): create, update, delete, rotate the signing secret, and redeliver. */
+export function createWebhookEndpoints(deps: { db: Database; keyring: Keyring; events: DomainEventBus; urls: UrlPolicy; settings: WebhookSettings }) {
+  const { prisma } = deps.db;
+  const schemas = endpointSchemas(deps.urls, deps.settings.allowPrivate);
+
+  async function create(input: CreateEndpointInput): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    const parsed = schemas.createSchema.safeParse(input);
+    if (!parsed.success) throw validationErrorFrom(parsed.error, 'The webhook endpoint is not valid.');
+    const id = newId();
     const secret = newSigningSecret();
-    const graceSeconds = config.webhooks.secretGraceSeconds;
-    const previous = graceSeconds > 0 ? keyring.decrypt(current.secretEnc, secretContext(id, 'secret')) : null;
-    // Compare-and-set on the sealed secret: of two rotations at once, each keeps the other's result consistent.
-    const { count } = await prisma.webhookEndpoint.updateMany({
-      where: { id, secretEnc: current.secretEnc },
+    const endpoint = await prisma.webhookEndpoint.create({
       data: {
-        secretEnc: keyring.encrypt(secret, secretContext(id, 'secret')),
-        previousSecretEnc: previous ? keyring.encrypt(previous, secretContext(id, 'previousSecret')) : null,
-        previousSecretExpiresAt: previous ? new Date(Date.now() + graceSeconds * 1000) : null,
+        id,
+        url: parsed.data.url,
+        description: parsed.data.description || null,
+        eventTypes: parsed.data.eventTypes,
+        secretEnc: deps.keyring.encrypt(secret, secretContext(id, 'secret')),
       },
     });
-    if (count) return { endpoint: await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } }), secret };
+    return { endpoint, secret };
   }
+
+  async function update(id: string, input: UpdateEndpointInput): Promise<WebhookEndpoint> {
+    const parsed = schemas.updateSchema.safeParse(input);
+    if (!parsed.success) throw validationErrorFrom(parsed.error, 'The webhook endpoint is not valid.');
+    const { url, eventTypes, description, enabled } = parsed.data;
+    const { count } = await prisma.webhookEndpoint.updateMany({
+      where: { id },
+      data: {
+        ...(url !== undefined ? { url } : {}),
+        ...(eventTypes !== undefined ? { eventTypes } : {}),
+        ...(description !== undefined ? { description: description || null } : {}),
+        // Enabling again clears an automatic disabling (and its failure streak).
+        ...(enabled !== undefined ? { enabled, ...(enabled ? { disabledReason: null, failingSince: null } : {}) } : {}),
+      },
+    });
+    if (!count) throw new NotFoundError('No such webhook endpoint.');
+    if (enabled) deps.events.emit('webhook.due', { reason: 'endpoint_enabled' });
+    return prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+  }
+
+  async function remove(id: string): Promise<void> {
+    // Its deliveries go with it (ON DELETE CASCADE); an attempt in flight finds its row gone and records nothing.
+    const { count } = await prisma.webhookEndpoint.deleteMany({ where: { id } });
+    if (!count) throw new NotFoundError('No such webhook endpoint.');
+  }
+
+  /** A new secret; the current one keeps signing beside it for WEBHOOK_SECRET_GRACE_SECONDS. */
+  async function rotateSecret(id: string): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    for (;;) {
+      const current = await prisma.webhookEndpoint.findUnique({ where: { id } });
+      if (!current) throw new NotFoundError('No such webhook endpoint.');
+      const secret = newSigningSecret();
+      const graceSeconds = deps.settings.secretGraceSeconds;
+      const previous = graceSeconds > 0 ? deps.keyring.decrypt(current.secretEnc, secretContext(id, 'secret')) : null;
+      // Compare-and-set on the sealed secret: of two rotations at once, each keeps the other's result consistent.
+      const { count } = await prisma.webhookEndpoint.updateMany({
+        where: { id, secretEnc: current.secretEnc },
+        data: {
+          secretEnc: deps.keyring.encrypt(secret, secretContext(id, 'secret')),
+          previousSecretEnc: previous ? deps.keyring.encrypt(previous, secretContext(id, 'previousSecret')) : null,
+          previousSecretExpiresAt: previous ? new Date(Date.now() + graceSeconds * 1000) : null,
+        },
+      });
+      if (count) return { endpoint: await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } }), secret };
+    }
+  }
+
+  /**
+   * Sends a delivery again (same webhook-id), whatever its status: due now, one more attempt beyond
+   * the schedule if it had failed. A delivery being attempted right now is left to that attempt.
+   */
+  async function redeliver(deliveryId: string): Promise<WebhookDelivery> {
+    const now = new Date();
+    const found = await prisma.webhookDelivery.findUnique({ where: { id: deliveryId } });
+    if (!found) throw new NotFoundError('No such webhook delivery.');
+    await prisma.webhookDelivery.updateMany({
+      where: { id: deliveryId, OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }] },
+      data: { status: 'PENDING', nextAttemptAt: now, deliveredAt: null, leaseOwner: null, leaseExpiresAt: null },
+    });
+    deps.events.emit('webhook.due', { reason: 'redelivery' });
+    return prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
+  }
+
+  return { create, update, delete: remove, rotateSecret, redeliver };
 }
 
 /** The secrets that sign a message now: the current one, and the previous one during its grace period. */
-export function signingSecretsOf(endpoint: Pick<WebhookEndpoint, 'id' | 'secretEnc' | 'previousSecretEnc' | 'previousSecretExpiresAt'>, now = new Date()): string[] {
+export function signingSecretsOf(
+  keyring: Keyring,
+  endpoint: Pick<WebhookEndpoint, 'id' | 'secretEnc' | 'previousSecretEnc' | 'previousSecretExpiresAt'>,
+  now = new Date(),
+): string[] {
   const secrets = [keyring.decrypt(endpoint.secretEnc, secretContext(endpoint.id, 'secret'))];
   if (endpoint.previousSecretEnc && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) {
     secrets.push(keyring.decrypt(endpoint.previousSecretEnc, secretContext(endpoint.id, 'previousSecret')));
@@ -118,18 +148,3 @@ export function signingSecretsOf(endpoint: Pick<WebhookEndpoint, 'id' | 'secretE
   return secrets;
 }
 
-/**
- * Sends a delivery again (same webhook-id), whatever its status: due now, one more attempt beyond
- * the schedule if it had failed. A delivery being attempted right now is left to that attempt.
- */
-export async function redeliverWebhook(deliveryId: string): Promise<WebhookDelivery> {
-  const now = new Date();
-  const found = await prisma.webhookDelivery.findUnique({ where: { id: deliveryId } });
-  if (!found) throw new NotFoundError('No such webhook delivery.');
-  await prisma.webhookDelivery.updateMany({
-    where: { id: deliveryId, OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }] },
-    data: { status: 'PENDING', nextAttemptAt: now, deliveredAt: null, leaseOwner: null, leaseExpiresAt: null },
-  });
-  nudgeWebhookWorkers();
-  return prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
-}

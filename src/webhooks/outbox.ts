@@ -3,13 +3,14 @@
 // without its messages, and a change that rolls back leaves none. Delivery happens later, outside
 // any transaction (see worker.ts). Only ids, names and status go into a body, never a secret.
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { newId } from '../domain/ids.js';
-import type { ConnectionStatusEvent } from '../events.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import { webhookEventTypeOf, type WebhookEventType } from './events.js';
+import type { Transaction } from '../db/database.js';
+import type { ConnectionStatusEvent } from '../domain/changes.js';
+import type { ConnectionStore } from '../domain/connections.js';
+import { newId } from '../kernel/ids.js';
+import { webhookEventTypeOf, type WebhookEventType } from './event-types.js';
 
-/** A Prisma transaction client, as `transaction()` of db/transaction.ts hands it over. */
-export type TransactionClient = Prisma.TransactionClient;
+/** A Prisma transaction client, as Database.transaction() hands it over. */
+export type TransactionClient = Transaction;
 
 export interface WebhookBody {
   type: WebhookEventType;
@@ -67,4 +68,9 @@ export async function enqueueConnectionEvent(tx: TransactionClient, event: Conne
       e."id", ${messageId}, ${type}, ${body}, ${now}, ${now}, ${now}
     FROM "WebhookEndpoint" e
     WHERE e."enabled" AND (cardinality(e."eventTypes") = 0 OR ${type} = ANY(e."eventTypes"))`;
+}
+
+/** Makes every status change of the store commit with its webhook messages. */
+export function registerWebhookOutbox(store: Pick<ConnectionStore, 'onStatusChangeInTransaction'>): void {
+  store.onStatusChangeInTransaction(enqueueConnectionEvent);
 }

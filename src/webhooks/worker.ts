@@ -1,10 +1,9 @@
-// The delivery worker, one per instance. It claims due deliveries with a lease (a short UPDATE over
-// rows picked FOR UPDATE SKIP LOCKED, which sets the owner and the lease's expiry), sends each one
-// outside any transaction through the outbound HTTP layer, and records the outcome with a
-// compare-and-set on the lease. A crash mid-attempt leaves the lease to expire; another instance
-// (or this one, restarted) then tries again with the same webhook-id.
+// The delivery worker, one per instance. It claims due deliveries with a lease (deliveries.ts), sends
+// each one outside any transaction (send.ts), and records the outcome with a compare-and-set on the
+// lease. A crash mid-attempt leaves the lease to expire; another instance (or this one, restarted)
+// then tries again with the same webhook-id.
 //
-// It wakes on a nudge (a status event, which follows the commit of the change and its outbox rows;
+// It wakes on a nudge (a status change, which follows the commit of the change and its outbox rows;
 // a redelivery), when an attempt ends, and every WEBHOOK_POLL_INTERVAL_MS for retries and other
 // instances' messages. At most WEBHOOK_CONCURRENCY attempts run at once, WEBHOOK_ENDPOINT_CONCURRENCY
 // per endpoint, so a slow endpoint holds a few slots and never the others'.
@@ -15,311 +14,20 @@
 // (the attempts that ended while the previous write ran go together in one UPDATE, each row still a
 // compare-and-set on its own lease).
 import { randomBytes } from 'node:crypto';
-import type { WebhookConfig } from '../config.js';
-import { prisma } from '../db/client.js';
-import { onStatusEvent } from '../events.js';
-import { logger } from '../logger.js';
-import { recordOperation } from '../activity/recorder.js';
-import { recordWebhookAttempt, type WebhookAttemptOutcome } from '../metrics/index.js';
-import { webhookRequest } from '../net/outbound.js';
-import { BlockedAddressError } from '../net/upstream-agent.js';
-import { signingSecretsOf } from './endpoints.js';
-import { signatureHeader } from './signing.js';
-import { onWebhookNudge } from './worker-signal.js';
+import type { Keyring } from '../crypto/envelope.js';
+import type { ChangeFeed } from '../domain/changes.js';
+import type { DomainEventBus } from '../domain/events.js';
+import type { Job } from '../kernel/jobs.js';
+import type { Logger } from '../kernel/log.js';
+import type { Outbound } from '../net/outbound.js';
+import { RESULT_BATCH_MAX, type AttemptResult, type DeliveryStore } from './deliveries.js';
+import { sendDelivery, type ClaimedDelivery } from './send.js';
+import type { WebhookSettings } from './settings.js';
 
-/** Bytes of a response body kept in the delivery log (headers are never kept). */
-const RESPONSE_EXCERPT_BYTES = 256;
 /** A lease outlives the attempt's own timeout by this much before another instance may retry. */
 const LEASE_MARGIN_MS = 10_000;
 /** How long stop() lets attempts in flight finish before cutting them short. */
 const STOP_GRACE_MS = 5_000;
-
-export interface ClaimedDelivery {
-  id: string;
-  endpointId: string;
-  messageId: string;
-  eventType: string;
-  body: string;
-  /** Attempts started, this one included: with the owner, the compare-and-set key of the lease. */
-  attempts: number;
-  url: string;
-  secretEnc: string;
-  previousSecretEnc: string | null;
-  previousSecretExpiresAt: Date | null;
-}
-
-export interface AttemptOutcome {
-  ok: boolean;
-  responseStatus: number | null;
-  responseExcerpt: string | null;
-  /** Why it failed: "HTTP 500", "timeout after 15000 ms", "connection refused"… never a secret. */
-  error: string | null;
-  durationMs: number;
-  /** Cut short by shutdown: due again at once, on any instance. */
-  interrupted?: boolean;
-}
-
-export interface FinishedAttempt {
-  deliveryId: string;
-  endpointId: string;
-  messageId: string;
-  eventType: string;
-  attempt: number;
-  status: 'PENDING' | 'SUCCEEDED' | 'FAILED';
-  nextAttemptAt: Date | null;
-  outcome: AttemptOutcome;
-}
-
-/** Claims up to `limit` due deliveries for `owner`, at most `endpointConcurrency` per endpoint counting what it already holds (`inFlight`). */
-export async function claimDueDeliveries(options: {
-  owner: string;
-  limit: number;
-  endpointConcurrency: number;
-  inFlight: Map<string, number>;
-  leaseMs: number;
-}): Promise<ClaimedDelivery[]> {
-  if (options.limit <= 0) return [];
-  const now = new Date();
-  const busyIds = [...options.inFlight.keys()];
-  const busyCounts = busyIds.map((id) => options.inFlight.get(id)!);
-  // Per enabled endpoint, its oldest due rows up to its free slots (an index probe each), then the
-  // oldest of those overall. Rows another instance is claiming are skipped, not waited for.
-  return prisma.$queryRaw<ClaimedDelivery[]>`
-    WITH picked AS (
-      SELECT due."id", due."nextAttemptAt"
-      FROM "WebhookEndpoint" e
-      LEFT JOIN unnest(${busyIds}::text[], ${busyCounts}::int[]) AS busy("endpointId", "count") ON busy."endpointId" = e."id"
-      CROSS JOIN LATERAL (
-        SELECT d."id", d."nextAttemptAt" FROM "WebhookDelivery" d
-        WHERE d."endpointId" = e."id" AND d."status" = 'PENDING' AND d."nextAttemptAt" <= ${now}
-          AND (d."leaseExpiresAt" IS NULL OR d."leaseExpiresAt" <= ${now})
-        ORDER BY d."nextAttemptAt"
-        LIMIT GREATEST(${options.endpointConcurrency}::int - COALESCE(busy."count", 0), 0)
-        FOR UPDATE OF d SKIP LOCKED
-      ) due
-      WHERE e."enabled"
-      ORDER BY due."nextAttemptAt"
-      LIMIT ${options.limit}::int
-    )
-    UPDATE "WebhookDelivery" d
-    SET "leaseOwner" = ${options.owner}, "leaseExpiresAt" = ${new Date(now.getTime() + options.leaseMs)},
-        "attempts" = d."attempts" + 1, "updatedAt" = ${now}
-    FROM "WebhookEndpoint" e
-    WHERE d."id" IN (SELECT "id" FROM picked) AND e."id" = d."endpointId"
-    RETURNING d."id", d."endpointId", d."messageId", d."eventType", d."body", d."attempts",
-      e."url", e."secretEnc", e."previousSecretEnc", e."previousSecretExpiresAt"`;
-}
-
-/** Sends one claimed delivery, signed with the endpoint's current (and, in its grace period, previous) secret. */
-export async function sendDelivery(delivery: ClaimedDelivery, options: { timeoutMs: number; signal?: AbortSignal }): Promise<AttemptOutcome> {
-  const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  const timestamp = Math.floor(Date.now() / 1000);
-  const url = new URL(delivery.url);
-  const secrets = signingSecretsOf({ ...delivery, id: delivery.endpointId });
-  const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
-  try {
-    const response = await webhookRequest({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Switchboard-Webhooks/1',
-        'webhook-id': delivery.messageId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signatureHeader(secrets, delivery.messageId, timestamp, delivery.body),
-      },
-      body: delivery.body,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      signal,
-    });
-    const excerpt = await readExcerpt(response.body);
-    const ok = response.statusCode >= 200 && response.statusCode < 300;
-    return { ok, responseStatus: response.statusCode, responseExcerpt: excerpt, error: ok ? null : `HTTP ${response.statusCode}`, durationMs: elapsed() };
-  } catch (error) {
-    const interrupted = options.signal?.aborted === true;
-    return { ok: false, responseStatus: null, responseExcerpt: null, error: interrupted ? 'interrupted by shutdown' : describeFailure(error, options.timeoutMs), durationMs: elapsed(), interrupted };
-  }
-}
-
-async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= RESPONSE_EXCERPT_BYTES) {
-      body.destroy();
-      break;
-    }
-  }
-  if (!size) return null;
-  return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8').replace(/\uFFFD+$/, '');
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof BlockedAddressError) return "refused: the endpoint's address is not public (see WEBHOOK_ALLOW_PRIVATE)";
-  const { name, code } = error as { name?: string; code?: string };
-  if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return `timeout after ${timeoutMs} ms`;
-  }
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
-  return `network error (${code ?? name ?? 'unknown'})`;
-}
-
-/** When the attempt after `attempts` failed ones is due, or null when the schedule is spent (±10% jitter). */
-export function nextAttemptAfter(attempts: number, schedule: number[], now = Date.now()): Date | null {
-  const seconds = schedule[attempts - 1];
-  if (seconds === undefined) return null;
-  return new Date(now + Math.round(seconds * 1000 * (0.9 + Math.random() * 0.2)));
-}
-
-/** One attempt's result, waiting to be recorded. */
-export interface AttemptResult {
-  delivery: ClaimedDelivery;
-  outcome: AttemptOutcome;
-}
-
-/** Results recorded per statement at most (each row is a few parameters; the batch stays one short UPDATE). */
-const RESULT_BATCH_MAX = 200;
-
-/**
- * Records the outcomes of attempts with one UPDATE … FROM unnest(…), each row a compare-and-set on
- * its lease (owner, attempt number, still PENDING): a result whose lease was lost (it expired and
- * another instance took over, or the endpoint was deleted) is not recorded, and comes back as null.
- * The one place attempts end: endpoint health, the activity log and the metrics hook in here.
- */
-export async function finishAttempts(results: AttemptResult[], owner: string, cfg: WebhookConfig): Promise<Array<FinishedAttempt | null>> {
-  if (!results.length) return [];
-  const now = new Date();
-  const planned = results.map(({ delivery, outcome }) => {
-    const retryAt = outcome.ok || outcome.interrupted ? null : nextAttemptAfter(delivery.attempts, cfg.retrySchedule, now.getTime());
-    const status: FinishedAttempt['status'] = outcome.ok ? 'SUCCEEDED' : outcome.interrupted || retryAt ? 'PENDING' : 'FAILED';
-    const nextAttemptAt = outcome.interrupted ? now : retryAt;
-    return { delivery, outcome, status, nextAttemptAt };
-  });
-  // Timestamps go as ISO text: the columns are TIMESTAMP(3) in UTC, as Prisma writes them.
-  const recorded = await prisma.$queryRaw<Array<{ id: string }>>`
-    UPDATE "WebhookDelivery" d
-    SET "status" = r."status"::"WebhookDeliveryStatus", "nextAttemptAt" = r."nextAttemptAt"::timestamp(3),
-        "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
-        "responseStatus" = r."responseStatus", "responseExcerpt" = r."responseExcerpt", "error" = r."error",
-        "deliveredAt" = CASE WHEN r."status" = 'SUCCEEDED' THEN ${now} ELSE d."deliveredAt" END, "updatedAt" = ${now}
-    FROM unnest(
-      ${planned.map((row) => row.delivery.id)}::text[],
-      ${planned.map((row) => row.delivery.attempts)}::int[],
-      ${planned.map((row) => row.status)}::text[],
-      ${planned.map((row) => row.nextAttemptAt?.toISOString() ?? null)}::text[],
-      ${planned.map((row) => row.outcome.responseStatus)}::int[],
-      ${planned.map((row) => row.outcome.responseExcerpt)}::text[],
-      ${planned.map((row) => row.outcome.error)}::text[]
-    ) AS r("id", "attempts", "status", "nextAttemptAt", "responseStatus", "responseExcerpt", "error")
-    WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'
-    RETURNING d."id"`;
-  const recordedIds = new Set(recorded.map((row) => row.id));
-  const finished = planned.map(({ delivery, outcome, status, nextAttemptAt }): FinishedAttempt | null => {
-    if (!recordedIds.has(delivery.id)) {
-      logger.info({ deliveryId: delivery.id, attempt: delivery.attempts }, 'webhook attempt outcome not recorded: lease lost');
-      recordWebhookAttempt(delivery.eventType, 'lease_lost', outcome.durationMs / 1000);
-      return null;
-    }
-    recordWebhookAttempt(delivery.eventType, metricOutcomeOf(status, outcome), outcome.durationMs / 1000);
-    if (!outcome.interrupted) recordDeliveryOperation(delivery, outcome);
-    logger[outcome.ok ? 'debug' : 'info'](
-      { deliveryId: delivery.id, endpointId: delivery.endpointId, attempt: delivery.attempts, status, responseStatus: outcome.responseStatus, error: outcome.error, durationMs: outcome.durationMs },
-      'webhook attempt',
-    );
-    return { deliveryId: delivery.id, endpointId: delivery.endpointId, messageId: delivery.messageId, eventType: delivery.eventType, attempt: delivery.attempts, status, nextAttemptAt, outcome };
-  });
-  // Endpoint health once per endpoint of the batch: a success clears the streak whatever else failed beside it.
-  const byEndpoint = new Map<string, FinishedAttempt[]>();
-  for (const attempt of finished) {
-    if (attempt && !attempt.outcome.interrupted) byEndpoint.set(attempt.endpointId, [...(byEndpoint.get(attempt.endpointId) ?? []), attempt]);
-  }
-  for (const [endpointId, attempts] of byEndpoint) {
-    const succeeded = attempts.some((attempt) => attempt.outcome.ok);
-    await recordEndpointHealth(endpointId, succeeded, !succeeded && attempts.some((attempt) => attempt.status === 'FAILED'), cfg, now);
-  }
-  return finished;
-}
-
-function metricOutcomeOf(status: FinishedAttempt['status'], outcome: AttemptOutcome): WebhookAttemptOutcome {
-  if (outcome.interrupted) return 'interrupted';
-  if (status === 'SUCCEEDED') return 'success';
-  return status === 'FAILED' ? 'failed' : 'retry_scheduled';
-}
-
-/** Records one attempt's outcome (see finishAttempts); null when its lease was lost. */
-export async function finishAttempt(delivery: ClaimedDelivery, owner: string, outcome: AttemptOutcome, cfg: WebhookConfig): Promise<FinishedAttempt | null> {
-  const [finished] = await finishAttempts([{ delivery, outcome }], owner, cfg);
-  return finished ?? null;
-}
-
-/**
- * Gives claimed deliveries back without an attempt (shutdown, or a claim held too long to start):
- * due again at once, for any instance; a compare-and-set on owner and attempt number, like a result.
- */
-export async function releaseDeliveries(deliveries: ClaimedDelivery[], owner: string): Promise<number> {
-  if (!deliveries.length) return 0;
-  return prisma.$executeRaw`
-    UPDATE "WebhookDelivery" d
-    SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "attempts" = d."attempts" - 1
-    FROM unnest(${deliveries.map((delivery) => delivery.id)}::text[], ${deliveries.map((delivery) => delivery.attempts)}::int[]) AS r("id", "attempts")
-    WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'`;
-}
-
-/**
- * The attempt in the activity log, under the connection the event is about. No URL: webhook URLs
- * often carry a secret in their path (Slack's, for one).
- */
-function recordDeliveryOperation(delivery: ClaimedDelivery, outcome: AttemptOutcome): void {
-  let data: { connectionId?: string; integration?: string; ownerId?: string | null } = {};
-  try {
-    data = (JSON.parse(delivery.body) as { data?: typeof data }).data ?? {};
-  } catch {
-    // Bodies are written by the outbox as JSON; a foreign one is still recorded, without a connection.
-  }
-  recordOperation({
-    kind: 'WEBHOOK',
-    outcome: outcome.ok ? 'SUCCESS' : 'FAILURE',
-    connectionId: data.connectionId ?? null,
-    integrationSlug: data.integration ?? '',
-    ownerId: data.ownerId ?? null,
-    method: 'POST',
-    providerStatus: outcome.responseStatus,
-    durationMs: outcome.durationMs,
-    error: outcome.error ? `${delivery.eventType}: ${outcome.error}` : null,
-  });
-}
-
-/** Endpoints this process recorded a success for lately: their next successes skip the write. */
-const recentlyHealthy = new Map<string, number>();
-const HEALTHY_RECORD_MS = 60_000;
-
-/** A success clears the failure streak; a delivery that fails for good after days of nothing but failures disables the endpoint. */
-async function recordEndpointHealth(endpointId: string, succeeded: boolean, deliveryFailed: boolean, cfg: WebhookConfig, now: Date): Promise<void> {
-  if (succeeded) {
-    // At most one write a minute per endpoint and process: a streak cleared a minute late changes nothing (disabling takes days).
-    if ((recentlyHealthy.get(endpointId) ?? 0) > now.getTime() - HEALTHY_RECORD_MS) return;
-    await prisma.webhookEndpoint.updateMany({ where: { id: endpointId }, data: { failingSince: null, lastSuccessAt: now } });
-    recentlyHealthy.set(endpointId, now.getTime());
-    return;
-  }
-  recentlyHealthy.delete(endpointId);
-  await prisma.webhookEndpoint.updateMany({ where: { id: endpointId, failingSince: null }, data: { failingSince: now } });
-  if (!deliveryFailed || cfg.disableAfterDays <= 0) return;
-  const cutoff = new Date(now.getTime() - cfg.disableAfterDays * 86_400_000);
-  const reason = `Disabled automatically: every attempt failed for ${cfg.disableAfterDays} days. Enable it again with updateWebhookEndpoint.`;
-  const { count } = await prisma.webhookEndpoint.updateMany({
-    where: { id: endpointId, enabled: true, failingSince: { lte: cutoff } },
-    data: { enabled: false, disabledReason: reason },
-  });
-  if (count) logger.warn({ endpointId, days: cfg.disableAfterDays }, 'webhook endpoint disabled: every attempt failed for days');
-}
 
 export interface WebhookWorker {
   /** Looks for due deliveries now. */
@@ -344,15 +52,31 @@ const START_WINDOW_MS = LEASE_MARGIN_MS - START_MARGIN_MS;
  * took: no more than its slots can start within START_WINDOW_MS. A slow endpoint (seconds an attempt)
  * gets few or none, so its claims are not handed back again and again; an unknown one gets them all.
  */
-export function claimAheadFor(lastAttemptMs: number | undefined, cfg: Pick<WebhookConfig, 'prefetch' | 'endpointConcurrency'>): number {
+export function claimAheadFor(lastAttemptMs: number | undefined, cfg: Pick<WebhookSettings, 'prefetch' | 'endpointConcurrency'>): number {
   if (lastAttemptMs === undefined) return cfg.prefetch;
   return Math.min(cfg.prefetch, Math.floor((cfg.endpointConcurrency * START_WINDOW_MS) / Math.max(1, lastAttemptMs)));
 }
 
-/** Starts this instance's worker; a poll interval of 0 leaves delivery to other instances. */
-export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
+export interface WebhookWorkerDeps {
+  deliveries: DeliveryStore;
+  outbound: Outbound;
+  keyring: Keyring;
+  settings: WebhookSettings;
+  /** Status changes nudge the worker: their outbox rows committed with them. */
+  changes: ChangeFeed;
+  /** `webhook.due` (a redelivery, an endpoint enabled again) nudges it too. */
+  events: DomainEventBus;
+  logger: Logger;
+  /** This instance's id: the prefix of the lease owner it writes. */
+  instanceId: string;
+}
+
+/** Starts a worker; a poll interval of 0 leaves delivery to other instances. */
+export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
+  const cfg = deps.settings;
+  const { logger } = deps;
   if (cfg.pollIntervalMs <= 0) return { nudge: () => {}, stop: async () => {} };
-  const owner = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const owner = `${deps.instanceId}:webhooks:${randomBytes(4).toString('hex')}`;
   const leaseMs = cfg.timeoutMs + LEASE_MARGIN_MS;
   /** Claimed, not started, per endpoint in claim order (the oldest due first). */
   const waiting = new Map<string, HeldDelivery[]>();
@@ -396,9 +120,7 @@ export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
       while (results.length) {
         const batch = results.slice(0, RESULT_BATCH_MAX);
         results = results.slice(batch.length);
-        await finishAttempts(batch, owner, cfg).catch((error: Error) =>
-          logger.warn({ deliveries: batch.length, err: { name: error.name, message: error.message } }, 'webhook attempt results not recorded'),
-        );
+        await deps.deliveries.finishAttempts(batch, owner).catch((error: unknown) => logger.warn({ deliveries: batch.length, err: error }, 'webhook attempt results not recorded'));
       }
     })().finally(() => {
       recording = undefined;
@@ -406,12 +128,12 @@ export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
   };
 
   const release = (deliveries: ClaimedDelivery[]) =>
-    releaseDeliveries(deliveries, owner).catch((error: Error) => logger.warn({ err: { name: error.name, message: error.message } }, 'webhook claims not handed back'));
+    deps.deliveries.release(deliveries, owner).catch((error: unknown) => logger.warn({ err: error }, 'webhook claims not handed back'));
 
   const send = (delivery: ClaimedDelivery) => {
     sendingTotal++;
     sending.set(delivery.endpointId, (sending.get(delivery.endpointId) ?? 0) + 1);
-    const work = sendDelivery(delivery, { timeoutMs: cfg.timeoutMs, signal: shutdown.signal })
+    const work = sendDelivery(deps, delivery, { timeoutMs: cfg.timeoutMs, signal: shutdown.signal })
       .then((outcome) => {
         if (!outcome.interrupted) noteDuration(delivery.endpointId, outcome.durationMs);
         record({ delivery, outcome });
@@ -457,7 +179,7 @@ export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
       const limit = cfg.concurrency + cfg.prefetch - sendingTotal - waitingTotal;
       if (limit <= 0) return;
       const leaseUntil = Date.now() + leaseMs;
-      const claimed = await claimDueDeliveries({ owner, limit, endpointConcurrency: cfg.endpointConcurrency + cfg.prefetch, inFlight: held(), leaseMs });
+      const claimed = await deps.deliveries.claimDue({ owner, limit, endpointConcurrency: cfg.endpointConcurrency + cfg.prefetch, inFlight: held(), leaseMs });
       if (stopped) {
         // Claimed while stopping: hand them back at once rather than waiting for the lease.
         await release(claimed);
@@ -485,7 +207,7 @@ export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
       return;
     }
     claiming = claimLoop()
-      .catch((error: Error) => logger.warn({ err: { name: error.name, message: error.message } }, 'webhook claim failed'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'webhook claim failed'))
       .finally(() => {
         claiming = undefined;
         if (again && !stopped) nudge();
@@ -494,7 +216,12 @@ export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
 
   const timer = setInterval(nudge, cfg.pollIntervalMs);
   timer.unref();
-  const stopListening = [onStatusEvent(() => nudge()), onWebhookNudge(nudge)];
+  const stopListening = [
+    deps.changes.onConnection((change) => {
+      if (change.status) nudge();
+    }),
+    deps.events.on('webhook.due', () => nudge()),
+  ];
   nudge();
 
   return {
@@ -514,5 +241,15 @@ export function startWebhookWorker(cfg: WebhookConfig): WebhookWorker {
       clearTimeout(grace);
       while (recording) await recording;
     },
+  };
+}
+
+/** The `webhook-delivery` job: this instance's worker (WEBHOOK_POLL_INTERVAL_MS; 0 leaves delivery to other instances). */
+export function webhookDeliveryJob(deps: WebhookWorkerDeps): Job {
+  return {
+    name: 'webhook-delivery',
+    setting: 'WEBHOOK_POLL_INTERVAL_MS',
+    enabled: deps.settings.pollIntervalMs > 0,
+    start: () => startWebhookWorker(deps),
   };
 }

@@ -4,17 +4,17 @@
 import { SignJWT } from 'jose';
 import type { StoredCredentials } from '../../domain/connections.js';
 import { revealPrivateKey, type Integration } from '../../domain/integrations.js';
-import { ProviderError, ValidationError } from '../../errors.js';
+import { ProviderError, ValidationError } from '../../kernel/errors.js';
 import { signingKeyOf } from '../../crypto/private-key.js';
-import { tokenRequestTimeoutMs } from '../../provider/provider-client.js';
-import { credentialsFromTokenAnswer, postTokenRequest } from './token-request.js';
+import { credentialsFromTokenAnswer, postTokenRequest, type GrantContext } from './token-request.js';
+import type { Keyring } from '../../crypto/envelope.js';
 
 export const INSTALLATION_ID_PATTERN = /^[1-9][0-9]{0,19}$/;
 const GITHUB_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 
 /** The app's JWT: iat 60 s in the past (clock drift, as GitHub advises), exp 9 minutes ahead. */
-export async function githubAppJwt(integration: Pick<Integration, 'id' | 'slug' | 'appId' | 'privateKeyEnc'>): Promise<string> {
-  const pem = revealPrivateKey(integration);
+export async function githubAppJwt(keyring: Keyring, integration: Pick<Integration, 'id' | 'slug' | 'appId' | 'privateKeyEnc'>): Promise<string> {
+  const pem = revealPrivateKey(keyring, integration);
   if (!integration.appId || !pem) throw new ProviderError(`The integration "${integration.slug}" has no appId or private key.`, { providerError: 'no_app_key' });
   const { key, alg } = signingKeyOf(pem);
   const now = Math.floor(Date.now() / 1000);
@@ -26,18 +26,18 @@ export function installationTokenUrl(apiBaseUrl: string, installationId: string)
   return `${apiBaseUrl.replace(/\/+$/, '')}/app/installations/${installationId}/access_tokens`;
 }
 
-export async function githubInstallationGrant(integration: Integration, previous: StoredCredentials, apiBaseUrl: string | null): Promise<StoredCredentials> {
+export async function githubInstallationGrant(context: GrantContext, integration: Integration, previous: StoredCredentials, apiBaseUrl: string | null): Promise<StoredCredentials> {
   const installationId = previous.installationId;
   const base = apiBaseUrl ?? integration.apiBaseUrl;
   if (!installationId || !base) throw new ProviderError('The connection has no installation id or API base URL.', { providerError: 'no_installation' });
-  const body = await postTokenRequest({
+  const body = await postTokenRequest(context.outbound, {
     url: installationTokenUrl(base, installationId),
-    headers: { ...GITHUB_HEADERS, authorization: `Bearer ${await githubAppJwt(integration)}` },
+    headers: { ...GITHUB_HEADERS, authorization: `Bearer ${await githubAppJwt(context.keyring, integration)}` },
     action: 'mint an installation token',
     // 404: no such installation (uninstalled): only a new installation helps. A 401 (wrong key or app
     // id) is the integration's to fix; a 403 may be a rate limit: both may pass.
     refusedStatuses: [404],
-    timeoutMs: tokenRequestTimeoutMs(integration),
+    timeoutMs: context.providerClient.tokenRequestTimeoutMs(integration),
     settings: { tokenResponse: { accessToken: 'token' } },
   });
   // GitHub names the token `token`: keep it out of `raw`, which callers may read.

@@ -5,13 +5,24 @@
 import { errors as undiciErrors } from 'undici';
 import type { StoredCredentials } from '../../domain/connections.js';
 import type { IntegrationSettings } from '../../domain/integrations.js';
-import { ProviderError, UpstreamUnavailableError } from '../../errors.js';
-import { upstreamRequest } from '../../net/outbound.js';
+import { ProviderError, UpstreamUnavailableError } from '../../kernel/errors.js';
+import type { Outbound } from '../../net/outbound.js';
 import { BlockedAddressError } from '../../net/upstream-agent.js';
 import { normalizeTokenResponse } from '../../provider/provider-client.js';
 import { fillUrl, type ConnectionConfig } from '../../provider/templates.js';
+import type { ProviderClient } from '../../provider/provider-client.js';
+import type { Keyring } from '../../crypto/envelope.js';
+import type { UrlPolicy } from '../../domain/integrations.js';
 
 const MAX_RESPONSE_BYTES = 256 * 1024;
+
+/** What the grants need to ask a provider for tokens. */
+export interface GrantContext {
+  providerClient: ProviderClient;
+  outbound: Outbound;
+  keyring: Keyring;
+  urls: UrlPolicy;
+}
 
 /**
  * The provider refused the credential itself (invalid_grant, invalid_client, a GitHub 401/404): no
@@ -53,11 +64,11 @@ export interface TokenRequest {
 }
 
 /** POSTs a token request and returns the JSON answer, normalised to RFC 6749's field names. */
-export async function postTokenRequest(request: TokenRequest): Promise<Record<string, unknown>> {
+export async function postTokenRequest(outbound: Outbound, request: TokenRequest): Promise<Record<string, unknown>> {
   const target = new URL(request.url);
   let response;
   try {
-    response = await upstreamRequest({
+    response = await outbound.request({
       origin: target.origin,
       path: target.pathname + target.search,
       method: 'POST',

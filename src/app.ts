@@ -1,0 +1,275 @@
+// The composition root: createApp(config) builds everything a running Switchboard owns (the
+// database, the event bus and the change feed, the keyring, caches, the breaker, limiters, the
+// outbound HTTP layer, the services, the jobs, the HTTP server) and hands each part the settings it
+// needs. Side effects subscribe to the domain's events here; background work is one list of jobs;
+// stop() owns the order of a graceful shutdown. Several apps with different settings can run in one
+// process (tests do).
+import type http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { ActivityRecorder, subscribeActivityLog } from './activity/recorder.js';
+import { operationsRetentionJob } from './activity/retention.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import type { Config } from './config.js';
+import { createConnection } from './connections/import.js';
+import { disconnect } from './connections/disconnect.js';
+import { connectSessionCleanupJob, createConnectSession } from './connect-sessions/sessions.js';
+import { hostedConnectPage } from './connect-sessions/hosted-page.js';
+import { sdkHandler } from './connect-sessions/sdk-route.js';
+import type { Keyring } from './crypto/envelope.js';
+import { loadKeyring } from './crypto/keyring.js';
+import { openDatabase, type Database } from './db/database.js';
+import { createConnectionLookup } from './domain/connection-lookup.js';
+import { createConnectionStore } from './domain/connections.js';
+import type { DomainEvents } from './domain/events.js';
+import { createIntegrations, type UrlPolicy } from './domain/integrations.js';
+import type { Services } from './graphql/context.js';
+import { createGraphQLServer } from './graphql/server.js';
+import type { CheckDeps } from './health/check.js';
+import { healthCheckJob } from './health/health-check-sweep.js';
+import { createVerifier } from './health/verify.js';
+import { healthRoute, startHttpServer, type HttpServer, type Route } from './http/server.js';
+import { metricsRoute, possibleTypesRoute, readyRoute } from './http/routes.js';
+import { EventBus } from './kernel/event-bus.js';
+import { startJobs, type Job, type RunningJobs } from './kernel/jobs.js';
+import { createLogger, type Logger } from './kernel/log.js';
+import { createMetrics, subscribeMetrics, WEBHOOK_PENDING_COUNT_CAP } from './metrics/registry.js';
+import { createOutbound } from './net/outbound.js';
+import { callbackHandler } from './oauth/callback-route.js';
+import { startConnect, type FlowDeps } from './oauth/connect.js';
+import { pendingAuthorizationCleanupJob } from './oauth/pending.js';
+import { createProviderClient } from './provider/provider-client.js';
+import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy/path-route.js';
+import { createProxy } from './proxy/proxy.js';
+import { createChangeFeed } from './realtime/change-feed.js';
+import { relayChangesToFeed } from './realtime/relay.js';
+import { createStatusStreams } from './realtime/status-stream.js';
+import { createSandbox } from './sandbox/provider.js';
+import { createBreaker } from './tokens/breaker.js';
+import { createTokenGrants } from './tokens/grants/index.js';
+import { refreshSweepJob } from './tokens/refresh-sweep.js';
+import { createRefresher } from './tokens/refresher.js';
+import { createDeliveryStore } from './webhooks/deliveries.js';
+import { createWebhookEndpoints } from './webhooks/endpoints.js';
+import { registerWebhookOutbox } from './webhooks/outbox.js';
+import { webhookLogRetentionJob } from './webhooks/retention.js';
+import { webhookDeliveryJob } from './webhooks/worker.js';
+
+export interface AppOptions {
+  /** A database opened elsewhere (tests hand one to several apps); the app does not close it then. */
+  database?: Database;
+  logger?: Logger;
+  /** This instance's name among instances (lease owners, change-feed sender); a fresh one by default. */
+  instanceId?: string;
+  keyring?: Keyring;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+export function createApp(config: Config, options: AppOptions = {}) {
+  const logger = options.logger ?? createLogger(config.log);
+  const instanceId = options.instanceId ?? `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const ownsDatabase = !options.database;
+  const db = options.database ?? openDatabase(config.database, { logger });
+  const keyring = options.keyring ?? loadKeyring({ ...config.crypto, dataDir: config.database.dataDir }, logger);
+  const metrics = createMetrics();
+  const events = new EventBus<DomainEvents>((error, type) => logger.error({ err: error, event: type }, 'an event listener failed'));
+  const changes = createChangeFeed({ redisUrl: config.realtime.redisUrl, channel: `${config.realtime.redisPrefix}:events`, instanceId, logger });
+  const sandboxBase = config.sandbox.enabled ? new URL(`${config.publicUrl}/sandbox/`) : undefined;
+  const outbound = createOutbound({
+    allowLocalProviders: config.providers.allowLocalProviders,
+    allowPrivateWebhooks: config.webhooks.allowPrivate,
+    connectTimeoutMs: Math.min(config.proxy.timeoutMs, 10_000),
+    sandboxBase,
+    isProduction: config.isProduction,
+    isInsideTransaction: db.isInsideTransaction,
+    logger,
+  });
+  const urls: UrlPolicy = { allowLocalProviders: config.providers.allowLocalProviders, isSandboxEndpoint: outbound.isSandboxEndpoint };
+
+  // The domain and its side effects: each announced act reaches the activity log, the metrics and the change feed.
+  const integrations = createIntegrations({ db, keyring, events, urls, sandbox: sandboxBase ? { publicUrl: config.publicUrl } : undefined });
+  const store = createConnectionStore({ db, keyring, events });
+  registerWebhookOutbox(store);
+  const activity = new ActivityRecorder(db, config.activity, logger, {
+    dropped: (count) => metrics.recordOperationsDropped(count),
+    sampledOut: (count) => metrics.recordOperationsSampledOut(count),
+  });
+  const unsubscribe = [subscribeActivityLog(events, activity), subscribeMetrics(events, metrics), relayChangesToFeed(events, changes)];
+  const lookup = createConnectionLookup({ db, store, changes });
+
+  const providerClient = createProviderClient({ outbound, keyring, urls, settings: config.providers });
+  const grants = createTokenGrants({ providerClient, outbound, keyring, urls });
+  const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, db, logger });
+  const refresher = createRefresher({ db, store, grants, breaker, events, settings: config.tokens, providerTimeouts: config.providers, logger, instanceId });
+  const proxy = createProxy({ lookup, refresher, outbound, keyring, events, settings: config.proxy });
+  const checks: CheckDeps = { providerClient, outbound, keyring, urls, timeoutMs: config.health.verifyTimeoutMs };
+  const verifier = createVerifier({ db, checks, lookup, store, refresher, events, logger });
+  const statusStreams = createStatusStreams({ db, changes, lookup, integrations, settings: config.realtime, logger });
+  const webhookEndpoints = createWebhookEndpoints({ db, keyring, events, urls, settings: config.webhooks });
+  const deliveries = createDeliveryStore({ prisma: db.prisma, settings: config.webhooks, events, logger });
+
+  const flows: FlowDeps = { db, keyring, integrations, store, providerClient, grants, outbound, urls, events, logger, settings: config.oauth, publicUrl: config.publicUrl };
+  const importDeps = { ...flows, checks };
+  const services: Services = {
+    db,
+    integrations,
+    lookup,
+    refresher,
+    proxy,
+    verifier,
+    statusStreams,
+    webhookEndpoints,
+    startConnect: (viewer, input) => startConnect(flows, viewer, input),
+    createConnection: (viewer, input) => createConnection(importDeps, viewer, input),
+    disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
+    createConnectSession: (viewer, input) =>
+      createConnectSession({ db, integrations, settings: config.connectSessions, allowedRedirectOrigins: config.oauth.allowedRedirectOrigins, publicUrl: config.publicUrl }, viewer, input),
+  };
+
+  metrics.countSubscriptionsWith(() => statusStreams.subscriberCount());
+  metrics.countConnectionsWith(async () => {
+    const rows = await db.prisma.$queryRaw<Array<{ integration: string; status: string; count: bigint | number }>>`
+      SELECT i."slug" AS "integration", c."status"::text AS "status", count(*) AS "count"
+      FROM "Connection" c JOIN "Integration" i ON i."id" = c."integrationId"
+      GROUP BY i."slug", c."status"`;
+    return rows.map((row) => ({ integration: row.integration, status: row.status, count: Number(row.count) }));
+  });
+  metrics.countPendingWebhooksWith(async () => {
+    // Per endpoint (disabled ones too: their deliveries wait), a capped probe of the (endpointId, status, …) index.
+    const [row] = await db.prisma.$queryRaw<Array<{ count: bigint | number }>>`
+      SELECT count(*) AS "count" FROM "WebhookEndpoint" e
+      CROSS JOIN LATERAL (
+        SELECT 1 FROM "WebhookDelivery" d WHERE d."endpointId" = e."id" AND d."status" = 'PENDING' LIMIT ${WEBHOOK_PENDING_COUNT_CAP}::int
+      ) pending`;
+    return Number(row?.count ?? 0);
+  });
+
+  /** Background work, one entry each: turning one off turns off only that one. */
+  const jobs: Job[] = [
+    refreshSweepJob({ prisma: db.prisma, refresher, logger }, config.tokens),
+    pendingAuthorizationCleanupJob(db.prisma, config.oauth.cleanupIntervalSeconds, logger),
+    connectSessionCleanupJob(db, config.connectSessions, logger),
+    webhookDeliveryJob({ deliveries, outbound, keyring, settings: config.webhooks, changes, events, logger, instanceId }),
+    webhookLogRetentionJob(db.prisma, config.webhooks, logger),
+    operationsRetentionJob(db.prisma, config.activity, logger),
+    healthCheckJob({ prisma: db.prisma, verifier, logger, instanceId }, config.health),
+  ];
+
+  const authenticate = createAuthenticator(config.auth, db.prisma);
+  const graphql = createGraphQLServer({ authenticate, services, settings: config.graphql, graphiql: !config.isProduction, logger, metrics });
+  // Development only: the built-in sandbox provider (never mounted in production).
+  const sandbox = config.sandbox.enabled ? createSandbox({ prisma: db.prisma, keyring, changes, publicUrl: config.publicUrl, logger }) : undefined;
+  const hostedPage = hostedConnectPage({
+    prisma: db.prisma,
+    publicUrl: config.publicUrl,
+    allowedRedirectOrigins: config.oauth.allowedRedirectOrigins,
+    startConnect: (viewer, input, startOptions) => startConnect(flows, viewer, input, startOptions),
+    createConnection: services.createConnection,
+    logger,
+  });
+  const callback = callbackHandler(flows);
+
+  let isReady = false;
+  let becoming: Promise<void> | undefined;
+  let server: HttpServer | undefined;
+  let running: RunningJobs | undefined;
+  const routes: Route[] = [
+    { name: 'path_proxy', pattern: PATH_PROXY_PATTERN, cors: true, handle: pathProxyHandler({ authenticate, proxy, maxRequestBytes: config.proxy.maxRequestBytes, logger }) },
+    ...(sandbox ? [{ name: 'sandbox', prefix: '/sandbox/', handle: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => sandbox.handle(req, res, url.pathname) }] : []),
+    { name: 'oauth_callback', path: ['/oauth2/callback', '/oauth1/callback'], handle: callback },
+    { name: 'connect_page', path: '/connect', handle: hostedPage.handlePage },
+    { name: 'connect_return', path: '/connect/return', handle: hostedPage.handleReturn },
+    { name: 'sdk', path: '/sdk/connect.js', handle: sdkHandler() },
+    healthRoute,
+    readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger }),
+    metricsRoute(metrics, config.metrics.token),
+    possibleTypesRoute(graphql),
+  ];
+
+  return {
+    config,
+    logger,
+    instanceId,
+    db,
+    keyring,
+    events,
+    changes,
+    metrics,
+    outbound,
+    services,
+    store,
+    grants,
+    breaker,
+    activity,
+    deliveries,
+    sandbox,
+    jobs,
+    graphql,
+    authenticate,
+    /** The URL the server listens on, once listening. */
+    get url(): string {
+      if (!server) throw new Error('The app is not listening.');
+      return server.url;
+    },
+    get http(): http.Server | undefined {
+      return server?.http;
+    },
+
+    /**
+     * Serves on `server` (a node:http server already listening: main.ts binds before loading) or
+     * listens on port and host (default: the settings'). Until ready(), only /health and /ready answer.
+     */
+    async listen(listenOptions: { server?: http.Server; port?: number; host?: string } = {}): Promise<string> {
+      server = await startHttpServer(
+        {
+          routes,
+          graphql,
+          authenticate,
+          settings: {
+            graphql: config.graphql,
+            corsOrigins: config.server.corsOrigins,
+            publicUrl: config.publicUrl,
+            devMode: config.auth.devMode,
+            subscriptionQueueMax: config.realtime.subscriptionQueueMax,
+          },
+          metrics,
+          logger,
+          isReady: () => isReady,
+        },
+        { server: listenOptions.server, port: listenOptions.port ?? config.server.port, host: listenOptions.host ?? config.server.host },
+      );
+      return server.url;
+    },
+
+    /** The database is migrated: serve everything and start the background jobs. Reads the database. */
+    ready(): Promise<void> {
+      becoming ??= (async () => {
+        if (sandbox) await sandbox.preloadClients();
+        isReady = true;
+        running = startJobs(jobs, logger);
+      })();
+      return becoming;
+    },
+
+    /**
+     * Graceful stop, in order: stop accepting and end subscriptions (SSE completes, WebSockets close
+     * with 1001) while the jobs stop; let requests in flight finish within `drainMs`; let refreshes in
+     * flight save their outcome; write the activity log's last rows; close the outbound agents, the
+     * change feed and (when it opened it) the database.
+     */
+    async stop(drainMs = config.server.shutdownDrainMs): Promise<void> {
+      statusStreams.closeAll();
+      const stoppingJobs = running?.stop();
+      await server?.close(drainMs);
+      await stoppingJobs;
+      await refresher.settle();
+      await graphql.dispose();
+      await activity.stop();
+      for (const stop of unsubscribe) stop();
+      await outbound.close();
+      await changes.close();
+      if (ownsDatabase) await db.close();
+    },
+  };
+}

@@ -1,0 +1,228 @@
+// The database: PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite in DATA_DIR. Opened
+// once by the app (tests may hand one database to several apps) and passed down; transaction() is the
+// one way to open a transaction.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import lockfile from 'proper-lockfile';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../kernel/log.js';
+import { migrate } from './migrate.js';
+import { seedFromTemplate } from './pglite-template.js';
+import type { DatabaseSettings } from './settings.js';
+
+export type DatabaseKind = 'postgresql' | 'pglite';
+
+type QueryListener = (query: string) => void;
+
+/** A Prisma interactive transaction's client. */
+export type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+export interface Database {
+  kind: DatabaseKind;
+  prisma: PrismaClient;
+  /** Applies pending migrations; serialised across instances on PostgreSQL. */
+  migrate(): Promise<string[]>;
+  /**
+   * A short interactive transaction: database statements only, never a network call. It marks the
+   * async context it runs in, so the outbound HTTP layer refuses a provider call made while a
+   * transaction (its connection, its row locks) is held: PGlite has one connection and PostgreSQL a
+   * small pool, so a slow provider inside a transaction would stall everything else.
+   */
+  transaction<T>(work: (tx: Transaction) => Promise<T>, options?: { timeoutMs?: number }): Promise<T>;
+  /** Whether the caller runs inside transaction(): the outbound HTTP layer checks it. */
+  isInsideTransaction(): boolean;
+  /** Observes every SQL statement (the test suite's N+1 guards; needs `observeQueries`). Returns an unsubscribe. */
+  onQuery(listener: QueryListener): () => void;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  logger: Logger;
+  /**
+   * Emit an event per statement for onQuery. For the test suite's query-count guards only: Prisma
+   * builds each event with its parameters serialized, a cost every statement would pay.
+   */
+  observeQueries?: boolean;
+}
+
+function createClient(adapter: SqlDriverAdapterFactory, listeners: Set<QueryListener> | undefined): PrismaClient {
+  if (!listeners) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] as const });
+  client.$on('query', (event) => {
+    for (const listener of listeners) listener(event.query);
+  });
+  return client as unknown as PrismaClient;
+}
+
+/** The parts every Database shares: the transaction marker and the query listeners. */
+function withTransactions(prisma: PrismaClient, listeners: Set<QueryListener> | undefined) {
+  const insideTransaction = new AsyncLocalStorage<true>();
+  return {
+    transaction<T>(work: (tx: Transaction) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+      const timeout = options.timeoutMs ?? 10_000;
+      return prisma.$transaction((tx) => insideTransaction.run(true, () => work(tx)), { maxWait: timeout, timeout });
+    },
+    isInsideTransaction: () => insideTransaction.getStore() === true,
+    onQuery(listener: QueryListener): () => void {
+      if (!listeners) throw new Error('onQuery needs a database opened with observeQueries.');
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** Another process holds the embedded database's directory (two writers would corrupt it). */
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError';
+}
+
+/** The lock is refreshed this often, and taken over when not refreshed for DATA_DIR_LOCK_STALE_MS (a crashed holder). */
+const DATA_DIR_LOCK_UPDATE_MS = 3_000;
+const DATA_DIR_LOCK_STALE_MS = 10_000;
+
+/**
+ * An exclusive lock on the embedded database's directory, held while the process runs (a lock
+ * directory beside it whose mtime the holder keeps fresh: proper-lockfile). Returns the release.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockDir = `${dataDir}.lock`;
+  const take = () =>
+    lockfile.lockSync(dataDir, {
+      realpath: false,
+      lockfilePath: lockDir,
+      stale: DATA_DIR_LOCK_STALE_MS,
+      update: DATA_DIR_LOCK_UPDATE_MS,
+      onCompromised: (error) => {
+        // Someone else may now be writing the same files: stop at once rather than corrupt them.
+        console.error(`switchboard: lost the lock on the data directory ${dataDir}: ${error.message}`);
+        process.exit(1);
+      },
+    });
+  let release: () => void;
+  try {
+    release = take();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    // A holder that crashed on this host (a restart right after a kill) need not be waited out.
+    if (!holderIsGone(lockDir)) {
+      throw new DataDirLockedError(
+        `The data directory ${dataDir} is in use by another Switchboard process (lock ${lockDir}). ` +
+          `Stop it, or give this one another DATA_DIR (a crashed server's lock frees itself within ${DATA_DIR_LOCK_STALE_MS / 1000} s).`,
+      );
+    }
+    fs.rmSync(lockDir, { recursive: true, force: true });
+    release = take();
+  }
+  // Beside the lock, not in it: proper-lockfile owns the lock directory's mtime.
+  fs.writeFileSync(`${lockDir}-holder`, `${os.hostname()} ${process.pid} ${PROCESS_TOKEN}`);
+  return release;
+}
+
+/** Tells this process's lock holder file from one a previous process with the same pid wrote (per process, not per app). */
+const PROCESS_TOKEN = randomBytes(8).toString('hex');
+
+/**
+ * Whether the lock's holder was a process on this host that no longer runs (or whose pid is now ours:
+ * a container restarted with the same pid). Holders on another host (a shared volume) are judged by
+ * the lock's staleness only.
+ */
+function holderIsGone(lockDir: string): boolean {
+  let holder: string;
+  try {
+    holder = fs.readFileSync(`${lockDir}-holder`, 'utf8');
+  } catch {
+    return false;
+  }
+  const [host, pidText, token] = holder.split(' ');
+  const pid = Number(pidText);
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return token !== PROCESS_TOKEN;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** PostgreSQL advisory lock taken while migrating. Any constant works; it only has to be the same for every instance of Switchboard. */
+export const MIGRATION_LOCK_ID = 0x5b0a7d;
+
+export function openDatabase(settings: DatabaseSettings, options: OpenOptions): Database {
+  const listeners = options.observeQueries ? new Set<QueryListener>() : undefined;
+  const warn = (error: Error, message: string) => options.logger.warn({ err: error }, message);
+  if (settings.url) {
+    const connectionString = settings.url;
+    const prisma = createClient(
+      new PrismaPg({
+        connectionString,
+        max: settings.poolSize,
+        connectionTimeoutMillis: settings.connectTimeoutMs,
+        // Enforced by the server; the client-side limit also ends a query to a frozen server.
+        ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs, query_timeout: settings.statementTimeoutMs + 1_000 } : {}),
+        idleTimeoutMillis: 30_000,
+      }),
+      listeners,
+    );
+    return {
+      kind: 'postgresql',
+      prisma,
+      ...withTransactions(prisma, listeners),
+      async migrate() {
+        // Two instances starting together must not both apply the same migration.
+        const lockClient = new pg.Client({ connectionString });
+        await lockClient.connect();
+        try {
+          await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+          // The engine takes Prisma's session-level advisory lock on a pooled connection; ending the
+          // pool releases it (an idle pool kept it, making the next run wait out a 10 s lock timeout).
+          const pool = new pg.Pool({ connectionString, max: 2 });
+          try {
+            // Already migrated (the usual restart): one query on the locked session, no engine.
+            return await migrate(async (sql) => (await lockClient.query(sql)).rows, () => new PrismaPg(pool), {
+              runScript: async (sql) => void (await lockClient.query(sql)),
+              warn,
+            });
+          } finally {
+            await pool.end();
+          }
+        } finally {
+          await lockClient.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {});
+          await lockClient.end();
+        }
+      },
+      close: () => prisma.$disconnect(),
+    };
+  }
+  const inMemory = settings.dataDir.startsWith('memory://');
+  const dataDir = inMemory ? 'memory://' : path.resolve(settings.dataDir, 'pglite');
+  if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
+  const releaseLock = inMemory ? () => {} : lockDataDir(dataDir);
+  if (!inMemory) seedFromTemplate(dataDir, { warn });
+  const pglite = new PGlite(dataDir);
+  const prisma = createClient(new PrismaPGlite(pglite), listeners);
+  return {
+    kind: 'pglite',
+    prisma,
+    ...withTransactions(prisma, listeners),
+    // Already migrated (the usual restart): one query, no engine.
+    migrate: () =>
+      migrate(async (sql) => (await pglite.query(sql)).rows as never[], () => new PrismaPGlite(pglite), {
+        runScript: async (sql) => void (await pglite.exec(sql)),
+        warn,
+      }),
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+      releaseLock();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// Where the data lives: PostgreSQL when DATABASE_URL is set, else embedded PGlite in DATA_DIR.
+import { z } from 'zod';
+import { defineSettings, integer, optionalUrl, setting, type SettingsOf } from '../kernel/settings.js';
+
+export const databaseSettings = defineSettings(
+  'Database',
+  {
+    DATABASE_URL: setting(optionalUrl, 'PostgreSQL; unset means embedded PGlite in `DATA_DIR` (no service needed)', { example: 'postgresql://postgres@127.0.0.1:5432/switchboard' }),
+    DATA_DIR: setting(z.string().default('./data'), 'the embedded database and the development encryption key'),
+    DATABASE_POOL_SIZE: setting(integer({ min: 1, max: 1000, default: 10 }), 'PostgreSQL connections per instance'),
+    DATABASE_CONNECT_TIMEOUT_MS: setting(integer({ min: 100, default: 5_000 }), 'PostgreSQL: how long to wait for a connection'),
+    DATABASE_STATEMENT_TIMEOUT_MS: setting(integer({ min: 0, default: 15_000 }), 'PostgreSQL: the limit per statement (0: none)'),
+    READY_TIMEOUT_MS: setting(integer({ min: 100, default: 2_000 }), '`/ready` answers 503 when the database has not answered within this'),
+  },
+  (values) => ({
+    url: values.DATABASE_URL,
+    dataDir: values.DATA_DIR,
+    poolSize: values.DATABASE_POOL_SIZE,
+    connectTimeoutMs: values.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
+    readyTimeoutMs: values.READY_TIMEOUT_MS,
+  }),
+);
+export type DatabaseSettings = SettingsOf<typeof databaseSettings>;

@@ -1,0 +1,69 @@
+// The SchemaBuilder: plugins, scalars' types and context. No type definitions live here.
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type PrismaTypes from '../generated/pothos-types.js';
+import { getDatamodel } from '../generated/pothos-types.js';
+import { ForbiddenError } from '../kernel/errors.js';
+import type { Context } from './context.js';
+
+export type { Context };
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { admin: boolean };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+  };
+  Connection: { totalCount: number | (() => number | Promise<number>) };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+}>({
+  defaultFieldNullability: false,
+  // ErrorsPlugin first: it wraps scope-auth, so an authorization failure becomes ForbiddenError data
+  // on mutations whose result union includes it.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  scopeAuth: {
+    authScopes: (context) => ({ admin: context.viewer.isAdmin }),
+    unauthorizedError: (_parent, _context, _info, result) => new ForbiddenError(result.message),
+  },
+  errors: {
+    directResult: true,
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${fieldName[0]!.toUpperCase()}${fieldName.slice(1)}Result`,
+    },
+  },
+  prisma: {
+    // Each request's app: several apps (tests, one per set of settings) share one schema.
+    client: (context) => context.app.db.prisma,
+    dmmf: getDatamodel(),
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodesQueryOptions: false,
+    // node(id:) of a missing id, or of one the viewer may not see, is null (never an internal error):
+    // node loaders use findUniqueOrThrow, whose "not found" is Prisma's P2025.
+    nodeQueryOptions: {
+      resolve: async (_root, args, _context, _info, resolveNode) => {
+        try {
+          return await resolveNode(args.id);
+        } catch (error) {
+          if ((error as { code?: unknown })?.code === 'P2025') return null;
+          throw error;
+        }
+      },
+    },
+    // Lists of edges and their nodes are never null (the public contract promises it).
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+  },
+});

@@ -1,0 +1,36 @@
+// What a resolver has: the viewer, and the app's capabilities it calls (resolvers stay thin: each
+// hands its arguments to one of these).
+import type { CreateConnectionInput } from '../connections/import-input.js';
+import type { DisconnectOutcome } from '../connections/disconnect.js';
+import type { CreateConnectSessionInput, CreatedConnectSession } from '../connect-sessions/sessions.js';
+import type { Database } from '../db/database.js';
+import type { ConnectionLookup, ConnectionReference } from '../domain/connection-lookup.js';
+import type { Connection } from '../domain/connections.js';
+import type { Integrations } from '../domain/integrations.js';
+import type { Viewer } from '../domain/viewer.js';
+import type { Verifier } from '../health/verify.js';
+import type { StartConnectInput, StartConnectResult } from '../oauth/connect.js';
+import type { Proxy } from '../proxy/proxy.js';
+import type { StatusStreams } from '../realtime/status-stream.js';
+import type { Refresher } from '../tokens/refresher.js';
+import type { WebhookEndpoints } from '../webhooks/endpoints.js';
+
+export interface Services {
+  db: Database;
+  integrations: Integrations;
+  lookup: ConnectionLookup;
+  refresher: Refresher;
+  proxy: Proxy;
+  verifier: Verifier;
+  statusStreams: StatusStreams;
+  webhookEndpoints: WebhookEndpoints;
+  startConnect(viewer: Viewer, input: StartConnectInput): Promise<StartConnectResult>;
+  createConnection(viewer: Viewer, input: CreateConnectionInput): Promise<Connection>;
+  disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome>;
+  createConnectSession(viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession>;
+}
+
+export interface Context {
+  viewer: Viewer;
+  app: Services;
+}

@@ -1,0 +1,25 @@
+// Real time: Redis for changes across instances, and the limits of status subscriptions.
+import { z } from 'zod';
+import { defineSettings, integer, optionalUrl, setting, type SettingsOf } from '../kernel/settings.js';
+
+export const realtimeSettings = defineSettings(
+  'Real time',
+  {
+    REDIS_URL: setting(optionalUrl, 'Redis, for changes across instances (status events, cache invalidation); unset: one instance, in process', {
+      example: 'redis://127.0.0.1:6379',
+    }),
+    REDIS_PREFIX: setting(z.string().regex(/^[\w.:-]{1,100}$/).default('switchboard'), 'names the pub/sub channel; deployments sharing one Redis need different ones'),
+    MAX_SUBSCRIPTIONS_PER_USER: setting(integer({ min: 1, default: 100 }), 'open subscriptions per user and instance (`QUOTA_EXCEEDED` beyond)'),
+    SUBSCRIPTION_QUEUE_MAX: setting(
+      integer({ min: 1, default: 1000 }),
+      'status events waiting for one subscriber that does not keep up; beyond it the subscription ends (the client resubscribes and reads the current state)',
+    ),
+  },
+  (values) => ({
+    redisUrl: values.REDIS_URL,
+    redisPrefix: values.REDIS_PREFIX,
+    maxSubscriptionsPerUser: values.MAX_SUBSCRIPTIONS_PER_USER,
+    subscriptionQueueMax: values.SUBSCRIPTION_QUEUE_MAX,
+  }),
+);
+export type RealtimeSettings = SettingsOf<typeof realtimeSettings>;

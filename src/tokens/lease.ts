@@ -1,0 +1,90 @@
+// The refresh lease, in SQL: who may send a connection's token request now. A lease is an owner token
+// and an expiry written into the row by one conditional UPDATE (never a lock held across the
+// provider's answer); its holder saves the outcome with a compare-and-set on the owner, and a crashed
+// holder's lease simply expires.
+import type { Connection, ConnectionWithIntegration } from '../domain/connections.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { withJitter } from '../kernel/backoff.js';
+import type { Logger } from '../kernel/log.js';
+
+/** A held lease: the owner token written into the row. */
+export interface Lease {
+  owner: string;
+  until: Date;
+  /** Whether the attempt before this claim had an unknown outcome (the claim itself overwrote the flag). */
+  previousUnknown?: boolean;
+}
+
+/** How often a caller polls the row while another instance holds the lease. */
+const POLL_INTERVAL_MS = 100;
+
+export function loadConnection(prisma: PrismaClient, connectionId: string): Promise<ConnectionWithIntegration | null> {
+  return prisma.connection.findUnique({ where: { id: connectionId }, include: { integration: true } });
+}
+
+/**
+ * Claims the refresh lease with one conditional UPDATE: only if no unexpired lease exists and the
+ * row is still as read. It also records that a token request is about to be sent.
+ */
+export async function claimLease(prisma: PrismaClient, row: Connection, owner: string, leaseMs: number): Promise<Lease | null> {
+  const now = new Date();
+  const lease = { owner, until: new Date(now.getTime() + leaseMs) };
+  const { count } = await prisma.connection.updateMany({
+    where: {
+      id: row.id,
+      sequence: row.sequence,
+      refreshOutcomeUnknown: row.refreshOutcomeUnknown,
+      OR: [{ refreshLeaseUntil: null }, { refreshLeaseUntil: { lt: now } }],
+    },
+    data: { refreshOwner: lease.owner, refreshLeaseUntil: lease.until, refreshAttemptAt: now, refreshOutcomeUnknown: true },
+  });
+  return count === 1 ? lease : null;
+}
+
+/** Polls the row until its lease is released or expires, or the row changes. */
+export async function waitForLeaseHolder(prisma: PrismaClient, row: Connection, waitUntil: number): Promise<void> {
+  while (Date.now() < waitUntil) {
+    await new Promise((resolve) => setTimeout(resolve, withJitter(POLL_INTERVAL_MS, 0.25)));
+    const current = await prisma.connection.findUnique({
+      where: { id: row.id },
+      select: { sequence: true, refreshOwner: true, refreshLeaseUntil: true },
+    });
+    if (!current || current.sequence !== row.sequence || !current.refreshOwner) return;
+    if (!current.refreshLeaseUntil || current.refreshLeaseUntil.getTime() < Date.now()) return;
+  }
+}
+
+/** Hands a lease back (its holder did not send, or is done); a failure only means it expires by itself. */
+export async function releaseLease(prisma: PrismaClient, logger: Logger, connectionId: string, lease: Pick<Lease, 'owner'>, outcomeUnknown?: boolean): Promise<void> {
+  await prisma.connection
+    .updateMany({ where: { id: connectionId, refreshOwner: lease.owner }, data: { refreshOwner: null, refreshLeaseUntil: null, refreshOutcomeUnknown: outcomeUnknown } })
+    .catch((error: unknown) => logger.warn({ connectionId, err: error }, 'could not release a refresh lease; it expires by itself'));
+}
+
+/**
+ * Claims up to `limit` connections due for a refresh within `lookaheadSeconds`, writing a lease on
+ * each in one short statement (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING), so
+ * each connection goes to one instance and no lock outlives the statement. Returns the ids with what
+ * the row said about the attempt before (the claim overwrites the flag).
+ */
+export function claimDueConnections(
+  prisma: PrismaClient,
+  options: { owner: string; until: Date; lookaheadSeconds: number; limit: number },
+): Promise<Array<{ id: string; previousUnknown: boolean }>> {
+  const now = new Date();
+  return prisma.$queryRaw<Array<{ id: string; previousUnknown: boolean }>>`
+    UPDATE "Connection" AS c
+    SET "refreshOwner" = ${options.owner}, "refreshLeaseUntil" = ${options.until}, "refreshAttemptAt" = ${now}, "refreshOutcomeUnknown" = true
+    FROM (
+      SELECT "id", "refreshOutcomeUnknown" AS "previousUnknown" FROM "Connection"
+      WHERE "status" IN ('HEALTHY', 'EXPIRED') AND "hasRefreshToken"
+        AND "tokenExpiresAt" IS NOT NULL AND "tokenExpiresAt" < ${new Date(now.getTime() + options.lookaheadSeconds * 1000)}
+        AND ("nextRefreshAt" IS NULL OR "nextRefreshAt" <= ${now})
+        AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${now})
+      ORDER BY "tokenExpiresAt"
+      LIMIT ${options.limit}
+      FOR UPDATE SKIP LOCKED
+    ) AS due
+    WHERE c."id" = due."id"
+    RETURNING c."id", due."previousUnknown"`;
+}

@@ -1,0 +1,30 @@
+// The token lifecycle: the background refresher's pace, and how refreshing behaves under faults.
+import { decimal, defineSettings, integer, setting, type SettingsOf } from '../kernel/settings.js';
+
+export const tokenSettings = defineSettings(
+  'Tokens',
+  {
+    REFRESH_INTERVAL_SECONDS: setting(integer({ min: 0, default: 60 }), 'the background refresh sweep (job `refresh-sweep`): how often it looks for tokens about to expire (0 turns it off)'),
+    REFRESH_LOOKAHEAD_SECONDS: setting(integer({ min: 0, default: 600 }), 'how far ahead of expiry the sweep refreshes a token'),
+    REFRESH_CONCURRENCY: setting(integer({ min: 1, max: 1000, default: 8 }), 'refreshes the sweep runs at once per instance'),
+    REFRESH_BATCH_SIZE: setting(integer({ min: 1, max: 10_000, default: 100 }), 'connections the sweep claims per batch'),
+    REFRESH_BACKOFF_BASE_SECONDS: setting(decimal({ min: 0.01, default: 30 }), 'cooldown after a transient refresh failure: base × 2^(failures − 1), ±20 %'),
+    REFRESH_BACKOFF_MAX_SECONDS: setting(decimal({ min: 0.01, default: 1800 }), 'the longest cooldown'),
+    REFRESH_MANUAL_RETRY_SECONDS: setting(decimal({ min: 0, default: 5 }), '`refreshConnection` may skip the cooldown once per connection per this interval'),
+    REFRESH_BREAKER_THRESHOLD: setting(
+      integer({ min: 1, default: 5 }),
+      "consecutive transient failures of an integration's token endpoint after which it is probed one request at a time",
+    ),
+  },
+  (values) => ({
+    intervalSeconds: values.REFRESH_INTERVAL_SECONDS,
+    lookaheadSeconds: values.REFRESH_LOOKAHEAD_SECONDS,
+    concurrency: values.REFRESH_CONCURRENCY,
+    batchSize: values.REFRESH_BATCH_SIZE,
+    backoffBaseMs: values.REFRESH_BACKOFF_BASE_SECONDS * 1000,
+    backoffMaxMs: values.REFRESH_BACKOFF_MAX_SECONDS * 1000,
+    manualRetryMs: values.REFRESH_MANUAL_RETRY_SECONDS * 1000,
+    breakerThreshold: values.REFRESH_BREAKER_THRESHOLD,
+  }),
+);
+export type TokenSettings = SettingsOf<typeof tokenSettings>;

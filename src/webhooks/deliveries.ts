@@ -1,0 +1,225 @@
+// The delivery log, in SQL: deliveries are claimed with a lease (a short UPDATE over rows picked FOR
+// UPDATE SKIP LOCKED, which sets the owner and the lease's expiry), and each attempt's outcome is
+// recorded with a compare-and-set on that lease, many in one statement (group commit). Recording an
+// outcome is the one place attempts end: the endpoint's health is kept here, and each result is
+// announced (`webhook.attempted`) for the activity log and the metrics.
+import type { DomainEventBus, Operation, WebhookAttemptOutcome } from '../domain/events.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../kernel/log.js';
+import { nextAttemptAfter, type AttemptOutcome, type ClaimedDelivery } from './send.js';
+import type { WebhookSettings } from './settings.js';
+
+export type { AttemptOutcome, ClaimedDelivery };
+
+export interface FinishedAttempt {
+  deliveryId: string;
+  endpointId: string;
+  messageId: string;
+  eventType: string;
+  attempt: number;
+  status: 'PENDING' | 'SUCCEEDED' | 'FAILED';
+  nextAttemptAt: Date | null;
+  outcome: AttemptOutcome;
+}
+
+/** Claims up to `limit` due deliveries for `owner`, at most `endpointConcurrency` per endpoint counting what it already holds (`inFlight`). */
+export async function claimDueDeliveries(prisma: PrismaClient, options: {
+  owner: string;
+  limit: number;
+  endpointConcurrency: number;
+  inFlight: Map<string, number>;
+  leaseMs: number;
+}): Promise<ClaimedDelivery[]> {
+  if (options.limit <= 0) return [];
+  const now = new Date();
+  const busyIds = [...options.inFlight.keys()];
+  const busyCounts = busyIds.map((id) => options.inFlight.get(id)!);
+  // Per enabled endpoint, its oldest due rows up to its free slots (an index probe each), then the
+  // oldest of those overall. Rows another instance is claiming are skipped, not waited for.
+  return prisma.$queryRaw<ClaimedDelivery[]>`
+    WITH picked AS (
+      SELECT due."id", due."nextAttemptAt"
+      FROM "WebhookEndpoint" e
+      LEFT JOIN unnest(${busyIds}::text[], ${busyCounts}::int[]) AS busy("endpointId", "count") ON busy."endpointId" = e."id"
+      CROSS JOIN LATERAL (
+        SELECT d."id", d."nextAttemptAt" FROM "WebhookDelivery" d
+        WHERE d."endpointId" = e."id" AND d."status" = 'PENDING' AND d."nextAttemptAt" <= ${now}
+          AND (d."leaseExpiresAt" IS NULL OR d."leaseExpiresAt" <= ${now})
+        ORDER BY d."nextAttemptAt"
+        LIMIT GREATEST(${options.endpointConcurrency}::int - COALESCE(busy."count", 0), 0)
+        FOR UPDATE OF d SKIP LOCKED
+      ) due
+      WHERE e."enabled"
+      ORDER BY due."nextAttemptAt"
+      LIMIT ${options.limit}::int
+    )
+    UPDATE "WebhookDelivery" d
+    SET "leaseOwner" = ${options.owner}, "leaseExpiresAt" = ${new Date(now.getTime() + options.leaseMs)},
+        "attempts" = d."attempts" + 1, "updatedAt" = ${now}
+    FROM "WebhookEndpoint" e
+    WHERE d."id" IN (SELECT "id" FROM picked) AND e."id" = d."endpointId"
+    RETURNING d."id", d."endpointId", d."messageId", d."eventType", d."body", d."attempts",
+      e."url", e."secretEnc", e."previousSecretEnc", e."previousSecretExpiresAt"`;
+}
+
+/** One attempt's result, waiting to be recorded. */
+export interface AttemptResult {
+  delivery: ClaimedDelivery;
+  outcome: AttemptOutcome;
+}
+
+/** Results recorded per statement at most (each row is a few parameters; the batch stays one short UPDATE). */
+export const RESULT_BATCH_MAX = 200;
+
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
+
+export function createDeliveryStore(deps: { prisma: PrismaClient; settings: WebhookSettings; events: DomainEventBus; logger: Logger }) {
+  /** Endpoints this store recorded a success for lately: their next successes skip the write. */
+  const recentlyHealthy = new Map<string, number>();
+
+  /**
+   * Records the outcomes of attempts with one UPDATE … FROM unnest(…), each row a compare-and-set on
+   * its lease (owner, attempt number, still PENDING): a result whose lease was lost (it expired and
+   * another instance took over, or the endpoint was deleted) is not recorded, and comes back as null.
+   * The one place attempts end: endpoint health, the activity log and the metrics hook in here.
+   */
+  async function finishAttempts(results: AttemptResult[], owner: string): Promise<Array<FinishedAttempt | null>> {
+    if (!results.length) return [];
+    const now = new Date();
+    const planned = results.map(({ delivery, outcome }) => {
+      const retryAt = outcome.ok || outcome.interrupted ? null : nextAttemptAfter(delivery.attempts, deps.settings.retrySchedule, now.getTime());
+      const status: FinishedAttempt['status'] = outcome.ok ? 'SUCCEEDED' : outcome.interrupted || retryAt ? 'PENDING' : 'FAILED';
+      const nextAttemptAt = outcome.interrupted ? now : retryAt;
+      return { delivery, outcome, status, nextAttemptAt };
+    });
+    // Timestamps go as ISO text: the columns are TIMESTAMP(3) in UTC, as Prisma writes them.
+    const recorded = await deps.prisma.$queryRaw<Array<{ id: string }>>`
+      UPDATE "WebhookDelivery" d
+      SET "status" = r."status"::"WebhookDeliveryStatus", "nextAttemptAt" = r."nextAttemptAt"::timestamp(3),
+          "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
+          "responseStatus" = r."responseStatus", "responseExcerpt" = r."responseExcerpt", "error" = r."error",
+          "deliveredAt" = CASE WHEN r."status" = 'SUCCEEDED' THEN ${now} ELSE d."deliveredAt" END, "updatedAt" = ${now}
+      FROM unnest(
+        ${planned.map((row) => row.delivery.id)}::text[],
+        ${planned.map((row) => row.delivery.attempts)}::int[],
+        ${planned.map((row) => row.status)}::text[],
+        ${planned.map((row) => row.nextAttemptAt?.toISOString() ?? null)}::text[],
+        ${planned.map((row) => row.outcome.responseStatus)}::int[],
+        ${planned.map((row) => row.outcome.responseExcerpt)}::text[],
+        ${planned.map((row) => row.outcome.error)}::text[]
+      ) AS r("id", "attempts", "status", "nextAttemptAt", "responseStatus", "responseExcerpt", "error")
+      WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'
+      RETURNING d."id"`;
+    const recordedIds = new Set(recorded.map((row) => row.id));
+    const finished = planned.map(({ delivery, outcome, status, nextAttemptAt }): FinishedAttempt | null => {
+      if (!recordedIds.has(delivery.id)) {
+        deps.logger.info({ deliveryId: delivery.id, attempt: delivery.attempts }, 'webhook attempt outcome not recorded: lease lost');
+        deps.events.emit('webhook.attempted', { eventType: delivery.eventType, outcome: 'lease_lost', durationMs: outcome.durationMs });
+        return null;
+      }
+      deps.events.emit('webhook.attempted', {
+        eventType: delivery.eventType,
+        outcome: attemptOutcomeOf(status, outcome),
+        durationMs: outcome.durationMs,
+        operation: outcome.interrupted ? undefined : deliveryOperation(delivery, outcome),
+      });
+      deps.logger[outcome.ok ? 'debug' : 'info'](
+        { deliveryId: delivery.id, endpointId: delivery.endpointId, attempt: delivery.attempts, status, responseStatus: outcome.responseStatus, error: outcome.error, durationMs: outcome.durationMs },
+        'webhook attempt',
+      );
+      return { deliveryId: delivery.id, endpointId: delivery.endpointId, messageId: delivery.messageId, eventType: delivery.eventType, attempt: delivery.attempts, status, nextAttemptAt, outcome };
+    });
+    // Endpoint health once per endpoint of the batch: a success clears the streak whatever else failed beside it.
+    const byEndpoint = new Map<string, FinishedAttempt[]>();
+    for (const attempt of finished) {
+      if (attempt && !attempt.outcome.interrupted) byEndpoint.set(attempt.endpointId, [...(byEndpoint.get(attempt.endpointId) ?? []), attempt]);
+    }
+    for (const [endpointId, attempts] of byEndpoint) {
+      const succeeded = attempts.some((attempt) => attempt.outcome.ok);
+      await recordEndpointHealth(endpointId, succeeded, !succeeded && attempts.some((attempt) => attempt.status === 'FAILED'), now);
+    }
+    return finished;
+  }
+
+  function attemptOutcomeOf(status: FinishedAttempt['status'], outcome: AttemptOutcome): WebhookAttemptOutcome {
+    if (outcome.interrupted) return 'interrupted';
+    if (status === 'SUCCEEDED') return 'success';
+    return status === 'FAILED' ? 'failed' : 'retry_scheduled';
+  }
+
+  /** Records one attempt's outcome (see finishAttempts); null when its lease was lost. */
+  async function finishAttempt(delivery: ClaimedDelivery, owner: string, outcome: AttemptOutcome): Promise<FinishedAttempt | null> {
+    const [finished] = await finishAttempts([{ delivery, outcome }], owner);
+    return finished ?? null;
+  }
+
+  /**
+   * Gives claimed deliveries back without an attempt (shutdown, or a claim held too long to start):
+   * due again at once, for any instance; a compare-and-set on owner and attempt number, like a result.
+   */
+  async function release(deliveries: ClaimedDelivery[], owner: string): Promise<number> {
+    if (!deliveries.length) return 0;
+    return deps.prisma.$executeRaw`
+      UPDATE "WebhookDelivery" d
+      SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "attempts" = d."attempts" - 1
+      FROM unnest(${deliveries.map((delivery) => delivery.id)}::text[], ${deliveries.map((delivery) => delivery.attempts)}::int[]) AS r("id", "attempts")
+      WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'`;
+  }
+
+  const HEALTHY_RECORD_MS = 60_000;
+
+  /** A success clears the failure streak; a delivery that fails for good after days of nothing but failures disables the endpoint. */
+  async function recordEndpointHealth(endpointId: string, succeeded: boolean, deliveryFailed: boolean, now: Date): Promise<void> {
+    const cfg = deps.settings;
+    if (succeeded) {
+      // At most one write a minute per endpoint and process: a streak cleared a minute late changes nothing (disabling takes days).
+      if ((recentlyHealthy.get(endpointId) ?? 0) > now.getTime() - HEALTHY_RECORD_MS) return;
+      await deps.prisma.webhookEndpoint.updateMany({ where: { id: endpointId }, data: { failingSince: null, lastSuccessAt: now } });
+      recentlyHealthy.set(endpointId, now.getTime());
+      return;
+    }
+    recentlyHealthy.delete(endpointId);
+    await deps.prisma.webhookEndpoint.updateMany({ where: { id: endpointId, failingSince: null }, data: { failingSince: now } });
+    if (!deliveryFailed || cfg.disableAfterDays <= 0) return;
+    const cutoff = new Date(now.getTime() - cfg.disableAfterDays * 86_400_000);
+    const reason = `Disabled automatically: every attempt failed for ${cfg.disableAfterDays} days. Enable it again with updateWebhookEndpoint.`;
+    const { count } = await deps.prisma.webhookEndpoint.updateMany({
+      where: { id: endpointId, enabled: true, failingSince: { lte: cutoff } },
+      data: { enabled: false, disabledReason: reason },
+    });
+    if (count) deps.logger.warn({ endpointId, days: cfg.disableAfterDays }, 'webhook endpoint disabled: every attempt failed for days');
+  }
+
+
+  return {
+    claimDue: (options: Parameters<typeof claimDueDeliveries>[1]) => claimDueDeliveries(deps.prisma, options),
+    finishAttempts,
+    finishAttempt,
+    release,
+  };
+}
+
+/**
+ * The attempt in the activity log, under the connection the event is about. No URL: webhook URLs
+ * often carry a secret in their path (Slack's, for one).
+ */
+function deliveryOperation(delivery: ClaimedDelivery, outcome: AttemptOutcome): Operation {
+  let data: { connectionId?: string; integration?: string; ownerId?: string | null } = {};
+  try {
+    data = (JSON.parse(delivery.body) as { data?: typeof data }).data ?? {};
+  } catch {
+    // Bodies are written by the outbox as JSON; a foreign one is still recorded, without a connection.
+  }
+  return {
+    kind: 'WEBHOOK',
+    outcome: outcome.ok ? 'SUCCESS' : 'FAILURE',
+    connectionId: data.connectionId ?? null,
+    integrationSlug: data.integration ?? '',
+    ownerId: data.ownerId ?? null,
+    method: 'POST',
+    providerStatus: outcome.responseStatus,
+    durationMs: outcome.durationMs,
+    error: outcome.error ? `${delivery.eventType}: ${outcome.error}` : null,
+  };
+}
+

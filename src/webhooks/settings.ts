@@ -1,0 +1,50 @@
+// Webhooks: retries, timeouts, secrets, the delivery worker's pace and concurrency, retention.
+import { z } from 'zod';
+import { decimal, defineSettings, flag, integer, setting, type SettingsOf } from '../kernel/settings.js';
+
+export const webhookSettings = defineSettings(
+  'Webhooks',
+  {
+    WEBHOOK_RETRY_SCHEDULE: setting(
+      z
+        .string()
+        .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'seconds between attempts, comma-separated, e.g. 5,300,1800')
+        .default('5,300,1800,7200,18000,36000,36000')
+        .transform((value) => value.split(',').map((item) => Number(item.trim()))),
+      'seconds before each retry (±10 % jitter); attempts in all: the count + 1',
+    ),
+    WEBHOOK_TIMEOUT_MS: setting(integer({ min: 100, max: 120_000, default: 15_000 }), 'per delivery attempt, until the end of the answer'),
+    WEBHOOK_SECRET_GRACE_SECONDS: setting(integer({ min: 0, default: 86_400 }), 'after a rotation, the previous secret keeps signing beside the new one this long'),
+    WEBHOOK_LOG_RETENTION_DAYS: setting(decimal({ min: 0, default: 30 }), 'finished deliveries older than this are deleted (0 keeps them)'),
+    WEBHOOK_LOG_RETENTION_INTERVAL_SECONDS: setting(integer({ min: 0, default: 600 }), 'how often the job `webhook-log-retention` deletes old deliveries, in batches (0 turns it off)'),
+    WEBHOOK_ALLOW_PRIVATE: setting(flag(false), 'allow endpoints on private and loopback addresses, over http too (apps on an internal network); allowed in production'),
+    WEBHOOK_POLL_INTERVAL_MS: setting(
+      integer({ min: 0, default: 1000 }),
+      'the delivery worker (job `webhook-delivery`): how often this instance looks for due deliveries besides the nudges of new changes (0: this instance delivers none)',
+    ),
+    WEBHOOK_CONCURRENCY: setting(integer({ min: 1, max: 1000, default: 128 }), 'attempts in flight per instance'),
+    WEBHOOK_ENDPOINT_CONCURRENCY: setting(
+      integer({ min: 1, max: 100, default: 16 }),
+      "attempts in flight per endpoint and instance (one endpoint's rate is at most its slots ÷ its answer time: 16 slots at 100 ms give 160/s)",
+    ),
+    WEBHOOK_PREFETCH: setting(
+      integer({ min: 0, max: 1000, default: 32 }),
+      'deliveries an instance claims beyond its free slots (in all, and per endpoint), started as slots free up without another claim',
+    ),
+    WEBHOOK_DISABLE_AFTER_DAYS: setting(decimal({ min: 0, default: 5 }), 'an endpoint whose attempts have all failed this long is disabled (0: never)'),
+  },
+  (values) => ({
+    retrySchedule: values.WEBHOOK_RETRY_SCHEDULE,
+    timeoutMs: values.WEBHOOK_TIMEOUT_MS,
+    secretGraceSeconds: values.WEBHOOK_SECRET_GRACE_SECONDS,
+    logRetentionDays: values.WEBHOOK_LOG_RETENTION_DAYS,
+    logRetentionIntervalSeconds: values.WEBHOOK_LOG_RETENTION_INTERVAL_SECONDS,
+    allowPrivate: values.WEBHOOK_ALLOW_PRIVATE,
+    pollIntervalMs: values.WEBHOOK_POLL_INTERVAL_MS,
+    concurrency: values.WEBHOOK_CONCURRENCY,
+    endpointConcurrency: values.WEBHOOK_ENDPOINT_CONCURRENCY,
+    prefetch: values.WEBHOOK_PREFETCH,
+    disableAfterDays: values.WEBHOOK_DISABLE_AFTER_DAYS,
+  }),
+);
+export type WebhookSettings = SettingsOf<typeof webhookSettings>;
