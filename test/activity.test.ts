@@ -4,14 +4,14 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it, vi } from 'vitest';
 import { ActivityRecorder, activityRecorder } from '../src/activity/recorder.js';
 import { deleteExpiredOperations } from '../src/activity/retention.js';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
-import { newIdAt } from '../src/domain/ids.js';
-import { runRefreshSweep } from '../src/tokens/scheduler.js';
+import { newIdAt } from '../src/kernel/ids.js';
+import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
 import { followToCallback, startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
-import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
+import { credentialsOf, prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const OPERATIONS = /* GraphQL */ `
   query ($first: Int, $after: String, $last: Int, $before: String, $integration: String, $connectionId: ID, $kind: OperationKind, $outcome: OperationOutcome, $since: DateTime) {
@@ -83,7 +83,7 @@ describe('activity log', async () => {
     expect((await graphql(server, refresh, { id: gid(connection.id) }, headers)).data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
     await expireToken(connection.id, new Date(Date.now() + 60_000));
     expect(await runRefreshSweep({ lookaheadSeconds: 600 })).toMatchObject({ refreshed: expect.any(Number) });
-    const { refreshToken } = openCredentials(await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } }))!;
+    const { refreshToken } = credentialsOf(await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } }))!;
     await (await as.provider.Grant.find((await as.provider.RefreshToken.find(refreshToken!))!.grantId!))!.destroy();
     expect((await graphql(server, refresh, { id: gid(connection.id) }, headers)).data.refreshConnection.__typename).toBe('ReauthorizationRequiredError');
 
@@ -97,7 +97,7 @@ describe('activity log', async () => {
   it('records proxied calls (proxyRequest and the path proxy) with method and path, never a query value, and coalesces lastUsedAt', async () => {
     const headers = await userHeaders('caller');
     const connection = await connectThroughProvider(server, slug, headers);
-    const { accessToken } = openCredentials(connection)!;
+    const { accessToken } = credentialsOf(connection)!;
     const proxied = await graphql(server, PROXY, { input: { integration: slug, url: 'me?api_key=query-secret-1&page=2' } }, headers);
     expect(proxied.data.proxyRequest).toEqual({ __typename: 'ProxyResponse', status: 200 });
     expect((await graphql(server, PROXY, { input: { integration: slug, url: 'no-such-page?token=query-secret-2' } }, headers)).data.proxyRequest.status).toBe(404);
@@ -225,7 +225,7 @@ describe('activity log', async () => {
   });
 
   it('stores every failure but at most ACTIVITY_PROXY_SUCCESSES_PER_SECOND successful proxied calls a second, counting the rest', async () => {
-    const { metricsRegistry } = await import('../src/metrics/index.js');
+    const { metricsRegistry } = await import('../src/metrics/registry.js');
     const sampledOutMetric = async () => (await metricsRegistry.getSingleMetric('switchboard_activity_sampled_out_total')!.get()).values[0]?.value ?? 0;
     const metricBefore = await sampledOutMetric();
     let now = Date.UTC(2026, 0, 1);

@@ -7,13 +7,14 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser, Page } from 'playwright-core';
 import { browserAvailable, launchChromium } from './helpers/browser.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
 import { startServer } from '../src/http/server.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { createOidcIntegration } from './helpers/connect.js';
 import { freePort } from './helpers/ports.js';
-import { graphql, testAuth, userHeaders } from './helpers/server.js';
+import { graphql, testAuth, userHeaders, testConfig } from './helpers/server.js';
+import { prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const available = browserAvailable('browser-popup.test.ts');
 

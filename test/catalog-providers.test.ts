@@ -8,13 +8,13 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { catalogFiles, readCatalog } from '../src/catalog/index.js';
 import { CONNECTION_CONFIG_PLACEHOLDER, METADATA_PLACEHOLDER, type ProviderTemplate } from '../src/catalog/schema.js';
-import { openCredentials, type StoredCredentials } from '../src/domain/connections.js';
+import { type StoredCredentials } from '../src/domain/connections.js';
 import { createIntegration, providerUrlProblem, type CreateIntegrationInput } from '../src/domain/integrations.js';
-import { createConnection } from '../src/oauth/create-connection.js';
-import { prisma } from '../src/db/client.js';
+import { createConnection } from '../src/connections/import.js';
 import { injectCredential } from '../src/proxy/rules.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { json, startUpstream } from './helpers/upstream.js';
+import { credentialsOf, prisma } from './helpers/database.js';
 
 const templates = readCatalog();
 const byKey = new Map(templates.map((template) => [template.key, template]));
@@ -120,7 +120,7 @@ describe('token responses as the providers document them', async () => {
     const connection = await createConnection(viewer, { integration: (await fromTemplate('zoho-crm')).slug, connectionName: 'zoho', refreshToken: '1000.refresh' });
     expect(connection.metadata).toMatchObject({ api_domain: 'https://www.zohoapis.eu' });
     expect(connection.apiBaseUrl).toBe('https://www.zohoapis.eu/crm/v6');
-    expect(openCredentials(connection)!.refreshToken).toBe('1000.refresh'); // Zoho returns none on refresh
+    expect(credentialsOf(connection)!.refreshToken).toBe('1000.refresh'); // Zoho returns none on refresh
     expect(new URLSearchParams(lastRequest('/zoho-crm/token').body.toString()).get('client_secret')).toBe('client-secret');
   });
 
@@ -148,7 +148,7 @@ describe('token responses as the providers document them', async () => {
     expect(JSON.parse(request.body.toString())).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'EQAAE-old', client_id: 'client-id', client_secret: 'client-secret' });
     expect(connection.metadata).toMatchObject({ merchant_id: 'MLQW2ZJ0PRGRN' });
     expect(connection.tokenExpiresAt).toBeNull();
-    expect(openCredentials(connection)).toMatchObject({ refreshToken: 'EQAAEOmeWlVd9-example', raw: { expires_at: '2026-12-26T13:00:00Z' } });
+    expect(credentialsOf(connection)).toMatchObject({ refreshToken: 'EQAAEOmeWlVd9-example', raw: { expires_at: '2026-12-26T13:00:00Z' } });
   });
 
   it('DigitalOcean: the account kept from the nested info object', async () => {
@@ -164,7 +164,7 @@ describe('token responses as the providers document them', async () => {
     fixtures.routes.set('/bitly/token', (_req, res) => json(res, 200, { access_token: 'e663e30818201d28dd07803e57333bed4f15803a', login: 'bitlyapidemo' }));
     const connection = await createConnection(viewer, { integration: (await fromTemplate('bitly')).slug, connectionName: 'bitly', refreshToken: 'unused' });
     expect(lastRequest('/bitly/token').headers.accept).toContain('application/json');
-    expect(openCredentials(connection)).toMatchObject({ accessToken: 'e663e30818201d28dd07803e57333bed4f15803a', tokenType: 'bearer' });
+    expect(credentialsOf(connection)).toMatchObject({ accessToken: 'e663e30818201d28dd07803e57333bed4f15803a', tokenType: 'bearer' });
     expect(connection.metadata).toMatchObject({ login: 'bitlyapidemo' });
     expect(connection.tokenExpiresAt).toBeNull();
   });

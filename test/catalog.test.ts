@@ -6,17 +6,16 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { CATALOG_FILE, listProviders, parseCatalog } from '../src/catalog/index.js';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
 import { createIntegration, type CreateIntegrationInput } from '../src/domain/integrations.js';
-import { connectionFromTokens } from '../src/oauth/connection-from-tokens.js';
-import { createConnection } from '../src/oauth/create-connection.js';
+import { connectionFromTokens } from '../src/connections/from-tokens.js';
+import { createConnection } from '../src/connections/import.js';
 import { providerConfiguration } from '../src/provider/provider-client.js';
 import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
+import { credentialsOf, prisma } from './helpers/database.js';
 
 const REQUIRED = [
   'google', 'microsoft', 'github', 'gitlab', 'bitbucket', 'slack', 'discord', 'notion', 'airtable', 'atlassian', 'linear', 'asana',
@@ -125,7 +124,7 @@ describe('provider catalog', async () => {
       );
       const integration = await fromTemplate('slack');
       const connection = await createConnection(viewer, { integration: integration.slug, connectionName: 'slack', refreshToken: 'xoxe-1-refresh' });
-      expect(openCredentials(connection)).toMatchObject({ accessToken: 'xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy', tokenType: 'bearer', raw: { provider_token_type: 'bot' } });
+      expect(credentialsOf(connection)).toMatchObject({ accessToken: 'xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy', tokenType: 'bearer', raw: { provider_token_type: 'bot' } });
       expect(connection.scopes).toEqual(['commands', 'incoming-webhook']);
       expect(connection.metadata).toMatchObject({ team_id: 'T9TK3CUKW', team_name: 'Slack Softball Team', bot_user_id: 'U0KRQLJ9H', authed_user_id: 'U1234' });
       expect(connection.apiBaseUrl).toBe('https://slack.com/api');
@@ -158,7 +157,7 @@ describe('provider catalog', async () => {
       expect(connection.tokenExpiresAt).toBeNull();
       expect(connection.metadata).toMatchObject({ instance_url: 'https://yourInstance.my.salesforce.com', identity_url: expect.stringContaining('/id/00Dxx') });
       expect(connection.apiBaseUrl).toBe('https://yourInstance.my.salesforce.com/services/data/v62.0');
-      expect(openCredentials(connection)!.refreshToken).toBe('5Aep861...refresh'); // kept: Salesforce returns none on refresh
+      expect(credentialsOf(connection)!.refreshToken).toBe('5Aep861...refresh'); // kept: Salesforce returns none on refresh
     });
 
     it('Notion: HTTP Basic client authentication and a JSON request body; workspace kept as metadata', async () => {
@@ -196,7 +195,7 @@ describe('provider catalog', async () => {
       const before = Date.now();
       const connection = await createConnection(viewer, { integration: integration.slug, connectionName: 'github', refreshToken: 'ghr_old' });
       expect(connection.tokenExpiresAt!.getTime()).toBeGreaterThanOrEqual(before + 28_799_000);
-      expect(openCredentials(connection)!.refreshToken).toMatch(/^ghr_1B4a/);
+      expect(credentialsOf(connection)!.refreshToken).toMatch(/^ghr_1B4a/);
       expect(lastRequest('/github/token').headers.accept).toContain('application/json');
       await expect(createConnection(viewer, { integration: integration.slug, connectionName: 'github-bad', refreshToken: 'ghr_bad' })).rejects.toMatchObject({
         details: { providerError: 'bad_refresh_token' },
@@ -226,7 +225,7 @@ describe('provider catalog', async () => {
       const integration = await fromTemplate('figma');
       await prisma.integration.update({ where: { id: integration.id }, data: { settings: { ...(integration.settings as object), refreshTokenUrl: `${fixtures.url}/figma/refresh` } } });
       const connection = await createConnection(viewer, { integration: integration.slug, connectionName: 'figma', refreshToken: 'figr_keep' });
-      expect(openCredentials(connection)).toMatchObject({ accessToken: 'figd_new', refreshToken: 'figr_keep' });
+      expect(credentialsOf(connection)).toMatchObject({ accessToken: 'figd_new', refreshToken: 'figr_keep' });
       expect(fixtures.hits('/figma/token')).toBe(0);
     });
 
@@ -273,7 +272,7 @@ describe('provider catalog', async () => {
       });
       const connection = await createConnection(viewer, { integration: integration.slug, connectionName: 'xero', refreshToken: 'xero-refresh-1' });
       expect(connection.metadata).toMatchObject({ tenants: [{ tenantId: '70784a63-d24b-46a9-a4db-0e70a274b056', tenantName: 'Maple Florists Ltd' }] });
-      expect(openCredentials(connection)!.refreshToken).toBe('xero-refresh-2'); // rotated
+      expect(credentialsOf(connection)!.refreshToken).toBe('xero-refresh-2'); // rotated
     });
   });
 

@@ -2,14 +2,13 @@
 import fs from 'node:fs';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
-import { logger } from '../src/logger.js';
 import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK, createOidcIntegration } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
+import { credentialsOf, prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const START = /* GraphQL */ `
   mutation ($input: StartConnectInput!) {
@@ -23,8 +22,8 @@ const START = /* GraphQL */ `
 `;
 
 describe('connect flow', async () => {
-  logger.level = 'trace'; // everything is logged, so the secret check below sees everything
-  const server = await startTestServer();
+  // Everything is logged, so the secret check below sees everything.
+  const server = await startTestServer({ log: { level: 'trace' } });
   const as = await startAuthorizationServer({
     redirectUri: CALLBACK,
     clients: [{}, { client_id: 'post-client', token_endpoint_auth_method: 'client_secret_post' }],
@@ -88,7 +87,7 @@ describe('connect flow', async () => {
     expect(connection!.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
     expect(connection!.scopes).toEqual(['openid', 'offline_access', 'email']);
     expect(connection!.metadata).toMatchObject({ idToken: { sub: 'user-1', iss: as.issuer } });
-    const credentials = openCredentials(connection!)!;
+    const credentials = credentialsOf(connection!)!;
     expect(credentials.accessToken).toBeTruthy();
     expect(credentials.refreshToken).toBeTruthy();
     secretsSeen.add(credentials.accessToken!).add(credentials.refreshToken!);
@@ -288,7 +287,7 @@ describe('connect flow', async () => {
   it('never logs a token, code, state, verifier or client secret', async () => {
     const verifiers = await prisma.pendingAuthorization.findMany();
     expect(verifiers.length).toBeGreaterThan(0);
-    logger.flush();
+    server.logger.flush();
     const logs = fs.readFileSync(process.env.LOG_FILE!, 'utf8');
     expect(logs.length).toBeGreaterThan(0);
     for (const secret of secretsSeen) expect(logs).not.toContain(secret);

@@ -12,14 +12,15 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser, Page } from 'playwright-core';
 import { browserAvailable, launchChromium } from './helpers/browser.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
 import { startServer } from '../src/http/server.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { createOidcIntegration } from './helpers/connect.js';
 import { freePort } from './helpers/ports.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, testAuth } from './helpers/server.js';
+import { adminHeaders, graphql, testAuth, testConfig } from './helpers/server.js';
+import { prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const available = browserAvailable('connect-page-browser.test.ts');
 

@@ -4,12 +4,12 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { prisma } from '../src/db/client.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, createOidcIntegration } from './helpers/connect.js';
 import { makeConnection, makeIntegration } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { followToCallback } from './helpers/authorization-server.js';
+import { prisma } from './helpers/database.js';
 
 const CREATE = `mutation ($input: CreateConnectSessionInput!) {
   createConnectSession(input: $input) {

@@ -2,12 +2,11 @@
 // proved against the provider before anything is stored.
 import { describe, expect, it } from 'vitest';
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { credentialsOf, prisma } from './helpers/database.js';
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateConnectionInput!) {
@@ -50,17 +49,17 @@ describe('createConnection', async () => {
     const row = await rowOf(created.connection.id);
     expect(row.tokenExpiresAt!.getTime()).toBe(expiresAt.getTime());
     expect(row.credentialsEnc).not.toContain('imported-access');
-    expect(openCredentials(row)).toMatchObject({ type: 'OAUTH2', accessToken: 'imported-access', refreshToken: 'imported-refresh' });
+    expect(credentialsOf(row)).toMatchObject({ type: 'OAUTH2', accessToken: 'imported-access', refreshToken: 'imported-refresh' });
   });
 
   it('proves a refresh-token-only import by refreshing once, and stores the new access token', async () => {
     const source = await connectThroughProvider(server, slug, await userHeaders('source'), 'source');
-    const { refreshToken } = openCredentials(source)!;
+    const { refreshToken } = credentialsOf(source)!;
     const before = as.counts['grant:refresh_token'] ?? 0;
     const created = await create({ connectionName: 'from-refresh', refreshToken }, await userHeaders('importer'));
     expect(created.__typename).toBe('CreateConnectionPayload');
     expect(as.counts['grant:refresh_token']).toBe(before + 1);
-    const credentials = openCredentials(await rowOf(created.connection.id))!;
+    const credentials = credentialsOf(await rowOf(created.connection.id))!;
     expect(credentials.accessToken).toBeTruthy();
     expect(new Date(created.connection.tokenExpiresAt).getTime()).toBeGreaterThan(Date.now());
     expect((await fetch(`${as.issuer}/me`, { headers: { authorization: `Bearer ${credentials.accessToken}` } })).status).toBe(200);
@@ -78,7 +77,7 @@ describe('createConnection', async () => {
     const first = await create({ integration: plainSlug, connectionName: 'again', accessToken: 'one' }, headers);
     const second = await create({ integration: plainSlug, connectionName: 'again', accessToken: 'two' }, headers);
     expect(second.connection).toMatchObject({ id: first.connection.id, sequence: 2 });
-    expect(openCredentials(await rowOf(second.connection.id))!.accessToken).toBe('two');
+    expect(credentialsOf(await rowOf(second.connection.id))!.accessToken).toBe('two');
   });
 
   it('answers typed validation errors, storing nothing', async () => {
@@ -103,11 +102,11 @@ describe('createConnection', async () => {
     const headers = await userHeaders('keyholder');
     const keySlug = await make('API_KEY');
     const key = await create({ integration: keySlug, apiKey: 'sk_live_123' }, headers);
-    expect(openCredentials(await rowOf(key.connection.id))).toEqual({ type: 'API_KEY', apiKey: 'sk_live_123' });
+    expect(credentialsOf(await rowOf(key.connection.id))).toEqual({ type: 'API_KEY', apiKey: 'sk_live_123' });
     expect(await create({ integration: keySlug, accessToken: 'x' }, headers)).toMatchObject({ fieldErrors: [{ field: 'accessToken' }, { field: 'apiKey' }] });
     const basicSlug = await make('BASIC');
     const basic = await create({ integration: basicSlug, username: 'user', password: 'pass' }, headers);
-    expect(openCredentials(await rowOf(basic.connection.id))).toEqual({ type: 'BASIC', username: 'user', password: 'pass' });
+    expect(credentialsOf(await rowOf(basic.connection.id))).toEqual({ type: 'BASIC', username: 'user', password: 'pass' });
   });
 
   it('lets only an admin create the connection of a shared integration', async () => {

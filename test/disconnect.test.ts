@@ -1,13 +1,12 @@
 // disconnect: revocation at oidc-provider (RFC 7009), deletion, the DISCONNECTED event, who may do it.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { startUpstream } from './helpers/upstream.js';
+import { credentialsOf, prisma } from './helpers/database.js';
 
 const DISCONNECT = /* GraphQL */ `
   mutation ($input: DisconnectInput!) {
@@ -29,7 +28,7 @@ describe('disconnect', async () => {
   it('revokes the refresh token, then the access token, deletes the connection and emits DISCONNECTED', async () => {
     const headers = await userHeaders('leaver');
     const connection = await connectThroughProvider(server, slug, headers);
-    const { accessToken, refreshToken } = openCredentials(connection)!;
+    const { accessToken, refreshToken } = credentialsOf(connection)!;
     const revocationsBefore = as.revocations.length;
 
     const answer = await disconnect({ connectionId: encodeGlobalID('Connection', connection.id) }, headers);

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
-import { prisma } from '../src/db/client.js';
 import { loadIntegrationsFile } from '../src/domain/integrations-file.js';
 import { makeConnection, uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { prisma } from './helpers/database.js';
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateIntegrationInput!) {

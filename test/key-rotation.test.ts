@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Keyring } from '../src/crypto/envelope.js';
 import { keyring as currentKeyring } from '../src/crypto/keyring.js';
-import { prisma } from '../src/db/client.js';
 import { reencryptAll } from '../src/domain/key-rotation.js';
 import { revealClientSecret } from '../src/domain/integrations.js';
 import { makeIntegration } from './helpers/fixtures.js';
+import { prisma } from './helpers/database.js';
 
 describe('key rotation', () => {
   it('re-encrypts secrets sealed with an old key under the new one; raw rows never hold plaintext', async () => {

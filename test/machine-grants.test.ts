@@ -9,15 +9,14 @@ import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../src/catalog/index.js';
 import { activityRecorder } from '../src/activity/recorder.js';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
-import { refreshConnectionTokens } from '../src/tokens/refresh.js';
-import { runRefreshSweep } from '../src/tokens/scheduler.js';
+import { refreshConnectionTokens } from '../src/tokens/refresher.js';
+import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
 import { startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { startUpstream } from './helpers/upstream.js';
+import { credentialsOf, prisma } from './helpers/database.js';
 
 const CREATE_INTEGRATION = /* GraphQL */ `
   mutation ($input: CreateIntegrationInput!) {
@@ -117,7 +116,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     expect(created).toMatchObject({ __typename: 'CreateConnectionPayload', connection: { status: 'HEALTHY', isShared: true } });
     expect(as.counts['grant:client_credentials']).toBe(before + 1);
     const row = await rowOf(created.connection.id);
-    const credentials = openCredentials(row)!;
+    const credentials = credentialsOf(row)!;
     expect(credentials).toMatchObject({ type: 'OAUTH2_CLIENT_CREDENTIALS', tokenType: 'bearer' });
     expect(row.credentialsEnc).not.toContain(credentials.accessToken);
     expect(row.hasRefreshToken).toBe(true);
@@ -134,7 +133,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
   it('a FORCE refresh is a new grant, made once for concurrent callers', async () => {
     const created = (await connect(integration.slug, 'cc-force')).data.createConnection;
     const row = await rowOf(created.connection.id);
-    const first = openCredentials(row)!.accessToken;
+    const first = credentialsOf(row)!.accessToken;
     const before = as.counts['grant:client_credentials'] ?? 0;
     const results = await Promise.all(Array.from({ length: 5 }, () => refreshConnectionTokens(row.id, row.sequence, { policy: 'FORCE' })));
     expect(as.counts['grant:client_credentials']).toBe(before + 1);
@@ -247,7 +246,7 @@ describe('JWT_BEARER', async () => {
       scope: 'https://www.googleapis.com/auth/drive.readonly https://www.googleapis.com/auth/calendar',
     });
     expect((claims.exp as number) - (claims.iat as number)).toBeLessThanOrEqual(300);
-    expect(openCredentials(await rowOf(created.connection.id))).toMatchObject({ type: 'JWT_BEARER', accessToken: `jwt-access-${fake.issued}` });
+    expect(credentialsOf(await rowOf(created.connection.id))).toMatchObject({ type: 'JWT_BEARER', accessToken: `jwt-access-${fake.issued}` });
   });
 
   it('an ES256 key on the integration, Salesforce style: iss is the consumer key, sub the user, aud the login host, and the API is the instance_url', async () => {
@@ -286,7 +285,7 @@ describe('JWT_BEARER', async () => {
     expect(fake.issued).toBeGreaterThan(before);
     const row = await rowOf(created.connection.id);
     expect(row.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 3000_000);
-    expect(openCredentials(row)!.accessToken).not.toBe(`jwt-access-${before}`);
+    expect(credentialsOf(row)!.accessToken).not.toBe(`jwt-access-${before}`);
   });
 
   it('a key the provider refuses at renewal marks the connection ERROR', async () => {
@@ -372,7 +371,7 @@ describe('GITHUB_APP', async () => {
       adminHeaders,
     );
     expect(proxied.data.proxyRequest).toEqual({ __typename: 'ProxyResponse', status: 200, data: { authorization: `Bearer ghs_installation_${state.minted}` } });
-    const credentials = openCredentials(await rowOf(created.connection.id))!;
+    const credentials = credentialsOf(await rowOf(created.connection.id))!;
     expect(credentials.raw).toEqual({ permissions: { contents: 'read' }, repository_selection: 'all' });
   });
 
@@ -412,7 +411,7 @@ describe('GITHUB_APP', async () => {
     expect(callback.status).toBe(200);
     expect(await callback.text()).toContain('"connect":"success"');
     const stored = await prisma.connection.findFirstOrThrow({ where: { name: 'installed', integrationId: decodeGlobalID(integration.id).id } });
-    expect(openCredentials(stored)).toMatchObject({ type: 'GITHUB_APP', installationId: '4242' });
+    expect(credentialsOf(stored)).toMatchObject({ type: 'GITHUB_APP', installationId: '4242' });
     await activityRecorder.flush();
     expect(await prisma.operation.findMany({ where: { connectionId: stored.id }, select: { kind: true, outcome: true } })).toEqual([{ kind: 'CONNECT', outcome: 'SUCCESS' }]);
     // The same redirect again is refused: the state is single-use.

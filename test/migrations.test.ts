@@ -1,8 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { describe, expect, it } from 'vitest';
-import { database } from '../src/db/client.js';
 import { noFilters, readMigrationList, readPrismaSchema, withSchemaEngine } from '../src/db/schema-engine.js';
+import { database } from './helpers/database.js';
 
 describe(`migrations on ${process.env.TEST_DATABASE}`, () => {
   it('apply from an empty database and record themselves in _prisma_migrations', async () => {

@@ -5,12 +5,11 @@ import { createHmac } from 'node:crypto';
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { activityRecorder } from '../src/activity/recorder.js';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
 import { oauth1AuthorizationHeader, oauth1Signature } from '../src/provider/oauth1-signature.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { startUpstream } from './helpers/upstream.js';
+import { credentialsOf, prisma } from './helpers/database.js';
 
 describe('OAuth 1.0a signatures', () => {
   it('builds the signature base string of RFC 5849 §3.4.1.1 (encoded, repeated and form-body parameters)', () => {
@@ -184,7 +183,7 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     expect(callback.status).toBe(200);
     expect(await callback.text()).toContain('"connect":"success"');
     const stored = await prisma.connection.findFirstOrThrow({ where: { ownerId: 'oauth1-user', integration: { slug } } });
-    const credentials = openCredentials(stored)!;
+    const credentials = credentialsOf(stored)!;
     expect(credentials).toMatchObject({ type: 'OAUTH1', tokenSecret: `ats secret/${credentials.accessToken}`, raw: { user_nsid: 'u-42' } });
     expect(stored.credentialsEnc).not.toContain('ats secret');
     expect(await prisma.pendingAuthorization.count({ where: { integration: { slug } } })).toBe(0);

@@ -5,11 +5,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
 import { flushTracing, startTracing, stopTracing } from '../src/telemetry/tracing.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
-import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
+
+const config = testConfig();
 
 interface ExportedSpan {
   traceId: string;

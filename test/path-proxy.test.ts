@@ -4,10 +4,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, TEST_API_KEY, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, TEST_API_KEY, userHeaders, testConfig } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
+
+const config = testConfig();
 
 describe('path proxy', async () => {
   const server = await startTestServer();

@@ -8,7 +8,7 @@ import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { MIGRATION_LOCK_ID } from '../src/db/client.js';
+import { MIGRATION_LOCK_ID } from '../src/db/database.js';
 import { projectRoot } from '../src/db/schema-engine.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { childDataDir } from './helpers/process.js';

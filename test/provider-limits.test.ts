@@ -1,8 +1,6 @@
 // Provider-aware rate limits: a local upstream that sends rate-limit headers as providers do, and the
 // proxy (proxyRequest and the path proxy) that must stop before the provider refuses.
 import { afterEach, describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
 import { createIntegration, type CreateIntegrationInput } from '../src/domain/integrations.js';
 import type { Prisma } from '../src/generated/prisma/client.js';
 import {
@@ -15,8 +13,11 @@ import {
   trackedConnections,
 } from '../src/proxy/provider-limits.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
+import { prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {

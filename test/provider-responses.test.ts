@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFromRefresh } from '../src/tokens/refresh.js';
+import { credentialsFromRefresh } from '../src/tokens/refresher.js';
 
 const credentialsFromTokenResponse = (tokens: Parameters<typeof credentialsFromRefresh>[1]) => credentialsFromRefresh({ type: 'OAUTH2' }, tokens);
 import { providerConfiguration, providerErrorFrom } from '../src/provider/provider-client.js';

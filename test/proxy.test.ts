@@ -4,13 +4,14 @@ import type http from 'node:http';
 import zlib from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { config } from '../src/config.js';
-import { logger } from '../src/logger.js';
+import { logger } from '../src/kernel/log.js';
 import { resetRateLimits } from '../src/proxy/rate-limit.js';
 import { resetProviderLimits } from '../src/proxy/provider-limits.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
 import { json, startUpstream, type UpstreamHandler } from './helpers/upstream.js';
+
+const config = testConfig();
 
 const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {

@@ -1,9 +1,9 @@
 // The N+1 guard: a page of integrations with their connections costs the same number of SQL
 // statements whether it holds 10 items or 100.
 import { describe, expect, it } from 'vitest';
-import { onQuery } from '../src/db/client.js';
 import { makeConnection, makeIntegration } from './helpers/fixtures.js';
 import { graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { database } from './helpers/database.js';
 
 // Within graphql-armor's depth limit of 8.
 const PAGE = /* GraphQL */ `
@@ -24,7 +24,7 @@ const PAGE = /* GraphQL */ `
 
 async function countQueries(work: () => Promise<unknown>): Promise<number> {
   let count = 0;
-  const stop = onQuery(() => count++);
+  const stop = database.onQuery(() => count++);
   try {
     await work();
   } finally {

@@ -4,16 +4,17 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
 import { sealCredentials } from '../src/domain/connections.js';
-import { crossInstanceEventsFlowing, eventsReady } from '../src/events.js';
-import { instanceId } from '../src/instance.js';
+import { crossInstanceEventsFlowing, eventsReady } from '../src/realtime/change-feed.js';
+import { instanceId } from '../src/kernel/instance.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
 import { startPrivateRedis } from './helpers/services.js';
 import { json, startUpstream } from './helpers/upstream.js';
+import { prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 // One port per project: the two projects run this file at the same time.
 const REDIS_PORT = process.env.TEST_DATABASE === 'postgresql' ? 15380 : 15379;

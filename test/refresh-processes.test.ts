@@ -3,14 +3,13 @@
 // is reported as such), and a SIGTERM that lets the refresh in flight save before the process exits.
 import http from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
-import { REFRESH_OUTCOME_UNKNOWN } from '../src/tokens/refresh.js';
+import { REFRESH_OUTCOME_UNKNOWN } from '../src/tokens/refresher.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { spawnServer } from './helpers/process.js';
 import { adminHeaders, graphql, startTestServer, TEST_API_KEY, userHeaders } from './helpers/server.js';
 import { json, startUpstream, type Upstream } from './helpers/upstream.js';
+import { credentialsOf, prisma } from './helpers/database.js';
 
 const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {
@@ -99,7 +98,7 @@ describe.skipIf(skipped)('refreshes across processes', async () => {
     expect(upstream.hits('/token')).toBe(2);
     const saved = await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } });
     expect(saved).toMatchObject({ status: 'HEALTHY', refreshOwner: null, refreshOutcomeUnknown: false });
-    expect(openCredentials(saved)).toMatchObject({ accessToken: 'fresh-1', refreshToken: 'next-refresh' });
+    expect(credentialsOf(saved)).toMatchObject({ accessToken: 'fresh-1', refreshToken: 'next-refresh' });
   }, 90_000);
 
   it('a rotated refresh token lost with a killed process is reported as such (distinct reason and event), not as a plain ERROR', async () => {
@@ -138,7 +137,7 @@ describe.skipIf(skipped)('refreshes across processes', async () => {
     expect(answered).toBe(1);
     expect(upstream.hits('/token')).toBe(1);
     const saved = await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } });
-    expect(openCredentials(saved)).toMatchObject({ accessToken: 'fresh-at-shutdown', refreshToken: 'next' });
+    expect(credentialsOf(saved)).toMatchObject({ accessToken: 'fresh-at-shutdown', refreshToken: 'next' });
     expect(saved.refreshOwner).toBeNull();
   }, 90_000);
 });

@@ -2,13 +2,15 @@
 // the sandbox → callback → proxyRequest to /sandbox/api/me, with ALLOW_LOCAL_PROVIDERS off (other
 // loopback providers stay refused). Rotating refresh tokens; Deny; off in production.
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, config, loadConfig } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { startServer } from '../src/http/server.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
 import { signInAtSandbox } from './helpers/sandbox.js';
-import { adminHeaders, graphql, testAuth, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, testAuth, userHeaders, testConfig } from './helpers/server.js';
+import { prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 
 describe('sandbox provider', async () => {

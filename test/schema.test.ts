@@ -4,7 +4,7 @@ import { CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../src/db/schema-engine.js';
-import { printSchemaFile } from '../src/schema/print.js';
+import { printSchemaFile } from '../src/graphql/schema/print.js';
 
 const contractPath = path.resolve(projectRoot, '../shared/contract.graphql');
 /** The public contract lives beside the repository in the project's workspace and CI, not in a clone. */

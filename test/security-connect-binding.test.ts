@@ -3,11 +3,12 @@
 // flowId comes back with the outcome (redirectTo query, popup message), so the app accepts only the
 // flows it started for the user in front of it. See README "Security" for what remains.
 import { describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
 import { followToCallback, startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, createOidcIntegration } from './helpers/connect.js';
-import { graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
+import { prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const START = /* GraphQL */ `
   mutation ($input: StartConnectInput!) {

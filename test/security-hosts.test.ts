@@ -9,14 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCatalog, providerTemplate } from '../src/catalog/index.js';
 import { hostMatchesPattern, placeholderPlacementProblems } from '../src/catalog/schema.js';
-import { prisma } from '../src/db/client.js';
 import { saveAuthorizedConnection } from '../src/domain/connections.js';
 import { createIntegration } from '../src/domain/integrations.js';
-import { ReauthorizationRequiredError, ValidationError } from '../src/errors.js';
+import { ReauthorizationRequiredError, ValidationError } from '../src/kernel/errors.js';
 import { providerConfiguration } from '../src/provider/provider-client.js';
 import { checkedConnectionConfig } from '../src/provider/templates.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { prisma } from './helpers/database.js';
 
 /** A TCP listener standing for the attacker's host: counts every connection made to it. */
 async function attackerHost() {

@@ -3,11 +3,13 @@
 // by viewer, and loopback-only development. Test names cite ../shared/security-checklist.md.
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { config, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/http/server.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, testAuth, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, testAuth, userHeaders, testConfig } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
+
+const config = testConfig();
 
 const APP_ORIGIN = 'https://app.example.com';
 const EVIL_ORIGIN = 'https://evil.example';

@@ -6,12 +6,13 @@ import { SignJWT } from 'jose';
 import { createClient } from 'graphql-ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
-import { openSubscriptionCount } from '../src/domain/status-stream.js';
-import { CREDENTIALS_EXPIRED_CLOSE_CODE } from '../src/http/websocket.js';
+import { openSubscriptionCount } from '../src/realtime/status-stream.js';
+import { CREDENTIALS_EXPIRED_CLOSE_CODE } from '../src/graphql/websocket.js';
 import { makeConnection, makeIntegration } from './helpers/fixtures.js';
-import { graphql, signToken, startTestServer, TEST_API_KEY, TEST_JWT_SECRET, userHeaders } from './helpers/server.js';
+import { graphql, signToken, startTestServer, TEST_API_KEY, TEST_JWT_SECRET, userHeaders, testConfig } from './helpers/server.js';
+import { prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const SUBSCRIPTION = 'subscription { connectionStatusChanged { connectionId status } }';
 

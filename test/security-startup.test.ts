@@ -6,13 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
 import { Keyring } from '../src/crypto/envelope.js';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase } from '../src/db/database.js';
 import { projectRoot } from '../src/db/schema-engine.js';
 import { checkKeyring } from '../src/domain/key-rotation.js';
 import { makeIntegration } from './helpers/fixtures.js';
 import { childDataDir } from './helpers/process.js';
+import { testConfig } from './helpers/server.js';
+
+const config = testConfig();
 
 /** Runs src/main.ts until it exits by itself (or 60 s pass); returns its exit code and stderr. */
 function runServerToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {

@@ -3,7 +3,7 @@
 import { buildSchema, parse, type ExecutionResult } from 'graphql';
 import { Repeater } from 'graphql-yoga';
 import { describe, expect, it, vi } from 'vitest';
-import { PUSH_DELIVERY, PushedSubscription, sharedSubscribe, type PushDelivery } from '../src/http/shared-subscription-execution.js';
+import { PUSH_DELIVERY, PushedSubscription, sharedSubscribe, type PushDelivery } from '../src/graphql/use-shared-subscription-execution.js';
 
 const schema = buildSchema(`
   type Query { ok: Boolean }

@@ -5,16 +5,16 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createClient, type Client } from 'graphql-ws';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { config } from '../src/config.js';
-import { onQuery, prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
-import { statusEventsFor, statusSubscriberCount } from '../src/domain/status-stream.js';
-import { publishStatusEvent, type ConnectionStatusEvent } from '../src/events.js';
+import { statusEventsFor, statusSubscriberCount } from '../src/realtime/status-stream.js';
+import { publishStatusEvent, type ConnectionStatusEvent } from '../src/realtime/change-feed.js';
 import { startServer } from '../src/http/server.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
 import { spawnServer } from './helpers/process.js';
-import { adminHeaders, graphql, startTestServer, TEST_API_KEY, testAuth, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, TEST_API_KEY, testAuth, userHeaders, testConfig } from './helpers/server.js';
+import { credentialsOf, database, prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const SUBSCRIPTION = /* GraphQL */ `
   subscription ($integration: String, $connectionId: ID) {
@@ -101,7 +101,7 @@ describe('connectionStatusChanged', async () => {
     const headers = await userHeaders(userId);
     const connection = await connectThroughProvider(server, slug, headers);
     const sequences = [connection.sequence];
-    const refreshToken = await as.provider.RefreshToken.find(openCredentials(connection)!.refreshToken!);
+    const refreshToken = await as.provider.RefreshToken.find(credentialsOf(connection)!.refreshToken!);
     await (await as.provider.Grant.find(refreshToken!.grantId!))!.destroy();
     const refresh = await graphql(server, `mutation ($id: ID!) { refreshConnection(input: { connectionId: $id }) { __typename } }`, { id: encodeGlobalID('Connection', connection.id) }, headers);
     expect(refresh.data.refreshConnection.__typename).toBe('ReauthorizationRequiredError');
@@ -192,7 +192,7 @@ describe('connectionStatusChanged', async () => {
   /** Statements that read the Connection table, while `during` runs. */
   async function connectionReadsDuring(during: () => Promise<void>): Promise<number> {
     let reads = 0;
-    const stop = onQuery((query) => {
+    const stop = database.onQuery((query) => {
       if (/from\s+"(?:public"\.")?connection"/i.test(query)) reads++;
     });
     try {
@@ -418,7 +418,7 @@ describe('connectionStatusChanged', async () => {
       const subscriber = subscribeOverWebSocket(other, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
       // There is no "subscribed" acknowledgement in the protocol: repeat a harmless change until one arrives
       // (importing a token the provider accepts: imports are checked at its userinfo endpoint).
-      const { accessToken } = openCredentials(await connectThroughProvider(server, slug, await userHeaders('probe-source'), 'probe-source'))!;
+      const { accessToken } = credentialsOf(await connectThroughProvider(server, slug, await userHeaders('probe-source'), 'probe-source'))!;
       const probe = async () =>
         graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: slug, connectionName: 'probe', accessToken } }, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
       await vi.waitFor(async () => {

@@ -5,18 +5,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { afterEach, describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
 import { transaction } from '../src/db/transaction.js';
 import { projectRoot } from '../src/db/schema-engine.js';
-import { openCredentials } from '../src/domain/connections.js';
 import { NetworkCallInTransactionError, upstreamFetch } from '../src/net/outbound.js';
 import { resetRateLimits } from '../src/proxy/rate-limit.js';
 import { resetBreakers } from '../src/tokens/breaker.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
 import { json, startUpstream, type Upstream } from './helpers/upstream.js';
+import { credentialsOf, prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {
@@ -161,7 +161,7 @@ describe('token lifecycle under faults', async () => {
     // Failures are counted per backoff window: one per token request, not one per call.
     const row = await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
     expect(row).toMatchObject({ status: 'EXPIRED', refreshFailures: upstream.hits('/token') });
-    expect(openCredentials(row)!.refreshToken).toBe('refresh-default');
+    expect(credentialsOf(row)!.refreshToken).toBe('refresh-default');
   });
 
   it('refreshConnection may skip the cooldown, at most once per REFRESH_MANUAL_RETRY_SECONDS', async () => {

@@ -4,20 +4,20 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { config } from '../src/config.js';
 import { keyring } from '../src/crypto/keyring.js';
-import { logger } from '../src/logger.js';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
-import { runRefreshSweep } from '../src/tokens/scheduler.js';
+import { logger } from '../src/kernel/log.js';
+import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
 import { resetRateLimits } from '../src/proxy/rate-limit.js';
 import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { spawnServer } from './helpers/process.js';
-import { adminHeaders, graphql, startTestServer, TEST_API_KEY, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, TEST_API_KEY, userHeaders, testConfig } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
+import { credentialsOf, prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const CREDENTIALS = /* GraphQL */ `
   query ($id: ID!, $policy: RefreshPolicy) {
@@ -75,14 +75,14 @@ describe('token lifecycle', async () => {
   }
 
   async function grantOf(connectionId: string) {
-    const stored = openCredentials(await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } }))!;
+    const stored = credentialsOf(await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } }))!;
     const refreshToken = await as.provider.RefreshToken.find(stored.refreshToken!);
     return refreshToken ? as.provider.Grant.find(refreshToken.grantId!) : undefined;
   }
 
   it('NONE uses what is stored, AUTO refreshes an expired token once, FORCE always refreshes', async () => {
     const connection = await connectThroughProvider(server, slug, await userHeaders('policy-user'));
-    const original = openCredentials(connection)!;
+    const original = credentialsOf(connection)!;
     await expireToken(connection.id);
 
     const before = refreshes();
@@ -118,7 +118,7 @@ describe('token lifecycle', async () => {
     expect(owner.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const stranger = await credentials(connection.id, 'NONE', await userHeaders('stranger'));
     expect(stranger.data.node).toBeNull();
-    expect(JSON.stringify(stranger)).not.toContain(openCredentials(connection)!.accessToken!);
+    expect(JSON.stringify(stranger)).not.toContain(credentialsOf(connection)!.accessToken!);
   });
 
   it('on invalid_grant: status ERROR with the reason, an event, ReauthorizationRequiredError, and no retry loop', async () => {
@@ -156,7 +156,7 @@ describe('token lifecycle', async () => {
     broken.routes.set('/token', (_req, res) => void res.writeHead(503, { 'content-type': 'text/html' }).end('<html>down for maintenance</html>'));
     const ownSlug = await createOidcIntegration(server, as);
     const connection = await connectThroughProvider(server, ownSlug, await userHeaders('flaky-user'));
-    const stored = openCredentials(connection)!;
+    const stored = credentialsOf(connection)!;
     const setTokenUrl = (tokenUrl: string | null) =>
       graphql(server, `mutation ($input: UpdateIntegrationInput!) { updateIntegration(input: $input) { __typename } }`, { input: { integration: ownSlug, tokenUrl } }, adminHeaders);
     await setTokenUrl(`${broken.url}/token`);
@@ -178,7 +178,7 @@ describe('token lifecycle', async () => {
     const expired = await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } });
     expect(expired).toMatchObject({ status: 'EXPIRED', refreshFailures: 1 });
     expect(expired.nextRefreshAt!.getTime()).toBeGreaterThan(Date.now());
-    expect(openCredentials(expired)!.refreshToken).toBe(stored.refreshToken);
+    expect(credentialsOf(expired)!.refreshToken).toBe(stored.refreshToken);
     expect((await status.waitFor(connection.id, 2)).at(-1)).toMatchObject({ status: 'EXPIRED', previousStatus: 'HEALTHY' });
 
     // The provider is back: an explicit refresh (allowed through the cooldown once per
@@ -331,7 +331,7 @@ describe('token lifecycle', async () => {
 
   it('a rotated refresh token that never reached the database (a crash mid-refresh) ends in ERROR, asking to connect again', async () => {
     const connection = await connectThroughProvider(server, slug, await userHeaders('crashed-refresh'));
-    const stored = openCredentials(connection)!;
+    const stored = credentialsOf(connection)!;
     // The provider rotated the token, but the answer was lost: what is stored is now a used token.
     const lost = await fetch(`${as.issuer}/token`, {
       method: 'POST',
@@ -346,7 +346,7 @@ describe('token lifecycle', async () => {
 
   it('never logs a token or the client secret', async () => {
     for (const connection of await prisma.connection.findMany()) {
-      const stored = openCredentials(connection);
+      const stored = credentialsOf(connection);
       for (const value of [stored?.accessToken, stored?.refreshToken, stored?.idToken]) if (value) secretsSeen.add(value);
     }
     expect(secretsSeen.size).toBeGreaterThan(10);

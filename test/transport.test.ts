@@ -1,7 +1,8 @@
 // GraphQL over HTTP hardening: CSRF prevention, graphql-armor limits, no batching, masked errors.
 import { describe, expect, it } from 'vitest';
-import { config } from '../src/config.js';
-import { adminHeaders, graphql, startTestServer } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, testConfig } from './helpers/server.js';
+
+const config = testConfig();
 
 describe('GraphQL transport', async () => {
   const server = await startTestServer();

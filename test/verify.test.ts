@@ -4,15 +4,14 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
 import { activityRecorder } from '../src/activity/recorder.js';
 import { listProviders } from '../src/catalog/index.js';
-import { prisma } from '../src/db/client.js';
-import { openCredentials } from '../src/domain/connections.js';
-import { runHealthCheckSweep } from '../src/health/scheduler.js';
+import { runHealthCheckSweep } from '../src/health/health-check-sweep.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
+import { credentialsOf, prisma } from './helpers/database.js';
 
 const VERIFY = /* GraphQL */ `
   mutation ($input: VerifyConnectionInput!) {
@@ -77,7 +76,7 @@ describe('credential checks', async () => {
   it('verifyConnection fails once the provider revoked the grant: ERROR with the reason, and the status event', async () => {
     const headers = await userHeaders('revoked-checker');
     const connection = await connectThroughProvider(server, slug, headers);
-    const { refreshToken } = openCredentials(connection)!;
+    const { refreshToken } = credentialsOf(connection)!;
     const grantId = (await as.provider.RefreshToken.find(refreshToken!))!.grantId!;
     await (await as.provider.Grant.find(grantId))!.destroy();
 

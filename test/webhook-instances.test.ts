@@ -4,12 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
 import { makeIntegration, uniqueSlug } from './helpers/fixtures.js';
 import { spawnServer } from './helpers/process.js';
-import { graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
 import { startUpstream } from './helpers/upstream.js';
+import { prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 const onPostgres = process.env.TEST_DATABASE === 'postgresql';
 

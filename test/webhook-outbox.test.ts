@@ -3,16 +3,17 @@
 // automatic disabling, and the delivery log's retention.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { config } from '../src/config.js';
-import { prisma } from '../src/db/client.js';
-import { newId } from '../src/domain/ids.js';
-import type { ConnectionStatusEvent } from '../src/events.js';
-import { runRefreshSweep } from '../src/tokens/scheduler.js';
+import { newId } from '../src/kernel/ids.js';
+import type { ConnectionStatusEvent } from '../src/realtime/change-feed.js';
+import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
 import { createWebhookEndpoint } from '../src/webhooks/endpoints.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
-import { onQuery } from '../src/db/client.js';
 import { claimAheadFor, claimDueDeliveries, finishAttempt, finishAttempts, releaseDeliveries, startWebhookWorker } from '../src/webhooks/worker.js';
 import { startUpstream } from './helpers/upstream.js';
+import { database, prisma } from './helpers/database.js';
+import { testConfig } from './helpers/server.js';
+
+const config = testConfig();
 
 describe('webhook outbox and leases', () => {
   const event = (connectionId: string): ConnectionStatusEvent => ({
@@ -79,7 +80,7 @@ describe('webhook outbox and leases', () => {
     // Another instance took this one over (its lease expired): attempt 2 is theirs now.
     await prisma.webhookDelivery.update({ where: { id: taken.id }, data: { leaseOwner: 'other', attempts: 2 } });
     const statements: string[] = [];
-    const stopListening = onQuery((sql) => statements.push(sql));
+    const stopListening = database.onQuery((sql) => statements.push(sql));
     const before = Date.now();
     const finished = await finishAttempts(
       [

@@ -4,17 +4,18 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { config } from '../src/config.js';
 import { activityRecorder } from '../src/activity/recorder.js';
-import { prisma } from '../src/db/client.js';
-import { newId } from '../src/domain/ids.js';
+import { newId } from '../src/kernel/ids.js';
 import { createWebhookEndpoint } from '../src/webhooks/endpoints.js';
 import { sendDelivery, type ClaimedDelivery } from '../src/webhooks/worker.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
 import { makeIntegration, uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
 import { json, startUpstream, type RecordedRequest } from './helpers/upstream.js';
+import { prisma } from './helpers/database.js';
+
+const config = testConfig();
 
 /** Fast retries for tests: 3 attempts, about a second apart. */
 const webhookSettings = { ...config.webhooks, pollIntervalMs: 100, retrySchedule: [1, 1], timeoutMs: 2_000, endpointConcurrency: 4 };

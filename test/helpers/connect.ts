@@ -1,14 +1,14 @@
 // Integrations against the in-process authorization server, and connections made through the real
 // connect flow (startConnect → provider consent → callback).
 import { expect } from 'vitest';
-import { config } from '../../src/config.js';
-import { prisma } from '../../src/db/client.js';
-import { announceChange } from '../../src/domain/connections.js';
+import type { App } from '../../src/app.js';
+import { changeOf } from '../../src/domain/connections.js';
 import { followToCallback, TEST_CLIENT, type AuthorizationServer } from './authorization-server.js';
+import { prisma } from './database.js';
 import { uniqueSlug } from './fixtures.js';
-import { adminHeaders, graphql } from './server.js';
+import { adminHeaders, graphql, testConfig } from './server.js';
 
-export const CALLBACK = `${config.publicUrl}/oauth2/callback`;
+export const CALLBACK = `${testConfig().publicUrl}/oauth2/callback`;
 
 /** An OpenID Connect integration on the in-process authorization server; its userinfo (/me) is the API. */
 export async function createOidcIntegration(server: { url: string }, as: AuthorizationServer, overrides: Record<string, unknown> = {}): Promise<string> {
@@ -54,9 +54,9 @@ export async function connectThroughProvider(server: { url: string }, slug: stri
   return connection;
 }
 
-/** Makes the stored access token look expired (the provider still accepts it) and tells the caches. */
-export async function expireToken(connectionId: string, when = new Date(Date.now() - 1000)) {
+/** Makes the stored access token look expired (the provider still accepts it) and tells the app's caches (and, with Redis, the other instances'). */
+export async function expireToken(app: Pick<App, 'changes'>, connectionId: string, when = new Date(Date.now() - 1000)) {
   const connection = await prisma.connection.update({ where: { id: connectionId }, data: { tokenExpiresAt: when, sequence: { increment: 1 } } });
-  announceChange(connection);
+  app.changes.announceConnection(changeOf(connection));
   return connection;
 }

@@ -1,20 +1,26 @@
-// Collects connection status events as subscribers would receive them (through Redis when configured).
-import { eventsReady, onStatusEvent, type ConnectionStatusEvent } from '../../src/events.js';
+// Collects connection status events as an app's subscribers receive them (through Redis when configured).
 import { afterAll, vi } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { ConnectionStatusEvent } from '../../src/domain/changes.js';
 
-export async function collectStatusEvents() {
-  await eventsReady();
+export async function collectStatusEvents(app: Pick<App, 'changes'>) {
+  await app.changes.ready();
   const events: ConnectionStatusEvent[] = [];
-  const stop = onStatusEvent((event) => events.push(event));
+  const stop = app.changes.onConnection((change) => {
+    if (change.status) events.push(change.status);
+  });
   afterAll(stop);
   return {
     events,
     of: (connectionId: string) => events.filter((event) => event.connectionId === connectionId),
     /** Waits until the connection has `count` events (events may travel through Redis). */
     async waitFor(connectionId: string, count: number) {
-      await vi.waitFor(() => {
-        if (events.filter((event) => event.connectionId === connectionId).length < count) throw new Error('waiting for events');
-      }, { timeout: 5_000, interval: 20 });
+      await vi.waitFor(
+        () => {
+          if (events.filter((event) => event.connectionId === connectionId).length < count) throw new Error('waiting for events');
+        },
+        { timeout: 5_000, interval: 20 },
+      );
       return events.filter((event) => event.connectionId === connectionId);
     },
   };

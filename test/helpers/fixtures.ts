@@ -1,16 +1,17 @@
-// Rows made directly through the domain or Prisma, for tests of the read side.
+// Rows made directly through an app's services or Prisma, for tests of the read side.
 import { randomBytes } from 'node:crypto';
-import { prisma } from '../../src/db/client.js';
+import type { App } from '../../src/app.js';
 import { SHARED_OWNER_KEY } from '../../src/domain/access.js';
-import { newId } from '../../src/domain/ids.js';
-import { createIntegration, type CreateIntegrationInput } from '../../src/domain/integrations.js';
+import type { CreateIntegrationInput } from '../../src/domain/integrations.js';
+import { newId } from '../../src/kernel/ids.js';
+import { prisma } from './database.js';
 
 export function uniqueSlug(prefix = 'int'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export function makeIntegration(overrides: Partial<CreateIntegrationInput> = {}) {
-  return createIntegration({
+export function makeIntegration(app: Pick<App, 'services'>, overrides: Partial<CreateIntegrationInput> = {}) {
+  return app.services.integrations.create({
     slug: uniqueSlug(),
     provider: 'custom',
     clientId: 'client-id',

@@ -1,24 +1,64 @@
-// A real Switchboard server on 127.0.0.1 and a small GraphQL client for it.
+// Apps for tests: real Switchboards on 127.0.0.1, each with the settings it needs (deep-merged over
+// the test environment's), sharing the file's database as instances share one; and a small GraphQL
+// client for them.
 import { SignJWT } from 'jose';
 import { afterAll } from 'vitest';
-import { config, type AuthConfig, type Config } from '../../src/config.js';
-import { startServer, type SwitchboardServer } from '../../src/http/server.js';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { database, keyring, testLogger } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 export const TEST_API_KEY = 'sb_test_api_key_0123456789abcdef';
 
 /** JWT and API-key auth, no dev mode: what a production deployment looks like. */
-export const testAuth: AuthConfig = {
+export const testAuth: Config['auth'] = {
   jwtSecret: TEST_JWT_SECRET,
+  jwksUrl: undefined,
+  issuer: undefined,
+  audience: undefined,
   adminClaim: 'switchboard_admin',
   apiKeys: [TEST_API_KEY],
   devMode: false,
+  clockToleranceSeconds: 30,
 };
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<SwitchboardServer> {
-  const server = await startServer({ ...config, auth: testAuth, ...overrides }, { port: 0, host: '127.0.0.1' });
-  afterAll(() => server.close());
-  return server;
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type ConfigOverrides = DeepPartial<Config>;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+function merged<T>(base: T, overrides: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(overrides)) return (overrides === undefined ? base : overrides) as T;
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) result[key] = merged(result[key], value);
+  return result as T;
+}
+
+/** The test environment's configuration with test authentication, and `overrides` merged in. */
+export function testConfig(overrides: ConfigOverrides = {}): Config {
+  return merged({ ...loadConfig(process.env), auth: testAuth }, overrides);
+}
+
+/** An app on the file's database that does not listen (for tests that call its services); stopped after the file. */
+export function testApp(overrides: ConfigOverrides = {}): App {
+  const app = createApp(testConfig(overrides), { database, keyring, logger: overrides.log ? undefined : testLogger });
+  afterAll(() => app.stop(0));
+  return app;
+}
+
+export type TestServer = App & { close(): Promise<void> };
+
+/** A listening, ready app on 127.0.0.1 and a free port; stopped after the file. */
+export async function startTestServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
+  const app = createApp(testConfig(overrides), { database, keyring, logger: overrides.log ? undefined : testLogger });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.ready();
+  let stopped: Promise<void> | undefined;
+  const close = () => (stopped ??= app.stop());
+  afterAll(close);
+  return Object.assign(app, { close });
 }
 
 export async function signToken(claims: Record<string, unknown> & { sub?: string }, options: { expiresIn?: string; secret?: string } = {}) {

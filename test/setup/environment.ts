@@ -1,11 +1,15 @@
-// Runs before each test file but those under test/unit: a private database (in-memory PGlite, or a
-// PostgreSQL database copied from the run's migrated template), after the settings of variables.ts.
+// Runs before each test file but those under test/unit: a private database for the file (an embedded
+// data directory of its own, or a PostgreSQL database copied from the run's migrated template),
+// after the settings of variables.ts. test/helpers/database.ts opens and migrates it when a file uses it.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll } from 'vitest';
 import pg from 'pg';
 import { templateDatabaseName, testDatabasePrefix } from './database-prefix.js';
 import './variables.js';
+
+/** Closes the file's database if it was opened (test/helpers/database.ts registers how). */
+const closeTestDatabase = () => (globalThis as { closeTestDatabase?: () => Promise<void> }).closeTestDatabase?.();
 
 if (process.env.DATABASE_URL) {
   const baseUrl = process.env.DATABASE_URL;
@@ -22,9 +26,7 @@ if (process.env.DATABASE_URL) {
   url.pathname = `/${name}`;
   process.env.DATABASE_URL = url.toString();
   afterAll(async () => {
-    const { database } = await import('../../src/db/client.js');
-    await (await import('../../src/events.js')).closeEvents();
-    await database.close();
+    await closeTestDatabase();
     const cleanup = new pg.Client({ connectionString: baseUrl });
     await cleanup.connect();
     await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -32,14 +34,9 @@ if (process.env.DATABASE_URL) {
   });
 } else {
   afterAll(async () => {
-    const { database } = await import('../../src/db/client.js');
-    await (await import('../../src/events.js')).closeEvents();
-    await database.close();
+    await closeTestDatabase();
     // The file's own embedded data directory (variables.ts), with its lock.
     const dataDir = process.env.DATA_DIR;
     if (dataDir && !dataDir.startsWith('memory://')) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 }
-
-const { database } = await import('../../src/db/client.js');
-await database.migrate();

@@ -2,7 +2,7 @@
 // the order they were made within a process (the activity log pages by id).
 import { validate, version } from 'uuid';
 import { describe, expect, it, vi } from 'vitest';
-import { lowestIdAt, newId, newIdAt, timeOfId } from '../../src/domain/ids.js';
+import { lowestIdAt, newId, newIdAt, timeOfId } from '../../src/kernel/ids.js';
 
 describe('ids', () => {
   it('are valid, unique version-7 UUIDs carrying the time they were made', () => {
