@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     fail(`ENCRYPTION_KEYS cannot open the stored secrets (${problems.join('; ')}). Add the keys that sealed them (kid:base64key, comma-separated; the first encrypts).`);
   }
   if (config.providers.integrationsFile) {
-    const slugs = await loadIntegrationsFile(app.services.integrations, config.providers.integrationsFile);
+    const slugs = await loadIntegrationsFile(app.services.integrations, config.providers.integrationsFile, process.env);
     logger.info({ file: config.providers.integrationsFile, integrations: slugs }, 'integrations file loaded');
   }
   if (config.auth.devMode) {

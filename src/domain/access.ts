@@ -35,11 +35,6 @@ export function mayConnectIntegration(viewer: Viewer, integration: { id: string 
   return !offered || offered.includes(integration.id);
 }
 
-/** The owner key of the viewer's connections to an integration. */
-export function ownerKeyFor(viewer: Viewer, integration: { isShared: boolean }): string {
-  return integration.isShared ? SHARED_OWNER_KEY : viewer.userId;
-}
-
 /** May the viewer change or remove this connection? Shared ones are the admins'. */
 export function canManageConnection(viewer: Viewer, connection: { ownerId: string | null }): boolean {
   if (viewer.isAdmin) return true;

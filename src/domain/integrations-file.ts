@@ -26,7 +26,7 @@ export function interpolateEnvironment(value: unknown, env: Record<string, strin
   return value;
 }
 
-export function parseIntegrationsFile(text: string, env: Record<string, string | undefined> = process.env): CreateIntegrationInput[] {
+export function parseIntegrationsFile(text: string, env: Record<string, string | undefined>): CreateIntegrationInput[] {
   let document: unknown;
   try {
     document = parseYaml(text); // YAML is a superset of JSON
@@ -42,7 +42,7 @@ export function parseIntegrationsFile(text: string, env: Record<string, string |
 }
 
 /** Creates or updates each integration in the file; returns their slugs. */
-export async function loadIntegrationsFile(integrations: Integrations, file: string, env: Record<string, string | undefined> = process.env): Promise<string[]> {
+export async function loadIntegrationsFile(integrations: Integrations, file: string, env: Record<string, string | undefined>): Promise<string[]> {
   const entries = parseIntegrationsFile(fs.readFileSync(file, 'utf8'), env);
   const slugs: string[] = [];
   for (const [index, entry] of entries.entries()) {
