@@ -8,6 +8,7 @@ import type { ProviderTemplate } from '../catalog/schema.js';
 import type { Keyring } from '../crypto/envelope.js';
 import type { StoredCredentials } from '../domain/connections.js';
 import { integrationSettings, type Integration, type UrlPolicy } from '../domain/integrations.js';
+import { readBody } from '../net/body.js';
 import type { Outbound } from '../net/outbound.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
 import type { ProviderClient } from '../provider/provider-client.js';
@@ -119,7 +120,13 @@ export async function runCredentialCheck(
   const status = response.statusCode;
   let body: unknown;
   try {
-    body = check.expect && status >= 200 && status < 300 ? await readJson(response.body) : await response.body.dump();
+    if (check.expect && status >= 200 && status < 300) {
+      // Answers read for the expected field are small; a bigger one is not read to its end.
+      const read = await readBody(response.body, MAX_CHECK_BODY_BYTES);
+      body = read.complete ? JSON.parse(read.bytes.toString('utf8')) : undefined;
+    } else {
+      await response.body.dump();
+    }
   } catch {
     body = undefined;
   }
@@ -139,18 +146,4 @@ export async function runCredentialCheck(
     }
   }
   return { ...answered, verdict: 'accepted' };
-}
-
-async function readJson(body: Dispatcher.ResponseData['body']): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_CHECK_BODY_BYTES) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }

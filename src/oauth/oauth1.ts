@@ -8,6 +8,7 @@ import { connectFailed } from '../domain/events.js';
 import { integrationSettings, type Integration, type UrlPolicy } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
 import { ProviderError, UpstreamUnavailableError } from '../kernel/errors.js';
+import { readBody } from '../net/body.js';
 import type { Outbound } from '../net/outbound.js';
 import { consumerSecrets, oauth1AuthorizationHeader, type OAuth1Secrets } from '../provider/oauth1-signature.js';
 import { fillProviderUrl, type ConnectionConfig } from '../provider/templates.js';
@@ -37,15 +38,9 @@ async function credentialsRequest(outbound: Outbound, url: string, secrets: OAut
   } catch {
     throw new UpstreamUnavailableError(`The provider could not be reached (${target.host}).`);
   }
-  let text = '';
-  for await (const chunk of response.body) {
-    text += chunk.toString();
-    if (text.length > MAX_ANSWER_BYTES) {
-      response.body.destroy();
-      throw new ProviderError(`The provider's answer to ${action} is too large.`, { providerError: 'response_too_large' });
-    }
-  }
-  const answer = new URLSearchParams(text.trim());
+  const read = await readBody(response.body, MAX_ANSWER_BYTES);
+  if (!read.complete) throw new ProviderError(`The provider's answer to ${action} is too large.`, { providerError: 'response_too_large' });
+  const answer = new URLSearchParams(read.bytes.toString('utf8').trim());
   if (response.statusCode >= 400 || !answer.get('oauth_token') || answer.get('oauth_token_secret') === null) {
     const problem = answer.get('oauth_problem') ?? undefined;
     throw new ProviderError(`The provider refused to ${action}${problem ? `: ${problem}` : ` (HTTP ${response.statusCode})`}.`, {

@@ -16,6 +16,7 @@ import type { DomainEventBus } from '../domain/events.js';
 import type { Viewer } from '../domain/viewer.js';
 import { backoffDelay } from '../kernel/backoff.js';
 import { ProviderError, publicMessageOf, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../kernel/errors.js';
+import { readBody, type ReadBody } from '../net/body.js';
 import type { Outbound } from '../net/outbound.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
 import { traced, tracingEnabled } from '../telemetry/tracing.js';
@@ -264,7 +265,14 @@ export function createProxy(deps: ProxyDeps) {
       const wait = waitAskedFor(response.headers, connectionIntegration);
       throw new RateLimitedError('The provider is rate limiting this connection.', wait);
     }
-    const raw = await readLimited(response.body, settings.maxResponseBytes);
+    let read: ReadBody;
+    try {
+      read = await readBody(response.body, settings.maxResponseBytes);
+    } catch {
+      throw new UpstreamUnavailableError('The provider did not finish its answer in time.');
+    }
+    if (!read.complete) throw tooLarge(settings.maxResponseBytes);
+    const raw = read.bytes;
     const decoded = decode(raw, response.headers['content-encoding'], settings.maxResponseBytes);
     const contentType = String(response.headers['content-type'] ?? '').toLowerCase();
     let data: unknown = null;
@@ -341,26 +349,6 @@ export interface ProxyResponse {
 
 /** Headers that no longer describe the body once proxyRequest has decoded it. */
 const DECODED_BODY_HEADERS = new Set(['content-encoding', 'content-length']);
-
-/** Reads a body up to `limit` bytes, counting what actually arrives (Content-Length may lie). */
-function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<Buffer> {
-  // Events rather than `for await`: async iteration costs a promise per chunk on the hot path.
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        body.destroy();
-        reject(tooLarge(limit));
-      } else {
-        chunks.push(chunk);
-      }
-    });
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    body.once('error', () => reject(new UpstreamUnavailableError('The provider did not finish its answer in time.')));
-  });
-}
 
 function tooLarge(limit: number): ProviderError {
   return new ProviderError(`The provider's answer exceeds ${limit} bytes: use the path proxy (/api/integrations/:integration/request/…) to stream it.`, {

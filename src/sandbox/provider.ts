@@ -9,13 +9,15 @@
 //   /sandbox/api/me              a small protected API: who the access token belongs to
 //   /sandbox/logo.svg            its logo
 //
-// Clients are the sandbox integrations themselves (their generated client id and secret); grants,
-// codes and tokens are kept in the SandboxRecord table, so connections survive a restart.
+// Clients are the sandbox integrations themselves (their generated client id and secret), read from
+// the database once and kept. Grants, codes, tokens and sessions are kept in memory: they last as
+// long as the process (connect again after a restart), and stay out of Switchboard's tables.
 import type http from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 // Types only here: oidc-provider itself is loaded when the sandbox is first used (never in production).
 import type { default as Provider, Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { sandboxIssuer, SANDBOX_PROVIDER } from '../catalog/sandbox.js';
 import type { Keyring } from '../crypto/envelope.js';
 import type { ChangeFeed } from '../domain/changes.js';
@@ -25,14 +27,9 @@ import { escapeHtml, newNonce, readForm, renderPage, sendPage } from '../html/pa
 import type { Logger } from '../kernel/log.js';
 
 const ACCOUNT_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
+const MAX_RECORDS = 50_000;
 const DEFAULT_ACCOUNT = 'sandbox-user';
 
-/**
- * oidc-provider's storage, in memory: grants, codes, tokens and sessions last as long as the process
- * (connect again after a restart). A development sandbox needs no store of record, and keeping it out
- * of the database keeps it out of Switchboard's tables and migrations. Clients are the sandbox
- * integrations, read from the database once and kept.
- */
 export interface SandboxHandler {
   handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void>;
   /** Reads the sandbox integrations' clients (once the database is migrated). */
@@ -49,8 +46,9 @@ export interface SandboxDeps {
 
 /** The sandbox's routes; the provider itself is made on first use (key generation costs a moment). */
 export function createSandbox(deps: SandboxDeps): SandboxHandler {
-  const MAX_RECORDS = 50_000;
-  const records = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
+  // Grants, codes, tokens and sessions, each until it expires; past MAX_RECORDS the least recently
+  // used go first (a development sandbox, not a store of record).
+  const records = new LRUCache<string, AdapterPayload>({ max: MAX_RECORDS });
 
   const SandboxAdapter = class implements Adapter {
     constructor(private readonly model: string) {}
@@ -60,23 +58,16 @@ export function createSandbox(deps: SandboxDeps): SandboxHandler {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      if (records.size >= MAX_RECORDS) sweep();
-      records.set(this.key(id), { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
+      records.set(this.key(id), payload, { ttl: expiresIn ? expiresIn * 1000 : 0 });
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return sandboxClient(id);
-      const record = records.get(this.key(id));
-      if (!record) return undefined;
-      if (record.expiresAt <= Date.now()) {
-        records.delete(this.key(id));
-        return undefined;
-      }
-      return record.payload;
+      return records.get(this.key(id));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      for (const [key, record] of records) if (key.startsWith(`${this.model}:`) && record.payload.uid === uid) return this.find(key.slice(this.model.length + 1));
+      for (const [key, payload] of records.entries()) if (key.startsWith(`${this.model}:`) && payload.uid === uid) return payload;
       return undefined;
     }
 
@@ -85,8 +76,8 @@ export function createSandbox(deps: SandboxDeps): SandboxHandler {
     }
 
     async consume(id: string): Promise<void> {
-      const record = records.get(this.key(id));
-      if (record) record.payload.consumed = Math.floor(Date.now() / 1000);
+      const payload = records.get(this.key(id));
+      if (payload) payload.consumed = Math.floor(Date.now() / 1000);
     }
 
     async destroy(id: string): Promise<void> {
@@ -94,19 +85,9 @@ export function createSandbox(deps: SandboxDeps): SandboxHandler {
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      for (const [key, record] of records) if (record.payload.grantId === grantId) records.delete(key);
+      for (const [key, payload] of records.entries()) if (payload.grantId === grantId) records.delete(key);
     }
   };
-
-  function sweep(): void {
-    const now = Date.now();
-    for (const [key, record] of records) if (record.expiresAt <= now) records.delete(key);
-    // Still full: the oldest go (a development sandbox, not a store of record).
-    for (const key of records.keys()) {
-      if (records.size < MAX_RECORDS * 0.9) break;
-      records.delete(key);
-    }
-  }
 
   const clients = new Map<string, ClientMetadata>();
   deps.changes.onIntegration(() => {

@@ -3,6 +3,7 @@
 // What the endpoint answered is kept as an excerpt; why an attempt failed, in words, never a secret.
 import type { Keyring } from '../crypto/envelope.js';
 import { withJitter } from '../kernel/backoff.js';
+import { readBody } from '../net/body.js';
 import type { Outbound } from '../net/outbound.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
 import { signingSecretsOf } from './endpoints.js';
@@ -65,28 +66,14 @@ export async function sendDelivery(
       bodyTimeout: options.timeoutMs,
       signal,
     });
-    const excerpt = await readExcerpt(response.body);
+    const { bytes } = await readBody(response.body, RESPONSE_EXCERPT_BYTES);
+    const excerpt = bytes.length ? bytes.toString('utf8').replace(/\uFFFD+$/, '') : null;
     const ok = response.statusCode >= 200 && response.statusCode < 300;
     return { ok, responseStatus: response.statusCode, responseExcerpt: excerpt, error: ok ? null : `HTTP ${response.statusCode}`, durationMs: elapsed() };
   } catch (error) {
     const interrupted = options.signal?.aborted === true;
     return { ok: false, responseStatus: null, responseExcerpt: null, error: interrupted ? 'interrupted by shutdown' : describeFailure(error, options.timeoutMs), durationMs: elapsed(), interrupted };
   }
-}
-
-async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= RESPONSE_EXCERPT_BYTES) {
-      body.destroy();
-      break;
-    }
-  }
-  if (!size) return null;
-  return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8').replace(/\uFFFD+$/, '');
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {

@@ -6,6 +6,7 @@ import { errors as undiciErrors } from 'undici';
 import type { StoredCredentials } from '../../domain/connections.js';
 import type { IntegrationSettings } from '../../domain/integrations.js';
 import { ProviderError, UpstreamUnavailableError } from '../../kernel/errors.js';
+import { readBody } from '../../net/body.js';
 import type { Outbound } from '../../net/outbound.js';
 import { BlockedAddressError } from '../../net/upstream-agent.js';
 import { normalizeTokenResponse } from '../../provider/provider-client.js';
@@ -87,7 +88,9 @@ export async function postTokenRequest(outbound: Outbound, request: TokenRequest
     const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError;
     throw new UpstreamUnavailableError(timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`);
   }
-  const text = await readText(response.body);
+  const read = await readBody(response.body, MAX_RESPONSE_BYTES);
+  if (!read.complete) throw new ProviderAnswerError(`The token endpoint's answer exceeds ${MAX_RESPONSE_BYTES} bytes.`, { providerError: 'response_too_large' });
+  const text = read.bytes.toString('utf8');
   let body: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = JSON.parse(text);
@@ -111,20 +114,6 @@ export async function postTokenRequest(outbound: Outbound, request: TokenRequest
     throw new ProviderAnswerError(`The provider's answer could not be used to ${request.action}: no access_token.`, { providerStatus: status, providerError: 'invalid_response' });
   }
   return body;
-}
-
-async function readText(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      throw new ProviderAnswerError(`The token endpoint's answer exceeds ${MAX_RESPONSE_BYTES} bytes.`, { providerError: 'response_too_large' });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The integration's extra token parameters, with ${connectionConfig.x} filled (Zoom's account_id). */
