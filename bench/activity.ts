@@ -31,16 +31,17 @@ try {
     LOG_LEVEL: 'warn',
     REFRESH_INTERVAL_SECONDS: '0',
   });
-  const { config } = await import('../src/config.js');
-  const { database, prisma } = await import('../src/db/client.js');
-  const { createIntegration } = await import('../src/domain/integrations.js');
-  const { newId } = await import('../src/domain/ids.js');
-  const { startServer } = await import('../src/http/server.js');
+  const { loadConfig } = await import('../src/config.js');
+  const { createApp } = await import('../src/app.js');
+  const { newId } = await import('../src/kernel/ids.js');
   const { deleteExpiredOperations } = await import('../src/activity/retention.js');
   const { encodeGlobalID } = await import('@pothos/plugin-relay');
-  await database.migrate();
+  const config = loadConfig(process.env);
+  const app = createApp({ ...config, auth: { ...config.auth, devMode: false, apiKeys: [API_KEY] } });
+  const { prisma } = app.db;
+  await app.db.migrate();
 
-  const integration = await createIntegration({
+  const integration = await app.services.integrations.create({
     slug: 'bench',
     provider: 'custom',
     clientId: 'c',
@@ -75,7 +76,8 @@ try {
   const insertSeconds = (performance.now() - started) / 1000;
   const size = (await client.query(`SELECT pg_size_pretty(pg_total_relation_size('"Operation"')) AS total, pg_size_pretty(pg_relation_size('"Operation"')) AS heap`)).rows[0];
 
-  const server = await startServer({ ...config, auth: { ...config.auth, devMode: false, apiKeys: [API_KEY] } }, { port: 0, host: '127.0.0.1' });
+  const server = { url: await app.listen({ port: 0, host: '127.0.0.1' }) };
+  await app.ready();
   const query = async (text: string, variables: Record<string, unknown>, headers: Record<string, string>) => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
@@ -127,7 +129,7 @@ try {
 
   // Retention: one day of rows (about 1/14 of the table) past the cutoff, deleted in batches.
   const retentionStarted = performance.now();
-  const deleted = await deleteExpiredOperations({ retentionDays: 13 });
+  const deleted = await deleteExpiredOperations(prisma, { retentionDays: 13 });
   const retentionSeconds = (performance.now() - retentionStarted) / 1000;
 
   console.log(`PostgreSQL, ${OPERATIONS.toLocaleString('en')} operations over ${CONNECTIONS} connections and 14 days: inserted in ${insertSeconds.toFixed(1)} s; table ${size.heap}, with indexes ${size.total}.`);
@@ -139,8 +141,7 @@ try {
   console.log(`Plan of the page query:\n  ${plan.join('\n  ')}`);
   console.log(`\nRetention: ${deleted.toLocaleString('en')} rows older than 13 days deleted in ${retentionSeconds.toFixed(1)} s (batches of 5,000).`);
   await client.end();
-  await server.close();
-  await database.close();
+  await app.stop();
 } catch (error) {
   console.error(error);
   exitCode = 1;

@@ -17,7 +17,7 @@ import { BENCH_API_KEY, loadEmbeddedSwitchboard } from './embedded.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5);
-const { config, createIntegration, createConnection, onStatusEvent, statusSubscriberCount, startServer, database } = await loadEmbeddedSwitchboard({
+const app = await loadEmbeddedSwitchboard({
   // All subscribers are one user here (the case where they share one execution per event).
   MAX_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS + 100),
 });
@@ -34,9 +34,10 @@ try {
   // no pinning on this machine
 }
 
-await createIntegration({ slug: 'fanout', provider: 'custom', authType: 'API_KEY', apiBaseUrl: 'http://127.0.0.1:9/' });
+await app.services.integrations.create({ slug: 'fanout', provider: 'custom', authType: 'API_KEY', apiBaseUrl: 'http://127.0.0.1:9/' });
 const viewer = { userId: 'fanout-user', isAdmin: false, via: 'api-key' as const };
-const server = await startServer(config, { port: 0, host: '127.0.0.1' });
+const server = { url: await app.serve() };
+const statusSubscriberCount = () => app.services.statusStreams.subscriberCount();
 if (process.env.BENCH_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}-before.heapsnapshot`);
 const before = settledHeap();
 const baseline = statusSubscriberCount();
@@ -111,12 +112,14 @@ if (profiler) {
 }
 for (let event = 0; event < EVENTS; event++) {
   let publishedAt = 0;
-  const stop = onStatusEvent(() => (publishedAt = performance.timeOrigin + performance.now()));
+  const stop = app.changes.onConnection((change) => {
+    if (change.status) publishedAt = performance.timeOrigin + performance.now();
+  });
   clients.stdin!.write(`${JSON.stringify({ type: 'expect', count: SUBSCRIBERS })}\n`);
   await nextMessage('armed');
   const mutationStartedAt = performance.timeOrigin + performance.now();
   const cpuBefore = process.cpuUsage();
-  await createConnection(viewer, { integration: 'fanout', connectionName: 'default', apiKey: `key-${event}` });
+  await app.services.createConnection(viewer, { integration: 'fanout', connectionName: 'default', apiKey: `key-${event}` });
   stop();
   const received = (await nextMessage('received')) as { times: number[] };
   const cpu = process.cpuUsage(cpuBefore);
@@ -136,8 +139,7 @@ fromMutation.sort((a, b) => a - b);
 finished = true;
 clients.stdin!.end();
 clients.kill();
-await server.close();
-await database.close();
+await app.close();
 
 latencies.sort((a, b) => a - b);
 const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;

@@ -121,12 +121,14 @@ async function main(): Promise<void> {
     REFRESH_LOOKAHEAD_SECONDS: '600',
   };
   Object.assign(process.env, env);
-  const { database } = await import('../src/db/client.js');
-  const { createIntegration } = await import('../src/domain/integrations.js');
+  const { loadConfig } = await import('../src/config.js');
+  const { createApp } = await import('../src/app.js');
   const { sealCredentials } = await import('../src/domain/connections.js');
-  const { newId } = await import('../src/domain/ids.js');
-  await database.migrate();
-  const integration = await createIntegration({
+  const { newId } = await import('../src/kernel/ids.js');
+  // An app to migrate the database and make the integration with (it never listens nor runs jobs).
+  const app = createApp(loadConfig(process.env));
+  await app.db.migrate();
+  const integration = await app.services.integrations.create({
     slug: 'bench',
     provider: 'custom',
     clientId: 'bench-client',
@@ -144,7 +146,7 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     for (let index = offset; index < Math.min(CONNECTIONS, offset + 1000); index++) {
       const id = newId();
-      const credentials = sealCredentials(id, { type: 'OAUTH2', accessToken: `old-${index}`, refreshToken: `r${index}`, expiresAt: expiresAt.toISOString() });
+      const credentials = sealCredentials(app.keyring, id, { type: 'OAUTH2', accessToken: `old-${index}`, refreshToken: `r${index}`, expiresAt: expiresAt.toISOString() });
       const base = values.length;
       values.push(id, integration.id, `user-${index}`, credentials, expiresAt);
       rows.push(`($${base + 1}, $${base + 2}, $${base + 3}, $${base + 3}, 'default', $${base + 4}, true, $${base + 5}, now(), '{}')`);
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(`seeded ${CONNECTIONS} due connections in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
-  await database.close();
+  await app.stop();
 
   // info: the instances say when they listen (and log each refresh, as in production).
   const instanceEnv = { ...env, REFRESH_INTERVAL_SECONDS: '1', LOG_LEVEL: 'info' };

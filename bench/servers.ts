@@ -86,12 +86,12 @@ async function yogaBare(): Promise<void> {
 
 async function switchboard(extraEnv: Record<string, string> = {}): Promise<void> {
   const databaseUrl = process.env.BENCH_ROLE_DATABASE_URL;
-  const { config, createIntegration, createConnection, startServer } = await loadEmbeddedSwitchboard({
+  const app = await loadEmbeddedSwitchboard({
     PROXY_RATE_LIMIT_PER_SECOND: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...extraEnv,
   });
-  await createIntegration({
+  await app.services.integrations.create({
     slug: 'bench',
     provider: 'custom',
     clientId: 'bench-client',
@@ -100,14 +100,13 @@ async function switchboard(extraEnv: Record<string, string> = {}): Promise<void>
     tokenUrl: `${upstreamUrl}/token`,
     apiBaseUrl: `${upstreamUrl}/api/v1`,
   });
-  await createConnection({ userId: 'bench-user', isAdmin: false, via: 'api-key' }, {
+  await app.services.createConnection({ userId: 'bench-user', isAdmin: false, via: 'api-key' }, {
     integration: 'bench',
     accessToken: TOKEN,
     refreshToken: 'bench-refresh-token',
     expiresAt: new Date(Date.now() + 24 * 3600_000),
   });
-  const server = await startServer(config, { port: 0, host: '127.0.0.1' });
-  ready(server.url, { apiKey: BENCH_API_KEY });
+  ready(await app.serve(), { apiKey: BENCH_API_KEY });
 }
 
 const roles: Record<string, () => Promise<void>> = {

@@ -47,21 +47,19 @@ async function benchDatabase(): Promise<{ env: Record<string, string>; drop: () 
   return { env: { DATABASE_URL: url.toString() }, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 const QUERY_LOG = Boolean(process.env.BENCH_QUERY_LOG);
-// Prisma's query events are on only under the test runner (src/db/client.ts); this mode asks for them.
-if (QUERY_LOG) process.env.VITEST ??= 'bench:webhooks';
 const benchDb = await benchDatabase();
-const { config, createIntegration, createConnection, startServer, database } = await loadEmbeddedSwitchboard(benchDb.env);
-const { createWebhookEndpoint, updateWebhookEndpoint } = await import('../src/webhooks/endpoints.js');
-const { onQuery } = await import('../src/db/client.js');
+// Prisma's query events cost CPU of their own: the database observes its statements in this mode only.
+const app = await loadEmbeddedSwitchboard(benchDb.env, { observeQueries: QUERY_LOG });
+const { config } = app;
 let queries = 0;
 const queryKinds = new Map<string, number>();
-onQuery((sql) => {
-  queries++;
-  if (QUERY_LOG) {
+if (QUERY_LOG) {
+  app.db.onQuery((sql) => {
+    queries++;
     const kind = sql.replace(/\s+/g, ' ').slice(0, 90);
     queryKinds.set(kind, (queryKinds.get(kind) ?? 0) + 1);
-  }
-});
+  });
+}
 
 interface Receipt {
   endpoint: string;
@@ -95,13 +93,13 @@ await until(() => receipts.some((receipt) => receipt.port));
 const receiverUrl = `http://127.0.0.1:${receipts.find((receipt) => receipt.port)!.port}`;
 progress(`receiver at ${receiverUrl}`);
 
-await createIntegration({ slug: 'bench', provider: 'custom', authType: 'API_KEY', apiBaseUrl: 'http://127.0.0.1:9/' });
+await app.services.integrations.create({ slug: 'bench', provider: 'custom', authType: 'API_KEY', apiBaseUrl: 'http://127.0.0.1:9/' });
 const viewer = { userId: 'bench-user', isAdmin: false, via: 'api-key' as const };
 let counter = 0;
-const change = () => createConnection(viewer, { integration: 'bench', connectionName: `c${counter++}`, apiKey: 'k' });
+const change = () => app.services.createConnection(viewer, { integration: 'bench', connectionName: `c${counter++}`, apiKey: 'k' });
 
 async function endpoint(name: string) {
-  const { endpoint, secret } = await createWebhookEndpoint({ url: `${receiverUrl}/${name}` });
+  const { endpoint, secret } = await app.services.webhookEndpoints.create({ url: `${receiverUrl}/${name}` });
   receiver.stdin!.write(`/${name} ${secret}\n`);
   await until(() => receipts.some((receipt) => receipt.registered === `/${name}`));
   return endpoint;
@@ -129,7 +127,7 @@ progress(`queued ${BACKLOG} changes; draining`);
 const drainCpu = process.cpuUsage();
 const drainQueries = queries;
 queryKinds.clear();
-const server = await startServer(config, { port: 0, host: '127.0.0.1' });
+await app.serve();
 await until(() => receipts.filter((receipt) => receipt.endpoint?.startsWith('/backlog-')).length >= deliveries);
 const drainCpuMs = cpuMsSince(drainCpu);
 const drainQueryCount = queries - drainQueries;
@@ -138,7 +136,7 @@ const backlogReceipts = receipts.filter((receipt) => receipt.endpoint?.startsWit
 const first = Math.min(...backlogReceipts.map((receipt) => receipt.receivedAt!));
 const last = Math.max(...backlogReceipts.map((receipt) => receipt.receivedAt!));
 const throughput = (deliveries - 1) / ((last - first) / 1000);
-for (const row of backlogEndpoints) await updateWebhookEndpoint(row.id, { enabled: false });
+for (const row of backlogEndpoints) await app.services.webhookEndpoints.update(row.id, { enabled: false });
 
 // 2. Delay at a steady rate, the worker running.
 progress('backlog delivered; steady rate');
@@ -187,7 +185,6 @@ console.log(`  load average at the end: ${os.loadavg().map((load) => load.toFixe
 console.log(`  signatures: ${receipts.filter((receipt) => receipt.id).length} verified by standardwebhooks, ${invalid} refused`);
 
 receiver.kill();
-await server.close();
-await database.close();
+await app.close();
 await benchDb.drop();
 process.exit(0);

@@ -2,14 +2,14 @@
 // secret; who sees what; pages, filters and retention; the recorder's batching and overload bound.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it, vi } from 'vitest';
-import { ActivityRecorder, activityRecorder } from '../src/activity/recorder.js';
+import { ActivityRecorder } from '../src/activity/recorder.js';
 import { deleteExpiredOperations } from '../src/activity/retention.js';
 import { newIdAt } from '../src/kernel/ids.js';
 import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
 import { followToCallback, startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
 import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
-import { credentialsOf, prisma } from './helpers/database.js';
+import { credentialsOf, database, prisma, testLogger } from './helpers/database.js';
 
 const config = testConfig();
 
@@ -34,7 +34,7 @@ describe('activity log', async () => {
 
   /** The operations as an admin sees them, after the buffer is written. */
   const operations = async (variables: Record<string, unknown>, headers: Record<string, string> = adminHeaders) => {
-    await activityRecorder.flush();
+    await server.activity.flush();
     const answer = await graphql(server, OPERATIONS, { first: 50, ...variables }, headers);
     expect(answer.errors).toBeUndefined();
     return answer.data.operations;
@@ -81,8 +81,9 @@ describe('activity log', async () => {
     const connection = await connectThroughProvider(server, slug, headers);
     const refresh = `mutation ($id: ID!) { refreshConnection(input: { connectionId: $id }) { __typename } }`;
     expect((await graphql(server, refresh, { id: gid(connection.id) }, headers)).data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
-    await expireToken(connection.id, new Date(Date.now() + 60_000));
-    expect(await runRefreshSweep({ lookaheadSeconds: 600 })).toMatchObject({ refreshed: expect.any(Number) });
+    await expireToken(server, connection.id, new Date(Date.now() + 60_000));
+    const sweepDeps = { prisma, refresher: server.services.refresher, logger: server.logger };
+    expect(await runRefreshSweep(sweepDeps, { lookaheadSeconds: 600, concurrency: config.tokens.concurrency, batchSize: config.tokens.batchSize })).toMatchObject({ refreshed: expect.any(Number) });
     const { refreshToken } = credentialsOf(await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } }))!;
     await (await as.provider.Grant.find((await as.provider.RefreshToken.find(refreshToken!))!.grantId!))!.destroy();
     expect((await graphql(server, refresh, { id: gid(connection.id) }, headers)).data.refreshConnection.__typename).toBe('ReauthorizationRequiredError');
@@ -195,14 +196,14 @@ describe('activity log', async () => {
     const old = Array.from({ length: 23 }, (_, index) => row(now - (15 + index) * 86_400_000, index));
     const recent = Array.from({ length: 5 }, (_, index) => row(now - (13 - index) * 86_400_000, 100 + index));
     await prisma.operation.createMany({ data: [...old, ...recent] });
-    expect(await deleteExpiredOperations({ retentionDays: 14, batchSize: 5 })).toBe(23);
+    expect(await deleteExpiredOperations(prisma, { retentionDays: 14, batchSize: 5 })).toBe(23);
     expect(await prisma.operation.count({ where: { integrationSlug: 'retention' } })).toBe(5);
-    expect(await deleteExpiredOperations({ retentionDays: 14, batchSize: 5 })).toBe(0);
-    expect(await deleteExpiredOperations({ retentionDays: 0 })).toBe(0);
+    expect(await deleteExpiredOperations(prisma, { retentionDays: 14, batchSize: 5 })).toBe(0);
+    expect(await deleteExpiredOperations(prisma, { retentionDays: 0 })).toBe(0);
   });
 
   it('under overload drops operations past the bound and counts them, instead of holding requests; stop() writes what it holds', async () => {
-    const recorder = new ActivityRecorder({ ...config.activity, bufferMax: 10, flushRows: 1000, flushIntervalMs: 60_000 });
+    const recorder = new ActivityRecorder(database, { ...config.activity, bufferMax: 10, flushRows: 1000, flushIntervalMs: 60_000 }, testLogger);
     for (let index = 0; index < 25; index++) recorder.record({ kind: 'WEBHOOK', outcome: 'SUCCESS', integrationSlug: 'overload', ownerId: 'overload' });
     expect(recorder.stats).toMatchObject({ recorded: 10, dropped: 15 });
     expect(recorder.pending).toBe(10);
@@ -212,26 +213,29 @@ describe('activity log', async () => {
   });
 
   it('writes the buffer in batches of ACTIVITY_FLUSH_ROWS without waiting for the timer, and records nothing when the log is off', async () => {
-    const recorder = new ActivityRecorder({ ...config.activity, flushRows: 100, flushIntervalMs: 60_000, proxySuccessesPerSecond: 0 });
+    const recorder = new ActivityRecorder(database, { ...config.activity, flushRows: 100, flushIntervalMs: 60_000, proxySuccessesPerSecond: 0 }, testLogger);
     for (let index = 0; index < 250; index++) recorder.record({ kind: 'PROXY', outcome: 'SUCCESS', integrationSlug: 'batched' });
     await expect.poll(() => recorder.stats.written, { timeout: 5_000 }).toBeGreaterThanOrEqual(200);
     await recorder.stop();
     expect(await prisma.operation.count({ where: { integrationSlug: 'batched' } })).toBe(250);
 
-    const off = new ActivityRecorder({ ...config.activity, enabled: false });
+    const off = new ActivityRecorder(database, { ...config.activity, enabled: false }, testLogger);
     off.record({ kind: 'PROXY', outcome: 'SUCCESS', integrationSlug: 'off' });
     await off.stop();
     expect(off.stats.recorded).toBe(0);
   });
 
   it('stores every failure but at most ACTIVITY_PROXY_SUCCESSES_PER_SECOND successful proxied calls a second, counting the rest', async () => {
-    const { metricsRegistry } = await import('../src/metrics/registry.js');
-    const sampledOutMetric = async () => (await metricsRegistry.getSingleMetric('switchboard_activity_sampled_out_total')!.get()).values[0]?.value ?? 0;
+    const sampledOutMetric = async () => (await server.metrics.registry.getSingleMetric('switchboard_activity_sampled_out_total')!.get()).values[0]?.value ?? 0;
     const metricBefore = await sampledOutMetric();
     let now = Date.UTC(2026, 0, 1);
     const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
     try {
-      const recorder = new ActivityRecorder({ ...config.activity, flushRows: 10_000, flushIntervalMs: 60_000, proxySuccessesPerSecond: 20 });
+      // Wired to the server's metrics as the app wires its own recorder.
+      const recorder = new ActivityRecorder(database, { ...config.activity, flushRows: 10_000, flushIntervalMs: 60_000, proxySuccessesPerSecond: 20 }, testLogger, {
+        dropped: (count) => server.metrics.recordOperationsDropped(count),
+        sampledOut: (count) => server.metrics.recordOperationsSampledOut(count),
+      });
       const call = (outcome: 'SUCCESS' | 'FAILURE') => recorder.record({ kind: 'PROXY', outcome, integrationSlug: 'capped', method: 'GET', path: '/v1/items' });
       for (let index = 0; index < 50; index++) call('SUCCESS');
       for (let index = 0; index < 7; index++) call('FAILURE');

@@ -2,10 +2,25 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { adminHeaders, graphql, signToken, startTestServer, testAuth, TEST_API_KEY, userHeaders } from './helpers/server.js';
+import { createApp } from '../src/app.js';
+import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import { database, keyring, testLogger } from './helpers/database.js';
+import { adminHeaders, graphql, signToken, startTestServer, testAuth, testConfig, TEST_API_KEY, userHeaders } from './helpers/server.js';
 
 const VIEWER = '{ viewer { userId isAdmin } }';
+
+/**
+ * A listening app whose auth settings are exactly `auth`, nothing of the test auth kept (startTestServer
+ * deep-merges, which cannot take the test JWT secret away); stopped after the file.
+ */
+async function startServerWithAuth(auth: Pick<Config['auth'], 'adminClaim' | 'apiKeys' | 'devMode'> & Partial<Config['auth']>) {
+  const nothingElse = { jwtSecret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined, clockToleranceSeconds: undefined };
+  const app = createApp({ ...testConfig(), auth: { ...nothingElse, ...auth } }, { database, keyring, logger: testLogger });
+  afterAll(() => app.stop());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.ready();
+  return app;
+}
 
 describe('authentication', async () => {
   const server = await startTestServer();
@@ -90,10 +105,10 @@ describe('authentication with a JWKS URL', async () => {
   });
   beforeAll(() => new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve)));
   afterAll(() => new Promise<void>((resolve) => jwksServer.close(() => resolve())));
-  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let server: Awaited<ReturnType<typeof startServerWithAuth>>;
   beforeAll(async () => {
     const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
-    server = await startTestServer({ auth: { adminClaim: 'roles', apiKeys: [], devMode: false, jwksUrl } });
+    server = await startServerWithAuth({ adminClaim: 'roles', apiKeys: [], devMode: false, jwksUrl });
   });
 
   it('verifies RS256 tokens against the key set, with a role array as admin claim', async () => {
@@ -114,7 +129,7 @@ describe('authentication with a JWKS URL', async () => {
 });
 
 describe('development mode', async () => {
-  const server = await startTestServer({ auth: { adminClaim: 'x', apiKeys: [], devMode: true } });
+  const server = await startServerWithAuth({ adminClaim: 'x', apiKeys: [], devMode: true });
 
   it('acts as the admin user "dev" when a request has no credentials', async () => {
     const response = await graphql(server, VIEWER);

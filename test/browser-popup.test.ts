@@ -7,14 +7,12 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser, Page } from 'playwright-core';
 import { browserAvailable, launchChromium } from './helpers/browser.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer } from '../src/http/server.js';
+import { createApp } from '../src/app.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { createOidcIntegration } from './helpers/connect.js';
 import { freePort } from './helpers/ports.js';
-import { graphql, testAuth, userHeaders, testConfig } from './helpers/server.js';
-import { prisma } from './helpers/database.js';
-
-const config = testConfig();
+import { graphql, userHeaders, testConfig } from './helpers/server.js';
+import { database, keyring, prisma, testLogger } from './helpers/database.js';
 
 const available = browserAvailable('browser-popup.test.ts');
 
@@ -37,20 +35,18 @@ describe.skipIf(!available)('popup connect flow in a real browser', { timeout: 6
   const allowedOrigin = `http://localhost:${appPort}`;
 
   // Switchboard on a known port, so that PUBLIC_URL (and the registered redirect_uri) are real.
-  const saved = { publicUrl: config.publicUrl, origins: config.allowedRedirectOrigins };
   const port = await freePort();
-  config.publicUrl = `http://127.0.0.1:${port}`;
-  config.allowedRedirectOrigins = [allowedOrigin];
-  const server = await startServer({ ...config, auth: testAuth }, { port, host: '127.0.0.1' });
+  const config = testConfig({ publicUrl: `http://127.0.0.1:${port}`, oauth: { allowedRedirectOrigins: [allowedOrigin] } });
+  const server = createApp(config, { database, keyring, logger: testLogger });
+  await server.listen({ port, host: '127.0.0.1' });
+  await server.ready();
   const as = await startAuthorizationServer({ redirectUri: `${config.publicUrl}/oauth2/callback` });
   const slug = await createOidcIntegration(server, as);
   const browser: Browser = await launchChromium();
   afterAll(async () => {
     await browser.close();
-    await server.close();
+    await server.stop();
     await new Promise<void>((resolve) => app.close(() => resolve()));
-    config.publicUrl = saved.publicUrl;
-    config.allowedRedirectOrigins = saved.origins;
   });
 
   async function runPopupFrom(appOrigin: string, userId: string): Promise<{ page: Page; popupClosed: boolean }> {

@@ -9,15 +9,19 @@ import { describe, expect, it } from 'vitest';
 import { catalogFiles, readCatalog } from '../src/catalog/index.js';
 import { CONNECTION_CONFIG_PLACEHOLDER, METADATA_PLACEHOLDER, type ProviderTemplate } from '../src/catalog/schema.js';
 import { type StoredCredentials } from '../src/domain/connections.js';
-import { createIntegration, providerUrlProblem, type CreateIntegrationInput } from '../src/domain/integrations.js';
-import { createConnection } from '../src/connections/import.js';
+import { providerUrlProblem, type CreateIntegrationInput, type Integration, type UrlPolicy } from '../src/domain/integrations.js';
 import { injectCredential } from '../src/proxy/rules.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { json, startUpstream } from './helpers/upstream.js';
-import { credentialsOf, prisma } from './helpers/database.js';
+import { credentialsOf, keyring, prisma } from './helpers/database.js';
+import { testApp } from './helpers/server.js';
 
 const templates = readCatalog();
 const byKey = new Map(templates.map((template) => [template.key, template]));
+/** A deployment's URL policy without local providers or a sandbox. */
+const publicUrlsOnly: UrlPolicy = { allowLocalProviders: false, isSandboxEndpoint: () => false };
+/** An integration with only the template's credential placement (all injectCredential reads for these credentials). */
+const placedAs = (key: string) => ({ settings: { proxy: byKey.get(key)!.proxy } }) as unknown as Integration;
 
 /** A URL template filled as a user would fill it (example or default values), metadata standing for an https origin. */
 function filled(template: ProviderTemplate, url: string): string {
@@ -40,7 +44,7 @@ describe('the whole provider catalog', () => {
   it.each(templates.map((template) => [template.key, template] as const))('%s: https URLs on public hosts once filled, docs, categories, and what to call', (_key, template) => {
     const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url];
     for (const url of urls.filter((value): value is string => Boolean(value))) {
-      expect(providerUrlProblem(filled(template, url), false), `${template.key}: ${url}`).toBeUndefined();
+      expect(providerUrlProblem(filled(template, url), publicUrlsOnly), `${template.key}: ${url}`).toBeUndefined();
     }
     for (const url of [template.docsUrl, template.logoUrl].filter((value): value is string => Boolean(value))) expect(new URL(url).protocol).toBe('https:');
     expect(template.categories.length).toBeGreaterThan(0);
@@ -87,7 +91,7 @@ describe('credential placement as the providers document it', () => {
   ] as const)('%s', (key, credentials, expected) => {
     const headers: Record<string, string> = {};
     const url = new URL('https://api.example/v1/items');
-    injectCredential(headers, url, credentials, { settings: { proxy: byKey.get(key)!.proxy } });
+    injectCredential(keyring, headers, url, credentials, placedAs(key));
     expect(headers).toEqual(expected);
     expect(url.search).toBe('');
   });
@@ -100,7 +104,7 @@ describe('credential placement as the providers document it', () => {
   ])('%s: the key in the %s query parameter', (key, parameter) => {
     const headers: Record<string, string> = {};
     const url = new URL('https://api.example/data?q=paris');
-    injectCredential(headers, url, apiKey, { settings: { proxy: byKey.get(key)!.proxy } });
+    injectCredential(keyring, headers, url, apiKey, placedAs(key));
     expect(headers).toEqual({});
     expect(url.searchParams.get(parameter)).toBe('the-key');
     expect(url.searchParams.get('q')).toBe('paris');
@@ -108,10 +112,12 @@ describe('credential placement as the providers document it', () => {
 });
 
 describe('token responses as the providers document them', async () => {
+  const app = testApp();
   const fixtures = await startUpstream();
   const viewer = { userId: 'catalog-providers-user', isAdmin: false, via: 'jwt' as const };
+  const createConnection = app.services.createConnection;
   async function fromTemplate(provider: string, overrides: Partial<CreateIntegrationInput> = {}) {
-    return createIntegration({ slug: uniqueSlug(provider), provider, clientId: 'client-id', clientSecret: 'client-secret', tokenUrl: `${fixtures.url}/${provider}/token`, authorizationUrl: `${fixtures.url}/${provider}/authorize`, ...overrides });
+    return app.services.integrations.create({ slug: uniqueSlug(provider), provider, clientId: 'client-id', clientSecret: 'client-secret', tokenUrl: `${fixtures.url}/${provider}/token`, authorizationUrl: `${fixtures.url}/${provider}/authorize`, ...overrides });
   }
   const lastRequest = (pathname: string) => [...fixtures.requests].reverse().find((request) => request.url.startsWith(pathname))!;
 

@@ -6,10 +6,8 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { CATALOG_FILE, listProviders, parseCatalog } from '../src/catalog/index.js';
-import { createIntegration, type CreateIntegrationInput } from '../src/domain/integrations.js';
+import type { CreateIntegrationInput } from '../src/domain/integrations.js';
 import { connectionFromTokens } from '../src/connections/from-tokens.js';
-import { createConnection } from '../src/connections/import.js';
-import { providerConfiguration } from '../src/provider/provider-client.js';
 import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
@@ -28,6 +26,8 @@ describe('provider catalog', async () => {
   const server = await startTestServer();
   const fixtures = await startUpstream();
   const viewer = { userId: 'catalog-user', isAdmin: false, via: 'jwt' as const };
+  const createIntegration = (input: CreateIntegrationInput) => server.services.integrations.create(input);
+  const createConnection = server.services.createConnection;
 
   it('passes its schema check: 40+ providers, absolute https URLs, declared template values', () => {
     const providers = parseCatalog(fs.readFileSync(CATALOG_FILE, 'utf8'));
@@ -251,8 +251,8 @@ describe('provider catalog', async () => {
         json(res, 200, { token_type: 'bearer', expires_in: 3600, refresh_token: 'Q011511877712', x_refresh_token_expires_in: 8726400, access_token: 'eyJlbmMiOiJBMTI4Q0JD' }),
       );
       const integration = await fromTemplate('quickbooks');
-      const tokens = await oidc.refreshTokenGrant(await providerConfiguration(integration), 'Q0-old');
-      const result = await connectionFromTokens(integration, tokens, { callbackParams: new URLSearchParams({ code: 'c', state: 's', realmId: '4620816365213458300' }) });
+      const tokens = await oidc.refreshTokenGrant(await server.providerClient.configuration(integration), 'Q0-old');
+      const result = await connectionFromTokens(server, integration, tokens, { callbackParams: new URLSearchParams({ code: 'c', state: 's', realmId: '4620816365213458300' }) });
       expect(result.metadata).toMatchObject({ realmId: '4620816365213458300' });
       expect(result.apiBaseUrl).toBe('https://quickbooks.api.intuit.com/v3/company/4620816365213458300');
       expect(result.credentials.raw).toMatchObject({ x_refresh_token_expires_in: 8726400 });

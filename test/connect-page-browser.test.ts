@@ -12,15 +12,13 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser, Page } from 'playwright-core';
 import { browserAvailable, launchChromium } from './helpers/browser.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer } from '../src/http/server.js';
+import { createApp } from '../src/app.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { createOidcIntegration } from './helpers/connect.js';
 import { freePort } from './helpers/ports.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, testAuth, testConfig } from './helpers/server.js';
-import { prisma } from './helpers/database.js';
-
-const config = testConfig();
+import { adminHeaders, graphql, testConfig } from './helpers/server.js';
+import { database, keyring, prisma, testLogger } from './helpers/database.js';
 
 const available = browserAvailable('connect-page-browser.test.ts');
 
@@ -41,14 +39,16 @@ function appPage(switchboardUrl: string): string {
 }
 
 describe.skipIf(!available)('hosted connect page and SDK in a real browser', { timeout: 90_000 }, async () => {
-  const saved = { publicUrl: config.publicUrl, origins: config.allowedRedirectOrigins };
   const port = await freePort();
-  config.publicUrl = `http://127.0.0.1:${port}`;
-  const app = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(appPage(config.publicUrl)));
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const app = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(appPage(publicUrl)));
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   const appOrigin = `http://localhost:${(app.address() as AddressInfo).port}`;
-  config.allowedRedirectOrigins = [appOrigin];
-  const server = await startServer({ ...config, auth: testAuth }, { port, host: '127.0.0.1' });
+  const config = testConfig({ publicUrl, oauth: { allowedRedirectOrigins: [appOrigin] } });
+  // On a port known beforehand: PUBLIC_URL (the callback, the connect page) names it.
+  const server = createApp(config, { database, keyring, logger: testLogger });
+  await server.listen({ port, host: '127.0.0.1' });
+  await server.ready();
   const as = await startAuthorizationServer({ redirectUri: `${config.publicUrl}/oauth2/callback` });
   const oauthSlug = await createOidcIntegration(server, as, { name: 'Acme OAuth' });
 
@@ -65,10 +65,8 @@ describe.skipIf(!available)('hosted connect page and SDK in a real browser', { t
   const browser: Browser = await launchChromium();
   afterAll(async () => {
     await browser.close();
-    await server.close();
+    await server.stop();
     await new Promise<void>((resolve) => app.close(() => resolve()));
-    config.publicUrl = saved.publicUrl;
-    config.allowedRedirectOrigins = saved.origins;
   });
 
   async function createSession(endUserId: string, integrations: string[], extra: Record<string, unknown> = {}) {

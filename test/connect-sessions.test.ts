@@ -24,8 +24,8 @@ describe('connect sessions', async () => {
   const server = await startTestServer();
   const as = await startAuthorizationServer({ redirectUri: CALLBACK });
   const oauthSlug = await createOidcIntegration(server, as);
-  const apiKeyIntegration = await makeIntegration({ provider: 'custom', authType: 'API_KEY', clientId: undefined, clientSecret: undefined, authorizationUrl: undefined, tokenUrl: undefined, apiBaseUrl: 'https://api.example.com/' });
-  const notOffered = await makeIntegration();
+  const apiKeyIntegration = await makeIntegration(server, { provider: 'custom', authType: 'API_KEY', clientId: undefined, clientSecret: undefined, authorizationUrl: undefined, tokenUrl: undefined, apiBaseUrl: 'https://api.example.com/' });
+  const notOffered = await makeIntegration(server);
   const offered = [oauthSlug, apiKeyIntegration.slug];
 
   // carol's connection to an offered integration, dave's to the same, and carol's to one not offered.

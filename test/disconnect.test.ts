@@ -22,7 +22,7 @@ describe('disconnect', async () => {
   const server = await startTestServer();
   const as = await startAuthorizationServer({ redirectUri: CALLBACK });
   const slug = await createOidcIntegration(server, as);
-  const status = await collectStatusEvents();
+  const status = await collectStatusEvents(server);
   const disconnect = async (input: Record<string, unknown>, headers: Record<string, string>) => (await graphql(server, DISCONNECT, { input }, headers)).data.disconnect;
 
   it('revokes the refresh token, then the access token, deletes the connection and emits DISCONNECTED', async () => {

@@ -5,8 +5,9 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
 import { loadIntegrationsFile } from '../src/domain/integrations-file.js';
 import { makeConnection, uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
-import { prisma } from './helpers/database.js';
+import { adminHeaders, graphql, startTestServer, testApp, userHeaders } from './helpers/server.js';
+import { keyring, prisma } from './helpers/database.js';
+import type { UrlPolicy } from '../src/domain/integrations.js';
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateIntegrationInput!) {
@@ -137,18 +138,20 @@ describe('integrations', async () => {
 describe('provider endpoints', () => {
   it('must be https on a public host unless ALLOW_LOCAL_PROVIDERS is set', async () => {
     const { providerUrlProblem } = await import('../src/domain/integrations.js');
-    expect(providerUrlProblem('https://login.example.com/authorize', false)).toBeUndefined();
-    expect(providerUrlProblem('http://login.example.com/authorize', false)).toMatch(/https/);
+    const policy = (allowLocalProviders: boolean): UrlPolicy => ({ allowLocalProviders, isSandboxEndpoint: () => false });
+    expect(providerUrlProblem('https://login.example.com/authorize', policy(false))).toBeUndefined();
+    expect(providerUrlProblem('http://login.example.com/authorize', policy(false))).toMatch(/https/);
     for (const local of ['https://127.0.0.1/x', 'https://localhost/x', 'https://10.0.0.1/x', 'https://[::1]/x', 'https://169.254.169.254/x', 'https://[::ffff:127.0.0.1]/x', 'https://0x7f.1/x']) {
-      expect(providerUrlProblem(local, false), local).toMatch(/public host/);
+      expect(providerUrlProblem(local, policy(false)), local).toMatch(/public host/);
     }
-    expect(providerUrlProblem('https://user:pw@login.example.com/', false)).toMatch(/credentials/);
-    expect(providerUrlProblem('http://127.0.0.1:9999/token', true)).toBeUndefined();
-    expect(providerUrlProblem('ftp://127.0.0.1/token', true)).toMatch(/http/);
+    expect(providerUrlProblem('https://user:pw@login.example.com/', policy(false))).toMatch(/credentials/);
+    expect(providerUrlProblem('http://127.0.0.1:9999/token', policy(true))).toBeUndefined();
+    expect(providerUrlProblem('ftp://127.0.0.1/token', policy(true))).toMatch(/http/);
   });
 });
 
 describe('INTEGRATIONS_FILE', () => {
+  const app = testApp();
   it('upserts integrations by slug with ${ENV} interpolation, from YAML', async () => {
     const slug = uniqueSlug('file');
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sb-')), 'integrations.yaml');
@@ -158,21 +161,21 @@ describe('INTEGRATIONS_FILE', () => {
         `integrations:\n  - slug: ${slug}\n    name: ${name}\n    provider: custom\n    clientId: file-client\n    clientSecret: \${FILE_SECRET}\n    authorizationUrl: https://auth.file.example/authorize\n    tokenUrl: https://auth.file.example/token\n`,
       );
     write('First');
-    expect(await loadIntegrationsFile(file, { FILE_SECRET: 'from-env-1' })).toEqual([slug]);
+    expect(await loadIntegrationsFile(app.services.integrations, file, { FILE_SECRET: 'from-env-1' })).toEqual([slug]);
     write('Second');
-    await loadIntegrationsFile(file, { FILE_SECRET: 'from-env-2' });
+    await loadIntegrationsFile(app.services.integrations, file, { FILE_SECRET: 'from-env-2' });
     const rows = await prisma.integration.findMany({ where: { slug } });
     expect(rows).toHaveLength(1);
     expect(rows[0]!.name).toBe('Second');
     const { revealClientSecret } = await import('../src/domain/integrations.js');
-    expect(revealClientSecret(rows[0]!)).toBe('from-env-2');
+    expect(revealClientSecret(keyring, rows[0]!)).toBe('from-env-2');
   });
 
   it('refuses a file that names an unset variable or an invalid integration, with the place', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sb-')), 'integrations.json');
     fs.writeFileSync(file, JSON.stringify([{ slug: uniqueSlug(), provider: 'custom', clientSecret: '${NOT_SET_ANYWHERE}' }]));
-    await expect(loadIntegrationsFile(file, {})).rejects.toThrow(/integrations\[0\]\.clientSecret uses \$\{NOT_SET_ANYWHERE\}/);
+    await expect(loadIntegrationsFile(app.services.integrations, file, {})).rejects.toThrow(/integrations\[0\]\.clientSecret uses \$\{NOT_SET_ANYWHERE\}/);
     fs.writeFileSync(file, JSON.stringify([{ slug: 'Bad Slug', provider: 'custom' }]));
-    await expect(loadIntegrationsFile(file, {})).rejects.toThrow(/integrations\[0\].*slug/);
+    await expect(loadIntegrationsFile(app.services.integrations, file, {})).rejects.toThrow(/integrations\[0\].*slug/);
   });
 });

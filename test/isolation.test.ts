@@ -5,8 +5,8 @@ import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/s
 
 describe('cross-user isolation', async () => {
   const server = await startTestServer();
-  const integration = await makeIntegration();
-  const shared = await makeIntegration({ isShared: true });
+  const integration = await makeIntegration(server);
+  const shared = await makeIntegration(server, { isShared: true });
   const aliceConnection = await makeConnection(integration.id, 'alice');
   const bobConnection = await makeConnection(integration.id, 'bob');
   const bobSecond = await makeConnection(integration.id, 'bob', 'work');

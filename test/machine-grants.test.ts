@@ -8,15 +8,14 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../src/catalog/index.js';
-import { activityRecorder } from '../src/activity/recorder.js';
-import { refreshConnectionTokens } from '../src/tokens/refresher.js';
+import type { App } from '../src/app.js';
 import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
 import { startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { startUpstream } from './helpers/upstream.js';
-import { credentialsOf, prisma } from './helpers/database.js';
+import { credentialsOf, keyring, prisma } from './helpers/database.js';
 
 const CREATE_INTEGRATION = /* GraphQL */ `
   mutation ($input: CreateIntegrationInput!) {
@@ -58,6 +57,14 @@ async function createIntegration(server: { url: string }, input: Record<string, 
   const result = await graphql(server, CREATE_INTEGRATION, { input: { slug: uniqueSlug('m2m'), ...input } }, adminHeaders);
   expect(result.data.createIntegration.__typename, JSON.stringify(result.data.createIntegration)).toBe('CreateIntegrationPayload');
   return result.data.createIntegration.integration as { id: string; slug: string };
+}
+
+/** One run of the app's background refresh sweep, with the given lookahead. */
+function runSweep(app: App, lookaheadSeconds: number) {
+  return runRefreshSweep(
+    { prisma, refresher: app.services.refresher, logger: app.logger },
+    { lookaheadSeconds, concurrency: app.config.tokens.concurrency, batchSize: app.config.tokens.batchSize },
+  );
 }
 
 const rowOf = (globalId: string) => prisma.connection.findUniqueOrThrow({ where: { id: decodeGlobalID(globalId).id } });
@@ -124,7 +131,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     // The token is one the authorization server issued to this client.
     const issued = await as.provider.ClientCredentials.find(credentials.accessToken!);
     expect(issued?.clientId).toBe(TEST_CLIENT.clientId);
-    await activityRecorder.flush();
+    await server.activity.flush();
     expect(await prisma.operation.findMany({ where: { connectionId: row.id }, select: { kind: true, outcome: true, ownerId: true } })).toEqual([
       { kind: 'CONNECT', outcome: 'SUCCESS', ownerId: 'api-key' },
     ]);
@@ -135,7 +142,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     const row = await rowOf(created.connection.id);
     const first = credentialsOf(row)!.accessToken;
     const before = as.counts['grant:client_credentials'] ?? 0;
-    const results = await Promise.all(Array.from({ length: 5 }, () => refreshConnectionTokens(row.id, row.sequence, { policy: 'FORCE' })));
+    const results = await Promise.all(Array.from({ length: 5 }, () => server.services.refresher.refreshConnectionTokens(row.id, row.sequence, { policy: 'FORCE' })));
     expect(as.counts['grant:client_credentials']).toBe(before + 1);
     expect(new Set(results.map((result) => result.credentials!.accessToken)).size).toBe(1);
     expect(results[0]!.credentials!.accessToken).not.toBe(first);
@@ -170,7 +177,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     expect(created).toMatchObject({ __typename: 'ProviderError', providerError: 'invalid_client', providerStatus: 401 });
     expect(JSON.stringify(created)).not.toContain('not-the-secret');
     expect(await prisma.connection.count({ where: { integrationId: decodeGlobalID(wrong.id).id } })).toBe(0);
-    await activityRecorder.flush();
+    await server.activity.flush();
     const [failed] = await prisma.operation.findMany({ where: { integrationSlug: wrong.slug } });
     expect(failed).toMatchObject({ kind: 'CONNECT', outcome: 'FAILURE', connectionId: null, providerStatus: 401 });
     expect(failed!.error).toContain('invalid_client');
@@ -281,7 +288,7 @@ describe('JWT_BEARER', async () => {
     const created = await connectGoogle('short-lived');
     const before = fake.issued;
     fake.expiresIn = 3600;
-    await runRefreshSweep({ lookaheadSeconds: 120 });
+    await runSweep(server, 120);
     expect(fake.issued).toBeGreaterThan(before);
     const row = await rowOf(created.connection.id);
     expect(row.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 3000_000);
@@ -293,7 +300,7 @@ describe('JWT_BEARER', async () => {
     const row = await rowOf(created.connection.id);
     fake.refuse = true;
     try {
-      await expect(refreshConnectionTokens(row.id, row.sequence, { policy: 'FORCE' })).rejects.toMatchObject({ name: 'ReauthorizationRequiredError' });
+      await expect(server.services.refresher.refreshConnectionTokens(row.id, row.sequence, { policy: 'FORCE' })).rejects.toMatchObject({ name: 'ReauthorizationRequiredError' });
     } finally {
       fake.refuse = false;
     }
@@ -391,7 +398,7 @@ describe('GITHUB_APP', async () => {
     const created = await connect('4242', 'renewed');
     state.expiresInSeconds = 3600;
     const before = state.minted;
-    await runRefreshSweep({ lookaheadSeconds: 300 });
+    await runSweep(server, 300);
     expect(state.minted).toBeGreaterThan(before);
     const row = await rowOf(created.connection.id);
     expect(row.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 3000_000);
@@ -412,7 +419,7 @@ describe('GITHUB_APP', async () => {
     expect(await callback.text()).toContain('"connect":"success"');
     const stored = await prisma.connection.findFirstOrThrow({ where: { name: 'installed', integrationId: decodeGlobalID(integration.id).id } });
     expect(credentialsOf(stored)).toMatchObject({ type: 'GITHUB_APP', installationId: '4242' });
-    await activityRecorder.flush();
+    await server.activity.flush();
     expect(await prisma.operation.findMany({ where: { connectionId: stored.id }, select: { kind: true, outcome: true } })).toEqual([{ kind: 'CONNECT', outcome: 'SUCCESS' }]);
     // The same redirect again is refused: the state is single-use.
     const replay = await fetch(`${server.url}/oauth2/callback?installation_id=4242&setup_action=install&state=${flowState}`, { redirect: 'manual' });
@@ -441,7 +448,7 @@ describe('write-only private keys on integrations', async () => {
     const row = await prisma.integration.findUniqueOrThrow({ where: { id: decodeGlobalID(integration.id).id } });
     expect(row.privateKeyEnc).not.toContain('PRIVATE KEY');
     const { revealPrivateKey } = await import('../src/domain/integrations.js');
-    expect(revealPrivateKey(row)).toBe(second.privatePkcs8.trim());
+    expect(revealPrivateKey(keyring, row)).toBe(second.privatePkcs8.trim());
     const cleared = await graphql(server, UPDATE, { input: { integration: integration.slug, privateKey: null } }, adminHeaders);
     expect(cleared.data.updateIntegration.__typename).toBe('ValidationError');
     expect(cleared.data.updateIntegration.fieldErrors[0].field).toBe('privateKey');

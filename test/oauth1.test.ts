@@ -4,7 +4,6 @@
 import { createHmac } from 'node:crypto';
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { activityRecorder } from '../src/activity/recorder.js';
 import { oauth1AuthorizationHeader, oauth1Signature } from '../src/provider/oauth1-signature.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
@@ -187,7 +186,7 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     expect(credentials).toMatchObject({ type: 'OAUTH1', tokenSecret: `ats secret/${credentials.accessToken}`, raw: { user_nsid: 'u-42' } });
     expect(stored.credentialsEnc).not.toContain('ats secret');
     expect(await prisma.pendingAuthorization.count({ where: { integration: { slug } } })).toBe(0);
-    await activityRecorder.flush();
+    await server.activity.flush();
     expect(await prisma.operation.findMany({ where: { connectionId: stored.id }, select: { kind: true, outcome: true, ownerId: true } })).toEqual([
       { kind: 'CONNECT', outcome: 'SUCCESS', ownerId: 'oauth1-user' },
     ]);

@@ -8,9 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { flushTracing, startTracing, stopTracing } from '../src/telemetry/tracing.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
-import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
-
-const config = testConfig();
+import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 
 interface ExportedSpan {
   traceId: string;
@@ -68,7 +66,7 @@ describe('observability', async () => {
   const headers = await userHeaders(userId);
   const connection = await connectThroughProvider(server, slug, headers);
   // An expired token: the proxied call refreshes first (a token request), then calls userinfo.
-  await expireToken(connection.id);
+  await expireToken(server, connection.id);
   const called = await graphql(server, PROXY, { input: { integration: slug, url: 'me' } }, headers);
   expect(called.data.proxyRequest).toEqual({ __typename: 'ProxyResponse', status: 200 });
 
@@ -105,7 +103,7 @@ describe('observability', async () => {
   });
 
   it('answers /metrics only with the bearer METRICS_TOKEN when one is set', async () => {
-    const guarded = await startTestServer({ operations: { ...config.operations, metricsToken: 'metrics-token-0123456789' } });
+    const guarded = await startTestServer({ metrics: { token: 'metrics-token-0123456789' } });
     expect((await fetch(`${guarded.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
     const allowed = await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } });

@@ -5,13 +5,13 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, TEST_API_KEY, userHeaders, testConfig } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, TEST_API_KEY, userHeaders } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
-
-const config = testConfig();
 
 describe('path proxy', async () => {
   const server = await startTestServer();
+  // An instance of the same deployment that takes request bodies of 1 KiB at most.
+  const smallBodies = await startTestServer({ proxy: { maxRequestBytes: 1024 } });
   const upstream = await startUpstream();
   const slug = uniqueSlug('files');
   const download = randomBytes(24 * 1024 * 1024);
@@ -88,15 +88,9 @@ describe('path proxy', async () => {
   });
 
   it('refuses an upload over the size limit with 413, before reading it', async () => {
-    const saved = config.proxy.maxRequestBytes;
-    config.proxy.maxRequestBytes = 1024;
-    try {
-      const response = await fetch(route('upload'), { method: 'POST', headers: asUser('streamer'), body: Buffer.alloc(4096) });
-      expect(response.status).toBe(413);
-      expect((await response.json()).error).toBe('VALIDATION');
-    } finally {
-      config.proxy.maxRequestBytes = saved;
-    }
+    const response = await fetch(`${smallBodies.url}/api/integrations/${slug}/request/upload`, { method: 'POST', headers: asUser('streamer'), body: Buffer.alloc(4096) });
+    expect(response.status).toBe(413);
+    expect((await response.json()).error).toBe('VALIDATION');
   });
 
   it('passes compressed answers through as they are', async () => {

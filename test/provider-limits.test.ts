@@ -1,19 +1,11 @@
 // Provider-aware rate limits: a local upstream that sends rate-limit headers as providers do, and the
 // proxy (proxyRequest and the path proxy) that must stop before the provider refuses.
-import { afterEach, describe, expect, it } from 'vitest';
-import { createIntegration, type CreateIntegrationInput } from '../src/domain/integrations.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { CreateIntegrationInput } from '../src/domain/integrations.js';
 import type { Prisma } from '../src/generated/prisma/client.js';
-import {
-  delayMs,
-  observeProviderAnswer,
-  parseRateLimitField,
-  providerLimitRules,
-  resetProviderLimits,
-  takeProviderCall,
-  trackedConnections,
-} from '../src/proxy/provider-limits.js';
+import { createProviderLimits, delayMs, parseRateLimitField, providerLimitRules, type ProviderLimits } from '../src/proxy/provider-limits.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
+import { graphql, startTestServer, userHeaders, testConfig, type TestServer } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
 import { prisma } from './helpers/database.js';
 
@@ -32,19 +24,18 @@ const PROXY = /* GraphQL */ `
 
 describe('provider rate limits through the proxy', async () => {
   const server = await startTestServer();
+  // Instances of the same deployment with other provider-limit settings (each test's connection is its own).
+  const longWaitServer = await startTestServer({ proxy: { providerLimits: { maxWaitMs: 2000 } } });
+  const reserveServer = await startTestServer({ proxy: { providerLimits: { reserve: 2 } } });
+  const unlimitedServer = await startTestServer({ proxy: { providerLimits: { enabled: false } } });
   const upstream = await startUpstream();
   const alice = await userHeaders('limits-alice');
-  const saved = { ...config.proxy.providerLimits };
-  afterEach(() => {
-    Object.assign(config.proxy.providerLimits, saved);
-    resetProviderLimits();
-  });
 
-  /** An integration from a catalog template (or custom) whose API is the local upstream, and alice's connection. */
-  async function connect(provider: string, proxySettings?: Record<string, unknown>, extra: Partial<CreateIntegrationInput> = {}) {
+  /** An integration from a catalog template (or custom) whose API is the local upstream, and alice's connection (proxied through `on`). */
+  async function connect(provider: string, proxySettings?: Record<string, unknown>, extra: Partial<CreateIntegrationInput> = {}, on: TestServer = server) {
     const slug = uniqueSlug(provider);
     const path = `/${slug}`;
-    const integration = await createIntegration({
+    const integration = await server.services.integrations.create({
       slug,
       provider,
       clientId: 'client-id',
@@ -61,7 +52,7 @@ describe('provider rate limits through the proxy', async () => {
     const credential = integration.authType === 'API_KEY' ? { apiKey: 'key-1' } : { accessToken: 'token-1', expiresAt: new Date(Date.now() + 3600_000).toISOString() };
     const connected = await graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: slug, ...credential } }, alice);
     expect(connected.data.createConnection.__typename).toBe('CreateConnectionPayload');
-    const proxy = (url = 'items', method = 'GET') => graphql(server, PROXY, { input: { integration: slug, url, method } }, alice).then((answer) => answer.data.proxyRequest);
+    const proxy = (url = 'items', method = 'GET') => graphql(on, PROXY, { input: { integration: slug, url, method } }, alice).then((answer) => answer.data.proxyRequest);
     return { slug, path, proxy, hits: () => upstream.hits(`${path}/items`) };
   }
 
@@ -100,8 +91,7 @@ describe('provider rate limits through the proxy', async () => {
   });
 
   it('waits for a window that resets within PROXY_PROVIDER_LIMIT_MAX_WAIT_MS, then calls', async () => {
-    config.proxy.providerLimits.maxWaitMs = 2000;
-    const { proxy, path, hits } = await connect('custom');
+    const { proxy, path, hits } = await connect('custom', undefined, {}, longWaitServer);
     let calls = 0;
     // IETF RateLimit-* headers: the reset is a delay in seconds.
     upstream.routes.set(`${path}/items`, (_req, res) => json(res, 200, {}, calls++ === 0 ? { 'ratelimit-remaining': '0', 'ratelimit-reset': '1' } : {}));
@@ -111,8 +101,7 @@ describe('provider rate limits through the proxy', async () => {
   });
 
   it('keeps back PROXY_PROVIDER_LIMIT_RESERVE calls', async () => {
-    config.proxy.providerLimits.reserve = 2;
-    const { proxy, path, hits } = await connect('custom');
+    const { proxy, path, hits } = await connect('custom', undefined, {}, reserveServer);
     upstream.routes.set(`${path}/items`, (_req, res) => json(res, 200, {}, { 'x-rate-limit-remaining': '3', 'x-rate-limit-reset': '60' }));
     const answers = [];
     for (let index = 0; index < 3; index++) answers.push(await proxy());
@@ -183,8 +172,7 @@ describe('provider rate limits through the proxy', async () => {
   });
 
   it('PROXY_PROVIDER_LIMITS=false leaves the calls to the provider', async () => {
-    config.proxy.providerLimits.enabled = false;
-    const { proxy, path, hits } = await connect('custom');
+    const { proxy, path, hits } = await connect('custom', undefined, {}, unlimitedServer);
     upstream.routes.set(`${path}/items`, (_req, res) => json(res, 200, {}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '60' }));
     expect((await proxy()).status).toBe(200);
     expect((await proxy()).status).toBe(200);
@@ -194,7 +182,11 @@ describe('provider rate limits through the proxy', async () => {
 
 describe('reading rate-limit headers', () => {
   const now = Date.UTC(2026, 0, 1);
-  afterEach(() => resetProviderLimits());
+  // Fresh buckets for each test, with the settings of the test environment.
+  let limits: ProviderLimits;
+  beforeEach(() => {
+    limits = createProviderLimits(config.proxy.providerLimits);
+  });
 
   it.each([
     ['epoch-seconds', String(now / 1000 + 30), 30_000],
@@ -229,35 +221,30 @@ describe('reading rate-limit headers', () => {
 
   it("reads a decimal count (Reddit's 598.0) and ignores the headers while plenty are left", () => {
     const rules = providerLimitRules({ rateLimitRemainingHeader: 'x-ratelimit-remaining', rateLimitResetHeader: 'x-ratelimit-reset', rateLimitResetFormat: 'delta-seconds' });
-    observeProviderAnswer('reddit', 200, { 'x-ratelimit-remaining': '598.0', 'x-ratelimit-reset': '60' }, rules, now);
-    expect(trackedConnections()).toBe(0);
-    observeProviderAnswer('reddit', 200, { 'x-ratelimit-remaining': '1.0', 'x-ratelimit-reset': '60' }, rules, now);
-    expect(takeProviderCall('reddit', now)).toBeUndefined();
-    expect(takeProviderCall('reddit', now)).toBe(60_000);
+    limits.observe('reddit', 200, { 'x-ratelimit-remaining': '598.0', 'x-ratelimit-reset': '60' }, rules, now);
+    expect(limits.trackedConnections()).toBe(0);
+    limits.observe('reddit', 200, { 'x-ratelimit-remaining': '1.0', 'x-ratelimit-reset': '60' }, rules, now);
+    expect(limits.take('reddit', now)).toBeUndefined();
+    expect(limits.take('reddit', now)).toBe(60_000);
     // The window resets: the bucket is forgotten.
-    expect(takeProviderCall('reddit', now + 60_000)).toBeUndefined();
-    expect(trackedConnections()).toBe(0);
+    expect(limits.take('reddit', now + 60_000)).toBeUndefined();
+    expect(limits.trackedConnections()).toBe(0);
   });
 
   it('believes a guessed reset for at most an hour (a delay in milliseconds read as seconds), a declared one for up to a day', () => {
-    observeProviderAnswer('guessed', 200, { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '600000' }, providerLimitRules({}), now);
-    expect(takeProviderCall('guessed', now)).toBe(3_600_000);
+    limits.observe('guessed', 200, { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '600000' }, providerLimitRules({}), now);
+    expect(limits.take('guessed', now)).toBe(3_600_000);
     const declared = providerLimitRules({ rateLimitRemainingHeader: 'x-daily-remaining', rateLimitResetHeader: 'x-daily-reset', rateLimitResetFormat: 'delta-seconds' });
-    observeProviderAnswer('declared', 200, { 'x-daily-remaining': '0', 'x-daily-reset': '7200' }, declared, now);
-    expect(takeProviderCall('declared', now)).toBe(7_200_000);
+    limits.observe('declared', 200, { 'x-daily-remaining': '0', 'x-daily-reset': '7200' }, declared, now);
+    expect(limits.take('declared', now)).toBe(7_200_000);
   });
 
   it('tracks at most PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS connections, dropping expired ones first', () => {
-    const max = config.proxy.providerLimits.maxConnections;
-    config.proxy.providerLimits.maxConnections = 100;
-    try {
-      const rules = providerLimitRules({});
-      for (let index = 0; index < 50; index++) observeProviderAnswer(`short-${index}`, 200, { 'ratelimit-remaining': '0', 'ratelimit-reset': '1' }, rules, now);
-      for (let index = 0; index < 250; index++) observeProviderAnswer(`long-${index}`, 200, { 'ratelimit-remaining': '0', 'ratelimit-reset': '600' }, rules, now + 2000);
-      expect(trackedConnections()).toBeLessThanOrEqual(100);
-      expect(takeProviderCall('long-249', now + 2000)).toBeGreaterThan(0); // the newest is kept
-    } finally {
-      config.proxy.providerLimits.maxConnections = max;
-    }
+    limits = createProviderLimits({ ...config.proxy.providerLimits, maxConnections: 100 });
+    const rules = providerLimitRules({});
+    for (let index = 0; index < 50; index++) limits.observe(`short-${index}`, 200, { 'ratelimit-remaining': '0', 'ratelimit-reset': '1' }, rules, now);
+    for (let index = 0; index < 250; index++) limits.observe(`long-${index}`, 200, { 'ratelimit-remaining': '0', 'ratelimit-reset': '600' }, rules, now + 2000);
+    expect(limits.trackedConnections()).toBeLessThanOrEqual(100);
+    expect(limits.take('long-249', now + 2000)).toBeGreaterThan(0); // the newest is kept
   });
 });

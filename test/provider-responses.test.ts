@@ -4,11 +4,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFromRefresh } from '../src/tokens/refresher.js';
+import { credentialsFromRefresh } from '../src/tokens/grants/index.js';
 
 const credentialsFromTokenResponse = (tokens: Parameters<typeof credentialsFromRefresh>[1]) => credentialsFromRefresh({ type: 'OAUTH2' }, tokens);
-import { providerConfiguration, providerErrorFrom } from '../src/provider/provider-client.js';
+import { providerErrorFrom } from '../src/provider/provider-client.js';
 import { makeIntegration } from './helpers/fixtures.js';
+import { testApp } from './helpers/server.js';
+
+const app = testApp();
 
 let nextAnswer: { status: number; body: unknown } = { status: 200, body: {} };
 const tokenServer = http.createServer((_req, res) => {
@@ -21,8 +24,8 @@ afterAll(() => new Promise<void>((resolve) => tokenServer.close(() => resolve())
 async function refreshWith(answer: typeof nextAnswer) {
   nextAnswer = answer;
   const base = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}`;
-  const integration = await makeIntegration({ authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token` });
-  return oidc.refreshTokenGrant(await providerConfiguration(integration), 'old-refresh-token');
+  const integration = await makeIntegration(app, { authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token` });
+  return oidc.refreshTokenGrant(await app.providerClient.configuration(integration), 'old-refresh-token');
 }
 
 describe('non-conformant token responses', () => {

@@ -2,16 +2,12 @@
 // with redirects and cookies, plus every SSRF and header rule of the checklist.
 import type http from 'node:http';
 import zlib from 'node:zlib';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { logger } from '../src/kernel/log.js';
-import { resetRateLimits } from '../src/proxy/rate-limit.js';
-import { resetProviderLimits } from '../src/proxy/provider-limits.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
+import { database, prisma } from './helpers/database.js';
+import { adminHeaders, graphql, startTestServer, userHeaders, type ConfigOverrides, type TestServer } from './helpers/server.js';
 import { json, startUpstream, type UpstreamHandler } from './helpers/upstream.js';
-
-const config = testConfig();
 
 const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {
@@ -27,8 +23,22 @@ const PROXY = /* GraphQL */ `
 `;
 
 describe('proxyRequest', async () => {
-  logger.level = 'trace'; // everything is logged, so the secret check at the end sees everything
-  const server = await startTestServer();
+  // Instances of one deployment on the file's database, each with the settings a test needs and fresh
+  // limiters; everything is logged, so the secret check at the end sees everything.
+  const instances: TestServer[] = [];
+  async function instance(overrides: ConfigOverrides = {}): Promise<TestServer> {
+    const started = await startTestServer({ ...overrides, log: { level: 'trace' } });
+    instances.push(started);
+    return started;
+  }
+  const server = await instance();
+  // Each 429 test starts from fresh provider limits, and leaves what it taught behind on its own instance.
+  const [retryAfterServer, longRetryAfterServer, postLimitedServer] = [await instance(), await instance(), await instance()];
+  const strictServer = await instance({ providers: { allowLocalProviders: false } });
+  const shortTimeoutServer = await instance({ proxy: { timeoutMs: 300 } });
+  const smallAnswersServer = await instance({ proxy: { maxResponseBytes: 1024 * 1024 } });
+  const smallBodiesServer = await instance({ proxy: { maxRequestBytes: 10 } });
+  const rateLimitedServer = await instance({ proxy: { rateLimitPerSecond: 1, rateLimitBurst: 3 } });
   const upstream = await startUpstream();
   const alice = await userHeaders('proxy-alice');
   const slug = uniqueSlug('api');
@@ -58,15 +68,8 @@ describe('proxyRequest', async () => {
     upstream.routes.set(pathname, (req, res, body) => handlers[Math.min(index++, handlers.length - 1)]!(req, res, body));
   }
   const hitsOf = (pathname: string) => upstream.hits(pathname);
-  const proxy = (input: Record<string, unknown>, headers = alice) => graphql(server, PROXY, { input: { integration: slug, ...input } }, headers).then((answer) => answer.data?.proxyRequest ?? answer);
-
-  const saved = { proxy: { ...config.proxy }, allowLocal: config.allowLocalProviders };
-  afterEach(() => {
-    Object.assign(config.proxy, saved.proxy);
-    config.allowLocalProviders = saved.allowLocal;
-    resetRateLimits();
-    resetProviderLimits();
-  });
+  const proxy = (input: Record<string, unknown>, headers = alice, on: { url: string } = server) =>
+    graphql(on, PROXY, { input: { integration: slug, ...input } }, headers).then((answer) => answer.data?.proxyRequest ?? answer);
 
   beforeAll(async () => {
     const created = await graphql(
@@ -101,10 +104,9 @@ describe('proxyRequest', async () => {
   });
 
   it('costs no database round trip per call once the connection is cached and its token fresh', async () => {
-    const { onQuery } = await import('../src/db/client.js');
     await proxy({ url: 'echo' }); // warm: the connection is loaded once
     const queries: string[] = [];
-    const stop = onQuery((query) => queries.push(query));
+    const stop = database.onQuery((query) => queries.push(query));
     try {
       for (let index = 0; index < 10; index++) expect((await proxy({ url: 'echo' })).status).toBe(200);
       const streamed = await fetch(`${server.url}/api/integrations/${slug}/request/echo`, { headers: alice });
@@ -216,10 +218,9 @@ describe('proxyRequest', async () => {
     }
     // Allowed (as in development) they reach the upstream; refused otherwise, at connect time.
     expect((await proxy({ integration: slugs[0], url: 'echo' })).status).toBe(200);
-    config.allowLocalProviders = false;
     const before = upstream.requests.length;
     for (const hostSlug of slugs) {
-      const answer = await proxy({ integration: hostSlug, url: 'echo' });
+      const answer = await proxy({ integration: hostSlug, url: 'echo' }, alice, strictServer);
       expect(answer, hostSlug).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ field: 'url', message: expect.stringMatching(/not public/) }] });
     }
     expect(upstream.requests.length).toBe(before);
@@ -252,14 +253,14 @@ describe('proxyRequest', async () => {
       (_req, res) => (times.push(Date.now()), json(res, 429, { error: 'slow down' }, { 'retry-after': '1' })),
       (_req, res) => (times.push(Date.now()), json(res, 200, { ok: true })),
     ]);
-    expect(await proxy({ url: 'limited' })).toMatchObject({ status: 200, attempts: 2, data: { ok: true } });
+    expect(await proxy({ url: 'limited' }, alice, retryAfterServer)).toMatchObject({ status: 200, attempts: 2, data: { ok: true } });
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(900);
   });
 
   it('gives RateLimitedError with the delay when Retry-After (an HTTP-date) is beyond the cap, without retrying', async () => {
     const until = new Date(Date.now() + 120_000).toUTCString();
     script('/api/v1/limited-long', [(_req, res) => json(res, 429, {}, { 'retry-after': until })]);
-    const answer = await proxy({ url: 'limited-long' });
+    const answer = await proxy({ url: 'limited-long' }, alice, longRetryAfterServer);
     expect(answer).toMatchObject({ __typename: 'RateLimitedError', code: 'RATE_LIMITED' });
     expect(answer.retryAfterSeconds).toBeGreaterThanOrEqual(115);
     expect(answer.retryAfterSeconds).toBeLessThanOrEqual(121);
@@ -268,10 +269,10 @@ describe('proxyRequest', async () => {
 
   it('never retries a POST on 429 or 5xx', async () => {
     script('/api/v1/post-limited', [(_req, res) => json(res, 429, {}, { 'retry-after': '1' })]);
-    expect(await proxy({ method: 'POST', url: 'post-limited', data: {} })).toMatchObject({ __typename: 'RateLimitedError', retryAfterSeconds: 1 });
+    expect(await proxy({ method: 'POST', url: 'post-limited', data: {} }, alice, postLimitedServer)).toMatchObject({ __typename: 'RateLimitedError', retryAfterSeconds: 1 });
     expect(hitsOf('/api/v1/post-limited')).toBe(1);
     script('/api/v1/post-503', [(_req, res) => json(res, 503, { error: 'unavailable' })]);
-    expect(await proxy({ method: 'POST', url: 'post-503', data: {} })).toMatchObject({ status: 503, ok: false, attempts: 1 });
+    expect(await proxy({ method: 'POST', url: 'post-503', data: {} }, alice, postLimitedServer)).toMatchObject({ status: 503, ok: false, attempts: 1 });
     expect(hitsOf('/api/v1/post-503')).toBe(1);
   });
 
@@ -284,28 +285,26 @@ describe('proxyRequest', async () => {
   });
 
   it('times out a slow upstream with UpstreamUnavailableError', async () => {
-    config.proxy.timeoutMs = 300;
     upstream.routes.set('/api/v1/slow', async (_req, res) => {
       await new Promise((resolve) => setTimeout(resolve, 2000));
       if (!res.destroyed) json(res, 200, {});
     });
-    const answer = await proxy({ method: 'POST', url: 'slow', data: {} });
+    const answer = await proxy({ method: 'POST', url: 'slow', data: {} }, alice, shortTimeoutServer);
     expect(answer).toMatchObject({ __typename: 'UpstreamUnavailableError', message: expect.stringMatching(/in time/) });
   });
 
   it('refuses answers over the size limit, compressed ones (bombs) by their decoded size', async () => {
-    config.proxy.maxResponseBytes = 1024 * 1024;
     upstream.routes.set('/api/v1/huge', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ blob: 'x'.repeat(2 * 1024 * 1024) }));
     });
     const bomb = zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024));
-    expect(bomb.length).toBeLessThan(config.proxy.maxResponseBytes);
+    expect(bomb.length).toBeLessThan(smallAnswersServer.config.proxy.maxResponseBytes);
     upstream.routes.set('/api/v1/bomb', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb);
     });
     for (const url of ['huge', 'bomb']) {
-      expect(await proxy({ url }), url).toMatchObject({ __typename: 'ProviderError', providerError: 'response_too_large' });
+      expect(await proxy({ url }, alice, smallAnswersServer), url).toMatchObject({ __typename: 'ProviderError', providerError: 'response_too_large' });
     }
   });
 
@@ -322,24 +321,21 @@ describe('proxyRequest', async () => {
   it('checks the body: data or body, none on GET, and a size limit', async () => {
     expect(await proxy({ method: 'POST', url: 'echo', data: { a: 1 }, body: 'b' })).toMatchObject({ __typename: 'ValidationError' });
     expect(await proxy({ method: 'GET', url: 'echo', body: 'b' })).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ field: 'body' }] });
-    config.proxy.maxRequestBytes = 10;
-    expect(await proxy({ method: 'POST', url: 'echo', body: 'x'.repeat(11) })).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ field: 'body' }] });
-    expect(await proxy({ method: 'PUT', url: 'echo', body: 'plain text', headers: { 'content-type': 'text/plain' } })).toMatchObject({
+    expect(await proxy({ method: 'POST', url: 'echo', body: 'x'.repeat(11) }, alice, smallBodiesServer)).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ field: 'body' }] });
+    expect(await proxy({ method: 'PUT', url: 'echo', body: 'plain text', headers: { 'content-type': 'text/plain' } }, alice, smallBodiesServer)).toMatchObject({
       data: { method: 'PUT', body: 'plain text' },
     });
   });
 
   it('limits each viewer\'s request rate', async () => {
-    config.proxy.rateLimitPerSecond = 1;
-    config.proxy.rateLimitBurst = 3;
     const before = upstream.requests.length;
     const answers = [];
-    for (let index = 0; index < 4; index++) answers.push(await proxy({ url: 'echo' }));
+    for (let index = 0; index < 4; index++) answers.push(await proxy({ url: 'echo' }, alice, rateLimitedServer));
     expect(answers.slice(0, 3).map((answer) => answer.status)).toEqual([200, 200, 200]);
     expect(answers[3]).toMatchObject({ __typename: 'RateLimitedError', retryAfterSeconds: 1 });
     expect(upstream.requests.length).toBe(before + 3);
     // Another viewer has a bucket of its own.
-    expect((await proxy({ url: 'echo' }, await userHeaders('proxy-bob'))).__typename).toBe('NotFoundError');
+    expect((await proxy({ url: 'echo' }, await userHeaders('proxy-bob'), rateLimitedServer)).__typename).toBe('NotFoundError');
   });
 
   it('refuses 50 aliased proxyRequest calls in one document before any upstream call', async () => {
@@ -356,7 +352,6 @@ describe('proxyRequest', async () => {
       const keySlug = uniqueSlug('key');
       await graphql(server, `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`, { input: { slug: keySlug, provider: 'custom', authType, apiBaseUrl: base } }, adminHeaders);
       if (settings) {
-        const { prisma } = await import('../src/db/client.js');
         await prisma.integration.update({ where: { slug: keySlug }, data: { settings: settings as never } });
       }
       await graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: keySlug, ...credentials } }, alice);
@@ -372,7 +367,6 @@ describe('proxyRequest', async () => {
   it('never shows the credential in the reported url or in errors', async () => {
     const keySlug = uniqueSlug('query-key');
     await graphql(server, `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`, { input: { slug: keySlug, provider: 'custom', authType: 'API_KEY', apiBaseUrl: base } }, adminHeaders);
-    const { prisma } = await import('../src/db/client.js');
     await prisma.integration.update({ where: { slug: keySlug }, data: { settings: { proxy: { authQueryParam: 'api_key' } } } });
     await graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: keySlug, apiKey: 'very-secret-key' } }, alice);
     const answer = await proxy({ integration: keySlug, url: 'echo?x=1' });
@@ -383,7 +377,7 @@ describe('proxyRequest', async () => {
   });
 
   it('never logs a token, API key or client secret', async () => {
-    logger.flush();
+    for (const started of instances) started.logger.flush();
     const logs = fs.readFileSync(process.env.LOG_FILE!, 'utf8');
     expect(logs.length).toBeGreaterThan(0);
     const secrets = ['proxy-client-secret', 'very-secret-key', 'refresh-0', 'key-1', 'key-2', 'key-3', ...Array.from({ length: issued + 1 }, (_, index) => `access-${index}`)];

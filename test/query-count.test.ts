@@ -37,7 +37,7 @@ describe('query count', async () => {
   const server = await startTestServer();
   const headers = await userHeaders('alice');
   for (let index = 0; index < 100; index++) {
-    const integration = await makeIntegration();
+    const integration = await makeIntegration(server);
     await makeConnection(integration.id, 'alice');
     await makeConnection(integration.id, 'bob');
   }

@@ -5,27 +5,22 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import { sealCredentials } from '../src/domain/connections.js';
-import { crossInstanceEventsFlowing, eventsReady } from '../src/realtime/change-feed.js';
-import { instanceId } from '../src/kernel/instance.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { startPrivateRedis } from './helpers/services.js';
 import { json, startUpstream } from './helpers/upstream.js';
-import { prisma } from './helpers/database.js';
-
-const config = testConfig();
+import { keyring, prisma } from './helpers/database.js';
 
 // One port per project: the two projects run this file at the same time.
 const REDIS_PORT = process.env.TEST_DATABASE === 'postgresql' ? 15380 : 15379;
 
 describe('Redis outage', async () => {
   const redis = await startPrivateRedis(REDIS_PORT);
-  config.redisUrl = redis.url;
-  await eventsReady();
-  const server = await startTestServer();
-  const status = await collectStatusEvents();
-  const channel = `${config.redisPrefix}:events`;
+  const server = await startTestServer({ realtime: { redisUrl: redis.url } });
+  await server.changes.ready();
+  const status = await collectStatusEvents(server);
+  const channel = `${server.config.realtime.redisPrefix}:events`;
 
   // Another instance, as Redis sees it: a subscriber and a publisher on the same channel.
   const otherInstance: Array<{ name: string; payload: { connectionId?: string }; from: string }> = [];
@@ -64,7 +59,7 @@ describe('Redis outage', async () => {
   it('events reach this instance once and other instances through Redis; mutations and local events go on while it is down; cross-instance events resume', async () => {
     const before = await connect('before');
     expect(await status.waitFor(before.id, 1)).toHaveLength(1);
-    await vi.waitFor(() => expect(otherInstance.some((message) => message.payload.connectionId === before.id && message.from === instanceId)).toBe(true));
+    await vi.waitFor(() => expect(otherInstance.some((message) => message.payload.connectionId === before.id && message.from === server.instanceId)).toBe(true));
     // Our own message came back through Redis and was skipped: still one event here.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(status.of(before.id)).toHaveLength(1);
@@ -73,7 +68,7 @@ describe('Redis outage', async () => {
     const cached = await connect('cached');
     expect((await proxy(cached.id)).data.proxyRequest.data.authorization).toBe('Bearer token-cached');
     await redis.kill();
-    await vi.waitFor(() => expect(crossInstanceEventsFlowing()).toBe(false), { timeout: 5_000 });
+    await vi.waitFor(() => expect(server.changes.flowing()).toBe(false), { timeout: 5_000 });
 
     // Mutations work and local subscribers hear at once; nothing is queued for Redis.
     const during = await connect('during');
@@ -81,7 +76,7 @@ describe('Redis outage', async () => {
     expect(await status.waitFor(during.id, 1)).toHaveLength(1);
 
     // Another instance changes the cached connection (its event cannot arrive): not served from the cache.
-    await prisma.connection.update({ where: { id: cached.id }, data: { credentialsEnc: sealCredentials(cached.id, { type: 'OAUTH2', accessToken: 'token-elsewhere' }), sequence: { increment: 1 } } });
+    await prisma.connection.update({ where: { id: cached.id }, data: { credentialsEnc: sealCredentials(keyring, cached.id, { type: 'OAUTH2', accessToken: 'token-elsewhere' }), sequence: { increment: 1 } } });
     expect((await proxy(cached.id)).data.proxyRequest.data.authorization).toBe('Bearer token-elsewhere');
     // …nor a connection another instance deleted.
     await prisma.connection.delete({ where: { id: during.id } });
@@ -89,18 +84,29 @@ describe('Redis outage', async () => {
 
     // Changed once more on "another instance" just before the link is back: the cache read during the
     // outage is cleared when it returns, so the change is seen.
-    await prisma.connection.update({ where: { id: cached.id }, data: { credentialsEnc: sealCredentials(cached.id, { type: 'OAUTH2', accessToken: 'token-third' }), sequence: { increment: 1 } } });
+    await prisma.connection.update({ where: { id: cached.id }, data: { credentialsEnc: sealCredentials(keyring, cached.id, { type: 'OAUTH2', accessToken: 'token-third' }), sequence: { increment: 1 } } });
 
     // Back: the event of the outage was not queued and sent late; new events flow both ways again.
     await redis.start();
-    await vi.waitFor(() => expect(crossInstanceEventsFlowing()).toBe(true), { timeout: 10_000 });
+    await vi.waitFor(() => expect(server.changes.flowing()).toBe(true), { timeout: 10_000 });
     expect((await proxy(cached.id)).data.proxyRequest.data.authorization).toBe('Bearer token-third');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(otherInstance.some((message) => message.payload.connectionId === during.id)).toBe(false);
     const publisher = new Redis(redis.url);
     await publisher.publish(
       channel,
-      JSON.stringify({ name: 'status', from: 'another-instance', payload: { connectionId: 'from-elsewhere', integrationId: 'x', integrationSlug: slug, ownerId: null, status: 'HEALTHY', previousStatus: null, reason: 'connected', sequence: 1, at: new Date().toISOString() } }),
+      // (A change feed message: a connection change carrying its status event.)
+      JSON.stringify({
+        name: 'connection',
+        from: 'another-instance',
+        payload: {
+          connectionId: 'from-elsewhere',
+          integrationId: 'x',
+          sequence: 1,
+          deleted: false,
+          status: { connectionId: 'from-elsewhere', integrationId: 'x', integrationSlug: slug, connectionName: 'elsewhere', ownerId: null, status: 'HEALTHY', previousStatus: null, reason: 'connected', sequence: 1, at: new Date().toISOString() },
+        },
+      }),
     );
     await status.waitFor('from-elsewhere', 1);
     // Our publisher reconnects on its own schedule: events made after it has are heard elsewhere.

@@ -23,7 +23,7 @@ describe.skipIf(skipped)('refreshes across processes', async () => {
   // A skipped suite's body still runs to collect its tests: start nothing then.
   if (skipped) return void it.skip('needs PostgreSQL', () => {});
   const server = await startTestServer();
-  const status = await collectStatusEvents();
+  const status = await collectStatusEvents(server);
 
   /**
    * A token endpoint that rotates refresh tokens like a strict provider: each is good once; the

@@ -2,30 +2,29 @@
 // the sandbox → callback → proxyRequest to /sandbox/api/me, with ALLOW_LOCAL_PROVIDERS off (other
 // loopback providers stay refused). Rotating refresh tokens; Deny; off in production.
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { startServer } from '../src/http/server.js';
+import { revealClientSecret } from '../src/domain/integrations.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
 import { signInAtSandbox } from './helpers/sandbox.js';
-import { adminHeaders, graphql, testAuth, userHeaders, testConfig } from './helpers/server.js';
-import { prisma } from './helpers/database.js';
-
-const config = testConfig();
-
+import { adminHeaders, graphql, startTestServer, userHeaders, testConfig, type ConfigOverrides } from './helpers/server.js';
+import { database, keyring, prisma, testLogger } from './helpers/database.js';
 
 describe('sandbox provider', async () => {
-  const saved = { publicUrl: config.publicUrl, allowLocal: config.allowLocalProviders, sandbox: config.sandbox.enabled };
   const port = await freePort();
-  config.publicUrl = `http://127.0.0.1:${port}`;
-  // The sandbox must work without lifting the address check for every other provider.
-  config.allowLocalProviders = false;
-  config.sandbox.enabled = true;
-  const server = await startServer({ ...config, auth: testAuth }, { port, host: '127.0.0.1' });
-  afterAll(async () => {
-    await server.close();
-    Object.assign(config, { publicUrl: saved.publicUrl, allowLocalProviders: saved.allowLocal });
-    config.sandbox.enabled = saved.sandbox;
-  });
+  const settings = {
+    publicUrl: `http://127.0.0.1:${port}`,
+    // The sandbox must work without lifting the address check for every other provider.
+    providers: { allowLocalProviders: false },
+    sandbox: { enabled: true },
+  } satisfies ConfigOverrides;
+  const config = testConfig(settings);
+  // On a port known beforehand: PUBLIC_URL (the sandbox's issuer, the callback) names it.
+  const server = createApp(config, { database, keyring, logger: testLogger });
+  await server.listen({ port, host: '127.0.0.1' });
+  await server.ready();
+  afterAll(() => server.stop());
   const callback = `${config.publicUrl}/oauth2/callback`;
 
   async function createSandboxIntegration(): Promise<string> {
@@ -86,12 +85,11 @@ describe('sandbox provider', async () => {
     expect(after).toBeTruthy();
     expect(after).not.toBe(before);
     const integration = await prisma.integration.findUniqueOrThrow({ where: { slug } });
-    const { revealClientSecret } = await import('../src/domain/integrations.js');
     const replay = await fetch(`${config.publicUrl}/sandbox/oauth/token`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${integration.clientId}:${revealClientSecret(integration)}`).toString('base64')}`,
+        authorization: `Basic ${Buffer.from(`${integration.clientId}:${revealClientSecret(keyring, integration)}`).toString('base64')}`,
       },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: before }),
     });
@@ -126,17 +124,18 @@ describe('sandbox provider', async () => {
   it('is off in production: SANDBOX_ENABLED=true is refused there, and a disabled sandbox creates no integration', async () => {
     expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: 'k'.repeat(24), ENCRYPTION_KEYS: 'x', PUBLIC_URL: 'https://sb.example.com', SANDBOX_ENABLED: 'true' })).toThrow(ConfigError);
     expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'k'.repeat(24), ENCRYPTION_KEYS: 'x', PUBLIC_URL: 'https://sb.example.com' }).sandbox.enabled).toBe(false);
-    config.sandbox.enabled = false;
+    // An instance with the sandbox off (as production is).
+    const disabled = await startTestServer({ ...settings, sandbox: { enabled: false } });
     try {
-      const created = await graphql(server, `mutation { createIntegration(input: { slug: "${uniqueSlug('off')}", provider: "sandbox" }) { __typename } }`, {}, adminHeaders);
+      const created = await graphql(disabled, `mutation { createIntegration(input: { slug: "${uniqueSlug('off')}", provider: "sandbox" }) { __typename } }`, {}, adminHeaders);
       expect(created.data.createIntegration.__typename).toBe('ValidationError');
     } finally {
-      config.sandbox.enabled = true;
+      await disabled.close();
     }
   });
 
   it('is not mounted when the sandbox is off', async () => {
-    const off = await startServer({ ...config, auth: testAuth, sandbox: { enabled: false } }, { port: 0, host: '127.0.0.1' });
+    const off = await startTestServer({ ...settings, sandbox: { enabled: false } });
     try {
       expect((await fetch(`${off.url}/sandbox/oauth/.well-known/openid-configuration`)).status).toBe(404);
     } finally {

@@ -9,11 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCatalog, providerTemplate } from '../src/catalog/index.js';
 import { hostMatchesPattern, placeholderPlacementProblems } from '../src/catalog/schema.js';
-import { saveAuthorizedConnection } from '../src/domain/connections.js';
-import { createIntegration } from '../src/domain/integrations.js';
+import type { CreateIntegrationInput } from '../src/domain/integrations.js';
 import { ReauthorizationRequiredError, ValidationError } from '../src/kernel/errors.js';
-import { providerConfiguration } from '../src/provider/provider-client.js';
-import { checkedConnectionConfig } from '../src/provider/templates.js';
+import { checkedConnectionConfig as checkedWith } from '../src/provider/templates.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { prisma } from './helpers/database.js';
@@ -37,6 +35,9 @@ const fieldErrorsOf = (payload: { __typename: string; fieldErrors?: Array<{ fiel
 
 describe('security hardening: hosts chosen by users', async () => {
   const server = await startTestServer();
+  const createIntegration = (input: CreateIntegrationInput) => server.services.integrations.create(input);
+  /** Judged as the server judges a user's values (its URL policy). */
+  const checkedConnectionConfig = (integration: Parameters<typeof checkedWith>[0], input: Record<string, unknown>) => checkedWith(integration, input, server.urls);
   const attacker = await attackerHost();
   const user = await userHeaders('host-chooser');
   const fromTemplate = async (provider: string, extra: Record<string, unknown> = {}) => {
@@ -131,17 +132,20 @@ describe('security hardening: hosts chosen by users', async () => {
     const integration = await createIntegration({ slug: uniqueSlug('okta'), provider: 'okta', clientId: 'c', clientSecret: 's' });
     // As a row written before these checks existed would be.
     const connectionConfig = { domain: `127.0.0.1:${attacker.port}` };
-    await expect(providerConfiguration(integration, connectionConfig)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
-    const connection = await saveAuthorizedConnection({
-      integration,
-      ownerId: 'host-chooser',
-      name: 'legacy',
-      credentials: { type: 'OAUTH2', accessToken: 'a', refreshToken: 'r', tokenType: 'bearer' },
-      scopes: [],
-      tokenExpiresAt: new Date(Date.now() - 1000),
-      apiBaseUrl: null,
-      metadata: { connectionConfig },
-    });
+    await expect(server.providerClient.configuration(integration, connectionConfig)).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+    const connection = await server.store.saveAuthorized(
+      {
+        integration,
+        ownerId: 'host-chooser',
+        name: 'legacy',
+        credentials: { type: 'OAUTH2', accessToken: 'a', refreshToken: 'r', tokenType: 'bearer' },
+        scopes: [],
+        tokenExpiresAt: new Date(Date.now() - 1000),
+        apiBaseUrl: null,
+        metadata: { connectionConfig },
+      },
+      { userId: 'host-chooser' },
+    );
     const refreshed = await graphql(
       server,
       `mutation ($id: ID!) { refreshConnection(input: { connectionId: $id }) { __typename } }`,

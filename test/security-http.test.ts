@@ -4,10 +4,11 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { startServer } from '../src/http/server.js';
+import { createApp } from '../src/app.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, testAuth, userHeaders, testConfig } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
+import { database, keyring, testLogger } from './helpers/database.js';
 
 const config = testConfig();
 
@@ -60,7 +61,7 @@ function postUntilAnswered(url: string, headers: Record<string, string>, total: 
 }
 
 describe('security hardening: HTTP surface', async () => {
-  const server = await startTestServer({ security: { ...config.security, corsOrigins: [APP_ORIGIN] } });
+  const server = await startTestServer({ server: { corsOrigins: [APP_ORIGIN] } });
   const upstream = await startUpstream();
   const slug = uniqueSlug('sec');
   upstream.routes.set('/api/whoami', (req, res) => json(res, 200, { authorization: req.headers.authorization }, { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' }));
@@ -110,12 +111,12 @@ describe('security hardening: HTTP surface', async () => {
       expect(answer.status).toBe(413);
       expect(JSON.parse(answer.body).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
       expect(answer.finished).toBe(false);
-      expect(answer.bytesSent).toBeLessThan(config.security.graphqlMaxBodyBytes + 4 * 1024 * 1024);
+      expect(answer.bytesSent).toBeLessThan(config.graphql.maxBodyBytes + 4 * 1024 * 1024);
     });
 
     it('defaults GRAPHQL_MAX_BODY_BYTES to 1 MiB', () => {
-      expect(loadConfig({}).security.graphqlMaxBodyBytes).toBe(1024 * 1024);
-      expect(loadConfig({ GRAPHQL_MAX_BODY_BYTES: '2048' }).security.graphqlMaxBodyBytes).toBe(2048);
+      expect(loadConfig({}).graphql.maxBodyBytes).toBe(1024 * 1024);
+      expect(loadConfig({ GRAPHQL_MAX_BODY_BYTES: '2048' }).graphql.maxBodyBytes).toBe(2048);
     });
 
     it('still answers invalid JSON with 400 BAD_REQUEST (the body is parsed once, by Switchboard)', async () => {
@@ -159,8 +160,8 @@ describe('security hardening: HTTP surface', async () => {
 
     it('defaults CORS_ORIGINS to PUBLIC_URL\'s origin and ALLOWED_REDIRECT_ORIGINS', () => {
       const loaded = loadConfig({ PUBLIC_URL: 'https://sb.example.com/base', ALLOWED_REDIRECT_ORIGINS: 'https://app.example.com' });
-      expect(loaded.security.corsOrigins).toEqual(['https://sb.example.com', 'https://app.example.com']);
-      expect(loadConfig({ CORS_ORIGINS: 'https://a.example,http://localhost:3000' }).security.corsOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
+      expect(loaded.server.corsOrigins).toEqual(['https://sb.example.com', 'https://app.example.com']);
+      expect(loadConfig({ CORS_ORIGINS: 'https://a.example,http://localhost:3000' }).server.corsOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
       expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
     });
   });
@@ -211,15 +212,18 @@ describe('security hardening: HTTP surface', async () => {
 
   describe('with no authentication configured, listen on loopback only', () => {
     it('binds development without authentication to 127.0.0.1 unless HOST is set', () => {
-      expect(loadConfig({}).host).toBe('127.0.0.1');
+      expect(loadConfig({}).server.host).toBe('127.0.0.1');
       expect(loadConfig({}).loopbackOnly).toBe(true);
-      expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
-      expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).host).toBe('0.0.0.0');
+      expect(loadConfig({ HOST: '0.0.0.0' }).server.host).toBe('0.0.0.0');
+      expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).server.host).toBe('0.0.0.0');
     });
 
     it('refuses requests for another host name without authentication (DNS rebinding)', async () => {
-      const development = await startServer({ ...config, auth: { ...testAuth, jwtSecret: undefined, apiKeys: [], devMode: true } }, { port: 0, host: '127.0.0.1' });
+      // Built directly: the test settings' deep merge cannot take the JWT secret away.
+      const development = createApp({ ...config, auth: { ...testAuth, jwtSecret: undefined, apiKeys: [], devMode: true } }, { database, keyring, logger: testLogger });
       try {
+        await development.listen({ port: 0, host: '127.0.0.1' });
+        await development.ready();
         const ask = (host: string) =>
           new Promise<number>((resolve, reject) => {
             const request = http.request(`${development.url}/graphql`, { method: 'POST', headers: { host, 'content-type': 'application/json' } }, (response) => {
@@ -233,7 +237,7 @@ describe('security hardening: HTTP surface', async () => {
         expect(await ask(`localhost:${new URL(development.url).port}`)).toBe(200);
         expect(await ask(new URL(development.url).host)).toBe(200);
       } finally {
-        await development.close();
+        await development.stop();
       }
     });
   });

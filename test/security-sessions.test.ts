@@ -4,23 +4,19 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { SignJWT } from 'jose';
 import { createClient } from 'graphql-ws';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { openSubscriptionCount } from '../src/realtime/status-stream.js';
 import { CREDENTIALS_EXPIRED_CLOSE_CODE } from '../src/graphql/websocket.js';
 import { makeConnection, makeIntegration } from './helpers/fixtures.js';
-import { graphql, signToken, startTestServer, TEST_API_KEY, TEST_JWT_SECRET, userHeaders, testConfig } from './helpers/server.js';
+import { graphql, signToken, startTestServer, TEST_API_KEY, TEST_JWT_SECRET, userHeaders } from './helpers/server.js';
 import { prisma } from './helpers/database.js';
-
-const config = testConfig();
 
 const SUBSCRIPTION = 'subscription { connectionStatusChanged { connectionId status } }';
 
 describe('security hardening: sessions and quotas', async () => {
   const server = await startTestServer();
-  const integration = await makeIntegration({ authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token' });
-  const limits = { ...config.security };
-  afterEach(() => Object.assign(config.security, limits));
+  const integration = await makeIntegration(server, { authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token' });
+  const openSubscriptionCount = (userId: string, on: Pick<typeof server, 'services'> = server) => on.services.statusStreams.openSubscriptionCount(userId);
 
   describe('JWTs must carry exp; a WebSocket ends when its credentials expire', () => {
     it('refuses a JWT without exp', async () => {
@@ -72,17 +68,19 @@ describe('security hardening: sessions and quotas', async () => {
     });
   });
 
-  describe('per-user caps on pending authorizations and subscriptions', () => {
+  describe('per-user caps on pending authorizations and subscriptions', async () => {
+    // Instances with lower caps, on the same database.
+    const fewPending = await startTestServer({ oauth: { maxPendingAuthorizationsPerUser: 3 } });
+    const fewSubscriptions = await startTestServer({ realtime: { maxSubscriptionsPerUser: 2 } });
     const start = (headers: Record<string, string>) =>
       graphql(
-        server,
+        fewPending,
         `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on QuotaExceededError { code limit message } } }`,
         { input: { integration: integration.slug } },
         headers,
       );
 
     it('answers startConnect beyond MAX_PENDING_AUTHORIZATIONS_PER_USER with QuotaExceededError, per user', async () => {
-      config.security.maxPendingAuthorizationsPerUser = 3;
       const hoarder = await userHeaders('hoarder');
       for (let i = 0; i < 3; i++) expect((await start(hoarder)).data.startConnect.__typename).toBe('StartConnectPayload');
       const refused = await start(hoarder);
@@ -95,9 +93,8 @@ describe('security hardening: sessions and quotas', async () => {
     });
 
     it('refuses a subscription beyond MAX_SUBSCRIPTIONS_PER_USER with QUOTA_EXCEEDED, and frees the slot when one closes', async () => {
-      config.security.maxSubscriptionsPerUser = 2;
       const client = createClient({
-        url: `${server.url.replace(/^http/, 'ws')}/graphql`,
+        url: `${fewSubscriptions.url.replace(/^http/, 'ws')}/graphql`,
         webSocketImpl: WebSocket,
         connectionParams: { 'x-api-key': TEST_API_KEY, 'x-user-id': 'listener' },
         retryAttempts: 0,
@@ -111,25 +108,25 @@ describe('security hardening: sessions and quotas', async () => {
       try {
         const first = subscribe();
         subscribe();
-        await vi.waitFor(() => expect(openSubscriptionCount('listener')).toBe(2));
+        await vi.waitFor(() => expect(openSubscriptionCount('listener', fewSubscriptions)).toBe(2));
         const third = subscribe();
         await vi.waitFor(() => expect(third.errors).toHaveLength(1));
         expect(JSON.stringify(third.errors[0])).toContain('QUOTA_EXCEEDED');
         // SSE counts against the same cap.
-        const sse = await fetch(`${server.url}/graphql`, {
+        const sse = await fetch(`${fewSubscriptions.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-api-key': TEST_API_KEY, 'x-user-id': 'listener' },
           body: JSON.stringify({ query: SUBSCRIPTION }),
         });
         expect(await sse.text()).toContain('QUOTA_EXCEEDED');
         first.stop();
-        await vi.waitFor(() => expect(openSubscriptionCount('listener')).toBe(1));
+        await vi.waitFor(() => expect(openSubscriptionCount('listener', fewSubscriptions)).toBe(1));
         subscribe();
-        await vi.waitFor(() => expect(openSubscriptionCount('listener')).toBe(2));
+        await vi.waitFor(() => expect(openSubscriptionCount('listener', fewSubscriptions)).toBe(2));
       } finally {
         await client.dispose();
       }
-      await vi.waitFor(() => expect(openSubscriptionCount('listener')).toBe(0));
+      await vi.waitFor(() => expect(openSubscriptionCount('listener', fewSubscriptions)).toBe(0));
     });
   });
 

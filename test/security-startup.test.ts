@@ -11,8 +11,9 @@ import { openDatabase } from '../src/db/database.js';
 import { projectRoot } from '../src/db/schema-engine.js';
 import { checkKeyring } from '../src/domain/key-rotation.js';
 import { makeIntegration } from './helpers/fixtures.js';
+import { prisma, testLogger } from './helpers/database.js';
 import { childDataDir } from './helpers/process.js';
-import { testConfig } from './helpers/server.js';
+import { testApp, testConfig } from './helpers/server.js';
 
 const config = testConfig();
 
@@ -35,39 +36,41 @@ function runServerToExit(env: Record<string, string>): Promise<{ code: number | 
 }
 
 describe('security hardening: at start', () => {
+  const app = testApp();
+
   it('locks the embedded data directory to one process: a second server exits with a message naming the directory', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-lock-'));
     // This test process holds the directory, as a running server would.
-    const holder = openDatabase({ ...config, databaseUrl: undefined, dataDir });
+    const holder = openDatabase({ ...config.database, url: undefined, dataDir }, { logger: testLogger });
     try {
       const second = await runServerToExit({ DATABASE_URL: '', DATA_DIR: dataDir });
       expect(second.code).toBe(1);
       expect(second.stderr).toContain(`The data directory ${path.join(dataDir, 'pglite')} is in use by another Switchboard process`);
       // Opened in the same process again: refused as well (the lock is not per process only).
-      expect(() => openDatabase({ ...config, databaseUrl: undefined, dataDir })).toThrow(/is in use/);
+      expect(() => openDatabase({ ...config.database, url: undefined, dataDir }, { logger: testLogger })).toThrow(/is in use/);
     } finally {
       await holder.close();
     }
     // Released on close: the directory can be opened again.
-    const reopened = openDatabase({ ...config, databaseUrl: undefined, dataDir });
+    const reopened = openDatabase({ ...config.database, url: undefined, dataDir }, { logger: testLogger });
     await reopened.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 90_000);
 
   it('finds the key ids a keyring lacks, and keys whose material does not open what their id sealed', async () => {
-    await makeIntegration({ clientSecret: 'sealed-at-start' });
+    await makeIntegration(app, { clientSecret: 'sealed-at-start' });
     const current = process.env.ENCRYPTION_KEYS!;
     const kid = current.split(':')[0]!;
-    expect(await checkKeyring(Keyring.parse(current))).toEqual({ missingKids: [], wrongKids: [] });
-    expect(await checkKeyring(Keyring.parse(Keyring.generateKeySpec('other')))).toEqual({ missingKids: [kid], wrongKids: [] });
-    expect(await checkKeyring(Keyring.parse(Keyring.generateKeySpec(kid)))).toEqual({ missingKids: [], wrongKids: [kid] });
+    expect(await checkKeyring(prisma, Keyring.parse(current))).toEqual({ missingKids: [], wrongKids: [] });
+    expect(await checkKeyring(prisma, Keyring.parse(Keyring.generateKeySpec('other')))).toEqual({ missingKids: [kid], wrongKids: [] });
+    expect(await checkKeyring(prisma, Keyring.parse(Keyring.generateKeySpec(kid)))).toEqual({ missingKids: [], wrongKids: [kid] });
     // Rotation as documented: a new first key, the old one kept.
-    expect(await checkKeyring(Keyring.parse(`${Keyring.generateKeySpec('next')},${current}`))).toEqual({ missingKids: [], wrongKids: [] });
+    expect(await checkKeyring(prisma, Keyring.parse(`${Keyring.generateKeySpec('next')},${current}`))).toEqual({ missingKids: [], wrongKids: [] });
   });
 
   // A server process needs a database it shares with this test: PostgreSQL.
   it.skipIf(!process.env.DATABASE_URL)('refuses to start, naming ENCRYPTION_KEYS and the missing key ids, when the keyring cannot open the stored secrets', async () => {
-    await makeIntegration({ clientSecret: 'sealed-before-restart' });
+    await makeIntegration(app, { clientSecret: 'sealed-before-restart' });
     const kid = process.env.ENCRYPTION_KEYS!.split(':')[0]!;
     const started = await runServerToExit({ DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: '', ENCRYPTION_KEYS: Keyring.generateKeySpec('other') });
     expect(started.code).toBe(1);

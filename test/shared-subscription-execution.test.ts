@@ -4,6 +4,7 @@ import { buildSchema, parse, type ExecutionResult } from 'graphql';
 import { Repeater } from 'graphql-yoga';
 import { describe, expect, it, vi } from 'vitest';
 import { PUSH_DELIVERY, PushedSubscription, sharedSubscribe, type PushDelivery } from '../src/graphql/use-shared-subscription-execution.js';
+import { silentLogger } from '../src/kernel/log.js';
 
 const schema = buildSchema(`
   type Query { ok: Boolean }
@@ -97,6 +98,7 @@ describe('shared subscription execution', () => {
         return { ...result, extensions: { masked: true } };
       },
       backlogMax: 100,
+      logger: silentLogger(),
     };
     const document = parse('subscription ($tag: String) { changed(tag: $tag) { value seenBy } }');
     const received: Array<Array<ExecutionResult>> = [];
@@ -175,7 +177,7 @@ describe('shared subscription execution', () => {
       if (info.fieldName === 'seenBy') return new Promise((resolve) => pending.push(() => resolve(context.viewer.userId)));
       return event[info.fieldName];
     };
-    const delivery: PushDelivery = { maskResult: (result) => result, backlogMax: 2 };
+    const delivery: PushDelivery = { maskResult: (result) => result, backlogMax: 2, logger: silentLogger() };
     const document = parse('subscription { changed { value seenBy } }');
     const subscribe = async (userId: string, sink: { next(result: ExecutionResult): void; error(error: unknown): void; complete(): void }) => {
       const subscription = (await sharedSubscribe({

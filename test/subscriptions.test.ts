@@ -5,13 +5,12 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createClient, type Client } from 'graphql-ws';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { statusEventsFor, statusSubscriberCount } from '../src/realtime/status-stream.js';
-import { publishStatusEvent, type ConnectionStatusEvent } from '../src/realtime/change-feed.js';
-import { startServer } from '../src/http/server.js';
+import type { App } from '../src/app.js';
+import type { ConnectionStatusEvent } from '../src/domain/changes.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
 import { spawnServer } from './helpers/process.js';
-import { adminHeaders, graphql, startTestServer, TEST_API_KEY, testAuth, userHeaders, testConfig } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, TEST_API_KEY, testApp, userHeaders, testConfig } from './helpers/server.js';
 import { credentialsOf, database, prisma } from './helpers/database.js';
 
 const config = testConfig();
@@ -86,8 +85,16 @@ function subscribeOverSse(server: { url: string }, headers: Record<string, strin
   return { events, close: async () => (abort.abort(), await done) };
 }
 
-async function listenersReach(count: number) {
-  await vi.waitFor(() => expect(statusSubscriberCount()).toBe(count), { timeout: 5_000, interval: 10 });
+/** The status subscriptions an app holds. */
+const statusSubscriberCount = (app: Pick<App, 'services'>) => app.services.statusStreams.subscriberCount();
+
+async function listenersReach(app: Pick<App, 'services'>, count: number) {
+  await vi.waitFor(() => expect(statusSubscriberCount(app)).toBe(count), { timeout: 5_000, interval: 10 });
+}
+
+/** A status event announced on an app's change feed, as the domain would (and, with Redis, to the other instances). */
+function publishStatusEvent(app: Pick<App, 'changes'>, event: ConnectionStatusEvent): void {
+  app.changes.announceConnection({ connectionId: event.connectionId, integrationId: event.integrationId, sequence: event.sequence, deleted: false, status: event });
 }
 
 describe('connectionStatusChanged', async () => {
@@ -128,10 +135,10 @@ describe('connectionStatusChanged', async () => {
   }
 
   it('delivers a whole lifecycle over graphql-ws in order, and none of it to another user', async () => {
-    const baseline = statusSubscriberCount();
+    const baseline = statusSubscriberCount(server);
     const owner = subscribeOverWebSocket(server, { authorization: await bearer('ws-owner') }, { integration: slug });
     const other = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'ws-other' });
-    await listenersReach(baseline + 2);
+    await listenersReach(server, baseline + 2);
 
     const expected = await lifecycle('ws-owner');
     await vi.waitFor(() => expect(owner.events).toHaveLength(4), { timeout: 5_000 });
@@ -141,18 +148,18 @@ describe('connectionStatusChanged', async () => {
     expect(owner.errors).toEqual([]);
     await owner.close();
     await other.close();
-    await listenersReach(baseline);
+    await listenersReach(server, baseline);
   });
 
   it('delivers the same lifecycle over SSE, and stops listening when the client goes away', async () => {
-    const baseline = statusSubscriberCount();
+    const baseline = statusSubscriberCount(server);
     const subscriber = subscribeOverSse(server, await userHeaders('sse-owner'), { integration: slug });
-    await listenersReach(baseline + 1);
+    await listenersReach(server, baseline + 1);
     const expected = await lifecycle('sse-owner');
     await vi.waitFor(() => expect(subscriber.events).toHaveLength(4), { timeout: 5_000 });
     expectLifecycle(subscriber.events, expected);
     await subscriber.close();
-    await listenersReach(baseline);
+    await listenersReach(server, baseline);
   });
 
   it("refuses to subscribe to another user's connection, as to a missing one", async () => {
@@ -164,9 +171,9 @@ describe('connectionStatusChanged', async () => {
       await spy.close();
     }
     // The owner and an admin may.
-    const baseline = statusSubscriberCount();
+    const baseline = statusSubscriberCount(server);
     const admin = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY }, { connectionId: encodeGlobalID('Connection', connection.id) });
-    await listenersReach(baseline + 1);
+    await listenersReach(server, baseline + 1);
     await connectThroughProvider(server, slug, await userHeaders('private-owner'), 'private');
     await vi.waitFor(() => expect(admin.events.map((event) => event.reason)).toEqual(['reconnected']), { timeout: 5_000 });
     await admin.close();
@@ -211,7 +218,7 @@ describe('connectionStatusChanged', async () => {
   it('reads an event’s connection once, however many subscribers select it', async () => {
     const { id } = await connectThroughProvider(server, slug, await userHeaders('fan-owner'), 'fan');
     const connection = await prisma.connection.findUniqueOrThrow({ where: { id } });
-    const baseline = statusSubscriberCount();
+    const baseline = statusSubscriberCount(server);
     const subscribers = [
       ...(await Promise.all(Array.from({ length: 5 }, async () => subscribeOverWebSocket(server, { authorization: await bearer('fan-owner') })))),
       subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'fan-owner' }, { integration: slug }),
@@ -219,68 +226,64 @@ describe('connectionStatusChanged', async () => {
       subscribeOverSse(server, await userHeaders('fan-owner')),
     ];
     const stranger = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'fan-stranger' });
-    await listenersReach(baseline + subscribers.length + 1);
+    await listenersReach(server, baseline + subscribers.length + 1);
 
     const reads = await connectionReadsDuring(async () => {
-      publishStatusEvent(statusEventFor(connection, slug, 1_000_001));
+      publishStatusEvent(server, statusEventFor(connection, slug, 1_000_001));
       await vi.waitFor(() => expect(subscribers.every((subscriber) => subscriber.events.length === 1)).toBe(true), { timeout: 5_000 });
     });
     expect(reads).toBe(1);
     for (const subscriber of subscribers) expect(subscriber.events[0]!.connection).toMatchObject({ id: encodeGlobalID('Connection', id) });
     expect(stranger.events).toEqual([]);
     await Promise.all([...subscribers, stranger].map((subscriber) => subscriber.close()));
-    await listenersReach(baseline);
+    await listenersReach(server, baseline);
   });
 
   it('ends a subscription whose consumer falls SUBSCRIPTION_QUEUE_MAX events behind, and keeps the others', async () => {
     const { id } = await connectThroughProvider(server, slug, await userHeaders('slow-reader'), 'slow');
     const connection = await prisma.connection.findUniqueOrThrow({ where: { id } });
-    const saved = config.security.subscriptionQueueMax;
-    config.security.subscriptionQueueMax = 5;
+    // An app whose subscribers may hold 5 events (it shares the database: it hears of the same connection).
+    const app = testApp({ realtime: { subscriptionQueueMax: 5 } });
     const viewer = { userId: 'slow-reader', isAdmin: false, via: 'api-key' as const };
-    try {
-      const baseline = statusSubscriberCount();
-      const slow = (await statusEventsFor(viewer, {}))[Symbol.asyncIterator]();
-      const reading = (await statusEventsFor(viewer, {}))[Symbol.asyncIterator]();
-      await listenersReach(baseline + 2);
-      const read: number[] = [];
-      const reader = (async () => {
-        for (let step = await reading.next(); !step.done; step = await reading.next()) {
-          read.push(step.value.sequence);
-          if (read.length === 8) return;
-        }
-      })();
-      for (let sequence = 1; sequence <= 8; sequence++) publishStatusEvent(statusEventFor(connection, slug, 2_000_000 + sequence));
-      await reader;
-      // The one that never read held 5 and was ended at the 6th; the one that read got all 8.
-      expect(read).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((sequence) => 2_000_000 + sequence));
-      await listenersReach(baseline + 1);
-      expect(await slow.next()).toEqual({ done: true, value: undefined });
-      await reading.return!();
-      await listenersReach(baseline);
-    } finally {
-      config.security.subscriptionQueueMax = saved;
-    }
+    const baseline = statusSubscriberCount(app);
+    const slow = (await app.services.statusStreams.subscribe(viewer, {}))[Symbol.asyncIterator]();
+    const reading = (await app.services.statusStreams.subscribe(viewer, {}))[Symbol.asyncIterator]();
+    await listenersReach(app, baseline + 2);
+    const read: number[] = [];
+    const reader = (async () => {
+      for (let step = await reading.next(); !step.done; step = await reading.next()) {
+        read.push(step.value.sequence);
+        if (read.length === 8) return;
+      }
+    })();
+    for (let sequence = 1; sequence <= 8; sequence++) publishStatusEvent(app, statusEventFor(connection, slug, 2_000_000 + sequence));
+    await reader;
+    // The one that never read held 5 and was ended at the 6th; the one that read got all 8.
+    expect(read).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((sequence) => 2_000_000 + sequence));
+    await listenersReach(app, baseline + 1);
+    expect(await slow.next()).toEqual({ done: true, value: undefined });
+    await reading.return!();
+    await listenersReach(app, baseline);
   });
 
   it("never runs a subscriber filtered by integration for another integration's events", async () => {
     const { id } = await connectThroughProvider(server, slug, await userHeaders('filter-owner'), 'filtered');
     const connection = await prisma.connection.findUniqueOrThrow({ where: { id } });
-    const baseline = statusSubscriberCount();
+    const baseline = statusSubscriberCount(server);
     const filtered = subscribeOverWebSocket(server, { 'x-api-key': TEST_API_KEY }, { integration: slug });
-    await listenersReach(baseline + 1);
+    await listenersReach(server, baseline + 1);
     const elsewhere = { ...connection, id: '01900000-0000-7000-8000-0000000000fe', integrationId: '01900000-0000-7000-8000-0000000000ff' };
 
     // The other integration's event is not executed (no read of its connection), only the matching one is.
     const reads = await connectionReadsDuring(async () => {
-      publishStatusEvent(statusEventFor(elsewhere, 'other-integration', 1_000_002));
-      publishStatusEvent(statusEventFor(connection, slug, 1_000_003));
+      publishStatusEvent(server, statusEventFor(elsewhere, 'other-integration', 1_000_002));
+      publishStatusEvent(server, statusEventFor(connection, slug, 1_000_003));
       await vi.waitFor(() => expect(filtered.events).toHaveLength(1), { timeout: 5_000 });
     });
     expect(filtered.events.map((event) => event.sequence)).toEqual([1_000_003]);
     expect(reads).toBe(1);
     await filtered.close();
-    await listenersReach(baseline);
+    await listenersReach(server, baseline);
   });
 
   /** A raw graphql-transport-ws socket: what it receives, and its close code. */
@@ -297,7 +300,7 @@ describe('connectionStatusChanged', async () => {
   }
 
   it('answers QUOTA_EXCEEDED past WEBSOCKET_MAX_OPERATIONS operations at once on one socket, and accepts one again once another completes', async () => {
-    const limited = await startTestServer({ security: { ...config.security, websocketMaxOperations: 2 } });
+    const limited = await startTestServer({ graphql: { websocketMaxOperations: 2 } });
     const received: Array<Record<string, unknown>> = [];
     const socket = new WebSocket(wsUrl(limited), 'graphql-transport-ws');
     socket.on('message', (data) => received.push(JSON.parse(String(data))));
@@ -306,19 +309,19 @@ describe('connectionStatusChanged', async () => {
     send({ type: 'connection_init', payload: { 'x-api-key': TEST_API_KEY } });
     await vi.waitFor(() => expect(received).toContainEqual({ type: 'connection_ack' }));
     const subscribe = (id: string) => send({ id, type: 'subscribe', payload: { query: 'subscription { connectionStatusChanged { connectionId } }' } });
-    const baseline = statusSubscriberCount();
+    const baseline = statusSubscriberCount(limited);
     subscribe('1');
     subscribe('2');
-    await listenersReach(baseline + 2);
+    await listenersReach(limited, baseline + 2);
     subscribe('3');
     await vi.waitFor(() => expect(received.find((message) => message.id === '3')).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'QUOTA_EXCEEDED' } }] }));
     send({ id: '1', type: 'complete' });
-    await listenersReach(baseline + 1);
+    await listenersReach(limited, baseline + 1);
     subscribe('4');
-    await listenersReach(baseline + 2);
+    await listenersReach(limited, baseline + 2);
     expect(received.filter((message) => message.type === 'error')).toHaveLength(1);
     socket.close();
-    await listenersReach(baseline);
+    await listenersReach(limited, baseline);
   });
 
   it('speaks graphql-transport-ws: ping, queries, errors as error messages, and the protocol’s close codes', async () => {
@@ -366,7 +369,7 @@ describe('connectionStatusChanged', async () => {
   });
 
   it('masks an unexpected resolver error in a WebSocket result as yoga masks it over SSE', async () => {
-    const baseline = statusSubscriberCount();
+    const baseline = statusSubscriberCount(server);
     const payloads: unknown[] = [];
     const client = createClient({ url: wsUrl(server), webSocketImpl: WebSocket, connectionParams: adminHeaders, retryAttempts: 0, lazy: false });
     client.subscribe({ query: SUBSCRIPTION }, { next: (message) => void payloads.push(message), error: (error) => payloads.push(error), complete: () => {} });
@@ -375,10 +378,10 @@ describe('connectionStatusChanged', async () => {
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...adminHeaders },
       body: JSON.stringify({ query: SUBSCRIPTION }),
     });
-    await listenersReach(baseline + 2);
+    await listenersReach(server, baseline + 2);
     // A connection id of the wrong type: reading the connection fails inside Prisma, with Prisma's message.
     const event = statusEventFor({ id: 404 as unknown as string, name: 'broken', integrationId: 'none', ownerId: null, status: 'HEALTHY' }, slug, 1_000_004);
-    publishStatusEvent(event);
+    publishStatusEvent(server, event);
     await vi.waitFor(() => expect(payloads).toHaveLength(1), { timeout: 5_000 });
     const overWebSocket = payloads[0] as { data: { connectionStatusChanged: StatusEvent }; errors: Array<{ message: string; extensions: { code: string } }> };
     expect(overWebSocket.data.connectionStatusChanged).toMatchObject({ sequence: 1_000_004, connection: null });
@@ -391,12 +394,12 @@ describe('connectionStatusChanged', async () => {
     expect(overSse).toEqual(overWebSocket);
     await reader.cancel();
     await client.dispose();
-    await listenersReach(baseline);
+    await listenersReach(server, baseline);
   });
 
   it('closes subscribers cleanly when the server shuts down', async () => {
-    const own = await startServer({ ...config, auth: testAuth }, { port: 0, host: '127.0.0.1' });
-    const baseline = statusSubscriberCount();
+    const own = await startTestServer();
+    const baseline = statusSubscriberCount(own);
     const closed = new Promise<number>((resolve) => {
       const socket = new WebSocket(wsUrl(own), 'graphql-transport-ws');
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { 'x-api-key': TEST_API_KEY } })));
@@ -405,10 +408,10 @@ describe('connectionStatusChanged', async () => {
       });
       socket.on('close', (code) => resolve(code));
     });
-    await listenersReach(baseline + 1);
+    await listenersReach(own, baseline + 1);
     await own.close();
     expect(await closed).toBe(1001);
-    await listenersReach(baseline);
+    await listenersReach(own, baseline);
   });
 
   it.skipIf(process.env.TEST_DATABASE !== 'postgresql' || !process.env.REDIS_URL)(
@@ -441,9 +444,9 @@ describe('connectionStatusChanged', async () => {
   );
 
   it('lets an admin hear every connection', async () => {
-    const baseline = statusSubscriberCount();
+    const baseline = statusSubscriberCount(server);
     const admin = subscribeOverWebSocket(server, adminHeaders);
-    await listenersReach(baseline + 1);
+    await listenersReach(server, baseline + 1);
     await connectThroughProvider(server, slug, await userHeaders('anyone'), 'seen-by-admin');
     await vi.waitFor(() => expect(admin.events.some((event) => event.reason === 'connected')).toBe(true), { timeout: 5_000 });
     await admin.close();

@@ -4,20 +4,15 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { keyring } from '../src/crypto/keyring.js';
-import { logger } from '../src/kernel/log.js';
 import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
-import { resetRateLimits } from '../src/proxy/rate-limit.js';
 import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { spawnServer } from './helpers/process.js';
-import { adminHeaders, graphql, startTestServer, TEST_API_KEY, userHeaders, testConfig } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, TEST_API_KEY, userHeaders } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
-import { credentialsOf, prisma } from './helpers/database.js';
-
-const config = testConfig();
+import { credentialsOf, keyring, prisma } from './helpers/database.js';
 
 const CREDENTIALS = /* GraphQL */ `
   query ($id: ID!, $policy: RefreshPolicy) {
@@ -46,27 +41,27 @@ const PROXY = /* GraphQL */ `
 `;
 
 describe('token lifecycle', async () => {
-  logger.level = 'trace'; // everything is logged, so the secret check at the end sees everything
-  const server = await startTestServer();
+  // Everything is logged, so the secret check at the end sees everything.
+  const server = await startTestServer({ log: { level: 'trace' } });
+  // Instances of the same deployment, with the settings some tests need (and limiters of their own).
+  const crowdServer = await startTestServer({ log: { level: 'trace' }, proxy: { rateLimitBurst: 1000 } });
+  // REFRESH_MANUAL_RETRY_SECONDS shortened to 0: an explicit refresh may always skip the cooldown.
+  const manualRetryServer = await startTestServer({ log: { level: 'trace' }, tokens: { manualRetryMs: 0 } });
   const as = await startAuthorizationServer({ redirectUri: CALLBACK, rotateRefreshToken: true });
   const slug = await createOidcIntegration(server, as);
-  const status = await collectStatusEvents();
+  const status = await collectStatusEvents(server);
+  const manualRetryStatus = await collectStatusEvents(manualRetryServer);
   const tokenRequests = () => (as.counts['token-auth:client_secret_basic'] ?? 0) + (as.counts['token-auth:client_secret_post'] ?? 0);
   const refreshes = () => as.counts['grant:refresh_token'] ?? 0;
   const gid = (id: string) => encodeGlobalID('Connection', id);
 
-  const savedLimits = { ...config.proxy };
-  const savedTokens = { ...config.tokens };
   afterEach(() => {
     as.tokenDelay.ms = 0;
-    Object.assign(config.proxy, savedLimits);
-    Object.assign(config.tokens, savedTokens);
-    resetRateLimits();
   });
 
   const secretsSeen = new Set<string>([TEST_CLIENT.clientSecret]);
-  async function credentials(connectionId: string, policy: string, headers: Record<string, string> = adminHeaders) {
-    const answer = await graphql(server, CREDENTIALS, { id: gid(connectionId), policy }, headers);
+  async function credentials(connectionId: string, policy: string, headers: Record<string, string> = adminHeaders, on: { url: string } = server) {
+    const answer = await graphql(on, CREDENTIALS, { id: gid(connectionId), policy }, headers);
     for (const key of ['accessToken', 'refreshToken'] as const) {
       const value = answer.data?.node?.credentials?.[key];
       if (value) secretsSeen.add(value);
@@ -83,7 +78,7 @@ describe('token lifecycle', async () => {
   it('NONE uses what is stored, AUTO refreshes an expired token once, FORCE always refreshes', async () => {
     const connection = await connectThroughProvider(server, slug, await userHeaders('policy-user'));
     const original = credentialsOf(connection)!;
-    await expireToken(connection.id);
+    await expireToken(server, connection.id);
 
     const before = refreshes();
     const none = await credentials(connection.id, 'NONE');
@@ -141,7 +136,7 @@ describe('token lifecycle', async () => {
     // Asked again (and by the proxy on an expired token): no new token request.
     const second = await graphql(server, REFRESH, { id: gid(connection.id) }, adminHeaders);
     expect(second.data.refreshConnection.__typename).toBe('ReauthorizationRequiredError');
-    await expireToken(connection.id);
+    await expireToken(server, connection.id);
     const proxied = await graphql(server, PROXY, { input: { integration: slug, url: 'me' } }, await userHeaders('revoked-user'));
     expect(proxied.data.proxyRequest.__typename).toBe('ReauthorizationRequiredError');
     expect(tokenRequests()).toBe(before + 1);
@@ -155,23 +150,23 @@ describe('token lifecycle', async () => {
     const broken = await startUpstream();
     broken.routes.set('/token', (_req, res) => void res.writeHead(503, { 'content-type': 'text/html' }).end('<html>down for maintenance</html>'));
     const ownSlug = await createOidcIntegration(server, as);
-    const connection = await connectThroughProvider(server, ownSlug, await userHeaders('flaky-user'));
+    const connection = await connectThroughProvider(manualRetryServer, ownSlug, await userHeaders('flaky-user'));
     const stored = credentialsOf(connection)!;
     const setTokenUrl = (tokenUrl: string | null) =>
-      graphql(server, `mutation ($input: UpdateIntegrationInput!) { updateIntegration(input: $input) { __typename } }`, { input: { integration: ownSlug, tokenUrl } }, adminHeaders);
+      graphql(manualRetryServer, `mutation ($input: UpdateIntegrationInput!) { updateIntegration(input: $input) { __typename } }`, { input: { integration: ownSlug, tokenUrl } }, adminHeaders);
     await setTokenUrl(`${broken.url}/token`);
 
     // Still valid: a forced refresh reports the failure, the connection stays HEALTHY.
-    const forced = await graphql(server, REFRESH, { id: gid(connection.id) }, adminHeaders);
+    const forced = await graphql(manualRetryServer, REFRESH, { id: gid(connection.id) }, adminHeaders);
     expect(forced.data.refreshConnection).toMatchObject({ __typename: 'ProviderError', providerStatus: 503 });
     expect(JSON.stringify(forced)).not.toContain('maintenance');
     expect((await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } })).status).toBe('HEALTHY');
 
     // Expired inside the backoff window: EXPIRED, tokens kept, no new token request (the cooldown),
     // and the failure is counted once for the window.
-    await expireToken(connection.id);
+    await expireToken(manualRetryServer, connection.id);
     const requestsBefore = broken.requests.length;
-    const failed = await credentials(connection.id, 'AUTO');
+    const failed = await credentials(connection.id, 'AUTO', adminHeaders, manualRetryServer);
     expect(failed.data.node.credentials).toBeNull();
     expect(failed.errors?.[0]?.extensions?.code).toBe('PROVIDER_ERROR');
     expect(broken.requests.length).toBe(requestsBefore);
@@ -179,15 +174,15 @@ describe('token lifecycle', async () => {
     expect(expired).toMatchObject({ status: 'EXPIRED', refreshFailures: 1 });
     expect(expired.nextRefreshAt!.getTime()).toBeGreaterThan(Date.now());
     expect(credentialsOf(expired)!.refreshToken).toBe(stored.refreshToken);
-    expect((await status.waitFor(connection.id, 2)).at(-1)).toMatchObject({ status: 'EXPIRED', previousStatus: 'HEALTHY' });
+    expect((await manualRetryStatus.waitFor(connection.id, 2)).at(-1)).toMatchObject({ status: 'EXPIRED', previousStatus: 'HEALTHY' });
 
     // The provider is back: an explicit refresh (allowed through the cooldown once per
-    // REFRESH_MANUAL_RETRY_SECONDS, here shortened) succeeds and the connection is HEALTHY again.
+    // REFRESH_MANUAL_RETRY_SECONDS, here shortened: this whole test runs on manualRetryServer) succeeds and
+    // the connection is HEALTHY again.
     await setTokenUrl(null);
-    config.tokens.manualRetryMs = 0;
-    const recovered = await graphql(server, REFRESH, { id: gid(connection.id) }, adminHeaders);
+    const recovered = await graphql(manualRetryServer, REFRESH, { id: gid(connection.id) }, adminHeaders);
     expect(recovered.data.refreshConnection).toMatchObject({ connection: { status: 'HEALTHY' } });
-    expect((await status.waitFor(connection.id, 3)).at(-1)).toMatchObject({ status: 'HEALTHY', previousStatus: 'EXPIRED', reason: 'refreshed' });
+    expect((await manualRetryStatus.waitFor(connection.id, 3)).at(-1)).toMatchObject({ status: 'HEALTHY', previousStatus: 'EXPIRED', reason: 'refreshed' });
     expect(await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } })).toMatchObject({ refreshFailures: 0, nextRefreshAt: null });
   });
 
@@ -232,14 +227,14 @@ describe('token lifecycle', async () => {
   });
 
   it('200 concurrent proxyRequest calls on an expired token cause one token request and 200 successes; the rotating grant survives', async () => {
-    config.proxy.rateLimitBurst = 1000;
+    // On crowdServer: a burst of 1000 per viewer.
     const headers = await userHeaders('crowd');
     const connection = await connectThroughProvider(server, slug, headers);
-    await expireToken(connection.id);
+    await expireToken(crowdServer, connection.id);
     const before = { refreshes: refreshes(), revoked: as.counts['grant.revoked'] ?? 0 };
     as.tokenDelay.ms = 200;
 
-    const answers = await Promise.all(Array.from({ length: 200 }, () => graphql(server, PROXY, { input: { integration: slug, url: 'me' } }, headers)));
+    const answers = await Promise.all(Array.from({ length: 200 }, () => graphql(crowdServer, PROXY, { input: { integration: slug, url: 'me' } }, headers)));
     const statuses = answers.map((answer) => answer.data?.proxyRequest?.status ?? answer.data?.proxyRequest?.__typename);
     expect(statuses.filter((value) => value === 200)).toHaveLength(200);
     expect(answers[0]!.data.proxyRequest.data).toMatchObject({ sub: 'user-1' });
@@ -247,23 +242,23 @@ describe('token lifecycle', async () => {
     expect(as.counts['grant.revoked'] ?? 0).toBe(before.revoked);
     // The grant is alive: the stored (rotated) refresh token still works.
     expect(await grantOf(connection.id)).toBeTruthy();
-    expect((await graphql(server, REFRESH, { id: gid(connection.id) }, headers)).data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
+    expect((await graphql(crowdServer, REFRESH, { id: gid(connection.id) }, headers)).data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
   });
 
   it.skipIf(process.env.TEST_DATABASE !== 'postgresql')(
     'two server processes sharing one PostgreSQL database refresh an expired token exactly once',
     async () => {
-      config.proxy.rateLimitBurst = 1000;
+      // This instance (crowdServer) and the other process take a burst of 1000 per viewer.
       const other = await spawnServer({ API_KEYS: TEST_API_KEY, PROXY_RATE_LIMIT_BURST: '1000' });
       const headers = { 'x-api-key': TEST_API_KEY, 'x-user-id': 'two-instances' };
       const connection = await connectThroughProvider(server, slug, await userHeaders('two-instances'));
       const call = (target: { url: string }) => graphql(target, PROXY, { input: { integration: slug, url: 'me' } }, headers);
       // Warm both instances up, so that both really are waiting for the same refresh below.
-      for (const target of [server, other, server, other]) expect((await call(target)).data.proxyRequest.status).toBe(200);
-      await expireToken(connection.id);
+      for (const target of [crowdServer, other, crowdServer, other]) expect((await call(target)).data.proxyRequest.status).toBe(200);
+      await expireToken(crowdServer, connection.id);
       const before = { refreshes: refreshes(), revoked: as.counts['grant.revoked'] ?? 0 };
       as.tokenDelay.ms = 300;
-      const answers = await Promise.all(Array.from({ length: 100 }, (_, index) => call(index % 2 ? other : server)));
+      const answers = await Promise.all(Array.from({ length: 100 }, (_, index) => call(index % 2 ? other : crowdServer)));
       expect(answers.map((answer) => answer.data?.proxyRequest?.status ?? JSON.stringify(answer))).toEqual(Array(100).fill(200));
       expect(refreshes()).toBe(before.refreshes + 1);
       expect(as.counts['grant.revoked'] ?? 0).toBe(before.revoked);
@@ -275,10 +270,15 @@ describe('token lifecycle', async () => {
   it('the background sweep refreshes tokens about to expire, each exactly once across concurrent sweeps', async () => {
     const connections = [];
     for (const user of ['sweep-1', 'sweep-2', 'sweep-3']) connections.push(await connectThroughProvider(server, slug, await userHeaders(user)));
-    for (const connection of connections) await expireToken(connection.id, new Date(Date.now() + 120_000));
+    for (const connection of connections) await expireToken(server, connection.id, new Date(Date.now() + 120_000));
     const before = { refreshes: refreshes(), revoked: as.counts['grant.revoked'] ?? 0 };
 
-    const sweeps = await Promise.all([runRefreshSweep({ lookaheadSeconds: 600 }), runRefreshSweep({ lookaheadSeconds: 600 })]);
+    const sweep = () =>
+      runRefreshSweep(
+        { prisma, refresher: server.services.refresher, logger: server.logger },
+        { lookaheadSeconds: 600, concurrency: server.config.tokens.concurrency, batchSize: server.config.tokens.batchSize },
+      );
+    const sweeps = await Promise.all([sweep(), sweep()]);
     const mine = (await prisma.connection.findMany({ where: { id: { in: connections.map((connection) => connection.id) } } })).map(
       (connection) => connection.tokenExpiresAt!.getTime() - Date.now(),
     );
@@ -287,12 +287,12 @@ describe('token lifecycle', async () => {
     expect(refreshes()).toBe(before.refreshes + 3);
     expect(as.counts['grant.revoked'] ?? 0).toBe(before.revoked);
     // Nothing is due any more.
-    expect((await runRefreshSweep({ lookaheadSeconds: 600 })).claimed).toBe(0);
+    expect((await sweep()).claimed).toBe(0);
   });
 
   it("another user's connection: refresh, credentials and proxy answer as for a missing id, and nothing reaches the provider", async () => {
     const connection = await connectThroughProvider(server, slug, await userHeaders('victim'));
-    await expireToken(connection.id);
+    await expireToken(server, connection.id);
     const attacker = await userHeaders('attacker');
     const before = tokenRequests();
     const missing = gid('01900000-0000-7000-8000-000000000000');
@@ -350,7 +350,7 @@ describe('token lifecycle', async () => {
       for (const value of [stored?.accessToken, stored?.refreshToken, stored?.idToken]) if (value) secretsSeen.add(value);
     }
     expect(secretsSeen.size).toBeGreaterThan(10);
-    logger.flush();
+    for (const app of [server, crowdServer, manualRetryServer]) app.logger.flush();
     const logs = fs.readFileSync(process.env.LOG_FILE!, 'utf8');
     expect(logs).toMatch(/token refreshed/);
     for (const secret of secretsSeen) expect(logs).not.toContain(secret);

@@ -15,7 +15,7 @@ describe('GraphQL transport', async () => {
   });
 
   it('answers a body over GRAPHQL_MAX_BODY_BYTES with 413, whether its length is declared or it is chunked', async () => {
-    const padding = 'x'.repeat(config.security.graphqlMaxBodyBytes + 1);
+    const padding = 'x'.repeat(config.graphql.maxBodyBytes + 1);
     const declared = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders }, body: padding });
     expect(declared.status).toBe(413);
     expect((await declared.json()).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');

@@ -2,7 +2,6 @@
 // local upstream), checked imports, and the scheduled health checks with their leases.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
-import { activityRecorder } from '../src/activity/recorder.js';
 import { listProviders } from '../src/catalog/index.js';
 import { runHealthCheckSweep } from '../src/health/health-check-sweep.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
@@ -39,7 +38,7 @@ describe('credential checks', async () => {
   const server = await startTestServer();
   const as = await startAuthorizationServer({ redirectUri: CALLBACK });
   const slug = await createOidcIntegration(server, as);
-  const status = await collectStatusEvents();
+  const status = await collectStatusEvents(server);
   const upstream = await startUpstream();
   // An API key provider from the catalog (OpenAI: GET /v1/models), its API on the local upstream.
   const acceptedKeys = new Set(['sk-good']);
@@ -59,7 +58,7 @@ describe('credential checks', async () => {
     (await graphql(server, VERIFY, { input: { connectionId: encodeGlobalID('Connection', connectionId) } }, headers)).data.verifyConnection;
   const create = async (input: Record<string, unknown>, headers: Record<string, string>) => (await graphql(server, CREATE, { input }, headers)).data.createConnection;
   const operationsOf = async (connectionId: string | null, kind = 'VERIFY') => {
-    await activityRecorder.flush();
+    await server.activity.flush();
     return prisma.operation.findMany({ where: { connectionId, kind: kind as never }, orderBy: { id: 'asc' } });
   };
 
@@ -123,7 +122,7 @@ describe('credential checks', async () => {
     expect(await prisma.connection.count({ where: { name: 'rejected' } })).toBe(0);
     const operations = await operationsOf(null);
     expect(operations.filter((operation) => operation.ownerId === 'key-importer')).toMatchObject([{ outcome: 'FAILURE', providerStatus: 401, path: '/v1/models' }]);
-    await activityRecorder.flush();
+    await server.activity.flush();
     expect(JSON.stringify(await prisma.operation.findMany())).not.toContain('sk-wrong-secret-value');
   });
 
@@ -192,10 +191,11 @@ describe('credential checks', async () => {
     acceptedKeys.delete('sk-failing');
 
     // Two instances sweep at once: each connection is checked by one of them.
+    const sweepDeps = { prisma, verifier: server.services.verifier, logger: server.logger, instanceId: server.instanceId };
     const before = upstream.hits('/v1/models');
     const [first, second] = await Promise.all([
-      runHealthCheckSweep({ intervalSeconds: 3600, batchSize: 10, owner: 'instance-a' }),
-      runHealthCheckSweep({ intervalSeconds: 3600, batchSize: 10, owner: 'instance-b' }),
+      runHealthCheckSweep(sweepDeps, { intervalSeconds: 3600, batchSize: 10, owner: 'instance-a' }),
+      runHealthCheckSweep(sweepDeps, { intervalSeconds: 3600, batchSize: 10, owner: 'instance-b' }),
     ]);
     expect(first.claimed + second.claimed).toBe(2);
     expect(first.accepted + second.accepted).toBe(1);
@@ -207,11 +207,11 @@ describe('credential checks', async () => {
     expect((await status.waitFor(b!.id, 2)).at(-1)).toMatchObject({ status: 'ERROR', previousStatus: 'HEALTHY' });
 
     // Within the interval nothing is due again.
-    expect(await runHealthCheckSweep({ intervalSeconds: 3600, batchSize: 10, owner: 'instance-a' })).toMatchObject({ claimed: 0 });
+    expect(await runHealthCheckSweep(sweepDeps, { intervalSeconds: 3600, batchSize: 10, owner: 'instance-a' })).toMatchObject({ claimed: 0 });
     // An interval later, the failed one recovers (a connection a check marked ERROR is checked again).
     acceptedKeys.add('sk-failing');
     const later = new Date(Date.now() + 2 * 3600_000);
-    const recovered = await runHealthCheckSweep({ intervalSeconds: 3600, batchSize: 10, owner: 'instance-a', now: later });
+    const recovered = await runHealthCheckSweep(sweepDeps, { intervalSeconds: 3600, batchSize: 10, owner: 'instance-a', now: later });
     expect(recovered).toMatchObject({ claimed: 2, accepted: 2 });
     expect((await status.waitFor(b!.id, 3)).at(-1)).toMatchObject({ status: 'HEALTHY', previousStatus: 'ERROR' });
   });

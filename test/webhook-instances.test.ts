@@ -78,7 +78,7 @@ describe('webhooks across instances', () => {
     const receiver = await startUpstream();
     receiver.routes.set('/shared', (_req, res) => void res.writeHead(204).end());
     const admin = await userHeaders('admin', true);
-    const integration = await makeIntegration({ authType: 'API_KEY', slug: uniqueSlug('shared') });
+    const integration = await makeIntegration(server, { authType: 'API_KEY', slug: uniqueSlug('shared') });
     // Endpoints of the test before (same database) would share the work: only this one is enabled.
     await prisma.webhookEndpoint.updateMany({ data: { enabled: false } });
     expect((await graphql(server, CREATE_ENDPOINT, { input: { url: `${receiver.url}/shared` } }, admin)).data.createWebhookEndpoint.__typename).toBe(

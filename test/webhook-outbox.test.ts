@@ -4,18 +4,24 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { newId } from '../src/kernel/ids.js';
-import type { ConnectionStatusEvent } from '../src/realtime/change-feed.js';
-import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
-import { createWebhookEndpoint } from '../src/webhooks/endpoints.js';
+import type { ConnectionStatusEvent } from '../src/domain/changes.js';
+import { claimDueDeliveries } from '../src/webhooks/deliveries.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
-import { claimAheadFor, claimDueDeliveries, finishAttempt, finishAttempts, releaseDeliveries, startWebhookWorker } from '../src/webhooks/worker.js';
+import { pruneDeliveryLog } from '../src/webhooks/retention.js';
+import { claimAheadFor, startWebhookWorker } from '../src/webhooks/worker.js';
 import { startUpstream } from './helpers/upstream.js';
-import { database, prisma } from './helpers/database.js';
-import { testConfig } from './helpers/server.js';
+import { database, keyring, prisma } from './helpers/database.js';
+import { testApp, testConfig } from './helpers/server.js';
 
 const config = testConfig();
 
 describe('webhook outbox and leases', () => {
+  const app = testApp();
+  // Apps with the webhook settings some tests need (they share the file's database).
+  const retryingApp = testApp({ webhooks: { retrySchedule: [60] } });
+  const disablingApp = testApp({ webhooks: { retrySchedule: [], disableAfterDays: 5 } });
+  const workerApp = testApp({ webhooks: { pollIntervalMs: 50, concurrency: 4, endpointConcurrency: 1, prefetch: 5 } });
+
   const event = (connectionId: string): ConnectionStatusEvent => ({
     connectionId,
     integrationId: 'integration',
@@ -30,7 +36,7 @@ describe('webhook outbox and leases', () => {
   });
 
   async function endpointRow() {
-    const { endpoint } = await createWebhookEndpoint({ url: 'https://hooks.example.com/outbox' });
+    const { endpoint } = await app.services.webhookEndpoints.create({ url: 'https://hooks.example.com/outbox' });
     onTestFinished(() => prisma.webhookEndpoint.deleteMany({ where: { id: endpoint.id } }).then(() => undefined));
     return endpoint;
   }
@@ -57,7 +63,7 @@ describe('webhook outbox and leases', () => {
     const endpoint = await endpointRow();
     await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
     const claim = (owner: string, leaseMs: number) =>
-      claimDueDeliveries({ owner, limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
+      claimDueDeliveries(prisma, { owner, limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
     const [first] = await claim('crashed', 1_000);
     expect(first).toMatchObject({ attempts: 1 });
     expect(await claim('other', 60_000)).toEqual([]);
@@ -65,14 +71,14 @@ describe('webhook outbox and leases', () => {
     const [second] = await claim('other', 60_000);
     expect(second).toMatchObject({ id: first!.id, messageId: first!.messageId, attempts: 2 });
     const outcome = { ok: true, responseStatus: 204, responseExcerpt: null, error: null, durationMs: 1 };
-    expect(await finishAttempt(first!, 'crashed', outcome, config.webhooks)).toBeNull();
-    expect(await finishAttempt(second!, 'other', outcome, config.webhooks)).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+    expect(await app.deliveries.finishAttempt(first!, 'crashed', outcome)).toBeNull();
+    expect(await app.deliveries.finishAttempt(second!, 'other', outcome)).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
   });
 
   it('records a batch of results with one UPDATE, each row checked on its own lease: a result whose lease another owner took is not recorded', async () => {
     const endpoint = await endpointRow();
     for (let index = 0; index < 3; index++) await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
-    const claimed = (await claimDueDeliveries({ owner: 'batcher', limit: 10, endpointConcurrency: 10, inFlight: new Map(), leaseMs: 60_000 })).filter(
+    const claimed = (await claimDueDeliveries(prisma, { owner: 'batcher', limit: 10, endpointConcurrency: 10, inFlight: new Map(), leaseMs: 60_000 })).filter(
       (row) => row.endpointId === endpoint.id,
     );
     expect(claimed).toHaveLength(3);
@@ -82,14 +88,13 @@ describe('webhook outbox and leases', () => {
     const statements: string[] = [];
     const stopListening = database.onQuery((sql) => statements.push(sql));
     const before = Date.now();
-    const finished = await finishAttempts(
+    const finished = await retryingApp.deliveries.finishAttempts(
       [
         { delivery: kept, outcome: { ok: true, responseStatus: 204, responseExcerpt: null, error: null, durationMs: 3 } },
         { delivery: taken, outcome: { ok: true, responseStatus: 204, responseExcerpt: null, error: null, durationMs: 3 } },
         { delivery: failed, outcome: { ok: false, responseStatus: 500, responseExcerpt: 'boom', error: 'HTTP 500', durationMs: 3 } },
       ],
       'batcher',
-      { ...config.webhooks, retrySchedule: [60] },
     );
     stopListening();
     expect(statements.filter((sql) => /UPDATE "WebhookDelivery"/.test(sql))).toHaveLength(1);
@@ -109,14 +114,14 @@ describe('webhook outbox and leases', () => {
     const endpoint = await endpointRow();
     await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
     const claim = () =>
-      claimDueDeliveries({ owner: 'prefetcher', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
+      claimDueDeliveries(prisma, { owner: 'prefetcher', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
     const [first] = await claim();
-    expect(await releaseDeliveries([first!], 'prefetcher')).toBe(1);
+    expect(await app.deliveries.release([first!], 'prefetcher')).toBe(1);
     const [again] = await claim();
     expect(again).toMatchObject({ id: first!.id, attempts: 1, messageId: first!.messageId });
     // A newer claim took it (the older one's lease ran out while it waited): the older copy changes nothing.
     await prisma.webhookDelivery.update({ where: { id: again!.id }, data: { attempts: 2 } });
-    expect(await releaseDeliveries([again!], 'prefetcher')).toBe(0);
+    expect(await app.deliveries.release([again!], 'prefetcher')).toBe(0);
     expect(await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: again!.id } })).toMatchObject({ leaseOwner: 'prefetcher', attempts: 2 });
   });
 
@@ -126,10 +131,19 @@ describe('webhook outbox and leases', () => {
     receiver.routes.set('/held', (_req, res) => {
       answer = () => void res.writeHead(204).end();
     });
-    const { endpoint } = await createWebhookEndpoint({ url: `${receiver.url}/held` });
+    const { endpoint } = await app.services.webhookEndpoints.create({ url: `${receiver.url}/held` });
     onTestFinished(() => prisma.webhookEndpoint.deleteMany({ where: { id: endpoint.id } }).then(() => undefined));
     for (let index = 0; index < 3; index++) await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
-    const worker = startWebhookWorker({ ...config.webhooks, pollIntervalMs: 50, concurrency: 4, endpointConcurrency: 1, prefetch: 5 });
+    const worker = startWebhookWorker({
+      deliveries: workerApp.deliveries,
+      outbound: workerApp.outbound,
+      keyring,
+      settings: workerApp.config.webhooks,
+      changes: workerApp.changes,
+      events: workerApp.events,
+      logger: workerApp.logger,
+      instanceId: workerApp.instanceId,
+    });
     let stopped = false;
     onTestFinished(async () => {
       if (stopped) return;
@@ -168,7 +182,7 @@ describe('webhook outbox and leases', () => {
     const endpoint = await endpointRow();
     for (let index = 0; index < 5; index++) await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
     const claim = (inFlight: Map<string, number>) =>
-      claimDueDeliveries({ owner: 'me', limit: 10, endpointConcurrency: 3, inFlight, leaseMs: 60_000 }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
+      claimDueDeliveries(prisma, { owner: 'me', limit: 10, endpointConcurrency: 3, inFlight, leaseMs: 60_000 }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
     expect(await claim(new Map([[endpoint.id, 2]]))).toHaveLength(1);
     expect(await claim(new Map([[endpoint.id, 3]]))).toHaveLength(0);
     expect(await claim(new Map())).toHaveLength(3);
@@ -178,11 +192,10 @@ describe('webhook outbox and leases', () => {
     const endpoint = await endpointRow();
     await prisma.webhookEndpoint.update({ where: { id: endpoint.id }, data: { failingSince: new Date(Date.now() - 6 * 86_400_000) } });
     await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
-    const [claimed] = (await claimDueDeliveries({ owner: 'me', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 })).filter(
+    const [claimed] = (await claimDueDeliveries(prisma, { owner: 'me', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 })).filter(
       (row) => row.endpointId === endpoint.id,
     );
-    const cfg = { ...config.webhooks, retrySchedule: [], disableAfterDays: 5 };
-    const finished = await finishAttempt(claimed!, 'me', { ok: false, responseStatus: 500, responseExcerpt: 'boom', error: 'HTTP 500', durationMs: 1 }, cfg);
+    const finished = await disablingApp.deliveries.finishAttempt(claimed!, 'me', { ok: false, responseStatus: 500, responseExcerpt: 'boom', error: 'HTTP 500', durationMs: 1 });
     expect(finished).toMatchObject({ status: 'FAILED' });
     const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
     expect(row).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/failed for 5 days/) });
@@ -202,7 +215,8 @@ describe('webhook outbox and leases', () => {
       nextAttemptAt: status === 'PENDING' ? new Date(Date.now() + 86_400_000) : null,
     });
     await prisma.webhookDelivery.createMany({ data: [row('SUCCEEDED', old), row('FAILED', old), row('PENDING', old), row('SUCCEEDED', new Date())] });
-    await runRefreshSweep({ lookaheadSeconds: 0 });
+    // The retention job's work (webhook-log-retention; the refresh sweep no longer does it).
+    await pruneDeliveryLog(prisma, config.webhooks.logRetentionDays);
     const left = await prisma.webhookDelivery.findMany({ where: { endpointId: endpoint.id }, orderBy: { createdAt: 'asc' } });
     expect(left.map((delivery) => delivery.status)).toEqual(['PENDING', 'SUCCEEDED']);
   });

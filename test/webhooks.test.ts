@@ -4,16 +4,14 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { activityRecorder } from '../src/activity/recorder.js';
 import { newId } from '../src/kernel/ids.js';
-import { createWebhookEndpoint } from '../src/webhooks/endpoints.js';
-import { sendDelivery, type ClaimedDelivery } from '../src/webhooks/worker.js';
+import { sendDelivery, type ClaimedDelivery } from '../src/webhooks/send.js';
 import { startAuthorizationServer } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration } from './helpers/connect.js';
 import { makeIntegration, uniqueSlug } from './helpers/fixtures.js';
-import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer, testApp, userHeaders, testConfig } from './helpers/server.js';
 import { json, startUpstream, type RecordedRequest } from './helpers/upstream.js';
-import { prisma } from './helpers/database.js';
+import { credentialsOf, prisma } from './helpers/database.js';
 
 const config = testConfig();
 
@@ -49,7 +47,7 @@ const DELIVERIES = /* GraphQL */ `
 describe('webhooks', async () => {
   const server = await startTestServer({ webhooks: webhookSettings });
   const receiver = await startUpstream();
-  const integration = await makeIntegration({ authType: 'API_KEY', slug: uniqueSlug('hooks') });
+  const integration = await makeIntegration(server, { authType: 'API_KEY', slug: uniqueSlug('hooks') });
 
   /** An endpoint on the receiver at `path` (answering 204 unless a handler is set); deleted when the test ends. */
   async function createEndpoint(path: string, eventTypes?: string[]) {
@@ -196,7 +194,7 @@ describe('webhooks', async () => {
     const connectionId = await connect('logger', 'logged');
     await waitForRequests('/logged/secret-path-token', 2);
     await vi.waitFor(async () => {
-      await activityRecorder.flush();
+      await server.activity.flush();
       const rows = await prisma.operation.findMany({ where: { kind: 'WEBHOOK', connectionId }, orderBy: { id: 'asc' } });
       expect(rows.map((row) => [row.outcome, row.providerStatus])).toEqual([
         ['FAILURE', 503],
@@ -302,40 +300,30 @@ describe('webhooks', async () => {
   });
 
   it('refuses endpoint URLs like provider URLs: https on public hosts unless private targets are allowed', async () => {
-    const saved = { allowLocalProviders: config.allowLocalProviders, allowPrivate: config.webhooks.allowPrivate };
-    onTestFinished(() => {
-      config.allowLocalProviders = saved.allowLocalProviders;
-      config.webhooks.allowPrivate = saved.allowPrivate;
-    });
-    config.allowLocalProviders = false;
-    config.webhooks.allowPrivate = false;
+    // Apps with those settings (the delivery worker off: deliveries stay with the file's server).
+    const strict = await startTestServer({ providers: { allowLocalProviders: false }, webhooks: { allowPrivate: false } });
     for (const url of ['http://hooks.example.com/x', 'https://127.0.0.1/x', 'https://10.1.2.3/x', 'https://localhost/x', 'https://user:pw@hooks.example.com/', 'ftp://hooks.example.com/']) {
-      const answer = await graphql(server, CREATE_ENDPOINT, { input: { url } }, adminHeaders);
+      const answer = await graphql(strict, CREATE_ENDPOINT, { input: { url } }, adminHeaders);
       expect(answer.data.createWebhookEndpoint.__typename, url).toBe('ValidationError');
       expect(answer.data.createWebhookEndpoint.fieldErrors[0].field).toBe('url');
     }
-    expect((await createWebhookEndpoint({ url: 'https://hooks.example.com/switchboard' })).endpoint.url).toBe('https://hooks.example.com/switchboard');
-    config.webhooks.allowPrivate = true;
-    expect((await createWebhookEndpoint({ url: 'http://10.1.2.3:8080/hooks' })).endpoint.url).toBe('http://10.1.2.3:8080/hooks');
+    expect((await strict.services.webhookEndpoints.create({ url: 'https://hooks.example.com/switchboard' })).endpoint.url).toBe('https://hooks.example.com/switchboard');
+    const privateAllowed = testApp({ providers: { allowLocalProviders: false }, webhooks: { allowPrivate: true } });
+    expect((await privateAllowed.services.webhookEndpoints.create({ url: 'http://10.1.2.3:8080/hooks' })).endpoint.url).toBe('http://10.1.2.3:8080/hooks');
     await prisma.webhookEndpoint.deleteMany({ where: { url: { in: ['https://hooks.example.com/switchboard', 'http://10.1.2.3:8080/hooks'] } } });
   });
 
   it('refuses at connect time to deliver to a non-public address unless private targets are allowed', async () => {
-    const saved = { allowLocalProviders: config.allowLocalProviders, allowPrivate: config.webhooks.allowPrivate };
-    onTestFinished(() => {
-      config.allowLocalProviders = saved.allowLocalProviders;
-      config.webhooks.allowPrivate = saved.allowPrivate;
-    });
-    const { endpoint } = await createWebhookEndpoint({ url: `${receiver.url}/connect-check` });
+    const { endpoint } = await server.services.webhookEndpoints.create({ url: `${receiver.url}/connect-check` });
     onTestFinished(() => prisma.webhookEndpoint.deleteMany({ where: { id: endpoint.id } }).then(() => undefined));
     receiver.routes.set('/connect-check', (_req, res) => void res.writeHead(204).end());
     const delivery: ClaimedDelivery = { ...endpoint, id: newId(), endpointId: endpoint.id, messageId: 'msg_test', eventType: 'connection.created', body: '{}', attempts: 1 };
-    config.allowLocalProviders = false;
-    config.webhooks.allowPrivate = false;
-    const refused = await sendDelivery(delivery, { timeoutMs: 2_000 });
+    // Apps with those settings send it (their outbound layers), without a delivery worker of their own.
+    const strict = testApp({ providers: { allowLocalProviders: false }, webhooks: { allowPrivate: false } });
+    const refused = await sendDelivery(strict, delivery, { timeoutMs: 2_000 });
     expect(refused).toMatchObject({ ok: false, responseStatus: null, error: expect.stringMatching(/not public/) });
-    config.webhooks.allowPrivate = true;
-    expect(await sendDelivery(delivery, { timeoutMs: 2_000 })).toMatchObject({ ok: true, responseStatus: 204 });
+    const privateAllowed = testApp({ providers: { allowLocalProviders: false }, webhooks: { allowPrivate: true } });
+    expect(await sendDelivery(privateAllowed, delivery, { timeoutMs: 2_000 })).toMatchObject({ ok: true, responseStatus: 204 });
   });
 
   it('does not follow redirects: a 3xx is a failed attempt', async () => {
@@ -389,8 +377,7 @@ describe('webhooks', async () => {
     const REFRESH = 'mutation ($id: ID!) { refreshConnection(input: { connectionId: $id }) { __typename } }';
     expect((await graphql(server, REFRESH, { id: connectionId }, headers)).data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
     // The provider forgets the grant: invalid_grant makes it ERROR.
-    const { openCredentials } = await import('../src/domain/connections.js');
-    const stored = openCredentials(await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } }))!;
+    const stored = credentialsOf(await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } }))!;
     const grantId = (await as.provider.RefreshToken.find(stored.refreshToken!))!.grantId!;
     await (await as.provider.Grant.find(grantId))!.destroy();
     expect((await graphql(server, REFRESH, { id: connectionId }, headers)).data.refreshConnection.__typename).toBe('ReauthorizationRequiredError');

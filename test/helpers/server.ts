@@ -2,7 +2,7 @@
 // the test environment's), sharing the file's database as instances share one; and a small GraphQL
 // client for them.
 import { SignJWT } from 'jose';
-import { afterAll } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { database, keyring, testLogger } from './database.js';
@@ -29,11 +29,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 }
 
+/** `base` with `overrides` merged in, recursively; a key given as undefined unsets the setting. */
 function merged<T>(base: T, overrides: unknown): T {
   if (!isPlainObject(base) || !isPlainObject(overrides)) return (overrides === undefined ? base : overrides) as T;
   const result: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) result[key] = merged(result[key], value);
+  for (const [key, value] of Object.entries(overrides)) result[key] = value === undefined ? undefined : merged(result[key], value);
   return result as T;
+}
+
+/** Runs `stop` when the current test ends, or after the file when called outside a test. */
+function stopAfterwards(stop: () => Promise<void>): void {
+  try {
+    onTestFinished(stop);
+  } catch {
+    afterAll(stop);
+  }
 }
 
 /** The test environment's configuration with test authentication, and `overrides` merged in. */
@@ -41,23 +51,23 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
   return merged({ ...loadConfig(process.env), auth: testAuth }, overrides);
 }
 
-/** An app on the file's database that does not listen (for tests that call its services); stopped after the file. */
+/** An app on the file's database that does not listen (for tests that call its services); stopped after the test, or the file. */
 export function testApp(overrides: ConfigOverrides = {}): App {
   const app = createApp(testConfig(overrides), { database, keyring, logger: overrides.log ? undefined : testLogger });
-  afterAll(() => app.stop(0));
+  stopAfterwards(() => app.stop(0));
   return app;
 }
 
 export type TestServer = App & { close(): Promise<void> };
 
-/** A listening, ready app on 127.0.0.1 and a free port; stopped after the file. */
+/** A listening, ready app on 127.0.0.1 and a free port; stopped after the test, or the file. */
 export async function startTestServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
   const app = createApp(testConfig(overrides), { database, keyring, logger: overrides.log ? undefined : testLogger });
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.ready();
   let stopped: Promise<void> | undefined;
   const close = () => (stopped ??= app.stop());
-  afterAll(close);
+  stopAfterwards(close);
   return Object.assign(app, { close });
 }
 
