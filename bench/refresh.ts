@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const cpuAtStart = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0);
   console.log(`${INSTANCES} instances listening; token endpoint latency ${TOKEN_MS} ms; refreshing…`);
 
-  let refreshed = 0;
+  let refreshed: number;
   for (;;) {
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "Connection" WHERE "lastRefreshedAt" IS NOT NULL`);
     refreshed = rows[0].n;

@@ -101,8 +101,8 @@ async function startOnce(env: Record<string, string>): Promise<Measurement> {
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  let readyMs = 0;
-  let cpu = 0;
+  let readyMs: number;
+  let cpu: number;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${stderr}`);
     try {

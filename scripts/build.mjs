@@ -64,7 +64,7 @@ export async function ensureBuilt({ quiet = false } = {}) {
       // A lock left by a build that died: taken over after a minute.
       const age = Date.now() - (fs.statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > 60_000) fs.rmSync(lockDir, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error('timed out waiting for another build (remove .dist.lock if none runs)');
+      if (Date.now() > deadline) throw new Error('timed out waiting for another build (remove .dist.lock if none runs)', { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

@@ -4,7 +4,7 @@
 import { activitySettings } from './activity/settings.js';
 import { authSettings } from './auth/settings.js';
 import { connectSessionSettings } from './connect-sessions/settings.js';
-import { cryptoSettings } from './crypto/keyring.js';
+import { cryptoSettings } from './crypto/settings.js';
 import { databaseSettings } from './db/settings.js';
 import { graphqlSettings } from './graphql/settings.js';
 import { healthSettings } from './health/settings.js';

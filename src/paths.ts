@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** src/ (run from source: tsx, vitest) or dist/ (built), with the same layout of non-code files. */
-export const codeDir = path.dirname(fileURLToPath(import.meta.url));
+const codeDir = path.dirname(fileURLToPath(import.meta.url));
 export const projectRoot = path.resolve(codeDir, '..');
 /** A file that src/ holds beside the code (YAML and the like), copied into dist/ by the build. */
 export const codeFileUrl = (relative: string): URL => pathToFileURL(path.join(codeDir, relative));

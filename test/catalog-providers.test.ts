@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { catalogFiles, readCatalog } from '../src/catalog/index.js';
 import { CONNECTION_CONFIG_PLACEHOLDER, METADATA_PLACEHOLDER, type ProviderTemplate } from '../src/catalog/schema.js';
-import { type StoredCredentials } from '../src/domain/connections.js';
+import type { StoredCredentials } from '../src/domain/connections.js';
 import { providerUrlProblem, type CreateIntegrationInput, type Integration, type UrlPolicy } from '../src/domain/integrations.js';
 import { injectCredential } from '../src/proxy/rules.js';
 import { uniqueSlug } from './helpers/fixtures.js';

@@ -371,7 +371,7 @@ describe('proxyRequest', async () => {
     await graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: keySlug, apiKey: 'very-secret-key' } }, alice);
     const answer = await proxy({ integration: keySlug, url: 'echo?x=1' });
     expect(answer.url).toBe(`${base}/echo?x=1`);
-    upstream.routes.set('/api/v1/reflect-nothing', (req: http.IncomingMessage, res) => void req.socket.destroy());
+    upstream.routes.set('/api/v1/reflect-nothing', (req: http.IncomingMessage) => void req.socket.destroy());
     const failed = await proxy({ integration: keySlug, url: 'reflect-nothing' });
     expect(JSON.stringify(failed)).not.toContain('very-secret-key');
   });

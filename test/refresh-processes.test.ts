@@ -1,7 +1,7 @@
 // Refreshes across real server processes sharing one PostgreSQL database: a process killed in the
 // middle of a refresh (its lease expires, another instance takes over; a rotated token that was lost
 // is reported as such), and a SIGTERM that lets the refresh in flight save before the process exits.
-import http from 'node:http';
+import type http from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { REFRESH_OUTCOME_UNKNOWN } from '../src/tokens/refresher.js';
 import { collectStatusEvents } from './helpers/events.js';
@@ -87,8 +87,7 @@ describe.skipIf(skipped)('refreshes across processes', async () => {
     const headers = { 'x-api-key': TEST_API_KEY, 'x-user-id': 'crash-user' };
     void graphql(victim, PROXY, { input: { integration: slug, url: 'me' } }, headers).catch(() => {});
     await vi.waitFor(() => expect(upstream.hits('/token')).toBe(1), { timeout: 10_000 });
-    victim.kill('SIGKILL');
-    await victim.exited;
+    await victim.kill('SIGKILL');
     const leased = await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } });
     expect(leased.refreshOwner).not.toBeNull();
     expect(leased.refreshOutcomeUnknown).toBe(true);
@@ -109,8 +108,7 @@ describe.skipIf(skipped)('refreshes across processes', async () => {
     void graphql(victim, PROXY, { input: { integration: slug, url: 'me' } }, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'lost-rotation' }).catch(() => {});
     // The provider rotated the token; its answer never reaches the victim, which is killed.
     await vi.waitFor(() => expect(provider.held).toHaveLength(1), { timeout: 10_000 });
-    victim.kill('SIGKILL');
-    await victim.exited;
+    await victim.kill('SIGKILL');
 
     const answer = await graphql(server, PROXY, { input: { integration: slug, url: 'me' } }, await userHeaders('lost-rotation'));
     expect(answer.data.proxyRequest.__typename).toBe('ReauthorizationRequiredError');
@@ -127,7 +125,7 @@ describe.skipIf(skipped)('refreshes across processes', async () => {
     let instance: Awaited<ReturnType<typeof spawnServer>> | undefined;
     upstream.routes.set('/token', async (_req, res) => {
       // The signal arrives while the provider is still answering.
-      instance!.kill('SIGTERM');
+      void instance!.kill('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       answered++;
       json(res, 200, { access_token: 'fresh-at-shutdown', refresh_token: 'next', token_type: 'Bearer', expires_in: 3600 });

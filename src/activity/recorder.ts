@@ -14,7 +14,6 @@ import { newId, timeOfId } from '../kernel/ids.js';
 import type { Logger } from '../kernel/log.js';
 import type { ActivitySettings } from './settings.js';
 
-export type { OperationKind, OperationOutcome };
 export type OperationInput = Operation;
 
 /** Told of rows the log did not keep (the metrics count them). */

@@ -7,7 +7,7 @@ import { periodicJob, type Job } from '../kernel/jobs.js';
 import type { Logger } from '../kernel/log.js';
 import type { ActivitySettings } from './settings.js';
 
-export const RETENTION_BATCH_SIZE = 5_000;
+const RETENTION_BATCH_SIZE = 5_000;
 
 /** Deletes operations older than `retentionDays`, batch by batch; returns how many went. */
 export async function deleteExpiredOperations(

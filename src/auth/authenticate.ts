@@ -3,15 +3,12 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { findConnectSessionGrant, isConnectSessionToken } from '../connect-sessions/token.js';
-import { USER_ID_PATTERN, type Authenticate, type HeaderSource, type Viewer } from '../domain/viewer.js';
+import { USER_ID_PATTERN, type Authenticate, type Viewer } from '../domain/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { AuthenticationError } from '../kernel/errors.js';
 import type { AuthSettings } from './settings.js';
 
-export { AuthenticationError, USER_ID_PATTERN };
-export type { Authenticate, HeaderSource, Viewer };
-
-export const DEV_VIEWER: Viewer = Object.freeze({ userId: 'dev', isAdmin: true, via: 'dev' });
+const DEV_VIEWER: Viewer = Object.freeze({ userId: 'dev', isAdmin: true, via: 'dev' });
 
 export function createAuthenticator(auth: AuthSettings, prisma: PrismaClient): Authenticate {
   const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;

@@ -8,7 +8,7 @@ import { providerTemplateSchema, type ProviderTemplate } from './schema.js';
 
 export type { ProviderTemplate };
 
-export class CatalogError extends Error {
+class CatalogError extends Error {
   override name = 'CatalogError';
 }
 
@@ -32,7 +32,7 @@ function checkUniqueKeys(templates: ProviderTemplate[]): void {
 
 export const CATALOG_FILE = codeFileUrl('catalog/providers.yaml');
 /** More templates, one file per category (providers.yaml keeps the first 44). */
-export const CATALOG_DIR = codeFileUrl('catalog/providers/');
+const CATALOG_DIR = codeFileUrl('catalog/providers/');
 
 /** Every catalog file: providers.yaml first, then providers/*.yaml by name. */
 export function catalogFiles(): URL[] {

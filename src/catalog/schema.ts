@@ -32,7 +32,7 @@ const jsonPath = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/);
  * A host pattern for a user-supplied host value: an exact host ("login.example.com"), or "*." and a
  * domain ("*.okta.com"), where "*" stands for one or more labels (acme.okta.com, acme.eu.auth0.com).
  */
-export const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /**
  * A value a user (or an admin) supplies for `${connectionConfig.name}`. What it may contain depends on

@@ -36,10 +36,10 @@ const ALLOWED_FIELDS: Record<string, readonly string[] | '*'> = {
   ProviderError: '*',
 };
 
-export const CONNECT_SESSION_REFUSAL = 'A connect-session token cannot do this: it can only connect.';
+const CONNECT_SESSION_REFUSAL = 'A connect-session token cannot do this: it can only connect.';
 
 /** The first field of the operation a session token may not select, or undefined when all are allowed. */
-export function forbiddenSessionField(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): string | undefined {
+function forbiddenSessionField(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): string | undefined {
   const typeInfo = new TypeInfo(schema);
   let forbidden: string | undefined;
   const operations = document.definitions.filter((definition) => definition.kind === 'OperationDefinition');

@@ -35,7 +35,7 @@ const COOKIE_PREFIX = 'sb_connect_';
 /** How long the token waits in its cookie for the provider to send the browser back. */
 const COOKIE_MAX_AGE_SECONDS = 15 * 60;
 /** What the page posts to a popup's opener (the same message as the OAuth callback's page). */
-export const CONNECT_MESSAGE_TYPE = 'switchboard:connect';
+const CONNECT_MESSAGE_TYPE = 'switchboard:connect';
 
 type Outcome = { ok: true; connectionId: string; integrationName: string } | { ok: false; error: string; message: string };
 

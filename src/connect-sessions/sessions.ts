@@ -36,10 +36,10 @@ export interface CreatedConnectSession {
 }
 
 /** Largest number of integrations one session may offer by name. */
-export const CONNECT_SESSION_MAX_INTEGRATIONS = 100;
+const CONNECT_SESSION_MAX_INTEGRATIONS = 100;
 
 /** The hosted connect page for a token. The token rides in the query (the page is served without a referrer). */
-export function connectUrlFor(publicUrl: string, token: string): string {
+function connectUrlFor(publicUrl: string, token: string): string {
   return `${publicUrl}/connect?token=${encodeURIComponent(token)}`;
 }
 
@@ -71,7 +71,7 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
   }
   if (problems.length) throw new ValidationError('The connect session is not valid.', problems);
 
-  let integrationIds: string[] = [];
+  const integrationIds: string[] = [];
   if (references !== null) {
     for (const reference of new Set(references)) {
       const integration = await deps.integrations.find(reference);

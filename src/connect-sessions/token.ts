@@ -6,7 +6,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 
 export type { ConnectSessionGrant };
 
-export const CONNECT_SESSION_TOKEN_PREFIX = 'sbcs_';
+const CONNECT_SESSION_TOKEN_PREFIX = 'sbcs_';
 const TOKEN_PATTERN = /^sbcs_[A-Za-z0-9_-]{43}$/;
 
 export function newConnectSessionToken(): string {

@@ -1,22 +1,9 @@
 // The keyring of an app: ENCRYPTION_KEYS, or in development a key generated into the data folder.
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import type { Logger } from '../kernel/log.js';
-import { defineSettings, setting, type SettingsOf } from '../kernel/settings.js';
 import { Keyring } from './envelope.js';
-
-export const cryptoSettings = defineSettings(
-  'Secrets at rest',
-  {
-    ENCRYPTION_KEYS: setting(z.string().optional(), '`kid:base64key,…` (32-byte keys); the first encrypts, all decrypt (rotation)', {
-      shownDefault: 'generated into `DATA_DIR` in development',
-      example: 'k2:...,k1:...',
-    }),
-  },
-  (values) => ({ encryptionKeys: values.ENCRYPTION_KEYS || undefined }),
-);
-export type CryptoSettings = SettingsOf<typeof cryptoSettings>;
+import type { CryptoSettings } from './settings.js';
 
 export function loadKeyring(settings: CryptoSettings & { dataDir: string }, logger: Logger): Keyring {
   if (settings.encryptionKeys) return Keyring.parse(settings.encryptionKeys);

@@ -80,7 +80,7 @@ function withTransactions(prisma: PrismaClient, listeners: Set<QueryListener> | 
 }
 
 /** Another process holds the embedded database's directory (two writers would corrupt it). */
-export class DataDirLockedError extends Error {
+class DataDirLockedError extends Error {
   override name = 'DataDirLockedError';
 }
 
@@ -92,7 +92,7 @@ const DATA_DIR_LOCK_STALE_MS = 10_000;
  * An exclusive lock on the embedded database's directory, held while the process runs (a lock
  * directory beside it whose mtime the holder keeps fresh: proper-lockfile). Returns the release.
  */
-function lockDataDir(dataDir: string): () => void {
+function lockDataDir(dataDir: string, logger: Logger): () => void {
   const lockDir = `${dataDir}.lock`;
   const take = () =>
     lockfile.lockSync(dataDir, {
@@ -102,7 +102,7 @@ function lockDataDir(dataDir: string): () => void {
       update: DATA_DIR_LOCK_UPDATE_MS,
       onCompromised: (error) => {
         // Someone else may now be writing the same files: stop at once rather than corrupt them.
-        console.error(`switchboard: lost the lock on the data directory ${dataDir}: ${error.message}`);
+        logger.fatal({ err: error, dataDir }, 'lost the lock on the data directory');
         process.exit(1);
       },
     });
@@ -205,7 +205,7 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
   const inMemory = settings.dataDir.startsWith('memory://');
   const dataDir = inMemory ? 'memory://' : path.resolve(settings.dataDir, 'pglite');
   if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
-  const releaseLock = inMemory ? () => {} : lockDataDir(dataDir);
+  const releaseLock = inMemory ? () => {} : lockDataDir(dataDir, options.logger);
   if (!inMemory) seedFromTemplate(dataDir, { warn });
   const pglite = new PGlite(dataDir);
   const prisma = createClient(new PrismaPGlite(pglite), listeners);

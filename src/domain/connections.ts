@@ -104,7 +104,7 @@ export function changeOf(connection: Pick<Connection, 'id' | 'integrationId' | '
 }
 
 /** The status event describing the connection as it is now (for subscribers and the webhook outbox). */
-export function statusEventOf(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): ConnectionStatusEvent {
+function statusEventOf(connection: Connection, integrationSlug: string, previousStatus: ConnectionStatus | null, reason: string | null): ConnectionStatusEvent {
   return {
     connectionId: connection.id,
     integrationId: connection.integrationId,

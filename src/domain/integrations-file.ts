@@ -5,11 +5,11 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../kernel/errors.js';
 import type { CreateIntegrationInput, Integrations } from './integrations.js';
 
-export class IntegrationsFileError extends Error {
+class IntegrationsFileError extends Error {
   override name = 'IntegrationsFileError';
 }
 
-export function interpolateEnvironment(value: unknown, env: Record<string, string | undefined>, path = ''): unknown {
+function interpolateEnvironment(value: unknown, env: Record<string, string | undefined>, path = ''): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
       const replacement = env[name];
@@ -26,7 +26,7 @@ export function interpolateEnvironment(value: unknown, env: Record<string, strin
   return value;
 }
 
-export function parseIntegrationsFile(text: string, env: Record<string, string | undefined>): CreateIntegrationInput[] {
+function parseIntegrationsFile(text: string, env: Record<string, string | undefined>): CreateIntegrationInput[] {
   let document: unknown;
   try {
     document = parseYaml(text); // YAML is a superset of JSON

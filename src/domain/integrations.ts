@@ -105,7 +105,7 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
 }
 
 export const AUTH_TYPES = ['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1'] as const;
-export const OAUTH1_SIGNATURE_METHODS = ['HMAC-SHA1', 'PLAINTEXT'] as const;
+const OAUTH1_SIGNATURE_METHODS = ['HMAC-SHA1', 'PLAINTEXT'] as const;
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 
 /** Authorization request parameters that the connect flow sets itself and must not be overridden. */

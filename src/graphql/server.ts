@@ -32,11 +32,11 @@ export interface ServerContext {
 export type GraphQLServer = YogaServerInstance<ServerContext, Context>;
 
 /** A GraphQL error for failed authentication: a top-level error with code UNAUTHENTICATED and HTTP 401. */
-export function unauthenticatedError(error: AuthenticationError): GraphQLError {
+function unauthenticatedError(error: AuthenticationError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
-export async function viewerContext(authenticate: Authenticate, services: Services, headers: HeaderSource): Promise<Context> {
+async function viewerContext(authenticate: Authenticate, services: Services, headers: HeaderSource): Promise<Context> {
   try {
     return { viewer: await authenticate(headers), app: services };
   } catch (error) {

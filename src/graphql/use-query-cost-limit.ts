@@ -10,14 +10,14 @@ import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexit
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 
-export const pageAwareEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+const pageAwareEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
   const paginated = field.args.some((arg) => arg.name === 'first') && field.args.some((arg) => arg.name === 'last');
   if (!paginated) return 1 + childComplexity;
   const requested = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : DEFAULT_PAGE_SIZE;
   return 1 + Math.min(Math.max(requested, 0), MAX_PAGE_SIZE) * childComplexity;
 };
 
-export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>, operationName?: string | null): number {
+function queryCost(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>, operationName?: string | null): number {
   return getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: [pageAwareEstimator] });
 }
 

@@ -17,7 +17,7 @@ export function newNonce(): string {
 }
 
 /** Nothing loads but this page's own nonce-bearing script and style, and images from https (logos) or this server. */
-export function contentSecurityPolicy(nonce: string, options: { formAction?: string } = {}): string {
+function contentSecurityPolicy(nonce: string, options: { formAction?: string } = {}): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
@@ -30,7 +30,7 @@ export function contentSecurityPolicy(nonce: string, options: { formAction?: str
   ].join('; ');
 }
 
-export const PAGE_SECURITY_HEADERS = {
+const PAGE_SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',

@@ -6,14 +6,14 @@ import type http from 'node:http';
 import zlib from 'node:zlib';
 
 /** Smaller answers are sent as they are: compressing them saves less than it costs. */
-export const COMPRESSION_MIN_BYTES = 1024;
+const COMPRESSION_MIN_BYTES = 1024;
 const COMPRESSIBLE = /^(application\/(json|graphql-response\+json)|text\/html)\b/i;
 
 type Encoding = 'br' | 'gzip';
 const pageCache = new Map<Encoding, { source: Buffer; compressed: Buffer }>();
 
 /** The encoding to use for this request's Accept-Encoding, if any (q=0 excludes one). */
-export function negotiateEncoding(acceptEncoding: string | string[] | undefined): Encoding | undefined {
+function negotiateEncoding(acceptEncoding: string | string[] | undefined): Encoding | undefined {
   if (!acceptEncoding) return undefined;
   const offered = new Map<string, number>();
   for (const part of String(acceptEncoding).toLowerCase().split(',')) {

@@ -7,7 +7,6 @@ import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Authenticate } from '../domain/viewer.js';
 import { attachGraphQLWebSocket, type GraphQLWebSocket } from '../graphql/websocket.js';
 import { handleGraphQL, type GraphQLServer } from '../graphql/server.js';
-import type { GraphQLSettings } from '../graphql/settings.js';
 import type { Logger } from '../kernel/log.js';
 import { sendJson } from '../kernel/respond.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -27,7 +26,13 @@ export interface HttpServerDeps {
   routes: Route[];
   graphql: GraphQLServer;
   authenticate: Authenticate;
-  settings: { graphql: GraphQLSettings; corsOrigins: string[]; publicUrl: string; devMode: boolean; subscriptionQueueMax: number };
+  settings: {
+    graphql: { maxBodyBytes: number; websocketPingIntervalMs: number; websocketInitTimeoutMs: number; websocketMaxBufferedBytes: number; websocketMaxOperations: number };
+    corsOrigins: string[];
+    publicUrl: string;
+    devMode: boolean;
+    subscriptionQueueMax: number;
+  };
   metrics: Pick<Metrics, 'recordHttpRequest'>;
   logger: Logger;
   /** Whether the app serves everything yet (the database is migrated); until then only /health and /ready. */

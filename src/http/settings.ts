@@ -1,7 +1,7 @@
 // The server's own settings: where it listens, the URL it is reached at, who may call it from a
 // browser, and how it stops.
 import { z } from 'zod';
-import { commaList, defineSettings, integer, optionalUrl, setting, type SettingsOf } from '../kernel/settings.js';
+import { commaList, defineSettings, integer, optionalUrl, setting } from '../kernel/settings.js';
 
 export const serverSettings = defineSettings(
   'Server',
@@ -27,4 +27,3 @@ export const serverSettings = defineSettings(
     shutdownDrainMs: values.SHUTDOWN_DRAIN_MS,
   }),
 );
-export type ServerSettings = SettingsOf<typeof serverSettings>;

@@ -125,7 +125,7 @@ export function shownDefaultOf(entry: Setting): string {
 }
 
 /** The value a schema takes when the variable is unset, when that can be told without parsing. */
-export function defaultOf(schema: z.ZodType): unknown {
+function defaultOf(schema: z.ZodType): unknown {
   try {
     const parsed = schema.safeParse(undefined);
     if (parsed.success && parsed.data !== undefined) return parsed.data;

@@ -6,16 +6,16 @@ import client from 'prom-client';
 import { DOMAIN_EVENT_TYPES, operationOf, type DomainEventBus, type WebhookAttemptOutcome } from '../domain/events.js';
 
 /** "2xx", "4xx"…; "error" when no HTTP status came back (network failure, timeout, refused). */
-export function statusClass(status: number | undefined): string {
+function statusClass(status: number | undefined): string {
   if (status === undefined || !Number.isFinite(status) || status < 100 || status > 599) return 'error';
   return `${Math.floor(status / 100)}xx`;
 }
 
 /** How long a connection count is reused. */
-export const CONNECTION_COUNT_CACHE_MS = 15_000;
+const CONNECTION_COUNT_CACHE_MS = 15_000;
 
 /** How long a pending-delivery count is reused, like the connection counts. */
-export const WEBHOOK_PENDING_CACHE_MS = 15_000;
+const WEBHOOK_PENDING_CACHE_MS = 15_000;
 
 /** Pending deliveries counted per endpoint at most: the count stays an index probe per endpoint, whatever the backlog. */
 export const WEBHOOK_PENDING_COUNT_CAP = 10_000;

@@ -1,6 +1,6 @@
 // /metrics: who may scrape it.
 import { z } from 'zod';
-import { defineSettings, setting, type SettingsOf } from '../kernel/settings.js';
+import { defineSettings, setting } from '../kernel/settings.js';
 
 export const metricsSettings = defineSettings(
   'Metrics and traces',
@@ -12,4 +12,3 @@ export const metricsSettings = defineSettings(
     return { token: values.METRICS_TOKEN || undefined };
   },
 );
-export type MetricsSettings = SettingsOf<typeof metricsSettings>;

@@ -14,15 +14,14 @@ import { connectionConfigFor, type ConnectionConfig } from '../provider/template
 import type { FlowDeps } from './flow-deps.js';
 import { completeGitHubAppInstall, startGitHubAppInstall } from './github-app-install.js';
 import { startOAuth1Connect } from './oauth1.js';
-import { flowIdOf, hashState, PENDING_AUTHORIZATION_TTL_MS, recordPendingAuthorization, revealPendingSecret } from './pending.js';
+import { flowIdOf, hashState, recordPendingAuthorization, revealPendingSecret } from './pending.js';
 
-export { PENDING_AUTHORIZATION_TTL_MS };
 export type { FlowDeps };
 /** Auth types whose connections start with startConnect (a browser round trip). */
 const REDIRECT_AUTH_TYPES = new Set(['OAUTH2', 'GITHUB_APP', 'OAUTH1']);
 const SCOPE_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
 
-export function callbackUrl(publicUrl: string): string {
+function callbackUrl(publicUrl: string): string {
   return `${publicUrl}/oauth2/callback`;
 }
 

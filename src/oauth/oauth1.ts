@@ -18,7 +18,7 @@ import { consumePendingAuthorization, recordPendingAuthorization, revealPendingS
 const TIMEOUT_MS = 15_000;
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-export function oauth1CallbackUrl(publicUrl: string): string {
+function oauth1CallbackUrl(publicUrl: string): string {
   return `${publicUrl}/oauth1/callback`;
 }
 

@@ -12,7 +12,7 @@ import { periodicJob, type Job } from '../kernel/jobs.js';
 import type { Logger } from '../kernel/log.js';
 import type { ConnectionConfig } from '../provider/templates.js';
 
-export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
+const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
 
 export function hashState(state: string): string {
   return createHash('sha256').update(state).digest('hex');
@@ -35,7 +35,7 @@ export type FlowOutcome<Connection> =
   | { ok: true; connection: Connection; redirectTo: string | null; flowId: string }
   | { ok: false; error: string; message: string; redirectTo: string | null; flowId?: string };
 
-export const verifierContext = (id: string) => ({ table: 'PendingAuthorization', rowId: id, field: 'codeVerifier' });
+const verifierContext = (id: string) => ({ table: 'PendingAuthorization', rowId: id, field: 'codeVerifier' });
 
 /** What startConnect checked, handed to the flow of the integration's auth type. */
 export interface ConnectFlow {

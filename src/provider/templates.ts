@@ -17,7 +17,7 @@ export type ConnectionConfig = Record<string, string>;
 export { connectionConfigFields };
 
 /** connectionValueProblem (the catalog's rules), and a host value must be a public host. */
-export function connectionConfigValueProblem(
+function connectionConfigValueProblem(
   field: Pick<ConnectionConfigField, 'kind' | 'hosts'> | undefined,
   value: unknown,
   urls: UrlPolicy,

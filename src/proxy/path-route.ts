@@ -110,7 +110,7 @@ const ACTIVE_CONTENT_TYPE = /^\s*(text\/html|application\/xhtml\+xml|image\/svg\
  * sandboxing CSP, and active types as attachments) nor widen who may read it (upstream CORS dropped;
  * our own CORS answer is added by the server).
  */
-export function servedOnOurOrigin(headers: Record<string, string>): Record<string, string> {
+function servedOnOurOrigin(headers: Record<string, string>): Record<string, string> {
   for (const name of Object.keys(headers)) if (UPSTREAM_CORS_HEADER.test(name)) delete headers[name];
   headers['x-content-type-options'] = 'nosniff';
   headers['content-security-policy'] = "sandbox; default-src 'none'; frame-ancestors 'none'";

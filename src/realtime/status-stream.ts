@@ -20,7 +20,7 @@ export interface StatusStreamFilter {
   connectionId?: string | null;
 }
 
-export function mayReceive(viewer: Viewer, event: Pick<ConnectionStatusEvent, 'ownerId'> & Partial<Pick<ConnectionStatusEvent, 'integrationId'>>): boolean {
+function mayReceive(viewer: Viewer, event: Pick<ConnectionStatusEvent, 'ownerId'> & Partial<Pick<ConnectionStatusEvent, 'integrationId'>>): boolean {
   // A connect session hears only about the integrations it offers.
   if (viewer.connectSession && !mayConnectIntegration(viewer, { id: event.integrationId ?? '' })) return false;
   return viewer.isAdmin || event.ownerId === null || event.ownerId === viewer.userId;

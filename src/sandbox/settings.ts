@@ -1,5 +1,5 @@
 // The built-in sandbox provider: development only.
-import { defineSettings, optionalFlag, setting, type SettingsOf } from '../kernel/settings.js';
+import { defineSettings, optionalFlag, setting } from '../kernel/settings.js';
 
 export const sandboxSettings = defineSettings(
   'Sandbox',
@@ -14,4 +14,3 @@ export const sandboxSettings = defineSettings(
     return { enabled: values.SANDBOX_ENABLED ?? !context.isProduction };
   },
 );
-export type SandboxSettings = SettingsOf<typeof sandboxSettings>;

@@ -1,6 +1,6 @@
 // OpenTelemetry traces: exported over OTLP/HTTP when an endpoint is set.
 import { z } from 'zod';
-import { defineSettings, optionalUrl, setting, type SettingsOf } from '../kernel/settings.js';
+import { defineSettings, optionalUrl, setting } from '../kernel/settings.js';
 
 export const telemetrySettings = defineSettings(
   'Metrics and traces',
@@ -13,4 +13,3 @@ export const telemetrySettings = defineSettings(
   },
   (values) => ({ otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: values.OTEL_SERVICE_NAME }),
 );
-export type TelemetrySettings = SettingsOf<typeof telemetrySettings>;

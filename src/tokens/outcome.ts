@@ -49,7 +49,7 @@ export interface OutcomeDeps {
 }
 
 /** AUTO refreshes a token that expires within this margin ("about to expire"). */
-export const EXPIRY_MARGIN_MS = 60_000;
+const EXPIRY_MARGIN_MS = 60_000;
 /** How long a provider's answer is kept in memory and re-saved while the database is unreachable. */
 const SAVE_RETRY_MS = 60_000;
 

@@ -26,7 +26,7 @@ import { cooldownOf, decide, isExpired, refreshClaimed, refreshWanted, type Outc
 import type { TokenSettings } from './settings.js';
 
 export type { RefreshPolicy, RefreshRequest } from './outcome.js';
-export { EXPIRY_MARGIN_MS, isExpired, REFRESH_OUTCOME_UNKNOWN } from './outcome.js';
+export {   REFRESH_OUTCOME_UNKNOWN } from './outcome.js';
 
 /**
  * A connection the background refresher claimed: its batch claim wrote the lease and recorded the

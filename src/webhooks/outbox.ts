@@ -27,7 +27,7 @@ export interface WebhookBody {
   };
 }
 
-export function webhookBodyOf(type: WebhookEventType, event: ConnectionStatusEvent): WebhookBody {
+function webhookBodyOf(type: WebhookEventType, event: ConnectionStatusEvent): WebhookBody {
   return {
     type,
     timestamp: event.at,
@@ -45,7 +45,7 @@ export function webhookBodyOf(type: WebhookEventType, event: ConnectionStatusEve
 }
 
 /** A Standard Webhooks message id: the webhook-id header, the same for every endpoint and attempt. */
-export function newMessageId(): string {
+function newMessageId(): string {
   return `msg_${newId().replaceAll('-', '')}`;
 }
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** Whether Chromium is here (or must be: CI); warns that `testFile` is skipped when not. */
 export function browserAvailable(testFile: string): boolean {

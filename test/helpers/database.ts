@@ -24,6 +24,6 @@ export function credentialsOf(connection: Pick<Connection, 'id' | 'credentialsEn
 
 /** Closed once, after the file (test/setup/environment.ts then drops what it made, and calls this first too). */
 let closing: Promise<void> | undefined;
-export const closeDatabase = (): Promise<void> => (closing ??= database.close());
+const closeDatabase = (): Promise<void> => (closing ??= database.close());
 (globalThis as { closeTestDatabase?: () => Promise<void> }).closeTestDatabase = closeDatabase;
 afterAll(closeDatabase);

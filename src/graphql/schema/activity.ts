@@ -15,11 +15,11 @@ import type { VerifyOutcome } from '../../health/verify.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { ConnectionRef } from './connections.js';
 
-export const OperationKindEnum = builder.enumType('OperationKind', {
+const OperationKindEnum = builder.enumType('OperationKind', {
   values: ['CONNECT', 'REFRESH', 'PROXY', 'VERIFY', 'DISCONNECT', 'WEBHOOK'] as const satisfies readonly OperationKind[],
 });
 
-export const OperationOutcomeEnum = builder.enumType('OperationOutcome', {
+const OperationOutcomeEnum = builder.enumType('OperationOutcome', {
   values: {
     SUCCESS: { description: 'Done, and where a provider answered, with a status below 400.' },
     FAILURE: { description: 'An error of Switchboard or the network, or a provider status of 400 or more.' },
@@ -46,7 +46,7 @@ function connectionLoader(context: Context): DataLoader<string, Connection | nul
   return loader;
 }
 
-export const OperationRef = builder.prismaNode('Operation', {
+const OperationRef = builder.prismaNode('Operation', {
   id: { field: 'id' },
   findUnique: (id, context) => ({ id, ...visibleOperationsWhere(context.viewer) }) as Prisma.OperationWhereUniqueInput,
   fields: (t) => ({
@@ -70,7 +70,7 @@ export const OperationRef = builder.prismaNode('Operation', {
   }),
 });
 
-export const OperationConnection = builder.connectionObject({ type: OperationRef, name: 'OperationConnection' }, { name: 'OperationEdge' });
+const OperationConnection = builder.connectionObject({ type: OperationRef, name: 'OperationConnection' }, { name: 'OperationEdge' });
 
 interface OperationFilters {
   integration?: string | null;

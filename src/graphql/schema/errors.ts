@@ -10,12 +10,12 @@ import {
   QuotaExceededError,
   RateLimitedError,
   ReauthorizationRequiredError,
-  SwitchboardError,
+  type SwitchboardError,
   UpstreamUnavailableError,
   ValidationError,
 } from '../../kernel/errors.js';
 
-export const ErrorCodeEnum = builder.enumType('ErrorCode', {
+const ErrorCodeEnum = builder.enumType('ErrorCode', {
   values: [
     'NOT_FOUND',
     'FORBIDDEN',
@@ -28,7 +28,7 @@ export const ErrorCodeEnum = builder.enumType('ErrorCode', {
   ] as const satisfies readonly ErrorCode[],
 });
 
-export const ErrorInterface = builder.interfaceRef<SwitchboardError>('Error').implement({
+const ErrorInterface = builder.interfaceRef<SwitchboardError>('Error').implement({
   fields: (t) => ({
     message: t.exposeString('message'),
     code: t.field({ type: ErrorCodeEnum, resolve: (error) => error.code }),

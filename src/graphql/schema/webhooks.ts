@@ -14,13 +14,13 @@ const EVENT_TYPE_DESCRIPTIONS: Record<WebhookEventType, string> = {
   'connection.deleted': 'connection.deleted: a connection was disconnected and deleted.',
 };
 
-export const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
+const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
   values: Object.fromEntries(
     WEBHOOK_EVENT_TYPES.map((type) => [eventTypeEnumName(type), { value: type, description: EVENT_TYPE_DESCRIPTIONS[type] }]),
   ) as Record<string, { value: WebhookEventType; description: string }>,
 });
 
-export const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
+const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
   values: {
     PENDING: { description: 'Not delivered yet; attempts go on.' },
     SUCCEEDED: { description: 'The endpoint answered 2xx.' },
@@ -30,7 +30,7 @@ export const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus
 
 const adminOnly = { admin: true } as const;
 
-export const WebhookDeliveryRef = builder.prismaNode('WebhookDelivery', {
+const WebhookDeliveryRef = builder.prismaNode('WebhookDelivery', {
   id: { field: 'id' },
   authScopes: adminOnly,
   fields: (t) => ({
@@ -62,7 +62,7 @@ const WebhookDeliveryConnection = builder.connectionObject(
   { name: 'WebhookDeliveryEdge' },
 );
 
-export const WebhookEndpointRef = builder.prismaNode('WebhookEndpoint', {
+const WebhookEndpointRef = builder.prismaNode('WebhookEndpoint', {
   id: { field: 'id' },
   authScopes: adminOnly,
   fields: (t) => ({

@@ -13,7 +13,7 @@ export const INSTALLATION_ID_PATTERN = /^[1-9][0-9]{0,19}$/;
 const GITHUB_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 
 /** The app's JWT: iat 60 s in the past (clock drift, as GitHub advises), exp 9 minutes ahead. */
-export async function githubAppJwt(keyring: Keyring, integration: Pick<Integration, 'id' | 'slug' | 'appId' | 'privateKeyEnc'>): Promise<string> {
+async function githubAppJwt(keyring: Keyring, integration: Pick<Integration, 'id' | 'slug' | 'appId' | 'privateKeyEnc'>): Promise<string> {
   const pem = revealPrivateKey(keyring, integration);
   if (!integration.appId || !pem) throw new ProviderError(`The integration "${integration.slug}" has no appId or private key.`, { providerError: 'no_app_key' });
   const { key, alg } = signingKeyOf(pem);
@@ -21,7 +21,7 @@ export async function githubAppJwt(keyring: Keyring, integration: Pick<Integrati
   return new SignJWT({}).setProtectedHeader({ alg, typ: 'JWT' }).setIssuer(integration.appId).setIssuedAt(now - 60).setExpirationTime(now + 540).sign(key);
 }
 
-export function installationTokenUrl(apiBaseUrl: string, installationId: string): string {
+function installationTokenUrl(apiBaseUrl: string, installationId: string): string {
   if (!INSTALLATION_ID_PATTERN.test(installationId)) throw ValidationError.field('installationId', 'installationId is the number GitHub gives the installation.');
   return `${apiBaseUrl.replace(/\/+$/, '')}/app/installations/${installationId}/access_tokens`;
 }

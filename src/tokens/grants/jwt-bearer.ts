@@ -11,12 +11,12 @@ import { signingKeyOf } from '../../crypto/private-key.js';
 import { fillProviderUrl, fillUrl, type ConnectionConfig } from '../../provider/templates.js';
 import { credentialsFromTokenAnswer, postTokenRequest, tokenParamsFor, type GrantContext } from './token-request.js';
 
-export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Lifetime of an assertion: Salesforce accepts at most 3 minutes, Google at most an hour. */
 const ASSERTION_LIFETIME_SECONDS = 180;
 
 /** The signed assertion for a connection (exported for tests that check its claims). */
-export async function jwtBearerAssertion(context: Pick<GrantContext, 'keyring' | 'urls'>, integration: Integration, credentials: StoredCredentials, connectionConfig: ConnectionConfig): Promise<string> {
+async function jwtBearerAssertion(context: Pick<GrantContext, 'keyring' | 'urls'>, integration: Integration, credentials: StoredCredentials, connectionConfig: ConnectionConfig): Promise<string> {
   const settings = integrationSettings(integration);
   const options = settings.jwtBearer ?? { scopes: 'assertion', issuer: 'clientEmail' };
   const pem = credentials.privateKey ?? revealPrivateKey(context.keyring, integration);

@@ -47,7 +47,7 @@ export class ProviderAnswerError extends ProviderError {
  */
 const REFUSAL_CODES = new Set(['invalid_grant']);
 
-export function isRefusalCode(code: string | undefined): boolean {
+function isRefusalCode(code: string | undefined): boolean {
   return code !== undefined && REFUSAL_CODES.has(code);
 }
 
