@@ -20,11 +20,23 @@ const shared = {
 const projects = [
   {
     extends: true as const,
-    test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: [], setupFiles: ['test/setup/variables.ts'], env: { DATABASE_URL: '', REDIS_URL: '' } },
+    test: {
+      ...shared,
+      name: 'unit',
+      include: ['test/unit/**/*.test.ts'],
+      exclude: [],
+      setupFiles: ['test/setup/variables.ts'],
+      env: { DATABASE_URL: '', REDIS_URL: '' },
+    },
   },
   {
     extends: true as const,
-    test: { ...shared, name: 'embedded', globalSetup: ['test/setup/global-embedded.ts'], env: { DATABASE_URL: '', REDIS_URL: '', TEST_DATABASE: 'pglite', TEST_RUN_ID: process.env.TEST_RUN_ID } },
+    test: {
+      ...shared,
+      name: 'embedded',
+      globalSetup: ['test/setup/global-embedded.ts'],
+      env: { DATABASE_URL: '', REDIS_URL: '', TEST_DATABASE: 'pglite', TEST_RUN_ID: process.env.TEST_RUN_ID },
+    },
   },
 ];
 if (process.env.DATABASE_URL) {
@@ -34,7 +46,12 @@ if (process.env.DATABASE_URL) {
       ...shared,
       name: 'postgresql',
       globalSetup: ['test/setup/global.ts'],
-      env: { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL ?? '', TEST_DATABASE: 'postgresql', TEST_RUN_ID: process.env.TEST_RUN_ID },
+      env: {
+        DATABASE_URL: process.env.DATABASE_URL,
+        REDIS_URL: process.env.REDIS_URL ?? '',
+        TEST_DATABASE: 'postgresql',
+        TEST_RUN_ID: process.env.TEST_RUN_ID,
+      },
     },
   });
 }

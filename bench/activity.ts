@@ -51,7 +51,14 @@ try {
   });
   const connectionIds = Array.from({ length: CONNECTIONS }, () => newId());
   await prisma.connection.createMany({
-    data: connectionIds.map((id, index) => ({ id, integrationId: integration.id, ownerId: `user-${index}`, ownerKey: `user-${index}`, name: 'default', scopes: [] })),
+    data: connectionIds.map((id, index) => ({
+      id,
+      integrationId: integration.id,
+      ownerId: `user-${index}`,
+      ownerKey: `user-${index}`,
+      name: 'default',
+      scopes: [],
+    })),
   });
 
   // Time-ordered UUIDv7-shaped ids, as the recorder makes them: 48 bits of milliseconds, then random bits.
@@ -74,7 +81,9 @@ try {
   );
   await client.query('ANALYZE "Operation"');
   const insertSeconds = (performance.now() - started) / 1000;
-  const size = (await client.query(`SELECT pg_size_pretty(pg_total_relation_size('"Operation"')) AS total, pg_size_pretty(pg_relation_size('"Operation"')) AS heap`)).rows[0];
+  const size = (
+    await client.query(`SELECT pg_size_pretty(pg_total_relation_size('"Operation"')) AS total, pg_size_pretty(pg_relation_size('"Operation"')) AS heap`)
+  ).rows[0];
 
   const server = { url: await app.listen({ port: 0, host: '127.0.0.1' }) };
   await app.ready();
@@ -113,7 +122,7 @@ try {
     await measure('operations(first: 50, connectionId:) as the owner', (index) => query(PAGE, { connectionId: gid(index) }, owner(index))),
     await measure('operations(first: 50, connectionId:) as an admin', (index) => query(PAGE, { connectionId: gid(index) }, adminHeaders)),
     await measure('the next page (after: cursor)', () => query(PAGE, { connectionId: gid(7), after: secondPageCursor }, owner(7))),
-    await measure("operations(first: 50) as a user (their own)", (index) => query(PAGE, {}, owner(index))),
+    await measure('operations(first: 50) as a user (their own)', (index) => query(PAGE, {}, owner(index))),
     await measure('operations(first: 50) as an admin (all)', () => query(PAGE, {}, adminHeaders)),
     await measure('with totalCount (about 1,000 rows counted)', (index) => query(WITH_COUNT, { connectionId: gid(index) }, owner(index))),
   ];
@@ -125,19 +134,25 @@ try {
     executionTimes.push(analyzed.rows[0]['QUERY PLAN'][0]['Execution Time']);
   }
   executionTimes.sort((a, b) => a - b);
-  const plan = (await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${pageSql}`, [connectionIds[3]])).rows.map((row: Record<string, string>) => row['QUERY PLAN']);
+  const plan = (await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${pageSql}`, [connectionIds[3]])).rows.map(
+    (row: Record<string, string>) => row['QUERY PLAN'],
+  );
 
   // Retention: one day of rows (about 1/14 of the table) past the cutoff, deleted in batches.
   const retentionStarted = performance.now();
   const deleted = await deleteExpiredOperations(prisma, { retentionDays: 13 });
   const retentionSeconds = (performance.now() - retentionStarted) / 1000;
 
-  console.log(`PostgreSQL, ${OPERATIONS.toLocaleString('en')} operations over ${CONNECTIONS} connections and 14 days: inserted in ${insertSeconds.toFixed(1)} s; table ${size.heap}, with indexes ${size.total}.`);
+  console.log(
+    `PostgreSQL, ${OPERATIONS.toLocaleString('en')} operations over ${CONNECTIONS} connections and 14 days: inserted in ${insertSeconds.toFixed(1)} s; table ${size.heap}, with indexes ${size.total}.`,
+  );
   console.log(`Through HTTP and GraphQL, ${QUERIES} queries each (after 20 warm-up), in milliseconds:\n`);
   console.log('| query | p50 ms | p99 ms |');
   console.log('| --- | ---: | ---: |');
   for (const row of rows) console.log(row);
-  console.log(`\nIn the database alone (EXPLAIN ANALYZE of the page query, 100 connections): p50 ${executionTimes[50]!.toFixed(2)} ms, p99 ${executionTimes[98]!.toFixed(2)} ms.`);
+  console.log(
+    `\nIn the database alone (EXPLAIN ANALYZE of the page query, 100 connections): p50 ${executionTimes[50]!.toFixed(2)} ms, p99 ${executionTimes[98]!.toFixed(2)} ms.`,
+  );
   console.log(`Plan of the page query:\n  ${plan.join('\n  ')}`);
   console.log(`\nRetention: ${deleted.toLocaleString('en')} rows older than 13 days deleted in ${retentionSeconds.toFixed(1)} s (batches of 5,000).`);
   await client.end();

@@ -35,7 +35,9 @@ function noteClose(code: number | undefined): void {
   if (code !== 1000 && code !== 1001) noteFailure(`closed ${code}`);
 }
 function noteError(error: unknown): void {
-  noteFailure(`error ${error instanceof Error ? error.message : (error as { message?: string; type?: string })?.message ?? (error as { type?: string })?.type ?? String(error)}`);
+  noteFailure(
+    `error ${error instanceof Error ? error.message : ((error as { message?: string; type?: string })?.message ?? (error as { type?: string })?.type ?? String(error))}`,
+  );
 }
 
 // Sockets are opened CONNECTING_AT_ONCE at a time (each next one when one is acknowledged): a burst

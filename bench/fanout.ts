@@ -43,9 +43,13 @@ const before = settledHeap();
 const baseline = statusSubscriberCount();
 
 const QUERY = process.env.BENCH_QUERY ?? 'subscription { connectionStatusChanged { connectionId status sequence connection { id name status } } }';
-const clients = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fanout-clients.ts'), server.url, String(SUBSCRIBERS), BENCH_API_KEY, viewer.userId, QUERY], {
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
+const clients = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.join(here, 'fanout-clients.ts'), server.url, String(SUBSCRIBERS), BENCH_API_KEY, viewer.userId, QUERY],
+  {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  },
+);
 try {
   execFileSync('taskset', ['-cp', '0', String(clients.pid)], { stdio: 'ignore' });
 } catch {
@@ -128,7 +132,9 @@ for (let event = 0; event < EVENTS; event++) {
   fromMutation.push(...received.times.map((time) => time - mutationStartedAt));
   if (event >= 2) fromMutationWarm.push(...received.times.map((time) => time - mutationStartedAt));
   const sorted = received.times.map((time) => time - mutationStartedAt).sort((a, b) => a - b);
-  perEvent.push(`event ${event + 1}: mutation → publish ${(publishedAt - mutationStartedAt).toFixed(1)} ms, from the mutation's start p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, p99 ${sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]!.toFixed(1)} ms, server CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms`);
+  perEvent.push(
+    `event ${event + 1}: mutation → publish ${(publishedAt - mutationStartedAt).toFixed(1)} ms, from the mutation's start p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, p99 ${sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]!.toFixed(1)} ms, server CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms`,
+  );
 }
 if (profiler) {
   const { profile } = await profiler.post('Profiler.stop');
@@ -155,7 +161,9 @@ console.log(`| from the mutation's start: p99 | ${fromMutation[Math.min(fromMuta
 if (fromMutationWarm.length) {
   fromMutationWarm.sort((a, b) => a - b);
   console.log(`| from the mutation's start, events 3+ (warm): p50 | ${fromMutationWarm[Math.floor(0.5 * fromMutationWarm.length)]!.toFixed(1)} ms |`);
-  console.log(`| from the mutation's start, events 3+ (warm): p99 | ${fromMutationWarm[Math.min(fromMutationWarm.length - 1, Math.floor(0.99 * fromMutationWarm.length))]!.toFixed(1)} ms |`);
+  console.log(
+    `| from the mutation's start, events 3+ (warm): p99 | ${fromMutationWarm[Math.min(fromMutationWarm.length - 1, Math.floor(0.99 * fromMutationWarm.length))]!.toFixed(1)} ms |`,
+  );
 }
 const cpuMedian = cpuPerEvent.sort((a, b) => a - b)[Math.floor(cpuPerEvent.length / 2)]!;
 console.log(`| server CPU per event (median, mutation included) | ${cpuMedian.toFixed(1)} ms |`);

@@ -29,14 +29,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 20;
 const children: ChildProcess[] = [];
 
-const canPin = os.cpus().length >= 2 && (() => {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const canPin =
+  os.cpus().length >= 2 &&
+  (() => {
+    try {
+      execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 function pin(pid: number, cpu: number): void {
   if (canPin) execFileSync('taskset', ['-cp', String(cpu), String(pid)], { stdio: 'ignore' });
 }
@@ -166,7 +168,9 @@ function switchboardTargets(suffix: string, server: { url: string; pid: number }
     url: `${server.url}/graphql`,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth },
-    body: JSON.stringify({ query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }' }),
+    body: JSON.stringify({
+      query: 'mutation { proxyRequest(input: { integration: "bench", url: "item" }) { ... on ProxyResponse { status data } ... on Error { code } } }',
+    }),
   };
   return [
     [suffix ? `proxyRequest${suffix}` : 'proxyRequest (GraphQL)', graphqlRequest, server.pid],
@@ -232,7 +236,12 @@ async function activityCounts(url: string): Promise<string> {
   const dropped = value(/^switchboard_activity_dropped_total (\d+)/m);
   return `${proxied.toLocaleString('en')} successful proxied calls: ${(proxied - sampledOut - dropped).toLocaleString('en')} stored, ${sampledOut.toLocaleString('en')} not stored (the per-second cap), ${dropped.toLocaleString('en')} dropped (overload)`;
 }
-console.log(`\nDatabase: ${BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded (PGlite, in memory)'}; load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}.`);
+console.log(
+  `\nDatabase: ${BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded (PGlite, in memory)'}; load average ${os
+    .loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ')}.`,
+);
 // The log's cost: each target against its log-off twin, per round (same minute), median of the rounds.
 function ratioToLogOff(name: string, twin: string): string | undefined {
   const [own, off] = [runs.get(name), runs.get(twin)];

@@ -53,15 +53,21 @@ async function startTokenEndpoint() {
       if (used.has(presented)) stats.doubles++;
       used.add(presented);
       setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ access_token: `a-${randomBytes(6).toString('hex')}`, refresh_token: `${presented}-r`, token_type: 'Bearer', expires_in: 3600 }),
-        );
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ access_token: `a-${randomBytes(6).toString('hex')}`, refresh_token: `${presented}-r`, token_type: 'Bearer', expires_in: 3600 }),
+          );
       }, TOKEN_MS);
     });
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stats, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stats,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 function startInstance(env: Record<string, string>): Promise<ChildProcess> {
@@ -146,7 +152,12 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     for (let index = offset; index < Math.min(CONNECTIONS, offset + 1000); index++) {
       const id = newId();
-      const credentials = sealCredentials(app.keyring, id, { type: 'OAUTH2', accessToken: `old-${index}`, refreshToken: `r${index}`, expiresAt: expiresAt.toISOString() });
+      const credentials = sealCredentials(app.keyring, id, {
+        type: 'OAUTH2',
+        accessToken: `old-${index}`,
+        refreshToken: `r${index}`,
+        expiresAt: expiresAt.toISOString(),
+      });
       const base = values.length;
       values.push(id, integration.id, `user-${index}`, credentials, expiresAt);
       rows.push(`($${base + 1}, $${base + 2}, $${base + 3}, $${base + 3}, 'default', $${base + 4}, true, $${base + 5}, now(), '{}')`);
@@ -184,11 +195,15 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`connections refreshed       ${refreshed} / ${CONNECTIONS}`);
   console.log(`wall time                   ${wallSeconds.toFixed(1)} s (target <= 90 s; noisy on a shared CPU)`);
-  console.log(`token requests              ${tokenEndpoint.stats.requests} (${(tokenEndpoint.stats.requests / CONNECTIONS).toFixed(3)} per connection; must be 1)`);
+  console.log(
+    `token requests              ${tokenEndpoint.stats.requests} (${(tokenEndpoint.stats.requests / CONNECTIONS).toFixed(3)} per connection; must be 1)`,
+  );
   console.log(`double refreshes            ${tokenEndpoint.stats.doubles} (must be 0)`);
   console.log(`not HEALTHY or still leased ${rows[0].n}`);
   console.log(`throughput                  ${(refreshed / wallSeconds).toFixed(0)} refreshes/s`);
-  console.log(`CPU of the instances        ${((cpuSeconds * 1000) / Math.max(1, refreshed)).toFixed(2)} ms per refresh (${cpuSeconds.toFixed(1)} s in all; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs)`);
+  console.log(
+    `CPU of the instances        ${((cpuSeconds * 1000) / Math.max(1, refreshed)).toFixed(2)} ms per refresh (${cpuSeconds.toFixed(1)} s in all; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs)`,
+  );
   if (refreshed < CONNECTIONS || tokenEndpoint.stats.doubles || tokenEndpoint.stats.requests !== CONNECTIONS) process.exitCode = 1;
 }
 

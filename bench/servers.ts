@@ -29,7 +29,8 @@ const ITEM = JSON.stringify({ id: 'item-1', name: 'A small JSON answer', tags: [
 
 // BENCH_RATE_LIMIT_HEADERS=1: the upstream also sends rate-limit headers (plenty left), as most
 // providers do, so that reading them is part of what is measured.
-const RATE_LIMIT_HEADERS = process.env.BENCH_RATE_LIMIT_HEADERS === '1' ? { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': '3600' } : {};
+const RATE_LIMIT_HEADERS =
+  process.env.BENCH_RATE_LIMIT_HEADERS === '1' ? { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': '3600' } : {};
 
 async function upstream(): Promise<void> {
   const server = http.createServer((req, res) => {
@@ -100,12 +101,15 @@ async function switchboard(extraEnv: Record<string, string> = {}): Promise<void>
     tokenUrl: `${upstreamUrl}/token`,
     apiBaseUrl: `${upstreamUrl}/api/v1`,
   });
-  await app.services.createConnection({ userId: 'bench-user', isAdmin: false, via: 'api-key' }, {
-    integration: 'bench',
-    accessToken: TOKEN,
-    refreshToken: 'bench-refresh-token',
-    expiresAt: new Date(Date.now() + 24 * 3600_000),
-  });
+  await app.services.createConnection(
+    { userId: 'bench-user', isAdmin: false, via: 'api-key' },
+    {
+      integration: 'bench',
+      accessToken: TOKEN,
+      refreshToken: 'bench-refresh-token',
+      expiresAt: new Date(Date.now() + 24 * 3600_000),
+    },
+  );
   ready(await app.serve(), { apiKey: BENCH_API_KEY });
 }
 

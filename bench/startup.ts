@@ -96,7 +96,16 @@ async function startOnce(env: Record<string, string>): Promise<Measurement> {
   const started = performance.now();
   const child: ChildProcess = spawn(command!, commandArgs, {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', HOST: '127.0.0.1', PORT: String(port), REFRESH_INTERVAL_SECONDS: '0', ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      REFRESH_INTERVAL_SECONDS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -174,7 +183,9 @@ async function measure(name: string, prepare: () => Promise<Record<string, strin
 
 const temporary: string[] = [];
 const rows = [];
-console.log(`bench:startup in ${root}: "${command} ${commandArgs.join(' ')}", ${runs} runs per case, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}`);
+console.log(
+  `bench:startup in ${root}: "${command} ${commandArgs.join(' ')}", ${runs} runs per case, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}`,
+);
 // A first start builds dist/ when stale; not part of any figure.
 {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));

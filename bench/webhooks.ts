@@ -169,19 +169,31 @@ const delays = steady.map((receipt) => receipt.receivedAt! - receipt.at!).sort((
 const invalid = receipts.filter((receipt) => receipt.invalid).length;
 
 console.log(`database: ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded (PGlite, in memory)'}`);
-console.log(`webhooks: ${ENDPOINTS} endpoints × ${BACKLOG} changes queued in ${queueSeconds.toFixed(1)} s (${(BACKLOG / queueSeconds).toFixed(0)} changes/s with their outbox rows)`);
-console.log(`  sustained delivery: ${deliveries} deliveries in ${((last - first) / 1000).toFixed(2)} s = ${throughput.toFixed(0)} deliveries/s (WEBHOOK_CONCURRENCY ${config.webhooks.concurrency}, ${config.webhooks.endpointConcurrency} per endpoint)`);
-console.log(`  change → delivery at ${RATE}/s for ${SECONDS} s (${(total / sentSeconds).toFixed(0)}/s achieved): p50 ${percentile(delays, 50)} ms, p99 ${percentile(delays, 99)} ms, max ${delays.at(-1)} ms (target p99 <= 1000 ms)`);
+console.log(
+  `webhooks: ${ENDPOINTS} endpoints × ${BACKLOG} changes queued in ${queueSeconds.toFixed(1)} s (${(BACKLOG / queueSeconds).toFixed(0)} changes/s with their outbox rows)`,
+);
+console.log(
+  `  sustained delivery: ${deliveries} deliveries in ${((last - first) / 1000).toFixed(2)} s = ${throughput.toFixed(0)} deliveries/s (WEBHOOK_CONCURRENCY ${config.webhooks.concurrency}, ${config.webhooks.endpointConcurrency} per endpoint)`,
+);
+console.log(
+  `  change → delivery at ${RATE}/s for ${SECONDS} s (${(total / sentSeconds).toFixed(0)}/s achieved): p50 ${percentile(delays, 50)} ms, p99 ${percentile(delays, 99)} ms, max ${delays.at(-1)} ms (target p99 <= 1000 ms)`,
+);
 console.log(`    of which the change itself, call to commit: p50 ${percentile(commitDelays, 50)} ms, p99 ${percentile(commitDelays, 99)} ms`);
 console.log(
   `  server process CPU: ${(queueCpuMs / BACKLOG).toFixed(2)} ms per change (with ${ENDPOINTS} outbox rows, no worker), ${(drainCpuMs / deliveries).toFixed(2)} ms per delivery (drain), ${(steadyCpuMs / total).toFixed(2)} ms per change+delivery at the steady rate (${((steadyCpuMs / 1000 / steadySeconds) * 100).toFixed(0)}% of a core)`,
 );
-if (QUERY_LOG) console.log(
-  `  queries: ${(queueQueryCount / BACKLOG).toFixed(1)} per change, ${(drainQueryCount / deliveries).toFixed(2)} per delivery (drain), ${(steadyQueryCount / total).toFixed(1)} per change+delivery (steady)`,
-);
+if (QUERY_LOG)
+  console.log(
+    `  queries: ${(queueQueryCount / BACKLOG).toFixed(1)} per change, ${(drainQueryCount / deliveries).toFixed(2)} per delivery (drain), ${(steadyQueryCount / total).toFixed(1)} per change+delivery (steady)`,
+  );
 if (QUERY_LOG) for (const [kind, count] of drainKinds.slice(0, 12)) console.log(`    drain ${count}× ${kind}`);
 if (QUERY_LOG) for (const [kind, count] of steadyKinds.slice(0, 12)) console.log(`    steady ${count}× ${kind}`);
-console.log(`  load average at the end: ${os.loadavg().map((load) => load.toFixed(2)).join(', ')}`);
+console.log(
+  `  load average at the end: ${os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(', ')}`,
+);
 console.log(`  signatures: ${receipts.filter((receipt) => receipt.id).length} verified by standardwebhooks, ${invalid} refused`);
 
 receiver.kill();

@@ -18,7 +18,8 @@ export const outDir = path.join(root, 'dist');
 export const stampFile = path.join(outDir, '.build-stamp');
 
 function listFiles(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name));
 }

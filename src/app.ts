@@ -109,7 +109,20 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const webhookEndpoints = createWebhookEndpoints({ db, keyring, events, urls, settings: config.webhooks });
   const deliveries = createDeliveryStore({ prisma: db.prisma, settings: config.webhooks, events, logger });
 
-  const flows: FlowDeps = { db, keyring, integrations, store, providerClient, grants, outbound, urls, events, logger, settings: config.oauth, publicUrl: config.publicUrl };
+  const flows: FlowDeps = {
+    db,
+    keyring,
+    integrations,
+    store,
+    providerClient,
+    grants,
+    outbound,
+    urls,
+    events,
+    logger,
+    settings: config.oauth,
+    publicUrl: config.publicUrl,
+  };
   const importDeps = { ...flows, checks };
   const services: Services = {
     db,
@@ -124,7 +137,11 @@ export function createApp(config: Config, options: AppOptions = {}) {
     createConnection: (viewer, input) => createConnection(importDeps, viewer, input),
     disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
     createConnectSession: (viewer, input) =>
-      createConnectSession({ db, integrations, settings: config.connectSessions, allowedRedirectOrigins: config.oauth.allowedRedirectOrigins, publicUrl: config.publicUrl }, viewer, input),
+      createConnectSession(
+        { db, integrations, settings: config.connectSessions, allowedRedirectOrigins: config.oauth.allowedRedirectOrigins, publicUrl: config.publicUrl },
+        viewer,
+        input,
+      ),
   };
 
   metrics.countSubscriptionsWith(() => statusStreams.subscriberCount());
@@ -175,8 +192,21 @@ export function createApp(config: Config, options: AppOptions = {}) {
   let server: HttpServer | undefined;
   let running: RunningJobs | undefined;
   const routes: Route[] = [
-    { name: 'path_proxy', pattern: PATH_PROXY_PATTERN, cors: true, handle: pathProxyHandler({ authenticate, proxy, maxRequestBytes: config.proxy.maxRequestBytes, logger }) },
-    ...(sandbox ? [{ name: 'sandbox', prefix: '/sandbox/', handle: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => sandbox.handle(req, res, url.pathname) }] : []),
+    {
+      name: 'path_proxy',
+      pattern: PATH_PROXY_PATTERN,
+      cors: true,
+      handle: pathProxyHandler({ authenticate, proxy, maxRequestBytes: config.proxy.maxRequestBytes, logger }),
+    },
+    ...(sandbox
+      ? [
+          {
+            name: 'sandbox',
+            prefix: '/sandbox/',
+            handle: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => sandbox.handle(req, res, url.pathname),
+          },
+        ]
+      : []),
     { name: 'oauth_callback', path: ['/oauth2/callback', '/oauth1/callback'], handle: callback },
     { name: 'connect_page', path: '/connect', handle: hostedPage.handlePage },
     { name: 'connect_return', path: '/connect/return', handle: hostedPage.handleReturn },

@@ -87,7 +87,10 @@ export function loadConfig(environment: Environment = process.env): Config {
   if (isProduction && !server.PUBLIC_URL) problems.push('Production needs PUBLIC_URL (the OAuth callback is built from it).');
   const context: SettingsContext = { env, isProduction, publicUrl };
   const read = Object.fromEntries(
-    Object.entries(SETTINGS).map(([name, slice]) => [name, (slice as SettingsSlice<Variables>).read(values.get(slice as SettingsSlice)! as never, context, problems)]),
+    Object.entries(SETTINGS).map(([name, slice]) => [
+      name,
+      (slice as SettingsSlice<Variables>).read(values.get(slice as SettingsSlice)! as never, context, problems),
+    ]),
   ) as { [Name in keyof Slices]: SettingsOf<Slices[Name]> };
 
   // Values that depend on more than one slice.

@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
-      fail(`cannot listen on ${config.server.host}:${config.server.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'} (set PORT or HOST)`);
+      fail(
+        `cannot listen on ${config.server.host}:${config.server.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'} (set PORT or HOST)`,
+      );
     }
     throw error;
   }
@@ -88,7 +90,9 @@ async function main(): Promise<void> {
       keys.wrongKids.length ? `key ids whose key does not open what they sealed: ${keys.wrongKids.join(', ')}` : '',
     ].filter(Boolean);
     await app.db.close();
-    fail(`ENCRYPTION_KEYS cannot open the stored secrets (${problems.join('; ')}). Add the keys that sealed them (kid:base64key, comma-separated; the first encrypts).`);
+    fail(
+      `ENCRYPTION_KEYS cannot open the stored secrets (${problems.join('; ')}). Add the keys that sealed them (kid:base64key, comma-separated; the first encrypts).`,
+    );
   }
   if (config.providers.integrationsFile) {
     const slugs = await loadIntegrationsFile(app.services.integrations, config.providers.integrationsFile, process.env);
@@ -96,8 +100,13 @@ async function main(): Promise<void> {
   }
   if (config.auth.devMode) {
     logger.warn('No authentication configured: requests without credentials act as the admin user "dev" (development only)');
-    if (config.loopbackOnly) logger.warn({ host: config.server.host }, 'Without authentication the server listens on 127.0.0.1 only: set HOST (e.g. 0.0.0.0) to listen elsewhere');
-    else logger.warn({ host: config.server.host }, `HOST=${config.server.host} is set with no authentication: anyone who can reach it is admin; only localhost and PUBLIC_URL's host names are answered`);
+    if (config.loopbackOnly)
+      logger.warn({ host: config.server.host }, 'Without authentication the server listens on 127.0.0.1 only: set HOST (e.g. 0.0.0.0) to listen elsewhere');
+    else
+      logger.warn(
+        { host: config.server.host },
+        `HOST=${config.server.host} is set with no authentication: anyone who can reach it is admin; only localhost and PUBLIC_URL's host names are answered`,
+      );
   }
   if (stopping) return;
   await app.ready();

@@ -14,17 +14,72 @@ import { credentialsOf, database, prisma, testLogger } from './helpers/database.
 const config = testConfig();
 
 const OPERATIONS = /* GraphQL */ `
-  query ($first: Int, $after: String, $last: Int, $before: String, $integration: String, $connectionId: ID, $kind: OperationKind, $outcome: OperationOutcome, $since: DateTime) {
-    operations(first: $first, after: $after, last: $last, before: $before, integration: $integration, connectionId: $connectionId, kind: $kind, outcome: $outcome, since: $since) {
+  query (
+    $first: Int
+    $after: String
+    $last: Int
+    $before: String
+    $integration: String
+    $connectionId: ID
+    $kind: OperationKind
+    $outcome: OperationOutcome
+    $since: DateTime
+  ) {
+    operations(
+      first: $first
+      after: $after
+      last: $last
+      before: $before
+      integration: $integration
+      connectionId: $connectionId
+      kind: $kind
+      outcome: $outcome
+      since: $since
+    ) {
       totalCount
-      pageInfo { hasNextPage hasPreviousPage endCursor startCursor }
-      edges { cursor node { id kind outcome connectionId connection { id status } integrationSlug ownerId method path providerStatus durationMs error at } }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        endCursor
+        startCursor
+      }
+      edges {
+        cursor
+        node {
+          id
+          kind
+          outcome
+          connectionId
+          connection {
+            id
+            status
+          }
+          integrationSlug
+          ownerId
+          method
+          path
+          providerStatus
+          durationMs
+          error
+          at
+        }
+      }
     }
   }
 `;
 
 const PROXY = /* GraphQL */ `
-  mutation ($input: ProxyRequestInput!) { proxyRequest(input: $input) { __typename ... on ProxyResponse { status } ... on Error { message } } }
+  mutation ($input: ProxyRequestInput!) {
+    proxyRequest(input: $input) {
+      __typename
+      ... on ProxyResponse {
+        status
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
 `;
 
 describe('activity log', async () => {
@@ -48,8 +103,22 @@ describe('activity log', async () => {
     const connection = await connectThroughProvider(server, slug, headers);
 
     const start = async () =>
-      (await graphql(server, `mutation ($input: StartConnectInput!) { startConnect(input: $input) { ... on StartConnectPayload { authorizeUrl } } }`, { input: { integration: slug } }, headers)).data
-        .startConnect.authorizeUrl as string;
+      (
+        await graphql(
+          server,
+          `
+            mutation ($input: StartConnectInput!) {
+              startConnect(input: $input) {
+                ... on StartConnectPayload {
+                  authorizeUrl
+                }
+              }
+            }
+          `,
+          { input: { integration: slug } },
+          headers,
+        )
+      ).data.startConnect.authorizeUrl as string;
     as.decision.outcome = 'deny';
     try {
       const denied = await followToCallback(await start(), CALLBACK);
@@ -72,7 +141,12 @@ describe('activity log', async () => {
       ['SUCCESS', null],
     ]);
     expect(recorded[1]).toMatchObject({ providerStatus: 400, connectionId: null });
-    expect(recorded[3]).toMatchObject({ connectionId: gid(connection.id), connection: { id: gid(connection.id) }, ownerId: 'connector', integrationSlug: slug });
+    expect(recorded[3]).toMatchObject({
+      connectionId: gid(connection.id),
+      connection: { id: gid(connection.id) },
+      ownerId: 'connector',
+      integrationSlug: slug,
+    });
     expect(JSON.stringify(recorded)).not.toContain('not-the-code-the-provider-issued');
   });
 
@@ -83,7 +157,9 @@ describe('activity log', async () => {
     expect((await graphql(server, refresh, { id: gid(connection.id) }, headers)).data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
     await expireToken(server, connection.id, new Date(Date.now() + 60_000));
     const sweepDeps = { prisma, refresher: server.services.refresher, logger: server.logger };
-    expect(await runRefreshSweep(sweepDeps, { lookaheadSeconds: 600, concurrency: config.tokens.concurrency, batchSize: config.tokens.batchSize })).toMatchObject({ refreshed: expect.any(Number) });
+    expect(
+      await runRefreshSweep(sweepDeps, { lookaheadSeconds: 600, concurrency: config.tokens.concurrency, batchSize: config.tokens.batchSize }),
+    ).toMatchObject({ refreshed: expect.any(Number) });
     const { refreshToken } = credentialsOf(await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } }))!;
     await (await as.provider.Grant.find((await as.provider.RefreshToken.find(refreshToken!))!.grantId!))!.destroy();
     expect((await graphql(server, refresh, { id: gid(connection.id) }, headers)).data.refreshConnection.__typename).toBe('ReauthorizationRequiredError');
@@ -101,7 +177,9 @@ describe('activity log', async () => {
     const { accessToken } = credentialsOf(connection)!;
     const proxied = await graphql(server, PROXY, { input: { integration: slug, url: 'me?api_key=query-secret-1&page=2' } }, headers);
     expect(proxied.data.proxyRequest).toEqual({ __typename: 'ProxyResponse', status: 200 });
-    expect((await graphql(server, PROXY, { input: { integration: slug, url: 'no-such-page?token=query-secret-2' } }, headers)).data.proxyRequest.status).toBe(404);
+    expect((await graphql(server, PROXY, { input: { integration: slug, url: 'no-such-page?token=query-secret-2' } }, headers)).data.proxyRequest.status).toBe(
+      404,
+    );
     const viaPath = await fetch(`${server.url}/api/integrations/${slug}/request/me?signature=query-secret-3`, { headers });
     expect(viaPath.status).toBe(200);
     await viaPath.arrayBuffer();
@@ -119,25 +197,66 @@ describe('activity log', async () => {
     const row = await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } });
     expect(row.lastUsedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(row.sequence).toBe(connection.sequence);
-    const read = await graphql(server, `query ($id: ID!) { node(id: $id) { ... on Connection { lastUsedAt lastVerifiedAt } } }`, { id: gid(connection.id) }, headers);
+    const read = await graphql(
+      server,
+      `
+        query ($id: ID!) {
+          node(id: $id) {
+            ... on Connection {
+              lastUsedAt
+              lastVerifiedAt
+            }
+          }
+        }
+      `,
+      { id: gid(connection.id) },
+      headers,
+    );
     expect(read.data.node).toEqual({ lastUsedAt: row.lastUsedAt!.toISOString(), lastVerifiedAt: null });
   });
 
   it('records a disconnect with whether the provider confirmed revocation; the operations outlive the connection', async () => {
     const headers = await userHeaders('leaver');
     const connection = await connectThroughProvider(server, slug, headers);
-    const answer = await graphql(server, `mutation ($id: ID!) { disconnect(input: { connectionId: $id }) { ... on DisconnectPayload { revoked } } }`, { id: gid(connection.id) }, headers);
+    const answer = await graphql(
+      server,
+      `
+        mutation ($id: ID!) {
+          disconnect(input: { connectionId: $id }) {
+            ... on DisconnectPayload {
+              revoked
+            }
+          }
+        }
+      `,
+      { id: gid(connection.id) },
+      headers,
+    );
     expect(answer.data.disconnect).toEqual({ revoked: true });
     const [disconnected] = await nodes({ kind: 'DISCONNECT', connectionId: gid(connection.id) }, headers);
     expect(disconnected).toMatchObject({ outcome: 'SUCCESS', error: null, connectionId: gid(connection.id), connection: null });
 
     const unrevokable = await createOidcIntegration(server, as, { revocationUrl: 'http://127.0.0.1:9/revoke' });
     const other = await connectThroughProvider(server, unrevokable, headers);
-    await graphql(server, `mutation ($id: ID!) { disconnect(input: { connectionId: $id }) { __typename } }`, { id: gid(other.id) }, headers);
+    await graphql(
+      server,
+      `
+        mutation ($id: ID!) {
+          disconnect(input: { connectionId: $id }) {
+            __typename
+          }
+        }
+      `,
+      { id: gid(other.id) },
+      headers,
+    );
     const [unconfirmed] = await nodes({ kind: 'DISCONNECT', connectionId: gid(other.id) }, headers);
     expect(unconfirmed).toMatchObject({ outcome: 'SUCCESS' });
     expect(unconfirmed.error).toMatch(/not confirmed/);
-    expect((await nodes({ connectionId: gid(connection.id) }, headers)).map((operation: { kind: string }) => operation.kind)).toEqual(['DISCONNECT', 'CONNECT']);
+    expect((await nodes({ connectionId: gid(connection.id) }, headers)).map((operation: { kind: string }) => operation.kind)).toEqual([
+      'DISCONNECT',
+      'CONNECT',
+    ]);
   });
 
   it("shows users only their own operations (bob sees none of alice's); admins see all", async () => {
@@ -152,8 +271,38 @@ describe('activity log', async () => {
     expect(bobSees).toMatchObject({ totalCount: 0, edges: [] });
     expect(await operations({ connectionId: gid(connection.id) }, bob)).toMatchObject({ totalCount: 0, edges: [] });
     const aliceOperation = aliceSees.edges[0].node.id;
-    expect((await graphql(server, `query ($id: ID!) { node(id: $id) { id } }`, { id: aliceOperation }, bob)).data.node).toBeNull();
-    expect((await graphql(server, `query ($id: ID!) { node(id: $id) { id } }`, { id: aliceOperation }, alice)).data.node).toEqual({ id: aliceOperation });
+    expect(
+      (
+        await graphql(
+          server,
+          `
+            query ($id: ID!) {
+              node(id: $id) {
+                id
+              }
+            }
+          `,
+          { id: aliceOperation },
+          bob,
+        )
+      ).data.node,
+    ).toBeNull();
+    expect(
+      (
+        await graphql(
+          server,
+          `
+            query ($id: ID!) {
+              node(id: $id) {
+                id
+              }
+            }
+          `,
+          { id: aliceOperation },
+          alice,
+        )
+      ).data.node,
+    ).toEqual({ id: aliceOperation });
     expect((await operations({ connectionId: gid(connection.id) })).totalCount).toBe(2);
     expect((await operations({})).totalCount).toBeGreaterThan(2);
   });
@@ -170,7 +319,9 @@ describe('activity log', async () => {
     const first = await operations({ connectionId: gid(connection.id), first: 4 }, headers);
     expect(first.pageInfo).toMatchObject({ hasNextPage: true });
     const second = await operations({ connectionId: gid(connection.id), first: 4, after: first.pageInfo.endCursor }, headers);
-    expect([...first.edges, ...second.edges].map((edge: { node: { id: string } }) => edge.node.id)).toEqual(all.map((operation: { id: string }) => operation.id));
+    expect([...first.edges, ...second.edges].map((edge: { node: { id: string } }) => edge.node.id)).toEqual(
+      all.map((operation: { id: string }) => operation.id),
+    );
     expect(second.pageInfo.hasNextPage).toBe(false);
     const last = await operations({ connectionId: gid(connection.id), first: undefined, last: 2 }, headers);
     expect(last.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual(all.slice(-2).map((operation: { id: string }) => operation.id));
@@ -183,16 +334,45 @@ describe('activity log', async () => {
 
     const nested = await graphql(
       server,
-      `query ($id: ID!) { node(id: $id) { ... on Connection { operations(first: 2, kind: PROXY) { totalCount edges { node { kind } } pageInfo { hasNextPage } } } } }`,
+      `
+        query ($id: ID!) {
+          node(id: $id) {
+            ... on Connection {
+              operations(first: 2, kind: PROXY) {
+                totalCount
+                edges {
+                  node {
+                    kind
+                  }
+                }
+                pageInfo {
+                  hasNextPage
+                }
+              }
+            }
+          }
+        }
+      `,
       { id: gid(connection.id) },
       headers,
     );
-    expect(nested.data.node.operations).toEqual({ totalCount: 5, edges: [{ node: { kind: 'PROXY' } }, { node: { kind: 'PROXY' } }], pageInfo: { hasNextPage: true } });
+    expect(nested.data.node.operations).toEqual({
+      totalCount: 5,
+      edges: [{ node: { kind: 'PROXY' } }, { node: { kind: 'PROXY' } }],
+      pageInfo: { hasNextPage: true },
+    });
   });
 
   it('deletes operations older than OPERATIONS_RETENTION_DAYS in batches, and only those', async () => {
     const now = Date.now();
-    const row = (at: number, index: number) => ({ id: newIdAt(at), kind: 'PROXY' as const, outcome: 'SUCCESS' as const, integrationSlug: 'retention', ownerId: `retention-${index}`, at: new Date(at) });
+    const row = (at: number, index: number) => ({
+      id: newIdAt(at),
+      kind: 'PROXY' as const,
+      outcome: 'SUCCESS' as const,
+      integrationSlug: 'retention',
+      ownerId: `retention-${index}`,
+      at: new Date(at),
+    });
     const old = Array.from({ length: 23 }, (_, index) => row(now - (15 + index) * 86_400_000, index));
     const recent = Array.from({ length: 5 }, (_, index) => row(now - (13 - index) * 86_400_000, 100 + index));
     await prisma.operation.createMany({ data: [...old, ...recent] });
@@ -232,10 +412,15 @@ describe('activity log', async () => {
     const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
     try {
       // Wired to the server's metrics as the app wires its own recorder.
-      const recorder = new ActivityRecorder(database, { ...config.activity, flushRows: 10_000, flushIntervalMs: 60_000, proxySuccessesPerSecond: 20 }, testLogger, {
-        dropped: (count) => server.metrics.recordOperationsDropped(count),
-        sampledOut: (count) => server.metrics.recordOperationsSampledOut(count),
-      });
+      const recorder = new ActivityRecorder(
+        database,
+        { ...config.activity, flushRows: 10_000, flushIntervalMs: 60_000, proxySuccessesPerSecond: 20 },
+        testLogger,
+        {
+          dropped: (count) => server.metrics.recordOperationsDropped(count),
+          sampledOut: (count) => server.metrics.recordOperationsSampledOut(count),
+        },
+      );
       const call = (outcome: 'SUCCESS' | 'FAILURE') => recorder.record({ kind: 'PROXY', outcome, integrationSlug: 'capped', method: 'GET', path: '/v1/items' });
       for (let index = 0; index < 50; index++) call('SUCCESS');
       for (let index = 0; index < 7; index++) call('FAILURE');

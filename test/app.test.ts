@@ -12,11 +12,29 @@ import { graphql, startTestServer, testApp, testConfig, userHeaders, type Config
 
 const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {
-    proxyRequest(input: $input) { __typename ... on ProxyResponse { status } ... on RateLimitedError { code } ... on Error { message } }
+    proxyRequest(input: $input) {
+      __typename
+      ... on ProxyResponse {
+        status
+      }
+      ... on RateLimitedError {
+        code
+      }
+      ... on Error {
+        message
+      }
+    }
   }
 `;
 const START = /* GraphQL */ `
-  mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on Error { code } } }
+  mutation ($input: StartConnectInput!) {
+    startConnect(input: $input) {
+      __typename
+      ... on Error {
+        code
+      }
+    }
+  }
 `;
 
 /** Every job's pacing setting at a value that turns it on. */
@@ -60,11 +78,28 @@ describe('apps', async () => {
     expect(lenient.config.proxy.rateLimitBurst).toBe(100);
 
     const slug = uniqueSlug('keyed');
-    await makeIntegration(strict, { slug, authType: 'API_KEY', apiBaseUrl: upstreamUrl, authorizationUrl: undefined, tokenUrl: undefined, clientId: undefined, clientSecret: undefined });
+    await makeIntegration(strict, {
+      slug,
+      authType: 'API_KEY',
+      apiBaseUrl: upstreamUrl,
+      authorizationUrl: undefined,
+      tokenUrl: undefined,
+      clientId: undefined,
+      clientSecret: undefined,
+    });
     const user = await userHeaders('side-by-side');
     const created = await graphql(
       strict,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename ... on Error { message } } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
       { input: { integration: slug, apiKey: 'key-123' } },
       user,
     );

@@ -59,7 +59,7 @@ describe('authentication', async () => {
     expect(response.data).toEqual({ viewer: { userId: 'api-key', isAdmin: true } });
   });
 
-  it('an API key acts for a user with X-User-Id, with that user\'s rights only', async () => {
+  it("an API key acts for a user with X-User-Id, with that user's rights only", async () => {
     const response = await graphql(server, VIEWER, {}, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'bob' });
     expect(response.data).toEqual({ viewer: { userId: 'bob', isAdmin: false } });
   });

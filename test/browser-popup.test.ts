@@ -16,7 +16,6 @@ import { database, keyring, prisma, testLogger } from './helpers/database.js';
 
 const available = browserAvailable('browser-popup.test.ts');
 
-
 const APP_PAGE = `<!doctype html><meta charset="utf-8"><title>App</title>
 <button id="connect">Connect</button>
 <script>
@@ -52,7 +51,15 @@ describe.skipIf(!available)('popup connect flow in a real browser', { timeout: 6
   async function runPopupFrom(appOrigin: string, userId: string): Promise<{ page: Page; popupClosed: boolean }> {
     const started = await graphql(
       server,
-      `mutation ($input: StartConnectInput!) { startConnect(input: $input) { ... on StartConnectPayload { authorizeUrl } } }`,
+      `
+        mutation ($input: StartConnectInput!) {
+          startConnect(input: $input) {
+            ... on StartConnectPayload {
+              authorizeUrl
+            }
+          }
+        }
+      `,
       { input: { integration: slug } },
       await userHeaders(userId),
     );

@@ -41,21 +41,33 @@ describe('the whole provider catalog', () => {
     expect(count('BASIC')).toBeGreaterThanOrEqual(15);
   });
 
-  it.each(templates.map((template) => [template.key, template] as const))('%s: https URLs on public hosts once filled, docs, categories, and what to call', (_key, template) => {
-    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url];
-    for (const url of urls.filter((value): value is string => Boolean(value))) {
-      expect(providerUrlProblem(filled(template, url), publicUrlsOnly), `${template.key}: ${url}`).toBeUndefined();
-    }
-    for (const url of [template.docsUrl, template.logoUrl].filter((value): value is string => Boolean(value))) expect(new URL(url).protocol).toBe('https:');
-    expect(template.categories.length).toBeGreaterThan(0);
-    expect(template.name.trim()).toBe(template.name);
-    if (template.authType === 'OAUTH2') expect(template.issuer ?? (template.authorizationUrl && template.tokenUrl)).toBeTruthy();
-    // API-key and basic providers are only useful through the proxy: they say where to call.
-    else if (template.authType === 'API_KEY' || template.authType === 'BASIC') expect(template.apiBaseUrl, `${template.key} has no apiBaseUrl`).toBeTruthy();
-    for (const field of template.connectionConfig) {
-      expect(field.example ?? field.default, `${template.key}.${field.name} has neither an example nor a default`).toBeTruthy();
-    }
-  });
+  it.each(templates.map((template) => [template.key, template] as const))(
+    '%s: https URLs on public hosts once filled, docs, categories, and what to call',
+    (_key, template) => {
+      const urls = [
+        template.issuer,
+        template.authorizationUrl,
+        template.tokenUrl,
+        template.refreshTokenUrl,
+        template.revocationUrl,
+        template.userinfoUrl,
+        template.apiBaseUrl,
+        template.postConnect?.url,
+      ];
+      for (const url of urls.filter((value): value is string => Boolean(value))) {
+        expect(providerUrlProblem(filled(template, url), publicUrlsOnly), `${template.key}: ${url}`).toBeUndefined();
+      }
+      for (const url of [template.docsUrl, template.logoUrl].filter((value): value is string => Boolean(value))) expect(new URL(url).protocol).toBe('https:');
+      expect(template.categories.length).toBeGreaterThan(0);
+      expect(template.name.trim()).toBe(template.name);
+      if (template.authType === 'OAUTH2') expect(template.issuer ?? (template.authorizationUrl && template.tokenUrl)).toBeTruthy();
+      // API-key and basic providers are only useful through the proxy: they say where to call.
+      else if (template.authType === 'API_KEY' || template.authType === 'BASIC') expect(template.apiBaseUrl, `${template.key} has no apiBaseUrl`).toBeTruthy();
+      for (const field of template.connectionConfig) {
+        expect(field.example ?? field.default, `${template.key}.${field.name} has neither an example nor a default`).toBeTruthy();
+      }
+    },
+  );
 
   it('refuses a key used in two files', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-'));
@@ -117,13 +129,32 @@ describe('token responses as the providers document them', async () => {
   const viewer = { userId: 'catalog-providers-user', isAdmin: false, via: 'jwt' as const };
   const createConnection = app.services.createConnection;
   async function fromTemplate(provider: string, overrides: Partial<CreateIntegrationInput> = {}) {
-    return app.services.integrations.create({ slug: uniqueSlug(provider), provider, clientId: 'client-id', clientSecret: 'client-secret', tokenUrl: `${fixtures.url}/${provider}/token`, authorizationUrl: `${fixtures.url}/${provider}/authorize`, ...overrides });
+    return app.services.integrations.create({
+      slug: uniqueSlug(provider),
+      provider,
+      clientId: 'client-id',
+      clientSecret: 'client-secret',
+      tokenUrl: `${fixtures.url}/${provider}/token`,
+      authorizationUrl: `${fixtures.url}/${provider}/authorize`,
+      ...overrides,
+    });
   }
   const lastRequest = (pathname: string) => [...fixtures.requests].reverse().find((request) => request.url.startsWith(pathname))!;
 
   it("Zoho CRM: the data centre's API host comes with the tokens and becomes the API base URL", async () => {
-    fixtures.routes.set('/zoho-crm/token', (_req, res) => json(res, 200, { access_token: '1000.41d9xxxxxxxxxxxxxxxxxxxxxxxxc2d1.8fccxxxxxxxxxxxxxxxxxxxxxxxx125f', api_domain: 'https://www.zohoapis.eu', token_type: 'Bearer', expires_in: 3600 }));
-    const connection = await createConnection(viewer, { integration: (await fromTemplate('zoho-crm')).slug, connectionName: 'zoho', refreshToken: '1000.refresh' });
+    fixtures.routes.set('/zoho-crm/token', (_req, res) =>
+      json(res, 200, {
+        access_token: '1000.41d9xxxxxxxxxxxxxxxxxxxxxxxxc2d1.8fccxxxxxxxxxxxxxxxxxxxxxxxx125f',
+        api_domain: 'https://www.zohoapis.eu',
+        token_type: 'Bearer',
+        expires_in: 3600,
+      }),
+    );
+    const connection = await createConnection(viewer, {
+      integration: (await fromTemplate('zoho-crm')).slug,
+      connectionName: 'zoho',
+      refreshToken: '1000.refresh',
+    });
     expect(connection.metadata).toMatchObject({ api_domain: 'https://www.zohoapis.eu' });
     expect(connection.apiBaseUrl).toBe('https://www.zohoapis.eu/crm/v6');
     expect(credentialsOf(connection)!.refreshToken).toBe('1000.refresh'); // Zoho returns none on refresh
@@ -131,8 +162,14 @@ describe('token responses as the providers document them', async () => {
   });
 
   it("SurveyMonkey: a token that does not expire, and the account's regional API host", async () => {
-    fixtures.routes.set('/surveymonkey/token', (_req, res) => json(res, 200, { access_token: 'tK3Yk0q9', access_url: 'https://api.eu.surveymonkey.com', token_type: 'bearer' }));
-    const connection = await createConnection(viewer, { integration: (await fromTemplate('surveymonkey')).slug, connectionName: 'surveymonkey', refreshToken: 'unused' });
+    fixtures.routes.set('/surveymonkey/token', (_req, res) =>
+      json(res, 200, { access_token: 'tK3Yk0q9', access_url: 'https://api.eu.surveymonkey.com', token_type: 'bearer' }),
+    );
+    const connection = await createConnection(viewer, {
+      integration: (await fromTemplate('surveymonkey')).slug,
+      connectionName: 'surveymonkey',
+      refreshToken: 'unused',
+    });
     expect(connection.apiBaseUrl).toBe('https://api.eu.surveymonkey.com/v3');
     expect(connection.tokenExpiresAt).toBeNull();
   });
@@ -148,10 +185,19 @@ describe('token responses as the providers document them', async () => {
         short_lived: false,
       }),
     );
-    const connection = await createConnection(viewer, { integration: (await fromTemplate('square')).slug, connectionName: 'square', refreshToken: 'EQAAE-old' });
+    const connection = await createConnection(viewer, {
+      integration: (await fromTemplate('square')).slug,
+      connectionName: 'square',
+      refreshToken: 'EQAAE-old',
+    });
     const request = lastRequest('/square/token');
     expect(request.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(request.body.toString())).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'EQAAE-old', client_id: 'client-id', client_secret: 'client-secret' });
+    expect(JSON.parse(request.body.toString())).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: 'EQAAE-old',
+      client_id: 'client-id',
+      client_secret: 'client-secret',
+    });
     expect(connection.metadata).toMatchObject({ merchant_id: 'MLQW2ZJ0PRGRN' });
     expect(connection.tokenExpiresAt).toBeNull();
     expect(credentialsOf(connection)).toMatchObject({ refreshToken: 'EQAAEOmeWlVd9-example', raw: { expires_at: '2026-12-26T13:00:00Z' } });
@@ -159,10 +205,25 @@ describe('token responses as the providers document them', async () => {
 
   it('DigitalOcean: the account kept from the nested info object', async () => {
     fixtures.routes.set('/digitalocean/token', (_req, res) =>
-      json(res, 200, { access_token: 'doo_v1_547xxx', token_type: 'bearer', expires_in: 2592000, refresh_token: 'dor_v1_d6cxxx', scope: 'read', info: { name: 'Sammy the Shark', email: 'sammy@digitalocean.com', uuid: 'e028b1b918853eca7fba208a9d7e9d29a6e93c57' } }),
+      json(res, 200, {
+        access_token: 'doo_v1_547xxx',
+        token_type: 'bearer',
+        expires_in: 2592000,
+        refresh_token: 'dor_v1_d6cxxx',
+        scope: 'read',
+        info: { name: 'Sammy the Shark', email: 'sammy@digitalocean.com', uuid: 'e028b1b918853eca7fba208a9d7e9d29a6e93c57' },
+      }),
     );
-    const connection = await createConnection(viewer, { integration: (await fromTemplate('digitalocean')).slug, connectionName: 'digitalocean', refreshToken: 'dor_v1_old' });
-    expect(connection.metadata).toMatchObject({ account_uuid: 'e028b1b918853eca7fba208a9d7e9d29a6e93c57', account_email: 'sammy@digitalocean.com', account_name: 'Sammy the Shark' });
+    const connection = await createConnection(viewer, {
+      integration: (await fromTemplate('digitalocean')).slug,
+      connectionName: 'digitalocean',
+      refreshToken: 'dor_v1_old',
+    });
+    expect(connection.metadata).toMatchObject({
+      account_uuid: 'e028b1b918853eca7fba208a9d7e9d29a6e93c57',
+      account_email: 'sammy@digitalocean.com',
+      account_name: 'Sammy the Shark',
+    });
     expect(connection.scopes).toEqual(['read']);
   });
 
@@ -176,8 +237,14 @@ describe('token responses as the providers document them', async () => {
   });
 
   it('WordPress.com: a token for one site, kept as metadata, that does not expire', async () => {
-    fixtures.routes.set('/wordpress/token', (_req, res) => json(res, 200, { access_token: 'YOUR_API_TOKEN', blog_id: '1234', blog_url: 'https://example.wordpress.com', token_type: 'bearer' }));
-    const connection = await createConnection(viewer, { integration: (await fromTemplate('wordpress')).slug, connectionName: 'wordpress', refreshToken: 'unused' });
+    fixtures.routes.set('/wordpress/token', (_req, res) =>
+      json(res, 200, { access_token: 'YOUR_API_TOKEN', blog_id: '1234', blog_url: 'https://example.wordpress.com', token_type: 'bearer' }),
+    );
+    const connection = await createConnection(viewer, {
+      integration: (await fromTemplate('wordpress')).slug,
+      connectionName: 'wordpress',
+      refreshToken: 'unused',
+    });
     expect(connection.metadata).toMatchObject({ blog_id: '1234', blog_url: 'https://example.wordpress.com' });
     expect(await prisma.connection.count({ where: { id: connection.id } })).toBe(1);
   });

@@ -16,10 +16,46 @@ import { json, startUpstream } from './helpers/upstream.js';
 import { credentialsOf, prisma } from './helpers/database.js';
 
 const REQUIRED = [
-  'google', 'microsoft', 'github', 'gitlab', 'bitbucket', 'slack', 'discord', 'notion', 'airtable', 'atlassian', 'linear', 'asana',
-  'clickup', 'monday', 'hubspot', 'salesforce', 'pipedrive', 'zendesk', 'intercom', 'freshdesk', 'xero', 'quickbooks', 'stripe',
-  'shopify', 'dropbox', 'box', 'zoom', 'webex', 'calendly', 'docusign', 'figma', 'miro', 'linkedin', 'x', 'spotify', 'twitch',
-  'strava', 'okta', 'auth0', 'keycloak',
+  'google',
+  'microsoft',
+  'github',
+  'gitlab',
+  'bitbucket',
+  'slack',
+  'discord',
+  'notion',
+  'airtable',
+  'atlassian',
+  'linear',
+  'asana',
+  'clickup',
+  'monday',
+  'hubspot',
+  'salesforce',
+  'pipedrive',
+  'zendesk',
+  'intercom',
+  'freshdesk',
+  'xero',
+  'quickbooks',
+  'stripe',
+  'shopify',
+  'dropbox',
+  'box',
+  'zoom',
+  'webex',
+  'calendly',
+  'docusign',
+  'figma',
+  'miro',
+  'linkedin',
+  'x',
+  'spotify',
+  'twitch',
+  'strava',
+  'okta',
+  'auth0',
+  'keycloak',
 ];
 
 describe('provider catalog', async () => {
@@ -34,7 +70,15 @@ describe('provider catalog', async () => {
     expect(providers.length).toBeGreaterThanOrEqual(40);
     expect(providers.map((provider) => provider.key)).toEqual(expect.arrayContaining(REQUIRED));
     for (const provider of providers) {
-      for (const url of [provider.issuer, provider.authorizationUrl, provider.tokenUrl, provider.revocationUrl, provider.apiBaseUrl, provider.docsUrl, provider.postConnect?.url]) {
+      for (const url of [
+        provider.issuer,
+        provider.authorizationUrl,
+        provider.tokenUrl,
+        provider.revocationUrl,
+        provider.apiBaseUrl,
+        provider.docsUrl,
+        provider.postConnect?.url,
+      ]) {
         if (!url) continue;
         const filled = url.replace(/\$\{connectionConfig\.\w+\}/g, 'x').replace(/^\$\{metadata\.[\w.]+\}/, 'https://x.example');
         expect(new URL(filled).protocol, `${provider.key}: ${url}`).toBe('https:');
@@ -49,24 +93,64 @@ describe('provider catalog', async () => {
     ['a metadata value nothing keeps', { apiBaseUrl: '${metadata.instance_url}/api' }, /is not kept/],
     ['an OAuth provider without endpoints', { authorizationUrl: undefined }, /needs an issuer/],
   ])('refuses a catalog entry with %s', (_name, change, message) => {
-    const entry = { key: 'broken', name: 'Broken', docsUrl: 'https://docs.example', authorizationUrl: 'https://auth.example/authorize', tokenUrl: 'https://auth.example/token', ...change };
+    const entry = {
+      key: 'broken',
+      name: 'Broken',
+      docsUrl: 'https://docs.example',
+      authorizationUrl: 'https://auth.example/authorize',
+      tokenUrl: 'https://auth.example/token',
+      ...change,
+    };
     expect(() => parseCatalog(JSON.stringify([entry]))).toThrow(message);
   });
 
   it('lists the catalog for a "pick a provider" screen, with what each needs from the user', async () => {
-    const answer = await graphql(server, `{ providers(search: "zen") { key name authType docsUrl needsClientCredentials connectionConfig { name description example } } }`, {}, await userHeaders('picker'));
-    expect(answer.data.providers.map((provider: { key: string }) => provider.key)).toEqual(['zendesk', 'zendesk-basic']);
-    expect(answer.data.providers[0]).toEqual(
-      {
-        key: 'zendesk',
-        name: 'Zendesk',
-        authType: 'OAUTH2',
-        docsUrl: expect.stringMatching(/^https:\/\/developer\.zendesk\.com/),
-        needsClientCredentials: true,
-        connectionConfig: [{ name: 'subdomain', description: expect.any(String), example: 'acme' }],
-      },
+    const answer = await graphql(
+      server,
+      `
+        {
+          providers(search: "zen") {
+            key
+            name
+            authType
+            docsUrl
+            needsClientCredentials
+            connectionConfig {
+              name
+              description
+              example
+            }
+          }
+        }
+      `,
+      {},
+      await userHeaders('picker'),
     );
-    const all = await graphql(server, `{ providers { key } provider(key: "openai") { authType needsClientCredentials } }`, {}, await userHeaders('picker'));
+    expect(answer.data.providers.map((provider: { key: string }) => provider.key)).toEqual(['zendesk', 'zendesk-basic']);
+    expect(answer.data.providers[0]).toEqual({
+      key: 'zendesk',
+      name: 'Zendesk',
+      authType: 'OAUTH2',
+      docsUrl: expect.stringMatching(/^https:\/\/developer\.zendesk\.com/),
+      needsClientCredentials: true,
+      connectionConfig: [{ name: 'subdomain', description: expect.any(String), example: 'acme' }],
+    });
+    const all = await graphql(
+      server,
+      `
+        {
+          providers {
+            key
+          }
+          provider(key: "openai") {
+            authType
+            needsClientCredentials
+          }
+        }
+      `,
+      {},
+      await userHeaders('picker'),
+    );
     expect(all.data.providers).toHaveLength(listProviders().length);
     expect(all.data.provider).toEqual({ authType: 'API_KEY', needsClientCredentials: false });
   });
@@ -74,8 +158,42 @@ describe('provider catalog', async () => {
   it('fills an integration from its template; given fields win; an unknown provider is refused', async () => {
     const created = await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename ... on CreateIntegrationPayload { integration { name provider authType scopes authorizationUrl tokenUrl revocationUrl issuer apiBaseUrl authorizationParams } } ... on ValidationError { fieldErrors { field message } } } }`,
-      { input: { slug: uniqueSlug('xero'), provider: 'xero', clientId: 'id', clientSecret: 'secret', scopes: ['openid', 'offline_access', 'accounting.reports.read'] } },
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+            ... on CreateIntegrationPayload {
+              integration {
+                name
+                provider
+                authType
+                scopes
+                authorizationUrl
+                tokenUrl
+                revocationUrl
+                issuer
+                apiBaseUrl
+                authorizationParams
+              }
+            }
+            ... on ValidationError {
+              fieldErrors {
+                field
+                message
+              }
+            }
+          }
+        }
+      `,
+      {
+        input: {
+          slug: uniqueSlug('xero'),
+          provider: 'xero',
+          clientId: 'id',
+          clientSecret: 'secret',
+          scopes: ['openid', 'offline_access', 'accounting.reports.read'],
+        },
+      },
       adminHeaders,
     );
     expect(created.data.createIntegration.integration).toEqual({
@@ -92,15 +210,33 @@ describe('provider catalog', async () => {
     });
     const stored = await prisma.integration.findFirstOrThrow({ where: { provider: 'xero' } });
     expect(stored.settings).toMatchObject({ template: 'xero', postConnect: { metadataKey: 'tenants' }, refresh: { rotating: true } });
-    const unknown = await graphql(server, `mutation { createIntegration(input: { slug: "${uniqueSlug('nope')}", provider: "myspace", clientId: "x" }) { __typename ... on ValidationError { fieldErrors { field message } } } }`, {}, adminHeaders);
+    const unknown = await graphql(
+      server,
+      `mutation { createIntegration(input: { slug: "${uniqueSlug('nope')}", provider: "myspace", clientId: "x" }) { __typename ... on ValidationError { fieldErrors { field message } } } }`,
+      {},
+      adminHeaders,
+    );
     expect(unknown.data.createIntegration.fieldErrors).toEqual([{ field: 'provider', message: expect.stringMatching(/Unknown provider "myspace"/) }]);
-    const incomplete = await graphql(server, `mutation { createIntegration(input: { slug: "${uniqueSlug('custom')}", provider: "custom", clientId: "x" }) { __typename ... on ValidationError { fieldErrors { field } } } }`, {}, adminHeaders);
+    const incomplete = await graphql(
+      server,
+      `mutation { createIntegration(input: { slug: "${uniqueSlug('custom')}", provider: "custom", clientId: "x" }) { __typename ... on ValidationError { fieldErrors { field } } } }`,
+      {},
+      adminHeaders,
+    );
     expect(incomplete.data.createIntegration.fieldErrors.map((error: { field: string }) => error.field)).toEqual(['authorizationUrl', 'tokenUrl']);
   });
 
   /** An integration from a template whose token endpoint (and anything else given) is the local fixture server. */
   async function fromTemplate(provider: string, overrides: Partial<CreateIntegrationInput> = {}) {
-    const integration = await createIntegration({ slug: uniqueSlug(provider), provider, clientId: 'client-id', clientSecret: 'client-secret', tokenUrl: `${fixtures.url}/${provider}/token`, authorizationUrl: `${fixtures.url}/${provider}/authorize`, ...overrides });
+    const integration = await createIntegration({
+      slug: uniqueSlug(provider),
+      provider,
+      clientId: 'client-id',
+      clientSecret: 'client-secret',
+      tokenUrl: `${fixtures.url}/${provider}/token`,
+      authorizationUrl: `${fixtures.url}/${provider}/authorize`,
+      ...overrides,
+    });
     // No OpenID Connect discovery or credential check at the real provider: everything here stays on 127.0.0.1.
     const { verify: _verify, ...settings } = integration.settings as Record<string, unknown>;
     return prisma.integration.update({ where: { id: integration.id }, data: { issuer: null, userinfoUrl: null, settings: settings as object } });
@@ -124,7 +260,11 @@ describe('provider catalog', async () => {
       );
       const integration = await fromTemplate('slack');
       const connection = await createConnection(viewer, { integration: integration.slug, connectionName: 'slack', refreshToken: 'xoxe-1-refresh' });
-      expect(credentialsOf(connection)).toMatchObject({ accessToken: 'xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy', tokenType: 'bearer', raw: { provider_token_type: 'bot' } });
+      expect(credentialsOf(connection)).toMatchObject({
+        accessToken: 'xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy',
+        tokenType: 'bearer',
+        raw: { provider_token_type: 'bot' },
+      });
       expect(connection.scopes).toEqual(['commands', 'incoming-webhook']);
       expect(connection.metadata).toMatchObject({ team_id: 'T9TK3CUKW', team_name: 'Slack Softball Team', bot_user_id: 'U0KRQLJ9H', authed_user_id: 'U1234' });
       expect(connection.apiBaseUrl).toBe('https://slack.com/api');
@@ -133,7 +273,9 @@ describe('provider catalog', async () => {
     it('Slack: an error answered with HTTP 200 and ok false is a ProviderError, and nothing is stored', async () => {
       fixtures.routes.set('/slack/token', (_req, res) => json(res, 200, { ok: false, error: 'invalid_refresh_token' }));
       const integration = await fromTemplate('slack');
-      await expect(createConnection(viewer, { integration: integration.slug, connectionName: 'slack-bad', refreshToken: 'xoxe-1-expired' })).rejects.toMatchObject({
+      await expect(
+        createConnection(viewer, { integration: integration.slug, connectionName: 'slack-bad', refreshToken: 'xoxe-1-expired' }),
+      ).rejects.toMatchObject({
         code: 'PROVIDER_ERROR',
         details: { providerError: 'invalid_refresh_token', providerStatus: 400 },
       });
@@ -178,7 +320,10 @@ describe('provider catalog', async () => {
       const request = lastRequest('/notion/token');
       expect(request.headers['content-type']).toBe('application/json');
       // RFC 6749 §2.3.1: the id and secret are form-encoded before Base64.
-      const [id, secret] = Buffer.from(String(request.headers.authorization).replace(/^Basic /, ''), 'base64').toString().split(':').map(decodeURIComponent);
+      const [id, secret] = Buffer.from(String(request.headers.authorization).replace(/^Basic /, ''), 'base64')
+        .toString()
+        .split(':')
+        .map(decodeURIComponent);
       expect([id, secret]).toEqual(['client-id', 'client-secret']);
       expect(JSON.parse(request.body.toString())).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'nrt_refresh' });
       expect(connection.metadata).toMatchObject({ workspace_id: 'j565j4d7x3-2882-61bs-564a-jj9d9ui-c36hxfr7x', bot_id: expect.any(String) });
@@ -188,8 +333,19 @@ describe('provider catalog', async () => {
     it('GitHub: an expiring user token with a refresh token; errors with HTTP 200 are ProviderErrors', async () => {
       fixtures.routes.set('/github/token', (_req, res, body) =>
         new URLSearchParams(body.toString()).get('refresh_token') === 'ghr_bad'
-          ? json(res, 200, { error: 'bad_refresh_token', error_description: 'The refresh token passed is incorrect or expired.', error_uri: 'https://docs.github.com' })
-          : json(res, 200, { access_token: 'ghu_16C7e42F292c6912E7710c838347Ae178B4a', expires_in: 28800, refresh_token: 'ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498', refresh_token_expires_in: 15811200, scope: '', token_type: 'bearer' }),
+          ? json(res, 200, {
+              error: 'bad_refresh_token',
+              error_description: 'The refresh token passed is incorrect or expired.',
+              error_uri: 'https://docs.github.com',
+            })
+          : json(res, 200, {
+              access_token: 'ghu_16C7e42F292c6912E7710c838347Ae178B4a',
+              expires_in: 28800,
+              refresh_token: 'ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498',
+              refresh_token_expires_in: 15811200,
+              scope: '',
+              token_type: 'bearer',
+            }),
       );
       const integration = await fromTemplate('github');
       const before = Date.now();
@@ -204,7 +360,13 @@ describe('provider catalog', async () => {
 
     it('Twitch: the scope comes as an array', async () => {
       fixtures.routes.set('/twitch/token', (_req, res) =>
-        json(res, 200, { access_token: 'rfx2uswqe8l4g1mkagrvg5tv0ks3', expires_in: 14124, refresh_token: '5b93chm6hdve3mycz05zfzatkfdenfspp1h1ar2xxdalen01', scope: ['channel:moderate', 'chat:edit', 'chat:read'], token_type: 'bearer' }),
+        json(res, 200, {
+          access_token: 'rfx2uswqe8l4g1mkagrvg5tv0ks3',
+          expires_in: 14124,
+          refresh_token: '5b93chm6hdve3mycz05zfzatkfdenfspp1h1ar2xxdalen01',
+          scope: ['channel:moderate', 'chat:edit', 'chat:read'],
+          token_type: 'bearer',
+        }),
       );
       const connection = await createConnection(viewer, { integration: (await fromTemplate('twitch')).slug, connectionName: 'twitch', refreshToken: 'old' });
       expect(connection.scopes).toEqual(['channel:moderate', 'chat:edit', 'chat:read']);
@@ -212,7 +374,14 @@ describe('provider catalog', async () => {
 
     it('Strava: the athlete kept as metadata, with an expiry from expires_in', async () => {
       fixtures.routes.set('/strava/token', (_req, res) =>
-        json(res, 200, { token_type: 'Bearer', expires_at: 1568775134, expires_in: 21600, refresh_token: 'e5n567567', access_token: 'a4b945687g', athlete: { id: 134815, username: 'MeowTheCat' } }),
+        json(res, 200, {
+          token_type: 'Bearer',
+          expires_at: 1568775134,
+          expires_in: 21600,
+          refresh_token: 'e5n567567',
+          access_token: 'a4b945687g',
+          athlete: { id: 134815, username: 'MeowTheCat' },
+        }),
       );
       const connection = await createConnection(viewer, { integration: (await fromTemplate('strava')).slug, connectionName: 'strava', refreshToken: 'old' });
       expect(connection.metadata).toMatchObject({ athlete_id: 134815 });
@@ -223,7 +392,10 @@ describe('provider catalog', async () => {
     it('Figma: refreshes at its own refresh URL and keeps the refresh token it did not resend', async () => {
       fixtures.routes.set('/figma/refresh', (_req, res) => json(res, 200, { access_token: 'figd_new', expires_in: 7776000 }));
       const integration = await fromTemplate('figma');
-      await prisma.integration.update({ where: { id: integration.id }, data: { settings: { ...(integration.settings as object), refreshTokenUrl: `${fixtures.url}/figma/refresh` } } });
+      await prisma.integration.update({
+        where: { id: integration.id },
+        data: { settings: { ...(integration.settings as object), refreshTokenUrl: `${fixtures.url}/figma/refresh` } },
+      });
       const connection = await createConnection(viewer, { integration: integration.slug, connectionName: 'figma', refreshToken: 'figr_keep' });
       expect(credentialsOf(connection)).toMatchObject({ accessToken: 'figd_new', refreshToken: 'figr_keep' });
       expect(fixtures.hits('/figma/token')).toBe(0);
@@ -231,7 +403,15 @@ describe('provider catalog', async () => {
 
     it('Stripe: the connected account kept as metadata', async () => {
       fixtures.routes.set('/stripe/token', (_req, res) =>
-        json(res, 200, { access_token: 'sk_test_XXX', livemode: false, refresh_token: 'rt_XXX', token_type: 'bearer', stripe_publishable_key: 'pk_test_XXX', stripe_user_id: 'acct_1032D82eZvKYlo2C', scope: 'read_write' }),
+        json(res, 200, {
+          access_token: 'sk_test_XXX',
+          livemode: false,
+          refresh_token: 'rt_XXX',
+          token_type: 'bearer',
+          stripe_publishable_key: 'pk_test_XXX',
+          stripe_user_id: 'acct_1032D82eZvKYlo2C',
+          scope: 'read_write',
+        }),
       );
       const connection = await createConnection(viewer, { integration: (await fromTemplate('stripe')).slug, connectionName: 'stripe', refreshToken: 'rt_old' });
       expect(connection.metadata).toMatchObject({ stripe_user_id: 'acct_1032D82eZvKYlo2C', livemode: false });
@@ -240,7 +420,12 @@ describe('provider catalog', async () => {
     it('Shopify: a non-expiring token without token_type, comma-separated scopes, the shop in the API base URL', async () => {
       fixtures.routes.set('/shopify/token', (_req, res) => json(res, 200, { access_token: 'shpat_f85fc0b7ea6a', scope: 'write_orders,read_customers' }));
       const integration = await fromTemplate('shopify');
-      const connection = await createConnection(viewer, { integration: integration.slug, connectionName: 'shopify', refreshToken: 'unused', metadata: { connectionConfig: { shop: 'acme' } } });
+      const connection = await createConnection(viewer, {
+        integration: integration.slug,
+        connectionName: 'shopify',
+        refreshToken: 'unused',
+        metadata: { connectionConfig: { shop: 'acme' } },
+      });
       expect(connection.scopes).toEqual(['write_orders', 'read_customers']);
       expect(connection.tokenExpiresAt).toBeNull();
       expect(connection.apiBaseUrl).toBe('https://acme.myshopify.com/admin/api/2025-01');
@@ -248,21 +433,44 @@ describe('provider catalog', async () => {
 
     it('QuickBooks: the realm from the callback URL names the company in the API base URL', async () => {
       fixtures.routes.set('/quickbooks/token', (_req, res) =>
-        json(res, 200, { token_type: 'bearer', expires_in: 3600, refresh_token: 'Q011511877712', x_refresh_token_expires_in: 8726400, access_token: 'eyJlbmMiOiJBMTI4Q0JD' }),
+        json(res, 200, {
+          token_type: 'bearer',
+          expires_in: 3600,
+          refresh_token: 'Q011511877712',
+          x_refresh_token_expires_in: 8726400,
+          access_token: 'eyJlbmMiOiJBMTI4Q0JD',
+        }),
       );
       const integration = await fromTemplate('quickbooks');
       const tokens = await oidc.refreshTokenGrant(await server.providerClient.configuration(integration), 'Q0-old');
-      const result = await connectionFromTokens(server, integration, tokens, { callbackParams: new URLSearchParams({ code: 'c', state: 's', realmId: '4620816365213458300' }) });
+      const result = await connectionFromTokens(server, integration, tokens, {
+        callbackParams: new URLSearchParams({ code: 'c', state: 's', realmId: '4620816365213458300' }),
+      });
       expect(result.metadata).toMatchObject({ realmId: '4620816365213458300' });
       expect(result.apiBaseUrl).toBe('https://quickbooks.api.intuit.com/v3/company/4620816365213458300');
       expect(result.credentials.raw).toMatchObject({ x_refresh_token_expires_in: 8726400 });
     });
 
-    it("Xero: the granted tenants fetched after connecting, with the new token", async () => {
-      fixtures.routes.set('/xero/token', (_req, res) => json(res, 200, { access_token: 'xero-access', expires_in: 1800, token_type: 'Bearer', refresh_token: 'xero-refresh-2', scope: 'openid offline_access accounting.transactions' }));
+    it('Xero: the granted tenants fetched after connecting, with the new token', async () => {
+      fixtures.routes.set('/xero/token', (_req, res) =>
+        json(res, 200, {
+          access_token: 'xero-access',
+          expires_in: 1800,
+          token_type: 'Bearer',
+          refresh_token: 'xero-refresh-2',
+          scope: 'openid offline_access accounting.transactions',
+        }),
+      );
       fixtures.routes.set('/xero/connections', (req, res) =>
         req.headers.authorization === 'Bearer xero-access'
-          ? json(res, 200, [{ id: 'e1eede29-f875-4a5d-8470-17f6a29a88b1', tenantId: '70784a63-d24b-46a9-a4db-0e70a274b056', tenantType: 'ORGANISATION', tenantName: 'Maple Florists Ltd' }])
+          ? json(res, 200, [
+              {
+                id: 'e1eede29-f875-4a5d-8470-17f6a29a88b1',
+                tenantId: '70784a63-d24b-46a9-a4db-0e70a274b056',
+                tenantType: 'ORGANISATION',
+                tenantName: 'Maple Florists Ltd',
+              },
+            ])
           : json(res, 401, {}),
       );
       const integration = await fromTemplate('xero');
@@ -277,7 +485,10 @@ describe('provider catalog', async () => {
   });
 
   describe('connect flows with template quirks, against the in-process authorization server', async () => {
-    const as = await startAuthorizationServer({ redirectUri: CALLBACK, clients: [{}, { client_id: 'post-client', token_endpoint_auth_method: 'client_secret_post' }] });
+    const as = await startAuthorizationServer({
+      redirectUri: CALLBACK,
+      clients: [{}, { client_id: 'post-client', token_endpoint_auth_method: 'client_secret_post' }],
+    });
     const port = new URL(as.issuer).port;
     const wire = () => ({ basic: as.counts['token-auth:client_secret_basic'] ?? 0, post: as.counts['token-auth:client_secret_post'] ?? 0 });
 
@@ -285,7 +496,22 @@ describe('provider catalog', async () => {
       const headers = await userHeaders(userId);
       const started = await graphql(
         server,
-        `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on StartConnectPayload { authorizeUrl } ... on ValidationError { fieldErrors { field message } } } }`,
+        `
+          mutation ($input: StartConnectInput!) {
+            startConnect(input: $input) {
+              __typename
+              ... on StartConnectPayload {
+                authorizeUrl
+              }
+              ... on ValidationError {
+                fieldErrors {
+                  field
+                  message
+                }
+              }
+            }
+          }
+        `,
         { input: { integration: slug, connectionConfig } },
         headers,
       );
@@ -293,7 +519,10 @@ describe('provider catalog', async () => {
       const callbackUrl = await followToCallback(started.data.startConnect.authorizeUrl, CALLBACK);
       const response = await fetch(`${server.url}/oauth2/callback${callbackUrl.search}`, { redirect: 'manual' });
       expect(response.status).toBe(200);
-      return { started: started.data.startConnect, connection: await prisma.connection.findFirstOrThrow({ where: { ownerId: userId, integration: { slug } } }) };
+      return {
+        started: started.data.startConnect,
+        connection: await prisma.connection.findFirstOrThrow({ where: { ownerId: userId, integration: { slug } } }),
+      };
     }
 
     it('a host-templated provider fills the host from connectionConfig, within its host patterns, for the authorize, token and refresh requests', async () => {
@@ -313,7 +542,12 @@ describe('provider catalog', async () => {
       });
       await prisma.integration.update({
         where: { id: integration.id },
-        data: { settings: { ...(integration.settings as object), connectionConfig: [{ name: 'subdomain', description: 'The host', kind: 'host', hosts: ['127.0.0.1'] }] } },
+        data: {
+          settings: {
+            ...(integration.settings as object),
+            connectionConfig: [{ name: 'subdomain', description: 'The host', kind: 'host', hosts: ['127.0.0.1'] }],
+          },
+        },
       });
       const missing = await connect(slug, 'zendesk-user');
       expect(missing.started.fieldErrors).toEqual([{ field: 'connectionConfig.subdomain', message: expect.stringMatching(/required/) }]);
@@ -326,9 +560,24 @@ describe('provider catalog', async () => {
       const { started, connection } = await connect(slug, 'zendesk-user', { subdomain: '127.0.0.1' });
       expect(new URL(started.authorizeUrl).origin).toBe(as.issuer);
       expect(wire()).toEqual({ basic: before.basic, post: before.post + 1 }); // the template's client_secret_post
-      expect(connection).toMatchObject({ status: 'HEALTHY', metadata: { connectionConfig: { subdomain: '127.0.0.1' } }, apiBaseUrl: `http://127.0.0.1:${port}/api` });
+      expect(connection).toMatchObject({
+        status: 'HEALTHY',
+        metadata: { connectionConfig: { subdomain: '127.0.0.1' } },
+        apiBaseUrl: `http://127.0.0.1:${port}/api`,
+      });
       // The refresh goes to the same connection's host.
-      const refreshed = await graphql(server, `mutation ($id: ID!) { refreshConnection(input: { connectionId: $id }) { __typename } }`, { id: encodeGlobalID('Connection', connection!.id) }, adminHeaders);
+      const refreshed = await graphql(
+        server,
+        `
+          mutation ($id: ID!) {
+            refreshConnection(input: { connectionId: $id }) {
+              __typename
+            }
+          }
+        `,
+        { id: encodeGlobalID('Connection', connection!.id) },
+        adminHeaders,
+      );
       expect(refreshed.data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
     });
 
@@ -354,8 +603,21 @@ describe('provider catalog', async () => {
 
     it('uses the template scope separator and leaves PKCE out where the provider refuses it', async () => {
       const slug = uniqueSlug('strava');
-      await createIntegration({ slug, provider: 'strava', clientId: 'post-client', clientSecret: TEST_CLIENT.clientSecret, authorizationUrl: `${as.issuer}/auth`, tokenUrl: `${as.issuer}/token`, scopes: ['read', 'activity:read'] });
-      const started = await graphql(server, `mutation { startConnect(input: { integration: "${slug}" }) { ... on StartConnectPayload { authorizeUrl } } }`, {}, await userHeaders('strava-user'));
+      await createIntegration({
+        slug,
+        provider: 'strava',
+        clientId: 'post-client',
+        clientSecret: TEST_CLIENT.clientSecret,
+        authorizationUrl: `${as.issuer}/auth`,
+        tokenUrl: `${as.issuer}/token`,
+        scopes: ['read', 'activity:read'],
+      });
+      const started = await graphql(
+        server,
+        `mutation { startConnect(input: { integration: "${slug}" }) { ... on StartConnectPayload { authorizeUrl } } }`,
+        {},
+        await userHeaders('strava-user'),
+      );
       const url = new URL(started.data.startConnect.authorizeUrl);
       expect(url.searchParams.get('scope')).toBe('read,activity:read');
       expect(url.searchParams.get('approval_prompt')).toBe('auto');

@@ -14,9 +14,21 @@ const START = /* GraphQL */ `
   mutation ($input: StartConnectInput!) {
     startConnect(input: $input) {
       __typename
-      ... on StartConnectPayload { authorizeUrl state expiresAt }
-      ... on Error { message code }
-      ... on ValidationError { fieldErrors { field message } }
+      ... on StartConnectPayload {
+        authorizeUrl
+        state
+        expiresAt
+      }
+      ... on Error {
+        message
+        code
+      }
+      ... on ValidationError {
+        fieldErrors {
+          field
+          message
+        }
+      }
     }
   }
 `;
@@ -253,7 +265,13 @@ describe('connect flow', async () => {
       const plainSlug = uniqueSlug('plain');
       await graphql(
         server,
-        `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
+        `
+          mutation ($input: CreateIntegrationInput!) {
+            createIntegration(input: $input) {
+              __typename
+            }
+          }
+        `,
         {
           input: {
             slug: plainSlug,

@@ -22,7 +22,6 @@ import { database, keyring, prisma, testLogger } from './helpers/database.js';
 
 const available = browserAvailable('connect-page-browser.test.ts');
 
-
 /** The app: a page that loads the SDK from Switchboard and opens the session it is given. */
 function appPage(switchboardUrl: string): string {
   return `<!doctype html><meta charset="utf-8"><title>App</title>
@@ -54,7 +53,18 @@ describe.skipIf(!available)('hosted connect page and SDK in a real browser', { t
 
   async function createIntegration(input: Record<string, unknown>): Promise<string> {
     const slug = uniqueSlug(String(input.provider));
-    const created = await graphql(server, `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`, { input: { slug, ...input } }, adminHeaders);
+    const created = await graphql(
+      server,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
+      { input: { slug, ...input } },
+      adminHeaders,
+    );
     expect(created.data.createIntegration.__typename).toBe('CreateIntegrationPayload');
     return slug;
   }
@@ -72,7 +82,19 @@ describe.skipIf(!available)('hosted connect page and SDK in a real browser', { t
   async function createSession(endUserId: string, integrations: string[], extra: Record<string, unknown> = {}) {
     const created = await graphql(
       server,
-      `mutation ($input: CreateConnectSessionInput!) { createConnectSession(input: $input) { __typename ... on CreateConnectSessionPayload { connectUrl } ... on Error { message } } }`,
+      `
+        mutation ($input: CreateConnectSessionInput!) {
+          createConnectSession(input: $input) {
+            __typename
+            ... on CreateConnectSessionPayload {
+              connectUrl
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
       { input: { endUserId, integrations, ...extra } },
       adminHeaders,
     );
@@ -90,7 +112,10 @@ describe.skipIf(!available)('hosted connect page and SDK in a real browser', { t
 
   it('renders the offered integrations with names and logos, and a screenshot shows it (desktop and phone)', async () => {
     const connectUrl = await createSession('carol', [oauthSlug, apiKeySlug, basicSlug]);
-    for (const viewport of [{ width: 1000, height: 800 }, { width: 375, height: 700 }]) {
+    for (const viewport of [
+      { width: 1000, height: 800 },
+      { width: 375, height: 700 },
+    ]) {
       const page = await newPage(viewport);
       const violations: string[] = [];
       page.on('console', (message) => {

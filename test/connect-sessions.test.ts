@@ -24,7 +24,15 @@ describe('connect sessions', async () => {
   const server = await startTestServer();
   const as = await startAuthorizationServer({ redirectUri: CALLBACK });
   const oauthSlug = await createOidcIntegration(server, as);
-  const apiKeyIntegration = await makeIntegration(server, { provider: 'custom', authType: 'API_KEY', clientId: undefined, clientSecret: undefined, authorizationUrl: undefined, tokenUrl: undefined, apiBaseUrl: 'https://api.example.com/' });
+  const apiKeyIntegration = await makeIntegration(server, {
+    provider: 'custom',
+    authType: 'API_KEY',
+    clientId: undefined,
+    clientSecret: undefined,
+    authorizationUrl: undefined,
+    tokenUrl: undefined,
+    apiBaseUrl: 'https://api.example.com/',
+  });
   const notOffered = await makeIntegration(server);
   const offered = [oauthSlug, apiKeyIntegration.slug];
 
@@ -55,7 +63,7 @@ describe('connect sessions', async () => {
     expect(JSON.stringify(stored)).not.toContain(created.token.slice(5));
   });
 
-  it('with the token the browser sees only the two offered integrations and carol\'s own connections to them', async () => {
+  it("with the token the browser sees only the two offered integrations and carol's own connections to them", async () => {
     const { token } = await createSession();
     const result = await graphql(
       server,
@@ -78,11 +86,23 @@ describe('connect sessions', async () => {
     expect(carolsOwn.ownerId).toBe('carol');
   });
 
-  it('the token connects carol through the OAuth provider (startConnect), under the session\'s connection name', async () => {
+  it("the token connects carol through the OAuth provider (startConnect), under the session's connection name", async () => {
     const { token } = await createSession({ connectionName: 'work' });
     const started = await graphql(
       server,
-      `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on StartConnectPayload { authorizeUrl } ... on Error { message } } }`,
+      `
+        mutation ($input: StartConnectInput!) {
+          startConnect(input: $input) {
+            __typename
+            ... on StartConnectPayload {
+              authorizeUrl
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
       { input: { integration: oauthSlug } },
       sessionHeaders(token),
     );
@@ -94,15 +114,34 @@ describe('connect sessions', async () => {
     expect(connection.name).toBe('work');
   });
 
-  it('the token stores carol\'s API key with createConnection, and never reads it back', async () => {
+  it("the token stores carol's API key with createConnection, and never reads it back", async () => {
     const { token } = await createSession();
     const created = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename ... on CreateConnectionPayload { connection { ownerId name status } } ... on Error { message } } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+            ... on CreateConnectionPayload {
+              connection {
+                ownerId
+                name
+                status
+              }
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
       { input: { integration: apiKeyIntegration.slug, apiKey: 'carols-api-key-value' } },
       sessionHeaders(token),
     );
-    expect(created.data.createConnection).toEqual({ __typename: 'CreateConnectionPayload', connection: { ownerId: 'carol', name: 'default', status: 'HEALTHY' } });
+    expect(created.data.createConnection).toEqual({
+      __typename: 'CreateConnectionPayload',
+      connection: { ownerId: 'carol', name: 'default', status: 'HEALTHY' },
+    });
   });
 
   const refusals: Array<[string, string]> = [
@@ -112,7 +151,7 @@ describe('connect sessions', async () => {
     ['create another session', `mutation { createConnectSession(input: { endUserId: "carol" }) { __typename } }`],
     ['read the viewer', `{ viewer { userId isAdmin } }`],
     ['introspect the schema', `{ __schema { types { name } } }`],
-    ['read an integration\'s client id', `{ integrations(first: 5) { edges { node { clientId } } } }`],
+    ["read an integration's client id", `{ integrations(first: 5) { edges { node { clientId } } } }`],
     ['disconnect', `mutation { disconnect(input: { integration: "INTEGRATION" }) { __typename } }`],
   ];
   for (const [what, query] of refusals) {
@@ -131,12 +170,7 @@ describe('connect sessions', async () => {
 
   it('the token cannot start a flow or store credentials for an integration it does not offer', async () => {
     const { token } = await createSession();
-    const started = await graphql(
-      server,
-      `mutation { startConnect(input: { integration: "${notOffered.slug}" }) { __typename } }`,
-      {},
-      sessionHeaders(token),
-    );
+    const started = await graphql(server, `mutation { startConnect(input: { integration: "${notOffered.slug}" }) { __typename } }`, {}, sessionHeaders(token));
     expect(started.data.startConnect.__typename).toBe('NotFoundError');
     const created = await graphql(
       server,
@@ -167,13 +201,35 @@ describe('connect sessions', async () => {
   it('an expired token is refused as unauthenticated', async () => {
     const { token } = await createSession({ expiresInSeconds: 60 });
     await prisma.connectSession.updateMany({ where: { endUserId: 'carol' }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    const result = await graphql(server, `{ connectSession { endUserId } }`, {}, sessionHeaders(token));
+    const result = await graphql(
+      server,
+      `
+        {
+          connectSession {
+            endUserId
+          }
+        }
+      `,
+      {},
+      sessionHeaders(token),
+    );
     expect(result.status).toBe(401);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('an unknown token of the session form is refused as unauthenticated', async () => {
-    const result = await graphql(server, `{ connectSession { endUserId } }`, {}, sessionHeaders(`sbcs_${'A'.repeat(43)}`));
+    const result = await graphql(
+      server,
+      `
+        {
+          connectSession {
+            endUserId
+          }
+        }
+      `,
+      {},
+      sessionHeaders(`sbcs_${'A'.repeat(43)}`),
+    );
     expect(result.status).toBe(401);
   });
 
@@ -197,7 +253,18 @@ describe('connect sessions', async () => {
   });
 
   it('connectSession is null for other credentials', async () => {
-    const result = await graphql(server, `{ connectSession { endUserId } }`, {}, adminHeaders);
+    const result = await graphql(
+      server,
+      `
+        {
+          connectSession {
+            endUserId
+          }
+        }
+      `,
+      {},
+      adminHeaders,
+    );
     expect(result.data.connectSession).toBeNull();
   });
 
@@ -234,7 +301,7 @@ describe('connect sessions', async () => {
     }
   });
 
-  it('the hosted page announces only the end user\'s own connection on its return, whatever the URL says', async () => {
+  it("the hosted page announces only the end user's own connection on its return, whatever the URL says", async () => {
     const { token } = await createSession();
     const started = await fetch(`${server.url}/connect`, {
       method: 'POST',
@@ -248,7 +315,10 @@ describe('connect sessions', async () => {
     expect(started.headers.getSetCookie()[0]).toMatch(/HttpOnly; SameSite=Lax/);
     const sessionId = cookie.slice('sb_connect_'.length, cookie.indexOf('='));
     const daves = await prisma.connection.findFirstOrThrow({ where: { ownerId: 'dave' } });
-    const crafted = await fetch(`${server.url}/connect/return?session=${sessionId}&connect=success&connectionId=${Buffer.from(`Connection:${daves.id}`).toString('base64')}`, { headers: { cookie } });
+    const crafted = await fetch(
+      `${server.url}/connect/return?session=${sessionId}&connect=success&connectionId=${Buffer.from(`Connection:${daves.id}`).toString('base64')}`,
+      { headers: { cookie } },
+    );
     const page = await crafted.text();
     expect(page).toContain('data-connect="error"');
     expect(page).not.toContain(daves.id);

@@ -12,10 +12,33 @@ const CREATE = /* GraphQL */ `
   mutation ($input: CreateConnectionInput!) {
     createConnection(input: $input) {
       __typename
-      ... on CreateConnectionPayload { connection { id name status sequence ownerId isShared tokenExpiresAt metadata scopes } }
-      ... on Error { message code }
-      ... on ValidationError { fieldErrors { field message } }
-      ... on ProviderError { providerError providerStatus }
+      ... on CreateConnectionPayload {
+        connection {
+          id
+          name
+          status
+          sequence
+          ownerId
+          isShared
+          tokenExpiresAt
+          metadata
+          scopes
+        }
+      }
+      ... on Error {
+        message
+        code
+      }
+      ... on ValidationError {
+        fieldErrors {
+          field
+          message
+        }
+      }
+      ... on ProviderError {
+        providerError
+        providerStatus
+      }
     }
   }
 `;
@@ -28,7 +51,13 @@ describe('createConnection', async () => {
   const plainSlug = uniqueSlug('plain');
   await graphql(
     server,
-    `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
+    `
+      mutation ($input: CreateIntegrationInput!) {
+        createIntegration(input: $input) {
+          __typename
+        }
+      }
+    `,
     { input: { slug: plainSlug, provider: 'custom', clientId: 'c', clientSecret: 's', authorizationUrl: `${as.issuer}/auth`, tokenUrl: `${as.issuer}/token` } },
     adminHeaders,
   );
@@ -39,7 +68,14 @@ describe('createConnection', async () => {
   it('imports an access and refresh token, sealed at rest, with metadata', async () => {
     const expiresAt = new Date(Date.now() + 3600_000);
     const created = await create(
-      { integration: plainSlug, connectionName: 'imported', accessToken: 'imported-access', refreshToken: 'imported-refresh', expiresAt: expiresAt.toISOString(), metadata: { team: 'T1' } },
+      {
+        integration: plainSlug,
+        connectionName: 'imported',
+        accessToken: 'imported-access',
+        refreshToken: 'imported-refresh',
+        expiresAt: expiresAt.toISOString(),
+        metadata: { team: 'T1' },
+      },
       await userHeaders('importer'),
     );
     expect(created).toMatchObject({
@@ -96,7 +132,18 @@ describe('createConnection', async () => {
   it('stores API keys and basic credentials for integrations of those kinds', async () => {
     const make = async (authType: string) => {
       const kindSlug = uniqueSlug(authType.toLowerCase());
-      await graphql(server, `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`, { input: { slug: kindSlug, provider: 'custom', authType } }, adminHeaders);
+      await graphql(
+        server,
+        `
+          mutation ($input: CreateIntegrationInput!) {
+            createIntegration(input: $input) {
+              __typename
+            }
+          }
+        `,
+        { input: { slug: kindSlug, provider: 'custom', authType } },
+        adminHeaders,
+      );
       return kindSlug;
     };
     const headers = await userHeaders('keyholder');
@@ -112,6 +159,8 @@ describe('createConnection', async () => {
   it('lets only an admin create the connection of a shared integration', async () => {
     const sharedSlug = await createOidcIntegration(server, as, { isShared: true });
     expect(await create({ integration: sharedSlug, accessToken: 'a' }, await userHeaders('member'))).toMatchObject({ __typename: 'ForbiddenError' });
-    expect(await create({ integration: sharedSlug, accessToken: 'a', skipVerification: true }, adminHeaders)).toMatchObject({ connection: { isShared: true, ownerId: null } });
+    expect(await create({ integration: sharedSlug, accessToken: 'a', skipVerification: true }, adminHeaders)).toMatchObject({
+      connection: { isShared: true, ownerId: null },
+    });
   });
 });

@@ -48,14 +48,36 @@ describe.skipIf(skipped)('database outage', async () => {
     });
     const created = await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
-      { input: { slug: 'outage', provider: 'custom', clientId: 'c', clientSecret: 's', authorizationUrl: `${upstream.url}/authorize`, tokenUrl: `${upstream.url}/token`, apiBaseUrl: `${upstream.url}/api` } },
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
+      {
+        input: {
+          slug: 'outage',
+          provider: 'custom',
+          clientId: 'c',
+          clientSecret: 's',
+          authorizationUrl: `${upstream.url}/authorize`,
+          tokenUrl: `${upstream.url}/token`,
+          apiBaseUrl: `${upstream.url}/api`,
+        },
+      },
       admin,
     );
     expect(created.data.createIntegration.__typename).toBe('CreateIntegrationPayload');
     const connected = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+          }
+        }
+      `,
       { input: { integration: 'outage', accessToken: 'old', refreshToken: 'refresh-0', expiresAt: new Date(Date.now() - 1000).toISOString() } },
       user,
     );
@@ -66,7 +88,20 @@ describe.skipIf(skipped)('database outage', async () => {
     const reads: Array<{ ok: boolean; code?: unknown; ms: number }> = [];
     const load = (async () => {
       while (loading) {
-        const answer = await timed(graphql(server, `{ integrations(first: 1) { totalCount } }`, {}, user));
+        const answer = await timed(
+          graphql(
+            server,
+            `
+              {
+                integrations(first: 1) {
+                  totalCount
+                }
+              }
+            `,
+            {},
+            user,
+          ),
+        );
         const body = answer.value;
         reads.push({ ok: body?.data?.integrations?.totalCount === 1, code: body?.errors?.[0]?.extensions?.code, ms: answer.ms });
         await sleep(50);
@@ -80,7 +115,26 @@ describe.skipIf(skipped)('database outage', async () => {
       postgres.stop();
       restarted = sleep(1_500).then(() => postgres.start());
     };
-    const proxied = await timed(graphql(server, `mutation { proxyRequest(input: { integration: "outage", url: "me" }) { __typename ... on ProxyResponse { status } ... on Error { code } } }`, {}, user));
+    const proxied = await timed(
+      graphql(
+        server,
+        `
+          mutation {
+            proxyRequest(input: { integration: "outage", url: "me" }) {
+              __typename
+              ... on ProxyResponse {
+                status
+              }
+              ... on Error {
+                code
+              }
+            }
+          }
+        `,
+        {},
+        user,
+      ),
+    );
     expect(proxied.ms).toBeLessThan(20_000);
     onTokenRequest = async () => {};
     await restarted;
@@ -94,7 +148,9 @@ describe.skipIf(skipped)('database outage', async () => {
     expect(Date.now() - recovered).toBeLessThan(10_000);
     if (process.env.SHOW_TIMINGS) {
       const failed = reads.filter((read) => !read.ok);
-      console.log(`restart: proxied ${JSON.stringify(proxied.value?.data)} in ${proxied.ms.toFixed(0)} ms; ${failed.length}/${reads.length} reads failed (${[...new Set(failed.map((read) => read.code))].join(', ')}), slowest ${Math.max(...reads.map((read) => read.ms)).toFixed(0)} ms`);
+      console.log(
+        `restart: proxied ${JSON.stringify(proxied.value?.data)} in ${proxied.ms.toFixed(0)} ms; ${failed.length}/${reads.length} reads failed (${[...new Set(failed.map((read) => read.code))].join(', ')}), slowest ${Math.max(...reads.map((read) => read.ms)).toFixed(0)} ms`,
+      );
     }
     // Nothing hung, and what failed failed with a typed error.
     expect(reads.every((read) => read.ms < 10_000)).toBe(true);
@@ -130,7 +186,20 @@ describe.skipIf(skipped)('database outage', async () => {
       if (process.env.SHOW_TIMINGS) console.log(`frozen: /ready ${ready.value?.status} in ${ready.ms.toFixed(0)} ms`);
       expect(ready.value?.status).toBe(503);
       expect(ready.ms).toBeLessThan(3_000);
-      const query = await timed(graphql(server, `{ integrations(first: 1) { totalCount } }`, {}, user));
+      const query = await timed(
+        graphql(
+          server,
+          `
+            {
+              integrations(first: 1) {
+                totalCount
+              }
+            }
+          `,
+          {},
+          user,
+        ),
+      );
       if (process.env.SHOW_TIMINGS) console.log(`frozen: query ${JSON.stringify(query.value?.errors?.[0]?.extensions)} in ${query.ms.toFixed(0)} ms`);
       expect(query.ms).toBeLessThan(8_000);
       expect(query.value?.errors?.[0]?.extensions?.code).toBe('DATABASE_UNAVAILABLE');
@@ -138,7 +207,18 @@ describe.skipIf(skipped)('database outage', async () => {
       postgres.thaw();
     }
     await vi.waitFor(async () => expect((await fetch(`${server.url}/ready`)).status).toBe(200), { timeout: 10_000, interval: 200 });
-    const after = await graphql(server, `{ integrations(first: 1) { totalCount } }`, {}, user);
+    const after = await graphql(
+      server,
+      `
+        {
+          integrations(first: 1) {
+            totalCount
+          }
+        }
+      `,
+      {},
+      user,
+    );
     expect(after.data.integrations.totalCount).toBeGreaterThanOrEqual(0);
   }, 120_000);
 });

@@ -48,7 +48,17 @@ describe('Dockerfile', () => {
 
 describe('compose.yaml', () => {
   const compose = parse(fs.readFileSync(path.join(projectRoot, 'compose.yaml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { image?: string; build?: unknown; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string>; ports?: string[] }>;
+    services: Record<
+      string,
+      {
+        image?: string;
+        build?: unknown;
+        healthcheck?: { test: string[] };
+        depends_on?: Record<string, { condition: string }>;
+        environment?: Record<string, string>;
+        ports?: string[];
+      }
+    >;
   };
 
   it('runs PostgreSQL, Redis and two Switchboard instances, each with a health check', () => {
@@ -61,7 +71,11 @@ describe('compose.yaml', () => {
       expect(service.healthcheck?.test.join(' ')).toMatch(/pg_isready|redis-cli|\/ready/);
     }
     for (const [, instance] of instances) {
-      expect(instance.environment).toMatchObject({ NODE_ENV: 'production', DATABASE_URL: expect.stringContaining('@postgres:'), REDIS_URL: 'redis://redis:6379' });
+      expect(instance.environment).toMatchObject({
+        NODE_ENV: 'production',
+        DATABASE_URL: expect.stringContaining('@postgres:'),
+        REDIS_URL: 'redis://redis:6379',
+      });
       expect(instance.ports).toHaveLength(1);
     }
   });
@@ -76,72 +90,76 @@ describe('compose.yaml', () => {
 });
 
 describe('compiled entry', () => {
-  it.skipIf(process.getuid?.() !== 0)('serves from a read-only copy of the tree as user nobody, finds migrations and the catalog, and stops on SIGTERM', async () => {
-    const { ensureBuilt } = (await import(path.join(projectRoot, 'scripts/build.mjs'))) as { ensureBuilt(options?: { quiet?: boolean }): Promise<boolean> };
-    await ensureBuilt({ quiet: true });
-    const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-readonly-'));
-    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-data-'));
-    onTestFinished(() => {
-      fs.rmSync(tree, { recursive: true, force: true });
-      fs.rmSync(data, { recursive: true, force: true });
-    });
-    fs.cpSync(path.join(projectRoot, 'dist'), path.join(tree, 'dist'), { recursive: true });
-    fs.cpSync(path.join(projectRoot, 'prisma'), path.join(tree, 'prisma'), { recursive: true });
-    fs.copyFileSync(path.join(projectRoot, 'package.json'), path.join(tree, 'package.json'));
-    fs.symlinkSync(path.join(projectRoot, 'node_modules'), path.join(tree, 'node_modules'));
-    for (const entry of fs.readdirSync(tree, { recursive: true, withFileTypes: true })) {
-      if (!entry.isSymbolicLink()) fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o555 : 0o444);
-    }
-    fs.chmodSync(tree, 0o555);
-    fs.chmodSync(data, 0o700);
-    fs.chownSync(data, 65534, 65534);
-
-    // As user and group nobody (65534), as `runuser -u nobody` would, but signalled directly.
-    const child = spawn(process.execPath, ['dist/main.js'], {
-      cwd: tree,
-      uid: 65534,
-      gid: 65534,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        LOG_FILE: '',
-        LOG_FORMAT: 'json',
-        DATA_DIR: data,
-        REFRESH_INTERVAL_SECONDS: '0',
-        HOME: data,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    onTestFinished(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    const output: string[] = [];
-    readline.createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output.join('\n')}`)));
-      readline.createInterface({ input: child.stdout }).on('line', (line) => {
-        output.push(line);
-        try {
-          const entry = JSON.parse(line) as { msg?: string; url?: string };
-          if (entry.msg?.startsWith('Switchboard listening') && entry.url) resolve(entry.url);
-        } catch {
-          // not JSON
-        }
+  it.skipIf(process.getuid?.() !== 0)(
+    'serves from a read-only copy of the tree as user nobody, finds migrations and the catalog, and stops on SIGTERM',
+    async () => {
+      const { ensureBuilt } = (await import(path.join(projectRoot, 'scripts/build.mjs'))) as { ensureBuilt(options?: { quiet?: boolean }): Promise<boolean> };
+      await ensureBuilt({ quiet: true });
+      const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-readonly-'));
+      const data = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-data-'));
+      onTestFinished(() => {
+        fs.rmSync(tree, { recursive: true, force: true });
+        fs.rmSync(data, { recursive: true, force: true });
       });
-    });
-    expect((await fetch(`${url}/ready`)).status).toBe(200);
-    const answer = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ providers(search: "github") { key } }' }),
-    });
-    // Read from the catalog's YAML files beside the compiled modules (providers.yaml and providers/*.yaml).
-    expect(await answer.json()).toEqual({ data: { providers: [{ key: 'github' }, { key: 'github-app' }] } });
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  }, 180_000);
+      fs.cpSync(path.join(projectRoot, 'dist'), path.join(tree, 'dist'), { recursive: true });
+      fs.cpSync(path.join(projectRoot, 'prisma'), path.join(tree, 'prisma'), { recursive: true });
+      fs.copyFileSync(path.join(projectRoot, 'package.json'), path.join(tree, 'package.json'));
+      fs.symlinkSync(path.join(projectRoot, 'node_modules'), path.join(tree, 'node_modules'));
+      for (const entry of fs.readdirSync(tree, { recursive: true, withFileTypes: true })) {
+        if (!entry.isSymbolicLink()) fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o555 : 0o444);
+      }
+      fs.chmodSync(tree, 0o555);
+      fs.chmodSync(data, 0o700);
+      fs.chownSync(data, 65534, 65534);
+
+      // As user and group nobody (65534), as `runuser -u nobody` would, but signalled directly.
+      const child = spawn(process.execPath, ['dist/main.js'], {
+        cwd: tree,
+        uid: 65534,
+        gid: 65534,
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'info',
+          LOG_FILE: '',
+          LOG_FORMAT: 'json',
+          DATA_DIR: data,
+          REFRESH_INTERVAL_SECONDS: '0',
+          HOME: data,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      onTestFinished(() => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      });
+      const output: string[] = [];
+      readline.createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
+      const url = await new Promise<string>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output.join('\n')}`)));
+        readline.createInterface({ input: child.stdout }).on('line', (line) => {
+          output.push(line);
+          try {
+            const entry = JSON.parse(line) as { msg?: string; url?: string };
+            if (entry.msg?.startsWith('Switchboard listening') && entry.url) resolve(entry.url);
+          } catch {
+            // not JSON
+          }
+        });
+      });
+      expect((await fetch(`${url}/ready`)).status).toBe(200);
+      const answer = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ providers(search: "github") { key } }' }),
+      });
+      // Read from the catalog's YAML files beside the compiled modules (providers.yaml and providers/*.yaml).
+      expect(await answer.json()).toEqual({ data: { providers: [{ key: 'github' }, { key: 'github-app' }] } });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    },
+    180_000,
+  );
 });

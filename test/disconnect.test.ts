@@ -12,8 +12,14 @@ const DISCONNECT = /* GraphQL */ `
   mutation ($input: DisconnectInput!) {
     disconnect(input: $input) {
       __typename
-      ... on DisconnectPayload { disconnectedConnectionId revoked }
-      ... on Error { message code }
+      ... on DisconnectPayload {
+        disconnectedConnectionId
+        revoked
+      }
+      ... on Error {
+        message
+        code
+      }
     }
   }
 `;
@@ -23,7 +29,8 @@ describe('disconnect', async () => {
   const as = await startAuthorizationServer({ redirectUri: CALLBACK });
   const slug = await createOidcIntegration(server, as);
   const status = await collectStatusEvents(server);
-  const disconnect = async (input: Record<string, unknown>, headers: Record<string, string>) => (await graphql(server, DISCONNECT, { input }, headers)).data.disconnect;
+  const disconnect = async (input: Record<string, unknown>, headers: Record<string, string>) =>
+    (await graphql(server, DISCONNECT, { input }, headers)).data.disconnect;
 
   it('revokes the refresh token, then the access token, deletes the connection and emits DISCONNECTED', async () => {
     const headers = await userHeaders('leaver');

@@ -13,9 +13,29 @@ const CREATE = /* GraphQL */ `
   mutation ($input: CreateIntegrationInput!) {
     createIntegration(input: $input) {
       __typename
-      ... on CreateIntegrationPayload { integration { id slug name provider authType scopes isShared hasClientSecret clientId } }
-      ... on Error { message code }
-      ... on ValidationError { fieldErrors { field message } }
+      ... on CreateIntegrationPayload {
+        integration {
+          id
+          slug
+          name
+          provider
+          authType
+          scopes
+          isShared
+          hasClientSecret
+          clientId
+        }
+      }
+      ... on Error {
+        message
+        code
+      }
+      ... on ValidationError {
+        fieldErrors {
+          field
+          message
+        }
+      }
     }
   }
 `;
@@ -77,8 +97,24 @@ describe('integrations', async () => {
     await graphql(server, CREATE, { input }, adminHeaders);
     const response = await graphql(
       server,
-      `mutation ($input: UpdateIntegrationInput!) { updateIntegration(input: $input) {
-        __typename ... on UpdateIntegrationPayload { integration { name scopes hasClientSecret revocationUrl } } ... on Error { message } } }`,
+      `
+        mutation ($input: UpdateIntegrationInput!) {
+          updateIntegration(input: $input) {
+            __typename
+            ... on UpdateIntegrationPayload {
+              integration {
+                name
+                scopes
+                hasClientSecret
+                revocationUrl
+              }
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
       { input: { integration: input.slug, name: 'Acme', scopes: ['read'], clientSecret: null, revocationUrl: 'https://auth.acme.example/revoke' } },
       adminHeaders,
     );
@@ -96,7 +132,16 @@ describe('integrations', async () => {
     await makeConnection(row.id, 'alice');
     const response = await graphql(
       server,
-      `mutation ($input: DeleteIntegrationInput!) { deleteIntegration(input: $input) { __typename ... on DeleteIntegrationPayload { deletedIntegrationId } } }`,
+      `
+        mutation ($input: DeleteIntegrationInput!) {
+          deleteIntegration(input: $input) {
+            __typename
+            ... on DeleteIntegrationPayload {
+              deletedIntegrationId
+            }
+          }
+        }
+      `,
       { input: { integration: integrationId } },
       adminHeaders,
     );
@@ -104,7 +149,13 @@ describe('integrations', async () => {
     expect(await prisma.connection.count({ where: { integrationId: row.id } })).toBe(0);
     const again = await graphql(
       server,
-      `mutation ($input: DeleteIntegrationInput!) { deleteIntegration(input: $input) { __typename } }`,
+      `
+        mutation ($input: DeleteIntegrationInput!) {
+          deleteIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
       { input: { integration: input.slug } },
       adminHeaders,
     );
@@ -117,12 +168,48 @@ describe('integrations', async () => {
     const row = await prisma.integration.findUniqueOrThrow({ where: { slug: input.slug } });
     const globalId = encodeGlobalID('Integration', row.id);
     for (const reference of [input.slug, row.id, globalId]) {
-      const response = await graphql(server, `query ($r: String!) { integration(integration: $r) { id slug } }`, { r: reference }, await userHeaders('u'));
+      const response = await graphql(
+        server,
+        `
+          query ($r: String!) {
+            integration(integration: $r) {
+              id
+              slug
+            }
+          }
+        `,
+        { r: reference },
+        await userHeaders('u'),
+      );
       expect(response.data.integration).toEqual({ id: globalId, slug: input.slug });
     }
-    const node = await graphql(server, `query ($id: ID!) { node(id: $id) { ... on Integration { slug } } }`, { id: globalId }, await userHeaders('u'));
+    const node = await graphql(
+      server,
+      `
+        query ($id: ID!) {
+          node(id: $id) {
+            ... on Integration {
+              slug
+            }
+          }
+        }
+      `,
+      { id: globalId },
+      await userHeaders('u'),
+    );
     expect(node.data.node).toEqual({ slug: input.slug });
-    const missing = await graphql(server, `{ integration(integration: "nope") { id } }`, {}, await userHeaders('u'));
+    const missing = await graphql(
+      server,
+      `
+        {
+          integration(integration: "nope") {
+            id
+          }
+        }
+      `,
+      {},
+      await userHeaders('u'),
+    );
     expect(missing.data.integration).toBeNull();
   });
 
@@ -141,7 +228,15 @@ describe('provider endpoints', () => {
     const policy = (allowLocalProviders: boolean): UrlPolicy => ({ allowLocalProviders, isSandboxEndpoint: () => false });
     expect(providerUrlProblem('https://login.example.com/authorize', policy(false))).toBeUndefined();
     expect(providerUrlProblem('http://login.example.com/authorize', policy(false))).toMatch(/https/);
-    for (const local of ['https://127.0.0.1/x', 'https://localhost/x', 'https://10.0.0.1/x', 'https://[::1]/x', 'https://169.254.169.254/x', 'https://[::ffff:127.0.0.1]/x', 'https://0x7f.1/x']) {
+    for (const local of [
+      'https://127.0.0.1/x',
+      'https://localhost/x',
+      'https://10.0.0.1/x',
+      'https://[::1]/x',
+      'https://169.254.169.254/x',
+      'https://[::ffff:127.0.0.1]/x',
+      'https://0x7f.1/x',
+    ]) {
       expect(providerUrlProblem(local, policy(false)), local).toMatch(/public host/);
     }
     expect(providerUrlProblem('https://user:pw@login.example.com/', policy(false))).toMatch(/credentials/);

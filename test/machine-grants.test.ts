@@ -21,8 +21,22 @@ const CREATE_INTEGRATION = /* GraphQL */ `
   mutation ($input: CreateIntegrationInput!) {
     createIntegration(input: $input) {
       __typename
-      ... on CreateIntegrationPayload { integration { id slug authType hasPrivateKey appId } }
-      ... on ValidationError { message fieldErrors { field message } }
+      ... on CreateIntegrationPayload {
+        integration {
+          id
+          slug
+          authType
+          hasPrivateKey
+          appId
+        }
+      }
+      ... on ValidationError {
+        message
+        fieldErrors {
+          field
+          message
+        }
+      }
     }
   }
 `;
@@ -31,10 +45,32 @@ const CREATE_CONNECTION = /* GraphQL */ `
   mutation ($input: CreateConnectionInput!) {
     createConnection(input: $input) {
       __typename
-      ... on CreateConnectionPayload { connection { id name status isShared tokenExpiresAt apiBaseUrl metadata scopes } }
-      ... on Error { message code }
-      ... on ValidationError { fieldErrors { field message } }
-      ... on ProviderError { providerError providerStatus }
+      ... on CreateConnectionPayload {
+        connection {
+          id
+          name
+          status
+          isShared
+          tokenExpiresAt
+          apiBaseUrl
+          metadata
+          scopes
+        }
+      }
+      ... on Error {
+        message
+        code
+      }
+      ... on ValidationError {
+        fieldErrors {
+          field
+          message
+        }
+      }
+      ... on ProviderError {
+        providerError
+        providerStatus
+      }
     }
   }
 `;
@@ -43,13 +79,44 @@ const READ_EVERYTHING = /* GraphQL */ `
   query ($id: ID!, $slug: String!) {
     node(id: $id) {
       ... on Connection {
-        id status metadata apiBaseUrl
-        credentials(refreshPolicy: NONE) { tokenType accessToken refreshToken expiresAt scope apiKey username password tokenSecret raw }
-        integration { slug authType clientId hasClientSecret hasPrivateKey appId tokenUrl apiBaseUrl authorizationParams }
+        id
+        status
+        metadata
+        apiBaseUrl
+        credentials(refreshPolicy: NONE) {
+          tokenType
+          accessToken
+          refreshToken
+          expiresAt
+          scope
+          apiKey
+          username
+          password
+          tokenSecret
+          raw
+        }
+        integration {
+          slug
+          authType
+          clientId
+          hasClientSecret
+          hasPrivateKey
+          appId
+          tokenUrl
+          apiBaseUrl
+          authorizationParams
+        }
       }
     }
-    integration(integration: $slug) { slug hasPrivateKey appId }
-    providers { key authType }
+    integration(integration: $slug) {
+      slug
+      hasPrivateKey
+      appId
+    }
+    providers {
+      key
+      authType
+    }
   }
 `;
 
@@ -84,7 +151,9 @@ describe('auth mode catalog entries', () => {
     const byType = (type: string) => entries.filter((entry) => entry.authType === type).map((entry) => entry.key);
     expect(byType('JWT_BEARER')).toEqual(expect.arrayContaining(['google-service-account', 'salesforce-jwt']));
     expect(byType('GITHUB_APP')).toEqual(['github-app']);
-    expect(byType('OAUTH2_CLIENT_CREDENTIALS')).toEqual(expect.arrayContaining(['zoom-server-to-server', 'microsoft-graph-app', 'paypal', 'salesforce-client-credentials']));
+    expect(byType('OAUTH2_CLIENT_CREDENTIALS')).toEqual(
+      expect.arrayContaining(['zoom-server-to-server', 'microsoft-graph-app', 'paypal', 'salesforce-client-credentials']),
+    );
     expect(byType('OAUTH1')).toEqual(expect.arrayContaining(['trello', 'tumblr', 'garmin']));
     for (const entry of entries) {
       for (const url of [entry.tokenUrl, entry.authorizationUrl, entry.requestTokenUrl, entry.apiBaseUrl, entry.docsUrl]) {
@@ -103,7 +172,14 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     clientCredentials: true,
     clients: [
       { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
-      { client_id: 'cc-post', client_secret: 'cc-post-secret-value', token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+      {
+        client_id: 'cc-post',
+        client_secret: 'cc-post-secret-value',
+        token_endpoint_auth_method: 'client_secret_post',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
     ],
   });
   const integration = await createIntegration(server, {
@@ -142,7 +218,9 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     const row = await rowOf(created.connection.id);
     const first = credentialsOf(row)!.accessToken;
     const before = as.counts['grant:client_credentials'] ?? 0;
-    const results = await Promise.all(Array.from({ length: 5 }, () => server.services.refresher.refreshConnectionTokens(row.id, row.sequence, { policy: 'FORCE' })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => server.services.refresher.refreshConnectionTokens(row.id, row.sequence, { policy: 'FORCE' })),
+    );
     expect(as.counts['grant:client_credentials']).toBe(before + 1);
     expect(new Set(results.map((result) => result.credentials!.accessToken)).size).toBe(1);
     expect(results[0]!.credentials!.accessToken).not.toBe(first);
@@ -185,7 +263,12 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
   });
 
   it('refuses an integration without a client secret or token URL, naming the fields', async () => {
-    const result = await graphql(server, CREATE_INTEGRATION, { input: { slug: uniqueSlug('cc'), provider: 'custom', authType: 'OAUTH2_CLIENT_CREDENTIALS', clientId: 'x' } }, adminHeaders);
+    const result = await graphql(
+      server,
+      CREATE_INTEGRATION,
+      { input: { slug: uniqueSlug('cc'), provider: 'custom', authType: 'OAUTH2_CLIENT_CREDENTIALS', clientId: 'x' } },
+      adminHeaders,
+    );
     expect(result.data.createIntegration.__typename).toBe('ValidationError');
     expect(result.data.createIntegration.fieldErrors.map((error: { field: string }) => error.field).sort()).toEqual(['clientSecret', 'tokenUrl']);
   });
@@ -237,13 +320,22 @@ describe('JWT_BEARER', async () => {
     scopes: ['https://www.googleapis.com/auth/drive.readonly', 'https://www.googleapis.com/auth/calendar'],
   });
   const connectGoogle = async (name: string, extra: Record<string, unknown> = {}) =>
-    (await graphql(server, CREATE_CONNECTION, { input: { integration: googleIntegration.slug, connectionName: name, privateKey: googleKeyFile, ...extra } }, await userHeaders('jwt-user'))).data
-      .createConnection;
+    (
+      await graphql(
+        server,
+        CREATE_CONNECTION,
+        { input: { integration: googleIntegration.slug, connectionName: name, privateKey: googleKeyFile, ...extra } },
+        await userHeaders('jwt-user'),
+      )
+    ).data.createConnection;
 
   it('a Google service account key file signs an RS256 assertion that the token endpoint verifies with the public key', async () => {
     fake.expiresIn = 3600;
     const created = await connectGoogle('google', { subject: 'admin@example.com' });
-    expect(created).toMatchObject({ __typename: 'CreateConnectionPayload', connection: { status: 'HEALTHY', metadata: { clientEmail: 'robot@project.iam.gserviceaccount.com', subject: 'admin@example.com' } } });
+    expect(created).toMatchObject({
+      __typename: 'CreateConnectionPayload',
+      connection: { status: 'HEALTHY', metadata: { clientEmail: 'robot@project.iam.gserviceaccount.com', subject: 'admin@example.com' } },
+    });
     const { header, claims } = fake.assertions.at(-1)!;
     expect(header).toMatchObject({ alg: 'RS256', typ: 'JWT', kid: 'key-id-123' });
     expect(claims).toMatchObject({
@@ -259,8 +351,13 @@ describe('JWT_BEARER', async () => {
   it('an ES256 key on the integration, Salesforce style: iss is the consumer key, sub the user, aud the login host, and the API is the instance_url', async () => {
     const salesforce = await createIntegration(server, { provider: 'salesforce-jwt', clientId: 'sf-consumer-key', privateKey: ecPem, tokenUrl });
     expect(salesforce).toMatchObject({ hasPrivateKey: true });
-    const created = (await graphql(server, CREATE_CONNECTION, { input: { integration: salesforce.slug, subject: 'user@acme.example' } }, await userHeaders('sf-user'))).data.createConnection;
-    expect(created).toMatchObject({ __typename: 'CreateConnectionPayload', connection: { apiBaseUrl: `${upstream.url}/services/data`, metadata: { instance_url: upstream.url } } });
+    const created = (
+      await graphql(server, CREATE_CONNECTION, { input: { integration: salesforce.slug, subject: 'user@acme.example' } }, await userHeaders('sf-user'))
+    ).data.createConnection;
+    expect(created).toMatchObject({
+      __typename: 'CreateConnectionPayload',
+      connection: { apiBaseUrl: `${upstream.url}/services/data`, metadata: { instance_url: upstream.url } },
+    });
     const { header, claims } = fake.assertions.at(-1)!;
     expect(header.alg).toBe('ES256');
     expect(claims).toMatchObject({ iss: 'sf-consumer-key', sub: 'user@acme.example', aud: 'https://login.salesforce.com' });
@@ -300,7 +397,9 @@ describe('JWT_BEARER', async () => {
     const row = await rowOf(created.connection.id);
     fake.refuse = true;
     try {
-      await expect(server.services.refresher.refreshConnectionTokens(row.id, row.sequence, { policy: 'FORCE' })).rejects.toMatchObject({ name: 'ReauthorizationRequiredError' });
+      await expect(server.services.refresher.refreshConnectionTokens(row.id, row.sequence, { policy: 'FORCE' })).rejects.toMatchObject({
+        name: 'ReauthorizationRequiredError',
+      });
     } finally {
       fake.refuse = false;
     }
@@ -312,8 +411,14 @@ describe('JWT_BEARER', async () => {
   it('a public key, a certificate or garbage as privateKey is a ValidationError on privateKey, and nothing is stored', async () => {
     const publicPem = google.publicKey.export({ type: 'spki', format: 'pem' }).toString();
     for (const privateKey of [publicPem, 'not a key', '{"client_email":"x@y"}', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----']) {
-      const created = (await graphql(server, CREATE_CONNECTION, { input: { integration: googleIntegration.slug, connectionName: 'bad-key', privateKey, clientEmail: 'x@y' } }, adminHeaders)).data
-        .createConnection;
+      const created = (
+        await graphql(
+          server,
+          CREATE_CONNECTION,
+          { input: { integration: googleIntegration.slug, connectionName: 'bad-key', privateKey, clientEmail: 'x@y' } },
+          adminHeaders,
+        )
+      ).data.createConnection;
       expect(created.__typename).toBe('ValidationError');
       expect(created.fieldErrors[0].field).toBe('privateKey');
       expect(JSON.stringify(created)).not.toContain('AAAA');
@@ -364,16 +469,33 @@ describe('GITHUB_APP', async () => {
     isShared: true,
   });
   const connect = async (installationId: string, name: string, headers: Record<string, string> = adminHeaders) =>
-    (await graphql(server, CREATE_CONNECTION, { input: { integration: integration.slug, connectionName: name, installationId } }, headers)).data.createConnection;
+    (await graphql(server, CREATE_CONNECTION, { input: { integration: integration.slug, connectionName: name, installationId } }, headers)).data
+      .createConnection;
 
   it('an admin connects an installation; its token is minted with an app JWT the server verifies, and proxied calls carry it', async () => {
     expect(integration).toMatchObject({ authType: 'GITHUB_APP', hasPrivateKey: true, appId: '123456' });
     const created = await connect('4242', 'acme');
-    expect(created).toMatchObject({ __typename: 'CreateConnectionPayload', connection: { status: 'HEALTHY', isShared: true, apiBaseUrl, metadata: { installationId: '4242' } } });
+    expect(created).toMatchObject({
+      __typename: 'CreateConnectionPayload',
+      connection: { status: 'HEALTHY', isShared: true, apiBaseUrl, metadata: { installationId: '4242' } },
+    });
     expect(state.jwts.at(-1)).toMatchObject({ iss: '123456', alg: 'RS256' });
     const proxied = await graphql(
       server,
-      `mutation ($input: ProxyRequestInput!) { proxyRequest(input: $input) { __typename ... on ProxyResponse { status data } ... on Error { message } } }`,
+      `
+        mutation ($input: ProxyRequestInput!) {
+          proxyRequest(input: $input) {
+            __typename
+            ... on ProxyResponse {
+              status
+              data
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
       { input: { integration: integration.slug, connectionId: created.connection.id, url: 'repos/acme/widgets' } },
       adminHeaders,
     );
@@ -407,7 +529,20 @@ describe('GITHUB_APP', async () => {
   it("startConnect sends an admin to the app's install page, and the setup redirect connects the installation", async () => {
     const started = await graphql(
       server,
-      `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on StartConnectPayload { authorizeUrl state } ... on Error { message } } }`,
+      `
+        mutation ($input: StartConnectInput!) {
+          startConnect(input: $input) {
+            __typename
+            ... on StartConnectPayload {
+              authorizeUrl
+              state
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
       { input: { integration: integration.slug, connectionName: 'installed' } },
       adminHeaders,
     );
@@ -420,7 +555,9 @@ describe('GITHUB_APP', async () => {
     const stored = await prisma.connection.findFirstOrThrow({ where: { name: 'installed', integrationId: decodeGlobalID(integration.id).id } });
     expect(credentialsOf(stored)).toMatchObject({ type: 'GITHUB_APP', installationId: '4242' });
     await server.activity.flush();
-    expect(await prisma.operation.findMany({ where: { connectionId: stored.id }, select: { kind: true, outcome: true } })).toEqual([{ kind: 'CONNECT', outcome: 'SUCCESS' }]);
+    expect(await prisma.operation.findMany({ where: { connectionId: stored.id }, select: { kind: true, outcome: true } })).toEqual([
+      { kind: 'CONNECT', outcome: 'SUCCESS' },
+    ]);
     // The same redirect again is refused: the state is single-use.
     const replay = await fetch(`${server.url}/oauth2/callback?installation_id=4242&setup_action=install&state=${flowState}`, { redirect: 'manual' });
     expect(replay.status).toBe(400);
@@ -435,8 +572,17 @@ describe('write-only private keys on integrations', async () => {
     mutation ($input: UpdateIntegrationInput!) {
       updateIntegration(input: $input) {
         __typename
-        ... on UpdateIntegrationPayload { integration { hasPrivateKey } }
-        ... on ValidationError { fieldErrors { field message } }
+        ... on UpdateIntegrationPayload {
+          integration {
+            hasPrivateKey
+          }
+        }
+        ... on ValidationError {
+          fieldErrors {
+            field
+            message
+          }
+        }
       }
     }
   `;

@@ -40,7 +40,11 @@ describe('start-up migration check', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-migrations-'));
     scratchDirs.push(dir);
     fs.cpSync(migrationsDir, dir, { recursive: true });
-    const folders = fs.readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    const folders = fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
     for (const folder of folders.slice(folders.length - drop)) fs.rmSync(path.join(dir, folder), { recursive: true });
     return { dir, folders };
   }
@@ -86,7 +90,10 @@ describe('start-up migration check', () => {
 
   it('leaves a new database as the engine would, and the engine finds nothing to apply, failed or edited', async () => {
     const database = scratch();
-    await migrate(database.run, () => new PrismaPGlite(database.pglite), { applyWithEngine: () => Promise.reject(new Error('the engine ran')), runScript: database.runScript });
+    await migrate(database.run, () => new PrismaPGlite(database.pglite), {
+      applyWithEngine: () => Promise.reject(new Error('the engine ran')),
+      runScript: database.runScript,
+    });
     expect(await describeSchema(database)).toEqual(await describeSchema(migrated));
 
     await withSchemaEngine(new PrismaPGlite(database.pglite), async (engine) => {
@@ -101,7 +108,10 @@ describe('start-up migration check', () => {
     const withConcurrentIndex = copyOfMigrations();
     const folder = '29990101000000_concurrent_index';
     fs.mkdirSync(path.join(withConcurrentIndex.dir, folder));
-    fs.writeFileSync(path.join(withConcurrentIndex.dir, folder, 'migration.sql'), 'CREATE INDEX CONCURRENTLY "Integration_concurrent_idx" ON "Integration" ("createdAt");\n');
+    fs.writeFileSync(
+      path.join(withConcurrentIndex.dir, folder, 'migration.sql'),
+      'CREATE INDEX CONCURRENTLY "Integration_concurrent_idx" ON "Integration" ("createdAt");\n',
+    );
     const runScripts: string[] = [];
     const runScript: RunScript = async (sql) => {
       runScripts.push(sql);
@@ -177,9 +187,15 @@ describe('start-up migration check', () => {
     const database = bare;
     await database.pglite.query(`CREATE TABLE _prisma_migrations (id text PRIMARY KEY, checksum text NOT NULL, finished_at timestamptz,
       migration_name text NOT NULL, logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT NULL DEFAULT 0)`);
-    const rows = (await migrated.pglite.query<{ id: string; checksum: string; migration_name: string }>(`SELECT id, checksum, migration_name FROM _prisma_migrations`)).rows;
+    const rows = (
+      await migrated.pglite.query<{ id: string; checksum: string; migration_name: string }>(`SELECT id, checksum, migration_name FROM _prisma_migrations`)
+    ).rows;
     for (const row of rows) {
-      await database.pglite.query(`INSERT INTO _prisma_migrations (id, checksum, migration_name, finished_at) VALUES ($1, $2, $3, now())`, [row.id, row.checksum, row.migration_name]);
+      await database.pglite.query(`INSERT INTO _prisma_migrations (id, checksum, migration_name, finished_at) VALUES ($1, $2, $3, now())`, [
+        row.id,
+        row.checksum,
+        row.migration_name,
+      ]);
     }
     expect(await migrationsUpToDate(database.run)).toBe(true);
     // One of them failed half-way: not finished.

@@ -15,7 +15,13 @@ describe('OAuth 1.0a signatures', () => {
     const { baseString } = oauth1Signature(
       { method: 'POST', url: 'http://example.com/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b', formBody: 'c2&a3=2+q' },
       { consumerKey: '9djdj82h48djs9d2', consumerSecret: 'j49sk3j29djd', tokenSecret: 'dh893hdasih9', signatureMethod: 'HMAC-SHA1' },
-      { oauth_consumer_key: '9djdj82h48djs9d2', oauth_token: 'kkk9d7dh3k39sjv7', oauth_signature_method: 'HMAC-SHA1', oauth_timestamp: '137131201', oauth_nonce: '7d8f3e4a' },
+      {
+        oauth_consumer_key: '9djdj82h48djs9d2',
+        oauth_token: 'kkk9d7dh3k39sjv7',
+        oauth_signature_method: 'HMAC-SHA1',
+        oauth_timestamp: '137131201',
+        oauth_nonce: '7d8f3e4a',
+      },
     );
     expect(baseString).toBe(
       'POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3D2%2520q%26a3%3Da%26b5%3D%253D%25253D%26c%2540%3D%26c2%3D%26oauth_consumer_key%3D9djdj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D137131201%26oauth_token%3Dkkk9d7dh3k39sjv7',
@@ -25,19 +31,41 @@ describe('OAuth 1.0a signatures', () => {
   it("signs RFC 5849 §1.2's protected resource request with HMAC-SHA1", () => {
     const { signature } = oauth1Signature(
       { method: 'GET', url: 'http://photos.example.net/photos?file=vacation.jpg&size=original' },
-      { consumerKey: 'dpf43f3p2l4k3l03', consumerSecret: 'kd94hf93k423kf44', token: 'nnch734d00sl2jdk', tokenSecret: 'pfkkdhi9sl3r4s00', signatureMethod: 'HMAC-SHA1' },
-      { oauth_consumer_key: 'dpf43f3p2l4k3l03', oauth_token: 'nnch734d00sl2jdk', oauth_signature_method: 'HMAC-SHA1', oauth_timestamp: '137131202', oauth_nonce: 'chapoH' },
+      {
+        consumerKey: 'dpf43f3p2l4k3l03',
+        consumerSecret: 'kd94hf93k423kf44',
+        token: 'nnch734d00sl2jdk',
+        tokenSecret: 'pfkkdhi9sl3r4s00',
+        signatureMethod: 'HMAC-SHA1',
+      },
+      {
+        oauth_consumer_key: 'dpf43f3p2l4k3l03',
+        oauth_token: 'nnch734d00sl2jdk',
+        oauth_signature_method: 'HMAC-SHA1',
+        oauth_timestamp: '137131202',
+        oauth_nonce: 'chapoH',
+      },
     );
     expect(signature).toBe('MdpQcU8iPSUjWoN/UDMsK2sui9I=');
   });
 
   it("signs RFC 5849 §1.2's credential requests with PLAINTEXT (the encoded secrets), in the header", () => {
-    const temporary = oauth1AuthorizationHeader({ method: 'POST', url: 'https://photos.example.net/initiate' }, { consumerKey: 'dpf43f3p2l4k3l03', consumerSecret: 'kd94hf93k423kf44', signatureMethod: 'PLAINTEXT' }, { oauth_callback: 'http://printer.example.com/ready' });
+    const temporary = oauth1AuthorizationHeader(
+      { method: 'POST', url: 'https://photos.example.net/initiate' },
+      { consumerKey: 'dpf43f3p2l4k3l03', consumerSecret: 'kd94hf93k423kf44', signatureMethod: 'PLAINTEXT' },
+      { oauth_callback: 'http://printer.example.com/ready' },
+    );
     expect(temporary).toContain('oauth_signature="kd94hf93k423kf44%26"');
     expect(temporary).toContain('oauth_callback="http%3A%2F%2Fprinter.example.com%2Fready"');
     const token = oauth1AuthorizationHeader(
       { method: 'POST', url: 'https://photos.example.net/token' },
-      { consumerKey: 'dpf43f3p2l4k3l03', consumerSecret: 'kd94hf93k423kf44', token: 'hh5s93j4hdidpola', tokenSecret: 'hdhd0244k9j7ao03', signatureMethod: 'PLAINTEXT' },
+      {
+        consumerKey: 'dpf43f3p2l4k3l03',
+        consumerSecret: 'kd94hf93k423kf44',
+        token: 'hh5s93j4hdidpola',
+        tokenSecret: 'hdhd0244k9j7ao03',
+        signatureMethod: 'PLAINTEXT',
+      },
       { oauth_verifier: 'hfdp7dh39dks9884' },
     );
     expect(token).toContain('oauth_signature="kd94hf93k423kf44%26hdhd0244k9j7ao03"');
@@ -62,7 +90,8 @@ function verifySignature(req: http.IncomingMessage, body: Buffer, consumerSecret
   const url = new URL(req.url!, `http://${req.headers.host}`);
   const pairs: Array<[string, string]> = Object.entries(oauth).filter(([name]) => name !== 'oauth_signature' && name !== 'realm');
   for (const [name, value] of url.searchParams) pairs.push([name, value]);
-  if (/application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '')) for (const [name, value] of new URLSearchParams(body.toString())) pairs.push([name, value]);
+  if (/application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? ''))
+    for (const [name, value] of new URLSearchParams(body.toString())) pairs.push([name, value]);
   const normalized = pairs
     .map(([name, value]) => [encode(name), encode(value)])
     .sort(([a, x], [b, y]) => (a! < b! ? -1 : a! > b! ? 1 : x! < y! ? -1 : x! > y! ? 1 : 0))
@@ -127,7 +156,25 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     const slug = uniqueSlug('oauth1');
     const created = await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename ... on CreateIntegrationPayload { integration { requestTokenUrl authType } } ... on ValidationError { fieldErrors { field message } } } }`,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+            ... on CreateIntegrationPayload {
+              integration {
+                requestTokenUrl
+                authType
+              }
+            }
+            ... on ValidationError {
+              fieldErrors {
+                field
+                message
+              }
+            }
+          }
+        }
+      `,
       {
         input: {
           slug,
@@ -153,7 +200,24 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     (
       await graphql(
         server,
-        `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on StartConnectPayload { authorizeUrl } ... on ProviderError { message providerError providerStatus } ... on Error { message } } }`,
+        `
+          mutation ($input: StartConnectInput!) {
+            startConnect(input: $input) {
+              __typename
+              ... on StartConnectPayload {
+                authorizeUrl
+              }
+              ... on ProviderError {
+                message
+                providerError
+                providerStatus
+              }
+              ... on Error {
+                message
+              }
+            }
+          }
+        `,
         { input: { integration, connectionName } },
         headers,
       )
@@ -168,7 +232,20 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
   const proxy = (integration: string, headers: Record<string, string>, input: Record<string, unknown>) =>
     graphql(
       server,
-      `mutation ($input: ProxyRequestInput!) { proxyRequest(input: $input) { __typename ... on ProxyResponse { status data } ... on Error { message } } }`,
+      `
+        mutation ($input: ProxyRequestInput!) {
+          proxyRequest(input: $input) {
+            __typename
+            ... on ProxyResponse {
+              status
+              data
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
       { input: { integration, ...input } },
       headers,
     );
@@ -196,7 +273,12 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     const headers = await userHeaders('oauth1-user');
     const get = await proxy(slug, headers, { url: 'resource?b5=%3D%253D&a3=a&a2=r%20b' });
     expect(get.data.proxyRequest).toMatchObject({ __typename: 'ProxyResponse', status: 200, data: { ok: true } });
-    const post = await proxy(slug, headers, { method: 'POST', url: 'resource', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'status=Hello%20Ladies+%2B+Gentlemen&a3=2+q' });
+    const post = await proxy(slug, headers, {
+      method: 'POST',
+      url: 'resource',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'status=Hello%20Ladies+%2B+Gentlemen&a3=2+q',
+    });
     expect(post.data.proxyRequest).toMatchObject({ __typename: 'ProxyResponse', status: 200 });
     expect(fake.seen.at(-1)).toMatchObject({ method: 'POST', signatureMethod: 'HMAC-SHA1', form: 'status=Hello%20Ladies+%2B+Gentlemen&a3=2+q' });
   });
@@ -205,7 +287,19 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     const plaintext = await createIntegration({ signatureMethod: 'PLAINTEXT', isShared: true });
     const created = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename ... on CreateConnectionPayload { connection { id status } } } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+            ... on CreateConnectionPayload {
+              connection {
+                id
+                status
+              }
+            }
+          }
+        }
+      `,
       { input: { integration: plaintext, accessToken: 'imported-token', tokenSecret: 'imported-secret' } },
       adminHeaders,
     );
@@ -244,10 +338,25 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
   it('refuses an OAuth 1.0a integration without its request token URL, consumer key or secret', async () => {
     const result = await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename ... on ValidationError { fieldErrors { field } } } }`,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+            ... on ValidationError {
+              fieldErrors {
+                field
+              }
+            }
+          }
+        }
+      `,
       { input: { slug: uniqueSlug('oauth1'), provider: 'custom', authType: 'OAUTH1', authorizationUrl: `${provider.url}/a`, tokenUrl: `${provider.url}/t` } },
       adminHeaders,
     );
-    expect(result.data.createIntegration.fieldErrors.map((error: { field: string }) => error.field).sort()).toEqual(['clientId', 'clientSecret', 'requestTokenUrl']);
+    expect(result.data.createIntegration.fieldErrors.map((error: { field: string }) => error.field).sort()).toEqual([
+      'clientId',
+      'clientSecret',
+      'requestTokenUrl',
+    ]);
   });
 });

@@ -46,7 +46,15 @@ async function startOtlpReceiver() {
 
 const PROXY = /* GraphQL */ `
   mutation Call($input: ProxyRequestInput!) {
-    proxyRequest(input: $input) { __typename ... on ProxyResponse { status } ... on Error { message } }
+    proxyRequest(input: $input) {
+      __typename
+      ... on ProxyResponse {
+        status
+      }
+      ... on Error {
+        message
+      }
+    }
   }
 `;
 
@@ -84,7 +92,8 @@ describe('observability', async () => {
     expect(text).toMatch(new RegExp(`switchboard_connections\\{integration="${slug}",status="HEALTHY"\\} 1`));
     expect(text).toMatch(/switchboard_subscriptions \d+/);
     // The activity log's operations feed a counter by kind and outcome (connect, refresh, proxy above).
-    for (const kind of ['CONNECT', 'REFRESH', 'PROXY']) expect(text).toMatch(new RegExp(`switchboard_operations_total\\{kind="${kind}",outcome="SUCCESS"\\} [1-9]`));
+    for (const kind of ['CONNECT', 'REFRESH', 'PROXY'])
+      expect(text).toMatch(new RegExp(`switchboard_operations_total\\{kind="${kind}",outcome="SUCCESS"\\} [1-9]`));
     expect(text).toMatch(/switchboard_activity_dropped_total \d+/);
     // Labels are names from fixed sets: no user id, token, connection id or path anywhere.
     expect(text).not.toContain(userId);
@@ -94,7 +103,8 @@ describe('observability', async () => {
 
   it('counts a GraphQL operation refused by validation as invalid, and one with errors as error', async () => {
     const before = await (await fetch(`${server.url}/metrics`)).text();
-    const count = (text: string, outcome: string) => Number(new RegExp(`switchboard_graphql_operations_total\\{operation_type="query",outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    const count = (text: string, outcome: string) =>
+      Number(new RegExp(`switchboard_graphql_operations_total\\{operation_type="query",outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
     await graphql(server, '{ noSuchField }', {}, adminHeaders);
     await graphql(server, '{ node(id: "not-a-global-id") { id } }', {}, adminHeaders);
     const after = await (await fetch(`${server.url}/metrics`)).text();

@@ -42,7 +42,12 @@ describe('path proxy', async () => {
     pump();
   });
   upstream.routes.set('/v1/upload', (req, res, body) =>
-    json(res, 201, { bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), contentType: req.headers['content-type'], authorization: req.headers.authorization }),
+    json(res, 201, {
+      bytes: body.length,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      contentType: req.headers['content-type'],
+      authorization: req.headers.authorization,
+    }),
   );
   upstream.routes.set('/v1/compressed', (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(zlib.gzipSync(JSON.stringify({ compressed: true })));
@@ -52,13 +57,39 @@ describe('path proxy', async () => {
   beforeAll(async () => {
     await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
-      { input: { slug, provider: 'custom', clientId: 'c', clientSecret: 's', authorizationUrl: `${upstream.url}/auth`, tokenUrl: `${upstream.url}/token`, apiBaseUrl: `${upstream.url}/v1` } },
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
+      {
+        input: {
+          slug,
+          provider: 'custom',
+          clientId: 'c',
+          clientSecret: 's',
+          authorizationUrl: `${upstream.url}/auth`,
+          tokenUrl: `${upstream.url}/token`,
+          apiBaseUrl: `${upstream.url}/v1`,
+        },
+      },
       adminHeaders,
     );
     const created = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { ... on CreateConnectionPayload { connection { id } } } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            ... on CreateConnectionPayload {
+              connection {
+                id
+              }
+            }
+          }
+        }
+      `,
       { input: { integration: slug, accessToken: 'access-0', refreshToken: 'refresh-0' } },
       asUser('streamer'),
     );
@@ -75,7 +106,7 @@ describe('path proxy', async () => {
     expect(createHash('sha256').update(received).digest('hex')).toBe(createHash('sha256').update(download).digest('hex'));
   });
 
-  it('streams an upload through, with the token injected and the caller\'s credentials not forwarded', async () => {
+  it("streams an upload through, with the token injected and the caller's credentials not forwarded", async () => {
     const body = randomBytes(6 * 1024 * 1024);
     const response = await fetch(route('upload'), { method: 'PUT', headers: { ...asUser('streamer'), 'content-type': 'application/octet-stream' }, body });
     expect(response.status).toBe(201);
@@ -88,7 +119,11 @@ describe('path proxy', async () => {
   });
 
   it('refuses an upload over the size limit with 413, before reading it', async () => {
-    const response = await fetch(`${smallBodies.url}/api/integrations/${slug}/request/upload`, { method: 'POST', headers: asUser('streamer'), body: Buffer.alloc(4096) });
+    const response = await fetch(`${smallBodies.url}/api/integrations/${slug}/request/upload`, {
+      method: 'POST',
+      headers: asUser('streamer'),
+      body: Buffer.alloc(4096),
+    });
     expect(response.status).toBe(413);
     expect((await response.json()).error).toBe('VALIDATION');
   });
@@ -99,8 +134,10 @@ describe('path proxy', async () => {
     expect(await response.json()).toEqual({ compressed: true }); // fetch decodes what was passed through encoded
   });
 
-  it('keeps the query, drops the caller\'s authentication and connection headers', async () => {
-    const response = await fetch(`${route('echo')}?q=1&page=2`, { headers: { ...asUser('streamer'), 'x-connection-name': 'default', cookie: 'a=b', 'x-trace': 't' } });
+  it("keeps the query, drops the caller's authentication and connection headers", async () => {
+    const response = await fetch(`${route('echo')}?q=1&page=2`, {
+      headers: { ...asUser('streamer'), 'x-connection-name': 'default', cookie: 'a=b', 'x-trace': 't' },
+    });
     const seen = (await response.json()) as { url: string; headers: Record<string, string> };
     expect(seen.url).toBe('/v1/echo?q=1&page=2');
     expect(seen.headers.authorization).toBe('Bearer access-0');

@@ -25,7 +25,18 @@ interface Started {
 function run(command: string, args: string[], env: Record<string, string> = {}): Started {
   const child = spawn(command, args, {
     cwd: projectRoot,
-    env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FILE: '', LOG_FORMAT: 'json', REFRESH_INTERVAL_SECONDS: '0', DATA_DIR: childDataDir(), ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      LOG_FILE: '',
+      LOG_FORMAT: 'json',
+      REFRESH_INTERVAL_SECONDS: '0',
+      DATA_DIR: childDataDir(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a failed test kills npm and the server under it, leaving no orphan.
     detached: true,
@@ -33,7 +44,9 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
   const lines: string[] = [];
   readline.createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
   readline.createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   onTestFinished(() => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
@@ -85,13 +98,39 @@ describe('npm start in production shape', () => {
     const slug = uniqueSlug('drain');
     const created = await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
-      { input: { slug, provider: 'custom', clientId: 'id', clientSecret: 'secret-value', authorizationUrl: `${upstream.url}/authorize`, tokenUrl: `${upstream.url}/token`, apiBaseUrl: upstream.url } },
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
+      {
+        input: {
+          slug,
+          provider: 'custom',
+          clientId: 'id',
+          clientSecret: 'secret-value',
+          authorizationUrl: `${upstream.url}/authorize`,
+          tokenUrl: `${upstream.url}/token`,
+          apiBaseUrl: upstream.url,
+        },
+      },
     );
     expect(created.data.createIntegration.__typename).toBe('CreateIntegrationPayload');
-    const connected = await graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, {
-      input: { integration: slug, accessToken: 'access-token-value' },
-    });
+    const connected = await graphql(
+      server,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+          }
+        }
+      `,
+      {
+        input: { integration: slug, accessToken: 'access-token-value' },
+      },
+    );
     expect(connected.data.createConnection.__typename).toBe('CreateConnectionPayload');
 
     // A WebSocket subscriber and an SSE subscriber.
@@ -129,32 +168,38 @@ describe('npm start in production shape', () => {
 
   // On PostgreSQL the test can hold the migrations back: it takes the advisory lock the server
   // migrates under, so "before the migrations finish" lasts until the test lets go.
-  it.skipIf(process.env.TEST_DATABASE !== 'postgresql')('answers /ready 503 (and /health 200) until the migrations are done, then 200', async () => {
-    const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await holder.connect();
-    onTestFinished(() => holder.end());
-    await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+  it.skipIf(process.env.TEST_DATABASE !== 'postgresql')(
+    'answers /ready 503 (and /health 200) until the migrations are done, then 200',
+    async () => {
+      const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await holder.connect();
+      onTestFinished(() => holder.end());
+      await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
 
-    const npm = run('npm', ['start']);
-    const { url } = await logged(npm, 'port bound');
-    // The server's migration session is queued behind the test's lock.
-    for (;;) {
-      const { rows } = await holder.query(`SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1`, [MIGRATION_LOCK_ID]);
-      if (rows[0].waiting > 0) break;
-      if (npm.child.exitCode !== null) throw new Error(`npm start exited:\n${npm.lines.join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const starting = await fetch(`${url}/ready`);
-    expect(starting.status).toBe(503);
-    expect(await starting.json()).toMatchObject({ status: 'starting' });
-    expect((await fetch(`${url}/health`)).status).toBe(200);
+      const npm = run('npm', ['start']);
+      const { url } = await logged(npm, 'port bound');
+      // The server's migration session is queued behind the test's lock.
+      for (;;) {
+        const { rows } = await holder.query(`SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1`, [
+          MIGRATION_LOCK_ID,
+        ]);
+        if (rows[0].waiting > 0) break;
+        if (npm.child.exitCode !== null) throw new Error(`npm start exited:\n${npm.lines.join('\n')}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const starting = await fetch(`${url}/ready`);
+      expect(starting.status).toBe(503);
+      expect(await starting.json()).toMatchObject({ status: 'starting' });
+      expect((await fetch(`${url}/health`)).status).toBe(200);
 
-    await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
-    await logged(npm, 'Switchboard listening');
-    expect((await fetch(`${url}/ready`)).status).toBe(200);
-    expect(npm.child.kill('SIGTERM')).toBe(true);
-    expect(await npm.exit).toEqual({ code: 0, signal: null });
-  }, 120_000);
+      await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+      await logged(npm, 'Switchboard listening');
+      expect((await fetch(`${url}/ready`)).status).toBe(200);
+      expect(npm.child.kill('SIGTERM')).toBe(true);
+      expect(await npm.exit).toEqual({ code: 0, signal: null });
+    },
+    120_000,
+  );
 
   it('reports a taken port at once, before migrating the database, and exits 1', async () => {
     const blocker = net.createServer();

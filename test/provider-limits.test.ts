@@ -15,9 +15,18 @@ const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {
     proxyRequest(input: $input) {
       __typename
-      ... on ProxyResponse { status attempts }
-      ... on RateLimitedError { retryAfterSeconds message }
-      ... on Error { code message }
+      ... on ProxyResponse {
+        status
+        attempts
+      }
+      ... on RateLimitedError {
+        retryAfterSeconds
+        message
+      }
+      ... on Error {
+        code
+        message
+      }
     }
   }
 `;
@@ -47,12 +56,28 @@ describe('provider rate limits through the proxy', async () => {
     });
     if (proxySettings) {
       const settings = (integration.settings ?? {}) as { proxy?: object };
-      await prisma.integration.update({ where: { id: integration.id }, data: { settings: { ...settings, proxy: { ...settings.proxy, ...proxySettings } } as Prisma.InputJsonObject } });
+      await prisma.integration.update({
+        where: { id: integration.id },
+        data: { settings: { ...settings, proxy: { ...settings.proxy, ...proxySettings } } as Prisma.InputJsonObject },
+      });
     }
-    const credential = integration.authType === 'API_KEY' ? { apiKey: 'key-1' } : { accessToken: 'token-1', expiresAt: new Date(Date.now() + 3600_000).toISOString() };
-    const connected = await graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: slug, ...credential } }, alice);
+    const credential =
+      integration.authType === 'API_KEY' ? { apiKey: 'key-1' } : { accessToken: 'token-1', expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+    const connected = await graphql(
+      server,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+          }
+        }
+      `,
+      { input: { integration: slug, ...credential } },
+      alice,
+    );
     expect(connected.data.createConnection.__typename).toBe('CreateConnectionPayload');
-    const proxy = (url = 'items', method = 'GET') => graphql(on, PROXY, { input: { integration: slug, url, method } }, alice).then((answer) => answer.data.proxyRequest);
+    const proxy = (url = 'items', method = 'GET') =>
+      graphql(on, PROXY, { input: { integration: slug, url, method } }, alice).then((answer) => answer.data.proxyRequest);
     return { slug, path, proxy, hits: () => upstream.hits(`${path}/items`) };
   }
 
@@ -60,7 +85,9 @@ describe('provider rate limits through the proxy', async () => {
     const { slug, path, proxy, hits } = await connect('custom');
     const resetAt = Math.floor(Date.now() / 1000) + 60;
     let left = 3;
-    upstream.routes.set(`${path}/items`, (_req, res) => json(res, 200, { ok: true }, { 'x-ratelimit-remaining': String(--left), 'x-ratelimit-reset': String(resetAt) }));
+    upstream.routes.set(`${path}/items`, (_req, res) =>
+      json(res, 200, { ok: true }, { 'x-ratelimit-remaining': String(--left), 'x-ratelimit-reset': String(resetAt) }),
+    );
     const answers = [];
     for (let index = 0; index < 4; index++) answers.push(await proxy());
     expect(answers.slice(0, 3).map((answer) => answer.status)).toEqual([200, 200, 200]);
@@ -120,18 +147,27 @@ describe('provider rate limits through the proxy', async () => {
     expect(hits()).toBe(1);
     // Bob's connection to the same integration has a bucket of its own.
     const bob = await userHeaders('limits-bob');
-    await graphql(server, `mutation { createConnection(input: { integration: "${slug}", accessToken: "token-bob", expiresAt: "${new Date(Date.now() + 3600_000).toISOString()}" }) { __typename } }`, {}, bob);
+    await graphql(
+      server,
+      `mutation { createConnection(input: { integration: "${slug}", accessToken: "token-bob", expiresAt: "${new Date(Date.now() + 3600_000).toISOString()}" }) { __typename } }`,
+      {},
+      bob,
+    );
     upstream.routes.set(`${path}/items`, (_req, res) => json(res, 200, {}));
     const bobs = await graphql(server, PROXY, { input: { integration: slug, url: 'items' } }, bob);
     expect(bobs.data.proxyRequest).toMatchObject({ __typename: 'ProxyResponse', status: 200 });
   });
 
-  it("GitHub: a 403 with no calls left is a rate limit until x-ratelimit-reset; a 403 with calls left is passed through", async () => {
+  it('GitHub: a 403 with no calls left is a rate limit until x-ratelimit-reset; a 403 with calls left is passed through', async () => {
     const { proxy, path, hits } = await connect('github');
     const reset = String(Math.floor(Date.now() / 1000) + 600);
-    upstream.routes.set(`${path}/items`, (_req, res) => json(res, 403, { message: 'Resource not accessible by integration' }, { 'x-ratelimit-remaining': '4000', 'x-ratelimit-reset': reset }));
+    upstream.routes.set(`${path}/items`, (_req, res) =>
+      json(res, 403, { message: 'Resource not accessible by integration' }, { 'x-ratelimit-remaining': '4000', 'x-ratelimit-reset': reset }),
+    );
     expect(await proxy()).toMatchObject({ __typename: 'ProxyResponse', status: 403 });
-    upstream.routes.set(`${path}/items`, (_req, res) => json(res, 403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }));
+    upstream.routes.set(`${path}/items`, (_req, res) =>
+      json(res, 403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }),
+    );
     const limited = await proxy();
     expect(limited).toMatchObject({ __typename: 'RateLimitedError' });
     expect(limited.retryAfterSeconds).toBeGreaterThan(590);
@@ -220,7 +256,11 @@ describe('reading rate-limit headers', () => {
   });
 
   it("reads a decimal count (Reddit's 598.0) and ignores the headers while plenty are left", () => {
-    const rules = providerLimitRules({ rateLimitRemainingHeader: 'x-ratelimit-remaining', rateLimitResetHeader: 'x-ratelimit-reset', rateLimitResetFormat: 'delta-seconds' });
+    const rules = providerLimitRules({
+      rateLimitRemainingHeader: 'x-ratelimit-remaining',
+      rateLimitResetHeader: 'x-ratelimit-reset',
+      rateLimitResetFormat: 'delta-seconds',
+    });
     limits.observe('reddit', 200, { 'x-ratelimit-remaining': '598.0', 'x-ratelimit-reset': '60' }, rules, now);
     expect(limits.trackedConnections()).toBe(0);
     limits.observe('reddit', 200, { 'x-ratelimit-remaining': '1.0', 'x-ratelimit-reset': '60' }, rules, now);
@@ -234,7 +274,11 @@ describe('reading rate-limit headers', () => {
   it('believes a guessed reset for at most an hour (a delay in milliseconds read as seconds), a declared one for up to a day', () => {
     limits.observe('guessed', 200, { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '600000' }, providerLimitRules({}), now);
     expect(limits.take('guessed', now)).toBe(3_600_000);
-    const declared = providerLimitRules({ rateLimitRemainingHeader: 'x-daily-remaining', rateLimitResetHeader: 'x-daily-reset', rateLimitResetFormat: 'delta-seconds' });
+    const declared = providerLimitRules({
+      rateLimitRemainingHeader: 'x-daily-remaining',
+      rateLimitResetHeader: 'x-daily-reset',
+      rateLimitResetFormat: 'delta-seconds',
+    });
     limits.observe('declared', 200, { 'x-daily-remaining': '0', 'x-daily-reset': '7200' }, declared, now);
     expect(limits.take('declared', now)).toBe(7_200_000);
   });

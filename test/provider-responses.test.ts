@@ -30,7 +30,9 @@ async function refreshWith(answer: typeof nextAnswer) {
 
 describe('non-conformant token responses', () => {
   it('HTTP 200 with an error field (GitHub) becomes a typed ProviderError, with no token text', async () => {
-    const failure = await refreshWith({ status: 200, body: { error: 'bad_verification_code', error_description: 'The code passed is incorrect' } }).catch((error) => error);
+    const failure = await refreshWith({ status: 200, body: { error: 'bad_verification_code', error_description: 'The code passed is incorrect' } }).catch(
+      (error) => error,
+    );
     expect(failure).toBeInstanceOf(oidc.ResponseBodyError);
     const typed = providerErrorFrom(failure, 'refresh the token');
     expect(typed.details).toMatchObject({ providerError: 'bad_verification_code', providerStatus: 400 });

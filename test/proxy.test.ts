@@ -13,11 +13,34 @@ const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {
     proxyRequest(input: $input) {
       __typename
-      ... on ProxyResponse { status ok headers data body bodyBase64 url attempts durationMs }
-      ... on Error { message code }
-      ... on ValidationError { fieldErrors { field message } }
-      ... on ProviderError { providerError providerStatus }
-      ... on RateLimitedError { retryAfterSeconds }
+      ... on ProxyResponse {
+        status
+        ok
+        headers
+        data
+        body
+        bodyBase64
+        url
+        attempts
+        durationMs
+      }
+      ... on Error {
+        message
+        code
+      }
+      ... on ValidationError {
+        fieldErrors {
+          field
+          message
+        }
+      }
+      ... on ProviderError {
+        providerError
+        providerStatus
+      }
+      ... on RateLimitedError {
+        retryAfterSeconds
+      }
     }
   }
 `;
@@ -53,9 +76,7 @@ describe('proxyRequest', async () => {
     validTokens.add(token);
     json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
   });
-  upstream.routes.set('/api/v1/echo', (req, res, body) =>
-    json(res, 200, { method: req.method, url: req.url, headers: req.headers, body: body.toString() }),
-  );
+  upstream.routes.set('/api/v1/echo', (req, res, body) => json(res, 200, { method: req.method, url: req.url, headers: req.headers, body: body.toString() }));
   upstream.routes.set('/api/v1/protected', (req, res) => {
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     if (validTokens.has(token) && !refuseEveryToken) return json(res, 200, { token });
@@ -74,14 +95,36 @@ describe('proxyRequest', async () => {
   beforeAll(async () => {
     const created = await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
-      { input: { slug, provider: 'custom', clientId: 'c', clientSecret: 'proxy-client-secret', authorizationUrl: `${upstream.url}/auth`, tokenUrl: `${upstream.url}/token`, apiBaseUrl: base } },
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
+      {
+        input: {
+          slug,
+          provider: 'custom',
+          clientId: 'c',
+          clientSecret: 'proxy-client-secret',
+          authorizationUrl: `${upstream.url}/auth`,
+          tokenUrl: `${upstream.url}/token`,
+          apiBaseUrl: base,
+        },
+      },
       adminHeaders,
     );
     expect(created.data.createIntegration.__typename).toBe('CreateIntegrationPayload');
     const connected = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+          }
+        }
+      `,
       { input: { integration: slug, accessToken: 'access-0', refreshToken: 'refresh-0', expiresAt: new Date(Date.now() + 3600_000).toISOString() } },
       alice,
     );
@@ -90,7 +133,12 @@ describe('proxyRequest', async () => {
   });
 
   it('forwards method, query, JSON data and allowed headers, and injects the token', async () => {
-    const answer = await proxy({ method: 'POST', url: 'echo?page=2', data: { hello: 'world' }, headers: { accept: 'application/json', 'x-request-id': 'r-1', 'notion-version': '2022-06-28' } });
+    const answer = await proxy({
+      method: 'POST',
+      url: 'echo?page=2',
+      data: { hello: 'world' },
+      headers: { accept: 'application/json', 'x-request-id': 'r-1', 'notion-version': '2022-06-28' },
+    });
     expect(answer).toMatchObject({ __typename: 'ProxyResponse', status: 200, ok: true, attempts: 1, url: `${base}/echo?page=2` });
     expect(answer.data).toMatchObject({ method: 'POST', url: '/api/v1/echo?page=2', body: '{"hello":"world"}' });
     expect(answer.data.headers).toMatchObject({
@@ -119,7 +167,7 @@ describe('proxyRequest', async () => {
     expect(queries.filter((query) => !/INSERT INTO "Operation"|SET "lastUsedAt"/.test(query))).toEqual([]);
   });
 
-  it('drops the caller\'s Authorization, Cookie, Host, forwarding, proxy and hop-by-hop headers', async () => {
+  it("drops the caller's Authorization, Cookie, Host, forwarding, proxy and hop-by-hop headers", async () => {
     const answer = await proxy({
       url: 'echo',
       headers: {
@@ -209,11 +257,28 @@ describe('proxyRequest', async () => {
       const hostSlug = uniqueSlug('ssrf');
       await graphql(
         server,
-        `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
+        `
+          mutation ($input: CreateIntegrationInput!) {
+            createIntegration(input: $input) {
+              __typename
+            }
+          }
+        `,
         { input: { slug: hostSlug, provider: 'custom', authType: 'API_KEY', apiBaseUrl: `http://${host}:${upstream.port}/api/v1` } },
         adminHeaders,
       );
-      await graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: hostSlug, apiKey: 'k' } }, alice);
+      await graphql(
+        server,
+        `
+          mutation ($input: CreateConnectionInput!) {
+            createConnection(input: $input) {
+              __typename
+            }
+          }
+        `,
+        { input: { integration: hostSlug, apiKey: 'k' } },
+        alice,
+      );
       slugs.push(hostSlug);
     }
     // Allowed (as in development) they reach the upstream; refused otherwise, at connect time.
@@ -269,7 +334,10 @@ describe('proxyRequest', async () => {
 
   it('never retries a POST on 429 or 5xx', async () => {
     script('/api/v1/post-limited', [(_req, res) => json(res, 429, {}, { 'retry-after': '1' })]);
-    expect(await proxy({ method: 'POST', url: 'post-limited', data: {} }, alice, postLimitedServer)).toMatchObject({ __typename: 'RateLimitedError', retryAfterSeconds: 1 });
+    expect(await proxy({ method: 'POST', url: 'post-limited', data: {} }, alice, postLimitedServer)).toMatchObject({
+      __typename: 'RateLimitedError',
+      retryAfterSeconds: 1,
+    });
     expect(hitsOf('/api/v1/post-limited')).toBe(1);
     script('/api/v1/post-503', [(_req, res) => json(res, 503, { error: 'unavailable' })]);
     expect(await proxy({ method: 'POST', url: 'post-503', data: {} }, alice, postLimitedServer)).toMatchObject({ status: 503, ok: false, attempts: 1 });
@@ -321,13 +389,16 @@ describe('proxyRequest', async () => {
   it('checks the body: data or body, none on GET, and a size limit', async () => {
     expect(await proxy({ method: 'POST', url: 'echo', data: { a: 1 }, body: 'b' })).toMatchObject({ __typename: 'ValidationError' });
     expect(await proxy({ method: 'GET', url: 'echo', body: 'b' })).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ field: 'body' }] });
-    expect(await proxy({ method: 'POST', url: 'echo', body: 'x'.repeat(11) }, alice, smallBodiesServer)).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ field: 'body' }] });
+    expect(await proxy({ method: 'POST', url: 'echo', body: 'x'.repeat(11) }, alice, smallBodiesServer)).toMatchObject({
+      __typename: 'ValidationError',
+      fieldErrors: [{ field: 'body' }],
+    });
     expect(await proxy({ method: 'PUT', url: 'echo', body: 'plain text', headers: { 'content-type': 'text/plain' } }, alice, smallBodiesServer)).toMatchObject({
       data: { method: 'PUT', body: 'plain text' },
     });
   });
 
-  it('limits each viewer\'s request rate', async () => {
+  it("limits each viewer's request rate", async () => {
     const before = upstream.requests.length;
     const answers = [];
     for (let index = 0; index < 4; index++) answers.push(await proxy({ url: 'echo' }, alice, rateLimitedServer));
@@ -350,11 +421,33 @@ describe('proxyRequest', async () => {
   it('injects API keys and basic credentials as the integration says', async () => {
     const make = async (authType: string, settings: Record<string, unknown> | null, credentials: Record<string, unknown>) => {
       const keySlug = uniqueSlug('key');
-      await graphql(server, `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`, { input: { slug: keySlug, provider: 'custom', authType, apiBaseUrl: base } }, adminHeaders);
+      await graphql(
+        server,
+        `
+          mutation ($input: CreateIntegrationInput!) {
+            createIntegration(input: $input) {
+              __typename
+            }
+          }
+        `,
+        { input: { slug: keySlug, provider: 'custom', authType, apiBaseUrl: base } },
+        adminHeaders,
+      );
       if (settings) {
         await prisma.integration.update({ where: { slug: keySlug }, data: { settings: settings as never } });
       }
-      await graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: keySlug, ...credentials } }, alice);
+      await graphql(
+        server,
+        `
+          mutation ($input: CreateConnectionInput!) {
+            createConnection(input: $input) {
+              __typename
+            }
+          }
+        `,
+        { input: { integration: keySlug, ...credentials } },
+        alice,
+      );
       return (await proxy({ integration: keySlug, url: 'echo' })).data;
     };
     expect((await make('API_KEY', null, { apiKey: 'key-1' })).headers.authorization).toBe('Bearer key-1');
@@ -366,9 +459,31 @@ describe('proxyRequest', async () => {
 
   it('never shows the credential in the reported url or in errors', async () => {
     const keySlug = uniqueSlug('query-key');
-    await graphql(server, `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`, { input: { slug: keySlug, provider: 'custom', authType: 'API_KEY', apiBaseUrl: base } }, adminHeaders);
+    await graphql(
+      server,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
+      { input: { slug: keySlug, provider: 'custom', authType: 'API_KEY', apiBaseUrl: base } },
+      adminHeaders,
+    );
     await prisma.integration.update({ where: { slug: keySlug }, data: { settings: { proxy: { authQueryParam: 'api_key' } } } });
-    await graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: keySlug, apiKey: 'very-secret-key' } }, alice);
+    await graphql(
+      server,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+          }
+        }
+      `,
+      { input: { integration: keySlug, apiKey: 'very-secret-key' } },
+      alice,
+    );
     const answer = await proxy({ integration: keySlug, url: 'echo?x=1' });
     expect(answer.url).toBe(`${base}/echo?x=1`);
     upstream.routes.set('/api/v1/reflect-nothing', (req: http.IncomingMessage) => void req.socket.destroy());
@@ -380,7 +495,15 @@ describe('proxyRequest', async () => {
     for (const started of instances) started.logger.flush();
     const logs = fs.readFileSync(process.env.LOG_FILE!, 'utf8');
     expect(logs.length).toBeGreaterThan(0);
-    const secrets = ['proxy-client-secret', 'very-secret-key', 'refresh-0', 'key-1', 'key-2', 'key-3', ...Array.from({ length: issued + 1 }, (_, index) => `access-${index}`)];
+    const secrets = [
+      'proxy-client-secret',
+      'very-secret-key',
+      'refresh-0',
+      'key-1',
+      'key-2',
+      'key-3',
+      ...Array.from({ length: issued + 1 }, (_, index) => `access-${index}`),
+    ];
     for (const secret of secrets) expect(logs).not.toMatch(new RegExp(`${secret}(?![0-9])`));
   });
 });

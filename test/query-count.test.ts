@@ -13,12 +13,37 @@ const PAGE = /* GraphQL */ `
       edges {
         node {
           slug
-          connection { id name status integration { slug } }
-          connections(first: 5) { totalCount pageInfo { hasNextPage endCursor } }
+          connection {
+            id
+            name
+            status
+            integration {
+              slug
+            }
+          }
+          connections(first: 5) {
+            totalCount
+            pageInfo {
+              hasNextPage
+              endCursor
+            }
+          }
         }
       }
     }
-    connections(first: $first) { totalCount edges { node { id name integration { slug name } } } }
+    connections(first: $first) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          integration {
+            slug
+            name
+          }
+        }
+      }
+    }
   }
 `;
 

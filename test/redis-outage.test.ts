@@ -34,8 +34,24 @@ describe('Redis outage', async () => {
   const slug = uniqueSlug('redis');
   await graphql(
     server,
-    `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
-    { input: { slug, provider: 'custom', clientId: 'c', clientSecret: 's', authorizationUrl: `${api.url}/authorize`, tokenUrl: `${api.url}/token`, apiBaseUrl: `${api.url}/api` } },
+    `
+      mutation ($input: CreateIntegrationInput!) {
+        createIntegration(input: $input) {
+          __typename
+        }
+      }
+    `,
+    {
+      input: {
+        slug,
+        provider: 'custom',
+        clientId: 'c',
+        clientSecret: 's',
+        authorizationUrl: `${api.url}/authorize`,
+        tokenUrl: `${api.url}/token`,
+        apiBaseUrl: `${api.url}/api`,
+      },
+    },
     adminHeaders,
   );
   const headers = await userHeaders('redis-user');
@@ -43,7 +59,18 @@ describe('Redis outage', async () => {
     const started = performance.now();
     const created = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename ... on CreateConnectionPayload { connection { id } } } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+            ... on CreateConnectionPayload {
+              connection {
+                id
+              }
+            }
+          }
+        }
+      `,
       { input: { integration: slug, connectionName: name, accessToken: `token-${name}` } },
       headers,
     );
@@ -52,14 +79,30 @@ describe('Redis outage', async () => {
     return { id: row.id, ms: performance.now() - started };
   };
   const proxy = (id: string) =>
-    graphql(server, `mutation ($input: ProxyRequestInput!) { proxyRequest(input: $input) { __typename ... on ProxyResponse { data } } }`, {
-      input: { integration: slug, connectionId: encodeGlobalID('Connection', id), url: 'me' },
-    }, headers);
+    graphql(
+      server,
+      `
+        mutation ($input: ProxyRequestInput!) {
+          proxyRequest(input: $input) {
+            __typename
+            ... on ProxyResponse {
+              data
+            }
+          }
+        }
+      `,
+      {
+        input: { integration: slug, connectionId: encodeGlobalID('Connection', id), url: 'me' },
+      },
+      headers,
+    );
 
   it('events reach this instance once and other instances through Redis; mutations and local events go on while it is down; cross-instance events resume', async () => {
     const before = await connect('before');
     expect(await status.waitFor(before.id, 1)).toHaveLength(1);
-    await vi.waitFor(() => expect(otherInstance.some((message) => message.payload.connectionId === before.id && message.from === server.instanceId)).toBe(true));
+    await vi.waitFor(() =>
+      expect(otherInstance.some((message) => message.payload.connectionId === before.id && message.from === server.instanceId)).toBe(true),
+    );
     // Our own message came back through Redis and was skipped: still one event here.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(status.of(before.id)).toHaveLength(1);
@@ -76,7 +119,10 @@ describe('Redis outage', async () => {
     expect(await status.waitFor(during.id, 1)).toHaveLength(1);
 
     // Another instance changes the cached connection (its event cannot arrive): not served from the cache.
-    await prisma.connection.update({ where: { id: cached.id }, data: { credentialsEnc: sealCredentials(keyring, cached.id, { type: 'OAUTH2', accessToken: 'token-elsewhere' }), sequence: { increment: 1 } } });
+    await prisma.connection.update({
+      where: { id: cached.id },
+      data: { credentialsEnc: sealCredentials(keyring, cached.id, { type: 'OAUTH2', accessToken: 'token-elsewhere' }), sequence: { increment: 1 } },
+    });
     expect((await proxy(cached.id)).data.proxyRequest.data.authorization).toBe('Bearer token-elsewhere');
     // …nor a connection another instance deleted.
     await prisma.connection.delete({ where: { id: during.id } });
@@ -84,7 +130,10 @@ describe('Redis outage', async () => {
 
     // Changed once more on "another instance" just before the link is back: the cache read during the
     // outage is cleared when it returns, so the change is seen.
-    await prisma.connection.update({ where: { id: cached.id }, data: { credentialsEnc: sealCredentials(keyring, cached.id, { type: 'OAUTH2', accessToken: 'token-third' }), sequence: { increment: 1 } } });
+    await prisma.connection.update({
+      where: { id: cached.id },
+      data: { credentialsEnc: sealCredentials(keyring, cached.id, { type: 'OAUTH2', accessToken: 'token-third' }), sequence: { increment: 1 } },
+    });
 
     // Back: the event of the outage was not queued and sent late; new events flow both ways again.
     await redis.start();
@@ -104,7 +153,18 @@ describe('Redis outage', async () => {
           integrationId: 'x',
           sequence: 1,
           deleted: false,
-          status: { connectionId: 'from-elsewhere', integrationId: 'x', integrationSlug: slug, connectionName: 'elsewhere', ownerId: null, status: 'HEALTHY', previousStatus: null, reason: 'connected', sequence: 1, at: new Date().toISOString() },
+          status: {
+            connectionId: 'from-elsewhere',
+            integrationId: 'x',
+            integrationSlug: slug,
+            connectionName: 'elsewhere',
+            ownerId: null,
+            status: 'HEALTHY',
+            previousStatus: null,
+            reason: 'connected',
+            sequence: 1,
+            at: new Date().toISOString(),
+          },
         },
       }),
     );

@@ -13,7 +13,17 @@ import { credentialsOf, prisma } from './helpers/database.js';
 
 const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {
-    proxyRequest(input: $input) { __typename ... on ProxyResponse { status data } ... on Error { message code } }
+    proxyRequest(input: $input) {
+      __typename
+      ... on ProxyResponse {
+        status
+        data
+      }
+      ... on Error {
+        message
+        code
+      }
+    }
   }
 `;
 
@@ -54,13 +64,35 @@ describe.skipIf(skipped)('refreshes across processes', async () => {
     const slug = uniqueSlug('proc');
     await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
-      { input: { slug, provider: 'custom', clientId: 'c', clientSecret: 's', authorizationUrl: `${upstream.url}/authorize`, tokenUrl: `${upstream.url}/token`, apiBaseUrl: `${upstream.url}/api` } },
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
+      {
+        input: {
+          slug,
+          provider: 'custom',
+          clientId: 'c',
+          clientSecret: 's',
+          authorizationUrl: `${upstream.url}/authorize`,
+          tokenUrl: `${upstream.url}/token`,
+          apiBaseUrl: `${upstream.url}/api`,
+        },
+      },
       adminHeaders,
     );
     const created = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+          }
+        }
+      `,
       { input: { integration: slug, accessToken: 'old-access', refreshToken: 'first-refresh', expiresAt: expiresAt.toISOString() } },
       await userHeaders(user),
     );

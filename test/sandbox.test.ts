@@ -31,19 +31,56 @@ describe('sandbox provider', async () => {
     const slug = uniqueSlug('sandbox');
     const created = await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename ... on CreateIntegrationPayload { integration { provider issuer apiBaseUrl hasClientSecret logoUrl } } ... on ValidationError { fieldErrors { field message } } } }`,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+            ... on CreateIntegrationPayload {
+              integration {
+                provider
+                issuer
+                apiBaseUrl
+                hasClientSecret
+                logoUrl
+              }
+            }
+            ... on ValidationError {
+              fieldErrors {
+                field
+                message
+              }
+            }
+          }
+        }
+      `,
       { input: { slug, provider: 'sandbox' } },
       adminHeaders,
     );
     expect(created.data.createIntegration.__typename).toBe('CreateIntegrationPayload');
-    expect(created.data.createIntegration.integration).toMatchObject({ provider: 'sandbox', issuer: `${config.publicUrl}/sandbox/oauth`, hasClientSecret: true });
+    expect(created.data.createIntegration.integration).toMatchObject({
+      provider: 'sandbox',
+      issuer: `${config.publicUrl}/sandbox/oauth`,
+      hasClientSecret: true,
+    });
     return slug;
   }
 
   async function connect(slug: string, user: string, outcome: 'allow' | 'deny' = 'allow') {
     const started = await graphql(
       server,
-      `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on StartConnectPayload { authorizeUrl } ... on Error { message } } }`,
+      `
+        mutation ($input: StartConnectInput!) {
+          startConnect(input: $input) {
+            __typename
+            ... on StartConnectPayload {
+              authorizeUrl
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
       { input: { integration: slug } },
       await userHeaders(user),
     );
@@ -64,7 +101,11 @@ describe('sandbox provider', async () => {
       {},
       await userHeaders('carol'),
     );
-    expect(proxied.data.proxyRequest).toMatchObject({ __typename: 'ProxyResponse', status: 200, data: { sub: 'carol', email: 'carol@sandbox.switchboard.test' } });
+    expect(proxied.data.proxyRequest).toMatchObject({
+      __typename: 'ProxyResponse',
+      status: 200,
+      data: { sub: 'carol', email: 'carol@sandbox.switchboard.test' },
+    });
   });
 
   it('rotates refresh tokens: each refresh gives a new one and the old one stops working', async () => {
@@ -122,12 +163,21 @@ describe('sandbox provider', async () => {
   });
 
   it('is off in production: SANDBOX_ENABLED=true is refused there, and a disabled sandbox creates no integration', async () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', API_KEYS: 'k'.repeat(24), ENCRYPTION_KEYS: 'x', PUBLIC_URL: 'https://sb.example.com', SANDBOX_ENABLED: 'true' })).toThrow(ConfigError);
-    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'k'.repeat(24), ENCRYPTION_KEYS: 'x', PUBLIC_URL: 'https://sb.example.com' }).sandbox.enabled).toBe(false);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', API_KEYS: 'k'.repeat(24), ENCRYPTION_KEYS: 'x', PUBLIC_URL: 'https://sb.example.com', SANDBOX_ENABLED: 'true' }),
+    ).toThrow(ConfigError);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'k'.repeat(24), ENCRYPTION_KEYS: 'x', PUBLIC_URL: 'https://sb.example.com' }).sandbox.enabled).toBe(
+      false,
+    );
     // An instance with the sandbox off (as production is).
     const disabled = await startTestServer({ ...settings, sandbox: { enabled: false } });
     try {
-      const created = await graphql(disabled, `mutation { createIntegration(input: { slug: "${uniqueSlug('off')}", provider: "sandbox" }) { __typename } }`, {}, adminHeaders);
+      const created = await graphql(
+        disabled,
+        `mutation { createIntegration(input: { slug: "${uniqueSlug('off')}", provider: "sandbox" }) { __typename } }`,
+        {},
+        adminHeaders,
+      );
       expect(created.data.createIntegration.__typename).toBe('ValidationError');
     } finally {
       await disabled.close();

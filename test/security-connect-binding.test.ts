@@ -12,7 +12,14 @@ const config = testConfig();
 
 const START = /* GraphQL */ `
   mutation ($input: StartConnectInput!) {
-    startConnect(input: $input) { __typename ... on StartConnectPayload { authorizeUrl state flowId } }
+    startConnect(input: $input) {
+      __typename
+      ... on StartConnectPayload {
+        authorizeUrl
+        state
+        flowId
+      }
+    }
   }
 `;
 
@@ -32,7 +39,9 @@ describe('security hardening: connect-flow binding', async () => {
     expect(attackersFlow.flowId).toMatch(/^[0-9a-f]{32}$/);
     expect(attackersFlow.state).not.toContain(attackersFlow.flowId);
 
-    const completed = await fetch(`${server.url}/oauth2/callback${(await followToCallback(attackersFlow.authorizeUrl, CALLBACK)).search}`, { redirect: 'manual' });
+    const completed = await fetch(`${server.url}/oauth2/callback${(await followToCallback(attackersFlow.authorizeUrl, CALLBACK)).search}`, {
+      redirect: 'manual',
+    });
     expect(completed.status).toBe(303);
     const landing = new URL(completed.headers.get('location')!);
     expect(landing.searchParams.get('connect')).toBe('success');
@@ -41,7 +50,7 @@ describe('security hardening: connect-flow binding', async () => {
     expect([victimsFlow.flowId]).not.toContain(landing.searchParams.get('flowId'));
   });
 
-  it('puts the flowId in the popup page\'s message, and in the outcome of a refused callback', async () => {
+  it("puts the flowId in the popup page's message, and in the outcome of a refused callback", async () => {
     const popupFlow = await start('popup-user', { connectionName: 'popup' });
     const callbackUrl = await followToCallback(popupFlow.authorizeUrl, CALLBACK);
     const page = await (await fetch(`${server.url}/oauth2/callback${callbackUrl.search}`)).text();
@@ -49,7 +58,10 @@ describe('security hardening: connect-flow binding', async () => {
     // A refused callback (here an expired flow) still names the flow in its outcome.
     const lateFlow = await start('popup-user', { connectionName: 'late' });
     const lateCallback = await followToCallback(lateFlow.authorizeUrl, CALLBACK);
-    await prisma.pendingAuthorization.updateMany({ where: { viewerId: 'popup-user', connectionName: 'late' }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await prisma.pendingAuthorization.updateMany({
+      where: { viewerId: 'popup-user', connectionName: 'late' },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     const late = await fetch(`${server.url}/oauth2/callback${lateCallback.search}`);
     expect(late.status).toBe(400);
     expect(await late.text()).toContain(`"flowId":"${lateFlow.flowId}"`);

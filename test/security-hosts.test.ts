@@ -37,14 +37,27 @@ describe('security hardening: hosts chosen by users', async () => {
   const server = await startTestServer();
   const createIntegration = (input: CreateIntegrationInput) => server.services.integrations.create(input);
   /** Judged as the server judges a user's values (its URL policy). */
-  const checkedConnectionConfig = (integration: Parameters<typeof checkedWith>[0], input: Record<string, unknown>) => checkedWith(integration, input, server.urls);
+  const checkedConnectionConfig = (integration: Parameters<typeof checkedWith>[0], input: Record<string, unknown>) =>
+    checkedWith(integration, input, server.urls);
   const attacker = await attackerHost();
   const user = await userHeaders('host-chooser');
   const fromTemplate = async (provider: string, extra: Record<string, unknown> = {}) => {
     const slug = uniqueSlug(provider);
     const created = await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename ... on ValidationError { fieldErrors { field message } } } }`,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+            ... on ValidationError {
+              fieldErrors {
+                field
+                message
+              }
+            }
+          }
+        }
+      `,
       { input: { slug, provider, clientId: 'client', clientSecret: 'the-client-secret', ...extra } },
       adminHeaders,
     );
@@ -53,14 +66,38 @@ describe('security hardening: hosts chosen by users', async () => {
   const createConnectionAs = (headers: Record<string, string>, input: Record<string, unknown>) =>
     graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename ... on ValidationError { fieldErrors { field message } } } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+            ... on ValidationError {
+              fieldErrors {
+                field
+                message
+              }
+            }
+          }
+        }
+      `,
       { input },
       headers,
     );
   const startConnectAs = (headers: Record<string, string>, input: Record<string, unknown>) =>
     graphql(
       server,
-      `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on ValidationError { fieldErrors { field message } } } }`,
+      `
+        mutation ($input: StartConnectInput!) {
+          startConnect(input: $input) {
+            __typename
+            ... on ValidationError {
+              fieldErrors {
+                field
+                message
+              }
+            }
+          }
+        }
+      `,
       { input },
       headers,
     );
@@ -86,7 +123,7 @@ describe('security hardening: hosts chosen by users', async () => {
     expect(attacker.connections()).toBe(0);
   });
 
-  it('accepts hosts that match the provider\'s patterns (Okta, Auth0)', async () => {
+  it("accepts hosts that match the provider's patterns (Okta, Auth0)", async () => {
     const okta = await createIntegration({ slug: uniqueSlug('okta'), provider: 'okta', clientId: 'c', clientSecret: 's' });
     expect(checkedConnectionConfig(okta, { domain: 'acme.okta.com' })).toEqual({ domain: 'acme.okta.com' });
     expect(checkedConnectionConfig(okta, { domain: 'Acme.OktaPreview.com' })).toEqual({ domain: 'Acme.OktaPreview.com' });
@@ -148,7 +185,13 @@ describe('security hardening: hosts chosen by users', async () => {
     );
     const refreshed = await graphql(
       server,
-      `mutation ($id: ID!) { refreshConnection(input: { connectionId: $id }) { __typename } }`,
+      `
+        mutation ($id: ID!) {
+          refreshConnection(input: { connectionId: $id }) {
+            __typename
+          }
+        }
+      `,
       { id: encodeGlobalID('Connection', connection.id) },
       user,
     );
@@ -156,7 +199,7 @@ describe('security hardening: hosts chosen by users', async () => {
     expect(attacker.connections()).toBe(0);
   });
 
-  it('integrations created before host rules take the catalog\'s current rules for their fields', async () => {
+  it("integrations created before host rules take the catalog's current rules for their fields", async () => {
     const integration = await createIntegration({ slug: uniqueSlug('okta'), provider: 'okta', clientId: 'c', clientSecret: 's' });
     const settings = integration.settings as { connectionConfig: Array<Record<string, unknown>> };
     const legacy = await prisma.integration.update({
@@ -168,11 +211,18 @@ describe('security hardening: hosts chosen by users', async () => {
   });
 
   it('the catalog refuses a host value that is not pinned, and a label that forms a whole host', () => {
-    const entry = (connectionConfig: unknown[], issuer: string) => `- key: demo\n  name: Demo\n  docsUrl: https://docs.example.com\n  issuer: ${issuer}\n  connectionConfig: ${JSON.stringify(connectionConfig)}\n`;
-    expect(() => parseCatalog(entry([{ name: 'domain', description: 'd', kind: 'host' }], 'https://${connectionConfig.domain}/'))).toThrow(/hosts patterns; otherwise setBy: admin/);
+    const entry = (connectionConfig: unknown[], issuer: string) =>
+      `- key: demo\n  name: Demo\n  docsUrl: https://docs.example.com\n  issuer: ${issuer}\n  connectionConfig: ${JSON.stringify(connectionConfig)}\n`;
+    expect(() => parseCatalog(entry([{ name: 'domain', description: 'd', kind: 'host' }], 'https://${connectionConfig.domain}/'))).toThrow(
+      /hosts patterns; otherwise setBy: admin/,
+    );
     expect(() => parseCatalog(entry([{ name: 'domain', description: 'd' }], 'https://${connectionConfig.domain}/'))).toThrow(/label/);
-    expect(() => parseCatalog(entry([{ name: 'tenant', description: 'd', kind: 'segment' }], 'https://${connectionConfig.tenant}.example.com/'))).toThrow(/path segment/);
-    expect(parseCatalog(entry([{ name: 'domain', description: 'd', kind: 'host', hosts: ['*.demo.example'] }], 'https://${connectionConfig.domain}/'))).toHaveLength(1);
+    expect(() => parseCatalog(entry([{ name: 'tenant', description: 'd', kind: 'segment' }], 'https://${connectionConfig.tenant}.example.com/'))).toThrow(
+      /path segment/,
+    );
+    expect(
+      parseCatalog(entry([{ name: 'domain', description: 'd', kind: 'host', hosts: ['*.demo.example'] }], 'https://${connectionConfig.domain}/')),
+    ).toHaveLength(1);
     expect(placeholderPlacementProblems('https://${connectionConfig.sub}.zendesk.com/x', [])).toEqual([]);
     // Every built-in entry with a host value pins it.
     for (const key of ['okta', 'auth0', 'keycloak']) {

@@ -64,7 +64,9 @@ describe('security hardening: HTTP surface', async () => {
   const server = await startTestServer({ server: { corsOrigins: [APP_ORIGIN] } });
   const upstream = await startUpstream();
   const slug = uniqueSlug('sec');
-  upstream.routes.set('/api/whoami', (req, res) => json(res, 200, { authorization: req.headers.authorization }, { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' }));
+  upstream.routes.set('/api/whoami', (req, res) =>
+    json(res, 200, { authorization: req.headers.authorization }, { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' }),
+  );
   upstream.routes.set('/api/page', (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'access-control-allow-origin': '*' }).end('<script>alert(document.domain)</script>');
   });
@@ -73,8 +75,24 @@ describe('security hardening: HTTP surface', async () => {
   });
   const created = await graphql(
     server,
-    `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
-    { input: { slug, provider: 'custom', clientId: 'c', clientSecret: 's', authorizationUrl: `${upstream.url}/auth`, tokenUrl: `${upstream.url}/token`, apiBaseUrl: `${upstream.url}/api` } },
+    `
+      mutation ($input: CreateIntegrationInput!) {
+        createIntegration(input: $input) {
+          __typename
+        }
+      }
+    `,
+    {
+      input: {
+        slug,
+        provider: 'custom',
+        clientId: 'c',
+        clientSecret: 's',
+        authorizationUrl: `${upstream.url}/auth`,
+        tokenUrl: `${upstream.url}/token`,
+        apiBaseUrl: `${upstream.url}/api`,
+      },
+    },
     adminHeaders,
   );
   expect(created.data.createIntegration.__typename).toBe('CreateIntegrationPayload');
@@ -84,7 +102,13 @@ describe('security hardening: HTTP surface', async () => {
   async function connectAs(headers: Record<string, string>, accessToken: string) {
     const response = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+          }
+        }
+      `,
       { input: { integration: slug, accessToken } },
       headers,
     );
@@ -120,17 +144,29 @@ describe('security hardening: HTTP surface', async () => {
     });
 
     it('still answers invalid JSON with 400 BAD_REQUEST (the body is parsed once, by Switchboard)', async () => {
-      const response = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...adminHeaders }, body: '{"query": ' });
+      const response = await fetch(graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...adminHeaders },
+        body: '{"query": ',
+      });
       expect(response.status).toBe(400);
       expect((await response.json()).errors[0].message).toBe('POST body sent invalid JSON.');
-      const notAnObject = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...adminHeaders }, body: '42' });
+      const notAnObject = await fetch(graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...adminHeaders },
+        body: '42',
+      });
       expect(notAnObject.status).toBe(400);
     });
   });
 
   describe('CORS: an allow-list, never a reflected Origin with credentials; preflight included; the path proxy too', () => {
     it('answers an allowed origin on /graphql with that origin and no credentials flag', async () => {
-      const response = await fetch(graphqlUrl, { method: 'POST', headers: { origin: APP_ORIGIN, 'content-type': 'application/json', ...adminHeaders }, body: JSON.stringify({ query: '{ viewer { userId } }' }) });
+      const response = await fetch(graphqlUrl, {
+        method: 'POST',
+        headers: { origin: APP_ORIGIN, 'content-type': 'application/json', ...adminHeaders },
+        body: JSON.stringify({ query: '{ viewer { userId } }' }),
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
       expect(response.headers.get('access-control-allow-credentials')).toBeNull();
@@ -138,7 +174,11 @@ describe('security hardening: HTTP surface', async () => {
     });
 
     it('does not reflect another origin on /graphql', async () => {
-      const response = await fetch(graphqlUrl, { method: 'POST', headers: { origin: EVIL_ORIGIN, 'content-type': 'application/json', ...adminHeaders }, body: JSON.stringify({ query: '{ viewer { userId } }' }) });
+      const response = await fetch(graphqlUrl, {
+        method: 'POST',
+        headers: { origin: EVIL_ORIGIN, 'content-type': 'application/json', ...adminHeaders },
+        body: JSON.stringify({ query: '{ viewer { userId } }' }),
+      });
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
       expect(response.headers.get('access-control-allow-credentials')).toBeNull();
     });
@@ -146,7 +186,10 @@ describe('security hardening: HTTP surface', async () => {
     it('answers preflights: 204 for an allowed origin, 403 for another, on /graphql and the path proxy', async () => {
       for (const url of [graphqlUrl, proxyUrl('whoami')]) {
         const preflight = (origin: string) =>
-          fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+          fetch(url, {
+            method: 'OPTIONS',
+            headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+          });
         const allowed = await preflight(APP_ORIGIN);
         expect(allowed.status).toBe(204);
         expect(allowed.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
@@ -158,16 +201,19 @@ describe('security hardening: HTTP surface', async () => {
       }
     });
 
-    it('defaults CORS_ORIGINS to PUBLIC_URL\'s origin and ALLOWED_REDIRECT_ORIGINS', () => {
+    it("defaults CORS_ORIGINS to PUBLIC_URL's origin and ALLOWED_REDIRECT_ORIGINS", () => {
       const loaded = loadConfig({ PUBLIC_URL: 'https://sb.example.com/base', ALLOWED_REDIRECT_ORIGINS: 'https://app.example.com' });
       expect(loaded.server.corsOrigins).toEqual(['https://sb.example.com', 'https://app.example.com']);
-      expect(loadConfig({ CORS_ORIGINS: 'https://a.example,http://localhost:3000' }).server.corsOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
+      expect(loadConfig({ CORS_ORIGINS: 'https://a.example,http://localhost:3000' }).server.corsOrigins).toEqual([
+        'https://a.example',
+        'http://localhost:3000',
+      ]);
       expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
     });
   });
 
-  describe('path-proxy answers on the server\'s own origin: nosniff, CSP sandbox or attachment, upstream CORS dropped', () => {
-    it('serves provider HTML as a sandboxed attachment, without the provider\'s CORS headers', async () => {
+  describe("path-proxy answers on the server's own origin: nosniff, CSP sandbox or attachment, upstream CORS dropped", () => {
+    it("serves provider HTML as a sandboxed attachment, without the provider's CORS headers", async () => {
       await connectAs(await userHeaders('page-viewer'), 'token-page');
       const response = await fetch(proxyUrl('page'), { headers: { ...(await userHeaders('page-viewer')), origin: EVIL_ORIGIN } });
       expect(response.status).toBe(200);
@@ -179,7 +225,7 @@ describe('security hardening: HTTP surface', async () => {
       expect(svg.headers.get('content-disposition')).toBe('attachment');
     });
 
-    it('serves JSON inline with nosniff and the sandbox, and our own CORS answer in place of the provider\'s', async () => {
+    it("serves JSON inline with nosniff and the sandbox, and our own CORS answer in place of the provider's", async () => {
       await connectAs(await userHeaders('json-viewer'), 'token-json');
       const response = await fetch(proxyUrl('whoami'), { headers: { ...(await userHeaders('json-viewer')), origin: APP_ORIGIN } });
       expect(response.status).toBe(200);
@@ -203,7 +249,15 @@ describe('security hardening: HTTP surface', async () => {
     expect(await whoami(second)).toBe('Bearer token-admin-two');
     const viaGraphQL = await graphql(
       server,
-      `mutation ($input: ProxyRequestInput!) { proxyRequest(input: $input) { ... on ProxyResponse { data } } }`,
+      `
+        mutation ($input: ProxyRequestInput!) {
+          proxyRequest(input: $input) {
+            ... on ProxyResponse {
+              data
+            }
+          }
+        }
+      `,
       { input: { integration: slug, url: 'whoami' } },
       second,
     );
@@ -220,16 +274,23 @@ describe('security hardening: HTTP surface', async () => {
 
     it('refuses requests for another host name without authentication (DNS rebinding)', async () => {
       // Built directly: the test settings' deep merge cannot take the JWT secret away.
-      const development = createApp({ ...config, auth: { ...testAuth, jwtSecret: undefined, apiKeys: [], devMode: true } }, { database, keyring, logger: testLogger });
+      const development = createApp(
+        { ...config, auth: { ...testAuth, jwtSecret: undefined, apiKeys: [], devMode: true } },
+        { database, keyring, logger: testLogger },
+      );
       try {
         await development.listen({ port: 0, host: '127.0.0.1' });
         await development.ready();
         const ask = (host: string) =>
           new Promise<number>((resolve, reject) => {
-            const request = http.request(`${development.url}/graphql`, { method: 'POST', headers: { host, 'content-type': 'application/json' } }, (response) => {
-              response.resume();
-              resolve(response.statusCode!);
-            });
+            const request = http.request(
+              `${development.url}/graphql`,
+              { method: 'POST', headers: { host, 'content-type': 'application/json' } },
+              (response) => {
+                response.resume();
+                resolve(response.statusCode!);
+              },
+            );
             request.on('error', reject);
             request.end(JSON.stringify({ query: '{ viewer { userId } }' }));
           });

@@ -20,7 +20,10 @@ describe('security hardening: sessions and quotas', async () => {
 
   describe('JWTs must carry exp; a WebSocket ends when its credentials expire', () => {
     it('refuses a JWT without exp', async () => {
-      const forever = await new SignJWT({ sub: 'no-expiry' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      const forever = await new SignJWT({ sub: 'no-expiry' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt()
+        .sign(new TextEncoder().encode(TEST_JWT_SECRET));
       const response = await graphql(server, '{ viewer { userId } }', {}, { authorization: `Bearer ${forever}` });
       expect(response.status).toBe(401);
       expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -75,7 +78,18 @@ describe('security hardening: sessions and quotas', async () => {
     const start = (headers: Record<string, string>) =>
       graphql(
         fewPending,
-        `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on QuotaExceededError { code limit message } } }`,
+        `
+          mutation ($input: StartConnectInput!) {
+            startConnect(input: $input) {
+              __typename
+              ... on QuotaExceededError {
+                code
+                limit
+                message
+              }
+            }
+          }
+        `,
         { input: { integration: integration.slug } },
         headers,
       );
@@ -102,7 +116,10 @@ describe('security hardening: sessions and quotas', async () => {
       const subscribe = () => {
         const errors: unknown[] = [];
         // A refused subscription arrives as a result with errors (then complete), or as an error.
-        const stop = client.subscribe({ query: SUBSCRIPTION }, { next: (result) => result.errors && errors.push(result.errors), error: (error) => errors.push(error), complete: () => {} });
+        const stop = client.subscribe(
+          { query: SUBSCRIPTION },
+          { next: (result) => result.errors && errors.push(result.errors), error: (error) => errors.push(error), complete: () => {} },
+        );
         return { errors, stop };
       };
       try {
@@ -130,10 +147,22 @@ describe('security hardening: sessions and quotas', async () => {
     });
   });
 
-  it('node(id:) is null, without an error, for a missing id and for another user\'s connection (Authorization)', async () => {
+  it("node(id:) is null, without an error, for a missing id and for another user's connection (Authorization)", async () => {
     const theirs = await makeConnection(integration.id, 'node-owner');
     const alice = await userHeaders('node-stranger');
-    const ask = (id: string) => graphql(server, `query ($id: ID!) { node(id: $id) { id } }`, { id }, alice);
+    const ask = (id: string) =>
+      graphql(
+        server,
+        `
+          query ($id: ID!) {
+            node(id: $id) {
+              id
+            }
+          }
+        `,
+        { id },
+        alice,
+      );
     for (const id of [
       encodeGlobalID('Connection', theirs.id),
       encodeGlobalID('Connection', '00000000-0000-0000-0000-000000000000'),
@@ -144,7 +173,18 @@ describe('security hardening: sessions and quotas', async () => {
       expect(answer.errors).toBeUndefined();
       expect(answer.data.node).toBeNull();
     }
-    const owner = await graphql(server, `query ($id: ID!) { node(id: $id) { id } }`, { id: encodeGlobalID('Connection', theirs.id) }, await userHeaders('node-owner'));
+    const owner = await graphql(
+      server,
+      `
+        query ($id: ID!) {
+          node(id: $id) {
+            id
+          }
+        }
+      `,
+      { id: encodeGlobalID('Connection', theirs.id) },
+      await userHeaders('node-owner'),
+    );
     expect(owner.data.node.id).toBe(encodeGlobalID('Connection', theirs.id));
   });
 });

@@ -22,7 +22,18 @@ function runServerToExit(env: Record<string, string>): Promise<{ code: number | 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
       cwd: projectRoot,
-      env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOG_FILE: '', JWT_SECRET: 'x'.repeat(40), REFRESH_INTERVAL_SECONDS: '0', DATA_DIR: childDataDir(), ...env },
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        LOG_FILE: '',
+        JWT_SECRET: 'x'.repeat(40),
+        REFRESH_INTERVAL_SECONDS: '0',
+        DATA_DIR: childDataDir(),
+        ...env,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -69,11 +80,15 @@ describe('security hardening: at start', () => {
   });
 
   // A server process needs a database it shares with this test: PostgreSQL.
-  it.skipIf(!process.env.DATABASE_URL)('refuses to start, naming ENCRYPTION_KEYS and the missing key ids, when the keyring cannot open the stored secrets', async () => {
-    await makeIntegration(app, { clientSecret: 'sealed-before-restart' });
-    const kid = process.env.ENCRYPTION_KEYS!.split(':')[0]!;
-    const started = await runServerToExit({ DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: '', ENCRYPTION_KEYS: Keyring.generateKeySpec('other') });
-    expect(started.code).toBe(1);
-    expect(started.stderr).toContain(`ENCRYPTION_KEYS cannot open the stored secrets (missing key ids: ${kid})`);
-  }, 90_000);
+  it.skipIf(!process.env.DATABASE_URL)(
+    'refuses to start, naming ENCRYPTION_KEYS and the missing key ids, when the keyring cannot open the stored secrets',
+    async () => {
+      await makeIntegration(app, { clientSecret: 'sealed-before-restart' });
+      const kid = process.env.ENCRYPTION_KEYS!.split(':')[0]!;
+      const started = await runServerToExit({ DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: '', ENCRYPTION_KEYS: Keyring.generateKeySpec('other') });
+      expect(started.code).toBe(1);
+      expect(started.stderr).toContain(`ENCRYPTION_KEYS cannot open the stored secrets (missing key ids: ${kid})`);
+    },
+    90_000,
+  );
 });

@@ -17,12 +17,13 @@ describe('shared subscription execution', () => {
     const listeners = new Set<(event: object) => void>();
     let executions = 0;
     const rootValue = {
-      changed: () => new Repeater<object>(async (push, stop) => {
-        const listener = (event: object) => void push(event);
-        listeners.add(listener);
-        await stop;
-        listeners.delete(listener);
-      }),
+      changed: () =>
+        new Repeater<object>(async (push, stop) => {
+          const listener = (event: object) => void push(event);
+          listeners.add(listener);
+          await stop;
+          listeners.delete(listener);
+        }),
     };
     const fieldResolver = (source: Record<string, unknown>, _args: unknown, context: { viewer: { userId: string } }, info: { fieldName: string }) => {
       if (info.fieldName === 'changed') return source;
@@ -34,7 +35,15 @@ describe('shared subscription execution', () => {
     };
     const document = parse('subscription ($tag: String) { changed(tag: $tag) { value seenBy } }');
     const subscribe = (userId: string, tag: string) =>
-      sharedSubscribe({ schema, document, rootValue, fieldResolver: fieldResolver as never, subscribeFieldResolver: (root, _args, _context, info) => (root as typeof rootValue)[info.fieldName as 'changed'](), contextValue: { viewer: { userId, isAdmin: false, via: 'jwt' } }, variableValues: { tag } }) as Promise<AsyncGenerator<ExecutionResult>>;
+      sharedSubscribe({
+        schema,
+        document,
+        rootValue,
+        fieldResolver: fieldResolver as never,
+        subscribeFieldResolver: (root, _args, _context, info) => (root as typeof rootValue)[info.fieldName as 'changed'](),
+        contextValue: { viewer: { userId, isAdmin: false, via: 'jwt' } },
+        variableValues: { tag },
+      }) as Promise<AsyncGenerator<ExecutionResult>>;
     const streams = await Promise.all([subscribe('a', 'x'), subscribe('a', 'x'), subscribe('a', 'x'), subscribe('b', 'x'), subscribe('a', 'y')]);
     const next = streams.map((stream) => stream.next());
     await new Promise((resolve) => setImmediate(resolve));
@@ -125,7 +134,13 @@ describe('shared subscription execution', () => {
       });
       return subscription as PushedSubscription;
     };
-    const subscriptions = [await subscribe('a', 'x'), await subscribe('a', 'x'), await subscribe('a', 'x'), await subscribe('b', 'x'), await subscribe('a', 'y')];
+    const subscriptions = [
+      await subscribe('a', 'x'),
+      await subscribe('a', 'x'),
+      await subscribe('a', 'x'),
+      await subscribe('b', 'x'),
+      await subscribe('a', 'y'),
+    ];
     expect(sources.size).toBe(5);
 
     // Two events back to back: the first one's execution is the slower.

@@ -18,8 +18,18 @@ const config = testConfig();
 const SUBSCRIPTION = /* GraphQL */ `
   subscription ($integration: String, $connectionId: ID) {
     connectionStatusChanged(integration: $integration, connectionId: $connectionId) {
-      connectionId integrationSlug status previousStatus reason sequence at
-      connection { id status sequence }
+      connectionId
+      integrationSlug
+      status
+      previousStatus
+      reason
+      sequence
+      at
+      connection {
+        id
+        status
+        sequence
+      }
     }
   }
 `;
@@ -94,7 +104,13 @@ async function listenersReach(app: Pick<App, 'services'>, count: number) {
 
 /** A status event announced on an app's change feed, as the domain would (and, with Redis, to the other instances). */
 function publishStatusEvent(app: Pick<App, 'changes'>, event: ConnectionStatusEvent): void {
-  app.changes.announceConnection({ connectionId: event.connectionId, integrationId: event.integrationId, sequence: event.sequence, deleted: false, status: event });
+  app.changes.announceConnection({
+    connectionId: event.connectionId,
+    integrationId: event.integrationId,
+    sequence: event.sequence,
+    deleted: false,
+    status: event,
+  });
 }
 
 describe('connectionStatusChanged', async () => {
@@ -110,11 +126,33 @@ describe('connectionStatusChanged', async () => {
     const sequences = [connection.sequence];
     const refreshToken = await as.provider.RefreshToken.find(credentialsOf(connection)!.refreshToken!);
     await (await as.provider.Grant.find(refreshToken!.grantId!))!.destroy();
-    const refresh = await graphql(server, `mutation ($id: ID!) { refreshConnection(input: { connectionId: $id }) { __typename } }`, { id: encodeGlobalID('Connection', connection.id) }, headers);
+    const refresh = await graphql(
+      server,
+      `
+        mutation ($id: ID!) {
+          refreshConnection(input: { connectionId: $id }) {
+            __typename
+          }
+        }
+      `,
+      { id: encodeGlobalID('Connection', connection.id) },
+      headers,
+    );
     expect(refresh.data.refreshConnection.__typename).toBe('ReauthorizationRequiredError');
     sequences.push((await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } })).sequence);
     sequences.push((await connectThroughProvider(server, slug, headers)).sequence);
-    const disconnected = await graphql(server, `mutation ($input: DisconnectInput!) { disconnect(input: $input) { __typename } }`, { input: { integration: slug } }, headers);
+    const disconnected = await graphql(
+      server,
+      `
+        mutation ($input: DisconnectInput!) {
+          disconnect(input: $input) {
+            __typename
+          }
+        }
+      `,
+      { input: { integration: slug } },
+      headers,
+    );
     expect(disconnected.data.disconnect.__typename).toBe('DisconnectPayload');
     sequences.push(sequences[2]! + 1);
     return { connectionId: encodeGlobalID('Connection', connection.id), sequences };
@@ -211,8 +249,23 @@ describe('connectionStatusChanged', async () => {
   }
 
   /** A status event for a connection, published as the domain would. */
-  function statusEventFor(connection: { id: string; name: string; integrationId: string; ownerId: string | null; status: ConnectionStatusEvent['status'] }, integrationSlug: string, sequence: number): ConnectionStatusEvent {
-    return { connectionId: connection.id, connectionName: connection.name, integrationId: connection.integrationId, integrationSlug, ownerId: connection.ownerId, status: connection.status, previousStatus: null, reason: 'fan-out test', sequence, at: new Date().toISOString() };
+  function statusEventFor(
+    connection: { id: string; name: string; integrationId: string; ownerId: string | null; status: ConnectionStatusEvent['status'] },
+    integrationSlug: string,
+    sequence: number,
+  ): ConnectionStatusEvent {
+    return {
+      connectionId: connection.id,
+      connectionName: connection.name,
+      integrationId: connection.integrationId,
+      integrationSlug,
+      ownerId: connection.ownerId,
+      status: connection.status,
+      previousStatus: null,
+      reason: 'fan-out test',
+      sequence,
+      at: new Date().toISOString(),
+    };
   }
 
   it('reads an event’s connection once, however many subscribers select it', async () => {
@@ -314,7 +367,9 @@ describe('connectionStatusChanged', async () => {
     subscribe('2');
     await listenersReach(limited, baseline + 2);
     subscribe('3');
-    await vi.waitFor(() => expect(received.find((message) => message.id === '3')).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'QUOTA_EXCEEDED' } }] }));
+    await vi.waitFor(() =>
+      expect(received.find((message) => message.id === '3')).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'QUOTA_EXCEEDED' } }] }),
+    );
     send({ id: '1', type: 'complete' });
     await listenersReach(limited, baseline + 1);
     subscribe('4');
@@ -385,7 +440,14 @@ describe('connectionStatusChanged', async () => {
     await vi.waitFor(() => expect(payloads).toHaveLength(1), { timeout: 5_000 });
     const overWebSocket = payloads[0] as { data: { connectionStatusChanged: StatusEvent }; errors: Array<{ message: string; extensions: { code: string } }> };
     expect(overWebSocket.data.connectionStatusChanged).toMatchObject({ sequence: 1_000_004, connection: null });
-    expect(overWebSocket.errors).toEqual([{ message: 'Unexpected error.', locations: expect.any(Array), path: ['connectionStatusChanged', 'connection'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+    expect(overWebSocket.errors).toEqual([
+      {
+        message: 'Unexpected error.',
+        locations: expect.any(Array),
+        path: ['connectionStatusChanged', 'connection'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      },
+    ]);
 
     const reader = sse.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = '';
@@ -423,11 +485,25 @@ describe('connectionStatusChanged', async () => {
       // (importing a token the provider accepts: imports are checked at its userinfo endpoint).
       const { accessToken } = credentialsOf(await connectThroughProvider(server, slug, await userHeaders('probe-source'), 'probe-source'))!;
       const probe = async () =>
-        graphql(server, `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename } }`, { input: { integration: slug, connectionName: 'probe', accessToken } }, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' });
-      await vi.waitFor(async () => {
-        if (!subscriber.events.length) await probe();
-        expect(subscriber.events.length).toBeGreaterThan(0);
-      }, { timeout: 20_000, interval: 250 });
+        graphql(
+          server,
+          `
+            mutation ($input: CreateConnectionInput!) {
+              createConnection(input: $input) {
+                __typename
+              }
+            }
+          `,
+          { input: { integration: slug, connectionName: 'probe', accessToken } },
+          { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' },
+        );
+      await vi.waitFor(
+        async () => {
+          if (!subscriber.events.length) await probe();
+          expect(subscriber.events.length).toBeGreaterThan(0);
+        },
+        { timeout: 20_000, interval: 250 },
+      );
 
       const connection = await connectThroughProvider(server, slug, { 'x-api-key': TEST_API_KEY, 'x-user-id': 'far-user' }, 'far');
       const id = encodeGlobalID('Connection', connection.id);

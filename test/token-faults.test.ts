@@ -17,9 +17,19 @@ const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {
     proxyRequest(input: $input) {
       __typename
-      ... on ProxyResponse { status data }
-      ... on ProviderError { providerError providerStatus retryAfterSeconds }
-      ... on Error { message code }
+      ... on ProxyResponse {
+        status
+        data
+      }
+      ... on ProviderError {
+        providerError
+        providerStatus
+        retryAfterSeconds
+      }
+      ... on Error {
+        message
+        code
+      }
     }
   }
 `;
@@ -27,14 +37,32 @@ const REFRESH = /* GraphQL */ `
   mutation ($id: ID!) {
     refreshConnection(input: { connectionId: $id }) {
       __typename
-      ... on RefreshConnectionPayload { connection { status } }
-      ... on ProviderError { providerError providerStatus retryAfterSeconds }
+      ... on RefreshConnectionPayload {
+        connection {
+          status
+        }
+      }
+      ... on ProviderError {
+        providerError
+        providerStatus
+        retryAfterSeconds
+      }
     }
   }
 `;
 const CREATE_CONNECTION = /* GraphQL */ `
   mutation ($input: CreateConnectionInput!) {
-    createConnection(input: $input) { __typename ... on CreateConnectionPayload { connection { id } } ... on Error { message } }
+    createConnection(input: $input) {
+      __typename
+      ... on CreateConnectionPayload {
+        connection {
+          id
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
   }
 `;
 
@@ -55,7 +83,13 @@ describe('token lifecycle under faults', async () => {
     const slug = uniqueSlug('faulty');
     const created = await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
       {
         input: {
           slug,
@@ -78,7 +112,15 @@ describe('token lifecycle under faults', async () => {
     const created = await graphql(
       on,
       CREATE_CONNECTION,
-      { input: { integration: slug, connectionName: name, accessToken: 'old-access', refreshToken: `refresh-${name}`, expiresAt: new Date(Date.now() - 1000).toISOString() } },
+      {
+        input: {
+          integration: slug,
+          connectionName: name,
+          accessToken: 'old-access',
+          refreshToken: `refresh-${name}`,
+          expiresAt: new Date(Date.now() - 1000).toISOString(),
+        },
+      },
       headers,
     );
     expect(created.data.createConnection.__typename).toBe('CreateConnectionPayload');
@@ -109,12 +151,28 @@ describe('token lifecycle under faults', async () => {
     await vitestWaitFor(() => upstream.hits('/token') === 25);
 
     const readStarted = performance.now();
-    const read = await graphql(slowServer, `{ integrations(first: 1) { totalCount } }`, {}, headers);
+    const read = await graphql(
+      slowServer,
+      `
+        {
+          integrations(first: 1) {
+            totalCount
+          }
+        }
+      `,
+      {},
+      headers,
+    );
     const readMs = performance.now() - readStarted;
     expect(read.data.integrations.totalCount).toBeGreaterThan(0);
 
     const writeStarted = performance.now();
-    const written = await graphql(slowServer, CREATE_CONNECTION, { input: { integration: slug, connectionName: 'unrelated', accessToken: 'a', expiresAt: new Date(Date.now() + 3600_000).toISOString() } }, headers);
+    const written = await graphql(
+      slowServer,
+      CREATE_CONNECTION,
+      { input: { integration: slug, connectionName: 'unrelated', accessToken: 'a', expiresAt: new Date(Date.now() + 3600_000).toISOString() } },
+      headers,
+    );
     const writeMs = performance.now() - writeStarted;
     expect(written.data.createConnection.__typename).toBe('CreateConnectionPayload');
 
@@ -143,7 +201,8 @@ describe('token lifecycle under faults', async () => {
       answers.push((await graphql(cooldownServer, PROXY, { input: { integration: slug, url: 'me', refreshPolicy } }, headers)).data.proxyRequest);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (call + 1) * 100 - Date.now())));
     }
-    if (process.env.SHOW_TIMINGS) console.log(`20 calls over ${Date.now() - started} ms against a 503 token endpoint: ${upstream.hits('/token')} token requests`);
+    if (process.env.SHOW_TIMINGS)
+      console.log(`20 calls over ${Date.now() - started} ms against a 503 token endpoint: ${upstream.hits('/token')} token requests`);
     expect(upstream.hits('/token')).toBeGreaterThanOrEqual(1);
     expect(upstream.hits('/token')).toBeLessThanOrEqual(3);
     expect(answers.every((answer) => answer.__typename === 'ProviderError')).toBe(true);
@@ -239,7 +298,11 @@ describe('token lifecycle under faults', async () => {
         const file = path.join(dir, entry.name);
         if (entry.isDirectory()) {
           if (entry.name !== 'generated') walk(file);
-        } else if (file.endsWith('.ts') && !file.endsWith(path.join('db', 'database.ts')) && /\$transaction\s*\(|FOR UPDATE(?!( OF \w+)? SKIP LOCKED)/.test(fs.readFileSync(file, 'utf8'))) {
+        } else if (
+          file.endsWith('.ts') &&
+          !file.endsWith(path.join('db', 'database.ts')) &&
+          /\$transaction\s*\(|FOR UPDATE(?!( OF \w+)? SKIP LOCKED)/.test(fs.readFileSync(file, 'utf8'))
+        ) {
           offenders.push(path.relative(projectRoot, file));
         }
       }

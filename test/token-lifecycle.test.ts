@@ -16,17 +16,47 @@ import { credentialsOf, keyring, prisma } from './helpers/database.js';
 
 const CREDENTIALS = /* GraphQL */ `
   query ($id: ID!, $policy: RefreshPolicy) {
-    node(id: $id) { ... on Connection { status statusMessage sequence credentials(refreshPolicy: $policy) { accessToken refreshToken expiresAt expiresIn } } }
+    node(id: $id) {
+      ... on Connection {
+        status
+        statusMessage
+        sequence
+        credentials(refreshPolicy: $policy) {
+          accessToken
+          refreshToken
+          expiresAt
+          expiresIn
+        }
+      }
+    }
   }
 `;
 const REFRESH = /* GraphQL */ `
   mutation ($id: ID!) {
     refreshConnection(input: { connectionId: $id }) {
       __typename
-      ... on RefreshConnectionPayload { connection { status sequence lastRefreshedAt } }
-      ... on ReauthorizationRequiredError { message reconnect: connection { status statusMessage } }
-      ... on ProviderError { message providerError providerStatus }
-      ... on Error { code }
+      ... on RefreshConnectionPayload {
+        connection {
+          status
+          sequence
+          lastRefreshedAt
+        }
+      }
+      ... on ReauthorizationRequiredError {
+        message
+        reconnect: connection {
+          status
+          statusMessage
+        }
+      }
+      ... on ProviderError {
+        message
+        providerError
+        providerStatus
+      }
+      ... on Error {
+        code
+      }
     }
   }
 `;
@@ -34,8 +64,15 @@ const PROXY = /* GraphQL */ `
   mutation ($input: ProxyRequestInput!) {
     proxyRequest(input: $input) {
       __typename
-      ... on ProxyResponse { status data attempts }
-      ... on Error { message code }
+      ... on ProxyResponse {
+        status
+        data
+        attempts
+      }
+      ... on Error {
+        message
+        code
+      }
     }
   }
 `;
@@ -153,7 +190,18 @@ describe('token lifecycle', async () => {
     const connection = await connectThroughProvider(manualRetryServer, ownSlug, await userHeaders('flaky-user'));
     const stored = credentialsOf(connection)!;
     const setTokenUrl = (tokenUrl: string | null) =>
-      graphql(manualRetryServer, `mutation ($input: UpdateIntegrationInput!) { updateIntegration(input: $input) { __typename } }`, { input: { integration: ownSlug, tokenUrl } }, adminHeaders);
+      graphql(
+        manualRetryServer,
+        `
+          mutation ($input: UpdateIntegrationInput!) {
+            updateIntegration(input: $input) {
+              __typename
+            }
+          }
+        `,
+        { input: { integration: ownSlug, tokenUrl } },
+        adminHeaders,
+      );
     await setTokenUrl(`${broken.url}/token`);
 
     // Still valid: a forced refresh reports the failure, the connection stays HEALTHY.
@@ -189,8 +237,26 @@ describe('token lifecycle', async () => {
   it('without a refresh token, an expired connection is marked ERROR without calling the token endpoint', async () => {
     const created = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename ... on CreateConnectionPayload { connection { id } } } }`,
-      { input: { integration: slug, connectionName: 'access-only', accessToken: 'imported-access-token', expiresAt: new Date(Date.now() - 60_000).toISOString() } },
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+            ... on CreateConnectionPayload {
+              connection {
+                id
+              }
+            }
+          }
+        }
+      `,
+      {
+        input: {
+          integration: slug,
+          connectionName: 'access-only',
+          accessToken: 'imported-access-token',
+          expiresAt: new Date(Date.now() - 60_000).toISOString(),
+        },
+      },
       await userHeaders('importer'),
     );
     const id = created.data.createConnection.connection.id;
@@ -211,13 +277,39 @@ describe('token lifecycle', async () => {
     const plainSlug = uniqueSlug('plain');
     await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
-      { input: { slug: plainSlug, provider: 'custom', clientId: 'c', clientSecret: 's', authorizationUrl: `${tokenEndpoint.url}/auth`, tokenUrl: `${tokenEndpoint.url}/token` } },
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
+      {
+        input: {
+          slug: plainSlug,
+          provider: 'custom',
+          clientId: 'c',
+          clientSecret: 's',
+          authorizationUrl: `${tokenEndpoint.url}/auth`,
+          tokenUrl: `${tokenEndpoint.url}/token`,
+        },
+      },
       adminHeaders,
     );
     const created = await graphql(
       server,
-      `mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { __typename ... on CreateConnectionPayload { connection { id } } } }`,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+            ... on CreateConnectionPayload {
+              connection {
+                id
+              }
+            }
+          }
+        }
+      `,
       { input: { integration: plainSlug, accessToken: 'old-access', refreshToken: 'keep-me', expiresAt: new Date(Date.now() - 1000).toISOString() } },
       await userHeaders('keeper'),
     );
@@ -307,7 +399,12 @@ describe('token lifecycle', async () => {
   });
   it('a replayed authorization code makes the provider revoke the first tokens: the connection ends in ERROR, not silently broken', async () => {
     const headers = await userHeaders('replayed-code');
-    const started = await graphql(server, `mutation { startConnect(input: { integration: "${slug}" }) { ... on StartConnectPayload { authorizeUrl } } }`, {}, headers);
+    const started = await graphql(
+      server,
+      `mutation { startConnect(input: { integration: "${slug}" }) { ... on StartConnectPayload { authorizeUrl } } }`,
+      {},
+      headers,
+    );
     const callbackUrl = await followToCallback(started.data.startConnect.authorizeUrl, CALLBACK);
     // The exchange is replayed whole, verifier included (a retried request that had in fact succeeded, or
     // a captured one); the verifier is read here from its envelope before the callback deletes it.
@@ -318,8 +415,16 @@ describe('token lifecycle', async () => {
     const revokedBefore = as.counts['grant.revoked'] ?? 0;
     const replay = await fetch(`${as.issuer}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: callbackUrl.searchParams.get('code')!, redirect_uri: CALLBACK, code_verifier: verifier }),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: callbackUrl.searchParams.get('code')!,
+        redirect_uri: CALLBACK,
+        code_verifier: verifier,
+      }),
     });
     expect(replay.status).toBe(400);
     expect(as.counts['grant.revoked']).toBe(revokedBefore + 1);
@@ -335,7 +440,10 @@ describe('token lifecycle', async () => {
     // The provider rotated the token, but the answer was lost: what is stored is now a used token.
     const lost = await fetch(`${as.issuer}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${TEST_CLIENT.clientId}:${TEST_CLIENT.clientSecret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: stored.refreshToken! }),
     });
     expect(lost.status).toBe(200);

@@ -24,7 +24,8 @@ describe('GraphQL transport', async () => {
       headers: { 'content-type': 'application/json', ...adminHeaders },
       body: new ReadableStream({
         start(controller) {
-          for (let offset = 0; offset < padding.length; offset += 100_000) controller.enqueue(new TextEncoder().encode(padding.slice(offset, offset + 100_000)));
+          for (let offset = 0; offset < padding.length; offset += 100_000)
+            controller.enqueue(new TextEncoder().encode(padding.slice(offset, offset + 100_000)));
           controller.close();
         },
       }),
@@ -69,7 +70,9 @@ describe('GraphQL transport', async () => {
 
   it('refuses a mutation over GET with 405', async () => {
     const mutation = 'mutation { deleteIntegration(input: { integration: "x" }) { __typename } }';
-    const response = await fetch(`${url}?query=${encodeURIComponent(mutation)}`, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1', ...adminHeaders } });
+    const response = await fetch(`${url}?query=${encodeURIComponent(mutation)}`, {
+      headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1', ...adminHeaders },
+    });
     expect(response.status).toBe(405);
   });
 
@@ -104,7 +107,11 @@ describe('GraphQL transport', async () => {
   });
 
   it('refuses batched requests', async () => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...adminHeaders }, body: JSON.stringify([{ query }, { query }]) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...adminHeaders },
+      body: JSON.stringify([{ query }, { query }]),
+    });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
   });

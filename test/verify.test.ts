@@ -16,9 +16,27 @@ const VERIFY = /* GraphQL */ `
   mutation ($input: VerifyConnectionInput!) {
     verifyConnection(input: $input) {
       __typename
-      ... on VerifyConnectionPayload { ok providerStatus connection { id status statusMessage lastVerifiedAt } }
-      ... on ReauthorizationRequiredError { message reconnect: connection { status statusMessage } }
-      ... on Error { message code }
+      ... on VerifyConnectionPayload {
+        ok
+        providerStatus
+        connection {
+          id
+          status
+          statusMessage
+          lastVerifiedAt
+        }
+      }
+      ... on ReauthorizationRequiredError {
+        message
+        reconnect: connection {
+          status
+          statusMessage
+        }
+      }
+      ... on Error {
+        message
+        code
+      }
     }
   }
 `;
@@ -27,9 +45,22 @@ const CREATE = /* GraphQL */ `
   mutation ($input: CreateConnectionInput!) {
     createConnection(input: $input) {
       __typename
-      ... on CreateConnectionPayload { connection { id status lastVerifiedAt } }
-      ... on ProviderError { message providerStatus providerError }
-      ... on Error { message code }
+      ... on CreateConnectionPayload {
+        connection {
+          id
+          status
+          lastVerifiedAt
+        }
+      }
+      ... on ProviderError {
+        message
+        providerStatus
+        providerError
+      }
+      ... on Error {
+        message
+        code
+      }
     }
   }
 `;
@@ -43,12 +74,23 @@ describe('credential checks', async () => {
   // An API key provider from the catalog (OpenAI: GET /v1/models), its API on the local upstream.
   const acceptedKeys = new Set(['sk-good']);
   upstream.routes.set('/v1/models', (req, res) =>
-    acceptedKeys.has(String(req.headers.authorization).replace(/^Bearer /, '')) ? json(res, 200, { data: [] }) : json(res, 401, { error: { code: 'invalid_api_key' } }),
+    acceptedKeys.has(String(req.headers.authorization).replace(/^Bearer /, ''))
+      ? json(res, 200, { data: [] })
+      : json(res, 401, { error: { code: 'invalid_api_key' } }),
   );
   const keySlug = uniqueSlug('openai');
   const createdKeyIntegration = await graphql(
     server,
-    `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename ... on Error { message } } }`,
+    `
+      mutation ($input: CreateIntegrationInput!) {
+        createIntegration(input: $input) {
+          __typename
+          ... on Error {
+            message
+          }
+        }
+      }
+    `,
     { input: { slug: keySlug, provider: 'openai', apiBaseUrl: `${upstream.url}/v1` } },
     adminHeaders,
   );
@@ -56,7 +98,8 @@ describe('credential checks', async () => {
 
   const verify = async (connectionId: string, headers: Record<string, string>) =>
     (await graphql(server, VERIFY, { input: { connectionId: encodeGlobalID('Connection', connectionId) } }, headers)).data.verifyConnection;
-  const create = async (input: Record<string, unknown>, headers: Record<string, string>) => (await graphql(server, CREATE, { input }, headers)).data.createConnection;
+  const create = async (input: Record<string, unknown>, headers: Record<string, string>) =>
+    (await graphql(server, CREATE, { input }, headers)).data.createConnection;
   const operationsOf = async (connectionId: string | null, kind = 'VERIFY') => {
     await server.activity.flush();
     return prisma.operation.findMany({ where: { connectionId, kind: kind as never }, orderBy: { id: 'asc' } });
@@ -121,7 +164,9 @@ describe('credential checks', async () => {
     expect(JSON.stringify(refused)).not.toContain('sk-wrong-secret-value');
     expect(await prisma.connection.count({ where: { name: 'rejected' } })).toBe(0);
     const operations = await operationsOf(null);
-    expect(operations.filter((operation) => operation.ownerId === 'key-importer')).toMatchObject([{ outcome: 'FAILURE', providerStatus: 401, path: '/v1/models' }]);
+    expect(operations.filter((operation) => operation.ownerId === 'key-importer')).toMatchObject([
+      { outcome: 'FAILURE', providerStatus: 401, path: '/v1/models' },
+    ]);
     await server.activity.flush();
     expect(JSON.stringify(await prisma.operation.findMany())).not.toContain('sk-wrong-secret-value');
   });
@@ -133,7 +178,13 @@ describe('credential checks', async () => {
     const slackSlug = uniqueSlug('slack');
     await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
       { input: { slug: slackSlug, provider: 'slack', clientId: 'id', clientSecret: 'secret', apiBaseUrl: `${upstream.url}/slack/api` } },
       adminHeaders,
     );
@@ -146,7 +197,9 @@ describe('credential checks', async () => {
   });
 
   it('lets only admins skip the verification of an import', async () => {
-    expect(await create({ integration: keySlug, connectionName: 'unchecked', apiKey: 'sk-unknown', skipVerification: true }, await userHeaders('sneaky'))).toMatchObject({
+    expect(
+      await create({ integration: keySlug, connectionName: 'unchecked', apiKey: 'sk-unknown', skipVerification: true }, await userHeaders('sneaky')),
+    ).toMatchObject({
       __typename: 'ForbiddenError',
     });
     const before = upstream.hits('/v1/models');
@@ -159,7 +212,13 @@ describe('credential checks', async () => {
     const plainSlug = uniqueSlug('plain');
     await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
       { input: { slug: plainSlug, provider: 'custom', authType: 'API_KEY', apiBaseUrl: `${upstream.url}/plain` } },
       adminHeaders,
     );
@@ -175,19 +234,32 @@ describe('credential checks', async () => {
     const healthSlug = uniqueSlug('openai');
     await graphql(
       server,
-      `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename } }`,
+      `
+        mutation ($input: CreateIntegrationInput!) {
+          createIntegration(input: $input) {
+            __typename
+          }
+        }
+      `,
       { input: { slug: healthSlug, provider: 'openai', apiBaseUrl: `${upstream.url}/v1` } },
       adminHeaders,
     );
     acceptedKeys.add('sk-healthy').add('sk-failing');
-    expect(await create({ integration: healthSlug, apiKey: 'sk-healthy' }, await userHeaders('health-a'))).toMatchObject({ __typename: 'CreateConnectionPayload' });
-    expect(await create({ integration: healthSlug, apiKey: 'sk-failing' }, await userHeaders('health-b'))).toMatchObject({ __typename: 'CreateConnectionPayload' });
+    expect(await create({ integration: healthSlug, apiKey: 'sk-healthy' }, await userHeaders('health-a'))).toMatchObject({
+      __typename: 'CreateConnectionPayload',
+    });
+    expect(await create({ integration: healthSlug, apiKey: 'sk-failing' }, await userHeaders('health-b'))).toMatchObject({
+      __typename: 'CreateConnectionPayload',
+    });
     const rows = await prisma.connection.findMany({ where: { integration: { slug: healthSlug } }, orderBy: { ownerId: 'asc' } });
     // Idle for two hours: neither used nor verified nor authorized within the interval.
     const longAgo = new Date(Date.now() - 2 * 3600_000);
     await prisma.connection.updateMany({ where: { integration: { slug: healthSlug } }, data: { lastVerifiedAt: longAgo, lastAuthorizedAt: longAgo } });
     // The other connections of this file are held by another instance's lease: only these two are due.
-    await prisma.connection.updateMany({ where: { NOT: { integration: { slug: healthSlug } } }, data: { healthCheckLeaseOwner: 'elsewhere', healthCheckLeaseUntil: new Date(Date.now() + 86_400_000) } });
+    await prisma.connection.updateMany({
+      where: { NOT: { integration: { slug: healthSlug } } },
+      data: { healthCheckLeaseOwner: 'elsewhere', healthCheckLeaseUntil: new Date(Date.now() + 86_400_000) },
+    });
     acceptedKeys.delete('sk-failing');
 
     // Two instances sweep at once: each connection is checked by one of them.

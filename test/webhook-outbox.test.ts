@@ -63,7 +63,9 @@ describe('webhook outbox and leases', () => {
     const endpoint = await endpointRow();
     await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
     const claim = (owner: string, leaseMs: number) =>
-      claimDueDeliveries(prisma, { owner, limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
+      claimDueDeliveries(prisma, { owner, limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs }).then((rows) =>
+        rows.filter((row) => row.endpointId === endpoint.id),
+      );
     const [first] = await claim('crashed', 1_000);
     expect(first).toMatchObject({ attempts: 1 });
     expect(await claim('other', 60_000)).toEqual([]);
@@ -114,7 +116,9 @@ describe('webhook outbox and leases', () => {
     const endpoint = await endpointRow();
     await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
     const claim = () =>
-      claimDueDeliveries(prisma, { owner: 'prefetcher', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
+      claimDueDeliveries(prisma, { owner: 'prefetcher', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 }).then((rows) =>
+        rows.filter((row) => row.endpointId === endpoint.id),
+      );
     const [first] = await claim();
     expect(await app.deliveries.release([first!], 'prefetcher')).toBe(1);
     const [again] = await claim();
@@ -182,7 +186,9 @@ describe('webhook outbox and leases', () => {
     const endpoint = await endpointRow();
     for (let index = 0; index < 5; index++) await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
     const claim = (inFlight: Map<string, number>) =>
-      claimDueDeliveries(prisma, { owner: 'me', limit: 10, endpointConcurrency: 3, inFlight, leaseMs: 60_000 }).then((rows) => rows.filter((row) => row.endpointId === endpoint.id));
+      claimDueDeliveries(prisma, { owner: 'me', limit: 10, endpointConcurrency: 3, inFlight, leaseMs: 60_000 }).then((rows) =>
+        rows.filter((row) => row.endpointId === endpoint.id),
+      );
     expect(await claim(new Map([[endpoint.id, 2]]))).toHaveLength(1);
     expect(await claim(new Map([[endpoint.id, 3]]))).toHaveLength(0);
     expect(await claim(new Map())).toHaveLength(3);
@@ -195,7 +201,13 @@ describe('webhook outbox and leases', () => {
     const [claimed] = (await claimDueDeliveries(prisma, { owner: 'me', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 })).filter(
       (row) => row.endpointId === endpoint.id,
     );
-    const finished = await disablingApp.deliveries.finishAttempt(claimed!, 'me', { ok: false, responseStatus: 500, responseExcerpt: 'boom', error: 'HTTP 500', durationMs: 1 });
+    const finished = await disablingApp.deliveries.finishAttempt(claimed!, 'me', {
+      ok: false,
+      responseStatus: 500,
+      responseExcerpt: 'boom',
+      error: 'HTTP 500',
+      durationMs: 1,
+    });
     expect(finished).toMatchObject({ status: 'FAILED' });
     const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
     expect(row).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/failed for 5 days/) });

@@ -22,24 +22,78 @@ const CREATE_ENDPOINT = /* GraphQL */ `
   mutation ($input: CreateWebhookEndpointInput!) {
     createWebhookEndpoint(input: $input) {
       __typename
-      ... on CreateWebhookEndpointPayload { secret webhookEndpoint { id url eventTypes enabled } }
-      ... on Error { code message }
-      ... on ValidationError { fieldErrors { field message } }
+      ... on CreateWebhookEndpointPayload {
+        secret
+        webhookEndpoint {
+          id
+          url
+          eventTypes
+          enabled
+        }
+      }
+      ... on Error {
+        code
+        message
+      }
+      ... on ValidationError {
+        fieldErrors {
+          field
+          message
+        }
+      }
     }
   }
 `;
 const CREATE_CONNECTION = /* GraphQL */ `
   mutation ($input: CreateConnectionInput!) {
-    createConnection(input: $input) { __typename ... on CreateConnectionPayload { connection { id } } ... on Error { message } }
+    createConnection(input: $input) {
+      __typename
+      ... on CreateConnectionPayload {
+        connection {
+          id
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
   }
 `;
 const DISCONNECT = /* GraphQL */ `
-  mutation ($input: DisconnectInput!) { disconnect(input: $input) { __typename ... on Error { message } } }
+  mutation ($input: DisconnectInput!) {
+    disconnect(input: $input) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
 `;
 const DELIVERIES = /* GraphQL */ `
   query {
     webhookEndpoints(first: 50) {
-      edges { node { id deliveries(first: 20) { totalCount edges { node { id messageId eventType status attempts responseStatus error payload deliveredAt nextAttemptAt } } } } }
+      edges {
+        node {
+          id
+          deliveries(first: 20) {
+            totalCount
+            edges {
+              node {
+                id
+                messageId
+                eventType
+                status
+                attempts
+                responseStatus
+                error
+                payload
+                deliveredAt
+                nextAttemptAt
+              }
+            }
+          }
+        }
+      }
     }
   }
 `;
@@ -63,7 +117,12 @@ describe('webhooks', async () => {
   }
 
   async function connect(userId: string, name: string, apiKey = `key-${newId()}`) {
-    const answer = await graphql(server, CREATE_CONNECTION, { input: { integration: integration.slug, connectionName: name, apiKey } }, await userHeaders(userId));
+    const answer = await graphql(
+      server,
+      CREATE_CONNECTION,
+      { input: { integration: integration.slug, connectionName: name, apiKey } },
+      await userHeaders(userId),
+    );
     expect(answer.data.createConnection.__typename).toBe('CreateConnectionPayload');
     return answer.data.createConnection.connection.id as string;
   }
@@ -162,7 +221,13 @@ describe('webhooks', async () => {
       data: [1, 2, 3].map(() => ({ id: newId(), endpointId, messageId: 'msg_later', eventType: 'connection.created', body: '{}', nextAttemptAt: tomorrow })),
     });
     const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
-    const value = (text: string, series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    const value = (text: string, series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((line) => line.startsWith(`${series} `))
+          ?.split(' ')[1] ?? 0,
+      );
     const attempts = (outcome: string) => `switchboard_webhook_deliveries_total{event_type="connection.created",outcome="${outcome}"}`;
     const durations = (outcome: string) => `switchboard_webhook_delivery_duration_seconds_count{outcome="${outcome}"}`;
     const before = await scrape();
@@ -245,7 +310,13 @@ describe('webhooks', async () => {
     expect(everything.map((request) => bodyOf(request).type)).toEqual(['connection.created', 'connection.deleted']);
     const onlyDeleted = await waitForRequests('/only-deleted', 1);
     expect(onlyDeleted.map((request) => bodyOf(request).type)).toEqual(['connection.deleted']);
-    expect(bodyOf(onlyDeleted[0]!).data).toMatchObject({ connectionId, status: 'DISCONNECTED', previousStatus: 'HEALTHY', reason: 'disconnected', sequence: 2 });
+    expect(bodyOf(onlyDeleted[0]!).data).toMatchObject({
+      connectionId,
+      status: 'DISCONNECTED',
+      previousStatus: 'HEALTHY',
+      reason: 'disconnected',
+      sequence: 2,
+    });
   });
 
   it('signs with the old and the new secret during the rotation grace period, then with the new one only', async () => {
@@ -289,7 +360,10 @@ describe('webhooks', async () => {
       updateWebhookEndpoint: ['mutation ($id: ID!) { updateWebhookEndpoint(input: { id: $id, enabled: false }) { __typename } }', { id: endpoint.globalId }],
       deleteWebhookEndpoint: ['mutation ($id: ID!) { deleteWebhookEndpoint(input: { id: $id }) { __typename } }', { id: endpoint.globalId }],
       rotateWebhookSecret: ['mutation ($id: ID!) { rotateWebhookSecret(input: { id: $id }) { __typename } }', { id: endpoint.globalId }],
-      redeliverWebhook: ['mutation ($id: ID!) { redeliverWebhook(input: { deliveryId: $id }) { __typename } }', { id: encodeGlobalID('WebhookDelivery', newId()) }],
+      redeliverWebhook: [
+        'mutation ($id: ID!) { redeliverWebhook(input: { deliveryId: $id }) { __typename } }',
+        { id: encodeGlobalID('WebhookDelivery', newId()) },
+      ],
     } as const;
     for (const [name, [query, variables]] of Object.entries(mutations)) {
       const answer = await graphql(server, query, variables, user);
@@ -302,12 +376,21 @@ describe('webhooks', async () => {
   it('refuses endpoint URLs like provider URLs: https on public hosts unless private targets are allowed', async () => {
     // Apps with those settings (the delivery worker off: deliveries stay with the file's server).
     const strict = await startTestServer({ providers: { allowLocalProviders: false }, webhooks: { allowPrivate: false } });
-    for (const url of ['http://hooks.example.com/x', 'https://127.0.0.1/x', 'https://10.1.2.3/x', 'https://localhost/x', 'https://user:pw@hooks.example.com/', 'ftp://hooks.example.com/']) {
+    for (const url of [
+      'http://hooks.example.com/x',
+      'https://127.0.0.1/x',
+      'https://10.1.2.3/x',
+      'https://localhost/x',
+      'https://user:pw@hooks.example.com/',
+      'ftp://hooks.example.com/',
+    ]) {
       const answer = await graphql(strict, CREATE_ENDPOINT, { input: { url } }, adminHeaders);
       expect(answer.data.createWebhookEndpoint.__typename, url).toBe('ValidationError');
       expect(answer.data.createWebhookEndpoint.fieldErrors[0].field).toBe('url');
     }
-    expect((await strict.services.webhookEndpoints.create({ url: 'https://hooks.example.com/switchboard' })).endpoint.url).toBe('https://hooks.example.com/switchboard');
+    expect((await strict.services.webhookEndpoints.create({ url: 'https://hooks.example.com/switchboard' })).endpoint.url).toBe(
+      'https://hooks.example.com/switchboard',
+    );
     const privateAllowed = testApp({ providers: { allowLocalProviders: false }, webhooks: { allowPrivate: true } });
     expect((await privateAllowed.services.webhookEndpoints.create({ url: 'http://10.1.2.3:8080/hooks' })).endpoint.url).toBe('http://10.1.2.3:8080/hooks');
     await prisma.webhookEndpoint.deleteMany({ where: { url: { in: ['https://hooks.example.com/switchboard', 'http://10.1.2.3:8080/hooks'] } } });
@@ -317,7 +400,15 @@ describe('webhooks', async () => {
     const { endpoint } = await server.services.webhookEndpoints.create({ url: `${receiver.url}/connect-check` });
     onTestFinished(() => prisma.webhookEndpoint.deleteMany({ where: { id: endpoint.id } }).then(() => undefined));
     receiver.routes.set('/connect-check', (_req, res) => void res.writeHead(204).end());
-    const delivery: ClaimedDelivery = { ...endpoint, id: newId(), endpointId: endpoint.id, messageId: 'msg_test', eventType: 'connection.created', body: '{}', attempts: 1 };
+    const delivery: ClaimedDelivery = {
+      ...endpoint,
+      id: newId(),
+      endpointId: endpoint.id,
+      messageId: 'msg_test',
+      eventType: 'connection.created',
+      body: '{}',
+      attempts: 1,
+    };
     // Apps with those settings send it (their outbound layers), without a delivery worker of their own.
     const strict = testApp({ providers: { allowLocalProviders: false }, webhooks: { allowPrivate: false } });
     const refused = await sendDelivery(strict, delivery, { timeoutMs: 2_000 });
@@ -361,7 +452,10 @@ describe('webhooks', async () => {
     await waitForRequests('/fast', 8, 30_000);
     expect(mostOpen).toBeLessThanOrEqual(webhookSettings.endpointConcurrency);
     release();
-    await vi.waitFor(() => expect(new Set(received('/slow').map((request) => headersOf(request)['webhook-id'])).size).toBe(8), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(new Set(received('/slow').map((request) => headersOf(request)['webhook-id'])).size).toBe(8), {
+      timeout: 30_000,
+      interval: 50,
+    });
   }, 90_000);
 
   it('sends connection.created, reconnected, recovered, failed and deleted for the changes that cause them', async () => {

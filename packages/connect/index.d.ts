@@ -1,9 +1,5 @@
 export type ConnectEvent =
-  | { type: 'open' }
-  | { type: 'redirect'; url: string }
-  | { type: 'success'; connectionId: string }
-  | { type: 'error'; error: string }
-  | { type: 'close' };
+  { type: 'open' } | { type: 'redirect'; url: string } | { type: 'success'; connectionId: string } | { type: 'error'; error: string } | { type: 'close' };
 
 export interface OpenConnectOptions {
   /** The session's connectUrl (from createConnectSession). Either this or `token`. */

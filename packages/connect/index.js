@@ -32,11 +32,11 @@ export function connectUrl({ url, token, baseUrl, integration } = {}) {
     target = new URL(url, typeof location === 'undefined' ? undefined : location.href);
   } else if (token) {
     const base = baseUrl ?? LOADED_FROM;
-    if (!base) throw new ConnectError('invalid_options', 'Give `baseUrl` (your Switchboard) with `token`, or pass the session\'s connectUrl as `url`.');
+    if (!base) throw new ConnectError('invalid_options', "Give `baseUrl` (your Switchboard) with `token`, or pass the session's connectUrl as `url`.");
     target = new URL('connect', base.endsWith('/') ? base : `${base}/`);
     target.searchParams.set('token', token);
   } else {
-    throw new ConnectError('invalid_options', 'openConnect needs the session\'s connectUrl (`url`) or its `token`.');
+    throw new ConnectError('invalid_options', "openConnect needs the session's connectUrl (`url`) or its `token`.");
   }
   if (integration) target.searchParams.set('integration', integration);
   return target;

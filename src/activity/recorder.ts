@@ -22,7 +22,10 @@ export interface ActivityObserver {
   sampledOut(count: number): void;
 }
 
-type RecorderSettings = Pick<ActivitySettings, 'enabled' | 'flushIntervalMs' | 'flushRows' | 'bufferMax' | 'proxySuccessSampleRate' | 'proxySuccessesPerSecond'>;
+type RecorderSettings = Pick<
+  ActivitySettings,
+  'enabled' | 'flushIntervalMs' | 'flushRows' | 'bufferMax' | 'proxySuccessSampleRate' | 'proxySuccessesPerSecond'
+>;
 
 interface OperationRow {
   id: string;

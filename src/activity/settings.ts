@@ -8,14 +8,23 @@ export const activitySettings = defineSettings(
     ACTIVITY_LOG: setting(z.enum(['on', 'off']).default('on'), 'record operations (the activity log); `off` records nothing and leaves `lastUsedAt` alone'),
     ACTIVITY_FLUSH_INTERVAL_MS: setting(integer({ min: 10, max: 60_000, default: 100 }), 'the in-memory buffer is written this often (one multi-row INSERT)'),
     ACTIVITY_FLUSH_ROWS: setting(integer({ min: 1, max: 10_000, default: 500 }), '… or as soon as it holds this many rows'),
-    ACTIVITY_BUFFER_MAX: setting(integer({ min: 1, default: 20_000 }), 'rows waiting beyond this are dropped and counted, with a warning, rather than slowing requests'),
-    ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE: setting(decimal({ min: 0, max: 1, default: 1 }), 'share of successful proxied calls recorded (0..1); failures are always recorded'),
+    ACTIVITY_BUFFER_MAX: setting(
+      integer({ min: 1, default: 20_000 }),
+      'rows waiting beyond this are dropped and counted, with a warning, rather than slowing requests',
+    ),
+    ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE: setting(
+      decimal({ min: 0, max: 1, default: 1 }),
+      'share of successful proxied calls recorded (0..1); failures are always recorded',
+    ),
     ACTIVITY_PROXY_SUCCESSES_PER_SECOND: setting(
       integer({ min: 0, default: 100 }),
       'at most this many successful proxied calls stored per second and instance (`0`: no cap); failures are always stored, and the metrics count every call',
     ),
     OPERATIONS_RETENTION_DAYS: setting(decimal({ min: 0, default: 14 }), 'operations older than this are deleted (0 keeps them)'),
-    OPERATIONS_RETENTION_INTERVAL_SECONDS: setting(integer({ min: 0, default: 600 }), 'how often the job `operations-retention` deletes old operations, in batches (0 turns it off)'),
+    OPERATIONS_RETENTION_INTERVAL_SECONDS: setting(
+      integer({ min: 0, default: 600 }),
+      'how often the job `operations-retention` deletes old operations, in batches (0 turns it off)',
+    ),
   },
   (values) => ({
     enabled: values.ACTIVITY_LOG === 'on',

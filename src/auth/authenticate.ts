@@ -61,7 +61,12 @@ export function createAuthenticator(auth: AuthSettings, prisma: PrismaClient): A
       if (typeof payload.sub !== 'string' || !USER_ID_PATTERN.test(payload.sub)) {
         throw new AuthenticationError('The token has no usable subject (sub).');
       }
-      return { userId: payload.sub, isAdmin: isAdminClaim(payload[auth.adminClaim]), via: 'jwt', expiresAt: (payload.exp! + (auth.clockToleranceSeconds ?? 30)) * 1000 };
+      return {
+        userId: payload.sub,
+        isAdmin: isAdminClaim(payload[auth.adminClaim]),
+        via: 'jwt',
+        expiresAt: (payload.exp! + (auth.clockToleranceSeconds ?? 30)) * 1000,
+      };
     }
 
     if (auth.devMode) return DEV_VIEWER;

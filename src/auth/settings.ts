@@ -6,12 +6,17 @@ export const authSettings = defineSettings(
   'Authentication',
   {
     JWT_SECRET: setting(z.string().optional(), 'an HS256 secret (32+ characters) that verifies `Authorization: Bearer <JWT>`; `sub` is the user id'),
-    JWT_JWKS_URL: setting(optionalUrl, 'or a JWKS URL for asymmetric JWTs (exclusive with `JWT_SECRET`)', { example: 'https://id.example.com/.well-known/jwks.json' }),
+    JWT_JWKS_URL: setting(optionalUrl, 'or a JWKS URL for asymmetric JWTs (exclusive with `JWT_SECRET`)', {
+      example: 'https://id.example.com/.well-known/jwks.json',
+    }),
     JWT_ISSUER: setting(z.string().optional(), "the JWT's `iss`, checked when set", { example: 'https://id.example.com/' }),
     JWT_AUDIENCE: setting(z.string().optional(), "the JWT's `aud`, checked when set", { example: 'switchboard' }),
     JWT_ADMIN_CLAIM: setting(z.string().default('switchboard_admin'), 'a claim that makes an admin when `true`, `"admin"`, or an array containing `"admin"`'),
     JWT_CLOCK_TOLERANCE_SECONDS: setting(integer({ min: 0, max: 300, default: 30 }), "leeway for a JWT's `exp`/`nbf`; a JWT without `exp` is refused"),
-    API_KEYS: setting(commaList, 'server-to-server keys (`X-Api-Key`, 24+ characters each), which are admins; with `X-User-Id: <id>` the request acts as that user'),
+    API_KEYS: setting(
+      commaList,
+      'server-to-server keys (`X-Api-Key`, 24+ characters each), which are admins; with `X-User-Id: <id>` the request acts as that user',
+    ),
   },
   (values, context, problems) => {
     if (values.JWT_SECRET && values.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one.');

@@ -16,7 +16,9 @@ class CatalogError extends Error {
 export function parseCatalog(text: string, source = 'catalog'): ProviderTemplate[] {
   const parsed = z.array(providerTemplateSchema).safeParse(parse(text));
   if (!parsed.success) {
-    throw new CatalogError(`Invalid provider catalog (${source}):\n${parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n')}`);
+    throw new CatalogError(
+      `Invalid provider catalog (${source}):\n${parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n')}`,
+    );
   }
   checkUniqueKeys(parsed.data);
   return parsed.data;

@@ -26,7 +26,9 @@ function code(text: string): string {
 
 function userSupplies(template: ProviderTemplate): string {
   if (!template.connectionConfig.length) return '—';
-  return template.connectionConfig.map((field) => (field.default !== undefined ? `${code(field.name)} (default ${field.default})` : code(field.name))).join(', ');
+  return template.connectionConfig
+    .map((field) => (field.default !== undefined ? `${code(field.name)} (default ${field.default})` : code(field.name)))
+    .join(', ');
 }
 
 /** What the template handles beyond plain OAuth 2.0 / a bearer credential, in words. */
@@ -48,7 +50,8 @@ export function quirks(template: ProviderTemplate): string[] {
   const credential = oauth ? 'token' : 'key';
   if (template.authType !== 'BASIC') {
     if (authQueryParam) found.push(`${credential} in the ${authQueryParam} query parameter`);
-    else if (authHeader && authHeader.toLowerCase() !== 'authorization') found.push(`${credential} in ${authHeader}${authPrefix ? ` as "${authPrefix}…"` : ''}`);
+    else if (authHeader && authHeader.toLowerCase() !== 'authorization')
+      found.push(`${credential} in ${authHeader}${authPrefix ? ` as "${authPrefix}…"` : ''}`);
     else if (authPrefix === '') found.push(`${credential} without "Bearer"`);
     else if (authPrefix !== undefined && authPrefix !== 'Bearer ') found.push(`${credential} as "${authPrefix}…"`);
   }
@@ -65,7 +68,10 @@ export function providerTable(templates: ProviderTemplate[]): string {
   const sorted = [...templates].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const counts = new Map<string, number>();
   for (const template of sorted) counts.set(authLabel(template).replace(' / OIDC', ''), (counts.get(authLabel(template).replace(' / OIDC', '')) ?? 0) + 1);
-  const summary = `${sorted.length} providers: ${[...counts].sort((a, b) => b[1] - a[1]).map(([label, count]) => `${count} ${label}`).join(', ')}.`;
+  const summary = `${sorted.length} providers: ${[...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([label, count]) => `${count} ${label}`)
+    .join(', ')}.`;
   const rows = sorted.map((template) => {
     const found = quirks(template);
     return `| ${code(template.key)} | ${cell(template.name)} | ${authLabel(template)} | ${userSupplies(template)} | ${cell(found.length ? found.join('; ') : '—')} |`;

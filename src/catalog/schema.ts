@@ -13,9 +13,9 @@ function placeholders(value: string, pattern: RegExp): string[] {
 
 /** A URL, possibly templated, that must be absolute https once its placeholders are filled. */
 const templatedHttpsUrl = z.string().superRefine((value, ctx) => {
-  const filled = value.replace(CONNECTION_CONFIG_PLACEHOLDER, 'placeholder').replace(METADATA_PLACEHOLDER, (_match, path: string, offset: number) =>
-    offset === 0 ? 'https://placeholder.example' : path.replace(/\W/g, ''),
-  );
+  const filled = value
+    .replace(CONNECTION_CONFIG_PLACEHOLDER, 'placeholder')
+    .replace(METADATA_PLACEHOLDER, (_match, path: string, offset: number) => (offset === 0 ? 'https://placeholder.example' : path.replace(/\W/g, '')));
   let url: URL;
   try {
     url = new URL(filled);
@@ -100,7 +100,9 @@ export function connectionValueProblem(field: Pick<ConnectionConfigField, 'kind'
       if (byAdmin) return undefined;
       const hosts = field?.hosts ?? [];
       if (hosts.some((pattern) => hostMatchesPattern(value, pattern))) return undefined;
-      return hosts.length ? `must be a host of this provider: ${hosts.join(', ')} (an admin can set another on the integration).` : 'is set by an admin on the integration.';
+      return hosts.length
+        ? `must be a host of this provider: ${hosts.join(', ')} (an admin can set another on the integration).`
+        : 'is set by an admin on the integration.';
     }
   }
 }
@@ -123,11 +125,14 @@ export function placeholderPlacementProblems(url: string, fields: readonly Pick<
     const kind = kindOf(name);
     if (kind === 'host') {
       // The whole host, or its domain after fixed labels (accounts.${domain}).
-      if (host !== match[0] && !host.endsWith(`.${match[0]}`)) problems.push(`\${connectionConfig.${name}} is a host: it must be the URL's whole host (or follow fixed labels)`);
+      if (host !== match[0] && !host.endsWith(`.${match[0]}`))
+        problems.push(`\${connectionConfig.${name}} is a host: it must be the URL's whole host (or follow fixed labels)`);
     } else if (inHost) {
       if (kind === 'segment') problems.push(`\${connectionConfig.${name}} is a path segment: it cannot be in the host`);
       else if (!/\}\.[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(host)) {
-        problems.push(`\${connectionConfig.${name}} is a label: in a host it must come before a fixed domain (\${connectionConfig.${name}}.example.com), or declare it kind: host with hosts`);
+        problems.push(
+          `\${connectionConfig.${name}} is a label: in a host it must come before a fixed domain (\${connectionConfig.${name}}.example.com), or declare it kind: host with hosts`,
+        );
       }
     }
   }
@@ -209,7 +214,10 @@ export const providerTemplateSchema = z
     /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters (audience, resource…); values may use ${connectionConfig.x}. */
     tokenParams: z.record(z.string(), z.string()).default({}),
     /** OAUTH2_CLIENT_CREDENTIALS: a grant_type other than client_credentials (Zoom's account_credentials). */
-    grantType: z.string().regex(/^[a-z_:.-]+$/).optional(),
+    grantType: z
+      .string()
+      .regex(/^[a-z_:.-]+$/)
+      .optional(),
     /** JWT_BEARER: the assertion's audience when it is not the token URL, and where scopes go. */
     jwtBearer: z
       .object({
@@ -235,7 +243,10 @@ export const providerTemplateSchema = z
     verify: z
       .object({
         method: z.enum(['GET', 'POST']).default('GET'),
-        path: z.string().regex(/^[^\s#]*$/, 'verify.path is a path (and query) relative to the API base URL').optional(),
+        path: z
+          .string()
+          .regex(/^[^\s#]*$/, 'verify.path is a path (and query) relative to the API base URL')
+          .optional(),
         url: templatedHttpsUrl.optional(),
         expect: z.object({ field: jsonPath, equals: z.union([z.string(), z.number(), z.boolean()]).optional() }).optional(),
         body: z.record(z.string(), z.unknown()).optional(),
@@ -247,12 +258,25 @@ export const providerTemplateSchema = z
   })
   .superRefine((template, ctx) => {
     const declared = new Set(template.connectionConfig.map((field) => field.name));
-    const urls = [template.issuer, template.authorizationUrl, template.tokenUrl, template.refreshTokenUrl, template.revocationUrl, template.userinfoUrl, template.apiBaseUrl, template.postConnect?.url, template.verify?.url, template.requestTokenUrl, ...Object.values(template.tokenParams)];
+    const urls = [
+      template.issuer,
+      template.authorizationUrl,
+      template.tokenUrl,
+      template.refreshTokenUrl,
+      template.revocationUrl,
+      template.userinfoUrl,
+      template.apiBaseUrl,
+      template.postConnect?.url,
+      template.verify?.url,
+      template.requestTokenUrl,
+      ...Object.values(template.tokenParams),
+    ];
     for (const url of urls.filter((value): value is string => Boolean(value))) {
       for (const name of placeholders(url, CONNECTION_CONFIG_PLACEHOLDER)) {
         if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });
       }
-      for (const problem of placeholderPlacementProblems(url, template.connectionConfig)) ctx.addIssue({ code: 'custom', message: `${template.key}: ${problem}` });
+      for (const problem of placeholderPlacementProblems(url, template.connectionConfig))
+        ctx.addIssue({ code: 'custom', message: `${template.key}: ${problem}` });
       if (url !== template.apiBaseUrl && placeholders(url, METADATA_PLACEHOLDER).length) {
         ctx.addIssue({ code: 'custom', message: `${template.key}: only apiBaseUrl may use \${metadata.…}` });
       }
@@ -260,7 +284,8 @@ export const providerTemplateSchema = z
     for (const path of template.apiBaseUrl ? placeholders(template.apiBaseUrl, METADATA_PLACEHOLDER) : []) {
       const name = path.split('.')[0]!;
       const known = name in template.metadataFromTokenResponse || template.metadataFromCallback.includes(name) || template.postConnect?.metadataKey === name;
-      if (!known) ctx.addIssue({ code: 'custom', message: `${template.key}: \${metadata.${path}} is not kept from the token response, the callback or postConnect` });
+      if (!known)
+        ctx.addIssue({ code: 'custom', message: `${template.key}: \${metadata.${path}} is not kept from the token response, the callback or postConnect` });
     }
     if (template.verify?.path !== undefined && !template.apiBaseUrl) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: verify.path needs an apiBaseUrl (or give verify.url)` });

@@ -10,7 +10,7 @@ export interface LayoutEntry {
 export const LAYOUT: readonly LayoutEntry[] = [
   { path: 'main.ts', says: 'the entry point: reads the configuration once, builds the app, migrates, serves, stops on signals' },
   { path: 'app.ts', says: 'the composition root: createApp(config) wires every part below and owns start and stop' },
-  { path: 'config.ts', says: 'the configuration: every capability\'s settings slice, read and checked once' },
+  { path: 'config.ts', says: "the configuration: every capability's settings slice, read and checked once" },
   { path: 'cli/', says: 'npm run db:migrate, keys:rotate, schema:print, catalog:readme, settings:docs, layout:docs' },
   { path: 'http/', says: 'the node:http server: the route table, CORS, compression, /health, /ready, /metrics' },
   { path: 'graphql/', says: 'the yoga server, its use-*.ts plugins, the WebSocket transport, shared subscription execution' },
@@ -47,7 +47,16 @@ export const LAYOUT_END = '<!-- layout:end -->';
 export function layoutTree(entries: readonly LayoutEntry[] = LAYOUT): string {
   const width = Math.max(...entries.map((entry) => entry.path.length)) + 4;
   const lines = entries.map((entry) => `  ${entry.path.padEnd(width)}${entry.says}`);
-  return ['```', 'src/', ...lines, 'packages/connect/       the frontend SDK, served at /sdk/connect.js', 'prisma/                 schema.prisma and migrations', 'test/                   vitest suites, on PGlite and, with DATABASE_URL, on PostgreSQL', 'bench/                  benchmarks (npm run bench:*)', '```'].join('\n');
+  return [
+    '```',
+    'src/',
+    ...lines,
+    'packages/connect/       the frontend SDK, served at /sdk/connect.js',
+    'prisma/                 schema.prisma and migrations',
+    'test/                   vitest suites, on PGlite and, with DATABASE_URL, on PostgreSQL',
+    'bench/                  benchmarks (npm run bench:*)',
+    '```',
+  ].join('\n');
 }
 
 export function withLayout(document: string, tree: string): string {

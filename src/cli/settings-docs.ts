@@ -15,4 +15,8 @@ const nextReadme = withSettingsTable(readme, slices);
 const nextEnv = envExample(slices);
 if (nextReadme !== readme) fs.writeFileSync(readmeFile, nextReadme);
 if (nextEnv !== fs.readFileSync(envFile, 'utf8')) fs.writeFileSync(envFile, nextEnv);
-console.log(nextReadme === readme && nextEnv === fs.readFileSync(envFile, 'utf8') ? 'README.md and .env.example are current' : 'Wrote the settings table and .env.example');
+console.log(
+  nextReadme === readme && nextEnv === fs.readFileSync(envFile, 'utf8')
+    ? 'README.md and .env.example are current'
+    : 'Wrote the settings table and .env.example',
+);

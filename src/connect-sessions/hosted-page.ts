@@ -71,7 +71,12 @@ async function handleConnectPage(deps: HostedPageDeps, req: http.IncomingMessage
     const token = url.searchParams.get('token') ?? '';
     const grant = await findConnectSessionGrant(deps.prisma, token);
     if (!grant) return sendExpired(res);
-    return sendSessionPage(deps, res, 200, { grant, token, popup: url.searchParams.get('popup') === '1', only: url.searchParams.get('integration') || undefined });
+    return sendSessionPage(deps, res, 200, {
+      grant,
+      token,
+      popup: url.searchParams.get('popup') === '1',
+      only: url.searchParams.get('integration') || undefined,
+    });
   }
   if (req.method !== 'POST') return void res.writeHead(405, { allow: 'GET, POST' }).end();
 
@@ -87,13 +92,19 @@ async function handleConnectPage(deps: HostedPageDeps, req: http.IncomingMessage
   if (!integration) return sendSessionPage(deps, res, 404, { grant, token, popup, only });
 
   const connectionConfig = Object.fromEntries(
-    [...form.entries()].filter(([key, value]) => key.startsWith('config.') && value.trim() !== '').map(([key, value]) => [key.slice('config.'.length), value.trim()]),
+    [...form.entries()]
+      .filter(([key, value]) => key.startsWith('config.') && value.trim() !== '')
+      .map(([key, value]) => [key.slice('config.'.length), value.trim()]),
   );
   try {
     if (integration.authType === 'OAUTH2') {
       // The provider sends the browser back to the callback, which sends it on to this page's return.
       const returnTo = `${deps.publicUrl}/connect/return?session=${encodeURIComponent(grant.id)}${popup ? '&popup=1' : ''}`;
-      const started = await deps.startConnect(viewer, { integration: integration.id, connectionConfig, redirectTo: returnTo }, { allowedRedirectOrigins: [new URL(deps.publicUrl).origin] });
+      const started = await deps.startConnect(
+        viewer,
+        { integration: integration.id, connectionConfig, redirectTo: returnTo },
+        { allowedRedirectOrigins: [new URL(deps.publicUrl).origin] },
+      );
       // A page that moves on to the provider rather than a 303: form-action 'self' holds for the whole
       // redirect chain of a form submission, and providers redirect on to hosts of their own.
       res.setHeader('set-cookie', sessionCookie(deps, grant.id, token, COOKIE_MAX_AGE_SECONDS));
@@ -138,7 +149,14 @@ async function handleConnectReturn(deps: HostedPageDeps, req: http.IncomingMessa
     // The connection must be the end user's own: a crafted URL cannot make the page announce another id.
     const connection = await findOwnConnection(deps, grant, url.searchParams.get('connectionId') ?? '');
     if (connection) {
-      return sendOutcome(deps, res, grant, popup, { ok: true, connectionId: encodeGlobalID('Connection', connection.id), integrationName: connection.integration.name }, token);
+      return sendOutcome(
+        deps,
+        res,
+        grant,
+        popup,
+        { ok: true, connectionId: encodeGlobalID('Connection', connection.id), integrationName: connection.integration.name },
+        token,
+      );
     }
   }
   const error = /^[a-z_]{1,64}$/.test(url.searchParams.get('error') ?? '') ? url.searchParams.get('error')! : 'connect_failed';
@@ -166,7 +184,9 @@ async function sendSessionPage(deps: HostedPageDeps, res: http.ServerResponse, s
   // An unknown `integration` shows the whole list rather than nothing.
   const integrations = picked.length ? picked : all;
   const connections = await deps.prisma.connection.findMany({
-    where: { AND: [visibleConnectionsWhere(viewer), { name: state.grant.connectionName, integrationId: { in: integrations.map((integration) => integration.id) } }] },
+    where: {
+      AND: [visibleConnectionsWhere(viewer), { name: state.grant.connectionName, integrationId: { in: integrations.map((integration) => integration.id) } }],
+    },
     select: { integrationId: true, status: true },
   });
   const statusOf = new Map(connections.map((connection) => [connection.integrationId, connection.status]));
@@ -201,13 +221,34 @@ function integrationItem(integration: Integration, status: string | undefined, s
   if (integration.authType === 'API_KEY') {
     fields.push(inputField({ id: `${id}-apiKey`, name: 'apiKey', label: 'API key', type: 'password', required: true, error: errorFor('apiKey') }));
   } else if (integration.authType === 'BASIC') {
-    fields.push(inputField({ id: `${id}-username`, name: 'username', label: 'Username', value: submitted?.values.username ?? '', required: true, autocomplete: 'username', error: errorFor('username') }));
-    fields.push(inputField({ id: `${id}-password`, name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', error: errorFor('password') }));
+    fields.push(
+      inputField({
+        id: `${id}-username`,
+        name: 'username',
+        label: 'Username',
+        value: submitted?.values.username ?? '',
+        required: true,
+        autocomplete: 'username',
+        error: errorFor('username'),
+      }),
+    );
+    fields.push(
+      inputField({
+        id: `${id}-password`,
+        name: 'password',
+        label: 'Password',
+        type: 'password',
+        autocomplete: 'current-password',
+        error: errorFor('password'),
+      }),
+    );
   }
   const connected = status === 'HEALTHY' || status === 'EXPIRED';
   const noun = integration.authType === 'API_KEY' ? 'API key' : 'credentials';
   const action = integration.authType === 'OAUTH2' ? `${connected ? 'Reconnect' : 'Connect'} ${integration.name}` : `${connected ? 'Replace' : 'Save'} ${noun}`;
-  const statusText = ({ HEALTHY: 'Connected', EXPIRED: 'Connected (token being renewed)', ERROR: 'Needs reconnecting' } as Record<string, string>)[status ?? ''] ?? 'Not connected';
+  const statusText =
+    ({ HEALTHY: 'Connected', EXPIRED: 'Connected (token being renewed)', ERROR: 'Needs reconnecting' } as Record<string, string>)[status ?? ''] ??
+    'Not connected';
   return `<li class="integration" data-integration="${escapeHtml(integration.slug)}">
   <div class="integration-head">${logo(integration)}<div><h2 id="${id}-name">${escapeHtml(integration.name)}</h2><div class="status" id="${id}-status">${escapeHtml(statusText)}</div></div></div>
   ${submitted ? `<div class="alert error" role="alert" id="${id}-error">${escapeHtml(submitted.message)}</div>` : ''}
@@ -221,7 +262,17 @@ function integrationItem(integration: Integration, status: string | undefined, s
 </li>`;
 }
 
-function inputField(options: { id: string; name: string; label: string; hint?: string; value?: string; type?: 'text' | 'password'; required?: boolean; autocomplete?: string; error?: string }): string {
+function inputField(options: {
+  id: string;
+  name: string;
+  label: string;
+  hint?: string;
+  value?: string;
+  type?: 'text' | 'password';
+  required?: boolean;
+  autocomplete?: string;
+  error?: string;
+}): string {
   const described = [options.hint ? `${options.id}-hint` : '', options.error ? `${options.id}-error` : ''].filter(Boolean).join(' ');
   return `<label for="${options.id}">${escapeHtml(options.label)}${options.hint ? ` <span class="hint" id="${options.id}-hint">${escapeHtml(options.hint)}</span>` : ''}
       <input id="${options.id}" name="${escapeHtml(options.name)}" type="${options.type ?? 'text'}"${options.value ? ` value="${escapeHtml(options.value)}"` : ''}${options.required ? ' required' : ''} autocomplete="${options.autocomplete ?? 'off'}" spellcheck="false"${described ? ` aria-describedby="${described}"` : ''}${options.error ? ' aria-invalid="true" autofocus' : ''}>
@@ -276,7 +327,10 @@ function sendContinuePage(res: http.ServerResponse, name: string, authorizeUrl: 
   const body = `<h1>Continuing to ${escapeHtml(name)}…</h1>
 <p role="status">Sign in there to connect your account.</p>
 <div class="actions"><a class="button" id="continue" href="${escapeHtml(authorizeUrl)}">Continue to ${escapeHtml(name)}</a></div>`;
-  const html = renderPage({ title: `Continuing to ${name}`, nonce, body }).replace('<meta name="referrer"', `<meta http-equiv="refresh" content="0;url=${escapeHtml(authorizeUrl)}">\n<meta name="referrer"`);
+  const html = renderPage({ title: `Continuing to ${name}`, nonce, body }).replace(
+    '<meta name="referrer"',
+    `<meta http-equiv="refresh" content="0;url=${escapeHtml(authorizeUrl)}">\n<meta name="referrer"`,
+  );
   sendPage(res, 200, html, nonce);
 }
 
@@ -286,7 +340,12 @@ function sendExpired(res: http.ServerResponse): void {
 
 function sendMessagePage(res: http.ServerResponse, status: number, title: string, text: string): void {
   const nonce = newNonce();
-  sendPage(res, status, renderPage({ title, nonce, body: `<h1>${escapeHtml(title)}</h1><div class="alert error" role="alert">${escapeHtml(text)}</div>` }), nonce);
+  sendPage(
+    res,
+    status,
+    renderPage({ title, nonce, body: `<h1>${escapeHtml(title)}</h1><div class="alert error" role="alert">${escapeHtml(text)}</div>` }),
+    nonce,
+  );
 }
 
 // ---------------------------------------------------------------------------------------- helpers

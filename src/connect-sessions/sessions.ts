@@ -65,7 +65,8 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
     problems.push({ field: 'expiresInSeconds', message: `expiresInSeconds is a whole number from 1 to ${maxTtlSeconds}.` });
   }
   const references = input.integrations ?? null;
-  if (references !== null && references.length === 0) problems.push({ field: 'integrations', message: 'Offer at least one integration, or omit integrations to offer all.' });
+  if (references !== null && references.length === 0)
+    problems.push({ field: 'integrations', message: 'Offer at least one integration, or omit integrations to offer all.' });
   if (references !== null && references.length > CONNECT_SESSION_MAX_INTEGRATIONS) {
     problems.push({ field: 'integrations', message: `A session offers at most ${CONNECT_SESSION_MAX_INTEGRATIONS} integrations by name.` });
   }

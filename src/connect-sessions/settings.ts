@@ -5,7 +5,10 @@ export const connectSessionSettings = defineSettings(
   'Connect sessions',
   {
     CONNECT_SESSION_TTL_SECONDS: setting(integer({ min: 1, default: 1800 }), "a connect session's default lifetime"),
-    CONNECT_SESSION_MAX_TTL_SECONDS: setting(integer({ min: 1, default: 86_400 }), "a connect session's largest lifetime (`createConnectSession`'s `expiresInSeconds`)"),
+    CONNECT_SESSION_MAX_TTL_SECONDS: setting(
+      integer({ min: 1, default: 86_400 }),
+      "a connect session's largest lifetime (`createConnectSession`'s `expiresInSeconds`)",
+    ),
     CONNECT_SESSION_CLEANUP_INTERVAL_SECONDS: setting(
       integer({ min: 0, default: 300 }),
       'how often the job `connect-session-cleanup` deletes expired connect sessions (0 turns it off)',

@@ -85,7 +85,10 @@ export function apiBaseUrlFor(
   try {
     const placement = placeholderPlacementProblems(integration.apiBaseUrl, connectionConfigFields(integration));
     if (placement.length) throw new Error(`apiBaseUrl: ${placement.join('; ')}`);
-    const filled = fillUrl(integration.apiBaseUrl, { connectionConfig: checkedConnectionConfig(integration, connectionConfig, deps.urls, { source: 'stored' }), metadata });
+    const filled = fillUrl(integration.apiBaseUrl, {
+      connectionConfig: checkedConnectionConfig(integration, connectionConfig, deps.urls, { source: 'stored' }),
+      metadata,
+    });
     // A host that came from the provider's answer is held to the same rules as a configured one.
     const problem = filled === integration.apiBaseUrl ? undefined : providerUrlProblem(filled, deps.urls);
     if (problem) throw new Error(`apiBaseUrl ${problem}`);

@@ -13,7 +13,10 @@ import type { FromTokensDeps } from './from-tokens.js';
 const secret = z.string().min(1).max(16_384);
 export const importInputSchema = z.object({
   integration: z.string().min(1),
-  connectionName: z.string().regex(CONNECTION_NAME_PATTERN, 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.').default('default'),
+  connectionName: z
+    .string()
+    .regex(CONNECTION_NAME_PATTERN, 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.')
+    .default('default'),
   accessToken: secret.optional(),
   refreshToken: secret.optional(),
   expiresAt: z.date().optional(),

@@ -38,7 +38,8 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
     const extra = Object.keys(data.metadata ?? {}).filter((key) => key !== 'connectionConfig');
     if (extra.length) throw ValidationError.field('metadata', 'A connect session may only give metadata.connectionConfig.');
     const given = (data.metadata?.connectionConfig ?? null) as Record<string, unknown> | null;
-    if (given !== null && (typeof given !== 'object' || Array.isArray(given))) throw ValidationError.field('metadata.connectionConfig', 'connectionConfig is an object.');
+    if (given !== null && (typeof given !== 'object' || Array.isArray(given)))
+      throw ValidationError.field('metadata.connectionConfig', 'connectionConfig is an object.');
     // Checked like startConnect checks it: declared names, host-name-like values, required ones present.
     const checked = connectionConfigFor(integration, given, deps.urls);
     data.metadata = Object.keys(checked).length ? { connectionConfig: checked } : {};
@@ -70,7 +71,9 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
   // judged as startConnect judges it: a user cannot choose where the integration's client secret goes.
   const givenConfig = connectionConfigOf({ metadata: data.metadata ?? {} });
   const declaresConfig = connectionConfigFields(integration).length > 0 || Object.keys(givenConfig).length > 0;
-  const connectionConfig = declaresConfig ? checkedConnectionConfig(integration, givenConfig, deps.urls, { source: 'user', fieldPrefix: 'metadata.connectionConfig' }) : {};
+  const connectionConfig = declaresConfig
+    ? checkedConnectionConfig(integration, givenConfig, deps.urls, { source: 'user', fieldPrefix: 'metadata.connectionConfig' })
+    : {};
   let metadata: Record<string, unknown> = data.metadata ?? {};
   if (declaresConfig) metadata = { ...metadata, connectionConfig };
   let apiBaseUrl = apiBaseUrlFor(deps, integration, connectionConfig, metadata);
@@ -87,7 +90,12 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
         if (error instanceof ValidationError) throw error;
         deps.logger.info({ integration: integration.slug, reason: describe(error) }, 'imported refresh token refused');
         const refused = providerErrorFrom(error, 'accept the refresh token');
-        connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: viewer.userId, providerStatus: refused.details.providerStatus, error: refused.message });
+        connectFailed(deps.events, {
+          integrationSlug: integration.slug,
+          ownerId: viewer.userId,
+          providerStatus: refused.details.providerStatus,
+          error: refused.message,
+        });
         throw refused;
       }
       const result = await connectionFromTokens(deps, integration, tokens, { connectionConfig, previous: credentials });
@@ -104,19 +112,22 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
   // An access token imported already expired is not checked: the provider would refuse it for its age,
   // which says nothing of the grant (the first use refreshes it, or marks the connection ERROR).
   const importedExpired = tokenExpiresAt !== null && tokenExpiresAt.getTime() <= Date.now();
-  const checked = data.skipVerification || importedExpired ? null : await checkImport(deps, integration, credentials, { apiBaseUrl, connectionConfig, ownerId });
+  const checked =
+    data.skipVerification || importedExpired ? null : await checkImport(deps, integration, credentials, { apiBaseUrl, connectionConfig, ownerId });
 
   const connection = await deps.store.saveAuthorized(
     { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata },
     { userId: viewer.userId },
   );
   if (checked) {
-    deps.events.emit('connection.checked', { operation: { ...checkOperation(checked, integration.slug, ownerId ?? viewer.userId), connectionId: connection.id }, change: null });
+    deps.events.emit('connection.checked', {
+      operation: { ...checkOperation(checked, integration.slug, ownerId ?? viewer.userId), connectionId: connection.id },
+      change: null,
+    });
     if (checked.verdict === 'accepted') return deps.db.prisma.connection.update({ where: { id: connection.id }, data: { lastVerifiedAt: new Date() } });
   }
   return connection;
 }
-
 
 /**
  * Checks imported credentials where a check is known. A rejection is a ProviderError (and an operation
@@ -135,15 +146,22 @@ async function checkImport(
     result = await runCredentialCheck(deps.checks, check, credentials, integration);
   } catch (error) {
     // No usable check (no API base URL, discovery failed): nothing to say about the credentials.
-    deps.logger.info({ integration: integration.slug, reason: error instanceof SwitchboardError ? error.message : describe(error) }, 'imported credentials not checked');
+    deps.logger.info(
+      { integration: integration.slug, reason: error instanceof SwitchboardError ? error.message : describe(error) },
+      'imported credentials not checked',
+    );
     return null;
   }
   if (result.verdict === 'rejected') {
     deps.events.emit('connection.checked', { operation: checkOperation(result, integration.slug, connection.ownerId), change: null });
     connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: connection.ownerId, error: result.reason });
-    throw new ProviderError(`The provider rejected the imported credentials: ${result.reason}`, { providerStatus: result.providerStatus, providerError: 'credentials_rejected' });
+    throw new ProviderError(`The provider rejected the imported credentials: ${result.reason}`, {
+      providerStatus: result.providerStatus,
+      providerError: 'credentials_rejected',
+    });
   }
-  if (result.verdict === 'inconclusive') deps.logger.info({ integration: integration.slug, reason: result.reason }, 'imported credentials could not be checked');
+  if (result.verdict === 'inconclusive')
+    deps.logger.info({ integration: integration.slug, reason: result.reason }, 'imported credentials could not be checked');
   return result;
 }
 

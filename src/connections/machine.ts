@@ -59,14 +59,18 @@ export async function createMachineConnection(deps: ImportDeps, viewer: Viewer, 
     }
     case 'GITHUB_APP':
       // An installation id names any account's installation of the app: only admins may assert one.
-      if (!viewer.isAdmin) throw new ForbiddenError("Only an admin can connect a GitHub App installation by id; users connect through startConnect's install page.");
+      if (!viewer.isAdmin)
+        throw new ForbiddenError("Only an admin can connect a GitHub App installation by id; users connect through startConnect's install page.");
       if (!data.installationId) problems.push({ field: 'installationId', message: 'A GitHub App connection needs installationId.' });
       credentials = { type: 'GITHUB_APP', installationId: data.installationId };
       metadata.installationId = data.installationId;
       break;
     case 'OAUTH1':
       if (!data.accessToken || data.tokenSecret === undefined) {
-        problems.push({ field: data.accessToken ? 'tokenSecret' : 'accessToken', message: 'An OAuth 1.0a connection needs accessToken and tokenSecret (or use startConnect).' });
+        problems.push({
+          field: data.accessToken ? 'tokenSecret' : 'accessToken',
+          message: 'An OAuth 1.0a connection needs accessToken and tokenSecret (or use startConnect).',
+        });
       }
       credentials = { type: 'OAUTH1', accessToken: data.accessToken, tokenSecret: data.tokenSecret };
       break;
@@ -94,7 +98,10 @@ export async function createMachineConnection(deps: ImportDeps, viewer: Viewer, 
     try {
       credentials = await deps.grants.mint({ integration, metadata: metadata as Connection['metadata'], apiBaseUrl }, credentials);
     } catch (error) {
-      deps.logger.info({ integration: integration.slug, authType: integration.authType, reason: (error as Error).message }, 'machine grant refused at connection');
+      deps.logger.info(
+        { integration: integration.slug, authType: integration.authType, reason: (error as Error).message },
+        'machine grant refused at connection',
+      );
       // createConnection answers ProviderError for anything the provider side did (unreachable included).
       const refused =
         error instanceof UpstreamUnavailableError

@@ -187,10 +187,14 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
           const pool = new pg.Pool({ connectionString, max: 2 });
           try {
             // Already migrated (the usual restart): one query on the locked session, no engine.
-            return await migrate(async (sql) => (await lockClient.query(sql)).rows, () => new PrismaPg(pool), {
-              runScript: async (sql) => void (await lockClient.query(sql)),
-              warn,
-            });
+            return await migrate(
+              async (sql) => (await lockClient.query(sql)).rows,
+              () => new PrismaPg(pool),
+              {
+                runScript: async (sql) => void (await lockClient.query(sql)),
+                warn,
+              },
+            );
           } finally {
             await pool.end();
           }
@@ -215,10 +219,14 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
     ...withTransactions(prisma, listeners),
     // Already migrated (the usual restart): one query, no engine.
     migrate: () =>
-      migrate(async (sql) => (await pglite.query(sql)).rows as never[], () => new PrismaPGlite(pglite), {
-        runScript: async (sql) => void (await pglite.exec(sql)),
-        warn,
-      }),
+      migrate(
+        async (sql) => (await pglite.query(sql)).rows as never[],
+        () => new PrismaPGlite(pglite),
+        {
+          runScript: async (sql) => void (await pglite.exec(sql)),
+          warn,
+        },
+      ),
     async close() {
       await prisma.$disconnect();
       await pglite.close();

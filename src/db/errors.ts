@@ -21,7 +21,8 @@ const UNAVAILABLE_CODES = new Set([
   'ETIMEDOUT',
 ]);
 const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
-const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|query read timeout|connection (is )?closed|server closed the connection|the database system is (starting up|shutting down)|terminating connection|canceling statement due to statement timeout|Client has encountered a connection error|Connection ended unexpectedly/i;
+const UNAVAILABLE_MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|query read timeout|connection (is )?closed|server closed the connection|the database system is (starting up|shutting down)|terminating connection|canceling statement due to statement timeout|Client has encountered a connection error|Connection ended unexpectedly/i;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 6; depth++) {

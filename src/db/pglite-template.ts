@@ -72,7 +72,11 @@ export async function makeTemplate(templateDir: string, previousDir?: string, mi
  */
 export function seedFromTemplate(
   dataDir: string,
-  { templateDir = pgliteTemplateDir, migrationsDir, warn = () => {} }: { templateDir?: string; migrationsDir?: string; warn?: (error: Error, message: string) => void } = {},
+  {
+    templateDir = pgliteTemplateDir,
+    migrationsDir,
+    warn = () => {},
+  }: { templateDir?: string; migrationsDir?: string; warn?: (error: Error, message: string) => void } = {},
 ): boolean {
   if (fs.readdirSync(dataDir).length > 0 || !isCurrent(templateDir, migrationsDir)) return false;
   // Copies left by a process that crashed mid-copy (under this lock, no one else is copying).

@@ -10,7 +10,7 @@ import { migrationsDir, prismaSchemaPath, projectRoot } from '../paths.js';
 
 export type { MigrationList, SchemaEngine };
 
-export { migrationsDir,  projectRoot };
+export { migrationsDir, projectRoot };
 
 export const noFilters = { externalTables: [], externalEnums: [] };
 

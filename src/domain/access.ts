@@ -42,11 +42,7 @@ export function canManageConnection(viewer: Viewer, connection: { ownerId: strin
 }
 
 /** May the viewer read this connection's secrets? Admins always; owners where the integration allows. */
-export function canReadCredentials(
-  viewer: Viewer,
-  connection: { ownerId: string | null },
-  integration: { ownerCanReadCredentials: boolean },
-): boolean {
+export function canReadCredentials(viewer: Viewer, connection: { ownerId: string | null }, integration: { ownerCanReadCredentials: boolean }): boolean {
   if (viewer.isAdmin) return true;
   return integration.ownerCanReadCredentials && connection.ownerId !== null && connection.ownerId === viewer.userId;
 }

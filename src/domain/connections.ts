@@ -99,8 +99,18 @@ export interface ConnectionStatusChange {
 export type StatusChangeHook = (tx: Transaction, event: ConnectionStatusEvent) => Promise<unknown>;
 
 /** The change to announce for a written row (with its status event when the status changed). */
-export function changeOf(connection: Pick<Connection, 'id' | 'integrationId' | 'sequence'>, statusEvent?: ConnectionStatusEvent | null, deleted = false): ConnectionChange {
-  return { connectionId: connection.id, integrationId: connection.integrationId, sequence: connection.sequence, deleted, ...(statusEvent ? { status: statusEvent } : {}) };
+export function changeOf(
+  connection: Pick<Connection, 'id' | 'integrationId' | 'sequence'>,
+  statusEvent?: ConnectionStatusEvent | null,
+  deleted = false,
+): ConnectionChange {
+  return {
+    connectionId: connection.id,
+    integrationId: connection.integrationId,
+    sequence: connection.sequence,
+    deleted,
+    ...(statusEvent ? { status: statusEvent } : {}),
+  };
 }
 
 /** The status event describing the connection as it is now (for subscribers and the webhook outbox). */
@@ -249,7 +259,12 @@ export function createConnectionStore(deps: { db: Database; keyring: Keyring; ev
    * the change to announce, or null when someone else deleted it first (nothing to announce twice).
    */
   async function remove(connection: ConnectionWithIntegration, reason: string): Promise<ConnectionChange | null> {
-    const event = statusEventOf({ ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 }, connection.integration.slug, connection.status, reason);
+    const event = statusEventOf(
+      { ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 },
+      connection.integration.slug,
+      connection.status,
+      reason,
+    );
     const deleted = await deps.db.transaction(async (tx) => {
       // deleteMany: a concurrent delete of the same connection is not an error (and runs no second hook).
       const { count } = await tx.connection.deleteMany({ where: { id: connection.id } });

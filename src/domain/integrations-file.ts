@@ -19,9 +19,7 @@ function interpolateEnvironment(value: unknown, env: Record<string, string | und
   }
   if (Array.isArray(value)) return value.map((item, index) => interpolateEnvironment(item, env, `${path}[${index}]`));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateEnvironment(item, env, path ? `${path}.${key}` : key)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateEnvironment(item, env, path ? `${path}.${key}` : key)]));
   }
   return value;
 }

@@ -123,7 +123,17 @@ const RESERVED_AUTHORIZATION_PARAMS = new Set([
 ]);
 
 /** Token request parameters the grants set themselves. */
-const RESERVED_TOKEN_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'assertion', 'client_assertion', 'client_assertion_type', 'scope', 'code', 'refresh_token']);
+const RESERVED_TOKEN_PARAMS = new Set([
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'assertion',
+  'client_assertion',
+  'client_assertion_type',
+  'scope',
+  'code',
+  'refresh_token',
+]);
 
 /** Where provider endpoints may be: public https hosts, unless local providers are allowed (development). */
 export interface UrlPolicy {
@@ -169,48 +179,53 @@ const scopeList = z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'Scope
 
 function integrationSchemas(policy: UrlPolicy) {
   const integrationFields = {
-  name: optionalText(200),
-  authType: z.enum(AUTH_TYPES).optional(),
-  clientId: optionalText(500),
-  clientSecret: z.string().min(1).max(4000).optional(),
-  scopes: scopeList.optional(),
-  authorizationUrl: providerUrl('authorizationUrl', policy).optional(),
-  tokenUrl: providerUrl('tokenUrl', policy).optional(),
-  revocationUrl: providerUrl('revocationUrl', policy).optional(),
-  userinfoUrl: providerUrl('userinfoUrl', policy).optional(),
-  issuer: providerUrl('issuer', policy).optional(),
-  apiBaseUrl: providerUrl('apiBaseUrl', policy).optional(),
-  isShared: z.boolean().optional(),
-  logoUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
-  authorizationParams: z
-    .record(z.string(), z.string().max(2000))
-    .refine((params) => Object.keys(params).every((key) => !RESERVED_AUTHORIZATION_PARAMS.has(key)), {
-      message: `authorizationParams must not set ${[...RESERVED_AUTHORIZATION_PARAMS].join(', ')}.`,
-    })
-    .optional(),
-  tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).optional(),
-  ownerCanReadCredentials: z.boolean().optional(),
-  /** Connection config values fixed by the admin for every connection (a self-hosted host…). */
-  connectionConfig: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string().max(253)).optional(),
-  appId: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'appId is the GitHub App id (or client id).').optional(),
-  privateKey: z.string().min(1).max(16_384).optional(),
-  requestTokenUrl: providerUrl('requestTokenUrl', policy).optional(),
-  tokenParams: z
-    .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/), z.string().max(2000))
-    .refine((params) => Object.keys(params).every((key) => !RESERVED_TOKEN_PARAMS.has(key)), {
-      message: `tokenParams must not set ${[...RESERVED_TOKEN_PARAMS].join(', ')}.`,
-    })
-    .optional(),
-  signatureMethod: z.enum(OAUTH1_SIGNATURE_METHODS).optional(),
-};
+    name: optionalText(200),
+    authType: z.enum(AUTH_TYPES).optional(),
+    clientId: optionalText(500),
+    clientSecret: z.string().min(1).max(4000).optional(),
+    scopes: scopeList.optional(),
+    authorizationUrl: providerUrl('authorizationUrl', policy).optional(),
+    tokenUrl: providerUrl('tokenUrl', policy).optional(),
+    revocationUrl: providerUrl('revocationUrl', policy).optional(),
+    userinfoUrl: providerUrl('userinfoUrl', policy).optional(),
+    issuer: providerUrl('issuer', policy).optional(),
+    apiBaseUrl: providerUrl('apiBaseUrl', policy).optional(),
+    isShared: z.boolean().optional(),
+    logoUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+    authorizationParams: z
+      .record(z.string(), z.string().max(2000))
+      .refine((params) => Object.keys(params).every((key) => !RESERVED_AUTHORIZATION_PARAMS.has(key)), {
+        message: `authorizationParams must not set ${[...RESERVED_AUTHORIZATION_PARAMS].join(', ')}.`,
+      })
+      .optional(),
+    tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).optional(),
+    ownerCanReadCredentials: z.boolean().optional(),
+    /** Connection config values fixed by the admin for every connection (a self-hosted host…). */
+    connectionConfig: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string().max(253)).optional(),
+    appId: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'appId is the GitHub App id (or client id).')
+      .optional(),
+    privateKey: z.string().min(1).max(16_384).optional(),
+    requestTokenUrl: providerUrl('requestTokenUrl', policy).optional(),
+    tokenParams: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/), z.string().max(2000))
+      .refine((params) => Object.keys(params).every((key) => !RESERVED_TOKEN_PARAMS.has(key)), {
+        message: `tokenParams must not set ${[...RESERVED_TOKEN_PARAMS].join(', ')}.`,
+      })
+      .optional(),
+    signatureMethod: z.enum(OAUTH1_SIGNATURE_METHODS).optional(),
+  };
 
   const createSchema = z.object({
-  slug: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'slug is 1-63 of a-z 0-9 _ - and starts with a letter or digit.'),
-  provider: z.string().min(1).max(64),
-  ...integrationFields,
-});
+    slug: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'slug is 1-63 of a-z 0-9 _ - and starts with a letter or digit.'),
+    provider: z.string().min(1).max(64),
+    ...integrationFields,
+  });
 
   const updateSchema = z.object(integrationFields);
   return { createSchema, updateSchema };

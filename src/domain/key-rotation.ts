@@ -78,7 +78,8 @@ export async function checkKeyring(prisma: PrismaClient, keyring: Keyring): Prom
   // are the constants above, never input.
   const samples = SEALED_COLUMNS.flatMap(({ table, column }, index) =>
     (['ASC', 'DESC'] as const).map(
-      (order) => `(SELECT ${index} AS "columnIndex", "id", "${column}" AS "sealed" FROM "${table}" WHERE "${column}" IS NOT NULL ORDER BY "id" ${order} LIMIT ${KEY_CHECK_SAMPLE})`,
+      (order) =>
+        `(SELECT ${index} AS "columnIndex", "id", "${column}" AS "sealed" FROM "${table}" WHERE "${column}" IS NOT NULL ORDER BY "id" ${order} LIMIT ${KEY_CHECK_SAMPLE})`,
     ),
   );
   const rows = await prisma.$queryRawUnsafe<Array<{ columnIndex: number; id: string; sealed: string }>>(samples.join(' UNION ALL '));

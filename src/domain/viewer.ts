@@ -26,6 +26,5 @@ export interface Viewer {
 
 export const USER_ID_PATTERN = /^[\w.@:|+-]{1,200}$/;
 
-
 /** Who the request's credentials say is calling; throws AuthenticationError (src/kernel/errors.ts). */
 export type Authenticate = (headers: HeaderSource) => Promise<Viewer>;

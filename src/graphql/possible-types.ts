@@ -8,7 +8,10 @@ export function possibleTypesOf(schema: GraphQLSchema): Record<string, string[]>
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__')) continue;
     if (isUnionType(type) || isInterfaceType(type)) {
-      result[type.name] = schema.getPossibleTypes(type).map((possible) => possible.name).sort();
+      result[type.name] = schema
+        .getPossibleTypes(type)
+        .map((possible) => possible.name)
+        .sort();
     }
   }
   return result;

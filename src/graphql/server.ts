@@ -174,7 +174,8 @@ function jsonBodyParser(): Plugin<Record<string, unknown>, ServerContext> {
         } catch {
           throw badRequest('POST body sent invalid JSON.');
         }
-        if (value === null || typeof value !== 'object') throw badRequest(`POST body is expected to be object but received ${value === null ? 'null' : typeof value}`);
+        if (value === null || typeof value !== 'object')
+          throw badRequest(`POST body is expected to be object but received ${value === null ? 'null' : typeof value}`);
         return value as never;
       });
     },
@@ -220,7 +221,12 @@ export async function handleGraphQL(graphql: GraphQLServer, options: GraphQLHand
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
-  sendJson(res, 413, { errors: [{ message: `Request body too large (the limit is ${limit} bytes).`, extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] }, { connection: 'close' });
+  sendJson(
+    res,
+    413,
+    { errors: [{ message: `Request body too large (the limit is ${limit} bytes).`, extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] },
+    { connection: 'close' },
+  );
   // What the client still sends is discarded as it arrives (nothing is kept), until the socket closes.
   req.resume();
 }

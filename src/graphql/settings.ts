@@ -25,7 +25,10 @@ export const graphqlSettings = defineSettings(
       integer({ min: 65_536, default: 4 * 1024 * 1024 }),
       'bytes waiting to be sent to one WebSocket beyond which its client counts as not reading: closed with 1013, its subscriptions end',
     ),
-    WEBSOCKET_MAX_OPERATIONS: setting(integer({ min: 1, default: 100 }), 'operations running at once on one WebSocket; more are answered with a `QUOTA_EXCEEDED` error'),
+    WEBSOCKET_MAX_OPERATIONS: setting(
+      integer({ min: 1, default: 100 }),
+      'operations running at once on one WebSocket; more are answered with a `QUOTA_EXCEEDED` error',
+    ),
   },
   (values) => ({
     maxBodyBytes: values.GRAPHQL_MAX_BODY_BYTES,

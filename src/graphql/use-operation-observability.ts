@@ -27,7 +27,9 @@ export function useOperationObservability(metrics: Pick<Metrics, 'recordGraphQLO
       const operation = operationOf(args.document, args.operationName);
       if (tracingEnabled()) {
         const attributes = { 'graphql.operation.type': operation.type, ...(operation.name ? { 'graphql.operation.name': operation.name } : {}) };
-        setExecuteFn((executeArgs) => traced(`graphql.${operation.type}${operation.name ? ` ${operation.name}` : ''}`, attributes, () => executeFn(executeArgs)));
+        setExecuteFn((executeArgs) =>
+          traced(`graphql.${operation.type}${operation.name ? ` ${operation.name}` : ''}`, attributes, () => executeFn(executeArgs)),
+        );
       }
       return {
         onExecuteDone({ result }) {
@@ -41,7 +43,9 @@ export function useOperationObservability(metrics: Pick<Metrics, 'recordGraphQLO
       const operation = operationOf(args.document, args.operationName);
       if (tracingEnabled()) {
         const attributes = { 'graphql.operation.type': 'subscription', ...(operation.name ? { 'graphql.operation.name': operation.name } : {}) };
-        setSubscribeFn((subscribeArgs) => traced(`graphql.subscription${operation.name ? ` ${operation.name}` : ''}`, attributes, () => subscribeFn(subscribeArgs)));
+        setSubscribeFn((subscribeArgs) =>
+          traced(`graphql.subscription${operation.name ? ` ${operation.name}` : ''}`, attributes, () => subscribeFn(subscribeArgs)),
+        );
       }
       return {
         onSubscribeResult({ result }) {

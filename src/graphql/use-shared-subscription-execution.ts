@@ -111,7 +111,11 @@ class ResultStream implements AsyncGenerator<ExecutionResult, void, void> {
   private readonly mapStep = (step: IteratorResult<unknown>): IteratorResult<ExecutionResult, void> | Promise<IteratorResult<ExecutionResult, void>> => {
     if (step.done) return step as IteratorReturnResult<void>;
     const execution = this.executionOf(step.value);
-    if (execution.promise) return execution.promise.then((value) => ({ done: false, value }), (error: unknown) => this.closeSource(error));
+    if (execution.promise)
+      return execution.promise.then(
+        (value) => ({ done: false, value }),
+        (error: unknown) => this.closeSource(error),
+      );
     if (execution.failed) return this.closeSource(execution.error);
     return { done: false, value: execution.result! };
   };

@@ -223,7 +223,11 @@ class GraphQLSocket {
         if (!this.acknowledged) return this.ws.close(CloseCode.Unauthorized, 'Unauthorized');
         if (this.operations.has(message.id)) return this.ws.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${message.id} already exists`);
         if (this.operations.size >= this.server.options.maxOperations) {
-          return this.sendErrors(message.id, [new GraphQLError(`At most ${this.server.options.maxOperations} operations run at once on one WebSocket: complete one first.`, { extensions: { code: 'QUOTA_EXCEEDED' } })]);
+          return this.sendErrors(message.id, [
+            new GraphQLError(`At most ${this.server.options.maxOperations} operations run at once on one WebSocket: complete one first.`, {
+              extensions: { code: 'QUOTA_EXCEEDED' },
+            }),
+          ]);
         }
         const operation = new Operation(this, message.id);
         this.operations.set(message.id, operation);
@@ -272,7 +276,8 @@ class GraphQLSocket {
       contextValue: await contextFactory(),
     };
     (args.contextValue as Record<symbol, PushDelivery>)[PUSH_DELIVERY] = this.server.pushDelivery;
-    const result = (await (operationAST.operation === 'subscription' ? subscribe(args) : execute(args))) as ExecutionResult | PushedSubscription | AsyncGenerator<ExecutionResult, void, void>;
+    const result = (await (operationAST.operation === 'subscription' ? subscribe(args) : execute(args))) as
+      ExecutionResult | PushedSubscription | AsyncGenerator<ExecutionResult, void, void>;
     if (result instanceof PushedSubscription || isAsyncIterator(result)) {
       if (!stillWanted()) return void (await result.return());
       operation.stream = result;

@@ -81,7 +81,8 @@ export async function credentialCheckFor(
   if (integration.authType !== 'OAUTH2') return null;
   let userinfo: string | undefined;
   if (integration.userinfoUrl) userinfo = fillProviderUrl(integration.userinfoUrl, { connectionConfig: connection.connectionConfig }, 'userinfoUrl', deps.urls);
-  else if (integration.issuer) userinfo = (await deps.providerClient.configuration(integration, connection.connectionConfig)).serverMetadata().userinfo_endpoint;
+  else if (integration.issuer)
+    userinfo = (await deps.providerClient.configuration(integration, connection.connectionConfig)).serverMetadata().userinfo_endpoint;
   return userinfo ? { method: 'GET', url: new URL(userinfo), headers: { accept: 'application/json' } } : null;
 }
 
@@ -98,7 +99,13 @@ export async function runCredentialCheck(
   const presented: Integration =
     check.authPrefix === undefined
       ? integration
-      : { ...integration, settings: { ...integrationSettings(integration), proxy: { ...integrationSettings(integration).proxy, authPrefix: check.authPrefix } } as Integration['settings'] };
+      : {
+          ...integration,
+          settings: {
+            ...integrationSettings(integration),
+            proxy: { ...integrationSettings(integration).proxy, authPrefix: check.authPrefix },
+          } as Integration['settings'],
+        };
   injectCredential(deps.keyring, headers, url, credentials, presented);
   const base = { method: check.method, path: check.url.pathname };
   let response: Dispatcher.ResponseData;

@@ -51,12 +51,22 @@ export function createVerifier(deps: VerifierDeps) {
     const ownerId = connection.ownerId ?? options.actingUserId ?? null;
     const announce = (fields: Omit<Operation, 'kind' | 'connectionId' | 'integrationSlug' | 'ownerId'>, change: ConnectionChange | null = null) =>
       deps.events.emit('connection.checked', {
-        operation: { kind: 'VERIFY', connectionId: connection.id, integrationSlug: connection.integration.slug, ownerId, durationMs: performance.now() - started, ...fields },
+        operation: {
+          kind: 'VERIFY',
+          connectionId: connection.id,
+          integrationSlug: connection.integration.slug,
+          ownerId,
+          durationMs: performance.now() - started,
+          ...fields,
+        },
         change,
       });
     let check: CredentialCheck | null;
     try {
-      check = await credentialCheckFor(deps.checks, connection.integration, { apiBaseUrl: connection.apiBaseUrl, connectionConfig: connectionConfigOf(connection) });
+      check = await credentialCheckFor(deps.checks, connection.integration, {
+        apiBaseUrl: connection.apiBaseUrl,
+        connectionConfig: connectionConfigOf(connection),
+      });
     } catch (error) {
       const failure = error instanceof SwitchboardError ? error : new ProviderError("The provider's configuration could not be loaded for a credential check.");
       announce({ outcome: 'FAILURE', error: failure.message });
@@ -81,10 +91,19 @@ export function createVerifier(deps: VerifierDeps) {
       throw error;
     }
 
-    const verdict = { outcome: result.verdict === 'accepted' ? ('SUCCESS' as const) : ('FAILURE' as const), method: result.method, path: result.path, providerStatus: result.providerStatus, error: result.reason };
+    const verdict = {
+      outcome: result.verdict === 'accepted' ? ('SUCCESS' as const) : ('FAILURE' as const),
+      method: result.method,
+      path: result.path,
+      providerStatus: result.providerStatus,
+      error: result.reason,
+    };
     if (result.verdict === 'inconclusive') {
       announce(verdict);
-      deps.logger.info({ connectionId: connection.id, integration: connection.integration.slug, status: result.providerStatus }, 'credential check inconclusive');
+      deps.logger.info(
+        { connectionId: connection.id, integration: connection.integration.slug, status: result.providerStatus },
+        'credential check inconclusive',
+      );
       throw new ProviderError(result.reason ?? 'The credential check was inconclusive.', { providerStatus: result.providerStatus });
     }
     const stored = await storeVerdict(usable.connection, result);
@@ -105,7 +124,10 @@ export function createVerifier(deps: VerifierDeps) {
         { previousStatus: seen.status, reason: accepted ? 'credential check passed' : null, integration: seen.integration },
       );
       if (written) {
-        deps.logger.info({ connectionId: seen.id, integration: seen.integration.slug, status: written.connection.status }, 'credential check changed the status');
+        deps.logger.info(
+          { connectionId: seen.id, integration: seen.integration.slug, status: written.connection.status },
+          'credential check changed the status',
+        );
         return { connection: written.connection, change: changeOf(written.connection, written.statusEvent) };
       }
       // Changed meanwhile (reconnected, refreshed): what was checked is no longer what is stored.

@@ -54,7 +54,11 @@ export function possibleTypesRoute(graphql: GraphQLServer): Route {
     name: 'possible_types',
     path: '/graphql/possible-types.json',
     handle: ((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'public, max-age=300',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
     }) satisfies Handler,
   };

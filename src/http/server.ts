@@ -20,14 +20,25 @@ export type Route =
   | { name: string; path: string | string[]; handle: Handler }
   | { name: string; prefix: string; handle: Handler }
   /** Matched on the raw path; `search` is the query as sent. */
-  | { name: string; pattern: RegExp; cors?: boolean; handle: (req: http.IncomingMessage, res: http.ServerResponse, search: string, match: RegExpExecArray) => Promise<void> };
+  | {
+      name: string;
+      pattern: RegExp;
+      cors?: boolean;
+      handle: (req: http.IncomingMessage, res: http.ServerResponse, search: string, match: RegExpExecArray) => Promise<void>;
+    };
 
 export interface HttpServerDeps {
   routes: Route[];
   graphql: GraphQLServer;
   authenticate: Authenticate;
   settings: {
-    graphql: { maxBodyBytes: number; websocketPingIntervalMs: number; websocketInitTimeoutMs: number; websocketMaxBufferedBytes: number; websocketMaxOperations: number };
+    graphql: {
+      maxBodyBytes: number;
+      websocketPingIntervalMs: number;
+      websocketInitTimeoutMs: number;
+      websocketMaxBufferedBytes: number;
+      websocketMaxOperations: number;
+    };
     corsOrigins: string[];
     publicUrl: string;
     devMode: boolean;
@@ -110,7 +121,8 @@ export async function startHttpServer(deps: HttpServerDeps, listen: { server?: h
       sendJson(res, 404, { error: 'not_found', message: `No route ${url.pathname}` });
     } catch (error) {
       logger.error({ err: error, path: rawPath }, 'request failed');
-      if (!res.headersSent && isDatabaseUnavailable(error)) sendJson(res, 503, { error: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.' });
+      if (!res.headersSent && isDatabaseUnavailable(error))
+        sendJson(res, 503, { error: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.' });
       else if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal server error' });
       else res.destroy();
     }
@@ -161,4 +173,8 @@ export async function startHttpServer(deps: HttpServerDeps, listen: { server?: h
 }
 
 /** GET /health: the process answers (nothing else is checked). */
-export const healthRoute: Route = { name: 'health', path: '/health', handle: (_req: http.IncomingMessage, res: http.ServerResponse) => sendJson(res, 200, { status: 'ok' }) };
+export const healthRoute: Route = {
+  name: 'health',
+  path: '/health',
+  handle: (_req: http.IncomingMessage, res: http.ServerResponse) => sendJson(res, 200, { status: 'ok' }),
+};

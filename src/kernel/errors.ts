@@ -2,14 +2,7 @@
 // Messages are written for API users and never contain secrets.
 
 export type ErrorCode =
-  | 'NOT_FOUND'
-  | 'FORBIDDEN'
-  | 'VALIDATION'
-  | 'PROVIDER_ERROR'
-  | 'REAUTHORIZATION_REQUIRED'
-  | 'RATE_LIMITED'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'QUOTA_EXCEEDED';
+  'NOT_FOUND' | 'FORBIDDEN' | 'VALIDATION' | 'PROVIDER_ERROR' | 'REAUTHORIZATION_REQUIRED' | 'RATE_LIMITED' | 'UPSTREAM_UNAVAILABLE' | 'QUOTA_EXCEEDED';
 
 export abstract class SwitchboardError extends Error {
   abstract readonly code: ErrorCode;

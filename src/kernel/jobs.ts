@@ -43,12 +43,15 @@ export function periodicJob(options: {
       const shouldStop = () => stopped;
       const schedule = () => {
         if (stopped) return;
-        timer = setTimeout(() => {
-          running = options
-            .run(shouldStop)
-            .catch((error: unknown) => options.logger.warn({ err: error, job: options.name }, 'background job failed'))
-            .finally(schedule);
-        }, withJitter(options.intervalMs, 0.2));
+        timer = setTimeout(
+          () => {
+            running = options
+              .run(shouldStop)
+              .catch((error: unknown) => options.logger.warn({ err: error, job: options.name }, 'background job failed'))
+              .finally(schedule);
+          },
+          withJitter(options.intervalMs, 0.2),
+        );
         timer.unref();
       };
       schedule();

@@ -11,8 +11,14 @@ export type Logger = pino.Logger;
 export const logSettings = defineSettings(
   'Logs',
   {
-    LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'fatal, error, warn, info, debug, trace or silent; secrets are never logged'),
-    LOG_FILE: setting(optionalText, 'write logs to this file instead of standard output', { shownDefault: 'standard output', example: './data/switchboard.log' }),
+    LOG_LEVEL: setting(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      'fatal, error, warn, info, debug, trace or silent; secrets are never logged',
+    ),
+    LOG_FILE: setting(optionalText, 'write logs to this file instead of standard output', {
+      shownDefault: 'standard output',
+      example: './data/switchboard.log',
+    }),
     LOG_FORMAT: setting(z.enum(['json', 'pretty', '']).optional(), '`pretty` (readable lines, pino-pretty) or `json` (one object per line)', {
       shownDefault: '`pretty` in development on a terminal, else `json`',
     }),

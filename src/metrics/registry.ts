@@ -142,9 +142,7 @@ export function createMetrics() {
     },
   });
 
-
   const connectionCounts = scrapeTimeValue<ConnectionCount[]>(CONNECTION_COUNT_CACHE_MS);
-
 
   new client.Gauge({
     name: 'switchboard_connections',
@@ -211,7 +209,6 @@ export function createMetrics() {
   }
 
   const pendingWebhooks = scrapeTimeValue<number>(WEBHOOK_PENDING_CACHE_MS);
-
 
   new client.Gauge({
     name: 'switchboard_webhook_pending',

@@ -82,7 +82,8 @@ export async function startConnect(
   if (!CONNECTION_NAME_PATTERN.test(connectionName)) {
     problems.push({ field: 'connectionName', message: 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.' });
   }
-  if (!REDIRECT_AUTH_TYPES.has(integration.authType)) problems.push({ field: 'integration', message: `The integration uses ${integration.authType}: use createConnection.` });
+  if (!REDIRECT_AUTH_TYPES.has(integration.authType))
+    problems.push({ field: 'integration', message: `The integration uses ${integration.authType}: use createConnection.` });
   const extraScopes = input.scopes ?? [];
   extraScopes.forEach((scope, index) => {
     if (!SCOPE_PATTERN.test(scope)) problems.push({ field: `scopes.${index}`, message: 'Scopes are non-empty and contain no spaces or quotes.' });
@@ -167,14 +168,31 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL): Prom
     const error = !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state';
     deps.logger.warn({ error }, 'callback refused before any token request');
     // An unknown state names no integration: nothing to attribute it to (the server log has it).
-    if (pending) connectFailed(deps.events, { integrationSlug: pending.integration.slug, ownerId: pending.viewerId, error: `${error}: the sign-in link is no longer valid.` });
+    if (pending)
+      connectFailed(deps.events, {
+        integrationSlug: pending.integration.slug,
+        ownerId: pending.viewerId,
+        error: `${error}: the sign-in link is no longer valid.`,
+      });
     // An unknown state gives no redirect target; a known one keeps its own.
-    return { ok: false, error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: pending?.redirectTo ?? null, flowId: pending ? flowIdOf(stateHash) : undefined };
+    return {
+      ok: false,
+      error,
+      message: 'This sign-in link is no longer valid. Start again.',
+      redirectTo: pending?.redirectTo ?? null,
+      flowId: pending ? flowIdOf(stateHash) : undefined,
+    };
   }
   const { integration } = pending;
   const flowId = flowIdOf(stateHash);
   const fail = (error: string, message: string, providerStatus?: number): CallbackOutcome => {
-    connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: pending.viewerId, providerStatus, durationMs: performance.now() - started, error: `${error}: ${message}` });
+    connectFailed(deps.events, {
+      integrationSlug: integration.slug,
+      ownerId: pending.viewerId,
+      providerStatus,
+      durationMs: performance.now() - started,
+      error: `${error}: ${message}`,
+    });
     return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
   };
   if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(deps, pending, callback);
@@ -206,7 +224,12 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL): Prom
     }
     const providerError = providerErrorFrom(error, 'exchange the code');
     deps.logger.warn({ integration: integration.slug, reason: describe(error) }, 'code exchange failed');
-    const code = error instanceof oidc.ResponseBodyError ? safeErrorCode(error.error) : error instanceof Error && 'code' in error && error.code === 'OAUTH_INVALID_RESPONSE' ? 'invalid_response' : 'provider_error';
+    const code =
+      error instanceof oidc.ResponseBodyError
+        ? safeErrorCode(error.error)
+        : error instanceof Error && 'code' in error && error.code === 'OAUTH_INVALID_RESPONSE'
+          ? 'invalid_response'
+          : 'provider_error';
     return fail(code, providerError.message, providerError.details.providerStatus);
   }
 

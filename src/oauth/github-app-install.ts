@@ -17,7 +17,10 @@ import { recordPendingAuthorization, type ConnectFlow, type PendingWithIntegrati
 export async function startGitHubAppInstall(deps: FlowDeps, viewer: Viewer, integration: Integration, flow: ConnectFlow) {
   if (!viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a GitHub App installation.');
   if (!integration.authorizationUrl) {
-    throw ValidationError.field('integration', "Set the integration's authorizationUrl to the app's install page (https://github.com/apps/APP-SLUG/installations/new).");
+    throw ValidationError.field(
+      'integration',
+      "Set the integration's authorizationUrl to the app's install page (https://github.com/apps/APP-SLUG/installations/new).",
+    );
   }
   const state = oidc.randomState();
   const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, '');
@@ -33,13 +36,19 @@ export async function completeGitHubAppInstall(deps: FlowDeps, pending: PendingW
   const flowId = flowIdOf(pending.stateHash);
   const started = performance.now();
   const fail = (error: string, message: string): Outcome => {
-    connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started, error: `${error}: ${message}` });
+    connectFailed(deps.events, {
+      integrationSlug: integration.slug,
+      ownerId: pending.viewerId,
+      durationMs: performance.now() - started,
+      error: `${error}: ${message}`,
+    });
     return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
   };
   const installationId = callback.searchParams.get('installation_id');
   if (!installationId || !INSTALLATION_ID_PATTERN.test(installationId)) {
     // setup_action=request: an organization owner has yet to approve the installation.
-    if (callback.searchParams.get('setup_action') === 'request') return fail('installation_requested', 'The installation awaits approval by an organization owner.');
+    if (callback.searchParams.get('setup_action') === 'request')
+      return fail('installation_requested', 'The installation awaits approval by an organization owner.');
     return fail('invalid_request', 'GitHub did not send an installation id.');
   }
   const metadata = { installationId };

@@ -13,7 +13,15 @@ import type { Outbound } from '../net/outbound.js';
 import { consumerSecrets, oauth1AuthorizationHeader, type OAuth1Secrets } from '../provider/oauth1-signature.js';
 import { fillProviderUrl, type ConnectionConfig } from '../provider/templates.js';
 import type { FlowDeps } from './flow-deps.js';
-import { consumePendingAuthorization, recordPendingAuthorization, revealPendingSecret, type ConnectFlow, flowIdOf, flowIdOfKey, type FlowOutcome } from './pending.js';
+import {
+  consumePendingAuthorization,
+  recordPendingAuthorization,
+  revealPendingSecret,
+  type ConnectFlow,
+  flowIdOf,
+  flowIdOfKey,
+  type FlowOutcome,
+} from './pending.js';
 
 const TIMEOUT_MS = 15_000;
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -23,7 +31,13 @@ function oauth1CallbackUrl(publicUrl: string): string {
 }
 
 /** A signed POST to a credentials endpoint; the answer is form-encoded (RFC 5849 §2.1, §2.3). */
-async function credentialsRequest(outbound: Outbound, url: string, secrets: OAuth1Secrets, extra: Record<string, string>, action: string): Promise<URLSearchParams> {
+async function credentialsRequest(
+  outbound: Outbound,
+  url: string,
+  secrets: OAuth1Secrets,
+  extra: Record<string, string>,
+  action: string,
+): Promise<URLSearchParams> {
   const target = new URL(url);
   let response;
   try {
@@ -31,7 +45,11 @@ async function credentialsRequest(outbound: Outbound, url: string, secrets: OAut
       origin: target.origin,
       path: target.pathname + target.search,
       method: 'POST',
-      headers: { authorization: oauth1AuthorizationHeader({ method: 'POST', url: target }, secrets, extra), accept: 'application/x-www-form-urlencoded, */*', 'user-agent': 'Switchboard' },
+      headers: {
+        authorization: oauth1AuthorizationHeader({ method: 'POST', url: target }, secrets, extra),
+        accept: 'application/x-www-form-urlencoded, */*',
+        'user-agent': 'Switchboard',
+      },
       headersTimeout: TIMEOUT_MS,
       bodyTimeout: TIMEOUT_MS,
     });
@@ -51,7 +69,12 @@ async function credentialsRequest(outbound: Outbound, url: string, secrets: OAut
   return answer;
 }
 
-function endpoint(urls: UrlPolicy, integration: Integration, field: 'requestTokenUrl' | 'authorizationUrl' | 'tokenUrl', connectionConfig: ConnectionConfig): string {
+function endpoint(
+  urls: UrlPolicy,
+  integration: Integration,
+  field: 'requestTokenUrl' | 'authorizationUrl' | 'tokenUrl',
+  connectionConfig: ConnectionConfig,
+): string {
   const value = integration[field];
   if (!value) throw new ProviderError(`The integration "${integration.slug}" has no ${field}.`);
   return fillProviderUrl(value, { connectionConfig }, field, urls);
@@ -74,7 +97,9 @@ export async function startOAuth1Connect(deps: FlowDeps, viewer: Viewer, integra
   }
   // 1.0a: the provider must confirm it took the callback (otherwise it is OAuth 1.0, open to session fixation).
   if (temporary.get('oauth_callback_confirmed') !== 'true') {
-    throw new ProviderError('The provider did not confirm the callback (oauth_callback_confirmed): it does not speak OAuth 1.0a.', { providerError: 'callback_not_confirmed' });
+    throw new ProviderError('The provider did not confirm the callback (oauth_callback_confirmed): it does not speak OAuth 1.0a.', {
+      providerError: 'callback_not_confirmed',
+    });
   }
   const requestToken = temporary.get('oauth_token')!;
   const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, requestToken, temporary.get('oauth_token_secret')!);
@@ -101,7 +126,12 @@ export async function completeOAuth1Authorization(deps: FlowDeps, callback: URL)
   const flowId = flowIdOf(pending.stateHash);
   const started = performance.now();
   const fail = (error: string, message: string): Outcome => {
-    connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: pending.viewerId, durationMs: performance.now() - started, error: `${error}: ${message}` });
+    connectFailed(deps.events, {
+      integrationSlug: integration.slug,
+      ownerId: pending.viewerId,
+      durationMs: performance.now() - started,
+      error: `${error}: ${message}`,
+    });
     return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
   };
   const verifier = callback.searchParams.get('oauth_verifier');
@@ -112,7 +142,13 @@ export async function completeOAuth1Authorization(deps: FlowDeps, callback: URL)
   let answer: URLSearchParams;
   try {
     const secrets = { ...consumerSecrets(deps.keyring, integration), token: requestToken, tokenSecret: revealPendingSecret(deps.keyring, pending) };
-    answer = await credentialsRequest(deps.outbound, endpoint(deps.urls, integration, 'tokenUrl', connectionConfig), secrets, { oauth_verifier: verifier }, 'issue an access token');
+    answer = await credentialsRequest(
+      deps.outbound,
+      endpoint(deps.urls, integration, 'tokenUrl', connectionConfig),
+      secrets,
+      { oauth_verifier: verifier },
+      'issue an access token',
+    );
   } catch (error) {
     deps.logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'OAuth 1.0a access token request failed');
     return fail(error instanceof UpstreamUnavailableError ? 'provider_unavailable' : 'provider_error', (error as Error).message);

@@ -85,7 +85,11 @@ export async function consumePendingAuthorization(prisma: PrismaClient, key: str
   });
   const pending = await prisma.pendingAuthorization.findUnique({ where: { stateHash }, include: { integration: true } });
   if (count === 1 && pending) return { ok: true as const, pending };
-  return { ok: false as const, error: !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state', redirectTo: pending?.redirectTo ?? null };
+  return {
+    ok: false as const,
+    error: !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state',
+    redirectTo: pending?.redirectTo ?? null,
+  };
 }
 
 export type PendingWithIntegration = Prisma.PendingAuthorizationGetPayload<{ include: { integration: true } }>;

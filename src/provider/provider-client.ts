@@ -58,129 +58,140 @@ export function createProviderClient(deps: ProviderClientDeps) {
     return Math.ceil((rotating ? settings.rotatingTimeoutMs : settings.timeoutMs) / 1000);
   }
 
-/**
- * The openid-client Configuration for an integration (and, for templated endpoints, a connection's
- * config), cached until the integration changes.
- */
+  /**
+   * The openid-client Configuration for an integration (and, for templated endpoints, a connection's
+   * config), cached until the integration changes.
+   */
   function configuration(integration: Integration, given: ConnectionConfig = {}): Promise<oidc.Configuration> {
-  const version = integration.updatedAt.getTime();
-  // Every token request (exchange, refresh, revocation, an imported token's check) passes here: the
-  // values are judged again, whatever was stored, so a client secret only goes to a host fixed by an
-  // admin or allowed by the catalog.
-  let connectionConfig: ConnectionConfig;
-  try {
-    connectionConfig = checkedConnectionConfig(integration, given, deps.urls, { source: 'stored' });
-  } catch (error) {
-    // Values checked when they were given and refused now (rules tightened, or a row from before the
-    // rules): the connection has to be made again; nothing is sent.
-    if (error instanceof ValidationError) {
-      const fields = error.fieldErrors.map((problem) => problem.message).join(' ');
-      return Promise.reject(new ReauthorizationRequiredError(`The connection's stored connection config is not allowed (${fields}): connect again.`));
-    }
-    return Promise.reject(error);
-  }
-  // Every endpoint endpointsFor fills: if any is templated, the configuration is per connection config.
-  const templated = [integration.issuer, integration.authorizationUrl, integration.tokenUrl, integration.revocationUrl, integrationSettings(integration).refreshTokenUrl].some(isTemplated);
-  const key = templated ? `${integration.id}\u0000${JSON.stringify(Object.entries(connectionConfig).sort())}` : integration.id;
-  const cached = cache.get(key);
-  if (cached && cached.version === version) return cached.configuration;
-  let created: Promise<oidc.Configuration>;
-  try {
-    created = createConfiguration(integration, endpointsFor(integration, connectionConfig, deps.urls));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  cache.set(key, { version, configuration: created });
-  // A failed discovery is not cached: the next attempt tries again.
-  created.catch(() => {
-    if (cache.get(key)?.configuration === created) cache.delete(key);
-  });
-  return created;
-}
-
-function clientAuthentication(integration: Integration, supported?: string[]): oidc.ClientAuth {
-  const secret = revealClientSecret(deps.keyring, integration);
-  const method =
-    integration.tokenEndpointAuthMethod ??
-    (!secret ? 'none' : supported && !supported.includes('client_secret_basic') && supported.includes('client_secret_post') ? 'client_secret_post' : 'client_secret_basic');
-  if (method === 'none') return oidc.None();
-  if (!secret) throw new ProviderError(`The integration "${integration.slug}" has no client secret for ${method}.`);
-  return method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
-}
-
-async function createConfiguration(integration: Integration, endpoints: Endpoints): Promise<oidc.Configuration> {
-  if (!integration.clientId) throw new ProviderError(`The integration "${integration.slug}" has no client id.`);
-  const fetchThroughProxyRules = safeFetch();
-  let configuration: oidc.Configuration;
-  if (endpoints.issuer) {
-    const issuer = new URL(endpoints.issuer);
+    const version = integration.updatedAt.getTime();
+    // Every token request (exchange, refresh, revocation, an imported token's check) passes here: the
+    // values are judged again, whatever was stored, so a client secret only goes to a host fixed by an
+    // admin or allowed by the catalog.
+    let connectionConfig: ConnectionConfig;
     try {
-      configuration = await oidc.discovery(
-        issuer,
+      connectionConfig = checkedConnectionConfig(integration, given, deps.urls, { source: 'stored' });
+    } catch (error) {
+      // Values checked when they were given and refused now (rules tightened, or a row from before the
+      // rules): the connection has to be made again; nothing is sent.
+      if (error instanceof ValidationError) {
+        const fields = error.fieldErrors.map((problem) => problem.message).join(' ');
+        return Promise.reject(new ReauthorizationRequiredError(`The connection's stored connection config is not allowed (${fields}): connect again.`));
+      }
+      return Promise.reject(error);
+    }
+    // Every endpoint endpointsFor fills: if any is templated, the configuration is per connection config.
+    const templated = [
+      integration.issuer,
+      integration.authorizationUrl,
+      integration.tokenUrl,
+      integration.revocationUrl,
+      integrationSettings(integration).refreshTokenUrl,
+    ].some(isTemplated);
+    const key = templated ? `${integration.id}\u0000${JSON.stringify(Object.entries(connectionConfig).sort())}` : integration.id;
+    const cached = cache.get(key);
+    if (cached && cached.version === version) return cached.configuration;
+    let created: Promise<oidc.Configuration>;
+    try {
+      created = createConfiguration(integration, endpointsFor(integration, connectionConfig, deps.urls));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    cache.set(key, { version, configuration: created });
+    // A failed discovery is not cached: the next attempt tries again.
+    created.catch(() => {
+      if (cache.get(key)?.configuration === created) cache.delete(key);
+    });
+    return created;
+  }
+
+  function clientAuthentication(integration: Integration, supported?: string[]): oidc.ClientAuth {
+    const secret = revealClientSecret(deps.keyring, integration);
+    const method =
+      integration.tokenEndpointAuthMethod ??
+      (!secret
+        ? 'none'
+        : supported && !supported.includes('client_secret_basic') && supported.includes('client_secret_post')
+          ? 'client_secret_post'
+          : 'client_secret_basic');
+    if (method === 'none') return oidc.None();
+    if (!secret) throw new ProviderError(`The integration "${integration.slug}" has no client secret for ${method}.`);
+    return method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
+  }
+
+  async function createConfiguration(integration: Integration, endpoints: Endpoints): Promise<oidc.Configuration> {
+    if (!integration.clientId) throw new ProviderError(`The integration "${integration.slug}" has no client id.`);
+    const fetchThroughProxyRules = safeFetch();
+    let configuration: oidc.Configuration;
+    if (endpoints.issuer) {
+      const issuer = new URL(endpoints.issuer);
+      try {
+        configuration = await oidc.discovery(
+          issuer,
+          integration.clientId,
+          undefined,
+          // Discovery happens before we know the methods; the real choice is made just below.
+          oidc.None(),
+          {
+            execute:
+              issuer.protocol === 'http:' && (settings.allowLocalProviders || deps.outbound.isSandboxEndpoint(issuer)) ? [oidc.allowInsecureRequests] : [],
+            timeout: Math.ceil(settings.timeoutMs / 1000),
+            [oidc.customFetch]: fetchThroughProxyRules,
+          },
+        );
+      } catch (error) {
+        throw new UpstreamUnavailableError(`OpenID Connect discovery failed for ${issuer.origin}: ${describe(error)}`);
+      }
+      const { supportsPKCE: _supportsPKCE, ...metadata } = configuration.serverMetadata();
+      configuration = new oidc.Configuration(
+        {
+          ...metadata,
+          authorization_endpoint: endpoints.authorizationUrl ?? metadata.authorization_endpoint,
+          token_endpoint: endpoints.tokenUrl ?? metadata.token_endpoint,
+          revocation_endpoint: endpoints.revocationUrl ?? metadata.revocation_endpoint,
+        },
         integration.clientId,
         undefined,
-        // Discovery happens before we know the methods; the real choice is made just below.
-        oidc.None(),
-        {
-          execute: issuer.protocol === 'http:' && (settings.allowLocalProviders || deps.outbound.isSandboxEndpoint(issuer)) ? [oidc.allowInsecureRequests] : [],
-          timeout: Math.ceil(settings.timeoutMs / 1000),
-          [oidc.customFetch]: fetchThroughProxyRules,
-        },
+        clientAuthentication(integration, metadata.token_endpoint_auth_methods_supported),
       );
-    } catch (error) {
-      throw new UpstreamUnavailableError(`OpenID Connect discovery failed for ${issuer.origin}: ${describe(error)}`);
+    } else {
+      // Client credentials needs only a token endpoint; the authorization code flow needs both.
+      const needsAuthorizationUrl = integration.authType !== 'OAUTH2_CLIENT_CREDENTIALS';
+      if ((needsAuthorizationUrl && !endpoints.authorizationUrl) || !endpoints.tokenUrl) {
+        throw new ProviderError(`The integration "${integration.slug}" has no authorization or token URL.`);
+      }
+      configuration = new oidc.Configuration(
+        {
+          // Plain OAuth 2.0 has no issuer; an `iss` in a response must then come from the same origin.
+          issuer: new URL(endpoints.authorizationUrl ?? endpoints.tokenUrl).origin,
+          authorization_endpoint: endpoints.authorizationUrl,
+          token_endpoint: endpoints.tokenUrl,
+          revocation_endpoint: endpoints.revocationUrl,
+        },
+        integration.clientId,
+        undefined,
+        clientAuthentication(integration),
+      );
     }
-    const { supportsPKCE: _supportsPKCE, ...metadata } = configuration.serverMetadata();
-    configuration = new oidc.Configuration(
-      {
-        ...metadata,
-        authorization_endpoint: endpoints.authorizationUrl ?? metadata.authorization_endpoint,
-        token_endpoint: endpoints.tokenUrl ?? metadata.token_endpoint,
-        revocation_endpoint: endpoints.revocationUrl ?? metadata.revocation_endpoint,
-      },
-      integration.clientId,
-      undefined,
-      clientAuthentication(integration, metadata.token_endpoint_auth_methods_supported),
+    const tokenEndpoint = configuration.serverMetadata().token_endpoint;
+    if (settings.allowLocalProviders || (tokenEndpoint && deps.outbound.isSandboxEndpoint(tokenEndpoint))) oidc.allowInsecureRequests(configuration);
+    configuration.timeout = timeoutSeconds(integration);
+    configuration[oidc.customFetch] = normalizingFetch(
+      configuration.serverMetadata().token_endpoint,
+      endpoints.refreshTokenUrl,
+      integrationSettings(integration),
+      fetchThroughProxyRules,
+      tracedTokenRequests(integration.slug, fetchThroughProxyRules),
     );
-  } else {
-    // Client credentials needs only a token endpoint; the authorization code flow needs both.
-    const needsAuthorizationUrl = integration.authType !== 'OAUTH2_CLIENT_CREDENTIALS';
-    if ((needsAuthorizationUrl && !endpoints.authorizationUrl) || !endpoints.tokenUrl) {
-      throw new ProviderError(`The integration "${integration.slug}" has no authorization or token URL.`);
-    }
-    configuration = new oidc.Configuration(
-      {
-        // Plain OAuth 2.0 has no issuer; an `iss` in a response must then come from the same origin.
-        issuer: new URL(endpoints.authorizationUrl ?? endpoints.tokenUrl).origin,
-        authorization_endpoint: endpoints.authorizationUrl,
-        token_endpoint: endpoints.tokenUrl,
-        revocation_endpoint: endpoints.revocationUrl,
-      },
-      integration.clientId,
-      undefined,
-      clientAuthentication(integration),
-    );
+    return configuration;
   }
-  const tokenEndpoint = configuration.serverMetadata().token_endpoint;
-  if (settings.allowLocalProviders || (tokenEndpoint && deps.outbound.isSandboxEndpoint(tokenEndpoint))) oidc.allowInsecureRequests(configuration);
-  configuration.timeout = timeoutSeconds(integration);
-  configuration[oidc.customFetch] = normalizingFetch(
-    configuration.serverMetadata().token_endpoint,
-    endpoints.refreshTokenUrl,
-    integrationSettings(integration),
-    fetchThroughProxyRules,
-    tracedTokenRequests(integration.slug, fetchThroughProxyRules),
-  );
-  return configuration;
-}
 
-/**
- * fetch through the outbound layer: outside development, provider endpoints (discovery, token,
- * revocation) are refused at connect time when their address is not public, as API calls are.
- */
-function safeFetch(): oidc.CustomFetch {
-  return (url, options) => deps.outbound.fetch(url, options as unknown as Record<string, unknown>);
-}
+  /**
+   * fetch through the outbound layer: outside development, provider endpoints (discovery, token,
+   * revocation) are refused at connect time when their address is not public, as API calls are.
+   */
+  function safeFetch(): oidc.CustomFetch {
+    return (url, options) => deps.outbound.fetch(url, options as unknown as Record<string, unknown>);
+  }
 
   return {
     configuration,
@@ -190,13 +201,20 @@ function safeFetch(): oidc.CustomFetch {
 }
 
 /** Token requests (any grant) get a span. Attributes: the grant type, the host, the status; never the form (codes, tokens). */
-function tracedTokenRequests(integration: string, send: oidc.CustomFetch): (url: string, options: oidc.CustomFetchOptions, grantType: string | null) => Promise<Response> {
+function tracedTokenRequests(
+  integration: string,
+  send: oidc.CustomFetch,
+): (url: string, options: oidc.CustomFetchOptions, grantType: string | null) => Promise<Response> {
   return (url, options, grantType) =>
-    traced('oauth.token_request', { 'switchboard.integration': integration, 'oauth.grant_type': grantType ?? 'unknown', 'server.address': new URL(url).host }, async (span) => {
-      const response = await send(url, options);
-      span?.setAttribute('http.response.status_code', response.status);
-      return response;
-    });
+    traced(
+      'oauth.token_request',
+      { 'switchboard.integration': integration, 'oauth.grant_type': grantType ?? 'unknown', 'server.address': new URL(url).host },
+      async (span) => {
+        const response = await send(url, options);
+        span?.setAttribute('http.response.status_code', response.status);
+        return response;
+      },
+    );
 }
 
 /**

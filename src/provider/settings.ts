@@ -7,10 +7,17 @@ export const providerSettings = defineSettings(
   'Providers',
   {
     ALLOW_LOCAL_PROVIDERS: setting(flag(false), 'allow http and loopback/private provider endpoints (development and tests; refused in production)'),
-    INTEGRATIONS_FILE: setting(z.string().optional(), 'JSON or YAML list of integrations, upserted by slug at start; `${NAME}` is replaced by the environment variable `NAME`', {
-      example: './integrations.yaml',
-    }),
-    PROVIDER_TIMEOUT_MS: setting(integer({ min: 100, max: 600_000, default: 15_000 }), 'token, discovery and revocation requests; a hanging provider ends as a transient failure'),
+    INTEGRATIONS_FILE: setting(
+      z.string().optional(),
+      'JSON or YAML list of integrations, upserted by slug at start; `${NAME}` is replaced by the environment variable `NAME`',
+      {
+        example: './integrations.yaml',
+      },
+    ),
+    PROVIDER_TIMEOUT_MS: setting(
+      integer({ min: 100, max: 600_000, default: 15_000 }),
+      'token, discovery and revocation requests; a hanging provider ends as a transient failure',
+    ),
     PROVIDER_ROTATING_TIMEOUT_MS: setting(
       integer({ min: 100, max: 600_000, default: 60_000 }),
       'token requests to providers that rotate refresh tokens (an answer cut off would lose the grant)',

@@ -127,10 +127,13 @@ export function fillProviderUrl(
 }
 
 /** The connection config for a connect request (startConnect): checkedConnectionConfig of what the user gave. */
-export function connectionConfigFor(integration: Pick<Integration, 'settings'>, input: Record<string, unknown> | null | undefined, urls: UrlPolicy): ConnectionConfig {
+export function connectionConfigFor(
+  integration: Pick<Integration, 'settings'>,
+  input: Record<string, unknown> | null | undefined,
+  urls: UrlPolicy,
+): ConnectionConfig {
   return checkedConnectionConfig(integration, input, urls, { source: 'user' });
 }
-
 
 /** The connection config a stored connection was made with. */
 export function connectionConfigOf(connection: { metadata: unknown }): ConnectionConfig {

@@ -86,7 +86,8 @@ export function pathProxyHandler(deps: { authenticate: Authenticate; proxy: Pick
       if (error instanceof SwitchboardError) {
         if (res.headersSent) return void res.destroy();
         // A rate limit, or the refresh cooldown (a ProviderError saying when the next token request is due).
-        const retryAfter = 'retryAfterSeconds' in error ? error.retryAfterSeconds : error instanceof ProviderError ? error.details.retryAfterSeconds : undefined;
+        const retryAfter =
+          'retryAfterSeconds' in error ? error.retryAfterSeconds : error instanceof ProviderError ? error.details.retryAfterSeconds : undefined;
         const extra = typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {};
         return sendJson(res, STATUS_BY_CODE[error.code], { error: error.code, message: error.message }, extra);
       }
@@ -103,7 +104,8 @@ export function pathProxyHandler(deps: { authenticate: Authenticate; proxy: Pick
 /** Upstream CORS headers would grant other sites access to Switchboard's origin. */
 const UPSTREAM_CORS_HEADER = /^access-control-/;
 /** Types a browser would run or render as a document with scripts (on Switchboard's origin). */
-const ACTIVE_CONTENT_TYPE = /^\s*(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|[\w.+-]+\/[\w.+-]*\+xml|text\/xsl|application\/(x-)?javascript|text\/javascript|application\/ecmascript|multipart\/x-mixed-replace)\b/i;
+const ACTIVE_CONTENT_TYPE =
+  /^\s*(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|[\w.+-]+\/[\w.+-]*\+xml|text\/xsl|application\/(x-)?javascript|text\/javascript|application\/ecmascript|multipart\/x-mixed-replace)\b/i;
 
 /**
  * The provider's answer is served on Switchboard's own origin: it must not run there (nosniff, a

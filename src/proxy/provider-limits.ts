@@ -133,8 +133,7 @@ export function createProviderLimits(settings: Pick<ProxySettings['providerLimit
     }
 
     const retryAfter = header(headers, 'retry-after');
-    const limited =
-      rules.rateLimitStatuses.has(statusCode) && (statusCode === 429 || remaining === 0 || retryAfter !== undefined);
+    const limited = rules.rateLimitStatuses.has(statusCode) && (statusCode === 429 || remaining === 0 || retryAfter !== undefined);
     if (limited) {
       const asked = retryAfter !== undefined ? retryAfterMs(retryAfter, now) : undefined;
       const wait = asked !== undefined ? Math.min(asked, MAX_RESET_MS) : Math.min(resetMs ?? UNKNOWN_WAIT_MS, maxResetMs);
@@ -162,7 +161,6 @@ export function createProviderLimits(settings: Pick<ProxySettings['providerLimit
   function store(connectionId: string, tokens: number, resetAt: number, now: number): void {
     buckets.set(connectionId, { tokens, resetAt }, { ttl: Math.max(1, resetAt - now) });
   }
-
 
   return {
     /**

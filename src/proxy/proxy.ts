@@ -106,7 +106,11 @@ export function createProxy(deps: ProxyDeps) {
       if (found instanceof Promise) found = await found;
       connection = found.connection;
       const answer = await callWithConnection(call, found, (resolved) => (target = resolved));
-      span?.setAttributes({ 'switchboard.integration': answer.integration.slug, 'http.response.status_code': answer.response.statusCode, 'switchboard.attempts': answer.attempts });
+      span?.setAttributes({
+        'switchboard.integration': answer.integration.slug,
+        'http.response.status_code': answer.response.statusCode,
+        'switchboard.attempts': answer.attempts,
+      });
       announce(call, connection, target, started, answer.response.statusCode);
       return answer;
     } catch (error) {
@@ -119,7 +123,14 @@ export function createProxy(deps: ProxyDeps) {
    * One `proxy.called`: a PROXY operation once the call had a connection (the path never carries the
    * query string); before that, the integration is "unknown" (a caller's reference is no label).
    */
-  function announce(call: ProxyCall, connection: ConnectionWithIntegration | undefined, target: URL | undefined, started: number, status?: number, error?: unknown): void {
+  function announce(
+    call: ProxyCall,
+    connection: ConnectionWithIntegration | undefined,
+    target: URL | undefined,
+    started: number,
+    status?: number,
+    error?: unknown,
+  ): void {
     const failed = status === undefined || status >= 400;
     const durationMs = performance.now() - started;
     deps.events.emit('proxy.called', {
@@ -175,7 +186,11 @@ export function createProxy(deps: ProxyDeps) {
       const headers = { ...forwarded };
       // A copy only when the credential goes into the query: the reported URL must not carry it.
       const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
-      injectCredential(deps.keyring, headers, url, usable.credentials, connection.integration, { method, body: call.body, contentType: headers['content-type'] });
+      injectCredential(deps.keyring, headers, url, usable.credentials, connection.integration, {
+        method,
+        body: call.body,
+        contentType: headers['content-type'],
+      });
       let response: Dispatcher.ResponseData;
       try {
         response = await deps.outbound.request({
@@ -217,7 +232,6 @@ export function createProxy(deps: ProxyDeps) {
     }
   }
 
-
   /**
    * Takes a call from the connection's provider bucket: an empty one that refills within
    * PROXY_PROVIDER_LIMIT_MAX_WAIT_MS is waited for, a longer wait is a RateLimitedError (nothing is sent).
@@ -251,7 +265,13 @@ export function createProxy(deps: ProxyDeps) {
       throw ValidationError.field(input.data != null ? 'data' : 'body', `The request body exceeds ${settings.maxRequestBytes} bytes.`);
     }
 
-    const { response, url, attempts, integration: connectionIntegration, rateLimited } = await sendUpstream({
+    const {
+      response,
+      url,
+      attempts,
+      integration: connectionIntegration,
+      rateLimited,
+    } = await sendUpstream({
       viewer,
       reference: { integration: input.integration, connectionId: input.connectionId },
       method: input.method ?? 'GET',
@@ -319,7 +339,9 @@ function unreachable(error: unknown, target: URL): Error {
   if (error instanceof undiciErrors.RequestContentLengthMismatchError || error instanceof undiciErrors.InvalidArgumentError) {
     return ValidationError.field('body', 'The request could not be sent as given.');
   }
-  return new UpstreamUnavailableError(timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`);
+  return new UpstreamUnavailableError(
+    timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`,
+  );
 }
 
 // ----------------------------------------------------------------------------------- proxyRequest
@@ -358,7 +380,9 @@ function tooLarge(limit: number): ProviderError {
 
 /** Decodes gzip, deflate and br, never past `limit` decoded bytes (compression bombs). */
 function decode(raw: Buffer, encoding: string | string[] | undefined, limit: number): Buffer {
-  const name = String(encoding ?? '').trim().toLowerCase();
+  const name = String(encoding ?? '')
+    .trim()
+    .toLowerCase();
   if (!name || name === 'identity' || raw.length === 0) return raw;
   const options = { maxOutputLength: limit };
   try {

@@ -8,7 +8,6 @@ interface Bucket {
   updatedAt: number;
 }
 
-
 export function createViewerRateLimit(settings: { perSecond: number; burst: number; maxViewers: number }) {
   const buckets = new LRUCache<string, Bucket>({ max: settings.maxViewers });
   return {

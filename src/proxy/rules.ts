@@ -90,7 +90,8 @@ const ALLOWED_REQUEST_HEADERS = new Set([
 ]);
 
 /** `x-*` headers that say who the caller is to us, or that proxies trust: never forwarded. */
-const REFUSED_X_HEADERS = /^x-(forwarded-|real-ip$|api-key$|user-id$|connection-|switchboard-|http-method-override$|original-url$|rewrite-url$|graphql-yoga-csrf$)/;
+const REFUSED_X_HEADERS =
+  /^x-(forwarded-|real-ip$|api-key$|user-id$|connection-|switchboard-|http-method-override$|original-url$|rewrite-url$|graphql-yoga-csrf$)/;
 
 export type HeaderInput = Record<string, unknown> | null | undefined;
 
@@ -134,10 +135,7 @@ function trimmed(text: string): string {
 }
 
 /** Response headers a caller may see: no cookies and no hop-by-hop fields (and none of `drop`). */
-export function filteredResponseHeaders(
-  headers: Record<string, string | string[] | undefined>,
-  drop: ReadonlySet<string> = new Set(),
-): Record<string, string> {
+export function filteredResponseHeaders(headers: Record<string, string | string[] | undefined>, drop: ReadonlySet<string> = new Set()): Record<string, string> {
   // Headers the Connection header names are hop-by-hop too (RFC 9110 §7.6.1); usually it names none.
   const connection = typeof headers.connection === 'string' ? headers.connection.toLowerCase() : '';
   const connectionListed = connection && connection !== 'keep-alive' && connection !== 'close' ? connection.split(',').map(trimmed) : undefined;
@@ -224,7 +222,11 @@ export function retryAfterSeconds(value: string | string[] | undefined, now = Da
  * How long a provider asks to wait: Retry-After, or else the integration's rate-limit reset header
  * (e.g. GitHub's x-ratelimit-reset, an epoch time), read in its declared format.
  */
-export function waitAskedFor(headers: Record<string, string | string[] | undefined>, integration: Pick<Integration, 'settings'>, now = Date.now()): number | undefined {
+export function waitAskedFor(
+  headers: Record<string, string | string[] | undefined>,
+  integration: Pick<Integration, 'settings'>,
+  now = Date.now(),
+): number | undefined {
   const asked = retryAfterSeconds(headers['retry-after'], now);
   if (asked !== undefined) return asked;
   const { resetHeader, resetFormat } = proxySettings(integration).limits;

@@ -11,21 +11,33 @@ export const proxySettings = defineSettings(
       integer({ min: 1, default: 10 * 1024 * 1024 }),
       'the largest answer `proxyRequest` returns, counted decoded (the path proxy streams answers without a cap)',
     ),
-    PROXY_MAX_RETRY_AFTER_SECONDS: setting(integer({ min: 0, max: 300, default: 10 }), 'a 429/503 asking to wait longer is reported (`RateLimitedError`) instead of waited out'),
+    PROXY_MAX_RETRY_AFTER_SECONDS: setting(
+      integer({ min: 0, max: 300, default: 10 }),
+      'a 429/503 asking to wait longer is reported (`RateLimitedError`) instead of waited out',
+    ),
     PROXY_RATE_LIMIT_PER_SECOND: setting(decimal({ min: 0, default: 100 }), 'proxied requests per viewer per second, sustained (0 turns the limit off)'),
     PROXY_RATE_LIMIT_BURST: setting(integer({ min: 1, default: 200 }), 'proxied requests per viewer in a burst'),
-    PROXY_RATE_LIMIT_MAX_VIEWERS: setting(integer({ min: 100, default: 100_000 }), 'viewers whose rate limit is tracked at once (the least recently seen are forgotten first)'),
+    PROXY_RATE_LIMIT_MAX_VIEWERS: setting(
+      integer({ min: 100, default: 100_000 }),
+      'viewers whose rate limit is tracked at once (the least recently seen are forgotten first)',
+    ),
     PROXY_PROVIDER_LIMITS: setting(
       flag(true),
       "count each connection's calls down from what the provider's rate-limit headers say is left, and stop at zero until its window resets (`false` turns it off)",
     ),
-    PROXY_PROVIDER_LIMIT_RESERVE: setting(integer({ min: 0, default: 0 }), 'calls kept back from what the provider reports left (for other clients of the same account)'),
+    PROXY_PROVIDER_LIMIT_RESERVE: setting(
+      integer({ min: 0, default: 0 }),
+      'calls kept back from what the provider reports left (for other clients of the same account)',
+    ),
     PROXY_PROVIDER_LIMIT_MAX_WAIT_MS: setting(
       integer({ min: 0, max: 60_000, default: 1000 }),
       'an exhausted connection whose window resets within this is waited for; a longer wait is a `RateLimitedError`',
     ),
     PROXY_PROVIDER_LIMIT_TRACK_BELOW: setting(integer({ min: 1, default: 100 }), 'a connection is tracked once the provider reports this few calls left'),
-    PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS: setting(integer({ min: 100, default: 100_000 }), 'connections tracked at once (the expired first, then the least recently used)'),
+    PROXY_PROVIDER_LIMIT_MAX_CONNECTIONS: setting(
+      integer({ min: 100, default: 100_000 }),
+      'connections tracked at once (the expired first, then the least recently used)',
+    ),
   },
   (values) => ({
     timeoutMs: values.PROXY_TIMEOUT_MS,

@@ -8,7 +8,13 @@ export const realtimeSettings = defineSettings(
     REDIS_URL: setting(optionalUrl, 'Redis, for changes across instances (status events, cache invalidation); unset: one instance, in process', {
       example: 'redis://127.0.0.1:6379',
     }),
-    REDIS_PREFIX: setting(z.string().regex(/^[\w.:-]{1,100}$/).default('switchboard'), 'names the pub/sub channel; deployments sharing one Redis need different ones'),
+    REDIS_PREFIX: setting(
+      z
+        .string()
+        .regex(/^[\w.:-]{1,100}$/)
+        .default('switchboard'),
+      'names the pub/sub channel; deployments sharing one Redis need different ones',
+    ),
     MAX_SUBSCRIPTIONS_PER_USER: setting(integer({ min: 1, default: 100 }), 'open subscriptions per user and instance (`QUOTA_EXCEEDED` beyond)'),
     SUBSCRIPTION_QUEUE_MAX: setting(
       integer({ min: 1, default: 1000 }),

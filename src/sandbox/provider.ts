@@ -120,7 +120,6 @@ export function createSandbox(deps: SandboxDeps): SandboxHandler {
     for (const integration of integrations) if (integration.clientId) await sandboxClient(integration.clientId);
   }
 
-
   const basePath = new URL(`${deps.publicUrl}/sandbox`).pathname;
   let providerPromise: Promise<Provider> | undefined;
   const provider = () => (providerPromise ??= makeProvider(deps, basePath, SandboxAdapter));
@@ -189,13 +188,24 @@ function accountClaims(sub: string) {
   return { sub, name: `Sandbox ${sub}`, email: `${sub}@sandbox.switchboard.test`, email_verified: true };
 }
 
-async function handleInteraction(provider: Provider, req: http.IncomingMessage, res: http.ServerResponse, uid: string, clients: ReadonlyMap<string, ClientMetadata>): Promise<void> {
+async function handleInteraction(
+  provider: Provider,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  uid: string,
+  clients: ReadonlyMap<string, ClientMetadata>,
+): Promise<void> {
   let details: Awaited<ReturnType<Provider['interactionDetails']>>;
   try {
     details = await provider.interactionDetails(req, res);
   } catch {
     const nonce = newNonce();
-    return sendPage(res, 400, renderPage({ title: 'Sandbox', nonce, body: '<h1>Sandbox sign-in</h1><p role="alert">This sign-in has expired. Start again from the app.</p>' }), nonce);
+    return sendPage(
+      res,
+      400,
+      renderPage({ title: 'Sandbox', nonce, body: '<h1>Sandbox sign-in</h1><p role="alert">This sign-in has expired. Start again from the app.</p>' }),
+      nonce,
+    );
   }
   if (details.uid !== uid) return void res.writeHead(404).end();
 
@@ -204,10 +214,17 @@ async function handleInteraction(provider: Provider, req: http.IncomingMessage, 
     const decision = form?.get('decision');
     const account = (form?.get('username') ?? '').trim();
     if (decision === 'deny') {
-      return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied access.' }, { mergeWithLastSubmission: false });
+      return provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The user denied access.' },
+        { mergeWithLastSubmission: false },
+      );
     }
     if (decision === 'allow' && ACCOUNT_PATTERN.test(account)) {
-      const grant = details.grantId ? ((await provider.Grant.find(details.grantId)) ?? newGrant(provider, account, details)) : newGrant(provider, account, details);
+      const grant = details.grantId
+        ? ((await provider.Grant.find(details.grantId)) ?? newGrant(provider, account, details))
+        : newGrant(provider, account, details);
       grant.addOIDCScope(String(details.params.scope ?? 'openid'));
       const grantId = await grant.save();
       return provider.interactionFinished(req, res, { login: { accountId: account }, consent: { grantId } }, { mergeWithLastSubmission: false });
@@ -229,7 +246,9 @@ function renderSignIn(
   account = DEFAULT_ACCOUNT,
 ): void {
   const nonce = newNonce();
-  const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
+  const scopes = String(details.params.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
   const client = clients.get(String(details.params.client_id));
   const body = `
 <div class="integration-head"><img class="logo" src="../logo.svg" alt=""><div><h1>Sandbox sign-in</h1></div></div>

@@ -55,9 +55,18 @@ export async function waitForLeaseHolder(prisma: PrismaClient, row: Connection, 
 }
 
 /** Hands a lease back (its holder did not send, or is done); a failure only means it expires by itself. */
-export async function releaseLease(prisma: PrismaClient, logger: Logger, connectionId: string, lease: Pick<Lease, 'owner'>, outcomeUnknown?: boolean): Promise<void> {
+export async function releaseLease(
+  prisma: PrismaClient,
+  logger: Logger,
+  connectionId: string,
+  lease: Pick<Lease, 'owner'>,
+  outcomeUnknown?: boolean,
+): Promise<void> {
   await prisma.connection
-    .updateMany({ where: { id: connectionId, refreshOwner: lease.owner }, data: { refreshOwner: null, refreshLeaseUntil: null, refreshOutcomeUnknown: outcomeUnknown } })
+    .updateMany({
+      where: { id: connectionId, refreshOwner: lease.owner },
+      data: { refreshOwner: null, refreshLeaseUntil: null, refreshOutcomeUnknown: outcomeUnknown },
+    })
     .catch((error: unknown) => logger.warn({ connectionId, err: error }, 'could not release a refresh lease; it expires by itself'));
 }
 

@@ -62,7 +62,12 @@ export function isExpired(connection: Pick<Connection, 'tokenExpiresAt'>, margin
 }
 
 /** Whether the request wants new tokens for the connection as it is. */
-export function refreshWanted(grants: TokenGrants, connection: ConnectionWithIntegration, credentials: StoredCredentials | null, request: RefreshRequest): boolean {
+export function refreshWanted(
+  grants: TokenGrants,
+  connection: ConnectionWithIntegration,
+  credentials: StoredCredentials | null,
+  request: RefreshRequest,
+): boolean {
   if (request.policy === 'NONE' || !grants.grantFor(connection, credentials)) return false;
   if (request.rejectedAccessToken !== undefined) return credentials!.accessToken === request.rejectedAccessToken;
   return request.policy === 'FORCE' || isExpired(connection, request.marginMs ?? EXPIRY_MARGIN_MS);
@@ -104,7 +109,10 @@ export async function decide(
   request: RefreshRequest,
 ): Promise<UsableCredentials | undefined> {
   // Someone refreshed (or reconnected) since the caller looked: use theirs if it answers the request.
-  if (row.sequence !== seenSequence && !refreshWanted(deps.grants, row, credentials, { ...request, policy: request.policy === 'FORCE' ? 'AUTO' : request.policy })) {
+  if (
+    row.sequence !== seenSequence &&
+    !refreshWanted(deps.grants, row, credentials, { ...request, policy: request.policy === 'FORCE' ? 'AUTO' : request.policy })
+  ) {
     return { connection: row, credentials };
   }
   const grant = deps.grants.grantFor(row, credentials);
@@ -220,13 +228,17 @@ async function saveRefreshed(deps: OutcomeDeps, row: ConnectionWithIntegration, 
   };
   const reason = row.status === 'HEALTHY' ? null : 'refreshed';
   return withSaveRetries(deps.logger, row.id, async () => {
-    const owned = await deps.store.writeChange({ id: row.id, refreshOwner: lease.owner }, data, { previousStatus: row.status, reason, integration: row.integration });
+    const owned = await deps.store.writeChange({ id: row.id, refreshOwner: lease.owner }, data, {
+      previousStatus: row.status,
+      reason,
+      integration: row.integration,
+    });
     if (owned) return owned;
-    const unchanged = await deps.store.writeChange(
-      { id: row.id, credentialsEnc: row.credentialsEnc, refreshOwner: { not: null } },
-      data,
-      { previousStatus: row.status, reason, integration: row.integration },
-    );
+    const unchanged = await deps.store.writeChange({ id: row.id, credentialsEnc: row.credentialsEnc, refreshOwner: { not: null } }, data, {
+      previousStatus: row.status,
+      reason,
+      integration: row.integration,
+    });
     if (unchanged) deps.logger.warn({ connectionId: row.id }, 'refresh lease lost before the answer was saved; saved anyway (no newer tokens were stored)');
     return unchanged;
   });
@@ -264,7 +276,10 @@ async function failed(
     durationMs,
     error: failure.error.message,
   });
-  deps.logger.warn({ connectionId: row.id, integration: row.integration.slug, reason: failure.reason, outcomeUnknown: failure.kind === 'transient' && failure.outcomeUnknown }, 'token refresh failed');
+  deps.logger.warn(
+    { connectionId: row.id, integration: row.integration.slug, reason: failure.reason, outcomeUnknown: failure.kind === 'transient' && failure.outcomeUnknown },
+    'token refresh failed',
+  );
   const owned = { id: row.id, refreshOwner: lease.owner };
   const leaseFields = { refreshOwner: null, refreshLeaseUntil: null };
 
@@ -308,7 +323,9 @@ async function failed(
   const now = Date.now();
   const insideWindow = row.nextRefreshAt !== null && row.nextRefreshAt.getTime() > now;
   const failures = insideWindow ? row.refreshFailures : row.refreshFailures + 1;
-  const nextRefreshAt = insideWindow ? row.nextRefreshAt! : new Date(now + backoffDelay(failures, { baseMs: deps.settings.backoffBaseMs, maxMs: deps.settings.backoffMaxMs }));
+  const nextRefreshAt = insideWindow
+    ? row.nextRefreshAt!
+    : new Date(now + backoffDelay(failures, { baseMs: deps.settings.backoffBaseMs, maxMs: deps.settings.backoffMaxMs }));
   const expired = isExpired(row);
   const change = await withSaveRetries(deps.logger, row.id, () =>
     deps.store.writeChange(

@@ -34,7 +34,10 @@ async function claimBatch(deps: SweepDeps, lookaheadSeconds: number, limit: numb
   const claimed = await claimDueConnections(deps.prisma, { owner, until, lookaheadSeconds, limit });
   if (!claimed.length) return [];
   const rows = new Map(
-    (await deps.prisma.connection.findMany({ where: { id: { in: claimed.map((claim) => claim.id) } }, include: { integration: true } })).map((row) => [row.id, row]),
+    (await deps.prisma.connection.findMany({ where: { id: { in: claimed.map((claim) => claim.id) } }, include: { integration: true } })).map((row) => [
+      row.id,
+      row,
+    ]),
   );
   const batch: ClaimedConnection[] = [];
   for (const claim of claimed) {
@@ -98,7 +101,12 @@ export function refreshSweepJob(deps: SweepDeps, settings: TokenSettings): Job {
     intervalMs: settings.intervalSeconds * 1000,
     logger: deps.logger,
     run: async (shouldStop) => {
-      const result = await runRefreshSweep(deps, { lookaheadSeconds: settings.lookaheadSeconds, concurrency: settings.concurrency, batchSize: settings.batchSize, shouldStop });
+      const result = await runRefreshSweep(deps, {
+        lookaheadSeconds: settings.lookaheadSeconds,
+        concurrency: settings.concurrency,
+        batchSize: settings.batchSize,
+        shouldStop,
+      });
       if (result.claimed) deps.logger.info(result, 'background refresh sweep');
     },
   });

@@ -26,7 +26,7 @@ import { cooldownOf, decide, isExpired, refreshClaimed, refreshWanted, type Outc
 import type { TokenSettings } from './settings.js';
 
 export type { RefreshPolicy, RefreshRequest } from './outcome.js';
-export {   REFRESH_OUTCOME_UNKNOWN } from './outcome.js';
+export { REFRESH_OUTCOME_UNKNOWN } from './outcome.js';
 
 /**
  * A connection the background refresher claimed: its batch claim wrote the lease and recorded the
@@ -59,7 +59,15 @@ export type Refresher = ReturnType<typeof createRefresher>;
 
 export function createRefresher(deps: RefresherDeps) {
   const { prisma } = deps.db;
-  const outcome: OutcomeDeps = { prisma, store: deps.store, grants: deps.grants, breaker: deps.breaker, events: deps.events, settings: deps.settings, logger: deps.logger };
+  const outcome: OutcomeDeps = {
+    prisma,
+    store: deps.store,
+    grants: deps.grants,
+    breaker: deps.breaker,
+    events: deps.events,
+    settings: deps.settings,
+    logger: deps.logger,
+  };
   const inFlight = new Map<string, Promise<UsableCredentials>>();
   /** Batch claims of the background refresher not started yet, which on-demand callers may take over. */
   const queuedClaims = new Map<string, Lease>();
@@ -149,7 +157,12 @@ export function createRefresher(deps: RefresherDeps) {
       const credentials = deps.store.open(row);
       const grant = deps.grants.grantFor(row, credentials);
       const due =
-        grant && credentials && row.status !== 'ERROR' && grant.canRequest(row, credentials) && isExpired(row, marginMs) && !cooldownOf(deps.settings, row, { policy: 'AUTO' });
+        grant &&
+        credentials &&
+        row.status !== 'ERROR' &&
+        grant.canRequest(row, credentials) &&
+        isExpired(row, marginMs) &&
+        !cooldownOf(deps.settings, row, { policy: 'AUTO' });
       if (!due || row.refreshOwner !== lease.owner) {
         if (row.refreshOwner === lease.owner) await releaseLease(prisma, deps.logger, row.id, lease, lease.previousUnknown);
         return { connection: row, credentials };

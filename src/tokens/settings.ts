@@ -4,7 +4,10 @@ import { decimal, defineSettings, integer, setting, type SettingsOf } from '../k
 export const tokenSettings = defineSettings(
   'Tokens',
   {
-    REFRESH_INTERVAL_SECONDS: setting(integer({ min: 0, default: 60 }), 'the background refresh sweep (job `refresh-sweep`): how often it looks for tokens about to expire (0 turns it off)'),
+    REFRESH_INTERVAL_SECONDS: setting(
+      integer({ min: 0, default: 60 }),
+      'the background refresh sweep (job `refresh-sweep`): how often it looks for tokens about to expire (0 turns it off)',
+    ),
     REFRESH_LOOKAHEAD_SECONDS: setting(integer({ min: 0, default: 600 }), 'how far ahead of expiry the sweep refreshes a token'),
     REFRESH_CONCURRENCY: setting(integer({ min: 1, max: 1000, default: 8 }), 'refreshes the sweep runs at once per instance'),
     REFRESH_BATCH_SIZE: setting(integer({ min: 1, max: 10_000, default: 100 }), 'connections the sweep claims per batch'),

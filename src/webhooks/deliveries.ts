@@ -23,13 +23,16 @@ export interface FinishedAttempt {
 }
 
 /** Claims up to `limit` due deliveries for `owner`, at most `endpointConcurrency` per endpoint counting what it already holds (`inFlight`). */
-export async function claimDueDeliveries(prisma: PrismaClient, options: {
-  owner: string;
-  limit: number;
-  endpointConcurrency: number;
-  inFlight: Map<string, number>;
-  leaseMs: number;
-}): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(
+  prisma: PrismaClient,
+  options: {
+    owner: string;
+    limit: number;
+    endpointConcurrency: number;
+    inFlight: Map<string, number>;
+    leaseMs: number;
+  },
+): Promise<ClaimedDelivery[]> {
   if (options.limit <= 0) return [];
   const now = new Date();
   const busyIds = [...options.inFlight.keys()];
@@ -124,10 +127,27 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
         operation: outcome.interrupted ? undefined : deliveryOperation(delivery, outcome),
       });
       deps.logger[outcome.ok ? 'debug' : 'info'](
-        { deliveryId: delivery.id, endpointId: delivery.endpointId, attempt: delivery.attempts, status, responseStatus: outcome.responseStatus, error: outcome.error, durationMs: outcome.durationMs },
+        {
+          deliveryId: delivery.id,
+          endpointId: delivery.endpointId,
+          attempt: delivery.attempts,
+          status,
+          responseStatus: outcome.responseStatus,
+          error: outcome.error,
+          durationMs: outcome.durationMs,
+        },
         'webhook attempt',
       );
-      return { deliveryId: delivery.id, endpointId: delivery.endpointId, messageId: delivery.messageId, eventType: delivery.eventType, attempt: delivery.attempts, status, nextAttemptAt, outcome };
+      return {
+        deliveryId: delivery.id,
+        endpointId: delivery.endpointId,
+        messageId: delivery.messageId,
+        eventType: delivery.eventType,
+        attempt: delivery.attempts,
+        status,
+        nextAttemptAt,
+        outcome,
+      };
     });
     // Endpoint health once per endpoint of the batch: a success clears the streak whatever else failed beside it.
     const byEndpoint = new Map<string, FinishedAttempt[]>();
@@ -190,7 +210,6 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
     if (count) deps.logger.warn({ endpointId, days: cfg.disableAfterDays }, 'webhook endpoint disabled: every attempt failed for days');
   }
 
-
   return {
     claimDue: (options: Parameters<typeof claimDueDeliveries>[1]) => claimDueDeliveries(deps.prisma, options),
     finishAttempts,
@@ -222,4 +241,3 @@ function deliveryOperation(delivery: ClaimedDelivery, outcome: AttemptOutcome): 
     error: outcome.error ? `${delivery.eventType}: ${outcome.error}` : null,
   };
 }
-

@@ -20,25 +20,25 @@ const secretContext = (endpointId: string, field: 'secret' | 'previousSecret') =
 function endpointSchemas(urls: UrlPolicy, allowPrivate: boolean) {
   const privateTargetsAllowed = allowPrivate || urls.allowLocalProviders;
   const urlField = z
-  .string()
-  .trim()
-  .max(2000)
-  .superRefine((value, ctx) => {
-    const problem = providerUrlProblem(value, urls, privateTargetsAllowed);
-    if (problem) ctx.addIssue({ code: 'custom', message: `url ${problem}` });
-  });
+    .string()
+    .trim()
+    .max(2000)
+    .superRefine((value, ctx) => {
+      const problem = providerUrlProblem(value, urls, privateTargetsAllowed);
+      if (problem) ctx.addIssue({ code: 'custom', message: `url ${problem}` });
+    });
   const eventTypesField = z
-  .array(z.enum(WEBHOOK_EVENT_TYPES))
-  .max(WEBHOOK_EVENT_TYPES.length * 2)
-  .transform((types) => [...new Set(types)]);
+    .array(z.enum(WEBHOOK_EVENT_TYPES))
+    .max(WEBHOOK_EVENT_TYPES.length * 2)
+    .transform((types) => [...new Set(types)]);
   const descriptionField = z.string().trim().max(500);
   const createSchema = z.object({ url: urlField, eventTypes: eventTypesField.default([]), description: descriptionField.optional() });
   const updateSchema = z.object({
-  url: urlField.optional(),
-  eventTypes: eventTypesField.optional(),
-  description: descriptionField.nullable().optional(),
-  enabled: z.boolean().optional(),
-});
+    url: urlField.optional(),
+    eventTypes: eventTypesField.optional(),
+    description: descriptionField.nullable().optional(),
+    enabled: z.boolean().optional(),
+  });
   return { createSchema, updateSchema };
 }
 
@@ -147,4 +147,3 @@ export function signingSecretsOf(
   }
   return secrets;
 }
-

@@ -72,14 +72,27 @@ export async function sendDelivery(
     return { ok, responseStatus: response.statusCode, responseExcerpt: excerpt, error: ok ? null : `HTTP ${response.statusCode}`, durationMs: elapsed() };
   } catch (error) {
     const interrupted = options.signal?.aborted === true;
-    return { ok: false, responseStatus: null, responseExcerpt: null, error: interrupted ? 'interrupted by shutdown' : describeFailure(error, options.timeoutMs), durationMs: elapsed(), interrupted };
+    return {
+      ok: false,
+      responseStatus: null,
+      responseExcerpt: null,
+      error: interrupted ? 'interrupted by shutdown' : describeFailure(error, options.timeoutMs),
+      durationMs: elapsed(),
+      interrupted,
+    };
   }
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof BlockedAddressError) return "refused: the endpoint's address is not public (see WEBHOOK_ALLOW_PRIVATE)";
   const { name, code } = error as { name?: string; code?: string };
-  if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
     return `timeout after ${timeoutMs} ms`;
   }
   if (code === 'ECONNREFUSED') return 'connection refused';
@@ -94,4 +107,3 @@ export function nextAttemptAfter(attempts: number, schedule: number[], now = Dat
   if (seconds === undefined) return null;
   return new Date(now + withJitter(seconds * 1000, 0.1));
 }
-

@@ -14,10 +14,19 @@ export const webhookSettings = defineSettings(
       'seconds before each retry (±10 % jitter); attempts in all: the count + 1',
     ),
     WEBHOOK_TIMEOUT_MS: setting(integer({ min: 100, max: 120_000, default: 15_000 }), 'per delivery attempt, until the end of the answer'),
-    WEBHOOK_SECRET_GRACE_SECONDS: setting(integer({ min: 0, default: 86_400 }), 'after a rotation, the previous secret keeps signing beside the new one this long'),
+    WEBHOOK_SECRET_GRACE_SECONDS: setting(
+      integer({ min: 0, default: 86_400 }),
+      'after a rotation, the previous secret keeps signing beside the new one this long',
+    ),
     WEBHOOK_LOG_RETENTION_DAYS: setting(decimal({ min: 0, default: 30 }), 'finished deliveries older than this are deleted (0 keeps them)'),
-    WEBHOOK_LOG_RETENTION_INTERVAL_SECONDS: setting(integer({ min: 0, default: 600 }), 'how often the job `webhook-log-retention` deletes old deliveries, in batches (0 turns it off)'),
-    WEBHOOK_ALLOW_PRIVATE: setting(flag(false), 'allow endpoints on private and loopback addresses, over http too (apps on an internal network); allowed in production'),
+    WEBHOOK_LOG_RETENTION_INTERVAL_SECONDS: setting(
+      integer({ min: 0, default: 600 }),
+      'how often the job `webhook-log-retention` deletes old deliveries, in batches (0 turns it off)',
+    ),
+    WEBHOOK_ALLOW_PRIVATE: setting(
+      flag(false),
+      'allow endpoints on private and loopback addresses, over http too (apps on an internal network); allowed in production',
+    ),
     WEBHOOK_POLL_INTERVAL_MS: setting(
       integer({ min: 0, default: 1000 }),
       'the delivery worker (job `webhook-delivery`): how often this instance looks for due deliveries besides the nudges of new changes (0: this instance delivers none)',

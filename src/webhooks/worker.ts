@@ -120,7 +120,9 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       while (results.length) {
         const batch = results.slice(0, RESULT_BATCH_MAX);
         results = results.slice(batch.length);
-        await deps.deliveries.finishAttempts(batch, owner).catch((error: unknown) => logger.warn({ deliveries: batch.length, err: error }, 'webhook attempt results not recorded'));
+        await deps.deliveries
+          .finishAttempts(batch, owner)
+          .catch((error: unknown) => logger.warn({ deliveries: batch.length, err: error }, 'webhook attempt results not recorded'));
       }
     })().finally(() => {
       recording = undefined;

@@ -53,7 +53,15 @@ export async function startAuthorizationServer(
     cookies: { keys: ['test-cookie-key-0123456789'] },
     rotateRefreshToken: options.rotateRefreshToken ?? false,
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-    ttl: { AccessToken: options.accessTokenTtl ?? 3600, ClientCredentials: options.accessTokenTtl ?? 3600, AuthorizationCode: 60, Interaction: 600, Session: 600, Grant: 3600, RefreshToken: 86400 },
+    ttl: {
+      AccessToken: options.accessTokenTtl ?? 3600,
+      ClientCredentials: options.accessTokenTtl ?? 3600,
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Session: 600,
+      Grant: 3600,
+      RefreshToken: 86400,
+    },
   });
 
   const counts: Record<string, number> = {};
@@ -86,18 +94,18 @@ export async function startAuthorizationServer(
     if (ctx.method !== 'GET' || !match) return next();
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (decision.outcome === 'deny') {
-      await provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: '<b>Denied</b> by "user"' }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        ctx.req,
+        ctx.res,
+        { error: 'access_denied', error_description: '<b>Denied</b> by "user"' },
+        { mergeWithLastSubmission: false },
+      );
       return;
     }
     const grant = new provider.Grant({ accountId: decision.accountId, clientId: String(details.params.client_id) });
     grant.addOIDCScope(String(details.params.scope ?? 'openid'));
     const grantId = await grant.save();
-    await provider.interactionFinished(
-      ctx.req,
-      ctx.res,
-      { login: { accountId: decision.accountId }, consent: { grantId } },
-      { mergeWithLastSubmission: true },
-    );
+    await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: decision.accountId }, consent: { grantId } }, { mergeWithLastSubmission: true });
   });
   server.on('request', provider.callback());
 
@@ -134,7 +142,11 @@ export async function followToCallback(authorizeUrl: string, stopAt: string): Pr
     for (const header of response.headers.getSetCookie()) {
       const [pair, ...attributes] = header.split(';');
       const [name, ...value] = pair!.split('=');
-      const path = attributes.map((attribute) => attribute.trim()).find((attribute) => attribute.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
+      const path =
+        attributes
+          .map((attribute) => attribute.trim())
+          .find((attribute) => attribute.toLowerCase().startsWith('path='))
+          ?.slice(5) ?? '/';
       if (/expires=Thu, 01 Jan 1970/i.test(header)) jar.delete(name!.trim());
       else jar.set(name!.trim(), { value: value.join('='), path });
     }

@@ -15,7 +15,22 @@ export async function createOidcIntegration(server: { url: string }, as: Authori
   const slug = uniqueSlug('oidc');
   const created = await graphql(
     server,
-    `mutation ($input: CreateIntegrationInput!) { createIntegration(input: $input) { __typename ... on Error { message } ... on ValidationError { fieldErrors { field message } } } }`,
+    `
+      mutation ($input: CreateIntegrationInput!) {
+        createIntegration(input: $input) {
+          __typename
+          ... on Error {
+            message
+          }
+          ... on ValidationError {
+            fieldErrors {
+              field
+              message
+            }
+          }
+        }
+      }
+    `,
     {
       input: {
         slug,
@@ -39,7 +54,19 @@ export async function createOidcIntegration(server: { url: string }, as: Authori
 export async function connectThroughProvider(server: { url: string }, slug: string, headers: Record<string, string>, connectionName = 'default') {
   const started = await graphql(
     server,
-    `mutation ($input: StartConnectInput!) { startConnect(input: $input) { __typename ... on StartConnectPayload { authorizeUrl } ... on Error { message } } }`,
+    `
+      mutation ($input: StartConnectInput!) {
+        startConnect(input: $input) {
+          __typename
+          ... on StartConnectPayload {
+            authorizeUrl
+          }
+          ... on Error {
+            message
+          }
+        }
+      }
+    `,
     { input: { integration: slug, connectionName } },
     headers,
   );

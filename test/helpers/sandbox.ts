@@ -1,6 +1,10 @@
 // A browser stand-in for the sandbox provider's sign-in page: follows redirects with a cookie jar,
 // submits the page's form with Allow (as `account`) or Deny, and stops at the broker's callback.
-export async function signInAtSandbox(authorizeUrl: string, stopAt: string, decision: { outcome: 'allow' | 'deny'; account?: string } = { outcome: 'allow' }): Promise<{ callback: URL; pages: string[] }> {
+export async function signInAtSandbox(
+  authorizeUrl: string,
+  stopAt: string,
+  decision: { outcome: 'allow' | 'deny'; account?: string } = { outcome: 'allow' },
+): Promise<{ callback: URL; pages: string[] }> {
   const jar = new Map<string, { value: string; path: string }>();
   const pages: string[] = [];
   let url = new URL(authorizeUrl);
@@ -20,7 +24,11 @@ export async function signInAtSandbox(authorizeUrl: string, stopAt: string, deci
     for (const header of response.headers.getSetCookie()) {
       const [pair, ...attributes] = header.split(';');
       const [name, ...value] = pair!.split('=');
-      const path = attributes.map((attribute) => attribute.trim()).find((attribute) => attribute.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
+      const path =
+        attributes
+          .map((attribute) => attribute.trim())
+          .find((attribute) => attribute.toLowerCase().startsWith('path='))
+          ?.slice(5) ?? '/';
       if (/expires=Thu, 01 Jan 1970/i.test(header)) jar.delete(name!.trim());
       else jar.set(name!.trim(), { value: value.join('='), path });
     }
@@ -32,7 +40,8 @@ export async function signInAtSandbox(authorizeUrl: string, stopAt: string, deci
     }
     const page = await response.text();
     pages.push(page);
-    if (response.status !== 200 || !page.includes('name="decision"')) throw new Error(`The sandbox stopped at ${url} with HTTP ${response.status}: ${page.slice(0, 300)}`);
+    if (response.status !== 200 || !page.includes('name="decision"'))
+      throw new Error(`The sandbox stopped at ${url} with HTTP ${response.status}: ${page.slice(0, 300)}`);
     // The sign-in page's form posts back to the page itself.
     body = new URLSearchParams({ username: decision.account ?? 'sandbox-user', decision: decision.outcome });
   }

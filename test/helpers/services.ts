@@ -93,7 +93,10 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
   // The postmaster and its children (backends, background workers).
   const pids = () => {
     const postmaster = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map(Number);
     return [postmaster, ...children];
   };
   let frozen: number[] = [];

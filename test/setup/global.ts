@@ -52,7 +52,9 @@ export async function teardown(): Promise<void> {
   const client = new pg.Client({ connectionString: baseUrl });
   try {
     await client.connect();
-    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [`${testDatabasePrefix()}${runId}_`]);
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [
+      `${testDatabasePrefix()}${runId}_`,
+    ]);
     for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   } catch (error) {
     console.warn(`Leftover test databases not dropped: ${(error as Error).message}`);

@@ -23,4 +23,3 @@ process.env.DATA_DIR = path.join(testDataRoot(), `${testDataPrefix()}${randomByt
 // TEST_REDIS_PREFIX and TEST_DATABASE_PREFIX keep runs that share one Redis or PostgreSQL apart.
 process.env.REDIS_PREFIX = `${process.env.TEST_REDIS_PREFIX || 'switchboard-test-'}${randomBytes(6).toString('hex')}`;
 for (const name of ['JWT_SECRET', 'JWT_JWKS_URL', 'API_KEYS', 'INTEGRATIONS_FILE', 'PUBLIC_URL']) delete process.env[name];
-

@@ -28,7 +28,9 @@ describe('generated docs', () => {
       .map((entry) => `${path.relative(srcDir, path.join(entry.parentPath, entry.name))}/`)
       .filter((folder) => !folder.startsWith('generated'))
       .sort();
-    const described = LAYOUT.map((entry) => entry.path).filter((entry) => entry.endsWith('/')).sort();
+    const described = LAYOUT.map((entry) => entry.path)
+      .filter((entry) => entry.endsWith('/'))
+      .sort();
     expect(described).toEqual(folders);
   });
 

@@ -128,7 +128,11 @@ builder.queryFields((t) => ({
         since: t.arg({ type: 'DateTime' }),
       },
       resolve: async (query, _root, args, context) =>
-        context.app.db.prisma.operation.findMany({ ...query, where: await operationsWhere(context.app.db.prisma, args, context.viewer), orderBy: { id: 'desc' } }),
+        context.app.db.prisma.operation.findMany({
+          ...query,
+          where: await operationsWhere(context.app.db.prisma, args, context.viewer),
+          orderBy: { id: 'desc' },
+        }),
       totalCount: async (_connection, args, context) =>
         context.app.db.prisma.operation.count({ where: await operationsWhere(context.app.db.prisma, args, context.viewer) }),
     },
@@ -149,12 +153,22 @@ builder.prismaObjectFields('Connection', (t) => ({
       resolve: async (query, connection, args, context) =>
         context.app.db.prisma.operation.findMany({
           ...query,
-          where: await operationsWhere(context.app.db.prisma, { ...args, connectionId: connection.id }, context.viewer, connection.ownerId === context.viewer.userId),
+          where: await operationsWhere(
+            context.app.db.prisma,
+            { ...args, connectionId: connection.id },
+            context.viewer,
+            connection.ownerId === context.viewer.userId,
+          ),
           orderBy: { id: 'desc' },
         }),
       totalCount: async (connection, args, context) =>
         context.app.db.prisma.operation.count({
-          where: await operationsWhere(context.app.db.prisma, { ...args, connectionId: connection.id }, context.viewer, connection.ownerId === context.viewer.userId),
+          where: await operationsWhere(
+            context.app.db.prisma,
+            { ...args, connectionId: connection.id },
+            context.viewer,
+            connection.ownerId === context.viewer.userId,
+          ),
         }),
     },
     OperationConnection,
@@ -183,7 +197,7 @@ builder.mutationField('verifyConnection', (t) =>
   t.field({
     type: VerifyConnectionPayload,
     description:
-      "Checks the stored credentials with the provider (refreshing per AUTO first); a refusal that a refresh does not fix marks the connection ERROR.",
+      'Checks the stored credentials with the provider (refreshing per AUTO first); a refusal that a refresh does not fix marks the connection ERROR.',
     errors: { types: [NotFoundError, ForbiddenError, ValidationError, ProviderError, ReauthorizationRequiredError] },
     args: { input: t.arg({ type: VerifyConnectionInput, required: true }) },
     resolve: (_root, { input }, context) => context.app.verifier.verify(context.viewer, String(input.connectionId)),

@@ -41,7 +41,11 @@ const CredentialsType = builder.objectRef<StoredCredentials>('Credentials').impl
     apiKey: t.string({ nullable: true, resolve: (credentials) => credentials.apiKey ?? null }),
     username: t.string({ nullable: true, resolve: (credentials) => credentials.username ?? null }),
     password: t.string({ nullable: true, resolve: (credentials) => credentials.password ?? null }),
-    tokenSecret: t.string({ nullable: true, description: 'OAUTH1: the token secret that signs requests with accessToken.', resolve: (credentials) => credentials.tokenSecret ?? null }),
+    tokenSecret: t.string({
+      nullable: true,
+      description: 'OAUTH1: the token secret that signs requests with accessToken.',
+      resolve: (credentials) => credentials.tokenSecret ?? null,
+    }),
     raw: t.field({
       type: 'JSONObject',
       nullable: true,
@@ -93,10 +97,7 @@ export const ConnectionRef = builder.prismaNode('Connection', {
   }),
 });
 
-export const ConnectionConnection = builder.connectionObject(
-  { type: ConnectionRef, name: 'ConnectionConnection' },
-  { name: 'ConnectionEdge' },
-);
+export const ConnectionConnection = builder.connectionObject({ type: ConnectionRef, name: 'ConnectionConnection' }, { name: 'ConnectionEdge' });
 
 builder.globalConnectionField('totalCount', (t) =>
   t.int({

@@ -80,7 +80,6 @@ builder.objectType(RateLimitedError, {
   }),
 });
 
-
 builder.objectType(ReauthorizationRequiredError, {
   name: 'ReauthorizationRequiredError',
   description: 'The provider refused the stored credentials: the user must connect again (startConnect).',
@@ -90,7 +89,9 @@ builder.objectType(ReauthorizationRequiredError, {
       type: ConnectionRef,
       nullable: true,
       resolve: (error, _args, context) =>
-        error.connectionId ? context.app.db.prisma.connection.findFirst({ where: { id: error.connectionId, ...visibleConnectionsWhere(context.viewer) } }) : null,
+        error.connectionId
+          ? context.app.db.prisma.connection.findFirst({ where: { id: error.connectionId, ...visibleConnectionsWhere(context.viewer) } })
+          : null,
     }),
   }),
 });

@@ -81,10 +81,7 @@ export const IntegrationRef = builder.prismaNode('Integration', {
   }),
 });
 
-const IntegrationConnection = builder.connectionObject(
-  { type: IntegrationRef, name: 'IntegrationConnection' },
-  { name: 'IntegrationEdge' },
-);
+const IntegrationConnection = builder.connectionObject({ type: IntegrationRef, name: 'IntegrationConnection' }, { name: 'IntegrationEdge' });
 
 builder.queryFields((t) => ({
   integration: t.prismaField({

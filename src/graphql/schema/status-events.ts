@@ -33,7 +33,10 @@ builder.subscriptionField('connectionStatusChanged', (t) =>
       connectionId: t.arg.id({ description: 'Only this connection.' }),
     },
     subscribe: (_root, args, context) =>
-      context.app.statusStreams.subscribe(context.viewer, { integration: args.integration, connectionId: args.connectionId === null || args.connectionId === undefined ? null : String(args.connectionId) }),
+      context.app.statusStreams.subscribe(context.viewer, {
+        integration: args.integration,
+        connectionId: args.connectionId === null || args.connectionId === undefined ? null : String(args.connectionId),
+      }),
     resolve: (event) => event,
   }),
 );

@@ -57,10 +57,7 @@ const WebhookDeliveryRef = builder.prismaNode('WebhookDelivery', {
   }),
 });
 
-const WebhookDeliveryConnection = builder.connectionObject(
-  { type: WebhookDeliveryRef, name: 'WebhookDeliveryConnection' },
-  { name: 'WebhookDeliveryEdge' },
-);
+const WebhookDeliveryConnection = builder.connectionObject({ type: WebhookDeliveryRef, name: 'WebhookDeliveryConnection' }, { name: 'WebhookDeliveryEdge' });
 
 const WebhookEndpointRef = builder.prismaNode('WebhookEndpoint', {
   id: { field: 'id' },
@@ -85,22 +82,23 @@ const WebhookEndpointRef = builder.prismaNode('WebhookEndpoint', {
       select: { previousSecretExpiresAt: true },
       resolve: (endpoint) => (endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date() ? endpoint.previousSecretExpiresAt : null),
     }),
-    deliveries: t.relatedConnection('deliveries', {
-      cursor: 'id',
-      totalCount: true,
-      description: 'Newest first.',
-      args: { status: t.arg({ type: WebhookDeliveryStatusEnum }) },
-      query: (args) => ({ where: args.status ? { status: args.status } : {}, orderBy: { id: 'desc' } }),
-    }, WebhookDeliveryConnection),
+    deliveries: t.relatedConnection(
+      'deliveries',
+      {
+        cursor: 'id',
+        totalCount: true,
+        description: 'Newest first.',
+        args: { status: t.arg({ type: WebhookDeliveryStatusEnum }) },
+        query: (args) => ({ where: args.status ? { status: args.status } : {}, orderBy: { id: 'desc' } }),
+      },
+      WebhookDeliveryConnection,
+    ),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
-const WebhookEndpointConnection = builder.connectionObject(
-  { type: WebhookEndpointRef, name: 'WebhookEndpointConnection' },
-  { name: 'WebhookEndpointEdge' },
-);
+const WebhookEndpointConnection = builder.connectionObject({ type: WebhookEndpointRef, name: 'WebhookEndpointConnection' }, { name: 'WebhookEndpointEdge' });
 
 builder.queryFields((t) => ({
   webhookEndpoints: t.prismaConnection(
@@ -149,28 +147,24 @@ const DeleteWebhookEndpointInput = builder.inputType('DeleteWebhookEndpointInput
 const RotateWebhookSecretInput = builder.inputType('RotateWebhookSecretInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
 const RedeliverWebhookInput = builder.inputType('RedeliverWebhookInput', { fields: (t) => ({ deliveryId: t.id({ required: true }) }) });
 
-const CreateWebhookEndpointPayload = builder
-  .objectRef<{ endpoint: WebhookEndpoint; secret: string }>('CreateWebhookEndpointPayload')
-  .implement({
-    fields: (t) => ({
-      webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (payload) => payload.endpoint }),
-      secret: t.exposeString('secret', { description: 'The signing secret (whsec_…). Returned here and by rotateWebhookSecret only.' }),
-    }),
-  });
+const CreateWebhookEndpointPayload = builder.objectRef<{ endpoint: WebhookEndpoint; secret: string }>('CreateWebhookEndpointPayload').implement({
+  fields: (t) => ({
+    webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (payload) => payload.endpoint }),
+    secret: t.exposeString('secret', { description: 'The signing secret (whsec_…). Returned here and by rotateWebhookSecret only.' }),
+  }),
+});
 const UpdateWebhookEndpointPayload = builder.objectRef<{ endpoint: WebhookEndpoint }>('UpdateWebhookEndpointPayload').implement({
   fields: (t) => ({ webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (payload) => payload.endpoint }) }),
 });
 const DeleteWebhookEndpointPayload = builder.objectRef<{ id: string }>('DeleteWebhookEndpointPayload').implement({
   fields: (t) => ({ deletedWebhookEndpointId: t.id({ resolve: (payload) => encodeGlobalID('WebhookEndpoint', payload.id) }) }),
 });
-const RotateWebhookSecretPayload = builder
-  .objectRef<{ endpoint: WebhookEndpoint; secret: string }>('RotateWebhookSecretPayload')
-  .implement({
-    fields: (t) => ({
-      webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (payload) => payload.endpoint }),
-      secret: t.exposeString('secret', { description: 'The new secret; the previous one keeps signing beside it for a grace period.' }),
-    }),
-  });
+const RotateWebhookSecretPayload = builder.objectRef<{ endpoint: WebhookEndpoint; secret: string }>('RotateWebhookSecretPayload').implement({
+  fields: (t) => ({
+    webhookEndpoint: t.field({ type: WebhookEndpointRef, resolve: (payload) => payload.endpoint }),
+    secret: t.exposeString('secret', { description: 'The new secret; the previous one keeps signing beside it for a grace period.' }),
+  }),
+});
 const RedeliverWebhookPayload = builder.objectRef<{ delivery: WebhookDelivery }>('RedeliverWebhookPayload').implement({
   fields: (t) => ({ delivery: t.prismaField({ type: 'WebhookDelivery', resolve: (_query, payload) => payload.delivery }) }),
 });

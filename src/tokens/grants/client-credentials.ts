@@ -6,7 +6,12 @@ import { integrationSettings, type Integration } from '../../domain/integrations
 import type { ConnectionConfig } from '../../provider/templates.js';
 import { credentialsFromTokenAnswer, tokenParamsFor, type GrantContext } from './token-request.js';
 
-export async function clientCredentialsGrant(context: GrantContext, integration: Integration, previous: StoredCredentials, connectionConfig: ConnectionConfig): Promise<StoredCredentials> {
+export async function clientCredentialsGrant(
+  context: GrantContext,
+  integration: Integration,
+  previous: StoredCredentials,
+  connectionConfig: ConnectionConfig,
+): Promise<StoredCredentials> {
   const settings = integrationSettings(integration);
   const parameters = tokenParamsFor(settings, connectionConfig);
   if (integration.scopes.length) parameters.scope = integration.scopes.join(settings.scopeSeparator ?? ' ');

@@ -15,18 +15,30 @@ const GITHUB_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-ve
 /** The app's JWT: iat 60 s in the past (clock drift, as GitHub advises), exp 9 minutes ahead. */
 async function githubAppJwt(keyring: Keyring, integration: Pick<Integration, 'id' | 'slug' | 'appId' | 'privateKeyEnc'>): Promise<string> {
   const pem = revealPrivateKey(keyring, integration);
-  if (!integration.appId || !pem) throw new ProviderError(`The integration "${integration.slug}" has no appId or private key.`, { providerError: 'no_app_key' });
+  if (!integration.appId || !pem)
+    throw new ProviderError(`The integration "${integration.slug}" has no appId or private key.`, { providerError: 'no_app_key' });
   const { key, alg } = signingKeyOf(pem);
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({}).setProtectedHeader({ alg, typ: 'JWT' }).setIssuer(integration.appId).setIssuedAt(now - 60).setExpirationTime(now + 540).sign(key);
+  return new SignJWT({})
+    .setProtectedHeader({ alg, typ: 'JWT' })
+    .setIssuer(integration.appId)
+    .setIssuedAt(now - 60)
+    .setExpirationTime(now + 540)
+    .sign(key);
 }
 
 function installationTokenUrl(apiBaseUrl: string, installationId: string): string {
-  if (!INSTALLATION_ID_PATTERN.test(installationId)) throw ValidationError.field('installationId', 'installationId is the number GitHub gives the installation.');
+  if (!INSTALLATION_ID_PATTERN.test(installationId))
+    throw ValidationError.field('installationId', 'installationId is the number GitHub gives the installation.');
   return `${apiBaseUrl.replace(/\/+$/, '')}/app/installations/${installationId}/access_tokens`;
 }
 
-export async function githubInstallationGrant(context: GrantContext, integration: Integration, previous: StoredCredentials, apiBaseUrl: string | null): Promise<StoredCredentials> {
+export async function githubInstallationGrant(
+  context: GrantContext,
+  integration: Integration,
+  previous: StoredCredentials,
+  apiBaseUrl: string | null,
+): Promise<StoredCredentials> {
   const installationId = previous.installationId;
   const base = apiBaseUrl ?? integration.apiBaseUrl;
   if (!installationId || !base) throw new ProviderError('The connection has no installation id or API base URL.', { providerError: 'no_installation' });

@@ -112,11 +112,16 @@ export function classifyGrantFailure(error: unknown, action = 'refresh the token
     return { kind: 'rejected', reason, error: providerErrorFrom(error, action) };
   }
   // Discovery failed: the token request was never sent.
-  if (error instanceof UpstreamUnavailableError) return { kind: 'transient', reason, error: new ProviderError(error.message, { providerError: 'discovery_failed' }), outcomeUnknown: false };
+  if (error instanceof UpstreamUnavailableError)
+    return { kind: 'transient', reason, error: new ProviderError(error.message, { providerError: 'discovery_failed' }), outcomeUnknown: false };
   if (error instanceof SwitchboardError) return { kind: 'local', reason, error };
   const codes = errorCodes(error);
   // The provider answered (an OAuth error, 5xx, HTML…): what it did is known.
-  const answered = error instanceof oidc.ResponseBodyError || error instanceof oidc.WWWAuthenticateChallengeError || codes.includes('OAUTH_RESPONSE_IS_NOT_CONFORM') || codes.includes('OAUTH_INVALID_RESPONSE');
+  const answered =
+    error instanceof oidc.ResponseBodyError ||
+    error instanceof oidc.WWWAuthenticateChallengeError ||
+    codes.includes('OAUTH_RESPONSE_IS_NOT_CONFORM') ||
+    codes.includes('OAUTH_INVALID_RESPONSE');
   const notSent = codes.some((code) => NOT_SENT.has(code));
   return { kind: 'transient', reason, error: providerErrorFrom(error, action), outcomeUnknown: !answered && !notSent };
 }

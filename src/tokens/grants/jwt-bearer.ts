@@ -16,7 +16,12 @@ const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const ASSERTION_LIFETIME_SECONDS = 180;
 
 /** The signed assertion for a connection (exported for tests that check its claims). */
-async function jwtBearerAssertion(context: Pick<GrantContext, 'keyring' | 'urls'>, integration: Integration, credentials: StoredCredentials, connectionConfig: ConnectionConfig): Promise<string> {
+async function jwtBearerAssertion(
+  context: Pick<GrantContext, 'keyring' | 'urls'>,
+  integration: Integration,
+  credentials: StoredCredentials,
+  connectionConfig: ConnectionConfig,
+): Promise<string> {
   const settings = integrationSettings(integration);
   const options = settings.jwtBearer ?? { scopes: 'assertion', issuer: 'clientEmail' };
   const pem = credentials.privateKey ?? revealPrivateKey(context.keyring, integration);
@@ -45,9 +50,18 @@ function tokenUrlOf(integration: Integration, connectionConfig: ConnectionConfig
   return fillProviderUrl(integration.tokenUrl, { connectionConfig }, 'tokenUrl', context.urls);
 }
 
-export async function jwtBearerGrant(context: GrantContext, integration: Integration, previous: StoredCredentials, connectionConfig: ConnectionConfig): Promise<StoredCredentials> {
+export async function jwtBearerGrant(
+  context: GrantContext,
+  integration: Integration,
+  previous: StoredCredentials,
+  connectionConfig: ConnectionConfig,
+): Promise<StoredCredentials> {
   const settings = integrationSettings(integration);
-  const form = new URLSearchParams({ ...tokenParamsFor(settings, connectionConfig), grant_type: JWT_BEARER_GRANT_TYPE, assertion: await jwtBearerAssertion(context, integration, previous, connectionConfig) });
+  const form = new URLSearchParams({
+    ...tokenParamsFor(settings, connectionConfig),
+    grant_type: JWT_BEARER_GRANT_TYPE,
+    assertion: await jwtBearerAssertion(context, integration, previous, connectionConfig),
+  });
   if (settings.jwtBearer?.scopes === 'request' && integration.scopes.length) form.set('scope', integration.scopes.join(settings.scopeSeparator ?? ' '));
   // Most providers authenticate the client by the assertion alone; a client secret, when set, is sent too.
   const headers: Record<string, string> = {};

@@ -84,12 +84,16 @@ export async function postTokenRequest(outbound: Outbound, request: TokenRequest
       bodyTimeout: request.timeoutMs,
     });
   } catch (error) {
-    if (error instanceof BlockedAddressError) throw new ProviderError(`The token endpoint ${target.host} resolves to an address that is not public.`, { providerError: 'blocked_address' });
+    if (error instanceof BlockedAddressError)
+      throw new ProviderError(`The token endpoint ${target.host} resolves to an address that is not public.`, { providerError: 'blocked_address' });
     const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError;
-    throw new UpstreamUnavailableError(timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`);
+    throw new UpstreamUnavailableError(
+      timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`,
+    );
   }
   const read = await readBody(response.body, MAX_RESPONSE_BYTES);
-  if (!read.complete) throw new ProviderAnswerError(`The token endpoint's answer exceeds ${MAX_RESPONSE_BYTES} bytes.`, { providerError: 'response_too_large' });
+  if (!read.complete)
+    throw new ProviderAnswerError(`The token endpoint's answer exceeds ${MAX_RESPONSE_BYTES} bytes.`, { providerError: 'response_too_large' });
   const text = read.bytes.toString('utf8');
   let body: Record<string, unknown> | undefined;
   try {
@@ -102,7 +106,11 @@ export async function postTokenRequest(outbound: Outbound, request: TokenRequest
   const code = typeof body?.error === 'string' ? body.error : undefined;
   if (status >= 400 || code !== undefined || !body) {
     const description = typeof body?.error_description === 'string' ? body.error_description : typeof body?.message === 'string' ? body.message : undefined;
-    const details = { providerStatus: status, providerError: code ?? (body ? `http_${status}` : 'invalid_response'), providerErrorDescription: description?.slice(0, 500) };
+    const details = {
+      providerStatus: status,
+      providerError: code ?? (body ? `http_${status}` : 'invalid_response'),
+      providerErrorDescription: description?.slice(0, 500),
+    };
     const refused = isRefusalCode(code) || (request.refusedStatuses ?? []).includes(status);
     const message = `The provider refused to ${request.action}${code ? `: ${code}` : ` (HTTP ${status})`}.`;
     if (refused) throw new CredentialRefusedError(message, details);
@@ -111,7 +119,10 @@ export async function postTokenRequest(outbound: Outbound, request: TokenRequest
   }
   normalizeTokenResponse(body, request.settings);
   if (typeof body.access_token !== 'string' || !body.access_token) {
-    throw new ProviderAnswerError(`The provider's answer could not be used to ${request.action}: no access_token.`, { providerStatus: status, providerError: 'invalid_response' });
+    throw new ProviderAnswerError(`The provider's answer could not be used to ${request.action}: no access_token.`, {
+      providerStatus: status,
+      providerError: 'invalid_response',
+    });
   }
   return body;
 }
