@@ -2,6 +2,7 @@
 // the same suites run again on PostgreSQL, with REDIS_URL for cross-instance pub/sub.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Names this run's test databases, so that the global teardown drops this run's leftovers only.
@@ -64,5 +65,8 @@ export default defineConfig({
     projects,
     reporters: ['default'],
     pool: 'forks',
+    // Files wait on servers, child processes and the database more than on the CPU: one worker per
+    // core (vitest's default leaves one core idle, which doubles the suite's time on two cores).
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
   },
 });

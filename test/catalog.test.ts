@@ -92,6 +92,8 @@ describe('provider catalog', async () => {
     ['metadata in a token URL', { tokenUrl: 'https://${metadata.host}/token' }, /only apiBaseUrl/],
     ['a metadata value nothing keeps', { apiBaseUrl: '${metadata.instance_url}/api' }, /is not kept/],
     ['an OAuth provider without endpoints', { authorizationUrl: undefined }, /needs an issuer/],
+    ['an identity read from a verify answer it does not have', { identity: { displayName: 'email' } }, /there is no verify request/],
+    ['an identity that names neither id nor display name', { identity: { from: 'tokenResponse' } }, /needs id or displayName/],
   ])('refuses a catalog entry with %s', (_name, change, message) => {
     const entry = {
       key: 'broken',

@@ -255,6 +255,19 @@ export const providerTemplateSchema = z
       })
       .refine((verify) => (verify.path === undefined) !== (verify.url === undefined), 'verify needs exactly one of path and url')
       .optional(),
+    /**
+     * Where the connected account's id and display name are (optional): dotted paths (array indexes as
+     * digits, `data.0.email`) into the verify answer (the default), the token response, the ID token's
+     * claims or the userinfo answer. Feeds a connection's display name after connect and each check.
+     */
+    identity: z
+      .object({
+        from: z.enum(['verify', 'tokenResponse', 'idToken', 'userinfo']).default('verify'),
+        id: jsonPath.optional(),
+        displayName: jsonPath.optional(),
+      })
+      .refine((identity) => identity.id !== undefined || identity.displayName !== undefined, 'identity needs id or displayName')
+      .optional(),
   })
   .superRefine((template, ctx) => {
     const declared = new Set(template.connectionConfig.map((field) => field.name));
@@ -286,6 +299,9 @@ export const providerTemplateSchema = z
       const known = name in template.metadataFromTokenResponse || template.metadataFromCallback.includes(name) || template.postConnect?.metadataKey === name;
       if (!known)
         ctx.addIssue({ code: 'custom', message: `${template.key}: \${metadata.${path}} is not kept from the token response, the callback or postConnect` });
+    }
+    if (template.identity?.from === 'verify' && !template.verify) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: identity is read from the verify answer, but there is no verify request` });
     }
     if (template.verify?.path !== undefined && !template.apiBaseUrl) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: verify.path needs an apiBaseUrl (or give verify.url)` });
