@@ -4,6 +4,7 @@
 // upward, and never sideways (another folder of its own layer) unless listed below.
 //
 //   L9  src/main.ts, src/app.ts, src/cli/        (the composition root: may also import src/config.ts)
+//   L8b src/console/                              (the console's routes and sign-in)
 //   L8  src/http/
 //   L7  src/graphql/
 //   L6  src/auth/
@@ -27,6 +28,7 @@
 const folders = (...names) => `^src/(${names.join('|')})/`;
 
 const L9 = '^src/(main|app)\\.ts$|^src/cli/';
+const L8b = folders('console');
 const L8 = folders('http');
 const L7 = folders('graphql');
 const L6 = folders('auth');
@@ -47,6 +49,7 @@ const L0 = `${folders('kernel')}|^src/paths\\.ts$`;
 /** Every layer from the top down, with what a reader sees in a message. */
 const LAYERS = [
   { id: 'L9', path: L9, label: 'src/main.ts, src/app.ts, src/cli/' },
+  { id: 'L8b', path: L8b, label: 'src/console/' },
   { id: 'L8', path: L8, label: 'src/http/' },
   { id: 'L7', path: L7, label: 'src/graphql/' },
   { id: 'L6', path: L6, label: 'src/auth/' },

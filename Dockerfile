@@ -8,6 +8,8 @@ COPY scripts ./scripts
 COPY prisma ./prisma
 RUN npm ci --no-audit --no-fund
 COPY src ./src
+COPY console ./console
+COPY schema.graphql ./
 RUN npm run build
 
 FROM node:20-slim AS runtime

@@ -24,10 +24,22 @@ function listFiles(dir) {
     .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name));
 }
 
-/** What dist/ is made from: src/, package-lock.json, and prisma/migrations (the PGlite template holds them). */
+export const consoleDir = path.join(root, 'console');
+
+/** What dist/ is made from: src/, the console, package-lock.json, and prisma/migrations (the PGlite template holds them). */
 function inputFiles() {
   const migrations = path.join(root, 'prisma', 'migrations');
-  return [...listFiles(sourceDir), path.join(root, 'package-lock.json'), ...(fs.existsSync(migrations) ? listFiles(migrations) : [])];
+  return [...listFiles(sourceDir), ...listFiles(consoleDir), path.join(root, 'package-lock.json'), ...(fs.existsSync(migrations) ? listFiles(migrations) : [])];
+}
+
+/** The console (console/, Vite + React) into `outDir`; its index.html and hashed assets. */
+export async function buildConsole(outDir) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({
+    configFile: path.join(consoleDir, 'vite.config.ts'),
+    build: { outDir, emptyOutDir: true },
+    logLevel: 'warn',
+  });
 }
 
 /** True when dist/ is missing or older than anything it is made from. */
@@ -113,6 +125,7 @@ export async function build({ quiet = false } = {}) {
     fs.copyFileSync(file, target);
   }
   fs.writeFileSync(path.join(buildDir, 'package.json'), '{ "type": "module" }\n');
+  await buildConsole(path.join(buildDir, 'console'));
   // Kept from the previous build when made by the same PGlite from the same migrations.
   makePgliteTemplate(path.join(buildDir, 'pglite-template'), path.join(finalDir, 'pglite-template'));
   fs.writeFileSync(path.join(buildDir, path.basename(stampFile)), `${inputFiles().length}\n`);

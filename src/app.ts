@@ -10,10 +10,12 @@ import os from 'node:os';
 import { ActivityRecorder, subscribeActivityLog } from './activity/recorder.js';
 import { operationsRetentionJob } from './activity/retention.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { createConsoleSessions, withConsoleSessions } from './auth/console-session.js';
 import type { Config } from './config.js';
 import { createConnection } from './connections/import.js';
 import { disconnect } from './connections/disconnect.js';
 import { connectSessionCleanupJob, createConnectSession } from './connect-sessions/sessions.js';
+import { consoleRoutes, consoleSessionCleanupJob } from './console/routes.js';
 import { hostedConnectPage } from './connect-sessions/hosted-page.js';
 import { sdkHandler } from './connect-sessions/sdk-route.js';
 import type { Keyring } from './crypto/envelope.js';
@@ -171,10 +173,21 @@ export function createApp(config: Config, options: AppOptions = {}) {
     webhookLogRetentionJob(db.prisma, config.webhooks, logger),
     operationsRetentionJob(db.prisma, config.activity, logger),
     healthCheckJob({ prisma: db.prisma, verifier, logger, instanceId }, config.health),
+    consoleSessionCleanupJob(db.prisma, config.console, logger),
   ];
 
   const authenticate = createAuthenticator(config.auth, db.prisma);
-  const graphql = createGraphQLServer({ authenticate, services, settings: config.graphql, graphiql: !config.isProduction, logger, metrics });
+  const consoleSessions = createConsoleSessions(config.auth, db.prisma);
+  // GraphQL (HTTP and WebSocket) also takes the console's cookie; nothing else does.
+  const graphqlAuthenticate = withConsoleSessions(authenticate, consoleSessions, config.isProduction);
+  const graphql = createGraphQLServer({
+    authenticate: graphqlAuthenticate,
+    services,
+    settings: config.graphql,
+    graphiql: !config.isProduction,
+    logger,
+    metrics,
+  });
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = config.sandbox.enabled ? createSandbox({ prisma: db.prisma, keyring, changes, publicUrl: config.publicUrl, logger }) : undefined;
   const hostedPage = hostedConnectPage({
@@ -215,6 +228,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger }),
     metricsRoute(metrics, config.metrics.token),
     possibleTypesRoute(graphql),
+    ...consoleRoutes({ sessions: consoleSessions, settings: config.console, publicUrl: config.publicUrl, secure: config.isProduction, logger }),
   ];
 
   return {
@@ -259,7 +273,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
         {
           routes,
           graphql,
-          authenticate,
+          authenticate: graphqlAuthenticate,
           settings: {
             graphql: config.graphql,
             corsOrigins: config.server.corsOrigins,

@@ -4,6 +4,7 @@
 import { activitySettings } from './activity/settings.js';
 import { authSettings } from './auth/settings.js';
 import { connectSessionSettings } from './connect-sessions/settings.js';
+import { consoleSettings } from './console/settings.js';
 import { cryptoSettings } from './crypto/settings.js';
 import { databaseSettings } from './db/settings.js';
 import { graphqlSettings } from './graphql/settings.js';
@@ -40,6 +41,7 @@ export const SETTINGS = {
   health: healthSettings,
   webhooks: webhookSettings,
   metrics: metricsSettings,
+  console: consoleSettings,
   telemetry: telemetrySettings,
 } as const;
 

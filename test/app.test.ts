@@ -45,6 +45,7 @@ const ALL_JOBS_ON: ConfigOverrides = {
   webhooks: { pollIntervalMs: 1000, logRetentionIntervalSeconds: 60, logRetentionDays: 30 },
   activity: { enabled: true, retentionIntervalSeconds: 60, retentionDays: 14 },
   health: { intervalSeconds: 3600 },
+  console: { cleanupIntervalSeconds: 3600 },
 };
 
 /** Each job, and the override that turns it (and only it) off. */
@@ -56,6 +57,7 @@ const JOB_OFF: Record<string, ConfigOverrides> = {
   'webhook-log-retention': { webhooks: { logRetentionIntervalSeconds: 0 } },
   'operations-retention': { activity: { retentionIntervalSeconds: 0 } },
   'health-checks': { health: { intervalSeconds: 0 } },
+  'console-session-cleanup': { console: { cleanupIntervalSeconds: 0 } },
 };
 
 function merge(...overrides: ConfigOverrides[]): ConfigOverrides {

@@ -26,19 +26,21 @@ export const CREDENTIALS_EXPIRED_CLOSE_CODE = 4401;
 /** setTimeout's largest delay; a later expiry is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const AUTH_PARAMS = ['authorization', 'x-api-key', 'x-user-id'] as const;
+/** Kept from the upgrade request too, never taken from connectionParams: the console's session cookie. */
+const REQUEST_ONLY = ['cookie'] as const;
 const SEND_OPTIONS = { binary: false, compress: false, fin: true } as const;
 
 export interface GraphQLWebSocket {
   close(): Promise<void>;
 }
 
-type AuthHeaders = Partial<Record<(typeof AUTH_PARAMS)[number], string>>;
+type AuthHeaders = Partial<Record<(typeof AUTH_PARAMS)[number] | (typeof REQUEST_ONLY)[number], string>>;
 
 /** The upgrade request's authentication headers: all the socket keeps of its request. */
 function authHeadersOf(request: http.IncomingMessage): AuthHeaders | undefined {
   let kept: AuthHeaders | undefined;
   const headers = nodeHeaders(request.headers);
-  for (const name of AUTH_PARAMS) {
+  for (const name of [...AUTH_PARAMS, ...REQUEST_ONLY]) {
     const value = headers.get(name);
     if (value !== null) (kept ??= {})[name] = value;
   }
@@ -51,6 +53,7 @@ function credentialsFrom(params: Record<string, unknown> | undefined, requestHea
   for (const [key, value] of Object.entries(params ?? {})) if (typeof value === 'string') lowered.set(key.toLowerCase(), value);
   return {
     get(name) {
+      if ((REQUEST_ONLY as readonly string[]).includes(name)) return requestHeaders?.[name as keyof AuthHeaders] ?? null;
       if (!(AUTH_PARAMS as readonly string[]).includes(name)) return null;
       return lowered.get(name) ?? requestHeaders?.[name as keyof AuthHeaders] ?? null;
     },

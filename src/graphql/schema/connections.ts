@@ -114,6 +114,8 @@ builder.queryFields((t) => ({
       args: {
         integration: t.arg.string(),
         status: t.arg({ type: ConnectionStatusEnum }),
+        ownerId: t.arg.string({ description: "Only this owner's connections (an end user's id)." }),
+        search: t.arg.string({ description: 'Only connections whose name contains this text (any case).' }),
       },
       resolve: (query, _root, args, context) =>
         context.app.db.prisma.connection.findMany({ ...query, where: connectionsWhere(args, context.viewer), orderBy: { id: 'asc' } }),
@@ -124,12 +126,14 @@ builder.queryFields((t) => ({
 }));
 
 function connectionsWhere(
-  args: { integration?: string | null; status?: Prisma.ConnectionWhereInput['status'] | null },
+  args: { integration?: string | null; status?: Prisma.ConnectionWhereInput['status'] | null; ownerId?: string | null; search?: string | null },
   viewer: Parameters<typeof visibleConnectionsWhere>[0],
 ): Prisma.ConnectionWhereInput {
   return {
     ...visibleConnectionsWhere(viewer),
     ...(args.integration ? { integration: integrationReferenceWhere(args.integration) } : {}),
     ...(args.status ? { status: args.status } : {}),
+    ...(args.ownerId ? { ownerKey: args.ownerId } : {}),
+    ...(args.search ? { name: { contains: args.search, mode: 'insensitive' as const } } : {}),
   };
 }

@@ -1,0 +1,1283 @@
+/* eslint-disable */
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = T | null | undefined;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** A date-time string at UTC, such as 2007-12-03T10:15:30Z, compliant with the `date-time` format outlined in section 5.6 of the RFC 3339 profile of the ISO 8601 standard for representation of dates and times using the Gregorian calendar. */
+  DateTime: { input: string; output: string; }
+  /** The `JSON` scalar type represents JSON values as specified by [ECMA-404](http://www.ecma-international.org/publications/files/ECMA-ST/ECMA-404.pdf). */
+  JSON: { input: unknown; output: unknown; }
+  /** The `JSONObject` scalar type represents JSON objects as specified by [ECMA-404](http://www.ecma-international.org/publications/files/ECMA-ST/ECMA-404.pdf). */
+  JSONObject: { input: Record<string, unknown>; output: Record<string, unknown>; }
+};
+
+export type AuthType =
+  | 'API_KEY'
+  | 'BASIC'
+  | 'GITHUB_APP'
+  | 'JWT_BEARER'
+  | 'OAUTH1'
+  | 'OAUTH2'
+  | 'OAUTH2_CLIENT_CREDENTIALS';
+
+export type ConnectSession = {
+  __typename?: 'ConnectSession';
+  connectionName: Scalars['String']['output'];
+  endUserId: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  /** The integrations offered. */
+  integrations: Array<Integration>;
+};
+
+export type Connection = Node & {
+  __typename?: 'Connection';
+  apiBaseUrl?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The secrets themselves. Readable by admins, and by the owner where the integration sets ownerCanReadCredentials; refreshes per policy. */
+  credentials?: Maybe<Credentials>;
+  id: Scalars['ID']['output'];
+  integration: Integration;
+  isShared: Scalars['Boolean']['output'];
+  lastAuthorizedAt?: Maybe<Scalars['DateTime']['output']>;
+  lastRefreshedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When a proxied call last used it. */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When its credentials were last checked with the provider, and whether they were accepted. */
+  lastVerifiedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Provider-specific data kept with the connection (tenant, instance URL, ...). */
+  metadata: Scalars['JSONObject']['output'];
+  /** Label unique per integration and owner, e.g. "default", "maria". */
+  name: Scalars['String']['output'];
+  /** Newest first. */
+  operations: OperationConnection;
+  /** The user who owns it; null for a shared connection. */
+  ownerId?: Maybe<Scalars['String']['output']>;
+  refreshTokenExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  scopes: Array<Scalars['String']['output']>;
+  /** Increases by one on every change of the connection. */
+  sequence: Scalars['Int']['output'];
+  status: ConnectionStatus;
+  statusMessage?: Maybe<Scalars['String']['output']>;
+  tokenExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+export type ConnectionCredentialsArgs = {
+  refreshPolicy?: InputMaybe<RefreshPolicy>;
+};
+
+
+export type ConnectionOperationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kind?: InputMaybe<OperationKind>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  outcome?: InputMaybe<OperationOutcome>;
+};
+
+export type ConnectionConnection = {
+  __typename?: 'ConnectionConnection';
+  edges: Array<ConnectionEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ConnectionEdge = {
+  __typename?: 'ConnectionEdge';
+  cursor: Scalars['String']['output'];
+  node: Connection;
+};
+
+export type ConnectionStatus =
+  /** Revoked and removed; only ever seen on events. */
+  | 'DISCONNECTED'
+  /** The provider rejected the credentials (e.g. invalid_grant); the user must connect again. */
+  | 'ERROR'
+  /** The access token is expired and cannot be refreshed right now; a retry may succeed. */
+  | 'EXPIRED'
+  /** Credentials are present and the last use or refresh succeeded. */
+  | 'HEALTHY';
+
+/** A change of a connection's status. Events carry ids and status only; `connection` is read when delivered. */
+export type ConnectionStatusEvent = {
+  __typename?: 'ConnectionStatusEvent';
+  at: Scalars['DateTime']['output'];
+  /** Null once the connection is gone. */
+  connection?: Maybe<Connection>;
+  connectionId: Scalars['ID']['output'];
+  integrationSlug: Scalars['String']['output'];
+  previousStatus?: Maybe<ConnectionStatus>;
+  reason?: Maybe<Scalars['String']['output']>;
+  sequence: Scalars['Int']['output'];
+  status: ConnectionStatus;
+};
+
+export type CreateConnectSessionInput = {
+  connectionName?: InputMaybe<Scalars['String']['input']>;
+  /** The user the connections will belong to. Admins give any id; a user may only give their own (the default). */
+  endUserId?: InputMaybe<Scalars['String']['input']>;
+  /** Lifetime in seconds, at most the server's maximum (default 30 minutes). */
+  expiresInSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** Integrations offered, by slug or ID; every integration when omitted. */
+  integrations?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Where the browser goes after connecting; must be on an allowed origin. */
+  redirectTo?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateConnectSessionPayload = {
+  __typename?: 'CreateConnectSessionPayload';
+  /** The hosted connect page for this session. */
+  connectUrl: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  session: ConnectSession;
+  /** A bearer token for the browser; it can only connect, for this end user and these integrations. */
+  token: Scalars['String']['output'];
+};
+
+export type CreateConnectSessionResult = CreateConnectSessionPayload | ForbiddenError | NotFoundError | ValidationError;
+
+/** Credentials obtained elsewhere: OAuth tokens (a refresh token alone is checked by refreshing once), an API key, or basic credentials; for client credentials, JWT bearer and GitHub App integrations, what the server needs to obtain tokens itself (a token is obtained before the connection is stored). */
+export type CreateConnectionInput = {
+  accessToken?: InputMaybe<Scalars['String']['input']>;
+  apiKey?: InputMaybe<Scalars['String']['input']>;
+  /** JWT_BEARER: the identity the assertion is issued by (a service account email). */
+  clientEmail?: InputMaybe<Scalars['String']['input']>;
+  connectionName?: InputMaybe<Scalars['String']['input']>;
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** GITHUB_APP: the installation to mint tokens for (admins only). */
+  installationId?: InputMaybe<Scalars['String']['input']>;
+  integration: Scalars['String']['input'];
+  metadata?: InputMaybe<Scalars['JSONObject']['input']>;
+  password?: InputMaybe<Scalars['String']['input']>;
+  /** JWT_BEARER: the service account's private key (PEM, or Google's JSON key file); write-only. */
+  privateKey?: InputMaybe<Scalars['String']['input']>;
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
+  /** Admins only: store the credentials without checking them with the provider. */
+  skipVerification?: InputMaybe<Scalars['Boolean']['input']>;
+  /** JWT_BEARER: the user to act as (domain-wide delegation; a Salesforce username). */
+  subject?: InputMaybe<Scalars['String']['input']>;
+  /** OAUTH1: the token secret that goes with accessToken. */
+  tokenSecret?: InputMaybe<Scalars['String']['input']>;
+  username?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateConnectionPayload = {
+  __typename?: 'CreateConnectionPayload';
+  connection: Connection;
+};
+
+export type CreateConnectionResult = CreateConnectionPayload | ForbiddenError | NotFoundError | ProviderError | ValidationError;
+
+export type CreateIntegrationInput = {
+  apiBaseUrl?: InputMaybe<Scalars['String']['input']>;
+  /** GITHUB_APP: the app's id (the issuer of its app JWTs). */
+  appId?: InputMaybe<Scalars['String']['input']>;
+  authType?: InputMaybe<AuthType>;
+  /** Extra authorization request parameters, e.g. { access_type: "offline" }. */
+  authorizationParams?: InputMaybe<Scalars['JSONObject']['input']>;
+  authorizationUrl?: InputMaybe<Scalars['String']['input']>;
+  clientId?: InputMaybe<Scalars['String']['input']>;
+  clientSecret?: InputMaybe<Scalars['String']['input']>;
+  /** Connection config values fixed by the admin for every connection, e.g. { host: "sso.acme.com" } for a self-hosted Keycloak or a custom domain. Users cannot override them; hosts a user may give must match the provider's patterns. */
+  connectionConfig?: InputMaybe<Scalars['JSONObject']['input']>;
+  isShared?: InputMaybe<Scalars['Boolean']['input']>;
+  /** OpenID Connect issuer; endpoints come from discovery. */
+  issuer?: InputMaybe<Scalars['String']['input']>;
+  logoUrl?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  ownerCanReadCredentials?: InputMaybe<Scalars['Boolean']['input']>;
+  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret. */
+  privateKey?: InputMaybe<Scalars['String']['input']>;
+  /** Built-in provider template key, or "custom". */
+  provider: Scalars['String']['input'];
+  /** OAUTH1: where temporary credentials are requested. */
+  requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
+  revocationUrl?: InputMaybe<Scalars['String']['input']>;
+  scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** OAUTH1: how requests are signed (default HMAC-SHA1). */
+  signatureMethod?: InputMaybe<OAuth1SignatureMethod>;
+  slug: Scalars['String']['input'];
+  tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
+  /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters, e.g. { audience: "https://api.example" }. */
+  tokenParams?: InputMaybe<Scalars['JSONObject']['input']>;
+  tokenUrl?: InputMaybe<Scalars['String']['input']>;
+  userinfoUrl?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateIntegrationPayload = {
+  __typename?: 'CreateIntegrationPayload';
+  integration: Integration;
+};
+
+export type CreateIntegrationResult = CreateIntegrationPayload | ForbiddenError | ValidationError;
+
+export type CreateWebhookEndpointInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Empty or omitted: every event type. */
+  eventTypes?: InputMaybe<Array<WebhookEventType>>;
+  url: Scalars['String']['input'];
+};
+
+export type CreateWebhookEndpointPayload = {
+  __typename?: 'CreateWebhookEndpointPayload';
+  /** The signing secret (whsec_…). Returned here and by rotateWebhookSecret only. */
+  secret: Scalars['String']['output'];
+  webhookEndpoint: WebhookEndpoint;
+};
+
+export type CreateWebhookEndpointResult = CreateWebhookEndpointPayload | ForbiddenError | ValidationError;
+
+/** The secrets of a connection. Only admins, and owners where the integration allows it, can read them. */
+export type Credentials = {
+  __typename?: 'Credentials';
+  accessToken?: Maybe<Scalars['String']['output']>;
+  apiKey?: Maybe<Scalars['String']['output']>;
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Seconds until the access token expires (0 once expired). */
+  expiresIn?: Maybe<Scalars['Int']['output']>;
+  password?: Maybe<Scalars['String']['output']>;
+  /** The provider's token response without the tokens (e.g. Slack's team, Salesforce's instance_url). */
+  raw?: Maybe<Scalars['JSONObject']['output']>;
+  refreshToken?: Maybe<Scalars['String']['output']>;
+  scope?: Maybe<Scalars['String']['output']>;
+  /** OAUTH1: the token secret that signs requests with accessToken. */
+  tokenSecret?: Maybe<Scalars['String']['output']>;
+  tokenType?: Maybe<Scalars['String']['output']>;
+  username?: Maybe<Scalars['String']['output']>;
+};
+
+export type DeleteIntegrationInput = {
+  integration: Scalars['String']['input'];
+};
+
+export type DeleteIntegrationPayload = {
+  __typename?: 'DeleteIntegrationPayload';
+  deletedIntegrationId: Scalars['ID']['output'];
+};
+
+export type DeleteIntegrationResult = DeleteIntegrationPayload | ForbiddenError | NotFoundError;
+
+export type DeleteWebhookEndpointInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteWebhookEndpointPayload = {
+  __typename?: 'DeleteWebhookEndpointPayload';
+  deletedWebhookEndpointId: Scalars['ID']['output'];
+};
+
+export type DeleteWebhookEndpointResult = DeleteWebhookEndpointPayload | ForbiddenError | NotFoundError;
+
+export type DisconnectInput = {
+  /** Either connectionId, or integration with an optional connectionName. */
+  connectionId?: InputMaybe<Scalars['ID']['input']>;
+  connectionName?: InputMaybe<Scalars['String']['input']>;
+  integration?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type DisconnectPayload = {
+  __typename?: 'DisconnectPayload';
+  disconnectedConnectionId: Scalars['ID']['output'];
+  /** Whether the provider confirmed revocation of the tokens. */
+  revoked: Scalars['Boolean']['output'];
+};
+
+export type DisconnectResult = DisconnectPayload | ForbiddenError | NotFoundError | ValidationError;
+
+export type Error = {
+  code: ErrorCode;
+  message: Scalars['String']['output'];
+};
+
+export type ErrorCode =
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'PROVIDER_ERROR'
+  | 'QUOTA_EXCEEDED'
+  | 'RATE_LIMITED'
+  | 'REAUTHORIZATION_REQUIRED'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'VALIDATION';
+
+export type FieldError = {
+  __typename?: 'FieldError';
+  field: Scalars['String']['output'];
+  message: Scalars['String']['output'];
+};
+
+export type ForbiddenError = Error & {
+  __typename?: 'ForbiddenError';
+  code: ErrorCode;
+  message: Scalars['String']['output'];
+};
+
+export type HttpMethod =
+  | 'DELETE'
+  | 'GET'
+  | 'HEAD'
+  | 'OPTIONS'
+  | 'PATCH'
+  | 'POST'
+  | 'PUT';
+
+export type Integration = Node & {
+  __typename?: 'Integration';
+  apiBaseUrl?: Maybe<Scalars['String']['output']>;
+  /** GITHUB_APP: the app id. */
+  appId?: Maybe<Scalars['String']['output']>;
+  authType: AuthType;
+  authorizationParams: Scalars['JSONObject']['output'];
+  authorizationUrl?: Maybe<Scalars['String']['output']>;
+  clientId?: Maybe<Scalars['String']['output']>;
+  /** The viewer's connection named `name` (default "default"), or the shared one. */
+  connection?: Maybe<Connection>;
+  /** The viewer's connections to this integration (all of them for an admin). */
+  connections: ConnectionConnection;
+  createdAt: Scalars['DateTime']['output'];
+  /** Whether a client secret is configured. The secret itself is never readable. */
+  hasClientSecret: Scalars['Boolean']['output'];
+  /** Whether a private key is configured (GitHub App, or a shared JWT bearer key). The key itself is never readable. */
+  hasPrivateKey: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  /** One connection shared by all users, instead of one per user. */
+  isShared: Scalars['Boolean']['output'];
+  issuer?: Maybe<Scalars['String']['output']>;
+  logoUrl?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  /** Whether a connection's owner may read its credentials (admins always may). */
+  ownerCanReadCredentials: Scalars['Boolean']['output'];
+  /** Key of the built-in provider template it was made from, or "custom". */
+  provider: Scalars['String']['output'];
+  /** OAUTH1: where temporary credentials are requested. */
+  requestTokenUrl?: Maybe<Scalars['String']['output']>;
+  revocationUrl?: Maybe<Scalars['String']['output']>;
+  scopes: Array<Scalars['String']['output']>;
+  slug: Scalars['String']['output'];
+  tokenUrl?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+export type IntegrationConnectionArgs = {
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type IntegrationConnectionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<ConnectionStatus>;
+};
+
+export type IntegrationConnection = {
+  __typename?: 'IntegrationConnection';
+  edges: Array<IntegrationEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type IntegrationEdge = {
+  __typename?: 'IntegrationEdge';
+  cursor: Scalars['String']['output'];
+  node: Integration;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  createConnectSession: CreateConnectSessionResult;
+  createConnection: CreateConnectionResult;
+  createIntegration: CreateIntegrationResult;
+  createWebhookEndpoint: CreateWebhookEndpointResult;
+  deleteIntegration: DeleteIntegrationResult;
+  deleteWebhookEndpoint: DeleteWebhookEndpointResult;
+  /** Revokes the tokens at the provider (RFC 7009) and deletes the connection. */
+  disconnect: DisconnectResult;
+  /** Calls the provider's API with the connection's credentials, refreshing and retrying where that is right. */
+  proxyRequest: ProxyRequestResult;
+  redeliverWebhook: RedeliverWebhookResult;
+  /** Refreshes the tokens now (refresh policy FORCE). */
+  refreshConnection: RefreshConnectionResult;
+  rotateWebhookSecret: RotateWebhookSecretResult;
+  startConnect: StartConnectResult;
+  updateIntegration: UpdateIntegrationResult;
+  updateWebhookEndpoint: UpdateWebhookEndpointResult;
+  /** Checks the stored credentials with the provider (refreshing per AUTO first); a refusal that a refresh does not fix marks the connection ERROR. */
+  verifyConnection: VerifyConnectionResult;
+};
+
+
+export type MutationCreateConnectSessionArgs = {
+  input: CreateConnectSessionInput;
+};
+
+
+export type MutationCreateConnectionArgs = {
+  input: CreateConnectionInput;
+};
+
+
+export type MutationCreateIntegrationArgs = {
+  input: CreateIntegrationInput;
+};
+
+
+export type MutationCreateWebhookEndpointArgs = {
+  input: CreateWebhookEndpointInput;
+};
+
+
+export type MutationDeleteIntegrationArgs = {
+  input: DeleteIntegrationInput;
+};
+
+
+export type MutationDeleteWebhookEndpointArgs = {
+  input: DeleteWebhookEndpointInput;
+};
+
+
+export type MutationDisconnectArgs = {
+  input: DisconnectInput;
+};
+
+
+export type MutationProxyRequestArgs = {
+  input: ProxyRequestInput;
+};
+
+
+export type MutationRedeliverWebhookArgs = {
+  input: RedeliverWebhookInput;
+};
+
+
+export type MutationRefreshConnectionArgs = {
+  input: RefreshConnectionInput;
+};
+
+
+export type MutationRotateWebhookSecretArgs = {
+  input: RotateWebhookSecretInput;
+};
+
+
+export type MutationStartConnectArgs = {
+  input: StartConnectInput;
+};
+
+
+export type MutationUpdateIntegrationArgs = {
+  input: UpdateIntegrationInput;
+};
+
+
+export type MutationUpdateWebhookEndpointArgs = {
+  input: UpdateWebhookEndpointInput;
+};
+
+
+export type MutationVerifyConnectionArgs = {
+  input: VerifyConnectionInput;
+};
+
+export type Node = {
+  id: Scalars['ID']['output'];
+};
+
+export type NotFoundError = Error & {
+  __typename?: 'NotFoundError';
+  code: ErrorCode;
+  message: Scalars['String']['output'];
+};
+
+export type OAuth1SignatureMethod =
+  | 'HMAC_SHA1'
+  | 'PLAINTEXT';
+
+export type Operation = Node & {
+  __typename?: 'Operation';
+  at: Scalars['DateTime']['output'];
+  /** Null once the connection is gone; connectionId stays. */
+  connection?: Maybe<Connection>;
+  connectionId?: Maybe<Scalars['ID']['output']>;
+  durationMs?: Maybe<Scalars['Float']['output']>;
+  /** What went wrong, in words; never a secret. */
+  error?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  integrationSlug: Scalars['String']['output'];
+  kind: OperationKind;
+  /** For calls to the provider: the HTTP method and the path, without the query string. */
+  method?: Maybe<Scalars['String']['output']>;
+  outcome: OperationOutcome;
+  /** The user it was done for, where there is one. */
+  ownerId?: Maybe<Scalars['String']['output']>;
+  path?: Maybe<Scalars['String']['output']>;
+  /** The provider's HTTP status, where there was an answer. */
+  providerStatus?: Maybe<Scalars['Int']['output']>;
+};
+
+export type OperationConnection = {
+  __typename?: 'OperationConnection';
+  edges: Array<OperationEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type OperationEdge = {
+  __typename?: 'OperationEdge';
+  cursor: Scalars['String']['output'];
+  node: Operation;
+};
+
+export type OperationKind =
+  | 'CONNECT'
+  | 'DISCONNECT'
+  | 'PROXY'
+  | 'REFRESH'
+  | 'VERIFY'
+  | 'WEBHOOK';
+
+export type OperationOutcome =
+  /** An error of Switchboard or the network, or a provider status of 400 or more. */
+  | 'FAILURE'
+  /** Done, and where a provider answered, with a status below 400. */
+  | 'SUCCESS';
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** A built-in provider template: createIntegration(input: { provider: key, clientId, clientSecret }) fills in the rest. */
+export type Provider = {
+  __typename?: 'Provider';
+  apiBaseUrl?: Maybe<Scalars['String']['output']>;
+  authType: AuthType;
+  categories: Array<Scalars['String']['output']>;
+  /** What a user must supply when connecting (with defaults where there are any). */
+  connectionConfig: Array<ProviderConfigField>;
+  defaultScopes: Array<Scalars['String']['output']>;
+  docsUrl: Scalars['String']['output'];
+  key: Scalars['String']['output'];
+  logoUrl?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  /** Whether an integration needs a clientId and clientSecret (OAuth 2.0 providers). */
+  needsClientCredentials: Scalars['Boolean']['output'];
+  notes?: Maybe<Scalars['String']['output']>;
+  /** required, supported or unsupported. */
+  pkce: Scalars['String']['output'];
+};
+
+/** A value the user supplies when connecting (startConnect connectionConfig), e.g. a subdomain. */
+export type ProviderConfigField = {
+  __typename?: 'ProviderConfigField';
+  default?: Maybe<Scalars['String']['output']>;
+  description: Scalars['String']['output'];
+  example?: Maybe<Scalars['String']['output']>;
+  /** For a host value: the host patterns a user may give (e.g. *.okta.com); an admin may set any host on the integration. */
+  hosts?: Maybe<Array<Scalars['String']['output']>>;
+  name: Scalars['String']['output'];
+  /** Only an admin sets it, on the integration (createIntegration connectionConfig); users are not asked. */
+  setByAdmin: Scalars['Boolean']['output'];
+};
+
+/** The provider answered with an OAuth error or an unusable response. */
+export type ProviderError = Error & {
+  __typename?: 'ProviderError';
+  code: ErrorCode;
+  message: Scalars['String']['output'];
+  providerError?: Maybe<Scalars['String']['output']>;
+  providerErrorDescription?: Maybe<Scalars['String']['output']>;
+  providerStatus?: Maybe<Scalars['Int']['output']>;
+  /** Seconds until a new token request will be made (the refresh cooldown after a transient failure). */
+  retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ProxyRequestInput = {
+  /** Sent as is, instead of data. */
+  body?: InputMaybe<Scalars['String']['input']>;
+  /** Defaults to the viewer's "default" connection, or the shared one. */
+  connectionId?: InputMaybe<Scalars['ID']['input']>;
+  /** Sent as JSON. */
+  data?: InputMaybe<Scalars['JSON']['input']>;
+  /** Passed through an allow-list; Authorization, Cookie, Host and hop-by-hop headers are dropped. */
+  headers?: InputMaybe<Scalars['JSONObject']['input']>;
+  integration: Scalars['String']['input'];
+  method?: InputMaybe<HttpMethod>;
+  refreshPolicy?: InputMaybe<RefreshPolicy>;
+  /** Relative to the connection's API base URL, or absolute on the same origin. */
+  url: Scalars['String']['input'];
+};
+
+export type ProxyRequestResult = ForbiddenError | NotFoundError | ProviderError | ProxyResponse | RateLimitedError | ReauthorizationRequiredError | UpstreamUnavailableError | ValidationError;
+
+export type ProxyResponse = {
+  __typename?: 'ProxyResponse';
+  attempts: Scalars['Int']['output'];
+  /** The raw body when it is text and not JSON. */
+  body?: Maybe<Scalars['String']['output']>;
+  /** The body, base64-encoded, when it is binary. */
+  bodyBase64?: Maybe<Scalars['String']['output']>;
+  /** Parsed when the response is JSON. */
+  data?: Maybe<Scalars['JSON']['output']>;
+  durationMs: Scalars['Float']['output'];
+  headers: Scalars['JSONObject']['output'];
+  ok: Scalars['Boolean']['output'];
+  status: Scalars['Int']['output'];
+  url: Scalars['String']['output'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** The session of the connect-session token in use; null for other credentials. */
+  connectSession?: Maybe<ConnectSession>;
+  /** All the viewer's connections across integrations (every connection for an admin). */
+  connections: ConnectionConnection;
+  /** Slug or ID. */
+  integration?: Maybe<Integration>;
+  integrations: IntegrationConnection;
+  node?: Maybe<Node>;
+  /** Newest first: the viewer's own operations, every operation for an admin. */
+  operations: OperationConnection;
+  provider?: Maybe<Provider>;
+  /** The built-in provider catalog, by name. */
+  providers: Array<Provider>;
+  viewer: Viewer;
+  /** Admins only. */
+  webhookEndpoints: WebhookEndpointConnection;
+};
+
+
+export type QueryConnectionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  integration?: InputMaybe<Scalars['String']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  ownerId?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<ConnectionStatus>;
+};
+
+
+export type QueryIntegrationArgs = {
+  integration: Scalars['String']['input'];
+};
+
+
+export type QueryIntegrationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryOperationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  connectionId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  integration?: InputMaybe<Scalars['String']['input']>;
+  kind?: InputMaybe<OperationKind>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  outcome?: InputMaybe<OperationOutcome>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type QueryProviderArgs = {
+  key: Scalars['String']['input'];
+};
+
+
+export type QueryProvidersArgs = {
+  category?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryWebhookEndpointsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A per-user cap was reached (pending authorizations, open subscriptions). */
+export type QuotaExceededError = Error & {
+  __typename?: 'QuotaExceededError';
+  code: ErrorCode;
+  limit: Scalars['Int']['output'];
+  message: Scalars['String']['output'];
+};
+
+export type RateLimitedError = Error & {
+  __typename?: 'RateLimitedError';
+  code: ErrorCode;
+  message: Scalars['String']['output'];
+  retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
+};
+
+/** The provider refused the stored credentials: the user must connect again (startConnect). */
+export type ReauthorizationRequiredError = Error & {
+  __typename?: 'ReauthorizationRequiredError';
+  code: ErrorCode;
+  connection?: Maybe<Connection>;
+  message: Scalars['String']['output'];
+};
+
+export type RedeliverWebhookInput = {
+  deliveryId: Scalars['ID']['input'];
+};
+
+export type RedeliverWebhookPayload = {
+  __typename?: 'RedeliverWebhookPayload';
+  delivery: WebhookDelivery;
+};
+
+export type RedeliverWebhookResult = ForbiddenError | NotFoundError | RedeliverWebhookPayload;
+
+export type RefreshConnectionInput = {
+  connectionId: Scalars['ID']['input'];
+};
+
+export type RefreshConnectionPayload = {
+  __typename?: 'RefreshConnectionPayload';
+  connection: Connection;
+};
+
+export type RefreshConnectionResult = ForbiddenError | NotFoundError | ProviderError | ReauthorizationRequiredError | RefreshConnectionPayload;
+
+export type RefreshPolicy =
+  /** Refresh when expired or about to expire. */
+  | 'AUTO'
+  /** Always refresh first. */
+  | 'FORCE'
+  /** Never refresh; use what is stored. */
+  | 'NONE';
+
+export type RotateWebhookSecretInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type RotateWebhookSecretPayload = {
+  __typename?: 'RotateWebhookSecretPayload';
+  /** The new secret; the previous one keeps signing beside it for a grace period. */
+  secret: Scalars['String']['output'];
+  webhookEndpoint: WebhookEndpoint;
+};
+
+export type RotateWebhookSecretResult = ForbiddenError | NotFoundError | RotateWebhookSecretPayload;
+
+export type StartConnectInput = {
+  /** Values for templated provider URLs, e.g. { subdomain: "acme" }. */
+  connectionConfig?: InputMaybe<Scalars['JSONObject']['input']>;
+  connectionName?: InputMaybe<Scalars['String']['input']>;
+  /** Slug or ID of the integration. */
+  integration: Scalars['String']['input'];
+  /** Where the callback sends the browser afterwards; must be on an allowed origin. */
+  redirectTo?: InputMaybe<Scalars['String']['input']>;
+  /** Extra scopes on top of the integration's own. */
+  scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type StartConnectPayload = {
+  __typename?: 'StartConnectPayload';
+  authorizeUrl: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  /** Names this flow in the callback's answer (redirectTo's flowId parameter, the popup message's flowId). Keep it with the user's session and accept only outcomes whose flowId you started: a link started by someone else and completed in this browser is then refused. */
+  flowId: Scalars['String']['output'];
+  state: Scalars['String']['output'];
+};
+
+export type StartConnectResult = ForbiddenError | NotFoundError | ProviderError | QuotaExceededError | StartConnectPayload | ValidationError;
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Status changes of the viewer's connections (all connections for an admin). */
+  connectionStatusChanged: ConnectionStatusEvent;
+};
+
+
+export type SubscriptionConnectionStatusChangedArgs = {
+  connectionId?: InputMaybe<Scalars['ID']['input']>;
+  integration?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type TokenEndpointAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'none';
+
+/** Fields to change; an explicit null clears an optional field (clientSecret, URLs, issuer...). */
+export type UpdateIntegrationInput = {
+  apiBaseUrl?: InputMaybe<Scalars['String']['input']>;
+  /** GITHUB_APP: the app's id (the issuer of its app JWTs). */
+  appId?: InputMaybe<Scalars['String']['input']>;
+  authType?: InputMaybe<AuthType>;
+  /** Extra authorization request parameters, e.g. { access_type: "offline" }. */
+  authorizationParams?: InputMaybe<Scalars['JSONObject']['input']>;
+  authorizationUrl?: InputMaybe<Scalars['String']['input']>;
+  clientId?: InputMaybe<Scalars['String']['input']>;
+  clientSecret?: InputMaybe<Scalars['String']['input']>;
+  /** Connection config values fixed by the admin for every connection, e.g. { host: "sso.acme.com" } for a self-hosted Keycloak or a custom domain. Users cannot override them; hosts a user may give must match the provider's patterns. */
+  connectionConfig?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** Slug or ID. */
+  integration: Scalars['String']['input'];
+  isShared?: InputMaybe<Scalars['Boolean']['input']>;
+  /** OpenID Connect issuer; endpoints come from discovery. */
+  issuer?: InputMaybe<Scalars['String']['input']>;
+  logoUrl?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  ownerCanReadCredentials?: InputMaybe<Scalars['Boolean']['input']>;
+  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret. */
+  privateKey?: InputMaybe<Scalars['String']['input']>;
+  /** OAUTH1: where temporary credentials are requested. */
+  requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
+  revocationUrl?: InputMaybe<Scalars['String']['input']>;
+  scopes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** OAUTH1: how requests are signed (default HMAC-SHA1). */
+  signatureMethod?: InputMaybe<OAuth1SignatureMethod>;
+  tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
+  /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters, e.g. { audience: "https://api.example" }. */
+  tokenParams?: InputMaybe<Scalars['JSONObject']['input']>;
+  tokenUrl?: InputMaybe<Scalars['String']['input']>;
+  userinfoUrl?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateIntegrationPayload = {
+  __typename?: 'UpdateIntegrationPayload';
+  integration: Integration;
+};
+
+export type UpdateIntegrationResult = ForbiddenError | NotFoundError | UpdateIntegrationPayload | ValidationError;
+
+export type UpdateWebhookEndpointInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  eventTypes?: InputMaybe<Array<WebhookEventType>>;
+  id: Scalars['ID']['input'];
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateWebhookEndpointPayload = {
+  __typename?: 'UpdateWebhookEndpointPayload';
+  webhookEndpoint: WebhookEndpoint;
+};
+
+export type UpdateWebhookEndpointResult = ForbiddenError | NotFoundError | UpdateWebhookEndpointPayload | ValidationError;
+
+/** The provider could not be reached or did not answer in time; retrying later may succeed. */
+export type UpstreamUnavailableError = Error & {
+  __typename?: 'UpstreamUnavailableError';
+  code: ErrorCode;
+  message: Scalars['String']['output'];
+};
+
+export type ValidationError = Error & {
+  __typename?: 'ValidationError';
+  code: ErrorCode;
+  fieldErrors: Array<FieldError>;
+  message: Scalars['String']['output'];
+};
+
+export type VerifyConnectionInput = {
+  connectionId: Scalars['ID']['input'];
+};
+
+export type VerifyConnectionPayload = {
+  __typename?: 'VerifyConnectionPayload';
+  connection: Connection;
+  /** Whether the provider accepted the credentials. */
+  ok: Scalars['Boolean']['output'];
+  providerStatus?: Maybe<Scalars['Int']['output']>;
+};
+
+export type VerifyConnectionResult = ForbiddenError | NotFoundError | ProviderError | ReauthorizationRequiredError | ValidationError | VerifyConnectionPayload;
+
+/** Who the server takes the caller to be. */
+export type Viewer = {
+  __typename?: 'Viewer';
+  isAdmin: Scalars['Boolean']['output'];
+  userId: Scalars['String']['output'];
+};
+
+export type WebhookDelivery = Node & {
+  __typename?: 'WebhookDelivery';
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  endpoint: WebhookEndpoint;
+  /** Why the last attempt failed (timeout, refused, status), never a secret. */
+  error?: Maybe<Scalars['String']['output']>;
+  eventType: WebhookEventType;
+  id: Scalars['ID']['output'];
+  /** The webhook-id header: the same on every attempt of this message. */
+  messageId: Scalars['String']['output'];
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The signed body, as sent. */
+  payload: Scalars['JSONObject']['output'];
+  /** The first 256 bytes of the last response body (headers are not kept). */
+  responseExcerpt?: Maybe<Scalars['String']['output']>;
+  /** The endpoint's HTTP status on the last attempt. */
+  responseStatus?: Maybe<Scalars['Int']['output']>;
+  status: WebhookDeliveryStatus;
+};
+
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  edges: Array<WebhookDeliveryEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  cursor: Scalars['String']['output'];
+  node: WebhookDelivery;
+};
+
+export type WebhookDeliveryStatus =
+  /** Every attempt failed; only redeliverWebhook sends it again. */
+  | 'FAILED'
+  /** Not delivered yet; attempts go on. */
+  | 'PENDING'
+  /** The endpoint answered 2xx. */
+  | 'SUCCEEDED';
+
+export type WebhookEndpoint = Node & {
+  __typename?: 'WebhookEndpoint';
+  createdAt: Scalars['DateTime']['output'];
+  /** Newest first. */
+  deliveries: WebhookDeliveryConnection;
+  description?: Maybe<Scalars['String']['output']>;
+  /** Why it was disabled automatically (every attempt failing for WEBHOOK_DISABLE_AFTER_DAYS); null otherwise. */
+  disabledReason?: Maybe<Scalars['String']['output']>;
+  enabled: Scalars['Boolean']['output'];
+  /** The event types sent to it; empty means every type. */
+  eventTypes: Array<WebhookEventType>;
+  id: Scalars['ID']['output'];
+  /** Until when the secret before the last rotation still signs beside the current one. */
+  secretRotationEndsAt?: Maybe<Scalars['DateTime']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  url: Scalars['String']['output'];
+};
+
+
+export type WebhookEndpointDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<WebhookDeliveryStatus>;
+};
+
+export type WebhookEndpointConnection = {
+  __typename?: 'WebhookEndpointConnection';
+  edges: Array<WebhookEndpointEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type WebhookEndpointEdge = {
+  __typename?: 'WebhookEndpointEdge';
+  cursor: Scalars['String']['output'];
+  node: WebhookEndpoint;
+};
+
+export type WebhookEventType =
+  /** connection.created: a connection was made for the first time (connect flow or createConnection). */
+  | 'CONNECTION_CREATED'
+  /** connection.deleted: a connection was disconnected and deleted. */
+  | 'CONNECTION_DELETED'
+  /** connection.failed: a refresh or check failed and the connection became EXPIRED or ERROR. */
+  | 'CONNECTION_FAILED'
+  /** connection.reconnected: an existing connection was authorized again and kept its id. */
+  | 'CONNECTION_RECONNECTED'
+  /** connection.recovered: a connection that was EXPIRED or ERROR is HEALTHY again. */
+  | 'CONNECTION_RECOVERED';
+
+export type ConsoleActivityQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  kind?: InputMaybe<OperationKind>;
+  outcome?: InputMaybe<OperationOutcome>;
+  integration?: InputMaybe<Scalars['String']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+}>;
+
+
+export type ConsoleActivityQuery = { __typename?: 'Query', operations: { __typename?: 'OperationConnection', pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, edges: Array<{ __typename?: 'OperationEdge', node: { __typename?: 'Operation', id: string, at: string, kind: OperationKind, outcome: OperationOutcome, integrationSlug: string, connectionId?: string | null, ownerId?: string | null, method?: string | null, path?: string | null, providerStatus?: number | null, durationMs?: number | null, error?: string | null } }> }, integrations: { __typename?: 'IntegrationConnection', edges: Array<{ __typename?: 'IntegrationEdge', node: { __typename?: 'Integration', id: string, slug: string, name: string } }> } };
+
+export type ConsoleLinkIntegrationsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleLinkIntegrationsQuery = { __typename?: 'Query', integrations: { __typename?: 'IntegrationConnection', edges: Array<{ __typename?: 'IntegrationEdge', node: { __typename?: 'Integration', id: string, slug: string, name: string } }> } };
+
+export type ConsoleCreateConnectLinkMutationVariables = Exact<{
+  input: CreateConnectSessionInput;
+}>;
+
+
+export type ConsoleCreateConnectLinkMutation = { __typename?: 'Mutation', createConnectSession:
+    | { __typename: 'CreateConnectSessionPayload', connectUrl: string, expiresAt: string, session: { __typename?: 'ConnectSession', endUserId: string, connectionName: string, integrations: Array<{ __typename?: 'Integration', id: string, name: string }> } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fieldErrors: Array<{ __typename?: 'FieldError', field: string, message: string }> }
+   };
+
+export type ConsoleConnectionQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+  kind?: InputMaybe<OperationKind>;
+  outcome?: InputMaybe<OperationOutcome>;
+}>;
+
+
+export type ConsoleConnectionQuery = { __typename?: 'Query', node?:
+    | { __typename: 'Connection', id: string, name: string, ownerId?: string | null, isShared: boolean, status: ConnectionStatus, statusMessage?: string | null, scopes: Array<string>, metadata: Record<string, unknown>, apiBaseUrl?: string | null, createdAt: string, updatedAt: string, lastAuthorizedAt?: string | null, lastRefreshedAt?: string | null, lastUsedAt?: string | null, lastVerifiedAt?: string | null, tokenExpiresAt?: string | null, refreshTokenExpiresAt?: string | null, integration: { __typename?: 'Integration', id: string, slug: string, name: string, authType: AuthType }, operations: { __typename?: 'OperationConnection', edges: Array<{ __typename?: 'OperationEdge', node: { __typename?: 'Operation', id: string, at: string, kind: OperationKind, outcome: OperationOutcome, integrationSlug: string, connectionId?: string | null, ownerId?: string | null, method?: string | null, path?: string | null, providerStatus?: number | null, durationMs?: number | null, error?: string | null } }> } }
+    | { __typename: 'Integration' }
+    | { __typename: 'Operation' }
+    | { __typename: 'WebhookDelivery' }
+    | { __typename: 'WebhookEndpoint' }
+   | null };
+
+export type ConsoleVerifyMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type ConsoleVerifyMutation = { __typename?: 'Mutation', verifyConnection:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ProviderError', code: ErrorCode, message: string }
+    | { __typename: 'ReauthorizationRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string }
+    | { __typename: 'VerifyConnectionPayload', ok: boolean, providerStatus?: number | null, connection: { __typename?: 'Connection', id: string, status: ConnectionStatus, statusMessage?: string | null, lastVerifiedAt?: string | null } }
+   };
+
+export type ConsoleRefreshMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type ConsoleRefreshMutation = { __typename?: 'Mutation', refreshConnection:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ProviderError', code: ErrorCode, message: string }
+    | { __typename: 'ReauthorizationRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'RefreshConnectionPayload', connection: { __typename?: 'Connection', id: string, status: ConnectionStatus, statusMessage?: string | null, lastRefreshedAt?: string | null, tokenExpiresAt?: string | null } }
+   };
+
+export type ConsoleDisconnectMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type ConsoleDisconnectMutation = { __typename?: 'Mutation', disconnect:
+    | { __typename: 'DisconnectPayload', disconnectedConnectionId: string, revoked: boolean }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string }
+   };
+
+export type ConsoleReconnectLinkMutationVariables = Exact<{
+  endUserId?: InputMaybe<Scalars['String']['input']>;
+  integration: Scalars['String']['input'];
+  connectionName?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ConsoleReconnectLinkMutation = { __typename?: 'Mutation', createConnectSession:
+    | { __typename: 'CreateConnectSessionPayload', connectUrl: string, expiresAt: string }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string }
+   };
+
+export type ConsoleConnectionsQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  integration?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<ConnectionStatus>;
+  ownerId?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ConsoleConnectionsQuery = { __typename?: 'Query', connections: { __typename?: 'ConnectionConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, edges: Array<{ __typename?: 'ConnectionEdge', node: { __typename?: 'Connection', id: string, name: string, ownerId?: string | null, isShared: boolean, status: ConnectionStatus, statusMessage?: string | null, lastUsedAt?: string | null, tokenExpiresAt?: string | null, updatedAt: string, integration: { __typename?: 'Integration', id: string, slug: string, name: string } } }> }, integrations: { __typename?: 'IntegrationConnection', edges: Array<{ __typename?: 'IntegrationEdge', node: { __typename?: 'Integration', id: string, slug: string, name: string } }> } };
+
+export type ConsoleStatusChangesSubscriptionVariables = Exact<{
+  integration?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ConsoleStatusChangesSubscription = { __typename?: 'Subscription', connectionStatusChanged: { __typename?: 'ConnectionStatusEvent', connectionId: string, status: ConnectionStatus, reason?: string | null, at: string } };
+
+export type ConsoleProvidersQueryVariables = Exact<{
+  search?: InputMaybe<Scalars['String']['input']>;
+  category?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ConsoleProvidersQuery = { __typename?: 'Query', providers: Array<{ __typename?: 'Provider', key: string, name: string, authType: AuthType, categories: Array<string>, docsUrl: string, notes?: string | null, defaultScopes: Array<string>, needsClientCredentials: boolean, connectionConfig: Array<{ __typename?: 'ProviderConfigField', name: string, description: string, example?: string | null, default?: string | null, setByAdmin: boolean, hosts?: Array<string> | null }> }> };
+
+export type ConsoleIntegrationQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type ConsoleIntegrationQuery = { __typename?: 'Query', integration?: { __typename?: 'Integration', id: string, slug: string, name: string, provider: string, authType: AuthType, clientId?: string | null, hasClientSecret: boolean, scopes: Array<string>, isShared: boolean, ownerCanReadCredentials: boolean, apiBaseUrl?: string | null } | null };
+
+export type ConsoleCreateIntegrationMutationVariables = Exact<{
+  input: CreateIntegrationInput;
+}>;
+
+
+export type ConsoleCreateIntegrationMutation = { __typename?: 'Mutation', createIntegration:
+    | { __typename: 'CreateIntegrationPayload', integration: { __typename?: 'Integration', id: string, slug: string } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fieldErrors: Array<{ __typename?: 'FieldError', field: string, message: string }> }
+   };
+
+export type ConsoleUpdateIntegrationMutationVariables = Exact<{
+  input: UpdateIntegrationInput;
+}>;
+
+
+export type ConsoleUpdateIntegrationMutation = { __typename?: 'Mutation', updateIntegration:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'UpdateIntegrationPayload', integration: { __typename?: 'Integration', id: string, slug: string, name: string, clientId?: string | null, hasClientSecret: boolean, scopes: Array<string>, isShared: boolean, ownerCanReadCredentials: boolean } }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fieldErrors: Array<{ __typename?: 'FieldError', field: string, message: string }> }
+   };
+
+export type ConsoleIntegrationsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleIntegrationsQuery = { __typename?: 'Query', integrations: { __typename?: 'IntegrationConnection', totalCount: number, edges: Array<{ __typename?: 'IntegrationEdge', node: { __typename?: 'Integration', id: string, slug: string, name: string, provider: string, authType: AuthType, isShared: boolean, all: { __typename?: 'ConnectionConnection', totalCount: number }, healthy: { __typename?: 'ConnectionConnection', totalCount: number }, expired: { __typename?: 'ConnectionConnection', totalCount: number }, failing: { __typename?: 'ConnectionConnection', totalCount: number } } }> } };
+
+export type ConsoleDeleteIntegrationMutationVariables = Exact<{
+  integration: Scalars['String']['input'];
+}>;
+
+
+export type ConsoleDeleteIntegrationMutation = { __typename?: 'Mutation', deleteIntegration:
+    | { __typename: 'DeleteIntegrationPayload', deletedIntegrationId: string }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+   };
+
+export type OperationRowFragment = { __typename?: 'Operation', id: string, at: string, kind: OperationKind, outcome: OperationOutcome, integrationSlug: string, connectionId?: string | null, ownerId?: string | null, method?: string | null, path?: string | null, providerStatus?: number | null, durationMs?: number | null, error?: string | null };
+
+export type ConsoleWebhookEndpointQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+  status?: InputMaybe<WebhookDeliveryStatus>;
+}>;
+
+
+export type ConsoleWebhookEndpointQuery = { __typename?: 'Query', node?:
+    | { __typename: 'Connection' }
+    | { __typename: 'Integration' }
+    | { __typename: 'Operation' }
+    | { __typename: 'WebhookDelivery' }
+    | { __typename: 'WebhookEndpoint', id: string, url: string, description?: string | null, enabled: boolean, disabledReason?: string | null, eventTypes: Array<WebhookEventType>, secretRotationEndsAt?: string | null, deliveries: { __typename?: 'WebhookDeliveryConnection', edges: Array<{ __typename?: 'WebhookDeliveryEdge', node: { __typename?: 'WebhookDelivery', id: string, eventType: WebhookEventType, status: WebhookDeliveryStatus, attempts: number, createdAt: string, deliveredAt?: string | null, nextAttemptAt?: string | null, responseStatus?: number | null, responseExcerpt?: string | null, error?: string | null } }> } }
+   | null };
+
+export type ConsoleRotateWebhookSecretMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type ConsoleRotateWebhookSecretMutation = { __typename?: 'Mutation', rotateWebhookSecret:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RotateWebhookSecretPayload', secret: string, webhookEndpoint: { __typename?: 'WebhookEndpoint', id: string, secretRotationEndsAt?: string | null } }
+   };
+
+export type ConsoleSetWebhookEnabledMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  enabled: Scalars['Boolean']['input'];
+}>;
+
+
+export type ConsoleSetWebhookEnabledMutation = { __typename?: 'Mutation', updateWebhookEndpoint:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'UpdateWebhookEndpointPayload', webhookEndpoint: { __typename?: 'WebhookEndpoint', id: string, enabled: boolean, disabledReason?: string | null } }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string }
+   };
+
+export type ConsoleRedeliverWebhookMutationVariables = Exact<{
+  deliveryId: Scalars['ID']['input'];
+}>;
+
+
+export type ConsoleRedeliverWebhookMutation = { __typename?: 'Mutation', redeliverWebhook:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RedeliverWebhookPayload', delivery: { __typename?: 'WebhookDelivery', id: string, status: WebhookDeliveryStatus, attempts: number, nextAttemptAt?: string | null } }
+   };
+
+export type ConsoleWebhookEndpointsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ConsoleWebhookEndpointsQuery = { __typename?: 'Query', webhookEndpoints: { __typename?: 'WebhookEndpointConnection', edges: Array<{ __typename?: 'WebhookEndpointEdge', node: { __typename?: 'WebhookEndpoint', id: string, url: string, description?: string | null, enabled: boolean, disabledReason?: string | null, eventTypes: Array<WebhookEventType>, createdAt: string, failed: { __typename?: 'WebhookDeliveryConnection', totalCount: number }, pending: { __typename?: 'WebhookDeliveryConnection', totalCount: number } } }> } };
+
+export type ConsoleCreateWebhookEndpointMutationVariables = Exact<{
+  input: CreateWebhookEndpointInput;
+}>;
+
+
+export type ConsoleCreateWebhookEndpointMutation = { __typename?: 'Mutation', createWebhookEndpoint:
+    | { __typename: 'CreateWebhookEndpointPayload', secret: string, webhookEndpoint: { __typename?: 'WebhookEndpoint', id: string, url: string } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', code: ErrorCode, message: string, fieldErrors: Array<{ __typename?: 'FieldError', field: string, message: string }> }
+   };
+
+export const OperationRowFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"outcome"}},{"kind":"Field","name":{"kind":"Name","value":"integrationSlug"}},{"kind":"Field","name":{"kind":"Name","value":"connectionId"}},{"kind":"Field","name":{"kind":"Name","value":"ownerId"}},{"kind":"Field","name":{"kind":"Name","value":"method"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"error"}}]}}]} as unknown as DocumentNode<OperationRowFragment, unknown>;
+export const ConsoleActivityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleActivity"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"kind"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"OperationKind"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"outcome"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"OperationOutcome"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"integration"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"since"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTime"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"operations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"kind"},"value":{"kind":"Variable","name":{"kind":"Name","value":"kind"}}},{"kind":"Argument","name":{"kind":"Name","value":"outcome"},"value":{"kind":"Variable","name":{"kind":"Name","value":"outcome"}}},{"kind":"Argument","name":{"kind":"Name","value":"integration"},"value":{"kind":"Variable","name":{"kind":"Name","value":"integration"}}},{"kind":"Argument","name":{"kind":"Name","value":"since"},"value":{"kind":"Variable","name":{"kind":"Name","value":"since"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OperationRow"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"integrations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"outcome"}},{"kind":"Field","name":{"kind":"Name","value":"integrationSlug"}},{"kind":"Field","name":{"kind":"Name","value":"connectionId"}},{"kind":"Field","name":{"kind":"Name","value":"ownerId"}},{"kind":"Field","name":{"kind":"Name","value":"method"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"error"}}]}}]} as unknown as DocumentNode<ConsoleActivityQuery, ConsoleActivityQueryVariables>;
+export const ConsoleLinkIntegrationsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleLinkIntegrations"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"integrations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleLinkIntegrationsQuery, ConsoleLinkIntegrationsQueryVariables>;
+export const ConsoleCreateConnectLinkDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleCreateConnectLink"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateConnectSessionInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createConnectSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CreateConnectSessionPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"connectUrl"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUserId"}},{"kind":"Field","name":{"kind":"Name","value":"connectionName"}},{"kind":"Field","name":{"kind":"Name","value":"integrations"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ValidationError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fieldErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCreateConnectLinkMutation, ConsoleCreateConnectLinkMutationVariables>;
+export const ConsoleConnectionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleConnection"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"kind"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"OperationKind"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"outcome"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"OperationOutcome"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Connection"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"ownerId"}},{"kind":"Field","name":{"kind":"Name","value":"isShared"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusMessage"}},{"kind":"Field","name":{"kind":"Name","value":"scopes"}},{"kind":"Field","name":{"kind":"Name","value":"metadata"}},{"kind":"Field","name":{"kind":"Name","value":"apiBaseUrl"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastAuthorizedAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastRefreshedAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastUsedAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastVerifiedAt"}},{"kind":"Field","name":{"kind":"Name","value":"tokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"integration"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"authType"}}]}},{"kind":"Field","name":{"kind":"Name","value":"operations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}},{"kind":"Argument","name":{"kind":"Name","value":"kind"},"value":{"kind":"Variable","name":{"kind":"Name","value":"kind"}}},{"kind":"Argument","name":{"kind":"Name","value":"outcome"},"value":{"kind":"Variable","name":{"kind":"Name","value":"outcome"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OperationRow"}}]}}]}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OperationRow"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Operation"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"outcome"}},{"kind":"Field","name":{"kind":"Name","value":"integrationSlug"}},{"kind":"Field","name":{"kind":"Name","value":"connectionId"}},{"kind":"Field","name":{"kind":"Name","value":"ownerId"}},{"kind":"Field","name":{"kind":"Name","value":"method"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}},{"kind":"Field","name":{"kind":"Name","value":"error"}}]}}]} as unknown as DocumentNode<ConsoleConnectionQuery, ConsoleConnectionQueryVariables>;
+export const ConsoleVerifyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleVerify"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"verifyConnection"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"connectionId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"VerifyConnectionPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"ok"}},{"kind":"Field","name":{"kind":"Name","value":"providerStatus"}},{"kind":"Field","name":{"kind":"Name","value":"connection"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusMessage"}},{"kind":"Field","name":{"kind":"Name","value":"lastVerifiedAt"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleVerifyMutation, ConsoleVerifyMutationVariables>;
+export const ConsoleRefreshDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleRefresh"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"refreshConnection"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"connectionId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RefreshConnectionPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"connection"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusMessage"}},{"kind":"Field","name":{"kind":"Name","value":"lastRefreshedAt"}},{"kind":"Field","name":{"kind":"Name","value":"tokenExpiresAt"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleRefreshMutation, ConsoleRefreshMutationVariables>;
+export const ConsoleDisconnectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleDisconnect"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"disconnect"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"connectionId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DisconnectPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"disconnectedConnectionId"}},{"kind":"Field","name":{"kind":"Name","value":"revoked"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleDisconnectMutation, ConsoleDisconnectMutationVariables>;
+export const ConsoleReconnectLinkDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleReconnectLink"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"endUserId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"integration"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"connectionName"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createConnectSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"endUserId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"endUserId"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"integrations"},"value":{"kind":"ListValue","values":[{"kind":"Variable","name":{"kind":"Name","value":"integration"}}]}},{"kind":"ObjectField","name":{"kind":"Name","value":"connectionName"},"value":{"kind":"Variable","name":{"kind":"Name","value":"connectionName"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CreateConnectSessionPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"connectUrl"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleReconnectLinkMutation, ConsoleReconnectLinkMutationVariables>;
+export const ConsoleConnectionsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleConnections"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"integration"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ConnectionStatus"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"ownerId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"connections"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"integration"},"value":{"kind":"Variable","name":{"kind":"Name","value":"integration"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}},{"kind":"Argument","name":{"kind":"Name","value":"ownerId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"ownerId"}}},{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"ownerId"}},{"kind":"Field","name":{"kind":"Name","value":"isShared"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"statusMessage"}},{"kind":"Field","name":{"kind":"Name","value":"lastUsedAt"}},{"kind":"Field","name":{"kind":"Name","value":"tokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"integration"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"integrations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleConnectionsQuery, ConsoleConnectionsQueryVariables>;
+export const ConsoleStatusChangesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"ConsoleStatusChanges"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"integration"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"connectionStatusChanged"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"integration"},"value":{"kind":"Variable","name":{"kind":"Name","value":"integration"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"connectionId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]} as unknown as DocumentNode<ConsoleStatusChangesSubscription, ConsoleStatusChangesSubscriptionVariables>;
+export const ConsoleProvidersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleProviders"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"category"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"providers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}},{"kind":"Argument","name":{"kind":"Name","value":"category"},"value":{"kind":"Variable","name":{"kind":"Name","value":"category"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"authType"}},{"kind":"Field","name":{"kind":"Name","value":"categories"}},{"kind":"Field","name":{"kind":"Name","value":"docsUrl"}},{"kind":"Field","name":{"kind":"Name","value":"notes"}},{"kind":"Field","name":{"kind":"Name","value":"defaultScopes"}},{"kind":"Field","name":{"kind":"Name","value":"needsClientCredentials"}},{"kind":"Field","name":{"kind":"Name","value":"connectionConfig"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"example"}},{"kind":"Field","name":{"kind":"Name","value":"default"}},{"kind":"Field","name":{"kind":"Name","value":"setByAdmin"}},{"kind":"Field","name":{"kind":"Name","value":"hosts"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleProvidersQuery, ConsoleProvidersQueryVariables>;
+export const ConsoleIntegrationDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleIntegration"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"slug"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"integration"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"integration"},"value":{"kind":"Variable","name":{"kind":"Name","value":"slug"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"authType"}},{"kind":"Field","name":{"kind":"Name","value":"clientId"}},{"kind":"Field","name":{"kind":"Name","value":"hasClientSecret"}},{"kind":"Field","name":{"kind":"Name","value":"scopes"}},{"kind":"Field","name":{"kind":"Name","value":"isShared"}},{"kind":"Field","name":{"kind":"Name","value":"ownerCanReadCredentials"}},{"kind":"Field","name":{"kind":"Name","value":"apiBaseUrl"}}]}}]}}]} as unknown as DocumentNode<ConsoleIntegrationQuery, ConsoleIntegrationQueryVariables>;
+export const ConsoleCreateIntegrationDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleCreateIntegration"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateIntegrationInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createIntegration"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CreateIntegrationPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"integration"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ValidationError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fieldErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCreateIntegrationMutation, ConsoleCreateIntegrationMutationVariables>;
+export const ConsoleUpdateIntegrationDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleUpdateIntegration"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateIntegrationInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateIntegration"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateIntegrationPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"integration"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"clientId"}},{"kind":"Field","name":{"kind":"Name","value":"hasClientSecret"}},{"kind":"Field","name":{"kind":"Name","value":"scopes"}},{"kind":"Field","name":{"kind":"Name","value":"isShared"}},{"kind":"Field","name":{"kind":"Name","value":"ownerCanReadCredentials"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ValidationError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fieldErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleUpdateIntegrationMutation, ConsoleUpdateIntegrationMutationVariables>;
+export const ConsoleIntegrationsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleIntegrations"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"integrations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"provider"}},{"kind":"Field","name":{"kind":"Name","value":"authType"}},{"kind":"Field","name":{"kind":"Name","value":"isShared"}},{"kind":"Field","alias":{"kind":"Name","value":"all"},"name":{"kind":"Name","value":"connections"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"healthy"},"name":{"kind":"Name","value":"connections"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"HEALTHY"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"expired"},"name":{"kind":"Name","value":"connections"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"EXPIRED"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"failing"},"name":{"kind":"Name","value":"connections"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"ERROR"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleIntegrationsQuery, ConsoleIntegrationsQueryVariables>;
+export const ConsoleDeleteIntegrationDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleDeleteIntegration"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"integration"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteIntegration"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"integration"},"value":{"kind":"Variable","name":{"kind":"Name","value":"integration"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DeleteIntegrationPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deletedIntegrationId"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleDeleteIntegrationMutation, ConsoleDeleteIntegrationMutationVariables>;
+export const ConsoleWebhookEndpointDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleWebhookEndpoint"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"WebhookDeliveryStatus"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"WebhookEndpoint"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"disabledReason"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"secretRotationEndsAt"}},{"kind":"Field","name":{"kind":"Name","value":"deliveries"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"eventType"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"deliveredAt"}},{"kind":"Field","name":{"kind":"Name","value":"nextAttemptAt"}},{"kind":"Field","name":{"kind":"Name","value":"responseStatus"}},{"kind":"Field","name":{"kind":"Name","value":"responseExcerpt"}},{"kind":"Field","name":{"kind":"Name","value":"error"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleWebhookEndpointQuery, ConsoleWebhookEndpointQueryVariables>;
+export const ConsoleRotateWebhookSecretDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleRotateWebhookSecret"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"rotateWebhookSecret"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RotateWebhookSecretPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"secret"}},{"kind":"Field","name":{"kind":"Name","value":"webhookEndpoint"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"secretRotationEndsAt"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleRotateWebhookSecretMutation, ConsoleRotateWebhookSecretMutationVariables>;
+export const ConsoleSetWebhookEnabledDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleSetWebhookEnabled"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"enabled"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateWebhookEndpoint"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"enabled"},"value":{"kind":"Variable","name":{"kind":"Name","value":"enabled"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateWebhookEndpointPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"webhookEndpoint"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"disabledReason"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleSetWebhookEnabledMutation, ConsoleSetWebhookEnabledMutationVariables>;
+export const ConsoleRedeliverWebhookDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleRedeliverWebhook"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"deliveryId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"redeliverWebhook"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"deliveryId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"deliveryId"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RedeliverWebhookPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"delivery"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"attempts"}},{"kind":"Field","name":{"kind":"Name","value":"nextAttemptAt"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleRedeliverWebhookMutation, ConsoleRedeliverWebhookMutationVariables>;
+export const ConsoleWebhookEndpointsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ConsoleWebhookEndpoints"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"webhookEndpoints"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"enabled"}},{"kind":"Field","name":{"kind":"Name","value":"disabledReason"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","alias":{"kind":"Name","value":"failed"},"name":{"kind":"Name","value":"deliveries"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"FAILED"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"pending"},"name":{"kind":"Name","value":"deliveries"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"PENDING"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleWebhookEndpointsQuery, ConsoleWebhookEndpointsQueryVariables>;
+export const ConsoleCreateWebhookEndpointDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ConsoleCreateWebhookEndpoint"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateWebhookEndpointInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createWebhookEndpoint"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CreateWebhookEndpointPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"secret"}},{"kind":"Field","name":{"kind":"Name","value":"webhookEndpoint"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ValidationError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fieldErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<ConsoleCreateWebhookEndpointMutation, ConsoleCreateWebhookEndpointMutationVariables>;
