@@ -333,14 +333,14 @@ export function createProxy(deps: ProxyDeps) {
 }
 
 function unreachable(error: unknown, target: URL): Error {
-  if (error instanceof BlockedAddressError) return ValidationError.field('url', `${target.host} resolves to an address that is not public.`);
-  const timedOut =
-    error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || error instanceof undiciErrors.ConnectTimeoutError;
+  if (error instanceof BlockedAddressError) return ValidationError.field('url', `Blocked: ${target.host} resolves to an address that is not public.`);
+  // A connect timeout reads like a refused connection: the words never tell which kind of port it was.
+  const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
   if (error instanceof undiciErrors.RequestContentLengthMismatchError || error instanceof undiciErrors.InvalidArgumentError) {
     return ValidationError.field('body', 'The request could not be sent as given.');
   }
   return new UpstreamUnavailableError(
-    timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`,
+    timedOut ? `The provider did not answer in time (${target.host}).` : `Could not connect to the provider (${target.host}).`,
   );
 }
 
