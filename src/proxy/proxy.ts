@@ -23,6 +23,7 @@ import { traced, tracingEnabled } from '../telemetry/tracing.js';
 import type { RefreshPolicy, Refresher } from '../tokens/refresher.js';
 import { DEFAULT_RETRYABLE_STATUSES, createProviderLimits } from './provider-limits.js';
 import { createViewerRateLimit } from './rate-limit.js';
+import { scrubInjectedSecrets } from './scrub.js';
 import type { ProxySettings } from './settings.js';
 import {
   filteredResponseHeaders,
@@ -186,7 +187,7 @@ export function createProxy(deps: ProxyDeps) {
       const headers = { ...forwarded };
       // A copy only when the credential goes into the query: the reported URL must not carry it.
       const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
-      injectCredential(deps.keyring, headers, url, usable.credentials, connection.integration, {
+      const injected = injectCredential(deps.keyring, headers, url, usable.credentials, connection.integration, {
         method,
         body: call.body,
         contentType: headers['content-type'],
@@ -228,6 +229,8 @@ export function createProxy(deps: ProxyDeps) {
           continue;
         }
       }
+      // Both proxyRequest and the path proxy read the headers from here on: none may carry the credential back.
+      scrubInjectedSecrets(response.headers, injected);
       return { response, url: target.toString(), attempts: attempt, integration: connection.integration, rateLimited };
     }
   }
