@@ -56,7 +56,7 @@ describe('authentication', async () => {
 
   it('an API key is an admin', async () => {
     const response = await graphql(server, VIEWER, {}, adminHeaders);
-    expect(response.data).toEqual({ viewer: { userId: 'api-key', isAdmin: true } });
+    expect(response.data).toEqual({ viewer: { userId: 'switchboard:api-key', isAdmin: true } });
   });
 
   it("an API key acts for a user with X-User-Id, with that user's rights only", async () => {

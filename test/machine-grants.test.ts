@@ -209,7 +209,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS', async () => {
     expect(issued?.clientId).toBe(TEST_CLIENT.clientId);
     await server.activity.flush();
     expect(await prisma.operation.findMany({ where: { connectionId: row.id }, select: { kind: true, outcome: true, ownerId: true } })).toEqual([
-      { kind: 'CONNECT', outcome: 'SUCCESS', ownerId: 'api-key' },
+      { kind: 'CONNECT', outcome: 'SUCCESS', ownerId: 'switchboard:api-key' },
     ]);
   });
 

@@ -45,7 +45,7 @@ describe('GraphQL transport', async () => {
       duplex: 'half',
     } as RequestInit);
     expect(small.status).toBe(200);
-    expect((await small.json()).data.viewer.userId).toBe('api-key');
+    expect((await small.json()).data.viewer.userId).toBe('switchboard:api-key');
   });
 
   it.each([

@@ -3,6 +3,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { findConnectSessionGrant, isConnectSessionToken } from '../connect-sessions/token.js';
+import { API_KEY_ADMIN_ID, isReservedUserId } from '../domain/identities.js';
 import { USER_ID_PATTERN, type Authenticate, type Viewer } from '../domain/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { AuthenticationError } from '../kernel/errors.js';
@@ -47,8 +48,9 @@ export function createAuthenticator(auth: AuthSettings, prisma: PrismaClient): A
         verifiedApiKeys.add(apiKey);
       }
       const actingFor = headers.get('x-user-id');
-      if (actingFor === null) return { userId: 'api-key', isAdmin: true, via: 'api-key' };
+      if (actingFor === null) return { userId: API_KEY_ADMIN_ID, isAdmin: true, via: 'api-key' };
       if (!USER_ID_PATTERN.test(actingFor)) throw new AuthenticationError('X-User-Id is not a valid user id.');
+      if (isReservedUserId(actingFor)) throw reservedUserId('X-User-Id');
       return { userId: actingFor, isAdmin: false, via: 'api-key' };
     }
 
@@ -61,6 +63,7 @@ export function createAuthenticator(auth: AuthSettings, prisma: PrismaClient): A
       if (typeof payload.sub !== 'string' || !USER_ID_PATTERN.test(payload.sub)) {
         throw new AuthenticationError('The token has no usable subject (sub).');
       }
+      if (isReservedUserId(payload.sub)) throw reservedUserId("The token's subject (sub)");
       return {
         userId: payload.sub,
         isAdmin: isAdminClaim(payload[auth.adminClaim]),
@@ -79,6 +82,11 @@ async function connectSessionViewer(prisma: PrismaClient, token: string): Promis
   const grant = await findConnectSessionGrant(prisma, token);
   if (!grant) throw new AuthenticationError('The connect session is not valid or has expired.');
   return { userId: grant.endUserId, isAdmin: false, via: 'connect-session', connectSession: grant, expiresAt: grant.expiresAt.getTime() };
+}
+
+/** A user id in Switchboard's reserved namespace (src/domain/identities.ts): never a user. */
+function reservedUserId(what: string): AuthenticationError {
+  return new AuthenticationError(`${what} is a reserved id (switchboard:… and api-key belong to Switchboard's own actors).`, 'RESERVED_USER_ID');
 }
 
 function digest(value: string): Buffer {

@@ -3,6 +3,7 @@
 import type { Database } from '../db/database.js';
 import { CONNECTION_NAME_PATTERN } from '../domain/connections.js';
 import type { Integrations } from '../domain/integrations.js';
+import { isReservedUserId } from '../domain/identities.js';
 import { USER_ID_PATTERN, type Viewer } from '../domain/viewer.js';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -52,6 +53,8 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
   const problems: FieldError[] = [];
   if (endUserId === null) problems.push({ field: 'endUserId', message: 'endUserId is required for an admin: the user the connections will belong to.' });
   else if (!USER_ID_PATTERN.test(endUserId)) problems.push({ field: 'endUserId', message: 'endUserId is 1-200 of letters, digits and . @ : | + - _' });
+  else if (isReservedUserId(endUserId))
+    problems.push({ field: 'endUserId', message: "endUserId is a reserved id (switchboard:… and api-key belong to Switchboard's own actors)." });
   const connectionName = input.connectionName ?? 'default';
   if (!CONNECTION_NAME_PATTERN.test(connectionName)) {
     problems.push({ field: 'connectionName', message: 'connectionName is 1-64 of A-Z a-z 0-9 . _ - and starts with a letter or digit.' });

@@ -31,9 +31,11 @@ export interface ServerContext {
 
 export type GraphQLServer = YogaServerInstance<ServerContext, Context>;
 
+const reasonOf = (error: AuthenticationError) => (error.reason ? { reason: error.reason } : {});
+
 /** A GraphQL error for failed authentication: a top-level error with code UNAUTHENTICATED and HTTP 401. */
 function unauthenticatedError(error: AuthenticationError): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  return new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', ...reasonOf(error), http: { status: 401 } } });
 }
 
 async function viewerContext(authenticate: Authenticate, services: Services, headers: HeaderSource): Promise<Context> {
@@ -208,7 +210,7 @@ export async function handleGraphQL(graphql: GraphQLServer, options: GraphQLHand
       context.viewer = await options.authenticate(nodeHeaders(req.headers));
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
-      return sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] }, { connection: 'close' });
+      return sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED', ...reasonOf(error) } }] }, { connection: 'close' });
     }
     const body = await readBody(req, options.maxBodyBytes);
     if (body === 'too-large') return tooLarge(req, res, options.maxBodyBytes);

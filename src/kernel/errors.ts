@@ -106,4 +106,11 @@ export function publicMessageOf(error: unknown): string {
 /** The request carried credentials that are missing, malformed, expired or unknown (HTTP 401, code UNAUTHENTICATED). */
 export class AuthenticationError extends Error {
   override name = 'AuthenticationError';
+  /** Why, for clients that act on it (e.g. RESERVED_USER_ID); the code stays UNAUTHENTICATED. */
+  constructor(
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
 }

@@ -37,9 +37,20 @@ export function isNonPublicAddress(address: string): boolean {
   return NON_PUBLIC_RANGES.has(parsed.range());
 }
 
-/** Whether a URL's host is an IP literal or name that is local by definition. */
+/** A URL's host as a resolver takes it: no IPv6 brackets, no trailing dots (`localhost.` is `localhost`), lower case. */
+export function bareHost(hostname: string): string {
+  return hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.+$/, '')
+    .toLowerCase();
+}
+
+/** Names that are loopback by definition (RFC 6761 §6.3), whatever a resolver says. */
+export const isLocalhostName = (host: string) => host === 'localhost' || host.endsWith('.localhost');
+
+/** Whether a URL's host is an IP literal or name that is local by definition (trailing dots ignored). */
 export function isLocalHostname(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = bareHost(hostname);
   if (net.isIP(host)) return isNonPublicAddress(host);
-  return host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal');
+  return isLocalhostName(host) || host.endsWith('.local') || host.endsWith('.internal');
 }

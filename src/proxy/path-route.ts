@@ -42,7 +42,9 @@ export function pathProxyHandler(deps: { authenticate: Authenticate; proxy: Pick
       // A connect-session token can only connect: to the proxy it is no credential at all.
       if (viewer.connectSession) throw new AuthenticationError('A connect-session token cannot call providers.');
     } catch (error) {
-      if (error instanceof AuthenticationError) return sendJson(res, 401, { error: 'UNAUTHENTICATED', message: error.message });
+      if (error instanceof AuthenticationError) {
+        return sendJson(res, 401, { error: 'UNAUTHENTICATED', message: error.message, ...(error.reason ? { reason: error.reason } : {}) });
+      }
       throw error;
     }
 

@@ -23,6 +23,7 @@ import { traced, tracingEnabled } from '../telemetry/tracing.js';
 import type { RefreshPolicy, Refresher } from '../tokens/refresher.js';
 import { DEFAULT_RETRYABLE_STATUSES, createProviderLimits } from './provider-limits.js';
 import { createViewerRateLimit } from './rate-limit.js';
+import { scrubInjectedSecrets } from './scrub.js';
 import type { ProxySettings } from './settings.js';
 import {
   filteredResponseHeaders,
@@ -186,7 +187,7 @@ export function createProxy(deps: ProxyDeps) {
       const headers = { ...forwarded };
       // A copy only when the credential goes into the query: the reported URL must not carry it.
       const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
-      injectCredential(deps.keyring, headers, url, usable.credentials, connection.integration, {
+      const injected = injectCredential(deps.keyring, headers, url, usable.credentials, connection.integration, {
         method,
         body: call.body,
         contentType: headers['content-type'],
@@ -228,6 +229,8 @@ export function createProxy(deps: ProxyDeps) {
           continue;
         }
       }
+      // Both proxyRequest and the path proxy read the headers from here on: none may carry the credential back.
+      scrubInjectedSecrets(response.headers, injected);
       return { response, url: target.toString(), attempts: attempt, integration: connection.integration, rateLimited };
     }
   }
@@ -333,14 +336,14 @@ export function createProxy(deps: ProxyDeps) {
 }
 
 function unreachable(error: unknown, target: URL): Error {
-  if (error instanceof BlockedAddressError) return ValidationError.field('url', `${target.host} resolves to an address that is not public.`);
-  const timedOut =
-    error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || error instanceof undiciErrors.ConnectTimeoutError;
+  if (error instanceof BlockedAddressError) return ValidationError.field('url', `Blocked: ${target.host} resolves to an address that is not public.`);
+  // A connect timeout reads like a refused connection: the words never tell which kind of port it was.
+  const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
   if (error instanceof undiciErrors.RequestContentLengthMismatchError || error instanceof undiciErrors.InvalidArgumentError) {
     return ValidationError.field('body', 'The request could not be sent as given.');
   }
   return new UpstreamUnavailableError(
-    timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`,
+    timedOut ? `The provider did not answer in time (${target.host}).` : `Could not connect to the provider (${target.host}).`,
   );
 }
 

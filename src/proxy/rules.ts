@@ -8,6 +8,7 @@ import type { StoredCredentials } from '../domain/connections.js';
 import type { Integration } from '../domain/integrations.js';
 import { consumerSecrets, oauth1AuthorizationHeader } from '../provider/oauth1-signature.js';
 import { delayMs, providerLimitRules, type ProviderLimitRules } from './provider-limits.js';
+import { NOTHING_INJECTED, type InjectedSecrets } from './scrub.js';
 
 /**
  * Resolves the caller's `url` against the API base URL. A relative path (with or without a leading
@@ -188,24 +189,29 @@ export function injectCredential(
   credentials: StoredCredentials | null,
   integration: Integration,
   request?: { method: string; body?: string | Buffer; contentType?: string },
-): void {
-  if (!credentials) return;
+): InjectedSecrets {
+  if (!credentials) return NOTHING_INJECTED;
   if (credentials.type === 'OAUTH1') {
     // Each attempt is signed afresh (nonce, timestamp) over the method, URL and any form body.
     const form = request?.body !== undefined && /^application\/x-www-form-urlencoded/i.test(request.contentType ?? '') ? request.body.toString() : undefined;
     const secrets = { ...consumerSecrets(keyring, integration), token: credentials.accessToken, tokenSecret: credentials.tokenSecret ?? '' };
     headers.authorization = oauth1AuthorizationHeader({ method: request?.method ?? 'GET', url: target, formBody: form }, secrets);
-    return;
+    return { values: [headers.authorization, credentials.accessToken ?? '', credentials.tokenSecret ?? ''] };
   }
   if (credentials.type === 'BASIC') {
-    headers.authorization = `Basic ${Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64')}`;
-    return;
+    const pair = Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64');
+    headers.authorization = `Basic ${pair}`;
+    return { values: [pair, credentials.password ?? ''] };
   }
   const secret = credentials.type === 'API_KEY' ? credentials.apiKey : credentials.accessToken;
-  if (!secret) return;
+  if (!secret) return NOTHING_INJECTED;
   const settings = proxySettings(integration);
-  if (settings.authQueryParam) target.searchParams.set(settings.authQueryParam, secret);
-  else headers[settings.authHeader] = `${settings.authPrefix}${secret}`;
+  if (settings.authQueryParam) {
+    target.searchParams.set(settings.authQueryParam, secret);
+    return { values: [secret], queryParam: settings.authQueryParam };
+  }
+  headers[settings.authHeader] = `${settings.authPrefix}${secret}`;
+  return { values: [secret] };
 }
 
 /** Seconds to wait from a Retry-After header (delay-seconds or an HTTP-date), or undefined. */

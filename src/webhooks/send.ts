@@ -30,7 +30,7 @@ export interface AttemptOutcome {
   ok: boolean;
   responseStatus: number | null;
   responseExcerpt: string | null;
-  /** Why it failed: "HTTP 500", "timeout after 15000 ms", "connection refused"… never a secret. */
+  /** Why it failed: "HTTP 500", "timeout after 15000 ms", "could not connect", "blocked: …"; never a secret. */
   error: string | null;
   durationMs: number;
   /** Cut short by shutdown: due again at once, on any instance. */
@@ -83,22 +83,18 @@ export async function sendDelivery(
   }
 }
 
+/**
+ * Why an attempt failed, in words that do not tell apart a closed port, an open one that speaks
+ * something else and a TLS one (or an unknown host): "blocked", "could not connect", or a timeout
+ * once connected. Anything finer would make endpoints an internal port scanner.
+ */
 function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof BlockedAddressError) return "refused: the endpoint's address is not public (see WEBHOOK_ALLOW_PRIVATE)";
+  if (error instanceof BlockedAddressError) return "blocked: the endpoint's address is not public (see WEBHOOK_ALLOW_PRIVATE)";
   const { name, code } = error as { name?: string; code?: string };
-  if (
-    name === 'TimeoutError' ||
-    name === 'AbortError' ||
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT' ||
-    code === 'UND_ERR_CONNECT_TIMEOUT'
-  ) {
+  if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return `timeout after ${timeoutMs} ms`;
   }
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
-  return `network error (${code ?? name ?? 'unknown'})`;
+  return 'could not connect';
 }
 
 /** When the attempt after `attempts` failed ones is due, or null when the schedule is spent (±10% jitter). */

@@ -85,10 +85,11 @@ export async function postTokenRequest(outbound: Outbound, request: TokenRequest
     });
   } catch (error) {
     if (error instanceof BlockedAddressError)
-      throw new ProviderError(`The token endpoint ${target.host} resolves to an address that is not public.`, { providerError: 'blocked_address' });
-    const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError;
+      throw new ProviderError(`The token endpoint ${target.host} resolves to an address that is not public (blocked).`, { providerError: 'blocked_address' });
+    // A connect timeout reads like a refused connection: the words never tell which kind of port it was.
+    const timedOut = error instanceof undiciErrors.HeadersTimeoutError;
     throw new UpstreamUnavailableError(
-      timedOut ? `The provider did not answer in time (${target.host}).` : `The provider could not be reached (${target.host}).`,
+      timedOut ? `The provider did not answer in time (${target.host}).` : `Could not connect to the provider (${target.host}).`,
     );
   }
   const read = await readBody(response.body, MAX_RESPONSE_BYTES);
