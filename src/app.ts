@@ -37,7 +37,9 @@ import { startJobs, type Job, type RunningJobs } from './kernel/jobs.js';
 import { createLogger, type Logger } from './kernel/log.js';
 import { createMetrics, subscribeMetrics, WEBHOOK_PENDING_COUNT_CAP } from './metrics/registry.js';
 import { createOutbound } from './net/outbound.js';
+import { beginHandler } from './oauth/browser-binding.js';
 import { callbackHandler } from './oauth/callback-route.js';
+import { asConnectSessionUse } from './oauth/session-use.js';
 import { startConnect, type FlowDeps } from './oauth/connect.js';
 import { pendingAuthorizationCleanupJob } from './oauth/pending.js';
 import { createProviderClient } from './provider/provider-client.js';
@@ -136,7 +138,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     statusStreams,
     webhookEndpoints,
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
-    createConnection: (viewer, input) => createConnection(importDeps, viewer, input),
+    createConnection: (viewer, input) => asConnectSessionUse(db.prisma, viewer.connectSession?.id, () => createConnection(importDeps, viewer, input)),
     disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
     createConnectSession: (viewer, input) =>
       createConnectSession(
@@ -221,6 +223,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
         ]
       : []),
     { name: 'oauth_callback', path: ['/oauth2/callback', '/oauth1/callback'], handle: callback },
+    { name: 'oauth_begin', path: '/oauth/begin', handle: beginHandler({ db, publicUrl: config.publicUrl, logger }) },
     { name: 'connect_page', path: '/connect', handle: hostedPage.handlePage },
     { name: 'connect_return', path: '/connect/return', handle: hostedPage.handleReturn },
     { name: 'sdk', path: '/sdk/connect.js', handle: sdkHandler() },

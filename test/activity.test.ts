@@ -6,7 +6,7 @@ import { ActivityRecorder } from '../src/activity/recorder.js';
 import { deleteExpiredOperations } from '../src/activity/retention.js';
 import { newIdAt } from '../src/kernel/ids.js';
 import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
-import { followToCallback, startAuthorizationServer } from './helpers/authorization-server.js';
+import { followToCallback, startAuthorizationServer, completeCallback } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
 import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
 import { credentialsOf, database, prisma, testLogger } from './helpers/database.js';
@@ -122,16 +122,16 @@ describe('activity log', async () => {
     as.decision.outcome = 'deny';
     try {
       const denied = await followToCallback(await start(), CALLBACK);
-      expect((await fetch(`${server.url}/oauth2/callback${denied.search}`)).status).toBe(400);
+      expect((await completeCallback(server, denied)).status).toBe(400);
     } finally {
       as.decision.outcome = 'allow';
     }
     const forged = await followToCallback(await start(), CALLBACK);
     forged.searchParams.set('code', 'not-the-code-the-provider-issued');
-    expect((await fetch(`${server.url}/oauth2/callback${forged.search}`)).status).toBe(400);
+    expect((await completeCallback(server, forged)).status).toBe(400);
     const late = await followToCallback(await start(), CALLBACK);
     await prisma.pendingAuthorization.updateMany({ where: { viewerId: 'connector', consumedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect((await fetch(`${server.url}/oauth2/callback${late.search}`)).status).toBe(400);
+    expect((await completeCallback(server, late)).status).toBe(400);
 
     const recorded = await nodes({ kind: 'CONNECT', integration: slug }, headers);
     expect(recorded.map((operation: { outcome: string; error: string | null }) => [operation.outcome, operation.error?.split(':')[0] ?? null])).toEqual([

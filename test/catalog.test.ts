@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG_FILE, listProviders, parseCatalog } from '../src/catalog/index.js';
 import type { CreateIntegrationInput } from '../src/domain/integrations.js';
 import { connectionFromTokens } from '../src/connections/from-tokens.js';
-import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
+import { followToCallback, startAuthorizationServer, TEST_CLIENT, completeCallback, openBeginLink } from './helpers/authorization-server.js';
 import { CALLBACK } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
@@ -519,10 +519,11 @@ describe('provider catalog', async () => {
       );
       if (started.data.startConnect.__typename !== 'StartConnectPayload') return { started: started.data.startConnect };
       const callbackUrl = await followToCallback(started.data.startConnect.authorizeUrl, CALLBACK);
-      const response = await fetch(`${server.url}/oauth2/callback${callbackUrl.search}`, { redirect: 'manual' });
+      const response = await completeCallback(server, callbackUrl, { redirect: 'manual' });
       expect(response.status).toBe(200);
       return {
-        started: started.data.startConnect,
+        // What the browser was sent to at the provider (authorizeUrl is the begin link that binds it).
+        started: { ...started.data.startConnect, authorizeUrl: callbackUrl.providerUrl!.href },
         connection: await prisma.connection.findFirstOrThrow({ where: { ownerId: userId, integration: { slug } } }),
       };
     }
@@ -620,7 +621,7 @@ describe('provider catalog', async () => {
         {},
         await userHeaders('strava-user'),
       );
-      const url = new URL(started.data.startConnect.authorizeUrl);
+      const url = (await openBeginLink(started.data.startConnect.authorizeUrl)).providerUrl;
       expect(url.searchParams.get('scope')).toBe('read,activity:read');
       expect(url.searchParams.get('approval_prompt')).toBe('auto');
       expect(url.searchParams.has('code_challenge')).toBe(false);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
-import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
+import { followToCallback, startAuthorizationServer, TEST_CLIENT, completeCallback, openBeginLink, type CallbackUrl } from './helpers/authorization-server.js';
 import { CALLBACK, createOidcIntegration } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders, testConfig } from './helpers/server.js';
@@ -50,12 +50,12 @@ describe('connect flow', async () => {
     return response.data.startConnect;
   }
 
-  async function callback(callbackUrl: URL): Promise<Response> {
+  async function callback(callbackUrl: CallbackUrl): Promise<Response> {
     for (const key of ['code', 'state']) {
       const value = callbackUrl.searchParams.get(key);
       if (value) secretsSeen.add(value);
     }
-    return fetch(`${server.url}/oauth2/callback${callbackUrl.search}`, { redirect: 'manual' });
+    return completeCallback(server, callbackUrl, { redirect: 'manual' });
   }
 
   async function connectionsOf(userId: string) {
@@ -64,7 +64,7 @@ describe('connect flow', async () => {
 
   it('builds an authorize URL with a fixed redirect_uri, a 256-bit state, PKCE S256 and no verifier', async () => {
     const started = await start({ connectionName: 'probe' });
-    const url = new URL(started.authorizeUrl);
+    const url = (await openBeginLink(started.authorizeUrl)).providerUrl;
     expect(url.origin).toBe(as.issuer);
     expect(url.searchParams.get('redirect_uri')).toBe(CALLBACK);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
@@ -81,7 +81,7 @@ describe('connect flow', async () => {
     expect(new Date(started.expiresAt).getTime() - Date.now()).toBeGreaterThan(9 * 60 * 1000);
     // A fresh challenge per flow.
     const again = await start({ connectionName: 'probe' });
-    expect(new URL(again.authorizeUrl).searchParams.get('code_challenge')).not.toBe(url.searchParams.get('code_challenge'));
+    expect((await openBeginLink(again.authorizeUrl)).providerUrl.searchParams.get('code_challenge')).not.toBe(url.searchParams.get('code_challenge'));
   });
 
   it('connects: consent at the provider, callback, HEALTHY connection with encrypted working tokens', async () => {

@@ -4,7 +4,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { startAuthorizationServer } from './helpers/authorization-server.js';
+import { startAuthorizationServer, completeCallback } from './helpers/authorization-server.js';
 import { CALLBACK, createOidcIntegration } from './helpers/connect.js';
 import { makeConnection, makeIntegration } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
@@ -108,7 +108,7 @@ describe('connect sessions', async () => {
     );
     expect(started.data.startConnect.__typename).toBe('StartConnectPayload');
     const callback = await followToCallback(started.data.startConnect.authorizeUrl, CALLBACK);
-    const response = await fetch(`${server.url}/oauth2/callback${callback.search}`, { redirect: 'manual' });
+    const response = await completeCallback(server, callback, { redirect: 'manual' });
     expect(response.status).toBe(200);
     const connection = await prisma.connection.findFirstOrThrow({ where: { integration: { slug: oauthSlug }, ownerId: 'carol' } });
     expect(connection.name).toBe('work');

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCatalog } from '../src/catalog/index.js';
 import type { App } from '../src/app.js';
 import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
-import { startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
+import { openBeginLink, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
 import { CALLBACK } from './helpers/connect.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
@@ -456,6 +456,19 @@ describe('GITHUB_APP', async () => {
       repository_selection: 'all',
     });
   });
+  // GET /app/installations/{id} answers only for this app's installations (the app JWT says which app).
+  github.routes.set('/api/v3/app/installations/4242', async (req, res) => {
+    const jwt = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    try {
+      await jwtVerify(jwt, app.publicKey, { algorithms: ['RS256'], issuer: '123456' });
+    } catch {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'A JSON web token could not be decoded' }));
+      return;
+    }
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ id: 4242, app_id: 123456, account: { login: 'acme' }, suspended_at: null }));
+  });
   github.routes.set('/api/v3/repos/acme/widgets', (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ authorization: req.headers.authorization }));
   });
@@ -547,9 +560,12 @@ describe('GITHUB_APP', async () => {
       adminHeaders,
     );
     const { authorizeUrl, state: flowState } = started.data.startConnect;
-    expect(authorizeUrl).toBe(`${github.url}/apps/switchboard-test/installations/new?state=${flowState}`);
+    // The admin's browser opens the begin link, which binds it and goes on to the app's install page.
+    const { providerUrl, cookie } = await openBeginLink(authorizeUrl);
+    expect(providerUrl.href).toBe(`${github.url}/apps/switchboard-test/installations/new?state=${flowState}`);
     // GitHub redirects to the Setup URL with the installation and our state.
-    const callback = await fetch(`${server.url}/oauth2/callback?installation_id=4242&setup_action=install&state=${flowState}`, { redirect: 'manual' });
+    const setup = `${server.url}/oauth2/callback?installation_id=4242&setup_action=install&state=${flowState}`;
+    const callback = await fetch(setup, { redirect: 'manual', headers: { cookie } });
     expect(callback.status).toBe(200);
     expect(await callback.text()).toContain('"connect":"success"');
     const stored = await prisma.connection.findFirstOrThrow({ where: { name: 'installed', integrationId: decodeGlobalID(integration.id).id } });
@@ -559,7 +575,7 @@ describe('GITHUB_APP', async () => {
       { kind: 'CONNECT', outcome: 'SUCCESS' },
     ]);
     // The same redirect again is refused: the state is single-use.
-    const replay = await fetch(`${server.url}/oauth2/callback?installation_id=4242&setup_action=install&state=${flowState}`, { redirect: 'manual' });
+    const replay = await fetch(setup, { redirect: 'manual', headers: { cookie } });
     expect(replay.status).toBe(400);
   });
 });

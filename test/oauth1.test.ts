@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto';
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { oauth1AuthorizationHeader, oauth1Signature } from '../src/provider/oauth1-signature.js';
+import { completeCallback, followToCallback } from './helpers/authorization-server.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { startUpstream } from './helpers/upstream.js';
@@ -224,10 +225,8 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     ).data.startConnect;
   /** The browser: to the provider's authorize page, then back to the broker's callback. */
   const followThrough = async (authorizeUrl: string) => {
-    const atProvider = await fetch(authorizeUrl, { redirect: 'manual' });
-    const back = new URL(atProvider.headers.get('location')!);
-    expect(back.pathname).toBe('/oauth1/callback');
-    return fetch(`${server.url}/oauth1/callback${back.search}`, { redirect: 'manual' });
+    const back = await followToCallback(authorizeUrl, `${server.config.publicUrl}/oauth1/callback`);
+    return completeCallback(server, back, { redirect: 'manual' });
   };
   const proxy = (integration: string, headers: Record<string, string>, input: Record<string, unknown>) =>
     graphql(
@@ -254,7 +253,8 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     const headers = await userHeaders('oauth1-user');
     const started = await startConnect(slug, headers);
     expect(started.__typename).toBe('StartConnectPayload');
-    expect(new URL(started.authorizeUrl).searchParams.get('oauth_token')).toMatch(/^rt-/);
+    // A begin link that binds this browser, keyed by the request token.
+    expect(new URL(started.authorizeUrl).searchParams.get('flow')).toMatch(/^rt-/);
     const callback = await followThrough(started.authorizeUrl);
     expect(callback.status).toBe(200);
     expect(await callback.text()).toContain('"connect":"success"');
@@ -312,11 +312,10 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
   it('a callback with an unknown or already used request token is refused, and no access token is asked for', async () => {
     const headers = await userHeaders('oauth1-replay');
     const started = await startConnect(slug, headers, 'replay');
-    const atProvider = await fetch(started.authorizeUrl, { redirect: 'manual' });
-    const search = new URL(atProvider.headers.get('location')!).search;
-    expect((await fetch(`${server.url}/oauth1/callback${search}`)).status).toBe(200);
+    const back = await followToCallback(started.authorizeUrl, `${server.config.publicUrl}/oauth1/callback`);
+    expect((await completeCallback(server, back)).status).toBe(200);
     const accessRequests = provider.requests.filter((request) => request.url === '/oauth/access_token').length;
-    const replay = await fetch(`${server.url}/oauth1/callback${search}`);
+    const replay = await completeCallback(server, back);
     expect(replay.status).toBe(400);
     expect(await replay.text()).toContain('"connect":"error"');
     expect((await fetch(`${server.url}/oauth1/callback?oauth_token=forged&oauth_verifier=x`)).status).toBe(400);

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { revealClientSecret } from '../src/domain/integrations.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
+import { completeCallback } from './helpers/authorization-server.js';
 import { signInAtSandbox } from './helpers/sandbox.js';
 import { adminHeaders, graphql, startTestServer, userHeaders, testConfig, type ConfigOverrides } from './helpers/server.js';
 import { database, keyring, prisma, testLogger } from './helpers/database.js';
@@ -86,7 +87,7 @@ describe('sandbox provider', async () => {
     );
     expect(started.data.startConnect.__typename).toBe('StartConnectPayload');
     const { callback: returned, pages } = await signInAtSandbox(started.data.startConnect.authorizeUrl, callback, { outcome, account: user });
-    const response = await fetch(`${server.url}/oauth2/callback${returned.search}`, { redirect: 'manual' });
+    const response = await completeCallback(server, returned, { redirect: 'manual' });
     return { response, pages, page: await response.text() };
   }
 

@@ -5,7 +5,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
-import { followToCallback, startAuthorizationServer, TEST_CLIENT } from './helpers/authorization-server.js';
+import { followToCallback, startAuthorizationServer, TEST_CLIENT, completeCallback } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
 import { collectStatusEvents } from './helpers/events.js';
 import { uniqueSlug } from './helpers/fixtures.js';
@@ -410,7 +410,7 @@ describe('token lifecycle', async () => {
     // a captured one); the verifier is read here from its envelope before the callback deletes it.
     const pending = await prisma.pendingAuthorization.findFirstOrThrow({ where: { viewerId: 'replayed-code' } });
     const verifier = keyring.decrypt(pending.codeVerifierEnc, { table: 'PendingAuthorization', rowId: pending.id, field: 'codeVerifier' });
-    expect((await fetch(`${server.url}/oauth2/callback${callbackUrl.search}`)).status).toBe(200);
+    expect((await completeCallback(server, callbackUrl)).status).toBe(200);
     const connection = await prisma.connection.findFirstOrThrow({ where: { ownerId: 'replayed-code' } });
     const revokedBefore = as.counts['grant.revoked'] ?? 0;
     const replay = await fetch(`${as.issuer}/token`, {

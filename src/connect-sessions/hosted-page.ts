@@ -18,7 +18,8 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { escapeHtml, newNonce, readForm, renderPage, scriptJson, sendPage } from '../html/page.js';
 import { ForbiddenError, NotFoundError, ProviderError, SwitchboardError, ValidationError, type FieldError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
-import type { StartConnectInput, StartConnectResult } from '../oauth/connect.js';
+import { bindingCookie, callbackPathFor, newBrowserBinding } from '../oauth/browser-binding.js';
+import type { StartConnectInput, StartConnectOptions, StartConnectResult } from '../oauth/connect.js';
 import { findConnectSessionGrant, type ConnectSessionGrant } from './token.js';
 
 /** What the hosted page needs from the app: the flows it starts, and where it is served. */
@@ -26,7 +27,7 @@ export interface HostedPageDeps {
   prisma: PrismaClient;
   publicUrl: string;
   allowedRedirectOrigins: string[];
-  startConnect(viewer: Viewer, input: StartConnectInput, options: { allowedRedirectOrigins: string[] }): Promise<StartConnectResult>;
+  startConnect(viewer: Viewer, input: StartConnectInput, options: StartConnectOptions): Promise<StartConnectResult>;
   createConnection(viewer: Viewer, input: CreateConnectionInput): Promise<Connection>;
   logger: Logger;
 }
@@ -37,7 +38,10 @@ const COOKIE_MAX_AGE_SECONDS = 15 * 60;
 /** What the page posts to a popup's opener (the same message as the OAuth callback's page). */
 const CONNECT_MESSAGE_TYPE = 'switchboard:connect';
 
-type Outcome = { ok: true; connectionId: string; integrationName: string } | { ok: false; error: string; message: string };
+type Outcome = ({ ok: true; connectionId: string; integrationName: string } | { ok: false; error: string; message: string }) & {
+  /** The OAuth flow that ended, when there was one (the callback names it). */
+  flowId?: string;
+};
 
 interface PageState {
   grant: ConnectSessionGrant;
@@ -79,6 +83,12 @@ async function handleConnectPage(deps: HostedPageDeps, req: http.IncomingMessage
     });
   }
   if (req.method !== 'POST') return void res.writeHead(405, { allow: 'GET, POST' }).end();
+  // Only this page's own forms: another site's page must not submit a session token (its own) from the
+  // victim's browser, which would connect the victim's provider account to the attacker's user.
+  if (!isSameOriginForm(req, new URL(deps.publicUrl).origin)) {
+    deps.logger.warn({ origin: req.headers.origin, secFetchSite: req.headers['sec-fetch-site'] }, 'cross-site connect form refused');
+    return sendMessagePage(res, 403, 'Something went wrong', 'This form can only be sent from the connect page itself. Go back to the app and start again.');
+  }
 
   const form = await readForm(req);
   if (!form) return sendMessagePage(res, 400, 'Something went wrong', 'The form could not be read. Go back and try again.');
@@ -97,17 +107,22 @@ async function handleConnectPage(deps: HostedPageDeps, req: http.IncomingMessage
       .map(([key, value]) => [key.slice('config.'.length), value.trim()]),
   );
   try {
-    if (integration.authType === 'OAUTH2') {
+    if (integration.authType === 'OAUTH2' || integration.authType === 'OAUTH1') {
       // The provider sends the browser back to the callback, which sends it on to this page's return.
       const returnTo = `${deps.publicUrl}/connect/return?session=${encodeURIComponent(grant.id)}${popup ? '&popup=1' : ''}`;
+      // This browser (the one that sent the form) is the one the callback will accept.
+      const binding = newBrowserBinding();
       const started = await deps.startConnect(
         viewer,
         { integration: integration.id, connectionConfig, redirectTo: returnTo },
-        { allowedRedirectOrigins: [new URL(deps.publicUrl).origin] },
+        { allowedRedirectOrigins: [new URL(deps.publicUrl).origin], browserBindingHash: binding.hash },
       );
       // A page that moves on to the provider rather than a 303: form-action 'self' holds for the whole
       // redirect chain of a form submission, and providers redirect on to hosts of their own.
-      res.setHeader('set-cookie', sessionCookie(deps, grant.id, token, COOKIE_MAX_AGE_SECONDS));
+      res.setHeader('set-cookie', [
+        sessionCookie(deps, grant.id, token, COOKIE_MAX_AGE_SECONDS),
+        bindingCookie(deps.publicUrl, callbackPathFor(integration.authType), started.flowId, binding.nonce),
+      ]);
       return sendContinuePage(res, integration.name, started.authorizeUrl);
     }
     const connection = await deps.createConnection(viewer, {
@@ -141,10 +156,13 @@ async function handleConnectReturn(deps: HostedPageDeps, req: http.IncomingMessa
   if (req.method !== 'GET') return void res.writeHead(405, { allow: 'GET' }).end();
   const sessionId = url.searchParams.get('session') ?? '';
   const token = /^[\w-]{1,100}$/.test(sessionId) ? cookieValue(req.headers.cookie, `${COOKIE_PREFIX}${sessionId}`) : undefined;
-  const grant = token ? await findConnectSessionGrant(deps.prisma, token) : null;
+  // A single-use session has just been used by the connect whose outcome this shows.
+  const grant = token ? await findConnectSessionGrant(deps.prisma, token, { afterUse: true }) : null;
   if (!token || !grant || grant.id !== sessionId) return sendExpired(res);
   const popup = url.searchParams.get('popup') === '1';
   res.setHeader('set-cookie', sessionCookie(deps, grant.id, '', 0));
+  const flowIdParameter = url.searchParams.get('flowId') ?? '';
+  const flowId = /^[0-9a-f]{32}$/.test(flowIdParameter) ? flowIdParameter : undefined;
   if (url.searchParams.get('connect') === 'success') {
     // The connection must be the end user's own: a crafted URL cannot make the page announce another id.
     const connection = await findOwnConnection(deps, grant, url.searchParams.get('connectionId') ?? '');
@@ -154,14 +172,14 @@ async function handleConnectReturn(deps: HostedPageDeps, req: http.IncomingMessa
         res,
         grant,
         popup,
-        { ok: true, connectionId: encodeGlobalID('Connection', connection.id), integrationName: connection.integration.name },
+        { ok: true, connectionId: encodeGlobalID('Connection', connection.id), integrationName: connection.integration.name, flowId },
         token,
       );
     }
   }
   const error = /^[a-z_]{1,64}$/.test(url.searchParams.get('error') ?? '') ? url.searchParams.get('error')! : 'connect_failed';
   const message = error === 'access_denied' ? 'Access was not granted.' : 'The connection could not be completed.';
-  return sendOutcome(deps, res, grant, popup, { ok: false, error, message }, token);
+  return sendOutcome(deps, res, grant, popup, { ok: false, error, message, flowId }, token);
 }
 
 async function findOwnConnection(deps: HostedPageDeps, grant: ConnectSessionGrant, connectionId: string) {
@@ -286,9 +304,10 @@ function logo(integration: Integration): string {
 
 /** Success or failure: shown, told to a popup's opener, or carried to the session's redirectTo. */
 function sendOutcome(deps: HostedPageDeps, res: http.ServerResponse, grant: ConnectSessionGrant, popup: boolean, outcome: Outcome, token?: string): void {
-  const message = outcome.ok
-    ? { type: CONNECT_MESSAGE_TYPE, connect: 'success', connectionId: outcome.connectionId }
-    : { type: CONNECT_MESSAGE_TYPE, connect: 'error', error: outcome.error };
+  const flow: Record<string, string> = outcome.flowId ? { flowId: outcome.flowId } : {};
+  const message: Record<string, string> = outcome.ok
+    ? { type: CONNECT_MESSAGE_TYPE, connect: 'success', connectionId: outcome.connectionId, ...flow }
+    : { type: CONNECT_MESSAGE_TYPE, connect: 'error', error: outcome.error, ...flow };
   let next: string | null = null;
   if (grant.redirectTo) {
     const target = new URL(grant.redirectTo);
@@ -353,6 +372,19 @@ function sendMessagePage(res: http.ServerResponse, status: number, title: string
 function sessionCookie(deps: HostedPageDeps, sessionId: string, token: string, maxAge: number): string {
   const secure = deps.publicUrl.startsWith('https:') ? '; Secure' : '';
   return `${COOKIE_PREFIX}${sessionId}=${token}; Path=${connectPath(deps)}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
+}
+
+/**
+ * Whether a POST comes from a form on this origin. Sec-Fetch-Site decides where browsers send it; else
+ * the Origin header (a same-origin form on a no-referrer page sends "null" there, but every browser that
+ * does also sends Sec-Fetch-Site); a request with neither is not a browser's cross-site form.
+ */
+function isSameOriginForm(req: http.IncomingMessage, origin: string): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin';
+  const from = req.headers.origin;
+  if (from === undefined) return true;
+  return from === origin;
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {

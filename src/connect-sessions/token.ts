@@ -21,11 +21,15 @@ export function isConnectSessionToken(token: string): boolean {
   return token.startsWith(CONNECT_SESSION_TOKEN_PREFIX);
 }
 
-/** The grant of a live session token; null when it is malformed, unknown or expired. */
-export async function findConnectSessionGrant(prisma: PrismaClient, token: string): Promise<ConnectSessionGrant | null> {
+/**
+ * The grant of a live session token; null when it is malformed, unknown, expired, revoked, or single-use
+ * and used already (`afterUse` still finds a used one: the hosted page shows the outcome of its connect).
+ */
+export async function findConnectSessionGrant(prisma: PrismaClient, token: string, { afterUse = false } = {}): Promise<ConnectSessionGrant | null> {
   if (!TOKEN_PATTERN.test(token)) return null;
   const session = await prisma.connectSession.findUnique({ where: { tokenHash: hashConnectSessionToken(token) } });
-  if (!session || session.expiresAt.getTime() <= Date.now()) return null;
+  if (!session || session.expiresAt.getTime() <= Date.now() || session.revokedAt) return null;
+  if (!session.reusable && session.usedAt && !afterUse) return null;
   return {
     id: session.id,
     endUserId: session.endUserId,

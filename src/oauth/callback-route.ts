@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { completeAuthorization, type CallbackOutcome } from './connect.js';
+import { bindingCookie, bindingHashFromRequest } from './browser-binding.js';
 import type { FlowDeps } from './flow-deps.js';
 import { completeOAuth1Authorization } from './oauth1.js';
 
@@ -26,9 +27,15 @@ async function handleCallback(deps: FlowDeps, req: http.IncomingMessage, res: ht
   }
   // The URL the provider redirected to, as registered: PUBLIC_URL plus the query.
   const oauth1 = requestUrl.pathname === '/oauth1/callback';
-  const callback = new URL(`${deps.publicUrl}${oauth1 ? '/oauth1/callback' : '/oauth2/callback'}${requestUrl.search}`);
-  const outcome = oauth1 ? await completeOAuth1Authorization(deps, callback) : await completeAuthorization(deps, callback);
+  const callbackPath = oauth1 ? '/oauth1/callback' : '/oauth2/callback';
+  const callback = new URL(`${deps.publicUrl}${callbackPath}${requestUrl.search}`);
+  // The flow is consumed only by the browser that started it: its binding cookie (browser-binding.ts).
+  const key = callback.searchParams.get(oauth1 ? 'oauth_token' : 'state');
+  const bindingHash = key ? bindingHashFromRequest(req, key) : null;
+  const outcome = oauth1 ? await completeOAuth1Authorization(deps, callback, bindingHash) : await completeAuthorization(deps, callback, bindingHash);
   const result = resultMessage(outcome);
+  // The cookie has done its work once the flow is settled (a refusal for another browser leaves it alone).
+  if (bindingHash && outcome.flowId) res.setHeader('set-cookie', bindingCookie(deps.publicUrl, callbackPath, outcome.flowId, '', 0));
 
   if (outcome.redirectTo) {
     const target = new URL(outcome.redirectTo);

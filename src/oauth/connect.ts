@@ -14,7 +14,9 @@ import { connectionConfigFor, type ConnectionConfig } from '../provider/template
 import type { FlowDeps } from './flow-deps.js';
 import { completeGitHubAppInstall, startGitHubAppInstall } from './github-app-install.js';
 import { startOAuth1Connect } from './oauth1.js';
-import { flowIdOf, hashState, recordPendingAuthorization, revealPendingSecret } from './pending.js';
+import { flowLink } from './browser-binding.js';
+import { consumePendingAuthorization, flowIdOf, hashState, recordPendingAuthorization, refusalMessage, revealPendingSecret } from './pending.js';
+import { claimConnectSessionUse, releaseConnectSessionUse } from './session-use.js';
 
 export type { FlowDeps };
 /** Auth types whose connections start with startConnect (a browser round trip). */
@@ -61,15 +63,31 @@ export interface StartConnectResult {
   expiresAt: Date;
 }
 
+export interface StartConnectOptions {
+  /** For Switchboard's own pages (the hosted connect page returns to itself); the API always checks against ALLOWED_REDIRECT_ORIGINS. */
+  allowedRedirectOrigins?: string[];
+  /** The hash of the nonce the caller gives the starting browser (the hosted page); without it, authorizeUrl is a begin link that binds one. */
+  browserBindingHash?: string;
+}
+
 /**
- * `allowedRedirectOrigins` is for Switchboard's own pages (the hosted connect page returns to itself);
- * the API always checks against ALLOWED_REDIRECT_ORIGINS.
+ * The one cap check for every browser flow kind (OAuth 2.0, OAuth 1.0a, GitHub App installs), run
+ * before any upstream call: one user cannot keep an unbounded number of flows alive (rows, signed
+ * upstream calls, states to guess against). Each aliased startConnect in a document counts.
  */
+export async function checkConnectFlowCap(deps: Pick<FlowDeps, 'db' | 'settings'>, viewer: Viewer): Promise<void> {
+  const limit = deps.settings.maxPendingAuthorizationsPerUser;
+  const pending = await deps.db.prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
+  if (pending >= limit) {
+    throw new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit);
+  }
+}
+
 export async function startConnect(
   deps: FlowDeps,
   viewer: Viewer,
   input: StartConnectInput,
-  { allowedRedirectOrigins = deps.settings.allowedRedirectOrigins }: { allowedRedirectOrigins?: string[] } = {},
+  { allowedRedirectOrigins = deps.settings.allowedRedirectOrigins, browserBindingHash }: StartConnectOptions = {},
 ): Promise<StartConnectResult> {
   const integration = await deps.integrations.find(input.integration);
   // An integration a connect session does not offer is as missing to it as an unknown one.
@@ -99,16 +117,17 @@ export async function startConnect(
     problems.push(...error.fieldErrors);
   }
   if (problems.length) throw new ValidationError('The connect request is not valid.', problems);
-  const flow = { connectionName, redirectTo: input.redirectTo ?? null, connectionConfig, scopes: [...new Set([...integration.scopes, ...extraScopes])] };
+  const flow = {
+    connectionName,
+    redirectTo: input.redirectTo ?? null,
+    connectionConfig,
+    scopes: [...new Set([...integration.scopes, ...extraScopes])],
+    browserBindingHash: browserBindingHash ?? null,
+    connectSessionId: viewer.connectSession?.id ?? null,
+  };
+  await checkConnectFlowCap(deps, viewer);
   if (integration.authType === 'GITHUB_APP') return startGitHubAppInstall(deps, viewer, integration, flow);
   if (integration.authType === 'OAUTH1') return startOAuth1Connect(deps, viewer, integration, flow);
-
-  // One user cannot keep an unbounded number of flows alive (rows, and states to guess against).
-  const limit = deps.settings.maxPendingAuthorizationsPerUser;
-  const pending = await deps.db.prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
-  if (pending >= limit) {
-    throw new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit);
-  }
 
   const settings = integrationSettings(integration);
   const configuration = await deps.providerClient.configuration(integration, connectionConfig);
@@ -121,7 +140,6 @@ export async function startConnect(
   const scopes = flow.scopes;
   const isOpenIdConnect = Boolean(integration.issuer) && scopes.includes('openid');
   const nonce = isOpenIdConnect ? oidc.randomNonce() : null;
-  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, codeVerifier, { nonce });
 
   const parameters: Record<string, string> = {
     ...(integration.authorizationParams as Record<string, string>),
@@ -133,8 +151,9 @@ export async function startConnect(
   if (settings.pkce !== 'unsupported') Object.assign(parameters, { code_challenge: codeChallenge, code_challenge_method: 'S256' });
   if (scopes.length) parameters.scope = scopes.join(settings.scopeSeparator ?? ' ');
   if (nonce) parameters.nonce = nonce;
-  const authorizeUrl = oidc.buildAuthorizationUrl(configuration, parameters).href;
-  return { authorizeUrl, state, flowId: flowIdOf(hashState(state)), expiresAt };
+  const providerUrl = oidc.buildAuthorizationUrl(configuration, parameters).href;
+  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, codeVerifier, { nonce, authorizeUrl: providerUrl });
+  return { authorizeUrl: flowLink(deps, flow, state, providerUrl), state, flowId: flowIdOf(hashState(state)), expiresAt };
 }
 
 export type CallbackOutcome =
@@ -150,42 +169,36 @@ function safeErrorCode(value: string | undefined | null): string {
  * Handles the provider's redirect to /oauth2/callback. `callback` is the URL as the provider sent the
  * browser to it (built from PUBLIC_URL, never from request headers).
  */
-export async function completeAuthorization(deps: FlowDeps, callback: URL): Promise<CallbackOutcome> {
-  const { prisma } = deps.db;
+export async function completeAuthorization(deps: FlowDeps, callback: URL, bindingHash: string | null): Promise<CallbackOutcome> {
   const state = callback.searchParams.get('state');
   if (!state) return { ok: false, error: 'invalid_request', message: 'The callback has no state.', redirectTo: null };
 
   const stateHash = hashState(state);
-  const now = new Date();
-  // Single use, even when the same callback arrives twice at once: only one UPDATE matches.
-  const { count } = await prisma.pendingAuthorization.updateMany({
-    where: { stateHash, consumedAt: null, expiresAt: { gt: now } },
-    data: { consumedAt: now },
-  });
-  const pending = await prisma.pendingAuthorization.findUnique({ where: { stateHash }, include: { integration: true } });
+  // Single use, even when the same callback arrives twice at once: only one UPDATE matches; and only
+  // for an OAuth 2.0 flow or a GitHub App install (whose Setup URL this is) started in this browser.
+  const claimed = await consumePendingAuthorization(deps.db.prisma, state, { authTypes: ['OAUTH2', 'GITHUB_APP'], bindingHash });
   const started = performance.now();
-  if (count !== 1 || !pending) {
-    const error = !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state';
+  if (!claimed.ok) {
+    const { error, pending } = claimed;
     deps.logger.warn({ error }, 'callback refused before any token request');
     // An unknown state names no integration: nothing to attribute it to (the server log has it).
     if (pending)
       connectFailed(deps.events, {
         integrationSlug: pending.integration.slug,
         ownerId: pending.viewerId,
-        error: `${error}: the sign-in link is no longer valid.`,
+        error: `${error}: ${refusalMessage(error)}`,
       });
     // An unknown state gives no redirect target; a known one keeps its own.
-    return {
-      ok: false,
-      error,
-      message: 'This sign-in link is no longer valid. Start again.',
-      redirectTo: pending?.redirectTo ?? null,
-      flowId: pending ? flowIdOf(stateHash) : undefined,
-    };
+    return { ok: false, error, message: refusalMessage(error), redirectTo: pending?.redirectTo ?? null, flowId: pending ? flowIdOf(stateHash) : undefined };
   }
+  const { pending } = claimed;
   const { integration } = pending;
   const flowId = flowIdOf(stateHash);
-  const fail = (error: string, message: string, providerStatus?: number): CallbackOutcome => {
+  // A single-use connect session ends with its first successful connect: claimed before the code is
+  // spent, given back if the connect fails.
+  const sessionUse = await claimConnectSessionUse(deps.db.prisma, pending.connectSessionId);
+  const fail = async (error: string, message: string, providerStatus?: number): Promise<CallbackOutcome> => {
+    await releaseConnectSessionUse(deps.db.prisma, sessionUse);
     connectFailed(deps.events, {
       integrationSlug: integration.slug,
       ownerId: pending.viewerId,
@@ -195,8 +208,9 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL): Prom
     });
     return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
   };
+  if (!sessionUse.ok) return fail('session_ended', 'This connect link was already used or revoked. Go back to the app and start again.');
+
   if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(deps, pending, callback);
-  if (integration.authType !== 'OAUTH2') return fail('invalid_request', 'This integration does not use this callback.');
 
   const connectionConfig = pending.connectionConfig as ConnectionConfig;
   const settings = integrationSettings(integration);
@@ -205,7 +219,7 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL): Prom
     configuration = await deps.providerClient.configuration(integration, connectionConfig);
   } catch (error) {
     deps.logger.warn({ integration: integration.slug, reason: describe(error) }, 'provider configuration failed');
-    return fail('provider_unavailable', 'The provider could not be reached.');
+    return await fail('provider_unavailable', 'The provider could not be reached.');
   }
 
   const codeVerifier = revealPendingSecret(deps.keyring, pending);
@@ -220,7 +234,7 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL): Prom
   } catch (error) {
     if (error instanceof oidc.AuthorizationResponseError) {
       deps.logger.info({ integration: integration.slug, error: safeErrorCode(error.error) }, 'authorization not granted');
-      return fail(safeErrorCode(error.error), 'The authorization was not granted.');
+      return await fail(safeErrorCode(error.error), 'The authorization was not granted.');
     }
     const providerError = providerErrorFrom(error, 'exchange the code');
     deps.logger.warn({ integration: integration.slug, reason: describe(error) }, 'code exchange failed');
@@ -230,7 +244,7 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL): Prom
         : error instanceof Error && 'code' in error && error.code === 'OAUTH_INVALID_RESPONSE'
           ? 'invalid_response'
           : 'provider_error';
-    return fail(code, providerError.message, providerError.details.providerStatus);
+    return await fail(code, providerError.message, providerError.details.providerStatus);
   }
 
   const connection = await deps.store.saveAuthorized(
@@ -242,7 +256,7 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL): Prom
     },
     { userId: pending.viewerId, startedAt: started },
   );
-  await prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
+  await deps.db.prisma.pendingAuthorization.delete({ where: { id: pending.id } }).catch(() => {});
   deps.logger.info({ integration: integration.slug, connectionId: connection.id, sequence: connection.sequence }, 'connection authorized');
   return { ok: true, connection, redirectTo: pending.redirectTo, flowId };
 }

@@ -2,7 +2,9 @@
 // install page with a state; GitHub sends them back to the app's Setup URL (PUBLIC_URL/oauth2/callback)
 // with installation_id and the state, and the first installation token is minted before the
 // connection is stored. Only admins: an installation id names any account's installation of the app,
-// and GitHub's redirect alone does not prove that the user who comes back installed it.
+// and GitHub's redirect alone does not prove that the user who comes back installed it. So the setup
+// callback needs the admin's browser (the flow's binding cookie) and asks GitHub, with the app's JWT,
+// whether the installation exists and belongs to this app; a callback with no matching flow is refused.
 import * as oidc from 'openid-client';
 import { apiBaseUrlFor } from '../connections/from-tokens.js';
 import type { Connection } from '../domain/connections.js';
@@ -10,7 +12,8 @@ import { connectFailed } from '../domain/events.js';
 import type { Integration } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
 import { ForbiddenError, ValidationError } from '../kernel/errors.js';
-import { INSTALLATION_ID_PATTERN } from '../tokens/grants/github-app.js';
+import { INSTALLATION_ID_PATTERN, verifyGitHubInstallation } from '../tokens/grants/github-app.js';
+import { flowLink } from './browser-binding.js';
 import type { FlowDeps } from './flow-deps.js';
 import { recordPendingAuthorization, type ConnectFlow, type PendingWithIntegration, flowIdOf, flowIdOfKey, type FlowOutcome } from './pending.js';
 
@@ -23,10 +26,10 @@ export async function startGitHubAppInstall(deps: FlowDeps, viewer: Viewer, inte
     );
   }
   const state = oidc.randomState();
-  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, '');
   const url = new URL(integration.authorizationUrl);
   url.searchParams.set('state', state);
-  return { authorizeUrl: url.href, state, flowId: flowIdOfKey(state), expiresAt };
+  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, '', { authorizeUrl: url.href });
+  return { authorizeUrl: flowLink(deps, flow, state, url.href), state, flowId: flowIdOfKey(state), expiresAt };
 }
 
 type Outcome = FlowOutcome<Connection>;
@@ -50,6 +53,16 @@ export async function completeGitHubAppInstall(deps: FlowDeps, pending: PendingW
     if (callback.searchParams.get('setup_action') === 'request')
       return fail('installation_requested', 'The installation awaits approval by an organization owner.');
     return fail('invalid_request', 'GitHub did not send an installation id.');
+  }
+  try {
+    await verifyGitHubInstallation(
+      { outbound: deps.outbound, keyring: deps.keyring, timeoutMs: deps.providerClient.tokenRequestTimeoutMs(integration) },
+      integration,
+      installationId,
+    );
+  } catch (error) {
+    deps.logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'installation not confirmed by GitHub');
+    return fail('installation_unconfirmed', 'GitHub did not confirm this installation of the app.');
   }
   const metadata = { installationId };
   let credentials;

@@ -13,15 +13,18 @@ import type { Outbound } from '../net/outbound.js';
 import { consumerSecrets, oauth1AuthorizationHeader, type OAuth1Secrets } from '../provider/oauth1-signature.js';
 import { fillProviderUrl, type ConnectionConfig } from '../provider/templates.js';
 import type { FlowDeps } from './flow-deps.js';
+import { flowLink } from './browser-binding.js';
 import {
   consumePendingAuthorization,
   recordPendingAuthorization,
+  refusalMessage,
   revealPendingSecret,
   type ConnectFlow,
   flowIdOf,
   flowIdOfKey,
   type FlowOutcome,
 } from './pending.js';
+import { claimConnectSessionUse, releaseConnectSessionUse } from './session-use.js';
 
 const TIMEOUT_MS = 15_000;
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -102,30 +105,42 @@ export async function startOAuth1Connect(deps: FlowDeps, viewer: Viewer, integra
     });
   }
   const requestToken = temporary.get('oauth_token')!;
-  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, requestToken, temporary.get('oauth_token_secret')!);
   const authorizeUrl = new URL(endpoint(deps.urls, integration, 'authorizationUrl', flow.connectionConfig));
   for (const [name, value] of Object.entries(integration.authorizationParams as Record<string, string>)) authorizeUrl.searchParams.set(name, value);
   if (flow.scopes.length) authorizeUrl.searchParams.set('scope', flow.scopes.join(integrationSettings(integration).scopeSeparator ?? ' '));
   authorizeUrl.searchParams.set('oauth_token', requestToken);
-  return { authorizeUrl: authorizeUrl.href, state: requestToken, flowId: flowIdOfKey(requestToken), expiresAt };
+  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, requestToken, temporary.get('oauth_token_secret')!, {
+    authorizeUrl: authorizeUrl.href,
+  });
+  return { authorizeUrl: flowLink(deps, flow, requestToken, authorizeUrl.href), state: requestToken, flowId: flowIdOfKey(requestToken), expiresAt };
 }
 
 type Outcome = FlowOutcome<Connection>;
 
 /** GET /oauth1/callback?oauth_token=…&oauth_verifier=… */
-export async function completeOAuth1Authorization(deps: FlowDeps, callback: URL): Promise<Outcome> {
+export async function completeOAuth1Authorization(deps: FlowDeps, callback: URL, bindingHash: string | null): Promise<Outcome> {
   const requestToken = callback.searchParams.get('oauth_token');
   if (!requestToken) return { ok: false, error: 'invalid_request', message: 'The callback has no oauth_token.', redirectTo: null };
-  const claimed = await consumePendingAuthorization(deps.db.prisma, requestToken);
+  // Only an OAuth 1.0a flow, started in this browser: an OAuth 2.0 state here would skip its code exchange, PKCE and iss checks.
+  const claimed = await consumePendingAuthorization(deps.db.prisma, requestToken, { authTypes: ['OAUTH1'], bindingHash });
   if (!claimed.ok) {
     deps.logger.warn({ error: claimed.error }, 'OAuth 1.0a callback refused before any token request');
-    return { ok: false, error: claimed.error, message: 'This sign-in link is no longer valid. Start again.', redirectTo: claimed.redirectTo };
+    const known = claimed.pending;
+    return {
+      ok: false,
+      error: claimed.error,
+      message: refusalMessage(claimed.error),
+      redirectTo: known?.redirectTo ?? null,
+      flowId: known ? flowIdOf(known.stateHash) : undefined,
+    };
   }
   const { pending } = claimed;
   const { integration } = pending;
   const flowId = flowIdOf(pending.stateHash);
   const started = performance.now();
-  const fail = (error: string, message: string): Outcome => {
+  const sessionUse = await claimConnectSessionUse(deps.db.prisma, pending.connectSessionId);
+  const fail = async (error: string, message: string): Promise<Outcome> => {
+    await releaseConnectSessionUse(deps.db.prisma, sessionUse);
     connectFailed(deps.events, {
       integrationSlug: integration.slug,
       ownerId: pending.viewerId,
@@ -134,6 +149,7 @@ export async function completeOAuth1Authorization(deps: FlowDeps, callback: URL)
     });
     return { ok: false, error, message, redirectTo: pending.redirectTo, flowId };
   };
+  if (!sessionUse.ok) return fail('session_ended', 'This connect link was already used or revoked. Go back to the app and start again.');
   const verifier = callback.searchParams.get('oauth_verifier');
   // Providers send the user back without a verifier (or with `denied`) when they refuse.
   if (!verifier) return fail('access_denied', 'The authorization was not granted.');
@@ -151,7 +167,7 @@ export async function completeOAuth1Authorization(deps: FlowDeps, callback: URL)
     );
   } catch (error) {
     deps.logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'OAuth 1.0a access token request failed');
-    return fail(error instanceof UpstreamUnavailableError ? 'provider_unavailable' : 'provider_error', (error as Error).message);
+    return await fail(error instanceof UpstreamUnavailableError ? 'provider_unavailable' : 'provider_error', (error as Error).message);
   }
   // Whatever else the provider sent (a user id, a screen name) is kept, without the tokens.
   const raw = Object.fromEntries([...answer].filter(([name]) => name !== 'oauth_token' && name !== 'oauth_token_secret'));

@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import type { Integration } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { AuthType } from '../generated/prisma/enums.js';
 import { newId } from '../kernel/ids.js';
 import { periodicJob, type Job } from '../kernel/jobs.js';
 import type { Logger } from '../kernel/log.js';
@@ -43,6 +44,10 @@ export interface ConnectFlow {
   redirectTo: string | null;
   connectionConfig: ConnectionConfig;
   scopes: string[];
+  /** The hash of the starting browser's nonce when it is known at the start (the hosted page); otherwise the begin link binds one. */
+  browserBindingHash: string | null;
+  /** The connect session whose token started the flow. */
+  connectSessionId: string | null;
 }
 
 /** Records a flow keyed by `key` (a state, or an OAuth 1.0a request token), with `secret` sealed. */
@@ -53,7 +58,7 @@ export async function recordPendingAuthorization(
   flow: ConnectFlow,
   key: string,
   secret: string,
-  extra: { nonce?: string | null } = {},
+  extra: { nonce?: string | null; authorizeUrl: string },
 ): Promise<Date> {
   const id = newId();
   const expiresAt = new Date(Date.now() + PENDING_AUTHORIZATION_TTL_MS);
@@ -69,27 +74,61 @@ export async function recordPendingAuthorization(
       scopes: flow.scopes,
       redirectTo: flow.redirectTo,
       connectionConfig: flow.connectionConfig,
+      browserBindingHash: flow.browserBindingHash,
+      // Kept only for the begin link of a flow not yet bound to a browser, without the key (which the begin link carries).
+      authorizeUrl: flow.browserBindingHash ? null : withoutKey(extra.authorizeUrl, key),
+      connectSessionId: flow.connectSessionId,
       expiresAt,
     },
   });
   return expiresAt;
 }
 
-/** Consumes the flow keyed by `key` once (the same callback twice finds it used). */
-export async function consumePendingAuthorization(prisma: PrismaClient, key: string) {
+function withoutKey(url: string, key: string): string {
+  const parsed = new URL(url);
+  for (const [name, value] of [...parsed.searchParams]) if (value === key) parsed.searchParams.delete(name);
+  return parsed.href;
+}
+
+/**
+ * Consumes the flow keyed by `key` once (the same callback twice finds it used), and only when it is of
+ * one of `authTypes` (the callback route it came back to) and `bindingHash` proves the browser that
+ * started it. A flow of another auth type, or a callback from another browser, is refused unconsumed.
+ */
+export async function consumePendingAuthorization(prisma: PrismaClient, key: string, check: { authTypes: AuthType[]; bindingHash: string | null }) {
   const stateHash = hashState(key);
   const now = new Date();
-  const { count } = await prisma.pendingAuthorization.updateMany({
-    where: { stateHash, consumedAt: null, expiresAt: { gt: now } },
-    data: { consumedAt: now },
-  });
+  const { count } = check.bindingHash
+    ? await prisma.pendingAuthorization.updateMany({
+        where: {
+          stateHash,
+          consumedAt: null,
+          expiresAt: { gt: now },
+          browserBindingHash: check.bindingHash,
+          integration: { is: { authType: { in: check.authTypes } } },
+        },
+        data: { consumedAt: now },
+      })
+    : { count: 0 };
   const pending = await prisma.pendingAuthorization.findUnique({ where: { stateHash }, include: { integration: true } });
   if (count === 1 && pending) return { ok: true as const, pending };
-  return {
-    ok: false as const,
-    error: !pending ? 'invalid_state' : pending.consumedAt ? 'state_already_used' : 'expired_state',
-    redirectTo: pending?.redirectTo ?? null,
-  };
+  const error = !pending
+    ? 'invalid_state'
+    : !check.authTypes.includes(pending.integration.authType)
+      ? 'wrong_callback'
+      : pending.consumedAt
+        ? 'state_already_used'
+        : pending.expiresAt <= now
+          ? 'expired_state'
+          : 'browser_mismatch';
+  return { ok: false as const, error, pending: pending ?? null };
+}
+
+/** What a refused callback tells the browser. */
+export function refusalMessage(error: string): string {
+  if (error === 'browser_mismatch') return 'This sign-in was started in another browser. Go back to the app and start again here.';
+  if (error === 'wrong_callback') return 'This sign-in link does not belong here. Start again.';
+  return 'This sign-in link is no longer valid. Start again.';
 }
 
 export type PendingWithIntegration = Prisma.PendingAuthorizationGetPayload<{ include: { integration: true } }>;

@@ -126,19 +126,39 @@ export async function startAuthorizationServer(
   return authorizationServer;
 }
 
+/** Where a test server that answers for a PUBLIC_URL listens: begin links name PUBLIC_URL, not the test port. */
+const listeningFor = new Map<string, string>();
+export function registerListeningServer(publicUrl: string, url: string): void {
+  listeningFor.set(new URL(publicUrl).origin, url);
+}
+
+/** `url`, sent to the test server that answers for its origin when it is a begin link. */
+export function listeningServerFor(url: URL): URL {
+  const listening = url.pathname === '/oauth/begin' ? listeningFor.get(url.origin) : undefined;
+  return listening ? new URL(`${listening}${url.pathname}${url.search}`) : url;
+}
+
+/** The callback URL a browser was sent to, with the cookies that browser holds for it (the flow's binding). */
+export type CallbackUrl = URL & { cookie: string; providerUrl?: URL };
+
 /**
- * A browser stand-in: follows redirects from the authorize URL with a path-aware cookie jar and
- * stops at the first redirect to `stopAt` (the broker's callback), returning that URL unvisited.
+ * A browser stand-in: follows redirects from the authorize URL (a begin link on PUBLIC_URL, which binds
+ * this "browser" with a cookie, or a provider URL) with a path-aware cookie jar and stops at the first
+ * redirect to `stopAt` (the broker's callback), returning that URL unvisited, with its cookies.
  */
-export async function followToCallback(authorizeUrl: string, stopAt: string): Promise<URL> {
+export async function followToCallback(authorizeUrl: string, stopAt: string): Promise<CallbackUrl> {
   const jar = new Map<string, { value: string; path: string }>();
   let url = new URL(authorizeUrl);
-  for (let hop = 0; hop < 15; hop++) {
-    const cookie = [...jar.entries()]
-      .filter(([, entry]) => url.pathname.startsWith(entry.path))
+  const cookiesFor = (target: URL) =>
+    [...jar.entries()]
+      .filter(([, entry]) => target.pathname.startsWith(entry.path))
       .map(([name, entry]) => `${name}=${entry.value}`)
       .join('; ');
-    const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  let providerUrl: URL | undefined;
+  for (let hop = 0; hop < 15; hop++) {
+    const cookie = cookiesFor(url);
+    if (!providerUrl && url.pathname !== '/oauth/begin') providerUrl = url;
+    const response = await fetch(listeningServerFor(url), { redirect: 'manual', headers: cookie ? { cookie } : {} });
     for (const header of response.headers.getSetCookie()) {
       const [pair, ...attributes] = header.split(';');
       const [name, ...value] = pair!.split('=');
@@ -147,13 +167,27 @@ export async function followToCallback(authorizeUrl: string, stopAt: string): Pr
           .map((attribute) => attribute.trim())
           .find((attribute) => attribute.toLowerCase().startsWith('path='))
           ?.slice(5) ?? '/';
-      if (/expires=Thu, 01 Jan 1970/i.test(header)) jar.delete(name!.trim());
+      if (/expires=Thu, 01 Jan 1970|max-age=0\b/i.test(header)) jar.delete(name!.trim());
       else jar.set(name!.trim(), { value: value.join('='), path });
     }
     const location = response.headers.get('location');
     if (!location) throw new Error(`The authorization server stopped at ${url} with HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
     url = new URL(location, url);
-    if (url.href.startsWith(stopAt)) return url;
+    if (url.href.startsWith(stopAt)) return Object.assign(url, { cookie: cookiesFor(url), providerUrl });
   }
   throw new Error('Too many redirects');
+}
+
+/** The browser arriving at the broker's callback (on `server`), with its cookies. */
+export function completeCallback(server: { url: string }, callback: CallbackUrl, init: RequestInit = {}): Promise<Response> {
+  const headers = { ...(init.headers as Record<string, string> | undefined), ...(callback.cookie ? { cookie: callback.cookie } : {}) };
+  return fetch(`${server.url}${callback.pathname}${callback.search}`, { ...init, headers });
+}
+
+/** Opens a begin link as a browser would: the provider URL it leads to, and the binding cookie it set. */
+export async function openBeginLink(authorizeUrl: string): Promise<{ providerUrl: URL; cookie: string }> {
+  const response = await fetch(listeningServerFor(new URL(authorizeUrl)), { redirect: 'manual' });
+  if (response.status !== 303) throw new Error(`The begin link answered HTTP ${response.status}`);
+  const cookie = response.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+  return { providerUrl: new URL(response.headers.get('location')!), cookie };
 }

@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import type { App } from '../../src/app.js';
 import { changeOf } from '../../src/domain/connections.js';
-import { followToCallback, TEST_CLIENT, type AuthorizationServer } from './authorization-server.js';
+import { followToCallback, TEST_CLIENT, type AuthorizationServer, completeCallback } from './authorization-server.js';
 import { prisma } from './database.js';
 import { uniqueSlug } from './fixtures.js';
 import { adminHeaders, graphql, testConfig } from './server.js';
@@ -72,7 +72,7 @@ export async function connectThroughProvider(server: { url: string }, slug: stri
   );
   expect(started.data.startConnect.__typename).toBe('StartConnectPayload');
   const callbackUrl = await followToCallback(started.data.startConnect.authorizeUrl, CALLBACK);
-  const response = await fetch(`${server.url}/oauth2/callback${callbackUrl.search}`, { redirect: 'manual' });
+  const response = await completeCallback(server, callbackUrl, { redirect: 'manual' });
   expect(response.status).toBe(200);
   const connection = await prisma.connection.findFirstOrThrow({
     where: { integration: { slug }, name: connectionName },

@@ -1,20 +1,24 @@
 // A browser stand-in for the sandbox provider's sign-in page: follows redirects with a cookie jar,
 // submits the page's form with Allow (as `account`) or Deny, and stops at the broker's callback.
+import { listeningServerFor, type CallbackUrl } from './authorization-server.js';
+
 export async function signInAtSandbox(
   authorizeUrl: string,
   stopAt: string,
   decision: { outcome: 'allow' | 'deny'; account?: string } = { outcome: 'allow' },
-): Promise<{ callback: URL; pages: string[] }> {
+): Promise<{ callback: CallbackUrl; pages: string[] }> {
   const jar = new Map<string, { value: string; path: string }>();
   const pages: string[] = [];
   let url = new URL(authorizeUrl);
   let body: URLSearchParams | undefined;
-  for (let hop = 0; hop < 15; hop++) {
-    const cookie = [...jar.entries()]
-      .filter(([, entry]) => url.pathname.startsWith(entry.path))
+  const cookiesFor = (target: URL) =>
+    [...jar.entries()]
+      .filter(([, entry]) => target.pathname.startsWith(entry.path))
       .map(([name, entry]) => `${name}=${entry.value}`)
       .join('; ');
-    const response = await fetch(url, {
+  for (let hop = 0; hop < 15; hop++) {
+    const cookie = cookiesFor(url);
+    const response = await fetch(listeningServerFor(url), {
       method: body ? 'POST' : 'GET',
       redirect: 'manual',
       headers: { ...(cookie ? { cookie } : {}), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
@@ -29,13 +33,13 @@ export async function signInAtSandbox(
           .map((attribute) => attribute.trim())
           .find((attribute) => attribute.toLowerCase().startsWith('path='))
           ?.slice(5) ?? '/';
-      if (/expires=Thu, 01 Jan 1970/i.test(header)) jar.delete(name!.trim());
+      if (/expires=Thu, 01 Jan 1970|max-age=0\b/i.test(header)) jar.delete(name!.trim());
       else jar.set(name!.trim(), { value: value.join('='), path });
     }
     const location = response.headers.get('location');
     if (location) {
       url = new URL(location, url);
-      if (url.href.startsWith(stopAt)) return { callback: url, pages };
+      if (url.href.startsWith(stopAt)) return { callback: Object.assign(url, { cookie: cookiesFor(url) }), pages };
       continue;
     }
     const page = await response.text();

@@ -5,6 +5,7 @@ import { SignJWT } from 'jose';
 import { afterAll, onTestFinished } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { registerListeningServer } from './authorization-server.js';
 import { database, keyring, testLogger } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
@@ -65,6 +66,7 @@ export async function startTestServer(overrides: ConfigOverrides = {}): Promise<
   const app = createApp(testConfig(overrides), { database, keyring, logger: overrides.log ? undefined : testLogger });
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.ready();
+  registerListeningServer(app.config.publicUrl, app.url);
   let stopped: Promise<void> | undefined;
   const close = () => (stopped ??= app.stop());
   stopAfterwards(close);
