@@ -153,6 +153,43 @@ function holderIsGone(lockDir: string): boolean {
   }
 }
 
+/** Logs at most one connection error per this interval (a restart cuts every connection at once). */
+const POOL_ERROR_LOG_INTERVAL_MS = 5_000;
+
+/**
+ * The connection pool, owned here rather than by the Prisma adapter, so that every client carries a
+ * permanent 'error' listener from its first connection on. pg-pool removes its own idle listener when
+ * it hands a client to a waiting caller; a server shutdown error (57P01) read in that same moment,
+ * before the new owner listens, would otherwise be an unhandled 'error' event and end the process.
+ * The error itself reaches the query in flight (a typed DATABASE_UNAVAILABLE); here it is only logged.
+ */
+function createPool(settings: DatabaseSettings, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: settings.url,
+    max: settings.poolSize,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    // Enforced by the server; the client-side limit also ends a query to a frozen server.
+    ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs, query_timeout: settings.statementTimeoutMs + 1_000 } : {}),
+    idleTimeoutMillis: 30_000,
+  });
+  let lastLogged = 0;
+  let suppressed = 0;
+  const onError = (error: Error) => {
+    const now = Date.now();
+    if (now - lastLogged < POOL_ERROR_LOG_INTERVAL_MS) {
+      suppressed++;
+      return;
+    }
+    logger.warn({ err: error, suppressed }, 'a database connection failed; the pool opens a new one when needed');
+    lastLogged = now;
+    suppressed = 0;
+  };
+  pool.on('connect', (client) => client.on('error', onError));
+  // Errors of idle clients (pg-pool then removes the client).
+  pool.on('error', onError);
+  return pool;
+}
+
 /** PostgreSQL advisory lock taken while migrating. Any constant works; it only has to be the same for every instance of Switchboard. */
 export const MIGRATION_LOCK_ID = 0x5b0a7d;
 
@@ -161,17 +198,8 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
   const warn = (error: Error, message: string) => options.logger.warn({ err: error }, message);
   if (settings.url) {
     const connectionString = settings.url;
-    const prisma = createClient(
-      new PrismaPg({
-        connectionString,
-        max: settings.poolSize,
-        connectionTimeoutMillis: settings.connectTimeoutMs,
-        // Enforced by the server; the client-side limit also ends a query to a frozen server.
-        ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs, query_timeout: settings.statementTimeoutMs + 1_000 } : {}),
-        idleTimeoutMillis: 30_000,
-      }),
-      listeners,
-    );
+    const pool = createPool(settings, options.logger);
+    const prisma = createClient(new PrismaPg(pool), listeners);
     return {
       kind: 'postgresql',
       prisma,
@@ -203,7 +231,10 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
           await lockClient.end();
         }
       },
-      close: () => prisma.$disconnect(),
+      async close() {
+        await prisma.$disconnect();
+        if (!pool.ended) await pool.end();
+      },
     };
   }
   const inMemory = settings.dataDir.startsWith('memory://');
