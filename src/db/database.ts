@@ -122,7 +122,7 @@ function lockDataDir(dataDir: string, logger: Logger): () => void {
     release = take();
   }
   // Beside the lock, not in it: proper-lockfile owns the lock directory's mtime.
-  fs.writeFileSync(`${lockDir}-holder`, `${os.hostname()} ${process.pid} ${PROCESS_TOKEN}`);
+  fs.writeFileSync(`${lockDir}-holder`, `${os.hostname()} ${process.pid} ${PROCESS_TOKEN} ${processStart(process.pid) ?? '-'}`);
   return release;
 }
 
@@ -130,7 +130,30 @@ function lockDataDir(dataDir: string, logger: Logger): () => void {
 const PROCESS_TOKEN = randomBytes(8).toString('hex');
 
 /**
- * Whether the lock's holder was a process on this host that no longer runs (or whose pid is now ours:
+ * A process's state and start time (clock ticks since boot) from /proc/<pid>/stat, or undefined
+ * where there is no /proc (or no such process). The command name may hold spaces and parentheses:
+ * the fields are read after its last ')'.
+ */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the name: state (field 3), …, starttime (field 22).
+  return { state: fields[0] ?? '', start: fields[19] ?? '' };
+}
+
+function processStart(pid: number): string | undefined {
+  return procStat(pid)?.start;
+}
+
+/**
+ * Whether the lock's holder was a process on this host that no longer runs: gone, a zombie (killed,
+ * not yet reaped by its parent: a process manager restarting at once sees one), or its pid now
+ * belongs to another process (a start time other than the one the holder wrote; or our own pid:
  * a container restarted with the same pid). Holders on another host (a shared volume) are judged by
  * the lock's staleness only.
  */
@@ -141,10 +164,15 @@ function holderIsGone(lockDir: string): boolean {
   } catch {
     return false;
   }
-  const [host, pidText, token] = holder.split(' ');
+  const [host, pidText, token, start] = holder.trim().split(' ');
   const pid = Number(pidText);
   if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return token !== PROCESS_TOKEN;
+  const stat = procStat(pid);
+  if (stat) {
+    if (stat.state === 'Z' || stat.state === 'X') return true;
+    if (start && start !== '-' && stat.start !== start) return true;
+  }
   try {
     process.kill(pid, 0);
     return false;
