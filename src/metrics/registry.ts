@@ -185,7 +185,7 @@ export function createMetrics() {
   });
   const operationsDropped = new client.Counter({
     name: 'switchboard_activity_dropped_total',
-    help: 'Operations the activity log dropped because its buffer was full (the database slower than the traffic).',
+    help: 'Operations the activity log dropped: its buffer was full (the database slower than the traffic, or unavailable), the database refused a batch for good, or they were still unwritten at shutdown.',
     registers: [registry],
   });
 
