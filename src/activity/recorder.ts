@@ -5,11 +5,19 @@
 // same flush with one UPDATE … FROM (VALUES …). Past bufferMax, rows are dropped and counted, with
 // a warning at most every 10 s: under overload the log gives way, the requests do not.
 //
+// When the database does not answer, the batch goes back to the front of the buffer and flushes back
+// off (up to FLUSH_BACKOFF_MAX_MS); the buffer's bound then drops the newest rows, never one that may
+// already be stored. Inserts are idempotent (ON CONFLICT ("id") DO NOTHING): a flush that timed out
+// on the client but committed on the server is simply written again. A batch refused for any other
+// reason (bad data: it would fail forever) is dropped and counted. So stored + dropped = recorded.
+//
 // It records what the app's domain events say happened (subscribeActivityLog): no use case writes to
 // it directly.
 import type { Database } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { DOMAIN_EVENT_TYPES, operationOf, type DomainEventBus, type Operation, type OperationKind, type OperationOutcome } from '../domain/events.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { backoffDelay } from '../kernel/backoff.js';
 import { newId, timeOfId } from '../kernel/ids.js';
 import type { Logger } from '../kernel/log.js';
 import type { ActivitySettings } from './settings.js';
@@ -54,6 +62,10 @@ export interface ActivityStats {
 const MAX_ERROR_LENGTH = 500;
 const MAX_PATH_LENGTH = 1000;
 const DROP_WARNING_INTERVAL_MS = 10_000;
+/** At most one "cannot write" warning this often, however often flushes fail. */
+const FLUSH_WARNING_INTERVAL_MS = 10_000;
+/** The longest wait between failed flushes. */
+const FLUSH_BACKOFF_MAX_MS = 5_000;
 
 export class ActivityRecorder {
   private buffer: OperationRow[] = [];
@@ -62,6 +74,11 @@ export class ActivityRecorder {
   private flushing: Promise<void> | undefined;
   private flushSoon = false;
   private lastDropWarning = 0;
+  /** Consecutive flushes the database did not take; no flush before retryAt. */
+  private failedFlushes = 0;
+  private retryAt = 0;
+  private lastFlushWarning = 0;
+  private failuresSinceWarning = 0;
   /** Successful proxied calls that may still be stored this second (a token bucket refilled continuously). */
   private successTokens: number;
   private successTokensAt = Date.now();
@@ -141,7 +158,8 @@ export class ActivityRecorder {
   }
 
   private schedule(): void {
-    if (this.buffer.length >= this.settings.flushRows && !this.flushSoon) {
+    // Backing off after failed flushes: the retry timer flushes, not every new row.
+    if (this.buffer.length >= this.settings.flushRows && !this.flushSoon && Date.now() >= this.retryAt) {
       this.flushSoon = true;
       setImmediate(() => {
         this.flushSoon = false;
@@ -157,16 +175,41 @@ export class ActivityRecorder {
     }
   }
 
-  /** Writes what is buffered now (one flush at a time; a caller arriving mid-flush waits for it and the next). */
-  async flush(): Promise<void> {
+  /**
+   * Writes what is buffered now (one flush at a time; a caller arriving mid-flush waits for it and the
+   * next). After a failed flush, nothing is tried before the backoff's time unless `force` (shutdown).
+   */
+  async flush(force = false): Promise<void> {
     while (this.flushing) await this.flushing;
     if (!this.buffer.length && !this.lastUsed.size) return;
+    if (!force && Date.now() < this.retryAt) {
+      this.scheduleRetry();
+      return;
+    }
     this.flushing = this.writeBatch().finally(() => {
       this.flushing = undefined;
     });
     await this.flushing;
     // More arrived while writing: the timer or the row threshold picks them up.
     if (this.buffer.length) this.schedule();
+  }
+
+  private scheduleRetry(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.flush();
+      },
+      Math.max(0, this.retryAt - Date.now()),
+    );
+    this.timer.unref();
+  }
+
+  private drop(count: number): void {
+    if (count <= 0) return;
+    this.stats.dropped += count;
+    this.observer.dropped(count);
   }
 
   private async writeBatch(): Promise<void> {
@@ -176,14 +219,24 @@ export class ActivityRecorder {
     try {
       if (rows.length) await insertOperations(this.db, rows);
       this.stats.written += rows.length;
+      if (this.failedFlushes) this.logger.info({ failedFlushes: this.failedFlushes, buffered: this.buffer.length }, 'activity log writing again');
+      this.failedFlushes = 0;
+      this.retryAt = 0;
     } catch (error) {
       this.stats.flushFailures++;
-      // Put the rows back for the next flush, as far as the bound allows; the rest are dropped.
-      const room = Math.max(0, this.settings.bufferMax - this.buffer.length);
-      this.buffer.unshift(...rows.slice(0, room));
-      this.stats.dropped += rows.length - Math.min(rows.length, room);
-      this.observer.dropped(rows.length - Math.min(rows.length, room));
-      this.logger.warn({ err: error, rows: rows.length }, 'activity log flush failed');
+      if (isDatabaseUnavailable(error)) {
+        // Back to the front (oldest first); past the bound, the newest rows go: they were never sent, so surely not stored.
+        this.buffer.unshift(...rows);
+        if (this.buffer.length > this.settings.bufferMax) this.drop(this.buffer.splice(this.settings.bufferMax).length);
+        for (const [id, at] of used) if ((this.lastUsed.get(id) ?? 0) < at) this.lastUsed.set(id, at);
+        this.failedFlushes++;
+        this.retryAt = Date.now() + backoffDelay(this.failedFlushes, { baseMs: this.settings.flushIntervalMs, maxMs: FLUSH_BACKOFF_MAX_MS });
+        this.warnFlushFailure(error, rows.length);
+        return;
+      }
+      // The database answered and refused the batch: it would refuse it again. Dropped and counted.
+      this.drop(rows.length);
+      this.logger.warn({ err: error, rows: rows.length }, 'activity log batch refused by the database: dropped');
     }
     if (used.size) {
       try {
@@ -198,18 +251,37 @@ export class ActivityRecorder {
     }
   }
 
-  /** Flushes everything and stops the timer (graceful shutdown); recording later starts it again. */
+  private warnFlushFailure(error: unknown, rows: number): void {
+    this.failuresSinceWarning++;
+    const now = Date.now();
+    if (now - this.lastFlushWarning < FLUSH_WARNING_INTERVAL_MS) return;
+    this.logger.warn(
+      { err: error, rows, failedFlushes: this.failuresSinceWarning, buffered: this.buffer.length, dropped: this.stats.dropped },
+      'activity log cannot write: the database is unavailable; retrying with backoff',
+    );
+    this.lastFlushWarning = now;
+    this.failuresSinceWarning = 0;
+  }
+
+  /**
+   * Flushes everything and stops the timer (graceful shutdown); recording later starts it again. What
+   * cannot be written (the database keeps failing) is dropped and counted.
+   */
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     // Rows may exceed one batch: flush until empty, giving up if the database keeps failing.
     for (let round = 0; round < 100 && (this.buffer.length || this.lastUsed.size); round++) {
       const failuresBefore = this.stats.flushFailures;
-      await this.flush();
+      await this.flush(true);
       if (this.stats.flushFailures > failuresBefore) break;
     }
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.buffer.length) {
+      this.logger.warn({ rows: this.buffer.length }, 'activity log rows not written at shutdown: dropped');
+      this.drop(this.buffer.splice(0).length);
+    }
   }
 
   /** Rows waiting to be written. */
@@ -232,7 +304,8 @@ async function insertOperations(db: Database, rows: OperationRow[]): Promise<voi
       ${column('connectionId')}::text[], ${column('integrationSlug')}::text[], ${column('ownerId')}::text[], ${column('method')}::text[],
       ${column('path')}::text[], ${column('providerStatus')}::int[], ${column('durationMs')}::float8[], ${column('error')}::text[],
       ${column('at')}::timestamp(3)[]
-    )`;
+    )
+    ON CONFLICT ("id") DO NOTHING`;
 }
 
 /**

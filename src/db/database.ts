@@ -122,7 +122,7 @@ function lockDataDir(dataDir: string, logger: Logger): () => void {
     release = take();
   }
   // Beside the lock, not in it: proper-lockfile owns the lock directory's mtime.
-  fs.writeFileSync(`${lockDir}-holder`, `${os.hostname()} ${process.pid} ${PROCESS_TOKEN}`);
+  fs.writeFileSync(`${lockDir}-holder`, `${os.hostname()} ${process.pid} ${PROCESS_TOKEN} ${processStart(process.pid) ?? '-'}`);
   return release;
 }
 
@@ -130,7 +130,30 @@ function lockDataDir(dataDir: string, logger: Logger): () => void {
 const PROCESS_TOKEN = randomBytes(8).toString('hex');
 
 /**
- * Whether the lock's holder was a process on this host that no longer runs (or whose pid is now ours:
+ * A process's state and start time (clock ticks since boot) from /proc/<pid>/stat, or undefined
+ * where there is no /proc (or no such process). The command name may hold spaces and parentheses:
+ * the fields are read after its last ')'.
+ */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the name: state (field 3), …, starttime (field 22).
+  return { state: fields[0] ?? '', start: fields[19] ?? '' };
+}
+
+function processStart(pid: number): string | undefined {
+  return procStat(pid)?.start;
+}
+
+/**
+ * Whether the lock's holder was a process on this host that no longer runs: gone, a zombie (killed,
+ * not yet reaped by its parent: a process manager restarting at once sees one), or its pid now
+ * belongs to another process (a start time other than the one the holder wrote; or our own pid:
  * a container restarted with the same pid). Holders on another host (a shared volume) are judged by
  * the lock's staleness only.
  */
@@ -141,16 +164,58 @@ function holderIsGone(lockDir: string): boolean {
   } catch {
     return false;
   }
-  const [host, pidText, token] = holder.split(' ');
+  const [host, pidText, token, start] = holder.trim().split(' ');
   const pid = Number(pidText);
   if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return token !== PROCESS_TOKEN;
+  const stat = procStat(pid);
+  if (stat) {
+    if (stat.state === 'Z' || stat.state === 'X') return true;
+    if (start && start !== '-' && stat.start !== start) return true;
+  }
   try {
     process.kill(pid, 0);
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+/** Logs at most one connection error per this interval (a restart cuts every connection at once). */
+const POOL_ERROR_LOG_INTERVAL_MS = 5_000;
+
+/**
+ * The connection pool, owned here rather than by the Prisma adapter, so that every client carries a
+ * permanent 'error' listener from its first connection on. pg-pool removes its own idle listener when
+ * it hands a client to a waiting caller; a server shutdown error (57P01) read in that same moment,
+ * before the new owner listens, would otherwise be an unhandled 'error' event and end the process.
+ * The error itself reaches the query in flight (a typed DATABASE_UNAVAILABLE); here it is only logged.
+ */
+function createPool(settings: DatabaseSettings, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: settings.url,
+    max: settings.poolSize,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    // Enforced by the server; the client-side limit also ends a query to a frozen server.
+    ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs, query_timeout: settings.statementTimeoutMs + 1_000 } : {}),
+    idleTimeoutMillis: 30_000,
+  });
+  let lastLogged = 0;
+  let suppressed = 0;
+  const onError = (error: Error) => {
+    const now = Date.now();
+    if (now - lastLogged < POOL_ERROR_LOG_INTERVAL_MS) {
+      suppressed++;
+      return;
+    }
+    logger.warn({ err: error, suppressed }, 'a database connection failed; the pool opens a new one when needed');
+    lastLogged = now;
+    suppressed = 0;
+  };
+  pool.on('connect', (client) => client.on('error', onError));
+  // Errors of idle clients (pg-pool then removes the client).
+  pool.on('error', onError);
+  return pool;
 }
 
 /** PostgreSQL advisory lock taken while migrating. Any constant works; it only has to be the same for every instance of Switchboard. */
@@ -161,17 +226,8 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
   const warn = (error: Error, message: string) => options.logger.warn({ err: error }, message);
   if (settings.url) {
     const connectionString = settings.url;
-    const prisma = createClient(
-      new PrismaPg({
-        connectionString,
-        max: settings.poolSize,
-        connectionTimeoutMillis: settings.connectTimeoutMs,
-        // Enforced by the server; the client-side limit also ends a query to a frozen server.
-        ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs, query_timeout: settings.statementTimeoutMs + 1_000 } : {}),
-        idleTimeoutMillis: 30_000,
-      }),
-      listeners,
-    );
+    const pool = createPool(settings, options.logger);
+    const prisma = createClient(new PrismaPg(pool), listeners);
     return {
       kind: 'postgresql',
       prisma,
@@ -203,7 +259,10 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
           await lockClient.end();
         }
       },
-      close: () => prisma.$disconnect(),
+      async close() {
+        await prisma.$disconnect();
+        if (!pool.ended) await pool.end();
+      },
     };
   }
   const inMemory = settings.dataDir.startsWith('memory://');

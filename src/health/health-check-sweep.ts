@@ -4,7 +4,8 @@
 // run after it commits, and each verdict is stored with a compare-and-set (verify.ts). A lease that
 // outlives its owner simply expires. The lease lasts one interval, so a connection whose check said
 // nothing either way (provider down) waits an interval before the next try.
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { DATABASE_NOW } from '../db/clock.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { periodicJob, type Job } from '../kernel/jobs.js';
 import type { Logger } from '../kernel/log.js';
 import type { HealthSettings } from './settings.js';
@@ -32,10 +33,11 @@ export async function runHealthCheckSweep(
   options: { intervalSeconds: number; batchSize: number; owner?: string; now?: Date },
 ): Promise<HealthCheckSweepResult> {
   const { prisma } = deps;
-  const now = options.now ?? new Date();
   const owner = options.owner ?? deps.instanceId;
-  const cutoff = new Date(now.getTime() - options.intervalSeconds * 1000);
-  const leaseUntil = new Date(now.getTime() + Math.max(60, options.intervalSeconds) * 1000);
+  // The database's clock unless a test sets the time: the lease is judged by every instance alike.
+  const now = options.now ? Prisma.sql`${options.now}::timestamp(3)` : DATABASE_NOW;
+  const cutoff = Prisma.sql`(${now} - ${options.intervalSeconds * 1000}::float8 * interval '1 millisecond')`;
+  const leaseUntil = Prisma.sql`(${now} + ${Math.max(60, options.intervalSeconds) * 1000}::float8 * interval '1 millisecond')`;
   const claimed = await prisma.$queryRaw<Array<{ id: string }>>`
     UPDATE "Connection" SET "healthCheckLeaseOwner" = ${owner}, "healthCheckLeaseUntil" = ${leaseUntil}
     WHERE "id" IN (

@@ -26,23 +26,43 @@ export interface ConnectionCount {
   count: number;
 }
 
+/** How long a scrape waits for a value computed from the database before answering with the last one. */
+const SCRAPE_WAIT_MS = 1_000;
+
 /**
  * A value computed from the database when /metrics is scraped, at most once per `cacheMs`: a scrape
- * every few seconds costs one query at most that often. The server sets how to compute it.
+ * every few seconds costs one query at most that often. The server sets how to compute it. When the
+ * database fails or does not answer within SCRAPE_WAIT_MS, the scrape keeps the last value (its age
+ * is exported beside it): /metrics answers during an outage, when an operator needs it most.
  */
 function scrapeTimeValue<T>(cacheMs: number) {
   let compute: (() => Promise<T>) | undefined;
   let cached: { at: number; value: T } | undefined;
+  let computing: Promise<void> | undefined;
   return {
     set(computeValue: () => Promise<T>): void {
       compute = computeValue;
       cached = undefined;
     },
-    /** The cached value, computed anew when older than cacheMs; undefined until set. */
+    /** The cached value, computed anew when older than cacheMs (the last one when that fails or is slow); undefined until known. */
     async get(): Promise<T | undefined> {
       if (!compute) return undefined;
-      if (!cached || Date.now() - cached.at > cacheMs) cached = { at: Date.now(), value: await compute() };
-      return cached.value;
+      if (cached && Date.now() - cached.at <= cacheMs) return cached.value;
+      // One computation at a time: scrapes during a frozen database do not pile up queries.
+      computing ??= compute()
+        .then(
+          (value) => void (cached = { at: Date.now(), value }),
+          () => {},
+        )
+        .finally(() => (computing = undefined));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([computing, new Promise<void>((resolve) => (timer = setTimeout(resolve, SCRAPE_WAIT_MS)))]);
+      clearTimeout(timer);
+      return cached?.value;
+    },
+    /** Seconds since the value was last computed; undefined until it was. */
+    ageSeconds(): number | undefined {
+      return cached ? (Date.now() - cached.at) / 1000 : undefined;
     },
   };
 }
@@ -165,7 +185,7 @@ export function createMetrics() {
   });
   const operationsDropped = new client.Counter({
     name: 'switchboard_activity_dropped_total',
-    help: 'Operations the activity log dropped because its buffer was full (the database slower than the traffic).',
+    help: 'Operations the activity log dropped: its buffer was full (the database slower than the traffic, or unavailable), the database refused a batch for good, or they were still unwritten at shutdown.',
     registers: [registry],
   });
 
@@ -217,6 +237,23 @@ export function createMetrics() {
     async collect() {
       const count = await pendingWebhooks.get();
       if (count !== undefined) this.set(count);
+    },
+  });
+
+  new client.Gauge({
+    name: 'switchboard_database_gauge_age_seconds',
+    help: 'Age of the value of each gauge counted from the database (connections, webhook_pending): it grows while the database fails, and the gauge keeps its last value meanwhile.',
+    labelNames: ['gauge'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [gauge, value] of [
+        ['connections', connectionCounts],
+        ['webhook_pending', pendingWebhooks],
+      ] as const) {
+        const age = value.ageSeconds();
+        if (age !== undefined) this.set({ gauge }, age);
+      }
     },
   });
 

@@ -1,6 +1,7 @@
 // Per-integration circuit breaker, per instance: when a provider fails for connection after
 // connection, it is asked one request at a time (a probe) instead of once per due connection; the
 // first success closes it and makes the integration's EXPIRED connections due again at once.
+import { DATABASE_NOW } from '../db/clock.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../kernel/log.js';
 
@@ -22,11 +23,10 @@ export function createBreaker(deps: { threshold: number; db: Database; logger: L
   const breakers = new Map<string, BreakerState>();
 
   async function makeExpiredConnectionsDue(integrationId: string): Promise<void> {
-    const now = new Date();
     await deps.db.prisma.$executeRaw`
       UPDATE "Connection"
-      SET "nextRefreshAt" = ${now}::timestamp(3) + (random() * ${RECOVERY_JITTER_MS}) * interval '1 millisecond'
-      WHERE "integrationId" = ${integrationId} AND "status" = 'EXPIRED' AND "nextRefreshAt" > ${now}::timestamp(3)`;
+      SET "nextRefreshAt" = ${DATABASE_NOW} + (random() * ${RECOVERY_JITTER_MS}) * interval '1 millisecond'
+      WHERE "integrationId" = ${integrationId} AND "status" = 'EXPIRED' AND "nextRefreshAt" > ${DATABASE_NOW}`;
   }
 
   return {

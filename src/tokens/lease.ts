@@ -3,6 +3,7 @@
 // provider's answer); its holder saves the outcome with a compare-and-set on the owner, and a crashed
 // holder's lease simply expires.
 import type { Connection, ConnectionWithIntegration } from '../domain/connections.js';
+import { DATABASE_NOW, databaseNowPlus } from '../db/clock.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { withJitter } from '../kernel/backoff.js';
 import type { Logger } from '../kernel/log.js';
@@ -24,33 +25,32 @@ export function loadConnection(prisma: PrismaClient, connectionId: string): Prom
 
 /**
  * Claims the refresh lease with one conditional UPDATE: only if no unexpired lease exists and the
- * row is still as read. It also records that a token request is about to be sent.
+ * row is still as read. It also records that a token request is about to be sent. The lease is taken
+ * and judged on the database's clock (an instance whose clock runs ahead would otherwise see every
+ * other instance's lease as expired and present the same refresh token again).
  */
 export async function claimLease(prisma: PrismaClient, row: Connection, owner: string, leaseMs: number): Promise<Lease | null> {
-  const now = new Date();
-  const lease = { owner, until: new Date(now.getTime() + leaseMs) };
-  const { count } = await prisma.connection.updateMany({
-    where: {
-      id: row.id,
-      sequence: row.sequence,
-      refreshOutcomeUnknown: row.refreshOutcomeUnknown,
-      OR: [{ refreshLeaseUntil: null }, { refreshLeaseUntil: { lt: now } }],
-    },
-    data: { refreshOwner: lease.owner, refreshLeaseUntil: lease.until, refreshAttemptAt: now, refreshOutcomeUnknown: true },
-  });
-  return count === 1 ? lease : null;
+  const claimed = await prisma.$queryRaw<Array<{ until: Date }>>`
+    UPDATE "Connection"
+    SET "refreshOwner" = ${owner}, "refreshLeaseUntil" = ${databaseNowPlus(leaseMs)}, "refreshAttemptAt" = ${DATABASE_NOW},
+        "refreshOutcomeUnknown" = true, "updatedAt" = ${DATABASE_NOW}
+    WHERE "id" = ${row.id} AND "sequence" = ${row.sequence} AND "refreshOutcomeUnknown" = ${row.refreshOutcomeUnknown}
+      AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${DATABASE_NOW})
+    RETURNING "refreshLeaseUntil" AS "until"`;
+  return claimed.length === 1 ? { owner, until: claimed[0]!.until } : null;
 }
 
-/** Polls the row until its lease is released or expires, or the row changes. */
+/**
+ * Polls the row until its lease is released or expires (on the database's clock), or the row
+ * changes; `waitUntil` is this instance's own deadline for waiting (elapsed time, any clock).
+ */
 export async function waitForLeaseHolder(prisma: PrismaClient, row: Connection, waitUntil: number): Promise<void> {
   while (Date.now() < waitUntil) {
     await new Promise((resolve) => setTimeout(resolve, withJitter(POLL_INTERVAL_MS, 0.25)));
-    const current = await prisma.connection.findUnique({
-      where: { id: row.id },
-      select: { sequence: true, refreshOwner: true, refreshLeaseUntil: true },
-    });
-    if (!current || current.sequence !== row.sequence || !current.refreshOwner) return;
-    if (!current.refreshLeaseUntil || current.refreshLeaseUntil.getTime() < Date.now()) return;
+    const [current] = await prisma.$queryRaw<Array<{ sequence: number; held: boolean }>>`
+      SELECT "sequence", ("refreshOwner" IS NOT NULL AND "refreshLeaseUntil" >= ${DATABASE_NOW}) AS "held"
+      FROM "Connection" WHERE "id" = ${row.id}`;
+    if (!current || current.sequence !== row.sequence || !current.held) return;
   }
 }
 
@@ -78,22 +78,22 @@ export async function releaseLease(
  */
 export function claimDueConnections(
   prisma: PrismaClient,
-  options: { owner: string; until: Date; lookaheadSeconds: number; limit: number },
-): Promise<Array<{ id: string; previousUnknown: boolean }>> {
-  const now = new Date();
-  return prisma.$queryRaw<Array<{ id: string; previousUnknown: boolean }>>`
+  options: { owner: string; leaseMs: number; lookaheadSeconds: number; limit: number },
+): Promise<Array<{ id: string; previousUnknown: boolean; until: Date }>> {
+  return prisma.$queryRaw<Array<{ id: string; previousUnknown: boolean; until: Date }>>`
     UPDATE "Connection" AS c
-    SET "refreshOwner" = ${options.owner}, "refreshLeaseUntil" = ${options.until}, "refreshAttemptAt" = ${now}, "refreshOutcomeUnknown" = true
+    SET "refreshOwner" = ${options.owner}, "refreshLeaseUntil" = ${databaseNowPlus(options.leaseMs)}, "refreshAttemptAt" = ${DATABASE_NOW},
+        "refreshOutcomeUnknown" = true
     FROM (
       SELECT "id", "refreshOutcomeUnknown" AS "previousUnknown" FROM "Connection"
       WHERE "status" IN ('HEALTHY', 'EXPIRED') AND "hasRefreshToken"
-        AND "tokenExpiresAt" IS NOT NULL AND "tokenExpiresAt" < ${new Date(now.getTime() + options.lookaheadSeconds * 1000)}
-        AND ("nextRefreshAt" IS NULL OR "nextRefreshAt" <= ${now})
-        AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${now})
+        AND "tokenExpiresAt" IS NOT NULL AND "tokenExpiresAt" < ${databaseNowPlus(options.lookaheadSeconds * 1000)}
+        AND ("nextRefreshAt" IS NULL OR "nextRefreshAt" <= ${DATABASE_NOW})
+        AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${DATABASE_NOW})
       ORDER BY "tokenExpiresAt"
       LIMIT ${options.limit}
       FOR UPDATE SKIP LOCKED
     ) AS due
     WHERE c."id" = due."id"
-    RETURNING c."id", due."previousUnknown"`;
+    RETURNING c."id", due."previousUnknown", c."refreshLeaseUntil" AS "until"`;
 }

@@ -30,8 +30,7 @@ export interface SweepDeps {
 /** Claims up to `limit` due connections with a lease each, then reads them. */
 async function claimBatch(deps: SweepDeps, lookaheadSeconds: number, limit: number): Promise<ClaimedConnection[]> {
   const owner = deps.refresher.newLeaseOwner();
-  const until = new Date(Date.now() + deps.refresher.batchLeaseMs());
-  const claimed = await claimDueConnections(deps.prisma, { owner, until, lookaheadSeconds, limit });
+  const claimed = await claimDueConnections(deps.prisma, { owner, leaseMs: deps.refresher.batchLeaseMs(), lookaheadSeconds, limit });
   if (!claimed.length) return [];
   const rows = new Map(
     (await deps.prisma.connection.findMany({ where: { id: { in: claimed.map((claim) => claim.id) } }, include: { integration: true } })).map((row) => [
@@ -42,7 +41,7 @@ async function claimBatch(deps: SweepDeps, lookaheadSeconds: number, limit: numb
   const batch: ClaimedConnection[] = [];
   for (const claim of claimed) {
     const connection = rows.get(claim.id);
-    if (connection) batch.push({ id: claim.id, owner, until, previousUnknown: claim.previousUnknown, connection });
+    if (connection) batch.push({ id: claim.id, owner, until: claim.until, previousUnknown: claim.previousUnknown, connection });
   }
   return batch;
 }

@@ -3,6 +3,7 @@
 // recorded with a compare-and-set on that lease, many in one statement (group commit). Recording an
 // outcome is the one place attempts end: the endpoint's health is kept here, and each result is
 // announced (`webhook.attempted`) for the activity log and the metrics.
+import { DATABASE_NOW, databaseNowPlus } from '../db/clock.js';
 import type { DomainEventBus, Operation, WebhookAttemptOutcome } from '../domain/events.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../kernel/log.js';
@@ -34,7 +35,6 @@ export async function claimDueDeliveries(
   },
 ): Promise<ClaimedDelivery[]> {
   if (options.limit <= 0) return [];
-  const now = new Date();
   const busyIds = [...options.inFlight.keys()];
   const busyCounts = busyIds.map((id) => options.inFlight.get(id)!);
   // Per enabled endpoint, its oldest due rows up to its free slots (an index probe each), then the
@@ -46,8 +46,8 @@ export async function claimDueDeliveries(
       LEFT JOIN unnest(${busyIds}::text[], ${busyCounts}::int[]) AS busy("endpointId", "count") ON busy."endpointId" = e."id"
       CROSS JOIN LATERAL (
         SELECT d."id", d."nextAttemptAt" FROM "WebhookDelivery" d
-        WHERE d."endpointId" = e."id" AND d."status" = 'PENDING' AND d."nextAttemptAt" <= ${now}
-          AND (d."leaseExpiresAt" IS NULL OR d."leaseExpiresAt" <= ${now})
+        WHERE d."endpointId" = e."id" AND d."status" = 'PENDING' AND d."nextAttemptAt" <= ${DATABASE_NOW}
+          AND (d."leaseExpiresAt" IS NULL OR d."leaseExpiresAt" <= ${DATABASE_NOW})
         ORDER BY d."nextAttemptAt"
         LIMIT GREATEST(${options.endpointConcurrency}::int - COALESCE(busy."count", 0), 0)
         FOR UPDATE OF d SKIP LOCKED
@@ -57,8 +57,8 @@ export async function claimDueDeliveries(
       LIMIT ${options.limit}::int
     )
     UPDATE "WebhookDelivery" d
-    SET "leaseOwner" = ${options.owner}, "leaseExpiresAt" = ${new Date(now.getTime() + options.leaseMs)},
-        "attempts" = d."attempts" + 1, "updatedAt" = ${now}
+    SET "leaseOwner" = ${options.owner}, "leaseExpiresAt" = ${databaseNowPlus(options.leaseMs)},
+        "attempts" = d."attempts" + 1, "updatedAt" = ${DATABASE_NOW}
     FROM "WebhookEndpoint" e
     WHERE d."id" IN (SELECT "id" FROM picked) AND e."id" = d."endpointId"
     RETURNING d."id", d."endpointId", d."messageId", d."eventType", d."body", d."attempts",
@@ -93,24 +93,26 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
       const retryAt = outcome.ok || outcome.interrupted ? null : nextAttemptAfter(delivery.attempts, deps.settings.retrySchedule, now.getTime());
       const status: FinishedAttempt['status'] = outcome.ok ? 'SUCCEEDED' : outcome.interrupted || retryAt ? 'PENDING' : 'FAILED';
       const nextAttemptAt = outcome.interrupted ? now : retryAt;
-      return { delivery, outcome, status, nextAttemptAt };
+      // The delay goes to the database, which adds it to its own clock (the one every instance's claim reads).
+      const delayMs = nextAttemptAt ? Math.max(0, nextAttemptAt.getTime() - now.getTime()) : null;
+      return { delivery, outcome, status, nextAttemptAt, delayMs };
     });
-    // Timestamps go as ISO text: the columns are TIMESTAMP(3) in UTC, as Prisma writes them.
     const recorded = await deps.prisma.$queryRaw<Array<{ id: string }>>`
       UPDATE "WebhookDelivery" d
-      SET "status" = r."status"::"WebhookDeliveryStatus", "nextAttemptAt" = r."nextAttemptAt"::timestamp(3),
+      SET "status" = r."status"::"WebhookDeliveryStatus",
+          "nextAttemptAt" = ${DATABASE_NOW} + r."delayMs" * interval '1 millisecond',
           "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
           "responseStatus" = r."responseStatus", "responseExcerpt" = r."responseExcerpt", "error" = r."error",
-          "deliveredAt" = CASE WHEN r."status" = 'SUCCEEDED' THEN ${now} ELSE d."deliveredAt" END, "updatedAt" = ${now}
+          "deliveredAt" = CASE WHEN r."status" = 'SUCCEEDED' THEN ${DATABASE_NOW} ELSE d."deliveredAt" END, "updatedAt" = ${DATABASE_NOW}
       FROM unnest(
         ${planned.map((row) => row.delivery.id)}::text[],
         ${planned.map((row) => row.delivery.attempts)}::int[],
         ${planned.map((row) => row.status)}::text[],
-        ${planned.map((row) => row.nextAttemptAt?.toISOString() ?? null)}::text[],
+        ${planned.map((row) => row.delayMs)}::float8[],
         ${planned.map((row) => row.outcome.responseStatus)}::int[],
         ${planned.map((row) => row.outcome.responseExcerpt)}::text[],
         ${planned.map((row) => row.outcome.error)}::text[]
-      ) AS r("id", "attempts", "status", "nextAttemptAt", "responseStatus", "responseExcerpt", "error")
+      ) AS r("id", "attempts", "status", "delayMs", "responseStatus", "responseExcerpt", "error")
       WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'
       RETURNING d."id"`;
     const recordedIds = new Set(recorded.map((row) => row.id));

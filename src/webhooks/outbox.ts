@@ -6,6 +6,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Transaction } from '../db/database.js';
 import type { ConnectionStatusEvent } from '../domain/changes.js';
 import type { ConnectionStore } from '../domain/connections.js';
+import { DATABASE_NOW } from '../db/clock.js';
 import { newId } from '../kernel/ids.js';
 import { webhookEventTypeOf, type WebhookEventType } from './event-types.js';
 
@@ -59,13 +60,12 @@ export async function enqueueConnectionEvent(tx: TransactionClient, event: Conne
   if (!type) return 0;
   const messageId = newMessageId();
   const body = JSON.stringify(webhookBodyOf(type, event));
-  const now = new Date();
   // Row ids stay time-ordered UUIDv7s (the delivery log pages by them): one fresh id whose last 32
   // random bits are replaced by the row's number, unique per endpoint and, through the rest, per change.
   return tx.$executeRaw`
     INSERT INTO "WebhookDelivery" ("id", "endpointId", "messageId", "eventType", "body", "nextAttemptAt", "createdAt", "updatedAt")
     SELECT overlay(${newId()} placing lpad(to_hex(row_number() OVER (ORDER BY e."id")), 8, '0') from 29 for 8),
-      e."id", ${messageId}, ${type}, ${body}, ${now}, ${now}, ${now}
+      e."id", ${messageId}, ${type}, ${body}, ${DATABASE_NOW}, ${DATABASE_NOW}, ${DATABASE_NOW}
     FROM "WebhookEndpoint" e
     WHERE e."enabled" AND (cardinality(e."eventTypes") = 0 OR ${type} = ANY(e."eventTypes"))`;
 }
