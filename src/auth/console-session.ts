@@ -5,6 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { newId } from '../kernel/ids.js';
 import { AuthenticationError } from '../kernel/errors.js';
+import { API_KEY_ADMIN_ID } from '../domain/identities.js';
 import type { Authenticate, HeaderSource, Viewer } from '../domain/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { AuthSettings } from './settings.js';
@@ -27,7 +28,7 @@ export interface ConsoleSessions {
 }
 
 const DEV_VIEWER: Viewer = Object.freeze({ userId: 'dev', isAdmin: true, via: 'dev' });
-const KEY_VIEWER: Viewer = Object.freeze({ userId: 'api-key', isAdmin: true, via: 'api-key' });
+const KEY_VIEWER: Viewer = Object.freeze({ userId: API_KEY_ADMIN_ID, isAdmin: true, via: 'api-key' });
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
