@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { ActivityRecorder, subscribeActivityLog } from './activity/recorder.js';
 import { operationsRetentionJob } from './activity/retention.js';
+import { createApiKeys } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import { createConnection } from './connections/import.js';
@@ -124,8 +125,10 @@ export function createApp(config: Config, options: AppOptions = {}) {
     publicUrl: config.publicUrl,
   };
   const importDeps = { ...flows, checks };
+  const apiKeys = createApiKeys({ db, cacheTtlMs: config.auth.apiKeyCacheTtlMs, logger });
   const services: Services = {
     db,
+    apiKeys,
     integrations,
     lookup,
     refresher,
@@ -173,8 +176,16 @@ export function createApp(config: Config, options: AppOptions = {}) {
     healthCheckJob({ prisma: db.prisma, verifier, logger, instanceId }, config.health),
   ];
 
-  const authenticate = createAuthenticator(config.auth, db.prisma);
-  const graphql = createGraphQLServer({ authenticate, services, settings: config.graphql, graphiql: !config.isProduction, logger, metrics });
+  const authenticate = createAuthenticator(config.auth, db.prisma, apiKeys);
+  const graphql = createGraphQLServer({
+    authenticate,
+    services,
+    settings: config.graphql,
+    graphiql: !config.isProduction,
+    logger,
+    metrics,
+    trustedProxies: config.server.trustedProxies,
+  });
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = config.sandbox.enabled ? createSandbox({ prisma: db.prisma, keyring, changes, publicUrl: config.publicUrl, logger }) : undefined;
   const hostedPage = hostedConnectPage({

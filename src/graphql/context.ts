@@ -1,5 +1,6 @@
 // What a resolver has: the viewer, and the app's capabilities it calls (resolvers stay thin: each
 // hands its arguments to one of these).
+import type { ApiKeys } from '../auth/api-keys.js';
 import type { CreateConnectionInput } from '../connections/import-input.js';
 import type { DisconnectOutcome } from '../connections/disconnect.js';
 import type { CreateConnectSessionInput, CreatedConnectSession } from '../connect-sessions/sessions.js';
@@ -17,6 +18,7 @@ import type { WebhookEndpoints } from '../webhooks/endpoints.js';
 
 export interface Services {
   db: Database;
+  apiKeys: ApiKeys;
   integrations: Integrations;
   lookup: ConnectionLookup;
   refresher: Refresher;
@@ -33,4 +35,6 @@ export interface Services {
 export interface Context {
   viewer: Viewer;
   app: Services;
+  /** The client's address (X-Forwarded-For honoured only from TRUSTED_PROXIES), for the audit trail. */
+  clientAddress?: string | null;
 }

@@ -1,5 +1,6 @@
 // Connections: the type and the read side (queries). Mutations that create or change
 // connections live with their features (connect flow, token lifecycle, disconnect).
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import { canReadCredentials, visibleConnectionsWhere } from '../../domain/access.js';
 import type { StoredCredentials } from '../../domain/connections.js';
@@ -57,6 +58,7 @@ const CredentialsType = builder.objectRef<StoredCredentials>('Credentials').impl
 
 export const ConnectionRef = builder.prismaNode('Connection', {
   id: { field: 'id' },
+  authScopes: { $any: { CONNECTIONS_READ: true, CONNECTIONS_WRITE: true } },
   // Another user's connection is indistinguishable from a missing one.
   findUnique: (id, context) => ({ id, ...visibleConnectionsWhere(context.viewer) }) as Prisma.ConnectionWhereUniqueInput,
   fields: (t) => ({
@@ -81,6 +83,7 @@ export const ConnectionRef = builder.prismaNode('Connection', {
     credentials: t.field({
       type: CredentialsType,
       nullable: true,
+      authScopes: { CREDENTIALS_READ: true },
       description: 'The secrets themselves. Readable by admins, and by the owner where the integration sets ownerCanReadCredentials; refreshes per policy.',
       args: { refreshPolicy: t.arg({ type: RefreshPolicyEnum, defaultValue: 'AUTO' }) },
       select: { integration: true },
@@ -108,6 +111,7 @@ builder.globalConnectionField('totalCount', (t) =>
 builder.queryFields((t) => ({
   connections: t.prismaConnection(
     {
+      authScopes: rootAuthScopes('Query', 'connections'),
       type: 'Connection',
       cursor: 'id',
       description: "All the viewer's connections across integrations (every connection for an admin).",
