@@ -14,6 +14,7 @@ import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import { createConnection } from './connections/import.js';
 import { disconnect } from './connections/disconnect.js';
+import { updateConnection } from './connections/update.js';
 import { connectSessionCleanupJob, createConnectSession } from './connect-sessions/sessions.js';
 import { hostedConnectPage } from './connect-sessions/hosted-page.js';
 import { sdkHandler } from './connect-sessions/sdk-route.js';
@@ -138,6 +139,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     webhookEndpoints,
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
     createConnection: (viewer, input) => createConnection(importDeps, viewer, input),
+    updateConnection: (viewer, actor, input) => updateConnection({ db, lookup }, viewer, actor, input),
     disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
     createConnectSession: (viewer, input) =>
       createConnectSession(

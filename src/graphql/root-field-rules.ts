@@ -33,6 +33,7 @@ export const ROOT_FIELD_RULES = {
   Mutation: {
     startConnect: any('CONNECTIONS_WRITE'),
     createConnection: any('CONNECTIONS_WRITE'),
+    updateConnection: any('CONNECTIONS_WRITE'),
     refreshConnection: any('CONNECTIONS_WRITE'),
     verifyConnection: any('CONNECTIONS_WRITE'),
     disconnect: any('CONNECTIONS_WRITE'),
