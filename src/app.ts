@@ -9,11 +9,13 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { ActivityRecorder, subscribeActivityLog } from './activity/recorder.js';
 import { operationsRetentionJob } from './activity/retention.js';
+import { createApiKeys } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createConsoleSessions, withConsoleSessions } from './auth/console-session.js';
 import type { Config } from './config.js';
 import { createConnection } from './connections/import.js';
 import { disconnect } from './connections/disconnect.js';
+import { updateConnection } from './connections/update.js';
 import { connectSessionCleanupJob, createConnectSession } from './connect-sessions/sessions.js';
 import { consoleRoutes, consoleSessionCleanupJob } from './console/routes.js';
 import { hostedConnectPage } from './connect-sessions/hosted-page.js';
@@ -128,8 +130,10 @@ export function createApp(config: Config, options: AppOptions = {}) {
     publicUrl: config.publicUrl,
   };
   const importDeps = { ...flows, checks };
+  const apiKeys = createApiKeys({ db, cacheTtlMs: config.auth.apiKeyCacheTtlMs, logger });
   const services: Services = {
     db,
+    apiKeys,
     integrations,
     lookup,
     refresher,
@@ -139,6 +143,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     webhookEndpoints,
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
     createConnection: (viewer, input) => asConnectSessionUse(db.prisma, viewer.connectSession?.id, () => createConnection(importDeps, viewer, input)),
+    updateConnection: (viewer, actor, input) => updateConnection({ db, lookup }, viewer, actor, input),
     disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
     createConnectSession: (viewer, input) =>
       createConnectSession(
@@ -178,8 +183,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     consoleSessionCleanupJob(db.prisma, config.console, logger),
   ];
 
-  const authenticate = createAuthenticator(config.auth, db.prisma);
-  const consoleSessions = createConsoleSessions(config.auth, db.prisma);
+  const authenticate = createAuthenticator(config.auth, db.prisma, apiKeys);
+  const consoleSessions = createConsoleSessions(config.auth, db.prisma, apiKeys);
   // GraphQL (HTTP and WebSocket) also takes the console's cookie; nothing else does.
   const graphqlAuthenticate = withConsoleSessions(authenticate, consoleSessions, config.isProduction);
   const graphql = createGraphQLServer({
@@ -189,6 +194,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     graphiql: !config.isProduction,
     logger,
     metrics,
+    trustedProxies: config.server.trustedProxies,
   });
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = config.sandbox.enabled ? createSandbox({ prisma: db.prisma, keyring, changes, publicUrl: config.publicUrl, logger }) : undefined;

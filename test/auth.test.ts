@@ -14,7 +14,14 @@ const VIEWER = '{ viewer { userId isAdmin } }';
  * deep-merges, which cannot take the test JWT secret away); stopped after the file.
  */
 async function startServerWithAuth(auth: Pick<Config['auth'], 'adminClaim' | 'apiKeys' | 'devMode'> & Partial<Config['auth']>) {
-  const nothingElse = { jwtSecret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined, clockToleranceSeconds: undefined };
+  const nothingElse = {
+    jwtSecret: undefined,
+    jwksUrl: undefined,
+    issuer: undefined,
+    audience: undefined,
+    clockToleranceSeconds: undefined,
+    apiKeyCacheTtlMs: 500,
+  };
   const app = createApp({ ...testConfig(), auth: { ...nothingElse, ...auth } }, { database, keyring, logger: testLogger });
   afterAll(() => app.stop());
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -8,10 +8,11 @@ import { USER_ID_PATTERN, type Authenticate, type Viewer } from '../domain/viewe
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { AuthenticationError } from '../kernel/errors.js';
 import type { AuthSettings } from './settings.js';
+import { isDatabaseApiKey, type ApiKeys, type StoredApiKey } from './api-keys.js';
 
 const DEV_VIEWER: Viewer = Object.freeze({ userId: 'dev', isAdmin: true, via: 'dev' });
 
-export function createAuthenticator(auth: AuthSettings, prisma: PrismaClient): Authenticate {
+export function createAuthenticator(auth: AuthSettings, prisma: PrismaClient, apiKeys?: Pick<ApiKeys, 'verify'>): Authenticate {
   const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : undefined;
   // Compare digests so that neither the length nor the content of a key leaks through timing.
@@ -40,18 +41,23 @@ export function createAuthenticator(auth: AuthSettings, prisma: PrismaClient): A
     const apiKey = headers.get('x-api-key');
 
     if (apiKey !== null) {
+      // A key of the configuration is an admin; a key of the database (sbk_…) has its scopes.
+      let stored: StoredApiKey | undefined;
       if (!verifiedApiKeys.has(apiKey)) {
         const presented = digest(apiKey);
-        if (!apiKeyDigests.some((known) => timingSafeEqual(known, presented))) {
-          throw new AuthenticationError('The API key is not valid.');
+        const configured = apiKeyDigests.some((known) => timingSafeEqual(known, presented));
+        if (configured) verifiedApiKeys.add(apiKey);
+        else {
+          stored = apiKeys && isDatabaseApiKey(apiKey) ? ((await apiKeys.verify(apiKey)) ?? undefined) : undefined;
+          if (!stored) throw new AuthenticationError('The API key is not valid.');
         }
-        verifiedApiKeys.add(apiKey);
       }
+      const limits = stored ? { scopes: stored.scopes, apiKey: { id: stored.id, name: stored.name } } : {};
       const actingFor = headers.get('x-user-id');
-      if (actingFor === null) return { userId: API_KEY_ADMIN_ID, isAdmin: true, via: 'api-key' };
+      if (actingFor === null) return { userId: API_KEY_ADMIN_ID, isAdmin: true, via: 'api-key', ...limits };
       if (!USER_ID_PATTERN.test(actingFor)) throw new AuthenticationError('X-User-Id is not a valid user id.');
       if (isReservedUserId(actingFor)) throw reservedUserId('X-User-Id');
-      return { userId: actingFor, isAdmin: false, via: 'api-key' };
+      return { userId: actingFor, isAdmin: false, via: 'api-key', ...limits };
     }
 
     if (authorization !== null) {

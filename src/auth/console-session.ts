@@ -1,13 +1,14 @@
 // Console sessions: the console signs in with an API key (or as `dev` in development) and gets a
 // cookie instead, so that the key never lives in the browser's storage. The cookie holds "sbcon_" and
 // 256 random bits; only its SHA-256 is stored, with the SHA-256 of the key it was made from. The key
-// is checked again on every request: a key taken out of the configuration ends its sessions at once.
+// is checked again on every request: a key taken out of the configuration, or revoked, ends its sessions.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { newId } from '../kernel/ids.js';
 import { AuthenticationError } from '../kernel/errors.js';
 import { API_KEY_ADMIN_ID } from '../domain/identities.js';
 import type { Authenticate, HeaderSource, Viewer } from '../domain/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { hashApiKey, isDatabaseApiKey, type ApiKeys, type StoredApiKey } from './api-keys.js';
 import type { AuthSettings } from './settings.js';
 
 /** The cookie's name; the `__Host-` prefix (Secure, Path=/, no Domain) is used where the cookie is Secure. */
@@ -34,7 +35,12 @@ function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-export function createConsoleSessions(auth: AuthSettings, prisma: PrismaClient): ConsoleSessions {
+/** A key's viewer: an admin for a key of the configuration, its scopes for a key of the database. */
+function keyViewer(stored: StoredApiKey | undefined): Viewer {
+  return stored ? { ...KEY_VIEWER, scopes: stored.scopes, apiKey: { id: stored.id, name: stored.name } } : KEY_VIEWER;
+}
+
+export function createConsoleSessions(auth: AuthSettings, prisma: PrismaClient, apiKeys: ApiKeys): ConsoleSessions {
   const keyDigests = auth.apiKeys.map(sha256);
   const isKnownKeyDigest = (digest: Buffer) => keyDigests.some((known) => timingSafeEqual(known, digest));
 
@@ -42,11 +48,15 @@ export function createConsoleSessions(auth: AuthSettings, prisma: PrismaClient):
     async create(credentials, ttlSeconds) {
       let kind: 'api-key' | 'dev';
       let keyDigest: string | null = null;
+      let stored: StoredApiKey | undefined;
       if (credentials.apiKey) {
         const digest = sha256(credentials.apiKey);
-        if (!isKnownKeyDigest(digest)) throw new AuthenticationError('The API key is not valid.');
+        if (!isKnownKeyDigest(digest)) {
+          stored = isDatabaseApiKey(credentials.apiKey) ? ((await apiKeys.verify(credentials.apiKey)) ?? undefined) : undefined;
+          if (!stored) throw new AuthenticationError('The API key is not valid.');
+        }
         kind = 'api-key';
-        keyDigest = digest.toString('hex');
+        keyDigest = hashApiKey(credentials.apiKey);
       } else if (auth.devMode) {
         kind = 'dev';
       } else {
@@ -55,7 +65,7 @@ export function createConsoleSessions(auth: AuthSettings, prisma: PrismaClient):
       const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
       const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
       await prisma.consoleSession.create({ data: { id: newId(), tokenHash: sha256(token).toString('hex'), kind, keyDigest, expiresAt } });
-      return { token, expiresAt, viewer: kind === 'dev' ? DEV_VIEWER : KEY_VIEWER };
+      return { token, expiresAt, viewer: kind === 'dev' ? DEV_VIEWER : keyViewer(stored) };
     },
 
     async end(token) {
@@ -68,8 +78,11 @@ export function createConsoleSessions(auth: AuthSettings, prisma: PrismaClient):
       const session = await prisma.consoleSession.findUnique({ where: { tokenHash: sha256(token).toString('hex') } });
       if (!session || session.expiresAt.getTime() <= Date.now()) return null;
       if (session.kind === 'dev') return auth.devMode ? { ...DEV_VIEWER, expiresAt: session.expiresAt.getTime() } : null;
-      if (session.kind !== 'api-key' || !session.keyDigest || !isKnownKeyDigest(Buffer.from(session.keyDigest, 'hex'))) return null;
-      return { ...KEY_VIEWER, expiresAt: session.expiresAt.getTime() };
+      if (session.kind !== 'api-key' || !session.keyDigest) return null;
+      // The key is checked again each time: one taken out of API_KEYS, or revoked, ends its sessions.
+      if (isKnownKeyDigest(Buffer.from(session.keyDigest, 'hex'))) return { ...KEY_VIEWER, expiresAt: session.expiresAt.getTime() };
+      const stored = await apiKeys.verifyHash(session.keyDigest);
+      return stored ? { ...keyViewer(stored), expiresAt: session.expiresAt.getTime() } : null;
     },
   };
 }

@@ -17,6 +17,10 @@ export const authSettings = defineSettings(
       commaList,
       'server-to-server keys (`X-Api-Key`, 24+ characters each), which are admins; with `X-User-Id: <id>` the request acts as that user',
     ),
+    API_KEY_CACHE_TTL_MS: setting(
+      integer({ min: 0, max: 1000, default: 500 }),
+      'how long an instance trusts what it read about a database API key (`sbk_…`); a revoked or expired key is refused on every instance within this time',
+    ),
   },
   (values, context, problems) => {
     if (values.JWT_SECRET && values.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one.');
@@ -34,6 +38,7 @@ export const authSettings = defineSettings(
       /** No auth configured outside production: requests without credentials act as admin `dev`. */
       devMode: !context.isProduction && !configured,
       clockToleranceSeconds: values.JWT_CLOCK_TOLERANCE_SECONDS as number | undefined,
+      apiKeyCacheTtlMs: values.API_KEY_CACHE_TTL_MS as number,
     };
   },
 );

@@ -1,5 +1,6 @@
 // Who is calling, as the rest of the code sees it once authentication (src/auth/) is done.
 import type { HeaderSource } from '../kernel/headers.js';
+import type { ApiKeyScope } from './scopes.js';
 
 export type { HeaderSource };
 
@@ -20,6 +21,10 @@ export interface Viewer {
   via: 'jwt' | 'api-key' | 'dev' | 'connect-session';
   /** Set only for a connect-session token: the viewer is its end user, limited to connecting. */
   connectSession?: ConnectSessionGrant;
+  /** Set only for a key from the database: what it may do (ADMIN: everything). Unset: no key limits. */
+  scopes?: readonly ApiKeyScope[];
+  /** The database key the request came with (its name is the actor in the audit trail). */
+  apiKey?: { id: string; name: string };
   /** When the credentials stop being valid (a JWT's exp, in ms): long-lived connections end then. */
   expiresAt?: number;
 }

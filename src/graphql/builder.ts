@@ -8,13 +8,15 @@ import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import { ForbiddenError } from '../kernel/errors.js';
 import type { Context } from './context.js';
+import { rootAuthScopes } from './root-field-rules.js';
+import { authScopesOf, refusalMessage, type AuthScopes } from './scope-rules.js';
 
 export type { Context };
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
-  AuthScopes: { admin: boolean };
+  AuthScopes: AuthScopes;
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
@@ -30,8 +32,10 @@ export const builder = new SchemaBuilder<{
   // on mutations whose result union includes it.
   plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   scopeAuth: {
-    authScopes: (context) => ({ admin: context.viewer.isAdmin }),
-    unauthorizedError: (_parent, _context, _info, result) => new ForbiddenError(result.message),
+    authScopes: (context) => authScopesOf(context.viewer),
+    // A subscription is authorized once, when it starts (its events run with the same viewer).
+    authorizeOnSubscribe: true,
+    unauthorizedError: (_parent, _context, _info, result) => new ForbiddenError(refusalMessage(result.failure)),
   },
   errors: {
     directResult: true,
@@ -53,6 +57,7 @@ export const builder = new SchemaBuilder<{
     // node(id:) of a missing id, or of one the viewer may not see, is null (never an internal error):
     // node loaders use findUniqueOrThrow, whose "not found" is Prisma's P2025.
     nodeQueryOptions: {
+      authScopes: rootAuthScopes('Query', 'node'),
       resolve: async (_root, args, _context, _info, resolveNode) => {
         try {
           return await resolveNode(args.id);

@@ -1,5 +1,9 @@
 // What a resolver has: the viewer, and the app's capabilities it calls (resolvers stay thin: each
 // hands its arguments to one of these).
+import type { ApiKeys } from '../auth/api-keys.js';
+import type { UpdateConnectionInput } from '../connections/update.js';
+import type { AuditActor } from '../domain/audit.js';
+import type { Connection as PrismaConnection } from '../generated/prisma/client.js';
 import type { CreateConnectionInput } from '../connections/import-input.js';
 import type { DisconnectOutcome } from '../connections/disconnect.js';
 import type { CreateConnectSessionInput, CreatedConnectSession } from '../connect-sessions/sessions.js';
@@ -17,6 +21,7 @@ import type { WebhookEndpoints } from '../webhooks/endpoints.js';
 
 export interface Services {
   db: Database;
+  apiKeys: ApiKeys;
   integrations: Integrations;
   lookup: ConnectionLookup;
   refresher: Refresher;
@@ -27,10 +32,13 @@ export interface Services {
   startConnect(viewer: Viewer, input: StartConnectInput): Promise<StartConnectResult>;
   createConnection(viewer: Viewer, input: CreateConnectionInput): Promise<Connection>;
   disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome>;
+  updateConnection(viewer: Viewer, actor: AuditActor, input: UpdateConnectionInput): Promise<PrismaConnection>;
   createConnectSession(viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession>;
 }
 
 export interface Context {
   viewer: Viewer;
   app: Services;
+  /** The client's address (X-Forwarded-For honoured only from TRUSTED_PROXIES), for the audit trail. */
+  clientAddress?: string | null;
 }

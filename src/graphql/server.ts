@@ -1,5 +1,6 @@
 // The GraphQL endpoint: yoga with authentication in the context, CSRF prevention, graphql-armor
 // limits, a page-aware cost limit, and masked errors.
+import { clientAddressOf, trustedProxiesFrom } from '../kernel/client-address.js';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -54,10 +55,13 @@ export interface GraphQLServerOptions {
   graphiql: boolean;
   logger: Logger;
   metrics: Pick<Metrics, 'recordGraphQLOperation'>;
+  /** TRUSTED_PROXIES: peers whose X-Forwarded-For names the client. */
+  trustedProxies?: readonly string[];
 }
 
 export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServer {
   const { logger } = options;
+  const trusted = trustedProxiesFrom(options.trustedProxies ?? []);
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -79,8 +83,13 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
       error: (...args) => logger.error({ args: args.map((arg) => (arg instanceof Error ? serializeError(arg) : arg)) }, 'yoga'),
     },
     // On node:http, read the headers of the IncomingMessage directly (no Headers conversion).
-    context: ({ request, req, viewer }) =>
-      viewer ? { viewer, app: options.services } : viewerContext(options.authenticate, options.services, req ? nodeHeaders(req.headers) : request.headers),
+    context: async ({ request, req, viewer }) => {
+      const clientAddress = req ? clientAddressOf(req.socket.remoteAddress, nodeHeaders(req.headers).get('x-forwarded-for'), trusted) : null;
+      const context = viewer
+        ? { viewer, app: options.services }
+        : await viewerContext(options.authenticate, options.services, req ? nodeHeaders(req.headers) : request.headers);
+      return { ...context, clientAddress };
+    },
     plugins: [
       // A connect-session token may select only what connecting needs (checked before anything runs).
       connectSessionGate(),

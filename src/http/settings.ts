@@ -23,6 +23,11 @@ export const serverSettings = defineSettings(
       shownDefault: "`PUBLIC_URL`'s origin and `ALLOWED_REDIRECT_ORIGINS`",
       example: 'https://app.example.com',
     }),
+    TRUSTED_PROXIES: setting(
+      commaList,
+      'addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` gives the client address (audit trail); from any other peer it is ignored',
+      { example: '10.0.0.0/8' },
+    ),
     SHUTDOWN_DRAIN_MS: setting(
       integer({ min: 0, max: 600_000, default: 10_000 }),
       'on SIGTERM/SIGINT, how long requests in flight may take to finish before their sockets are closed',
@@ -34,5 +39,6 @@ export const serverSettings = defineSettings(
     host: values.HOST,
     corsOrigins: values.CORS_ORIGINS,
     shutdownDrainMs: values.SHUTDOWN_DRAIN_MS,
+    trustedProxies: values.TRUSTED_PROXIES,
   }),
 );

@@ -4,6 +4,7 @@
 //
 // Which connection: the viewer's "default" one, or the headers X-Connection-Id / X-Connection-Name;
 // X-Refresh-Policy: NONE | AUTO | FORCE. Errors are JSON { error, message } with an HTTP status.
+import { missingScopeMessage, viewerHasScope } from '../domain/scopes.js';
 import type http from 'node:http';
 import { Transform } from 'node:stream';
 import type { Authenticate } from '../domain/viewer.js';
@@ -47,6 +48,7 @@ export function pathProxyHandler(deps: { authenticate: Authenticate; proxy: Pick
       }
       throw error;
     }
+    if (!viewerHasScope(viewer, 'PROXY')) return sendJson(res, 403, { error: 'FORBIDDEN', message: missingScopeMessage('PROXY') });
 
     const policy = (headers.get('x-refresh-policy') ?? 'AUTO').toUpperCase() as RefreshPolicy;
     if (!POLICIES.has(policy)) return sendJson(res, 400, { error: 'VALIDATION', message: 'X-Refresh-Policy is NONE, AUTO or FORCE.' });

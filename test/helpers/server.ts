@@ -21,6 +21,7 @@ export const testAuth: Config['auth'] = {
   apiKeys: [TEST_API_KEY],
   devMode: false,
   clockToleranceSeconds: 30,
+  apiKeyCacheTtlMs: 500,
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };

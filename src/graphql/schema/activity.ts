@@ -4,6 +4,7 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import DataLoader from 'dataloader';
 import type { Viewer } from '../../domain/viewer.js';
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder, type Context } from '../builder.js';
 import { visibleConnectionsWhere } from '../../domain/access.js';
 import { connectionIdFrom } from '../../domain/connection-lookup.js';
@@ -48,6 +49,7 @@ function connectionLoader(context: Context): DataLoader<string, Connection | nul
 
 const OperationRef = builder.prismaNode('Operation', {
   id: { field: 'id' },
+  authScopes: { OPERATIONS_READ: true },
   findUnique: (id, context) => ({ id, ...visibleOperationsWhere(context.viewer) }) as Prisma.OperationWhereUniqueInput,
   fields: (t) => ({
     kind: t.expose('kind', { type: OperationKindEnum }),
@@ -117,6 +119,7 @@ async function operationsWhere(prisma: PrismaClient, args: OperationFilters, vie
 builder.queryFields((t) => ({
   operations: t.prismaConnection(
     {
+      authScopes: rootAuthScopes('Query', 'operations'),
       type: 'Operation',
       cursor: 'id',
       description: "Newest first: the viewer's own operations, every operation for an admin.",
@@ -145,6 +148,7 @@ builder.prismaObjectFields('Connection', (t) => ({
     {
       type: 'Operation',
       cursor: 'id',
+      authScopes: { OPERATIONS_READ: true },
       description: 'Newest first.',
       args: {
         kind: t.arg({ type: OperationKindEnum }),
@@ -195,6 +199,7 @@ const VerifyConnectionPayload = builder.objectRef<VerifyOutcome>('VerifyConnecti
 
 builder.mutationField('verifyConnection', (t) =>
   t.field({
+    authScopes: rootAuthScopes('Mutation', 'verifyConnection'),
     type: VerifyConnectionPayload,
     description:
       'Checks the stored credentials with the provider (refreshing per AUTO first); a refusal that a refresh does not fix marks the connection ERROR.',

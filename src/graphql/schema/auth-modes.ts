@@ -4,10 +4,10 @@ import { builder } from '../builder.js';
 import { IntegrationRef } from './integrations.js';
 
 builder.prismaObjectFields(IntegrationRef, (t) => ({
-  appId: t.exposeString('appId', { nullable: true, authScopes: { admin: true }, description: 'GITHUB_APP: the app id.' }),
+  appId: t.exposeString('appId', { nullable: true, authScopes: { $all: { admin: true, INTEGRATIONS_WRITE: true } }, description: 'GITHUB_APP: the app id.' }),
   hasPrivateKey: t.boolean({
     description: 'Whether a private key is configured (GitHub App, or a shared JWT bearer key). The key itself is never readable.',
-    authScopes: { admin: true },
+    authScopes: { $all: { admin: true, INTEGRATIONS_WRITE: true } },
     select: { privateKeyEnc: true },
     resolve: (integration) => integration.privateKeyEnc !== null,
   }),

@@ -2,6 +2,7 @@
 // connectSession query for the token in use. What a session token may select is enforced by the
 // gate in src/http/connect-session-gate.ts.
 import type { ConnectSessionGrant } from '../../connect-sessions/token.js';
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import type { CreatedConnectSession } from '../../connect-sessions/sessions.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
@@ -45,6 +46,7 @@ const CreateConnectSessionPayload = builder.objectRef<CreatedConnectSession>('Cr
 
 builder.queryField('connectSession', (t) =>
   t.field({
+    authScopes: rootAuthScopes('Query', 'connectSession'),
     type: ConnectSessionRef,
     nullable: true,
     description: 'The session of the connect-session token in use; null for other credentials.',
@@ -54,6 +56,7 @@ builder.queryField('connectSession', (t) =>
 
 builder.mutationField('createConnectSession', (t) =>
   t.field({
+    authScopes: rootAuthScopes('Mutation', 'createConnectSession'),
     type: CreateConnectSessionPayload,
     errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
     args: { input: t.arg({ type: CreateConnectSessionInput, required: true }) },

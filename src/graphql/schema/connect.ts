@@ -1,5 +1,6 @@
 // The connect flow's GraphQL side: startConnect, and createConnection for credentials obtained
 // elsewhere. The callback is an HTTP route (src/http/callback.ts).
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import type { Connection } from '../../domain/connections.js';
 import { ForbiddenError, NotFoundError, ProviderError, QuotaExceededError, ValidationError } from '../../kernel/errors.js';
@@ -33,6 +34,7 @@ const StartConnectPayload = builder.objectRef<StartConnectResult>('StartConnectP
 
 builder.mutationField('startConnect', (t) =>
   t.field({
+    authScopes: rootAuthScopes('Mutation', 'startConnect'),
     type: StartConnectPayload,
     // ProviderError: OAuth 1.0a asks the provider for a request token before answering.
     errors: { types: [NotFoundError, ForbiddenError, ValidationError, QuotaExceededError, ProviderError] },
@@ -69,6 +71,7 @@ const CreateConnectionPayload = builder.objectRef<{ connection: Connection }>('C
 
 builder.mutationField('createConnection', (t) =>
   t.field({
+    authScopes: rootAuthScopes('Mutation', 'createConnection'),
     type: CreateConnectionPayload,
     errors: { types: [NotFoundError, ForbiddenError, ValidationError, ProviderError] },
     args: { input: t.arg({ type: CreateConnectionInput, required: true }) },

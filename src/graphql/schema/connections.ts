@@ -1,12 +1,17 @@
 // Connections: the type and the read side (queries). Mutations that create or change
 // connections live with their features (connect flow, token lifecycle, disconnect).
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import { canReadCredentials, visibleConnectionsWhere } from '../../domain/access.js';
 import type { StoredCredentials } from '../../domain/connections.js';
-import { ForbiddenError } from '../../kernel/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
+import { auditActorOf } from '../../domain/audit.js';
+import type { Connection } from '../../generated/prisma/client.js';
 import type { RefreshPolicy } from '../../tokens/refresher.js';
 import { integrationReferenceWhere } from '../../domain/integrations.js';
-import type { Prisma } from '../../generated/prisma/client.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import { validTags } from '../../domain/tags.js';
+import type { Context } from '../context.js';
 
 export const ConnectionStatusEnum = builder.enumType('ConnectionStatus', {
   values: {
@@ -57,6 +62,7 @@ const CredentialsType = builder.objectRef<StoredCredentials>('Credentials').impl
 
 export const ConnectionRef = builder.prismaNode('Connection', {
   id: { field: 'id' },
+  authScopes: { $any: { CONNECTIONS_READ: true, CONNECTIONS_WRITE: true } },
   // Another user's connection is indistinguishable from a missing one.
   findUnique: (id, context) => ({ id, ...visibleConnectionsWhere(context.viewer) }) as Prisma.ConnectionWhereUniqueInput,
   fields: (t) => ({
@@ -77,10 +83,21 @@ export const ConnectionRef = builder.prismaNode('Connection', {
       description: 'Provider-specific data kept with the connection (tenant, instance URL, ...).',
       resolve: (connection) => connection.metadata as Record<string, unknown>,
     }),
+    tags: t.field({
+      type: 'JSONObject',
+      description:
+        "Up to 10 string pairs that tie the connection to the app's own records (e.g. organizationId, userEmail); set on the connect session or by updateConnection, filterable, and sent in webhooks.",
+      resolve: (connection) => connection.tags as Record<string, unknown>,
+    }),
+    displayName: t.exposeString('displayName', {
+      nullable: true,
+      description: "A name for people to recognise it by (the provider account's email or workspace), where the provider gave one or the app set one.",
+    }),
     sequence: t.exposeInt('sequence', { description: 'Increases by one on every change of the connection.' }),
     credentials: t.field({
       type: CredentialsType,
       nullable: true,
+      authScopes: { CREDENTIALS_READ: true },
       description: 'The secrets themselves. Readable by admins, and by the owner where the integration sets ownerCanReadCredentials; refreshes per policy.',
       args: { refreshPolicy: t.arg({ type: RefreshPolicyEnum, defaultValue: 'AUTO' }) },
       select: { integration: true },
@@ -108,6 +125,7 @@ builder.globalConnectionField('totalCount', (t) =>
 builder.queryFields((t) => ({
   connections: t.prismaConnection(
     {
+      authScopes: rootAuthScopes('Query', 'connections'),
       type: 'Connection',
       cursor: 'id',
       description: "All the viewer's connections across integrations (every connection for an admin).",
@@ -116,24 +134,89 @@ builder.queryFields((t) => ({
         status: t.arg({ type: ConnectionStatusEnum }),
         ownerId: t.arg.string({ description: "Only this owner's connections (an end user's id)." }),
         search: t.arg.string({ description: 'Only connections whose name contains this text (any case).' }),
+        tags: t.arg({ type: 'JSONObject', description: 'Only connections that have every one of these tag pairs.' }),
       },
-      resolve: (query, _root, args, context) =>
-        context.app.db.prisma.connection.findMany({ ...query, where: connectionsWhere(args, context.viewer), orderBy: { id: 'asc' } }),
-      totalCount: (_connection, args, context) => context.app.db.prisma.connection.count({ where: connectionsWhere(args, context.viewer) }),
+      resolve: async (query, _root, args, context) =>
+        context.app.db.prisma.connection.findMany({ ...query, where: await connectionsWhere(args, context), orderBy: { id: 'asc' } }),
+      totalCount: async (_connection, args, context) => context.app.db.prisma.connection.count({ where: await connectionsWhere(args, context) }),
     },
     ConnectionConnection,
   ),
 }));
 
-function connectionsWhere(
-  args: { integration?: string | null; status?: Prisma.ConnectionWhereInput['status'] | null; ownerId?: string | null; search?: string | null },
-  viewer: Parameters<typeof visibleConnectionsWhere>[0],
-): Prisma.ConnectionWhereInput {
+/** Per request: the ids of the connections carrying the asked tags (one indexed lookup for the page and its count). */
+const taggedIds = new WeakMap<Context, Map<string, Promise<string[]>>>();
+
+/**
+ * The ids of the connections that carry every pair of `tags` and the viewer may see: jsonb containment
+ * (@>), which the GIN index on tags answers; Prisma's JSON filters cannot express it.
+ */
+function connectionIdsTagged(tags: Record<string, string>, context: Context): Promise<string[]> {
+  const key = JSON.stringify(tags);
+  let perRequest = taggedIds.get(context);
+  if (!perRequest) taggedIds.set(context, (perRequest = new Map()));
+  let ids = perRequest.get(key);
+  if (!ids) {
+    const { viewer } = context;
+    const owners = viewer.isAdmin ? Prisma.sql`TRUE` : Prisma.sql`"ownerKey" IN (${viewer.userId}, '')`;
+    const offered = viewer.connectSession?.integrationIds;
+    const integrations = offered ? (offered.length ? Prisma.sql`"integrationId" IN (${Prisma.join(offered)})` : Prisma.sql`FALSE`) : Prisma.sql`TRUE`;
+    ids = context.app.db.prisma.$queryRaw<
+      Array<{ id: string }>
+    >`SELECT "id" FROM "Connection" WHERE "tags" @> ${key}::jsonb AND ${owners} AND ${integrations}`.then((rows) => rows.map((row) => row.id));
+    perRequest.set(key, ids);
+  }
+  return ids;
+}
+
+async function connectionsWhere(
+  args: {
+    integration?: string | null;
+    status?: Prisma.ConnectionWhereInput['status'] | null;
+    tags?: Record<string, unknown> | null;
+    ownerId?: string | null;
+    search?: string | null;
+  },
+  context: Context,
+): Promise<Prisma.ConnectionWhereInput> {
+  const viewer = context.viewer;
+  const tags = args.tags && Object.keys(args.tags).length ? validTags(args.tags) : undefined;
   return {
     ...visibleConnectionsWhere(viewer),
+    ...(tags ? { id: { in: await connectionIdsTagged(tags, context) } } : {}),
     ...(args.integration ? { integration: integrationReferenceWhere(args.integration) } : {}),
     ...(args.status ? { status: args.status } : {}),
     ...(args.ownerId ? { ownerKey: args.ownerId } : {}),
     ...(args.search ? { name: { contains: args.search, mode: 'insensitive' as const } } : {}),
   };
 }
+
+const UpdateConnectionInput = builder.inputType('UpdateConnectionInput', {
+  fields: (t) => ({
+    connectionId: t.id({ required: true }),
+    tags: t.field({ type: 'JSONObject', description: 'Replaces all tags; null leaves them.' }),
+    metadata: t.field({ type: 'JSONObject', description: 'Merged into metadata at the top level; a key set to null is removed.' }),
+    displayName: t.string(),
+  }),
+});
+
+const UpdateConnectionPayload = builder.objectRef<{ connection: Connection }>('UpdateConnectionPayload').implement({
+  fields: (t) => ({ connection: t.expose('connection', { type: ConnectionRef }) }),
+});
+
+builder.mutationField('updateConnection', (t) =>
+  t.field({
+    authScopes: rootAuthScopes('Mutation', 'updateConnection'),
+    type: UpdateConnectionPayload,
+    errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
+    args: { input: t.arg({ type: UpdateConnectionInput, required: true }) },
+    resolve: async (_root, { input }, context) => ({
+      connection: await context.app.updateConnection(context.viewer, auditActorOf(context.viewer, context.clientAddress), {
+        connectionId: String(input.connectionId),
+        tags: input.tags,
+        metadata: input.metadata,
+        displayName: input.displayName,
+      }),
+    }),
+  }),
+);

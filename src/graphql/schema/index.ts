@@ -14,6 +14,7 @@ import './auth-modes.js';
 import './connect-sessions.js';
 import './webhooks.js';
 import './activity.js';
+import './access.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,5 +1,6 @@
 // Integrations: the type, its queries, and the admin mutations.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import { mayConnectIntegration, visibleConnectionsWhere, visibleIntegrationsWhere } from '../../domain/access.js';
 import {
@@ -16,6 +17,7 @@ export const AuthTypeEnum = builder.enumType('AuthType', { values: AUTH_TYPES })
 
 export const IntegrationRef = builder.prismaNode('Integration', {
   id: { field: 'id' },
+  authScopes: { $any: { INTEGRATIONS_WRITE: true, CONNECTIONS_READ: true, CONNECTIONS_WRITE: true } },
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),
@@ -40,10 +42,10 @@ export const IntegrationRef = builder.prismaNode('Integration', {
     ownerCanReadCredentials: t.exposeBoolean('ownerCanReadCredentials', {
       description: "Whether a connection's owner may read its credentials (admins always may).",
     }),
-    clientId: t.exposeString('clientId', { nullable: true, authScopes: { admin: true } }),
+    clientId: t.exposeString('clientId', { nullable: true, authScopes: { $all: { admin: true, INTEGRATIONS_WRITE: true } } }),
     hasClientSecret: t.boolean({
       description: 'Whether a client secret is configured. The secret itself is never readable.',
-      authScopes: { admin: true },
+      authScopes: { $all: { admin: true, INTEGRATIONS_WRITE: true } },
       select: { clientSecretEnc: true },
       resolve: (integration) => integration.clientSecretEnc !== null,
     }),
@@ -85,6 +87,7 @@ const IntegrationConnection = builder.connectionObject({ type: IntegrationRef, n
 
 builder.queryFields((t) => ({
   integration: t.prismaField({
+    authScopes: rootAuthScopes('Query', 'integration'),
     type: 'Integration',
     nullable: true,
     description: 'Slug or ID.',
@@ -96,6 +99,7 @@ builder.queryFields((t) => ({
   }),
   integrations: t.prismaConnection(
     {
+      authScopes: rootAuthScopes('Query', 'integrations'),
       type: 'Integration',
       cursor: 'id',
       // A connect session lists only the integrations it offers.
@@ -189,8 +193,8 @@ const DeleteIntegrationPayload = builder
 
 builder.mutationFields((t) => ({
   createIntegration: t.field({
+    authScopes: rootAuthScopes('Mutation', 'createIntegration'),
     type: CreateIntegrationPayload,
-    authScopes: { admin: true },
     errors: { types: [ForbiddenError, ValidationError] },
     args: { input: t.arg({ type: CreateIntegrationInput, required: true }) },
     resolve: async (_root, { input }, context) => ({
@@ -199,8 +203,8 @@ builder.mutationFields((t) => ({
     }),
   }),
   updateIntegration: t.field({
+    authScopes: rootAuthScopes('Mutation', 'updateIntegration'),
     type: UpdateIntegrationPayload,
-    authScopes: { admin: true },
     errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
     args: { input: t.arg({ type: UpdateIntegrationInput, required: true }) },
     resolve: async (_root, { input }, context) => {
@@ -209,8 +213,8 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteIntegration: t.field({
+    authScopes: rootAuthScopes('Mutation', 'deleteIntegration'),
     type: DeleteIntegrationPayload,
-    authScopes: { admin: true },
     errors: { types: [NotFoundError, ForbiddenError] },
     args: { input: t.arg({ type: DeleteIntegrationInput, required: true }) },
     resolve: async (_root, { input }, context) => {

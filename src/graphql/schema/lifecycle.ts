@@ -1,5 +1,6 @@
 // The token lifecycle's GraphQL side: refreshConnection and disconnect.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import type { Connection } from '../../domain/connections.js';
 import { ForbiddenError, NotFoundError, ProviderError, ReauthorizationRequiredError, ValidationError } from '../../kernel/errors.js';
@@ -31,6 +32,7 @@ const DisconnectPayload = builder.objectRef<DisconnectOutcome>('DisconnectPayloa
 
 builder.mutationFields((t) => ({
   refreshConnection: t.field({
+    authScopes: rootAuthScopes('Mutation', 'refreshConnection'),
     type: RefreshConnectionPayload,
     description: 'Refreshes the tokens now (refresh policy FORCE).',
     errors: { types: [NotFoundError, ForbiddenError, ProviderError, ReauthorizationRequiredError] },
@@ -41,6 +43,7 @@ builder.mutationFields((t) => ({
     },
   }),
   disconnect: t.field({
+    authScopes: rootAuthScopes('Mutation', 'disconnect'),
     type: DisconnectPayload,
     description: 'Revokes the tokens at the provider (RFC 7009) and deletes the connection.',
     errors: { types: [NotFoundError, ForbiddenError, ValidationError] },

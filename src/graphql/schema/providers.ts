@@ -1,5 +1,6 @@
 // The built-in provider catalog, for a "pick a provider" screen: what each one is and what a user
 // must supply to connect it.
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import { listProviders, providerTemplate, type ProviderTemplate } from '../../catalog/index.js';
 import { AuthTypeEnum } from './integrations.js';
@@ -52,6 +53,7 @@ const Provider = builder.objectRef<ProviderTemplate>('Provider').implement({
 
 builder.queryFields((t) => ({
   providers: t.field({
+    authScopes: rootAuthScopes('Query', 'providers'),
     type: [Provider],
     description: 'The built-in provider catalog, by name.',
     args: {
@@ -67,6 +69,7 @@ builder.queryFields((t) => ({
     },
   }),
   provider: t.field({
+    authScopes: rootAuthScopes('Query', 'provider'),
     type: Provider,
     nullable: true,
     args: { key: t.arg.string({ required: true }) },

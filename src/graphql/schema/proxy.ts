@@ -1,4 +1,5 @@
 // The proxy's GraphQL side: proxyRequest. The streaming path proxy is an HTTP route (src/http/proxy-route.ts).
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import {
   ForbiddenError,
@@ -45,6 +46,7 @@ const ProxyResponseType = builder.objectRef<ProxyResponse>('ProxyResponse').impl
 
 builder.mutationField('proxyRequest', (t) =>
   t.field({
+    authScopes: rootAuthScopes('Mutation', 'proxyRequest'),
     type: ProxyResponseType,
     description: "Calls the provider's API with the connection's credentials, refreshing and retrying where that is right.",
     errors: {

@@ -1,6 +1,7 @@
 // Real-time connection status: the ConnectionStatusEvent type and the connectionStatusChanged
 // subscription (over SSE and graphql-ws; across instances through Redis, see src/events.ts).
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import type { ConnectionStatusEvent } from '../../domain/changes.js';
 import { ConnectionRef, ConnectionStatusEnum } from './connections.js';
@@ -26,6 +27,7 @@ const ConnectionStatusEventRef = builder.objectRef<ConnectionStatusEvent>('Conne
 
 builder.subscriptionField('connectionStatusChanged', (t) =>
   t.field({
+    authScopes: rootAuthScopes('Subscription', 'connectionStatusChanged'),
     type: ConnectionStatusEventRef,
     description: "Status changes of the viewer's connections (all connections for an admin).",
     args: {

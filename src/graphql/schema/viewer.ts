@@ -1,5 +1,6 @@
 // The authenticated caller.
 import type { Viewer } from '../../domain/viewer.js';
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 
 const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
@@ -10,4 +11,6 @@ const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   }),
 });
 
-builder.queryField('viewer', (t) => t.field({ type: ViewerRef, resolve: (_root, _args, context) => context.viewer }));
+builder.queryField('viewer', (t) =>
+  t.field({ authScopes: rootAuthScopes('Query', 'viewer'), type: ViewerRef, resolve: (_root, _args, context) => context.viewer }),
+);

@@ -1,6 +1,7 @@
 // Webhooks (admins only): endpoints with their delivery log, and the mutations that manage them.
 // The domain lives in src/webhooks/; signing secrets appear only in create and rotate payloads.
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
 import type { WebhookDelivery, WebhookEndpoint } from '../../generated/prisma/client.js';
@@ -28,7 +29,7 @@ const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
   } as const,
 });
 
-const adminOnly = { admin: true } as const;
+const adminOnly = { $all: { admin: true, WEBHOOKS_WRITE: true } } as const;
 
 const WebhookDeliveryRef = builder.prismaNode('WebhookDelivery', {
   id: { field: 'id' },
@@ -103,10 +104,10 @@ const WebhookEndpointConnection = builder.connectionObject({ type: WebhookEndpoi
 builder.queryFields((t) => ({
   webhookEndpoints: t.prismaConnection(
     {
+      authScopes: rootAuthScopes('Query', 'webhookEndpoints'),
       type: 'WebhookEndpoint',
       cursor: 'id',
       description: 'Admins only.',
-      authScopes: adminOnly,
       resolve: (query, _root, _args, context) => context.app.db.prisma.webhookEndpoint.findMany({ ...query, orderBy: { id: 'asc' } }),
       totalCount: (_connection, _args, context) => context.app.db.prisma.webhookEndpoint.count(),
     },
@@ -171,16 +172,16 @@ const RedeliverWebhookPayload = builder.objectRef<{ delivery: WebhookDelivery }>
 
 builder.mutationFields((t) => ({
   createWebhookEndpoint: t.field({
+    authScopes: rootAuthScopes('Mutation', 'createWebhookEndpoint'),
     type: CreateWebhookEndpointPayload,
-    authScopes: adminOnly,
     errors: { types: [ForbiddenError, ValidationError] },
     args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true }) },
     resolve: (_root, { input }, context) =>
       context.app.webhookEndpoints.create({ url: input.url, eventTypes: input.eventTypes ?? [], description: input.description ?? undefined }),
   }),
   updateWebhookEndpoint: t.field({
+    authScopes: rootAuthScopes('Mutation', 'updateWebhookEndpoint'),
     type: UpdateWebhookEndpointPayload,
-    authScopes: adminOnly,
     errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
     args: { input: t.arg({ type: UpdateWebhookEndpointInput, required: true }) },
     resolve: async (_root, { input }, context) => {
@@ -196,8 +197,8 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteWebhookEndpoint: t.field({
+    authScopes: rootAuthScopes('Mutation', 'deleteWebhookEndpoint'),
     type: DeleteWebhookEndpointPayload,
-    authScopes: adminOnly,
     errors: { types: [NotFoundError, ForbiddenError] },
     args: { input: t.arg({ type: DeleteWebhookEndpointInput, required: true }) },
     resolve: async (_root, { input }, context) => {
@@ -207,15 +208,15 @@ builder.mutationFields((t) => ({
     },
   }),
   rotateWebhookSecret: t.field({
+    authScopes: rootAuthScopes('Mutation', 'rotateWebhookSecret'),
     type: RotateWebhookSecretPayload,
-    authScopes: adminOnly,
     errors: { types: [NotFoundError, ForbiddenError] },
     args: { input: t.arg({ type: RotateWebhookSecretInput, required: true }) },
     resolve: (_root, { input }, context) => context.app.webhookEndpoints.rotateSecret(rowId(input.id, 'WebhookEndpoint', 'webhook endpoint')),
   }),
   redeliverWebhook: t.field({
+    authScopes: rootAuthScopes('Mutation', 'redeliverWebhook'),
     type: RedeliverWebhookPayload,
-    authScopes: adminOnly,
     errors: { types: [NotFoundError, ForbiddenError] },
     args: { input: t.arg({ type: RedeliverWebhookInput, required: true }) },
     resolve: async (_root, { input }, context) => ({
