@@ -14,6 +14,7 @@ import './auth-modes.js';
 import './connect-sessions.js';
 import './webhooks.js';
 import './activity.js';
+import './provider-webhooks.js';
 
 builder.queryType({});
 builder.mutationType({});
