@@ -151,7 +151,7 @@ const rateLimitResetFormat = z.enum(RATE_LIMIT_RESET_FORMATS);
  * Where a value sits in a provider's webhook: `header:<name>`, or a dotted path into the body (JSON,
  * or a form's fields), where a digit is an array index and `*` every element (`value.*.clientState`).
  */
-export const webhookValuePath = z.string().regex(/^(header:[A-Za-z0-9-]+|[A-Za-z0-9_*]+(\.[A-Za-z0-9_*]+)*)$/, 'header:<name>, or a dotted path into the body');
+const webhookValuePath = z.string().regex(/^(header:[A-Za-z0-9-]+|[A-Za-z0-9_*]+(\.[A-Za-z0-9_*]+)*)$/, 'header:<name>, or a dotted path into the body');
 
 /**
  * How a provider signs its webhooks (issue 25): one code path (src/webhooks/provider/verify.ts) reads

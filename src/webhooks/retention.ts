@@ -24,7 +24,7 @@ export async function pruneDeliveryLog(prisma: PrismaClient, retentionDays: numb
 }
 
 /** Provider webhooks older than the retention with their outcome settled (payloads go with them), in batches. */
-export async function pruneProviderWebhooks(prisma: PrismaClient, retentionDays: number, now = new Date()): Promise<number> {
+async function pruneProviderWebhooks(prisma: PrismaClient, retentionDays: number, now = new Date()): Promise<number> {
   if (retentionDays <= 0) return 0;
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
   let deleted = 0;

@@ -41,7 +41,7 @@ interface MatchedConnection {
  * The tags forwarded with a matched connection. Connection tags arrive with issue 23: until its column
  * exists this is undefined and the body has no `tags`. MERGE POINT (issue 23): read the column here.
  */
-export function forwardedTagsOf(connection: MatchedConnection): unknown {
+function forwardedTagsOf(connection: MatchedConnection): unknown {
   return connection.tags ?? undefined;
 }
 

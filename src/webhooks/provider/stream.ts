@@ -21,7 +21,7 @@ interface Subscriber {
   end(): void;
 }
 
-export function mayReceiveProviderWebhook(viewer: Viewer, event: ProviderWebhookForwarded, filter: ProviderWebhookFilter): boolean {
+function mayReceiveProviderWebhook(viewer: Viewer, event: ProviderWebhookForwarded, filter: ProviderWebhookFilter): boolean {
   if (filter.integrationId && event.integrationId !== filter.integrationId) return false;
   const connections = filter.connectionId ? event.connections.filter((connection) => connection.id === filter.connectionId) : event.connections;
   if (filter.connectionId && !connections.length) return false;

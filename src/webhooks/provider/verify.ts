@@ -22,7 +22,7 @@ export type Verdict = { ok: true } | { ok: false; reason: string };
 const refuse = (reason: string): Verdict => ({ ok: false, reason });
 
 /** Equal, in time that depends on the length only. */
-export function constantTimeEqual(a: string, b: string): boolean {
+function constantTimeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, 'utf8');
   const right = Buffer.from(b, 'utf8');
   if (left.length !== right.length) {
