@@ -13,9 +13,17 @@ const server = http.createServer((req, res) => {
     const body = Buffer.concat(chunks).toString('utf8');
     const endpoint = req.url ?? '/';
     try {
-      const event = secrets.get(endpoint)!.verify(body, req.headers as Record<string, string>) as { type: string; timestamp: string };
+      const event = secrets.get(endpoint)!.verify(body, req.headers as Record<string, string>) as {
+        type: string;
+        timestamp: string;
+        data?: { payload?: { event?: { sentAt?: number } } };
+      };
       res.writeHead(204).end();
-      process.stdout.write(`${JSON.stringify({ endpoint, id: req.headers['webhook-id'], type: event.type, at: Date.parse(event.timestamp), receivedAt })}\n`);
+      // sentAt: when bench/provider-webhook-sender.ts sent the provider webhook this forwards.
+      const sentAt = event.data?.payload?.event?.sentAt;
+      process.stdout.write(
+        `${JSON.stringify({ endpoint, id: req.headers['webhook-id'], type: event.type, at: Date.parse(event.timestamp), receivedAt, sentAt })}\n`,
+      );
     } catch (error) {
       res.writeHead(400).end();
       process.stdout.write(`${JSON.stringify({ endpoint, invalid: (error as Error).message })}\n`);

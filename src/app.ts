@@ -60,6 +60,10 @@ import { createWebhookEndpoints } from './webhooks/endpoints.js';
 import { registerWebhookOutbox } from './webhooks/outbox.js';
 import { webhookLogRetentionJob } from './webhooks/retention.js';
 import { webhookDeliveryJob } from './webhooks/worker.js';
+import { PROVIDER_WEBHOOK_PREFIX } from './webhooks/provider/declaration.js';
+import { createProviderWebhookForwarder, providerWebhookForwardingJob } from './webhooks/provider/forward.js';
+import { providerWebhookHandler } from './webhooks/provider/route.js';
+import { createProviderWebhookStreams } from './webhooks/provider/stream.js';
 
 export interface AppOptions {
   /** A database opened elsewhere (tests hand one to several apps); the app does not close it then. */
@@ -114,6 +118,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const statusStreams = createStatusStreams({ db, changes, lookup, integrations, settings: config.realtime, logger });
   const webhookEndpoints = createWebhookEndpoints({ db, keyring, events, urls, settings: config.webhooks });
   const deliveries = createDeliveryStore({ prisma: db.prisma, settings: config.webhooks, events, logger });
+  const providerWebhookForwarder = createProviderWebhookForwarder({ db, events, settings: config.providerWebhooks, logger, instanceId });
+  const providerWebhookStreams = createProviderWebhookStreams({ db, events });
 
   const flows: FlowDeps = {
     db,
@@ -141,6 +147,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     verifier,
     statusStreams,
     webhookEndpoints,
+    providerWebhooks: { baseUrl: config.providerWebhooks.baseUrl, streams: providerWebhookStreams },
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
     createConnection: (viewer, input) => asConnectSessionUse(db.prisma, viewer.connectSession?.id, () => createConnection(importDeps, viewer, input)),
     updateConnection: (viewer, actor, input) => updateConnection({ db, lookup }, viewer, actor, input),
@@ -177,6 +184,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     pendingAuthorizationCleanupJob(db.prisma, config.oauth.cleanupIntervalSeconds, logger),
     connectSessionCleanupJob(db, config.connectSessions, logger),
     webhookDeliveryJob({ deliveries, outbound, keyring, settings: config.webhooks, changes, events, logger, instanceId }),
+    providerWebhookForwardingJob(providerWebhookForwarder, config.providerWebhooks),
     webhookLogRetentionJob(db.prisma, config.webhooks, logger),
     operationsRetentionJob(db.prisma, config.activity, logger),
     healthCheckJob({ prisma: db.prisma, verifier, logger, instanceId }, config.health),
@@ -230,6 +238,21 @@ export function createApp(config: Config, options: AppOptions = {}) {
       : []),
     { name: 'oauth_callback', path: ['/oauth2/callback', '/oauth1/callback'], handle: callback },
     { name: 'oauth_begin', path: '/oauth/begin', handle: beginHandler({ db, publicUrl: config.publicUrl, logger }) },
+    {
+      name: 'provider_webhooks',
+      prefix: PROVIDER_WEBHOOK_PREFIX,
+      handle: providerWebhookHandler({
+        db,
+        keyring,
+        events,
+        changes,
+        settings: config.providerWebhooks,
+        logger,
+        received: () => {
+          if (config.providerWebhooks.pollIntervalMs > 0) providerWebhookForwarder.nudge();
+        },
+      }),
+    },
     { name: 'connect_page', path: '/connect', handle: hostedPage.handlePage },
     { name: 'connect_return', path: '/connect/return', handle: hostedPage.handleReturn },
     { name: 'sdk', path: '/sdk/connect.js', handle: sdkHandler() },
@@ -260,6 +283,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     breaker,
     activity,
     deliveries,
+    providerWebhookForwarder,
     sandbox,
     jobs,
     graphql,
@@ -317,6 +341,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
      */
     async stop(drainMs = config.server.shutdownDrainMs): Promise<void> {
       statusStreams.closeAll();
+      providerWebhookStreams.closeAll();
       const stoppingJobs = running?.stop();
       await server?.close(drainMs);
       await stoppingJobs;

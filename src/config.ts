@@ -20,7 +20,7 @@ import { realtimeSettings } from './realtime/settings.js';
 import { sandboxSettings } from './sandbox/settings.js';
 import { telemetrySettings } from './telemetry/settings.js';
 import { tokenSettings } from './tokens/settings.js';
-import { webhookSettings } from './webhooks/settings.js';
+import { providerWebhookSettings, webhookSettings } from './webhooks/settings.js';
 
 /** Every slice, in the order the docs' table and .env.example list them. */
 export const SETTINGS = {
@@ -40,6 +40,7 @@ export const SETTINGS = {
   activity: activitySettings,
   health: healthSettings,
   webhooks: webhookSettings,
+  providerWebhooks: providerWebhookSettings,
   metrics: metricsSettings,
   console: consoleSettings,
   telemetry: telemetrySettings,

@@ -147,6 +147,91 @@ export function placeholderPlacementProblems(url: string, fields: readonly Pick<
 export const RATE_LIMIT_RESET_FORMATS = ['epoch-seconds', 'delta-seconds', 'epoch-milliseconds', 'delta-milliseconds', 'date', 'duration', 'auto'] as const;
 const rateLimitResetFormat = z.enum(RATE_LIMIT_RESET_FORMATS);
 
+/**
+ * Where a value sits in a provider's webhook: `header:<name>`, or a dotted path into the body (JSON,
+ * or a form's fields), where a digit is an array index and `*` every element (`value.*.clientState`).
+ */
+const webhookValuePath = z.string().regex(/^(header:[A-Za-z0-9-]+|[A-Za-z0-9_*]+(\.[A-Za-z0-9_*]+)*)$/, 'header:<name>, or a dotted path into the body');
+
+/**
+ * How a provider signs its webhooks: one code path (src/webhooks/provider/verify.ts) reads
+ * these fields. `hmac`: a keyed hash of `signed` (a template of {body}, {timestamp}, {method}, {url},
+ * {id}, {form}) in `header`, written `format`: `plain` (the header, after `prefix`), `keyed`
+ * (`t=…,v1=…` pairs: Stripe, Calendly) or `standard` (space-separated `v1,<sig>`: Standard Webhooks).
+ * `clientState`: a shared value the provider repeats in the body (Microsoft Graph). The secret is the
+ * integration's providerWebhookSecret or its clientSecret; `whsec` secrets are base64 after `whsec_`.
+ */
+export const webhookVerificationSchema = z
+  .object({
+    kind: z.enum(['hmac', 'clientState']).default('hmac'),
+    algorithm: z.enum(['sha256', 'sha1']).default('sha256'),
+    encoding: z.enum(['hex', 'base64']).default('hex'),
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/)
+      .optional(),
+    format: z.enum(['plain', 'keyed', 'standard']).default('plain'),
+    prefix: z.string().max(20).optional(),
+    /** `keyed` format: the key of the signatures (v1) and of the timestamp (t). */
+    signatureKey: z.string().default('v1'),
+    timestampKey: z.string().optional(),
+    /** Where the timestamp is (a header, or the body) and how old it may be. */
+    timestamp: z
+      .object({
+        from: webhookValuePath.optional(),
+        unit: z.enum(['seconds', 'milliseconds']).default('seconds'),
+        toleranceSeconds: z.number().int().min(1).max(86_400).default(300),
+      })
+      .optional(),
+    signed: z.string().default('{body}'),
+    /** The header whose value {id} stands for (webhook-id). */
+    idHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/)
+      .optional(),
+    secret: z.enum(['providerWebhookSecret', 'clientSecret']).default('providerWebhookSecret'),
+    secretFormat: z.enum(['text', 'whsec']).default('text'),
+    /** `clientState`: where the body repeats the secret (every value found must equal it). */
+    clientStatePath: webhookValuePath.optional(),
+  })
+  .superRefine((verification, ctx) => {
+    if (verification.kind === 'hmac' && !verification.header) ctx.addIssue({ code: 'custom', message: 'an hmac verification needs the signature header' });
+    if (verification.kind === 'clientState' && !verification.clientStatePath)
+      ctx.addIssue({ code: 'custom', message: 'a clientState verification needs clientStatePath' });
+    if (verification.signed.includes('{timestamp}') && !verification.timestamp && verification.format !== 'keyed')
+      ctx.addIssue({ code: 'custom', message: 'signed uses {timestamp}: say where it is (timestamp.from)' });
+    if (verification.signed.includes('{id}') && !verification.idHeader) ctx.addIssue({ code: 'custom', message: 'signed uses {id}: give idHeader' });
+  });
+
+/**
+ * A provider's webhooks: how they are verified, the URL handshake it sends (`slack` url_verification,
+ * `zoom` endpoint.url_validation, `microsoftGraph` validationToken, `dropbox` GET challenge), where
+ * the event names its type, id and account, which connection field holds that account (`metadata.x`
+ * or `connectionConfig.x`, captured at connect time), and which headers are forwarded.
+ */
+export const providerWebhooksSchema = z.object({
+  verification: webhookVerificationSchema,
+  handshake: z.enum(['slack', 'zoom', 'microsoftGraph', 'dropbox']).optional(),
+  eventType: z.array(webhookValuePath).default([]),
+  eventId: z.array(webhookValuePath).default([]),
+  route: z
+    .array(
+      z.object({
+        from: webhookValuePath,
+        to: z.string().regex(/^(metadata|connectionConfig)\.[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'metadata.<path> or connectionConfig.<name>'),
+        /** Removed from the event's value first: Shopify's header names acme.myshopify.com, the connection holds acme. */
+        stripSuffix: z.string().optional(),
+      }),
+    )
+    .default([]),
+  forwardHeaders: z.array(z.string().regex(/^[A-Za-z0-9-]+$/)).default([]),
+  /** What to register with the provider, for the docs. */
+  notes: z.string().optional(),
+});
+
+export type ProviderWebhooksDeclaration = z.output<typeof providerWebhooksSchema>;
+export type WebhookVerification = z.output<typeof webhookVerificationSchema>;
+
 export const providerTemplateSchema = z
   .object({
     key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/),
@@ -268,6 +353,8 @@ export const providerTemplateSchema = z
       })
       .refine((identity) => identity.id !== undefined || identity.displayName !== undefined, 'identity needs id or displayName')
       .optional(),
+    /** Webhooks the provider sends: verification, handshake, routing to connections. */
+    providerWebhooks: providerWebhooksSchema.optional(),
   })
   .superRefine((template, ctx) => {
     const declared = new Set(template.connectionConfig.map((field) => field.name));

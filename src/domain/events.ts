@@ -50,7 +50,11 @@ export interface DomainEvents {
   'proxy.called': { operation: Operation; connected: boolean; seconds: number };
   'integration.changed': IntegrationChange;
   /** Deliveries are due now (a redelivery, an endpoint enabled again): the worker need not wait for its poll. */
-  'webhook.due': { reason: 'redelivery' | 'endpoint_enabled' };
+  'webhook.due': { reason: 'redelivery' | 'endpoint_enabled' | 'provider_webhook' };
+  /** A provider's webhook got its outcome (refused, a handshake, forwarded, unmatched, a duplicate): the metrics count it. */
+  'provider_webhook.recorded': { integrationSlug: string; outcome: 'FORWARDED' | 'UNMATCHED' | 'REJECTED' | 'HANDSHAKE' | 'DUPLICATE' };
+  /** A provider's webhook was forwarded (its outbox rows committed): subscribers who may see its connections hear it. */
+  'provider_webhook.forwarded': ProviderWebhookForwarded;
   /** A webhook delivery attempt's result was recorded (or lost its lease). */
   'webhook.attempted': {
     eventType: string;
@@ -62,6 +66,14 @@ export interface DomainEvents {
 }
 
 export type DomainEventBus = EventBus<DomainEvents>;
+
+/** Ids only: subscribers read the row, filtered by what each viewer may see. */
+export interface ProviderWebhookForwarded {
+  id: string;
+  integrationId: string;
+  /** The matched connections with their owner keys (ownerId, or "" when shared). */
+  connections: Array<{ id: string; ownerKey: string }>;
+}
 
 /** The operation an event records, if any: the one mapping that the activity log and metrics share. */
 export function operationOf<Type extends keyof DomainEvents>(event: DomainEvents[Type]): Operation | undefined {
@@ -86,6 +98,8 @@ export const DOMAIN_EVENT_TYPES = [
   'integration.changed',
   'webhook.due',
   'webhook.attempted',
+  'provider_webhook.recorded',
+  'provider_webhook.forwarded',
 ] as const satisfies ReadonlyArray<keyof DomainEvents>;
 
 /** Announces a connect that stored nothing (the activity log's CONNECT failure). */

@@ -9,7 +9,7 @@ export const RESERVED_ID_PREFIX = 'switchboard:';
 /** The owner of what an admin does with a bare API key (no X-User-Id). */
 export const API_KEY_ADMIN_ID = `${RESERVED_ID_PREFIX}api-key`;
 
-/** Ids that were reserved before the namespace existed (the bare API key's, until issue 22's migration). */
+/** Ids reserved before the namespace (a bare API key's former owner id), still refused. */
 const LEGACY_RESERVED_IDS = new Set(['api-key']);
 
 /** Whether a user id is reserved (any case): refused as a JWT `sub`, an `X-User-Id` and an `endUserId`. */

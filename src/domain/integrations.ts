@@ -6,7 +6,7 @@ import { parsePrivateKey } from '../crypto/private-key.js';
 import type { Database } from '../db/database.js';
 import { providerTemplate, type ProviderTemplate } from '../catalog/index.js';
 import { SANDBOX_PROVIDER, sandboxTemplate } from '../catalog/sandbox.js';
-import { connectionValueProblem, type ConnectionConfigField } from '../catalog/schema.js';
+import { connectionValueProblem, providerWebhooksSchema, type ConnectionConfigField } from '../catalog/schema.js';
 import { Prisma, type Integration } from '../generated/prisma/client.js';
 import { NotFoundError, ValidationError, type FieldError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -38,6 +38,8 @@ export interface IntegrationSettings {
   grantType?: string;
   /** The credential check (src/health/check.ts). */
   verify?: ProviderTemplate['verify'];
+  /** An admin's declaration of the provider's webhooks, instead of the catalog's (src/webhooks/provider/). */
+  providerWebhooks?: ProviderTemplate['providerWebhooks'];
 }
 
 export function integrationSettings(integration: Pick<Integration, 'settings'>): IntegrationSettings {
@@ -219,6 +221,10 @@ function integrationSchemas(policy: UrlPolicy) {
       })
       .optional(),
     signatureMethod: z.enum(OAUTH1_SIGNATURE_METHODS).optional(),
+    /** The secret the provider signs its webhooks with (write-only). */
+    providerWebhookSecret: z.string().min(1).max(4000).optional(),
+    /** How the provider's webhooks are verified and routed, instead of the catalog's (a custom provider's generic HMAC). */
+    providerWebhooks: z.record(z.string(), z.unknown()).pipe(providerWebhooksSchema).optional(),
   };
 
   const createSchema = z.object({
@@ -306,7 +312,17 @@ function checkCompleteness(integration: {
   if (problems.length) throw new ValidationError('The integration is incomplete.', problems);
 }
 
-const secretContext = (integrationId: string, field: 'clientSecret' | 'privateKey') => ({ table: 'Integration', rowId: integrationId, field });
+const secretContext = (integrationId: string, field: 'clientSecret' | 'privateKey' | 'providerWebhookSecret') => ({
+  table: 'Integration',
+  rowId: integrationId,
+  field,
+});
+
+/** The secret the provider signs its webhooks with, in clear, for checking them only. */
+export function revealProviderWebhookSecret(keyring: Keyring, integration: Pick<Integration, 'id' | 'providerWebhookSecretEnc'>): string | undefined {
+  if (!integration.providerWebhookSecretEnc) return undefined;
+  return keyring.decrypt(integration.providerWebhookSecretEnc, secretContext(integration.id, 'providerWebhookSecret'));
+}
 
 /** The integration's private key (PEM) in clear, for signing assertions only. */
 export function revealPrivateKey(keyring: Keyring, integration: Pick<Integration, 'id' | 'privateKeyEnc'>): string | undefined {
@@ -376,11 +392,15 @@ export function createIntegrations(deps: IntegrationDeps) {
       appId: data.appId ?? null,
       privateKeyEnc: data.privateKey ? deps.keyring.encrypt(parsePrivateKey(data.privateKey).pem, secretContext(id, 'privateKey')) : null,
       requestTokenUrl: data.requestTokenUrl ?? template?.requestTokenUrl ?? null,
+      providerWebhookSecretEnc: data.providerWebhookSecret
+        ? deps.keyring.encrypt(data.providerWebhookSecret, secretContext(id, 'providerWebhookSecret'))
+        : null,
       settings: {
         ...(template ? settingsFromTemplate(template) : {}),
         ...(data.connectionConfig ? { fixedConnectionConfig: data.connectionConfig } : {}),
         ...(data.tokenParams ? { tokenParams: data.tokenParams } : {}),
         ...(data.signatureMethod ? { signatureMethod: data.signatureMethod } : {}),
+        ...(data.providerWebhooks ? { providerWebhooks: data.providerWebhooks } : {}),
       } as Prisma.InputJsonObject,
     };
     if (data.connectionConfig) checkFixedConnectionConfig({ settings: row.settings as Prisma.JsonObject }, data.connectionConfig, deps.urls);
@@ -408,14 +428,24 @@ export function createIntegrations(deps: IntegrationDeps) {
       const connections = await deps.db.prisma.connection.count({ where: { integrationId: existing.id } });
       if (connections > 0) throw ValidationError.field('isShared', 'isShared cannot change while the integration has connections.');
     }
-    const { clientSecret, connectionConfig: fixedConnectionConfig, privateKey, tokenParams, signatureMethod, ...plain } = data;
+    const {
+      clientSecret,
+      connectionConfig: fixedConnectionConfig,
+      privateKey,
+      tokenParams,
+      signatureMethod,
+      providerWebhookSecret,
+      providerWebhooks,
+      ...plain
+    } = data;
     const changes: Prisma.IntegrationUpdateInput = { ...plain };
     const settings: IntegrationSettings = { ...integrationSettings(existing) };
     for (const key of cleared) {
       if (key === 'clientSecret') changes.clientSecretEnc = null;
       else if (key === 'connectionConfig') delete settings.fixedConnectionConfig;
       else if (key === 'privateKey') changes.privateKeyEnc = null;
-      else if (key === 'tokenParams' || key === 'signatureMethod') delete settings[key];
+      else if (key === 'providerWebhookSecret') changes.providerWebhookSecretEnc = null;
+      else if (key === 'tokenParams' || key === 'signatureMethod' || key === 'providerWebhooks') delete settings[key];
       else (changes as Record<string, unknown>)[key] = null;
     }
     if (fixedConnectionConfig) {
@@ -424,10 +454,13 @@ export function createIntegrations(deps: IntegrationDeps) {
     }
     if (clientSecret) changes.clientSecretEnc = deps.keyring.encrypt(clientSecret, secretContext(existing.id, 'clientSecret'));
     if (privateKey) changes.privateKeyEnc = deps.keyring.encrypt(parsePrivateKey(privateKey).pem, secretContext(existing.id, 'privateKey'));
+    if (providerWebhookSecret)
+      changes.providerWebhookSecretEnc = deps.keyring.encrypt(providerWebhookSecret, secretContext(existing.id, 'providerWebhookSecret'));
     if (tokenParams) settings.tokenParams = tokenParams;
     if (signatureMethod) settings.signatureMethod = signatureMethod;
-    const settingsChanged = ['tokenParams', 'signatureMethod', 'connectionConfig'].some((key) => cleared.includes(key));
-    if (tokenParams || signatureMethod || fixedConnectionConfig || settingsChanged) {
+    if (providerWebhooks) settings.providerWebhooks = providerWebhooks;
+    const settingsChanged = ['tokenParams', 'signatureMethod', 'connectionConfig', 'providerWebhooks'].some((key) => cleared.includes(key));
+    if (tokenParams || signatureMethod || fixedConnectionConfig || providerWebhooks || settingsChanged) {
       changes.settings = settings as Prisma.InputJsonObject;
     }
     checkCompleteness({ ...existing, ...(changes as Partial<Integration>) });

@@ -4,13 +4,14 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 
 interface SealedColumn {
   table: 'Integration' | 'Connection' | 'PendingAuthorization' | 'WebhookEndpoint';
-  column: 'clientSecretEnc' | 'privateKeyEnc' | 'credentialsEnc' | 'codeVerifierEnc' | 'secretEnc' | 'previousSecretEnc';
+  column: 'clientSecretEnc' | 'privateKeyEnc' | 'providerWebhookSecretEnc' | 'credentialsEnc' | 'codeVerifierEnc' | 'secretEnc' | 'previousSecretEnc';
   field: string;
 }
 
 const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'Integration', column: 'clientSecretEnc', field: 'clientSecret' },
   { table: 'Integration', column: 'privateKeyEnc', field: 'privateKey' },
+  { table: 'Integration', column: 'providerWebhookSecretEnc', field: 'providerWebhookSecret' },
   { table: 'Connection', column: 'credentialsEnc', field: 'credentials' },
   { table: 'PendingAuthorization', column: 'codeVerifierEnc', field: 'codeVerifier' },
   { table: 'WebhookEndpoint', column: 'secretEnc', field: 'secret' },

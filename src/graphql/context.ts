@@ -18,6 +18,7 @@ import type { Proxy } from '../proxy/proxy.js';
 import type { StatusStreams } from '../realtime/status-stream.js';
 import type { Refresher } from '../tokens/refresher.js';
 import type { WebhookEndpoints } from '../webhooks/endpoints.js';
+import type { ProviderWebhookStreams } from '../webhooks/provider/stream.js';
 
 export interface Services {
   db: Database;
@@ -29,6 +30,8 @@ export interface Services {
   verifier: Verifier;
   statusStreams: StatusStreams;
   webhookEndpoints: WebhookEndpoints;
+  /** Provider webhooks: where they are received (PROVIDER_WEBHOOK_BASE_URL or PUBLIC_URL) and their subscription. */
+  providerWebhooks: { baseUrl: string; streams: ProviderWebhookStreams };
   startConnect(viewer: Viewer, input: StartConnectInput): Promise<StartConnectResult>;
   createConnection(viewer: Viewer, input: CreateConnectionInput): Promise<Connection>;
   disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome>;

@@ -208,6 +208,14 @@ export function createMetrics() {
     operationsSampledOut.inc(count);
   }
 
+  const providerWebhooks = new client.Counter({
+    name: 'switchboard_provider_webhooks_total',
+    help: 'Webhooks providers sent, by integration and outcome (FORWARDED, UNMATCHED, REJECTED, HANDSHAKE, DUPLICATE).',
+    labelNames: ['integration', 'outcome'] as const,
+    registers: [registry],
+  });
+  const recordProviderWebhook = (integration: string, outcome: string) => child(providerWebhooks, { integration, outcome }).inc();
+
   const webhookDeliveries = new client.Counter({
     name: 'switchboard_webhook_deliveries_total',
     help: 'Webhook delivery attempts by event type and outcome: success; retry_scheduled (failed, tried again later); failed (failed, no attempt left); interrupted (cut short by shutdown, due again at once); lease_lost (its result came after the lease expired: another attempt owns the delivery).',
@@ -273,6 +281,7 @@ export function createMetrics() {
     recordOperationsDropped,
     recordOperationsSampledOut,
     recordWebhookAttempt,
+    recordProviderWebhook,
     /** switchboard_subscriptions counts what this says at scrape time. */
     countSubscriptionsWith(count: () => number): void {
       countSubscriptions = count;
@@ -302,6 +311,7 @@ export function subscribeMetrics(events: DomainEventBus, metrics: Metrics): () =
       if (event.result !== 'not_sent') metrics.recordTokenRefresh(event.operation.integrationSlug, event.result === 'rejected' ? 'invalid_grant' : 'failure');
     }),
     events.on('webhook.attempted', (attempt) => metrics.recordWebhookAttempt(attempt.eventType, attempt.outcome, attempt.durationMs / 1000)),
+    events.on('provider_webhook.recorded', (event) => metrics.recordProviderWebhook(event.integrationSlug, event.outcome)),
   );
   return () => stops.forEach((stop) => stop());
 }

@@ -2,7 +2,14 @@
 // outbox (written from low in the stack) and the API share it.
 import type { ConnectionStatusEvent } from '../domain/changes.js';
 
-export const WEBHOOK_EVENT_TYPES = ['connection.created', 'connection.reconnected', 'connection.failed', 'connection.recovered', 'connection.deleted'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'connection.created',
+  'connection.reconnected',
+  'connection.failed',
+  'connection.recovered',
+  'connection.deleted',
+  'provider.webhook',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The GraphQL enum name of an event type: connection.created → CONNECTION_CREATED. */

@@ -58,8 +58,12 @@ function newMessageId(): string {
 export async function enqueueConnectionEvent(tx: TransactionClient, event: ConnectionStatusEvent): Promise<number> {
   const type = webhookEventTypeOf(event);
   if (!type) return 0;
+  return enqueueMessage(tx, type, JSON.stringify(webhookBodyOf(type, event)));
+}
+
+/** Writes one message (its body as sent) for every endpoint that wants `type`, inside the caller's transaction. */
+export async function enqueueMessage(tx: TransactionClient, type: WebhookEventType, body: string): Promise<number> {
   const messageId = newMessageId();
-  const body = JSON.stringify(webhookBodyOf(type, event));
   // Row ids stay time-ordered UUIDv7s (the delivery log pages by them): one fresh id whose last 32
   // random bits are replaced by the row's number, unique per endpoint and, through the rest, per change.
   return tx.$executeRaw`

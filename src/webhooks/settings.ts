@@ -1,6 +1,6 @@
 // Webhooks: retries, timeouts, secrets, the delivery worker's pace and concurrency, retention.
 import { z } from 'zod';
-import { decimal, defineSettings, flag, integer, setting, type SettingsOf } from '../kernel/settings.js';
+import { decimal, defineSettings, flag, integer, optionalUrl, setting, type SettingsOf } from '../kernel/settings.js';
 
 export const webhookSettings = defineSettings(
   'Webhooks',
@@ -57,3 +57,35 @@ export const webhookSettings = defineSettings(
   }),
 );
 export type WebhookSettings = SettingsOf<typeof webhookSettings>;
+
+// Provider webhooks (webhooks providers send to Switchboard): the inbound URL, the body limit, and the
+// forwarding job's pace. Retention follows WEBHOOK_LOG_RETENTION_DAYS.
+export const providerWebhookSettings = defineSettings(
+  'Provider webhooks',
+  {
+    PROVIDER_WEBHOOK_BASE_URL: setting(
+      optionalUrl,
+      'where providers reach the inbound route, when another host than PUBLIC_URL: an integration receives at `PROVIDER_WEBHOOK_BASE_URL/webhooks/providers/{slug}`',
+      { shownDefault: '`PUBLIC_URL`', example: 'https://hooks.example.com' },
+    ),
+    PROVIDER_WEBHOOK_MAX_BODY_BYTES: setting(
+      integer({ min: 1024, max: 64 * 1024 * 1024, default: 1_048_576 }),
+      'the largest webhook body a provider may send (a larger one gets 413, nothing kept)',
+    ),
+    PROVIDER_WEBHOOK_POLL_INTERVAL_MS: setting(
+      integer({ min: 0, default: 1000 }),
+      'the job `provider-webhook-forwarding`: how often this instance looks for received webhooks to match and forward, besides the nudge of each one it receives (0: this instance forwards none)',
+    ),
+    PROVIDER_WEBHOOK_BATCH: setting(
+      integer({ min: 1, max: 5000, default: 200 }),
+      'received webhooks one forwarding round claims, matches and forwards together',
+    ),
+  },
+  (values, context) => ({
+    baseUrl: (values.PROVIDER_WEBHOOK_BASE_URL ?? context.publicUrl).replace(/\/+$/, ''),
+    maxBodyBytes: values.PROVIDER_WEBHOOK_MAX_BODY_BYTES,
+    pollIntervalMs: values.PROVIDER_WEBHOOK_POLL_INTERVAL_MS,
+    batch: values.PROVIDER_WEBHOOK_BATCH,
+  }),
+);
+export type ProviderWebhookSettings = SettingsOf<typeof providerWebhookSettings>;

@@ -15,6 +15,7 @@ import './connect-sessions.js';
 import './webhooks.js';
 import './activity.js';
 import './access.js';
+import './provider-webhooks.js';
 
 builder.queryType({});
 builder.mutationType({});

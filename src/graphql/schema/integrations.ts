@@ -158,6 +158,14 @@ function integrationInputFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTy
       description: 'OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters, e.g. { audience: "https://api.example" }.',
     }),
     signatureMethod: t.field({ type: OAuth1SignatureMethodEnum, description: 'OAUTH1: how requests are signed (default HMAC-SHA1).' }),
+    providerWebhookSecret: t.string({
+      description: "The secret the provider signs its webhooks with (Slack's signing secret, a GitHub webhook secret, Stripe's whsec_…). Write-only.",
+    }),
+    providerWebhooks: t.field({
+      type: 'JSONObject',
+      description:
+        'How the provider\'s webhooks are verified and routed, instead of the catalog\'s: e.g. { verification: { header: "x-signature", prefix: "sha256=" } } for a generic HMAC over the raw body (see docs/provider-webhooks.md).',
+    }),
   };
 }
 

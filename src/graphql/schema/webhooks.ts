@@ -13,6 +13,7 @@ const EVENT_TYPE_DESCRIPTIONS: Record<WebhookEventType, string> = {
   'connection.failed': 'connection.failed: a refresh or check failed and the connection became EXPIRED or ERROR.',
   'connection.recovered': 'connection.recovered: a connection that was EXPIRED or ERROR is HEALTHY again.',
   'connection.deleted': 'connection.deleted: a connection was disconnected and deleted.',
+  'provider.webhook': "provider.webhook: a provider's webhook, forwarded with its connection ids, tags and payload.",
 };
 
 const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {

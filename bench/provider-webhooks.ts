@@ -1,0 +1,131 @@
+// npm run bench:provider-webhooks — provider webhooks at a steady rate: BENCH_RATE Slack-signed events
+// per second (default 500) for BENCH_SECONDS (default 20), sent by a separate process (the provider)
+// to the inbound route of a Switchboard on the embedded database (in memory), forwarded to a receiving
+// app in a third process that verifies every Standard Webhooks signature. Each event names one of
+// BENCH_TEAMS workspaces (default 10), each connected by two users, so each is matched to two connections.
+// Prints: acknowledgements (p50/p99/max, target p99 <= 50 ms), how many reached the app (target: all),
+// and receipt to the app (from the provider sending it to the app receiving it; target p99 <= 2 s).
+// Wall-clock figures depend on the machine's load: note `uptime` beside them.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { newId } from '../src/kernel/ids.js';
+import { loadEmbeddedSwitchboard } from './embedded.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const TEAMS = Number(process.env.BENCH_TEAMS ?? 10);
+const SECRET = 'bench-slack-signing-secret';
+const progress = (message: string) => process.stderr.write(`  … ${message}\n`);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+const app = await loadEmbeddedSwitchboard({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+
+interface Receipt {
+  endpoint?: string;
+  type?: string;
+  receivedAt?: number;
+  sentAt?: number;
+  invalid?: string;
+  registered?: string;
+  port?: number;
+}
+const receiver = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'webhook-receiver.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+process.once('exit', () => receiver.kill());
+const receipts: Receipt[] = [];
+readline.createInterface({ input: receiver.stdout! }).on('line', (line) => receipts.push(JSON.parse(line) as Receipt));
+async function until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+}
+await until(() => receipts.some((receipt) => receipt.port), 60_000);
+const receiverUrl = `http://127.0.0.1:${receipts.find((receipt) => receipt.port)!.port}`;
+
+const integration = await app.services.integrations.create({
+  slug: 'bench-slack',
+  provider: 'slack',
+  clientId: 'bench',
+  clientSecret: 'bench-client-secret',
+  providerWebhookSecret: SECRET,
+});
+for (let team = 0; team < TEAMS; team++) {
+  for (const owner of ['alice', 'bob']) {
+    await app.db.prisma.connection.create({
+      data: {
+        id: newId(),
+        integrationId: integration.id,
+        ownerId: `${owner}-${team}`,
+        ownerKey: `${owner}-${team}`,
+        name: 'default',
+        scopes: [],
+        metadata: { team_id: `T${team}` },
+      },
+    });
+  }
+}
+const { secret } = await app.services.webhookEndpoints.create({ url: `${receiverUrl}/app`, eventTypes: ['provider.webhook'] });
+receiver.stdin!.write(`/app ${secret}\n`);
+await until(() => receipts.some((receipt) => receipt.registered === '/app'), 10_000);
+const url = await app.serve();
+progress(`Switchboard at ${url}; sending ${RATE}/s for ${SECONDS} s`);
+
+const cpu = process.cpuUsage();
+const sender = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    path.join(here, 'provider-webhook-sender.ts'),
+    `${url}/webhooks/providers/bench-slack`,
+    String(RATE),
+    String(SECONDS),
+    SECRET,
+    String(TEAMS),
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const sent = await new Promise<{ ackMs: number[]; statuses: Record<string, number>; failures: number; elapsed: number }>((resolve) => {
+  readline.createInterface({ input: sender.stdout! }).once('line', (line) => resolve(JSON.parse(line) as never));
+});
+const total = RATE * SECONDS;
+progress('all sent; waiting for the app to receive them');
+const forwardedAll = await until(() => receipts.filter((receipt) => receipt.type === 'provider.webhook').length >= total, 120_000);
+const used = process.cpuUsage(cpu);
+
+const acks = [...sent.ackMs].sort((a, b) => a - b);
+const delivered = receipts.filter((receipt) => receipt.type === 'provider.webhook');
+const delays = delivered.map((receipt) => receipt.receivedAt! - receipt.sentAt!).sort((a, b) => a - b);
+const outcomes = await app.db.prisma.providerWebhook.groupBy({ by: ['outcome'], _count: true });
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+console.log(
+  `provider webhooks: ${RATE}/s for ${SECONDS} s (${total}), embedded database, ${os.cpus().length} cores, load ${os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `  sent in ${sent.elapsed.toFixed(1)} s (${(total / sent.elapsed).toFixed(0)}/s); answers ${JSON.stringify(sent.statuses)}; failed requests ${sent.failures}`,
+);
+console.log(
+  `  acknowledgement: p50 ${ms(percentile(acks, 50))}, p99 ${ms(percentile(acks, 99))}, max ${ms(acks.at(-1) ?? NaN)} (target p99 <= 50 ms: ${percentile(acks, 99) <= 50 ? 'met' : 'NOT met'})`,
+);
+console.log(`  outcomes: ${outcomes.map((row) => `${row.outcome ?? 'pending'} ${row._count}`).join(', ')}`);
+console.log(
+  `  reached the app: ${delivered.length} of ${total} (${forwardedAll ? 'all' : 'NOT all'}); invalid signatures ${receipts.filter((receipt) => receipt.invalid).length}`,
+);
+console.log(
+  `  receipt to the app: p50 ${ms(percentile(delays, 50))}, p99 ${ms(percentile(delays, 99))}, max ${ms(delays.at(-1) ?? NaN)} (target p99 <= 2000 ms: ${percentile(delays, 99) <= 2000 ? 'met' : 'NOT met'})`,
+);
+console.log(
+  `  Switchboard process CPU: ${((used.user + used.system) / 1000 / total).toFixed(2)} ms per webhook (${((used.user + used.system) / 1e6 / sent.elapsed).toFixed(2)} cores while sending)`,
+);
+await app.close();
+receiver.kill();
+process.exit(0);

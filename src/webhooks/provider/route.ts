@@ -1,0 +1,189 @@
+// The inbound route: POST {PROVIDER_WEBHOOK_BASE_URL}/webhooks/providers/{integration slug}. It answers
+// within milliseconds: read the raw body (PROVIDER_WEBHOOK_MAX_BODY_BYTES), answer the URL handshakes,
+// verify the signature as the catalog declares, store the webhook in one INSERT, acknowledge. Matching
+// and forwarding happen afterwards from the database (forward.ts), so nothing is lost if the process
+// dies right after answering. Refused ones are logged (outcome REJECTED, no payload) and get 401.
+import { createHmac } from 'node:crypto';
+import type http from 'node:http';
+import { LRUCache } from 'lru-cache';
+import type { ProviderWebhooksDeclaration } from '../../catalog/schema.js';
+import type { Keyring } from '../../crypto/envelope.js';
+import type { Database } from '../../db/database.js';
+import type { ChangeFeed } from '../../domain/changes.js';
+import type { DomainEventBus } from '../../domain/events.js';
+import { revealClientSecret, revealProviderWebhookSecret, type Integration } from '../../domain/integrations.js';
+import { newId } from '../../kernel/ids.js';
+import type { Logger } from '../../kernel/log.js';
+import { sendJson } from '../../kernel/respond.js';
+import { readBody } from '../../net/body.js';
+import type { ProviderWebhookSettings } from '../settings.js';
+import { PROVIDER_WEBHOOK_PREFIX, providerWebhooksOf } from './declaration.js';
+import { firstValue, valuesAt } from './values.js';
+import { verifyWebhook, type InboundWebhook } from './verify.js';
+
+export type ProviderWebhookOutcome = 'FORWARDED' | 'UNMATCHED' | 'REJECTED' | 'HANDSHAKE' | 'DUPLICATE';
+
+/** Headers never kept or forwarded, whatever a declaration says: they carry signatures or credentials. */
+const NEVER_KEPT = /^(authorization|cookie|proxy-authorization|x-api-key)$|signature|hmac|token/i;
+
+interface CachedIntegration {
+  integration: Integration;
+  declaration: ProviderWebhooksDeclaration | undefined;
+}
+
+export interface InboundDeps {
+  db: Database;
+  keyring: Keyring;
+  events: DomainEventBus;
+  changes: ChangeFeed;
+  settings: ProviderWebhookSettings;
+  logger: Logger;
+  /** A webhook was stored and waits for the forwarding job. */
+  received(): void;
+}
+
+function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  const type = (contentType ?? '').toLowerCase();
+  const text = raw.toString('utf8');
+  if (type.includes('application/x-www-form-urlencoded')) {
+    const form: Record<string, string | string[]> = {};
+    for (const [key, value] of new URLSearchParams(text)) {
+      const existing = form[key];
+      form[key] = existing === undefined ? value : [existing, value].flat();
+    }
+    return form;
+  }
+  if (type.includes('json') || /^\s*[[{]/.test(text)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function sendText(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** The `provider_webhooks` route's handler. */
+export function providerWebhookHandler(deps: InboundDeps) {
+  const { db, logger } = deps;
+  // Integrations by slug for a few seconds (a busy provider sends many a second); dropped when one changes.
+  const cache = new LRUCache<string, CachedIntegration | false>({ max: 1000, ttl: 5_000 });
+  deps.changes.onIntegration(() => cache.clear());
+
+  const integrationBySlug = async (slug: string): Promise<CachedIntegration | undefined> => {
+    const cached = cache.get(slug);
+    if (cached !== undefined) return cached || undefined;
+    const integration = await db.prisma.integration.findUnique({ where: { slug } });
+    const entry = integration ? { integration, declaration: providerWebhooksOf(integration) } : false;
+    cache.set(slug, entry);
+    return entry || undefined;
+  };
+
+  const store = async (row: {
+    integration: Integration;
+    outcome: ProviderWebhookOutcome | null;
+    eventType: string | null;
+    providerEventId: string | null;
+    headers: Record<string, string>;
+    payload: unknown;
+  }) => {
+    await db.prisma.providerWebhook.create({
+      data: {
+        id: newId(),
+        integrationId: row.integration.id,
+        outcome: row.outcome,
+        eventType: row.eventType,
+        providerEventId: row.providerEventId,
+        headers: row.headers,
+        payload: row.payload === undefined || row.payload === null ? undefined : (row.payload as object),
+        ...(row.outcome ? { forwardedAt: new Date() } : {}),
+      },
+    });
+    if (row.outcome) deps.events.emit('provider_webhook.recorded', { integrationSlug: row.integration.slug, outcome: row.outcome });
+  };
+
+  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const slug = decodeURIComponent(url.pathname.slice(PROVIDER_WEBHOOK_PREFIX.length));
+    const found = /^[a-z0-9][a-z0-9_-]{0,62}$/.test(slug) ? await integrationBySlug(slug) : undefined;
+    if (!found?.declaration) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'No integration receives provider webhooks here.' });
+    const { integration, declaration } = found;
+
+    // Dropbox checks the URL with a GET and a challenge to echo.
+    if (req.method === 'GET' && declaration.handshake === 'dropbox' && url.searchParams.has('challenge')) {
+      await store({ integration, outcome: 'HANDSHAKE', eventType: 'challenge', providerEventId: null, headers: {}, payload: null });
+      return sendText(res, 200, url.searchParams.get('challenge')!.slice(0, 1024));
+    }
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'Providers POST their webhooks here.' }, { allow: 'POST' });
+    // Microsoft Graph checks a subscription's notificationUrl by a POST with validationToken, unsigned: echo it.
+    if (declaration.handshake === 'microsoftGraph' && url.searchParams.has('validationToken')) {
+      req.resume();
+      await store({ integration, outcome: 'HANDSHAKE', eventType: 'validation', providerEventId: null, headers: {}, payload: null });
+      return sendText(res, 200, url.searchParams.get('validationToken')!.slice(0, 1024));
+    }
+
+    const limit = deps.settings.maxBodyBytes;
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      req.resume();
+      return sendJson(res, 413, { error: 'PAYLOAD_TOO_LARGE', message: `The body exceeds ${limit} bytes.` }, { connection: 'close' });
+    }
+    const read = await readBody(req, limit);
+    if (!read.complete) return; // the stream was cut past the limit: nothing to answer on
+    const body = parseBody(read.bytes, req.headers['content-type']);
+    const request: InboundWebhook = {
+      method: req.method,
+      url: `${deps.settings.baseUrl}${url.pathname}${url.search}`,
+      headers: req.headers,
+      rawBody: read.bytes,
+      body,
+    };
+    const secrets = {
+      providerWebhookSecret: revealProviderWebhookSecret(deps.keyring, integration),
+      clientSecret: declaration.verification.secret === 'clientSecret' ? revealClientSecret(deps.keyring, integration) : undefined,
+    };
+    const verdict = verifyWebhook(declaration.verification, request, secrets);
+    if (!verdict.ok) {
+      logger.warn({ integration: integration.slug, reason: verdict.reason }, 'provider webhook refused');
+      await store({ integration, outcome: 'REJECTED', eventType: null, providerEventId: null, headers: {}, payload: null });
+      return sendJson(res, 401, { error: 'REJECTED', message: 'The webhook signature is missing, wrong or too old.' });
+    }
+
+    // Handshakes that are signed like any event: answered once verified (Zoom's would otherwise be an HMAC oracle).
+    const record = body as Record<string, unknown> | null;
+    if (declaration.handshake === 'slack' && record?.type === 'url_verification' && typeof record.challenge === 'string') {
+      await store({ integration, outcome: 'HANDSHAKE', eventType: 'url_verification', providerEventId: null, headers: {}, payload: null });
+      return sendJson(res, 200, { challenge: record.challenge });
+    }
+    if (declaration.handshake === 'zoom' && record?.event === 'endpoint.url_validation') {
+      const plainToken = valuesAt(request, 'payload.plainToken')[0] ?? '';
+      const encryptedToken = createHmac('sha256', secrets.providerWebhookSecret!).update(plainToken).digest('hex');
+      await store({ integration, outcome: 'HANDSHAKE', eventType: 'endpoint.url_validation', providerEventId: null, headers: {}, payload: null });
+      return sendJson(res, 200, { plainToken, encryptedToken });
+    }
+
+    const headers: Record<string, string> = {};
+    for (const name of declaration.forwardHeaders) {
+      const value = req.headers[name.toLowerCase()];
+      if (value !== undefined && !NEVER_KEPT.test(name)) headers[name.toLowerCase()] = [value].flat().join(', ').slice(0, 1000);
+    }
+    await store({
+      integration,
+      outcome: null,
+      eventType: firstValue(request, declaration.eventType),
+      providerEventId: firstValue(request, declaration.eventId),
+      headers,
+      payload: body,
+    });
+    deps.received();
+    sendJson(res, 200, { ok: true });
+  };
+}
