@@ -16,6 +16,7 @@ export const LAYOUT: readonly LayoutEntry[] = [
   { path: 'graphql/', says: 'the yoga server, its use-*.ts plugins, the WebSocket transport, shared subscription execution' },
   { path: 'graphql/schema/', says: 'the types, queries and mutations, one file per feature; resolvers call the services' },
   { path: 'auth/', says: 'who is calling: JWTs, API keys, connect-session tokens, development mode' },
+  { path: 'mcp/', says: "agents: Switchboard's MCP server at /mcp (list_connections, call_api, connect, the catalog's tools)" },
   { path: 'connect-sessions/', says: 'connect sessions: tokens, the GraphQL gate, the hosted connect page, the SDK route' },
   { path: 'oauth/', says: 'the browser flows: OAuth 2.0 with PKCE, OAuth 1.0a, GitHub App installs, the callback' },
   { path: 'connections/', says: 'connections made without a browser: imports, machine grants, disconnect' },

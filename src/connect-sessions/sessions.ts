@@ -26,6 +26,8 @@ export interface CreateConnectSessionInput {
   connectionName?: string | null;
   redirectTo?: string | null;
   expiresInSeconds?: number | null;
+  /** AGENT: an agent session, for /mcp (see docs/agents.md). */
+  purpose?: 'CONNECT' | 'AGENT' | null;
 }
 
 export interface CreatedConnectSession {
@@ -86,6 +88,7 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
   const token = newConnectSessionToken();
   const id = newId();
   const expiresAt = new Date(Date.now() + lifetime * 1000);
+  const purpose = input.purpose ?? 'CONNECT';
   await deps.db.prisma.connectSession.create({
     data: {
       id,
@@ -97,6 +100,7 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
       redirectTo: input.redirectTo ?? null,
       createdBy: viewer.userId,
       expiresAt,
+      purpose,
     },
   });
   const session: ConnectSessionGrant = {
@@ -106,6 +110,7 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
     connectionName,
     redirectTo: input.redirectTo ?? null,
     expiresAt,
+    purpose,
   };
   return { token, connectUrl: connectUrlFor(deps.publicUrl, token), expiresAt, session };
 }
