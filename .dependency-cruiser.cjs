@@ -8,6 +8,7 @@
 //   L8  src/http/
 //   L7  src/graphql/
 //   L6  src/auth/
+//   L5b src/mcp/                                 (the agents' MCP server: tools over the proxy and connect sessions)
 //   L5  src/connect-sessions/
 //   L4  src/oauth/
 //   L3  src/connections/
@@ -32,6 +33,7 @@ const L8b = folders('console');
 const L8 = folders('http');
 const L7 = folders('graphql');
 const L6 = folders('auth');
+const L5b = folders('mcp');
 const L5 = folders('connect-sessions');
 const L4 = folders('oauth');
 const L3 = folders('connections');
@@ -53,6 +55,7 @@ const LAYERS = [
   { id: 'L8', path: L8, label: 'src/http/' },
   { id: 'L7', path: L7, label: 'src/graphql/' },
   { id: 'L6', path: L6, label: 'src/auth/' },
+  { id: 'L5b', path: L5b, label: 'src/mcp/' },
   { id: 'L5', path: L5, label: 'src/connect-sessions/' },
   { id: 'L4', path: L4, label: 'src/oauth/' },
   { id: 'L3', path: L3, label: 'src/connections/' },

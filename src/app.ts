@@ -37,6 +37,8 @@ import { metricsRoute, possibleTypesRoute, readyRoute } from './http/routes.js';
 import { EventBus } from './kernel/event-bus.js';
 import { startJobs, type Job, type RunningJobs } from './kernel/jobs.js';
 import { createLogger, type Logger } from './kernel/log.js';
+import { mcpHandler } from './mcp/route.js';
+import { createAgentTools } from './mcp/tools.js';
 import { createMetrics, subscribeMetrics, WEBHOOK_PENDING_COUNT_CAP } from './metrics/registry.js';
 import { createOutbound } from './net/outbound.js';
 import { beginHandler } from './oauth/browser-binding.js';
@@ -215,6 +217,13 @@ export function createApp(config: Config, options: AppOptions = {}) {
     logger,
   });
   const callback = callbackHandler(flows);
+  const agentTools = createAgentTools({
+    prisma: db.prisma,
+    integrations,
+    proxy,
+    createConnectSession: services.createConnectSession,
+    settings: config.mcp,
+  });
 
   let isReady = false;
   let becoming: Promise<void> | undefined;
@@ -256,6 +265,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     { name: 'connect_page', path: '/connect', handle: hostedPage.handlePage },
     { name: 'connect_return', path: '/connect/return', handle: hostedPage.handleReturn },
     { name: 'sdk', path: '/sdk/connect.js', handle: sdkHandler() },
+    { name: 'mcp', path: '/mcp', handle: mcpHandler({ authenticate, tools: agentTools, settings: config.mcp, logger }) },
     healthRoute,
     readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger }),
     metricsRoute(metrics, config.metrics.token),
@@ -288,6 +298,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     jobs,
     graphql,
     authenticate,
+    agentTools,
     /** The URL the server listens on, once listening. */
     get url(): string {
       if (!server) throw new Error('The app is not listening.');

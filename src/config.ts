@@ -12,6 +12,7 @@ import { healthSettings } from './health/settings.js';
 import { serverSettings } from './http/settings.js';
 import { logSettings } from './kernel/log.js';
 import { originsOf, type SettingsContext, type SettingsOf, type SettingsSlice, type Variables } from './kernel/settings.js';
+import { mcpSettings } from './mcp/settings.js';
 import { metricsSettings } from './metrics/settings.js';
 import { oauthSettings } from './oauth/settings.js';
 import { providerSettings } from './provider/settings.js';
@@ -41,6 +42,7 @@ export const SETTINGS = {
   health: healthSettings,
   webhooks: webhookSettings,
   providerWebhooks: providerWebhookSettings,
+  mcp: mcpSettings,
   metrics: metricsSettings,
   console: consoleSettings,
   telemetry: telemetrySettings,

@@ -47,6 +47,7 @@ interface OperationRow {
   providerStatus: number | null;
   durationMs: number | null;
   error: string | null;
+  tool: string | null;
   at: Date;
 }
 
@@ -124,6 +125,7 @@ export class ActivityRecorder {
       providerStatus: input.providerStatus ?? null,
       durationMs: input.durationMs === undefined || input.durationMs === null ? null : Math.round(input.durationMs * 100) / 100,
       error: input.error ? input.error.slice(0, MAX_ERROR_LENGTH) : null,
+      tool: input.tool ?? null,
       at: new Date(timeOfId(id)),
     });
     this.stats.recorded++;
@@ -291,19 +293,19 @@ export class ActivityRecorder {
 }
 
 /**
- * One INSERT … SELECT FROM unnest(arrays): twelve parameters however many rows. Several times cheaper
+ * One INSERT … SELECT FROM unnest(arrays): thirteen parameters however many rows. Several times cheaper
  * than createMany's row-by-row parameters, which matters most on the embedded database, whose work
  * runs on the server's own thread.
  */
 async function insertOperations(db: Database, rows: OperationRow[]): Promise<void> {
   const column = <K extends keyof OperationRow>(key: K) => rows.map((row) => row[key]);
   await db.prisma.$executeRaw`
-    INSERT INTO "Operation" ("id", "kind", "outcome", "connectionId", "integrationSlug", "ownerId", "method", "path", "providerStatus", "durationMs", "error", "at")
+    INSERT INTO "Operation" ("id", "kind", "outcome", "connectionId", "integrationSlug", "ownerId", "method", "path", "providerStatus", "durationMs", "error", "tool", "at")
     SELECT * FROM unnest(
       ${column('id')}::text[], ${column('kind')}::text[]::"OperationKind"[], ${column('outcome')}::text[]::"OperationOutcome"[],
       ${column('connectionId')}::text[], ${column('integrationSlug')}::text[], ${column('ownerId')}::text[], ${column('method')}::text[],
       ${column('path')}::text[], ${column('providerStatus')}::int[], ${column('durationMs')}::float8[], ${column('error')}::text[],
-      ${column('at')}::timestamp(3)[]
+      ${column('tool')}::text[], ${column('at')}::timestamp(3)[]
     )
     ON CONFLICT ("id") DO NOTHING`;
 }

@@ -231,6 +231,55 @@ export const providerWebhooksSchema = z.object({
 
 export type ProviderWebhooksDeclaration = z.output<typeof providerWebhooksSchema>;
 export type WebhookVerification = z.output<typeof webhookVerificationSchema>;
+/** `{name}` in an MCP tool's path: an input, sent as one percent-encoded path segment. */
+export const MCP_PATH_PARAMETER = /\{([A-Za-z0-9_]+)\}/g;
+
+const jsonSchemaProperty = z.looseObject({ type: z.string().optional(), description: z.string().min(1) });
+
+/**
+ * One operation of a provider's API as an MCP tool: `{input}` in `path` comes from the input of that
+ * name (required), `query` names the inputs sent in the query string, `body` those sent as a JSON
+ * object; `bodyEncoding: rfc822` builds an e-mail (to, cc, bcc, subject, text) and sends it as
+ * Gmail's `{ raw }`. Every input is described in `inputSchema` (a JSON Schema object an LLM reads).
+ */
+export const mcpToolSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/),
+    description: z.string().min(20),
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    path: z.string().regex(/^[^\s?#]*$/, 'path is relative to the API base URL, without a query'),
+    query: z.array(z.string()).default([]),
+    body: z.array(z.string()).default([]),
+    bodyEncoding: z.enum(['json', 'rfc822']).default('json'),
+    inputSchema: z.object({
+      type: z.literal('object'),
+      properties: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), jsonSchemaProperty),
+      required: z.array(z.string()).default([]),
+    }),
+  })
+  .superRefine((tool, ctx) => {
+    const properties = Object.keys(tool.inputSchema.properties);
+    const pathInputs = [...tool.path.matchAll(MCP_PATH_PARAMETER)].map((match) => match[1]!);
+    for (const name of [...pathInputs, ...tool.query, ...tool.body, ...tool.inputSchema.required]) {
+      if (!properties.includes(name)) ctx.addIssue({ code: 'custom', message: `${tool.name}: input "${name}" is not in inputSchema.properties` });
+    }
+    for (const name of pathInputs) {
+      if (!tool.inputSchema.required.includes(name)) ctx.addIssue({ code: 'custom', message: `${tool.name}: path input "${name}" must be required` });
+    }
+    for (const name of properties) {
+      if (!pathInputs.includes(name) && !tool.query.includes(name) && !tool.body.includes(name) && name !== 'connection') {
+        ctx.addIssue({ code: 'custom', message: `${tool.name}: input "${name}" goes nowhere (path, query or body)` });
+      }
+    }
+    if (tool.bodyEncoding === 'rfc822' && !['to', 'subject', 'text'].every((name) => tool.body.includes(name))) {
+      ctx.addIssue({ code: 'custom', message: `${tool.name}: an rfc822 body needs the inputs to, subject and text` });
+    }
+    if ((tool.method === 'GET' || tool.method === 'DELETE') && tool.body.length) {
+      ctx.addIssue({ code: 'custom', message: `${tool.name}: a ${tool.method} request has no body` });
+    }
+  });
+
+export type McpToolTemplate = z.output<typeof mcpToolSchema>;
 
 export const providerTemplateSchema = z
   .object({
@@ -355,6 +404,8 @@ export const providerTemplateSchema = z
       .optional(),
     /** Webhooks the provider sends: verification, handshake, routing to connections. */
     providerWebhooks: providerWebhooksSchema.optional(),
+    /** The provider's most used operations as MCP tools (PUBLIC_URL/mcp), so that an agent needs no API knowledge for them. */
+    mcpTools: z.array(mcpToolSchema).optional(),
   })
   .superRefine((template, ctx) => {
     const declared = new Set(template.connectionConfig.map((field) => field.name));

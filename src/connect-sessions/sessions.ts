@@ -27,6 +27,8 @@ export interface CreateConnectSessionInput {
   connectionName?: string | null;
   redirectTo?: string | null;
   expiresInSeconds?: number | null;
+  /** AGENT: an agent session, for /mcp (see docs/agents.md). */
+  purpose?: 'CONNECT' | 'AGENT' | null;
 }
 
 export interface CreatedConnectSession {
@@ -89,6 +91,7 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
   const token = newConnectSessionToken();
   const id = newId();
   const expiresAt = new Date(Date.now() + lifetime * 1000);
+  const purpose = input.purpose ?? 'CONNECT';
   await deps.db.prisma.connectSession.create({
     data: {
       id,
@@ -100,6 +103,7 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
       redirectTo: input.redirectTo ?? null,
       createdBy: viewer.userId,
       expiresAt,
+      purpose,
     },
   });
   const session: ConnectSessionGrant = {
@@ -109,6 +113,7 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
     connectionName,
     redirectTo: input.redirectTo ?? null,
     expiresAt,
+    purpose,
   };
   return { token, connectUrl: connectUrlFor(deps.publicUrl, token), expiresAt, session };
 }

@@ -104,7 +104,8 @@ export function createConnectionLookup(deps: { db: Database; store: Pick<Connect
   function cacheKey(viewer: Viewer, reference: ConnectionReference): string {
     // A reference means a different connection for each viewer ("default" is the viewer's own, admins
     // included), and admins may see more by id: the key is the viewer, never the role alone.
-    const who = `${viewer.isAdmin ? 'admin' : 'user'}:${viewer.userId}`;
+    // A session token sees fewer integrations than its user: its own entries.
+    const who = viewer.connectSession ? `session:${viewer.connectSession.id}` : `${viewer.isAdmin ? 'admin' : 'user'}:${viewer.userId}`;
     return `${who}\u0000${reference.connectionId ?? ''}\u0000${reference.integration ?? ''}\u0000${reference.connectionName ?? 'default'}`;
   }
 

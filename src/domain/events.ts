@@ -23,6 +23,8 @@ export interface Operation {
   durationMs?: number | null;
   /** In words, never a secret (messages of SwitchboardError are written for API users). */
   error?: string | null;
+  /** Calls made by an MCP tool: the tool's name. */
+  tool?: string | null;
 }
 
 export type WebhookAttemptOutcome = 'success' | 'retry_scheduled' | 'failed' | 'interrupted' | 'lease_lost';

@@ -13,6 +13,8 @@ export interface ConnectSessionGrant {
   connectionName: string;
   redirectTo: string | null;
   expiresAt: Date;
+  /** CONNECT: the token can only connect. AGENT: it also calls the offered integrations through /mcp. */
+  purpose: 'CONNECT' | 'AGENT';
 }
 
 export interface Viewer {

@@ -52,6 +52,8 @@ export interface ProxyCall {
   refreshPolicy: RefreshPolicy;
   /** Ask for compressed responses and hand them over as they are (the path proxy). */
   passThroughEncoding?: boolean;
+  /** The MCP tool making the call, for the activity log. */
+  tool?: string;
 }
 
 export interface UpstreamAnswer {
@@ -148,6 +150,7 @@ export function createProxy(deps: ProxyDeps) {
         providerStatus: status,
         durationMs,
         error: status === undefined ? publicMessageOf(error) : failed ? `The provider answered HTTP ${status}.` : null,
+        tool: call.tool ?? null,
       },
     });
   }
@@ -276,12 +279,13 @@ export function createProxy(deps: ProxyDeps) {
       rateLimited,
     } = await sendUpstream({
       viewer,
-      reference: { integration: input.integration, connectionId: input.connectionId },
+      reference: { integration: input.integration, connectionId: input.connectionId, connectionName: input.connectionName },
       method: input.method ?? 'GET',
       url: input.url,
       headers,
       body,
       refreshPolicy: input.refreshPolicy ?? 'AUTO',
+      tool: input.tool,
     });
     if (rateLimited) {
       await response.body.dump();
@@ -358,6 +362,10 @@ export interface ProxyRequestInput {
   data?: unknown;
   body?: string | null;
   refreshPolicy?: RefreshPolicy | null;
+  /** By name instead of connectionId (MCP tools). */
+  connectionName?: string | null;
+  /** The MCP tool making the call, for the activity log. */
+  tool?: string;
 }
 
 export interface ProxyResponse {

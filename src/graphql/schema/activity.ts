@@ -68,6 +68,7 @@ const OperationRef = builder.prismaNode('Operation', {
     providerStatus: t.exposeInt('providerStatus', { nullable: true, description: "The provider's HTTP status, where there was an answer." }),
     durationMs: t.exposeFloat('durationMs', { nullable: true }),
     error: t.exposeString('error', { nullable: true, description: 'What went wrong, in words; never a secret.' }),
+    tool: t.exposeString('tool', { nullable: true, description: "Calls made by an MCP tool (PUBLIC_URL/mcp): the tool's name." }),
     at: t.expose('at', { type: 'DateTime' }),
   }),
 });

@@ -7,6 +7,16 @@ import { builder } from '../builder.js';
 import type { CreatedConnectSession } from '../../connect-sessions/sessions.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
 
+const ConnectSessionPurposeEnum = builder.enumType('ConnectSessionPurpose', {
+  values: {
+    CONNECT: { description: 'The token can only connect (the hosted connect page, the SDK).' },
+    AGENT: {
+      description:
+        'An agent session: the token also authenticates an AI agent at PUBLIC_URL/mcp, acting as the end user on the offered integrations only, until it expires. It can still not call GraphQL beyond connecting.',
+    },
+  } as const,
+});
+
 const ConnectSessionRef = builder.objectRef<ConnectSessionGrant>('ConnectSession').implement({
   fields: (t) => ({
     endUserId: t.exposeString('endUserId'),
@@ -22,6 +32,7 @@ const ConnectSessionRef = builder.objectRef<ConnectSessionGrant>('ConnectSession
     }),
     connectionName: t.exposeString('connectionName'),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    purpose: t.expose('purpose', { type: ConnectSessionPurposeEnum }),
   }),
 });
 
@@ -32,6 +43,7 @@ const CreateConnectSessionInput = builder.inputType('CreateConnectSessionInput',
     connectionName: t.string({ defaultValue: 'default' }),
     redirectTo: t.string({ description: 'Where the browser goes after connecting; must be on an allowed origin.' }),
     expiresInSeconds: t.int({ description: "Lifetime in seconds, at most the server's maximum (default 30 minutes)." }),
+    purpose: t.field({ type: ConnectSessionPurposeEnum, defaultValue: 'CONNECT', description: 'AGENT makes a token for an AI agent at /mcp.' }),
   }),
 });
 
