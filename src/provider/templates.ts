@@ -18,7 +18,7 @@ export { connectionConfigFields };
 
 /** connectionValueProblem (the catalog's rules), and a host value must be a public host. */
 function connectionConfigValueProblem(
-  field: Pick<ConnectionConfigField, 'kind' | 'hosts'> | undefined,
+  field: Pick<ConnectionConfigField, 'kind' | 'hosts' | 'values'> | undefined,
   value: unknown,
   urls: UrlPolicy,
   byAdmin = false,
