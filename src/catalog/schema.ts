@@ -67,8 +67,20 @@ export const connectionConfigFieldSchema = z
       .optional(),
     hosts: z.array(z.string().regex(HOST_PATTERN, 'a host pattern is a host name, or *. and a domain')).min(1).optional(),
     setBy: z.enum(['user', 'admin']).optional(),
+    /**
+     * A callback query parameter that, when present, sets this value after consent (Zoho's
+     * `accounts-server`: the data centre the user signed in to). Its host (a URL or a bare host) must be
+     * one of the choice's values or match the field's hosts; the code exchange and later refreshes use it.
+     */
+    fromCallback: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .optional(),
   })
   .superRefine((field, ctx) => {
+    if (field.fromCallback && field.kind !== 'choice' && !(field.kind === 'host' && field.hosts)) {
+      ctx.addIssue({ code: 'custom', message: `${field.name}: fromCallback needs kind: choice, or kind: host with hosts` });
+    }
     if (field.hosts && field.kind !== 'host') ctx.addIssue({ code: 'custom', message: `${field.name}: hosts apply to kind: host only` });
     if ((field.kind === 'choice') !== (field.values !== undefined)) ctx.addIssue({ code: 'custom', message: `${field.name}: values go with kind: choice` });
     if (field.kind === 'choice' && field.default !== undefined && !field.values?.includes(field.default)) {

@@ -74,6 +74,34 @@ export function checkedConnectionConfig(
   return result;
 }
 
+/**
+ * Values the provider's callback sets (fields with `fromCallback`: Zoho's `accounts-server`): the
+ * parameter's host, judged as a user's value would be (a listed choice, or a host within the field's
+ * patterns), unless an admin fixed the field. A refused value is a ValidationError; an absent one
+ * keeps what the user chose when starting.
+ */
+export function connectionConfigFromCallback(integration: Pick<Integration, 'settings'>, given: ConnectionConfig, query: URLSearchParams): ConnectionConfig {
+  const fixed = integrationSettings(integration).fixedConnectionConfig ?? {};
+  const result = { ...given };
+  for (const field of connectionConfigFields(integration)) {
+    const raw = field.fromCallback ? query.get(field.fromCallback) : null;
+    if (raw === null || fixed[field.name] !== undefined) continue;
+    let host: string;
+    try {
+      const url = new URL(raw.includes('://') ? raw : `https://${raw}`);
+      if (url.protocol !== 'https:' || url.username || url.password || url.port || !['', '/'].includes(url.pathname) || url.search)
+        throw new Error('not a host');
+      host = url.hostname;
+    } catch {
+      throw ValidationError.field(`connectionConfig.${field.name}`, `The provider's ${field.fromCallback} is not a host of this provider.`);
+    }
+    const problem = connectionValueProblem(field, host);
+    if (problem) throw ValidationError.field(`connectionConfig.${field.name}`, `The provider's ${field.fromCallback} ${problem}`);
+    result[field.name] = host;
+  }
+  return result;
+}
+
 /** A dotted path into a JSON value: "team.id". */
 export function valueAt(value: unknown, path: string): unknown {
   let current = value;
