@@ -177,3 +177,94 @@ describe('PKCE refused by confidential web flows (LinkedIn, Pipedrive)', async (
     expect(credentialsOf(connection)!.accessToken).toBe(documented[provider].access_token);
   });
 });
+
+describe('decisions taken with the providers’ documentation at hand', async () => {
+  const server = await startTestServer();
+  const upstream = await startUpstream();
+
+  it.each([
+    ['slack', 'unsupported'],
+    ['square', 'unsupported'],
+    ['typeform', 'unsupported'],
+    ['mollie', 'unsupported'],
+    ['gong', 'unsupported'],
+    ['highlevel', 'unsupported'],
+    ['linkedin', 'unsupported'],
+    ['pipedrive', 'unsupported'],
+    ['monday', 'required'],
+  ])('%s: PKCE %s, and the entry says why', (key, pkce) => {
+    expect(byKey.get(key)!.pkce).toBe(pkce);
+    expect(byKey.get(key)!.notes).toMatch(/PKCE/);
+  });
+
+  it('Zendesk: refresh tokens rotate (each refresh deletes the previous refresh token)', () => {
+    expect(byKey.get('zendesk')!.refresh).toMatchObject({ rotating: true });
+    expect(byKey.get('zendesk')!.notes).toMatch(/delete the previous access and refresh tokens/);
+  });
+
+  it('Shopify: the API version is a supported one an admin picks, not the user', async () => {
+    const shopify = await server.services.integrations.create({ slug: uniqueSlug('shopify'), provider: 'shopify', clientId: 'id', clientSecret: 'secret' });
+    expect(checkedConnectionConfig(shopify, { shop: 'acme' }, publicUrlsOnly)).toEqual({ shop: 'acme', api_version: '2026-10' });
+    expect(() => checkedConnectionConfig(shopify, { shop: 'acme', api_version: '2026-04' }, publicUrlsOnly)).toThrow(/not valid/);
+    const pinned = await server.services.integrations.create({
+      slug: uniqueSlug('shopify'),
+      provider: 'shopify',
+      clientId: 'id',
+      clientSecret: 'secret',
+      connectionConfig: { api_version: '2026-04' },
+    });
+    expect(checkedConnectionConfig(pinned, { shop: 'acme' }, publicUrlsOnly)).toEqual({ shop: 'acme', api_version: '2026-04' });
+    await expect(
+      server.services.integrations.create({
+        slug: uniqueSlug('shopify'),
+        provider: 'shopify',
+        clientId: 'id',
+        clientSecret: 'secret',
+        connectionConfig: { api_version: '2025-01' },
+      }),
+    ).rejects.toThrow(/not valid/);
+  });
+
+  it('monday.com (OAuth 2.1): the code is exchanged with its PKCE verifier at /oauth_ms/oauth/token', async () => {
+    const challenges = new Map<string, string>();
+    upstream.routes.set('/monday/authorize', (req, res) => {
+      const query = new URL(req.url!, 'http://upstream').searchParams;
+      if (query.get('code_challenge_method') !== 'S256' || !query.get('code_challenge')) {
+        res.writeHead(400).end('code_challenge is required');
+        return;
+      }
+      challenges.set('the-code', query.get('code_challenge')!);
+      res.writeHead(302, { location: `${CALLBACK}?code=the-code&state=${query.get('state')}` }).end();
+    });
+    upstream.routes.set('/monday/oauth_ms/oauth/token', async (_req, res, body) => {
+      const form = new URLSearchParams(body.toString());
+      const { createHash } = await import('node:crypto');
+      const expected = challenges.get(form.get('code') ?? '');
+      if (
+        !expected ||
+        createHash('sha256')
+          .update(form.get('code_verifier') ?? '')
+          .digest('base64url') !== expected
+      ) {
+        return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
+      }
+      json(res, 200, { access_token: 'monday-access', refresh_token: 'monday-refresh', token_type: 'Bearer', expires_in: 3600, scope: 'me:read' });
+    });
+    expect(new URL(byKey.get('monday')!.tokenUrl!).pathname).toBe('/oauth_ms/oauth/token');
+    const integration = await server.services.integrations.create({
+      slug: uniqueSlug('monday'),
+      provider: 'monday',
+      clientId: 'client-id',
+      clientSecret: 'client-secret',
+      authorizationUrl: `${upstream.url}/monday/authorize`,
+      tokenUrl: `${upstream.url}/monday/oauth_ms/oauth/token`,
+    });
+    const userId = uniqueSlug('monday-user');
+    const started = await server.services.startConnect({ userId, isAdmin: false, via: 'jwt' }, { integration: integration.slug });
+    const callback = new URL((await fetch(started.authorizeUrl, { redirect: 'manual' })).headers.get('location')!);
+    expect((await fetch(`${server.url}/oauth2/callback${callback.search}`, { redirect: 'manual' })).status).toBe(200);
+    const connection = await prisma.connection.findFirstOrThrow({ where: { ownerId: userId, integrationId: integration.id } });
+    expect(credentialsOf(connection)).toMatchObject({ accessToken: 'monday-access', refreshToken: 'monday-refresh' });
+    expect(connection.tokenExpiresAt).not.toBeNull();
+  });
+});

@@ -55,6 +55,9 @@ export function checkedConnectionConfig(
       problems.push({ field: `${prefix}.${key}`, message: `This integration takes ${declared.map((candidate) => candidate.name).join(', ')}.` });
     } else if (fixed[key] !== undefined) {
       if (options.source === 'user' && value !== fixed[key]) fail('is set by an admin on this integration.');
+    } else if (field?.setBy === 'admin' && field.default !== undefined && value === field.default) {
+      // The declared default, filled in when the connection was made and stored with it.
+      result[key] = field.default;
     } else if (field?.setBy === 'admin') {
       fail('is set by an admin on the integration (createIntegration connectionConfig), not when connecting.');
     } else {
