@@ -183,7 +183,7 @@ export function placeholderPlacementProblems(url: string, fields: readonly Pick<
  * values), must give an absolute https URL whose host is a plain host name: the catalog, not the user,
  * decides where a choice points. Returns the problems (empty when sound).
  */
-export function choiceProblems(url: string, fields: readonly Pick<ConnectionConfigField, 'name' | 'kind' | 'values'>[]): string[] {
+function choiceProblems(url: string, fields: readonly Pick<ConnectionConfigField, 'name' | 'kind' | 'values'>[]): string[] {
   const problems: string[] = [];
   for (const field of fields) {
     if (field.kind !== 'choice' || !url.includes(`\${connectionConfig.${field.name}}`)) continue;
