@@ -430,7 +430,7 @@ describe('provider catalog', async () => {
       });
       expect(connection.scopes).toEqual(['write_orders', 'read_customers']);
       expect(connection.tokenExpiresAt).toBeNull();
-      expect(connection.apiBaseUrl).toBe('https://acme.myshopify.com/admin/api/2025-01');
+      expect(connection.apiBaseUrl).toBe('https://acme.myshopify.com/admin/api/2026-10');
     });
 
     it('QuickBooks: the realm from the callback URL names the company in the API base URL', async () => {

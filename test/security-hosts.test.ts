@@ -157,7 +157,7 @@ describe('security hardening: hosts chosen by users', async () => {
 
   it('labels contain no . : / @ ? % (Shopify shop, Keycloak realm)', async () => {
     const shopify = await createIntegration({ slug: uniqueSlug('shopify'), provider: 'shopify', clientId: 'c', clientSecret: 's' });
-    expect(checkedConnectionConfig(shopify, { shop: 'acme-store_1' })).toEqual({ shop: 'acme-store_1' });
+    expect(checkedConnectionConfig(shopify, { shop: 'acme-store_1' })).toEqual({ shop: 'acme-store_1', api_version: '2026-10' });
     for (const shop of ['acme.evil', 'acme:1', 'a/b', 'a@b', 'a?b', 'a%2e']) expect(() => checkedConnectionConfig(shopify, { shop })).toThrow(ValidationError);
     // A tenant in a path may be a domain (Microsoft), but never "." or "..".
     const microsoft = await createIntegration({ slug: uniqueSlug('microsoft'), provider: 'microsoft', clientId: 'c', clientSecret: 's' });

@@ -45,6 +45,10 @@ const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z
  *   (`https://${connectionConfig.domain}/oauth2/default`). A user's value must match one of `hosts`
  *   (patterns as HOST_PATTERN, e.g. ['*.okta.com', '*.oktapreview.com']); with no `hosts`, `setBy`
  *   must be `admin`.
+ * - `text`: any printable value sent as a token request parameter (tokenParams: an audience with a
+ *   path, a URN); never in a URL, so it cannot steer where anything is sent.
+ * - `choice`: one of `values`, listed in the catalog (a region: `us | eu | au`). Every listed value
+ *   is checked in every URL when the catalog loads, so a choice may sit anywhere, host included.
  * `setBy: admin` means only an admin sets the value, on the integration (createIntegration's
  * `connectionConfig`), for every connection: for hosts a provider cannot pin (self-hosted Keycloak,
  * GitLab) and custom domains. An admin's value need not match `hosts`.
@@ -55,12 +59,33 @@ export const connectionConfigFieldSchema = z
     description: z.string(),
     default: z.string().optional(),
     example: z.string().optional(),
-    kind: z.enum(['label', 'segment', 'host']).optional(),
+    kind: z.enum(['label', 'segment', 'host', 'text', 'choice']).optional(),
+    /** kind: choice — the values a user picks from (the first is the usual default). */
+    values: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'a choice is letters, digits, ".", "_" and "-"'))
+      .min(1)
+      .optional(),
     hosts: z.array(z.string().regex(HOST_PATTERN, 'a host pattern is a host name, or *. and a domain')).min(1).optional(),
     setBy: z.enum(['user', 'admin']).optional(),
+    /**
+     * A callback query parameter that, when present, sets this value after consent (Zoho's
+     * `accounts-server`: the data centre the user signed in to). Its host (a URL or a bare host) must be
+     * one of the choice's values or match the field's hosts; the code exchange and later refreshes use it.
+     */
+    fromCallback: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .optional(),
   })
   .superRefine((field, ctx) => {
+    if (field.fromCallback && field.kind !== 'choice' && !(field.kind === 'host' && field.hosts)) {
+      ctx.addIssue({ code: 'custom', message: `${field.name}: fromCallback needs kind: choice, or kind: host with hosts` });
+    }
     if (field.hosts && field.kind !== 'host') ctx.addIssue({ code: 'custom', message: `${field.name}: hosts apply to kind: host only` });
+    if ((field.kind === 'choice') !== (field.values !== undefined)) ctx.addIssue({ code: 'custom', message: `${field.name}: values go with kind: choice` });
+    if (field.kind === 'choice' && field.default !== undefined && !field.values?.includes(field.default)) {
+      ctx.addIssue({ code: 'custom', message: `${field.name}: the default must be one of the values` });
+    }
     if (field.kind === 'host' && !field.hosts && field.setBy !== 'admin') {
       ctx.addIssue({ code: 'custom', message: `${field.name}: a host a user supplies needs hosts patterns; otherwise setBy: admin` });
     }
@@ -73,6 +98,8 @@ const LABEL_VALUE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 /** kind: segment — one path segment; dots allowed (a tenant domain), but not "." or "..". */
 const SEGMENT_VALUE = /^(?!\.+$)[A-Za-z0-9._-]{1,253}$/;
 /** kind: host — a host name of two or more labels. */
+/** kind: text — printable, no control characters, at most 1024 characters. */
+const TEXT_VALUE = /^[^\p{Cc}]{1,1024}$/u;
 const HOST_VALUE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** Whether a host matches a pattern: exact, or "*." and a domain where "*" is one or more labels. */
@@ -88,13 +115,21 @@ export function hostMatchesPattern(host: string, pattern: string): boolean {
  * host need not match the field's hosts (a custom domain, a self-hosted server). Whether a host is
  * public is checked where the configuration is known (src/provider/templates.ts).
  */
-export function connectionValueProblem(field: Pick<ConnectionConfigField, 'kind' | 'hosts'> | undefined, value: unknown, byAdmin = false): string | undefined {
+export function connectionValueProblem(
+  field: Pick<ConnectionConfigField, 'kind' | 'hosts' | 'values'> | undefined,
+  value: unknown,
+  byAdmin = false,
+): string | undefined {
   if (typeof value !== 'string') return 'must be a string.';
   switch (field?.kind ?? 'label') {
     case 'label':
       return LABEL_VALUE.test(value) ? undefined : 'is a label: letters, digits, "_" and "-" only (no ".", ":", "/", "@", "?", "%").';
     case 'segment':
       return SEGMENT_VALUE.test(value) ? undefined : 'is a path segment: letters, digits, ".", "_" and "-" only.';
+    case 'text':
+      return TEXT_VALUE.test(value) ? undefined : 'is at most 1024 printable characters.';
+    case 'choice':
+      return field?.values?.includes(value) ? undefined : `must be one of: ${(field?.values ?? []).join(', ')}.`;
     case 'host': {
       if (!HOST_VALUE.test(value)) return 'must be a host name such as login.example.com (no scheme, port, path or credentials).';
       if (byAdmin) return undefined;
@@ -123,7 +158,11 @@ export function placeholderPlacementProblems(url: string, fields: readonly Pick<
     const name = match[1]!;
     const inHost = scheme !== undefined && match.index! >= hostStart && match.index! < hostStart + host.length;
     const kind = kindOf(name);
-    if (kind === 'host') {
+    if (kind === 'text') {
+      problems.push(`\${connectionConfig.${name}} is free text: it may be a token request parameter, never part of a URL`);
+    } else if (kind === 'choice') {
+      // Listed values: each is checked in place when the catalog loads (choiceProblems).
+    } else if (kind === 'host') {
       // The whole host, or its domain after fixed labels (accounts.${domain}).
       if (host !== match[0] && !host.endsWith(`.${match[0]}`))
         problems.push(`\${connectionConfig.${name}} is a host: it must be the URL's whole host (or follow fixed labels)`);
@@ -134,6 +173,33 @@ export function placeholderPlacementProblems(url: string, fields: readonly Pick<
           `\${connectionConfig.${name}} is a label: in a host it must come before a fixed domain (\${connectionConfig.${name}}.example.com), or declare it kind: host with hosts`,
         );
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every listed value of each `kind: choice` field in a URL, filled in (other placeholders as sample
+ * values), must give an absolute https URL whose host is a plain host name: the catalog, not the user,
+ * decides where a choice points. Returns the problems (empty when sound).
+ */
+function choiceProblems(url: string, fields: readonly Pick<ConnectionConfigField, 'name' | 'kind' | 'values'>[]): string[] {
+  const problems: string[] = [];
+  for (const field of fields) {
+    if (field.kind !== 'choice' || !url.includes(`\${connectionConfig.${field.name}}`)) continue;
+    for (const value of field.values ?? []) {
+      const filled = url
+        .replaceAll(`\${connectionConfig.${field.name}}`, value)
+        .replace(CONNECTION_CONFIG_PLACEHOLDER, 'placeholder')
+        .replace(METADATA_PLACEHOLDER, (_match, path: string, offset: number) => (offset === 0 ? 'https://placeholder.example' : path.replace(/\W/g, '')));
+      let host: string | undefined;
+      try {
+        const parsed = new URL(filled);
+        host = parsed.protocol === 'https:' && !parsed.username && !parsed.port ? parsed.hostname : undefined;
+      } catch {
+        host = undefined;
+      }
+      if (!host || !HOST_VALUE.test(host)) problems.push(`${url} with ${field.name} = ${value} is not an https URL on a host name`);
     }
   }
   return problems;
@@ -312,6 +378,12 @@ export const providerTemplateSchema = z
       .optional(),
     /** Kept as connection metadata: name → dotted path in the token response. */
     metadataFromTokenResponse: z.record(z.string(), jsonPath).default({}),
+    /**
+     * Host patterns (as connectionConfig hosts) a returned value must match when it fills the API base
+     * URL: `${metadata.host}` anywhere in the host (Wrike's `host`), or an origin at the start
+     * (Salesforce's `instance_url`). A value outside them leaves the connection without an API base URL.
+     */
+    metadataHosts: z.record(z.string(), z.array(z.string().regex(HOST_PATTERN, 'a host pattern is a host name, or *. and a domain')).min(1)).default({}),
     /** Kept as connection metadata: callback query parameters (QuickBooks' realmId). */
     metadataFromCallback: z.array(z.string()).default([]),
     /** After connecting, GET this URL with the new token and keep the JSON answer as metadata[key]. */
@@ -420,9 +492,18 @@ export const providerTemplateSchema = z
       template.postConnect?.url,
       template.verify?.url,
       template.requestTokenUrl,
-      ...Object.values(template.tokenParams),
     ];
+    for (const value of Object.values(template.tokenParams)) {
+      for (const name of placeholders(value, CONNECTION_CONFIG_PLACEHOLDER)) {
+        if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });
+      }
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+        for (const problem of placeholderPlacementProblems(value, template.connectionConfig))
+          ctx.addIssue({ code: 'custom', message: `${template.key}: ${problem}` });
+      }
+    }
     for (const url of urls.filter((value): value is string => Boolean(value))) {
+      for (const problem of choiceProblems(url, template.connectionConfig)) ctx.addIssue({ code: 'custom', message: `${template.key}: ${problem}` });
       for (const name of placeholders(url, CONNECTION_CONFIG_PLACEHOLDER)) {
         if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });
       }
@@ -432,8 +513,17 @@ export const providerTemplateSchema = z
         ctx.addIssue({ code: 'custom', message: `${template.key}: only apiBaseUrl may use \${metadata.…}` });
       }
     }
-    for (const path of template.apiBaseUrl ? placeholders(template.apiBaseUrl, METADATA_PLACEHOLDER) : []) {
+    for (const match of template.apiBaseUrl ? template.apiBaseUrl.matchAll(METADATA_PLACEHOLDER) : []) {
+      const path = match[1]!;
       const name = path.split('.')[0]!;
+      const hostEnd = template.apiBaseUrl!.indexOf('/', template.apiBaseUrl!.indexOf('://') + 3);
+      const inHost = match.index !== 0 && (hostEnd === -1 || match.index! < hostEnd);
+      if (inHost && !template.metadataHosts[path]) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${template.key}: \${metadata.${path}} inside a URL's host needs metadataHosts.${path} (the host patterns it must match)`,
+        });
+      }
       const known = name in template.metadataFromTokenResponse || template.metadataFromCallback.includes(name) || template.postConnect?.metadataKey === name;
       if (!known)
         ctx.addIssue({ code: 'custom', message: `${template.key}: \${metadata.${path}} is not kept from the token response, the callback or postConnect` });

@@ -3,7 +3,7 @@
 // post-connect call such as Xero's tenants), and the API base URL filled from it. The callback and
 // createConnection both use this, so a provider's quirks apply the same way to either.
 import type * as oidc from 'openid-client';
-import { placeholderPlacementProblems } from '../catalog/schema.js';
+import { hostMatchesPattern, METADATA_PLACEHOLDER, placeholderPlacementProblems } from '../catalog/schema.js';
 import type { StoredCredentials } from '../domain/connections.js';
 import { integrationSettings, providerUrlProblem, type Integration, type UrlPolicy } from '../domain/integrations.js';
 import type { Logger } from '../kernel/log.js';
@@ -92,11 +92,28 @@ export function apiBaseUrlFor(
     // A host that came from the provider's answer is held to the same rules as a configured one.
     const problem = filled === integration.apiBaseUrl ? undefined : providerUrlProblem(filled, deps.urls);
     if (problem) throw new Error(`apiBaseUrl ${problem}`);
+    const hostProblem = returnedHostProblem(integration.apiBaseUrl, filled, integrationSettings(integration).metadataHosts ?? {});
+    if (hostProblem) throw new Error(`apiBaseUrl ${hostProblem}`);
     return filled;
   } catch (error) {
     deps.logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'no API base URL for the connection');
     return null;
   }
+}
+
+/**
+ * A returned value that fills a host (metadataHosts) must leave a URL on a host of this provider: no
+ * credentials or port, and a host name matching one of the patterns of the values it used. Else the
+ * token would go wherever a tampered answer pointed.
+ */
+function returnedHostProblem(template: string, filled: string, metadataHosts: Record<string, string[]>): string | undefined {
+  const patterns = [...template.matchAll(METADATA_PLACEHOLDER)].flatMap((match) => metadataHosts[match[1]!] ?? []);
+  if (!patterns.length) return undefined;
+  const url = new URL(filled);
+  if (url.username || url.password || url.port || !patterns.some((pattern) => hostMatchesPattern(url.hostname, pattern))) {
+    return `host ${url.host} is not one of this provider's hosts (${patterns.join(', ')})`;
+  }
+  return undefined;
 }
 
 /** GET a provider URL with the new token; its JSON answer becomes metadata. Failures only warn. */

@@ -25,6 +25,8 @@ export interface IntegrationSettings {
   refreshTokenUrl?: string;
   metadataFromTokenResponse?: Record<string, string>;
   metadataFromCallback?: string[];
+  /** Host patterns a returned value must match in the API base URL (metadata name → patterns). */
+  metadataHosts?: Record<string, string[]>;
   postConnect?: ProviderTemplate['postConnect'];
   connectionConfig?: ProviderTemplate['connectionConfig'];
   /** Connection config values an admin set on the integration: they hold for every connection. */
@@ -58,7 +60,7 @@ export function connectionConfigFields(integration: Pick<Integration, 'settings'
   return declared.map((field) => {
     if (field.kind !== undefined || !template) return field;
     const current = template.connectionConfig.find((candidate) => candidate.name === field.name);
-    return current ? { ...field, kind: current.kind, hosts: current.hosts, setBy: current.setBy } : field;
+    return current ? { ...field, kind: current.kind, hosts: current.hosts, values: current.values, setBy: current.setBy } : field;
   });
 }
 
@@ -94,6 +96,7 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     refreshTokenUrl: template.refreshTokenUrl,
     metadataFromTokenResponse: template.metadataFromTokenResponse,
     metadataFromCallback: template.metadataFromCallback,
+    metadataHosts: template.metadataHosts,
     postConnect: template.postConnect,
     connectionConfig: template.connectionConfig,
     proxy: template.proxy,

@@ -10,7 +10,7 @@ import { integrationSettings } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
 import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../kernel/errors.js';
 import { describe, providerErrorFrom } from '../provider/provider-client.js';
-import { connectionConfigFor, type ConnectionConfig } from '../provider/templates.js';
+import { connectionConfigFor, connectionConfigFromCallback, type ConnectionConfig } from '../provider/templates.js';
 import type { FlowDeps } from './flow-deps.js';
 import { completeGitHubAppInstall, startGitHubAppInstall } from './github-app-install.js';
 import { startOAuth1Connect } from './oauth1.js';
@@ -212,7 +212,14 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL, bindi
 
   if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(deps, pending, callback);
 
-  const connectionConfig = pending.connectionConfig as ConnectionConfig;
+  let connectionConfig = pending.connectionConfig as ConnectionConfig;
+  try {
+    connectionConfig = connectionConfigFromCallback(integration, connectionConfig, callback.searchParams);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    deps.logger.warn({ integration: integration.slug, reason: error.message }, 'callback value refused');
+    return fail('invalid_request', error.message);
+  }
   const settings = integrationSettings(integration);
   let configuration: oidc.Configuration;
   try {

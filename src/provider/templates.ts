@@ -18,7 +18,7 @@ export { connectionConfigFields };
 
 /** connectionValueProblem (the catalog's rules), and a host value must be a public host. */
 function connectionConfigValueProblem(
-  field: Pick<ConnectionConfigField, 'kind' | 'hosts'> | undefined,
+  field: Pick<ConnectionConfigField, 'kind' | 'hosts' | 'values'> | undefined,
   value: unknown,
   urls: UrlPolicy,
   byAdmin = false,
@@ -55,6 +55,9 @@ export function checkedConnectionConfig(
       problems.push({ field: `${prefix}.${key}`, message: `This integration takes ${declared.map((candidate) => candidate.name).join(', ')}.` });
     } else if (fixed[key] !== undefined) {
       if (options.source === 'user' && value !== fixed[key]) fail('is set by an admin on this integration.');
+    } else if (field?.setBy === 'admin' && field.default !== undefined && value === field.default) {
+      // The declared default, filled in when the connection was made and stored with it.
+      result[key] = field.default;
     } else if (field?.setBy === 'admin') {
       fail('is set by an admin on the integration (createIntegration connectionConfig), not when connecting.');
     } else {
@@ -71,6 +74,34 @@ export function checkedConnectionConfig(
     problems.push({ field: `${prefix}.${field.name}`, message: `${prefix}.${field.name} is required${who}: ${field.description}.` });
   }
   if (problems.length) throw new ValidationError('The connection config is not valid.', problems);
+  return result;
+}
+
+/**
+ * Values the provider's callback sets (fields with `fromCallback`: Zoho's `accounts-server`): the
+ * parameter's host, judged as a user's value would be (a listed choice, or a host within the field's
+ * patterns), unless an admin fixed the field. A refused value is a ValidationError; an absent one
+ * keeps what the user chose when starting.
+ */
+export function connectionConfigFromCallback(integration: Pick<Integration, 'settings'>, given: ConnectionConfig, query: URLSearchParams): ConnectionConfig {
+  const fixed = integrationSettings(integration).fixedConnectionConfig ?? {};
+  const result = { ...given };
+  for (const field of connectionConfigFields(integration)) {
+    const raw = field.fromCallback ? query.get(field.fromCallback) : null;
+    if (raw === null || fixed[field.name] !== undefined) continue;
+    let host: string;
+    try {
+      const url = new URL(raw.includes('://') ? raw : `https://${raw}`);
+      if (url.protocol !== 'https:' || url.username || url.password || url.port || !['', '/'].includes(url.pathname) || url.search)
+        throw new Error('not a host');
+      host = url.hostname;
+    } catch {
+      throw ValidationError.field(`connectionConfig.${field.name}`, `The provider's ${field.fromCallback} is not a host of this provider.`);
+    }
+    const problem = connectionValueProblem(field, host);
+    if (problem) throw ValidationError.field(`connectionConfig.${field.name}`, `The provider's ${field.fromCallback} ${problem}`);
+    result[field.name] = host;
+  }
   return result;
 }
 

@@ -19,6 +19,15 @@ const ProviderConfigField = builder.objectRef<ConfigField>('ProviderConfigField'
       description: 'For a host value: the host patterns a user may give (e.g. *.okta.com); an admin may set any host on the integration.',
       resolve: (field) => field.hosts ?? null,
     }),
+    kind: t.string({
+      description: 'label (a subdomain), segment (a path part), host (a whole host name), text (a token request value) or choice (one of choices).',
+      resolve: (field) => field.kind ?? 'label',
+    }),
+    choices: t.stringList({
+      nullable: true,
+      description: 'For a choice (a region, a data centre): the values a user picks from.',
+      resolve: (field) => field.values ?? null,
+    }),
     setByAdmin: t.boolean({
       description: 'Only an admin sets it, on the integration (createIntegration connectionConfig); users are not asked.',
       resolve: (field) => field.setBy === 'admin',
