@@ -29,7 +29,7 @@ import type { CheckDeps } from './health/check.js';
 import { healthCheckJob } from './health/health-check-sweep.js';
 import { createVerifier } from './health/verify.js';
 import { healthRoute, startHttpServer, type HttpServer, type Route } from './http/server.js';
-import { metricsRoute, possibleTypesRoute, readyRoute } from './http/routes.js';
+import { indexRoute, metricsRoute, possibleTypesRoute, readyRoute } from './http/routes.js';
 import { EventBus } from './kernel/event-bus.js';
 import { startJobs, type Job, type RunningJobs } from './kernel/jobs.js';
 import { createLogger, type Logger } from './kernel/log.js';
@@ -174,7 +174,15 @@ export function createApp(config: Config, options: AppOptions = {}) {
   ];
 
   const authenticate = createAuthenticator(config.auth, db.prisma);
-  const graphql = createGraphQLServer({ authenticate, services, settings: config.graphql, graphiql: !config.isProduction, logger, metrics });
+  const graphql = createGraphQLServer({
+    authenticate,
+    services,
+    settings: config.graphql,
+    graphiql: !config.isProduction,
+    development: !config.isProduction,
+    logger,
+    metrics,
+  });
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = config.sandbox.enabled ? createSandbox({ prisma: db.prisma, keyring, changes, publicUrl: config.publicUrl, logger }) : undefined;
   const hostedPage = hostedConnectPage({
@@ -215,6 +223,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger }),
     metricsRoute(metrics, config.metrics.token),
     possibleTypesRoute(graphql),
+    indexRoute({ graphiql: !config.isProduction }),
   ];
 
   return {

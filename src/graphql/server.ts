@@ -2,7 +2,6 @@
 // limits, a page-aware cost limit, and masked errors.
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connectSessionGate } from '../connect-sessions/gate.js';
@@ -16,6 +15,8 @@ import type { Metrics } from '../metrics/registry.js';
 import type { Context, Services } from './context.js';
 import { schema } from './schema/index.js';
 import type { GraphQLSettings } from './settings.js';
+import { useCsrfPrevention } from './use-csrf-prevention.js';
+import { useErrorCodes } from './use-error-codes.js';
 import { useOperationObservability } from './use-operation-observability.js';
 import { useQueryCostLimit } from './use-query-cost-limit.js';
 import { useSharedSubscriptionExecution } from './use-shared-subscription-execution.js';
@@ -50,6 +51,8 @@ export interface GraphQLServerOptions {
   services: Services;
   settings: GraphQLSettings;
   graphiql: boolean;
+  /** Not production: field suggestions in errors. */
+  development: boolean;
   logger: Logger;
   metrics: Pick<Metrics, 'recordGraphQLOperation'>;
 }
@@ -82,8 +85,9 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
     plugins: [
       // A connect-session token may select only what connecting needs (checked before anything runs).
       connectSessionGate(),
-      // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      // Simple (unpreflighted) requests are refused; the 403 names the header to send.
+      useCsrfPrevention(),
+      useErrorCodes(),
       jsonBodyParser(),
       // Depth is a backstop; the cost below (which counts pages) is what bounds the work.
       EnvelopArmorPlugin({
@@ -93,6 +97,8 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
         costLimit: { enabled: false },
         maxTokens: { n: 1000 },
         maxDirectives: { n: 50 },
+        // "Did you mean …?" helps while developing; in production it would describe the schema to anyone.
+        blockFieldSuggestion: { enabled: !options.development },
       }),
       useOperationObservability(options.metrics),
       // Status events: one execution per event for subscribers whose results cannot differ.
