@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics/registry.js';
 import type { Context, Services } from './context.js';
 import { schema } from './schema/index.js';
 import type { GraphQLSettings } from './settings.js';
+import { switchboardGraphiQL } from './graphiql.js';
 import { useCsrfPrevention } from './use-csrf-prevention.js';
 import { useErrorCodes } from './use-error-codes.js';
 import { useOperationObservability } from './use-operation-observability.js';
@@ -68,7 +69,7 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
     maxRequestBodySize: false,
     // CORS is answered by the server for every route (src/http/cors.ts): yoga's would reflect any Origin.
     cors: false,
-    graphiql: options.graphiql ? { title: 'Switchboard', subscriptionsProtocol: 'SSE' } : false,
+    graphiql: options.graphiql ? switchboardGraphiQL : false,
     // GraphiQL's page is ~9 MB of JavaScript: loaded when a browser first asks for it, not at start.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     // Never send stacks or original errors to clients, whatever NODE_ENV says.
