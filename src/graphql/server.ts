@@ -205,6 +205,24 @@ export interface GraphQLHandlerOptions {
  */
 export async function handleGraphQL(graphql: GraphQLServer, options: GraphQLHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const context: ServerContext = { req, res };
+  // graphql-sse's single connection mode reserves a stream with PUT, then names it in this header.
+  if (req.method === 'PUT' || req.headers['x-graphql-event-stream-token'] !== undefined) {
+    req.resume();
+    return sendJson(
+      res,
+      405,
+      {
+        errors: [
+          {
+            message:
+              "graphql-sse's single connection mode is not supported: use its distinct connections mode (createClient without singleConnection), which works as it is.",
+            extensions: { code: 'SSE_SINGLE_CONNECTION_UNSUPPORTED' },
+          },
+        ],
+      },
+      { allow: 'GET, POST' },
+    );
+  }
   if (req.method === 'POST') {
     const declared = req.headers['content-length'];
     if (declared !== undefined && !/^\d+$/.test(declared)) {
