@@ -7,6 +7,7 @@
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 import { ActivityRecorder, subscribeActivityLog } from './activity/recorder.js';
 import { operationsRetentionJob } from './activity/retention.js';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -184,7 +185,16 @@ export function createApp(config: Config, options: AppOptions = {}) {
     metrics,
   });
   // Development only: the built-in sandbox provider (never mounted in production).
-  const sandbox = config.sandbox.enabled ? createSandbox({ prisma: db.prisma, keyring, changes, publicUrl: config.publicUrl, logger }) : undefined;
+  const sandbox = config.sandbox.enabled
+    ? createSandbox({
+        prisma: db.prisma,
+        keyring,
+        changes,
+        publicUrl: config.publicUrl,
+        logger,
+        stateFile: path.join(config.database.dataDir, 'sandbox-state.json'),
+      })
+    : undefined;
   const hostedPage = hostedConnectPage({
     prisma: db.prisma,
     publicUrl: config.publicUrl,
