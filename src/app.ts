@@ -7,6 +7,7 @@
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 import { ActivityRecorder, subscribeActivityLog } from './activity/recorder.js';
 import { operationsRetentionJob } from './activity/retention.js';
 import { createApiKeys } from './auth/api-keys.js';
@@ -33,7 +34,7 @@ import type { CheckDeps } from './health/check.js';
 import { healthCheckJob } from './health/health-check-sweep.js';
 import { createVerifier } from './health/verify.js';
 import { healthRoute, startHttpServer, type HttpServer, type Route } from './http/server.js';
-import { metricsRoute, possibleTypesRoute, readyRoute } from './http/routes.js';
+import { indexRoute, metricsRoute, possibleTypesRoute, readyRoute } from './http/routes.js';
 import { EventBus } from './kernel/event-bus.js';
 import { startJobs, type Job, type RunningJobs } from './kernel/jobs.js';
 import { createLogger, type Logger } from './kernel/log.js';
@@ -202,12 +203,22 @@ export function createApp(config: Config, options: AppOptions = {}) {
     services,
     settings: config.graphql,
     graphiql: !config.isProduction,
+    development: !config.isProduction,
     logger,
     metrics,
     trustedProxies: config.server.trustedProxies,
   });
   // Development only: the built-in sandbox provider (never mounted in production).
-  const sandbox = config.sandbox.enabled ? createSandbox({ prisma: db.prisma, keyring, changes, publicUrl: config.publicUrl, logger }) : undefined;
+  const sandbox = config.sandbox.enabled
+    ? createSandbox({
+        prisma: db.prisma,
+        keyring,
+        changes,
+        publicUrl: config.publicUrl,
+        logger,
+        stateFile: path.join(config.database.dataDir, 'sandbox-state.json'),
+      })
+    : undefined;
   const hostedPage = hostedConnectPage({
     prisma: db.prisma,
     publicUrl: config.publicUrl,
@@ -271,6 +282,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     metricsRoute(metrics, config.metrics.token),
     possibleTypesRoute(graphql),
     ...consoleRoutes({ sessions: consoleSessions, settings: config.console, publicUrl: config.publicUrl, secure: config.isProduction, logger }),
+    indexRoute({ graphiql: !config.isProduction }),
   ];
 
   return {

@@ -1,6 +1,7 @@
 // Entry point: read the configuration once, listen (failing fast when the port is taken), build the
 // app, migrate, check the keyring, load the integrations file, become ready; on SIGTERM/SIGINT stop
 // gracefully and exit 0.
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './kernel/log.js';
@@ -13,7 +14,22 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/**
+ * Outside production, `.env` in the working directory fills in what the environment does not set
+ * (the environment wins). Production reads the environment only.
+ */
+function readEnvFile(): string | undefined {
+  if (process.env.NODE_ENV === 'production' || !existsSync('.env')) return undefined;
+  try {
+    process.loadEnvFile('.env');
+  } catch (error) {
+    fail(`.env could not be read: ${(error as Error).message}`);
+  }
+  return '.env';
+}
+
 async function main(): Promise<void> {
+  const envFile = readEnvFile();
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -22,6 +38,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.log);
+  if (envFile) logger.info({ file: envFile }, 'settings read from .env (the environment takes precedence)');
   // Before the modules that make spans load: the SDK is imported only when an endpoint is set.
   if (config.telemetry.otlpEndpoint) {
     const { startTracing } = await import('./telemetry/tracing.js');

@@ -1,6 +1,9 @@
 // The built-in sandbox provider: createIntegration(provider: "sandbox") → startConnect → sign in at
 // the sandbox → callback → proxyRequest to /sandbox/api/me, with ALLOW_LOCAL_PROVIDERS off (other
 // loopback providers stay refused). Rotating refresh tokens; Deny; off in production.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -191,6 +194,65 @@ describe('sandbox provider', async () => {
       expect((await fetch(`${off.url}/sandbox/oauth/.well-known/openid-configuration`)).status).toBe(404);
     } finally {
       await off.close();
+    }
+  });
+});
+
+describe('sandbox grants across a restart (development)', async () => {
+  const port = await freePort();
+  // A data directory of its own: the file's other sandbox keeps its state in the default one.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-sandbox-state-'));
+  const config = testConfig({
+    publicUrl: `http://127.0.0.1:${port}`,
+    providers: { allowLocalProviders: false },
+    sandbox: { enabled: true },
+    database: { dataDir },
+  });
+  const start = async () => {
+    const app = createApp(config, { database, keyring, logger: testLogger });
+    await app.listen({ port, host: '127.0.0.1' });
+    await app.ready();
+    return app;
+  };
+
+  it('keeps the connection working after a restart: the proxy reaches /sandbox/api/me and a refresh succeeds', async () => {
+    const first = await start();
+    const slug = uniqueSlug('sandbox');
+    const created = await graphql(first, `mutation { createIntegration(input: { slug: "${slug}", provider: "sandbox" }) { __typename } }`, {}, adminHeaders);
+    expect(created.data.createIntegration.__typename).toBe('CreateIntegrationPayload');
+    const started = await graphql(
+      first,
+      `mutation { startConnect(input: { integration: "${slug}" }) { __typename ... on StartConnectPayload { authorizeUrl } } }`,
+      {},
+      await userHeaders('erin'),
+    );
+    const { callback } = await signInAtSandbox(started.data.startConnect.authorizeUrl, `${config.publicUrl}/oauth2/callback`, {
+      outcome: 'allow',
+      account: 'erin',
+    });
+    expect((await fetch(`${first.url}/oauth2/callback${callback.search}`, { redirect: 'manual' })).status).toBe(200);
+    await first.stop();
+    expect(fs.existsSync(path.join(dataDir, 'sandbox-state.json'))).toBe(true);
+
+    const second = await start();
+    try {
+      const proxied = await graphql(
+        second,
+        `mutation { proxyRequest(input: { integration: "${slug}", url: "me" }) { __typename ... on ProxyResponse { status data } ... on Error { message } } }`,
+        {},
+        await userHeaders('erin'),
+      );
+      expect(proxied.data.proxyRequest).toMatchObject({ __typename: 'ProxyResponse', status: 200, data: { sub: 'erin' } });
+      const connection = await prisma.connection.findFirstOrThrow({ where: { integration: { slug }, ownerId: 'erin' } });
+      const refreshed = await graphql(
+        second,
+        `mutation { refreshConnection(input: { connectionId: "${Buffer.from(`Connection:${connection.id}`).toString('base64')}" }) { __typename ... on Error { message } } }`,
+        {},
+        adminHeaders,
+      );
+      expect(refreshed.data.refreshConnection.__typename).toBe('RefreshConnectionPayload');
+    } finally {
+      await second.stop();
     }
   });
 });

@@ -6,7 +6,7 @@ export const authSettings = defineSettings(
   'Authentication',
   {
     JWT_SECRET: setting(z.string().optional(), 'an HS256 secret (32+ characters) that verifies `Authorization: Bearer <JWT>`; `sub` is the user id'),
-    JWT_JWKS_URL: setting(optionalUrl, 'or a JWKS URL for asymmetric JWTs (exclusive with `JWT_SECRET`)', {
+    JWT_JWKS_URL: setting(optionalUrl(['https', 'http'], { path: true, query: true }), 'or a JWKS URL for asymmetric JWTs (exclusive with `JWT_SECRET`)', {
       example: 'https://id.example.com/.well-known/jwks.json',
     }),
     JWT_ISSUER: setting(z.string().optional(), "the JWT's `iss`, checked when set", { example: 'https://id.example.com/' }),

@@ -73,6 +73,7 @@ export function hostedConnectPage(deps: HostedPageDeps) {
 async function handleConnectPage(deps: HostedPageDeps, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
   if (req.method === 'GET' || req.method === 'HEAD') {
     const token = url.searchParams.get('token') ?? '';
+    if (!token) return sendTokenMissing(res);
     const grant = await findConnectSessionGrant(deps.prisma, token);
     if (!grant) return sendExpired(res);
     return sendSessionPage(deps, res, 200, {
@@ -93,6 +94,7 @@ async function handleConnectPage(deps: HostedPageDeps, req: http.IncomingMessage
   const form = await readForm(req);
   if (!form) return sendMessagePage(res, 400, 'Something went wrong', 'The form could not be read. Go back and try again.');
   const token = form.get('token') ?? '';
+  if (!token) return sendTokenMissing(res);
   const grant = await findConnectSessionGrant(deps.prisma, token);
   if (!grant) return sendExpired(res);
   const popup = form.get('popup') === '1';
@@ -351,6 +353,15 @@ function sendContinuePage(res: http.ServerResponse, name: string, authorizeUrl: 
     `<meta http-equiv="refresh" content="0;url=${escapeHtml(authorizeUrl)}">\n<meta name="referrer"`,
   );
   sendPage(res, 200, html, nonce);
+}
+
+function sendTokenMissing(res: http.ServerResponse): void {
+  sendMessagePage(
+    res,
+    400,
+    'This link has no token',
+    'Open the connectUrl that createConnectSession returned: it ends in ?token=sbcs_… (a session token is missing here).',
+  );
 }
 
 function sendExpired(res: http.ServerResponse): void {

@@ -5,9 +5,13 @@ import { defineSettings, integer, optionalUrl, setting, type SettingsOf } from '
 export const databaseSettings = defineSettings(
   'Database',
   {
-    DATABASE_URL: setting(optionalUrl, 'PostgreSQL; unset means embedded PGlite in `DATA_DIR` (no service needed)', {
-      example: 'postgresql://postgres@127.0.0.1:5432/switchboard',
-    }),
+    DATABASE_URL: setting(
+      optionalUrl(['postgresql', 'postgres'], { path: true, query: true, credentials: true }),
+      'PostgreSQL; unset means embedded PGlite in `DATA_DIR` (no service needed)',
+      {
+        example: 'postgresql://postgres@127.0.0.1:5432/switchboard',
+      },
+    ),
     DATA_DIR: setting(z.string().default('./data'), 'the embedded database and the development encryption key'),
     DATABASE_POOL_SIZE: setting(integer({ min: 1, max: 1000, default: 10 }), 'PostgreSQL connections per instance'),
     DATABASE_CONNECT_TIMEOUT_MS: setting(integer({ min: 100, default: 5_000 }), 'PostgreSQL: how long to wait for a connection'),

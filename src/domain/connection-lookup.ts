@@ -62,6 +62,12 @@ export function createConnectionLookup(deps: { db: Database; store: Pick<Connect
       throw ValidationError.field('connectionId', 'Give a connectionId, or an integration (and a connectionName).');
     }
     if (connection && !mayConnectIntegration(viewer, connection.integration)) connection = null;
+    if (!connection && reference.integration && !reference.connectionId) {
+      // Only on a miss: say whether the integration itself is unknown (a typo) or only the connection.
+      const integration = await prisma.integration.findFirst({ where: integrationReferenceWhere(reference.integration) });
+      if (!integration || !mayConnectIntegration(viewer, integration)) throw new NotFoundError(`No integration "${reference.integration}".`);
+      throw new NotFoundError(`No connection "${reference.connectionName ?? 'default'}" of integration "${reference.integration}".`);
+    }
     if (!connection) throw new NotFoundError('No such connection.');
     return connection;
   }

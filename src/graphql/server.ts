@@ -3,7 +3,6 @@
 import { clientAddressOf, trustedProxiesFrom } from '../kernel/client-address.js';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connectSessionGate } from '../connect-sessions/gate.js';
@@ -17,6 +16,9 @@ import type { Metrics } from '../metrics/registry.js';
 import type { Context, Services } from './context.js';
 import { schema } from './schema/index.js';
 import type { GraphQLSettings } from './settings.js';
+import { switchboardGraphiQL } from './graphiql.js';
+import { useCsrfPrevention } from './use-csrf-prevention.js';
+import { useErrorCodes } from './use-error-codes.js';
 import { useOperationObservability } from './use-operation-observability.js';
 import { useQueryCostLimit } from './use-query-cost-limit.js';
 import { useSharedSubscriptionExecution } from './use-shared-subscription-execution.js';
@@ -53,6 +55,8 @@ export interface GraphQLServerOptions {
   services: Services;
   settings: GraphQLSettings;
   graphiql: boolean;
+  /** Not production: field suggestions in errors. */
+  development: boolean;
   logger: Logger;
   metrics: Pick<Metrics, 'recordGraphQLOperation'>;
   /** TRUSTED_PROXIES: peers whose X-Forwarded-For names the client. */
@@ -71,7 +75,7 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
     maxRequestBodySize: false,
     // CORS is answered by the server for every route (src/http/cors.ts): yoga's would reflect any Origin.
     cors: false,
-    graphiql: options.graphiql ? { title: 'Switchboard', subscriptionsProtocol: 'SSE' } : false,
+    graphiql: options.graphiql ? switchboardGraphiQL : false,
     // GraphiQL's page is ~9 MB of JavaScript: loaded when a browser first asks for it, not at start.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     // Never send stacks or original errors to clients, whatever NODE_ENV says.
@@ -93,8 +97,9 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
     plugins: [
       // A connect-session token may select only what connecting needs (checked before anything runs).
       connectSessionGate(),
-      // Browsers cannot send this header cross-site without a preflight (GraphiQL sends it).
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      // Simple (unpreflighted) requests are refused; the 403 names the header to send.
+      useCsrfPrevention(),
+      useErrorCodes(),
       jsonBodyParser(),
       // Depth is a backstop; the cost below (which counts pages) is what bounds the work.
       EnvelopArmorPlugin({
@@ -104,6 +109,8 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
         costLimit: { enabled: false },
         maxTokens: { n: 1000 },
         maxDirectives: { n: 50 },
+        // "Did you mean …?" helps while developing; in production it would describe the schema to anyone.
+        blockFieldSuggestion: { enabled: !options.development },
       }),
       useOperationObservability(options.metrics),
       // Status events: one execution per event for subscribers whose results cannot differ.
@@ -209,6 +216,24 @@ export interface GraphQLHandlerOptions {
  */
 export async function handleGraphQL(graphql: GraphQLServer, options: GraphQLHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const context: ServerContext = { req, res };
+  // graphql-sse's single connection mode reserves a stream with PUT, then names it in this header.
+  if (req.method === 'PUT' || req.headers['x-graphql-event-stream-token'] !== undefined) {
+    req.resume();
+    return sendJson(
+      res,
+      405,
+      {
+        errors: [
+          {
+            message:
+              "graphql-sse's single connection mode is not supported: use its distinct connections mode (createClient without singleConnection), which works as it is.",
+            extensions: { code: 'SSE_SINGLE_CONNECTION_UNSUPPORTED' },
+          },
+        ],
+      },
+      { allow: 'GET, POST' },
+    );
+  }
   if (req.method === 'POST') {
     const declared = req.headers['content-length'];
     if (declared !== undefined && !/^\d+$/.test(declared)) {

@@ -63,3 +63,30 @@ export function possibleTypesRoute(graphql: GraphQLServer): Route {
     }) satisfies Handler,
   };
 }
+
+/**
+ * GET /: where to go from here. A browser in development goes to GraphiQL; anything else gets a
+ * small JSON index of the endpoints (production has no GraphiQL).
+ */
+export function indexRoute(options: { graphiql: boolean }): Route {
+  const index = {
+    name: 'Switchboard',
+    graphql: '/graphql',
+    ...(options.graphiql ? { graphiql: '/graphql' } : {}),
+    possibleTypes: '/graphql/possible-types.json',
+    websocket: '/graphql (graphql-transport-ws)',
+    health: '/health',
+    ready: '/ready',
+    metrics: '/metrics',
+    sdk: '/sdk/connect.js',
+  };
+  return {
+    name: 'index',
+    path: '/',
+    handle: ((req, res) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      if (options.graphiql && /\btext\/html\b/.test(req.headers.accept ?? '')) return void res.writeHead(302, { location: '/graphql' }).end();
+      sendJson(res, 200, index);
+    }) satisfies Handler,
+  };
+}

@@ -118,7 +118,7 @@ export async function startHttpServer(deps: HttpServerDeps, listen: { server?: h
         routeName = route.name;
         return await route.handle(req, res, url);
       }
-      sendJson(res, 404, { error: 'not_found', message: `No route ${url.pathname}` });
+      sendJson(res, 404, { error: 'NOT_FOUND', message: `No route ${url.pathname}: the GraphQL API is at /graphql, and GET / lists the endpoints.` });
     } catch (error) {
       logger.error({ err: error, path: rawPath }, 'request failed');
       if (!res.headersSent && isDatabaseUnavailable(error))

@@ -15,10 +15,14 @@ export const serverSettings = defineSettings(
       shownDefault: '`0.0.0.0` (`127.0.0.1` when no authentication is configured)',
       example: '0.0.0.0',
     }),
-    PUBLIC_URL: setting(optionalUrl, 'the URL browsers and providers reach this server at; the OAuth callback is `PUBLIC_URL/oauth2/callback`', {
-      shownDefault: '`http://localhost:PORT`',
-      example: 'https://switchboard.example.com',
-    }),
+    PUBLIC_URL: setting(
+      optionalUrl(['https', 'http'], { path: true }),
+      'the URL browsers and providers reach this server at; the OAuth callback is `PUBLIC_URL/oauth2/callback`',
+      {
+        shownDefault: '`http://localhost:PORT`',
+        example: 'https://switchboard.example.com',
+      },
+    ),
     CORS_ORIGINS: setting(commaList, 'origins whose pages may call `/graphql` and the path proxy (exact match, preflight included; no wildcard)', {
       shownDefault: "`PUBLIC_URL`'s origin and `ALLOWED_REDIRECT_ORIGINS`",
       example: 'https://app.example.com',

@@ -93,8 +93,42 @@ export const commaList = z
       .filter(Boolean),
   );
 
-/** A URL, or unset (an empty value counts as unset). */
-export const optionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.url().optional());
+/**
+ * A URL with one of `schemes` (e.g. `localhost:4000` is refused: it parses as the scheme "localhost:"),
+ * no fragment, and no path, query or credentials unless allowed; or unset (an empty value counts as unset).
+ */
+export function optionalUrl(schemes: readonly string[], allow: { path?: boolean; query?: boolean; credentials?: boolean } = {}) {
+  const example = `${schemes[0]}://host${schemes[0]?.startsWith('http') ? ':port' : ''}`;
+  return z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .superRefine((value, ctx) => {
+        let url: URL;
+        try {
+          url = new URL(value);
+        } catch {
+          return ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL: give one such as ${example}` });
+        }
+        const scheme = url.protocol.slice(0, -1);
+        const problem = !schemes.includes(scheme)
+          ? `must start with ${schemes.map((name) => `${name}://`).join(' or ')} (got "${value}")`
+          : !url.host && scheme.startsWith('http')
+            ? 'needs a host'
+            : url.hash
+              ? 'must not have a fragment (#…)'
+              : !allow.path && url.pathname !== '/' && url.pathname !== ''
+                ? `must not have a path (got "${url.pathname}"): give ${url.origin}`
+                : !allow.query && url.search
+                  ? 'must not have a query (?…)'
+                  : !allow.credentials && (url.username || url.password)
+                    ? 'must not contain credentials'
+                    : undefined;
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+  );
+}
 
 /** A string, or unset (an empty value counts as unset). */
 export const optionalText = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());

@@ -5,9 +5,13 @@ import { defineSettings, integer, optionalUrl, setting, type SettingsOf } from '
 export const realtimeSettings = defineSettings(
   'Real time',
   {
-    REDIS_URL: setting(optionalUrl, 'Redis, for changes across instances (status events, cache invalidation); unset: one instance, in process', {
-      example: 'redis://127.0.0.1:6379',
-    }),
+    REDIS_URL: setting(
+      optionalUrl(['redis', 'rediss'], { path: true, query: true, credentials: true }),
+      'Redis, for changes across instances (status events, cache invalidation); unset: one instance, in process',
+      {
+        example: 'redis://127.0.0.1:6379',
+      },
+    ),
     REDIS_PREFIX: setting(
       z
         .string()

@@ -10,10 +10,13 @@
 //   /sandbox/logo.svg            its logo
 //
 // Clients are the sandbox integrations themselves (their generated client id and secret), read from
-// the database once and kept. Grants, codes, tokens and sessions are kept in memory: they last as
-// long as the process (connect again after a restart), and stay out of Switchboard's tables.
+// the database once and kept. Grants, codes, tokens and sessions are kept in memory and, with its
+// signing key, in a file in the data directory (`stateFile`): a connection to the sandbox survives a
+// restart or an `npm run dev` reload, and nothing of the sandbox enters Switchboard's tables.
+import fs from 'node:fs';
 import type http from 'node:http';
-import { exportJWK, generateKeyPair } from 'jose';
+import path from 'node:path';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 // Types only here: oidc-provider itself is loaded when the sandbox is first used (never in production).
 import type { default as Provider, Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { randomBytes } from 'node:crypto';
@@ -42,6 +45,26 @@ export interface SandboxDeps {
   changes: Pick<ChangeFeed, 'onIntegration'>;
   publicUrl: string;
   logger: Logger;
+  /** Where grants, tokens and the signing key are kept across restarts; unset: in memory only. */
+  stateFile?: string;
+}
+
+/** What the sandbox keeps across restarts: its signing key and cookie key, and each record with its expiry (ms since the epoch, 0: none). */
+interface SandboxState {
+  jwk?: JWK;
+  cookieKey?: string;
+  records: Array<[key: string, payload: AdapterPayload, expiresAt: number]>;
+}
+
+function readState(file: string | undefined, logger: Logger): SandboxState {
+  if (!file || !fs.existsSync(file)) return { records: [] };
+  try {
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as SandboxState;
+    return { ...state, records: Array.isArray(state.records) ? state.records : [] };
+  } catch (error) {
+    logger.warn({ err: error, file }, 'the sandbox state file could not be read: starting afresh');
+    return { records: [] };
+  }
 }
 
 /** The sandbox's routes; the provider itself is made on first use (key generation costs a moment). */
@@ -49,6 +72,29 @@ export function createSandbox(deps: SandboxDeps): SandboxHandler {
   // Grants, codes, tokens and sessions, each until it expires; past MAX_RECORDS the least recently
   // used go first (a development sandbox, not a store of record).
   const records = new LRUCache<string, AdapterPayload>({ max: MAX_RECORDS });
+  const state = readState(deps.stateFile, deps.logger);
+  const now = Date.now();
+  for (const [key, payload, expiresAt] of state.records) {
+    if (expiresAt === 0) records.set(key, payload);
+    else if (expiresAt > now) records.set(key, payload, { ttl: expiresAt - now });
+  }
+  /** Written whole, at once, after each change: a development sandbox holds few records, and a restart right after connecting must find them. */
+  const save = () => {
+    if (!deps.stateFile) return;
+    const at = Date.now();
+    state.records = [...records.entries()].map(([key, payload]) => {
+      const remaining = records.getRemainingTTL(key);
+      return [key, payload, Number.isFinite(remaining) && remaining > 0 ? at + remaining : 0];
+    });
+    try {
+      fs.mkdirSync(path.dirname(deps.stateFile), { recursive: true });
+      const temporary = `${deps.stateFile}.${process.pid}.tmp`;
+      fs.writeFileSync(temporary, JSON.stringify(state), { mode: 0o600 });
+      fs.renameSync(temporary, deps.stateFile);
+    } catch (error) {
+      deps.logger.warn({ err: error, file: deps.stateFile }, 'the sandbox state could not be saved: its grants last until a restart');
+    }
+  };
 
   const SandboxAdapter = class implements Adapter {
     constructor(private readonly model: string) {}
@@ -59,6 +105,7 @@ export function createSandbox(deps: SandboxDeps): SandboxHandler {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       records.set(this.key(id), payload, { ttl: expiresIn ? expiresIn * 1000 : 0 });
+      save();
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -78,14 +125,17 @@ export function createSandbox(deps: SandboxDeps): SandboxHandler {
     async consume(id: string): Promise<void> {
       const payload = records.get(this.key(id));
       if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+      save();
     }
 
     async destroy(id: string): Promise<void> {
       records.delete(this.key(id));
+      save();
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       for (const [key, payload] of records.entries()) if (payload.grantId === grantId) records.delete(key);
+      save();
     }
   };
 
@@ -122,7 +172,7 @@ export function createSandbox(deps: SandboxDeps): SandboxHandler {
 
   const basePath = new URL(`${deps.publicUrl}/sandbox`).pathname;
   let providerPromise: Promise<Provider> | undefined;
-  const provider = () => (providerPromise ??= makeProvider(deps, basePath, SandboxAdapter));
+  const provider = () => (providerPromise ??= makeProvider(deps, basePath, SandboxAdapter, state, save));
 
   return {
     preloadClients,
@@ -146,9 +196,21 @@ export function createSandbox(deps: SandboxDeps): SandboxHandler {
   };
 }
 
-async function makeProvider(deps: SandboxDeps, basePath: string, adapter: new (model: string) => Adapter): Promise<Provider> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: `sandbox-${randomBytes(4).toString('hex')}` };
+async function makeProvider(
+  deps: SandboxDeps,
+  basePath: string,
+  adapter: new (model: string) => Adapter,
+  state: SandboxState,
+  save: () => void,
+): Promise<Provider> {
+  // The key that signed the ID tokens already issued, when there is one kept.
+  if (!state.jwk || !state.cookieKey) {
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    state.jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: `sandbox-${randomBytes(4).toString('hex')}` };
+    state.cookieKey = randomBytes(32).toString('base64url');
+    save();
+  }
+  const jwk = state.jwk;
   const { default: OidcProvider } = await import('oidc-provider');
   const provider = new OidcProvider(sandboxIssuer(deps.publicUrl), {
     adapter,
@@ -161,7 +223,7 @@ async function makeProvider(deps: SandboxDeps, basePath: string, adapter: new (m
     interactions: { url: (_ctx, interaction) => `${basePath}/interaction/${interaction.uid}` },
     // Named its own: the sandbox shares the host with Switchboard (and the hosted connect page's cookie).
     cookies: {
-      keys: [randomBytes(32).toString('base64url')],
+      keys: [state.cookieKey],
       names: { session: 'sb_sandbox_session', interaction: 'sb_sandbox_interaction', resume: 'sb_sandbox_resume' },
     },
     // Every sign-in gets a refresh token, and every refresh rotates it (the old one stops working).

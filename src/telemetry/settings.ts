@@ -6,7 +6,7 @@ export const telemetrySettings = defineSettings(
   'Metrics and traces',
   {
     OTEL_EXPORTER_OTLP_ENDPOINT: setting(
-      optionalUrl,
+      optionalUrl(['http', 'https'], { path: true }),
       'export OpenTelemetry traces over OTLP/HTTP (e.g. `http://collector:4318`; the exporter also reads the standard `OTEL_EXPORTER_OTLP_*` variables); unset: tracing off',
     ),
     OTEL_SERVICE_NAME: setting(z.string().default('switchboard'), 'the service name on traces'),

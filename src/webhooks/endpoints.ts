@@ -25,7 +25,11 @@ function endpointSchemas(urls: UrlPolicy, allowPrivate: boolean) {
     .max(2000)
     .superRefine((value, ctx) => {
       const problem = providerUrlProblem(value, urls, privateTargetsAllowed);
-      if (problem) ctx.addIssue({ code: 'custom', message: `url ${problem}` });
+      if (!problem) return;
+      // A local receiver (development) is the usual reason: say which setting allows it.
+      const local = !privateTargetsAllowed && /https|public host/.test(problem);
+      const hint = !local ? '' : ' Private, loopback and http:// receivers need WEBHOOK_ALLOW_PRIVATE=true (for local testing).';
+      ctx.addIssue({ code: 'custom', message: `url ${problem}${hint}` });
     });
   const eventTypesField = z
     .array(z.enum(WEBHOOK_EVENT_TYPES))

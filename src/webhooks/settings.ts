@@ -64,7 +64,7 @@ export const providerWebhookSettings = defineSettings(
   'Provider webhooks',
   {
     PROVIDER_WEBHOOK_BASE_URL: setting(
-      optionalUrl,
+      optionalUrl(['https', 'http'], { path: true }),
       'where providers reach the inbound route, when another host than PUBLIC_URL: an integration receives at `PROVIDER_WEBHOOK_BASE_URL/webhooks/providers/{slug}`',
       { shownDefault: '`PUBLIC_URL`', example: 'https://hooks.example.com' },
     ),
