@@ -22,6 +22,94 @@ export type Scalars = {
   JSONObject: { input: Record<string, unknown>; output: Record<string, unknown>; }
 };
 
+export type ApiKey = Node & {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  /** Who created it (a user id or another key's name). */
+  createdBy?: Maybe<Scalars['String']['output']>;
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The first characters of the key, enough to recognise it; never the whole key. */
+  prefix: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  scopes: Array<ApiKeyScope>;
+};
+
+export type ApiKeyConnection = {
+  __typename?: 'ApiKeyConnection';
+  edges: Array<ApiKeyEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ApiKeyEdge = {
+  __typename?: 'ApiKeyEdge';
+  cursor: Scalars['String']['output'];
+  node: ApiKey;
+};
+
+export type ApiKeyScope =
+  /** Everything, as the API_KEYS keys of the configuration can. */
+  | 'ADMIN'
+  /** Read the audit trail. */
+  | 'AUDIT_READ'
+  /** Read every connection (never its credentials). */
+  | 'CONNECTIONS_READ'
+  /** Create, import, update, refresh, verify and disconnect connections; create connect sessions. */
+  | 'CONNECTIONS_WRITE'
+  /** Read connections' credentials. */
+  | 'CREDENTIALS_READ'
+  /** Create, change and delete integrations; read the catalog. */
+  | 'INTEGRATIONS_WRITE'
+  /** Read the activity log. */
+  | 'OPERATIONS_READ'
+  /** Call providers' APIs through proxyRequest and the path proxy. */
+  | 'PROXY'
+  /** Manage webhook endpoints and read their deliveries. */
+  | 'WEBHOOKS_WRITE';
+
+export type AuditActorKind =
+  /** An API key, named by its name. */
+  | 'API_KEY'
+  /** A connect-session token, named by its end user. */
+  | 'CONNECT_SESSION'
+  /** Switchboard itself (a job, a start-up file). */
+  | 'SYSTEM'
+  /** A user authenticated by a JWT (or a key acting for a user). */
+  | 'USER';
+
+/** Who did what to which resource: every change to integrations, API keys, webhook endpoints, connections' settings, and every read of credentials. */
+export type AuditEvent = Node & {
+  __typename?: 'AuditEvent';
+  /** A dotted name, e.g. integration.created, integration.updated, api_key.revoked, webhook_endpoint.secret_rotated, connection.updated, connection.credentials_read. */
+  action: Scalars['String']['output'];
+  actor: Scalars['String']['output'];
+  actorKind: AuditActorKind;
+  at: Scalars['DateTime']['output'];
+  /** Changed fields by name, with old and new values; secrets appear as changed, never their values. */
+  changes?: Maybe<Scalars['JSONObject']['output']>;
+  id: Scalars['ID']['output'];
+  /** The client's address as the server saw it (after TRUSTED_PROXIES). */
+  ipAddress?: Maybe<Scalars['String']['output']>;
+  /** The global id of what it was done to, where there is one. */
+  targetId?: Maybe<Scalars['ID']['output']>;
+};
+
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  edges: Array<AuditEventEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEvent;
+};
+
 export type AuthType =
   | 'API_KEY'
   | 'BASIC'
@@ -38,7 +126,14 @@ export type ConnectSession = {
   expiresAt: Scalars['DateTime']['output'];
   /** The integrations offered. */
   integrations: Array<Integration>;
+  purpose: ConnectSessionPurpose;
 };
+
+export type ConnectSessionPurpose =
+  /** An agent session: the token also authenticates an AI agent at PUBLIC_URL/mcp, acting as the end user on the offered integrations only, until it expires. It can still not call GraphQL beyond connecting. */
+  | 'AGENT'
+  /** The token can only connect (the hosted connect page, the SDK). */
+  | 'CONNECT';
 
 export type Connection = Node & {
   __typename?: 'Connection';
@@ -46,6 +141,8 @@ export type Connection = Node & {
   createdAt: Scalars['DateTime']['output'];
   /** The secrets themselves. Readable by admins, and by the owner where the integration sets ownerCanReadCredentials; refreshes per policy. */
   credentials?: Maybe<Credentials>;
+  /** A name for people to recognise it by (the provider account's email or workspace), where the provider gave one or the app set one. */
+  displayName?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   integration: Integration;
   isShared: Scalars['Boolean']['output'];
@@ -69,6 +166,8 @@ export type Connection = Node & {
   sequence: Scalars['Int']['output'];
   status: ConnectionStatus;
   statusMessage?: Maybe<Scalars['String']['output']>;
+  /** Up to 10 string pairs that tie the connection to the app's own records (e.g. organizationId, userEmail); set on the connect session or by updateConnection, filterable, and sent in webhooks. */
+  tags: Scalars['JSONObject']['output'];
   tokenExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   updatedAt: Scalars['DateTime']['output'];
 };
@@ -125,6 +224,22 @@ export type ConnectionStatusEvent = {
   status: ConnectionStatus;
 };
 
+export type CreateApiKeyInput = {
+  /** Null: never expires. */
+  expiresInSeconds?: InputMaybe<Scalars['Int']['input']>;
+  name: Scalars['String']['input'];
+  scopes: Array<ApiKeyScope>;
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey: ApiKey;
+  /** The key itself, shown this once; only its hash is kept. */
+  secret: Scalars['String']['output'];
+};
+
+export type CreateApiKeyResult = CreateApiKeyPayload | ForbiddenError | ValidationError;
+
 export type CreateConnectSessionInput = {
   connectionName?: InputMaybe<Scalars['String']['input']>;
   /** The user the connections will belong to. Admins give any id; a user may only give their own (the default). */
@@ -133,6 +248,8 @@ export type CreateConnectSessionInput = {
   expiresInSeconds?: InputMaybe<Scalars['Int']['input']>;
   /** Integrations offered, by slug or ID; every integration when omitted. */
   integrations?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** AGENT makes a token for an AI agent at /mcp. */
+  purpose?: InputMaybe<ConnectSessionPurpose>;
   /** Where the browser goes after connecting; must be on an allowed origin. */
   redirectTo?: InputMaybe<Scalars['String']['input']>;
 };
@@ -203,6 +320,10 @@ export type CreateIntegrationInput = {
   privateKey?: InputMaybe<Scalars['String']['input']>;
   /** Built-in provider template key, or "custom". */
   provider: Scalars['String']['input'];
+  /** The secret the provider signs its webhooks with (Slack's signing secret, a GitHub webhook secret, Stripe's whsec_…). Write-only. */
+  providerWebhookSecret?: InputMaybe<Scalars['String']['input']>;
+  /** How the provider's webhooks are verified and routed, instead of the catalog's: e.g. { verification: { header: "x-signature", prefix: "sha256=" } } for a generic HMAC over the raw body (see docs/provider-webhooks.md). */
+  providerWebhooks?: InputMaybe<Scalars['JSONObject']['input']>;
   /** OAUTH1: where temporary credentials are requested. */
   requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
   revocationUrl?: InputMaybe<Scalars['String']['input']>;
@@ -351,6 +472,8 @@ export type Integration = Node & {
   hasClientSecret: Scalars['Boolean']['output'];
   /** Whether a private key is configured (GitHub App, or a shared JWT bearer key). The key itself is never readable. */
   hasPrivateKey: Scalars['Boolean']['output'];
+  /** Whether a signing secret for the provider's webhooks is set (write-only: providerWebhookSecret on create/update). */
+  hasProviderWebhookSecret: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
   /** One connection shared by all users, instead of one per user. */
   isShared: Scalars['Boolean']['output'];
@@ -361,6 +484,8 @@ export type Integration = Node & {
   ownerCanReadCredentials: Scalars['Boolean']['output'];
   /** Key of the built-in provider template it was made from, or "custom". */
   provider: Scalars['String']['output'];
+  /** Where the provider must send its webhooks for this integration (register it with the provider); null where the provider sends none. */
+  providerWebhookUrl?: Maybe<Scalars['String']['output']>;
   /** OAUTH1: where temporary credentials are requested. */
   requestTokenUrl?: Maybe<Scalars['String']['output']>;
   revocationUrl?: Maybe<Scalars['String']['output']>;
@@ -399,6 +524,7 @@ export type IntegrationEdge = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  createApiKey: CreateApiKeyResult;
   createConnectSession: CreateConnectSessionResult;
   createConnection: CreateConnectionResult;
   createIntegration: CreateIntegrationResult;
@@ -412,12 +538,19 @@ export type Mutation = {
   redeliverWebhook: RedeliverWebhookResult;
   /** Refreshes the tokens now (refresh policy FORCE). */
   refreshConnection: RefreshConnectionResult;
+  revokeApiKey: RevokeApiKeyResult;
   rotateWebhookSecret: RotateWebhookSecretResult;
   startConnect: StartConnectResult;
+  updateConnection: UpdateConnectionResult;
   updateIntegration: UpdateIntegrationResult;
   updateWebhookEndpoint: UpdateWebhookEndpointResult;
   /** Checks the stored credentials with the provider (refreshing per AUTO first); a refusal that a refresh does not fix marks the connection ERROR. */
   verifyConnection: VerifyConnectionResult;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -471,6 +604,11 @@ export type MutationRefreshConnectionArgs = {
 };
 
 
+export type MutationRevokeApiKeyArgs = {
+  input: RevokeApiKeyInput;
+};
+
+
 export type MutationRotateWebhookSecretArgs = {
   input: RotateWebhookSecretInput;
 };
@@ -478,6 +616,11 @@ export type MutationRotateWebhookSecretArgs = {
 
 export type MutationStartConnectArgs = {
   input: StartConnectInput;
+};
+
+
+export type MutationUpdateConnectionArgs = {
+  input: UpdateConnectionInput;
 };
 
 
@@ -529,6 +672,8 @@ export type Operation = Node & {
   path?: Maybe<Scalars['String']['output']>;
   /** The provider's HTTP status, where there was an answer. */
   providerStatus?: Maybe<Scalars['Int']['output']>;
+  /** Calls made by an MCP tool (PUBLIC_URL/mcp): the tool's name. */
+  tool?: Maybe<Scalars['String']['output']>;
 };
 
 export type OperationConnection = {
@@ -589,11 +734,15 @@ export type Provider = {
 /** A value the user supplies when connecting (startConnect connectionConfig), e.g. a subdomain. */
 export type ProviderConfigField = {
   __typename?: 'ProviderConfigField';
+  /** For a choice (a region, a data centre): the values a user picks from. */
+  choices?: Maybe<Array<Scalars['String']['output']>>;
   default?: Maybe<Scalars['String']['output']>;
   description: Scalars['String']['output'];
   example?: Maybe<Scalars['String']['output']>;
   /** For a host value: the host patterns a user may give (e.g. *.okta.com); an admin may set any host on the integration. */
   hosts?: Maybe<Array<Scalars['String']['output']>>;
+  /** label (a subdomain), segment (a path part), host (a whole host name), text (a token request value) or choice (one of choices). */
+  kind: Scalars['String']['output'];
   name: Scalars['String']['output'];
   /** Only an admin sets it, on the integration (createIntegration connectionConfig); users are not asked. */
   setByAdmin: Scalars['Boolean']['output'];
@@ -610,6 +759,47 @@ export type ProviderError = Error & {
   /** Seconds until a new token request will be made (the refresh cooldown after a transient failure). */
   retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
 };
+
+/** One webhook a provider sent. The payload is kept for WEBHOOK_LOG_RETENTION_DAYS. */
+export type ProviderWebhook = Node & {
+  __typename?: 'ProviderWebhook';
+  /** The connections it was matched to. */
+  connections: Array<Connection>;
+  /** The provider's own event type where it names one (e.g. push, message, customer.updated). */
+  eventType?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  integration: Integration;
+  outcome: ProviderWebhookOutcome;
+  payload?: Maybe<Scalars['JSON']['output']>;
+  /** The provider's own event id where it gives one. */
+  providerEventId?: Maybe<Scalars['String']['output']>;
+  receivedAt: Scalars['DateTime']['output'];
+};
+
+export type ProviderWebhookConnection = {
+  __typename?: 'ProviderWebhookConnection';
+  edges: Array<ProviderWebhookEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ProviderWebhookEdge = {
+  __typename?: 'ProviderWebhookEdge';
+  cursor: Scalars['String']['output'];
+  node: ProviderWebhook;
+};
+
+export type ProviderWebhookOutcome =
+  /** Seen before (the provider's event id): not forwarded again. */
+  | 'DUPLICATE'
+  /** Signature checked, matched to one or more connections, forwarded. */
+  | 'FORWARDED'
+  /** A handshake or challenge the provider sends to check the URL, answered. */
+  | 'HANDSHAKE'
+  /** Signature missing or wrong, or too old: refused, nothing forwarded. */
+  | 'REJECTED'
+  /** Signature checked, no connection matched; forwarded with no connection. */
+  | 'UNMATCHED';
 
 export type ProxyRequestInput = {
   /** Sent as is, instead of data. */
@@ -647,6 +837,10 @@ export type ProxyResponse = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Newest first; admins, or keys with their scope. */
+  apiKeys: ApiKeyConnection;
+  /** Newest first; admins, or keys with AUDIT_READ. */
+  auditEvents: AuditEventConnection;
   /** The session of the connect-session token in use; null for other credentials. */
   connectSession?: Maybe<ConnectSession>;
   /** All the viewer's connections across integrations (every connection for an admin). */
@@ -658,11 +852,33 @@ export type Query = {
   /** Newest first: the viewer's own operations, every operation for an admin. */
   operations: OperationConnection;
   provider?: Maybe<Provider>;
+  /** Newest first: admins (or keys with WEBHOOKS_WRITE) see all; users see those matched to their own connections. */
+  providerWebhooks: ProviderWebhookConnection;
   /** The built-in provider catalog, by name. */
   providers: Array<Provider>;
   viewer: Viewer;
   /** Admins only. */
   webhookEndpoints: WebhookEndpointConnection;
+};
+
+
+export type QueryApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryAuditEventsArgs = {
+  action?: InputMaybe<Scalars['String']['input']>;
+  actor?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  targetId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -675,6 +891,7 @@ export type QueryConnectionsArgs = {
   ownerId?: InputMaybe<Scalars['String']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<ConnectionStatus>;
+  tags?: InputMaybe<Scalars['JSONObject']['input']>;
 };
 
 
@@ -711,6 +928,17 @@ export type QueryOperationsArgs = {
 
 export type QueryProviderArgs = {
   key: Scalars['String']['input'];
+};
+
+
+export type QueryProviderWebhooksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  connectionId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  integration?: InputMaybe<Scalars['String']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+  outcome?: InputMaybe<ProviderWebhookOutcome>;
 };
 
 
@@ -780,6 +1008,17 @@ export type RefreshPolicy =
   /** Never refresh; use what is stored. */
   | 'NONE';
 
+export type RevokeApiKeyInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type RevokeApiKeyPayload = {
+  __typename?: 'RevokeApiKeyPayload';
+  apiKey: ApiKey;
+};
+
+export type RevokeApiKeyResult = ForbiddenError | NotFoundError | RevokeApiKeyPayload;
+
 export type RotateWebhookSecretInput = {
   id: Scalars['ID']['input'];
 };
@@ -820,6 +1059,8 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** Status changes of the viewer's connections (all connections for an admin). */
   connectionStatusChanged: ConnectionStatusEvent;
+  /** Provider webhooks matched to connections the viewer may see, as they arrive. */
+  providerWebhookReceived: ProviderWebhook;
 };
 
 
@@ -828,10 +1069,32 @@ export type SubscriptionConnectionStatusChangedArgs = {
   integration?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+export type SubscriptionProviderWebhookReceivedArgs = {
+  connectionId?: InputMaybe<Scalars['ID']['input']>;
+  integration?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type TokenEndpointAuthMethod =
   | 'client_secret_basic'
   | 'client_secret_post'
   | 'none';
+
+export type UpdateConnectionInput = {
+  connectionId: Scalars['ID']['input'];
+  displayName?: InputMaybe<Scalars['String']['input']>;
+  /** Merged into metadata at the top level; a key set to null is removed. */
+  metadata?: InputMaybe<Scalars['JSONObject']['input']>;
+  /** Replaces all tags; null leaves them. */
+  tags?: InputMaybe<Scalars['JSONObject']['input']>;
+};
+
+export type UpdateConnectionPayload = {
+  __typename?: 'UpdateConnectionPayload';
+  connection: Connection;
+};
+
+export type UpdateConnectionResult = ForbiddenError | NotFoundError | UpdateConnectionPayload | ValidationError;
 
 /** Fields to change; an explicit null clears an optional field (clientSecret, URLs, issuer...). */
 export type UpdateIntegrationInput = {
@@ -856,6 +1119,10 @@ export type UpdateIntegrationInput = {
   ownerCanReadCredentials?: InputMaybe<Scalars['Boolean']['input']>;
   /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret. */
   privateKey?: InputMaybe<Scalars['String']['input']>;
+  /** The secret the provider signs its webhooks with (Slack's signing secret, a GitHub webhook secret, Stripe's whsec_…). Write-only. */
+  providerWebhookSecret?: InputMaybe<Scalars['String']['input']>;
+  /** How the provider's webhooks are verified and routed, instead of the catalog's: e.g. { verification: { header: "x-signature", prefix: "sha256=" } } for a generic HMAC over the raw body (see docs/provider-webhooks.md). */
+  providerWebhooks?: InputMaybe<Scalars['JSONObject']['input']>;
   /** OAUTH1: where temporary credentials are requested. */
   requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
   revocationUrl?: InputMaybe<Scalars['String']['input']>;
@@ -1019,7 +1286,9 @@ export type WebhookEventType =
   /** connection.reconnected: an existing connection was authorized again and kept its id. */
   | 'CONNECTION_RECONNECTED'
   /** connection.recovered: a connection that was EXPIRED or ERROR is HEALTHY again. */
-  | 'CONNECTION_RECOVERED';
+  | 'CONNECTION_RECOVERED'
+  /** provider.webhook: a provider's webhook, forwarded with its connection ids, tags and payload. */
+  | 'PROVIDER_WEBHOOK';
 
 export type ConsoleActivityQueryVariables = Exact<{
   first: Scalars['Int']['input'];
@@ -1058,9 +1327,12 @@ export type ConsoleConnectionQueryVariables = Exact<{
 
 
 export type ConsoleConnectionQuery = { __typename?: 'Query', node?:
+    | { __typename: 'ApiKey' }
+    | { __typename: 'AuditEvent' }
     | { __typename: 'Connection', id: string, name: string, ownerId?: string | null, isShared: boolean, status: ConnectionStatus, statusMessage?: string | null, scopes: Array<string>, metadata: Record<string, unknown>, apiBaseUrl?: string | null, createdAt: string, updatedAt: string, lastAuthorizedAt?: string | null, lastRefreshedAt?: string | null, lastUsedAt?: string | null, lastVerifiedAt?: string | null, tokenExpiresAt?: string | null, refreshTokenExpiresAt?: string | null, integration: { __typename?: 'Integration', id: string, slug: string, name: string, authType: AuthType }, operations: { __typename?: 'OperationConnection', edges: Array<{ __typename?: 'OperationEdge', node: { __typename?: 'Operation', id: string, at: string, kind: OperationKind, outcome: OperationOutcome, integrationSlug: string, connectionId?: string | null, ownerId?: string | null, method?: string | null, path?: string | null, providerStatus?: number | null, durationMs?: number | null, error?: string | null } }> } }
     | { __typename: 'Integration' }
     | { __typename: 'Operation' }
+    | { __typename: 'ProviderWebhook' }
     | { __typename: 'WebhookDelivery' }
     | { __typename: 'WebhookEndpoint' }
    | null };
@@ -1200,9 +1472,12 @@ export type ConsoleWebhookEndpointQueryVariables = Exact<{
 
 
 export type ConsoleWebhookEndpointQuery = { __typename?: 'Query', node?:
+    | { __typename: 'ApiKey' }
+    | { __typename: 'AuditEvent' }
     | { __typename: 'Connection' }
     | { __typename: 'Integration' }
     | { __typename: 'Operation' }
+    | { __typename: 'ProviderWebhook' }
     | { __typename: 'WebhookDelivery' }
     | { __typename: 'WebhookEndpoint', id: string, url: string, description?: string | null, enabled: boolean, disabledReason?: string | null, eventTypes: Array<WebhookEventType>, secretRotationEndsAt?: string | null, deliveries: { __typename?: 'WebhookDeliveryConnection', edges: Array<{ __typename?: 'WebhookDeliveryEdge', node: { __typename?: 'WebhookDelivery', id: string, eventType: WebhookEventType, status: WebhookDeliveryStatus, attempts: number, createdAt: string, deliveredAt?: string | null, nextAttemptAt?: string | null, responseStatus?: number | null, responseExcerpt?: string | null, error?: string | null } }> } }
    | null };
