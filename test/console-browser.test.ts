@@ -258,6 +258,27 @@ describe.skipIf(!available)('the console in a real browser', { timeout: 120_000 
     expect(await inspect('activity')).toEqual([]);
   });
 
+  let scopedKey = '';
+  it('creates a scoped API key shown once, lists it without its secret, and the audit trail names who did it', async () => {
+    await page.goto(`${publicUrl}/console/api-keys`);
+    await page.getByLabel('Name').fill('support tool');
+    await page.getByRole('checkbox', { name: /^CONNECTIONS_READ/ }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    scopedKey = await page.getByTestId('api-key-secret').getByRole('textbox').inputValue();
+    expect(scopedKey).toMatch(/^sbk_/);
+    const table = page.getByTestId('api-keys-table');
+    await expect.poll(() => table.textContent()).toMatch(/support tool/);
+    expect(await table.textContent()).not.toContain(scopedKey);
+    expect(await inspect('api-keys')).toEqual([]);
+
+    await page.goto(`${publicUrl}/console/audit?action=api_key.created`);
+    const audit = page.getByTestId('audit-table');
+    await audit.waitFor();
+    expect(await audit.textContent()).toMatch(/api_key\.created/);
+    expect(await audit.textContent()).not.toContain(scopedKey);
+    expect(await inspect('audit')).toEqual([]);
+  });
+
   it('signs out: the session ends on the server, and its cookie is refused afterwards', async () => {
     const [cookie] = (await context.cookies()).filter((candidate) => candidate.name === 'switchboard_console');
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -272,5 +293,28 @@ describe.skipIf(!available)('the console in a real browser', { timeout: 120_000 
     const body = (await replayed.json()) as { errors?: { extensions?: { code?: string } }[] };
     expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(pageErrors.filter((message) => !/401|Unauthorized|status of 4\d\d/.test(message))).toEqual([]);
+  });
+
+  it('signs in with a scoped key: connections are shown, webhooks are refused naming the scope, and revoking the key ends the session', async () => {
+    await page.goto(`${publicUrl}/console/`);
+    await page.getByLabel('API key').fill(scopedKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Connections' }).waitFor();
+    await page.getByTestId('connections-table').waitFor();
+    await page.goto(`${publicUrl}/console/webhooks`);
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/WEBHOOKS_WRITE/);
+
+    const keys = await graphql(server, '{ apiKeys(first: 10) { edges { node { id name } } } }', {}, adminHeaders);
+    const id = keys.data.apiKeys.edges.find((edge: { node: { name: string } }) => edge.node.name === 'support tool').node.id;
+    await graphql(server, 'mutation ($id: ID!) { revokeApiKey(input: { id: $id }) { __typename } }', { id }, adminHeaders);
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${publicUrl}/console/connections`);
+          return page.getByRole('button', { name: 'Sign in' }).count();
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(1);
   });
 });

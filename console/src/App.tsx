@@ -12,6 +12,8 @@ import { ConnectLinks } from './pages/ConnectLinks';
 import { Activity } from './pages/Activity';
 import { Webhooks } from './pages/Webhooks';
 import { WebhookEndpointPage } from './pages/WebhookEndpointPage';
+import { ApiKeys } from './pages/ApiKeys';
+import { AuditTrail } from './pages/AuditTrail';
 
 const NAV = [
   { href: '/connections', label: 'Connections' },
@@ -19,6 +21,8 @@ const NAV = [
   { href: '/connect-links', label: 'Connect links' },
   { href: '/activity', label: 'Activity' },
   { href: '/webhooks', label: 'Webhooks' },
+  { href: '/api-keys', label: 'API keys' },
+  { href: '/audit', label: 'Audit trail' },
 ];
 
 function Navigation({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
@@ -100,6 +104,8 @@ export function App() {
             <Route path="/connect-links" component={ConnectLinks} />
             <Route path="/activity" component={Activity} />
             <Route path="/webhooks" component={Webhooks} />
+            <Route path="/api-keys" component={ApiKeys} />
+            <Route path="/audit" component={AuditTrail} />
             <Route path="/webhooks/:id">{(params) => <WebhookEndpointPage id={decodeURIComponent(params.id)} />}</Route>
             <Route>
               <section>

@@ -5,6 +5,7 @@ import { graphql } from '../gql';
 import type { OperationKind, OperationOutcome } from '../gql/graphql';
 import { Empty, ErrorMessage, Loading, Status, When, errorOf } from '../ui';
 import { OperationsTable, OPERATION_KINDS } from './OperationsTable';
+import { TagList } from './Connections';
 
 const ConnectionQuery = graphql(`
   query ConsoleConnection($id: ID!, $kind: OperationKind, $outcome: OperationOutcome) {
@@ -13,6 +14,8 @@ const ConnectionQuery = graphql(`
       ... on Connection {
         id
         name
+        displayName
+        tags
         ownerId
         isShared
         status
@@ -229,6 +232,10 @@ export function ConnectionPage({ id }: { id: string }) {
         </p>
       ) : null}
       <dl className="facts">
+        <dt>Display name</dt>
+        <dd>{connection.displayName ?? <span className="muted">—</span>}</dd>
+        <dt>Tags</dt>
+        <dd>{Object.keys(connection.tags).length ? <TagList tags={connection.tags} /> : <span className="muted">none</span>}</dd>
         <dt>Owner</dt>
         <dd>{connection.isShared ? 'shared' : connection.ownerId}</dd>
         <dt>Scopes</dt>
@@ -265,7 +272,13 @@ export function ConnectionPage({ id }: { id: string }) {
         </dd>
       </dl>
       <h2>Metadata</h2>
-      {Object.keys(connection.metadata).length ? <pre className="code">{JSON.stringify(connection.metadata, null, 2)}</pre> : <p className="muted">None.</p>}
+      {Object.keys(connection.metadata).length ? (
+        <pre className="code" tabIndex={0}>
+          {JSON.stringify(connection.metadata, null, 2)}
+        </pre>
+      ) : (
+        <p className="muted">None.</p>
+      )}
       <h2>Operations</h2>
       <div className="filters" role="group" aria-label="Filter operations">
         <label>

@@ -9,8 +9,16 @@ const PAGE_SIZE = 25;
 const STATUSES: ConnectionStatus[] = ['HEALTHY', 'EXPIRED', 'ERROR', 'DISCONNECTED'];
 
 const ConnectionsQuery = graphql(`
-  query ConsoleConnections($first: Int!, $after: String, $integration: String, $status: ConnectionStatus, $ownerId: String, $search: String) {
-    connections(first: $first, after: $after, integration: $integration, status: $status, ownerId: $ownerId, search: $search) {
+  query ConsoleConnections(
+    $first: Int!
+    $after: String
+    $integration: String
+    $status: ConnectionStatus
+    $ownerId: String
+    $search: String
+    $tags: JSONObject
+  ) {
+    connections(first: $first, after: $after, integration: $integration, status: $status, ownerId: $ownerId, search: $search, tags: $tags) {
       totalCount
       pageInfo {
         hasNextPage
@@ -20,6 +28,8 @@ const ConnectionsQuery = graphql(`
         node {
           id
           name
+          displayName
+          tags
           ownerId
           isShared
           status
@@ -58,6 +68,30 @@ const StatusChanges = graphql(`
   }
 `);
 
+/** `a=1, b=2` as { a: "1", b: "2" }. */
+function tagsFrom(text: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const separator = pair.indexOf('=');
+    if (separator > 0) tags[pair.slice(0, separator).trim()] = pair.slice(separator + 1).trim();
+  }
+  return tags;
+}
+
+export function TagList({ tags }: { tags: Record<string, unknown> }) {
+  const entries = Object.entries(tags);
+  if (!entries.length) return null;
+  return (
+    <ul className="tags" aria-label="Tags">
+      {entries.map(([key, value]) => (
+        <li key={key}>
+          {key}={String(value)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 interface LiveStatus {
   status: ConnectionStatus;
   reason?: string | null;
@@ -70,11 +104,13 @@ export function Connections() {
   const status = (params.get('status') || undefined) as ConnectionStatus | undefined;
   const ownerId = params.get('owner') || undefined;
   const search = params.get('search') || undefined;
+  const tagText = params.get('tags') || undefined;
+  const tags = tagText ? tagsFrom(tagText) : undefined;
   const after = params.get('after') || undefined;
-  const [draft, setDraft] = useState({ owner: ownerId ?? '', search: search ?? '' });
-  useEffect(() => setDraft({ owner: ownerId ?? '', search: search ?? '' }), [ownerId, search]);
+  const [draft, setDraft] = useState({ owner: ownerId ?? '', search: search ?? '', tags: tagText ?? '' });
+  useEffect(() => setDraft({ owner: ownerId ?? '', search: search ?? '', tags: tagText ?? '' }), [ownerId, search, tagText]);
 
-  const [{ data, fetching, error }] = useQuery({ query: ConnectionsQuery, variables: { first: PAGE_SIZE, after, integration, status, ownerId, search } });
+  const [{ data, fetching, error }] = useQuery({ query: ConnectionsQuery, variables: { first: PAGE_SIZE, after, integration, status, ownerId, search, tags } });
   // Status changes pushed by the server update the rows in place, with no reload.
   const [live, setLive] = useState<Record<string, LiveStatus>>({});
   useSubscription({ query: StatusChanges, variables: { integration } }, (_previous: unknown, event) => {
@@ -95,7 +131,7 @@ export function Connections() {
 
   function submitText(event: FormEvent) {
     event.preventDefault();
-    update({ owner: draft.owner.trim() || undefined, search: draft.search.trim() || undefined });
+    update({ owner: draft.owner.trim() || undefined, search: draft.search.trim() || undefined, tags: draft.tags.trim() || undefined });
   }
 
   const rows = data?.connections.edges.map((edge) => edge.node) ?? [];
@@ -133,13 +169,17 @@ export function Connections() {
           Name
           <input type="search" value={draft.search} onChange={(event) => setDraft({ ...draft, search: event.target.value })} placeholder="contains…" />
         </label>
+        <label>
+          Tags
+          <input value={draft.tags} onChange={(event) => setDraft({ ...draft, tags: event.target.value })} placeholder="organizationId=42, plan=pro" />
+        </label>
         <button type="submit">Apply</button>
       </form>
       <ErrorMessage error={error} />
       {!data && fetching ? <Loading what="connections" /> : null}
       {data && rows.length === 0 ? (
         <Empty>
-          <p>No connections{integration || status || ownerId || search ? ' match these filters' : ' yet'}.</p>
+          <p>No connections{integration || status || ownerId || search || tags ? ' match these filters' : ' yet'}.</p>
           <p>
             Users connect through your app or a <Link href="/connect-links">connect link</Link>; an integration must exist first (
             <Link href="/integrations/new">create one</Link>).
@@ -170,6 +210,8 @@ export function Connections() {
                     <tr key={row.id} data-connection-id={row.id}>
                       <td>
                         <Link href={`/connections/${encodeURIComponent(row.id)}`}>{row.name}</Link>
+                        {row.displayName ? <div className="muted">{row.displayName}</div> : null}
+                        <TagList tags={row.tags} />
                       </td>
                       <td>{row.integration.name}</td>
                       <td>{row.isShared ? <span className="muted">shared</span> : row.ownerId}</td>

@@ -227,7 +227,11 @@ export function WebhookEndpointPage({ id }: { id: string }) {
                   <td>{delivery.attempts}</td>
                   <td>
                     {delivery.responseStatus ?? ''} {delivery.error ? <span className="error-text">{delivery.error}</span> : null}
-                    {delivery.responseExcerpt ? <pre className="excerpt">{delivery.responseExcerpt}</pre> : null}
+                    {delivery.responseExcerpt ? (
+                      <pre className="excerpt" tabIndex={0}>
+                        {delivery.responseExcerpt}
+                      </pre>
+                    ) : null}
                   </td>
                   <td>
                     <When at={delivery.nextAttemptAt} />
