@@ -13,7 +13,7 @@ import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
 import { createConnection } from './connections/import.js';
 import { disconnect } from './connections/disconnect.js';
-import { connectSessionCleanupJob, createConnectSession } from './connect-sessions/sessions.js';
+import { connectSessionCleanupJob, createConnectSession, revokeConnectSession } from './connect-sessions/sessions.js';
 import { hostedConnectPage } from './connect-sessions/hosted-page.js';
 import { sdkHandler } from './connect-sessions/sdk-route.js';
 import type { Keyring } from './crypto/envelope.js';
@@ -138,6 +138,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
     createConnection: (viewer, input) => asConnectSessionUse(db.prisma, viewer.connectSession?.id, () => createConnection(importDeps, viewer, input)),
     disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
+    revokeConnectSession: (viewer, input) => revokeConnectSession({ db }, viewer, input),
     createConnectSession: (viewer, input) =>
       createConnectSession(
         { db, integrations, settings: config.connectSessions, allowedRedirectOrigins: config.oauth.allowedRedirectOrigins, publicUrl: config.publicUrl },

@@ -37,5 +37,6 @@ export async function findConnectSessionGrant(prisma: PrismaClient, token: strin
     connectionName: session.connectionName,
     redirectTo: session.redirectTo,
     expiresAt: session.expiresAt,
+    reusable: session.reusable,
   };
 }

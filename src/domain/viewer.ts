@@ -12,6 +12,8 @@ export interface ConnectSessionGrant {
   connectionName: string;
   redirectTo: string | null;
   expiresAt: Date;
+  /** Kept after its first successful connect (otherwise that connect ends it). */
+  reusable: boolean;
 }
 
 export interface Viewer {

@@ -2,7 +2,7 @@
 // hands its arguments to one of these).
 import type { CreateConnectionInput } from '../connections/import-input.js';
 import type { DisconnectOutcome } from '../connections/disconnect.js';
-import type { CreateConnectSessionInput, CreatedConnectSession } from '../connect-sessions/sessions.js';
+import type { CreateConnectSessionInput, CreatedConnectSession, RevokeConnectSessionInput } from '../connect-sessions/sessions.js';
 import type { Database } from '../db/database.js';
 import type { ConnectionLookup, ConnectionReference } from '../domain/connection-lookup.js';
 import type { Connection } from '../domain/connections.js';
@@ -28,6 +28,7 @@ export interface Services {
   createConnection(viewer: Viewer, input: CreateConnectionInput): Promise<Connection>;
   disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome>;
   createConnectSession(viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession>;
+  revokeConnectSession(viewer: Viewer, input: RevokeConnectSessionInput): Promise<{ id: string; revokedAt: Date }>;
 }
 
 export interface Context {
