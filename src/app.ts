@@ -17,7 +17,7 @@ import type { Config } from './config.js';
 import { createConnection } from './connections/import.js';
 import { disconnect } from './connections/disconnect.js';
 import { updateConnection } from './connections/update.js';
-import { connectSessionCleanupJob, createConnectSession } from './connect-sessions/sessions.js';
+import { connectSessionCleanupJob, createConnectSession, revokeConnectSession } from './connect-sessions/sessions.js';
 import { consoleRoutes, consoleSessionCleanupJob } from './console/routes.js';
 import { hostedConnectPage } from './connect-sessions/hosted-page.js';
 import { sdkHandler } from './connect-sessions/sdk-route.js';
@@ -155,6 +155,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     createConnection: (viewer, input) => asConnectSessionUse(db.prisma, viewer.connectSession?.id, () => createConnection(importDeps, viewer, input)),
     updateConnection: (viewer, actor, input) => updateConnection({ db, lookup }, viewer, actor, input),
     disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
+    revokeConnectSession: (viewer, input) => revokeConnectSession({ db }, viewer, input),
     createConnectSession: (viewer, input) =>
       createConnectSession(
         { db, integrations, settings: config.connectSessions, allowedRedirectOrigins: config.oauth.allowedRedirectOrigins, publicUrl: config.publicUrl },

@@ -32,6 +32,7 @@ const EXAMPLES: Record<RootType, Record<string, string>> = {
     webhookEndpoints: '{ webhookEndpoints(first: 1) { totalCount } }',
     apiKeys: '{ apiKeys(first: 1) { totalCount } }',
     auditEvents: '{ auditEvents(first: 1) { totalCount } }',
+    providerWebhooks: '{ providerWebhooks(first: 1) { totalCount } }',
   },
   Mutation: {
     startConnect: `mutation { startConnect(input: { integration: "missing" }) ${UNION} }`,
@@ -41,6 +42,7 @@ const EXAMPLES: Record<RootType, Record<string, string>> = {
     verifyConnection: `mutation { verifyConnection(input: { connectionId: "${MISSING}" }) ${UNION} }`,
     disconnect: `mutation { disconnect(input: { connectionId: "${MISSING}" }) ${UNION} }`,
     createConnectSession: `mutation { createConnectSession(input: { integrations: ["missing"] }) ${UNION} }`,
+    revokeConnectSession: `mutation { revokeConnectSession(input: { id: "${MISSING}" }) ${UNION} }`,
     proxyRequest: `mutation { proxyRequest(input: { integration: "missing", url: "/x" }) ${UNION} }`,
     createIntegration: `mutation { createIntegration(input: { slug: "Not A Slug", provider: "missing" }) ${UNION} }`,
     updateIntegration: `mutation { updateIntegration(input: { integration: "missing" }) ${UNION} }`,
@@ -55,6 +57,7 @@ const EXAMPLES: Record<RootType, Record<string, string>> = {
   },
   Subscription: {
     connectionStatusChanged: 'subscription { connectionStatusChanged { sequence } }',
+    providerWebhookReceived: 'subscription { providerWebhookReceived { id } }',
   },
 };
 

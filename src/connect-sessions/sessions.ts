@@ -5,7 +5,7 @@ import { CONNECTION_NAME_PATTERN } from '../domain/connections.js';
 import type { Integrations } from '../domain/integrations.js';
 import { isReservedUserId } from '../domain/identities.js';
 import { USER_ID_PATTERN, type Viewer } from '../domain/viewer.js';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../kernel/errors.js';
+import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { periodicJob, type Job } from '../kernel/jobs.js';
 import type { Logger } from '../kernel/log.js';
@@ -29,6 +29,8 @@ export interface CreateConnectSessionInput {
   expiresInSeconds?: number | null;
   /** AGENT: an agent session, for /mcp (see docs/agents.md). */
   purpose?: 'CONNECT' | 'AGENT' | null;
+  /** Keep the session after its first successful connect (default: it ends then). */
+  reusable?: boolean | null;
 }
 
 export interface CreatedConnectSession {
@@ -88,10 +90,17 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
     }
   }
 
+  // One user cannot hold an unbounded number of live sessions (rows, and tokens that can connect).
+  const limit = deps.settings.maxSessionsPerUser;
+  const live = await deps.db.prisma.connectSession.count({ where: liveSessionsWhere(endUserId!) });
+  if (live >= limit) throw new QuotaExceededError(`This user has ${limit} live connect sessions: revoke one or wait until they expire.`, limit);
+
   const token = newConnectSessionToken();
   const id = newId();
   const expiresAt = new Date(Date.now() + lifetime * 1000);
   const purpose = input.purpose ?? 'CONNECT';
+  // An agent session goes on calling APIs after the user connected: it is reusable unless told otherwise.
+  const reusable = input.reusable ?? purpose === 'AGENT';
   await deps.db.prisma.connectSession.create({
     data: {
       id,
@@ -104,6 +113,7 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
       createdBy: viewer.userId,
       expiresAt,
       purpose,
+      reusable,
     },
   });
   const session: ConnectSessionGrant = {
@@ -114,8 +124,41 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
     redirectTo: input.redirectTo ?? null,
     expiresAt,
     purpose,
+    reusable,
   };
   return { token, connectUrl: connectUrlFor(deps.publicUrl, token), expiresAt, session };
+}
+
+/** Sessions that can still connect: not expired, not revoked, and reusable or not yet used. */
+function liveSessionsWhere(endUserId: string) {
+  return { endUserId, expiresAt: { gt: new Date() }, revokedAt: null, OR: [{ reusable: true }, { usedAt: null }] };
+}
+
+export interface RevokeConnectSessionInput {
+  /** The session's id (createConnectSession's session.id). */
+  id?: string | null;
+  /** Or its token. */
+  token?: string | null;
+}
+
+/**
+ * Ends a session at once: its token stops working, and flows it started cannot complete. Admins revoke
+ * any session; a user the sessions made for them or by them. Others' sessions are as missing ones.
+ */
+export async function revokeConnectSession(
+  deps: Pick<SessionDeps, 'db'>,
+  viewer: Viewer,
+  input: RevokeConnectSessionInput,
+): Promise<{ id: string; revokedAt: Date }> {
+  if (viewer.connectSession) throw new ForbiddenError('A connect session cannot revoke sessions.');
+  if (!input.id === !input.token) throw ValidationError.field('id', 'Give the session id or its token (one of them).');
+  const where = input.id ? { id: input.id } : { tokenHash: hashConnectSessionToken(input.token!) };
+  const session = await deps.db.prisma.connectSession.findUnique({ where });
+  const mayRevoke = session && (viewer.isAdmin || session.endUserId === viewer.userId || session.createdBy === viewer.userId);
+  if (!session || !mayRevoke) throw new NotFoundError('No such connect session.');
+  const revokedAt = session.revokedAt ?? new Date();
+  if (!session.revokedAt) await deps.db.prisma.connectSession.updateMany({ where: { id: session.id, revokedAt: null }, data: { revokedAt } });
+  return { id: session.id, revokedAt };
 }
 
 /** The `connect-session-cleanup` job: deletes sessions that expired (CONNECT_SESSION_CLEANUP_INTERVAL_SECONDS). */

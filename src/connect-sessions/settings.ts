@@ -9,6 +9,10 @@ export const connectSessionSettings = defineSettings(
       integer({ min: 1, default: 86_400 }),
       "a connect session's largest lifetime (`createConnectSession`'s `expiresInSeconds`)",
     ),
+    MAX_CONNECT_SESSIONS_PER_USER: setting(
+      integer({ min: 1, default: 20 }),
+      'live connect sessions per end user (not expired, revoked or used; `QuotaExceededError` beyond)',
+    ),
     CONNECT_SESSION_CLEANUP_INTERVAL_SECONDS: setting(
       integer({ min: 0, default: 300 }),
       'how often the job `connect-session-cleanup` deletes expired connect sessions (0 turns it off)',
@@ -21,6 +25,7 @@ export const connectSessionSettings = defineSettings(
     return {
       ttlSeconds: values.CONNECT_SESSION_TTL_SECONDS,
       maxTtlSeconds: values.CONNECT_SESSION_MAX_TTL_SECONDS,
+      maxSessionsPerUser: values.MAX_CONNECT_SESSIONS_PER_USER,
       cleanupIntervalSeconds: values.CONNECT_SESSION_CLEANUP_INTERVAL_SECONDS,
     };
   },

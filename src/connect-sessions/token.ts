@@ -38,5 +38,6 @@ export async function findConnectSessionGrant(prisma: PrismaClient, token: strin
     redirectTo: session.redirectTo,
     expiresAt: session.expiresAt,
     purpose: session.purpose,
+    reusable: session.reusable,
   };
 }

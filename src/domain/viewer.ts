@@ -15,6 +15,8 @@ export interface ConnectSessionGrant {
   expiresAt: Date;
   /** CONNECT: the token can only connect. AGENT: it also calls the offered integrations through /mcp. */
   purpose: 'CONNECT' | 'AGENT';
+  /** Kept after its first successful connect (otherwise that connect ends it). */
+  reusable: boolean;
 }
 
 export interface Viewer {

@@ -6,7 +6,7 @@ import type { AuditActor } from '../domain/audit.js';
 import type { Connection as PrismaConnection } from '../generated/prisma/client.js';
 import type { CreateConnectionInput } from '../connections/import-input.js';
 import type { DisconnectOutcome } from '../connections/disconnect.js';
-import type { CreateConnectSessionInput, CreatedConnectSession } from '../connect-sessions/sessions.js';
+import type { CreateConnectSessionInput, CreatedConnectSession, RevokeConnectSessionInput } from '../connect-sessions/sessions.js';
 import type { Database } from '../db/database.js';
 import type { ConnectionLookup, ConnectionReference } from '../domain/connection-lookup.js';
 import type { Connection } from '../domain/connections.js';
@@ -37,6 +37,7 @@ export interface Services {
   disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome>;
   updateConnection(viewer: Viewer, actor: AuditActor, input: UpdateConnectionInput): Promise<PrismaConnection>;
   createConnectSession(viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession>;
+  revokeConnectSession(viewer: Viewer, input: RevokeConnectSessionInput): Promise<{ id: string; revokedAt: Date }>;
 }
 
 export interface Context {

@@ -29,6 +29,7 @@ export const ROOT_FIELD_RULES = {
     webhookEndpoints: adminWith('WEBHOOKS_WRITE'),
     apiKeys: adminWith('ADMIN'),
     auditEvents: adminWith('AUDIT_READ'),
+    providerWebhooks: any('CONNECTIONS_READ', 'WEBHOOKS_WRITE'),
   },
   Mutation: {
     startConnect: any('CONNECTIONS_WRITE'),
@@ -38,6 +39,7 @@ export const ROOT_FIELD_RULES = {
     verifyConnection: any('CONNECTIONS_WRITE'),
     disconnect: any('CONNECTIONS_WRITE'),
     createConnectSession: any('CONNECTIONS_WRITE'),
+    revokeConnectSession: any('CONNECTIONS_WRITE'),
     proxyRequest: any('PROXY'),
     createIntegration: adminWith('INTEGRATIONS_WRITE'),
     updateIntegration: adminWith('INTEGRATIONS_WRITE'),
@@ -52,6 +54,7 @@ export const ROOT_FIELD_RULES = {
   },
   Subscription: {
     connectionStatusChanged: any('CONNECTIONS_READ'),
+    providerWebhookReceived: any('CONNECTIONS_READ', 'WEBHOOKS_WRITE'),
   },
 } as const satisfies Record<'Query' | 'Mutation' | 'Subscription', Record<string, RootFieldRule>>;
 

@@ -62,7 +62,7 @@ export function bindingHashFromRequest(req: http.IncomingMessage, key: string): 
 }
 
 /** The begin link of an unbound flow keyed by `key` (a state, or an OAuth 1.0a request token). */
-export function beginUrl(publicUrl: string, key: string): string {
+function beginUrl(publicUrl: string, key: string): string {
   return `${publicUrl}${BEGIN_PATH}?flow=${encodeURIComponent(key)}`;
 }
 

@@ -75,7 +75,7 @@ export interface StartConnectOptions {
  * before any upstream call: one user cannot keep an unbounded number of flows alive (rows, signed
  * upstream calls, states to guess against). Each aliased startConnect in a document counts.
  */
-export async function checkConnectFlowCap(deps: Pick<FlowDeps, 'db' | 'settings'>, viewer: Viewer): Promise<void> {
+async function checkConnectFlowCap(deps: Pick<FlowDeps, 'db' | 'settings'>, viewer: Viewer): Promise<void> {
   const limit = deps.settings.maxPendingAuthorizationsPerUser;
   const pending = await deps.db.prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
   if (pending >= limit) {

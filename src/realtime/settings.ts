@@ -20,6 +20,10 @@ export const realtimeSettings = defineSettings(
       'names the pub/sub channel; deployments sharing one Redis need different ones',
     ),
     MAX_SUBSCRIPTIONS_PER_USER: setting(integer({ min: 1, default: 100 }), 'open subscriptions per user and instance (`QUOTA_EXCEEDED` beyond)'),
+    MAX_SUBSCRIPTIONS_PER_CONNECT_SESSION: setting(
+      integer({ min: 1, default: 5 }),
+      "open subscriptions per connect-session token and instance, apart from its end user's own (`QUOTA_EXCEEDED` beyond)",
+    ),
     SUBSCRIPTION_QUEUE_MAX: setting(
       integer({ min: 1, default: 1000 }),
       'status events waiting for one subscriber that does not keep up; beyond it the subscription ends (the client resubscribes and reads the current state)',
@@ -29,6 +33,7 @@ export const realtimeSettings = defineSettings(
     redisUrl: values.REDIS_URL,
     redisPrefix: values.REDIS_PREFIX,
     maxSubscriptionsPerUser: values.MAX_SUBSCRIPTIONS_PER_USER,
+    maxSubscriptionsPerConnectSession: values.MAX_SUBSCRIPTIONS_PER_CONNECT_SESSION,
     subscriptionQueueMax: values.SUBSCRIPTION_QUEUE_MAX,
   }),
 );

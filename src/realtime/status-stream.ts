@@ -65,7 +65,7 @@ class SubscriberIndex {
 
   constructor(
     private readonly changes: ChangeFeed,
-    readonly settings: Pick<RealtimeSettings, 'maxSubscriptionsPerUser' | 'subscriptionQueueMax'>,
+    readonly settings: Pick<RealtimeSettings, 'maxSubscriptionsPerUser' | 'maxSubscriptionsPerConnectSession' | 'subscriptionQueueMax'>,
     readonly logger: Logger,
   ) {}
 
@@ -108,19 +108,27 @@ class SubscriberIndex {
     return this.perUser.get(userId) ?? 0;
   }
 
-  /** Takes one of the viewer's subscription slots; the returned function gives it back (once). */
+  /**
+   * Takes one of the viewer's subscription slots; the returned function gives it back (once). A
+   * connect-session token has slots of its own (a few), so a leaked or busy token cannot use up its
+   * end user's quota; the key cannot collide with a user id (user ids have no space).
+   */
   claimSlot(viewer: Viewer): () => void {
-    const limit = this.settings.maxSubscriptionsPerUser;
-    const open = this.openSubscriptionCount(viewer.userId);
-    if (open >= limit) throw new QuotaExceededError(`This user already has ${limit} open subscriptions: close one first.`, limit);
-    this.perUser.set(viewer.userId, open + 1);
+    const session = viewer.connectSession;
+    const key = session ? `session ${session.id}` : viewer.userId;
+    const limit = session ? this.settings.maxSubscriptionsPerConnectSession : this.settings.maxSubscriptionsPerUser;
+    const open = this.openSubscriptionCount(key);
+    if (open >= limit) {
+      throw new QuotaExceededError(`This ${session ? 'connect session' : 'user'} already has ${limit} open subscriptions: close one first.`, limit);
+    }
+    this.perUser.set(key, open + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = this.openSubscriptionCount(viewer.userId) - 1;
-      if (left > 0) this.perUser.set(viewer.userId, left);
-      else this.perUser.delete(viewer.userId);
+      const left = this.openSubscriptionCount(key) - 1;
+      if (left > 0) this.perUser.set(key, left);
+      else this.perUser.delete(key);
     };
   }
 }
@@ -245,7 +253,7 @@ export function createStatusStreams(deps: {
   changes: ChangeFeed;
   lookup: Pick<ConnectionLookup, 'find'>;
   integrations: Pick<Integrations, 'find'>;
-  settings: Pick<RealtimeSettings, 'maxSubscriptionsPerUser' | 'subscriptionQueueMax'>;
+  settings: Pick<RealtimeSettings, 'maxSubscriptionsPerUser' | 'maxSubscriptionsPerConnectSession' | 'subscriptionQueueMax'>;
   logger: Logger;
 }) {
   const index = new SubscriberIndex(deps.changes, deps.settings, deps.logger);

@@ -127,14 +127,21 @@ export async function startAuthorizationServer(
 }
 
 /** Where a test server that answers for a PUBLIC_URL listens: begin links name PUBLIC_URL, not the test port. */
-const listeningFor = new Map<string, string>();
-export function registerListeningServer(publicUrl: string, url: string): void {
-  listeningFor.set(new URL(publicUrl).origin, url);
+const listeningFor = new Map<string, string[]>();
+/** Any of them answers a begin link (they share the file's database); the returned function forgets one that stops. */
+export function registerListeningServer(publicUrl: string, url: string): () => void {
+  const origin = new URL(publicUrl).origin;
+  listeningFor.set(origin, [...(listeningFor.get(origin) ?? []), url]);
+  return () =>
+    listeningFor.set(
+      origin,
+      (listeningFor.get(origin) ?? []).filter((listening) => listening !== url),
+    );
 }
 
 /** `url`, sent to the test server that answers for its origin when it is a begin link. */
 export function listeningServerFor(url: URL): URL {
-  const listening = url.pathname === '/oauth/begin' ? listeningFor.get(url.origin) : undefined;
+  const listening = url.pathname === '/oauth/begin' ? listeningFor.get(url.origin)?.at(-1) : undefined;
   return listening ? new URL(`${listening}${url.pathname}${url.search}`) : url;
 }
 

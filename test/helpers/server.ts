@@ -67,9 +67,12 @@ export async function startTestServer(overrides: ConfigOverrides = {}): Promise<
   const app = createApp(testConfig(overrides), { database, keyring, logger: overrides.log ? undefined : testLogger });
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.ready();
-  registerListeningServer(app.config.publicUrl, app.url);
+  const forget = registerListeningServer(app.config.publicUrl, app.url);
   let stopped: Promise<void> | undefined;
-  const close = () => (stopped ??= app.stop());
+  const close = () => {
+    forget();
+    return (stopped ??= app.stop());
+  };
   stopAfterwards(close);
   return Object.assign(app, { close });
 }

@@ -5,6 +5,7 @@ import type { ConnectSessionGrant } from '../../connect-sessions/token.js';
 import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 import type { CreatedConnectSession } from '../../connect-sessions/sessions.js';
+import { QuotaExceededError } from '../../kernel/errors.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
 
 const ConnectSessionPurposeEnum = builder.enumType('ConnectSessionPurpose', {
@@ -19,6 +20,7 @@ const ConnectSessionPurposeEnum = builder.enumType('ConnectSessionPurpose', {
 
 const ConnectSessionRef = builder.objectRef<ConnectSessionGrant>('ConnectSession').implement({
   fields: (t) => ({
+    id: t.exposeID('id', { description: 'The session, for revokeConnectSession.' }),
     endUserId: t.exposeString('endUserId'),
     integrations: t.prismaField({
       type: ['Integration'],
@@ -33,6 +35,7 @@ const ConnectSessionRef = builder.objectRef<ConnectSessionGrant>('ConnectSession
     connectionName: t.exposeString('connectionName'),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
     purpose: t.expose('purpose', { type: ConnectSessionPurposeEnum }),
+    reusable: t.exposeBoolean('reusable', { description: 'Whether the session outlives its first successful connect.' }),
   }),
 });
 
@@ -44,6 +47,10 @@ const CreateConnectSessionInput = builder.inputType('CreateConnectSessionInput',
     redirectTo: t.string({ description: 'Where the browser goes after connecting; must be on an allowed origin.' }),
     expiresInSeconds: t.int({ description: "Lifetime in seconds, at most the server's maximum (default 30 minutes)." }),
     purpose: t.field({ type: ConnectSessionPurposeEnum, defaultValue: 'CONNECT', description: 'AGENT makes a token for an AI agent at /mcp.' }),
+    reusable: t.boolean({
+      description:
+        'Keep the session after its first successful connect. By default a CONNECT session ends then (its token sits in a URL, and a live one could replace the connection the user just made); an AGENT session is reusable unless this says false.',
+    }),
   }),
 });
 
@@ -70,8 +77,33 @@ builder.mutationField('createConnectSession', (t) =>
   t.field({
     authScopes: rootAuthScopes('Mutation', 'createConnectSession'),
     type: CreateConnectSessionPayload,
-    errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
+    errors: { types: [NotFoundError, ForbiddenError, ValidationError, QuotaExceededError] },
     args: { input: t.arg({ type: CreateConnectSessionInput, required: true }) },
     resolve: (_root, { input }, context) => context.app.createConnectSession(context.viewer, input),
+  }),
+);
+
+const RevokeConnectSessionInput = builder.inputType('RevokeConnectSessionInput', {
+  fields: (t) => ({
+    id: t.id({ description: "The session's id (createConnectSession's session.id)." }),
+    token: t.string({ description: "Or the session's token." }),
+  }),
+});
+
+const RevokeConnectSessionPayload = builder.objectRef<{ id: string; revokedAt: Date }>('RevokeConnectSessionPayload').implement({
+  fields: (t) => ({
+    sessionId: t.exposeID('id'),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.mutationField('revokeConnectSession', (t) =>
+  t.field({
+    authScopes: rootAuthScopes('Mutation', 'revokeConnectSession'),
+    type: RevokeConnectSessionPayload,
+    description: 'Ends a connect session now: its token stops working and the flows it started cannot complete.',
+    errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
+    args: { input: t.arg({ type: RevokeConnectSessionInput, required: true }) },
+    resolve: (_root, { input }, context) => context.app.revokeConnectSession(context.viewer, input),
   }),
 );

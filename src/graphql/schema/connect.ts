@@ -22,7 +22,10 @@ const StartConnectInput = builder.inputType('StartConnectInput', {
 
 const StartConnectPayload = builder.objectRef<StartConnectResult>('StartConnectPayload').implement({
   fields: (t) => ({
-    authorizeUrl: t.exposeString('authorizeUrl'),
+    authorizeUrl: t.exposeString('authorizeUrl', {
+      description:
+        "Where to send the user's browser (a navigation or a popup, never a server-side fetch): a link on Switchboard that binds the first browser to open it to this flow, then goes on to the provider. Only that browser can complete the flow.",
+    }),
     state: t.exposeString('state'),
     flowId: t.exposeString('flowId', {
       description:

@@ -2,6 +2,7 @@
 // subscription. Admins see every webhook; users those matched to connections they may see.
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
+import { rootAuthScopes } from '../root-field-rules.js';
 import { visibleConnectionsWhere } from '../../domain/access.js';
 import { integrationReferenceWhere } from '../../domain/integrations.js';
 import type { Viewer } from '../../domain/viewer.js';
@@ -102,6 +103,7 @@ async function listWhere(
 builder.queryFields((t) => ({
   providerWebhooks: t.prismaConnection(
     {
+      authScopes: rootAuthScopes('Query', 'providerWebhooks'),
       type: 'ProviderWebhook',
       cursor: 'id',
       description: 'Newest first: admins (or keys with WEBHOOKS_WRITE) see all; users see those matched to their own connections.',
@@ -120,6 +122,7 @@ builder.queryFields((t) => ({
 
 builder.subscriptionField('providerWebhookReceived', (t) =>
   t.prismaField({
+    authScopes: rootAuthScopes('Subscription', 'providerWebhookReceived'),
     type: 'ProviderWebhook',
     description: 'Provider webhooks matched to connections the viewer may see, as they arrive.',
     args: { integration: t.arg.string(), connectionId: t.arg.id() },
