@@ -213,7 +213,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     { name: 'sdk', path: '/sdk/connect.js', handle: sdkHandler() },
     healthRoute,
     readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger }),
-    metricsRoute(metrics, config.metrics.token),
+    // Off in production without METRICS_TOKEN: then /metrics is the same 404 as any unknown path.
+    ...(config.metrics.served ? [metricsRoute(metrics, config.metrics.token)] : []),
     possibleTypesRoute(graphql),
   ];
 
