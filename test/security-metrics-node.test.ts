@@ -2,6 +2,7 @@
 // answered a real webhook endpoint id with FORBIDDEN and a missing one with nothing (an existence
 // oracle). Now production serves /metrics only behind the token (else the same 404 as any unknown
 // path), and node(id) answers every id the viewer may not see exactly like a missing one.
+// Checklist areas: ../shared/security-checklist.md, "HTTP surface" (and "Authorization" for node(id)).
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -43,7 +44,7 @@ const NODE = /* GraphQL */ `
   }
 `;
 
-describe('/metrics in production (issue 22, attack 9)', () => {
+describe('security hardening: /metrics needs a token in production (issue 22, attack 9)', () => {
   it('production without METRICS_TOKEN does not serve /metrics; with it, it does; elsewhere it stays open', () => {
     expect(loadConfig(PRODUCTION).metrics).toEqual({ token: undefined, served: false });
     expect(loadConfig({ ...PRODUCTION, METRICS_TOKEN: 'metrics-token-0123456789' }).metrics).toEqual({ token: 'metrics-token-0123456789', served: true });
@@ -68,7 +69,7 @@ describe('/metrics in production (issue 22, attack 9)', () => {
   });
 });
 
-describe('node(id) is no existence oracle (issue 22, attack 9)', async () => {
+describe('security hardening: node(id) of an id the viewer may not see answers like a missing one (issue 22, attack 9)', async () => {
   const server = await startTestServer();
   const { endpoint } = await server.services.webhookEndpoints.create({ url: 'https://hooks.example.com/attack9' });
   const delivery = await prisma.webhookDelivery.create({

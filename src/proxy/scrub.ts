@@ -15,7 +15,7 @@ export interface InjectedSecrets {
 export const NOTHING_INJECTED: InjectedSecrets = { values: [] };
 
 /** What a scrubbed secret reads as. */
-export const REDACTED = 'REDACTED';
+const REDACTED = 'REDACTED';
 
 /**
  * Values shorter than this are not searched for in arbitrary header text (a 3-character key would
