@@ -280,7 +280,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     { name: 'mcp', path: '/mcp', handle: mcpHandler({ authenticate, tools: agentTools, settings: config.mcp, logger }) },
     healthRoute,
     readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger }),
-    metricsRoute(metrics, config.metrics.token),
+    // Off in production without METRICS_TOKEN: then /metrics is the same 404 as any unknown path.
+    ...(config.metrics.served ? [metricsRoute(metrics, config.metrics.token)] : []),
     possibleTypesRoute(graphql),
     ...consoleRoutes({ sessions: consoleSessions, settings: config.console, publicUrl: config.publicUrl, secure: config.isProduction, logger }),
     indexRoute({ graphiql: !config.isProduction }),

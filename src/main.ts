@@ -125,6 +125,7 @@ async function main(): Promise<void> {
         `HOST=${config.server.host} is set with no authentication: anyone who can reach it is admin; only localhost and PUBLIC_URL's host names are answered`,
       );
   }
+  if (!config.metrics.served) logger.warn('METRICS_TOKEN is not set: /metrics is off in production (404); set it to scrape with a bearer token');
   if (stopping) return;
   await app.ready();
   logger.info({ url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);

@@ -129,7 +129,7 @@ describe('security: caps on every flow kind', async () => {
       redirectTo: null,
       expiresAt: new Date(Date.now() + 60_000),
       reusable: false,
-      purpose: 'CONNECT',
+      purpose: 'CONNECT' as const,
     };
     const asSession: Viewer = { userId: 'listener', isAdmin: false, via: 'connect-session', connectSession: grant };
     const asUser: Viewer = { userId: 'listener', isAdmin: false, via: 'jwt' };

@@ -2,6 +2,7 @@
 // the ordinary user id `api-key`; a JWT user whose `sub` was `api-key` listed that connection,
 // proxied with it and read its activity. Admin acts now live in a reserved namespace
 // (`switchboard:…`, src/domain/identities.ts) that no JWT `sub`, `X-User-Id` or `endUserId` may take.
+// Checklist areas: ../shared/security-checklist.md, "HTTP surface" (and "Authorization" for node(id)).
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +48,7 @@ const PROXY = /* GraphQL */ `
   }
 `;
 
-describe('reserved identities (issue 22, attack 4)', async () => {
+describe('security hardening: reserved identities — admin acts never share an owner id with a user (issue 22, attack 4)', async () => {
   const server = await startTestServer();
   const upstream = await startUpstream();
   upstream.routes.set('/api/me', (req, res) => json(res, 200, { key: req.headers.authorization }));

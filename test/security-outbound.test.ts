@@ -2,6 +2,7 @@
 // Names (the host's own, `localhost.`, /etc/hosts entries), IP literals in every spelling and IPv6
 // forms are checked before a socket exists; what a user reads (the delivery log, the proxy's error)
 // says "blocked" or "could not connect", never which kind of port answered.
+// Checklist areas: ../shared/security-checklist.md, "HTTP surface" (and "Authorization" for node(id)).
 import { execFileSync } from 'node:child_process';
 import dns from 'node:dns';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -92,7 +93,7 @@ async function resolvesToLoopback(name: string): Promise<boolean> {
   }
 }
 
-describe('outbound address checks before connecting (issue 22, attack 3)', async () => {
+describe('security hardening: pre-TLS address checks — resolve, check every address, connect to the checked one (issue 22, attack 3)', async () => {
   const tlsListener = await listen(tls.createServer(selfSignedCertificate(), (socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n')));
   // An open plain port that never says anything: a TLS handshake to it waits until the connect timeout.
   const plainListener = await listen(net.createServer(() => undefined));

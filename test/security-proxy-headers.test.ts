@@ -2,6 +2,7 @@
 // `appid`, Google Maps `key`) must not come back through the provider's response headers. A user of
 // a shared connection, who may not read its credential, called an upstream that redirects keeping
 // the query; `Location: …&appid=<the admin's key>` reached her from proxyRequest and the path proxy.
+// Checklist areas: ../shared/security-checklist.md, "HTTP surface" (and "Authorization" for node(id)).
 import type http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { prisma } from './helpers/database.js';
@@ -52,7 +53,7 @@ function reflecting(req: http.IncomingMessage, res: http.ServerResponse): void {
   res.writeHead(302).end();
 }
 
-describe('injected credentials are scrubbed from response headers (issue 22, attack 2)', async () => {
+describe('security hardening: header scrubbing — injected credentials never come back in response headers (issue 22, attack 2)', async () => {
   const server = await startTestServer();
   const upstream = await startUpstream();
   upstream.routes.set('/data/2.5/weather', reflecting);

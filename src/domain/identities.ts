@@ -4,7 +4,7 @@
 // would list, proxy with and read the activity of the admin's connections.
 
 /** The namespace of ids Switchboard gives its own actors. */
-export const RESERVED_ID_PREFIX = 'switchboard:';
+const RESERVED_ID_PREFIX = 'switchboard:';
 
 /** The owner of what an admin does with a bare API key (no X-User-Id). */
 export const API_KEY_ADMIN_ID = `${RESERVED_ID_PREFIX}api-key`;

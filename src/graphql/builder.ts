@@ -2,7 +2,7 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
@@ -12,6 +12,19 @@ import { rootAuthScopes } from './root-field-rules.js';
 import { authScopesOf, refusalMessage, type AuthScopes } from './scope-rules.js';
 
 export type { Context };
+
+/** Node types whose type-level authScopes are `{ admin: true }` (src/graphql/schema/webhooks.ts). */
+const ADMIN_ONLY_NODE_TYPES = new Set(['WebhookEndpoint', 'WebhookDelivery', 'ApiKey', 'AuditEvent']);
+
+/** The type named by node(id:)'s argument: the relay plugin hands it over parsed ({ typename, id }). */
+function typenameOf(globalId: unknown): string | undefined {
+  if (typeof globalId === 'object' && globalId !== null && 'typename' in globalId) return String(globalId.typename);
+  try {
+    return decodeGlobalID(String(globalId)).typename;
+  } catch {
+    return undefined;
+  }
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -58,7 +71,9 @@ export const builder = new SchemaBuilder<{
     // node loaders use findUniqueOrThrow, whose "not found" is Prisma's P2025.
     nodeQueryOptions: {
       authScopes: rootAuthScopes('Query', 'node'),
-      resolve: async (_root, args, _context, _info, resolveNode) => {
+      resolve: async (_root, args, context, _info, resolveNode) => {
+        // An admin-only type would load and then fail its type scope (FORBIDDEN): an existence oracle.
+        if (!context.viewer.isAdmin && ADMIN_ONLY_NODE_TYPES.has(typenameOf(args.id) ?? '')) return null;
         try {
           return await resolveNode(args.id);
         } catch (error) {

@@ -23,7 +23,7 @@ import { traced, tracingEnabled } from '../telemetry/tracing.js';
 import type { RefreshPolicy, Refresher } from '../tokens/refresher.js';
 import { DEFAULT_RETRYABLE_STATUSES, createProviderLimits } from './provider-limits.js';
 import { createViewerRateLimit } from './rate-limit.js';
-import { scrubInjectedSecrets } from './scrub.js';
+import { createSecretPatterns, scrubInjectedSecrets } from './scrub.js';
 import type { ProxySettings } from './settings.js';
 import {
   filteredResponseHeaders,
@@ -86,6 +86,7 @@ export function createProxy(deps: ProxyDeps) {
   const { settings } = deps;
   const rateLimit = createViewerRateLimit({ perSecond: settings.rateLimitPerSecond, burst: settings.rateLimitBurst, maxViewers: settings.rateLimitMaxViewers });
   const providerLimits = createProviderLimits(settings.providerLimits);
+  const secretPatterns = createSecretPatterns();
 
   /**
    * Sends a proxied call (with its refresh and retries) and announces it (`proxy.called`: the activity
@@ -233,7 +234,7 @@ export function createProxy(deps: ProxyDeps) {
         }
       }
       // Both proxyRequest and the path proxy read the headers from here on: none may carry the credential back.
-      scrubInjectedSecrets(response.headers, injected);
+      scrubInjectedSecrets(response.headers, injected, secretPatterns);
       return { response, url: target.toString(), attempts: attempt, integration: connection.integration, rateLimited };
     }
   }

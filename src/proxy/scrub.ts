@@ -4,6 +4,8 @@
 // connection may not read its credential (`credentials` answers FORBIDDEN); the headers must not
 // hand it over either. (`Set-Cookie` is dropped whole by filteredResponseHeaders.)
 
+import { LRUCache } from 'lru-cache';
+
 /** What the proxy put into one request that the caller must not read back. */
 export interface InjectedSecrets {
   /** Secret values as sent: the key or token, a Basic header's encoded pair and its password… */
@@ -15,7 +17,7 @@ export interface InjectedSecrets {
 export const NOTHING_INJECTED: InjectedSecrets = { values: [] };
 
 /** What a scrubbed secret reads as. */
-export const REDACTED = 'REDACTED';
+const REDACTED = 'REDACTED';
 
 /**
  * Values shorter than this are not searched for in arbitrary header text (a 3-character key would
@@ -37,19 +39,39 @@ function secretPattern(secret: string): string {
   return pattern;
 }
 
+/** Compiled patterns, per app (the proxy's): built once per query parameter and per set of secrets, not per call. */
+export function createSecretPatterns(maxEntries = 1000) {
+  const byName = new LRUCache<string, RegExp>({ max: 100 });
+  const byValue = new LRUCache<string, RegExp>({ max: maxEntries });
+  return {
+    /** `appid=…` up to the next delimiter, for a query credential's parameter name. */
+    queryParam(name: string): RegExp {
+      let pattern = byName.get(name);
+      if (!pattern) byName.set(name, (pattern = new RegExp(`([?&;]${secretPattern(name)}=)[^&#\\s>;,"']*`, 'gi')));
+      return pattern;
+    },
+    /** Any of `values`, raw or percent-encoded. */
+    values(values: string[]): RegExp {
+      const key = values.join('\0');
+      let pattern = byValue.get(key);
+      if (!pattern) byValue.set(key, (pattern = new RegExp(values.map(secretPattern).join('|'), 'gi')));
+      return pattern;
+    },
+  };
+}
+
+export type SecretPatterns = ReturnType<typeof createSecretPatterns>;
+
 /** Scrubs every response header value in place (names are lower case, as undici gives them). */
-export function scrubInjectedSecrets(headers: Record<string, string | string[] | undefined>, injected: InjectedSecrets): void {
+export function scrubInjectedSecrets(headers: Record<string, string | string[] | undefined>, injected: InjectedSecrets, patterns: SecretPatterns): void {
   const values = [...new Set(injected.values.filter((value) => value.length >= MIN_SCRUBBED_LENGTH))];
   if (values.length === 0 && !injected.queryParam) return;
-  // The query parameter by name (`appid=…` up to the next delimiter), in any URL-carrying header.
-  const byName = injected.queryParam ? new RegExp(`([?&;]${secretPattern(injected.queryParam)}=)[^&#\\s>;,"']*`, 'gi') : undefined;
-  let byValue: RegExp | undefined;
+  const byName = injected.queryParam ? patterns.queryParam(injected.queryParam) : undefined;
   const scrub = (text: string): string => {
     let result = byName ? text.replace(byName, `$1${REDACTED}`) : text;
     // Fast path: only a header that could hold a value (raw, or with percent-encoding) pays for the pattern.
     if (values.length > 0 && (result.includes('%') || result.includes('+') || values.some((value) => result.includes(value)))) {
-      byValue ??= new RegExp(values.map(secretPattern).join('|'), 'gi');
-      result = result.replace(byValue, REDACTED);
+      result = result.replace(patterns.values(values), REDACTED);
     }
     return result;
   };
