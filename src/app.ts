@@ -8,7 +8,7 @@ import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { ActivityRecorder, subscribeActivityLog } from './activity/recorder.js';
-import { operationsRetentionJob } from './activity/retention.js';
+import { auditRetentionJob, operationsRetentionJob } from './activity/retention.js';
 import { createApiKeys } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { Config } from './config.js';
@@ -140,12 +140,13 @@ export function createApp(config: Config, options: AppOptions = {}) {
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
     createConnection: (viewer, input) => createConnection(importDeps, viewer, input),
     updateConnection: (viewer, actor, input) => updateConnection({ db, lookup }, viewer, actor, input),
-    disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
-    createConnectSession: (viewer, input) =>
+    disconnect: (viewer, reference, actor) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference, actor),
+    createConnectSession: (viewer, input, actor) =>
       createConnectSession(
         { db, integrations, settings: config.connectSessions, allowedRedirectOrigins: config.oauth.allowedRedirectOrigins, publicUrl: config.publicUrl },
         viewer,
         input,
+        actor,
       ),
   };
 
@@ -175,6 +176,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     webhookDeliveryJob({ deliveries, outbound, keyring, settings: config.webhooks, changes, events, logger, instanceId }),
     webhookLogRetentionJob(db.prisma, config.webhooks, logger),
     operationsRetentionJob(db.prisma, config.activity, logger),
+    auditRetentionJob(db.prisma, config.activity, logger),
     healthCheckJob({ prisma: db.prisma, verifier, logger, instanceId }, config.health),
   ];
 
