@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { ActivityRecorder, subscribeActivityLog } from './activity/recorder.js';
-import { operationsRetentionJob } from './activity/retention.js';
+import { auditRetentionJob, operationsRetentionJob } from './activity/retention.js';
 import { createApiKeys } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createConsoleSessions, withConsoleSessions } from './auth/console-session.js';
@@ -154,13 +154,14 @@ export function createApp(config: Config, options: AppOptions = {}) {
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
     createConnection: (viewer, input) => asConnectSessionUse(db.prisma, viewer.connectSession?.id, () => createConnection(importDeps, viewer, input)),
     updateConnection: (viewer, actor, input) => updateConnection({ db, lookup }, viewer, actor, input),
-    disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
+    disconnect: (viewer, reference, actor) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference, actor),
     revokeConnectSession: (viewer, input) => revokeConnectSession({ db }, viewer, input),
-    createConnectSession: (viewer, input) =>
+    createConnectSession: (viewer, input, actor) =>
       createConnectSession(
         { db, integrations, settings: config.connectSessions, allowedRedirectOrigins: config.oauth.allowedRedirectOrigins, publicUrl: config.publicUrl },
         viewer,
         input,
+        actor,
       ),
   };
 
@@ -191,6 +192,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     providerWebhookForwardingJob(providerWebhookForwarder, config.providerWebhooks),
     webhookLogRetentionJob(db.prisma, config.webhooks, logger),
     operationsRetentionJob(db.prisma, config.activity, logger),
+    auditRetentionJob(db.prisma, config.activity, logger),
     healthCheckJob({ prisma: db.prisma, verifier, logger, instanceId }, config.health),
     consoleSessionCleanupJob(db.prisma, config.console, logger),
   ];

@@ -43,7 +43,7 @@ const ALL_JOBS_ON: ConfigOverrides = {
   oauth: { cleanupIntervalSeconds: 60 },
   connectSessions: { cleanupIntervalSeconds: 60 },
   webhooks: { pollIntervalMs: 1000, logRetentionIntervalSeconds: 60, logRetentionDays: 30 },
-  activity: { enabled: true, retentionIntervalSeconds: 60, retentionDays: 14 },
+  activity: { enabled: true, retentionIntervalSeconds: 60, retentionDays: 14, auditRetentionIntervalSeconds: 60, auditRetentionDays: 365 },
   health: { intervalSeconds: 3600 },
   console: { cleanupIntervalSeconds: 3600 },
 };
@@ -56,6 +56,7 @@ const JOB_OFF: Record<string, ConfigOverrides> = {
   'webhook-delivery': { webhooks: { pollIntervalMs: 0 } },
   'webhook-log-retention': { webhooks: { logRetentionIntervalSeconds: 0 } },
   'operations-retention': { activity: { retentionIntervalSeconds: 0 } },
+  'audit-retention': { activity: { auditRetentionIntervalSeconds: 0 } },
   'health-checks': { health: { intervalSeconds: 0 } },
   'console-session-cleanup': { console: { cleanupIntervalSeconds: 0 } },
 };

@@ -25,6 +25,11 @@ export const activitySettings = defineSettings(
       integer({ min: 0, default: 600 }),
       'how often the job `operations-retention` deletes old operations, in batches (0 turns it off)',
     ),
+    AUDIT_RETENTION_DAYS: setting(decimal({ min: 0, default: 365 }), 'audit events older than this are deleted by the job `audit-retention` (0 keeps them)'),
+    AUDIT_RETENTION_INTERVAL_SECONDS: setting(
+      integer({ min: 0, default: 3600 }),
+      'how often the job `audit-retention` deletes old audit events, in batches (0 turns it off)',
+    ),
   },
   (values) => ({
     enabled: values.ACTIVITY_LOG === 'on',
@@ -35,6 +40,8 @@ export const activitySettings = defineSettings(
     proxySuccessesPerSecond: values.ACTIVITY_PROXY_SUCCESSES_PER_SECOND,
     retentionDays: values.OPERATIONS_RETENTION_DAYS,
     retentionIntervalSeconds: values.OPERATIONS_RETENTION_INTERVAL_SECONDS,
+    auditRetentionDays: values.AUDIT_RETENTION_DAYS,
+    auditRetentionIntervalSeconds: values.AUDIT_RETENTION_INTERVAL_SECONDS,
   }),
 );
 export type ActivitySettings = SettingsOf<typeof activitySettings>;

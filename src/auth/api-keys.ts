@@ -11,7 +11,7 @@ import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { recordAudit, type AuditActor } from '../domain/audit.js';
 
-export const API_KEY_PREFIX = 'sbk_';
+const API_KEY_PREFIX = 'sbk_';
 /** Characters of the key kept to recognise it: the prefix and 8 more (48 bits, far from enough to guess the rest). */
 const SHOWN_CHARACTERS = API_KEY_PREFIX.length + 8;
 const LAST_USED_INTERVAL_MS = 60_000;
@@ -31,7 +31,7 @@ export interface CreateApiKeyInput {
   expiresInSeconds?: number | null;
 }
 
-export function hashApiKey(key: string): string {
+function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 

@@ -1,5 +1,6 @@
 // Connect sessions: a backend (an admin) creates one for an end user, or a user for themselves; the
 // browser gets a token that can only connect that user to the offered integrations, until it expires.
+import { auditActorOf, recordAudit, type AuditActor } from '../domain/audit.js';
 import type { Database } from '../db/database.js';
 import { CONNECTION_NAME_PATTERN } from '../domain/connections.js';
 import type { Integrations } from '../domain/integrations.js';
@@ -48,7 +49,12 @@ function connectUrlFor(publicUrl: string, token: string): string {
   return `${publicUrl}/connect?token=${encodeURIComponent(token)}`;
 }
 
-export async function createConnectSession(deps: SessionDeps, viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession> {
+export async function createConnectSession(
+  deps: SessionDeps,
+  viewer: Viewer,
+  input: CreateConnectSessionInput,
+  actor: AuditActor = auditActorOf(viewer),
+): Promise<CreatedConnectSession> {
   // A session token never makes another session, whatever reaches this function.
   if (viewer.connectSession) throw new ForbiddenError('A connect session cannot create sessions.');
   const endUserId = input.endUserId ?? (viewer.isAdmin ? null : viewer.userId);
@@ -101,20 +107,27 @@ export async function createConnectSession(deps: SessionDeps, viewer: Viewer, in
   const purpose = input.purpose ?? 'CONNECT';
   // An agent session goes on calling APIs after the user connected: it is reusable unless told otherwise.
   const reusable = input.reusable ?? purpose === 'AGENT';
-  await deps.db.prisma.connectSession.create({
-    data: {
-      id,
-      tokenHash: hashConnectSessionToken(token),
-      endUserId: endUserId!,
-      integrationIds,
-      allIntegrations: references === null,
-      connectionName,
-      redirectTo: input.redirectTo ?? null,
-      createdBy: viewer.userId,
-      expiresAt,
-      purpose,
-      reusable,
-    },
+  await deps.db.transaction(async (tx) => {
+    await tx.connectSession.create({
+      data: {
+        id,
+        tokenHash: hashConnectSessionToken(token),
+        endUserId: endUserId!,
+        integrationIds,
+        allIntegrations: references === null,
+        connectionName,
+        redirectTo: input.redirectTo ?? null,
+        createdBy: viewer.userId,
+        expiresAt,
+        purpose,
+        reusable,
+      },
+    });
+    await recordAudit(tx, actor, {
+      action: 'connect_session.created',
+      target: ['ConnectSession', id],
+      changes: { endUserId: { new: endUserId }, integrationIds: { new: references === null ? null : integrationIds }, connectionName: { new: connectionName } },
+    });
   });
   const session: ConnectSessionGrant = {
     id,

@@ -7,6 +7,7 @@ import type { ConnectionLookup, ConnectionReference } from '../domain/connection
 import type { ConnectionStore, ConnectionWithIntegration } from '../domain/connections.js';
 import type { DomainEventBus } from '../domain/events.js';
 import type { Viewer } from '../domain/viewer.js';
+import type { AuditActor } from '../domain/audit.js';
 import { ForbiddenError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { describe, type ProviderClient } from '../provider/provider-client.js';
@@ -25,13 +26,13 @@ export interface DisconnectOutcome {
   revoked: boolean;
 }
 
-export async function disconnect(deps: DisconnectDeps, viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome> {
+export async function disconnect(deps: DisconnectDeps, viewer: Viewer, reference: ConnectionReference, actor?: AuditActor): Promise<DisconnectOutcome> {
   const connection = await deps.lookup.find(viewer, reference);
   if (!canManageConnection(viewer, connection)) throw new ForbiddenError('Only an admin can disconnect a shared connection.');
   const started = performance.now();
   const revoked = await revokeTokens(deps, connection);
   // A concurrent disconnect of the same connection is not an error (and sends no second webhook).
-  const change = await deps.store.remove(connection, 'disconnected');
+  const change = await deps.store.remove(connection, 'disconnected', actor);
   deps.logger.info({ connectionId: connection.id, integration: connection.integration.slug, revoked }, 'connection disconnected');
   deps.events.emit('connection.disconnected', {
     operation: {

@@ -2,6 +2,7 @@
 // place. Every write of a connection goes through here: a status change commits together with what
 // must be atomic with it (the webhook outbox registers a hook that runs inside its transaction), and
 // the caller announces the change once, after the commit, as a domain event.
+import { recordAudit, type AuditActor } from './audit.js';
 import type { Keyring } from '../crypto/envelope.js';
 import type { Database, Transaction } from '../db/database.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
@@ -258,7 +259,8 @@ export function createConnectionStore(deps: { db: Database; keyring: Keyring; ev
    * Deletes a connection, with its DISCONNECTED status event's hooks in the same transaction. Returns
    * the change to announce, or null when someone else deleted it first (nothing to announce twice).
    */
-  async function remove(connection: ConnectionWithIntegration, reason: string): Promise<ConnectionChange | null> {
+  /** Deletes the connection; with `actor`, the audit trail records who, in the same transaction. */
+  async function remove(connection: ConnectionWithIntegration, reason: string, actor?: AuditActor): Promise<ConnectionChange | null> {
     const event = statusEventOf(
       { ...connection, status: 'DISCONNECTED', sequence: connection.sequence + 1 },
       connection.integration.slug,
@@ -269,6 +271,13 @@ export function createConnectionStore(deps: { db: Database; keyring: Keyring; ev
       // deleteMany: a concurrent delete of the same connection is not an error (and runs no second hook).
       const { count } = await tx.connection.deleteMany({ where: { id: connection.id } });
       if (count) await runStatusHooks(tx, event);
+      if (count && actor) {
+        await recordAudit(tx, actor, {
+          action: 'connection.disconnected',
+          target: ['Connection', connection.id],
+          changes: { integration: { old: connection.integration.slug }, ownerId: { old: connection.ownerId } },
+        });
+      }
       return count > 0;
     });
     return deleted ? changeOf({ ...connection, sequence: connection.sequence + 1 }, event, true) : null;

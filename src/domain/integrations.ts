@@ -1,4 +1,5 @@
 // Integrations: a configured provider. Created and changed by admins (GraphQL or INTEGRATIONS_FILE).
+import { diffFields, recordAudit, SYSTEM_ACTOR, type AuditActor } from './audit.js';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import type { Keyring } from '../crypto/envelope.js';
@@ -357,7 +358,7 @@ export type Integrations = ReturnType<typeof createIntegrations>;
 export function createIntegrations(deps: IntegrationDeps) {
   const schemas = integrationSchemas(deps.urls);
 
-  async function create(input: CreateIntegrationInput): Promise<Integration> {
+  async function create(input: CreateIntegrationInput, actor: AuditActor = SYSTEM_ACTOR): Promise<Integration> {
     if (input.provider === SANDBOX_PROVIDER) {
       // Development only: the sandbox signs in anyone, so production never offers it.
       if (!deps.sandbox) throw ValidationError.field('provider', 'The sandbox provider is for development only (SANDBOX_ENABLED).');
@@ -409,14 +410,22 @@ export function createIntegrations(deps: IntegrationDeps) {
     if (data.connectionConfig) checkFixedConnectionConfig({ settings: row.settings as Prisma.JsonObject }, data.connectionConfig, deps.urls);
     checkCompleteness(row);
     try {
-      return await deps.db.prisma.integration.create({ data: row });
+      return await deps.db.transaction(async (tx) => {
+        const created = await tx.integration.create({ data: row });
+        await recordAudit(tx, actor, {
+          action: 'integration.created',
+          target: ['Integration', id],
+          changes: diffFields({}, auditedFields(created), SECRET_FIELDS),
+        });
+        return created;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw ValidationError.field('slug', `An integration with slug "${data.slug}" already exists.`);
       throw error;
     }
   }
 
-  async function update(reference: string, patch: UpdateIntegrationInput): Promise<Integration> {
+  async function update(reference: string, patch: UpdateIntegrationInput, actor: AuditActor = SYSTEM_ACTOR): Promise<Integration> {
     const existing = await find(reference);
     if (!existing) throw new NotFoundError(`No integration "${reference}".`);
     const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null && value !== undefined));
@@ -467,16 +476,27 @@ export function createIntegrations(deps: IntegrationDeps) {
       changes.settings = settings as Prisma.InputJsonObject;
     }
     checkCompleteness({ ...existing, ...(changes as Partial<Integration>) });
-    const updated = await deps.db.prisma.integration.update({ where: { id: existing.id }, data: changes });
+    const updated = await deps.db.transaction(async (tx) => {
+      const saved = await tx.integration.update({ where: { id: existing.id }, data: changes });
+      await recordAudit(tx, actor, {
+        action: 'integration.updated',
+        target: ['Integration', existing.id],
+        changes: diffFields(auditedFields(existing), auditedFields(saved), SECRET_FIELDS),
+      });
+      return saved;
+    });
     deps.events.emit('integration.changed', { integrationId: existing.id });
     return updated;
   }
 
-  async function remove(reference: string): Promise<Integration> {
+  async function remove(reference: string, actor: AuditActor = SYSTEM_ACTOR): Promise<Integration> {
     const existing = await find(reference);
     if (!existing) throw new NotFoundError(`No integration "${reference}".`);
     // Connections and pending authorizations go with it (ON DELETE CASCADE).
-    await deps.db.prisma.integration.delete({ where: { id: existing.id } });
+    await deps.db.transaction(async (tx) => {
+      await tx.integration.delete({ where: { id: existing.id } });
+      await recordAudit(tx, actor, { action: 'integration.deleted', target: ['Integration', existing.id], changes: { slug: { old: existing.slug } } });
+    });
     deps.events.emit('integration.changed', { integrationId: existing.id });
     return existing;
   }
@@ -487,6 +507,15 @@ export function createIntegrations(deps: IntegrationDeps) {
   }
 
   return { create, update, delete: remove, find };
+}
+
+/** Sealed secrets are audited by name ("changed"), never by value. */
+const SECRET_FIELDS = ['clientSecret', 'privateKey'];
+
+/** What the audit trail records of an integration: its settings, and whether each secret is set (never the secret). */
+function auditedFields(integration: Integration): Record<string, unknown> {
+  const { clientSecretEnc, privateKeyEnc, createdAt: _createdAt, updatedAt: _updatedAt, id: _id, ...plain } = integration;
+  return { ...plain, clientSecret: clientSecretEnc, privateKey: privateKeyEnc };
 }
 
 /** The filter that matches an integration by slug, global ID or raw id. */

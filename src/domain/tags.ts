@@ -1,7 +1,7 @@
 // Connection tags: up to 10 string pairs that tie a connection to the app's own records.
 import { ValidationError, type FieldError } from '../kernel/errors.js';
 
-export const MAX_TAGS = 10;
+const MAX_TAGS = 10;
 const TAG_KEY = /^[a-zA-Z0-9_.-]{1,64}$/;
 const MAX_TAG_VALUE_LENGTH = 255;
 

@@ -2,7 +2,7 @@
 // hands its arguments to one of these).
 import type { ApiKeys } from '../auth/api-keys.js';
 import type { UpdateConnectionInput } from '../connections/update.js';
-import type { AuditActor } from '../domain/audit.js';
+import { auditActorOf, type AuditActor } from '../domain/audit.js';
 import type { Connection as PrismaConnection } from '../generated/prisma/client.js';
 import type { CreateConnectionInput } from '../connections/import-input.js';
 import type { DisconnectOutcome } from '../connections/disconnect.js';
@@ -34,10 +34,15 @@ export interface Services {
   providerWebhooks: { baseUrl: string; streams: ProviderWebhookStreams };
   startConnect(viewer: Viewer, input: StartConnectInput): Promise<StartConnectResult>;
   createConnection(viewer: Viewer, input: CreateConnectionInput): Promise<Connection>;
-  disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome>;
+  disconnect(viewer: Viewer, reference: ConnectionReference, actor?: AuditActor): Promise<DisconnectOutcome>;
   updateConnection(viewer: Viewer, actor: AuditActor, input: UpdateConnectionInput): Promise<PrismaConnection>;
-  createConnectSession(viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession>;
+  createConnectSession(viewer: Viewer, input: CreateConnectSessionInput, actor?: AuditActor): Promise<CreatedConnectSession>;
   revokeConnectSession(viewer: Viewer, input: RevokeConnectSessionInput): Promise<{ id: string; revokedAt: Date }>;
+}
+
+/** Who the request is, for the audit trail. */
+export function requestActor(context: Context): AuditActor {
+  return auditActorOf(context.viewer, context.clientAddress);
 }
 
 export interface Context {

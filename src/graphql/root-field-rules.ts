@@ -61,7 +61,7 @@ export const ROOT_FIELD_RULES = {
 type RootType = keyof typeof ROOT_FIELD_RULES;
 
 /** A rule as Pothos scope-auth's authScopes. */
-export function authScopesFor(rule: RootFieldRule) {
+function authScopesFor(rule: RootFieldRule) {
   const scopes =
     rule.anyOf.length === 0
       ? { authenticated: true }

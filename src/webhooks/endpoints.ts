@@ -1,5 +1,6 @@
 // Webhook endpoints (admins only): create, update, delete, rotate the signing secret, and redeliver.
 // Secrets are sealed to their row like every other secret and shown once, on create and rotation.
+import { diffFields, recordAudit, SECRET_CHANGED, SYSTEM_ACTOR, type AuditActor } from '../domain/audit.js';
 import { z } from 'zod';
 import type { Keyring } from '../crypto/envelope.js';
 import type { Database } from '../db/database.js';
@@ -57,50 +58,74 @@ export function createWebhookEndpoints(deps: { db: Database; keyring: Keyring; e
   const { prisma } = deps.db;
   const schemas = endpointSchemas(deps.urls, deps.settings.allowPrivate);
 
-  async function create(input: CreateEndpointInput): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  async function create(input: CreateEndpointInput, actor: AuditActor = SYSTEM_ACTOR): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const parsed = schemas.createSchema.safeParse(input);
     if (!parsed.success) throw validationErrorFrom(parsed.error, 'The webhook endpoint is not valid.');
     const id = newId();
     const secret = newSigningSecret();
-    const endpoint = await prisma.webhookEndpoint.create({
-      data: {
-        id,
-        url: parsed.data.url,
-        description: parsed.data.description || null,
-        eventTypes: parsed.data.eventTypes,
-        secretEnc: deps.keyring.encrypt(secret, secretContext(id, 'secret')),
-      },
+    const endpoint = await deps.db.transaction(async (tx) => {
+      const created = await tx.webhookEndpoint.create({
+        data: {
+          id,
+          url: parsed.data.url,
+          description: parsed.data.description || null,
+          eventTypes: parsed.data.eventTypes,
+          secretEnc: deps.keyring.encrypt(secret, secretContext(id, 'secret')),
+        },
+      });
+      await recordAudit(tx, actor, {
+        action: 'webhook_endpoint.created',
+        target: ['WebhookEndpoint', id],
+        changes: diffFields({}, auditedEndpoint(created), ['secret']),
+      });
+      return created;
     });
     return { endpoint, secret };
   }
 
-  async function update(id: string, input: UpdateEndpointInput): Promise<WebhookEndpoint> {
+  async function update(id: string, input: UpdateEndpointInput, actor: AuditActor = SYSTEM_ACTOR): Promise<WebhookEndpoint> {
     const parsed = schemas.updateSchema.safeParse(input);
     if (!parsed.success) throw validationErrorFrom(parsed.error, 'The webhook endpoint is not valid.');
     const { url, eventTypes, description, enabled } = parsed.data;
-    const { count } = await prisma.webhookEndpoint.updateMany({
-      where: { id },
-      data: {
-        ...(url !== undefined ? { url } : {}),
-        ...(eventTypes !== undefined ? { eventTypes } : {}),
-        ...(description !== undefined ? { description: description || null } : {}),
-        // Enabling again clears an automatic disabling (and its failure streak).
-        ...(enabled !== undefined ? { enabled, ...(enabled ? { disabledReason: null, failingSince: null } : {}) } : {}),
-      },
+    const before = await prisma.webhookEndpoint.findUnique({ where: { id } });
+    if (!before) throw new NotFoundError('No such webhook endpoint.');
+    const count = await deps.db.transaction(async (tx) => {
+      const { count } = await tx.webhookEndpoint.updateMany({
+        where: { id },
+        data: {
+          ...(url !== undefined ? { url } : {}),
+          ...(eventTypes !== undefined ? { eventTypes } : {}),
+          ...(description !== undefined ? { description: description || null } : {}),
+          // Enabling again clears an automatic disabling (and its failure streak).
+          ...(enabled !== undefined ? { enabled, ...(enabled ? { disabledReason: null, failingSince: null } : {}) } : {}),
+        },
+      });
+      const after = count ? await tx.webhookEndpoint.findUnique({ where: { id } }) : null;
+      if (after)
+        await recordAudit(tx, actor, {
+          action: 'webhook_endpoint.updated',
+          target: ['WebhookEndpoint', id],
+          changes: diffFields(auditedEndpoint(before), auditedEndpoint(after)),
+        });
+      return count;
     });
     if (!count) throw new NotFoundError('No such webhook endpoint.');
     if (enabled) deps.events.emit('webhook.due', { reason: 'endpoint_enabled' });
     return prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } });
   }
 
-  async function remove(id: string): Promise<void> {
+  async function remove(id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<void> {
     // Its deliveries go with it (ON DELETE CASCADE); an attempt in flight finds its row gone and records nothing.
-    const { count } = await prisma.webhookEndpoint.deleteMany({ where: { id } });
+    const count = await deps.db.transaction(async (tx) => {
+      const { count } = await tx.webhookEndpoint.deleteMany({ where: { id } });
+      if (count) await recordAudit(tx, actor, { action: 'webhook_endpoint.deleted', target: ['WebhookEndpoint', id] });
+      return count;
+    });
     if (!count) throw new NotFoundError('No such webhook endpoint.');
   }
 
   /** A new secret; the current one keeps signing beside it for WEBHOOK_SECRET_GRACE_SECONDS. */
-  async function rotateSecret(id: string): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  async function rotateSecret(id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     for (;;) {
       const current = await prisma.webhookEndpoint.findUnique({ where: { id } });
       if (!current) throw new NotFoundError('No such webhook endpoint.');
@@ -108,13 +133,23 @@ export function createWebhookEndpoints(deps: { db: Database; keyring: Keyring; e
       const graceSeconds = deps.settings.secretGraceSeconds;
       const previous = graceSeconds > 0 ? deps.keyring.decrypt(current.secretEnc, secretContext(id, 'secret')) : null;
       // Compare-and-set on the sealed secret: of two rotations at once, each keeps the other's result consistent.
-      const { count } = await prisma.webhookEndpoint.updateMany({
-        where: { id, secretEnc: current.secretEnc },
-        data: {
-          secretEnc: deps.keyring.encrypt(secret, secretContext(id, 'secret')),
-          previousSecretEnc: previous ? deps.keyring.encrypt(previous, secretContext(id, 'previousSecret')) : null,
-          previousSecretExpiresAt: previous ? new Date(Date.now() + graceSeconds * 1000) : null,
-        },
+      const count = await deps.db.transaction(async (tx) => {
+        const { count } = await tx.webhookEndpoint.updateMany({
+          where: { id, secretEnc: current.secretEnc },
+          data: {
+            secretEnc: deps.keyring.encrypt(secret, secretContext(id, 'secret')),
+            previousSecretEnc: previous ? deps.keyring.encrypt(previous, secretContext(id, 'previousSecret')) : null,
+            previousSecretExpiresAt: previous ? new Date(Date.now() + graceSeconds * 1000) : null,
+          },
+        });
+        if (count) {
+          await recordAudit(tx, actor, {
+            action: 'webhook_endpoint.secret_rotated',
+            target: ['WebhookEndpoint', id],
+            changes: { secret: { old: SECRET_CHANGED, new: SECRET_CHANGED } },
+          });
+        }
+        return count;
       });
       if (count) return { endpoint: await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id } }), secret };
     }
@@ -150,4 +185,9 @@ export function signingSecretsOf(
     secrets.push(keyring.decrypt(endpoint.previousSecretEnc, secretContext(endpoint.id, 'previousSecret')));
   }
   return secrets;
+}
+
+/** What the audit trail records of an endpoint (its secrets never). */
+function auditedEndpoint(endpoint: WebhookEndpoint): Record<string, unknown> {
+  return { url: endpoint.url, description: endpoint.description, eventTypes: endpoint.eventTypes, enabled: endpoint.enabled };
 }

@@ -2,12 +2,11 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { rootAuthScopes } from '../root-field-rules.js';
-import { auditActorOf } from '../../domain/audit.js';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../domain/scopes.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
 import { lowestIdAt } from '../../kernel/ids.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import type { Context } from '../context.js';
+import { requestActor } from '../context.js';
 
 const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
   values: {
@@ -135,11 +134,6 @@ const CreateApiKeyPayload = builder.objectRef<CreatedKey>('CreateApiKeyPayload')
 const RevokeApiKeyPayload = builder.objectRef<{ apiKey: Prisma.ApiKeyGetPayload<object> }>('RevokeApiKeyPayload').implement({
   fields: (t) => ({ apiKey: t.field({ type: ApiKeyRef, resolve: (payload) => payload.apiKey }) }),
 });
-
-/** Who the request is, for the audit trail. */
-export function requestActor(context: Context) {
-  return auditActorOf(context.viewer, context.clientAddress);
-}
 
 builder.mutationFields((t) => ({
   createApiKey: t.field({

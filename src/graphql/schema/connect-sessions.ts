@@ -1,6 +1,7 @@
 // Connect sessions: createConnectSession (admins for any end user, a user for themselves) and the
 // connectSession query for the token in use. What a session token may select is enforced by the
 // gate in src/http/connect-session-gate.ts.
+import { requestActor } from '../context.js';
 import type { ConnectSessionGrant } from '../../connect-sessions/token.js';
 import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
@@ -79,7 +80,7 @@ builder.mutationField('createConnectSession', (t) =>
     type: CreateConnectSessionPayload,
     errors: { types: [NotFoundError, ForbiddenError, ValidationError, QuotaExceededError] },
     args: { input: t.arg({ type: CreateConnectSessionInput, required: true }) },
-    resolve: (_root, { input }, context) => context.app.createConnectSession(context.viewer, input),
+    resolve: (_root, { input }, context) => context.app.createConnectSession(context.viewer, input, requestActor(context)),
   }),
 );
 

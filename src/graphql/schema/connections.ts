@@ -5,13 +5,13 @@ import { builder } from '../builder.js';
 import { canReadCredentials, visibleConnectionsWhere } from '../../domain/access.js';
 import type { StoredCredentials } from '../../domain/connections.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
-import { auditActorOf } from '../../domain/audit.js';
 import type { Connection } from '../../generated/prisma/client.js';
 import type { RefreshPolicy } from '../../tokens/refresher.js';
 import { integrationReferenceWhere } from '../../domain/integrations.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { validTags } from '../../domain/tags.js';
-import type { Context } from '../context.js';
+import { requestActor, type Context } from '../context.js';
+import { recordAudit } from '../../domain/audit.js';
 
 export const ConnectionStatusEnum = builder.enumType('ConnectionStatus', {
   values: {
@@ -106,6 +106,10 @@ export const ConnectionRef = builder.prismaNode('Connection', {
           throw new ForbiddenError('Reading credentials is not allowed here (admins, or owners where the integration allows it).');
         }
         const { credentials } = await context.app.refresher.usableCredentialsOf(connection, { policy: args.refreshPolicy ?? 'AUTO' });
+        // Recorded before the secrets leave: a read the trail cannot record is not answered.
+        await context.app.db.transaction((tx) =>
+          recordAudit(tx, requestActor(context), { action: 'connection.credentials_read', target: ['Connection', connection.id] }),
+        );
         return credentials;
       },
     }),
@@ -211,7 +215,7 @@ builder.mutationField('updateConnection', (t) =>
     errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
     args: { input: t.arg({ type: UpdateConnectionInput, required: true }) },
     resolve: async (_root, { input }, context) => ({
-      connection: await context.app.updateConnection(context.viewer, auditActorOf(context.viewer, context.clientAddress), {
+      connection: await context.app.updateConnection(context.viewer, requestActor(context), {
         connectionId: String(input.connectionId),
         tags: input.tags,
         metadata: input.metadata,

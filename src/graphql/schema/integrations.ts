@@ -1,4 +1,5 @@
 // Integrations: the type, its queries, and the admin mutations.
+import { requestActor } from '../context.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
@@ -207,7 +208,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateIntegrationInput, required: true }) },
     resolve: async (_root, { input }, context) => ({
       // The domain validates every field (zod); the GraphQL types only shape the input.
-      integration: await context.app.integrations.create(withoutNulls(input) as CreateIntegrationInput),
+      integration: await context.app.integrations.create(withoutNulls(input) as CreateIntegrationInput, requestActor(context)),
     }),
   }),
   updateIntegration: t.field({
@@ -217,7 +218,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateIntegrationInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const { integration, ...patch } = input;
-      return { integration: await context.app.integrations.update(integration, patch as UpdateIntegrationInput) };
+      return { integration: await context.app.integrations.update(integration, patch as UpdateIntegrationInput, requestActor(context)) };
     },
   }),
   deleteIntegration: t.field({
@@ -226,7 +227,7 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError, ForbiddenError] },
     args: { input: t.arg({ type: DeleteIntegrationInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      const deleted = await context.app.integrations.delete(input.integration);
+      const deleted = await context.app.integrations.delete(input.integration, requestActor(context));
       return { deletedIntegrationId: encodeGlobalID('Integration', deleted.id) };
     },
   }),

@@ -1,4 +1,5 @@
 // The token lifecycle's GraphQL side: refreshConnection and disconnect.
+import { requestActor } from '../context.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
@@ -49,10 +50,14 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError, ForbiddenError, ValidationError] },
     args: { input: t.arg({ type: DisconnectInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      context.app.disconnect(context.viewer, {
-        connectionId: input.connectionId === null || input.connectionId === undefined ? null : String(input.connectionId),
-        integration: input.integration,
-        connectionName: input.connectionName,
-      }),
+      context.app.disconnect(
+        context.viewer,
+        {
+          connectionId: input.connectionId === null || input.connectionId === undefined ? null : String(input.connectionId),
+          integration: input.integration,
+          connectionName: input.connectionName,
+        },
+        requestActor(context),
+      ),
   }),
 }));

@@ -1,5 +1,6 @@
 // Webhooks (admins only): endpoints with their delivery log, and the mutations that manage them.
 // The domain lives in src/webhooks/; signing secrets appear only in create and rotate payloads.
+import { requestActor } from '../context.js';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
@@ -178,7 +179,10 @@ builder.mutationFields((t) => ({
     errors: { types: [ForbiddenError, ValidationError] },
     args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      context.app.webhookEndpoints.create({ url: input.url, eventTypes: input.eventTypes ?? [], description: input.description ?? undefined }),
+      context.app.webhookEndpoints.create(
+        { url: input.url, eventTypes: input.eventTypes ?? [], description: input.description ?? undefined },
+        requestActor(context),
+      ),
   }),
   updateWebhookEndpoint: t.field({
     authScopes: rootAuthScopes('Mutation', 'updateWebhookEndpoint'),
@@ -188,12 +192,16 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => {
       const id = rowId(input.id, 'WebhookEndpoint', 'webhook endpoint');
       // Omitted (or null) fields stay as they are; an explicit null clears the description.
-      const endpoint = await context.app.webhookEndpoints.update(id, {
-        url: input.url ?? undefined,
-        eventTypes: input.eventTypes ?? undefined,
-        description: input.description,
-        enabled: input.enabled ?? undefined,
-      });
+      const endpoint = await context.app.webhookEndpoints.update(
+        id,
+        {
+          url: input.url ?? undefined,
+          eventTypes: input.eventTypes ?? undefined,
+          description: input.description,
+          enabled: input.enabled ?? undefined,
+        },
+        requestActor(context),
+      );
       return { endpoint };
     },
   }),
@@ -204,7 +212,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteWebhookEndpointInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const id = rowId(input.id, 'WebhookEndpoint', 'webhook endpoint');
-      await context.app.webhookEndpoints.delete(id);
+      await context.app.webhookEndpoints.delete(id, requestActor(context));
       return { id };
     },
   }),
@@ -213,7 +221,8 @@ builder.mutationFields((t) => ({
     type: RotateWebhookSecretPayload,
     errors: { types: [NotFoundError, ForbiddenError] },
     args: { input: t.arg({ type: RotateWebhookSecretInput, required: true }) },
-    resolve: (_root, { input }, context) => context.app.webhookEndpoints.rotateSecret(rowId(input.id, 'WebhookEndpoint', 'webhook endpoint')),
+    resolve: (_root, { input }, context) =>
+      context.app.webhookEndpoints.rotateSecret(rowId(input.id, 'WebhookEndpoint', 'webhook endpoint'), requestActor(context)),
   }),
   redeliverWebhook: t.field({
     authScopes: rootAuthScopes('Mutation', 'redeliverWebhook'),
