@@ -79,7 +79,7 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
       WHERE "id" IN (
         SELECT "id" FROM "ProviderWebhook"
         WHERE "outcome" IS NULL AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < now())
-        ORDER BY "outcome", "receivedAt" LIMIT ${deps.settings.batch}::int
+        ORDER BY "outcome", "receivedAt", "id" LIMIT ${deps.settings.batch}::int
         FOR UPDATE SKIP LOCKED
       )
       RETURNING "id", "integrationId", "receivedAt", "eventType", "providerEventId", "headers", "payload"`;
@@ -113,7 +113,8 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
   };
 
   async function runOnce(): Promise<number> {
-    const claimed = await claim();
+    // In arrival order (ids are time-ordered): of two copies of an event, the first received is the one forwarded.
+    const claimed = (await claim()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (!claimed.length) return 0;
     const integrationIds = [...new Set(claimed.map((webhook) => webhook.integrationId))];
     const integrations = await db.prisma.integration.findMany({ where: { id: { in: integrationIds } }, select: { id: true, slug: true, settings: true } });
