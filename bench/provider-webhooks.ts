@@ -22,7 +22,16 @@ const SECRET = 'bench-slack-signing-secret';
 const progress = (message: string) => process.stderr.write(`  … ${message}\n`);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
-const app = await loadEmbeddedSwitchboard({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+// BENCH_QUERY_LOG=1 counts statements per webhook and lists them (Prisma's query events cost CPU of their own).
+const QUERY_LOG = Boolean(process.env.BENCH_QUERY_LOG);
+const app = await loadEmbeddedSwitchboard({ WEBHOOK_ALLOW_PRIVATE: 'true' }, { observeQueries: QUERY_LOG });
+const queryKinds = new Map<string, number>();
+if (QUERY_LOG) {
+  app.db.onQuery((sql) => {
+    const kind = sql.replace(/\s+/g, ' ').slice(0, 100);
+    queryKinds.set(kind, (queryKinds.get(kind) ?? 0) + 1);
+  });
+}
 
 interface Receipt {
   endpoint?: string;
@@ -76,6 +85,7 @@ await until(() => receipts.some((receipt) => receipt.registered === '/app'), 10_
 const url = await app.serve();
 progress(`Switchboard at ${url}; sending ${RATE}/s for ${SECONDS} s`);
 
+queryKinds.clear();
 const cpu = process.cpuUsage();
 const sender = spawn(
   process.execPath,
@@ -126,6 +136,11 @@ console.log(
 console.log(
   `  Switchboard process CPU: ${((used.user + used.system) / 1000 / total).toFixed(2)} ms per webhook (${((used.user + used.system) / 1e6 / sent.elapsed).toFixed(2)} cores while sending)`,
 );
+if (QUERY_LOG) {
+  const statements = [...queryKinds.values()].reduce((sum, count) => sum + count, 0);
+  console.log(`  statements: ${(statements / total).toFixed(2)} per webhook`);
+  for (const [kind, count] of [...queryKinds].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${(count / total).toFixed(3)}  ${kind}`);
+}
 await app.close();
 receiver.kill();
 process.exit(0);

@@ -31,7 +31,7 @@ export interface CreateApiKeyInput {
   expiresInSeconds?: number | null;
 }
 
-function hashApiKey(key: string): string {
+export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 

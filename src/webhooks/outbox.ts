@@ -62,7 +62,7 @@ export async function enqueueConnectionEvent(tx: TransactionClient, event: Conne
 }
 
 /** Writes one message (its body as sent) for every endpoint that wants `type`, inside the caller's transaction. */
-export async function enqueueMessage(tx: TransactionClient, type: WebhookEventType, body: string): Promise<number> {
+async function enqueueMessage(tx: TransactionClient, type: WebhookEventType, body: string): Promise<number> {
   const messageId = newMessageId();
   // Row ids stay time-ordered UUIDv7s (the delivery log pages by them): one fresh id whose last 32
   // random bits are replaced by the row's number, unique per endpoint and, through the rest, per change.
@@ -71,6 +71,23 @@ export async function enqueueMessage(tx: TransactionClient, type: WebhookEventTy
     SELECT overlay(${newId()} placing lpad(to_hex(row_number() OVER (ORDER BY e."id")), 8, '0') from 29 for 8),
       e."id", ${messageId}, ${type}, ${body}, ${DATABASE_NOW}, ${DATABASE_NOW}, ${DATABASE_NOW}
     FROM "WebhookEndpoint" e
+    WHERE e."enabled" AND (cardinality(e."eventTypes") = 0 OR ${type} = ANY(e."eventTypes"))`;
+}
+
+/**
+ * Writes several messages of one type (their bodies as sent), each for every endpoint that wants the
+ * type, in one statement inside the caller's transaction: a batch pays one INSERT, not one per message.
+ */
+export async function enqueueMessages(tx: TransactionClient, type: WebhookEventType, bodies: string[]): Promise<number> {
+  if (!bodies.length) return 0;
+  const messages = JSON.stringify(bodies.map((body) => ({ messageId: newMessageId(), body })));
+  const now = new Date();
+  return tx.$executeRaw`
+    INSERT INTO "WebhookDelivery" ("id", "endpointId", "messageId", "eventType", "body", "nextAttemptAt", "createdAt", "updatedAt")
+    SELECT overlay(${newId()} placing lpad(to_hex(row_number() OVER (ORDER BY m.ordinality, e."id")), 8, '0') from 29 for 8),
+      e."id", m.value->>'messageId', ${type}, m.value->>'body', ${now}, ${now}, ${now}
+    FROM jsonb_array_elements(${messages}::jsonb) WITH ORDINALITY AS m(value, ordinality)
+    CROSS JOIN "WebhookEndpoint" e
     WHERE e."enabled" AND (cardinality(e."eventTypes") = 0 OR ${type} = ANY(e."eventTypes"))`;
 }
 

@@ -10,7 +10,7 @@ import type { Database } from '../../db/database.js';
 import type { DomainEventBus } from '../../domain/events.js';
 import type { Job } from '../../kernel/jobs.js';
 import type { Logger } from '../../kernel/log.js';
-import { enqueueMessage } from '../outbox.js';
+import { enqueueMessages } from '../outbox.js';
 import type { ProviderWebhookSettings } from '../settings.js';
 import { providerWebhooksOf } from './declaration.js';
 import type { ProviderWebhookOutcome } from './route.js';
@@ -18,6 +18,8 @@ import { valuesAt } from './values.js';
 
 /** How long a claim holds before another instance may take the webhook again. */
 const LEASE_MS = 30_000;
+/** How long a nudge waits before its round, so that webhooks arriving together are forwarded together. */
+const GATHER_MS = 20;
 
 interface ClaimedWebhook {
   id: string;
@@ -74,7 +76,7 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
       WHERE "id" IN (
         SELECT "id" FROM "ProviderWebhook"
         WHERE "outcome" IS NULL AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < now())
-        ORDER BY "outcome", "receivedAt" LIMIT ${deps.settings.batch}::int
+        ORDER BY "outcome", "receivedAt", "id" LIMIT ${deps.settings.batch}::int
         FOR UPDATE SKIP LOCKED
       )
       RETURNING "id", "integrationId", "receivedAt", "eventType", "providerEventId", "headers", "payload"`;
@@ -107,7 +109,8 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
   };
 
   async function runOnce(): Promise<number> {
-    const claimed = await claim();
+    // In arrival order (ids are time-ordered): of two copies of an event, the first received is the one forwarded.
+    const claimed = (await claim()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (!claimed.length) return 0;
     const integrationIds = [...new Set(claimed.map((webhook) => webhook.integrationId))];
     const integrations = await db.prisma.integration.findMany({ where: { id: { in: integrationIds } }, select: { id: true, slug: true, settings: true } });
@@ -125,21 +128,33 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
             )
           : [],
       );
-      for (const webhook of claimed) {
+      const decided = claimed.map((webhook) => {
         const dedupKey = webhook.providerEventId ? `${webhook.integrationId}:${webhook.providerEventId}` : null;
-        const connections = [...(matches.get(webhook.id)?.values() ?? [])];
         const duplicate = dedupKey !== null && seen.has(dedupKey);
-        const outcome: ProviderWebhookOutcome = duplicate ? 'DUPLICATE' : connections.length ? 'FORWARDED' : 'UNMATCHED';
         if (dedupKey && !duplicate) seen.add(dedupKey);
-        const connectionIds = duplicate ? [] : connections.map((connection) => connection.id);
-        // Compare-and-set on the lease: a claim that expired and was taken again is not forwarded twice.
-        const updated = await tx.$executeRaw`
-          UPDATE "ProviderWebhook" SET "outcome" = ${outcome}, "connectionIds" = ${connectionIds}::text[], "forwardedAt" = now(),
-            "dedupKey" = ${duplicate ? null : dedupKey}, "leaseOwner" = NULL, "leaseExpiresAt" = NULL
-          WHERE "id" = ${webhook.id} AND "leaseOwner" = ${owner} AND "outcome" IS NULL`;
-        if (updated !== 1) continue;
-        if (!duplicate) {
-          const body = {
+        const connections = duplicate ? [] : [...(matches.get(webhook.id)?.values() ?? [])];
+        const outcome: ProviderWebhookOutcome = duplicate ? 'DUPLICATE' : connections.length ? 'FORWARDED' : 'UNMATCHED';
+        return { webhook, outcome, connections, dedupKey: duplicate ? null : dedupKey };
+      });
+      // One compare-and-set for the batch: a claim that expired and was taken again is not forwarded twice.
+      const rows = JSON.stringify(
+        decided.map((entry) => ({ id: entry.webhook.id, outcome: entry.outcome, connectionIds: entry.connections.map((c) => c.id), dedupKey: entry.dedupKey })),
+      );
+      const updated = await tx.$queryRaw<Array<{ id: string }>>`
+        UPDATE "ProviderWebhook" w SET "outcome" = v."outcome", "connectionIds" = v."connectionIds", "forwardedAt" = now(),
+          "dedupKey" = v."dedupKey", "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+        FROM jsonb_to_recordset(${rows}::jsonb) AS v("id" text, "outcome" text, "connectionIds" text[], "dedupKey" text)
+        WHERE w."id" = v."id" AND w."leaseOwner" = ${owner} AND w."outcome" IS NULL
+        RETURNING w."id"`;
+      const kept = new Set(updated.map((row) => row.id));
+      const bodies: string[] = [];
+      for (const entry of decided) {
+        if (!kept.has(entry.webhook.id)) continue;
+        settled.push(entry);
+        if (entry.outcome === 'DUPLICATE') continue;
+        const { webhook, connections } = entry;
+        bodies.push(
+          JSON.stringify({
             type: 'provider.webhook',
             timestamp: new Date().toISOString(),
             data: {
@@ -147,7 +162,7 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
               integration: slugs.get(webhook.integrationId) ?? null,
               eventType: webhook.eventType,
               providerEventId: webhook.providerEventId,
-              receivedAt: webhook.receivedAt.toISOString(),
+              receivedAt: new Date(webhook.receivedAt).toISOString(),
               connections: connections.map((connection) => {
                 const tags = forwardedTagsOf(connection);
                 return { connectionId: encodeGlobalID('Connection', connection.id), ownerId: connection.ownerId, ...(tags === undefined ? {} : { tags }) };
@@ -155,11 +170,11 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
               headers: webhook.headers,
               payload: webhook.payload,
             },
-          };
-          await enqueueMessage(tx, 'provider.webhook', JSON.stringify(body));
-        }
-        settled.push({ webhook, outcome, connections: duplicate ? [] : connections });
+          }),
+        );
       }
+      // The messages commit with the outcomes, in one statement.
+      await enqueueMessages(tx, 'provider.webhook', bodies);
     });
 
     for (const { webhook, outcome, connections } of settled) {
@@ -186,10 +201,12 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
       return;
     }
     running = (async () => {
+      // A moment's wait gathers the webhooks arriving together into one round (one claim, one transaction).
+      await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
       do {
         again = false;
         const count = await runOnce();
-        if (count >= deps.settings.batch) again = true;
+        if (count > 0) again = true;
       } while (again && !stopped);
     })()
       .catch((error: unknown) => logger.warn({ err: error }, 'provider webhook forwarding failed'))

@@ -89,25 +89,53 @@ export function providerWebhookHandler(deps: InboundDeps) {
     return entry || undefined;
   };
 
-  const store = async (row: {
+  interface Row {
     integration: Integration;
     outcome: ProviderWebhookOutcome | null;
     eventType: string | null;
     providerEventId: string | null;
     headers: Record<string, string>;
     payload: unknown;
-  }) => {
-    await db.prisma.providerWebhook.create({
-      data: {
-        id: newId(),
-        integrationId: row.integration.id,
-        outcome: row.outcome,
-        eventType: row.eventType,
-        providerEventId: row.providerEventId,
-        headers: row.headers,
-        payload: row.payload === undefined || row.payload === null ? undefined : (row.payload as object),
-        ...(row.outcome ? { forwardedAt: new Date() } : {}),
-      },
+  }
+  // Group commit: webhooks that arrive while an INSERT runs are written together by the next one (one
+  // statement for many, each request still answered only once its row is in the database).
+  let queued: Array<{ row: Row; done: (error?: unknown) => void }> = [];
+  let writing: Promise<void> | undefined;
+  const writeQueued = async () => {
+    while (queued.length) {
+      const batch = queued.slice(0, 500);
+      queued = queued.slice(batch.length);
+      const now = new Date();
+      const rows = JSON.stringify(
+        batch.map(({ row }) => ({
+          id: newId(),
+          integrationId: row.integration.id,
+          outcome: row.outcome,
+          eventType: row.eventType,
+          providerEventId: row.providerEventId,
+          headers: row.headers,
+          payload: row.payload ?? null,
+          forwardedAt: row.outcome ? now.toISOString() : null,
+        })),
+      );
+      try {
+        await db.prisma.$executeRaw`
+          INSERT INTO "ProviderWebhook" ("id", "integrationId", "outcome", "eventType", "providerEventId", "headers", "payload", "forwardedAt")
+          SELECT v."id", v."integrationId", v."outcome", v."eventType", v."providerEventId", v."headers", nullif(v."payload", 'null'::jsonb), v."forwardedAt"
+          FROM jsonb_to_recordset(${rows}::jsonb)
+            AS v("id" text, "integrationId" text, "outcome" text, "eventType" text, "providerEventId" text, "headers" jsonb, "payload" jsonb, "forwardedAt" timestamp(3))`;
+        for (const entry of batch) entry.done();
+      } catch (error) {
+        for (const entry of batch) entry.done(error);
+      }
+    }
+  };
+  const store = async (row: Row) => {
+    await new Promise<void>((resolve, reject) => {
+      queued.push({ row, done: (error) => (error ? reject(error) : resolve()) });
+      writing ??= new Promise<void>((resolveTick) => setImmediate(resolveTick)).then(writeQueued).finally(() => {
+        writing = undefined;
+      });
     });
     if (row.outcome) deps.events.emit('provider_webhook.recorded', { integrationSlug: row.integration.slug, outcome: row.outcome });
   };
