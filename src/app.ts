@@ -32,6 +32,7 @@ import { healthRoute, startHttpServer, type HttpServer, type Route } from './htt
 import { metricsRoute, possibleTypesRoute, readyRoute } from './http/routes.js';
 import { EventBus } from './kernel/event-bus.js';
 import { startJobs, type Job, type RunningJobs } from './kernel/jobs.js';
+import { ProviderError, ValidationError } from './kernel/errors.js';
 import { createLogger, type Logger } from './kernel/log.js';
 import { mcpHandler } from './mcp/route.js';
 import { createAgentTools } from './mcp/tools.js';
@@ -39,6 +40,7 @@ import { createMetrics, subscribeMetrics, WEBHOOK_PENDING_COUNT_CAP } from './me
 import { createOutbound } from './net/outbound.js';
 import { callbackHandler } from './oauth/callback-route.js';
 import { startConnect, type FlowDeps } from './oauth/connect.js';
+import { discoverMcpIntegration } from './oauth/mcp-authorization.js';
 import { pendingAuthorizationCleanupJob } from './oauth/pending.js';
 import { createProviderClient } from './provider/provider-client.js';
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy/path-route.js';
@@ -138,6 +140,20 @@ export function createApp(config: Config, options: AppOptions = {}) {
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
     createConnection: (viewer, input) => createConnection(importDeps, viewer, input),
     disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
+    createMcpIntegration: async (input) => {
+      let discovered;
+      try {
+        discovered = await discoverMcpIntegration(
+          { outbound, urls, redirectUri: `${config.publicUrl}/oauth2/callback`, timeoutMs: config.providers.timeoutMs },
+          input,
+        );
+      } catch (error) {
+        // What the MCP server or its authorization server said is about the URL given.
+        if (error instanceof ProviderError) throw ValidationError.field('mcpServerUrl', error.message);
+        throw error;
+      }
+      return integrations.create(discovered);
+    },
     createConnectSession: (viewer, input) =>
       createConnectSession(
         { db, integrations, settings: config.connectSessions, allowedRedirectOrigins: config.oauth.allowedRedirectOrigins, publicUrl: config.publicUrl },

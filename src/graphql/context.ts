@@ -6,10 +6,11 @@ import type { CreateConnectSessionInput, CreatedConnectSession } from '../connec
 import type { Database } from '../db/database.js';
 import type { ConnectionLookup, ConnectionReference } from '../domain/connection-lookup.js';
 import type { Connection } from '../domain/connections.js';
-import type { Integrations } from '../domain/integrations.js';
+import type { Integration, Integrations } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Verifier } from '../health/verify.js';
 import type { StartConnectInput, StartConnectResult } from '../oauth/connect.js';
+import type { McpIntegrationInput } from '../oauth/mcp-authorization.js';
 import type { Proxy } from '../proxy/proxy.js';
 import type { StatusStreams } from '../realtime/status-stream.js';
 import type { Refresher } from '../tokens/refresher.js';
@@ -28,6 +29,8 @@ export interface Services {
   createConnection(viewer: Viewer, input: CreateConnectionInput): Promise<Connection>;
   disconnect(viewer: Viewer, reference: ConnectionReference): Promise<DisconnectOutcome>;
   createConnectSession(viewer: Viewer, input: CreateConnectSessionInput): Promise<CreatedConnectSession>;
+  /** createIntegration with authType MCP_OAUTH2: discovery and dynamic client registration first. */
+  createMcpIntegration(input: McpIntegrationInput): Promise<Integration>;
 }
 
 export interface Context {
