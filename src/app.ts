@@ -35,6 +35,7 @@ import { startJobs, type Job, type RunningJobs } from './kernel/jobs.js';
 import { ProviderError, ValidationError } from './kernel/errors.js';
 import { createLogger, type Logger } from './kernel/log.js';
 import { mcpHandler } from './mcp/route.js';
+import { createRemoteMcp } from './mcp/remote.js';
 import { createAgentTools } from './mcp/tools.js';
 import { createMetrics, subscribeMetrics, WEBHOOK_PENDING_COUNT_CAP } from './metrics/registry.js';
 import { createOutbound } from './net/outbound.js';
@@ -128,6 +129,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     publicUrl: config.publicUrl,
   };
   const importDeps = { ...flows, checks };
+  const remoteMcp = createRemoteMcp({ proxy });
   const services: Services = {
     db,
     integrations,
@@ -137,6 +139,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     verifier,
     statusStreams,
     webhookEndpoints,
+    remoteMcp,
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
     createConnection: (viewer, input) => createConnection(importDeps, viewer, input),
     disconnect: (viewer, reference) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference),
@@ -208,6 +211,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     prisma: db.prisma,
     integrations,
     proxy,
+    remoteMcp,
     createConnectSession: services.createConnectSession,
     settings: config.mcp,
   });

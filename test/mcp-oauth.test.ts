@@ -6,6 +6,9 @@
 // `resource`, and calls the server's tools through the proxy with the connection's token.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -225,6 +228,23 @@ describe('MCP authorization as a client (MCP_OAUTH2)', async () => {
     expect(await call('tools/list', {}, 'FORCE')).toMatchObject({ status: 200 });
     expect(as.counts['grant:refresh_token']).toBe(1);
     expect(as.resources.at(-1)).toBe(remote.resource);
+
+    // Connection.mcpTools lists the server's tools through the connection.
+    const listed = await graphql(
+      server,
+      'query ($id: ID!) { node(id: $id) { ... on Connection { mcpTools { name description inputSchema } } } }',
+      { id: encodeGlobalID('Connection', connection.id) },
+      user,
+    );
+    expect(listed.data.node.mcpTools).toEqual([{ name: 'whoami', description: 'Who the token belongs to', inputSchema: { type: 'object', properties: {} } }]);
+
+    // Switchboard's own MCP server exposes it too (the gateway): call_mcp_tool.
+    const agent = new Client({ name: 'agent', version: '1.0.0' });
+    await agent.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: user } }));
+    expect(await agent.callTool({ name: 'call_mcp_tool', arguments: { integration: slug, name: 'whoami', arguments: {} } })).toMatchObject({
+      content: [{ type: 'text', text: 'you are mcp-user-sub' }],
+    });
+    await agent.close();
 
     // The registration is stored and reused: a second connection registers nothing new.
     await connectThroughProvider(server, slug, await userHeaders('mcp-oauth-other'));

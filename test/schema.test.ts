@@ -11,7 +11,7 @@ const contractPath = path.resolve(projectRoot, '../shared/contract.graphql');
 const contractAvailable = fs.existsSync(contractPath);
 if (!contractAvailable) console.warn(`Contract checks skipped: ${contractPath} is absent (it is present in the project's workspace and CI).`);
 /** Parts of the public contract in ../shared/contract/, read together with contract.graphql. */
-const CONTRACT_PARTS = ['connect-sessions.graphql', 'auth-modes.graphql', 'webhooks.graphql', 'activity.graphql'];
+const CONTRACT_PARTS = ['connect-sessions.graphql', 'auth-modes.graphql', 'webhooks.graphql', 'activity.graphql', 'mcp.graphql'];
 
 function isMissing(change: Change): boolean {
   return change.type.endsWith('_REMOVED') || change.type === 'SCHEMA_SUBSCRIPTION_TYPE_CHANGED';

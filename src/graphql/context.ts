@@ -11,6 +11,7 @@ import type { Viewer } from '../domain/viewer.js';
 import type { Verifier } from '../health/verify.js';
 import type { StartConnectInput, StartConnectResult } from '../oauth/connect.js';
 import type { McpIntegrationInput } from '../oauth/mcp-authorization.js';
+import type { RemoteMcp } from '../mcp/remote.js';
 import type { Proxy } from '../proxy/proxy.js';
 import type { StatusStreams } from '../realtime/status-stream.js';
 import type { Refresher } from '../tokens/refresher.js';
@@ -19,6 +20,8 @@ import type { WebhookEndpoints } from '../webhooks/endpoints.js';
 export interface Services {
   db: Database;
   integrations: Integrations;
+  /** MCP_OAUTH2 connections' remote MCP servers (Connection.mcpTools). */
+  remoteMcp: RemoteMcp;
   lookup: ConnectionLookup;
   refresher: Refresher;
   proxy: Proxy;
