@@ -37,8 +37,10 @@ import { healthRoute, startHttpServer, type HttpServer, type Route } from './htt
 import { indexRoute, metricsRoute, possibleTypesRoute, readyRoute } from './http/routes.js';
 import { EventBus } from './kernel/event-bus.js';
 import { startJobs, type Job, type RunningJobs } from './kernel/jobs.js';
+import { ProviderError, ValidationError } from './kernel/errors.js';
 import { createLogger, type Logger } from './kernel/log.js';
 import { mcpHandler } from './mcp/route.js';
+import { createRemoteMcp } from './mcp/remote.js';
 import { createAgentTools } from './mcp/tools.js';
 import { createMetrics, subscribeMetrics, WEBHOOK_PENDING_COUNT_CAP } from './metrics/registry.js';
 import { createOutbound } from './net/outbound.js';
@@ -46,6 +48,7 @@ import { beginHandler } from './oauth/browser-binding.js';
 import { callbackHandler } from './oauth/callback-route.js';
 import { asConnectSessionUse } from './oauth/session-use.js';
 import { startConnect, type FlowDeps } from './oauth/connect.js';
+import { discoverMcpIntegration } from './oauth/mcp-authorization.js';
 import { pendingAuthorizationCleanupJob } from './oauth/pending.js';
 import { createProviderClient } from './provider/provider-client.js';
 import { PATH_PROXY_PATTERN, pathProxyHandler } from './proxy/path-route.js';
@@ -140,6 +143,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
   };
   const importDeps = { ...flows, checks };
   const apiKeys = createApiKeys({ db, cacheTtlMs: config.auth.apiKeyCacheTtlMs, logger });
+  const remoteMcp = createRemoteMcp({ proxy });
   const services: Services = {
     db,
     apiKeys,
@@ -151,11 +155,26 @@ export function createApp(config: Config, options: AppOptions = {}) {
     statusStreams,
     webhookEndpoints,
     providerWebhooks: { baseUrl: config.providerWebhooks.baseUrl, streams: providerWebhookStreams },
+    remoteMcp,
     startConnect: (viewer, input) => startConnect(flows, viewer, input),
     createConnection: (viewer, input) => asConnectSessionUse(db.prisma, viewer.connectSession?.id, () => createConnection(importDeps, viewer, input)),
     updateConnection: (viewer, actor, input) => updateConnection({ db, lookup }, viewer, actor, input),
     disconnect: (viewer, reference, actor) => disconnect({ lookup, store, providerClient, events, logger }, viewer, reference, actor),
     revokeConnectSession: (viewer, input) => revokeConnectSession({ db }, viewer, input),
+    createMcpIntegration: async (input, actor) => {
+      let discovered;
+      try {
+        discovered = await discoverMcpIntegration(
+          { outbound, urls, redirectUri: `${config.publicUrl}/oauth2/callback`, timeoutMs: config.providers.timeoutMs },
+          input,
+        );
+      } catch (error) {
+        // What the MCP server or its authorization server said is about the URL given.
+        if (error instanceof ProviderError) throw ValidationError.field('mcpServerUrl', error.message);
+        throw error;
+      }
+      return integrations.create(discovered, actor);
+    },
     createConnectSession: (viewer, input, actor) =>
       createConnectSession(
         { db, integrations, settings: config.connectSessions, allowedRedirectOrigins: config.oauth.allowedRedirectOrigins, publicUrl: config.publicUrl },
@@ -235,6 +254,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     prisma: db.prisma,
     integrations,
     proxy,
+    remoteMcp,
     createConnectSession: services.createConnectSession,
     settings: config.mcp,
   });

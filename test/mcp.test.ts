@@ -279,7 +279,7 @@ describe('the MCP server at /mcp', async () => {
       isError: true,
       structuredContent: { code: 'NOT_FOUND' },
     });
-    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['list_connections', 'call_api', 'connect']);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['list_connections', 'call_api', 'connect', 'call_mcp_tool']);
     // The agent token is no GraphQL credential beyond connecting, nor one for the path proxy.
     const proxied = await graphql(
       server,

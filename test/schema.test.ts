@@ -18,6 +18,7 @@ const CONTRACT_PARTS = [
   'activity.graphql',
   'access.graphql',
   'provider-webhooks.graphql',
+  'mcp.graphql',
 ];
 
 function isMissing(change: Change): boolean {

@@ -234,6 +234,8 @@ function integrationSchemas(policy: UrlPolicy) {
   const createSchema = z.object({
     slug: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'slug is 1-63 of a-z 0-9 _ - and starts with a letter or digit.'),
     provider: z.string().min(1).max(64),
+    /** MCP_OAUTH2 (src/oauth/mcp-authorization.ts fills the rest from it). */
+    mcpServerUrl: providerUrl('mcpServerUrl', policy).optional(),
     ...integrationFields,
   });
 
@@ -399,6 +401,7 @@ export function createIntegrations(deps: IntegrationDeps) {
       providerWebhookSecretEnc: data.providerWebhookSecret
         ? deps.keyring.encrypt(data.providerWebhookSecret, secretContext(id, 'providerWebhookSecret'))
         : null,
+      mcpServerUrl: data.mcpServerUrl ?? null,
       settings: {
         ...(template ? settingsFromTemplate(template) : {}),
         ...(data.connectionConfig ? { fixedConnectionConfig: data.connectionConfig } : {}),
@@ -537,4 +540,11 @@ function integrationIdFromGlobalId(reference: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** RFC 8707 token request parameters for an MCP_OAUTH2 integration (none for others). */
+export function mcpTokenParameters(integration: { mcpServerUrl: string | null; authorizationParams: unknown }): Record<string, string> | undefined {
+  if (!integration.mcpServerUrl) return undefined;
+  const resource = (integration.authorizationParams as Record<string, unknown> | null)?.resource;
+  return { resource: typeof resource === 'string' ? resource : integration.mcpServerUrl };
 }

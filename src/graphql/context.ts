@@ -10,10 +10,12 @@ import type { CreateConnectSessionInput, CreatedConnectSession, RevokeConnectSes
 import type { Database } from '../db/database.js';
 import type { ConnectionLookup, ConnectionReference } from '../domain/connection-lookup.js';
 import type { Connection } from '../domain/connections.js';
-import type { Integrations } from '../domain/integrations.js';
+import type { Integration, Integrations } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Verifier } from '../health/verify.js';
 import type { StartConnectInput, StartConnectResult } from '../oauth/connect.js';
+import type { McpIntegrationInput } from '../oauth/mcp-authorization.js';
+import type { RemoteMcp } from '../mcp/remote.js';
 import type { Proxy } from '../proxy/proxy.js';
 import type { StatusStreams } from '../realtime/status-stream.js';
 import type { Refresher } from '../tokens/refresher.js';
@@ -24,6 +26,8 @@ export interface Services {
   db: Database;
   apiKeys: ApiKeys;
   integrations: Integrations;
+  /** MCP_OAUTH2 connections' remote MCP servers (Connection.mcpTools). */
+  remoteMcp: RemoteMcp;
   lookup: ConnectionLookup;
   refresher: Refresher;
   proxy: Proxy;
@@ -38,6 +42,8 @@ export interface Services {
   updateConnection(viewer: Viewer, actor: AuditActor, input: UpdateConnectionInput): Promise<PrismaConnection>;
   createConnectSession(viewer: Viewer, input: CreateConnectSessionInput, actor?: AuditActor): Promise<CreatedConnectSession>;
   revokeConnectSession(viewer: Viewer, input: RevokeConnectSessionInput): Promise<{ id: string; revokedAt: Date }>;
+  /** createIntegration with authType MCP_OAUTH2: discovery and dynamic client registration first. */
+  createMcpIntegration(input: McpIntegrationInput, actor: AuditActor): Promise<Integration>;
 }
 
 /** Who the request is, for the audit trail. */

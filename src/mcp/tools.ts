@@ -12,6 +12,7 @@ import type { Viewer } from '../domain/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { NotFoundError, ReauthorizationRequiredError, SwitchboardError, ValidationError } from '../kernel/errors.js';
 import type { Proxy, ProxyResponse } from '../proxy/proxy.js';
+import type { RemoteMcp } from './remote.js';
 import type { McpSettings } from './settings.js';
 
 /** A tool as tools/list describes it. */
@@ -34,6 +35,7 @@ export interface AgentToolDeps {
   prisma: PrismaClient;
   integrations: Pick<Integrations, 'find'>;
   proxy: Pick<Proxy, 'proxyRequest'>;
+  remoteMcp: Pick<RemoteMcp, 'callTool'>;
   createConnectSession: (viewer: Viewer, input: CreateConnectSessionInput) => Promise<CreatedConnectSession>;
   settings: McpSettings;
 }
@@ -100,6 +102,22 @@ const BUILT_IN_TOOLS: ToolDescription[] = [
     },
     annotations: { title: 'Connect an account', readOnlyHint: false, openWorldHint: false },
   },
+  {
+    name: 'call_mcp_tool',
+    description:
+      "Calls a tool of a remote MCP server the user has connected (an integration of type MCP_OAUTH2), with that connection's token: Switchboard is the gateway. The server's tools are listed by the GraphQL field Connection.mcpTools. Returns the remote tool's result as it is.",
+    inputSchema: {
+      type: 'object',
+      properties: {
+        integration: { type: 'string', description: 'The MCP server integration, by slug' },
+        name: { type: 'string', description: "The remote tool's name" },
+        arguments: { type: 'object', description: "The remote tool's arguments" },
+        connection: CONNECTION_ARGUMENT,
+      },
+      required: ['integration', 'name'],
+    },
+    annotations: { title: 'Call a remote MCP tool', openWorldHint: true },
+  },
 ];
 
 /** Headers an agent may need from an answer: the body's type, pagination, rate limits, a created resource. */
@@ -161,6 +179,8 @@ export function createAgentTools(deps: AgentToolDeps) {
           return await callApi(viewer, args);
         case 'connect':
           return await connectLink(viewer, args);
+        case 'call_mcp_tool':
+          return await callMcpTool(viewer, args);
       }
       const tool = (await catalogToolsFor(viewer)).find((candidate) => candidate.name === name);
       if (!tool) throw new UnknownToolError(`Unknown tool "${name}": see tools/list.`);
@@ -251,6 +271,25 @@ export function createAgentTools(deps: AgentToolDeps) {
       ],
       structuredContent: result,
     };
+  }
+
+  async function callMcpTool(viewer: Viewer, args: Record<string, unknown>): Promise<ToolResult> {
+    const reference = requiredString(args, 'integration');
+    const name = requiredString(args, 'name');
+    const toolArguments = args.arguments ?? {};
+    if (typeof toolArguments !== 'object' || toolArguments === null || Array.isArray(toolArguments)) {
+      throw ValidationError.field('arguments', 'arguments is an object.');
+    }
+    const integration = await deps.integrations.find(reference);
+    if (!integration || !mayConnectIntegration(viewer, integration)) throw new NotFoundError(`No integration "${reference}".`);
+    const result = await deps.remoteMcp.callTool(
+      viewer,
+      { integration: integration.id, mcpServerUrl: integration.mcpServerUrl, connectionName: optionalString(args, 'connection') ?? 'default' },
+      name,
+      toolArguments as Record<string, unknown>,
+    );
+    const content = Array.isArray(result.content) ? (result.content as ToolResult['content']) : [{ type: 'text' as const, text: JSON.stringify(result) }];
+    return { content, ...(result.isError === true ? { isError: true } : {}) };
   }
 
   async function callCatalogTool(viewer: Viewer, tool: CatalogTool, args: Record<string, unknown>): Promise<ToolResult> {

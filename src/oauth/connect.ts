@@ -6,7 +6,7 @@ import { connectionFromTokens } from '../connections/from-tokens.js';
 import { mayConnectIntegration } from '../domain/access.js';
 import { CONNECTION_NAME_PATTERN, type Connection } from '../domain/connections.js';
 import { connectFailed } from '../domain/events.js';
-import { integrationSettings } from '../domain/integrations.js';
+import { integrationSettings, mcpTokenParameters } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
 import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../kernel/errors.js';
 import { describe, providerErrorFrom } from '../provider/provider-client.js';
@@ -232,12 +232,17 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL, bindi
   const codeVerifier = revealPendingSecret(deps.keyring, pending);
   let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
   try {
-    tokens = await oidc.authorizationCodeGrant(configuration, callback, {
-      pkceCodeVerifier: settings.pkce === 'unsupported' ? undefined : codeVerifier,
-      expectedState: state,
-      expectedNonce: pending.nonce ?? undefined,
-      idTokenExpected: Boolean(pending.nonce),
-    });
+    tokens = await oidc.authorizationCodeGrant(
+      configuration,
+      callback,
+      {
+        pkceCodeVerifier: settings.pkce === 'unsupported' ? undefined : codeVerifier,
+        expectedState: state,
+        expectedNonce: pending.nonce ?? undefined,
+        idTokenExpected: Boolean(pending.nonce),
+      },
+      mcpTokenParameters(integration),
+    );
   } catch (error) {
     if (error instanceof oidc.AuthorizationResponseError) {
       deps.logger.info({ integration: integration.slug, error: safeErrorCode(error.error) }, 'authorization not granted');

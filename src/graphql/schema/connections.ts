@@ -6,6 +6,7 @@ import { canReadCredentials, visibleConnectionsWhere } from '../../domain/access
 import type { StoredCredentials } from '../../domain/connections.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
 import type { Connection } from '../../generated/prisma/client.js';
+import type { RemoteMcpTool } from '../../mcp/remote.js';
 import type { RefreshPolicy } from '../../tokens/refresher.js';
 import { integrationReferenceWhere } from '../../domain/integrations.js';
 import { Prisma } from '../../generated/prisma/client.js';
@@ -60,6 +61,16 @@ const CredentialsType = builder.objectRef<StoredCredentials>('Credentials').impl
   }),
 });
 
+builder.enumType('McpTransport', { values: ['STREAMABLE_HTTP'] as const });
+
+const McpToolRef = builder.objectRef<RemoteMcpTool>('McpTool').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    inputSchema: t.field({ type: 'JSON', description: "The tool's input JSON Schema.", resolve: (tool) => tool.inputSchema }),
+  }),
+});
+
 export const ConnectionRef = builder.prismaNode('Connection', {
   id: { field: 'id' },
   authScopes: { $any: { CONNECTIONS_READ: true, CONNECTIONS_WRITE: true } },
@@ -67,6 +78,19 @@ export const ConnectionRef = builder.prismaNode('Connection', {
   findUnique: (id, context) => ({ id, ...visibleConnectionsWhere(context.viewer) }) as Prisma.ConnectionWhereUniqueInput,
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Label unique per integration and owner, e.g. "default", "maria".' }),
+    mcpTools: t.field({
+      type: [McpToolRef],
+      nullable: true,
+      description: 'MCP_OAUTH2 connections: the tools the MCP server offers this connection (listed through it, cached briefly).',
+      select: { id: true, sequence: true, integration: { select: { id: true, mcpServerUrl: true } } },
+      resolve: (connection, _args, context) =>
+        connection.integration.mcpServerUrl
+          ? context.app.remoteMcp.listTools(context.viewer, connection, {
+              integration: connection.integration.id,
+              mcpServerUrl: connection.integration.mcpServerUrl,
+            })
+          : null,
+    }),
     integration: t.relation('integration'),
     ownerId: t.exposeString('ownerId', { nullable: true, description: 'The user who owns it; null for a shared connection.' }),
     isShared: t.boolean({ select: { ownerId: true }, resolve: (connection) => connection.ownerId === null }),

@@ -12,9 +12,10 @@ import {
   type Integration,
 } from '../../domain/integrations.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
+import type { McpIntegrationInput } from '../../oauth/mcp-authorization.js';
 import { ConnectionConnection, ConnectionRef, ConnectionStatusEnum } from './connections.js';
 
-export const AuthTypeEnum = builder.enumType('AuthType', { values: AUTH_TYPES });
+export const AuthTypeEnum = builder.enumType('AuthType', { values: [...AUTH_TYPES, 'MCP_OAUTH2'] as const });
 
 export const IntegrationRef = builder.prismaNode('Integration', {
   id: { field: 'id' },
@@ -25,7 +26,9 @@ export const IntegrationRef = builder.prismaNode('Integration', {
     provider: t.exposeString('provider', {
       description: 'Key of the built-in provider template it was made from, or "custom".',
     }),
-    authType: t.expose('authType', { type: AuthTypeEnum }),
+    // An MCP_OAUTH2 integration is stored as the OAuth 2.0 integration it was discovered as.
+    authType: t.field({ type: AuthTypeEnum, resolve: (integration) => (integration.mcpServerUrl ? 'MCP_OAUTH2' : integration.authType) }),
+    mcpServerUrl: t.exposeString('mcpServerUrl', { nullable: true, description: "MCP_OAUTH2: the MCP server's URL." }),
     scopes: t.exposeStringList('scopes'),
     apiBaseUrl: t.exposeString('apiBaseUrl', { nullable: true }),
     isShared: t.exposeBoolean('isShared', {
@@ -175,6 +178,7 @@ const CreateIntegrationInput = builder.inputType('CreateIntegrationInput', {
     slug: t.string({ required: true }),
     provider: t.string({ required: true, description: 'Built-in provider template key, or "custom".' }),
     ...integrationInputFields(t),
+    mcpServerUrl: t.string({ description: "MCP_OAUTH2: the MCP server's URL (its Streamable HTTP endpoint)." }),
   }),
 });
 
@@ -208,7 +212,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateIntegrationInput, required: true }) },
     resolve: async (_root, { input }, context) => ({
       // The domain validates every field (zod); the GraphQL types only shape the input.
-      integration: await context.app.integrations.create(withoutNulls(input) as CreateIntegrationInput, requestActor(context)),
+      integration:
+        input.authType === 'MCP_OAUTH2'
+          ? await context.app.createMcpIntegration(withoutNulls(input) as McpIntegrationInput, requestActor(context))
+          : await context.app.integrations.create(withoutNulls(input) as CreateIntegrationInput, requestActor(context)),
     }),
   }),
   updateIntegration: t.field({

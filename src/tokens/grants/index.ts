@@ -4,6 +4,7 @@
 // types and get the same exactly-once, cooldown and crash handling.
 import * as oidc from 'openid-client';
 import type { ConnectionWithIntegration, StoredCredentials } from '../../domain/connections.js';
+import { mcpTokenParameters } from '../../domain/integrations.js';
 import { ProviderError, SwitchboardError, UpstreamUnavailableError } from '../../kernel/errors.js';
 import { describe, providerErrorFrom } from '../../provider/provider-client.js';
 import { connectionConfigOf } from '../../provider/templates.js';
@@ -36,7 +37,7 @@ export function createTokenGrants(context: GrantContext) {
     canRequest: (_connection, credentials) => Boolean(credentials.refreshToken),
     async request(connection, credentials) {
       const configuration = await context.providerClient.configuration(connection.integration, connectionConfigOf(connection));
-      const tokens = await oidc.refreshTokenGrant(configuration, credentials.refreshToken!);
+      const tokens = await oidc.refreshTokenGrant(configuration, credentials.refreshToken!, mcpTokenParameters(connection.integration));
       return {
         credentials: credentialsFromRefresh(credentials, tokens),
         scopes: tokens.scope ? tokens.scope.split(/[\s,]+/).filter(Boolean) : undefined,
