@@ -89,7 +89,21 @@ describe('compose.yaml', () => {
   });
 });
 
+/** The paths the runtime stage copies into /app (COPY <paths…> <dest>; --from=build paths are the build's dist/). */
+function runtimeCopies(): string[] {
+  return runtimeStage
+    .filter((instruction) => instruction.keyword === 'COPY')
+    .flatMap((instruction) => {
+      const parts = instruction.args.split(/\s+/).filter((part) => !part.startsWith('--'));
+      return parts.slice(0, -1).map((source) => source.replace(/^\/app\//, '').replace(/^\.\//, ''));
+    });
+}
+
 describe('compiled entry', () => {
+  it('copies into the runtime stage everything the server reads at run time', () => {
+    expect(runtimeCopies()).toEqual(expect.arrayContaining(['package.json', 'prisma', 'packages', 'dist']));
+  });
+
   it.skipIf(process.getuid?.() !== 0)(
     'serves from a read-only copy of the tree as user nobody, finds migrations and the catalog, and stops on SIGTERM',
     async () => {
@@ -101,9 +115,8 @@ describe('compiled entry', () => {
         fs.rmSync(tree, { recursive: true, force: true });
         fs.rmSync(data, { recursive: true, force: true });
       });
-      fs.cpSync(path.join(projectRoot, 'dist'), path.join(tree, 'dist'), { recursive: true });
-      fs.cpSync(path.join(projectRoot, 'prisma'), path.join(tree, 'prisma'), { recursive: true });
-      fs.copyFileSync(path.join(projectRoot, 'package.json'), path.join(tree, 'package.json'));
+      // The image's layout: what the runtime stage copies (from the checkout, or dist/ from the build stage).
+      for (const copied of runtimeCopies()) fs.cpSync(path.join(projectRoot, copied), path.join(tree, copied), { recursive: true });
       fs.symlinkSync(path.join(projectRoot, 'node_modules'), path.join(tree, 'node_modules'));
       for (const entry of fs.readdirSync(tree, { recursive: true, withFileTypes: true })) {
         if (!entry.isSymbolicLink()) fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o555 : 0o444);
@@ -157,6 +170,10 @@ describe('compiled entry', () => {
       });
       // Read from the catalog's YAML files beside the compiled modules (providers.yaml and providers/*.yaml).
       expect(await answer.json()).toEqual({ data: { providers: [{ key: 'github' }, { key: 'github-app' }] } });
+      // The frontend SDK, read from packages/connect in the image.
+      const sdk = await fetch(`${url}/sdk/connect.js`);
+      expect(sdk.status).toBe(200);
+      expect(await sdk.text()).toContain('export function openConnect');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     },
