@@ -100,6 +100,11 @@ function runtimeCopies(): string[] {
 }
 
 describe('compiled entry', () => {
+  it('keeps build-only packages out of the runtime dependencies (the image installs those only)', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const name of ['prisma', '@prisma/studio-core', 'esbuild', 'tsx']) expect(manifest.dependencies, name).not.toHaveProperty(name);
+  });
+
   it('copies into the runtime stage everything the server reads at run time', () => {
     expect(runtimeCopies()).toEqual(expect.arrayContaining(['package.json', 'prisma', 'packages', 'dist']));
   });
@@ -109,6 +114,11 @@ describe('compiled entry', () => {
     async () => {
       const { ensureBuilt } = (await import(path.join(projectRoot, 'scripts/build.mjs'))) as { ensureBuilt(options?: { quiet?: boolean }): Promise<boolean> };
       await ensureBuilt({ quiet: true });
+      // The compiled server loads none of the build-only packages (the image does not have them).
+      for (const file of fs.readdirSync(path.join(projectRoot, 'dist')).filter((name) => name.endsWith('.js'))) {
+        const code = fs.readFileSync(path.join(projectRoot, 'dist', file), 'utf8');
+        expect(code, file).not.toMatch(/(?:from\s*|import\(\s*|require\(\s*)["'](?:prisma|esbuild|tsx|@prisma\/studio-core)(?:\/[^"']*)?["']/);
+      }
       const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-readonly-'));
       const data = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-data-'));
       onTestFinished(() => {
