@@ -22,6 +22,8 @@ COPY package.json package-lock.json ./
 # No install scripts: the Prisma client is already compiled into dist/.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY prisma ./prisma
+# packages/connect/index.js is served as /sdk/connect.js.
+COPY packages ./packages
 COPY --from=build /app/dist ./dist
 # The embedded database (when DATABASE_URL is unset) lives in the data volume, owned by the app's user.
 RUN mkdir -p /data && chown node:node /data

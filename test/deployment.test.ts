@@ -89,21 +89,44 @@ describe('compose.yaml', () => {
   });
 });
 
+/** The paths the runtime stage copies into /app (COPY <paths…> <dest>; --from=build paths are the build's dist/). */
+function runtimeCopies(): string[] {
+  return runtimeStage
+    .filter((instruction) => instruction.keyword === 'COPY')
+    .flatMap((instruction) => {
+      const parts = instruction.args.split(/\s+/).filter((part) => !part.startsWith('--'));
+      return parts.slice(0, -1).map((source) => source.replace(/^\/app\//, '').replace(/^\.\//, ''));
+    });
+}
+
 describe('compiled entry', () => {
+  it('keeps build-only packages out of the runtime dependencies (the image installs those only)', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const name of ['prisma', '@prisma/studio-core', 'esbuild', 'tsx']) expect(manifest.dependencies, name).not.toHaveProperty(name);
+  });
+
+  it('copies into the runtime stage everything the server reads at run time', () => {
+    expect(runtimeCopies()).toEqual(expect.arrayContaining(['package.json', 'prisma', 'packages', 'dist']));
+  });
+
   it.skipIf(process.getuid?.() !== 0)(
     'serves from a read-only copy of the tree as user nobody, finds migrations and the catalog, and stops on SIGTERM',
     async () => {
       const { ensureBuilt } = (await import(path.join(projectRoot, 'scripts/build.mjs'))) as { ensureBuilt(options?: { quiet?: boolean }): Promise<boolean> };
       await ensureBuilt({ quiet: true });
+      // The compiled server loads none of the build-only packages (the image does not have them).
+      for (const file of fs.readdirSync(path.join(projectRoot, 'dist')).filter((name) => name.endsWith('.js'))) {
+        const code = fs.readFileSync(path.join(projectRoot, 'dist', file), 'utf8');
+        expect(code, file).not.toMatch(/(?:from\s*|import\(\s*|require\(\s*)["'](?:prisma|esbuild|tsx|@prisma\/studio-core)(?:\/[^"']*)?["']/);
+      }
       const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-readonly-'));
       const data = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-data-'));
       onTestFinished(() => {
         fs.rmSync(tree, { recursive: true, force: true });
         fs.rmSync(data, { recursive: true, force: true });
       });
-      fs.cpSync(path.join(projectRoot, 'dist'), path.join(tree, 'dist'), { recursive: true });
-      fs.cpSync(path.join(projectRoot, 'prisma'), path.join(tree, 'prisma'), { recursive: true });
-      fs.copyFileSync(path.join(projectRoot, 'package.json'), path.join(tree, 'package.json'));
+      // The image's layout: what the runtime stage copies (from the checkout, or dist/ from the build stage).
+      for (const copied of runtimeCopies()) fs.cpSync(path.join(projectRoot, copied), path.join(tree, copied), { recursive: true });
       fs.symlinkSync(path.join(projectRoot, 'node_modules'), path.join(tree, 'node_modules'));
       for (const entry of fs.readdirSync(tree, { recursive: true, withFileTypes: true })) {
         if (!entry.isSymbolicLink()) fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o555 : 0o444);
@@ -157,6 +180,10 @@ describe('compiled entry', () => {
       });
       // Read from the catalog's YAML files beside the compiled modules (providers.yaml and providers/*.yaml).
       expect(await answer.json()).toEqual({ data: { providers: [{ key: 'github' }, { key: 'github-app' }] } });
+      // The frontend SDK, read from packages/connect in the image.
+      const sdk = await fetch(`${url}/sdk/connect.js`);
+      expect(sdk.status).toBe(200);
+      expect(await sdk.text()).toContain('export function openConnect');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     },
