@@ -106,9 +106,8 @@ export async function startConnect(
   // One user cannot keep an unbounded number of flows alive (rows, and states to guess against).
   const limit = deps.settings.maxPendingAuthorizationsPerUser;
   const pending = await deps.db.prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
-  if (pending >= limit) {
-    throw new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit);
-  }
+  const refusal = () => new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit);
+  if (pending >= limit) throw refusal();
 
   const settings = integrationSettings(integration);
   const configuration = await deps.providerClient.configuration(integration, connectionConfig);
@@ -121,7 +120,8 @@ export async function startConnect(
   const scopes = flow.scopes;
   const isOpenIdConnect = Boolean(integration.issuer) && scopes.includes('openid');
   const nonce = isOpenIdConnect ? oidc.randomNonce() : null;
-  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, codeVerifier, { nonce });
+  // Checked again where the row is written, under a per-user lock: concurrent starts cannot pass the cap together.
+  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, codeVerifier, { nonce, cap: { limit, refusal } });
 
   const parameters: Record<string, string> = {
     ...(integration.authorizationParams as Record<string, string>),

@@ -45,7 +45,11 @@ export interface ConnectFlow {
   scopes: string[];
 }
 
-/** Records a flow keyed by `key` (a state, or an OAuth 1.0a request token), with `secret` sealed. */
+/**
+ * Records a flow keyed by `key` (a state, or an OAuth 1.0a request token), with `secret` sealed. With
+ * `cap`, the user's unexpired flows are counted and the row inserted under a per-user advisory lock
+ * (one short transaction): concurrent starts on every instance cannot together pass the cap.
+ */
 export async function recordPendingAuthorization(
   deps: { db: Database; keyring: Keyring },
   viewer: Viewer,
@@ -53,24 +57,34 @@ export async function recordPendingAuthorization(
   flow: ConnectFlow,
   key: string,
   secret: string,
-  extra: { nonce?: string | null } = {},
+  extra: { nonce?: string | null; cap?: { limit: number; refusal: () => Error } } = {},
 ): Promise<Date> {
   const id = newId();
   const expiresAt = new Date(Date.now() + PENDING_AUTHORIZATION_TTL_MS);
-  await deps.db.prisma.pendingAuthorization.create({
-    data: {
-      id,
-      stateHash: hashState(key),
-      codeVerifierEnc: deps.keyring.encrypt(secret, verifierContext(id)),
-      nonce: extra.nonce ?? null,
-      viewerId: viewer.userId,
-      integrationId: integration.id,
-      connectionName: flow.connectionName,
-      scopes: flow.scopes,
-      redirectTo: flow.redirectTo,
-      connectionConfig: flow.connectionConfig,
-      expiresAt,
-    },
+  const data = {
+    id,
+    stateHash: hashState(key),
+    codeVerifierEnc: deps.keyring.encrypt(secret, verifierContext(id)),
+    nonce: extra.nonce ?? null,
+    viewerId: viewer.userId,
+    integrationId: integration.id,
+    connectionName: flow.connectionName,
+    scopes: flow.scopes,
+    redirectTo: flow.redirectTo,
+    connectionConfig: flow.connectionConfig,
+    expiresAt,
+  };
+  const create = (prisma: Pick<PrismaClient, 'pendingAuthorization'>) => prisma.pendingAuthorization.create({ data });
+  const cap = extra.cap;
+  if (!cap) {
+    await create(deps.db.prisma);
+    return expiresAt;
+  }
+  await deps.db.transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`switchboard:pending-authorizations:${viewer.userId}`}))`;
+    const pending = await tx.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
+    if (pending >= cap.limit) throw cap.refusal();
+    await create(tx);
   });
   return expiresAt;
 }
