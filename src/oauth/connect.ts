@@ -15,7 +15,15 @@ import type { FlowDeps } from './flow-deps.js';
 import { completeGitHubAppInstall, startGitHubAppInstall } from './github-app-install.js';
 import { startOAuth1Connect } from './oauth1.js';
 import { flowLink } from './browser-binding.js';
-import { consumePendingAuthorization, flowIdOf, hashState, recordPendingAuthorization, refusalMessage, revealPendingSecret } from './pending.js';
+import {
+  connectFlowCap,
+  consumePendingAuthorization,
+  flowIdOf,
+  hashState,
+  recordPendingAuthorization,
+  refusalMessage,
+  revealPendingSecret,
+} from './pending.js';
 import { claimConnectSessionUse, releaseConnectSessionUse } from './session-use.js';
 
 export type { FlowDeps };
@@ -75,12 +83,14 @@ export interface StartConnectOptions {
  * before any upstream call: one user cannot keep an unbounded number of flows alive (rows, signed
  * upstream calls, states to guess against). Each aliased startConnect in a document counts.
  */
+/**
+ * Refuses a start past the cap before any call to the provider; recordPendingAuthorization checks it
+ * again where the row is written, under a per-user lock, so concurrent starts cannot pass it together.
+ */
 async function checkConnectFlowCap(deps: Pick<FlowDeps, 'db' | 'settings'>, viewer: Viewer): Promise<void> {
-  const limit = deps.settings.maxPendingAuthorizationsPerUser;
+  const { limit, refusal } = connectFlowCap(deps.settings.maxPendingAuthorizationsPerUser);
   const pending = await deps.db.prisma.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
-  if (pending >= limit) {
-    throw new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit);
-  }
+  if (pending >= limit) throw refusal();
 }
 
 export async function startConnect(
@@ -152,7 +162,11 @@ export async function startConnect(
   if (scopes.length) parameters.scope = scopes.join(settings.scopeSeparator ?? ' ');
   if (nonce) parameters.nonce = nonce;
   const providerUrl = oidc.buildAuthorizationUrl(configuration, parameters).href;
-  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, codeVerifier, { nonce, authorizeUrl: providerUrl });
+  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, codeVerifier, {
+    nonce,
+    authorizeUrl: providerUrl,
+    cap: connectFlowCap(deps.settings.maxPendingAuthorizationsPerUser),
+  });
   return { authorizeUrl: flowLink(deps, flow, state, providerUrl), state, flowId: flowIdOf(hashState(state)), expiresAt };
 }
 

@@ -15,7 +15,15 @@ import { ForbiddenError, ValidationError } from '../kernel/errors.js';
 import { INSTALLATION_ID_PATTERN, verifyGitHubInstallation } from '../tokens/grants/github-app.js';
 import { flowLink } from './browser-binding.js';
 import type { FlowDeps } from './flow-deps.js';
-import { recordPendingAuthorization, type ConnectFlow, type PendingWithIntegration, flowIdOf, flowIdOfKey, type FlowOutcome } from './pending.js';
+import {
+  connectFlowCap,
+  recordPendingAuthorization,
+  type ConnectFlow,
+  type PendingWithIntegration,
+  flowIdOf,
+  flowIdOfKey,
+  type FlowOutcome,
+} from './pending.js';
 
 export async function startGitHubAppInstall(deps: FlowDeps, viewer: Viewer, integration: Integration, flow: ConnectFlow) {
   if (!viewer.isAdmin) throw new ForbiddenError('Only an admin can connect a GitHub App installation.');
@@ -28,7 +36,10 @@ export async function startGitHubAppInstall(deps: FlowDeps, viewer: Viewer, inte
   const state = oidc.randomState();
   const url = new URL(integration.authorizationUrl);
   url.searchParams.set('state', state);
-  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, '', { authorizeUrl: url.href });
+  const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, state, '', {
+    authorizeUrl: url.href,
+    cap: connectFlowCap(deps.settings.maxPendingAuthorizationsPerUser),
+  });
   return { authorizeUrl: flowLink(deps, flow, state, url.href), state, flowId: flowIdOfKey(state), expiresAt };
 }
 

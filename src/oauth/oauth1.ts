@@ -15,6 +15,7 @@ import { fillProviderUrl, type ConnectionConfig } from '../provider/templates.js
 import type { FlowDeps } from './flow-deps.js';
 import { flowLink } from './browser-binding.js';
 import {
+  connectFlowCap,
   consumePendingAuthorization,
   recordPendingAuthorization,
   refusalMessage,
@@ -111,6 +112,7 @@ export async function startOAuth1Connect(deps: FlowDeps, viewer: Viewer, integra
   authorizeUrl.searchParams.set('oauth_token', requestToken);
   const expiresAt = await recordPendingAuthorization(deps, viewer, integration, flow, requestToken, temporary.get('oauth_token_secret')!, {
     authorizeUrl: authorizeUrl.href,
+    cap: connectFlowCap(deps.settings.maxPendingAuthorizationsPerUser),
   });
   return { authorizeUrl: flowLink(deps, flow, requestToken, authorizeUrl.href), state: requestToken, flowId: flowIdOfKey(requestToken), expiresAt };
 }

@@ -8,6 +8,7 @@ import type { Integration } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { AuthType } from '../generated/prisma/enums.js';
+import { QuotaExceededError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { periodicJob, type Job } from '../kernel/jobs.js';
 import type { Logger } from '../kernel/log.js';
@@ -38,6 +39,11 @@ export type FlowOutcome<Connection> =
 
 const verifierContext = (id: string) => ({ table: 'PendingAuthorization', rowId: id, field: 'codeVerifier' });
 
+/** The per-user cap on connect flows in progress, and its refusal. */
+export function connectFlowCap(limit: number): { limit: number; refusal: () => Error } {
+  return { limit, refusal: () => new QuotaExceededError(`This user has ${limit} connect flows in progress: finish one or wait until they expire.`, limit) };
+}
+
 /** What startConnect checked, handed to the flow of the integration's auth type. */
 export interface ConnectFlow {
   connectionName: string;
@@ -50,7 +56,11 @@ export interface ConnectFlow {
   connectSessionId: string | null;
 }
 
-/** Records a flow keyed by `key` (a state, or an OAuth 1.0a request token), with `secret` sealed. */
+/**
+ * Records a flow keyed by `key` (a state, or an OAuth 1.0a request token), with `secret` sealed. With
+ * `cap`, the user's unexpired flows are counted and the row inserted under a per-user advisory lock
+ * (one short transaction): concurrent starts on every instance cannot together pass the cap.
+ */
 export async function recordPendingAuthorization(
   deps: { db: Database; keyring: Keyring },
   viewer: Viewer,
@@ -58,28 +68,38 @@ export async function recordPendingAuthorization(
   flow: ConnectFlow,
   key: string,
   secret: string,
-  extra: { nonce?: string | null; authorizeUrl: string },
+  extra: { nonce?: string | null; authorizeUrl: string; cap?: { limit: number; refusal: () => Error } },
 ): Promise<Date> {
   const id = newId();
   const expiresAt = new Date(Date.now() + PENDING_AUTHORIZATION_TTL_MS);
-  await deps.db.prisma.pendingAuthorization.create({
-    data: {
-      id,
-      stateHash: hashState(key),
-      codeVerifierEnc: deps.keyring.encrypt(secret, verifierContext(id)),
-      nonce: extra.nonce ?? null,
-      viewerId: viewer.userId,
-      integrationId: integration.id,
-      connectionName: flow.connectionName,
-      scopes: flow.scopes,
-      redirectTo: flow.redirectTo,
-      connectionConfig: flow.connectionConfig,
-      browserBindingHash: flow.browserBindingHash,
-      // Kept only for the begin link of a flow not yet bound to a browser, without the key (which the begin link carries).
-      authorizeUrl: flow.browserBindingHash ? null : withoutKey(extra.authorizeUrl, key),
-      connectSessionId: flow.connectSessionId,
-      expiresAt,
-    },
+  const data = {
+    id,
+    stateHash: hashState(key),
+    codeVerifierEnc: deps.keyring.encrypt(secret, verifierContext(id)),
+    nonce: extra.nonce ?? null,
+    viewerId: viewer.userId,
+    integrationId: integration.id,
+    connectionName: flow.connectionName,
+    scopes: flow.scopes,
+    redirectTo: flow.redirectTo,
+    connectionConfig: flow.connectionConfig,
+    browserBindingHash: flow.browserBindingHash,
+    // Kept only for the begin link of a flow not yet bound to a browser, without the key (which the begin link carries).
+    authorizeUrl: flow.browserBindingHash ? null : withoutKey(extra.authorizeUrl, key),
+    connectSessionId: flow.connectSessionId,
+    expiresAt,
+  };
+  const create = (prisma: Pick<PrismaClient, 'pendingAuthorization'>) => prisma.pendingAuthorization.create({ data });
+  const cap = extra.cap;
+  if (!cap) {
+    await create(deps.db.prisma);
+    return expiresAt;
+  }
+  await deps.db.transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`switchboard:pending-authorizations:${viewer.userId}`}))`;
+    const pending = await tx.pendingAuthorization.count({ where: { viewerId: viewer.userId, consumedAt: null, expiresAt: { gt: new Date() } } });
+    if (pending >= cap.limit) throw cap.refusal();
+    await create(tx);
   });
   return expiresAt;
 }
