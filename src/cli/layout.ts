@@ -24,7 +24,10 @@ export const LAYOUT: readonly LayoutEntry[] = [
   { path: 'proxy/', says: 'proxyRequest and the path proxy: URL and header rules, retries, rate limits per viewer and per provider' },
   { path: 'health/', says: 'credential checks, verifyConnection, the health-checks job' },
   { path: 'webhooks/', says: 'signed webhooks: endpoints, the outbox hook, delivery SQL, sending, the worker job, retention' },
-  { path: 'webhooks/provider/', says: 'provider webhooks: the inbound route, verification as the catalog declares, forwarding through the outbox, the subscription' },
+  {
+    path: 'webhooks/provider/',
+    says: 'provider webhooks: the inbound route, verification as the catalog declares, forwarding through the outbox, the subscription',
+  },
   { path: 'activity/', says: 'the activity log: the batching recorder (a subscriber of domain events), retention' },
   { path: 'metrics/', says: 'Prometheus metrics of an app (a subscriber of domain events)' },
   { path: 'realtime/', says: 'the change feed across instances (Redis), status subscriptions and their fan-out' },

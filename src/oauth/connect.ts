@@ -8,7 +8,7 @@ import { CONNECTION_NAME_PATTERN, type Connection } from '../domain/connections.
 import { connectFailed } from '../domain/events.js';
 import { integrationSettings, mcpTokenParameters } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
-import { ForbiddenError, NotFoundError, QuotaExceededError, ValidationError, type FieldError } from '../kernel/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../kernel/errors.js';
 import { describe, providerErrorFrom } from '../provider/provider-client.js';
 import { connectionConfigFor, connectionConfigFromCallback, type ConnectionConfig } from '../provider/templates.js';
 import type { FlowDeps } from './flow-deps.js';

@@ -115,6 +115,7 @@ export type AuthType =
   | 'BASIC'
   | 'GITHUB_APP'
   | 'JWT_BEARER'
+  | 'MCP_OAUTH2'
   | 'OAUTH1'
   | 'OAUTH2'
   | 'OAUTH2_CLIENT_CREDENTIALS';
@@ -124,9 +125,13 @@ export type ConnectSession = {
   connectionName: Scalars['String']['output'];
   endUserId: Scalars['String']['output'];
   expiresAt: Scalars['DateTime']['output'];
+  /** The session, for revokeConnectSession. */
+  id: Scalars['ID']['output'];
   /** The integrations offered. */
   integrations: Array<Integration>;
   purpose: ConnectSessionPurpose;
+  /** Whether the session outlives its first successful connect. */
+  reusable: Scalars['Boolean']['output'];
 };
 
 export type ConnectSessionPurpose =
@@ -152,6 +157,8 @@ export type Connection = Node & {
   lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When its credentials were last checked with the provider, and whether they were accepted. */
   lastVerifiedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** MCP_OAUTH2 connections: the tools the MCP server offers this connection (listed through it, cached briefly). */
+  mcpTools?: Maybe<Array<McpTool>>;
   /** Provider-specific data kept with the connection (tenant, instance URL, ...). */
   metadata: Scalars['JSONObject']['output'];
   /** Label unique per integration and owner, e.g. "default", "maria". */
@@ -252,6 +259,8 @@ export type CreateConnectSessionInput = {
   purpose?: InputMaybe<ConnectSessionPurpose>;
   /** Where the browser goes after connecting; must be on an allowed origin. */
   redirectTo?: InputMaybe<Scalars['String']['input']>;
+  /** Keep the session after its first successful connect. By default a CONNECT session ends then (its token sits in a URL, and a live one could replace the connection the user just made); an AGENT session is reusable unless this says false. */
+  reusable?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type CreateConnectSessionPayload = {
@@ -264,7 +273,7 @@ export type CreateConnectSessionPayload = {
   token: Scalars['String']['output'];
 };
 
-export type CreateConnectSessionResult = CreateConnectSessionPayload | ForbiddenError | NotFoundError | ValidationError;
+export type CreateConnectSessionResult = CreateConnectSessionPayload | ForbiddenError | NotFoundError | QuotaExceededError | ValidationError;
 
 /** Credentials obtained elsewhere: OAuth tokens (a refresh token alone is checked by refreshing once), an API key, or basic credentials; for client credentials, JWT bearer and GitHub App integrations, what the server needs to obtain tokens itself (a token is obtained before the connection is stored). */
 export type CreateConnectionInput = {
@@ -314,6 +323,8 @@ export type CreateIntegrationInput = {
   /** OpenID Connect issuer; endpoints come from discovery. */
   issuer?: InputMaybe<Scalars['String']['input']>;
   logoUrl?: InputMaybe<Scalars['String']['input']>;
+  /** MCP_OAUTH2: the MCP server's URL (its Streamable HTTP endpoint). */
+  mcpServerUrl?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   ownerCanReadCredentials?: InputMaybe<Scalars['Boolean']['input']>;
   /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret. */
@@ -479,6 +490,8 @@ export type Integration = Node & {
   isShared: Scalars['Boolean']['output'];
   issuer?: Maybe<Scalars['String']['output']>;
   logoUrl?: Maybe<Scalars['String']['output']>;
+  /** MCP_OAUTH2: the MCP server's URL. */
+  mcpServerUrl?: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
   /** Whether a connection's owner may read its credentials (admins always may). */
   ownerCanReadCredentials: Scalars['Boolean']['output'];
@@ -522,6 +535,17 @@ export type IntegrationEdge = {
   node: Integration;
 };
 
+export type McpTool = {
+  __typename?: 'McpTool';
+  description?: Maybe<Scalars['String']['output']>;
+  /** The tool's input JSON Schema. */
+  inputSchema: Scalars['JSON']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type McpTransport =
+  | 'STREAMABLE_HTTP';
+
 export type Mutation = {
   __typename?: 'Mutation';
   createApiKey: CreateApiKeyResult;
@@ -539,6 +563,8 @@ export type Mutation = {
   /** Refreshes the tokens now (refresh policy FORCE). */
   refreshConnection: RefreshConnectionResult;
   revokeApiKey: RevokeApiKeyResult;
+  /** Ends a connect session now: its token stops working and the flows it started cannot complete. */
+  revokeConnectSession: RevokeConnectSessionResult;
   rotateWebhookSecret: RotateWebhookSecretResult;
   startConnect: StartConnectResult;
   updateConnection: UpdateConnectionResult;
@@ -606,6 +632,11 @@ export type MutationRefreshConnectionArgs = {
 
 export type MutationRevokeApiKeyArgs = {
   input: RevokeApiKeyInput;
+};
+
+
+export type MutationRevokeConnectSessionArgs = {
+  input: RevokeConnectSessionInput;
 };
 
 
@@ -1019,6 +1050,21 @@ export type RevokeApiKeyPayload = {
 
 export type RevokeApiKeyResult = ForbiddenError | NotFoundError | RevokeApiKeyPayload;
 
+export type RevokeConnectSessionInput = {
+  /** The session's id (createConnectSession's session.id). */
+  id?: InputMaybe<Scalars['ID']['input']>;
+  /** Or the session's token. */
+  token?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RevokeConnectSessionPayload = {
+  __typename?: 'RevokeConnectSessionPayload';
+  revokedAt: Scalars['DateTime']['output'];
+  sessionId: Scalars['ID']['output'];
+};
+
+export type RevokeConnectSessionResult = ForbiddenError | NotFoundError | RevokeConnectSessionPayload | ValidationError;
+
 export type RotateWebhookSecretInput = {
   id: Scalars['ID']['input'];
 };
@@ -1046,6 +1092,7 @@ export type StartConnectInput = {
 
 export type StartConnectPayload = {
   __typename?: 'StartConnectPayload';
+  /** Where to send the user's browser (a navigation or a popup, never a server-side fetch): a link on Switchboard that binds the first browser to open it to this flow, then goes on to the provider. Only that browser can complete the flow. */
   authorizeUrl: Scalars['String']['output'];
   expiresAt: Scalars['DateTime']['output'];
   /** Names this flow in the callback's answer (redirectTo's flowId parameter, the popup message's flowId). Keep it with the user's session and accept only outcomes whose flowId you started: a link started by someone else and completed in this browser is then refused. */
@@ -1353,6 +1400,7 @@ export type ConsoleCreateConnectLinkMutation = { __typename?: 'Mutation', create
     | { __typename: 'CreateConnectSessionPayload', connectUrl: string, expiresAt: string, session: { __typename?: 'ConnectSession', endUserId: string, connectionName: string, integrations: Array<{ __typename?: 'Integration', id: string, name: string }> } }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'QuotaExceededError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string, fieldErrors: Array<{ __typename?: 'FieldError', field: string, message: string }> }
    };
 
@@ -1424,6 +1472,7 @@ export type ConsoleReconnectLinkMutation = { __typename?: 'Mutation', createConn
     | { __typename: 'CreateConnectSessionPayload', connectUrl: string, expiresAt: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'QuotaExceededError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', code: ErrorCode, message: string }
    };
 
