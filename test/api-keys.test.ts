@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.js';
 import { keyring, prisma, testLogger } from './helpers/database.js';
 import { adminHeaders, graphql, startTestServer, testConfig, userHeaders } from './helpers/server.js';
+import { API_KEY_ADMIN_ID } from '../src/domain/identities.js';
 
 const onPostgres = process.env.TEST_DATABASE === 'postgresql';
 
@@ -77,7 +78,7 @@ describe('API keys in the database', () => {
   it('authenticates a key without X-User-Id as an admin within its scopes, and with X-User-Id as that user', async () => {
     const server = await startTestServer();
     const { secret } = await createKey(server, { name: 'reader', scopes: ['CONNECTIONS_READ'] });
-    expect((await graphql(server, VIEWER, {}, { 'x-api-key': secret })).data.viewer).toEqual({ userId: 'api-key', isAdmin: true });
+    expect((await graphql(server, VIEWER, {}, { 'x-api-key': secret })).data.viewer).toEqual({ userId: API_KEY_ADMIN_ID, isAdmin: true });
     expect((await graphql(server, VIEWER, {}, { 'x-api-key': secret, 'x-user-id': 'maria' })).data.viewer).toEqual({ userId: 'maria', isAdmin: false });
     const refused = await graphql(server, '{ operations(first: 1) { totalCount } }', {}, { 'x-api-key': secret });
     expect(refused.errors?.[0]).toMatchObject({ message: 'This needs the OPERATIONS_READ scope.', extensions: { code: 'FORBIDDEN' } });

@@ -46,6 +46,7 @@ const ALL_JOBS_ON: ConfigOverrides = {
   activity: { enabled: true, retentionIntervalSeconds: 60, retentionDays: 14, auditRetentionIntervalSeconds: 60, auditRetentionDays: 365 },
   health: { intervalSeconds: 3600 },
   console: { cleanupIntervalSeconds: 3600 },
+  providerWebhooks: { pollIntervalMs: 1000 },
 };
 
 /** Each job, and the override that turns it (and only it) off. */
@@ -54,6 +55,7 @@ const JOB_OFF: Record<string, ConfigOverrides> = {
   'pending-authorization-cleanup': { oauth: { cleanupIntervalSeconds: 0 } },
   'connect-session-cleanup': { connectSessions: { cleanupIntervalSeconds: 0 } },
   'webhook-delivery': { webhooks: { pollIntervalMs: 0 } },
+  'provider-webhook-forwarding': { providerWebhooks: { pollIntervalMs: 0 } },
   'webhook-log-retention': { webhooks: { logRetentionIntervalSeconds: 0 } },
   'operations-retention': { activity: { retentionIntervalSeconds: 0 } },
   'audit-retention': { activity: { auditRetentionIntervalSeconds: 0 } },

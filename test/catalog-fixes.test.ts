@@ -12,6 +12,7 @@ import { uniqueSlug } from './helpers/fixtures.js';
 import { credentialsOf, prisma } from './helpers/database.js';
 import { startTestServer } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
+import { completeCallback, followToCallback } from './helpers/authorization-server.js';
 
 const templates = readCatalog();
 const byKey = new Map(templates.map((template) => [template.key, template]));
@@ -168,10 +169,9 @@ describe('PKCE refused by confidential web flows (LinkedIn, Pipedrive)', async (
     await prisma.integration.update({ where: { id: integration.id }, data: { issuer: null, userinfoUrl: null } });
     const userId = uniqueSlug(`${provider}-user`);
     const started = await server.services.startConnect({ userId, isAdmin: false, via: 'jwt' }, { integration: integration.slug });
-    expect(new URL(started.authorizeUrl).searchParams.has('code_challenge')).toBe(false);
-    const answer = await fetch(started.authorizeUrl, { redirect: 'manual' });
-    const callback = new URL(answer.headers.get('location')!);
-    const response = await fetch(`${server.url}/oauth2/callback${callback.search}`, { redirect: 'manual' });
+    const callback = await followToCallback(started.authorizeUrl, CALLBACK);
+    expect(callback.providerUrl!.searchParams.has('code_challenge')).toBe(false);
+    const response = await completeCallback(server, callback, { redirect: 'manual' });
     expect(response.status).toBe(200);
     const connection = await prisma.connection.findFirstOrThrow({ where: { ownerId: userId, integrationId: integration.id } });
     expect(credentialsOf(connection)!.accessToken).toBe(documented[provider].access_token);
@@ -261,8 +261,8 @@ describe('decisions taken with the providers’ documentation at hand', async ()
     });
     const userId = uniqueSlug('monday-user');
     const started = await server.services.startConnect({ userId, isAdmin: false, via: 'jwt' }, { integration: integration.slug });
-    const callback = new URL((await fetch(started.authorizeUrl, { redirect: 'manual' })).headers.get('location')!);
-    expect((await fetch(`${server.url}/oauth2/callback${callback.search}`, { redirect: 'manual' })).status).toBe(200);
+    const callback = await followToCallback(started.authorizeUrl, CALLBACK);
+    expect((await completeCallback(server, callback, { redirect: 'manual' })).status).toBe(200);
     const connection = await prisma.connection.findFirstOrThrow({ where: { ownerId: userId, integrationId: integration.id } });
     expect(credentialsOf(connection)).toMatchObject({ accessToken: 'monday-access', refreshToken: 'monday-refresh' });
     expect(connection.tokenExpiresAt).not.toBeNull();

@@ -9,6 +9,7 @@ import { uniqueSlug } from './helpers/fixtures.js';
 import { credentialsOf, prisma } from './helpers/database.js';
 import { startTestServer } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
+import { openBeginLink } from './helpers/authorization-server.js';
 
 const byKey = new Map(readCatalog().map((template) => [template.key, template]));
 const publicUrlsOnly: UrlPolicy = { allowLocalProviders: false, isSandboxEndpoint: () => false };
@@ -228,10 +229,12 @@ describe("Zoho's callback names the data centre the user signed in to", async ()
     const flow = async (accountsServer: string) => {
       const userId = uniqueSlug('zoho-user');
       const { authorizeUrl } = await server.services.startConnect({ userId, isAdmin: false, via: 'jwt' }, { integration: integration.slug });
-      expect(new URL(authorizeUrl).hostname).toBe('localhost');
-      const state = new URL(authorizeUrl).searchParams.get('state')!;
+      // The begin link binds this "browser" (a cookie the callback requires), then sends it to the provider.
+      const { providerUrl, cookie } = await openBeginLink(authorizeUrl);
+      expect(providerUrl.hostname).toBe('localhost');
+      const state = providerUrl.searchParams.get('state')!;
       const query = new URLSearchParams({ code: 'the-code', state, location: 'eu', 'accounts-server': accountsServer });
-      await fetch(`${server.url}/oauth2/callback?${query}`, { redirect: 'manual' });
+      await fetch(`${server.url}/oauth2/callback?${query}`, { redirect: 'manual', headers: { cookie } });
       return prisma.connection.findFirst({ where: { ownerId: userId, integrationId: integration.id } });
     };
     const connection = await flow('127.0.0.1');

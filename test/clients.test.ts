@@ -6,6 +6,7 @@ import { createClient as createSseClient } from 'graphql-sse';
 import { describe, expect, it } from 'vitest';
 import { makeIntegration } from './helpers/fixtures.js';
 import { adminHeaders, graphql, startTestServer } from './helpers/server.js';
+import { API_KEY_ADMIN_ID } from '../src/domain/identities.js';
 
 const server = await startTestServer();
 
@@ -35,7 +36,7 @@ describe('urql with its defaults', () => {
       )
       .toPromise();
     expect(result.error).toBeUndefined();
-    expect(result.data.viewer).toEqual({ __typename: 'Viewer', userId: 'api-key', isAdmin: true });
+    expect(result.data.viewer).toEqual({ __typename: 'Viewer', userId: API_KEY_ADMIN_ID, isAdmin: true });
     expect(requests).toEqual([{ method: 'GET' }]);
     // Mutations still go as POST.
     const mutation = await client

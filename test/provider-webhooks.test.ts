@@ -413,8 +413,8 @@ describe('provider webhooks', async () => {
       expect(message.data).toMatchObject({ integration: integration.slug, eventType: 'message', payload: JSON.parse(body) });
       expect(message.data.connections).toEqual(
         expect.arrayContaining([
-          { connectionId: encodeGlobalID('Connection', alice.id), ownerId: 'alice' },
-          { connectionId: encodeGlobalID('Connection', bob.id), ownerId: 'bob' },
+          { connectionId: encodeGlobalID('Connection', alice.id), ownerId: 'alice', tags: {} },
+          { connectionId: encodeGlobalID('Connection', bob.id), ownerId: 'bob', tags: {} },
         ]),
       );
       expect(message.data.connections).toHaveLength(2);
@@ -440,7 +440,7 @@ describe('provider webhooks', async () => {
       const bodies = received(path).map(bodyOf);
       const matched = bodies.find((message) => message.data.payload.id === 1);
       const unmatched = bodies.find((message) => message.data.payload.id === 2);
-      expect(matched.data.connections).toEqual([{ connectionId: encodeGlobalID('Connection', shop.id), ownerId: 'dana' }]);
+      expect(matched.data.connections).toEqual([{ connectionId: encodeGlobalID('Connection', shop.id), ownerId: 'dana', tags: {} }]);
       expect(matched.data.headers['x-shopify-shop-domain']).toBe('acme.myshopify.com');
       expect(matched.data.headers['x-shopify-hmac-sha256']).toBeUndefined();
       expect(unmatched.data.connections).toEqual([]);

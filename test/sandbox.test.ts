@@ -230,7 +230,7 @@ describe('sandbox grants across a restart (development)', async () => {
       outcome: 'allow',
       account: 'erin',
     });
-    expect((await fetch(`${first.url}/oauth2/callback${callback.search}`, { redirect: 'manual' })).status).toBe(200);
+    expect((await completeCallback(first, callback, { redirect: 'manual' })).status).toBe(200);
     await first.stop();
     expect(fs.existsSync(path.join(dataDir, 'sandbox-state.json'))).toBe(true);
 

@@ -88,6 +88,9 @@ describe('security hardening: node(id) of an id the viewer may not see answers l
       at: new Date(),
     },
   });
+  const apiKey = await prisma.apiKey.create({ data: { id: newId(), name: 'attack9', scopes: ['ADMIN'], prefix: 'sbk_attack9', keyHash: newId() } });
+  const auditEvent = await prisma.auditEvent.create({ data: { id: newId(), actor: 'attack9', actorKind: 'SYSTEM', action: 'integration.created' } });
+  const providerWebhook = await prisma.providerWebhook.create({ data: { id: newId(), integrationId: integration.id, outcome: 'UNMATCHED' } });
   const alice = await userHeaders('alice-attack9');
 
   it('covers every Node type: each one a user may not see is in the cases below, the rest are visible to every user', async () => {
@@ -95,7 +98,7 @@ describe('security hardening: node(id) of an id the viewer may not see answers l
     const types = JSON.parse(answer.body)
       .data.__type.possibleTypes.map((type: { name: string }) => type.name)
       .sort();
-    expect(types).toEqual(['Connection', 'Integration', 'Operation', 'WebhookDelivery', 'WebhookEndpoint']);
+    expect(types).toEqual(['ApiKey', 'AuditEvent', 'Connection', 'Integration', 'Operation', 'ProviderWebhook', 'WebhookDelivery', 'WebhookEndpoint']);
     const visible = await rawGraphql(server, NODE, { id: encodeGlobalID('Integration', integration.id) }, alice);
     expect(JSON.parse(visible.body).data.node).toMatchObject({ __typename: 'Integration' });
   });
@@ -105,6 +108,9 @@ describe('security hardening: node(id) of an id the viewer may not see answers l
     ['WebhookDelivery', delivery.id],
     ['Connection', bobsConnection.id],
     ['Operation', operation.id],
+    ['ApiKey', apiKey.id],
+    ['AuditEvent', auditEvent.id],
+    ['ProviderWebhook', providerWebhook.id],
   ])("a user's node(id) of an existing %s she may not see is byte for byte the answer for a missing one", async (type, id) => {
     const real = await rawGraphql(server, NODE, { id: encodeGlobalID(type, id) }, alice);
     // Same length of id, so that even the echoed variables could not differ.

@@ -13,8 +13,8 @@ import { authScopesOf, refusalMessage, type AuthScopes } from './scope-rules.js'
 
 export type { Context };
 
-/** Node types whose type-level authScopes are `{ admin: true }` (src/graphql/schema/webhooks.ts). */
-const ADMIN_ONLY_NODE_TYPES = new Set(['WebhookEndpoint', 'WebhookDelivery', 'ApiKey', 'AuditEvent']);
+/** Node types only admins load by node(id): users list their own provider webhooks through providerWebhooks. */
+const ADMIN_ONLY_NODE_TYPES = new Set(['WebhookEndpoint', 'WebhookDelivery', 'ApiKey', 'AuditEvent', 'ProviderWebhook']);
 
 /** The type named by node(id:)'s argument: the relay plugin hands it over parsed ({ typename, id }). */
 function typenameOf(globalId: unknown): string | undefined {

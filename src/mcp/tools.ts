@@ -348,7 +348,7 @@ export function createAgentTools(deps: AgentToolDeps) {
 function failure(error: SwitchboardError, args: Record<string, unknown>): ToolResult {
   let message = error.message;
   const integration = typeof args.integration === 'string' ? args.integration : undefined;
-  if (error instanceof NotFoundError && message === 'No such connection.') {
+  if (error instanceof NotFoundError && /^No (such )?connection\b/.test(message)) {
     const name = typeof args.connection === 'string' ? args.connection : 'default';
     message = integration
       ? `The user has no connection "${name}" to ${integration}: call the connect tool with integration "${integration}"${name === 'default' ? '' : ` and connection "${name}"`} and give the user the link it returns.`
