@@ -108,6 +108,21 @@ describe('GraphQL transport', async () => {
     expect(affordable.errors).toBeUndefined();
   });
 
+  it('prices one document again for each page size its variables ask for (the cost is computed once per page-size values, not once per document)', async () => {
+    const paged =
+      'query ($outer: Int, $inner: Int, $skip: Boolean!) { integrations(first: $outer) { edges { node { connections(first: $inner) @skip(if: $skip) { edges { node { id name status } } } } } } }';
+    const small = await graphql(server, paged, { outer: 10, inner: 10, skip: false }, adminHeaders);
+    expect(small.errors).toBeUndefined();
+    const large = await graphql(server, paged, { outer: 100, inner: 100, skip: false }, adminHeaders);
+    expect(large.errors?.[0]).toMatchObject({ extensions: { code: 'QUERY_TOO_COSTLY' } });
+    // Skipping the inner page removes its cost; asking for the large pages again is refused again.
+    const skipped = await graphql(server, paged, { outer: 100, inner: 100, skip: true }, adminHeaders);
+    expect(skipped.errors).toBeUndefined();
+    expect((await graphql(server, paged, { outer: 100, inner: 100, skip: false }, adminHeaders)).errors?.[0]).toMatchObject({
+      extensions: { code: 'QUERY_TOO_COSTLY' },
+    });
+  });
+
   it('refuses batched requests', async () => {
     const response = await fetch(url, {
       method: 'POST',
