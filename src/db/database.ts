@@ -270,7 +270,8 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
   if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
   const releaseLock = inMemory ? () => {} : lockDataDir(dataDir, options.logger);
   if (!inMemory) seedFromTemplate(dataDir, { warn });
-  const pglite = new PGlite(dataDir);
+  // PostgreSQL's default page cache (128 MB) is set up at every start: most of PGlite's start-up time.
+  const pglite = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${settings.embeddedSharedBuffersMb}MB`] });
   const prisma = createClient(new PrismaPGlite(pglite), listeners);
   return {
     kind: 'pglite',

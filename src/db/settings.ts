@@ -16,6 +16,10 @@ export const databaseSettings = defineSettings(
     DATABASE_POOL_SIZE: setting(integer({ min: 1, max: 1000, default: 10 }), 'PostgreSQL connections per instance'),
     DATABASE_CONNECT_TIMEOUT_MS: setting(integer({ min: 100, default: 5_000 }), 'PostgreSQL: how long to wait for a connection'),
     DATABASE_STATEMENT_TIMEOUT_MS: setting(integer({ min: 0, default: 15_000 }), 'PostgreSQL: the limit per statement (0: none)'),
+    EMBEDDED_SHARED_BUFFERS_MB: setting(
+      integer({ min: 1, max: 4096, default: 16 }),
+      "the embedded database's page cache (PostgreSQL's shared_buffers); its start-up initialises all of it",
+    ),
     READY_TIMEOUT_MS: setting(integer({ min: 100, default: 2_000 }), '`/ready` answers 503 when the database has not answered within this'),
   },
   (values) => ({
@@ -25,6 +29,7 @@ export const databaseSettings = defineSettings(
     connectTimeoutMs: values.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
     readyTimeoutMs: values.READY_TIMEOUT_MS,
+    embeddedSharedBuffersMb: values.EMBEDDED_SHARED_BUFFERS_MB,
   }),
 );
 export type DatabaseSettings = SettingsOf<typeof databaseSettings>;
