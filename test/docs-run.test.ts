@@ -61,7 +61,8 @@ describe('docs: runnable blocks', async () => {
           .filter((cookie) => pathname.startsWith(cookie.path))
           .map((cookie) => cookie.pair)
           .join('; ');
-      const authorizeUrl = /http-equiv="refresh" content="0;url=([^"]+)"/.exec(await started.text())?.[1]
+      const authorizeUrl = /http-equiv="refresh" content="0;url=([^"]+)"/
+        .exec(await started.text())?.[1]
         ?.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
         .replaceAll('&amp;', '&');
       expect(authorizeUrl, 'the hosted page sends the browser to the sandbox').toBeTruthy();

@@ -17,4 +17,6 @@ const nextEnv = envExample(slices);
 const env = fs.readFileSync(envFile, 'utf8');
 if (nextPage !== page) fs.writeFileSync(pageFile, nextPage);
 if (nextEnv !== env) fs.writeFileSync(envFile, nextEnv);
-console.log(nextPage === page && nextEnv === env ? `${SETTINGS_PAGE} and .env.example are current` : `Wrote the settings tables in ${SETTINGS_PAGE} and .env.example`);
+console.log(
+  nextPage === page && nextEnv === env ? `${SETTINGS_PAGE} and .env.example are current` : `Wrote the settings tables in ${SETTINGS_PAGE} and .env.example`,
+);

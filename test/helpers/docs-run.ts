@@ -25,9 +25,15 @@ const RUNNERS: Record<string, (file: string) => [string, string[]]> = {
 };
 const EXTENSIONS: Record<string, string> = { sh: 'sh', js: 'mjs', mjs: 'mjs', ts: 'mts' };
 
-export const runnableLanguages = ['graphql', ...Object.keys(RUNNERS)];
+const runnableLanguages = ['graphql', ...Object.keys(RUNNERS)];
 
-function execute(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeout: number): Promise<{ stdout: string; stderr: string; failure?: string }> {
+function execute(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeout: number,
+): Promise<{ stdout: string; stderr: string; failure?: string }> {
   return new Promise((resolve) => {
     execFile(command, args, { cwd, env, timeout, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
       const failure = error ? (error.killed ? `timed out after ${timeout} ms` : `exited with ${error.code ?? error.signal}`) : undefined;
@@ -37,7 +43,11 @@ function execute(command: string, args: string[], cwd: string, env: NodeJS.Proce
 }
 
 /** Runs one block against `baseUrl` (GraphQL with `headers`), and compares its output with `expected`. */
-export async function runBlock(block: Block, baseUrl: string, options: { expected?: Block; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runBlock(
+  block: Block,
+  baseUrl: string,
+  options: { expected?: Block; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunResult> {
   const code = block.code.replaceAll(DOCS_URL, baseUrl);
   let output: string;
   if (block.lang === 'graphql') {

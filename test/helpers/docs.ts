@@ -196,13 +196,14 @@ export function linkProblems(page: Page, pages: Map<string, Page>, root: string,
       problems.push(`${where(line)}: ${target} points outside the repository (a clone does not have it)`);
       continue;
     }
-    const exists = fs.existsSync(path.join(root, resolved));
+    const exists = !file || fs.existsSync(path.join(root, resolved));
     if (!exists) {
       if (!absentPages.includes(resolved)) problems.push(`${where(line)}: ${target} does not exist`);
       continue;
     }
     if (anchor === undefined) continue;
-    const linked = pages.get(resolved) ?? (resolved.endsWith('.md') ? readPage(resolved, fs.readFileSync(path.join(root, resolved), 'utf8')) : undefined);
+    const linked =
+      (file ? pages.get(resolved) : page) ?? (resolved.endsWith('.md') ? readPage(resolved, fs.readFileSync(path.join(root, resolved), 'utf8')) : undefined);
     if (!linked) problems.push(`${where(line)}: ${target} has an anchor, but ${resolved} is not a Markdown page`);
     else if (!linked.anchors.has(anchor)) problems.push(`${where(line)}: ${target}: ${resolved} has no heading #${anchor}`);
   }
@@ -215,8 +216,14 @@ export function outputProblem(expected: string, actual: string): string | undefi
   try {
     expectedJson = JSON.parse(expected);
   } catch {
-    const want = expected.trimEnd().split('\n').map((line) => line.trimEnd());
-    const got = actual.trimEnd().split('\n').map((line) => line.trimEnd());
+    const want = expected
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.trimEnd());
+    const got = actual
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.trimEnd());
     return want.join('\n') === got.join('\n') ? undefined : `printed\n${got.join('\n')}\ninstead of\n${want.join('\n')}`;
   }
   let actualJson: unknown;
