@@ -2,6 +2,8 @@
 // the admin `dev`) with the sandbox provider on the embedded database, every block marked
 // "docs-test: run" in page order (README.md first), outputs compared with what the page shows, and
 // the steps a page describes in words (signing in at the sandbox) done by a browser stand-in.
+// Pages run in order on one server, README.md first, so a later page may use the worked example's
+// sandbox connection, as a reader who followed it would.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
