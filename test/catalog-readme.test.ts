@@ -1,16 +1,17 @@
-// The README's provider table is generated from the catalog: it must be current, and generating it
-// must keep the rest of the README as it is.
+// The provider table of docs/providers.md is generated from the catalog: it must be current, and
+// generating it must keep the rest of the page as it is.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCatalog } from '../src/catalog/index.js';
+import { pagePath, PROVIDERS_PAGE } from '../src/cli/generated-docs.js';
 import { providerTable, quirks, TABLE_END, TABLE_START, withProviderTable } from '../src/catalog/readme-table.js';
 
-const README = new URL('../README.md', import.meta.url);
+const PAGE = pagePath(PROVIDERS_PAGE);
 
-describe('README provider table', () => {
+describe('provider table', () => {
   it('is current with the catalog (run npm run catalog:readme after changing it)', () => {
-    const readme = fs.readFileSync(README, 'utf8');
-    expect(withProviderTable(readme, readCatalog()) === readme, 'README.md is out of date: run npm run catalog:readme').toBe(true);
+    const page = fs.readFileSync(PAGE, 'utf8');
+    expect(withProviderTable(page, readCatalog()) === page, `${PROVIDERS_PAGE} is out of date: run npm run catalog:readme`).toBe(true);
   });
 
   it('lists every provider once, by key, and replaces only what is between the markers', () => {

@@ -1,5 +1,5 @@
-// The README's provider table, generated from the catalog (`npm run catalog:readme` writes it between
-// the markers; a test checks that the README is current).
+// The provider table of docs/providers.md, generated from the catalog (`npm run catalog:readme` writes
+// it between the markers; a test checks that the page is current).
 import type { ProviderTemplate } from './schema.js';
 
 export const TABLE_START = '<!-- providers-table:start (generated from src/catalog by `npm run catalog:readme`: do not edit by hand) -->';
@@ -79,10 +79,10 @@ export function providerTable(templates: ProviderTemplate[]): string {
   return [summary, '', '| key | provider | auth | user supplies | quirks handled |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** The README with the table between the markers replaced; an error if the markers are missing. */
+/** The page with the table between the markers replaced; an error if the markers are missing. */
 export function withProviderTable(readme: string, templates: ProviderTemplate[]): string {
   const start = readme.indexOf(TABLE_START);
   const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md needs the markers ${TABLE_START} and ${TABLE_END}.`);
+  if (start < 0 || end < start) throw new Error(`The page needs the markers ${TABLE_START} and ${TABLE_END}.`);
   return `${readme.slice(0, start + TABLE_START.length)}\n${providerTable(templates)}\n${readme.slice(end)}`;
 }

@@ -1,6 +1,6 @@
 // The layout of src/, one line per folder, top to bottom in import order: a folder imports only from
-// folders below it (kernel/ at the bottom); the import-boundary check in CI enforces it. README.md's
-// "Layout" is generated from this list (npm run layout:docs).
+// folders below it (kernel/ at the bottom); the import-boundary check in CI enforces it. The "Layout"
+// of docs/internals.md is generated from this list (npm run layout:docs).
 
 export interface LayoutEntry {
   path: string;

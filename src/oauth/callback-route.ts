@@ -54,7 +54,7 @@ async function handleCallback(deps: FlowDeps, req: http.IncomingMessage, res: ht
 }
 
 function resultMessage(outcome: CallbackOutcome): Record<string, string> {
-  // flowId lets the app accept only outcomes of flows it started itself (see README, Security).
+  // flowId lets the app accept only outcomes of flows it started itself (see docs/security.md).
   return outcome.ok
     ? { type: 'switchboard:connect', connect: 'success', connectionId: encodeGlobalID('Connection', outcome.connection.id), flowId: outcome.flowId }
     : { type: 'switchboard:connect', connect: 'error', error: outcome.error, ...(outcome.flowId ? { flowId: outcome.flowId } : {}) };

@@ -87,7 +87,7 @@ export function createChangeFeed(options: { redisUrl?: string; channel: string; 
     // Local listeners first, at once, whatever the state of Redis.
     emitter.emit(name, payload);
     publisher.publish(channel, JSON.stringify({ name, payload, from: instanceId })).catch((error: unknown) => {
-      // Pub/sub is best effort across instances (see the README): other instances miss this change.
+      // Pub/sub is best effort across instances (see docs/calling-apis.md, "Tokens under faults"): other instances miss this change.
       logger.warn({ err: error }, 'change not published to redis');
     });
   };

@@ -3,17 +3,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LAYOUT_PAGE, pagePath, SETTINGS_PAGE } from '../../src/cli/generated-docs.js';
 import { LAYOUT, layoutTree, withLayout } from '../../src/cli/layout.js';
 import { envExample, withSettingsTable } from '../../src/cli/settings-table.js';
 import { SETTINGS, settingNames } from '../../src/config.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+const settingsPage = fs.readFileSync(pagePath(SETTINGS_PAGE), 'utf8');
+const layoutPage = fs.readFileSync(pagePath(LAYOUT_PAGE), 'utf8');
 
 describe('generated docs', () => {
   it('has the settings table of every setting, as declared (npm run settings:docs)', () => {
     expect(settingNames.length).toBeGreaterThan(80);
-    expect(withSettingsTable(readme, Object.values(SETTINGS))).toBe(readme);
+    expect(withSettingsTable(settingsPage, Object.values(SETTINGS))).toBe(settingsPage);
   });
 
   it('has .env.example as declared (npm run settings:docs)', () => {
@@ -35,6 +37,6 @@ describe('generated docs', () => {
   });
 
   it('has the layout tree as described (npm run layout:docs)', () => {
-    expect(withLayout(readme, layoutTree())).toBe(readme);
+    expect(withLayout(layoutPage, layoutTree())).toBe(layoutPage);
   });
 });

@@ -1,10 +1,12 @@
-// Every limit has a name and a default in src/config.ts, the README's settings table and .env.example:
+// Every limit has a name and a default in src/config.ts, the settings tables of docs/configuration.md
+// and .env.example:
 // a setting added in one place and forgotten in the others fails here.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { pagePath, SETTINGS_PAGE } from '../../src/cli/generated-docs.js';
 import { settingNames } from '../../src/config.js';
 
-const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const page = fs.readFileSync(pagePath(SETTINGS_PAGE), 'utf8');
 const envExample = fs.readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
 
 describe('settings are documented', () => {
@@ -12,8 +14,8 @@ describe('settings are documented', () => {
     expect(settingNames.length).toBeGreaterThan(50);
   });
 
-  it("names every setting in a row of the README's tables", () => {
-    const tableRows = readme.split('\n').filter((line) => line.startsWith('|'));
+  it("names every setting in a row of the configuration page's tables", () => {
+    const tableRows = page.split('\n').filter((line) => line.startsWith('|'));
     const missing = settingNames.filter((name) => !tableRows.some((row) => row.includes(`\`${name}\``)));
     expect(missing).toEqual([]);
   });
