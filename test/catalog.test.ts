@@ -111,7 +111,7 @@ describe('provider catalog', async () => {
       server,
       `
         {
-          providers(search: "zen") {
+          providers(search: "zendesk") {
             key
             name
             authType
