@@ -111,7 +111,7 @@ describe('provider catalog', async () => {
       server,
       `
         {
-          providers(search: "zen") {
+          providers(search: "zendesk") {
             key
             name
             authType
@@ -128,7 +128,7 @@ describe('provider catalog', async () => {
       {},
       await userHeaders('picker'),
     );
-    expect(answer.data.providers.map((provider: { key: string }) => provider.key)).toEqual(['zendesk', 'zendesk-basic']);
+    expect(answer.data.providers.map((provider: { key: string }) => provider.key)).toEqual(['zendesk', 'zendesk-basic', 'zendesk-sell']);
     expect(answer.data.providers[0]).toEqual({
       key: 'zendesk',
       name: 'Zendesk',
