@@ -71,6 +71,13 @@ const McpToolRef = builder.objectRef<RemoteMcpTool>('McpTool').implement({
   }),
 });
 
+const DisplayNameSourceEnum = builder.enumType('DisplayNameSource', {
+  values: {
+    PROVIDER: { description: "Read from the provider's answer where the catalog entry's identity says." },
+    APP: { description: 'Set by the app with updateConnection.' },
+  } as const,
+});
+
 export const ConnectionRef = builder.prismaNode('Connection', {
   id: { field: 'id' },
   authScopes: { $any: { CONNECTIONS_READ: true, CONNECTIONS_WRITE: true } },
@@ -116,6 +123,17 @@ export const ConnectionRef = builder.prismaNode('Connection', {
     displayName: t.exposeString('displayName', {
       nullable: true,
       description: "A name for people to recognise it by (the provider account's email or workspace), where the provider gave one or the app set one.",
+    }),
+    displayNameSource: t.field({
+      type: DisplayNameSourceEnum,
+      nullable: true,
+      description:
+        'Who set displayName: the provider (updated at each connect and credential check) or the app (updateConnection; the provider never overwrites it).',
+      resolve: (connection) => (connection.displayNameSource === 'app' ? 'APP' : connection.displayNameSource === 'provider' ? 'PROVIDER' : null),
+    }),
+    providerAccountId: t.exposeString('providerAccountId', {
+      nullable: true,
+      description: "The provider's id of the connected account, where the catalog entry says where to find it.",
     }),
     sequence: t.exposeInt('sequence', { description: 'Increases by one on every change of the connection.' }),
     credentials: t.field({
