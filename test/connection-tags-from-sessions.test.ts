@@ -140,7 +140,7 @@ describe('tags and display names where a connection is made', async () => {
   const sessionHeaders = (token: string) => ({ authorization: `Bearer ${token}` });
   const createSession = async (input: Record<string, unknown>) => (await graphql(server, CREATE_SESSION, { input }, adminHeaders)).data.createConnectSession;
   const connectionOf = async (id: string) => (await graphql(server, CONNECTION, { id }, adminHeaders)).data.node;
-  const setIdentity = async (slug: string, identity: Record<string, unknown>) => {
+  const setIdentity = async (slug: string, identity: Record<string, string>) => {
     const integration = await prisma.integration.findUniqueOrThrow({ where: { slug } });
     await prisma.integration.update({ where: { slug }, data: { settings: { ...(integration.settings as object), identity } } });
   };

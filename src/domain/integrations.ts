@@ -536,7 +536,7 @@ export function matchesIntegrationReference(integration: Pick<Integration, 'id' 
   return id ? id === integration.id : reference === integration.slug || reference === integration.id;
 }
 
-function integrationIdFromGlobalId(reference: string): string | undefined {
+export function integrationIdFromGlobalId(reference: string): string | undefined {
   try {
     const { typename, id } = decodeGlobalID(reference);
     return typename === 'Integration' ? id : undefined;
