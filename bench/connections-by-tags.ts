@@ -1,7 +1,8 @@
 // npm run bench:connections-by-tags — connections(tags:) on PostgreSQL with 200,000 connections
-// (BENCH_CONNECTIONS) tagged with one of 20,000 organizations (10 connections each) and a team: the
-// p50/p99 through the real server (HTTP, auth, Pothos, Prisma), one pair and two pairs, and the plan
-// of the containment query (the GIN index on tags). A throw-away database of BENCH_DATABASE_URL's
+// (BENCH_CONNECTIONS) tagged with one of 20,000 organizations (10 connections each), a team, and a
+// plan shared by half of them (100,000): the p50/p99 through the real server (HTTP, auth, Pothos,
+// Prisma), one pair, two pairs, and the common pair (a page, and a page with its totalCount), and the
+// plans of the page statement the server runs (the GIN index on tags, or the primary key in order). A throw-away database of BENCH_DATABASE_URL's
 // server, dropped at the end.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -50,7 +51,8 @@ try {
   await client.query(
     `INSERT INTO "Connection" ("id", "integrationId", "ownerId", "ownerKey", "name", "scopes", "updatedAt", "tags")
      SELECT md5(g::text)::uuid::text, $1, 'user-' || g, 'user-' || g, 'default', '{}', now(),
-            jsonb_build_object('organizationId', (g % ${ORGANIZATIONS})::text, 'team', (ARRAY['sales','support','ops'])[1 + g % 3], 'region', 'eu')
+            jsonb_build_object('organizationId', (g % ${ORGANIZATIONS})::text, 'team', (ARRAY['sales','support','ops'])[1 + g % 3], 'region', 'eu',
+              'plan', CASE WHEN g % 2 = 0 THEN 'pro' ELSE 'free' END)
      FROM generate_series(1, $2::int) AS g`,
     [integration.id, CONNECTIONS],
   );
@@ -60,13 +62,14 @@ try {
   const server = { url: await app.listen({ port: 0, host: '127.0.0.1' }) };
   await app.ready();
   const BY_TAGS = `query ($tags: JSONObject) { connections(first: 50, tags: $tags) { totalCount edges { node { id name status tags } } } }`;
-  const query = async (tags: Record<string, string>) => {
+  const PAGE_ONLY = `query ($tags: JSONObject) { connections(first: 50, tags: $tags) { edges { node { id name status tags } } } }`;
+  const query = async (tags: Record<string, string>, document = BY_TAGS) => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
-      body: JSON.stringify({ query: BY_TAGS, variables: { tags } }),
+      body: JSON.stringify({ query: document, variables: { tags } }),
     });
-    const body = (await response.json()) as { data?: { connections: { totalCount: number } }; errors?: unknown };
+    const body = (await response.json()) as { data?: { connections: { totalCount: number; edges: unknown[] } }; errors?: unknown };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data!.connections;
   };
@@ -90,10 +93,20 @@ try {
   const two = await measure('connections(first: 50, tags: { organizationId, team })', (index) =>
     query({ organizationId: organization(index), team: ['sales', 'support', 'ops'][index % 3]! }),
   );
-  const containment = `SELECT "id" FROM "Connection" WHERE "tags" @> $1::jsonb AND TRUE AND TRUE`;
-  const plan = (await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${containment}`, [JSON.stringify({ organizationId: '42' })])).rows.map(
-    (row: Record<string, string>) => row['QUERY PLAN'],
+  const common = await measure('connections(first: 50, tags: { plan: "pro" }) (100,000 match), the page only', () =>
+    query({ plan: 'pro' }, PAGE_ONLY).then((page) => {
+      if (page.edges.length !== 50) throw new Error(`expected a page of 50, got ${page.edges.length}`);
+    }),
   );
+  const commonCounted = await measure('connections(first: 50, tags: { plan: "pro" }) with totalCount (100,000)', () => query({ plan: 'pro' }));
+  // The page statement the server runs for an admin (src/graphql/schema/connections.ts), first: 50.
+  const pageStatement = `SELECT c."id" FROM "Connection" c WHERE c."tags" @> $1::jsonb ORDER BY c."id" ASC OFFSET 0 LIMIT 51`;
+  const explain = async (tags: Record<string, string>) =>
+    (await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${pageStatement}`, [JSON.stringify(tags)])).rows.map(
+      (row: Record<string, string>) => row['QUERY PLAN'],
+    );
+  const plan = await explain({ organizationId: '42' });
+  const commonPlan = await explain({ plan: 'pro' });
   const size = (await client.query(`SELECT pg_size_pretty(pg_relation_size('"Connection_tags_idx"')) AS gin`)).rows[0];
 
   console.log(
@@ -104,8 +117,13 @@ try {
   console.log('| --- | ---: | ---: |');
   console.log(one.row);
   console.log(two.row);
-  console.log(`\np50 against the 20 ms target: ${(one.p50 / 20).toFixed(2)}× (one pair), ${(two.p50 / 20).toFixed(2)}× (two pairs).`);
-  console.log(`Plan of the containment query (organizationId 42):\n  ${plan.join('\n  ')}`);
+  console.log(common.row);
+  console.log(commonCounted.row);
+  console.log(
+    `\np50 against the 20 ms target: ${(one.p50 / 20).toFixed(2)}× (one pair), ${(two.p50 / 20).toFixed(2)}× (two pairs), ${(common.p50 / 20).toFixed(2)}× (common pair, page), ${(commonCounted.p50 / 20).toFixed(2)}× (common pair with totalCount).`,
+  );
+  console.log(`Plan of the page statement (organizationId 42):\n  ${plan.join('\n  ')}`);
+  console.log(`Plan of the page statement (plan pro, 100,000 match):\n  ${commonPlan.join('\n  ')}`);
   await client.end();
   await app.stop();
 } catch (error) {

@@ -140,8 +140,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
     logger,
     settings: config.oauth,
     publicUrl: config.publicUrl,
+    checks,
   };
-  const importDeps = { ...flows, checks };
+  const importDeps = flows;
   const apiKeys = createApiKeys({ db, cacheTtlMs: config.auth.apiKeyCacheTtlMs, logger });
   const remoteMcp = createRemoteMcp({ proxy });
   const services: Services = {

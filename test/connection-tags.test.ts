@@ -133,4 +133,58 @@ describe('connection tags, metadata and display names', () => {
     const bad = await graphql(server, BY_TAGS, { tags: { 'bad key': 'x' } }, adminHeaders);
     expect(bad.errors?.[0]?.extensions?.code).toBe('VALIDATION');
   });
+
+  it('pages tagged connections forwards and backwards in SQL, with the other filters and the count', async () => {
+    const server = await startTestServer();
+    const integration = await makeIntegration(server);
+    const other = await makeIntegration(server);
+    const org = `paged-${Date.now()}`;
+    const rows = [];
+    for (let index = 0; index < 7; index++) rows.push(await makeConnection(index < 6 ? integration.id : other.id, 'pager', `p${index}`));
+    await prisma.connection.updateMany({ where: { id: { in: rows.map((row) => row.id) } }, data: { tags: { organizationId: org } } });
+    await prisma.connection.update({ where: { id: rows[5]!.id }, data: { status: 'ERROR' } });
+    const inOrder = rows
+      .map((row) => row.id)
+      .sort()
+      .map((id) => encodeGlobalID('Connection', id));
+    const PAGE = /* GraphQL */ `
+      query ($tags: JSONObject, $first: Int, $after: String, $last: Int, $before: String, $integration: String, $status: ConnectionStatus, $search: String) {
+        connections(tags: $tags, first: $first, after: $after, last: $last, before: $before, integration: $integration, status: $status, search: $search) {
+          totalCount
+          pageInfo {
+            hasNextPage
+            hasPreviousPage
+            endCursor
+            startCursor
+          }
+          edges {
+            node {
+              id
+            }
+          }
+        }
+      }
+    `;
+    const page = async (variables: Record<string, unknown>) =>
+      (await graphql(server, PAGE, { tags: { organizationId: org }, ...variables }, adminHeaders)).data.connections;
+    const idsOf = (connections: { edges: Array<{ node: { id: string } }> }) => connections.edges.map((edge) => edge.node.id);
+
+    const first = await page({ first: 3 });
+    expect(first).toMatchObject({ totalCount: 7, pageInfo: { hasNextPage: true } });
+    expect(idsOf(first)).toEqual(inOrder.slice(0, 3));
+    const second = await page({ first: 3, after: first.pageInfo.endCursor });
+    expect(idsOf(second)).toEqual(inOrder.slice(3, 6));
+    const third = await page({ first: 3, after: second.pageInfo.endCursor });
+    expect(idsOf(third)).toEqual(inOrder.slice(6));
+    expect(third.pageInfo.hasNextPage).toBe(false);
+    const last = await page({ last: 2, before: third.pageInfo.endCursor });
+    expect(idsOf(last)).toEqual(inOrder.slice(4, 6));
+    expect(last.pageInfo.hasPreviousPage).toBe(true);
+
+    expect((await page({ first: 10, integration: other.slug })).totalCount).toBe(1);
+    expect(idsOf(await page({ first: 10, status: 'ERROR' }))).toEqual([encodeGlobalID('Connection', rows[5]!.id)]);
+    expect((await page({ first: 10, search: 'P1' })).totalCount).toBe(1);
+    const asUser = await graphql(server, PAGE, { tags: { organizationId: org }, first: 10 }, await userHeaders('someone-else'));
+    expect(asUser.data.connections.totalCount).toBe(0);
+  });
 });

@@ -141,7 +141,7 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     fake.requestTokens.delete(token);
     const access = `at-${fake.accessTokens.size + 1}`;
     fake.accessTokens.set(access, `ats secret/${access}`);
-    reply(res, 200, `oauth_token=${access}&oauth_token_secret=${encodeURIComponent(`ats secret/${access}`)}&user_nsid=u-42`);
+    reply(res, 200, `oauth_token=${access}&oauth_token_secret=${encodeURIComponent(`ats secret/${access}`)}&user_nsid=u-42&fullname=Flickr%20User`);
   });
   provider.routes.set('/api/1/resource', (req, res, body) => {
     const token = authorizationParameters(req.headers.authorization).oauth_token ?? '';
@@ -267,6 +267,40 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     expect(await prisma.operation.findMany({ where: { connectionId: stored.id }, select: { kind: true, outcome: true, ownerId: true } })).toEqual([
       { kind: 'CONNECT', outcome: 'SUCCESS', ownerId: 'oauth1-user' },
     ]);
+  });
+
+  it("a connect session's OAuth 1.0a connection gets its tags, and its name from the access token answer (identity from tokenResponse)", async () => {
+    const named = await createIntegration();
+    const settings = (await prisma.integration.findUniqueOrThrow({ where: { slug: named } })).settings as object;
+    await prisma.integration.update({
+      where: { slug: named },
+      data: { settings: { ...settings, identity: { from: 'tokenResponse', id: 'user_nsid', displayName: 'fullname' } } },
+    });
+    const session = await graphql(
+      server,
+      `
+        mutation ($input: CreateConnectSessionInput!) {
+          createConnectSession(input: $input) {
+            __typename
+            ... on CreateConnectSessionPayload {
+              token
+            }
+          }
+        }
+      `,
+      { input: { endUserId: 'oauth1-session-user', integrations: [named], tags: { organizationId: 'org-1a' } } },
+      adminHeaders,
+    );
+    const started = await startConnect(named, { authorization: `Bearer ${session.data.createConnectSession.token}` });
+    expect(started.__typename).toBe('StartConnectPayload');
+    expect((await followThrough(started.authorizeUrl)).status).toBe(200);
+    const stored = await prisma.connection.findFirstOrThrow({ where: { ownerId: 'oauth1-session-user', integration: { slug: named } } });
+    expect(stored).toMatchObject({
+      tags: { organizationId: 'org-1a' },
+      displayName: 'Flickr User',
+      displayNameSource: 'provider',
+      providerAccountId: 'u-42',
+    });
   });
 
   it('signs proxied calls, the query and a form body included, with a fresh nonce each time', async () => {

@@ -130,6 +130,7 @@ describe('security: caps on every flow kind', async () => {
       expiresAt: new Date(Date.now() + 60_000),
       reusable: false,
       purpose: 'CONNECT' as const,
+      tags: {},
     };
     const asSession: Viewer = { userId: 'listener', isAdmin: false, via: 'connect-session', connectSession: grant };
     const asUser: Viewer = { userId: 'listener', isAdmin: false, via: 'jwt' };

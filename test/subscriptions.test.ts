@@ -260,6 +260,7 @@ describe('connectionStatusChanged', async () => {
       integrationId: connection.integrationId,
       integrationSlug,
       ownerId: connection.ownerId,
+      tags: {},
       status: connection.status,
       previousStatus: null,
       reason: 'fan-out test',

@@ -28,6 +28,7 @@ describe('webhook outbox and leases', () => {
     integrationSlug: 'acme',
     connectionName: 'default',
     ownerId: 'u1',
+    tags: {},
     status: 'HEALTHY',
     previousStatus: null,
     reason: 'connected',

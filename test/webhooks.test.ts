@@ -116,11 +116,11 @@ describe('webhooks', async () => {
     return { globalId, secret: payload.secret as string, path };
   }
 
-  async function connect(userId: string, name: string, apiKey = `key-${newId()}`) {
+  async function connect(userId: string, name: string, apiKey = `key-${newId()}`, tags?: Record<string, string>) {
     const answer = await graphql(
       server,
       CREATE_CONNECTION,
-      { input: { integration: integration.slug, connectionName: name, apiKey } },
+      { input: { integration: integration.slug, connectionName: name, apiKey, tags } },
       await userHeaders(userId),
     );
     expect(answer.data.createConnection.__typename).toBe('CreateConnectionPayload');
@@ -140,10 +140,10 @@ describe('webhooks', async () => {
     return endpoint.node.deliveries.edges.map((edge: any) => edge.node);
   }
 
-  it('signs each delivery per Standard Webhooks, so the standardwebhooks package verifies it', async () => {
+  it("signs each delivery per Standard Webhooks, so the standardwebhooks package verifies it; the body carries the connection's tags", async () => {
     const endpoint = await createEndpoint('/signed');
     expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const connectionId = await connect('signer', 'signed');
+    const connectionId = await connect('signer', 'signed', undefined, { organizationId: '42' });
 
     const [request] = await waitForRequests('/signed', 1);
     const body = request!.body.toString('utf8');
@@ -159,6 +159,7 @@ describe('webhooks', async () => {
         status: 'HEALTHY',
         previousStatus: null,
         reason: 'connected',
+        tags: { organizationId: '42' },
         sequence: 1,
       },
     });
@@ -315,6 +316,7 @@ describe('webhooks', async () => {
       status: 'DISCONNECTED',
       previousStatus: 'HEALTHY',
       reason: 'disconnected',
+      tags: {},
       sequence: 2,
     });
   });

@@ -17,7 +17,8 @@ const ALLOWED_FIELDS: Record<string, readonly string[] | '*'> = {
   Query: ['connectSession', 'integrations', 'integration', 'connections'],
   Mutation: ['startConnect', 'createConnection'],
   Subscription: ['connectionStatusChanged'],
-  ConnectSession: '*',
+  // Tags are the backend's records (an organization, an email): not for the end user's browser.
+  ConnectSession: ['id', 'endUserId', 'integrations', 'connectionName', 'expiresAt', 'purpose', 'reusable'],
   Integration: ['id', 'slug', 'name', 'provider', 'authType', 'scopes', 'isShared', 'logoUrl', 'connection', 'connections'],
   Connection: [
     'id',
@@ -40,7 +41,7 @@ const ALLOWED_FIELDS: Record<string, readonly string[] | '*'> = {
   PageInfo: '*',
   StartConnectPayload: '*',
   CreateConnectionPayload: '*',
-  ConnectionStatusEvent: '*',
+  ConnectionStatusEvent: ['connectionId', 'connection', 'integrationSlug', 'status', 'previousStatus', 'reason', 'sequence', 'at'],
   Error: '*',
   NotFoundError: '*',
   ForbiddenError: '*',

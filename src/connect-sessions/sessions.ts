@@ -3,6 +3,7 @@
 import { auditActorOf, recordAudit, type AuditActor } from '../domain/audit.js';
 import type { Database } from '../db/database.js';
 import { CONNECTION_NAME_PATTERN } from '../domain/connections.js';
+import { validTags } from '../domain/tags.js';
 import type { Integrations } from '../domain/integrations.js';
 import { isReservedUserId } from '../domain/identities.js';
 import { USER_ID_PATTERN, type Viewer } from '../domain/viewer.js';
@@ -32,6 +33,8 @@ export interface CreateConnectSessionInput {
   purpose?: 'CONNECT' | 'AGENT' | null;
   /** Keep the session after its first successful connect (default: it ends then). */
   reusable?: boolean | null;
+  /** Copied to every connection the session makes (validated as Connection.tags). */
+  tags?: Record<string, unknown> | null;
 }
 
 export interface CreatedConnectSession {
@@ -83,6 +86,15 @@ export async function createConnectSession(
   if (references !== null && references.length > CONNECT_SESSION_MAX_INTEGRATIONS) {
     problems.push({ field: 'integrations', message: `A session offers at most ${CONNECT_SESSION_MAX_INTEGRATIONS} integrations by name.` });
   }
+  let tags: Record<string, string> = {};
+  if (input.tags != null) {
+    try {
+      tags = validTags(input.tags);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems.push(...error.fieldErrors);
+    }
+  }
   if (problems.length) throw new ValidationError('The connect session is not valid.', problems);
 
   const integrationIds: string[] = [];
@@ -121,12 +133,18 @@ export async function createConnectSession(
         expiresAt,
         purpose,
         reusable,
+        tags,
       },
     });
     await recordAudit(tx, actor, {
       action: 'connect_session.created',
       target: ['ConnectSession', id],
-      changes: { endUserId: { new: endUserId }, integrationIds: { new: references === null ? null : integrationIds }, connectionName: { new: connectionName } },
+      changes: {
+        endUserId: { new: endUserId },
+        integrationIds: { new: references === null ? null : integrationIds },
+        connectionName: { new: connectionName },
+        ...(Object.keys(tags).length ? { tags: { new: tags } } : {}),
+      },
     });
   });
   const session: ConnectSessionGrant = {
@@ -138,6 +156,7 @@ export async function createConnectSession(
     expiresAt,
     purpose,
     reusable,
+    tags,
   };
   return { token, connectUrl: connectUrlFor(deps.publicUrl, token), expiresAt, session };
 }

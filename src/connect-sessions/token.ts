@@ -39,5 +39,6 @@ export async function findConnectSessionGrant(prisma: PrismaClient, token: strin
     expiresAt: session.expiresAt,
     purpose: session.purpose,
     reusable: session.reusable,
+    tags: session.tags as Record<string, string>,
   };
 }

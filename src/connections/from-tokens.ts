@@ -4,7 +4,8 @@
 // createConnection both use this, so a provider's quirks apply the same way to either.
 import type * as oidc from 'openid-client';
 import { hostMatchesPattern, METADATA_PLACEHOLDER, placeholderPlacementProblems } from '../catalog/schema.js';
-import type { StoredCredentials } from '../domain/connections.js';
+import type { ConnectionIdentity, StoredCredentials } from '../domain/connections.js';
+import { identityFromAnswer } from '../health/identity.js';
 import { integrationSettings, providerUrlProblem, type Integration, type UrlPolicy } from '../domain/integrations.js';
 import type { Logger } from '../kernel/log.js';
 import type { Outbound } from '../net/outbound.js';
@@ -26,6 +27,8 @@ export interface ConnectionFromTokens {
   tokenExpiresAt: Date | null;
   apiBaseUrl: string | null;
   metadata: Record<string, unknown>;
+  /** The connected account, where the catalog says the token response or the ID token names it. */
+  identity: ConnectionIdentity | null;
 }
 
 const POST_CONNECT_TIMEOUT_MS = 10_000;
@@ -71,6 +74,7 @@ export async function connectionFromTokens(
     tokenExpiresAt: credentials.expiresAt ? new Date(credentials.expiresAt) : null,
     apiBaseUrl: apiBaseUrlFor(deps, integration, connectionConfig, metadata),
     metadata,
+    identity: identityFromAnswer(integration, 'tokenResponse', tokens) ?? identityFromAnswer(integration, 'idToken', claims),
   };
 }
 

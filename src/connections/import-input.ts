@@ -29,6 +29,8 @@ export const importInputSchema = z.object({
   installationId: z.string().trim().regex(INSTALLATION_ID_PATTERN, 'installationId is the number GitHub gives the installation.').optional(),
   tokenSecret: secret.optional(),
   skipVerification: z.boolean().default(false),
+  /** Checked in full by validTags (src/domain/tags.ts). */
+  tags: z.record(z.string(), z.unknown()).optional(),
   metadata: z
     .record(z.string(), z.unknown())
     .refine((metadata) => JSON.stringify(metadata).length <= 16_384, 'metadata is limited to 16 KiB of JSON.')

@@ -5,11 +5,13 @@
 // the provider rejects them. Admins may opt out with skipVerification.
 import * as oidc from 'openid-client';
 import { mayConnectIntegration } from '../domain/access.js';
-import type { Connection, StoredCredentials } from '../domain/connections.js';
+import type { Connection, ConnectionIdentity, StoredCredentials } from '../domain/connections.js';
+import { sessionTags, validTags } from '../domain/tags.js';
+import { identityFromAnswer, identitySettingsOf } from '../health/identity.js';
 import { connectFailed, type Operation } from '../domain/events.js';
 import { validationErrorFrom, type Integration } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
-import { credentialCheckFor, runCredentialCheck, type CheckResult } from '../health/check.js';
+import { credentialCheckFor, runCredentialCheck, type CheckResult, type CredentialCheck } from '../health/check.js';
 import { ForbiddenError, NotFoundError, ProviderError, SwitchboardError, ValidationError, type FieldError } from '../kernel/errors.js';
 import { describe, providerErrorFrom } from '../provider/provider-client.js';
 import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf, type ConnectionConfig } from '../provider/templates.js';
@@ -43,7 +45,10 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
     // Checked like startConnect checks it: declared names, host-name-like values, required ones present.
     const checked = connectionConfigFor(integration, given, deps.urls);
     data.metadata = Object.keys(checked).length ? { connectionConfig: checked } : {};
+    // Tags are the backend's, set on the session; the end user's browser cannot choose them.
+    if (data.tags) throw ValidationError.field('tags', "A connect session's connections get the session's tags (createConnectSession's tags).");
   }
+  const tags = viewer.connectSession ? sessionTags(viewer.connectSession.tags) : data.tags ? validTags(data.tags) : undefined;
 
   const given = (['accessToken', 'refreshToken', 'apiKey', 'username', 'password', ...MACHINE_INPUT_FIELDS] as const).filter((key) => data[key] !== undefined);
   const allowed: readonly string[] = {
@@ -62,9 +67,10 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
   if (integration.authType === 'BASIC' && !data.username) problems.push({ field: 'username', message: 'A basic integration needs username (and password).' });
   if (data.expiresAt && !data.accessToken) problems.push({ field: 'expiresAt', message: 'expiresAt describes an accessToken.' });
   if (problems.length) throw new ValidationError('The connection is not valid.', problems);
-  if (isMachineOrOAuth1(integration.authType)) return createMachineConnection(deps, viewer, integration, data);
+  if (isMachineOrOAuth1(integration.authType)) return createMachineConnection(deps, viewer, integration, data, tags);
 
   let credentials: StoredCredentials;
+  let identity: ConnectionIdentity | null = null;
   let tokenExpiresAt: Date | null = null;
   let scopes = integration.scopes;
   // The connection config a templated provider needs (a shop, a tenant…) comes in metadata.connectionConfig,
@@ -99,7 +105,7 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
         throw refused;
       }
       const result = await connectionFromTokens(deps, integration, tokens, { connectionConfig, previous: credentials });
-      ({ credentials, tokenExpiresAt, scopes, apiBaseUrl } = result);
+      ({ credentials, tokenExpiresAt, scopes, apiBaseUrl, identity } = result);
       metadata = { ...result.metadata, ...metadata };
     }
   } else if (integration.authType === 'API_KEY') {
@@ -116,7 +122,18 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
     data.skipVerification || importedExpired ? null : await checkImport(deps, integration, credentials, { apiBaseUrl, connectionConfig, ownerId });
 
   const connection = await deps.store.saveAuthorized(
-    { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata },
+    {
+      integration,
+      ownerId,
+      name: data.connectionName,
+      credentials,
+      scopes,
+      tokenExpiresAt,
+      apiBaseUrl,
+      metadata,
+      tags,
+      identity: identity ?? checked?.identity,
+    },
     { userId: viewer.userId },
   );
   if (checked) {
@@ -138,12 +155,15 @@ async function checkImport(
   integration: Integration,
   credentials: StoredCredentials,
   connection: { apiBaseUrl: string | null; connectionConfig: ConnectionConfig; ownerId: string | null },
-): Promise<CheckResult | null> {
+): Promise<(CheckResult & { identity: ConnectionIdentity | null }) | null> {
   let result: CheckResult;
+  let source: CredentialCheck['source'];
   try {
     const check = await credentialCheckFor(deps.checks, integration, connection);
     if (!check) return null;
-    result = await runCredentialCheck(deps.checks, check, credentials, integration);
+    source = check.source;
+    // The check's answer names the account where the catalog's identity says so.
+    result = await runCredentialCheck(deps.checks, check, credentials, integration, { readAnswer: identitySettingsOf(integration)?.from === source });
   } catch (error) {
     // No usable check (no API base URL, discovery failed): nothing to say about the credentials.
     deps.logger.info(
@@ -162,7 +182,7 @@ async function checkImport(
   }
   if (result.verdict === 'inconclusive')
     deps.logger.info({ integration: integration.slug, reason: result.reason }, 'imported credentials could not be checked');
-  return result;
+  return { ...result, identity: result.verdict === 'accepted' ? identityFromAnswer(integration, source, result.answer) : null };
 }
 
 function checkOperation(result: CheckResult, integrationSlug: string, ownerId: string | null): Operation {

@@ -27,7 +27,13 @@ export function isMachineOrOAuth1(authType: Integration['authType']): authType i
   return authType in MACHINE_ALLOWED_FIELDS;
 }
 
-export async function createMachineConnection(deps: ImportDeps, viewer: Viewer, integration: Integration, data: CreateConnectionData): Promise<Connection> {
+export async function createMachineConnection(
+  deps: ImportDeps,
+  viewer: Viewer,
+  integration: Integration,
+  data: CreateConnectionData,
+  tags: Record<string, string> | undefined,
+): Promise<Connection> {
   const problems: FieldError[] = [];
   const metadata: Record<string, unknown> = { ...(data.metadata ?? {}) };
   let credentials: StoredCredentials;
@@ -129,7 +135,7 @@ export async function createMachineConnection(deps: ImportDeps, viewer: Viewer, 
     if (credentials.scope) scopes = credentials.scope.split(/[\s,]+/).filter(Boolean);
   }
   return deps.store.saveAuthorized(
-    { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata },
+    { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata, tags },
     { userId: viewer.userId, startedAt: started },
   );
 }

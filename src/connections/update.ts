@@ -38,7 +38,12 @@ export async function updateConnection(
     if (!before) throw new NotFoundError('No such connection.');
     const data: Prisma.ConnectionUpdateInput = {};
     if (tags) data.tags = tags;
-    if (input.displayName !== undefined) data.displayName = input.displayName === null || input.displayName === '' ? null : input.displayName;
+    if (input.displayName !== undefined) {
+      // The app's name wins over the provider's from now on; clearing it hands the name back to the provider.
+      const cleared = input.displayName === null || input.displayName === '';
+      data.displayName = cleared ? null : input.displayName;
+      data.displayNameSource = cleared ? null : 'app';
+    }
     if (input.metadata) {
       const merged: Record<string, unknown> = { ...(before.metadata as Record<string, unknown>) };
       for (const [key, value] of Object.entries(input.metadata)) {

@@ -1,7 +1,7 @@
 // What every instance must hear about: a connection changed (new tokens, status, metadata) or was
 // deleted, and an integration changed. Caches of decrypted credentials drop what changed, and status
 // subscribers get the status events. The feed (src/realtime/change-feed.ts) carries them within the
-// process and, with Redis, to the other instances. They hold ids, status and sequence, never secrets.
+// process and, with Redis, to the other instances. They hold ids, status, tags and sequence, never secrets.
 import type { ConnectionStatus } from '../generated/prisma/client.js';
 
 export interface ConnectionStatusEvent {
@@ -13,6 +13,8 @@ export interface ConnectionStatusEvent {
   status: ConnectionStatus;
   previousStatus: ConnectionStatus | null;
   reason: string | null;
+  /** The connection's tags (the app's own string pairs, never secrets), for webhooks and subscribers. */
+  tags: Record<string, string>;
   sequence: number;
   at: string;
 }

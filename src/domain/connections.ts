@@ -4,6 +4,7 @@
 // the caller announces the change once, after the commit, as a domain event.
 import { recordAudit, type AuditActor } from './audit.js';
 import type { Keyring } from '../crypto/envelope.js';
+import { DATABASE_NOW } from '../db/clock.js';
 import type { Database, Transaction } from '../db/database.js';
 import { Prisma, type Connection, type ConnectionStatus } from '../generated/prisma/client.js';
 import { newId } from '../kernel/ids.js';
@@ -86,6 +87,55 @@ export interface AuthorizedConnectionInput {
   refreshTokenExpiresAt?: Date | null;
   apiBaseUrl?: string | null;
   metadata?: Record<string, unknown>;
+  /** Replace the connection's tags (a connect session's, createConnection's); undefined keeps them. */
+  tags?: Record<string, string>;
+  /** The connected account as the provider described it (the catalog's identity). */
+  identity?: ConnectionIdentity | null;
+}
+
+/** The provider account a connection is for, read where the catalog entry's identity says. */
+export interface ConnectionIdentity {
+  accountId?: string;
+  displayName?: string;
+}
+
+/** A new connection's columns from the provider's identity answer. */
+function identityFields(identity: ConnectionIdentity | null | undefined) {
+  return {
+    providerAccountId: identity?.accountId ?? null,
+    displayName: identity?.displayName ?? null,
+    displayNameSource: identity?.displayName === undefined ? null : 'provider',
+  };
+}
+
+type IdentityColumns = Pick<Connection, 'providerAccountId' | 'displayName' | 'displayNameSource'>;
+
+/**
+ * Stores the provider's identity answer on an existing connection, in one statement that decides on
+ * the row itself: a display name the app set (displayNameSource "app", by updateConnection) is never
+ * overwritten, even by a check that started before the app set it. Writes nothing when nothing
+ * changed (every credential check reads the answer). Returns the columns when it wrote them.
+ */
+export async function writeIdentity(
+  client: Pick<Transaction, '$queryRaw'>,
+  connectionId: string,
+  identity: ConnectionIdentity | null | undefined,
+): Promise<IdentityColumns | null> {
+  if (!identity) return null;
+  const accountId = identity.accountId ?? null;
+  const name = identity.displayName ?? null;
+  const rows = await client.$queryRaw<IdentityColumns[]>`
+    UPDATE "Connection" SET
+      "providerAccountId" = COALESCE(${accountId}::text, "providerAccountId"),
+      "displayName" = CASE WHEN ${name}::text IS NOT NULL AND "displayNameSource" IS DISTINCT FROM 'app' THEN ${name}::text ELSE "displayName" END,
+      "displayNameSource" = CASE WHEN ${name}::text IS NOT NULL AND "displayNameSource" IS DISTINCT FROM 'app' THEN 'provider' ELSE "displayNameSource" END,
+      "updatedAt" = ${DATABASE_NOW}
+    WHERE "id" = ${connectionId}
+      AND ("providerAccountId" IS DISTINCT FROM COALESCE(${accountId}::text, "providerAccountId")
+        OR (${name}::text IS NOT NULL AND "displayNameSource" IS DISTINCT FROM 'app'
+          AND ("displayName" IS DISTINCT FROM ${name}::text OR "displayNameSource" IS DISTINCT FROM 'provider')))
+    RETURNING "providerAccountId", "displayName", "displayNameSource"`;
+  return rows[0] ?? null;
 }
 
 export interface ConnectionStatusChange {
@@ -125,6 +175,7 @@ function statusEventOf(connection: Connection, integrationSlug: string, previous
     status: connection.status,
     previousStatus,
     reason: reason ?? connection.statusMessage,
+    tags: (connection.tags ?? {}) as Record<string, string>,
     sequence: connection.sequence,
     at: new Date().toISOString(),
   };
@@ -178,6 +229,7 @@ export function createConnectionStore(deps: { db: Database; keyring: Keyring; ev
                 where: { id: existing.id },
                 data: {
                   ...fields(existing.id),
+                  ...(input.tags ? { tags: input.tags } : {}),
                   metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
                   sequence: { increment: 1 },
                 },
@@ -192,10 +244,14 @@ export function createConnectionStore(deps: { db: Database; keyring: Keyring; ev
                     ownerKey,
                     name: input.name,
                     metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
+                    tags: input.tags ?? {},
+                    ...identityFields(input.identity),
                     ...fields(id),
                   },
                 });
               })();
+          const identity = existing ? await writeIdentity(tx, existing.id, input.identity) : null;
+          if (identity) Object.assign(saved, identity);
           const event = statusEventOf(saved, input.integration.slug, existing?.status ?? null, existing ? 'reconnected' : 'connected');
           await runStatusHooks(tx, event);
           return { saved, event };

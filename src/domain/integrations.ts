@@ -41,6 +41,8 @@ export interface IntegrationSettings {
   grantType?: string;
   /** The credential check (src/health/check.ts). */
   verify?: ProviderTemplate['verify'];
+  /** Where the connected account's id and display name are (src/health/identity.ts). */
+  identity?: ProviderTemplate['identity'];
   /** An admin's declaration of the provider's webhooks, instead of the catalog's (src/webhooks/provider/). */
   providerWebhooks?: ProviderTemplate['providerWebhooks'];
 }
@@ -107,6 +109,7 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     signatureMethod: template.signatureMethod,
     grantType: template.grantType,
     verify: template.verify,
+    identity: template.identity,
   };
 }
 
@@ -533,7 +536,7 @@ export function matchesIntegrationReference(integration: Pick<Integration, 'id' 
   return id ? id === integration.id : reference === integration.slug || reference === integration.id;
 }
 
-function integrationIdFromGlobalId(reference: string): string | undefined {
+export function integrationIdFromGlobalId(reference: string): string | undefined {
   try {
     const { typename, id } = decodeGlobalID(reference);
     return typename === 'Integration' ? id : undefined;

@@ -20,3 +20,9 @@ export function validTags(value: unknown, field = 'tags'): Record<string, string
   if (problems.length) throw new ValidationError(problems[0]!.message, problems);
   return Object.fromEntries(entries) as Record<string, string>;
 }
+
+/** A connect session's tags for its connections: undefined when it has none (a reconnect then keeps the connection's). */
+export function sessionTags(tags: unknown): Record<string, string> | undefined {
+  const pairs = (tags ?? {}) as Record<string, string>;
+  return Object.keys(pairs).length ? pairs : undefined;
+}

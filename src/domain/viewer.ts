@@ -17,6 +17,8 @@ export interface ConnectSessionGrant {
   purpose: 'CONNECT' | 'AGENT';
   /** Kept after its first successful connect (otherwise that connect ends it). */
   reusable: boolean;
+  /** Copied to every connection the session makes. */
+  tags: Record<string, string>;
 }
 
 export interface Viewer {

@@ -29,6 +29,8 @@ export interface CheckDeps {
 export type VerifySettings = NonNullable<ProviderTemplate['verify']>;
 
 export interface CredentialCheck {
+  /** Which answer it reads: the integration's verify request, or the userinfo endpoint. */
+  source: 'verify' | 'userinfo';
   method: 'GET' | 'POST';
   url: URL;
   expect?: VerifySettings['expect'];
@@ -50,40 +52,57 @@ export interface CheckResult {
   durationMs: number;
   /** Why it was not accepted, in words. */
   reason?: string;
+  /** The JSON of an accepted answer, when it was read (for the identity; never logged). */
+  answer?: unknown;
 }
 
 /** Answers read for the expected field are small; a bigger one is read this far only. */
 const MAX_CHECK_BODY_BYTES = 256 * 1024;
 
+type ConnectionPlace = { apiBaseUrl: string | null; connectionConfig: ConnectionConfig };
+
 /** The check for an integration and connection, or null when none is known. */
 export async function credentialCheckFor(
   deps: Pick<CheckDeps, 'providerClient' | 'urls'>,
   integration: Integration,
-  connection: { apiBaseUrl: string | null; connectionConfig: ConnectionConfig },
+  connection: ConnectionPlace,
 ): Promise<CredentialCheck | null> {
+  return verifyCheckFor(deps, integration, connection) ?? userinfoCheckFor(deps, integration, connection);
+}
+
+/** The integration's `verify` request, or null when it declares none. */
+export function verifyCheckFor(deps: Pick<CheckDeps, 'urls'>, integration: Integration, connection: ConnectionPlace): CredentialCheck | null {
   const verify = integrationSettings(integration).verify;
-  if (verify) {
-    const url =
-      verify.url !== undefined
-        ? new URL(fillProviderUrl(verify.url, { connectionConfig: connection.connectionConfig }, 'verify.url', deps.urls))
-        : resolveProxyUrl(connection.apiBaseUrl ?? integration.apiBaseUrl, verify.path ?? '');
-    const headers: Record<string, string> = { accept: 'application/json', ...(verify.headers ?? {}) };
-    if (verify.body) headers['content-type'] = 'application/json';
-    return {
-      method: verify.method ?? 'GET',
-      url,
-      expect: verify.expect,
-      body: verify.body ? JSON.stringify(verify.body) : undefined,
-      headers,
-      authPrefix: verify.authPrefix,
-    };
-  }
+  if (!verify) return null;
+  const url =
+    verify.url !== undefined
+      ? new URL(fillProviderUrl(verify.url, { connectionConfig: connection.connectionConfig }, 'verify.url', deps.urls))
+      : resolveProxyUrl(connection.apiBaseUrl ?? integration.apiBaseUrl, verify.path ?? '');
+  const headers: Record<string, string> = { accept: 'application/json', ...(verify.headers ?? {}) };
+  if (verify.body) headers['content-type'] = 'application/json';
+  return {
+    source: 'verify',
+    method: verify.method ?? 'GET',
+    url,
+    expect: verify.expect,
+    body: verify.body ? JSON.stringify(verify.body) : undefined,
+    headers,
+    authPrefix: verify.authPrefix,
+  };
+}
+
+/** A GET of the OAuth 2.0 integration's userinfo endpoint (its own, or its issuer's), or null when it has none. */
+export async function userinfoCheckFor(
+  deps: Pick<CheckDeps, 'providerClient' | 'urls'>,
+  integration: Integration,
+  connection: ConnectionPlace,
+): Promise<CredentialCheck | null> {
   if (integration.authType !== 'OAUTH2') return null;
   let userinfo: string | undefined;
   if (integration.userinfoUrl) userinfo = fillProviderUrl(integration.userinfoUrl, { connectionConfig: connection.connectionConfig }, 'userinfoUrl', deps.urls);
   else if (integration.issuer)
     userinfo = (await deps.providerClient.configuration(integration, connection.connectionConfig)).serverMetadata().userinfo_endpoint;
-  return userinfo ? { method: 'GET', url: new URL(userinfo), headers: { accept: 'application/json' } } : null;
+  return userinfo ? { source: 'userinfo', method: 'GET', url: new URL(userinfo), headers: { accept: 'application/json' } } : null;
 }
 
 /** Sends the check with the credentials; never throws for what the provider answers. */
@@ -92,6 +111,7 @@ export async function runCredentialCheck(
   check: CredentialCheck,
   credentials: StoredCredentials | null,
   integration: Integration,
+  options: { readAnswer?: boolean } = {},
 ): Promise<CheckResult> {
   const started = performance.now();
   const url = new URL(check.url);
@@ -127,7 +147,7 @@ export async function runCredentialCheck(
   const status = response.statusCode;
   let body: unknown;
   try {
-    if (check.expect && status >= 200 && status < 300) {
+    if ((check.expect || options.readAnswer) && status >= 200 && status < 300) {
       // Answers read for the expected field are small; a bigger one is not read to its end.
       const read = await readBody(response.body, MAX_CHECK_BODY_BYTES);
       body = read.complete ? JSON.parse(read.bytes.toString('utf8')) : undefined;
@@ -152,5 +172,5 @@ export async function runCredentialCheck(
       return { ...answered, verdict: 'rejected', reason: `The provider refused the credentials (${check.expect.field} ${wanted}${detail}).` };
     }
   }
-  return { ...answered, verdict: 'accepted' };
+  return { ...answered, verdict: 'accepted', ...(options.readAnswer ? { answer: body } : {}) };
 }

@@ -8,13 +8,22 @@
 import type { Database } from '../db/database.js';
 import type { ConnectionLookup } from '../domain/connection-lookup.js';
 import type { ConnectionChange } from '../domain/changes.js';
-import { changeOf, type Connection, type ConnectionStore, type ConnectionWithIntegration, type UsableCredentials } from '../domain/connections.js';
+import {
+  changeOf,
+  writeIdentity,
+  type Connection,
+  type ConnectionIdentity,
+  type ConnectionStore,
+  type ConnectionWithIntegration,
+  type UsableCredentials,
+} from '../domain/connections.js';
 import type { DomainEventBus, Operation } from '../domain/events.js';
 import type { Viewer } from '../domain/viewer.js';
 import { ProviderError, publicMessageOf, SwitchboardError, ValidationError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { connectionConfigOf } from '../provider/templates.js';
 import type { Refresher } from '../tokens/refresher.js';
+import { identityFromAnswer, identitySettingsOf } from './identity.js';
 import { credentialCheckFor, runCredentialCheck, type CheckDeps, type CheckResult, type CredentialCheck } from './check.js';
 
 /** statusMessage of a connection that a credential check marked ERROR (a later accepted check may clear it). */
@@ -78,12 +87,14 @@ export function createVerifier(deps: VerifierDeps) {
     let result: CheckResult;
     try {
       usable = await deps.refresher.usableCredentialsOf(connection, { policy: 'AUTO' });
-      result = await runCredentialCheck(deps.checks, check, usable.credentials, connection.integration);
+      // The answer names the account where the catalog's identity says so (read, never logged).
+      const options = { readAnswer: identitySettingsOf(connection.integration)?.from === check.source };
+      result = await runCredentialCheck(deps.checks, check, usable.credentials, connection.integration, options);
       const credentials = usable.credentials;
       if (result.verdict === 'rejected' && credentials?.type === 'OAUTH2' && credentials.refreshToken) {
         // The access token may have been revoked or rotated away: one refresh, one more check.
         usable = await deps.refresher.usableCredentials(usable, { policy: 'AUTO', rejectedAccessToken: credentials.accessToken });
-        result = await runCredentialCheck(deps.checks, check, usable.credentials, connection.integration);
+        result = await runCredentialCheck(deps.checks, check, usable.credentials, connection.integration, options);
       }
     } catch (error) {
       // The refresh stored its own outcome (ERROR on invalid_grant, with its event).
@@ -106,13 +117,20 @@ export function createVerifier(deps: VerifierDeps) {
       );
       throw new ProviderError(result.reason ?? 'The credential check was inconclusive.', { providerStatus: result.providerStatus });
     }
-    const stored = await storeVerdict(usable.connection, result);
+    const identity = result.verdict === 'accepted' ? identityFromAnswer(connection.integration, check.source, result.answer) : null;
+    const stored = await storeVerdict(usable.connection, result, identity);
     announce(verdict, stored.change);
     return { connection: stored.connection, ok: result.verdict === 'accepted', providerStatus: result.providerStatus ?? null };
   }
 
-  async function storeVerdict(seen: ConnectionWithIntegration, result: CheckResult): Promise<{ connection: Connection; change: ConnectionChange | null }> {
+  async function storeVerdict(
+    seen: ConnectionWithIntegration,
+    result: CheckResult,
+    identity: ConnectionIdentity | null,
+  ): Promise<{ connection: Connection; change: ConnectionChange | null }> {
     const now = new Date();
+    // The account's name as the provider gives it now (never over one the app set).
+    const named = await writeIdentity(prisma, seen.id, identity);
     const accepted = result.verdict === 'accepted';
     const changeStatus = accepted ? seen.status === 'ERROR' && (seen.statusMessage ?? '').startsWith(CHECK_REJECTED_PREFIX) : seen.status !== 'ERROR';
     if (changeStatus) {
@@ -128,12 +146,12 @@ export function createVerifier(deps: VerifierDeps) {
           { connectionId: seen.id, integration: seen.integration.slug, status: written.connection.status },
           'credential check changed the status',
         );
-        return { connection: written.connection, change: changeOf(written.connection, written.statusEvent) };
+        return { connection: { ...written.connection, ...named }, change: changeOf(written.connection, written.statusEvent) };
       }
       // Changed meanwhile (reconnected, refreshed): what was checked is no longer what is stored.
     }
     const updated = await prisma.connection.updateMany({ where: { id: seen.id }, data: { lastVerifiedAt: now } });
-    if (!updated.count) return { connection: { ...seen, lastVerifiedAt: now }, change: null };
+    if (!updated.count) return { connection: { ...seen, ...named, lastVerifiedAt: now }, change: null };
     return { connection: await prisma.connection.findUniqueOrThrow({ where: { id: seen.id } }), change: null };
   }
 

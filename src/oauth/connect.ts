@@ -3,6 +3,7 @@
 // it exactly once and exchanges the code.
 import * as oidc from 'openid-client';
 import { connectionFromTokens } from '../connections/from-tokens.js';
+import { fetchIdentity } from '../health/identity.js';
 import { mayConnectIntegration } from '../domain/access.js';
 import { CONNECTION_NAME_PATTERN, type Connection } from '../domain/connections.js';
 import { connectFailed } from '../domain/events.js';
@@ -224,7 +225,7 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL, bindi
   };
   if (!sessionUse.ok) return fail('session_ended', 'This connect link was already used or revoked. Go back to the app and start again.');
 
-  if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(deps, pending, callback);
+  if (integration.authType === 'GITHUB_APP') return completeGitHubAppInstall(deps, pending, callback, sessionUse.tags);
 
   let connectionConfig = pending.connectionConfig as ConnectionConfig;
   try {
@@ -273,12 +274,21 @@ export async function completeAuthorization(deps: FlowDeps, callback: URL, bindi
     return await fail(code, providerError.message, providerError.details.providerStatus);
   }
 
+  const authorized = await connectionFromTokens(deps, integration, tokens, {
+    connectionConfig,
+    callbackParams: callback.searchParams,
+    requestedScopes: pending.scopes,
+  });
+  const identity =
+    authorized.identity ?? (await fetchIdentity(deps.checks, integration, authorized.credentials, { apiBaseUrl: authorized.apiBaseUrl, connectionConfig }));
   const connection = await deps.store.saveAuthorized(
     {
       integration,
       ownerId: integration.isShared ? null : pending.viewerId,
       name: pending.connectionName,
-      ...(await connectionFromTokens(deps, integration, tokens, { connectionConfig, callbackParams: callback.searchParams, requestedScopes: pending.scopes })),
+      ...authorized,
+      identity,
+      tags: sessionUse.tags,
     },
     { userId: pending.viewerId, startedAt: started },
   );

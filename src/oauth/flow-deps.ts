@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import type { ConnectionStore } from '../domain/connections.js';
 import type { DomainEventBus } from '../domain/events.js';
 import type { Integrations } from '../domain/integrations.js';
+import type { CheckDeps } from '../health/check.js';
 import type { ProviderClient } from '../provider/provider-client.js';
 import type { TokenGrants } from '../tokens/grants/index.js';
 import type { OAuthSettings } from './settings.js';
@@ -20,4 +21,6 @@ export interface FlowDeps extends FromTokensDeps {
   settings: OAuthSettings;
   /** PUBLIC_URL: the callbacks are built from it, never from request headers. */
   publicUrl: string;
+  /** Credential checks: the connected account's identity is read from the verify or userinfo answer. */
+  checks: CheckDeps;
 }

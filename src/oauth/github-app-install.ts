@@ -10,6 +10,7 @@ import { apiBaseUrlFor } from '../connections/from-tokens.js';
 import type { Connection } from '../domain/connections.js';
 import { connectFailed } from '../domain/events.js';
 import type { Integration } from '../domain/integrations.js';
+import { fetchIdentity } from '../health/identity.js';
 import type { Viewer } from '../domain/viewer.js';
 import { ForbiddenError, ValidationError } from '../kernel/errors.js';
 import { INSTALLATION_ID_PATTERN, verifyGitHubInstallation } from '../tokens/grants/github-app.js';
@@ -45,7 +46,13 @@ export async function startGitHubAppInstall(deps: FlowDeps, viewer: Viewer, inte
 
 type Outcome = FlowOutcome<Connection>;
 
-export async function completeGitHubAppInstall(deps: FlowDeps, pending: PendingWithIntegration, callback: URL): Promise<Outcome> {
+/** `tags`: the connect session's, for the connection (undefined: none, or keep the existing connection's). */
+export async function completeGitHubAppInstall(
+  deps: FlowDeps,
+  pending: PendingWithIntegration,
+  callback: URL,
+  tags: Record<string, string> | undefined,
+): Promise<Outcome> {
   const { integration } = pending;
   const flowId = flowIdOf(pending.stateHash);
   const started = performance.now();
@@ -83,6 +90,8 @@ export async function completeGitHubAppInstall(deps: FlowDeps, pending: PendingW
     deps.logger.warn({ integration: integration.slug, reason: (error as Error).message }, 'installation token refused');
     return fail('provider_error', 'GitHub refused an installation token for this installation.');
   }
+  const apiBaseUrl = apiBaseUrlFor(deps, integration, {}, metadata);
+  const identity = await fetchIdentity(deps.checks, integration, credentials, { apiBaseUrl, connectionConfig: {} });
   const connection = await deps.store.saveAuthorized(
     {
       integration,
@@ -91,8 +100,10 @@ export async function completeGitHubAppInstall(deps: FlowDeps, pending: PendingW
       credentials,
       scopes: integration.scopes,
       tokenExpiresAt: credentials.expiresAt ? new Date(credentials.expiresAt) : null,
-      apiBaseUrl: apiBaseUrlFor(deps, integration, {}, metadata),
+      apiBaseUrl,
       metadata,
+      tags,
+      identity,
     },
     { userId: pending.viewerId, startedAt: started },
   );

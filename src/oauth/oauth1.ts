@@ -3,9 +3,10 @@
 // secret sealed), and sends the browser to the provider; the provider returns it to
 // PUBLIC_URL/oauth1/callback with the token and a verifier, which buy the access token once.
 import { apiBaseUrlFor } from '../connections/from-tokens.js';
-import type { Connection } from '../domain/connections.js';
+import type { Connection, StoredCredentials } from '../domain/connections.js';
 import { connectFailed } from '../domain/events.js';
 import { integrationSettings, type Integration, type UrlPolicy } from '../domain/integrations.js';
+import { fetchIdentity, identityFromAnswer } from '../health/identity.js';
 import type { Viewer } from '../domain/viewer.js';
 import { ProviderError, UpstreamUnavailableError } from '../kernel/errors.js';
 import { readBody } from '../net/body.js';
@@ -174,16 +175,28 @@ export async function completeOAuth1Authorization(deps: FlowDeps, callback: URL,
   // Whatever else the provider sent (a user id, a screen name) is kept, without the tokens.
   const raw = Object.fromEntries([...answer].filter(([name]) => name !== 'oauth_token' && name !== 'oauth_token_secret'));
   const metadata = Object.keys(connectionConfig).length ? { connectionConfig } : {};
+  const credentials: StoredCredentials = {
+    type: 'OAUTH1',
+    accessToken: answer.get('oauth_token')!,
+    tokenSecret: answer.get('oauth_token_secret')!,
+    raw,
+  };
+  const apiBaseUrl = apiBaseUrlFor(deps, integration, connectionConfig, metadata);
+  // The access token answer often names the account (user_id, screen_name); else the verify answer may.
+  const identity =
+    identityFromAnswer(integration, 'tokenResponse', raw) ?? (await fetchIdentity(deps.checks, integration, credentials, { apiBaseUrl, connectionConfig }));
   const connection = await deps.store.saveAuthorized(
     {
       integration,
       ownerId: integration.isShared ? null : pending.viewerId,
       name: pending.connectionName,
-      credentials: { type: 'OAUTH1', accessToken: answer.get('oauth_token')!, tokenSecret: answer.get('oauth_token_secret')!, raw },
+      credentials,
       scopes: pending.scopes,
       tokenExpiresAt: null,
-      apiBaseUrl: apiBaseUrlFor(deps, integration, connectionConfig, metadata),
+      apiBaseUrl,
       metadata,
+      tags: sessionUse.tags,
+      identity,
     },
     { userId: pending.viewerId, startedAt: started },
   );

@@ -2,20 +2,24 @@
 // token sits in a URL (history, logs, a forwarded link) and, once the user has connected, nothing
 // legitimate needs it again, while a live one could replace the connection's credentials. A connect
 // claims the session's use before the provider's answer is spent and gives it back if the connect fails.
+import { sessionTags } from '../domain/tags.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ForbiddenError } from '../kernel/errors.js';
 
-export type ConnectSessionUse = { ok: true; sessionId: string | null; claimedAt: Date | null } | { ok: false };
+/** A claimed use carries the session's tags, which the connection it makes gets (none without a session). */
+export type ConnectSessionUse = { ok: true; sessionId: string | null; claimedAt: Date | null; tags: Record<string, string> | undefined } | { ok: false };
 
 /** Claims the session's use (no session: nothing to claim); not ok when it was used already or revoked. */
 export async function claimConnectSessionUse(prisma: PrismaClient, sessionId: string | null): Promise<ConnectSessionUse> {
-  if (!sessionId) return { ok: true, sessionId: null, claimedAt: null };
+  if (!sessionId) return { ok: true, sessionId: null, claimedAt: null, tags: undefined };
   const now = new Date();
-  const { count } = await prisma.connectSession.updateMany({
+  const claimed = await prisma.connectSession.updateManyAndReturn({
     where: { id: sessionId, revokedAt: null, OR: [{ reusable: true }, { usedAt: null }] },
     data: { usedAt: now },
+    select: { tags: true },
   });
-  return count === 1 ? { ok: true, sessionId, claimedAt: now } : { ok: false };
+  if (claimed.length !== 1) return { ok: false };
+  return { ok: true, sessionId, claimedAt: now, tags: sessionTags(claimed[0]!.tags) };
 }
 
 /** Gives back a claimed use after a failed connect (a single-use session stays usable). */

@@ -1,7 +1,7 @@
 // The webhook outbox: the messages for a change are written in the same transaction as the change,
 // one delivery row per enabled endpoint that wants the event type. A change is never committed
 // without its messages, and a change that rolls back leaves none. Delivery happens later, outside
-// any transaction (see worker.ts). Only ids, names and status go into a body, never a secret.
+// any transaction (see worker.ts). Only ids, names, status and tags go into a body, never a secret.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Transaction } from '../db/database.js';
 import type { ConnectionStatusEvent } from '../domain/changes.js';
@@ -24,6 +24,8 @@ export interface WebhookBody {
     status: ConnectionStatusEvent['status'];
     previousStatus: ConnectionStatusEvent['previousStatus'];
     reason: string | null;
+    /** The connection's tags, so the app can route the message to its own records. */
+    tags: Record<string, string>;
     sequence: number;
   };
 }
@@ -40,6 +42,7 @@ function webhookBodyOf(type: WebhookEventType, event: ConnectionStatusEvent): We
       status: event.status,
       previousStatus: event.previousStatus,
       reason: event.reason,
+      tags: event.tags,
       sequence: event.sequence,
     },
   };

@@ -132,6 +132,8 @@ export type ConnectSession = {
   purpose: ConnectSessionPurpose;
   /** Whether the session outlives its first successful connect. */
   reusable: Scalars['Boolean']['output'];
+  /** Copied to every connection the session makes (not shown to the session's own token). */
+  tags: Scalars['JSONObject']['output'];
 };
 
 export type ConnectSessionPurpose =
@@ -148,6 +150,8 @@ export type Connection = Node & {
   credentials?: Maybe<Credentials>;
   /** A name for people to recognise it by (the provider account's email or workspace), where the provider gave one or the app set one. */
   displayName?: Maybe<Scalars['String']['output']>;
+  /** Who set displayName: the provider (updated at each connect and credential check) or the app (updateConnection; the provider never overwrites it). */
+  displayNameSource?: Maybe<DisplayNameSource>;
   id: Scalars['ID']['output'];
   integration: Integration;
   isShared: Scalars['Boolean']['output'];
@@ -167,6 +171,8 @@ export type Connection = Node & {
   operations: OperationConnection;
   /** The user who owns it; null for a shared connection. */
   ownerId?: Maybe<Scalars['String']['output']>;
+  /** The provider's id of the connected account, where the catalog entry says where to find it. */
+  providerAccountId?: Maybe<Scalars['String']['output']>;
   refreshTokenExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   scopes: Array<Scalars['String']['output']>;
   /** Increases by one on every change of the connection. */
@@ -217,7 +223,7 @@ export type ConnectionStatus =
   /** Credentials are present and the last use or refresh succeeded. */
   | 'HEALTHY';
 
-/** A change of a connection's status. Events carry ids and status only; `connection` is read when delivered. */
+/** A change of a connection's status. Events carry ids, status and tags; `connection` is read when delivered. */
 export type ConnectionStatusEvent = {
   __typename?: 'ConnectionStatusEvent';
   at: Scalars['DateTime']['output'];
@@ -229,6 +235,8 @@ export type ConnectionStatusEvent = {
   reason?: Maybe<Scalars['String']['output']>;
   sequence: Scalars['Int']['output'];
   status: ConnectionStatus;
+  /** The connection's tags at the change, as webhooks carry them. */
+  tags: Scalars['JSONObject']['output'];
 };
 
 export type CreateApiKeyInput = {
@@ -261,6 +269,8 @@ export type CreateConnectSessionInput = {
   redirectTo?: InputMaybe<Scalars['String']['input']>;
   /** Keep the session after its first successful connect. By default a CONNECT session ends then (its token sits in a URL, and a live one could replace the connection the user just made); an AGENT session is reusable unless this says false. */
   reusable?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Up to 10 string pairs (keys 1-64 of a-z A-Z 0-9 _ . -, values up to 255 characters) copied to every connection the session makes, as Connection.tags. */
+  tags?: InputMaybe<Scalars['JSONObject']['input']>;
 };
 
 export type CreateConnectSessionPayload = {
@@ -295,6 +305,8 @@ export type CreateConnectionInput = {
   skipVerification?: InputMaybe<Scalars['Boolean']['input']>;
   /** JWT_BEARER: the user to act as (domain-wide delegation; a Salesforce username). */
   subject?: InputMaybe<Scalars['String']['input']>;
+  /** Up to 10 string pairs for the connection (as Connection.tags); they replace a reconnected connection's. A connect session's token gives none: its connections get the session's tags. */
+  tags?: InputMaybe<Scalars['JSONObject']['input']>;
   /** OAUTH1: the token secret that goes with accessToken. */
   tokenSecret?: InputMaybe<Scalars['String']['input']>;
   username?: InputMaybe<Scalars['String']['input']>;
@@ -428,6 +440,12 @@ export type DisconnectPayload = {
 };
 
 export type DisconnectResult = DisconnectPayload | ForbiddenError | NotFoundError | ValidationError;
+
+export type DisplayNameSource =
+  /** Set by the app with updateConnection. */
+  | 'APP'
+  /** Read from the provider's answer where the catalog entry's identity says. */
+  | 'PROVIDER';
 
 export type Error = {
   code: ErrorCode;

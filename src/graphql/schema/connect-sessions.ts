@@ -37,6 +37,11 @@ const ConnectSessionRef = builder.objectRef<ConnectSessionGrant>('ConnectSession
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
     purpose: t.expose('purpose', { type: ConnectSessionPurposeEnum }),
     reusable: t.exposeBoolean('reusable', { description: 'Whether the session outlives its first successful connect.' }),
+    tags: t.field({
+      type: 'JSONObject',
+      description: "Copied to every connection the session makes (not shown to the session's own token).",
+      resolve: (session) => session.tags,
+    }),
   }),
 });
 
@@ -51,6 +56,11 @@ const CreateConnectSessionInput = builder.inputType('CreateConnectSessionInput',
     reusable: t.boolean({
       description:
         'Keep the session after its first successful connect. By default a CONNECT session ends then (its token sits in a URL, and a live one could replace the connection the user just made); an AGENT session is reusable unless this says false.',
+    }),
+    tags: t.field({
+      type: 'JSONObject',
+      description:
+        'Up to 10 string pairs (keys 1-64 of a-z A-Z 0-9 _ . -, values up to 255 characters) copied to every connection the session makes, as Connection.tags.',
     }),
   }),
 });

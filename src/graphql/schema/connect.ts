@@ -64,6 +64,11 @@ const CreateConnectionInput = builder.inputType('CreateConnectionInput', {
     installationId: t.string({ description: 'GITHUB_APP: the installation to mint tokens for (admins only).' }),
     tokenSecret: t.string({ description: 'OAUTH1: the token secret that goes with accessToken.' }),
     metadata: t.field({ type: 'JSONObject' }),
+    tags: t.field({
+      type: 'JSONObject',
+      description:
+        "Up to 10 string pairs for the connection (as Connection.tags); they replace a reconnected connection's. A connect session's token gives none: its connections get the session's tags.",
+    }),
     skipVerification: t.boolean({ description: 'Admins only: store the credentials without checking them with the provider.' }),
   }),
 });

@@ -2,13 +2,13 @@
 // connections live with their features (connect flow, token lifecycle, disconnect).
 import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
-import { canReadCredentials, visibleConnectionsWhere } from '../../domain/access.js';
+import { canReadCredentials, SHARED_OWNER_KEY, visibleConnectionsWhere } from '../../domain/access.js';
 import type { StoredCredentials } from '../../domain/connections.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
-import type { Connection } from '../../generated/prisma/client.js';
+import type { Connection, ConnectionStatus } from '../../generated/prisma/client.js';
 import type { RemoteMcpTool } from '../../mcp/remote.js';
 import type { RefreshPolicy } from '../../tokens/refresher.js';
-import { integrationReferenceWhere } from '../../domain/integrations.js';
+import { integrationIdFromGlobalId, integrationReferenceWhere } from '../../domain/integrations.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { validTags } from '../../domain/tags.js';
 import { requestActor, type Context } from '../context.js';
@@ -71,6 +71,13 @@ const McpToolRef = builder.objectRef<RemoteMcpTool>('McpTool').implement({
   }),
 });
 
+const DisplayNameSourceEnum = builder.enumType('DisplayNameSource', {
+  values: {
+    PROVIDER: { description: "Read from the provider's answer where the catalog entry's identity says." },
+    APP: { description: 'Set by the app with updateConnection.' },
+  } as const,
+});
+
 export const ConnectionRef = builder.prismaNode('Connection', {
   id: { field: 'id' },
   authScopes: { $any: { CONNECTIONS_READ: true, CONNECTIONS_WRITE: true } },
@@ -116,6 +123,17 @@ export const ConnectionRef = builder.prismaNode('Connection', {
     displayName: t.exposeString('displayName', {
       nullable: true,
       description: "A name for people to recognise it by (the provider account's email or workspace), where the provider gave one or the app set one.",
+    }),
+    displayNameSource: t.field({
+      type: DisplayNameSourceEnum,
+      nullable: true,
+      description:
+        'Who set displayName: the provider (updated at each connect and credential check) or the app (updateConnection; the provider never overwrites it).',
+      resolve: (connection) => (connection.displayNameSource === 'app' ? 'APP' : connection.displayNameSource === 'provider' ? 'PROVIDER' : null),
+    }),
+    providerAccountId: t.exposeString('providerAccountId', {
+      nullable: true,
+      description: "The provider's id of the connected account, where the catalog entry says where to find it.",
     }),
     sequence: t.exposeInt('sequence', { description: 'Increases by one on every change of the connection.' }),
     credentials: t.field({
@@ -164,59 +182,88 @@ builder.queryFields((t) => ({
         search: t.arg.string({ description: 'Only connections whose name contains this text (any case).' }),
         tags: t.arg({ type: 'JSONObject', description: 'Only connections that have every one of these tag pairs.' }),
       },
-      resolve: async (query, _root, args, context) =>
-        context.app.db.prisma.connection.findMany({ ...query, where: await connectionsWhere(args, context), orderBy: { id: 'asc' } }),
-      totalCount: async (_connection, args, context) => context.app.db.prisma.connection.count({ where: await connectionsWhere(args, context) }),
+      resolve: (query, _root, args, context) => {
+        const tags = askedTags(args);
+        if (tags) return taggedConnectionsPage(query, taggedConnectionsWhere(tags, args, context), context);
+        return context.app.db.prisma.connection.findMany({ ...query, where: connectionsWhere(args, context), orderBy: { id: 'asc' } });
+      },
+      totalCount: (_connection, args, context) => {
+        const tags = askedTags(args);
+        if (tags) return countTaggedConnections(taggedConnectionsWhere(tags, args, context), context);
+        return context.app.db.prisma.connection.count({ where: connectionsWhere(args, context) });
+      },
     },
     ConnectionConnection,
   ),
 }));
 
-/** Per request: the ids of the connections carrying the asked tags (one indexed lookup for the page and its count). */
-const taggedIds = new WeakMap<Context, Map<string, Promise<string[]>>>();
+type ConnectionsArgs = {
+  integration?: string | null;
+  status?: Prisma.ConnectionWhereInput['status'] | null;
+  tags?: Record<string, unknown> | null;
+  ownerId?: string | null;
+  search?: string | null;
+};
 
-/**
- * The ids of the connections that carry every pair of `tags` and the viewer may see: jsonb containment
- * (@>), which the GIN index on tags answers; Prisma's JSON filters cannot express it.
- */
-function connectionIdsTagged(tags: Record<string, string>, context: Context): Promise<string[]> {
-  const key = JSON.stringify(tags);
-  let perRequest = taggedIds.get(context);
-  if (!perRequest) taggedIds.set(context, (perRequest = new Map()));
-  let ids = perRequest.get(key);
-  if (!ids) {
-    const { viewer } = context;
-    const owners = viewer.isAdmin ? Prisma.sql`TRUE` : Prisma.sql`"ownerKey" IN (${viewer.userId}, '')`;
-    const offered = viewer.connectSession?.integrationIds;
-    const integrations = offered ? (offered.length ? Prisma.sql`"integrationId" IN (${Prisma.join(offered)})` : Prisma.sql`FALSE`) : Prisma.sql`TRUE`;
-    ids = context.app.db.prisma.$queryRaw<
-      Array<{ id: string }>
-    >`SELECT "id" FROM "Connection" WHERE "tags" @> ${key}::jsonb AND ${owners} AND ${integrations}`.then((rows) => rows.map((row) => row.id));
-    perRequest.set(key, ids);
-  }
-  return ids;
+/** The tags asked for, checked; undefined when none. */
+function askedTags(args: ConnectionsArgs): Record<string, string> | undefined {
+  return args.tags && Object.keys(args.tags).length ? validTags(args.tags) : undefined;
 }
 
-async function connectionsWhere(
-  args: {
-    integration?: string | null;
-    status?: Prisma.ConnectionWhereInput['status'] | null;
-    tags?: Record<string, unknown> | null;
-    ownerId?: string | null;
-    search?: string | null;
-  },
-  context: Context,
-): Promise<Prisma.ConnectionWhereInput> {
-  const viewer = context.viewer;
-  const tags = args.tags && Object.keys(args.tags).length ? validTags(args.tags) : undefined;
+function connectionsWhere(args: ConnectionsArgs, context: Context): Prisma.ConnectionWhereInput {
   return {
-    ...visibleConnectionsWhere(viewer),
-    ...(tags ? { id: { in: await connectionIdsTagged(tags, context) } } : {}),
+    ...visibleConnectionsWhere(context.viewer),
     ...(args.integration ? { integration: integrationReferenceWhere(args.integration) } : {}),
-    ...(args.status ? { status: args.status } : {}),
+    ...(args.status ? { status: args.status as ConnectionStatus } : {}),
     ...(args.ownerId ? { ownerKey: args.ownerId } : {}),
     ...(args.search ? { name: { contains: args.search, mode: 'insensitive' as const } } : {}),
   };
+}
+
+/**
+ * connections(tags:) as SQL: jsonb containment (@>), which the GIN index on tags answers and Prisma's
+ * JSON filters cannot express, with every other filter, the viewer's visibility, and the page (the
+ * cursor and take/skip Pothos gives Prisma), so a tag shared by many connections never loads them all.
+ */
+function taggedConnectionsWhere(tags: Record<string, string>, args: ConnectionsArgs, context: Context): Prisma.Sql {
+  const { viewer } = context;
+  const conditions = [Prisma.sql`c."tags" @> ${JSON.stringify(tags)}::jsonb`];
+  if (!viewer.isAdmin) conditions.push(Prisma.sql`c."ownerKey" IN (${viewer.userId}, ${SHARED_OWNER_KEY})`);
+  const offered = viewer.connectSession?.integrationIds;
+  if (offered) conditions.push(offered.length ? Prisma.sql`c."integrationId" IN (${Prisma.join(offered)})` : Prisma.sql`FALSE`);
+  if (args.integration) {
+    const id = integrationIdFromGlobalId(args.integration);
+    conditions.push(
+      id
+        ? Prisma.sql`c."integrationId" = ${id}`
+        : Prisma.sql`c."integrationId" IN (SELECT i."id" FROM "Integration" i WHERE i."slug" = ${args.integration} OR i."id" = ${args.integration})`,
+    );
+  }
+  if (args.status) conditions.push(Prisma.sql`c."status" = ${String(args.status)}::"ConnectionStatus"`);
+  if (args.ownerId) conditions.push(Prisma.sql`c."ownerKey" = ${args.ownerId}`);
+  if (args.search) conditions.push(Prisma.sql`c."name" ILIKE ${`%${args.search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`}`);
+  return Prisma.join(conditions, ' AND ');
+}
+
+/** One page of tagged connections: the ids in SQL (ordered by id, from the cursor), then the rows Pothos selected. */
+async function taggedConnectionsPage(
+  query: { take?: number; skip?: number; cursor?: Prisma.ConnectionWhereUniqueInput; include?: Prisma.ConnectionInclude },
+  where: Prisma.Sql,
+  context: Context,
+) {
+  const { take = 50, skip = 0, cursor, ...selection } = query;
+  const backwards = take < 0;
+  const from = cursor?.id ? Prisma.sql` AND c."id" ${Prisma.raw(backwards ? '<=' : '>=')} ${cursor.id}` : Prisma.empty;
+  const rows = await context.app.db.prisma.$queryRaw<Array<{ id: string }>>`
+    SELECT c."id" FROM "Connection" c WHERE ${where}${from}
+    ORDER BY c."id" ${Prisma.raw(backwards ? 'DESC' : 'ASC')} OFFSET ${skip} LIMIT ${Math.abs(take)}`;
+  if (!rows.length) return [];
+  return context.app.db.prisma.connection.findMany({ ...selection, where: { id: { in: rows.map((row) => row.id) } }, orderBy: { id: 'asc' } });
+}
+
+async function countTaggedConnections(where: Prisma.Sql, context: Context): Promise<number> {
+  const [row] = await context.app.db.prisma.$queryRaw<Array<{ count: bigint }>>`SELECT count(*) AS "count" FROM "Connection" c WHERE ${where}`;
+  return Number(row?.count ?? 0);
 }
 
 const UpdateConnectionInput = builder.inputType('UpdateConnectionInput', {

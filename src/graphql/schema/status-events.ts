@@ -7,7 +7,7 @@ import type { ConnectionStatusEvent } from '../../domain/changes.js';
 import { ConnectionRef, ConnectionStatusEnum } from './connections.js';
 
 const ConnectionStatusEventRef = builder.objectRef<ConnectionStatusEvent>('ConnectionStatusEvent').implement({
-  description: "A change of a connection's status. Events carry ids and status only; `connection` is read when delivered.",
+  description: "A change of a connection's status. Events carry ids, status and tags; `connection` is read when delivered.",
   fields: (t) => ({
     connectionId: t.id({ resolve: (event) => encodeGlobalID('Connection', event.connectionId) }),
     connection: t.field({
@@ -20,6 +20,12 @@ const ConnectionStatusEventRef = builder.objectRef<ConnectionStatusEvent>('Conne
     status: t.expose('status', { type: ConnectionStatusEnum }),
     previousStatus: t.expose('previousStatus', { type: ConnectionStatusEnum, nullable: true }),
     reason: t.exposeString('reason', { nullable: true }),
+    tags: t.field({
+      type: 'JSONObject',
+      description: "The connection's tags at the change, as webhooks carry them.",
+      // An instance of an older version (mid-deploy, through Redis) sends events without tags.
+      resolve: (event) => (event.tags as Record<string, string> | undefined) ?? {},
+    }),
     sequence: t.exposeInt('sequence'),
     at: t.field({ type: 'DateTime', resolve: (event) => new Date(event.at) }),
   }),
