@@ -416,7 +416,9 @@ export const providerTemplateSchema = z
     /** OAUTH1: where temporary credentials (a request token) are requested. */
     requestTokenUrl: templatedHttpsUrl.optional(),
     /** OAUTH1: how requests are signed. */
-    signatureMethod: z.enum(['HMAC-SHA1', 'PLAINTEXT']).optional(),
+    signatureMethod: z.enum(['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT']).optional(),
+    /** OAUTH1: the Authorization header's realm (not signed); may use ${connectionConfig.x} (NetSuite's account id). */
+    realm: z.string().min(1).max(200).optional(),
     /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters (audience, resource…); values may use ${connectionConfig.x}. */
     tokenParams: z.record(z.string(), z.string()).default({}),
     /** OAUTH2_CLIENT_CREDENTIALS: a grant_type other than client_credentials (Zoom's account_credentials). */
@@ -493,7 +495,7 @@ export const providerTemplateSchema = z
       template.verify?.url,
       template.requestTokenUrl,
     ];
-    for (const value of Object.values(template.tokenParams)) {
+    for (const value of [...Object.values(template.tokenParams), ...(template.realm ? [template.realm] : [])]) {
       for (const name of placeholders(value, CONNECTION_CONFIG_PLACEHOLDER)) {
         if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });
       }

@@ -38,6 +38,7 @@ export interface IntegrationSettings {
   tokenParams?: Record<string, string>;
   jwtBearer?: ProviderTemplate['jwtBearer'];
   signatureMethod?: ProviderTemplate['signatureMethod'];
+  realm?: string;
   grantType?: string;
   /** The credential check (src/health/check.ts). */
   verify?: ProviderTemplate['verify'];
@@ -105,13 +106,14 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     tokenParams: template.tokenParams,
     jwtBearer: template.jwtBearer,
     signatureMethod: template.signatureMethod,
+    realm: template.realm,
     grantType: template.grantType,
     verify: template.verify,
   };
 }
 
 export const AUTH_TYPES = ['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1'] as const;
-const OAUTH1_SIGNATURE_METHODS = ['HMAC-SHA1', 'PLAINTEXT'] as const;
+const OAUTH1_SIGNATURE_METHODS = ['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT'] as const;
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 
 /** Authorization request parameters that the connect flow sets itself and must not be overridden. */

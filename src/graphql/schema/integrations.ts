@@ -120,7 +120,7 @@ const TokenEndpointAuthMethodEnum = builder.enumType('TokenEndpointAuthMethod', 
 });
 
 const OAuth1SignatureMethodEnum = builder.enumType('OAuth1SignatureMethod', {
-  values: { HMAC_SHA1: { value: 'HMAC-SHA1' }, PLAINTEXT: { value: 'PLAINTEXT' } } as const,
+  values: { HMAC_SHA1: { value: 'HMAC-SHA1' }, HMAC_SHA256: { value: 'HMAC-SHA256' }, PLAINTEXT: { value: 'PLAINTEXT' } } as const,
 });
 
 type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;
@@ -161,7 +161,10 @@ function integrationInputFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTy
       type: 'JSONObject',
       description: 'OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters, e.g. { audience: "https://api.example" }.',
     }),
-    signatureMethod: t.field({ type: OAuth1SignatureMethodEnum, description: 'OAUTH1: how requests are signed (default HMAC-SHA1).' }),
+    signatureMethod: t.field({
+      type: OAuth1SignatureMethodEnum,
+      description: 'OAUTH1: how requests are signed (default HMAC-SHA1; NetSuite uses HMAC-SHA256).',
+    }),
     providerWebhookSecret: t.string({
       description: "The secret the provider signs its webhooks with (Slack's signing secret, a GitHub webhook secret, Stripe's whsec_…). Write-only.",
     }),
