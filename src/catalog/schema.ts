@@ -354,7 +354,9 @@ export const providerTemplateSchema = z
     categories: z.array(z.string()).default([]),
     logoUrl: templatedHttpsUrl.optional(),
     docsUrl: templatedHttpsUrl,
-    authType: z.enum(['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1']).default('OAUTH2'),
+    authType: z
+      .enum(['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1', 'SELF_SIGNED_JWT', 'TWO_STEP'])
+      .default('OAUTH2'),
     /** OpenID Connect issuer: endpoints come from discovery (explicit URLs below win). */
     issuer: templatedHttpsUrl.optional(),
     authorizationUrl: templatedHttpsUrl.optional(),
@@ -438,6 +440,29 @@ export const providerTemplateSchema = z
       })
       .optional(),
     /**
+     * SELF_SIGNED_JWT: the server signs a short-lived JWT with the connection's key and presents it as
+     * the access token; there is no token endpoint (App Store Connect, Apple Music, WeatherKit, Ghost's
+     * Admin API). `iat` and `exp` are set from `lifetimeSeconds`; `header` and `claims` values are
+     * templates of `${connectionConfig.x}` and `${keyId}` (the key's id given with the key). `key`:
+     * `pem` (an RSA or P-256 private key, for RS256/ES256) or `hex` (a shared secret written in hex, for
+     * HS256; "id:secret" is read as keyId and secret, as Ghost prints its keys). A new JWT is signed
+     * before the last one expires, through the token lifecycle (leases, exactly-once).
+     */
+    selfSignedJwt: z
+      .object({
+        algorithm: z.enum(['ES256', 'RS256', 'HS256']),
+        key: z.enum(['pem', 'hex']).default('pem'),
+        lifetimeSeconds: z.number().int().min(60).max(15_777_000),
+        header: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string().min(1)).default({}),
+        claims: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string().min(1)).default({}),
+      })
+      .refine((jwt) => (jwt.algorithm === 'HS256') === (jwt.key === 'hex'), 'HS256 signs with a hex secret (key: hex); ES256 and RS256 with a PEM key')
+      .refine(
+        (jwt) => !['alg', 'typ'].some((name) => name in jwt.header) && !['iat', 'exp'].some((name) => name in jwt.claims),
+        'alg, typ, iat and exp are set by the server',
+      )
+      .optional(),
+    /**
      * The credential check (optional): one cheap authenticated request whose answer says whether the
      * provider accepts the credentials, used by verifyConnection, imports (createConnection) and the
      * scheduled health checks. `path` is relative to the connection's API base URL (the proxy's rules
@@ -463,6 +488,11 @@ export const providerTemplateSchema = z
       })
       .refine((verify) => (verify.path === undefined) !== (verify.url === undefined), 'verify needs exactly one of path and url')
       .optional(),
+    /**
+     * Why an entry has no `verify` (at least a sentence): the provider has no cheap authenticated request
+     * without side effects, or the credential reaches no API. A catalog test requires `verify` or this.
+     */
+    verifyUnavailable: z.string().min(20).optional(),
     /**
      * Where the connected account's id and display name are (optional): dotted paths (array indexes as
      * digits, `data.0.email`) into the verify answer (the default), the token response, the ID token's
@@ -495,7 +525,13 @@ export const providerTemplateSchema = z
       template.verify?.url,
       template.requestTokenUrl,
     ];
-    for (const value of [...Object.values(template.tokenParams), ...(template.realm ? [template.realm] : [])]) {
+    const templatedValues = [
+      ...Object.values(template.tokenParams),
+      ...(template.realm ? [template.realm] : []),
+      ...Object.values(template.selfSignedJwt?.header ?? {}),
+      ...Object.values(template.selfSignedJwt?.claims ?? {}),
+    ];
+    for (const value of templatedValues) {
       for (const name of placeholders(value, CONNECTION_CONFIG_PLACEHOLDER)) {
         if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });
       }
@@ -530,6 +566,9 @@ export const providerTemplateSchema = z
       if (!known)
         ctx.addIssue({ code: 'custom', message: `${template.key}: \${metadata.${path}} is not kept from the token response, the callback or postConnect` });
     }
+    if (template.verify && template.verifyUnavailable) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: verify and verifyUnavailable exclude each other` });
+    }
     if (template.identity?.from === 'verify' && !template.verify) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: identity is read from the verify answer, but there is no verify request` });
     }
@@ -544,6 +583,12 @@ export const providerTemplateSchema = z
     }
     if (template.authType === 'GITHUB_APP' && !template.apiBaseUrl) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: a GitHub App provider needs an apiBaseUrl (installation tokens are minted there)` });
+    }
+    if ((template.authType === 'SELF_SIGNED_JWT') !== (template.selfSignedJwt !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: selfSignedJwt goes with authType SELF_SIGNED_JWT (and it needs one)` });
+    }
+    if (template.authType === 'SELF_SIGNED_JWT' && !template.apiBaseUrl) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: a SELF_SIGNED_JWT provider needs an apiBaseUrl` });
     }
     if (template.authType === 'OAUTH1' && !(template.requestTokenUrl && template.authorizationUrl && template.tokenUrl)) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: an OAuth 1.0a provider needs requestTokenUrl, authorizationUrl and tokenUrl` });

@@ -6,14 +6,14 @@
 import * as oidc from 'openid-client';
 import { mayConnectIntegration } from '../domain/access.js';
 import type { Connection, StoredCredentials } from '../domain/connections.js';
-import { connectFailed, type Operation } from '../domain/events.js';
-import { validationErrorFrom, type Integration } from '../domain/integrations.js';
+import { connectFailed } from '../domain/events.js';
+import { validationErrorFrom } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
-import { credentialCheckFor, runCredentialCheck, type CheckResult } from '../health/check.js';
-import { ForbiddenError, NotFoundError, ProviderError, SwitchboardError, ValidationError, type FieldError } from '../kernel/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../kernel/errors.js';
 import { describe, providerErrorFrom } from '../provider/provider-client.js';
-import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf, type ConnectionConfig } from '../provider/templates.js';
+import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf } from '../provider/templates.js';
 import { apiBaseUrlFor, connectionFromTokens } from './from-tokens.js';
+import { checkImport, checkOperation } from './import-check.js';
 import { importInputSchema, type CreateConnectionInput, type ImportDeps } from './import-input.js';
 import { createMachineConnection, isMachineOrOAuth1, MACHINE_ALLOWED_FIELDS, MACHINE_INPUT_FIELDS } from './machine.js';
 
@@ -127,54 +127,4 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
     if (checked.verdict === 'accepted') return deps.db.prisma.connection.update({ where: { id: connection.id }, data: { lastVerifiedAt: new Date() } });
   }
   return connection;
-}
-
-/**
- * Checks imported credentials where a check is known. A rejection is a ProviderError (and an operation
- * without a connection); a check that says nothing either way (provider down) lets the import through.
- */
-async function checkImport(
-  deps: ImportDeps,
-  integration: Integration,
-  credentials: StoredCredentials,
-  connection: { apiBaseUrl: string | null; connectionConfig: ConnectionConfig; ownerId: string | null },
-): Promise<CheckResult | null> {
-  let result: CheckResult;
-  try {
-    const check = await credentialCheckFor(deps.checks, integration, connection);
-    if (!check) return null;
-    result = await runCredentialCheck(deps.checks, check, credentials, integration);
-  } catch (error) {
-    // No usable check (no API base URL, discovery failed): nothing to say about the credentials.
-    deps.logger.info(
-      { integration: integration.slug, reason: error instanceof SwitchboardError ? error.message : describe(error) },
-      'imported credentials not checked',
-    );
-    return null;
-  }
-  if (result.verdict === 'rejected') {
-    deps.events.emit('connection.checked', { operation: checkOperation(result, integration.slug, connection.ownerId), change: null });
-    connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: connection.ownerId, error: result.reason });
-    throw new ProviderError(`The provider rejected the imported credentials: ${result.reason}`, {
-      providerStatus: result.providerStatus,
-      providerError: 'credentials_rejected',
-    });
-  }
-  if (result.verdict === 'inconclusive')
-    deps.logger.info({ integration: integration.slug, reason: result.reason }, 'imported credentials could not be checked');
-  return result;
-}
-
-function checkOperation(result: CheckResult, integrationSlug: string, ownerId: string | null): Operation {
-  return {
-    kind: 'VERIFY',
-    outcome: result.verdict === 'accepted' ? 'SUCCESS' : 'FAILURE',
-    integrationSlug,
-    ownerId,
-    method: result.method,
-    path: result.path,
-    providerStatus: result.providerStatus,
-    durationMs: result.durationMs,
-    error: result.reason,
-  };
 }

@@ -39,6 +39,7 @@ export interface IntegrationSettings {
   jwtBearer?: ProviderTemplate['jwtBearer'];
   signatureMethod?: ProviderTemplate['signatureMethod'];
   realm?: string;
+  selfSignedJwt?: ProviderTemplate['selfSignedJwt'];
   grantType?: string;
   /** The credential check (src/health/check.ts). */
   verify?: ProviderTemplate['verify'];
@@ -107,12 +108,23 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     jwtBearer: template.jwtBearer,
     signatureMethod: template.signatureMethod,
     realm: template.realm,
+    selfSignedJwt: template.selfSignedJwt,
     grantType: template.grantType,
     verify: template.verify,
   };
 }
 
-export const AUTH_TYPES = ['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1'] as const;
+export const AUTH_TYPES = [
+  'OAUTH2',
+  'API_KEY',
+  'BASIC',
+  'OAUTH2_CLIENT_CREDENTIALS',
+  'JWT_BEARER',
+  'GITHUB_APP',
+  'OAUTH1',
+  'SELF_SIGNED_JWT',
+  'TWO_STEP',
+] as const;
 const OAUTH1_SIGNATURE_METHODS = ['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT'] as const;
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 

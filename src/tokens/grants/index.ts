@@ -61,6 +61,7 @@ export function createTokenGrants(context: GrantContext) {
     ['OAUTH2_CLIENT_CREDENTIALS', machineGrant(() => true)],
     ['JWT_BEARER', machineGrant((connection, credentials) => Boolean(credentials.privateKey || connection.integration.privateKeyEnc))],
     ['GITHUB_APP', machineGrant((_connection, credentials) => Boolean(credentials.installationId))],
+    ['SELF_SIGNED_JWT', machineGrant((connection, credentials) => Boolean(credentials.privateKey || connection.integration.privateKeyEnc))],
   ]);
 
   /** The grant that renews this connection's tokens, if its kind of credentials can be renewed. */
