@@ -372,7 +372,20 @@ export const providerTemplateSchema = z
     scopeSeparator: z.string().min(1).max(3).default(' '),
     authorizationParams: z.record(z.string(), z.string()).default({}),
     pkce: z.enum(['required', 'supported', 'unsupported']).default('supported'),
-    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).default('client_secret_basic'),
+    /**
+     * private_key_jwt: what the client assertion holds. `audience`: the token endpoint unless given (a
+     * template: Auth0 wants https://TENANT/, ZITADEL its issuer); `algorithm`: the key's own (RS256 or
+     * ES256) unless the provider wants another (Epic RS384, Microsoft PS256); `keyIdHeader`: where the
+     * integration's privateKeyId goes (kid, or Microsoft's certificate thumbprint x5t#S256).
+     */
+    clientAssertion: z
+      .object({
+        audience: z.string().min(1).optional(),
+        algorithm: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384']).optional(),
+        keyIdHeader: z.enum(['kid', 'x5t#S256', 'x5t']).default('kid'),
+      })
+      .optional(),
     tokenRequestFormat: z.enum(['form', 'json']).default('form'),
     /** Where the standard fields sit in a non-standard token response (dotted paths). */
     tokenResponse: z
@@ -530,6 +543,7 @@ export const providerTemplateSchema = z
       ...(template.realm ? [template.realm] : []),
       ...Object.values(template.selfSignedJwt?.header ?? {}),
       ...Object.values(template.selfSignedJwt?.claims ?? {}),
+      ...(template.clientAssertion?.audience ? [template.clientAssertion.audience] : []),
     ];
     for (const value of templatedValues) {
       for (const name of placeholders(value, CONNECTION_CONFIG_PLACEHOLDER)) {
@@ -586,6 +600,9 @@ export const providerTemplateSchema = z
     }
     if ((template.authType === 'SELF_SIGNED_JWT') !== (template.selfSignedJwt !== undefined)) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: selfSignedJwt goes with authType SELF_SIGNED_JWT (and it needs one)` });
+    }
+    if (template.clientAssertion && template.tokenEndpointAuthMethod !== 'private_key_jwt') {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: clientAssertion goes with tokenEndpointAuthMethod private_key_jwt` });
     }
     if (template.authType === 'SELF_SIGNED_JWT' && !template.apiBaseUrl) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: a SELF_SIGNED_JWT provider needs an apiBaseUrl` });

@@ -154,7 +154,11 @@ function integrationInputFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTy
     }),
     appId: t.string({ description: "GITHUB_APP: the app's id (the issuer of its app JWTs)." }),
     privateKey: t.string({
-      description: "GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret.",
+      description:
+        "GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections; private_key_jwt: the key that signs client assertions. Write-only like clientSecret.",
+    }),
+    privateKeyId: t.string({
+      description: "private_key_jwt: the key's id as the provider shows it (kid; Microsoft: the certificate's SHA-256 thumbprint, base64url).",
     }),
     requestTokenUrl: t.string({ description: 'OAUTH1: where temporary credentials are requested.' }),
     tokenParams: t.field({
