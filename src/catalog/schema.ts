@@ -476,6 +476,35 @@ export const providerTemplateSchema = z
       )
       .optional(),
     /**
+     * TWO_STEP: the token comes from one request templated from what the user typed — the values of
+     * `${credentials.username}`, `${credentials.password}` and `${credentials.apiKey}` (stored sealed
+     * like any credential) and `${connectionConfig.x}`. `url` may use only connection config (it is
+     * checked like a token URL: a typed value never chooses where credentials go); `body` (JSON, or a
+     * form when `format: form`), `headers` and `basicAuth` may use both. The answer's token is at
+     * `token` (a dotted path), its lifetime at `expiresIn` (seconds) or `expiresAt` (a date or Unix
+     * seconds), else `lifetimeSeconds`. Renewal repeats the request with the stored inputs before expiry.
+     */
+    tokenRequest: z
+      .object({
+        method: z.enum(['POST', 'GET', 'PUT']).default('POST'),
+        url: templatedHttpsUrl,
+        format: z.enum(['json', 'form']).default('json'),
+        body: z.record(z.string(), z.unknown()).optional(),
+        headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).default({}),
+        basicAuth: z.object({ username: z.string(), password: z.string() }).optional(),
+        token: jsonPath,
+        expiresIn: jsonPath.optional(),
+        expiresAt: jsonPath.optional(),
+        lifetimeSeconds: z.number().int().min(60).max(31_536_000).optional(),
+      })
+      .refine((request) => !/\$\{credentials\./.test(request.url), 'tokenRequest.url may use ${connectionConfig.x} only, never what the user typed')
+      .refine(
+        (request) => request.expiresIn || request.expiresAt || request.lifetimeSeconds,
+        'say how long the token lasts: expiresIn, expiresAt or lifetimeSeconds',
+      )
+      .refine((request) => request.method !== 'GET' || request.body === undefined, 'a GET token request has no body')
+      .optional(),
+    /**
      * The credential check (optional): one cheap authenticated request whose answer says whether the
      * provider accepts the credentials, used by verifyConnection, imports (createConnection) and the
      * scheduled health checks. `path` is relative to the connection's API base URL (the proxy's rules
@@ -537,6 +566,7 @@ export const providerTemplateSchema = z
       template.postConnect?.url,
       template.verify?.url,
       template.requestTokenUrl,
+      template.tokenRequest?.url,
     ];
     const templatedValues = [
       ...Object.values(template.tokenParams),
@@ -597,6 +627,9 @@ export const providerTemplateSchema = z
     }
     if (template.authType === 'GITHUB_APP' && !template.apiBaseUrl) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: a GitHub App provider needs an apiBaseUrl (installation tokens are minted there)` });
+    }
+    if ((template.authType === 'TWO_STEP') !== (template.tokenRequest !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: tokenRequest goes with authType TWO_STEP (and it needs one)` });
     }
     if ((template.authType === 'SELF_SIGNED_JWT') !== (template.selfSignedJwt !== undefined)) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: selfSignedJwt goes with authType SELF_SIGNED_JWT (and it needs one)` });

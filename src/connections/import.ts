@@ -33,7 +33,9 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
     // credentials, under the session's connection name; tokens from elsewhere are the backend's business.
     if (integration.authType === 'OAUTH2') throw new ForbiddenError('A connect session connects OAuth integrations with startConnect.');
     // Machine credentials (client credentials, service account keys, app installations) are the backend's too.
-    if (isMachineOrOAuth1(integration.authType)) throw new ForbiddenError(`A connect session does not connect ${integration.authType} integrations.`);
+    // Two-step credentials are the end user's own (a sign-in they type), so a session may give them.
+    if (isMachineOrOAuth1(integration.authType) && integration.authType !== 'TWO_STEP')
+      throw new ForbiddenError(`A connect session does not connect ${integration.authType} integrations.`);
     data.connectionName = viewer.connectSession.connectionName;
     const extra = Object.keys(data.metadata ?? {}).filter((key) => key !== 'connectionConfig');
     if (extra.length) throw ValidationError.field('metadata', 'A connect session may only give metadata.connectionConfig.');

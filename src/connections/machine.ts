@@ -4,6 +4,7 @@
 // provider refuses never become a connection.
 import { parsePrivateKey } from '../crypto/private-key.js';
 import { parseSelfSignedKey } from '../tokens/grants/self-signed-jwt.js';
+import { typedInputsOf } from '../tokens/grants/two-step.js';
 import type { Connection, StoredCredentials } from '../domain/connections.js';
 import { checkImport, checkOperation } from './import-check.js';
 import { connectFailed } from '../domain/events.js';
@@ -92,6 +93,17 @@ export async function createMachineConnection(deps: ImportDeps, viewer: Viewer, 
       }
       credentials = { type: 'SELF_SIGNED_JWT', privateKey: key?.secret, keyId };
       if (keyId) metadata.keyId = keyId;
+      break;
+    }
+    case 'TWO_STEP': {
+      const request = integrationSettings(integration).tokenRequest;
+      if (!request) throw ValidationError.field('integration', `The integration "${integration.slug}" does not say how to request its tokens (tokenRequest).`);
+      for (const name of typedInputsOf(request)) {
+        if (!data[name]) problems.push({ field: name, message: `${integration.name} needs ${name}.` });
+      }
+      // Only what the request uses is kept (sealed): nothing else the caller sent.
+      const typed = Object.fromEntries(typedInputsOf(request).map((name) => [name, data[name]]));
+      credentials = { type: 'TWO_STEP', ...typed };
       break;
     }
     case 'OAUTH1':

@@ -42,6 +42,7 @@ export interface IntegrationSettings {
   selfSignedJwt?: ProviderTemplate['selfSignedJwt'];
   /** private_key_jwt: what the client assertion holds (catalog), and the key's id an admin gave. */
   clientAssertion?: ProviderTemplate['clientAssertion'];
+  tokenRequest?: ProviderTemplate['tokenRequest'];
   privateKeyId?: string;
   grantType?: string;
   /** The credential check (src/health/check.ts). */
@@ -113,6 +114,7 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     realm: template.realm,
     selfSignedJwt: template.selfSignedJwt,
     clientAssertion: template.clientAssertion,
+    tokenRequest: template.tokenRequest,
     grantType: template.grantType,
     verify: template.verify,
   };

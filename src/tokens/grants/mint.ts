@@ -7,6 +7,7 @@ import { clientCredentialsGrant } from './client-credentials.js';
 import { githubInstallationGrant } from './github-app.js';
 import { jwtBearerGrant } from './jwt-bearer.js';
 import { selfSignedJwtGrant } from './self-signed-jwt.js';
+import { twoStepGrant } from './two-step.js';
 import type { GrantContext } from './token-request.js';
 
 /** New credentials for a machine-grant connection (also used when the connection is created). */
@@ -21,6 +22,8 @@ export function mintMachineTokens(
       return clientCredentialsGrant(context, connection.integration, credentials, connectionConfig);
     case 'JWT_BEARER':
       return jwtBearerGrant(context, connection.integration, credentials, connectionConfig);
+    case 'TWO_STEP':
+      return twoStepGrant(context, connection.integration, credentials, connectionConfig);
     case 'SELF_SIGNED_JWT':
       return selfSignedJwtGrant(context, connection.integration, credentials, connectionConfig);
     case 'GITHUB_APP':
