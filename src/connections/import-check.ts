@@ -2,7 +2,7 @@
 // a rejection refuses the import; a check that says nothing either way lets it through.
 import type { Operation } from '../domain/events.js';
 import { connectFailed } from '../domain/events.js';
-import type { StoredCredentials } from '../domain/connections.js';
+import type { Connection, StoredCredentials } from '../domain/connections.js';
 import type { Integration } from '../domain/integrations.js';
 import { credentialCheckFor, runCredentialCheck, type CheckResult } from '../health/check.js';
 import { ProviderError, SwitchboardError } from '../kernel/errors.js';
@@ -58,4 +58,18 @@ export function checkOperation(result: CheckResult, integrationSlug: string, own
     durationMs: result.durationMs,
     error: result.reason,
   };
+}
+
+/** After the connection is stored: the check's operation is recorded on it, and an accepted check dates it. */
+export async function recordImportCheck(
+  deps: ImportDeps,
+  connection: Connection,
+  checked: CheckResult | null,
+  integrationSlug: string,
+  ownerId: string,
+): Promise<Connection> {
+  if (!checked) return connection;
+  deps.events.emit('connection.checked', { operation: { ...checkOperation(checked, integrationSlug, ownerId), connectionId: connection.id }, change: null });
+  if (checked.verdict !== 'accepted') return connection;
+  return deps.db.prisma.connection.update({ where: { id: connection.id }, data: { lastVerifiedAt: new Date() } });
 }

@@ -13,7 +13,7 @@ import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from 
 import { describe, providerErrorFrom } from '../provider/provider-client.js';
 import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf } from '../provider/templates.js';
 import { apiBaseUrlFor, connectionFromTokens } from './from-tokens.js';
-import { checkImport, checkOperation } from './import-check.js';
+import { checkImport, recordImportCheck } from './import-check.js';
 import { importInputSchema, type CreateConnectionInput, type ImportDeps } from './import-input.js';
 import { createMachineConnection, isMachineOrOAuth1, MACHINE_ALLOWED_FIELDS, MACHINE_INPUT_FIELDS } from './machine.js';
 
@@ -121,12 +121,5 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
     { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata },
     { userId: viewer.userId },
   );
-  if (checked) {
-    deps.events.emit('connection.checked', {
-      operation: { ...checkOperation(checked, integration.slug, ownerId ?? viewer.userId), connectionId: connection.id },
-      change: null,
-    });
-    if (checked.verdict === 'accepted') return deps.db.prisma.connection.update({ where: { id: connection.id }, data: { lastVerifiedAt: new Date() } });
-  }
-  return connection;
+  return recordImportCheck(deps, connection, checked, integration.slug, ownerId ?? viewer.userId);
 }

@@ -6,7 +6,7 @@ import { parsePrivateKey } from '../crypto/private-key.js';
 import { parseSelfSignedKey } from '../tokens/grants/self-signed-jwt.js';
 import { typedInputsOf } from '../tokens/grants/two-step.js';
 import type { Connection, StoredCredentials } from '../domain/connections.js';
-import { checkImport, checkOperation } from './import-check.js';
+import { checkImport, recordImportCheck } from './import-check.js';
 import { connectFailed } from '../domain/events.js';
 import { integrationSettings, type Integration } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
@@ -178,14 +178,7 @@ export async function createMachineConnection(deps: ImportDeps, viewer: Viewer, 
     { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata },
     { userId: viewer.userId, startedAt: started },
   );
-  if (checked) {
-    deps.events.emit('connection.checked', {
-      operation: { ...checkOperation(checked, integration.slug, ownerId ?? viewer.userId), connectionId: connection.id },
-      change: null,
-    });
-    if (checked.verdict === 'accepted') return deps.db.prisma.connection.update({ where: { id: connection.id }, data: { lastVerifiedAt: new Date() } });
-  }
-  return connection;
+  return recordImportCheck(deps, connection, checked, integration.slug, ownerId ?? viewer.userId);
 }
 
 /** Auth types whose token the server makes without asking the provider (checked with `verify` before storing). */
