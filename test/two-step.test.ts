@@ -76,17 +76,15 @@ describe('TWO_STEP', async () => {
     const { credentials } = JSON.parse(body.toString()) as { credentials: Record<string, unknown> };
     const ok = credentials.personalAccessTokenName === 'ci-token' && credentials.personalAccessTokenSecret === 'pat-secret';
     if (!ok) return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: '401001' } }));
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          credentials: {
-            token: 'tableau-session',
-            site: { id: 'site-uuid', contentUrl: (credentials.site as { contentUrl: string }).contentUrl },
-            user: { id: 'user-uuid' },
-          },
-        }),
-      );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        credentials: {
+          token: 'tableau-session',
+          site: { id: 'site-uuid', contentUrl: (credentials.site as { contentUrl: string }).contentUrl },
+          user: { id: 'user-uuid' },
+        },
+      }),
+    );
   });
   upstream.routes.set('/tableau/api/3.24/sessions/current', (req, res) => {
     if (req.headers['x-tableau-auth'] !== 'tableau-session') return void res.writeHead(401).end();

@@ -46,7 +46,7 @@ export async function checkImport(
   return result;
 }
 
-export function checkOperation(result: CheckResult, integrationSlug: string, ownerId: string | null): Operation {
+function checkOperation(result: CheckResult, integrationSlug: string, ownerId: string | null): Operation {
   return {
     kind: 'VERIFY',
     outcome: result.verdict === 'accepted' ? 'SUCCESS' : 'FAILURE',
