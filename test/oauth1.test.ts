@@ -100,7 +100,9 @@ function verifySignature(req: http.IncomingMessage, body: Buffer, consumerSecret
     .join('&');
   const base = `${req.method}&${encode(`${url.protocol}//${url.host}${url.pathname}`)}&${encode(normalized)}`;
   const key = `${encode(consumerSecret)}&${encode(tokenSecret)}`;
-  const expected = oauth.oauth_signature_method === 'PLAINTEXT' ? key : createHmac('sha1', key).update(base).digest('base64');
+  const hashes: Record<string, string> = { 'HMAC-SHA1': 'sha1', 'HMAC-SHA256': 'sha256' };
+  const hash = hashes[oauth.oauth_signature_method ?? ''];
+  const expected = oauth.oauth_signature_method === 'PLAINTEXT' ? key : hash ? createHmac(hash, key).update(base).digest('base64') : undefined;
   return expected === oauth.oauth_signature ? oauth : undefined;
 }
 
@@ -114,7 +116,9 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     accessTokens: new Map<string, string>([['imported-token', 'imported-secret']]),
     nonces: new Set<string>(),
     refuseRequestToken: false,
-    seen: [] as Array<{ path: string; method: string; signatureMethod: string | undefined; form: string }>,
+    seen: [] as Array<{ path: string; method: string; signatureMethod: string | undefined; form: string; realm?: string }>,
+    /** The realm of each credentials request (request token, access token), in order. */
+    realms: [] as Array<string | undefined>,
   };
   const reply = (res: http.ServerResponse, status: number, text: string, type = 'application/x-www-form-urlencoded') => {
     res.writeHead(status, { 'content-type': type }).end(text);
@@ -122,6 +126,7 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
   provider.routes.set('/oauth/request_token', (req, res, body) => {
     const oauth = verifySignature(req, body, CONSUMER.secret, '');
     if (!oauth || fake.refuseRequestToken || oauth.oauth_consumer_key !== CONSUMER.key) return reply(res, 401, 'oauth_problem=signature_invalid');
+    fake.realms.push(oauth.realm);
     const token = `rt-${fake.requestTokens.size + 1}`;
     fake.requestTokens.set(token, { secret: `rts-${token}`, verifier: `verifier-${token}`, callback: oauth.oauth_callback! });
     reply(res, 200, `oauth_token=${token}&oauth_token_secret=rts-${token}&oauth_callback_confirmed=true`);
@@ -138,6 +143,7 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     const pending = fake.requestTokens.get(token);
     const oauth = pending && verifySignature(req, body, CONSUMER.secret, pending.secret);
     if (!pending || !oauth || oauth.oauth_verifier !== pending.verifier) return reply(res, 401, 'oauth_problem=token_rejected');
+    fake.realms.push(oauth.realm);
     fake.requestTokens.delete(token);
     const access = `at-${fake.accessTokens.size + 1}`;
     fake.accessTokens.set(access, `ats secret/${access}`);
@@ -149,7 +155,7 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     const oauth = secret !== undefined && verifySignature(req, body, CONSUMER.secret, secret);
     if (!oauth || fake.nonces.has(oauth.oauth_nonce!)) return reply(res, 401, JSON.stringify({ error: 'invalid signature' }), 'application/json');
     fake.nonces.add(oauth.oauth_nonce!);
-    fake.seen.push({ path: req.url!, method: req.method!, signatureMethod: oauth.oauth_signature_method, form: body.toString() });
+    fake.seen.push({ path: req.url!, method: req.method!, signatureMethod: oauth.oauth_signature_method, form: body.toString(), realm: oauth.realm });
     reply(res, 200, JSON.stringify({ ok: true, token }), 'application/json');
   });
 
@@ -341,6 +347,57 @@ describe('OAUTH1 three-legged flow and signed calls', async () => {
     const called = await proxy(plaintext, adminHeaders, { url: 'resource' });
     expect(called.data.proxyRequest).toMatchObject({ status: 200, data: { token: 'imported-token' } });
     expect(fake.seen.at(-1)!.signatureMethod).toBe('PLAINTEXT');
+  });
+
+  it('HMAC-SHA256 integrations (NetSuite TBA) sign every request with SHA-256 and send the account as the realm', async () => {
+    // The catalog entry, its endpoints pointed at the fake: the signature method and realm template come from the catalog.
+    const netsuite = await createIntegration({ provider: 'netsuite-tba', isShared: true });
+    const connectionConfig = { accountId: '1234567-sb1', realm: '1234567_SB1' };
+    const realmsBefore = fake.realms.length;
+    const started = await graphql(
+      server,
+      `
+        mutation ($input: StartConnectInput!) {
+          startConnect(input: $input) {
+            __typename
+            ... on StartConnectPayload {
+              authorizeUrl
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
+      { input: { integration: netsuite, connectionConfig } },
+      adminHeaders,
+    );
+    expect(started.data.startConnect).toMatchObject({ __typename: 'StartConnectPayload' });
+    await followThrough(started.data.startConnect.authorizeUrl);
+    // The request token (signed at startConnect) and the access token requests both carried the realm.
+    expect(fake.realms.slice(realmsBefore)).toEqual(['1234567_SB1', '1234567_SB1']);
+    const called = await proxy(netsuite, adminHeaders, { url: 'resource' });
+    expect(called.data.proxyRequest).toMatchObject({ status: 200 });
+    expect(fake.seen.at(-1)).toMatchObject({ signatureMethod: 'HMAC-SHA256', realm: '1234567_SB1' });
+
+    // Tokens made in NetSuite's UI, imported: signed the same way.
+    const importing = await createIntegration({ provider: 'netsuite-tba', isShared: true });
+    const imported = await graphql(
+      server,
+      `
+        mutation ($input: CreateConnectionInput!) {
+          createConnection(input: $input) {
+            __typename
+          }
+        }
+      `,
+      { input: { integration: importing, accessToken: 'imported-token', tokenSecret: 'imported-secret', metadata: { connectionConfig } } },
+      adminHeaders,
+    );
+    expect(imported.data.createConnection).toMatchObject({ __typename: 'CreateConnectionPayload' });
+    const again = await proxy(importing, adminHeaders, { url: 'resource' });
+    expect(again.data.proxyRequest).toMatchObject({ status: 200, data: { token: 'imported-token' } });
+    expect(fake.seen.at(-1)).toMatchObject({ signatureMethod: 'HMAC-SHA256', realm: '1234567_SB1' });
   });
 
   it('a callback with an unknown or already used request token is refused, and no access token is asked for', async () => {

@@ -13,11 +13,16 @@ const AUTH_LABELS: Record<string, string> = {
   JWT_BEARER: 'JWT bearer',
   GITHUB_APP: 'GitHub App',
   OAUTH1: 'OAuth 1.0a',
+  SELF_SIGNED_JWT: 'Self-signed JWT',
+  TWO_STEP: 'Two-step token request',
 };
 
 function authLabel(template: ProviderTemplate): string {
   const label = AUTH_LABELS[template.authType] ?? template.authType;
-  return template.authType === 'OAUTH2' && template.issuer ? `${label} / OIDC` : label;
+  if (template.authType === 'OAUTH2' && template.issuer) return `${label} / OIDC`;
+  if (template.tokenEndpointAuthMethod === 'private_key_jwt') return `${label} (private_key_jwt)`;
+  if (template.signatureMethod === 'HMAC-SHA256') return `${label} (HMAC-SHA256)`;
+  return label;
 }
 
 function code(text: string): string {

@@ -354,7 +354,9 @@ export const providerTemplateSchema = z
     categories: z.array(z.string()).default([]),
     logoUrl: templatedHttpsUrl.optional(),
     docsUrl: templatedHttpsUrl,
-    authType: z.enum(['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1']).default('OAUTH2'),
+    authType: z
+      .enum(['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1', 'SELF_SIGNED_JWT', 'TWO_STEP'])
+      .default('OAUTH2'),
     /** OpenID Connect issuer: endpoints come from discovery (explicit URLs below win). */
     issuer: templatedHttpsUrl.optional(),
     authorizationUrl: templatedHttpsUrl.optional(),
@@ -370,7 +372,20 @@ export const providerTemplateSchema = z
     scopeSeparator: z.string().min(1).max(3).default(' '),
     authorizationParams: z.record(z.string(), z.string()).default({}),
     pkce: z.enum(['required', 'supported', 'unsupported']).default('supported'),
-    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).default('client_secret_basic'),
+    /**
+     * private_key_jwt: what the client assertion holds. `audience`: the token endpoint unless given (a
+     * template: Auth0 wants https://TENANT/, ZITADEL its issuer); `algorithm`: the key's own (RS256 or
+     * ES256) unless the provider wants another (Epic RS384, Microsoft PS256); `keyIdHeader`: where the
+     * integration's privateKeyId goes (kid, or Microsoft's certificate thumbprint x5t#S256).
+     */
+    clientAssertion: z
+      .object({
+        audience: z.string().min(1).optional(),
+        algorithm: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384']).optional(),
+        keyIdHeader: z.enum(['kid', 'x5t#S256', 'x5t']).default('kid'),
+      })
+      .optional(),
     tokenRequestFormat: z.enum(['form', 'json']).default('form'),
     /** Where the standard fields sit in a non-standard token response (dotted paths). */
     tokenResponse: z
@@ -416,7 +431,9 @@ export const providerTemplateSchema = z
     /** OAUTH1: where temporary credentials (a request token) are requested. */
     requestTokenUrl: templatedHttpsUrl.optional(),
     /** OAUTH1: how requests are signed. */
-    signatureMethod: z.enum(['HMAC-SHA1', 'PLAINTEXT']).optional(),
+    signatureMethod: z.enum(['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT']).optional(),
+    /** OAUTH1: the Authorization header's realm (not signed); may use ${connectionConfig.x} (NetSuite's account id). */
+    realm: z.string().min(1).max(200).optional(),
     /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters (audience, resource…); values may use ${connectionConfig.x}. */
     tokenParams: z.record(z.string(), z.string()).default({}),
     /** OAUTH2_CLIENT_CREDENTIALS: a grant_type other than client_credentials (Zoom's account_credentials). */
@@ -434,6 +451,58 @@ export const providerTemplateSchema = z
         /** Who the assertion's `iss` is: the service account (clientEmail) or the integration's clientId (Salesforce). */
         issuer: z.enum(['clientEmail', 'clientId']).default('clientEmail'),
       })
+      .optional(),
+    /**
+     * SELF_SIGNED_JWT: the server signs a short-lived JWT with the connection's key and presents it as
+     * the access token; there is no token endpoint (App Store Connect, Apple Music, WeatherKit, Ghost's
+     * Admin API). `iat` and `exp` are set from `lifetimeSeconds`; `header` and `claims` values are
+     * templates of `${connectionConfig.x}` and `${keyId}` (the key's id given with the key). `key`:
+     * `pem` (an RSA or P-256 private key, for RS256/ES256) or `hex` (a shared secret written in hex, for
+     * HS256; "id:secret" is read as keyId and secret, as Ghost prints its keys). A new JWT is signed
+     * before the last one expires, through the token lifecycle (leases, exactly-once).
+     */
+    selfSignedJwt: z
+      .object({
+        algorithm: z.enum(['ES256', 'RS256', 'HS256']),
+        key: z.enum(['pem', 'hex']).default('pem'),
+        lifetimeSeconds: z.number().int().min(60).max(15_777_000),
+        header: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string().min(1)).default({}),
+        claims: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string().min(1)).default({}),
+      })
+      .refine((jwt) => (jwt.algorithm === 'HS256') === (jwt.key === 'hex'), 'HS256 signs with a hex secret (key: hex); ES256 and RS256 with a PEM key')
+      .refine(
+        (jwt) => !['alg', 'typ'].some((name) => name in jwt.header) && !['iat', 'exp'].some((name) => name in jwt.claims),
+        'alg, typ, iat and exp are set by the server',
+      )
+      .optional(),
+    /**
+     * TWO_STEP: the token comes from one request templated from what the user typed — the values of
+     * `${credentials.username}`, `${credentials.password}` and `${credentials.apiKey}` (stored sealed
+     * like any credential) and `${connectionConfig.x}`. `url` may use only connection config (it is
+     * checked like a token URL: a typed value never chooses where credentials go); `body` (JSON, or a
+     * form when `format: form`), `headers` and `basicAuth` may use both. The answer's token is at
+     * `token` (a dotted path), its lifetime at `expiresIn` (seconds) or `expiresAt` (a date or Unix
+     * seconds), else `lifetimeSeconds`. Renewal repeats the request with the stored inputs before expiry.
+     */
+    tokenRequest: z
+      .object({
+        method: z.enum(['POST', 'GET', 'PUT']).default('POST'),
+        url: templatedHttpsUrl,
+        format: z.enum(['json', 'form']).default('json'),
+        body: z.record(z.string(), z.unknown()).optional(),
+        headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).default({}),
+        basicAuth: z.object({ username: z.string(), password: z.string() }).optional(),
+        token: jsonPath,
+        expiresIn: jsonPath.optional(),
+        expiresAt: jsonPath.optional(),
+        lifetimeSeconds: z.number().int().min(60).max(31_536_000).optional(),
+      })
+      .refine((request) => !/\$\{credentials\./.test(request.url), 'tokenRequest.url may use ${connectionConfig.x} only, never what the user typed')
+      .refine(
+        (request) => request.expiresIn || request.expiresAt || request.lifetimeSeconds,
+        'say how long the token lasts: expiresIn, expiresAt or lifetimeSeconds',
+      )
+      .refine((request) => request.method !== 'GET' || request.body === undefined, 'a GET token request has no body')
       .optional(),
     /**
      * The credential check (optional): one cheap authenticated request whose answer says whether the
@@ -461,6 +530,11 @@ export const providerTemplateSchema = z
       })
       .refine((verify) => (verify.path === undefined) !== (verify.url === undefined), 'verify needs exactly one of path and url')
       .optional(),
+    /**
+     * Why an entry has no `verify` (at least a sentence): the provider has no cheap authenticated request
+     * without side effects, or the credential reaches no API. A catalog test requires `verify` or this.
+     */
+    verifyUnavailable: z.string().min(20).optional(),
     /**
      * Where the connected account's id and display name are (optional): dotted paths (array indexes as
      * digits, `data.0.email`) into the verify answer (the default), the token response, the ID token's
@@ -492,8 +566,16 @@ export const providerTemplateSchema = z
       template.postConnect?.url,
       template.verify?.url,
       template.requestTokenUrl,
+      template.tokenRequest?.url,
     ];
-    for (const value of Object.values(template.tokenParams)) {
+    const templatedValues = [
+      ...Object.values(template.tokenParams),
+      ...(template.realm ? [template.realm] : []),
+      ...Object.values(template.selfSignedJwt?.header ?? {}),
+      ...Object.values(template.selfSignedJwt?.claims ?? {}),
+      ...(template.clientAssertion?.audience ? [template.clientAssertion.audience] : []),
+    ];
+    for (const value of templatedValues) {
       for (const name of placeholders(value, CONNECTION_CONFIG_PLACEHOLDER)) {
         if (!declared.has(name)) ctx.addIssue({ code: 'custom', message: `${template.key}: \${connectionConfig.${name}} is not declared in connectionConfig` });
       }
@@ -528,6 +610,9 @@ export const providerTemplateSchema = z
       if (!known)
         ctx.addIssue({ code: 'custom', message: `${template.key}: \${metadata.${path}} is not kept from the token response, the callback or postConnect` });
     }
+    if (template.verify && template.verifyUnavailable) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: verify and verifyUnavailable exclude each other` });
+    }
     if (template.identity?.from === 'verify' && !template.verify) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: identity is read from the verify answer, but there is no verify request` });
     }
@@ -542,6 +627,18 @@ export const providerTemplateSchema = z
     }
     if (template.authType === 'GITHUB_APP' && !template.apiBaseUrl) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: a GitHub App provider needs an apiBaseUrl (installation tokens are minted there)` });
+    }
+    if ((template.authType === 'TWO_STEP') !== (template.tokenRequest !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: tokenRequest goes with authType TWO_STEP (and it needs one)` });
+    }
+    if ((template.authType === 'SELF_SIGNED_JWT') !== (template.selfSignedJwt !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: selfSignedJwt goes with authType SELF_SIGNED_JWT (and it needs one)` });
+    }
+    if (template.clientAssertion && template.tokenEndpointAuthMethod !== 'private_key_jwt') {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: clientAssertion goes with tokenEndpointAuthMethod private_key_jwt` });
+    }
+    if (template.authType === 'SELF_SIGNED_JWT' && !template.apiBaseUrl) {
+      ctx.addIssue({ code: 'custom', message: `${template.key}: a SELF_SIGNED_JWT provider needs an apiBaseUrl` });
     }
     if (template.authType === 'OAUTH1' && !(template.requestTokenUrl && template.authorizationUrl && template.tokenUrl)) {
       ctx.addIssue({ code: 'custom', message: `${template.key}: an OAuth 1.0a provider needs requestTokenUrl, authorizationUrl and tokenUrl` });

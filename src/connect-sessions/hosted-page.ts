@@ -20,6 +20,7 @@ import { ForbiddenError, NotFoundError, ProviderError, SwitchboardError, Validat
 import type { Logger } from '../kernel/log.js';
 import { bindingCookie, callbackPathFor, newBrowserBinding } from '../oauth/browser-binding.js';
 import type { StartConnectInput, StartConnectOptions, StartConnectResult } from '../oauth/connect.js';
+import { typedInputsOf } from '../tokens/grants/two-step.js';
 import { findConnectSessionGrant, type ConnectSessionGrant } from './token.js';
 
 /** What the hosted page needs from the app: the flows it starts, and where it is served. */
@@ -129,9 +130,9 @@ async function handleConnectPage(deps: HostedPageDeps, req: http.IncomingMessage
     }
     const connection = await deps.createConnection(viewer, {
       integration: integration.id,
-      apiKey: integration.authType === 'API_KEY' ? (form.get('apiKey') ?? '') : null,
-      username: integration.authType === 'BASIC' ? (form.get('username') ?? '') : null,
-      password: integration.authType === 'BASIC' ? (form.get('password') ?? '') : null,
+      apiKey: typedInputs(integration).includes('apiKey') ? (form.get('apiKey') ?? '') : null,
+      username: typedInputs(integration).includes('username') ? (form.get('username') ?? '') : null,
+      password: typedInputs(integration).includes('password') ? (form.get('password') ?? '') : null,
       metadata: Object.keys(connectionConfig).length ? { connectionConfig } : null,
     });
     return sendOutcome(deps, res, grant, popup, { ok: true, connectionId: encodeGlobalID('Connection', connection.id), integrationName: integration.name });
@@ -238,9 +239,11 @@ function integrationItem(integration: Integration, status: string | undefined, s
       }),
     );
   }
-  if (integration.authType === 'API_KEY') {
+  const typed = typedInputs(integration);
+  if (typed.includes('apiKey')) {
     fields.push(inputField({ id: `${id}-apiKey`, name: 'apiKey', label: 'API key', type: 'password', required: true, error: errorFor('apiKey') }));
-  } else if (integration.authType === 'BASIC') {
+  }
+  if (typed.includes('username')) {
     fields.push(
       inputField({
         id: `${id}-username`,
@@ -252,6 +255,8 @@ function integrationItem(integration: Integration, status: string | undefined, s
         error: errorFor('username'),
       }),
     );
+  }
+  if (typed.includes('password')) {
     fields.push(
       inputField({
         id: `${id}-password`,
@@ -404,4 +409,12 @@ function cookieValue(header: string | undefined, name: string): string | undefin
     if (key === name) return value.join('=');
   }
   return undefined;
+}
+
+/** What the user types on this page for an integration: an API key, basic credentials, or a two-step entry's inputs. */
+function typedInputs(integration: Pick<Integration, 'authType' | 'settings'>): readonly ('apiKey' | 'username' | 'password')[] {
+  if (integration.authType === 'API_KEY') return ['apiKey'];
+  if (integration.authType === 'BASIC') return ['username', 'password'];
+  const request = integrationSettings(integration).tokenRequest;
+  return integration.authType === 'TWO_STEP' && request ? typedInputsOf(request) : [];
 }

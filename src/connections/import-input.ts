@@ -28,6 +28,11 @@ export const importInputSchema = z.object({
   subject: z.string().trim().min(1).max(320).optional(),
   installationId: z.string().trim().regex(INSTALLATION_ID_PATTERN, 'installationId is the number GitHub gives the installation.').optional(),
   tokenSecret: secret.optional(),
+  keyId: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'keyId is the id shown beside the key (letters, digits, ".", "_", "-").')
+    .optional(),
   skipVerification: z.boolean().default(false),
   /** Checked in full by validTags (src/domain/tags.ts). */
   tags: z.record(z.string(), z.unknown()).optional(),

@@ -14,8 +14,9 @@ import type { Viewer } from '../domain/viewer.js';
 import { credentialCheckFor, runCredentialCheck, type CheckResult, type CredentialCheck } from '../health/check.js';
 import { ForbiddenError, NotFoundError, ProviderError, SwitchboardError, ValidationError, type FieldError } from '../kernel/errors.js';
 import { describe, providerErrorFrom } from '../provider/provider-client.js';
-import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf, type ConnectionConfig } from '../provider/templates.js';
+import { checkedConnectionConfig, connectionConfigFields, connectionConfigFor, connectionConfigOf } from '../provider/templates.js';
 import { apiBaseUrlFor, connectionFromTokens } from './from-tokens.js';
+import { checkImport, recordImportCheck } from './import-check.js';
 import { importInputSchema, type CreateConnectionInput, type ImportDeps } from './import-input.js';
 import { createMachineConnection, isMachineOrOAuth1, MACHINE_ALLOWED_FIELDS, MACHINE_INPUT_FIELDS } from './machine.js';
 
@@ -35,7 +36,9 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
     // credentials, under the session's connection name; tokens from elsewhere are the backend's business.
     if (integration.authType === 'OAUTH2') throw new ForbiddenError('A connect session connects OAuth integrations with startConnect.');
     // Machine credentials (client credentials, service account keys, app installations) are the backend's too.
-    if (isMachineOrOAuth1(integration.authType)) throw new ForbiddenError(`A connect session does not connect ${integration.authType} integrations.`);
+    // Two-step credentials are the end user's own (a sign-in they type), so a session may give them.
+    if (isMachineOrOAuth1(integration.authType) && integration.authType !== 'TWO_STEP')
+      throw new ForbiddenError(`A connect session does not connect ${integration.authType} integrations.`);
     data.connectionName = viewer.connectSession.connectionName;
     const extra = Object.keys(data.metadata ?? {}).filter((key) => key !== 'connectionConfig');
     if (extra.length) throw ValidationError.field('metadata', 'A connect session may only give metadata.connectionConfig.');
@@ -136,65 +139,5 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
     },
     { userId: viewer.userId },
   );
-  if (checked) {
-    deps.events.emit('connection.checked', {
-      operation: { ...checkOperation(checked, integration.slug, ownerId ?? viewer.userId), connectionId: connection.id },
-      change: null,
-    });
-    if (checked.verdict === 'accepted') return deps.db.prisma.connection.update({ where: { id: connection.id }, data: { lastVerifiedAt: new Date() } });
-  }
-  return connection;
-}
-
-/**
- * Checks imported credentials where a check is known. A rejection is a ProviderError (and an operation
- * without a connection); a check that says nothing either way (provider down) lets the import through.
- */
-async function checkImport(
-  deps: ImportDeps,
-  integration: Integration,
-  credentials: StoredCredentials,
-  connection: { apiBaseUrl: string | null; connectionConfig: ConnectionConfig; ownerId: string | null },
-): Promise<(CheckResult & { identity: ConnectionIdentity | null }) | null> {
-  let result: CheckResult;
-  let source: CredentialCheck['source'];
-  try {
-    const check = await credentialCheckFor(deps.checks, integration, connection);
-    if (!check) return null;
-    source = check.source;
-    // The check's answer names the account where the catalog's identity says so.
-    result = await runCredentialCheck(deps.checks, check, credentials, integration, { readAnswer: identitySettingsOf(integration)?.from === source });
-  } catch (error) {
-    // No usable check (no API base URL, discovery failed): nothing to say about the credentials.
-    deps.logger.info(
-      { integration: integration.slug, reason: error instanceof SwitchboardError ? error.message : describe(error) },
-      'imported credentials not checked',
-    );
-    return null;
-  }
-  if (result.verdict === 'rejected') {
-    deps.events.emit('connection.checked', { operation: checkOperation(result, integration.slug, connection.ownerId), change: null });
-    connectFailed(deps.events, { integrationSlug: integration.slug, ownerId: connection.ownerId, error: result.reason });
-    throw new ProviderError(`The provider rejected the imported credentials: ${result.reason}`, {
-      providerStatus: result.providerStatus,
-      providerError: 'credentials_rejected',
-    });
-  }
-  if (result.verdict === 'inconclusive')
-    deps.logger.info({ integration: integration.slug, reason: result.reason }, 'imported credentials could not be checked');
-  return { ...result, identity: result.verdict === 'accepted' ? identityFromAnswer(integration, source, result.answer) : null };
-}
-
-function checkOperation(result: CheckResult, integrationSlug: string, ownerId: string | null): Operation {
-  return {
-    kind: 'VERIFY',
-    outcome: result.verdict === 'accepted' ? 'SUCCESS' : 'FAILURE',
-    integrationSlug,
-    ownerId,
-    method: result.method,
-    path: result.path,
-    providerStatus: result.providerStatus,
-    durationMs: result.durationMs,
-    error: result.reason,
-  };
+  return recordImportCheck(deps, connection, checked, integration.slug, ownerId ?? viewer.userId);
 }

@@ -3,7 +3,10 @@
 // and imported OAuth 1.0a tokens. A token is obtained before anything is stored, so credentials the
 // provider refuses never become a connection.
 import { parsePrivateKey } from '../crypto/private-key.js';
+import { parseSelfSignedKey } from '../tokens/grants/self-signed-jwt.js';
+import { typedInputsOf } from '../tokens/grants/two-step.js';
 import type { Connection, StoredCredentials } from '../domain/connections.js';
+import { checkImport, recordImportCheck } from './import-check.js';
 import { connectFailed } from '../domain/events.js';
 import { integrationSettings, type Integration } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
@@ -13,7 +16,7 @@ import { connectionConfigFor, connectionConfigOf, valueAt } from '../provider/te
 import { apiBaseUrlFor } from './from-tokens.js';
 import type { CreateConnectionData, ImportDeps } from './import-input.js';
 
-export const MACHINE_INPUT_FIELDS = ['privateKey', 'clientEmail', 'subject', 'installationId', 'tokenSecret'] as const;
+export const MACHINE_INPUT_FIELDS = ['privateKey', 'clientEmail', 'subject', 'installationId', 'tokenSecret', 'keyId'] as const;
 
 /** Which createConnection fields each of these auth types takes. */
 export const MACHINE_ALLOWED_FIELDS = {
@@ -21,6 +24,8 @@ export const MACHINE_ALLOWED_FIELDS = {
   JWT_BEARER: ['privateKey', 'clientEmail', 'subject'],
   GITHUB_APP: ['installationId'],
   OAUTH1: ['accessToken', 'tokenSecret'],
+  SELF_SIGNED_JWT: ['privateKey', 'keyId'],
+  TWO_STEP: ['username', 'password', 'apiKey'],
 } as const satisfies Record<string, readonly string[]>;
 
 export function isMachineOrOAuth1(authType: Integration['authType']): authType is keyof typeof MACHINE_ALLOWED_FIELDS {
@@ -71,6 +76,42 @@ export async function createMachineConnection(
       credentials = { type: 'GITHUB_APP', installationId: data.installationId };
       metadata.installationId = data.installationId;
       break;
+    case 'SELF_SIGNED_JWT': {
+      const jwt = integrationSettings(integration).selfSignedJwt;
+      if (!jwt) throw ValidationError.field('integration', `The integration "${integration.slug}" does not say how to sign its tokens (selfSignedJwt).`);
+      let key: ReturnType<typeof parseSelfSignedKey> | undefined;
+      if (data.privateKey) {
+        try {
+          key = parseSelfSignedKey(jwt, data.privateKey);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          problems.push(...error.fieldErrors);
+        }
+      } else if (!integration.privateKeyEnc) {
+        problems.push({
+          field: 'privateKey',
+          message: `This connection needs privateKey (${jwt.key === 'hex' ? 'the secret, in hex' : 'the PEM key, e.g. the downloaded .p8 file'}).`,
+        });
+      }
+      const keyId = data.keyId ?? key?.keyId;
+      if (!keyId && (key || !data.privateKey) && Object.values({ ...jwt.header, ...jwt.claims }).some((value) => value.includes('${keyId}'))) {
+        problems.push({ field: 'keyId', message: "This provider needs the key's id (keyId) given with the key." });
+      }
+      credentials = { type: 'SELF_SIGNED_JWT', privateKey: key?.secret, keyId };
+      if (keyId) metadata.keyId = keyId;
+      break;
+    }
+    case 'TWO_STEP': {
+      const request = integrationSettings(integration).tokenRequest;
+      if (!request) throw ValidationError.field('integration', `The integration "${integration.slug}" does not say how to request its tokens (tokenRequest).`);
+      for (const name of typedInputsOf(request)) {
+        if (!data[name]) problems.push({ field: name, message: `${integration.name} needs ${name}.` });
+      }
+      // Only what the request uses is kept (sealed): nothing else the caller sent.
+      const typed = Object.fromEntries(typedInputsOf(request).map((name) => [name, data[name]]));
+      credentials = { type: 'TWO_STEP', ...typed };
+      break;
+    }
     case 'OAUTH1':
       if (!data.accessToken || data.tokenSecret === undefined) {
         problems.push({
@@ -134,8 +175,17 @@ export async function createMachineConnection(
     apiBaseUrl = apiBaseUrlFor(deps, integration, connectionConfig, metadata);
     if (credentials.scope) scopes = credentials.scope.split(/[\s,]+/).filter(Boolean);
   }
-  return deps.store.saveAuthorized(
-    { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata, tags },
+  // A token signed here proves nothing until the provider has seen it: check it where the catalog says how.
+  const checked =
+    SIGNED_HERE.has(integration.authType) && !data.skipVerification
+      ? await checkImport(deps, integration, credentials, { apiBaseUrl, connectionConfig, ownerId: ownerId ?? viewer.userId })
+      : null;
+  const connection = await deps.store.saveAuthorized(
+    { integration, ownerId, name: data.connectionName, credentials, scopes, tokenExpiresAt, apiBaseUrl, metadata, tags, identity: checked?.identity ?? null },
     { userId: viewer.userId, startedAt: started },
   );
+  return recordImportCheck(deps, connection, checked, integration.slug, ownerId ?? viewer.userId);
 }
+
+/** Auth types whose token the server makes without asking the provider (checked with `verify` before storing). */
+const SIGNED_HERE = new Set<Integration['authType']>(['SELF_SIGNED_JWT']);

@@ -28,7 +28,7 @@ export interface UsableCredentials {
 
 /** What is sealed in Connection.credentialsEnc. */
 export interface StoredCredentials {
-  type: 'OAUTH2' | 'API_KEY' | 'BASIC' | 'OAUTH2_CLIENT_CREDENTIALS' | 'JWT_BEARER' | 'GITHUB_APP' | 'OAUTH1';
+  type: 'OAUTH2' | 'API_KEY' | 'BASIC' | 'OAUTH2_CLIENT_CREDENTIALS' | 'JWT_BEARER' | 'GITHUB_APP' | 'OAUTH1' | 'SELF_SIGNED_JWT' | 'TWO_STEP';
   accessToken?: string;
   refreshToken?: string;
   tokenType?: string;
@@ -53,7 +53,7 @@ export interface StoredCredentials {
 }
 
 /** Credential types renewed by minting a new token (no user, no refresh token). */
-const MINTED_TYPES = new Set<StoredCredentials['type']>(['OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP']);
+const MINTED_TYPES = new Set<StoredCredentials['type']>(['OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'SELF_SIGNED_JWT', 'TWO_STEP']);
 
 /** Whether the credentials can be renewed without the user: a refresh token, or a machine grant. */
 export function canRenew(credentials: StoredCredentials | null | undefined): boolean {

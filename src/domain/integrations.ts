@@ -38,6 +38,12 @@ export interface IntegrationSettings {
   tokenParams?: Record<string, string>;
   jwtBearer?: ProviderTemplate['jwtBearer'];
   signatureMethod?: ProviderTemplate['signatureMethod'];
+  realm?: string;
+  selfSignedJwt?: ProviderTemplate['selfSignedJwt'];
+  /** private_key_jwt: what the client assertion holds (catalog), and the key's id an admin gave. */
+  clientAssertion?: ProviderTemplate['clientAssertion'];
+  tokenRequest?: ProviderTemplate['tokenRequest'];
+  privateKeyId?: string;
   grantType?: string;
   /** The credential check (src/health/check.ts). */
   verify?: ProviderTemplate['verify'];
@@ -107,15 +113,29 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     tokenParams: template.tokenParams,
     jwtBearer: template.jwtBearer,
     signatureMethod: template.signatureMethod,
+    realm: template.realm,
+    selfSignedJwt: template.selfSignedJwt,
+    clientAssertion: template.clientAssertion,
+    tokenRequest: template.tokenRequest,
     grantType: template.grantType,
     verify: template.verify,
     identity: template.identity,
   };
 }
 
-export const AUTH_TYPES = ['OAUTH2', 'API_KEY', 'BASIC', 'OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'OAUTH1'] as const;
-const OAUTH1_SIGNATURE_METHODS = ['HMAC-SHA1', 'PLAINTEXT'] as const;
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export const AUTH_TYPES = [
+  'OAUTH2',
+  'API_KEY',
+  'BASIC',
+  'OAUTH2_CLIENT_CREDENTIALS',
+  'JWT_BEARER',
+  'GITHUB_APP',
+  'OAUTH1',
+  'SELF_SIGNED_JWT',
+  'TWO_STEP',
+] as const;
+const OAUTH1_SIGNATURE_METHODS = ['HMAC-SHA1', 'HMAC-SHA256', 'PLAINTEXT'] as const;
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'] as const;
 
 /** Authorization request parameters that the connect flow sets itself and must not be overridden. */
 const RESERVED_AUTHORIZATION_PARAMS = new Set([
@@ -220,6 +240,11 @@ function integrationSchemas(policy: UrlPolicy) {
       .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'appId is the GitHub App id (or client id).')
       .optional(),
     privateKey: z.string().min(1).max(16_384).optional(),
+    privateKeyId: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._~+/=-]{1,200}$/, "privateKeyId is the key's id (kid) or certificate thumbprint, as the provider shows it.")
+      .optional(),
     requestTokenUrl: providerUrl('requestTokenUrl', policy).optional(),
     tokenParams: z
       .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/), z.string().max(2000))
@@ -280,6 +305,7 @@ function checkCompleteness(integration: {
   privateKeyEnc: string | null;
   requestTokenUrl: string | null;
   apiBaseUrl: string | null;
+  tokenEndpointAuthMethod?: string | null;
 }): void {
   const problems: FieldError[] = [];
   const need = (field: string, present: unknown, message: string) => {
@@ -288,7 +314,9 @@ function checkCompleteness(integration: {
   switch (integration.authType) {
     case 'OAUTH2_CLIENT_CREDENTIALS':
       need('clientId', integration.clientId, 'A client credentials integration needs a clientId.');
-      need('clientSecret', integration.clientSecretEnc, 'A client credentials integration needs a clientSecret.');
+      if (integration.tokenEndpointAuthMethod === 'private_key_jwt')
+        need('privateKey', integration.privateKeyEnc, 'A private_key_jwt integration needs the privateKey that signs its client assertions.');
+      else need('clientSecret', integration.clientSecretEnc, 'A client credentials integration needs a clientSecret.');
       need('tokenUrl', integration.tokenUrl || integration.issuer, 'Give a tokenUrl (or an OpenID Connect issuer).');
       break;
     case 'JWT_BEARER':
@@ -410,6 +438,7 @@ export function createIntegrations(deps: IntegrationDeps) {
         ...(data.connectionConfig ? { fixedConnectionConfig: data.connectionConfig } : {}),
         ...(data.tokenParams ? { tokenParams: data.tokenParams } : {}),
         ...(data.signatureMethod ? { signatureMethod: data.signatureMethod } : {}),
+        ...(data.privateKeyId ? { privateKeyId: data.privateKeyId } : {}),
         ...(data.providerWebhooks ? { providerWebhooks: data.providerWebhooks } : {}),
       } as Prisma.InputJsonObject,
     };
@@ -452,6 +481,7 @@ export function createIntegrations(deps: IntegrationDeps) {
       privateKey,
       tokenParams,
       signatureMethod,
+      privateKeyId,
       providerWebhookSecret,
       providerWebhooks,
       ...plain
@@ -463,7 +493,7 @@ export function createIntegrations(deps: IntegrationDeps) {
       else if (key === 'connectionConfig') delete settings.fixedConnectionConfig;
       else if (key === 'privateKey') changes.privateKeyEnc = null;
       else if (key === 'providerWebhookSecret') changes.providerWebhookSecretEnc = null;
-      else if (key === 'tokenParams' || key === 'signatureMethod' || key === 'providerWebhooks') delete settings[key];
+      else if (key === 'tokenParams' || key === 'signatureMethod' || key === 'providerWebhooks' || key === 'privateKeyId') delete settings[key];
       else (changes as Record<string, unknown>)[key] = null;
     }
     if (fixedConnectionConfig) {
@@ -476,9 +506,10 @@ export function createIntegrations(deps: IntegrationDeps) {
       changes.providerWebhookSecretEnc = deps.keyring.encrypt(providerWebhookSecret, secretContext(existing.id, 'providerWebhookSecret'));
     if (tokenParams) settings.tokenParams = tokenParams;
     if (signatureMethod) settings.signatureMethod = signatureMethod;
+    if (privateKeyId) settings.privateKeyId = privateKeyId;
     if (providerWebhooks) settings.providerWebhooks = providerWebhooks;
-    const settingsChanged = ['tokenParams', 'signatureMethod', 'connectionConfig', 'providerWebhooks'].some((key) => cleared.includes(key));
-    if (tokenParams || signatureMethod || fixedConnectionConfig || providerWebhooks || settingsChanged) {
+    const settingsChanged = ['tokenParams', 'signatureMethod', 'connectionConfig', 'providerWebhooks', 'privateKeyId'].some((key) => cleared.includes(key));
+    if (tokenParams || signatureMethod || privateKeyId || fixedConnectionConfig || providerWebhooks || settingsChanged) {
       changes.settings = settings as Prisma.InputJsonObject;
     }
     checkCompleteness({ ...existing, ...(changes as Partial<Integration>) });

@@ -38,6 +38,8 @@ export interface CredentialCheck {
   headers: Record<string, string>;
   /** Replaces the integration's credential prefix for this request. */
   authPrefix?: string;
+  /** The connection's config (an OAuth 1.0a realm may come from it). */
+  connectionConfig?: ConnectionConfig;
 }
 
 /** accepted: the provider took the credentials; rejected: 401/403 or the expected field failed; inconclusive: anything else. */
@@ -88,6 +90,7 @@ export function verifyCheckFor(deps: Pick<CheckDeps, 'urls'>, integration: Integ
     body: verify.body ? JSON.stringify(verify.body) : undefined,
     headers,
     authPrefix: verify.authPrefix,
+    connectionConfig: connection.connectionConfig,
   };
 }
 
@@ -126,7 +129,7 @@ export async function runCredentialCheck(
             proxy: { ...integrationSettings(integration).proxy, authPrefix: check.authPrefix },
           } as Integration['settings'],
         };
-  injectCredential(deps.keyring, headers, url, credentials, presented);
+  injectCredential(deps.keyring, headers, url, credentials, presented, { method: check.method, connectionConfig: check.connectionConfig });
   const base = { method: check.method, path: check.url.pathname };
   let response: Dispatcher.ResponseData;
   try {

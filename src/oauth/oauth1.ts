@@ -86,7 +86,7 @@ function endpoint(
 }
 
 export async function startOAuth1Connect(deps: FlowDeps, viewer: Viewer, integration: Integration, flow: ConnectFlow) {
-  const secrets = consumerSecrets(deps.keyring, integration);
+  const secrets = consumerSecrets(deps.keyring, integration, flow.connectionConfig);
   let temporary: URLSearchParams;
   try {
     temporary = await credentialsRequest(
@@ -160,7 +160,11 @@ export async function completeOAuth1Authorization(deps: FlowDeps, callback: URL,
   const connectionConfig = pending.connectionConfig as ConnectionConfig;
   let answer: URLSearchParams;
   try {
-    const secrets = { ...consumerSecrets(deps.keyring, integration), token: requestToken, tokenSecret: revealPendingSecret(deps.keyring, pending) };
+    const secrets = {
+      ...consumerSecrets(deps.keyring, integration, connectionConfig),
+      token: requestToken,
+      tokenSecret: revealPendingSecret(deps.keyring, pending),
+    };
     answer = await credentialsRequest(
       deps.outbound,
       endpoint(deps.urls, integration, 'tokenUrl', connectionConfig),

@@ -1,4 +1,4 @@
-// OAuth 1.0a request signing (RFC 5849 §3.4), HMAC-SHA1 and PLAINTEXT, with the oauth-1.0a library
+// OAuth 1.0a request signing (RFC 5849 §3.4), HMAC-SHA1, HMAC-SHA256 (NetSuite TBA) and PLAINTEXT, with the oauth-1.0a library
 // doing the normalisation and the signature base string. Two things are done here because the
 // library does them loosely: the base string URI is normalised by the URL parser (§3.4.1.2: lower-case
 // scheme and host, no default port), and query and form parameters are decoded with
@@ -9,8 +9,12 @@ import OAuth from 'oauth-1.0a';
 import type { Keyring } from '../crypto/envelope.js';
 import { integrationSettings, revealClientSecret, type Integration } from '../domain/integrations.js';
 import { ProviderError } from '../kernel/errors.js';
+import { fillUrl, type ConnectionConfig } from './templates.js';
 
-export type OAuth1SignatureMethod = 'HMAC-SHA1' | 'PLAINTEXT';
+export type OAuth1SignatureMethod = 'HMAC-SHA1' | 'HMAC-SHA256' | 'PLAINTEXT';
+
+/** The hash behind each HMAC method; PLAINTEXT signs with the key itself. */
+const HMAC_HASHES: Partial<Record<OAuth1SignatureMethod, string>> = { 'HMAC-SHA1': 'sha1', 'HMAC-SHA256': 'sha256' };
 
 export interface OAuth1Secrets {
   consumerKey: string;
@@ -19,6 +23,8 @@ export interface OAuth1Secrets {
   token?: string;
   tokenSecret?: string;
   signatureMethod: OAuth1SignatureMethod;
+  /** The Authorization header's realm, not signed (NetSuite wants its account id there). */
+  realm?: string;
 }
 
 export interface OAuth1Request {
@@ -29,11 +35,12 @@ export interface OAuth1Request {
 }
 
 function client(secrets: OAuth1Secrets): OAuth {
-  const hmac = (base: string, key: string) => createHmac('sha1', key).update(base).digest('base64');
+  const hash = HMAC_HASHES[secrets.signatureMethod];
   return new OAuth({
     consumer: { key: secrets.consumerKey, secret: secrets.consumerSecret },
     signature_method: secrets.signatureMethod,
-    hash_function: secrets.signatureMethod === 'HMAC-SHA1' ? hmac : (_base: string, key: string) => key,
+    ...(secrets.realm ? { realm: secrets.realm } : {}),
+    hash_function: hash ? (base: string, key: string) => createHmac(hash, key).update(base).digest('base64') : (_base: string, key: string) => key,
   });
 }
 
@@ -89,9 +96,18 @@ export function oauth1AuthorizationHeader(request: OAuth1Request, secrets: OAuth
   return oauth.toHeader({ ...protocolParameters, oauth_signature: signature } as unknown as OAuth.Authorization).Authorization;
 }
 
-/** The consumer's half of an integration's signing secrets (consumer key = clientId, secret = clientSecret). */
-export function consumerSecrets(keyring: Keyring, integration: Pick<Integration, 'id' | 'slug' | 'clientId' | 'clientSecretEnc' | 'settings'>): OAuth1Secrets {
+/**
+ * The consumer's half of an integration's signing secrets (consumer key = clientId, secret =
+ * clientSecret), with the realm its template gives for this connection's config (NetSuite's account id).
+ */
+export function consumerSecrets(
+  keyring: Keyring,
+  integration: Pick<Integration, 'id' | 'slug' | 'clientId' | 'clientSecretEnc' | 'settings'>,
+  connectionConfig: ConnectionConfig = {},
+): OAuth1Secrets {
   const consumerSecret = revealClientSecret(keyring, integration);
   if (!integration.clientId || consumerSecret === undefined) throw new ProviderError(`The integration "${integration.slug}" has no consumer key or secret.`);
-  return { consumerKey: integration.clientId, consumerSecret, signatureMethod: integrationSettings(integration).signatureMethod ?? 'HMAC-SHA1' };
+  const settings = integrationSettings(integration);
+  const realm = settings.realm ? fillUrl(settings.realm, { connectionConfig }) : undefined;
+  return { consumerKey: integration.clientId, consumerSecret, signatureMethod: settings.signatureMethod ?? 'HMAC-SHA1', ...(realm ? { realm } : {}) };
 }

@@ -4,10 +4,18 @@
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
 import type { Keyring } from '../crypto/envelope.js';
-import { integrationSettings, revealClientSecret, type Integration, type IntegrationSettings, type UrlPolicy } from '../domain/integrations.js';
+import {
+  integrationSettings,
+  revealClientSecret,
+  revealPrivateKey,
+  type Integration,
+  type IntegrationSettings,
+  type UrlPolicy,
+} from '../domain/integrations.js';
 import { ProviderError, ReauthorizationRequiredError, UpstreamUnavailableError, ValidationError } from '../kernel/errors.js';
 import type { Outbound } from '../net/outbound.js';
 import { traced } from '../telemetry/tracing.js';
+import { privateKeyJwtAuth } from './client-assertion.js';
 import type { ProviderSettings } from './settings.js';
 import { checkedConnectionConfig, connectionConfigFields, fillProviderUrl, isTemplated, valueAt, type ConnectionConfig } from './templates.js';
 
@@ -92,7 +100,7 @@ export function createProviderClient(deps: ProviderClientDeps) {
     if (cached && cached.version === version) return cached.configuration;
     let created: Promise<oidc.Configuration>;
     try {
-      created = createConfiguration(integration, endpointsFor(integration, connectionConfig, deps.urls));
+      created = createConfiguration(integration, endpointsFor(integration, connectionConfig, deps.urls), connectionConfig);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -104,7 +112,13 @@ export function createProviderClient(deps: ProviderClientDeps) {
     return created;
   }
 
-  function clientAuthentication(integration: Integration, supported?: string[]): oidc.ClientAuth {
+  function clientAuthentication(integration: Integration, connectionConfig: ConnectionConfig, supported?: string[]): oidc.ClientAuth {
+    if (integration.tokenEndpointAuthMethod === 'private_key_jwt') {
+      const pem = revealPrivateKey(deps.keyring, integration);
+      if (!pem) throw new ProviderError(`The integration "${integration.slug}" has no private key for private_key_jwt.`, { providerError: 'no_private_key' });
+      const settings = integrationSettings(integration);
+      return privateKeyJwtAuth(pem, { clientAssertion: settings.clientAssertion, privateKeyId: settings.privateKeyId, connectionConfig });
+    }
     const secret = revealClientSecret(deps.keyring, integration);
     const method =
       integration.tokenEndpointAuthMethod ??
@@ -118,7 +132,7 @@ export function createProviderClient(deps: ProviderClientDeps) {
     return method === 'client_secret_post' ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
   }
 
-  async function createConfiguration(integration: Integration, endpoints: Endpoints): Promise<oidc.Configuration> {
+  async function createConfiguration(integration: Integration, endpoints: Endpoints, connectionConfig: ConnectionConfig): Promise<oidc.Configuration> {
     if (!integration.clientId) throw new ProviderError(`The integration "${integration.slug}" has no client id.`);
     const fetchThroughProxyRules = safeFetch();
     let configuration: oidc.Configuration;
@@ -151,7 +165,7 @@ export function createProviderClient(deps: ProviderClientDeps) {
         },
         integration.clientId,
         undefined,
-        clientAuthentication(integration, metadata.token_endpoint_auth_methods_supported),
+        clientAuthentication(integration, connectionConfig, metadata.token_endpoint_auth_methods_supported),
       );
     } else {
       // Client credentials needs only a token endpoint; the authorization code flow needs both.
@@ -169,7 +183,7 @@ export function createProviderClient(deps: ProviderClientDeps) {
         },
         integration.clientId,
         undefined,
-        clientAuthentication(integration),
+        clientAuthentication(integration, connectionConfig),
       );
     }
     const tokenEndpoint = configuration.serverMetadata().token_endpoint;

@@ -19,6 +19,7 @@ import { ProviderError, publicMessageOf, RateLimitedError, UpstreamUnavailableEr
 import { readBody, type ReadBody } from '../net/body.js';
 import type { Outbound } from '../net/outbound.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
+import { connectionConfigOf } from '../provider/templates.js';
 import { traced, tracingEnabled } from '../telemetry/tracing.js';
 import type { RefreshPolicy, Refresher } from '../tokens/refresher.js';
 import { DEFAULT_RETRYABLE_STATUSES, createProviderLimits } from './provider-limits.js';
@@ -195,6 +196,7 @@ export function createProxy(deps: ProxyDeps) {
         method,
         body: call.body,
         contentType: headers['content-type'],
+        connectionConfig: connectionConfigOf(connection),
       });
       let response: Dispatcher.ResponseData;
       try {

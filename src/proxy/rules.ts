@@ -7,6 +7,7 @@ import { memoize } from '../kernel/memo.js';
 import type { StoredCredentials } from '../domain/connections.js';
 import type { Integration } from '../domain/integrations.js';
 import { consumerSecrets, oauth1AuthorizationHeader } from '../provider/oauth1-signature.js';
+import type { ConnectionConfig } from '../provider/templates.js';
 import { delayMs, providerLimitRules, type ProviderLimitRules } from './provider-limits.js';
 import { NOTHING_INJECTED, type InjectedSecrets } from './scrub.js';
 
@@ -188,13 +189,17 @@ export function injectCredential(
   target: URL,
   credentials: StoredCredentials | null,
   integration: Integration,
-  request?: { method: string; body?: string | Buffer; contentType?: string },
+  request?: { method: string; body?: string | Buffer; contentType?: string; connectionConfig?: ConnectionConfig },
 ): InjectedSecrets {
   if (!credentials) return NOTHING_INJECTED;
   if (credentials.type === 'OAUTH1') {
     // Each attempt is signed afresh (nonce, timestamp) over the method, URL and any form body.
     const form = request?.body !== undefined && /^application\/x-www-form-urlencoded/i.test(request.contentType ?? '') ? request.body.toString() : undefined;
-    const secrets = { ...consumerSecrets(keyring, integration), token: credentials.accessToken, tokenSecret: credentials.tokenSecret ?? '' };
+    const secrets = {
+      ...consumerSecrets(keyring, integration, request?.connectionConfig),
+      token: credentials.accessToken,
+      tokenSecret: credentials.tokenSecret ?? '',
+    };
     headers.authorization = oauth1AuthorizationHeader({ method: request?.method ?? 'GET', url: target, formBody: form }, secrets);
     return { values: [headers.authorization, credentials.accessToken ?? '', credentials.tokenSecret ?? ''] };
   }

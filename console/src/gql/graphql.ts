@@ -118,7 +118,9 @@ export type AuthType =
   | 'MCP_OAUTH2'
   | 'OAUTH1'
   | 'OAUTH2'
-  | 'OAUTH2_CLIENT_CREDENTIALS';
+  | 'OAUTH2_CLIENT_CREDENTIALS'
+  | 'SELF_SIGNED_JWT'
+  | 'TWO_STEP';
 
 export type ConnectSession = {
   __typename?: 'ConnectSession';
@@ -296,9 +298,11 @@ export type CreateConnectionInput = {
   /** GITHUB_APP: the installation to mint tokens for (admins only). */
   installationId?: InputMaybe<Scalars['String']['input']>;
   integration: Scalars['String']['input'];
+  /** SELF_SIGNED_JWT: the key's id (App Store Connect's Key ID), sent as the tokens' kid. */
+  keyId?: InputMaybe<Scalars['String']['input']>;
   metadata?: InputMaybe<Scalars['JSONObject']['input']>;
   password?: InputMaybe<Scalars['String']['input']>;
-  /** JWT_BEARER: the service account's private key (PEM, or Google's JSON key file); write-only. */
+  /** JWT_BEARER: the service account's private key (PEM, or Google's JSON key file); SELF_SIGNED_JWT: the signing key (a .p8 PEM, or Ghost's id:secret); write-only. */
   privateKey?: InputMaybe<Scalars['String']['input']>;
   refreshToken?: InputMaybe<Scalars['String']['input']>;
   /** Admins only: store the credentials without checking them with the provider. */
@@ -339,8 +343,10 @@ export type CreateIntegrationInput = {
   mcpServerUrl?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   ownerCanReadCredentials?: InputMaybe<Scalars['Boolean']['input']>;
-  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret. */
+  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections; private_key_jwt: the key that signs client assertions. Write-only like clientSecret. */
   privateKey?: InputMaybe<Scalars['String']['input']>;
+  /** private_key_jwt: the key's id as the provider shows it (kid; Microsoft: the certificate's SHA-256 thumbprint, base64url). */
+  privateKeyId?: InputMaybe<Scalars['String']['input']>;
   /** Built-in provider template key, or "custom". */
   provider: Scalars['String']['input'];
   /** The secret the provider signs its webhooks with (Slack's signing secret, a GitHub webhook secret, Stripe's whsec_…). Write-only. */
@@ -351,7 +357,7 @@ export type CreateIntegrationInput = {
   requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
   revocationUrl?: InputMaybe<Scalars['String']['input']>;
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** OAUTH1: how requests are signed (default HMAC-SHA1). */
+  /** OAUTH1: how requests are signed (default HMAC-SHA1; NetSuite uses HMAC-SHA256). */
   signatureMethod?: InputMaybe<OAuth1SignatureMethod>;
   slug: Scalars['String']['input'];
   tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
@@ -699,6 +705,7 @@ export type NotFoundError = Error & {
 
 export type OAuth1SignatureMethod =
   | 'HMAC_SHA1'
+  | 'HMAC_SHA256'
   | 'PLAINTEXT';
 
 export type Operation = Node & {
@@ -1143,7 +1150,8 @@ export type SubscriptionProviderWebhookReceivedArgs = {
 export type TokenEndpointAuthMethod =
   | 'client_secret_basic'
   | 'client_secret_post'
-  | 'none';
+  | 'none'
+  | 'private_key_jwt';
 
 export type UpdateConnectionInput = {
   connectionId: Scalars['ID']['input'];
@@ -1182,8 +1190,10 @@ export type UpdateIntegrationInput = {
   logoUrl?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   ownerCanReadCredentials?: InputMaybe<Scalars['Boolean']['input']>;
-  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret. */
+  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections; private_key_jwt: the key that signs client assertions. Write-only like clientSecret. */
   privateKey?: InputMaybe<Scalars['String']['input']>;
+  /** private_key_jwt: the key's id as the provider shows it (kid; Microsoft: the certificate's SHA-256 thumbprint, base64url). */
+  privateKeyId?: InputMaybe<Scalars['String']['input']>;
   /** The secret the provider signs its webhooks with (Slack's signing secret, a GitHub webhook secret, Stripe's whsec_…). Write-only. */
   providerWebhookSecret?: InputMaybe<Scalars['String']['input']>;
   /** How the provider's webhooks are verified and routed, instead of the catalog's: e.g. { verification: { header: "x-signature", prefix: "sha256=" } } for a generic HMAC over the raw body (see docs/provider-webhooks.md). */
@@ -1192,7 +1202,7 @@ export type UpdateIntegrationInput = {
   requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
   revocationUrl?: InputMaybe<Scalars['String']['input']>;
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** OAUTH1: how requests are signed (default HMAC-SHA1). */
+  /** OAUTH1: how requests are signed (default HMAC-SHA1; NetSuite uses HMAC-SHA256). */
   signatureMethod?: InputMaybe<OAuth1SignatureMethod>;
   tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
   /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters, e.g. { audience: "https://api.example" }. */

@@ -58,11 +58,15 @@ const CreateConnectionInput = builder.inputType('CreateConnectionInput', {
     apiKey: t.string(),
     username: t.string(),
     password: t.string(),
-    privateKey: t.string({ description: "JWT_BEARER: the service account's private key (PEM, or Google's JSON key file); write-only." }),
+    privateKey: t.string({
+      description:
+        "JWT_BEARER: the service account's private key (PEM, or Google's JSON key file); SELF_SIGNED_JWT: the signing key (a .p8 PEM, or Ghost's id:secret); write-only.",
+    }),
     clientEmail: t.string({ description: 'JWT_BEARER: the identity the assertion is issued by (a service account email).' }),
     subject: t.string({ description: 'JWT_BEARER: the user to act as (domain-wide delegation; a Salesforce username).' }),
     installationId: t.string({ description: 'GITHUB_APP: the installation to mint tokens for (admins only).' }),
     tokenSecret: t.string({ description: 'OAUTH1: the token secret that goes with accessToken.' }),
+    keyId: t.string({ description: "SELF_SIGNED_JWT: the key's id (App Store Connect's Key ID), sent as the tokens' kid." }),
     metadata: t.field({ type: 'JSONObject' }),
     tags: t.field({
       type: 'JSONObject',

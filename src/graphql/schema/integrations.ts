@@ -120,7 +120,7 @@ const TokenEndpointAuthMethodEnum = builder.enumType('TokenEndpointAuthMethod', 
 });
 
 const OAuth1SignatureMethodEnum = builder.enumType('OAuth1SignatureMethod', {
-  values: { HMAC_SHA1: { value: 'HMAC-SHA1' }, PLAINTEXT: { value: 'PLAINTEXT' } } as const,
+  values: { HMAC_SHA1: { value: 'HMAC-SHA1' }, HMAC_SHA256: { value: 'HMAC-SHA256' }, PLAINTEXT: { value: 'PLAINTEXT' } } as const,
 });
 
 type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;
@@ -154,14 +154,21 @@ function integrationInputFields(t: PothosSchemaTypes.InputFieldBuilder<BuilderTy
     }),
     appId: t.string({ description: "GITHUB_APP: the app's id (the issuer of its app JWTs)." }),
     privateKey: t.string({
-      description: "GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret.",
+      description:
+        "GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections; private_key_jwt: the key that signs client assertions. Write-only like clientSecret.",
+    }),
+    privateKeyId: t.string({
+      description: "private_key_jwt: the key's id as the provider shows it (kid; Microsoft: the certificate's SHA-256 thumbprint, base64url).",
     }),
     requestTokenUrl: t.string({ description: 'OAUTH1: where temporary credentials are requested.' }),
     tokenParams: t.field({
       type: 'JSONObject',
       description: 'OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters, e.g. { audience: "https://api.example" }.',
     }),
-    signatureMethod: t.field({ type: OAuth1SignatureMethodEnum, description: 'OAUTH1: how requests are signed (default HMAC-SHA1).' }),
+    signatureMethod: t.field({
+      type: OAuth1SignatureMethodEnum,
+      description: 'OAUTH1: how requests are signed (default HMAC-SHA1; NetSuite uses HMAC-SHA256).',
+    }),
     providerWebhookSecret: t.string({
       description: "The secret the provider signs its webhooks with (Slack's signing secret, a GitHub webhook secret, Stripe's whsec_…). Write-only.",
     }),

@@ -61,6 +61,8 @@ export function createTokenGrants(context: GrantContext) {
     ['OAUTH2_CLIENT_CREDENTIALS', machineGrant(() => true)],
     ['JWT_BEARER', machineGrant((connection, credentials) => Boolean(credentials.privateKey || connection.integration.privateKeyEnc))],
     ['GITHUB_APP', machineGrant((_connection, credentials) => Boolean(credentials.installationId))],
+    ['TWO_STEP', machineGrant(() => true)],
+    ['SELF_SIGNED_JWT', machineGrant((connection, credentials) => Boolean(credentials.privateKey || connection.integration.privateKeyEnc))],
   ]);
 
   /** The grant that renews this connection's tokens, if its kind of credentials can be renewed. */

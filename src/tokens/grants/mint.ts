@@ -6,6 +6,8 @@ import { connectionConfigOf } from '../../provider/templates.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import { githubInstallationGrant } from './github-app.js';
 import { jwtBearerGrant } from './jwt-bearer.js';
+import { selfSignedJwtGrant } from './self-signed-jwt.js';
+import { twoStepGrant } from './two-step.js';
 import type { GrantContext } from './token-request.js';
 
 /** New credentials for a machine-grant connection (also used when the connection is created). */
@@ -20,6 +22,10 @@ export function mintMachineTokens(
       return clientCredentialsGrant(context, connection.integration, credentials, connectionConfig);
     case 'JWT_BEARER':
       return jwtBearerGrant(context, connection.integration, credentials, connectionConfig);
+    case 'TWO_STEP':
+      return twoStepGrant(context, connection.integration, credentials, connectionConfig);
+    case 'SELF_SIGNED_JWT':
+      return selfSignedJwtGrant(context, connection.integration, credentials, connectionConfig);
     case 'GITHUB_APP':
       return githubInstallationGrant(context, connection.integration, credentials, connection.apiBaseUrl);
     default:

@@ -53,8 +53,12 @@ function isRefusalCode(code: string | undefined): boolean {
 
 export interface TokenRequest {
   url: string;
+  /** POST unless said (a two-step entry may GET). */
+  method?: 'GET' | 'POST' | 'PUT';
   headers?: Record<string, string>;
   form?: URLSearchParams;
+  /** A JSON body instead of a form (two-step entries). */
+  json?: unknown;
   /** What was being done, for messages: "mint an installation token". */
   action: string;
   settings?: IntegrationSettings;
@@ -72,14 +76,15 @@ export async function postTokenRequest(outbound: Outbound, request: TokenRequest
     response = await outbound.request({
       origin: target.origin,
       path: target.pathname + target.search,
-      method: 'POST',
+      method: request.method ?? 'POST',
       headers: {
         accept: 'application/json',
         'user-agent': 'Switchboard',
         ...(request.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(request.json !== undefined ? { 'content-type': 'application/json' } : {}),
         ...request.headers,
       },
-      body: request.form?.toString(),
+      body: request.json !== undefined ? JSON.stringify(request.json) : request.form?.toString(),
       headersTimeout: request.timeoutMs,
       bodyTimeout: request.timeoutMs,
     });
