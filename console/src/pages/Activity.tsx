@@ -1,34 +1,37 @@
 import { useQuery } from 'urql';
 import { useSearchParams } from 'wouter';
 import { graphql } from '../gql';
+import { parsed } from '../document';
 import type { OperationKind, OperationOutcome } from '../gql/graphql';
 import { ErrorMessage, Loading } from '../ui';
 import { OperationsTable, OPERATION_KINDS } from './OperationsTable';
 
-const ActivityQuery = graphql(`
-  query ConsoleActivity($first: Int!, $after: String, $kind: OperationKind, $outcome: OperationOutcome, $integration: String, $since: DateTime) {
-    operations(first: $first, after: $after, kind: $kind, outcome: $outcome, integration: $integration, since: $since) {
-      pageInfo {
-        hasNextPage
-        endCursor
+const ActivityQuery = parsed(
+  graphql(`
+    query ConsoleActivity($first: Int!, $after: String, $kind: OperationKind, $outcome: OperationOutcome, $integration: String, $since: DateTime) {
+      operations(first: $first, after: $after, kind: $kind, outcome: $outcome, integration: $integration, since: $since) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            ...OperationRow
+          }
+        }
       }
-      edges {
-        node {
-          ...OperationRow
+      integrations(first: 100) {
+        edges {
+          node {
+            id
+            slug
+            name
+          }
         }
       }
     }
-    integrations(first: 100) {
-      edges {
-        node {
-          id
-          slug
-          name
-        }
-      }
-    }
-  }
-`);
+  `),
+);
 
 const PERIODS: Record<string, number> = { '1h': 3600, '24h': 86_400, '7d': 7 * 86_400 };
 

@@ -2,42 +2,54 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { Link, useSearchParams } from 'wouter';
 import { graphql } from '../gql';
+import { parsed } from '../document';
 import type { ConnectionStatus } from '../gql/graphql';
 import { Empty, ErrorMessage, Loading, Status, When } from '../ui';
 
 const PAGE_SIZE = 25;
 const STATUSES: ConnectionStatus[] = ['HEALTHY', 'EXPIRED', 'ERROR', 'DISCONNECTED'];
 
-const ConnectionsQuery = graphql(`
-  query ConsoleConnections(
-    $first: Int!
-    $after: String
-    $integration: String
-    $status: ConnectionStatus
-    $ownerId: String
-    $search: String
-    $tags: JSONObject
-  ) {
-    connections(first: $first, after: $after, integration: $integration, status: $status, ownerId: $ownerId, search: $search, tags: $tags) {
-      totalCount
-      pageInfo {
-        hasNextPage
-        endCursor
+const ConnectionsQuery = parsed(
+  graphql(`
+    query ConsoleConnections(
+      $first: Int!
+      $after: String
+      $integration: String
+      $status: ConnectionStatus
+      $ownerId: String
+      $search: String
+      $tags: JSONObject
+    ) {
+      connections(first: $first, after: $after, integration: $integration, status: $status, ownerId: $ownerId, search: $search, tags: $tags) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            id
+            name
+            displayName
+            tags
+            ownerId
+            isShared
+            status
+            statusMessage
+            lastUsedAt
+            tokenExpiresAt
+            updatedAt
+            integration {
+              id
+              slug
+              name
+            }
+          }
+        }
       }
-      edges {
-        node {
-          id
-          name
-          displayName
-          tags
-          ownerId
-          isShared
-          status
-          statusMessage
-          lastUsedAt
-          tokenExpiresAt
-          updatedAt
-          integration {
+      integrations(first: 100) {
+        edges {
+          node {
             id
             slug
             name
@@ -45,28 +57,21 @@ const ConnectionsQuery = graphql(`
         }
       }
     }
-    integrations(first: 100) {
-      edges {
-        node {
-          id
-          slug
-          name
-        }
+  `),
+);
+
+const StatusChanges = parsed(
+  graphql(`
+    subscription ConsoleStatusChanges($integration: String) {
+      connectionStatusChanged(integration: $integration) {
+        connectionId
+        status
+        reason
+        at
       }
     }
-  }
-`);
-
-const StatusChanges = graphql(`
-  subscription ConsoleStatusChanges($integration: String) {
-    connectionStatusChanged(integration: $integration) {
-      connectionId
-      status
-      reason
-      at
-    }
-  }
-`);
+  `),
+);
 
 /** `a=1, b=2` as { a: "1", b: "2" }. */
 function tagsFrom(text: string): Record<string, string> {
