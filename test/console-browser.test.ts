@@ -111,6 +111,13 @@ describe.skipIf(!available)('the console in a real browser', { timeout: 120_000 
     // The session row keeps digests only.
     const rows = await prisma.consoleSession.findMany();
     expect(JSON.stringify(rows)).not.toContain(TEST_API_KEY);
+
+    // A page loaded afresh carries its session (who, what it may use) in the HTML: no round trip to ask, no key.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Connections' }).waitFor();
+    const written = JSON.parse((await page.locator('meta[name="switchboard-session"]').getAttribute('content'))!);
+    expect(written).toMatchObject({ signedIn: true, isAdmin: true, scopes: expect.arrayContaining(['ADMIN', 'WEBHOOKS_WRITE']) });
+    expect(await page.content()).not.toContain(TEST_API_KEY);
   });
 
   it('creates an integration from the catalog: search, pick, the callback URL to register, create', async () => {
@@ -361,6 +368,11 @@ describe.skipIf(!available)('the console in a real browser', { timeout: 120_000 
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
     await page.getByTestId('connections-table').waitFor();
+    expect(JSON.parse((await page.evaluate(() => fetch('/console/api/session').then((response) => response.text()))) as string)).toMatchObject({
+      signedIn: true,
+      isAdmin: true,
+      scopes: ['CONNECTIONS_READ'],
+    });
     // The nav shows only the pages its scopes (CONNECTIONS_READ) cover.
     const nav = page.getByRole('navigation', { name: 'Main' });
     await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['Connections', 'Integrations', 'Provider webhooks']);

@@ -1,11 +1,9 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Provider, useQuery } from 'urql';
+import { Provider } from 'urql';
 import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
 import { AccessContext, refusalOf, type Access, type RootField } from './access';
 import { createConsoleClient } from './client';
-import { parsed } from './document';
-import { graphql } from './gql';
-import { readSession, signOut, type Session } from './session';
+import { readSession, signOut, writtenSession, type Session } from './session';
 import { Loading } from './ui';
 import { SignIn } from './pages/SignIn';
 // The connections table is the first page: it comes with the app; every other page is loaded when first opened.
@@ -22,18 +20,6 @@ const ProviderWebhooks = lazy(() => import('./pages/ProviderWebhooks').then((mod
 const ApiKeys = lazy(() => import('./pages/ApiKeys').then((module) => ({ default: module.ApiKeys })));
 const AuditTrail = lazy(() => import('./pages/AuditTrail').then((module) => ({ default: module.AuditTrail })));
 
-const ViewerQuery = parsed(
-  graphql(`
-    query ConsoleViewer {
-      viewer {
-        userId
-        isAdmin
-        scopes
-      }
-    }
-  `),
-);
-
 /** Each page of the nav, and the root field (so the scope) it needs. */
 const NAV: { href: string; label: string; needs: RootField }[] = [
   { href: '/connections', label: 'Connections', needs: 'Query.connections' },
@@ -48,7 +34,6 @@ const NAV: { href: string; label: string; needs: RootField }[] = [
 
 function Navigation({ session, access, onSignOut }: { session: Session; access: Access | undefined; onSignOut: () => void }) {
   const [location] = useLocation();
-  // Until the key's scopes are known the nav is empty rather than showing pages it may lack.
   const pages = access ? NAV.filter((item) => !refusalOf(access, item.needs)) : [];
   return (
     <header className="top">
@@ -93,8 +78,10 @@ function Needs({ field, title, access, children }: { field: RootField; title: st
 }
 
 function Console({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
-  const [{ data, error }] = useQuery({ query: ViewerQuery });
-  const access = data ? { isAdmin: data.viewer.isAdmin, scopes: data.viewer.scopes } : undefined;
+  const access = useMemo<Access | undefined>(
+    () => (session.scopes ? { isAdmin: session.isAdmin ?? false, scopes: session.scopes } : undefined),
+    [session.isAdmin, session.scopes],
+  );
   const firstPage = access ? (NAV.find((item) => !refusalOf(access, item.needs))?.href ?? '/connections') : '/connections';
   return (
     <AccessContext.Provider value={access}>
@@ -102,7 +89,9 @@ function Console({ session, onSignOut }: { session: Session; onSignOut: () => vo
         <Navigation session={session} access={access} onSignOut={onSignOut} />
         <main id="main">
           <Switch>
-            <Route path="/">{access || error ? <Redirect to={firstPage} /> : <Loading what="your access" />}</Route>
+            <Route path="/">
+              <Redirect to={firstPage} />
+            </Route>
             <Route path="/connections">
               <Needs field="Query.connections" title="Connections" access={access}>
                 <Connections />
@@ -185,13 +174,15 @@ function Console({ session, onSignOut }: { session: Session; onSignOut: () => vo
 }
 
 export function App() {
-  const [session, setSession] = useState<Session | undefined>();
+  const [session, setSession] = useState<Session | undefined>(writtenSession);
   const [problem, setProblem] = useState<string | undefined>();
 
   useEffect(() => {
+    if (session) return;
     readSession()
       .then(setSession)
       .catch((error: Error) => setProblem(error.message));
+    // Only at start: later changes come from signing in and out.
   }, []);
 
   const signedOut = useCallback(() => setSession({ signedIn: false }), []);

@@ -15,7 +15,6 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n    query ConsoleViewer {\n      viewer {\n        userId\n        isAdmin\n        scopes\n      }\n    }\n  ": typeof types.ConsoleViewerDocument,
     "\n    query ConsoleActivity($first: Int!, $after: String, $kind: OperationKind, $outcome: OperationOutcome, $integration: String, $since: DateTime) {\n      operations(first: $first, after: $after, kind: $kind, outcome: $outcome, integration: $integration, since: $since) {\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        edges {\n          node {\n            ...OperationRow\n          }\n        }\n      }\n      integrations(first: 100) {\n        edges {\n          node {\n            id\n            slug\n            name\n          }\n        }\n      }\n    }\n  ": typeof types.ConsoleActivityDocument,
     "\n    query ConsoleApiKeys {\n      apiKeys(first: 100) {\n        edges {\n          node {\n            id\n            name\n            scopes\n            prefix\n            createdAt\n            createdBy\n            expiresAt\n            lastUsedAt\n            revokedAt\n          }\n        }\n      }\n    }\n  ": typeof types.ConsoleApiKeysDocument,
     "\n    mutation ConsoleCreateApiKey($input: CreateApiKeyInput!) {\n      createApiKey(input: $input) {\n        __typename\n        ... on CreateApiKeyPayload {\n          secret\n          apiKey {\n            id\n            name\n          }\n        }\n        ... on ValidationError {\n          fieldErrors {\n            field\n            message\n          }\n        }\n        ... on Error {\n          code\n          message\n        }\n      }\n    }\n  ": typeof types.ConsoleCreateApiKeyDocument,
@@ -48,7 +47,6 @@ type Documents = {
     "\n    mutation ConsoleCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n      createWebhookEndpoint(input: $input) {\n        __typename\n        ... on CreateWebhookEndpointPayload {\n          secret\n          webhookEndpoint {\n            id\n            url\n          }\n        }\n        ... on ValidationError {\n          fieldErrors {\n            field\n            message\n          }\n        }\n        ... on Error {\n          code\n          message\n        }\n      }\n    }\n  ": typeof types.ConsoleCreateWebhookEndpointDocument,
 };
 const documents: Documents = {
-    "\n    query ConsoleViewer {\n      viewer {\n        userId\n        isAdmin\n        scopes\n      }\n    }\n  ": types.ConsoleViewerDocument,
     "\n    query ConsoleActivity($first: Int!, $after: String, $kind: OperationKind, $outcome: OperationOutcome, $integration: String, $since: DateTime) {\n      operations(first: $first, after: $after, kind: $kind, outcome: $outcome, integration: $integration, since: $since) {\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        edges {\n          node {\n            ...OperationRow\n          }\n        }\n      }\n      integrations(first: 100) {\n        edges {\n          node {\n            id\n            slug\n            name\n          }\n        }\n      }\n    }\n  ": types.ConsoleActivityDocument,
     "\n    query ConsoleApiKeys {\n      apiKeys(first: 100) {\n        edges {\n          node {\n            id\n            name\n            scopes\n            prefix\n            createdAt\n            createdBy\n            expiresAt\n            lastUsedAt\n            revokedAt\n          }\n        }\n      }\n    }\n  ": types.ConsoleApiKeysDocument,
     "\n    mutation ConsoleCreateApiKey($input: CreateApiKeyInput!) {\n      createApiKey(input: $input) {\n        __typename\n        ... on CreateApiKeyPayload {\n          secret\n          apiKey {\n            id\n            name\n          }\n        }\n        ... on ValidationError {\n          fieldErrors {\n            field\n            message\n          }\n        }\n        ... on Error {\n          code\n          message\n        }\n      }\n    }\n  ": types.ConsoleCreateApiKeyDocument,
@@ -81,10 +79,6 @@ const documents: Documents = {
     "\n    mutation ConsoleCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n      createWebhookEndpoint(input: $input) {\n        __typename\n        ... on CreateWebhookEndpointPayload {\n          secret\n          webhookEndpoint {\n            id\n            url\n          }\n        }\n        ... on ValidationError {\n          fieldErrors {\n            field\n            message\n          }\n        }\n        ... on Error {\n          code\n          message\n        }\n      }\n    }\n  ": types.ConsoleCreateWebhookEndpointDocument,
 };
 
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n    query ConsoleViewer {\n      viewer {\n        userId\n        isAdmin\n        scopes\n      }\n    }\n  "): typeof import('./graphql').ConsoleViewerDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1339,11 +1339,6 @@ export type WebhookEventType =
   /** provider.webhook: a provider's webhook, forwarded with its connection ids, tags and payload. */
   | 'PROVIDER_WEBHOOK';
 
-export type ConsoleViewerQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type ConsoleViewerQuery = { __typename?: 'Query', viewer: { __typename?: 'Viewer', userId: string, isAdmin: boolean, scopes: Array<ApiKeyScope> } };
-
 export type ConsoleActivityQueryVariables = Exact<{
   first: Scalars['Int']['input'];
   after?: InputMaybe<Scalars['String']['input']>;
@@ -1691,15 +1686,6 @@ export const OperationRowFragmentDoc = new TypedDocumentString(`
   error
 }
     `, {"fragmentName":"OperationRow"}) as unknown as TypedDocumentString<OperationRowFragment, unknown>;
-export const ConsoleViewerDocument = new TypedDocumentString(`
-    query ConsoleViewer {
-  viewer {
-    userId
-    isAdmin
-    scopes
-  }
-}
-    `) as unknown as TypedDocumentString<ConsoleViewerQuery, ConsoleViewerQueryVariables>;
 export const ConsoleActivityDocument = new TypedDocumentString(`
     query ConsoleActivity($first: Int!, $after: String, $kind: OperationKind, $outcome: OperationOutcome, $integration: String, $since: DateTime) {
   operations(
