@@ -118,6 +118,12 @@ describe.skipIf(!available)('the console in a real browser', { timeout: 120_000 
     const written = JSON.parse((await page.locator('meta[name="switchboard-session"]').getAttribute('content'))!);
     expect(written).toMatchObject({ signedIn: true, isAdmin: true, scopes: expect.arrayContaining(['ADMIN', 'WEBHOOKS_WRITE']) });
     expect(await page.content()).not.toContain(TEST_API_KEY);
+    // Its hashed scripts are cached for good and sent gzipped to a browser that takes gzip.
+    const script = await page.locator('script[src*="/console/assets/"]').getAttribute('src');
+    const asset = await fetch(`${publicUrl}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(asset.headers.get('content-encoding')).toBe('gzip');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await asset.text()).toMatch(/createRoot|react/);
   });
 
   it('creates an integration from the catalog: search, pick, the callback URL to register, create', async () => {

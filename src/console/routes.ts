@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { consoleCookieName, consoleTokenFrom, type ConsoleSessions } from '../auth/console-session.js';
 import type { Route } from '../http/server.js';
 import { readBody } from '../net/body.js';
@@ -81,6 +82,8 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Route[] {
   const publicOrigin = new URL(deps.publicUrl).origin;
   const cookieName = consoleCookieName(deps.secure);
   const files = new Map<string, Buffer>();
+  /** Hashed assets gzipped once, when first asked for (they never change under one name). */
+  const gzipped = new Map<string, Buffer>();
 
   function cookie(value: string, maxAgeSeconds: number): string {
     return [`${cookieName}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`, ...(deps.secure ? ['Secure'] : [])].join('; ');
@@ -133,7 +136,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Route[] {
     }
   }
 
-  function fileFor(pathname: string): { body: Buffer; type: string; immutable: boolean } | undefined {
+  function fileFor(pathname: string): { name: string; body: Buffer; type: string; immutable: boolean } | undefined {
     const relative = pathname.replace(/^\/console\/?/, '');
     const isAsset = relative.startsWith('assets/') && !relative.includes('..');
     const name = isAsset ? relative : 'index.html';
@@ -148,7 +151,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Route[] {
       }
       files.set(name, body);
     }
-    return { body, type: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream', immutable: isAsset };
+    return { name, body, type: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream', immutable: isAsset };
   }
 
   /**
@@ -170,8 +173,14 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Route[] {
       if (url.pathname.startsWith('/console/assets/')) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'No such file.' });
       return sendJson(res, 503, { error: 'CONSOLE_NOT_BUILT', message: 'The console is not built: run `npm run build` (npm start builds it when stale).' });
     }
-    const body = file.immutable ? file.body : await withSession(req, file.body);
+    const gzip = file.immutable && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    let body = file.immutable ? file.body : await withSession(req, file.body);
+    if (gzip) {
+      body = gzipped.get(file.name) ?? gzipped.set(file.name, gzipSync(file.body)).get(file.name)!;
+    }
     res.writeHead(200, {
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      ...(file.immutable ? { vary: 'accept-encoding' } : {}),
       'content-type': file.type,
       'content-length': body.length,
       'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
