@@ -66,13 +66,12 @@ try {
 
   // The page's own clock marks when the first row appears (an observer injected through the DevTools
   // protocol, which the console's CSP does not govern), to split the time into its steps.
-  await context.addInitScript(() => {
-    const mark = () => {
-      const marks = window as unknown as { firstRowAt?: number };
-      if (marks.firstRowAt === undefined && document.querySelector('[data-testid="connections-table"] tbody tr')) marks.firstRowAt = performance.now();
-    };
-    new MutationObserver(mark).observe(document, { subtree: true, childList: true });
-  });
+  // (Scripts given as text: tsx would wrap named functions in a helper the page does not have.)
+  await context.addInitScript(`
+    new MutationObserver(() => {
+      if (window.firstRowAt === undefined && document.querySelector('[data-testid="connections-table"] tbody tr')) window.firstRowAt = performance.now();
+    }).observe(document, { subtree: true, childList: true });
+  `);
   const times: number[] = [];
   const steps: Record<string, number[]> = { html: [], session: [], graphql: [], firstRow: [], requests: [], scriptMs: [], taskMs: [] };
   for (let run = 0; run < RUNS + 2; run++) {
@@ -83,21 +82,15 @@ try {
     await page.goto(`${publicUrl}/console/connections`);
     await page.locator('[data-testid="connections-table"] tbody tr').first().waitFor();
     const elapsed = performance.now() - start;
-    const timeline = await page.evaluate(() => {
-      const firstRowAt = (window as unknown as { firstRowAt: number }).firstRowAt;
-      const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-      const before = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((entry) => entry.responseEnd <= firstRowAt);
-      const lastOf = (part: string) => Math.max(0, ...before.filter((entry) => entry.name.includes(part)).map((entry) => entry.responseEnd));
-      // Requests that went to the server (cached assets have no transfer).
+    const timeline = (await page.evaluate(`(() => {
+      const firstRowAt = window.firstRowAt;
+      const navigation = performance.getEntriesByType('navigation')[0];
+      const before = performance.getEntriesByType('resource').filter((entry) => entry.responseEnd <= firstRowAt);
+      const lastOf = (part) => Math.max(0, ...before.filter((entry) => entry.name.includes(part)).map((entry) => entry.responseEnd));
+      // Requests that went to the server (cached assets transfer nothing).
       const fetched = before.filter((entry) => entry.transferSize > 0 || entry.name.includes('/graphql') || entry.name.includes('/api/')).length;
-      return {
-        html: navigation.responseEnd,
-        session: lastOf('/console/api/session'),
-        graphql: lastOf('/graphql'),
-        firstRow: firstRowAt,
-        requests: fetched + 1,
-      };
-    });
+      return { html: navigation.responseEnd, session: lastOf('/console/api/session'), graphql: lastOf('/graphql'), firstRow: firstRowAt, requests: fetched + 1 };
+    })()`)) as Record<'html' | 'session' | 'graphql' | 'firstRow' | 'requests', number>;
     const { metrics } = await devtools.send('Performance.getMetrics');
     const metric = (name: string) => (metrics.find((entry) => entry.name === name)?.value ?? 0) * 1000;
     // The first two warm the server's and the browser's caches (a warm server, as the target says).

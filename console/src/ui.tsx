@@ -1,6 +1,7 @@
 // Small shared pieces: typed errors in words, loading and empty states, dates, status badges.
 import type { ReactNode } from 'react';
 import type { CombinedError } from 'urql';
+import { useSearchParams } from 'wouter';
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -79,4 +80,44 @@ export function firstProblem(...results: ({ data?: unknown; error?: CombinedErro
     if (problem) return problem;
   }
   return undefined;
+}
+
+/** A list's filters, kept in the URL so that a filtered page can be shared; changing one goes back to the first page. */
+export function useFilters(): [URLSearchParams, (changes: Record<string, string | undefined>) => void] {
+  const [params, setParams] = useSearchParams();
+  function update(changes: Record<string, string | undefined>) {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    if (!('after' in changes)) next.delete('after');
+    setParams(next);
+  }
+  return [params, update];
+}
+
+/** The integration filter of a list: "All", or one integration by its slug. */
+export function IntegrationFilter({
+  value,
+  integrations,
+  onChange,
+}: {
+  value: string | undefined;
+  integrations: { node: { id: string; slug: string; name: string } }[] | undefined;
+  onChange: (slug: string | undefined) => void;
+}) {
+  return (
+    <label>
+      Integration
+      <select value={value ?? ''} onChange={(event) => onChange(event.target.value || undefined)}>
+        <option value="">All</option>
+        {integrations?.map(({ node }) => (
+          <option key={node.id} value={node.slug}>
+            {node.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }

@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
-import { Link, useSearchParams } from 'wouter';
+import { Link } from 'wouter';
 import { parsed } from '../document';
 import { graphql } from '../gql';
 import type { ProviderWebhookOutcome } from '../gql/graphql';
-import { Empty, ErrorMessage, Loading, When } from '../ui';
+import { Empty, ErrorMessage, Loading, When, IntegrationFilter, useFilters } from '../ui';
 
 const PAGE_SIZE = 50;
 const OUTCOMES: ProviderWebhookOutcome[] = ['FORWARDED', 'UNMATCHED', 'REJECTED', 'HANDSHAKE', 'DUPLICATE'];
@@ -64,7 +64,7 @@ const Received = parsed(
 
 /** The log of webhooks providers sent: verified or refused, matched to connections, forwarded to the app. */
 export function ProviderWebhooks() {
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilters();
   const integration = params.get('integration') || undefined;
   const outcome = (params.get('outcome') || undefined) as ProviderWebhookOutcome | undefined;
   const after = params.get('after') || undefined;
@@ -76,34 +76,16 @@ export function ProviderWebhooks() {
     return event;
   });
 
-  function update(key: string, value: string) {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    if (key !== 'after') next.delete('after');
-    setParams(next);
-  }
-
   const rows = data?.providerWebhooks.edges.map((edge) => edge.node) ?? [];
   return (
     <section>
       <h1>Provider webhooks</h1>
       <p className="muted">Webhooks that providers send to Switchboard: their signature checked, matched to connections and forwarded to your app.</p>
       <div className="filters" role="group" aria-label="Filter provider webhooks">
-        <label>
-          Integration
-          <select value={integration ?? ''} onChange={(event) => update('integration', event.target.value)}>
-            <option value="">All</option>
-            {data?.integrations.edges.map(({ node }) => (
-              <option key={node.id} value={node.slug}>
-                {node.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IntegrationFilter value={integration} integrations={data?.integrations.edges} onChange={(slug) => update({ integration: slug })} />
         <label>
           Outcome
-          <select value={outcome ?? ''} onChange={(event) => update('outcome', event.target.value)}>
+          <select value={outcome ?? ''} onChange={(event) => update({ outcome: event.target.value || undefined })}>
             <option value="">All</option>
             {OUTCOMES.map((value) => (
               <option key={value}>{value}</option>
@@ -195,7 +177,7 @@ export function ProviderWebhooks() {
           </div>
           {data!.providerWebhooks.pageInfo.hasNextPage ? (
             <div className="pager">
-              <button type="button" className="secondary" onClick={() => update('after', data!.providerWebhooks.pageInfo.endCursor ?? '')}>
+              <button type="button" className="secondary" onClick={() => update({ after: data!.providerWebhooks.pageInfo.endCursor ?? undefined })}>
                 Older
               </button>
             </div>
