@@ -84,6 +84,26 @@ describe('API keys in the database', () => {
     expect(refused.errors?.[0]).toMatchObject({ message: 'This needs the OPERATIONS_READ scope.', extensions: { code: 'FORBIDDEN' } });
   });
 
+  it('tells the caller which scopes it may use (viewer.scopes): those of its key, deployment-wide ones only as an admin, all without a key', async () => {
+    const server = await startTestServer();
+    const scopesOf = async (headers: Record<string, string>) => (await graphql(server, '{ viewer { isAdmin scopes } }', {}, headers)).data.viewer;
+    const { secret } = await createKey(server, { name: 'viewer-scopes', scopes: ['CONNECTIONS_READ', 'WEBHOOKS_WRITE'] });
+    expect(await scopesOf({ 'x-api-key': secret })).toEqual({ isAdmin: true, scopes: ['CONNECTIONS_READ', 'WEBHOOKS_WRITE'] });
+    expect(await scopesOf({ 'x-api-key': secret, 'x-user-id': 'maria' })).toEqual({ isAdmin: false, scopes: ['CONNECTIONS_READ'] });
+    const everything = await scopesOf(adminHeaders);
+    expect(everything.scopes).toEqual([
+      'ADMIN',
+      'INTEGRATIONS_WRITE',
+      'CONNECTIONS_READ',
+      'CONNECTIONS_WRITE',
+      'CREDENTIALS_READ',
+      'PROXY',
+      'OPERATIONS_READ',
+      'WEBHOOKS_WRITE',
+      'AUDIT_READ',
+    ]);
+  });
+
   it('refuses an unknown key, a revoked key and an expired key', async () => {
     const server = await startTestServer();
     const unknown = await graphql(server, VIEWER, {}, { 'x-api-key': `sbk_${'A'.repeat(43)}` });

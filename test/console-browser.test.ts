@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { browserAvailable, launchChromium } from './helpers/browser.js';
 import { ensureConsoleBuilt } from './helpers/console.js';
+import { newId } from '../src/kernel/ids.js';
 import { database, keyring, prisma, testLogger } from './helpers/database.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
@@ -110,6 +111,19 @@ describe.skipIf(!available)('the console in a real browser', { timeout: 120_000 
     // The session row keeps digests only.
     const rows = await prisma.consoleSession.findMany();
     expect(JSON.stringify(rows)).not.toContain(TEST_API_KEY);
+
+    // A page loaded afresh carries its session (who, what it may use) in the HTML: no round trip to ask, no key.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Connections' }).waitFor();
+    const written = JSON.parse((await page.locator('meta[name="switchboard-session"]').getAttribute('content'))!);
+    expect(written).toMatchObject({ signedIn: true, isAdmin: true, scopes: expect.arrayContaining(['ADMIN', 'WEBHOOKS_WRITE']) });
+    expect(await page.content()).not.toContain(TEST_API_KEY);
+    // Its hashed scripts are cached for good and sent gzipped to a browser that takes gzip.
+    const script = await page.locator('script[src*="/console/assets/"]').getAttribute('src');
+    const asset = await fetch(`${publicUrl}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(asset.headers.get('content-encoding')).toBe('gzip');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await asset.text()).toMatch(/createRoot|react/);
   });
 
   it('creates an integration from the catalog: search, pick, the callback URL to register, create', async () => {
@@ -198,6 +212,65 @@ describe.skipIf(!available)('the console in a real browser', { timeout: 120_000 
     await page.getByLabel('Outcome').selectOption('FAILURE');
     await expect.poll(async () => (await operations.locator('tbody tr').allTextContents()).every((text) => text.includes('FAILURE'))).toBe(true);
     expect(await inspect('connection')).toEqual([]);
+  });
+
+  it("edits a connection's display name, tags and metadata: bad input refused in words, nothing saved, then saved", async () => {
+    const form = page.getByRole('form', { name: /Edit display name, tags and metadata/ });
+    await form.getByLabel('Display name').fill('Console Co.');
+    await form.getByRole('button', { name: 'Add a tag' }).click();
+    await form.getByLabel('Tag 1 key').fill('bad key!');
+    await form.getByLabel('Tag 1 value').fill('42');
+    await form.getByLabel(/^Metadata/).fill('{"plan": ');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/Metadata is not valid JSON/);
+    await form.getByLabel(/^Metadata/).fill('{"plan": "pro", "seats": 12}');
+    await form.getByRole('button', { name: 'Save' }).click();
+    // The server's field error, in words, under the field it names.
+    await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/tags\.bad key!: A tag key is 1 to 64/);
+    const read = async () =>
+      (await graphql(server, 'query ($id: ID!) { node(id: $id) { ... on Connection { displayName tags metadata } } }', { id: connectionId }, adminHeaders)).data
+        .node;
+    expect(await read()).toMatchObject({ displayName: null, tags: {} });
+
+    await form.getByLabel('Tag 1 key').fill('organizationId');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(read).toEqual({ displayName: 'Console Co.', tags: { organizationId: '42' }, metadata: { plan: 'pro', seats: 12 } });
+    await expect.poll(() => page.locator('.notice').first().textContent()).toMatch(/Saved/);
+    // The page shows what was saved (and the form starts again from it) once the connection is read again.
+    await expect.poll(() => page.getByTestId('connection-metadata').textContent()).toMatch(/seats/);
+    // A key taken out of the JSON is removed (sent as null to the merge).
+    await form.getByLabel(/^Metadata/).fill('{"plan": "team"}');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await read()).metadata).toEqual({ plan: 'team' });
+    expect(await inspect('connection-edit')).toEqual([]);
+  });
+
+  it('lists provider webhooks with their outcome, event and matched connection, filtered by outcome', async () => {
+    const integration = await prisma.integration.findUniqueOrThrow({ where: { slug: keySlug } });
+    const matched = await prisma.connection.findFirstOrThrow({ where: { integrationId: integration.id, name: 'console-live' } });
+    await prisma.providerWebhook.createMany({
+      data: [
+        {
+          id: newId(),
+          integrationId: integration.id,
+          eventType: 'customer.updated',
+          providerEventId: 'evt_1',
+          outcome: 'FORWARDED',
+          connectionIds: [matched.id],
+          payload: { id: 'evt_1' },
+        },
+        { id: newId(), integrationId: integration.id, eventType: 'customer.deleted', outcome: 'REJECTED', connectionIds: [], payload: undefined },
+      ],
+    });
+    await page.goto(`${publicUrl}/console/provider-webhooks`);
+    const table = page.getByTestId('provider-webhooks-table');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(2);
+    const forwarded = table.locator('tbody tr', { hasText: 'customer.updated' });
+    expect(await forwarded.textContent()).toMatch(/FORWARDED.*console-live/);
+    await page.getByLabel('Outcome').selectOption('REJECTED');
+    await expect.poll(async () => (await table.locator('tbody tr').allTextContents()).join('|')).toMatch(/^[^|]*REJECTED[^|]*$/);
+    expect(page.url()).toContain('outcome=REJECTED');
+    expect(await inspect('provider-webhooks')).toEqual([]);
   });
 
   it('creates a connect link for an end user and shows its URL', async () => {
@@ -301,8 +374,24 @@ describe.skipIf(!available)('the console in a real browser', { timeout: 120_000 
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Connections' }).waitFor();
     await page.getByTestId('connections-table').waitFor();
+    expect(JSON.parse((await page.evaluate(() => fetch('/console/api/session').then((response) => response.text()))) as string)).toMatchObject({
+      signedIn: true,
+      isAdmin: true,
+      scopes: ['CONNECTIONS_READ'],
+    });
+    // The nav shows only the pages its scopes (CONNECTIONS_READ) cover.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['Connections', 'Integrations', 'Provider webhooks']);
+    // A page it may not use, opened by its URL: the scope it lacks, in words.
     await page.goto(`${publicUrl}/console/webhooks`);
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/WEBHOOKS_WRITE/);
+    await expect.poll(() => page.getByTestId('lacks-scope').textContent()).toMatch(/This key lacks the WEBHOOKS_WRITE scope/);
+    // A connection's actions need CONNECTIONS_WRITE: disabled, with the reason.
+    await page.goto(`${publicUrl}/console/connections/${encodeURIComponent(connectionId)}`);
+    await expect.poll(() => page.getByTestId('actions-refused').textContent()).toMatch(/lacks the CONNECTIONS_WRITE scope/);
+    expect(await page.getByRole('button', { name: 'Verify' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Disconnect' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    expect(await inspect('scoped-connection')).toEqual([]);
 
     const keys = await graphql(server, '{ apiKeys(first: 10) { edges { node { id name } } } }', {}, adminHeaders);
     const id = keys.data.apiKeys.edges.find((edge: { node: { name: string } }) => edge.node.name === 'support tool').node.id;

@@ -5,6 +5,9 @@ export interface Session {
   userId?: string;
   via?: string;
   expiresAt?: string;
+  /** What the key may use: the nav shows only those pages (src/console/routes.ts computes it as Viewer.scopes does). */
+  isAdmin?: boolean;
+  scopes?: string[];
 }
 
 const SESSION_URL = '/console/api/session';
@@ -15,6 +18,17 @@ async function answer(response: Response): Promise<Session> {
   return body;
 }
 
+/** The session the server wrote into index.html (so the app starts without a round trip to ask for it). */
+export function writtenSession(): Session | undefined {
+  const written = document.querySelector<HTMLMetaElement>('meta[name="switchboard-session"]')?.content;
+  try {
+    return written ? (JSON.parse(written) as Session) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Asked for: where the page came without it (Vite's dev server serves index.html as it is). */
 export async function readSession(): Promise<Session> {
   return answer(await fetch(SESSION_URL, { credentials: 'same-origin' }));
 }

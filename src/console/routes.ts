@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { consoleCookieName, consoleTokenFrom, type ConsoleSessions } from '../auth/console-session.js';
 import type { Route } from '../http/server.js';
 import { readBody } from '../net/body.js';
@@ -14,6 +15,8 @@ import type { Logger } from '../kernel/log.js';
 import { sendJson } from '../kernel/respond.js';
 import { projectRoot } from '../paths.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { API_KEY_SCOPES, viewerHasScope } from '../domain/scopes.js';
+import type { Viewer } from '../domain/viewer.js';
 import type { ConsoleSettings } from './settings.js';
 
 const CONSOLE_DIR = path.join(projectRoot, 'dist', 'console');
@@ -46,6 +49,21 @@ function contentSecurityPolicy(publicUrl: string): string {
   ].join('; ');
 }
 
+/** What the console knows of its session: who, until when, and what it may use (so its nav shows only that). */
+function sessionBody(viewer: Viewer | null) {
+  if (!viewer) return { signedIn: false };
+  return {
+    signedIn: true,
+    userId: viewer.userId,
+    via: viewer.via,
+    expiresAt: new Date(viewer.expiresAt!).toISOString(),
+    isAdmin: viewer.isAdmin,
+    scopes: API_KEY_SCOPES.filter((scope) => viewerHasScope(viewer, scope)),
+  };
+}
+
+const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 interface ConsoleRouteDeps {
   sessions: ConsoleSessions;
   settings: ConsoleSettings;
@@ -64,6 +82,8 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Route[] {
   const publicOrigin = new URL(deps.publicUrl).origin;
   const cookieName = consoleCookieName(deps.secure);
   const files = new Map<string, Buffer>();
+  /** Hashed assets gzipped once, when first asked for (they never change under one name). */
+  const gzipped = new Map<string, Buffer>();
 
   function cookie(value: string, maxAgeSeconds: number): string {
     return [`${cookieName}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`, ...(deps.secure ? ['Secure'] : [])].join('; ');
@@ -80,12 +100,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Route[] {
   async function handleSession(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (req.method === 'GET') {
       const token = consoleTokenFrom(req.headers.cookie ?? null, deps.secure);
-      const viewer = token ? await deps.sessions.viewerOf(token) : null;
-      return sendJson(
-        res,
-        200,
-        viewer ? { signedIn: true, userId: viewer.userId, via: viewer.via, expiresAt: new Date(viewer.expiresAt!).toISOString() } : { signedIn: false },
-      );
+      return sendJson(res, 200, sessionBody(token ? await deps.sessions.viewerOf(token) : null));
     }
     if (req.method !== 'POST' && req.method !== 'DELETE')
       return sendJson(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'Use GET, POST or DELETE.' }, { allow: 'GET, POST, DELETE' });
@@ -112,19 +127,16 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Route[] {
     }
     try {
       const session = await deps.sessions.create({ apiKey }, deps.settings.sessionTtlSeconds);
-      sendJson(
-        res,
-        200,
-        { signedIn: true, userId: session.viewer.userId, via: session.viewer.via, expiresAt: session.expiresAt.toISOString() },
-        { 'set-cookie': cookie(session.token, deps.settings.sessionTtlSeconds) },
-      );
+      sendJson(res, 200, sessionBody({ ...session.viewer, expiresAt: session.expiresAt.getTime() }), {
+        'set-cookie': cookie(session.token, deps.settings.sessionTtlSeconds),
+      });
     } catch (error) {
       if (error instanceof AuthenticationError) return sendJson(res, 401, { error: 'UNAUTHENTICATED', message: error.message });
       throw error;
     }
   }
 
-  function fileFor(pathname: string): { body: Buffer; type: string; immutable: boolean } | undefined {
+  function fileFor(pathname: string): { name: string; body: Buffer; type: string; immutable: boolean } | undefined {
     const relative = pathname.replace(/^\/console\/?/, '');
     const isAsset = relative.startsWith('assets/') && !relative.includes('..');
     const name = isAsset ? relative : 'index.html';
@@ -139,10 +151,21 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Route[] {
       }
       files.set(name, body);
     }
-    return { body, type: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream', immutable: isAsset };
+    return { name, body, type: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream', immutable: isAsset };
   }
 
-  function handleFile(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  /**
+   * index.html carries the session as the console would ask for it (a <meta>, as the CSP allows no
+   * inline script): the app starts without a round trip to learn whether it is signed in.
+   */
+  async function withSession(req: http.IncomingMessage, html: Buffer): Promise<Buffer> {
+    const token = consoleTokenFrom(req.headers.cookie ?? null, deps.secure);
+    const session = sessionBody(token ? await deps.sessions.viewerOf(token) : null);
+    const meta = `<meta name="switchboard-session" content="${escapeAttribute(JSON.stringify(session))}" />`;
+    return Buffer.from(html.toString('utf8').replace('</head>', `${meta}</head>`));
+  }
+
+  async function handleFile(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     if (url.pathname === '/console') return void res.writeHead(308, { location: '/console/' }).end();
     const file = fileFor(url.pathname);
@@ -150,16 +173,23 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Route[] {
       if (url.pathname.startsWith('/console/assets/')) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'No such file.' });
       return sendJson(res, 503, { error: 'CONSOLE_NOT_BUILT', message: 'The console is not built: run `npm run build` (npm start builds it when stale).' });
     }
+    const gzip = file.immutable && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    let body = file.immutable ? file.body : await withSession(req, file.body);
+    if (gzip) {
+      body = gzipped.get(file.name) ?? gzipped.set(file.name, gzipSync(file.body)).get(file.name)!;
+    }
     res.writeHead(200, {
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      ...(file.immutable ? { vary: 'accept-encoding' } : {}),
       'content-type': file.type,
-      'content-length': file.body.length,
+      'content-length': body.length,
       'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
       'content-security-policy': csp,
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'no-referrer',
     });
-    res.end(req.method === 'HEAD' ? undefined : file.body);
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   return [

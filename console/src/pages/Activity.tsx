@@ -1,39 +1,41 @@
 import { useQuery } from 'urql';
-import { useSearchParams } from 'wouter';
 import { graphql } from '../gql';
+import { parsed } from '../document';
 import type { OperationKind, OperationOutcome } from '../gql/graphql';
-import { ErrorMessage, Loading } from '../ui';
+import { ErrorMessage, Loading, IntegrationFilter, useFilters } from '../ui';
 import { OperationsTable, OPERATION_KINDS } from './OperationsTable';
 
-const ActivityQuery = graphql(`
-  query ConsoleActivity($first: Int!, $after: String, $kind: OperationKind, $outcome: OperationOutcome, $integration: String, $since: DateTime) {
-    operations(first: $first, after: $after, kind: $kind, outcome: $outcome, integration: $integration, since: $since) {
-      pageInfo {
-        hasNextPage
-        endCursor
+const ActivityQuery = parsed(
+  graphql(`
+    query ConsoleActivity($first: Int!, $after: String, $kind: OperationKind, $outcome: OperationOutcome, $integration: String, $since: DateTime) {
+      operations(first: $first, after: $after, kind: $kind, outcome: $outcome, integration: $integration, since: $since) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            ...OperationRow
+          }
+        }
       }
-      edges {
-        node {
-          ...OperationRow
+      integrations(first: 100) {
+        edges {
+          node {
+            id
+            slug
+            name
+          }
         }
       }
     }
-    integrations(first: 100) {
-      edges {
-        node {
-          id
-          slug
-          name
-        }
-      }
-    }
-  }
-`);
+  `),
+);
 
 const PERIODS: Record<string, number> = { '1h': 3600, '24h': 86_400, '7d': 7 * 86_400 };
 
 export function Activity() {
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilters();
   const kind = (params.get('kind') || undefined) as OperationKind | undefined;
   const outcome = (params.get('outcome') || undefined) as OperationOutcome | undefined;
   const integration = params.get('integration') || undefined;
@@ -43,21 +45,13 @@ export function Activity() {
   const since = PERIODS[period] ? new Date(Math.floor((Date.now() - PERIODS[period]! * 1000) / 60_000) * 60_000).toISOString() : undefined;
   const [{ data, fetching, error }] = useQuery({ query: ActivityQuery, variables: { first: 50, after, kind, outcome, integration, since } });
 
-  function update(key: string, value: string) {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    if (key !== 'after') next.delete('after');
-    setParams(next);
-  }
-
   return (
     <section>
       <h1>Activity</h1>
       <div className="filters" role="group" aria-label="Filter activity">
         <label>
           Outcome
-          <select value={outcome ?? ''} onChange={(event) => update('outcome', event.target.value)}>
+          <select value={outcome ?? ''} onChange={(event) => update({ outcome: event.target.value || undefined })}>
             <option value="">All</option>
             <option value="FAILURE">Failures</option>
             <option value="SUCCESS">Successes</option>
@@ -65,27 +59,17 @@ export function Activity() {
         </label>
         <label>
           Kind
-          <select value={kind ?? ''} onChange={(event) => update('kind', event.target.value)}>
+          <select value={kind ?? ''} onChange={(event) => update({ kind: event.target.value || undefined })}>
             <option value="">All</option>
             {OPERATION_KINDS.map((value) => (
               <option key={value}>{value}</option>
             ))}
           </select>
         </label>
-        <label>
-          Integration
-          <select value={integration ?? ''} onChange={(event) => update('integration', event.target.value)}>
-            <option value="">All</option>
-            {data?.integrations.edges.map(({ node }) => (
-              <option key={node.id} value={node.slug}>
-                {node.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IntegrationFilter value={integration} integrations={data?.integrations.edges} onChange={(slug) => update({ integration: slug })} />
         <label>
           Since
-          <select value={period} onChange={(event) => update('period', event.target.value)}>
+          <select value={period} onChange={(event) => update({ period: event.target.value || undefined })}>
             <option value="">Any time</option>
             <option value="1h">Last hour</option>
             <option value="24h">Last 24 hours</option>
@@ -98,7 +82,7 @@ export function Activity() {
       {data ? <OperationsTable operations={data.operations.edges.map((edge) => edge.node)} showConnection /> : null}
       {data?.operations.pageInfo.hasNextPage ? (
         <div className="pager">
-          <button type="button" className="secondary" onClick={() => update('after', data.operations.pageInfo.endCursor ?? '')}>
+          <button type="button" className="secondary" onClick={() => update({ after: data.operations.pageInfo.endCursor ?? undefined })}>
             Older
           </button>
         </div>

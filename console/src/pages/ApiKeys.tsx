@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
+import { parsed } from '../document';
 import type { ApiKeyScope } from '../gql/graphql';
-import { Empty, ErrorMessage, Loading, When, errorOf } from '../ui';
+import { Empty, ErrorMessage, Loading, When, firstProblem, outcomeOf } from '../ui';
 import { CopyText } from './ConnectionPage';
 
 const SCOPES: { scope: ApiKeyScope; says: string }[] = [
@@ -17,68 +18,74 @@ const SCOPES: { scope: ApiKeyScope; says: string }[] = [
   { scope: 'AUDIT_READ', says: 'the audit trail' },
 ];
 
-const ApiKeysQuery = graphql(`
-  query ConsoleApiKeys {
-    apiKeys(first: 100) {
-      edges {
-        node {
-          id
-          name
-          scopes
-          prefix
-          createdAt
-          createdBy
-          expiresAt
-          lastUsedAt
-          revokedAt
+const ApiKeysQuery = parsed(
+  graphql(`
+    query ConsoleApiKeys {
+      apiKeys(first: 100) {
+        edges {
+          node {
+            id
+            name
+            scopes
+            prefix
+            createdAt
+            createdBy
+            expiresAt
+            lastUsedAt
+            revokedAt
+          }
         }
       }
     }
-  }
-`);
+  `),
+);
 
-const CreateKey = graphql(`
-  mutation ConsoleCreateApiKey($input: CreateApiKeyInput!) {
-    createApiKey(input: $input) {
-      __typename
-      ... on CreateApiKeyPayload {
-        secret
-        apiKey {
-          id
-          name
+const CreateKey = parsed(
+  graphql(`
+    mutation ConsoleCreateApiKey($input: CreateApiKeyInput!) {
+      createApiKey(input: $input) {
+        __typename
+        ... on CreateApiKeyPayload {
+          secret
+          apiKey {
+            id
+            name
+          }
         }
-      }
-      ... on ValidationError {
-        fieldErrors {
-          field
+        ... on ValidationError {
+          fieldErrors {
+            field
+            message
+          }
+        }
+        ... on Error {
+          code
           message
         }
       }
-      ... on Error {
-        code
-        message
-      }
     }
-  }
-`);
+  `),
+);
 
-const RevokeKey = graphql(`
-  mutation ConsoleRevokeApiKey($id: ID!) {
-    revokeApiKey(input: { id: $id }) {
-      __typename
-      ... on RevokeApiKeyPayload {
-        apiKey {
-          id
-          revokedAt
+const RevokeKey = parsed(
+  graphql(`
+    mutation ConsoleRevokeApiKey($id: ID!) {
+      revokeApiKey(input: { id: $id }) {
+        __typename
+        ... on RevokeApiKeyPayload {
+          apiKey {
+            id
+            revokedAt
+          }
+        }
+        ... on Error {
+          code
+          message
         }
       }
-      ... on Error {
-        code
-        message
-      }
     }
-  }
-`);
+  `),
+);
 
 export function ApiKeys() {
   const [{ data, fetching, error }, reexecute] = useQuery({ query: ApiKeysQuery });
@@ -92,7 +99,7 @@ export function ApiKeys() {
     event.preventDefault();
     const expiresInSeconds = days ? Math.round(Number(days) * 86_400) : undefined;
     void create({ input: { name: name.trim(), scopes, expiresInSeconds } }).then((result) => {
-      if (result.data?.createApiKey.__typename === 'CreateApiKeyPayload') {
+      if (outcomeOf(result).payload) {
         setName('');
         setScopes([]);
         reexecute({ requestPolicy: 'network-only' });
@@ -100,14 +107,13 @@ export function ApiKeys() {
     });
   }
 
-  const created = createState.data?.createApiKey.__typename === 'CreateApiKeyPayload' ? createState.data.createApiKey : undefined;
-  const result = createState.data?.createApiKey;
+  const { payload: created, problem } = outcomeOf(createState);
   const rows = data?.apiKeys.edges.map((edge) => edge.node) ?? [];
   return (
     <section>
       <h1>API keys</h1>
       <p className="muted">Keys for your servers, each with the scopes it needs. Keys in API_KEYS (the configuration) are admins and are not listed.</p>
-      <ErrorMessage error={error ?? revokeState.error ?? errorOf(revokeState.data?.revokeApiKey)} />
+      <ErrorMessage error={error ?? firstProblem(revokeState)} />
       {!data && fetching ? <Loading what="API keys" /> : null}
       {data && rows.length === 0 ? (
         <Empty>
@@ -196,7 +202,7 @@ export function ApiKeys() {
           Create key
         </button>
       </form>
-      <ErrorMessage error={createState.error ?? (result && 'fieldErrors' in result ? result : errorOf(result))} />
+      <ErrorMessage error={problem} />
       {created ? (
         <div className="notice" data-testid="api-key-secret">
           <p>

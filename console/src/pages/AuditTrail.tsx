@@ -2,30 +2,33 @@ import { useState, type FormEvent } from 'react';
 import { useQuery } from 'urql';
 import { useSearchParams } from 'wouter';
 import { graphql } from '../gql';
+import { parsed } from '../document';
 import { Empty, ErrorMessage, Loading, When } from '../ui';
 
-const AuditQuery = graphql(`
-  query ConsoleAuditEvents($first: Int!, $after: String, $action: String, $actor: String) {
-    auditEvents(first: $first, after: $after, action: $action, actor: $actor) {
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-      edges {
-        node {
-          id
-          at
-          actor
-          actorKind
-          action
-          targetId
-          changes
-          ipAddress
+const AuditQuery = parsed(
+  graphql(`
+    query ConsoleAuditEvents($first: Int!, $after: String, $action: String, $actor: String) {
+      auditEvents(first: $first, after: $after, action: $action, actor: $actor) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            id
+            at
+            actor
+            actorKind
+            action
+            targetId
+            changes
+            ipAddress
+          }
         }
       }
     }
-  }
-`);
+  `),
+);
 
 export function AuditTrail() {
   const [params, setParams] = useSearchParams();

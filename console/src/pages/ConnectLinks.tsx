@@ -2,52 +2,57 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { graphql } from '../gql';
-import { Empty, ErrorMessage, Loading, When, errorOf } from '../ui';
+import { parsed } from '../document';
+import { Empty, ErrorMessage, Loading, When, outcomeOf } from '../ui';
 import { CopyText } from './ConnectionPage';
 
-const IntegrationsQuery = graphql(`
-  query ConsoleLinkIntegrations {
-    integrations(first: 100) {
-      edges {
-        node {
-          id
-          slug
-          name
-        }
-      }
-    }
-  }
-`);
-
-const CreateLink = graphql(`
-  mutation ConsoleCreateConnectLink($input: CreateConnectSessionInput!) {
-    createConnectSession(input: $input) {
-      __typename
-      ... on CreateConnectSessionPayload {
-        connectUrl
-        expiresAt
-        session {
-          endUserId
-          connectionName
-          integrations {
+const IntegrationsQuery = parsed(
+  graphql(`
+    query ConsoleLinkIntegrations {
+      integrations(first: 100) {
+        edges {
+          node {
             id
+            slug
             name
           }
         }
       }
-      ... on ValidationError {
-        fieldErrors {
-          field
+    }
+  `),
+);
+
+const CreateLink = parsed(
+  graphql(`
+    mutation ConsoleCreateConnectLink($input: CreateConnectSessionInput!) {
+      createConnectSession(input: $input) {
+        __typename
+        ... on CreateConnectSessionPayload {
+          connectUrl
+          expiresAt
+          session {
+            endUserId
+            connectionName
+            integrations {
+              id
+              name
+            }
+          }
+        }
+        ... on ValidationError {
+          fieldErrors {
+            field
+            message
+          }
+        }
+        ... on Error {
+          code
           message
         }
       }
-      ... on Error {
-        code
-        message
-      }
     }
-  }
-`);
+  `),
+);
 
 export function ConnectLinks() {
   const [{ data, fetching, error }] = useQuery({ query: IntegrationsQuery });
@@ -69,8 +74,7 @@ export function ConnectLinks() {
     });
   }
 
-  const result = state.data?.createConnectSession;
-  const link = result?.__typename === 'CreateConnectSessionPayload' ? result : undefined;
+  const { payload: link, problem } = outcomeOf(state);
   const integrations = data?.integrations.edges.map((edge) => edge.node) ?? [];
   return (
     <section>
@@ -119,7 +123,7 @@ export function ConnectLinks() {
           </button>
         </form>
       ) : null}
-      <ErrorMessage error={state.error ?? (result && 'fieldErrors' in result ? result : errorOf(result))} />
+      <ErrorMessage error={problem} />
       {link ? (
         <div className="notice" data-testid="connect-link">
           <p>

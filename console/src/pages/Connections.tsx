@@ -1,43 +1,55 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useQuery, useSubscription } from 'urql';
-import { Link, useSearchParams } from 'wouter';
+import { Link } from 'wouter';
 import { graphql } from '../gql';
+import { parsed } from '../document';
 import type { ConnectionStatus } from '../gql/graphql';
-import { Empty, ErrorMessage, Loading, Status, When } from '../ui';
+import { Empty, ErrorMessage, Loading, Status, When, IntegrationFilter, useFilters } from '../ui';
 
 const PAGE_SIZE = 25;
 const STATUSES: ConnectionStatus[] = ['HEALTHY', 'EXPIRED', 'ERROR', 'DISCONNECTED'];
 
-const ConnectionsQuery = graphql(`
-  query ConsoleConnections(
-    $first: Int!
-    $after: String
-    $integration: String
-    $status: ConnectionStatus
-    $ownerId: String
-    $search: String
-    $tags: JSONObject
-  ) {
-    connections(first: $first, after: $after, integration: $integration, status: $status, ownerId: $ownerId, search: $search, tags: $tags) {
-      totalCount
-      pageInfo {
-        hasNextPage
-        endCursor
+const ConnectionsQuery = parsed(
+  graphql(`
+    query ConsoleConnections(
+      $first: Int!
+      $after: String
+      $integration: String
+      $status: ConnectionStatus
+      $ownerId: String
+      $search: String
+      $tags: JSONObject
+    ) {
+      connections(first: $first, after: $after, integration: $integration, status: $status, ownerId: $ownerId, search: $search, tags: $tags) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            id
+            name
+            displayName
+            tags
+            ownerId
+            isShared
+            status
+            statusMessage
+            lastUsedAt
+            tokenExpiresAt
+            updatedAt
+            integration {
+              id
+              slug
+              name
+            }
+          }
+        }
       }
-      edges {
-        node {
-          id
-          name
-          displayName
-          tags
-          ownerId
-          isShared
-          status
-          statusMessage
-          lastUsedAt
-          tokenExpiresAt
-          updatedAt
-          integration {
+      integrations(first: 100) {
+        edges {
+          node {
             id
             slug
             name
@@ -45,28 +57,21 @@ const ConnectionsQuery = graphql(`
         }
       }
     }
-    integrations(first: 100) {
-      edges {
-        node {
-          id
-          slug
-          name
-        }
+  `),
+);
+
+const StatusChanges = parsed(
+  graphql(`
+    subscription ConsoleStatusChanges($integration: String) {
+      connectionStatusChanged(integration: $integration) {
+        connectionId
+        status
+        reason
+        at
       }
     }
-  }
-`);
-
-const StatusChanges = graphql(`
-  subscription ConsoleStatusChanges($integration: String) {
-    connectionStatusChanged(integration: $integration) {
-      connectionId
-      status
-      reason
-      at
-    }
-  }
-`);
+  `),
+);
 
 /** `a=1, b=2` as { a: "1", b: "2" }. */
 function tagsFrom(text: string): Record<string, string> {
@@ -99,7 +104,7 @@ interface LiveStatus {
 }
 
 export function Connections() {
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilters();
   const integration = params.get('integration') || undefined;
   const status = (params.get('status') || undefined) as ConnectionStatus | undefined;
   const ownerId = params.get('owner') || undefined;
@@ -119,16 +124,6 @@ export function Connections() {
     return event;
   });
 
-  function update(changes: Record<string, string | undefined>) {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    if (!('after' in changes)) next.delete('after');
-    setParams(next);
-  }
-
   function submitText(event: FormEvent) {
     event.preventDefault();
     update({ owner: draft.owner.trim() || undefined, search: draft.search.trim() || undefined, tags: draft.tags.trim() || undefined });
@@ -139,17 +134,7 @@ export function Connections() {
     <section>
       <h1>Connections</h1>
       <form className="filters" onSubmit={submitText} aria-label="Filter connections">
-        <label>
-          Integration
-          <select value={integration ?? ''} onChange={(event) => update({ integration: event.target.value || undefined })}>
-            <option value="">All</option>
-            {data?.integrations.edges.map(({ node }) => (
-              <option key={node.id} value={node.slug}>
-                {node.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IntegrationFilter value={integration} integrations={data?.integrations.edges} onChange={(slug) => update({ integration: slug })} />
         <label>
           Status
           <select value={status ?? ''} onChange={(event) => update({ status: event.target.value || undefined })}>

@@ -2,102 +2,111 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link, useLocation } from 'wouter';
 import { graphql } from '../gql';
-import { ErrorMessage, Loading, errorOf } from '../ui';
+import { parsed } from '../document';
+import { ErrorMessage, Loading, outcomeOf } from '../ui';
 
-const ProvidersQuery = graphql(`
-  query ConsoleProviders($search: String, $category: String) {
-    providers(search: $search, category: $category) {
-      key
-      name
-      authType
-      categories
-      docsUrl
-      notes
-      defaultScopes
-      needsClientCredentials
-      connectionConfig {
+const ProvidersQuery = parsed(
+  graphql(`
+    query ConsoleProviders($search: String, $category: String) {
+      providers(search: $search, category: $category) {
+        key
         name
-        description
-        example
-        default
-        setByAdmin
-        hosts
-      }
-    }
-  }
-`);
-
-const IntegrationQuery = graphql(`
-  query ConsoleIntegration($slug: String!) {
-    integration(integration: $slug) {
-      id
-      slug
-      name
-      provider
-      authType
-      clientId
-      hasClientSecret
-      scopes
-      isShared
-      ownerCanReadCredentials
-      apiBaseUrl
-    }
-  }
-`);
-
-const CreateIntegration = graphql(`
-  mutation ConsoleCreateIntegration($input: CreateIntegrationInput!) {
-    createIntegration(input: $input) {
-      __typename
-      ... on CreateIntegrationPayload {
-        integration {
-          id
-          slug
-        }
-      }
-      ... on ValidationError {
-        fieldErrors {
-          field
-          message
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
-    }
-  }
-`);
-
-const UpdateIntegration = graphql(`
-  mutation ConsoleUpdateIntegration($input: UpdateIntegrationInput!) {
-    updateIntegration(input: $input) {
-      __typename
-      ... on UpdateIntegrationPayload {
-        integration {
-          id
-          slug
+        authType
+        categories
+        docsUrl
+        notes
+        defaultScopes
+        needsClientCredentials
+        connectionConfig {
           name
-          clientId
-          hasClientSecret
-          scopes
-          isShared
-          ownerCanReadCredentials
+          description
+          example
+          default
+          setByAdmin
+          hosts
         }
       }
-      ... on ValidationError {
-        fieldErrors {
-          field
+    }
+  `),
+);
+
+const IntegrationQuery = parsed(
+  graphql(`
+    query ConsoleIntegration($slug: String!) {
+      integration(integration: $slug) {
+        id
+        slug
+        name
+        provider
+        authType
+        clientId
+        hasClientSecret
+        scopes
+        isShared
+        ownerCanReadCredentials
+        apiBaseUrl
+      }
+    }
+  `),
+);
+
+const CreateIntegration = parsed(
+  graphql(`
+    mutation ConsoleCreateIntegration($input: CreateIntegrationInput!) {
+      createIntegration(input: $input) {
+        __typename
+        ... on CreateIntegrationPayload {
+          integration {
+            id
+            slug
+          }
+        }
+        ... on ValidationError {
+          fieldErrors {
+            field
+            message
+          }
+        }
+        ... on Error {
+          code
           message
         }
       }
-      ... on Error {
-        code
-        message
+    }
+  `),
+);
+
+const UpdateIntegration = parsed(
+  graphql(`
+    mutation ConsoleUpdateIntegration($input: UpdateIntegrationInput!) {
+      updateIntegration(input: $input) {
+        __typename
+        ... on UpdateIntegrationPayload {
+          integration {
+            id
+            slug
+            name
+            clientId
+            hasClientSecret
+            scopes
+            isShared
+            ownerCanReadCredentials
+          }
+        }
+        ... on ValidationError {
+          fieldErrors {
+            field
+            message
+          }
+        }
+        ... on Error {
+          code
+          message
+        }
       }
     }
-  }
-`);
+  `),
+);
 
 function callbackFor(authType: string): string | undefined {
   if (authType === 'OAUTH2') return `${location.origin}/oauth2/callback`;
@@ -164,7 +173,7 @@ export function IntegrationForm({ slug }: { slug?: string }) {
     };
     if (slug) {
       void update({ input: { integration: slug, ...common } }).then((result) => {
-        if (result.data?.updateIntegration.__typename === 'UpdateIntegrationPayload') setSaved(true);
+        if (outcomeOf(result).payload) setSaved(true);
       });
       return;
     }
@@ -172,14 +181,12 @@ export function IntegrationForm({ slug }: { slug?: string }) {
     void create({
       input: { provider: providerKey!, slug: form.slug, ...common, connectionConfig: Object.keys(connectionConfig).length ? connectionConfig : undefined },
     }).then((result) => {
-      const payload = result.data?.createIntegration;
-      if (payload?.__typename === 'CreateIntegrationPayload') navigate(`/integrations/${encodeURIComponent(payload.integration.slug)}`);
+      const { payload } = outcomeOf(result);
+      if (payload) navigate(`/integrations/${encodeURIComponent(payload.integration.slug)}`);
     });
   }
 
-  const mutationResult = slug ? updateState.data?.updateIntegration : createState.data?.createIntegration;
-  const mutationError =
-    (slug ? updateState.error : createState.error) ?? (mutationResult && 'fieldErrors' in mutationResult ? mutationResult : errorOf(mutationResult));
+  const mutationError = slug ? outcomeOf(updateState).problem : outcomeOf(createState).problem;
   const authType = integration?.authType ?? provider?.authType;
   const callback = authType ? callbackFor(authType) : undefined;
 

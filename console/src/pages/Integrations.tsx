@@ -2,52 +2,57 @@ import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { graphql } from '../gql';
-import { Empty, ErrorMessage, Loading, errorOf } from '../ui';
+import { parsed } from '../document';
+import { Empty, ErrorMessage, Loading, firstProblem, outcomeOf } from '../ui';
 
-const IntegrationsQuery = graphql(`
-  query ConsoleIntegrations {
-    integrations(first: 100) {
-      totalCount
-      edges {
-        node {
-          id
-          slug
-          name
-          provider
-          authType
-          isShared
-          all: connections(first: 1) {
-            totalCount
-          }
-          healthy: connections(first: 1, status: HEALTHY) {
-            totalCount
-          }
-          expired: connections(first: 1, status: EXPIRED) {
-            totalCount
-          }
-          failing: connections(first: 1, status: ERROR) {
-            totalCount
+const IntegrationsQuery = parsed(
+  graphql(`
+    query ConsoleIntegrations {
+      integrations(first: 100) {
+        totalCount
+        edges {
+          node {
+            id
+            slug
+            name
+            provider
+            authType
+            isShared
+            all: connections(first: 1) {
+              totalCount
+            }
+            healthy: connections(first: 1, status: HEALTHY) {
+              totalCount
+            }
+            expired: connections(first: 1, status: EXPIRED) {
+              totalCount
+            }
+            failing: connections(first: 1, status: ERROR) {
+              totalCount
+            }
           }
         }
       }
     }
-  }
-`);
+  `),
+);
 
-const DeleteIntegration = graphql(`
-  mutation ConsoleDeleteIntegration($integration: String!) {
-    deleteIntegration(input: { integration: $integration }) {
-      __typename
-      ... on DeleteIntegrationPayload {
-        deletedIntegrationId
-      }
-      ... on Error {
-        code
-        message
+const DeleteIntegration = parsed(
+  graphql(`
+    mutation ConsoleDeleteIntegration($integration: String!) {
+      deleteIntegration(input: { integration: $integration }) {
+        __typename
+        ... on DeleteIntegrationPayload {
+          deletedIntegrationId
+        }
+        ... on Error {
+          code
+          message
+        }
       }
     }
-  }
-`);
+  `),
+);
 
 export function Integrations() {
   const [{ data, fetching, error }, reexecute] = useQuery({ query: IntegrationsQuery });
@@ -63,7 +68,7 @@ export function Integrations() {
           New integration
         </Link>
       </div>
-      <ErrorMessage error={error ?? deleteState.error ?? errorOf(deleteState.data?.deleteIntegration)} />
+      <ErrorMessage error={error ?? firstProblem(deleteState)} />
       <div aria-live="polite">{notice ? <p className="notice">{notice}</p> : null}</div>
       {!data && fetching ? <Loading what="integrations" /> : null}
       {data && rows.length === 0 ? (
@@ -121,7 +126,7 @@ export function Integrations() {
                         const message = `Delete ${row.name}? ${count === 0 ? 'It has no connections.' : `Its ${count} connection${count === 1 ? '' : 's'} will be deleted with it.`}`;
                         if (!window.confirm(message)) return;
                         void remove({ integration: row.slug }).then((result) => {
-                          if (result.data?.deleteIntegration.__typename === 'DeleteIntegrationPayload') {
+                          if (outcomeOf(result).payload) {
                             setNotice(`${row.name} deleted.`);
                             reexecute({ requestPolicy: 'network-only' });
                           }

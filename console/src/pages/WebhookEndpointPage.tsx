@@ -2,100 +2,109 @@ import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { graphql } from '../gql';
+import { parsed } from '../document';
 import type { WebhookDeliveryStatus } from '../gql/graphql';
-import { Empty, ErrorMessage, Loading, When, errorOf } from '../ui';
+import { Empty, ErrorMessage, Loading, When, firstProblem, outcomeOf } from '../ui';
 import { CopyText } from './ConnectionPage';
 
-const EndpointQuery = graphql(`
-  query ConsoleWebhookEndpoint($id: ID!, $status: WebhookDeliveryStatus) {
-    node(id: $id) {
-      __typename
-      ... on WebhookEndpoint {
-        id
-        url
-        description
-        enabled
-        disabledReason
-        eventTypes
-        secretRotationEndsAt
-        deliveries(first: 50, status: $status) {
-          edges {
-            node {
-              id
-              eventType
-              status
-              attempts
-              createdAt
-              deliveredAt
-              nextAttemptAt
-              responseStatus
-              responseExcerpt
-              error
+const EndpointQuery = parsed(
+  graphql(`
+    query ConsoleWebhookEndpoint($id: ID!, $status: WebhookDeliveryStatus) {
+      node(id: $id) {
+        __typename
+        ... on WebhookEndpoint {
+          id
+          url
+          description
+          enabled
+          disabledReason
+          eventTypes
+          secretRotationEndsAt
+          deliveries(first: 50, status: $status) {
+            edges {
+              node {
+                id
+                eventType
+                status
+                attempts
+                createdAt
+                deliveredAt
+                nextAttemptAt
+                responseStatus
+                responseExcerpt
+                error
+              }
             }
           }
         }
       }
     }
-  }
-`);
+  `),
+);
 
-const Rotate = graphql(`
-  mutation ConsoleRotateWebhookSecret($id: ID!) {
-    rotateWebhookSecret(input: { id: $id }) {
-      __typename
-      ... on RotateWebhookSecretPayload {
-        secret
-        webhookEndpoint {
-          id
-          secretRotationEndsAt
+const Rotate = parsed(
+  graphql(`
+    mutation ConsoleRotateWebhookSecret($id: ID!) {
+      rotateWebhookSecret(input: { id: $id }) {
+        __typename
+        ... on RotateWebhookSecretPayload {
+          secret
+          webhookEndpoint {
+            id
+            secretRotationEndsAt
+          }
+        }
+        ... on Error {
+          code
+          message
         }
       }
-      ... on Error {
-        code
-        message
-      }
     }
-  }
-`);
+  `),
+);
 
-const SetEnabled = graphql(`
-  mutation ConsoleSetWebhookEnabled($id: ID!, $enabled: Boolean!) {
-    updateWebhookEndpoint(input: { id: $id, enabled: $enabled }) {
-      __typename
-      ... on UpdateWebhookEndpointPayload {
-        webhookEndpoint {
-          id
-          enabled
-          disabledReason
+const SetEnabled = parsed(
+  graphql(`
+    mutation ConsoleSetWebhookEnabled($id: ID!, $enabled: Boolean!) {
+      updateWebhookEndpoint(input: { id: $id, enabled: $enabled }) {
+        __typename
+        ... on UpdateWebhookEndpointPayload {
+          webhookEndpoint {
+            id
+            enabled
+            disabledReason
+          }
+        }
+        ... on Error {
+          code
+          message
         }
       }
-      ... on Error {
-        code
-        message
-      }
     }
-  }
-`);
+  `),
+);
 
-const Redeliver = graphql(`
-  mutation ConsoleRedeliverWebhook($deliveryId: ID!) {
-    redeliverWebhook(input: { deliveryId: $deliveryId }) {
-      __typename
-      ... on RedeliverWebhookPayload {
-        delivery {
-          id
-          status
-          attempts
-          nextAttemptAt
+const Redeliver = parsed(
+  graphql(`
+    mutation ConsoleRedeliverWebhook($deliveryId: ID!) {
+      redeliverWebhook(input: { deliveryId: $deliveryId }) {
+        __typename
+        ... on RedeliverWebhookPayload {
+          delivery {
+            id
+            status
+            attempts
+            nextAttemptAt
+          }
+        }
+        ... on Error {
+          code
+          message
         }
       }
-      ... on Error {
-        code
-        message
-      }
     }
-  }
-`);
+  `),
+);
 
 export function SecretOnce({ secret }: { secret: string }) {
   return (
@@ -131,14 +140,8 @@ export function WebhookEndpointPage({ id }: { id: string }) {
       </section>
     );
 
-  const rotated = rotateState.data?.rotateWebhookSecret.__typename === 'RotateWebhookSecretPayload' ? rotateState.data.rotateWebhookSecret : undefined;
-  const actionError =
-    rotateState.error ??
-    enableState.error ??
-    redeliverState.error ??
-    errorOf(rotateState.data?.rotateWebhookSecret) ??
-    errorOf(enableState.data?.updateWebhookEndpoint) ??
-    errorOf(redeliverState.data?.redeliverWebhook);
+  const rotated = outcomeOf(rotateState).payload;
+  const actionError = firstProblem(rotateState, enableState, redeliverState);
   const deliveries = endpoint.deliveries.edges.map((edge) => edge.node);
   return (
     <section>
@@ -243,7 +246,7 @@ export function WebhookEndpointPage({ id }: { id: string }) {
                       disabled={redeliverState.fetching}
                       onClick={() =>
                         void redeliver({ deliveryId: delivery.id }).then((result) => {
-                          if (result.data?.redeliverWebhook.__typename === 'RedeliverWebhookPayload') {
+                          if (outcomeOf(result).payload) {
                             setNotice('Queued for delivery again.');
                             reexecute({ requestPolicy: 'network-only' });
                           }

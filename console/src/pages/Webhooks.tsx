@@ -2,57 +2,62 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { graphql } from '../gql';
-import { Empty, ErrorMessage, Loading, When, errorOf } from '../ui';
+import { parsed } from '../document';
+import { Empty, ErrorMessage, Loading, When, outcomeOf } from '../ui';
 import { SecretOnce } from './WebhookEndpointPage';
 
-const EndpointsQuery = graphql(`
-  query ConsoleWebhookEndpoints {
-    webhookEndpoints(first: 100) {
-      edges {
-        node {
-          id
-          url
-          description
-          enabled
-          disabledReason
-          eventTypes
-          createdAt
-          failed: deliveries(first: 1, status: FAILED) {
-            totalCount
-          }
-          pending: deliveries(first: 1, status: PENDING) {
-            totalCount
+const EndpointsQuery = parsed(
+  graphql(`
+    query ConsoleWebhookEndpoints {
+      webhookEndpoints(first: 100) {
+        edges {
+          node {
+            id
+            url
+            description
+            enabled
+            disabledReason
+            eventTypes
+            createdAt
+            failed: deliveries(first: 1, status: FAILED) {
+              totalCount
+            }
+            pending: deliveries(first: 1, status: PENDING) {
+              totalCount
+            }
           }
         }
       }
     }
-  }
-`);
+  `),
+);
 
-const CreateEndpoint = graphql(`
-  mutation ConsoleCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
-    createWebhookEndpoint(input: $input) {
-      __typename
-      ... on CreateWebhookEndpointPayload {
-        secret
-        webhookEndpoint {
-          id
-          url
+const CreateEndpoint = parsed(
+  graphql(`
+    mutation ConsoleCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+      createWebhookEndpoint(input: $input) {
+        __typename
+        ... on CreateWebhookEndpointPayload {
+          secret
+          webhookEndpoint {
+            id
+            url
+          }
         }
-      }
-      ... on ValidationError {
-        fieldErrors {
-          field
+        ... on ValidationError {
+          fieldErrors {
+            field
+            message
+          }
+        }
+        ... on Error {
+          code
           message
         }
       }
-      ... on Error {
-        code
-        message
-      }
     }
-  }
-`);
+  `),
+);
 
 export function Webhooks() {
   const [{ data, fetching, error }, reexecute] = useQuery({ query: EndpointsQuery });
@@ -63,7 +68,7 @@ export function Webhooks() {
   function submit(event: FormEvent) {
     event.preventDefault();
     void create({ input: { url: url.trim(), description: description.trim() || undefined } }).then((result) => {
-      if (result.data?.createWebhookEndpoint.__typename === 'CreateWebhookEndpointPayload') {
+      if (outcomeOf(result).payload) {
         setUrl('');
         setDescription('');
         reexecute({ requestPolicy: 'network-only' });
@@ -71,8 +76,7 @@ export function Webhooks() {
     });
   }
 
-  const created = state.data?.createWebhookEndpoint.__typename === 'CreateWebhookEndpointPayload' ? state.data.createWebhookEndpoint : undefined;
-  const result = state.data?.createWebhookEndpoint;
+  const { payload: created, problem } = outcomeOf(state);
   const rows = data?.webhookEndpoints.edges.map((edge) => edge.node) ?? [];
   return (
     <section>
@@ -132,7 +136,7 @@ export function Webhooks() {
           Add endpoint
         </button>
       </form>
-      <ErrorMessage error={state.error ?? (result && 'fieldErrors' in result ? result : errorOf(result))} />
+      <ErrorMessage error={problem} />
       {created ? <SecretOnce secret={created.secret} /> : null}
     </section>
   );

@@ -2,11 +2,12 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { rootAuthScopes } from '../root-field-rules.js';
-import { API_KEY_SCOPES, type ApiKeyScope } from '../../domain/scopes.js';
+import { API_KEY_SCOPES, viewerHasScope, type ApiKeyScope } from '../../domain/scopes.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../kernel/errors.js';
 import { lowestIdAt } from '../../kernel/ids.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { requestActor } from '../context.js';
+import { ViewerRef } from './viewer.js';
 
 const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
   values: {
@@ -21,6 +22,16 @@ const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
     AUDIT_READ: { description: 'Read the audit trail.' },
   } as const satisfies Record<ApiKeyScope, unknown>,
 });
+
+// What the caller may use, so that a client (the console) can hide what it would be refused.
+builder.objectField(ViewerRef, 'scopes', (t) =>
+  t.field({
+    type: [ApiKeyScopeEnum],
+    description:
+      "The scopes the caller may use: every one without a key from the database or with ADMIN, otherwise its key's; the deployment-wide ones (ADMIN, INTEGRATIONS_WRITE, WEBHOOKS_WRITE, AUDIT_READ) only when isAdmin.",
+    resolve: (viewer) => API_KEY_SCOPES.filter((scope) => viewerHasScope(viewer, scope)),
+  }),
+);
 
 const AuditActorKindEnum = builder.enumType('AuditActorKind', {
   values: {

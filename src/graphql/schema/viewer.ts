@@ -3,7 +3,7 @@ import type { Viewer } from '../../domain/viewer.js';
 import { rootAuthScopes } from '../root-field-rules.js';
 import { builder } from '../builder.js';
 
-const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
+export const ViewerRef = builder.objectRef<Viewer>('Viewer').implement({
   description: 'Who the server takes the caller to be.',
   fields: (t) => ({
     userId: t.exposeString('userId'),
