@@ -132,7 +132,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     logger,
     receiptsWritten: providerWebhookReceipts.written,
   });
-  const providerWebhookStreams = createProviderWebhookStreams({ db, events });
+  const providerWebhookStreams = createProviderWebhookStreams({ db, changes });
 
   const flows: FlowDeps = {
     db,

@@ -312,6 +312,29 @@ describe('provider webhooks', async () => {
       expect((await post(integration.slug, PROVIDERS.github!.sign(body, { at: now(), url: '' }))).status).toBe(413);
       expect(await prisma.providerWebhook.count({ where: { integration: { slug: integration.slug } } })).toBe(0);
     });
+
+    it('a chunked body streamed past the limit gets a 413 answer, not a cut connection, and nothing is kept', async () => {
+      const integration = await createIntegration('github');
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      let sent = 0;
+      // No Content-Length: the size shows only as the body streams in.
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= 2 * 1_048_576) return controller.close();
+          sent += chunk.length;
+          controller.enqueue(chunk);
+        },
+      });
+      const response = await fetch(`${server.url}${pathOf(integration.slug)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=00' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(response.status).toBe(413);
+      expect(await response.json()).toMatchObject({ error: 'PAYLOAD_TOO_LARGE' });
+      expect(await prisma.providerWebhook.count({ where: { integration: { slug: integration.slug } } })).toBe(0);
+    });
   });
 
   describe('handshakes', () => {
@@ -505,5 +528,38 @@ describe('provider webhooks', async () => {
       expect(metrics).toContain(`switchboard_provider_webhooks_total{integration="${integration.slug}",outcome="FORWARDED"} 1`);
       expect(metrics).not.toContain(SECRET);
     });
+
+    it.skipIf(process.env.TEST_DATABASE !== 'postgresql' || !process.env.REDIS_URL)(
+      'a subscriber on another instance hears a webhook this one forwarded (PostgreSQL and Redis shared)',
+      async () => {
+        // The other instance forwards nothing itself: what its subscriber hears came through Redis.
+        const other = await startTestServer({ providerWebhooks: { baseUrl: BASE, pollIntervalMs: 0 } });
+        onTestFinished(() => other.close());
+        const integration = await createIntegration('github');
+        const erin = await connection(integration.slug, 'erin-far', { installationId: '5151' });
+        const controller = new AbortController();
+        onTestFinished(() => controller.abort());
+        const stream = await fetch(`${other.url}/graphql`, {
+          method: 'POST',
+          signal: controller.signal,
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(await userHeaders('erin-far')) },
+          body: JSON.stringify({ query: 'subscription { providerWebhookReceived { id outcome connections { id } } }' }),
+        });
+        expect(stream.status).toBe(200);
+        const reader = stream.body!.getReader();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const body = JSON.stringify({ action: 'opened', installation: { id: 5151 } });
+        expect((await post(integration.slug, PROVIDERS.github!.sign(body, { at: now(), url: '' }))).status).toBe(200);
+        let text = '';
+        while (!text.includes('"providerWebhookReceived"')) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+        expect(text).toContain(encodeGlobalID('Connection', erin.id));
+        expect(text).toContain('FORWARDED');
+      },
+      30_000,
+    );
   });
 });
