@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { routingKeysOf } from '../src/domain/webhook-routing.js';
 import { newId } from '../src/kernel/ids.js';
 import { loadEmbeddedSwitchboard } from './embedded.js';
 
@@ -75,6 +76,7 @@ for (let team = 0; team < TEAMS; team++) {
         name: 'default',
         scopes: [],
         metadata: { team_id: `T${team}` },
+        routingKeys: routingKeysOf(integration, { team_id: `T${team}` }),
       },
     });
   }

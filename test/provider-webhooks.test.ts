@@ -11,6 +11,7 @@ import { webhookVerificationSchema } from '../src/catalog/schema.js';
 import { providerTemplate } from '../src/catalog/index.js';
 import { newId } from '../src/kernel/ids.js';
 import { SHARED_OWNER_KEY } from '../src/domain/access.js';
+import { routingKeysOf } from '../src/domain/webhook-routing.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { prisma } from './helpers/database.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
@@ -416,6 +417,8 @@ describe('provider webhooks', async () => {
           name: `c-${newId()}`,
           scopes: [],
           metadata: metadata as object,
+          // As the connect flows and updateConnection write them with the metadata.
+          routingKeys: routingKeysOf(integration, metadata),
         },
       });
     }
@@ -469,6 +472,33 @@ describe('provider webhooks', async () => {
       expect(unmatched.data.connections).toEqual([]);
       const outcomes = await prisma.providerWebhook.findMany({ where: { integration: { slug: integration.slug } } });
       expect(outcomes.map((row) => row.outcome).sort()).toEqual(['FORWARDED', 'UNMATCHED']);
+    });
+
+    it('routing reads the keys written with the metadata: updateConnection moves a connection to its new workspace', async () => {
+      const integration = await createIntegration('slack');
+      const moved = await connection(integration.slug, 'frank', { team_id: 'T-OLD' });
+      const answer = await graphql(
+        server,
+        'mutation ($input: UpdateConnectionInput!) { updateConnection(input: $input) { __typename } }',
+        { input: { connectionId: encodeGlobalID('Connection', moved.id), metadata: { team_id: 'T-NEW' } } },
+        await userHeaders('frank'),
+      );
+      expect(answer.data.updateConnection.__typename).toBe('UpdateConnectionPayload');
+      expect((await prisma.connection.findUniqueOrThrow({ where: { id: moved.id } })).routingKeys).toEqual(['metadata.team_id=T-NEW']);
+      for (const team of ['T-OLD', 'T-NEW']) {
+        const body = JSON.stringify({ type: 'event_callback', team_id: team, event_id: `Ev-${newId()}`, event: { type: 'message' } });
+        expect((await post(integration.slug, PROVIDERS.slack!.sign(body, { at: now(), url: '' }))).status).toBe(200);
+      }
+      await vi.waitFor(
+        async () => {
+          const rows = await prisma.providerWebhook.findMany({ where: { integration: { slug: integration.slug } }, orderBy: { id: 'asc' } });
+          expect(rows.map((row) => [row.outcome, row.connectionIds])).toEqual([
+            ['UNMATCHED', []],
+            ['FORWARDED', [moved.id]],
+          ]);
+        },
+        { timeout: 10_000, interval: 100 },
+      );
     });
 
     it('GitHub events route by installation.id; providerWebhooks lists them for the owner only; the subscription hears them; the metric counts them', async () => {

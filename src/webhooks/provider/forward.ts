@@ -8,6 +8,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { LRUCache } from 'lru-cache';
 import type { ProviderWebhooksDeclaration } from '../../catalog/schema.js';
 import type { Database, Transaction } from '../../db/database.js';
+import { ROUTING_VALUE_MAX, routingKey } from '../../domain/webhook-routing.js';
 import type { DomainEventBus } from '../../domain/events.js';
 import type { Job } from '../../kernel/jobs.js';
 import type { Logger } from '../../kernel/log.js';
@@ -50,12 +51,6 @@ interface MatchedConnection {
 /** The tags forwarded with a matched connection (every connection has them, `{}` when none were set). */
 function forwardedTagsOf(connection: MatchedConnection): unknown {
   return connection.tags ?? {};
-}
-
-/** The connection's JSON path (inside metadata) that a route's `to` names. */
-function metadataPathOf(to: string): string[] {
-  const [root, ...rest] = to.split('.');
-  return root === 'connectionConfig' ? ['connectionConfig', ...rest] : rest;
 }
 
 interface Settled {
@@ -120,28 +115,32 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
   // Integrations' slugs and declarations for a few seconds: a busy provider makes every round ask again.
   const integrationCache = new LRUCache<string, { slug: string; declaration: ProviderWebhooksDeclaration | undefined }>({ max: 1000, ttl: 5_000 });
 
-  /** Connections per webhook: one query per (integration, route) for the whole batch. */
+  /** Connections per webhook: one lookup of the routing keys' index per integration for the whole batch. */
   const match = async (tx: Transaction, webhooks: ClaimedWebhook[], declarations: Map<string, ProviderWebhooksDeclaration | undefined>) => {
     const matched = new Map<string, Map<string, MatchedConnection>>(webhooks.map((webhook) => [webhook.id, new Map()]));
     const byIntegration = new Map<string, ClaimedWebhook[]>();
     for (const webhook of webhooks) byIntegration.set(webhook.integrationId, [...(byIntegration.get(webhook.integrationId) ?? []), webhook]);
     for (const [integrationId, group] of byIntegration) {
+      const wanted = new Map<string, string[]>();
       for (const route of declarations.get(integrationId)?.route ?? []) {
-        const wanted = new Map<string, string[]>();
         for (const webhook of group) {
+          // Route values read from headers are those kept: the header must be among forwardHeaders to route by it.
           const values = valuesAt({ headers: webhook.headers, body: webhook.payload }, route.from)
             .map((value) => (route.stripSuffix && value.endsWith(route.stripSuffix) ? value.slice(0, -route.stripSuffix.length) : value))
-            .filter((value) => value.length > 0 && value.length <= 500);
-          // Route values read from headers are those kept: the header must be among forwardHeaders to route by it.
-          for (const value of values) wanted.set(value, [...(wanted.get(value) ?? []), webhook.id]);
+            .filter((value) => value.length > 0 && value.length <= ROUTING_VALUE_MAX);
+          for (const value of values) {
+            const key = routingKey(route.to, value);
+            wanted.set(key, [...(wanted.get(key) ?? []), webhook.id]);
+          }
         }
-        if (!wanted.size) continue;
-        const path = metadataPathOf(route.to);
-        const rows = await tx.$queryRaw<Array<MatchedConnection & { routeValue: string }>>`
-          SELECT c."id", c."ownerId", c."ownerKey", c."tags", c."metadata" #>> ${path}::text[] AS "routeValue" FROM "Connection" c
-          WHERE c."integrationId" = ${integrationId} AND c."status" <> 'DISCONNECTED'
-            AND c."metadata" #>> ${path}::text[] = ANY(${[...wanted.keys()]}::text[])`;
-        for (const row of rows) for (const webhookId of wanted.get(row.routeValue) ?? []) matched.get(webhookId)!.set(row.id, row);
+      }
+      if (!wanted.size) continue;
+      const rows = await tx.$queryRaw<Array<MatchedConnection & { routingKeys: string[] }>>`
+        SELECT c."id", c."ownerId", c."ownerKey", c."tags", c."routingKeys" FROM "Connection" c
+        WHERE c."routingKeys" && ${[...wanted.keys()]}::text[] AND c."integrationId" = ${integrationId} AND c."status" <> 'DISCONNECTED'`;
+      for (const row of rows) {
+        const { routingKeys, ...connection } = row;
+        for (const key of routingKeys) for (const webhookId of wanted.get(key) ?? []) matched.get(webhookId)!.set(connection.id, connection);
       }
     }
     return matched;
