@@ -474,6 +474,30 @@ describe('provider webhooks', async () => {
       expect(outcomes.map((row) => row.outcome).sort()).toEqual(['FORWARDED', 'UNMATCHED']);
     });
 
+    /** Subscribes to providerWebhookReceived over SSE as the user; the returned function reads up to the first event. */
+    async function subscribeOverSse(baseUrl: string, userId: string) {
+      const controller = new AbortController();
+      onTestFinished(() => controller.abort());
+      const stream = await fetch(`${baseUrl}/graphql`, {
+        method: 'POST',
+        signal: controller.signal,
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(await userHeaders(userId)) },
+        body: JSON.stringify({ query: 'subscription { providerWebhookReceived { id eventType outcome connections { id } } }' }),
+      });
+      expect(stream.status).toBe(200);
+      const reader = stream.body!.getReader();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return async () => {
+        let text = '';
+        while (!text.includes('"providerWebhookReceived"')) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+        return text;
+      };
+    }
+
     it('routing reads the keys written with the metadata: updateConnection moves a connection to its new workspace', async () => {
       const integration = await createIntegration('slack');
       const moved = await connection(integration.slug, 'frank', { team_id: 'T-OLD' });
@@ -505,27 +529,10 @@ describe('provider webhooks', async () => {
       const integration = await createIntegration('github');
       const erin = await connection(integration.slug, 'erin', { installationId: '4242' });
       // The subscription, over SSE: Erin hears webhooks matched to her connection.
-      const controller = new AbortController();
-      onTestFinished(() => controller.abort());
-      const stream = await fetch(`${server.url}/graphql`, {
-        method: 'POST',
-        signal: controller.signal,
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(await userHeaders('erin')) },
-        body: JSON.stringify({ query: 'subscription { providerWebhookReceived { id eventType outcome connections { id } } }' }),
-      });
-      expect(stream.status).toBe(200);
-      const reader = stream.body!.getReader();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-
+      const firstEvent = await subscribeOverSse(server.url, 'erin');
       const body = JSON.stringify({ action: 'opened', installation: { id: 4242 } });
       expect((await post(integration.slug, PROVIDERS.github!.sign(body, { at: now(), url: '' }))).status).toBe(200);
-
-      let text = '';
-      while (!text.includes('"providerWebhookReceived"')) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += new TextDecoder().decode(value);
-      }
+      const text = await firstEvent();
       const event = JSON.parse(
         text
           .split('\n')
@@ -567,25 +574,10 @@ describe('provider webhooks', async () => {
         onTestFinished(() => other.close());
         const integration = await createIntegration('github');
         const erin = await connection(integration.slug, 'erin-far', { installationId: '5151' });
-        const controller = new AbortController();
-        onTestFinished(() => controller.abort());
-        const stream = await fetch(`${other.url}/graphql`, {
-          method: 'POST',
-          signal: controller.signal,
-          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(await userHeaders('erin-far')) },
-          body: JSON.stringify({ query: 'subscription { providerWebhookReceived { id outcome connections { id } } }' }),
-        });
-        expect(stream.status).toBe(200);
-        const reader = stream.body!.getReader();
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        const firstEvent = await subscribeOverSse(other.url, 'erin-far');
         const body = JSON.stringify({ action: 'opened', installation: { id: 5151 } });
         expect((await post(integration.slug, PROVIDERS.github!.sign(body, { at: now(), url: '' }))).status).toBe(200);
-        let text = '';
-        while (!text.includes('"providerWebhookReceived"')) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          text += new TextDecoder().decode(value);
-        }
+        const text = await firstEvent();
         expect(text).toContain(encodeGlobalID('Connection', erin.id));
         expect(text).toContain('FORWARDED');
       },
