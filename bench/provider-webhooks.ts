@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { routingKeysOf } from '../src/domain/webhook-routing.js';
 import { newId } from '../src/kernel/ids.js';
 import { loadEmbeddedSwitchboard } from './embedded.js';
 
@@ -75,6 +76,7 @@ for (let team = 0; team < TEAMS; team++) {
         name: 'default',
         scopes: [],
         metadata: { team_id: `T${team}` },
+        routingKeys: routingKeysOf(integration, { team_id: `T${team}` }),
       },
     });
   }
@@ -86,6 +88,7 @@ const url = await app.serve();
 progress(`Switchboard at ${url}; sending ${RATE}/s for ${SECONDS} s`);
 
 queryKinds.clear();
+const loadAtStart = os.loadavg();
 const cpu = process.cpuUsage();
 const sender = spawn(
   process.execPath,
@@ -114,11 +117,9 @@ const delivered = receipts.filter((receipt) => receipt.type === 'provider.webhoo
 const delays = delivered.map((receipt) => receipt.receivedAt! - receipt.sentAt!).sort((a, b) => a - b);
 const outcomes = await app.db.prisma.providerWebhook.groupBy({ by: ['outcome'], _count: true });
 const ms = (value: number) => `${value.toFixed(1)} ms`;
+const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' ');
 console.log(
-  `provider webhooks: ${RATE}/s for ${SECONDS} s (${total}), embedded database, ${os.cpus().length} cores, load ${os
-    .loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ')}`,
+  `provider webhooks: ${RATE}/s for ${SECONDS} s (${total}), embedded database, ${os.cpus().length} cores, load average ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end`,
 );
 console.log(
   `  sent in ${sent.elapsed.toFixed(1)} s (${(total / sent.elapsed).toFixed(0)}/s); answers ${JSON.stringify(sent.statuses)}; failed requests ${sent.failures}`,

@@ -68,7 +68,7 @@ import { webhookLogRetentionJob } from './webhooks/retention.js';
 import { webhookDeliveryJob } from './webhooks/worker.js';
 import { PROVIDER_WEBHOOK_PREFIX } from './webhooks/provider/declaration.js';
 import { createProviderWebhookForwarder, providerWebhookForwardingJob } from './webhooks/provider/forward.js';
-import { providerWebhookHandler } from './webhooks/provider/route.js';
+import { createProviderWebhookReceipts, providerWebhookHandler } from './webhooks/provider/route.js';
 import { createProviderWebhookStreams } from './webhooks/provider/stream.js';
 
 export interface AppOptions {
@@ -124,8 +124,15 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const statusStreams = createStatusStreams({ db, changes, lookup, integrations, settings: config.realtime, logger });
   const webhookEndpoints = createWebhookEndpoints({ db, keyring, events, urls, settings: config.webhooks });
   const deliveries = createDeliveryStore({ prisma: db.prisma, settings: config.webhooks, events, logger });
-  const providerWebhookForwarder = createProviderWebhookForwarder({ db, events, settings: config.providerWebhooks, logger, instanceId });
-  const providerWebhookStreams = createProviderWebhookStreams({ db, events });
+  const providerWebhookReceipts = createProviderWebhookReceipts(db);
+  const providerWebhookForwarder = createProviderWebhookForwarder({
+    db,
+    events,
+    settings: config.providerWebhooks,
+    logger,
+    receiptsWritten: providerWebhookReceipts.written,
+  });
+  const providerWebhookStreams = createProviderWebhookStreams({ db, changes });
 
   const flows: FlowDeps = {
     db,
@@ -287,6 +294,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       prefix: PROVIDER_WEBHOOK_PREFIX,
       handle: providerWebhookHandler({
         db,
+        receipts: providerWebhookReceipts,
         keyring,
         events,
         changes,

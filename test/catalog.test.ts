@@ -6,6 +6,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { CATALOG_FILE, listProviders, parseCatalog } from '../src/catalog/index.js';
+import { newId } from '../src/kernel/ids.js';
 import type { CreateIntegrationInput } from '../src/domain/integrations.js';
 import { connectionFromTokens } from '../src/connections/from-tokens.js';
 import { followToCallback, startAuthorizationServer, TEST_CLIENT, completeCallback, openBeginLink } from './helpers/authorization-server.js';
@@ -483,6 +484,55 @@ describe('provider catalog', async () => {
       const connection = await createConnection(viewer, { integration: integration.slug, connectionName: 'xero', refreshToken: 'xero-refresh-1' });
       expect(connection.metadata).toMatchObject({ tenants: [{ tenantId: '70784a63-d24b-46a9-a4db-0e70a274b056', tenantName: 'Maple Florists Ltd' }] });
       expect(credentialsOf(connection)!.refreshToken).toBe('xero-refresh-2'); // rotated
+    });
+
+    /** A received webhook of the integration, forwarded by one round of the forwarding job: the connections it matched. */
+    async function routedTo(integrationId: string, payload: Record<string, unknown>) {
+      const id = newId();
+      await prisma.providerWebhook.create({ data: { id, integrationId, payload: payload as object } });
+      await server.providerWebhookForwarder.runOnce();
+      return (await prisma.providerWebhook.findUniqueOrThrow({ where: { id } })).connectionIds;
+    }
+
+    it('Linear: the organization its webhooks name is fetched after connecting (a GraphQL POST), so they route with no metadata set', async () => {
+      fixtures.routes.set('/linear/token', (_req, res) =>
+        json(res, 200, { access_token: 'lin_oauth_8f3a', token_type: 'Bearer', expires_in: 86399, scope: 'read', refresh_token: 'lin_refresh_2' }),
+      );
+      fixtures.routes.set('/linear/graphql', (req, res, body) => {
+        const query = (JSON.parse(body.toString() || '{}') as { query?: string }).query ?? '';
+        if (req.method !== 'POST' || req.headers.authorization !== 'Bearer lin_oauth_8f3a' || !query.includes('organization')) return json(res, 400, {});
+        json(res, 200, { data: { organization: { id: '8f1a9b2c-linear-org', urlKey: 'acme' } } });
+      });
+      const integration = await fromTemplate('linear');
+      const settings = integration.settings as { postConnect: Record<string, unknown> };
+      await prisma.integration.update({
+        where: { id: integration.id },
+        data: { settings: { ...(integration.settings as object), postConnect: { ...settings.postConnect, url: `${fixtures.url}/linear/graphql` } } as object },
+      });
+      const connection = await createConnection(viewer, { integration: integration.slug, connectionName: 'linear', refreshToken: 'lin_refresh_1' });
+      expect(connection.metadata).toMatchObject({ linear: { data: { organization: { id: '8f1a9b2c-linear-org' } } } });
+      expect(await routedTo(integration.id, { type: 'Issue', action: 'create', organizationId: '8f1a9b2c-linear-org' })).toEqual([connection.id]);
+      expect(await routedTo(integration.id, { type: 'Issue', action: 'create', organizationId: 'another-org' })).toEqual([]);
+    });
+
+    it('Twilio: an Account SID given as the username is kept, so its webhooks (AccountSid) route with no metadata set; an API key SID is not', async () => {
+      const integration = await fromTemplate('twilio', { authType: 'BASIC', clientId: undefined, clientSecret: undefined });
+      const accountSid = `AC${'0123456789abcdef'.repeat(2)}`;
+      const byAccount = await createConnection(viewer, {
+        integration: integration.slug,
+        connectionName: 'twilio',
+        username: accountSid,
+        password: 'auth-token',
+      });
+      expect(byAccount.metadata).toMatchObject({ account_sid: accountSid });
+      const byKey = await createConnection(viewer, {
+        integration: integration.slug,
+        connectionName: 'twilio-key',
+        username: `SK${'0123456789abcdef'.repeat(2)}`,
+        password: 'key-secret',
+      });
+      expect(byKey.metadata).not.toHaveProperty('account_sid');
+      expect(await routedTo(integration.id, { AccountSid: accountSid, MessageSid: 'SM1', SmsStatus: 'received' })).toEqual([byAccount.id]);
     });
   });
 

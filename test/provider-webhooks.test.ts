@@ -11,6 +11,7 @@ import { webhookVerificationSchema } from '../src/catalog/schema.js';
 import { providerTemplate } from '../src/catalog/index.js';
 import { newId } from '../src/kernel/ids.js';
 import { SHARED_OWNER_KEY } from '../src/domain/access.js';
+import { routingKeysOf } from '../src/domain/webhook-routing.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { prisma } from './helpers/database.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
@@ -312,6 +313,29 @@ describe('provider webhooks', async () => {
       expect((await post(integration.slug, PROVIDERS.github!.sign(body, { at: now(), url: '' }))).status).toBe(413);
       expect(await prisma.providerWebhook.count({ where: { integration: { slug: integration.slug } } })).toBe(0);
     });
+
+    it('a chunked body streamed past the limit gets a 413 answer, not a cut connection, and nothing is kept', async () => {
+      const integration = await createIntegration('github');
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      let sent = 0;
+      // No Content-Length: the size shows only as the body streams in.
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= 2 * 1_048_576) return controller.close();
+          sent += chunk.length;
+          controller.enqueue(chunk);
+        },
+      });
+      const response = await fetch(`${server.url}${pathOf(integration.slug)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=00' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(response.status).toBe(413);
+      expect(await response.json()).toMatchObject({ error: 'PAYLOAD_TOO_LARGE' });
+      expect(await prisma.providerWebhook.count({ where: { integration: { slug: integration.slug } } })).toBe(0);
+    });
   });
 
   describe('handshakes', () => {
@@ -393,6 +417,8 @@ describe('provider webhooks', async () => {
           name: `c-${newId()}`,
           scopes: [],
           metadata: metadata as object,
+          // As the connect flows and updateConnection write them with the metadata.
+          routingKeys: routingKeysOf(integration, metadata),
         },
       });
     }
@@ -448,31 +474,65 @@ describe('provider webhooks', async () => {
       expect(outcomes.map((row) => row.outcome).sort()).toEqual(['FORWARDED', 'UNMATCHED']);
     });
 
-    it('GitHub events route by installation.id; providerWebhooks lists them for the owner only; the subscription hears them; the metric counts them', async () => {
-      const integration = await createIntegration('github');
-      const erin = await connection(integration.slug, 'erin', { installationId: '4242' });
-      // The subscription, over SSE: Erin hears webhooks matched to her connection.
+    /** Subscribes to providerWebhookReceived over SSE as the user; the returned function reads up to the first event. */
+    async function subscribeOverSse(baseUrl: string, userId: string) {
       const controller = new AbortController();
       onTestFinished(() => controller.abort());
-      const stream = await fetch(`${server.url}/graphql`, {
+      const stream = await fetch(`${baseUrl}/graphql`, {
         method: 'POST',
         signal: controller.signal,
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(await userHeaders('erin')) },
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(await userHeaders(userId)) },
         body: JSON.stringify({ query: 'subscription { providerWebhookReceived { id eventType outcome connections { id } } }' }),
       });
       expect(stream.status).toBe(200);
       const reader = stream.body!.getReader();
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return async () => {
+        let text = '';
+        while (!text.includes('"providerWebhookReceived"')) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+        return text;
+      };
+    }
 
+    it('routing reads the keys written with the metadata: updateConnection moves a connection to its new workspace', async () => {
+      const integration = await createIntegration('slack');
+      const moved = await connection(integration.slug, 'frank', { team_id: 'T-OLD' });
+      const answer = await graphql(
+        server,
+        'mutation ($input: UpdateConnectionInput!) { updateConnection(input: $input) { __typename } }',
+        { input: { connectionId: encodeGlobalID('Connection', moved.id), metadata: { team_id: 'T-NEW' } } },
+        await userHeaders('frank'),
+      );
+      expect(answer.data.updateConnection.__typename).toBe('UpdateConnectionPayload');
+      expect((await prisma.connection.findUniqueOrThrow({ where: { id: moved.id } })).routingKeys).toEqual(['metadata.team_id=T-NEW']);
+      for (const team of ['T-OLD', 'T-NEW']) {
+        const body = JSON.stringify({ type: 'event_callback', team_id: team, event_id: `Ev-${newId()}`, event: { type: 'message' } });
+        expect((await post(integration.slug, PROVIDERS.slack!.sign(body, { at: now(), url: '' }))).status).toBe(200);
+      }
+      await vi.waitFor(
+        async () => {
+          const rows = await prisma.providerWebhook.findMany({ where: { integration: { slug: integration.slug } }, orderBy: { id: 'asc' } });
+          expect(rows.map((row) => [row.outcome, row.connectionIds])).toEqual([
+            ['UNMATCHED', []],
+            ['FORWARDED', [moved.id]],
+          ]);
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+    });
+
+    it('GitHub events route by installation.id; providerWebhooks lists them for the owner only; the subscription hears them; the metric counts them', async () => {
+      const integration = await createIntegration('github');
+      const erin = await connection(integration.slug, 'erin', { installationId: '4242' });
+      // The subscription, over SSE: Erin hears webhooks matched to her connection.
+      const firstEvent = await subscribeOverSse(server.url, 'erin');
       const body = JSON.stringify({ action: 'opened', installation: { id: 4242 } });
       expect((await post(integration.slug, PROVIDERS.github!.sign(body, { at: now(), url: '' }))).status).toBe(200);
-
-      let text = '';
-      while (!text.includes('"providerWebhookReceived"')) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += new TextDecoder().decode(value);
-      }
+      const text = await firstEvent();
       const event = JSON.parse(
         text
           .split('\n')
@@ -505,5 +565,23 @@ describe('provider webhooks', async () => {
       expect(metrics).toContain(`switchboard_provider_webhooks_total{integration="${integration.slug}",outcome="FORWARDED"} 1`);
       expect(metrics).not.toContain(SECRET);
     });
+
+    it.skipIf(process.env.TEST_DATABASE !== 'postgresql' || !process.env.REDIS_URL)(
+      'a subscriber on another instance hears a webhook this one forwarded (PostgreSQL and Redis shared)',
+      async () => {
+        // The other instance forwards nothing itself: what its subscriber hears came through Redis.
+        const other = await startTestServer({ providerWebhooks: { baseUrl: BASE, pollIntervalMs: 0 } });
+        onTestFinished(() => other.close());
+        const integration = await createIntegration('github');
+        const erin = await connection(integration.slug, 'erin-far', { installationId: '5151' });
+        const firstEvent = await subscribeOverSse(other.url, 'erin-far');
+        const body = JSON.stringify({ action: 'opened', installation: { id: 5151 } });
+        expect((await post(integration.slug, PROVIDERS.github!.sign(body, { at: now(), url: '' }))).status).toBe(200);
+        const text = await firstEvent();
+        expect(text).toContain(encodeGlobalID('Connection', erin.id));
+        expect(text).toContain('FORWARDED');
+      },
+      30_000,
+    );
   });
 });

@@ -401,8 +401,16 @@ export const providerTemplateSchema = z
     metadataHosts: z.record(z.string(), z.array(z.string().regex(HOST_PATTERN, 'a host pattern is a host name, or *. and a domain')).min(1)).default({}),
     /** Kept as connection metadata: callback query parameters (QuickBooks' realmId). */
     metadataFromCallback: z.array(z.string()).default([]),
-    /** After connecting, GET this URL with the new token and keep the JSON answer as metadata[key]. */
-    postConnect: z.object({ url: templatedHttpsUrl, metadataKey: z.string() }).optional(),
+    /**
+     * After connecting, GET this URL with the new token and keep the JSON answer as metadata[key]; with
+     * `body`, POST it as JSON instead (GraphQL APIs: Linear's organization, for routing its webhooks).
+     */
+    postConnect: z.object({ url: templatedHttpsUrl, metadataKey: z.string(), body: z.record(z.string(), z.unknown()).optional() }).optional(),
+    /**
+     * BASIC integrations: the username kept as metadata[key] when it matches `pattern` (Twilio's
+     * username is the Account SID its webhooks name, unless an API key SID is used).
+     */
+    metadataFromUsername: z.object({ key: z.string(), pattern: z.string() }).optional(),
     /** How API calls carry the credential, and which extra caller headers pass. */
     proxy: z
       .object({

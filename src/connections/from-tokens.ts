@@ -65,6 +65,7 @@ export async function connectionFromTokens(
       fillProviderUrl(settings.postConnect.url, { connectionConfig }, 'postConnect.url', deps.urls, connectionConfigFields(integration)),
       credentials.accessToken,
       integration.slug,
+      settings.postConnect.body,
     );
     if (answer !== undefined) metadata[settings.postConnect.metadataKey] = answer;
   }
@@ -120,14 +121,21 @@ function returnedHostProblem(template: string, filled: string, metadataHosts: Re
   return undefined;
 }
 
-/** GET a provider URL with the new token; its JSON answer becomes metadata. Failures only warn. */
-async function postConnect(deps: Pick<FromTokensDeps, 'outbound' | 'logger'>, url: string, accessToken: string, slug: string): Promise<unknown> {
+/** GET a provider URL (POST `body` as JSON when given) with the new token; its JSON answer becomes metadata. Failures only warn. */
+async function postConnect(
+  deps: Pick<FromTokensDeps, 'outbound' | 'logger'>,
+  url: string,
+  accessToken: string,
+  slug: string,
+  body?: Record<string, unknown>,
+): Promise<unknown> {
   try {
     const response = await deps.outbound.request({
       origin: new URL(url).origin,
       path: new URL(url).pathname + new URL(url).search,
-      method: 'GET',
-      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
       headersTimeout: POST_CONNECT_TIMEOUT_MS,
       bodyTimeout: POST_CONNECT_TIMEOUT_MS,
     });

@@ -9,7 +9,7 @@ import type { Connection, ConnectionIdentity, StoredCredentials } from '../domai
 import { sessionTags, validTags } from '../domain/tags.js';
 import { identityFromAnswer, identitySettingsOf } from '../health/identity.js';
 import { connectFailed, type Operation } from '../domain/events.js';
-import { validationErrorFrom, type Integration } from '../domain/integrations.js';
+import { integrationSettings, validationErrorFrom, type Integration } from '../domain/integrations.js';
 import type { Viewer } from '../domain/viewer.js';
 import { credentialCheckFor, runCredentialCheck, type CheckResult, type CredentialCheck } from '../health/check.js';
 import { ForbiddenError, NotFoundError, ProviderError, SwitchboardError, ValidationError, type FieldError } from '../kernel/errors.js';
@@ -115,6 +115,11 @@ export async function createConnection(deps: ImportDeps, viewer: Viewer, input: 
     credentials = { type: 'API_KEY', apiKey: data.apiKey };
   } else {
     credentials = { type: 'BASIC', username: data.username, password: data.password ?? '' };
+    // What the provider's webhooks name the account by, when the username is it (Twilio's Account SID).
+    const fromUsername = integrationSettings(integration).metadataFromUsername;
+    if (fromUsername && new RegExp(fromUsername.pattern).test(data.username!) && metadata[fromUsername.key] === undefined) {
+      metadata = { ...metadata, [fromUsername.key]: data.username };
+    }
   }
 
   const ownerId = integration.isShared ? null : viewer.userId;

@@ -8,6 +8,7 @@ import { validTags } from '../domain/tags.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import { routingKeysOf } from '../domain/webhook-routing.js';
 
 export interface UpdateConnectionInput {
   connectionId: string;
@@ -34,7 +35,7 @@ export async function updateConnection(
     throw ValidationError.field('displayName', `The display name is at most ${MAX_DISPLAY_NAME} characters.`);
   }
   return deps.db.transaction(async (tx) => {
-    const before = await tx.connection.findUnique({ where: { id: found.id } });
+    const before = await tx.connection.findUnique({ where: { id: found.id }, include: { integration: { select: { settings: true } } } });
     if (!before) throw new NotFoundError('No such connection.');
     const data: Prisma.ConnectionUpdateInput = {};
     if (tags) data.tags = tags;
@@ -53,9 +54,10 @@ export async function updateConnection(
       if (JSON.stringify(merged).length > MAX_METADATA_BYTES)
         throw ValidationError.field('metadata', `Metadata is at most ${MAX_METADATA_BYTES} bytes of JSON.`);
       data.metadata = merged as Prisma.InputJsonValue;
+      data.routingKeys = routingKeysOf(before.integration, merged);
     }
     const after = await tx.connection.update({ where: { id: before.id }, data });
-    const pick = (row: typeof before) => ({ tags: row.tags, metadata: row.metadata, displayName: row.displayName });
+    const pick = (row: Pick<typeof before, 'tags' | 'metadata' | 'displayName'>) => ({ tags: row.tags, metadata: row.metadata, displayName: row.displayName });
     await recordAudit(tx, actor, { action: 'connection.updated', target: ['Connection', after.id], changes: diffFields(pick(before), pick(after)) });
     return after;
   });

@@ -33,12 +33,22 @@ export interface IntegrationChange {
   integrationId: string;
 }
 
+/** A provider webhook was forwarded (or found no connection): its subscribers on every instance hear of it. */
+export interface ProviderWebhookForwarded {
+  id: string;
+  integrationId: string;
+  /** The matched connections with their owner keys (ownerId, or "" when shared). */
+  connections: Array<{ id: string; ownerKey: string }>;
+}
+
 /** The feed of changes, across instances (implemented in src/realtime/). */
 export interface ChangeFeed {
   announceConnection(change: ConnectionChange): void;
   announceIntegration(change: IntegrationChange): void;
+  announceProviderWebhook(forwarded: ProviderWebhookForwarded): void;
   onConnection(listener: (change: ConnectionChange) => void): () => void;
   onIntegration(listener: (change: IntegrationChange) => void): () => void;
+  onProviderWebhook(listener: (forwarded: ProviderWebhookForwarded) => void): () => void;
   /** Called when the link to other instances comes back after an outage: changes made meanwhile were missed. */
   onResumed(listener: () => void): () => void;
   /** Whether changes made on other instances reach this one now (always with one instance). */

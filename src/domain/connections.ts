@@ -12,6 +12,7 @@ import { SHARED_OWNER_KEY } from './access.js';
 import type { ConnectionChange, ConnectionStatusEvent } from './changes.js';
 import type { DomainEventBus } from './events.js';
 import type { Integration } from './integrations.js';
+import { routingKeysOf } from './webhook-routing.js';
 
 export type { Connection };
 
@@ -77,7 +78,7 @@ export function openCredentials(keyring: Keyring, connection: Pick<Connection, '
 }
 
 export interface AuthorizedConnectionInput {
-  integration: Pick<Integration, 'id' | 'slug'>;
+  integration: Pick<Integration, 'id' | 'slug' | 'settings'>;
   /** null for a shared connection. */
   ownerId: string | null;
   name: string;
@@ -224,13 +225,17 @@ export function createConnectionStore(deps: { db: Database; keyring: Keyring; ev
       try {
         // The change and what must be atomic with it commit together (the outbox).
         const { saved, event } = await deps.db.transaction(async (tx) => {
+          const metadata = existing ? { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } : (input.metadata ?? {});
+          // What the integration's provider webhooks are routed by, kept with the metadata it is read from.
+          const routingKeys = routingKeysOf(input.integration, metadata);
           const saved = existing
             ? await tx.connection.update({
                 where: { id: existing.id },
                 data: {
                   ...fields(existing.id),
                   ...(input.tags ? { tags: input.tags } : {}),
-                  metadata: { ...(existing.metadata as Record<string, unknown>), ...(input.metadata ?? {}) } as Prisma.InputJsonObject,
+                  metadata: metadata as Prisma.InputJsonObject,
+                  routingKeys,
                   sequence: { increment: 1 },
                 },
               })
@@ -243,7 +248,8 @@ export function createConnectionStore(deps: { db: Database; keyring: Keyring; ev
                     ownerId: input.ownerId,
                     ownerKey,
                     name: input.name,
-                    metadata: (input.metadata ?? {}) as Prisma.InputJsonObject,
+                    metadata: metadata as Prisma.InputJsonObject,
+                    routingKeys,
                     tags: input.tags ?? {},
                     ...identityFields(input.identity),
                     ...fields(id),

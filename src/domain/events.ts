@@ -3,7 +3,9 @@
 // caches and subscriptions current on every instance (src/realtime/), the webhook worker's nudge.
 // Events carry ids, names, statuses and words, never a secret.
 import type { EventBus } from '../kernel/event-bus.js';
-import type { ConnectionChange, IntegrationChange } from './changes.js';
+import type { ConnectionChange, IntegrationChange, ProviderWebhookForwarded } from './changes.js';
+
+export type { ProviderWebhookForwarded };
 
 export type OperationKind = 'CONNECT' | 'REFRESH' | 'PROXY' | 'VERIFY' | 'DISCONNECT' | 'WEBHOOK';
 export type OperationOutcome = 'SUCCESS' | 'FAILURE';
@@ -70,13 +72,6 @@ export interface DomainEvents {
 export type DomainEventBus = EventBus<DomainEvents>;
 
 /** Ids only: subscribers read the row, filtered by what each viewer may see. */
-export interface ProviderWebhookForwarded {
-  id: string;
-  integrationId: string;
-  /** The matched connections with their owner keys (ownerId, or "" when shared). */
-  connections: Array<{ id: string; ownerKey: string }>;
-}
-
 /** The operation an event records, if any: the one mapping that the activity log and metrics share. */
 export function operationOf<Type extends keyof DomainEvents>(event: DomainEvents[Type]): Operation | undefined {
   return (event as { operation?: Operation }).operation;

@@ -29,6 +29,7 @@ export interface IntegrationSettings {
   /** Host patterns a returned value must match in the API base URL (metadata name → patterns). */
   metadataHosts?: Record<string, string[]>;
   postConnect?: ProviderTemplate['postConnect'];
+  metadataFromUsername?: ProviderTemplate['metadataFromUsername'];
   connectionConfig?: ProviderTemplate['connectionConfig'];
   /** Connection config values an admin set on the integration: they hold for every connection. */
   fixedConnectionConfig?: Record<string, string>;
@@ -107,6 +108,7 @@ function settingsFromTemplate(template: ProviderTemplate): IntegrationSettings {
     metadataFromCallback: template.metadataFromCallback,
     metadataHosts: template.metadataHosts,
     postConnect: template.postConnect,
+    metadataFromUsername: template.metadataFromUsername,
     connectionConfig: template.connectionConfig,
     proxy: template.proxy,
     refresh: template.refresh,

@@ -4,12 +4,13 @@
 // caches that rely on the feed are told (flowing() is false; onResumed when it comes back).
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import type { ChangeFeed, ConnectionChange, IntegrationChange } from '../domain/changes.js';
+import type { ChangeFeed, ConnectionChange, IntegrationChange, ProviderWebhookForwarded } from '../domain/changes.js';
 import type { Logger } from '../kernel/log.js';
 
 interface Messages {
   connection: ConnectionChange;
   integration: IntegrationChange;
+  providerWebhook: ProviderWebhookForwarded;
 }
 type MessageName = keyof Messages;
 
@@ -30,6 +31,7 @@ export function createChangeFeed(options: { redisUrl?: string; channel: string; 
   const common = {
     onConnection: (listener: (change: ConnectionChange) => void) => on('connection', listener),
     onIntegration: (listener: (change: IntegrationChange) => void) => on('integration', listener),
+    onProviderWebhook: (listener: (forwarded: ProviderWebhookForwarded) => void) => on('providerWebhook', listener),
     onResumed(listener: () => void) {
       resumedListeners.add(listener);
       return () => void resumedListeners.delete(listener);
@@ -40,6 +42,7 @@ export function createChangeFeed(options: { redisUrl?: string; channel: string; 
       ...common,
       announceConnection: (change) => void emitter.emit('connection', change),
       announceIntegration: (change) => void emitter.emit('integration', change),
+      announceProviderWebhook: (forwarded) => void emitter.emit('providerWebhook', forwarded),
       flowing: () => true,
       ready: () => Promise.resolve(),
       close: async () => {},
@@ -95,6 +98,7 @@ export function createChangeFeed(options: { redisUrl?: string; channel: string; 
     ...common,
     announceConnection: (change) => announce('connection', change),
     announceIntegration: (change) => announce('integration', change),
+    announceProviderWebhook: (forwarded) => announce('providerWebhook', forwarded),
     flowing: () => linkUp,
     ready: () => subscribed,
     async close() {

@@ -38,7 +38,9 @@ export async function claimDueDeliveries(
   const busyIds = [...options.inFlight.keys()];
   const busyCounts = busyIds.map((id) => options.inFlight.get(id)!);
   // Per enabled endpoint, its oldest due rows up to its free slots (an index probe each), then the
-  // oldest of those overall. Rows another instance is claiming are skipped, not waited for.
+  // oldest of those overall. Rows another instance is claiming are skipped, not waited for. The picked
+  // ids are updated through the primary key (= ANY of an array): as an IN (subquery) the embedded
+  // database, which keeps no statistics, joined them to a scan of the whole table.
   return prisma.$queryRaw<ClaimedDelivery[]>`
     WITH picked AS (
       SELECT due."id", due."nextAttemptAt"
@@ -60,7 +62,7 @@ export async function claimDueDeliveries(
     SET "leaseOwner" = ${options.owner}, "leaseExpiresAt" = ${databaseNowPlus(options.leaseMs)},
         "attempts" = d."attempts" + 1, "updatedAt" = ${DATABASE_NOW}
     FROM "WebhookEndpoint" e
-    WHERE d."id" IN (SELECT "id" FROM picked) AND e."id" = d."endpointId"
+    WHERE d."id" = ANY(ARRAY(SELECT "id" FROM picked)) AND e."id" = d."endpointId"
     RETURNING d."id", d."endpointId", d."messageId", d."eventType", d."body", d."attempts",
       e."url", e."secretEnc", e."previousSecretEnc", e."previousSecretExpiresAt"`;
 }

@@ -93,6 +93,12 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   let waitingTotal = 0;
   let claiming: Promise<void> | undefined;
   let again = false;
+  /**
+   * The last claim took fewer than it asked for: nothing more is due until a nudge says so (a new
+   * message, a redelivery) or the poll comes round, so a finished attempt does not claim again (an
+   * empty claim costs as much as a full one, and under a steady stream there would be one per attempt).
+   */
+  let drained = false;
   let stopped = false;
 
   /**
@@ -148,7 +154,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
         else sending.delete(delivery.endpointId);
         startWaiting();
         // Claim again once half the prefetched deliveries are gone (new changes nudge by themselves).
-        if (waitingTotal * 2 <= cfg.prefetch) nudge();
+        if (waitingTotal * 2 <= cfg.prefetch && !drained) nudge();
       });
     attempts.add(work);
   };
@@ -199,11 +205,14 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       startWaiting();
       // A full batch may mean more is due.
       if (claimed.length === limit) again = true;
+      // Fewer than asked, and no endpoint at its share (whose rows the claim may have left behind): all due is held.
+      else drained = [...held().values()].every((count) => count < cfg.endpointConcurrency + cfg.prefetch);
     } while (again && !stopped);
   };
 
   function nudge() {
     if (stopped) return;
+    drained = false;
     if (claiming) {
       again = true;
       return;

@@ -1,12 +1,14 @@
-// The job `provider-webhook-forwarding`: received webhooks (outcome null) are claimed with a lease
-// (a short conditional UPDATE; a crashed owner's lease expires and another instance takes them),
-// matched to connections by the catalog's routing, and forwarded through the outbox as
-// `provider.webhook`, each in the same transaction as its outcome (a compare-and-set on the lease), so
-// a webhook is forwarded once or not at all. The provider's event id deduplicates (DUPLICATE).
-import { randomBytes } from 'node:crypto';
+// The job `provider-webhook-forwarding`: received webhooks (outcome null) are taken in rounds, each one
+// short transaction of database statements only (rows locked FOR UPDATE SKIP LOCKED, so instances take
+// different ones and a crashed round's rows are free again at once), matched to connections by the
+// catalog's routing, and forwarded through the outbox as `provider.webhook` in the same transaction as
+// their outcome, so a webhook is forwarded once or not at all. The provider's event id deduplicates
+// (DUPLICATE).
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { LRUCache } from 'lru-cache';
 import type { ProviderWebhooksDeclaration } from '../../catalog/schema.js';
-import type { Database } from '../../db/database.js';
+import type { Database, Transaction } from '../../db/database.js';
+import { ROUTING_VALUE_MAX, routingKey } from '../../domain/webhook-routing.js';
 import type { DomainEventBus } from '../../domain/events.js';
 import type { Job } from '../../kernel/jobs.js';
 import type { Logger } from '../../kernel/log.js';
@@ -16,10 +18,17 @@ import { providerWebhooksOf } from './declaration.js';
 import type { ProviderWebhookOutcome } from './route.js';
 import { valuesAt } from './values.js';
 
-/** How long a claim holds before another instance may take the webhook again. */
-const LEASE_MS = 30_000;
-/** How long a nudge waits before its round, so that webhooks arriving together are forwarded together. */
-const GATHER_MS = 20;
+/**
+ * How long a nudge waits before its round, so that webhooks arriving together are forwarded together:
+ * a round costs a transaction of six statements however few it takes, and the delivery worker claims
+ * once per round. Well within a provider's patience, and the app's (receipt to the app: seconds at most).
+ */
+const GATHER_MS = 100;
+/**
+ * Webhooks one round takes at most, whatever PROVIDER_WEBHOOK_BATCH says: on the embedded database a
+ * round holds the one connection, and a receipt arriving meanwhile waits for it.
+ */
+const ROUND_MAX = 100;
 
 interface ClaimedWebhook {
   id: string;
@@ -44,10 +53,43 @@ function forwardedTagsOf(connection: MatchedConnection): unknown {
   return connection.tags ?? {};
 }
 
-/** The connection's JSON path (inside metadata) that a route's `to` names. */
-function metadataPathOf(to: string): string[] {
-  const [root, ...rest] = to.split('.');
-  return root === 'connectionConfig' ? ['connectionConfig', ...rest] : rest;
+interface Settled {
+  webhook: ClaimedWebhook;
+  slug: string;
+  outcome: ProviderWebhookOutcome;
+  connections: MatchedConnection[];
+}
+
+/** The `provider.webhook` message as the app receives it. */
+function messageBodyOf(webhook: ClaimedWebhook, slug: string, connections: MatchedConnection[], timestamp: string): string {
+  return JSON.stringify({
+    type: 'provider.webhook',
+    timestamp,
+    data: {
+      providerWebhookId: encodeGlobalID('ProviderWebhook', webhook.id),
+      integration: slug,
+      eventType: webhook.eventType,
+      providerEventId: webhook.providerEventId,
+      receivedAt: new Date(webhook.receivedAt).toISOString(),
+      connections: connections.map((connection) => {
+        const tags = forwardedTagsOf(connection);
+        return { connectionId: encodeGlobalID('Connection', connection.id), ownerId: connection.ownerId, ...(tags === undefined ? {} : { tags }) };
+      }),
+      headers: webhook.headers,
+      payload: webhook.payload,
+    },
+  });
+}
+
+/** A unique-constraint violation (PostgreSQL 23505), however the driver adapter wraps it. */
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
+    const { code, message, cause, meta } = current as { code?: unknown; message?: unknown; cause?: unknown; meta?: { code?: unknown } };
+    if (code === '23505' || code === 'P2002' || meta?.code === '23505') return true;
+    if (typeof message === 'string' && /unique constraint|duplicate key value/i.test(message)) return true;
+    current = cause ?? (current as { originalError?: unknown }).originalError;
+  }
+  return false;
 }
 
 export interface ForwarderDeps {
@@ -55,7 +97,8 @@ export interface ForwarderDeps {
   events: DomainEventBus;
   settings: ProviderWebhookSettings;
   logger: Logger;
-  instanceId: string;
+  /** Resolves once the webhooks received so far are written (receipts go before forwarding rounds). */
+  receiptsWritten?: () => Promise<void>;
 }
 
 export interface ProviderWebhookForwarder {
@@ -68,117 +111,121 @@ export interface ProviderWebhookForwarder {
 
 export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWebhookForwarder {
   const { db, logger } = deps;
-  const owner = `${deps.instanceId}:provider-webhooks:${randomBytes(4).toString('hex')}`;
+  const batch = Math.min(deps.settings.batch, ROUND_MAX);
+  // Integrations' slugs and declarations for a few seconds: a busy provider makes every round ask again.
+  const integrationCache = new LRUCache<string, { slug: string; declaration: ProviderWebhooksDeclaration | undefined }>({ max: 1000, ttl: 5_000 });
 
-  const claim = () =>
-    db.prisma.$queryRaw<ClaimedWebhook[]>`
-      UPDATE "ProviderWebhook" SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + ${`${LEASE_MS} milliseconds`}::interval, "attempts" = "attempts" + 1
-      WHERE "id" IN (
-        SELECT "id" FROM "ProviderWebhook"
-        WHERE "outcome" IS NULL AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < now())
-        ORDER BY "outcome", "receivedAt", "id" LIMIT ${deps.settings.batch}::int
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING "id", "integrationId", "receivedAt", "eventType", "providerEventId", "headers", "payload"`;
-
-  /** Connections per webhook: one query per (integration, route) for the whole batch. */
-  const match = async (webhooks: ClaimedWebhook[], declarations: Map<string, ProviderWebhooksDeclaration | undefined>) => {
+  /** Connections per webhook: one lookup of the routing keys' index per integration for the whole batch. */
+  const match = async (tx: Transaction, webhooks: ClaimedWebhook[], declarations: Map<string, ProviderWebhooksDeclaration | undefined>) => {
     const matched = new Map<string, Map<string, MatchedConnection>>(webhooks.map((webhook) => [webhook.id, new Map()]));
     const byIntegration = new Map<string, ClaimedWebhook[]>();
     for (const webhook of webhooks) byIntegration.set(webhook.integrationId, [...(byIntegration.get(webhook.integrationId) ?? []), webhook]);
     for (const [integrationId, group] of byIntegration) {
+      const wanted = new Map<string, string[]>();
       for (const route of declarations.get(integrationId)?.route ?? []) {
-        const wanted = new Map<string, string[]>();
         for (const webhook of group) {
+          // Route values read from headers are those kept: the header must be among forwardHeaders to route by it.
           const values = valuesAt({ headers: webhook.headers, body: webhook.payload }, route.from)
             .map((value) => (route.stripSuffix && value.endsWith(route.stripSuffix) ? value.slice(0, -route.stripSuffix.length) : value))
-            .filter((value) => value.length > 0 && value.length <= 500);
-          // Route values read from headers are those kept: the header must be among forwardHeaders to route by it.
-          for (const value of values) wanted.set(value, [...(wanted.get(value) ?? []), webhook.id]);
+            .filter((value) => value.length > 0 && value.length <= ROUTING_VALUE_MAX);
+          for (const value of values) {
+            const key = routingKey(route.to, value);
+            wanted.set(key, [...(wanted.get(key) ?? []), webhook.id]);
+          }
         }
-        if (!wanted.size) continue;
-        const path = metadataPathOf(route.to);
-        const rows = await db.prisma.$queryRaw<Array<MatchedConnection & { routeValue: string }>>`
-          SELECT c."id", c."ownerId", c."ownerKey", c."tags", c."metadata" #>> ${path}::text[] AS "routeValue" FROM "Connection" c
-          WHERE c."integrationId" = ${integrationId} AND c."status" <> 'DISCONNECTED'
-            AND c."metadata" #>> ${path}::text[] = ANY(${[...wanted.keys()]}::text[])`;
-        for (const row of rows) for (const webhookId of wanted.get(row.routeValue) ?? []) matched.get(webhookId)!.set(row.id, row);
+      }
+      if (!wanted.size) continue;
+      const rows = await tx.$queryRaw<Array<MatchedConnection & { routingKeys: string[] }>>`
+        SELECT c."id", c."ownerId", c."ownerKey", c."tags", c."routingKeys" FROM "Connection" c
+        WHERE c."routingKeys" && ${[...wanted.keys()]}::text[] AND c."integrationId" = ${integrationId} AND c."status" <> 'DISCONNECTED'`;
+      for (const row of rows) {
+        const { routingKeys, ...connection } = row;
+        for (const key of routingKeys) for (const webhookId of wanted.get(key) ?? []) matched.get(webhookId)!.set(connection.id, connection);
       }
     }
     return matched;
   };
 
-  async function runOnce(): Promise<number> {
-    // In arrival order (ids are time-ordered): of two copies of an event, the first received is the one forwarded.
-    const claimed = (await claim()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    if (!claimed.length) return 0;
-    const integrationIds = [...new Set(claimed.map((webhook) => webhook.integrationId))];
-    const integrations = await db.prisma.integration.findMany({ where: { id: { in: integrationIds } }, select: { id: true, slug: true, settings: true } });
-    const slugs = new Map(integrations.map((integration) => [integration.id, integration.slug]));
-    const declarations = new Map(integrations.map((integration) => [integration.id, providerWebhooksOf(integration)]));
-    const matches = await match(claimed, declarations);
+  const integrationsOf = async (tx: Transaction, ids: string[]) => {
+    const missing = ids.filter((id) => !integrationCache.has(id));
+    if (missing.length) {
+      const rows = await tx.integration.findMany({ where: { id: { in: missing } }, select: { id: true, slug: true, settings: true } });
+      for (const row of rows) integrationCache.set(row.id, { slug: row.slug, declaration: providerWebhooksOf(row) });
+    }
+    return new Map(ids.map((id) => [id, integrationCache.get(id)]));
+  };
 
-    const settled: Array<{ webhook: ClaimedWebhook; outcome: ProviderWebhookOutcome; connections: MatchedConnection[] }> = [];
-    await db.transaction(async (tx) => {
-      const keys = claimed.filter((webhook) => webhook.providerEventId).map((webhook) => `${webhook.integrationId}:${webhook.providerEventId}`);
-      const seen = new Set(
-        keys.length
-          ? (await tx.$queryRaw<Array<{ dedupKey: string }>>`SELECT "dedupKey" FROM "ProviderWebhook" WHERE "dedupKey" = ANY(${keys}::text[])`).map(
-              (row) => row.dedupKey,
-            )
-          : [],
-      );
+  /**
+   * One round in one short transaction (database statements only): the oldest received webhooks are
+   * locked (FOR UPDATE SKIP LOCKED: another instance takes the next ones, a crashed round's are free
+   * again at once), matched, settled in one UPDATE and their messages written in one INSERT.
+   */
+  const round = () =>
+    db.transaction(async (tx) => {
+      // In arrival order (ids are time-ordered): of two copies of an event, the first received is the one forwarded.
+      const claimed = await tx.$queryRaw<ClaimedWebhook[]>`
+        SELECT "id", "integrationId", "receivedAt", "eventType", "providerEventId", "headers", "payload" FROM "ProviderWebhook"
+        WHERE "outcome" IS NULL ORDER BY "receivedAt", "id" LIMIT ${batch}::int FOR UPDATE SKIP LOCKED`;
+      if (!claimed.length) return [];
+      const integrations = await integrationsOf(tx, [...new Set(claimed.map((webhook) => webhook.integrationId))]);
+      const declarations = new Map([...integrations].map(([id, entry]) => [id, entry?.declaration]));
+      const matches = await match(tx, claimed, declarations);
+      // Copies within the batch: the first keeps the key. Copies forwarded before: the UPDATE finds the key taken.
+      const keysInBatch = new Set<string>();
       const decided = claimed.map((webhook) => {
-        const dedupKey = webhook.providerEventId ? `${webhook.integrationId}:${webhook.providerEventId}` : null;
-        const duplicate = dedupKey !== null && seen.has(dedupKey);
-        if (dedupKey && !duplicate) seen.add(dedupKey);
+        let dedupKey = webhook.providerEventId ? `${webhook.integrationId}:${webhook.providerEventId}` : null;
+        const duplicate = dedupKey !== null && keysInBatch.has(dedupKey);
+        if (dedupKey && !duplicate) keysInBatch.add(dedupKey);
+        if (duplicate) dedupKey = null;
         const connections = duplicate ? [] : [...(matches.get(webhook.id)?.values() ?? [])];
         const outcome: ProviderWebhookOutcome = duplicate ? 'DUPLICATE' : connections.length ? 'FORWARDED' : 'UNMATCHED';
-        return { webhook, outcome, connections, dedupKey: duplicate ? null : dedupKey };
+        return { webhook, outcome, connections, dedupKey };
       });
-      // One compare-and-set for the batch: a claim that expired and was taken again is not forwarded twice.
       const rows = JSON.stringify(
         decided.map((entry) => ({ id: entry.webhook.id, outcome: entry.outcome, connectionIds: entry.connections.map((c) => c.id), dedupKey: entry.dedupKey })),
       );
-      const updated = await tx.$queryRaw<Array<{ id: string }>>`
-        UPDATE "ProviderWebhook" w SET "outcome" = v."outcome", "connectionIds" = v."connectionIds", "forwardedAt" = now(),
-          "dedupKey" = v."dedupKey", "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+      const updated = await tx.$queryRaw<Array<{ id: string; outcome: ProviderWebhookOutcome }>>`
+        UPDATE "ProviderWebhook" w
+        SET "outcome" = CASE WHEN taken."dedupKey" IS NULL THEN v."outcome" ELSE 'DUPLICATE' END,
+          "connectionIds" = CASE WHEN taken."dedupKey" IS NULL THEN v."connectionIds" ELSE '{}' END,
+          "dedupKey" = CASE WHEN taken."dedupKey" IS NULL THEN v."dedupKey" END,
+          "forwardedAt" = now(), "attempts" = w."attempts" + 1
         FROM jsonb_to_recordset(${rows}::jsonb) AS v("id" text, "outcome" text, "connectionIds" text[], "dedupKey" text)
-        WHERE w."id" = v."id" AND w."leaseOwner" = ${owner} AND w."outcome" IS NULL
-        RETURNING w."id"`;
-      const kept = new Set(updated.map((row) => row.id));
+        LEFT JOIN "ProviderWebhook" taken ON taken."dedupKey" = v."dedupKey"
+        WHERE w."id" = v."id" AND w."outcome" IS NULL
+        RETURNING w."id", w."outcome"`;
+      const outcomes = new Map(updated.map((row) => [row.id, row.outcome]));
+      const settled: Settled[] = [];
       const bodies: string[] = [];
+      const timestamp = new Date().toISOString();
       for (const entry of decided) {
-        if (!kept.has(entry.webhook.id)) continue;
-        settled.push(entry);
-        if (entry.outcome === 'DUPLICATE') continue;
-        const { webhook, connections } = entry;
-        bodies.push(
-          JSON.stringify({
-            type: 'provider.webhook',
-            timestamp: new Date().toISOString(),
-            data: {
-              providerWebhookId: encodeGlobalID('ProviderWebhook', webhook.id),
-              integration: slugs.get(webhook.integrationId) ?? null,
-              eventType: webhook.eventType,
-              providerEventId: webhook.providerEventId,
-              receivedAt: new Date(webhook.receivedAt).toISOString(),
-              connections: connections.map((connection) => {
-                const tags = forwardedTagsOf(connection);
-                return { connectionId: encodeGlobalID('Connection', connection.id), ownerId: connection.ownerId, ...(tags === undefined ? {} : { tags }) };
-              }),
-              headers: webhook.headers,
-              payload: webhook.payload,
-            },
-          }),
-        );
+        const outcome = outcomes.get(entry.webhook.id);
+        if (!outcome) continue;
+        const slug = integrations.get(entry.webhook.integrationId)?.slug ?? 'unknown';
+        if (outcome === 'DUPLICATE') {
+          settled.push({ webhook: entry.webhook, slug, outcome, connections: [] });
+          continue;
+        }
+        settled.push({ webhook: entry.webhook, slug, outcome, connections: entry.connections });
+        bodies.push(messageBodyOf(entry.webhook, slug, entry.connections, timestamp));
       }
       // The messages commit with the outcomes, in one statement.
       await enqueueMessages(tx, 'provider.webhook', bodies);
+      return settled;
     });
 
-    for (const { webhook, outcome, connections } of settled) {
-      deps.events.emit('provider_webhook.recorded', { integrationSlug: slugs.get(webhook.integrationId) ?? 'unknown', outcome });
+  async function runOnce(): Promise<number> {
+    let settled: Settled[];
+    try {
+      settled = await round();
+    } catch (error) {
+      // Another instance forwarded a copy of one of these events in the same moment (the unique dedupKey):
+      // this round rolled back, and the next one finds the key taken and records DUPLICATE at once.
+      if (!isUniqueViolation(error)) throw error;
+      settled = await round();
+    }
+    for (const { webhook, slug, outcome, connections } of settled) {
+      deps.events.emit('provider_webhook.recorded', { integrationSlug: slug, outcome });
       if (outcome !== 'DUPLICATE') {
         deps.events.emit('provider_webhook.forwarded', {
           id: webhook.id,
@@ -201,12 +248,21 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
       return;
     }
     running = (async () => {
-      // A moment's wait gathers the webhooks arriving together into one round (one claim, one transaction).
+      // A moment's wait gathers the webhooks arriving together into one round (one transaction).
       await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
       do {
         again = false;
+        // Receipts first: a round waits while acknowledgements wait for their INSERT (the embedded
+        // database runs one statement at a time), and rounds are bounded (ROUND_MAX) so a receipt
+        // arriving during one waits little.
+        await deps.receiptsWritten?.();
         const count = await runOnce();
-        if (count > 0) again = true;
+        // A full round may have left more behind: the next one at once. Else webhooks that arrived
+        // meanwhile (a nudge each) wait to be gathered, as the first ones did.
+        if (count >= batch) again = true;
+        else if (again) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+        else break;
+        await new Promise((resolve) => setImmediate(resolve));
       } while (again && !stopped);
     })()
       .catch((error: unknown) => logger.warn({ err: error }, 'provider webhook forwarding failed'))

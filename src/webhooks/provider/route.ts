@@ -15,7 +15,6 @@ import { revealClientSecret, revealProviderWebhookSecret, type Integration } fro
 import { newId } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/log.js';
 import { sendJson } from '../../kernel/respond.js';
-import { readBody } from '../../net/body.js';
 import type { ProviderWebhookSettings } from '../settings.js';
 import { PROVIDER_WEBHOOK_PREFIX, providerWebhooksOf } from './declaration.js';
 import { firstValue, valuesAt } from './values.js';
@@ -29,10 +28,38 @@ const NEVER_KEPT = /^(authorization|cookie|proxy-authorization|x-api-key)$|signa
 interface CachedIntegration {
   integration: Integration;
   declaration: ProviderWebhooksDeclaration | undefined;
+  /** Revealed once per cache entry (a decryption per webhook cost more than the rest of the check). */
+  secrets: { providerWebhookSecret: string | undefined; clientSecret: string | undefined } | undefined;
+}
+
+/**
+ * Reads the body up to `limit` bytes. Past it (a chunked body has no Content-Length to refuse it by),
+ * nothing more is kept and 'too-large' comes back at once: the caller answers 413 on a connection that
+ * is then closed, and what the client still sends is discarded as it arrives.
+ */
+function readRequestBody(req: http.IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      chunks.length = 0;
+      req.resume();
+      resolve('too-large');
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+  });
 }
 
 export interface InboundDeps {
   db: Database;
+  receipts: ProviderWebhookReceipts;
   keyring: Keyring;
   events: DomainEventBus;
   changes: ChangeFeed;
@@ -73,39 +100,33 @@ function sendText(res: http.ServerResponse, status: number, text: string): void 
   res.end(text);
 }
 
-/** The `provider_webhooks` route's handler. */
-export function providerWebhookHandler(deps: InboundDeps) {
-  const { db, logger } = deps;
-  // Integrations by slug for a few seconds (a busy provider sends many a second); dropped when one changes.
-  const cache = new LRUCache<string, CachedIntegration | false>({ max: 1000, ttl: 5_000 });
-  deps.changes.onIntegration(() => cache.clear());
+/** A webhook to record: received (outcome null, for the forwarding job) or settled at once (refused, a handshake). */
+export interface ReceivedRow {
+  integration: Integration;
+  outcome: ProviderWebhookOutcome | null;
+  eventType: string | null;
+  providerEventId: string | null;
+  headers: Record<string, string>;
+  payload: unknown;
+}
 
-  const integrationBySlug = async (slug: string): Promise<CachedIntegration | undefined> => {
-    const cached = cache.get(slug);
-    if (cached !== undefined) return cached || undefined;
-    const integration = await db.prisma.integration.findUnique({ where: { slug } });
-    const entry = integration ? { integration, declaration: providerWebhooksOf(integration) } : false;
-    cache.set(slug, entry);
-    return entry || undefined;
-  };
+/** Rows one receipt INSERT writes at most. */
+const RECEIPT_BATCH_MAX = 500;
 
-  interface Row {
-    integration: Integration;
-    outcome: ProviderWebhookOutcome | null;
-    eventType: string | null;
-    providerEventId: string | null;
-    headers: Record<string, string>;
-    payload: unknown;
-  }
-  // Group commit: webhooks that arrive while an INSERT runs are written together by the next one (one
-  // statement for many, each request still answered only once its row is in the database).
-  let queued: Array<{ row: Row; done: (error?: unknown) => void }> = [];
+export type ProviderWebhookReceipts = ReturnType<typeof createProviderWebhookReceipts>;
+
+/**
+ * Group commit of receipts: webhooks that arrive while an INSERT runs are written together by the next
+ * one (one statement for many), each request answered only once its row is in the database.
+ */
+export function createProviderWebhookReceipts(db: Database) {
+  let queued: Array<{ row: ReceivedRow; done: (error?: unknown) => void }> = [];
   let writing: Promise<void> | undefined;
   const writeQueued = async () => {
     while (queued.length) {
-      const batch = queued.slice(0, 500);
+      const batch = queued.slice(0, RECEIPT_BATCH_MAX);
       queued = queued.slice(batch.length);
-      const now = new Date();
+      const now = new Date().toISOString();
       const rows = JSON.stringify(
         batch.map(({ row }) => ({
           id: newId(),
@@ -115,7 +136,7 @@ export function providerWebhookHandler(deps: InboundDeps) {
           providerEventId: row.providerEventId,
           headers: row.headers,
           payload: row.payload ?? null,
-          forwardedAt: row.outcome ? now.toISOString() : null,
+          forwardedAt: row.outcome ? now : null,
         })),
       );
       try {
@@ -130,13 +151,41 @@ export function providerWebhookHandler(deps: InboundDeps) {
       }
     }
   };
-  const store = async (row: Row) => {
-    await new Promise<void>((resolve, reject) => {
-      queued.push({ row, done: (error) => (error ? reject(error) : resolve()) });
-      writing ??= new Promise<void>((resolveTick) => setImmediate(resolveTick)).then(writeQueued).finally(() => {
-        writing = undefined;
+  return {
+    /** Resolves once the row is in the database. */
+    write(row: ReceivedRow): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        queued.push({ row, done: (error) => (error ? reject(error) : resolve()) });
+        writing ??= new Promise<void>((resolveTick) => setImmediate(resolveTick)).then(writeQueued).finally(() => {
+          writing = undefined;
+        });
       });
-    });
+    },
+    /** Resolves once nothing waits to be written (forwarding rounds give way to receipts). */
+    async written(): Promise<void> {
+      while (writing) await writing;
+    },
+  };
+}
+
+/** The `provider_webhooks` route's handler. */
+export function providerWebhookHandler(deps: InboundDeps) {
+  const { db, logger } = deps;
+  // Integrations by slug for a few seconds (a busy provider sends many a second); dropped when one changes.
+  const cache = new LRUCache<string, CachedIntegration | false>({ max: 1000, ttl: 5_000 });
+  deps.changes.onIntegration(() => cache.clear());
+
+  const integrationBySlug = async (slug: string): Promise<CachedIntegration | undefined> => {
+    const cached = cache.get(slug);
+    if (cached !== undefined) return cached || undefined;
+    const integration = await db.prisma.integration.findUnique({ where: { slug } });
+    const entry = integration ? { integration, declaration: providerWebhooksOf(integration), secrets: undefined } : false;
+    cache.set(slug, entry);
+    return entry || undefined;
+  };
+
+  const store = async (row: ReceivedRow) => {
+    await deps.receipts.write(row);
     if (row.outcome) deps.events.emit('provider_webhook.recorded', { integrationSlug: row.integration.slug, outcome: row.outcome });
   };
 
@@ -164,20 +213,21 @@ export function providerWebhookHandler(deps: InboundDeps) {
       req.resume();
       return sendJson(res, 413, { error: 'PAYLOAD_TOO_LARGE', message: `The body exceeds ${limit} bytes.` }, { connection: 'close' });
     }
-    const read = await readBody(req, limit);
-    if (!read.complete) return; // the stream was cut past the limit: nothing to answer on
-    const body = parseBody(read.bytes, req.headers['content-type']);
+    const rawBody = await readRequestBody(req, limit);
+    if (rawBody === 'too-large')
+      return sendJson(res, 413, { error: 'PAYLOAD_TOO_LARGE', message: `The body exceeds ${limit} bytes.` }, { connection: 'close' });
+    const body = parseBody(rawBody, req.headers['content-type']);
     const request: InboundWebhook = {
       method: req.method,
       url: `${deps.settings.baseUrl}${url.pathname}${url.search}`,
       headers: req.headers,
-      rawBody: read.bytes,
+      rawBody,
       body,
     };
-    const secrets = {
+    const secrets = (found.secrets ??= {
       providerWebhookSecret: revealProviderWebhookSecret(deps.keyring, integration),
       clientSecret: declaration.verification.secret === 'clientSecret' ? revealClientSecret(deps.keyring, integration) : undefined,
-    };
+    });
     const verdict = verifyWebhook(declaration.verification, request, secrets);
     if (!verdict.ok) {
       logger.warn({ integration: integration.slug, reason: verdict.reason }, 'provider webhook refused');

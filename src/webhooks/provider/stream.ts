@@ -1,8 +1,8 @@
 // providerWebhookReceived: each forwarded provider webhook reaches the subscribers who may see one of
 // its connections (admins: every one, unmatched too). Events carry ids; the row is read when delivered.
-// In-process: a subscriber hears the webhooks this instance forwards (see docs/provider-webhooks.md).
+// They come through the change feed: with Redis, a subscriber hears the webhooks every instance forwards.
 import { mayViewConnection } from '../../domain/access.js';
-import type { DomainEventBus, ProviderWebhookForwarded } from '../../domain/events.js';
+import type { ChangeFeed, ProviderWebhookForwarded } from '../../domain/changes.js';
 import type { Viewer } from '../../domain/viewer.js';
 import type { Database } from '../../db/database.js';
 
@@ -31,9 +31,9 @@ function mayReceiveProviderWebhook(viewer: Viewer, event: ProviderWebhookForward
 
 export type ProviderWebhookStreams = ReturnType<typeof createProviderWebhookStreams>;
 
-export function createProviderWebhookStreams(deps: { db: Database; events: DomainEventBus }) {
+export function createProviderWebhookStreams(deps: { db: Database; changes: Pick<ChangeFeed, 'onProviderWebhook'> }) {
   const subscribers = new Set<Subscriber>();
-  deps.events.on('provider_webhook.forwarded', (event) => {
+  deps.changes.onProviderWebhook((event) => {
     for (const subscriber of subscribers) if (mayReceiveProviderWebhook(subscriber.viewer, event, subscriber.filter)) subscriber.push(event.id);
   });
 
