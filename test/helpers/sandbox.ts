@@ -1,7 +1,8 @@
 // A browser stand-in for the sandbox provider's sign-in page: follows redirects with a cookie jar,
 // submits the page's form with Allow (as `account`) or Deny, and stops at the broker's callback.
 import { completeCallback, listeningServerFor, type CallbackUrl } from './authorization-server.js';
-import { uniqueSlug } from './fixtures.js';
+import { expect } from 'vitest';
+import { makeIntegration, uniqueSlug } from './fixtures.js';
 import { freePort } from './ports.js';
 import { adminHeaders, graphql, startTestServer, userHeaders, type ConfigOverrides, type TestServer } from './server.js';
 
@@ -89,4 +90,21 @@ export async function connectAtSandbox(server: TestServer, slug: string, userId:
   if (completed.status !== 200) throw new Error(`The callback answered HTTP ${completed.status}`);
   const listed = await graphql(server, 'query ($slug: String!) { connections(integration: $slug, first: 1) { edges { node { id } } } }', { slug }, headers);
   return listed.data.connections.edges[0].node.id as string;
+}
+
+/**
+ * Once a subscriber listens on `server`, makes a connection (with a given token) to a new
+ * integration, so that subscribers to connectionStatusChanged see a HEALTHY event for its slug.
+ */
+export async function connectionEventFor(server: TestServer): Promise<string> {
+  await expect.poll(() => server.services.statusStreams.subscriberCount(), { timeout: 10_000 }).toBeGreaterThan(0);
+  const integration = await makeIntegration(server);
+  const created = await graphql(
+    server,
+    'mutation ($slug: String!) { createConnection(input: { integration: $slug, accessToken: "a-token" }) { __typename } }',
+    { slug: integration.slug },
+    adminHeaders,
+  );
+  expect(created.data.createConnection.__typename).toBe('CreateConnectionPayload');
+  return integration.slug;
 }
