@@ -26,7 +26,11 @@ export type { ConnectionStatus, CreateConnectSessionInput, HttpMethod, RefreshPo
 export interface SwitchboardOptions {
   /** Where Switchboard runs, e.g. "https://switchboard.example.com" (its PUBLIC_URL). */
   url: string;
-  /** An API key (API_KEYS or createApiKey); sent as X-Api-Key. */
+  /**
+   * An API key (API_KEYS or createApiKey); sent as X-Api-Key. Without apiKey or token the client
+   * sends no credentials: only a development server with no authentication configured (the `dev`
+   * user) answers that.
+   */
   apiKey?: string;
   /** With an API key: act for this end user (X-User-Id), seeing and using only their connections. */
   userId?: string;
@@ -104,7 +108,6 @@ export class Switchboard {
     if (options.apiKey) this.#headers['x-api-key'] = options.apiKey;
     if (options.token) this.#headers.authorization = `Bearer ${options.token}`;
     if (options.userId) this.#headers['x-user-id'] = options.userId;
-    if (!options.apiKey && !options.token) throw new TypeError('Switchboard needs an apiKey or a token.');
   }
 
   /** A copy of this client that acts for `userId` (with the same API key). */
