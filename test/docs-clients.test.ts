@@ -73,8 +73,8 @@ describe('docs/clients.md', () => {
     expect(answer.proxyRequest).toMatchObject({ __typename: 'ProxyResponse', status: 200, data: { sub: 'alice' } });
   });
 
-  it('graphql-ws: receives a connection status event', async () => {
-    const { client, events } = await run('graphql-ws');
+  it.each(['graphql-ws', 'graphql-sse'])('%s: receives a connection status event (graphql-sse in its default mode)', async (name) => {
+    const { client, events } = await run(name);
     try {
       const first = events.next();
       const slug = await connectionEventFor(server);
@@ -82,18 +82,6 @@ describe('docs/clients.md', () => {
     } finally {
       await events.return?.();
       await client.dispose();
-    }
-  });
-
-  it('graphql-sse: receives a connection status event in its default mode', async () => {
-    const { client, events } = await run('graphql-sse');
-    try {
-      const first = events.next();
-      const slug = await connectionEventFor(server);
-      expect((await first).value.data.connectionStatusChanged).toEqual({ integrationSlug: slug, status: 'HEALTHY' });
-    } finally {
-      await events.return?.();
-      client.dispose();
     }
   });
 
