@@ -36,11 +36,22 @@ async function run(query: string, headers: Record<string, string> = {}) {
   return (await response.json()) as { data?: any; errors?: unknown[] };
 }
 
-/** The worked example's GraphQL documents, in order, from README.md as a newcomer reads them. */
+/** The worked example's GraphQL documents, in order, as a newcomer reads them (README.md, or the docs/ page that holds it). */
 function workedExample(): string[] {
-  const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
-  const start = readme.indexOf('## A worked example in GraphiQL');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const heading = /^#+ A worked example in GraphiQL$/m;
+  const pages = [
+    'README.md',
+    ...fs
+      .readdirSync(path.join(projectRoot, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+  ];
+  const text = pages.map((page) => fs.readFileSync(path.join(projectRoot, page), 'utf8')).find((content) => heading.test(content));
+  if (!text) throw new Error('No page has the heading "A worked example in GraphiQL".');
+  const start = text.search(heading);
+  const level = /^#+/.exec(text.slice(start))![0];
+  const next = text.slice(start + level.length).search(new RegExp(`^#{1,${level.length}} `, 'm'));
+  const section = next < 0 ? text.slice(start) : text.slice(start, start + level.length + next);
   return [...section.matchAll(/```graphql\n([\s\S]*?)\n```/g)].map((match) => match[1]!);
 }
 
