@@ -14,7 +14,19 @@ const typed = process.env.ESLINT_TYPED === '1';
 export default defineConfig(
   {
     // .gitignore'd output and generated code; ESLint already skips node_modules/.
-    ignores: ['dist/', 'dist.tmp-*/', 'dist.old-*/', 'src/generated/', 'console/src/gql/', 'data/', '.data/', 'coverage/', 'test-results/'],
+    ignores: [
+      'dist/',
+      'dist.tmp-*/',
+      'dist.old-*/',
+      'src/generated/',
+      'console/src/gql/',
+      'packages/*/dist/',
+      'packages/node/src/generated/',
+      'data/',
+      '.data/',
+      'coverage/',
+      'test-results/',
+    ],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },

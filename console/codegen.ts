@@ -1,5 +1,5 @@
 // Typed documents for the console, from the committed schema.graphql: `npm run console:codegen`.
-// test/unit/console-codegen.test.ts fails when console/src/gql/ is stale.
+// test/unit/codegen.test.ts fails when console/src/gql/ is stale.
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {

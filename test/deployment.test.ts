@@ -8,19 +8,7 @@ import readline from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { projectRoot } from '../src/db/schema-engine.js';
-
-const dockerfile = fs.readFileSync(path.join(projectRoot, 'Dockerfile'), 'utf8');
-/** Instructions with their arguments, continuation lines joined, per stage. */
-const instructions = dockerfile
-  .replace(/\\\n\s*/g, ' ')
-  .split('\n')
-  .map((line) => line.trim())
-  .filter((line) => line && !line.startsWith('#'))
-  .map((line) => {
-    const [keyword, ...rest] = line.split(/\s+/);
-    return { keyword: keyword!.toUpperCase(), args: rest.join(' ') };
-  });
-const runtimeStage = instructions.slice(instructions.findLastIndex((instruction) => instruction.keyword === 'FROM'));
+import { instructions, runtimeCopies, runtimeStage } from './helpers/dockerfile.js';
 
 describe('Dockerfile', () => {
   it('builds in one stage and runs in a slim Node LTS stage with production dependencies only', () => {
@@ -88,16 +76,6 @@ describe('compose.yaml', () => {
     }
   });
 });
-
-/** The paths the runtime stage copies into /app (COPY <paths…> <dest>; --from=build paths are the build's dist/). */
-function runtimeCopies(): string[] {
-  return runtimeStage
-    .filter((instruction) => instruction.keyword === 'COPY')
-    .flatMap((instruction) => {
-      const parts = instruction.args.split(/\s+/).filter((part) => !part.startsWith('--'));
-      return parts.slice(0, -1).map((source) => source.replace(/^\/app\//, '').replace(/^\.\//, ''));
-    });
-}
 
 describe('compiled entry', () => {
   it('keeps build-only packages out of the runtime dependencies (the image installs those only)', () => {

@@ -59,6 +59,7 @@ export function layoutTree(entries: readonly LayoutEntry[] = LAYOUT): string {
     ...lines,
     'console/                the console (Vite + React + urql, typed by GraphQL Code Generator), built into dist/console',
     'packages/connect/       the frontend SDK, served at /sdk/connect.js',
+    'packages/node/          the Node SDK (@switchboard/node), typed from schema.graphql (npm run sdk:codegen)',
     'prisma/                 schema.prisma and migrations',
     'test/                   vitest suites, on PGlite and, with DATABASE_URL, on PostgreSQL',
     'bench/                  benchmarks (npm run bench:*)',

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
-import { onTestFinished } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 import { projectRoot } from '../../src/db/schema-engine.js';
 import { TEST_JWT_SECRET } from './server.js';
 
@@ -28,21 +28,27 @@ export function childDataDir(): string {
   return path.join(parent, `child-${randomBytes(4).toString('hex')}`);
 }
 
-/** Starts the server process; call it inside a test (it stops when the test finishes). */
-export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const childEnv: Record<string, string | undefined> = {
-    ...process.env,
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    LOG_FILE: undefined,
-    JWT_SECRET: TEST_JWT_SECRET,
-    REFRESH_INTERVAL_SECONDS: '0',
-    DATA_DIR: childDataDir(),
-    ...env,
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
+/**
+ * Starts the server process (src/main.ts through tsx, or `args`); it stops when the test finishes, or
+ * after the file when started outside a test. `fresh` gives it `env` only (with PATH), none of the
+ * test settings: a newcomer's shell.
+ */
+export async function spawnServer(env: Record<string, string> = {}, options: { args?: string[]; fresh?: boolean } = {}): Promise<ServerProcess> {
+  const childEnv: Record<string, string | undefined> = options.fresh
+    ? { PATH: process.env.PATH, ...env }
+    : {
+        ...process.env,
+        NODE_ENV: 'test',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        LOG_FILE: undefined,
+        JWT_SECRET: TEST_JWT_SECRET,
+        REFRESH_INTERVAL_SECONDS: '0',
+        DATA_DIR: childDataDir(),
+        ...env,
+      };
+  const child = spawn(process.execPath, options.args ?? ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,
     env: childEnv as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,7 +89,11 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       child.kill(signal);
     });
   // Called inside a test: stopped when that test ends, pass or fail; and never outlives this process.
-  onTestFinished(stop);
+  try {
+    onTestFinished(stop);
+  } catch {
+    afterAll(stop);
+  }
   process.once('exit', () => child.kill('SIGKILL'));
   return { url, stop, kill, exited };
 }

@@ -62,10 +62,10 @@ export function testApp(overrides: ConfigOverrides = {}): App {
 
 export type TestServer = App & { close(): Promise<void> };
 
-/** A listening, ready app on 127.0.0.1 and a free port; stopped after the test, or the file. */
-export async function startTestServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
+/** A listening, ready app on 127.0.0.1 and a free port (or `port`); stopped after the test, or the file. */
+export async function startTestServer(overrides: ConfigOverrides = {}, { port = 0 }: { port?: number } = {}): Promise<TestServer> {
   const app = createApp(testConfig(overrides), { database, keyring, logger: overrides.log ? undefined : testLogger });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port, host: '127.0.0.1' });
   await app.ready();
   const forget = registerListeningServer(app.config.publicUrl, app.url);
   let stopped: Promise<void> | undefined;
