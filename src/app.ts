@@ -58,6 +58,7 @@ import { relayChangesToFeed } from './realtime/relay.js';
 import { createStatusStreams } from './realtime/status-stream.js';
 import { createSandbox } from './sandbox/provider.js';
 import { createBreaker } from './tokens/breaker.js';
+import { createSharedLimits } from './kernel/shared-limits.js';
 import { createTokenGrants } from './tokens/grants/index.js';
 import { refreshSweepJob } from './tokens/refresh-sweep.js';
 import { createRefresher } from './tokens/refresher.js';
@@ -116,7 +117,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
 
   const providerClient = createProviderClient({ outbound, keyring, urls, settings: config.providers });
   const grants = createTokenGrants({ providerClient, outbound, keyring, urls });
-  const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, db, logger });
+  // Limits per deployment (breaker, webhook endpoint slots, subscription caps) through Redis when configured.
+  const limits = createSharedLimits({ redisUrl: config.realtime.redisUrl, prefix: config.realtime.redisPrefix, timeoutMs: config.realtime.redisLimitTimeoutMs, logger });
+  const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, db, logger, limits });
   const refresher = createRefresher({ db, store, grants, breaker, events, settings: config.tokens, providerTimeouts: config.providers, logger, instanceId });
   const proxy = createProxy({ lookup, refresher, outbound, keyring, events, settings: config.proxy });
   const checks: CheckDeps = { providerClient, outbound, keyring, urls, timeoutMs: config.health.verifyTimeoutMs };
@@ -207,7 +210,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     refreshSweepJob({ prisma: db.prisma, refresher, logger }, config.tokens),
     pendingAuthorizationCleanupJob(db.prisma, config.oauth.cleanupIntervalSeconds, logger),
     connectSessionCleanupJob(db, config.connectSessions, logger),
-    webhookDeliveryJob({ deliveries, outbound, keyring, settings: config.webhooks, changes, events, logger, instanceId }),
+    webhookDeliveryJob({ deliveries, outbound, keyring, settings: config.webhooks, changes, events, logger, instanceId, limits }),
     providerWebhookForwardingJob(providerWebhookForwarder, config.providerWebhooks),
     webhookLogRetentionJob(db.prisma, config.webhooks, logger),
     operationsRetentionJob(db.prisma, config.activity, logger),
@@ -398,6 +401,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       for (const stop of unsubscribe) stop();
       await outbound.close();
       await changes.close();
+      await limits.close();
       if (ownsDatabase) await db.close();
     },
   };

@@ -19,6 +19,10 @@ export const realtimeSettings = defineSettings(
         .default('switchboard'),
       'names the pub/sub channel; deployments sharing one Redis need different ones',
     ),
+    REDIS_LIMIT_TIMEOUT_MS: setting(
+      integer({ min: 10, default: 250 }),
+      'how long a limit shared through Redis waits for it; beyond it (Redis down) the limit counts on this instance alone',
+    ),
     MAX_SUBSCRIPTIONS_PER_USER: setting(integer({ min: 1, default: 100 }), 'open subscriptions per user and instance (`QUOTA_EXCEEDED` beyond)'),
     MAX_SUBSCRIPTIONS_PER_CONNECT_SESSION: setting(
       integer({ min: 1, default: 5 }),
@@ -32,6 +36,7 @@ export const realtimeSettings = defineSettings(
   (values) => ({
     redisUrl: values.REDIS_URL,
     redisPrefix: values.REDIS_PREFIX,
+    redisLimitTimeoutMs: values.REDIS_LIMIT_TIMEOUT_MS,
     maxSubscriptionsPerUser: values.MAX_SUBSCRIPTIONS_PER_USER,
     maxSubscriptionsPerConnectSession: values.MAX_SUBSCRIPTIONS_PER_CONNECT_SESSION,
     subscriptionQueueMax: values.SUBSCRIPTION_QUEUE_MAX,
