@@ -118,13 +118,18 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const providerClient = createProviderClient({ outbound, keyring, urls, settings: config.providers });
   const grants = createTokenGrants({ providerClient, outbound, keyring, urls });
   // Limits per deployment (breaker, webhook endpoint slots, subscription caps) through Redis when configured.
-  const limits = createSharedLimits({ redisUrl: config.realtime.redisUrl, prefix: config.realtime.redisPrefix, timeoutMs: config.realtime.redisLimitTimeoutMs, logger });
+  const limits = createSharedLimits({
+    redisUrl: config.realtime.redisUrl,
+    prefix: config.realtime.redisPrefix,
+    timeoutMs: config.realtime.redisLimitTimeoutMs,
+    logger,
+  });
   const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, db, logger, limits });
   const refresher = createRefresher({ db, store, grants, breaker, events, settings: config.tokens, providerTimeouts: config.providers, logger, instanceId });
   const proxy = createProxy({ lookup, refresher, outbound, keyring, events, settings: config.proxy });
   const checks: CheckDeps = { providerClient, outbound, keyring, urls, timeoutMs: config.health.verifyTimeoutMs };
   const verifier = createVerifier({ db, checks, lookup, store, refresher, events, logger });
-  const statusStreams = createStatusStreams({ db, changes, lookup, integrations, settings: config.realtime, logger });
+  const statusStreams = createStatusStreams({ db, changes, lookup, integrations, settings: config.realtime, logger, limits });
   const webhookEndpoints = createWebhookEndpoints({ db, keyring, events, urls, settings: config.webhooks });
   const deliveries = createDeliveryStore({ prisma: db.prisma, settings: config.webhooks, events, logger });
   const providerWebhookForwarder = createProviderWebhookForwarder({ db, events, settings: config.providerWebhooks, logger, instanceId });
@@ -188,6 +193,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
   };
 
   metrics.countSubscriptionsWith(() => statusStreams.subscriberCount());
+  metrics.countDeploymentSubscriptionsWith(() => statusStreams.deploymentSubscriberCount());
   metrics.countConnectionsWith(async () => {
     const rows = await db.prisma.$queryRaw<Array<{ integration: string; status: string; count: bigint | number }>>`
       SELECT i."slug" AS "integration", c."status"::text AS "status", count(*) AS "count"

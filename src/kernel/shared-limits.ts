@@ -90,14 +90,18 @@ export const PER_INSTANCE_LIMITS: SharedLimits = {
 export function createSharedLimits(options: { redisUrl?: string; prefix: string; timeoutMs: number; logger: Logger }): SharedLimits {
   if (!options.redisUrl) return PER_INSTANCE_LIMITS;
   const { logger, prefix } = options;
-  // No offline queue and a short command timeout: while Redis is away a limit answers at once from
-  // this instance's own count rather than stalling a request or a delivery.
+  // A short command timeout, and no waiting for a lost link: while Redis is away a limit answers at
+  // once from this instance's own count rather than stalling a request or a delivery. Only before the
+  // first connection do commands wait (up to the timeout), so a starting instance shares at once.
   const redis = new Redis(options.redisUrl, {
     lazyConnect: false,
-    enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.timeoutMs,
     enableAutoPipelining: true,
+  });
+  let connectedOnce = false;
+  redis.on('ready', () => {
+    connectedOnce = true;
   });
   let warnedAt = 0;
   redis.on('error', () => {});
@@ -109,14 +113,15 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
     }
     return undefined;
   };
-  const run = async (script: string, keys: string[], args: (string | number)[]): Promise<unknown> =>
-    redis.eval(script, keys.length, ...keys.map((key) => `${prefix}:limits:${key}`), ...args);
+  const run = async (script: string, keys: string[], args: (string | number)[]): Promise<unknown> => {
+    if (connectedOnce && redis.status !== 'ready') throw new Error(`redis link ${redis.status}`);
+    return redis.eval(script, keys.length, ...keys.map((key) => `${prefix}:limits:${key}`), ...args);
+  };
   const probeKey = (key: string) => `${key}:probe`;
 
   return {
     shared: true,
-    acquire: (key, holder, limit, ttlMs) =>
-      run(ACQUIRE, [key], [holder, limit, Math.max(1, Math.round(ttlMs))]).then((held) => held === 1, unavailable),
+    acquire: (key, holder, limit, ttlMs) => run(ACQUIRE, [key], [holder, limit, Math.max(1, Math.round(ttlMs))]).then((held) => held === 1, unavailable),
     release: (key, holder) =>
       redis.zrem(`${prefix}:limits:${key}`, holder).then(
         () => {},

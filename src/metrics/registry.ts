@@ -162,6 +162,16 @@ export function createMetrics() {
     },
   });
 
+  let countDeploymentSubscriptions: (() => Promise<number>) | undefined;
+  new client.Gauge({
+    name: 'switchboard_subscriptions_deployment',
+    help: 'GraphQL status subscriptions open on every instance together (counted in Redis; without Redis, or while it does not answer, this instance only).',
+    registers: [registry],
+    async collect() {
+      this.set((await countDeploymentSubscriptions?.()) ?? countSubscriptions?.() ?? 0);
+    },
+  });
+
   const connectionCounts = scrapeTimeValue<ConnectionCount[]>(CONNECTION_COUNT_CACHE_MS);
 
   new client.Gauge({
@@ -285,6 +295,10 @@ export function createMetrics() {
     /** switchboard_subscriptions counts what this says at scrape time. */
     countSubscriptionsWith(count: () => number): void {
       countSubscriptions = count;
+    },
+    /** switchboard_subscriptions_deployment counts what this says at scrape time. */
+    countDeploymentSubscriptionsWith(count: () => Promise<number>): void {
+      countDeploymentSubscriptions = count;
     },
     /** How switchboard_connections is computed (one grouped count; cached CONNECTION_COUNT_CACHE_MS). */
     countConnectionsWith: (counter: () => Promise<ConnectionCount[]>) => connectionCounts.set(counter),
