@@ -124,7 +124,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     timeoutMs: config.realtime.redisLimitTimeoutMs,
     logger,
   });
-  const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, db, logger, limits });
+  const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, probeIntervalMs: config.tokens.breakerProbeIntervalMs, db, logger, limits });
   const refresher = createRefresher({ db, store, grants, breaker, events, settings: config.tokens, providerTimeouts: config.providers, logger, instanceId });
   const proxy = createProxy({ lookup, refresher, outbound, keyring, events, settings: config.proxy });
   const checks: CheckDeps = { providerClient, outbound, keyring, urls, timeoutMs: config.health.verifyTimeoutMs };

@@ -10,7 +10,7 @@ import type { ConnectionStatusEvent } from '../src/domain/changes.js';
 import type { Viewer } from '../src/domain/viewer.js';
 import { newId } from '../src/kernel/ids.js';
 import { createSharedLimits, type SharedLimits } from '../src/kernel/shared-limits.js';
-import { createBreaker } from '../src/tokens/breaker.js';
+import { createBreaker, type BreakerTicket } from '../src/tokens/breaker.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
 import { startWebhookWorker } from '../src/webhooks/worker.js';
 import { database, keyring, prisma, testLogger } from './helpers/database.js';
@@ -28,30 +28,34 @@ function limitsOf(prefix: string, redisUrl = process.env.REDIS_URL, timeoutMs = 
   return limits;
 }
 
-const threeInstances = (prefix = `limits-${randomBytes(4).toString('hex')}`) => [limitsOf(prefix), limitsOf(prefix), limitsOf(prefix)];
+const threeInstances = (prefix = `limits-${randomBytes(4).toString('hex')}`): [SharedLimits, SharedLimits, SharedLimits] => [
+  limitsOf(prefix),
+  limitsOf(prefix),
+  limitsOf(prefix),
+];
 
 describe('limits per deployment', () => {
-  onSharedServices("opens a failing provider's breaker for every instance: one probe at a time across three instances", async () => {
-    const breakers = threeInstances().map((limits) => createBreaker({ threshold: 3, db: database, logger: testLogger, limits }));
+  onSharedServices("opens a failing provider's breaker for every instance: one probe at a time across three instances, one per probe interval", async () => {
+    const breakers = threeInstances().map((limits) => createBreaker({ threshold: 3, db: database, logger: testLogger, limits, probeIntervalMs: 300 }));
     const integrationId = newId();
+    const probeOf = (tickets: BreakerTicket[]) => {
+      const index = tickets.findIndex((ticket) => ticket.kind === 'probe');
+      return { breaker: breakers[index]!, ticket: tickets[index]! };
+    };
     // Three failures, one on each instance.
     for (const breaker of breakers) await breaker.failure(integrationId, await breaker.enter(integrationId));
     const tickets = await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)));
     expect(tickets.map((ticket) => ticket.kind).sort()).toEqual(['open', 'open', 'probe']);
-    // The probe fails: the next probe may go from any instance, still one at a time.
-    const prober = breakers[tickets.findIndex((ticket) => ticket.kind === 'probe')];
-    await prober.failure(
-      integrationId,
-      tickets.find((ticket) => ticket.kind === 'probe')!,
-    );
+    // The probe fails: no instance probes again within the interval; then one (any) does.
+    const first = probeOf(tickets);
+    await first.breaker.failure(integrationId, first.ticket);
+    expect((await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)))).map((ticket) => ticket.kind)).toEqual(['open', 'open', 'open']);
+    await new Promise((resolve) => setTimeout(resolve, 350));
     const again = await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)));
     expect(again.filter((ticket) => ticket.kind === 'probe')).toHaveLength(1);
     // Its success closes the breaker everywhere.
-    const second = breakers[again.findIndex((ticket) => ticket.kind === 'probe')];
-    await second.success(
-      integrationId,
-      again.find((ticket) => ticket.kind === 'probe')!,
-    );
+    const second = probeOf(again);
+    await second.breaker.success(integrationId, second.ticket);
     expect((await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)))).map((ticket) => ticket.kind)).toEqual(['closed', 'closed', 'closed']);
   });
 
@@ -121,13 +125,17 @@ describe('limits per deployment', () => {
   );
 
   onSharedServices('caps a user’s subscriptions per deployment across three instances; the deployment gauge counts them all', async () => {
-    const apps = [0, 1, 2].map(() => testApp({ realtime: { maxSubscriptionsPerUser: 5 } }));
+    const apps = [
+      testApp({ realtime: { maxSubscriptionsPerUser: 5 } }),
+      testApp({ realtime: { maxSubscriptionsPerUser: 5 } }),
+      testApp({ realtime: { maxSubscriptionsPerUser: 5 } }),
+    ];
     const viewer: Viewer = { userId: `subscriber-${randomBytes(3).toString('hex')}`, isAdmin: false, via: 'jwt' };
     const opened: AsyncIterator<unknown>[] = [];
     const results: string[] = [];
     for (let index = 0; index < 9; index++) {
       try {
-        const stream = await apps[index % 3].services.statusStreams.subscribe(viewer, {});
+        const stream = await apps[index % 3]!.services.statusStreams.subscribe(viewer, {});
         opened.push(stream[Symbol.asyncIterator]());
         results.push('open');
       } catch (error) {
@@ -136,11 +144,11 @@ describe('limits per deployment', () => {
     }
     expect(results.filter((result) => result === 'open')).toHaveLength(5);
     expect(results.filter((result) => result === 'QUOTA_EXCEEDED')).toHaveLength(4);
-    expect(await apps[0].services.statusStreams.deploymentSubscriberCount()).toBe(5);
+    expect(await apps[0]!.services.statusStreams.deploymentSubscriberCount()).toBe(5);
     // Closing one frees a slot for any instance.
-    await opened[0].return?.();
-    await vi.waitFor(async () => expect(await apps[2].services.statusStreams.deploymentSubscriberCount()).toBe(4));
-    await apps[2].services.statusStreams.subscribe(viewer, {});
+    await opened[0]!.return?.();
+    await vi.waitFor(async () => expect(await apps[2]!.services.statusStreams.deploymentSubscriberCount()).toBe(4));
+    await apps[2]!.services.statusStreams.subscribe(viewer, {});
     for (const stream of opened.slice(1)) await stream.return?.();
   });
 

@@ -39,11 +39,17 @@ if failures < tonumber(ARGV[1]) then return 0 end
 if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', tonumber(ARGV[3])) then return 1 end
 return 2`;
 
-/** A failure: counted (forgotten after ARGV[3] ms of no news); a probe's lease ends. KEYS failures, probe; ARGV holder or '', ttl. Returns the count. */
+/**
+ * A failure: counted (forgotten after ARGV[2] ms of no news); a failed probe's lease is kept ARGV[3] ms
+ * more (the probe interval), so the next probe, from whichever instance, waits that long.
+ * KEYS failures, probe; ARGV holder or '', forget ms, interval ms. Returns the count.
+ */
 const BREAKER_FAILURE = `
 local failures = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) == ARGV[1] then
+  if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3])) else redis.call('DEL', KEYS[2]) end
+end
 return failures`;
 
 /** A success: the count is reset; returns the count it had. KEYS failures, probe; ARGV holder or ''. */
@@ -68,7 +74,7 @@ export interface SharedLimits {
   /** Unexpired slots of `key`. */
   count(key: string): Promise<number | undefined>;
   breakerEnter(key: string, threshold: number, holder: string, probeTtlMs: number): Promise<BreakerAnswer | undefined>;
-  breakerFailure(key: string, probeHolder: string | undefined, forgetAfterMs: number): Promise<number | undefined>;
+  breakerFailure(key: string, probeHolder: string | undefined, forgetAfterMs: number, probeIntervalMs: number): Promise<number | undefined>;
   breakerSuccess(key: string, probeHolder: string | undefined): Promise<number | undefined>;
   breakerLeave(key: string, probeHolder: string): Promise<void>;
   close(): Promise<void>;
@@ -130,8 +136,11 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
     count: (key) => run(COUNT, [key], []).then((count) => Number(count), unavailable),
     breakerEnter: (key, threshold, holder, probeTtlMs) =>
       run(BREAKER_ENTER, [key, probeKey(key)], [threshold, holder, Math.round(probeTtlMs)]).then((answer) => BREAKER_ANSWERS[Number(answer)], unavailable),
-    breakerFailure: (key, probeHolder, forgetAfterMs) =>
-      run(BREAKER_FAILURE, [key, probeKey(key)], [probeHolder ?? '', Math.round(forgetAfterMs)]).then((count) => Number(count), unavailable),
+    breakerFailure: (key, probeHolder, forgetAfterMs, probeIntervalMs) =>
+      run(BREAKER_FAILURE, [key, probeKey(key)], [probeHolder ?? '', Math.round(forgetAfterMs), Math.round(probeIntervalMs)]).then(
+        (count) => Number(count),
+        unavailable,
+      ),
     breakerSuccess: (key, probeHolder) => run(BREAKER_SUCCESS, [key, probeKey(key)], [probeHolder ?? '']).then((count) => Number(count), unavailable),
     breakerLeave: (key, probeHolder) =>
       run(RELEASE_IF_HELD, [probeKey(key)], [probeHolder]).then(

@@ -4,7 +4,8 @@
 //
 // With Redis (SharedLimits) the failure count and the probe are per deployment: one failing provider
 // is opened for every instance, and one instance probes it at a time (the probe is a lease, freed when
-// its holder crashes). While Redis does not answer, each instance falls back to its own count (fails
+// its holder crashes); after a failed probe the next one waits REFRESH_BREAKER_PROBE_INTERVAL_MS, so
+// N instances together probe no more often than one would. While Redis does not answer, each instance falls back to its own count (fails
 // open to per instance: up to one probe per instance, as without Redis).
 import { randomBytes } from 'node:crypto';
 import { DATABASE_NOW } from '../db/clock.js';
@@ -32,7 +33,7 @@ export type BreakerTicket = { kind: 'closed'; shared?: boolean } | { kind: 'prob
 
 export type Breaker = ReturnType<typeof createBreaker>;
 
-export function createBreaker(deps: { threshold: number; db: Database; logger: Logger; limits?: SharedLimits }) {
+export function createBreaker(deps: { threshold: number; db: Database; logger: Logger; limits?: SharedLimits; probeIntervalMs?: number }) {
   const breakers = new Map<string, BreakerState>();
   const limits = deps.limits ?? PER_INSTANCE_LIMITS;
   const holder = randomBytes(8).toString('hex');
@@ -66,7 +67,12 @@ export function createBreaker(deps: { threshold: number; db: Database; logger: L
     /** Records a transient failure of the integration's token endpoint. */
     async failure(integrationId: string, ticket: BreakerTicket): Promise<void> {
       if (ticket.shared) {
-        const failures = await limits.breakerFailure(key(integrationId), ticket.kind === 'probe' ? holder : undefined, SHARED_FAILURES_FORGET_MS);
+        const failures = await limits.breakerFailure(
+          key(integrationId),
+          ticket.kind === 'probe' ? holder : undefined,
+          SHARED_FAILURES_FORGET_MS,
+          deps.probeIntervalMs ?? 0,
+        );
         if (failures === deps.threshold) {
           deps.logger.warn({ integrationId, failures }, 'token endpoint failing: one probe at a time across instances');
         }
