@@ -34,7 +34,7 @@ export const webhookSettings = defineSettings(
     WEBHOOK_CONCURRENCY: setting(integer({ min: 1, max: 1000, default: 128 }), 'attempts in flight per instance'),
     WEBHOOK_ENDPOINT_CONCURRENCY: setting(
       integer({ min: 1, max: 100, default: 16 }),
-      "attempts in flight per endpoint and instance (one endpoint's rate is at most its slots ÷ its answer time: 16 slots at 100 ms give 160/s)",
+      "attempts in flight per endpoint, across all instances with Redis (else per instance; one endpoint's rate is at most its slots ÷ its answer time: 16 slots at 100 ms give 160/s)",
     ),
     WEBHOOK_PREFETCH: setting(
       integer({ min: 0, max: 1000, default: 32 }),
