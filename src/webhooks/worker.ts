@@ -95,6 +95,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   /** Endpoints whose shared slots were all held elsewhere, until when (this process's clock). */
   const blockedUntil = new Map<string, number>();
   let retryTimer: NodeJS.Timeout | undefined;
+  let nextProbeClaim = 0;
   /** Claimed, not started, per endpoint in claim order (the oldest due first). */
   const waiting = new Map<string, HeldDelivery[]>();
   /** Attempts sending now, per endpoint. */
@@ -253,6 +254,11 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       if (limit <= 0) return;
       const leaseUntil = Date.now() + leaseMs;
       const claimed = await deps.deliveries.claimDue({ owner, limit, endpointConcurrency: cfg.endpointConcurrency + cfg.prefetch, inFlight: held(), leaseMs });
+      // Failing endpoints' probes (their oldest pending message), looked for at most twice per probe interval.
+      if (Date.now() >= nextProbeClaim) {
+        nextProbeClaim = Date.now() + Math.max(50, cfg.probeIntervalMs / 2);
+        claimed.push(...(await deps.deliveries.claimProbes({ owner, leaseMs })));
+      }
       if (stopped) {
         // Claimed while stopping: hand them back at once rather than waiting for the lease.
         await release(claimed);
@@ -269,7 +275,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       }
       startWaiting();
       // A full batch may mean more is due.
-      if (claimed.length === limit) again = true;
+      if (claimed.length >= limit) again = true;
     } while (again && !stopped);
   };
 
