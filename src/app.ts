@@ -59,6 +59,7 @@ import { createStatusStreams } from './realtime/status-stream.js';
 import { createSandbox } from './sandbox/provider.js';
 import { createBreaker } from './tokens/breaker.js';
 import { createSharedLimits } from './kernel/shared-limits.js';
+import { watchFreeSpace } from './db/free-space.js';
 import { createTokenGrants } from './tokens/grants/index.js';
 import { refreshSweepJob } from './tokens/refresh-sweep.js';
 import { createRefresher } from './tokens/refresher.js';
@@ -90,6 +91,12 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const db = options.database ?? openDatabase(config.database, { logger });
   const keyring = options.keyring ?? loadKeyring({ ...config.crypto, dataDir: config.database.dataDir }, logger);
   const metrics = createMetrics();
+  // The embedded database on disk: its free space decides readiness before a WAL segment no longer fits.
+  const freeSpace =
+    db.kind === 'pglite' && !config.database.dataDir.startsWith('memory://')
+      ? watchFreeSpace({ dir: config.database.dataDir, minFreeMb: config.database.storageMinFreeMb, warnFreeMb: config.database.storageWarnFreeMb, logger })
+      : undefined;
+  if (freeSpace) metrics.measureFreeSpaceWith(() => freeSpace.freeBytes());
   const events = new EventBus<DomainEvents>((error, type) => logger.error({ err: error, event: type }, 'an event listener failed'));
   const changes = createChangeFeed({ redisUrl: config.realtime.redisUrl, channel: `${config.realtime.redisPrefix}:events`, instanceId, logger });
   const sandboxBase = config.sandbox.enabled ? new URL(`${config.publicUrl}/sandbox/`) : undefined;
@@ -310,7 +317,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     { name: 'sdk', path: '/sdk/connect.js', handle: sdkHandler() },
     { name: 'mcp', path: '/mcp', handle: mcpHandler({ authenticate, tools: agentTools, settings: config.mcp, logger }) },
     healthRoute,
-    readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger }),
+    readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger, notReadyReason: () => freeSpace?.notReadyReason() }),
     // Off in production without METRICS_TOKEN: then /metrics is the same 404 as any unknown path.
     ...(config.metrics.served ? [metricsRoute(metrics, config.metrics.token)] : []),
     possibleTypesRoute(graphql),
@@ -336,6 +343,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     flows,
     grants,
     breaker,
+    /** The embedded database's free-space watch (undefined on PostgreSQL or in memory). */
+    freeSpace,
     activity,
     deliveries,
     providerWebhookForwarder,
@@ -408,6 +417,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       await outbound.close();
       await changes.close();
       await limits.close();
+      freeSpace?.stop();
       if (ownsDatabase) await db.close();
     },
   };

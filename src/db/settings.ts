@@ -16,6 +16,14 @@ export const databaseSettings = defineSettings(
     DATABASE_POOL_SIZE: setting(integer({ min: 1, max: 1000, default: 10 }), 'PostgreSQL connections per instance'),
     DATABASE_CONNECT_TIMEOUT_MS: setting(integer({ min: 100, default: 5_000 }), 'PostgreSQL: how long to wait for a connection'),
     DATABASE_STATEMENT_TIMEOUT_MS: setting(integer({ min: 0, default: 15_000 }), 'PostgreSQL: the limit per statement (0: none)'),
+    STORAGE_MIN_FREE_MB: setting(
+      integer({ min: 17, default: 32 }),
+      'embedded database: `/ready` answers 503 (storage full) when `DATA_DIR` has less free space than this (a new 16 MB WAL segment, plus a margin)',
+    ),
+    STORAGE_WARN_FREE_MB: setting(
+      integer({ min: 17, default: 512 }),
+      'embedded database: a warning is logged (at most once a minute) when `DATA_DIR` has less free space than this',
+    ),
     READY_TIMEOUT_MS: setting(integer({ min: 100, default: 2_000 }), '`/ready` answers 503 when the database has not answered within this'),
   },
   (values) => ({
@@ -25,6 +33,8 @@ export const databaseSettings = defineSettings(
     connectTimeoutMs: values.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
     readyTimeoutMs: values.READY_TIMEOUT_MS,
+    storageMinFreeMb: values.STORAGE_MIN_FREE_MB,
+    storageWarnFreeMb: values.STORAGE_WARN_FREE_MB,
   }),
 );
 export type DatabaseSettings = SettingsOf<typeof databaseSettings>;
