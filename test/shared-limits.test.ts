@@ -6,7 +6,6 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import type { ConnectionStatusEvent } from '../src/domain/changes.js';
 import type { Viewer } from '../src/domain/viewer.js';
 import { newId } from '../src/kernel/ids.js';
 import { createSharedLimits, type SharedLimits } from '../src/kernel/shared-limits.js';
@@ -15,6 +14,7 @@ import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
 import { startWebhookWorker } from '../src/webhooks/worker.js';
 import { database, keyring, prisma, testLogger } from './helpers/database.js';
 import { testApp } from './helpers/server.js';
+import { connectedEvent } from './helpers/events.js';
 import { startUpstream } from './helpers/upstream.js';
 
 const sharedServices = process.env.TEST_DATABASE === 'postgresql' && Boolean(process.env.REDIS_URL);
@@ -88,19 +88,7 @@ describe('limits per deployment', () => {
       onTestFinished(() => prisma.webhookEndpoint.deleteMany({ where: { id: endpoint.id } }).then(() => undefined));
       const messages = 24;
       for (let index = 0; index < messages; index++) {
-        const event: ConnectionStatusEvent = {
-          connectionId: newId(),
-          integrationId: 'integration',
-          integrationSlug: 'acme',
-          connectionName: 'default',
-          ownerId: 'u1',
-          status: 'HEALTHY',
-          previousStatus: null,
-          reason: 'connected',
-          sequence: 1,
-          at: new Date().toISOString(),
-        };
-        await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event));
+        await prisma.$transaction((tx) => enqueueConnectionEvent(tx, connectedEvent(newId())));
       }
       const settings = { ...app.config.webhooks, pollIntervalMs: 50, concurrency: 8, endpointConcurrency: 2, prefetch: 4, timeoutMs: 5_000 };
       const workers = threeInstances().map((limits, index) =>

@@ -3,12 +3,12 @@
 // succeeds makes the endpoint's pending messages due at once, oldest first per connection, instead of
 // each waiting out its backoff (here a 60 s retry, where the catch-up takes well under 10 s).
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import type { ConnectionStatusEvent } from '../src/domain/changes.js';
 import { newId } from '../src/kernel/ids.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
 import { startWebhookWorker } from '../src/webhooks/worker.js';
 import { keyring, prisma } from './helpers/database.js';
 import { testApp } from './helpers/server.js';
+import { connectedEvent } from './helpers/events.js';
 import { startUpstream } from './helpers/upstream.js';
 
 describe('webhook catch-up', () => {
@@ -34,19 +34,7 @@ describe('webhook catch-up', () => {
     const connections = [newId(), newId(), newId()];
     for (const sequence of [1, 2, 3]) {
       for (const connectionId of connections) {
-        const event: ConnectionStatusEvent = {
-          connectionId,
-          integrationId: 'integration',
-          integrationSlug: 'acme',
-          connectionName: 'default',
-          ownerId: 'u1',
-          status: 'HEALTHY',
-          previousStatus: null,
-          reason: 'connected',
-          sequence,
-          at: new Date().toISOString(),
-        };
-        await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event));
+        await prisma.$transaction((tx) => enqueueConnectionEvent(tx, connectedEvent(connectionId, sequence)));
       }
     }
     const settings = { ...app.config.webhooks, pollIntervalMs: 50, timeoutMs: 2_000 };
