@@ -70,7 +70,7 @@ export async function claimDueDeliveries(
  * that time on (a conditional UPDATE, so one instance probes it), and its oldest pending message not
  * yet due is leased for sending, its attempts unchanged (a probe does not spend the message's retries).
  */
-export async function claimProbes(prisma: PrismaClient, options: { owner: string; leaseMs: number; probeIntervalMs: number }): Promise<ClaimedDelivery[]> {
+async function claimProbes(prisma: PrismaClient, options: { owner: string; leaseMs: number; probeIntervalMs: number }): Promise<ClaimedDelivery[]> {
   const rows = await prisma.$queryRaw<ClaimedDelivery[]>`
     WITH probed AS (
       UPDATE "WebhookEndpoint" e SET "probeAt" = ${databaseNowPlus(options.probeIntervalMs)}
