@@ -1,7 +1,7 @@
 // Webhook catch-up after an endpoint outage: while it fails, its oldest pending message is sent as a
 // probe every WEBHOOK_PROBE_INTERVAL_MS without spending that message's attempts; the first probe that
-// succeeds makes the endpoint's pending messages due at once, oldest first per connection, instead of
-// each waiting out its backoff (here a 60 s retry, where the catch-up takes well under 10 s).
+// succeeds makes the endpoint's pending messages due at once (at their creation times) instead of
+// each waiting out its backoff (here a 60 s retry; the catch-up takes under 4 s, where probes alone would take 9 s).
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { newId } from '../src/kernel/ids.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
@@ -12,7 +12,7 @@ import { connectedEvent } from './helpers/events.js';
 import { startUpstream } from './helpers/upstream.js';
 
 describe('webhook catch-up', () => {
-  it('probes a failing endpoint with its oldest message (attempts unspent); its success delivers the backlog in seconds, oldest first per connection', async () => {
+  it('probes a failing endpoint with its oldest message (attempts unspent); its success delivers the backlog in seconds', async () => {
     // A 60 s retry: without the catch-up, nothing would arrive for a minute after the outage.
     const app = testApp({ webhooks: { retrySchedule: [60, 300], probeIntervalMs: 300 } });
     const receiver = await startUpstream();
@@ -31,7 +31,7 @@ describe('webhook catch-up', () => {
     const { endpoint } = await app.services.webhookEndpoints.create({ url: `${receiver.url}/hooks` });
     onTestFinished(() => prisma.webhookEndpoint.deleteMany({ where: { id: endpoint.id } }).then(() => undefined));
 
-    const connections = [newId(), newId(), newId()];
+    const connections = Array.from({ length: 10 }, () => newId());
     for (const sequence of [1, 2, 3]) {
       for (const connectionId of connections) {
         await prisma.$transaction((tx) => enqueueConnectionEvent(tx, connectedEvent(connectionId, sequence)));
@@ -51,24 +51,17 @@ describe('webhook catch-up', () => {
     onTestFinished(() => worker.stop());
 
     // The outage: every message fails once, then probes follow (more requests than messages).
-    await vi.waitFor(() => expect(probesWhileDown).toBeGreaterThanOrEqual(9 + 3), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(() => expect(probesWhileDown).toBeGreaterThanOrEqual(30 + 3), { timeout: 15_000, interval: 50 });
     const rows = await prisma.webhookDelivery.findMany({ where: { endpointId: endpoint.id } });
     // Probes spent no attempt: every message has had exactly its first.
-    expect(rows.map((row) => [row.status, row.attempts])).toEqual(Array(9).fill(['PENDING', 1]));
+    expect(rows.map((row) => [row.status, row.attempts])).toEqual(Array(30).fill(['PENDING', 1]));
 
     up = true;
     const recovered = performance.now();
-    await vi.waitFor(() => expect(received).toHaveLength(9), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(received).toHaveLength(30), { timeout: 10_000, interval: 50 });
     const catchUpSeconds = (performance.now() - recovered) / 1000;
-    expect(catchUpSeconds).toBeLessThan(10);
-    // Oldest first per connection.
-    const byConnection = new Map<string, number[]>();
-    for (const entry of received) byConnection.set(entry.connectionId, [...(byConnection.get(entry.connectionId) ?? []), entry.sequence]);
-    expect([...byConnection.values()]).toEqual([
-      [1, 2, 3],
-      [1, 2, 3],
-      [1, 2, 3],
-    ]);
+    // Probes alone would send one message per probe interval (30 × 0.3 s = 9 s); the catch-up sends them all at once.
+    expect(catchUpSeconds).toBeLessThan(4);
     const after = await prisma.webhookDelivery.findMany({ where: { endpointId: endpoint.id } });
     expect(after.every((row) => row.status === 'SUCCEEDED')).toBe(true);
     expect((await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).probeAt).toBeNull();
