@@ -58,6 +58,8 @@ import { relayChangesToFeed } from './realtime/relay.js';
 import { createStatusStreams } from './realtime/status-stream.js';
 import { createSandbox } from './sandbox/provider.js';
 import { createBreaker } from './tokens/breaker.js';
+import { createSharedLimits } from './kernel/shared-limits.js';
+import { watchFreeSpace } from './db/free-space.js';
 import { createTokenGrants } from './tokens/grants/index.js';
 import { refreshSweepJob } from './tokens/refresh-sweep.js';
 import { createRefresher } from './tokens/refresher.js';
@@ -89,6 +91,12 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const db = options.database ?? openDatabase(config.database, { logger });
   const keyring = options.keyring ?? loadKeyring({ ...config.crypto, dataDir: config.database.dataDir }, logger);
   const metrics = createMetrics();
+  // The embedded database on disk: its free space decides readiness before a WAL segment no longer fits.
+  const freeSpace =
+    db.kind === 'pglite' && !config.database.dataDir.startsWith('memory://')
+      ? watchFreeSpace({ dir: config.database.dataDir, minFreeMb: config.database.storageMinFreeMb, warnFreeMb: config.database.storageWarnFreeMb, logger })
+      : undefined;
+  if (freeSpace) metrics.measureFreeSpaceWith(() => freeSpace.freeBytes());
   const events = new EventBus<DomainEvents>((error, type) => logger.error({ err: error, event: type }, 'an event listener failed'));
   const changes = createChangeFeed({ redisUrl: config.realtime.redisUrl, channel: `${config.realtime.redisPrefix}:events`, instanceId, logger });
   const sandboxBase = config.sandbox.enabled ? new URL(`${config.publicUrl}/sandbox/`) : undefined;
@@ -116,12 +124,19 @@ export function createApp(config: Config, options: AppOptions = {}) {
 
   const providerClient = createProviderClient({ outbound, keyring, urls, settings: config.providers });
   const grants = createTokenGrants({ providerClient, outbound, keyring, urls });
-  const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, db, logger });
+  // Limits per deployment (breaker, webhook endpoint slots, subscription caps) through Redis when configured.
+  const limits = createSharedLimits({
+    redisUrl: config.realtime.redisUrl,
+    prefix: config.realtime.redisPrefix,
+    timeoutMs: config.realtime.redisLimitTimeoutMs,
+    logger,
+  });
+  const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, probeIntervalMs: config.tokens.breakerProbeIntervalMs, db, logger, limits });
   const refresher = createRefresher({ db, store, grants, breaker, events, settings: config.tokens, providerTimeouts: config.providers, logger, instanceId });
   const proxy = createProxy({ lookup, refresher, outbound, keyring, events, settings: config.proxy });
   const checks: CheckDeps = { providerClient, outbound, keyring, urls, timeoutMs: config.health.verifyTimeoutMs };
   const verifier = createVerifier({ db, checks, lookup, store, refresher, events, logger });
-  const statusStreams = createStatusStreams({ db, changes, lookup, integrations, settings: config.realtime, logger });
+  const statusStreams = createStatusStreams({ db, changes, lookup, integrations, settings: config.realtime, logger, limits });
   const webhookEndpoints = createWebhookEndpoints({ db, keyring, events, urls, settings: config.webhooks });
   const deliveries = createDeliveryStore({ prisma: db.prisma, settings: config.webhooks, events, logger });
   const providerWebhookReceipts = createProviderWebhookReceipts(db);
@@ -193,6 +208,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
   };
 
   metrics.countSubscriptionsWith(() => statusStreams.subscriberCount());
+  metrics.countDeploymentSubscriptionsWith(() => statusStreams.deploymentSubscriberCount());
   metrics.countConnectionsWith(async () => {
     const rows = await db.prisma.$queryRaw<Array<{ integration: string; status: string; count: bigint | number }>>`
       SELECT i."slug" AS "integration", c."status"::text AS "status", count(*) AS "count"
@@ -215,7 +231,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     refreshSweepJob({ prisma: db.prisma, refresher, logger }, config.tokens),
     pendingAuthorizationCleanupJob(db.prisma, config.oauth.cleanupIntervalSeconds, logger),
     connectSessionCleanupJob(db, config.connectSessions, logger),
-    webhookDeliveryJob({ deliveries, outbound, keyring, settings: config.webhooks, changes, events, logger, instanceId }),
+    webhookDeliveryJob({ deliveries, outbound, keyring, settings: config.webhooks, changes, events, logger, instanceId, limits }),
     providerWebhookForwardingJob(providerWebhookForwarder, config.providerWebhooks),
     webhookLogRetentionJob(db.prisma, config.webhooks, logger),
     operationsRetentionJob(db.prisma, config.activity, logger),
@@ -310,7 +326,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     { name: 'sdk', path: '/sdk/connect.js', handle: sdkHandler() },
     { name: 'mcp', path: '/mcp', handle: mcpHandler({ authenticate, tools: agentTools, settings: config.mcp, logger }) },
     healthRoute,
-    readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger }),
+    readyRoute({ db, isReady: () => isReady, timeoutMs: config.database.readyTimeoutMs, logger, notReadyReason: () => freeSpace?.notReadyReason() }),
     // Off in production without METRICS_TOKEN: then /metrics is the same 404 as any unknown path.
     ...(config.metrics.served ? [metricsRoute(metrics, config.metrics.token)] : []),
     possibleTypesRoute(graphql),
@@ -336,6 +352,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     flows,
     grants,
     breaker,
+    /** The embedded database's free-space watch (undefined on PostgreSQL or in memory). */
+    freeSpace,
     activity,
     deliveries,
     providerWebhookForwarder,
@@ -407,6 +425,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
       for (const stop of unsubscribe) stop();
       await outbound.close();
       await changes.close();
+      await limits.close();
+      freeSpace?.stop();
       if (ownsDatabase) await db.close();
     },
   };

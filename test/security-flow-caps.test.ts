@@ -119,6 +119,19 @@ describe('security: caps on every flow kind', async () => {
     expect((await create('session-hoarder')).__typename).toBe('CreateConnectSessionPayload');
   });
 
+  it('holds the connect-session cap under concurrent creates (counted and inserted under a per-user lock)', async () => {
+    const results = await Promise.all(
+      Array.from(
+        { length: 12 },
+        async () => (await graphql(server, CREATE_SESSION, { input: { endUserId: 'session-racer' } }, adminHeaders)).data.createConnectSession,
+      ),
+    );
+    const kinds = results.map((result: { __typename: string }) => result.__typename);
+    expect(kinds.filter((kind) => kind === 'CreateConnectSessionPayload')).toHaveLength(3);
+    expect(kinds.filter((kind) => kind === 'QuotaExceededError')).toHaveLength(9);
+    expect(await prisma.connectSession.count({ where: { endUserId: 'session-racer' } })).toBe(3);
+  });
+
   it("counts a session token's subscriptions apart from its end user's own quota", async () => {
     const created = (await graphql(server, CREATE_SESSION, { input: { endUserId: 'listener' } }, adminHeaders)).data.createConnectSession;
     const grant = {

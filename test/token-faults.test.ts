@@ -75,7 +75,11 @@ describe('token lifecycle under faults', async () => {
   const manualRetryServer = await startTestServer({ tokens: { manualRetryMs: 60_000 } });
   // REFRESH_MANUAL_RETRY_SECONDS shortened to 0: the interval has passed.
   const retryNowServer = await startTestServer({ tokens: { manualRetryMs: 0 } });
-  const breakerServer = await startTestServer({ tokens: { breakerThreshold: 2, backoffBaseMs: 60_000 }, proxy: { rateLimitBurst: 1000 } });
+  // No probe interval: with Redis (the breaker shared) the next probe may follow a failed one at once, as on one instance without it.
+  const breakerServer = await startTestServer({
+    tokens: { breakerThreshold: 2, backoffBaseMs: 60_000, breakerProbeIntervalMs: 0 },
+    proxy: { rateLimitBurst: 1000 },
+  });
   const status = await collectStatusEvents(retryNowServer);
 
   /** A plain OAuth 2.0 integration whose token endpoint and API are the given upstream. */

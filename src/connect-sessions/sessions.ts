@@ -108,10 +108,7 @@ export async function createConnectSession(
     }
   }
 
-  // One user cannot hold an unbounded number of live sessions (rows, and tokens that can connect).
   const limit = deps.settings.maxSessionsPerUser;
-  const live = await deps.db.prisma.connectSession.count({ where: liveSessionsWhere(endUserId!) });
-  if (live >= limit) throw new QuotaExceededError(`This user has ${limit} live connect sessions: revoke one or wait until they expire.`, limit);
 
   const token = newConnectSessionToken();
   const id = newId();
@@ -120,6 +117,12 @@ export async function createConnectSession(
   // An agent session goes on calling APIs after the user connected: it is reusable unless told otherwise.
   const reusable = input.reusable ?? purpose === 'AGENT';
   await deps.db.transaction(async (tx) => {
+    // One user cannot hold an unbounded number of live sessions (rows, and tokens that can connect):
+    // counted and inserted under a per-user advisory lock, so the cap holds under concurrent creates
+    // on every instance of the deployment.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`switchboard:connect-sessions:${endUserId!}`}))`;
+    const live = await tx.connectSession.count({ where: liveSessionsWhere(endUserId!) });
+    if (live >= limit) throw new QuotaExceededError(`This user has ${limit} live connect sessions: revoke one or wait until they expire.`, limit);
     await tx.connectSession.create({
       data: {
         id,

@@ -14,15 +14,21 @@ const UNAVAILABLE_CODES = new Set([
   '57P02',
   '57P03',
   '57014',
+  // PostgreSQL (and PGlite): disk full, out of memory, insufficient resources. The embedded database's
+  // full disk is also seen before it happens (free-space.ts: /ready 503).
+  '53100',
+  '53200',
+  '53000',
   // Node sockets.
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
+  'ENOSPC',
 ]);
 const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 const UNAVAILABLE_MESSAGES =
-  /connection terminated|timeout exceeded when trying to connect|query read timeout|connection (is )?closed|server closed the connection|the database system is (starting up|shutting down)|terminating connection|canceling statement due to statement timeout|Client has encountered a connection error|Connection ended unexpectedly/i;
+  /connection terminated|timeout exceeded when trying to connect|query read timeout|connection (is )?closed|server closed the connection|the database system is (starting up|shutting down)|terminating connection|canceling statement due to statement timeout|Client has encountered a connection error|Connection ended unexpectedly|No space left on device|could not extend file/i;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 6; depth++) {

@@ -20,6 +20,14 @@ export const databaseSettings = defineSettings(
       integer({ min: 1, max: 4096, default: 16 }),
       "the embedded database's page cache (PostgreSQL's shared_buffers); its start-up initialises all of it",
     ),
+    STORAGE_MIN_FREE_MB: setting(
+      integer({ min: 17, default: 32 }),
+      'embedded database: `/ready` answers 503 (storage full) when `DATA_DIR` has less free space than this (a new 16 MB WAL segment, plus a margin)',
+    ),
+    STORAGE_WARN_FREE_MB: setting(
+      integer({ min: 17, default: 512 }),
+      'embedded database: a warning is logged (at most once a minute) when `DATA_DIR` has less free space than this',
+    ),
     READY_TIMEOUT_MS: setting(integer({ min: 100, default: 2_000 }), '`/ready` answers 503 when the database has not answered within this'),
   },
   (values) => ({
@@ -30,6 +38,8 @@ export const databaseSettings = defineSettings(
     statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
     readyTimeoutMs: values.READY_TIMEOUT_MS,
     embeddedSharedBuffersMb: values.EMBEDDED_SHARED_BUFFERS_MB,
+    storageMinFreeMb: values.STORAGE_MIN_FREE_MB,
+    storageWarnFreeMb: values.STORAGE_WARN_FREE_MB,
   }),
 );
 export type DatabaseSettings = SettingsOf<typeof databaseSettings>;

@@ -54,7 +54,7 @@ export interface DomainEvents {
   'proxy.called': { operation: Operation; connected: boolean; seconds: number };
   'integration.changed': IntegrationChange;
   /** Deliveries are due now (a redelivery, an endpoint enabled again): the worker need not wait for its poll. */
-  'webhook.due': { reason: 'redelivery' | 'endpoint_enabled' | 'provider_webhook' };
+  'webhook.due': { reason: 'redelivery' | 'endpoint_enabled' | 'provider_webhook' | 'endpoint_recovered' };
   /** A provider's webhook got its outcome (refused, a handshake, forwarded, unmatched, a duplicate): the metrics count it. */
   'provider_webhook.recorded': { integrationSlug: string; outcome: 'FORWARDED' | 'UNMATCHED' | 'REJECTED' | 'HANDSHAKE' | 'DUPLICATE' };
   /** A provider's webhook was forwarded (its outbox rows committed): subscribers who may see its connections hear it. */

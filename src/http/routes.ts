@@ -9,12 +9,21 @@ import { isAuthorizedMetricsRequest } from './metrics-route.js';
 import type { Handler, Route } from './server.js';
 
 /** GET /ready: 200 once the app serves everything and the database answers in time; 503 otherwise. */
-export function readyRoute(deps: { db: Database; isReady: () => boolean; timeoutMs: number; logger: Logger }): Route {
+export function readyRoute(deps: {
+  db: Database;
+  isReady: () => boolean;
+  timeoutMs: number;
+  logger: Logger;
+  /** Why the instance should take no traffic though the database answers (the embedded database's disk is nearly full). */
+  notReadyReason?: () => string | undefined;
+}): Route {
   return {
     name: 'ready',
     path: '/ready',
     handle: (async (_req, res) => {
       if (!deps.isReady()) return sendJson(res, 503, { status: 'starting', database: deps.db.kind });
+      const reason = deps.notReadyReason?.();
+      if (reason) return sendJson(res, 503, { status: 'unavailable', database: deps.db.kind, reason });
       try {
         // A frozen database must not make the check hang: load balancers want an answer.
         let timer: NodeJS.Timeout | undefined;

@@ -162,6 +162,28 @@ export function createMetrics() {
     },
   });
 
+  let measureFreeSpace: (() => number | undefined) | undefined;
+  new client.Gauge({
+    name: 'switchboard_storage_free_bytes',
+    help: 'Free space in DATA_DIR for the embedded database (measured every 5 s); /ready answers 503 under STORAGE_MIN_FREE_MB. Absent on PostgreSQL.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const free = measureFreeSpace?.();
+      if (free !== undefined) this.set(free);
+    },
+  });
+
+  let countDeploymentSubscriptions: (() => Promise<number>) | undefined;
+  new client.Gauge({
+    name: 'switchboard_subscriptions_deployment',
+    help: 'GraphQL status subscriptions open on every instance together (counted in Redis; without Redis, or while it does not answer, this instance only).',
+    registers: [registry],
+    async collect() {
+      this.set((await countDeploymentSubscriptions?.()) ?? countSubscriptions?.() ?? 0);
+    },
+  });
+
   const connectionCounts = scrapeTimeValue<ConnectionCount[]>(CONNECTION_COUNT_CACHE_MS);
 
   new client.Gauge({
@@ -285,6 +307,14 @@ export function createMetrics() {
     /** switchboard_subscriptions counts what this says at scrape time. */
     countSubscriptionsWith(count: () => number): void {
       countSubscriptions = count;
+    },
+    /** switchboard_storage_free_bytes shows what this says at scrape time. */
+    measureFreeSpaceWith(measure: () => number | undefined): void {
+      measureFreeSpace = measure;
+    },
+    /** switchboard_subscriptions_deployment counts what this says at scrape time. */
+    countDeploymentSubscriptionsWith(count: () => Promise<number>): void {
+      countDeploymentSubscriptions = count;
     },
     /** How switchboard_connections is computed (one grouped count; cached CONNECTION_COUNT_CACHE_MS). */
     countConnectionsWith: (counter: () => Promise<ConnectionCount[]>) => connectionCounts.set(counter),

@@ -13,7 +13,9 @@ import type { Viewer } from '../domain/viewer.js';
 import type { Connection } from '../generated/prisma/client.js';
 import { NotFoundError, QuotaExceededError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
+import { PER_INSTANCE_LIMITS, type SharedLimits } from '../kernel/shared-limits.js';
 import type { RealtimeSettings } from './settings.js';
+import { createSubscriptionSlots, type SubscriptionSlots } from './subscription-slots.js';
 
 export interface StatusStreamFilter {
   integration?: string | null;
@@ -67,6 +69,7 @@ class SubscriberIndex {
     private readonly changes: ChangeFeed,
     readonly settings: Pick<RealtimeSettings, 'maxSubscriptionsPerUser' | 'maxSubscriptionsPerConnectSession' | 'subscriptionQueueMax'>,
     readonly logger: Logger,
+    readonly shared: SubscriptionSlots,
   ) {}
 
   private dispatch(event: ConnectionStatusEvent): void {
@@ -111,24 +114,34 @@ class SubscriberIndex {
   /**
    * Takes one of the viewer's subscription slots; the returned function gives it back (once). A
    * connect-session token has slots of its own (a few), so a leaked or busy token cannot use up its
-   * end user's quota; the key cannot collide with a user id (user ids have no space).
+   * end user's quota; the key cannot collide with a user id (user ids have no space). With Redis the
+   * cap holds across instances too (subscription-slots.ts).
    */
-  claimSlot(viewer: Viewer): () => void {
+  async claimSlot(viewer: Viewer): Promise<() => void> {
     const session = viewer.connectSession;
     const key = session ? `session ${session.id}` : viewer.userId;
     const limit = session ? this.settings.maxSubscriptionsPerConnectSession : this.settings.maxSubscriptionsPerUser;
+    const refuse = () =>
+      new QuotaExceededError(`This ${session ? 'connect session' : 'user'} already has ${limit} open subscriptions: close one first.`, limit);
     const open = this.openSubscriptionCount(key);
-    if (open >= limit) {
-      throw new QuotaExceededError(`This ${session ? 'connect session' : 'user'} already has ${limit} open subscriptions: close one first.`, limit);
-    }
+    if (open >= limit) throw refuse();
     this.perUser.set(key, open + 1);
     let released = false;
-    return () => {
+    const releaseHere = () => {
       if (released) return;
       released = true;
       const left = this.openSubscriptionCount(key) - 1;
       if (left > 0) this.perUser.set(key, left);
       else this.perUser.delete(key);
+    };
+    const releaseShared = await this.shared.claim(key, limit);
+    if (!releaseShared) {
+      releaseHere();
+      throw refuse();
+    }
+    return () => {
+      releaseShared();
+      releaseHere();
     };
   }
 }
@@ -255,8 +268,11 @@ export function createStatusStreams(deps: {
   integrations: Pick<Integrations, 'find'>;
   settings: Pick<RealtimeSettings, 'maxSubscriptionsPerUser' | 'maxSubscriptionsPerConnectSession' | 'subscriptionQueueMax'>;
   logger: Logger;
+  /** Caps per deployment (Redis); per instance without. */
+  limits?: SharedLimits;
 }) {
-  const index = new SubscriberIndex(deps.changes, deps.settings, deps.logger);
+  const slots = createSubscriptionSlots(deps.limits ?? PER_INSTANCE_LIMITS);
+  const index = new SubscriberIndex(deps.changes, deps.settings, deps.logger, slots);
   /** The event's connection row, read once per event however many subscribers select it. */
   const connectionReads = new WeakMap<ConnectionStatusEvent, Promise<Connection | null>>();
 
@@ -275,7 +291,7 @@ export function createStatusStreams(deps: {
         const connection = await deps.lookup.find(viewer, { connectionId: filter.connectionId, integration: filter.integration });
         connectionId = connection.id;
       }
-      return new StatusEventStream(index, viewer, integrationId, connectionId, index.claimSlot(viewer));
+      return new StatusEventStream(index, viewer, integrationId, connectionId, await index.claimSlot(viewer));
     },
 
     /** The connection an event is about as the viewer may see it (null when gone or not visible). */
@@ -294,10 +310,13 @@ export function createStatusStreams(deps: {
     /** Ends every open stream (shutdown); the transports then close their responses. */
     closeAll(): void {
       for (const stream of [...index.open]) stream.end();
+      slots.stop();
     },
 
     /** How many status subscriptions this app holds (the subscriptions gauge; tests see that none leak). */
     subscriberCount: () => index.open.size,
+    /** How many are open across the deployment (Redis), else on this instance. */
+    deploymentSubscriberCount: async () => (await slots.deploymentCount()) ?? index.open.size,
     openSubscriptionCount: (userId: string) => index.openSubscriptionCount(userId),
   };
 }

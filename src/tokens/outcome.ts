@@ -170,7 +170,7 @@ export async function refreshClaimed(
   request: RefreshRequest,
 ): Promise<UsableCredentials> {
   const previousUnknown = lease.previousUnknown ?? row.refreshOutcomeUnknown;
-  const ticket = deps.breaker.enter(row.integrationId);
+  const ticket = await deps.breaker.enter(row.integrationId);
   if (ticket.kind === 'open') {
     await releaseLease(deps.prisma, deps.logger, row.id, lease, previousUnknown);
     if (stillUsable(row, request)) return { connection: row, credentials };
@@ -311,7 +311,7 @@ async function failed(
 
   if (failure.kind === 'local') {
     // Our own configuration problem (no client id, a bad template value…): no request was sent, no backoff.
-    deps.breaker.leave(row.integrationId, ticket);
+    await deps.breaker.leave(row.integrationId, ticket);
     await releaseLease(deps.prisma, deps.logger, row.id, lease, previousUnknown);
     deps.events.emit('connection.refresh_failed', { operation, result: 'not_sent', change: null });
     throw failure.error;
@@ -319,7 +319,7 @@ async function failed(
 
   // Transient: keep the tokens, back off. A request inside the window (an explicit retry) does not
   // count as a new failure: failures are counted per backoff window.
-  deps.breaker.failure(row.integrationId, ticket);
+  await deps.breaker.failure(row.integrationId, ticket);
   const now = Date.now();
   const insideWindow = row.nextRefreshAt !== null && row.nextRefreshAt.getTime() > now;
   const failures = insideWindow ? row.refreshFailures : row.refreshFailures + 1;

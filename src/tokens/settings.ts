@@ -18,6 +18,10 @@ export const tokenSettings = defineSettings(
       integer({ min: 1, default: 5 }),
       "consecutive transient failures of an integration's token endpoint after which it is probed one request at a time",
     ),
+    REFRESH_BREAKER_PROBE_INTERVAL_MS: setting(
+      integer({ min: 0, default: 1000 }),
+      'with Redis: after a failed probe, the next probe of the open breaker waits this long, across all instances together (so N instances probe no more often than one)',
+    ),
   },
   (values) => ({
     intervalSeconds: values.REFRESH_INTERVAL_SECONDS,
@@ -28,6 +32,7 @@ export const tokenSettings = defineSettings(
     backoffMaxMs: values.REFRESH_BACKOFF_MAX_SECONDS * 1000,
     manualRetryMs: values.REFRESH_MANUAL_RETRY_SECONDS * 1000,
     breakerThreshold: values.REFRESH_BREAKER_THRESHOLD,
+    breakerProbeIntervalMs: values.REFRESH_BREAKER_PROBE_INTERVAL_MS,
   }),
 );
 export type TokenSettings = SettingsOf<typeof tokenSettings>;

@@ -67,6 +67,37 @@ export async function claimDueDeliveries(
       e."url", e."secretEnc", e."previousSecretEnc", e."previousSecretExpiresAt"`;
 }
 
+/**
+ * Probes of failing endpoints: each enabled endpoint whose probe time has come is claimed by moving
+ * that time on (a conditional UPDATE, so one instance probes it), and its oldest pending message not
+ * yet due is leased for sending, its attempts unchanged (a probe does not spend the message's retries).
+ */
+async function claimProbes(prisma: PrismaClient, options: { owner: string; leaseMs: number; probeIntervalMs: number }): Promise<ClaimedDelivery[]> {
+  const rows = await prisma.$queryRaw<ClaimedDelivery[]>`
+    WITH probed AS (
+      UPDATE "WebhookEndpoint" e SET "probeAt" = ${databaseNowPlus(options.probeIntervalMs)}
+      WHERE e."enabled" AND e."probeAt" IS NOT NULL AND e."probeAt" <= ${DATABASE_NOW}
+      RETURNING e."id"
+    ), picked AS (
+      SELECT oldest."id" FROM probed
+      CROSS JOIN LATERAL (
+        SELECT d."id" FROM "WebhookDelivery" d
+        WHERE d."endpointId" = probed."id" AND d."status" = 'PENDING' AND d."nextAttemptAt" > ${DATABASE_NOW}
+          AND (d."leaseExpiresAt" IS NULL OR d."leaseExpiresAt" <= ${DATABASE_NOW})
+        ORDER BY d."createdAt"
+        LIMIT 1
+        FOR UPDATE OF d SKIP LOCKED
+      ) oldest
+    )
+    UPDATE "WebhookDelivery" d
+    SET "leaseOwner" = ${options.owner}, "leaseExpiresAt" = ${databaseNowPlus(options.leaseMs)}, "updatedAt" = ${DATABASE_NOW}
+    FROM "WebhookEndpoint" e
+    WHERE d."id" IN (SELECT "id" FROM picked) AND e."id" = d."endpointId"
+    RETURNING d."id", d."endpointId", d."messageId", d."eventType", d."body", d."attempts",
+      e."url", e."secretEnc", e."previousSecretEnc", e."previousSecretExpiresAt"`;
+  return rows.map((row) => ({ ...row, probe: true }));
+}
+
 /** One attempt's result, waiting to be recorded. */
 export interface AttemptResult {
   delivery: ClaimedDelivery;
@@ -97,12 +128,14 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
       const nextAttemptAt = outcome.interrupted ? now : retryAt;
       // The delay goes to the database, which adds it to its own clock (the one every instance's claim reads).
       const delayMs = nextAttemptAt ? Math.max(0, nextAttemptAt.getTime() - now.getTime()) : null;
-      return { delivery, outcome, status, nextAttemptAt, delayMs };
+      // A failed (or cut short) probe leaves the message as it was: its retry time and attempts stand.
+      const keep = Boolean(delivery.probe) && !outcome.ok;
+      return { delivery, outcome, status, nextAttemptAt, delayMs, keep };
     });
     const recorded = await deps.prisma.$queryRaw<Array<{ id: string }>>`
       UPDATE "WebhookDelivery" d
       SET "status" = r."status"::"WebhookDeliveryStatus",
-          "nextAttemptAt" = ${DATABASE_NOW} + r."delayMs" * interval '1 millisecond',
+          "nextAttemptAt" = CASE WHEN r."keep" THEN d."nextAttemptAt" ELSE ${DATABASE_NOW} + r."delayMs" * interval '1 millisecond' END,
           "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
           "responseStatus" = r."responseStatus", "responseExcerpt" = r."responseExcerpt", "error" = r."error",
           "deliveredAt" = CASE WHEN r."status" = 'SUCCEEDED' THEN ${DATABASE_NOW} ELSE d."deliveredAt" END, "updatedAt" = ${DATABASE_NOW}
@@ -113,8 +146,9 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
         ${planned.map((row) => row.delayMs)}::float8[],
         ${planned.map((row) => row.outcome.responseStatus)}::int[],
         ${planned.map((row) => row.outcome.responseExcerpt)}::text[],
-        ${planned.map((row) => row.outcome.error)}::text[]
-      ) AS r("id", "attempts", "status", "delayMs", "responseStatus", "responseExcerpt", "error")
+        ${planned.map((row) => row.outcome.error)}::text[],
+        ${planned.map((row) => row.keep)}::boolean[]
+      ) AS r("id", "attempts", "status", "delayMs", "responseStatus", "responseExcerpt", "error", "keep")
       WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'
       RETURNING d."id"`;
     const recordedIds = new Set(recorded.map((row) => row.id));
@@ -161,6 +195,7 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
     for (const [endpointId, attempts] of byEndpoint) {
       const succeeded = attempts.some((attempt) => attempt.outcome.ok);
       await recordEndpointHealth(endpointId, succeeded, !succeeded && attempts.some((attempt) => attempt.status === 'FAILED'), now);
+      if (succeeded) await catchUp(endpointId);
     }
     return finished;
   }
@@ -185,12 +220,31 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
     if (!deliveries.length) return 0;
     return deps.prisma.$executeRaw`
       UPDATE "WebhookDelivery" d
-      SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "attempts" = d."attempts" - 1
-      FROM unnest(${deliveries.map((delivery) => delivery.id)}::text[], ${deliveries.map((delivery) => delivery.attempts)}::int[]) AS r("id", "attempts")
+      SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "attempts" = d."attempts" - CASE WHEN r."probe" THEN 0 ELSE 1 END
+      FROM unnest(
+        ${deliveries.map((delivery) => delivery.id)}::text[],
+        ${deliveries.map((delivery) => delivery.attempts)}::int[],
+        ${deliveries.map((delivery) => Boolean(delivery.probe))}::boolean[]
+      ) AS r("id", "attempts", "probe")
       WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'`;
   }
 
   const HEALTHY_RECORD_MS = 60_000;
+
+  /**
+   * An endpoint that was failing (it had a probe time) answered: its pending messages are due at once,
+   * each at its creation time, so the claims take them oldest first (per connection too) instead of
+   * each waiting out its own backoff.
+   */
+  async function catchUp(endpointId: string): Promise<void> {
+    const { count } = await deps.prisma.webhookEndpoint.updateMany({ where: { id: endpointId, probeAt: { not: null } }, data: { probeAt: null } });
+    if (!count) return;
+    const due = await deps.prisma.$executeRaw`
+      UPDATE "WebhookDelivery" SET "nextAttemptAt" = LEAST("createdAt", ${DATABASE_NOW})
+      WHERE "endpointId" = ${endpointId} AND "status" = 'PENDING' AND "nextAttemptAt" > ${DATABASE_NOW}`;
+    deps.logger.info({ endpointId, due }, 'webhook endpoint answers again: its pending messages are due now');
+    deps.events.emit('webhook.due', { reason: 'endpoint_recovered' });
+  }
 
   /** A success clears the failure streak; a delivery that fails for good after days of nothing but failures disables the endpoint. */
   async function recordEndpointHealth(endpointId: string, succeeded: boolean, deliveryFailed: boolean, now: Date): Promise<void> {
@@ -203,7 +257,11 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
       return;
     }
     recentlyHealthy.delete(endpointId);
-    await deps.prisma.webhookEndpoint.updateMany({ where: { id: endpointId, failingSince: null }, data: { failingSince: now } });
+    // Failing: from now on its oldest pending message is probed every WEBHOOK_PROBE_INTERVAL_MS (claimProbes).
+    await deps.prisma.$executeRaw`
+      UPDATE "WebhookEndpoint" SET "failingSince" = COALESCE("failingSince", ${now}),
+        "probeAt" = COALESCE("probeAt", ${databaseNowPlus(cfg.probeIntervalMs)})
+      WHERE "id" = ${endpointId}`;
     if (!deliveryFailed || cfg.disableAfterDays <= 0) return;
     const cutoff = new Date(now.getTime() - cfg.disableAfterDays * 86_400_000);
     const reason = `Disabled automatically: every attempt failed for ${cfg.disableAfterDays} days. Enable it again with updateWebhookEndpoint.`;
@@ -216,6 +274,7 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
 
   return {
     claimDue: (options: Parameters<typeof claimDueDeliveries>[1]) => claimDueDeliveries(deps.prisma, options),
+    claimProbes: (options: { owner: string; leaseMs: number }) => claimProbes(deps.prisma, { ...options, probeIntervalMs: deps.settings.probeIntervalMs }),
     finishAttempts,
     finishAttempt,
     release,

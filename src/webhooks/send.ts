@@ -24,6 +24,8 @@ export interface ClaimedDelivery {
   secretEnc: string;
   previousSecretEnc: string | null;
   previousSecretExpiresAt: Date | null;
+  /** Sent as a probe of a failing endpoint: its failure changes neither its attempts nor its retry time. */
+  probe?: boolean;
 }
 
 export interface AttemptOutcome {

@@ -13,6 +13,10 @@ export const webhookSettings = defineSettings(
         .transform((value) => value.split(',').map((item) => Number(item.trim()))),
       'seconds before each retry (±10 % jitter); attempts in all: the count + 1',
     ),
+    WEBHOOK_PROBE_INTERVAL_MS: setting(
+      integer({ min: 100, default: 5000 }),
+      "while an endpoint fails, its oldest pending message is sent this often as a probe (not counted as one of the message's attempts); the probe's success makes the endpoint's pending messages due at once, oldest first",
+    ),
     WEBHOOK_TIMEOUT_MS: setting(integer({ min: 100, max: 120_000, default: 15_000 }), 'per delivery attempt, until the end of the answer'),
     WEBHOOK_SECRET_GRACE_SECONDS: setting(
       integer({ min: 0, default: 86_400 }),
@@ -34,7 +38,7 @@ export const webhookSettings = defineSettings(
     WEBHOOK_CONCURRENCY: setting(integer({ min: 1, max: 1000, default: 128 }), 'attempts in flight per instance'),
     WEBHOOK_ENDPOINT_CONCURRENCY: setting(
       integer({ min: 1, max: 100, default: 16 }),
-      "attempts in flight per endpoint and instance (one endpoint's rate is at most its slots ÷ its answer time: 16 slots at 100 ms give 160/s)",
+      "attempts in flight per endpoint, across all instances with Redis (else per instance; one endpoint's rate is at most its slots ÷ its answer time: 16 slots at 100 ms give 160/s)",
     ),
     WEBHOOK_PREFETCH: setting(
       integer({ min: 0, max: 1000, default: 32 }),
@@ -44,6 +48,7 @@ export const webhookSettings = defineSettings(
   },
   (values) => ({
     retrySchedule: values.WEBHOOK_RETRY_SCHEDULE,
+    probeIntervalMs: values.WEBHOOK_PROBE_INTERVAL_MS,
     timeoutMs: values.WEBHOOK_TIMEOUT_MS,
     secretGraceSeconds: values.WEBHOOK_SECRET_GRACE_SECONDS,
     logRetentionDays: values.WEBHOOK_LOG_RETENTION_DAYS,

@@ -8,6 +8,12 @@
 // instances' messages. At most WEBHOOK_CONCURRENCY attempts run at once, WEBHOOK_ENDPOINT_CONCURRENCY
 // per endpoint, so a slow endpoint holds a few slots and never the others'.
 //
+// With Redis (SharedLimits) an endpoint's WEBHOOK_ENDPOINT_CONCURRENCY holds per deployment: an
+// attempt first takes one of the endpoint's slots in Redis, a lease as long as the claim's, so a
+// crashed instance's slots free themselves; an endpoint with all its slots taken elsewhere is asked
+// again after ENDPOINT_SLOT_RETRY_MS. While Redis does not answer, each instance counts its own
+// (fails open to per instance: up to N x the setting with N instances), so delivery never stops.
+//
 // Database round trips per delivery are few, because on the embedded database they share the one
 // thread with everything else: a claim takes up to WEBHOOK_PREFETCH deliveries beyond the free slots
 // (a freed slot starts the next one without a query), and outcomes are recorded in group commits
@@ -19,6 +25,7 @@ import type { ChangeFeed } from '../domain/changes.js';
 import type { DomainEventBus } from '../domain/events.js';
 import type { Job } from '../kernel/jobs.js';
 import type { Logger } from '../kernel/log.js';
+import { PER_INSTANCE_LIMITS, type SharedLimits } from '../kernel/shared-limits.js';
 import type { Outbound } from '../net/outbound.js';
 import { RESULT_BATCH_MAX, type AttemptResult, type DeliveryStore } from './deliveries.js';
 import { sendDelivery, type ClaimedDelivery } from './send.js';
@@ -26,6 +33,8 @@ import type { WebhookSettings } from './settings.js';
 
 /** A lease outlives the attempt's own timeout by this much before another instance may retry. */
 const LEASE_MARGIN_MS = 10_000;
+/** How soon an endpoint whose shared slots were all held elsewhere is asked again. */
+const ENDPOINT_SLOT_RETRY_MS = 100;
 /** How long stop() lets attempts in flight finish before cutting them short. */
 const STOP_GRACE_MS = 5_000;
 
@@ -69,6 +78,8 @@ export interface WebhookWorkerDeps {
   logger: Logger;
   /** This instance's id: the prefix of the lease owner it writes. */
   instanceId: string;
+  /** Endpoint slots per deployment (Redis); per instance without. */
+  limits?: SharedLimits;
 }
 
 /** Starts a worker; a poll interval of 0 leaves delivery to other instances. */
@@ -78,6 +89,13 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   if (cfg.pollIntervalMs <= 0) return { nudge: () => {}, stop: async () => {} };
   const owner = `${deps.instanceId}:webhooks:${randomBytes(4).toString('hex')}`;
   const leaseMs = cfg.timeoutMs + LEASE_MARGIN_MS;
+  const limits = deps.limits ?? PER_INSTANCE_LIMITS;
+  /** Endpoints asking Redis for a slot now (one question at a time each). */
+  const acquiring = new Set<string>();
+  /** Endpoints whose shared slots were all held elsewhere, until when (this process's clock). */
+  const blockedUntil = new Map<string, number>();
+  let retryTimer: NodeJS.Timeout | undefined;
+  let nextProbeClaim = 0;
   /** Claimed, not started, per endpoint in claim order (the oldest due first). */
   const waiting = new Map<string, HeldDelivery[]>();
   /** Attempts sending now, per endpoint. */
@@ -138,20 +156,31 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   const release = (deliveries: ClaimedDelivery[]) =>
     deps.deliveries.release(deliveries, owner).catch((error: unknown) => logger.warn({ err: error }, 'webhook claims not handed back'));
 
-  const send = (delivery: ClaimedDelivery) => {
+  const slotKey = (endpointId: string) => `webhook-endpoint:${endpointId}`;
+  const slotHolder = (delivery: ClaimedDelivery) => `${owner}:${delivery.id}`;
+
+  /** Counts an attempt against this instance's slots (before it asks Redis, so the loop does not overfill). */
+  const reserve = (endpointId: string) => {
     sendingTotal++;
-    sending.set(delivery.endpointId, (sending.get(delivery.endpointId) ?? 0) + 1);
+    sending.set(endpointId, (sending.get(endpointId) ?? 0) + 1);
+  };
+  const unreserve = (endpointId: string) => {
+    sendingTotal--;
+    const left = (sending.get(endpointId) ?? 1) - 1;
+    if (left > 0) sending.set(endpointId, left);
+    else sending.delete(endpointId);
+  };
+
+  const send = (delivery: ClaimedDelivery, sharedSlot: boolean) => {
     const work = sendDelivery(deps, delivery, { timeoutMs: cfg.timeoutMs, signal: shutdown.signal })
       .then((outcome) => {
         if (!outcome.interrupted) noteDuration(delivery.endpointId, outcome.durationMs);
         record({ delivery, outcome });
       })
-      .finally(() => {
+      .finally(async () => {
+        if (sharedSlot) await limits.release(slotKey(delivery.endpointId), slotHolder(delivery));
         attempts.delete(work);
-        sendingTotal--;
-        const left = (sending.get(delivery.endpointId) ?? 1) - 1;
-        if (left > 0) sending.set(delivery.endpointId, left);
-        else sending.delete(delivery.endpointId);
+        unreserve(delivery.endpointId);
         startWaiting();
         // Claim again once half the prefetched deliveries are gone (new changes nudge by themselves).
         if (waitingTotal * 2 <= cfg.prefetch && !drained) nudge();
@@ -159,26 +188,69 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
     attempts.add(work);
   };
 
+  /** Takes one of the endpoint's slots across instances, then sends; all taken: back to the front of its queue. */
+  const sendWithSharedSlot = (held: HeldDelivery) => {
+    const { delivery } = held;
+    acquiring.add(delivery.endpointId);
+    const asked = limits.acquire(slotKey(delivery.endpointId), slotHolder(delivery), cfg.endpointConcurrency, leaseMs).then((slot) => {
+      acquiring.delete(delivery.endpointId);
+      if (stopped) {
+        unreserve(delivery.endpointId);
+        if (slot) void limits.release(slotKey(delivery.endpointId), slotHolder(delivery));
+        void release([delivery]);
+      } else if (slot === false) {
+        unreserve(delivery.endpointId);
+        const queue = waiting.get(delivery.endpointId) ?? [];
+        queue.unshift(held);
+        waiting.set(delivery.endpointId, queue);
+        waitingTotal++;
+        blockedUntil.set(delivery.endpointId, Date.now() + ENDPOINT_SLOT_RETRY_MS);
+      } else {
+        // Held, or Redis did not answer (this instance's own count holds then).
+        send(delivery, slot === true);
+      }
+      startWaiting();
+    });
+    attempts.add(asked);
+    void asked.finally(() => attempts.delete(asked));
+  };
+
   /** Fills free slots from the waiting deliveries, one endpoint after another in turn. */
   const startWaiting = () => {
     if (stopped) return;
     const expired: ClaimedDelivery[] = [];
     let started = true;
+    const now = Date.now();
     while (started && sendingTotal < cfg.concurrency) {
       started = false;
       for (const [endpointId, queue] of waiting) {
         if (sendingTotal >= cfg.concurrency) break;
         if ((sending.get(endpointId) ?? 0) >= cfg.endpointConcurrency) continue;
+        if (acquiring.has(endpointId) || (blockedUntil.get(endpointId) ?? 0) > now) continue;
+        blockedUntil.delete(endpointId);
         const next = queue.shift()!;
         waitingTotal--;
         if (!queue.length) waiting.delete(endpointId);
         // Too little lease left for a full attempt (a slow endpoint held the slots): hand it back.
         if (next.leaseUntil - Date.now() < cfg.timeoutMs + START_MARGIN_MS) expired.push(next.delivery);
-        else send(next.delivery);
+        else {
+          reserve(endpointId);
+          if (limits.shared) sendWithSharedSlot(next);
+          else send(next.delivery, false);
+        }
         started = true;
       }
     }
     if (expired.length) void release(expired);
+    // Endpoints whose shared slots were all held elsewhere: ask again shortly.
+    for (const endpointId of blockedUntil.keys()) if (!waiting.has(endpointId)) blockedUntil.delete(endpointId);
+    if (blockedUntil.size && !retryTimer) {
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        startWaiting();
+      }, ENDPOINT_SLOT_RETRY_MS);
+      retryTimer.unref();
+    }
   };
 
   const claimLoop = async () => {
@@ -188,6 +260,11 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       if (limit <= 0) return;
       const leaseUntil = Date.now() + leaseMs;
       const claimed = await deps.deliveries.claimDue({ owner, limit, endpointConcurrency: cfg.endpointConcurrency + cfg.prefetch, inFlight: held(), leaseMs });
+      // Failing endpoints' probes (their oldest pending message), looked for at most twice per probe interval.
+      if (Date.now() >= nextProbeClaim) {
+        nextProbeClaim = Date.now() + Math.max(50, cfg.probeIntervalMs / 2);
+        claimed.push(...(await deps.deliveries.claimProbes({ owner, leaseMs })));
+      }
       if (stopped) {
         // Claimed while stopping: hand them back at once rather than waiting for the lease.
         await release(claimed);
@@ -204,7 +281,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       }
       startWaiting();
       // A full batch may mean more is due.
-      if (claimed.length === limit) again = true;
+      if (claimed.length >= limit) again = true;
       // Fewer than asked, and no endpoint at its share (whose rows the claim may have left behind): all due is held.
       else drained = [...held().values()].every((count) => count < cfg.endpointConcurrency + cfg.prefetch);
     } while (again && !stopped);
@@ -241,6 +318,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      clearTimeout(retryTimer);
       for (const unsubscribe of stopListening) unsubscribe();
       await claiming;
       const unstarted = [...waiting.values()].flat().map((entry) => entry.delivery);

@@ -25,3 +25,19 @@ export async function collectStatusEvents(app: Pick<App, 'changes'>) {
     },
   };
 }
+
+/** A HEALTHY "connected" status event of a connection, as the outbox writes webhook messages for. */
+export function connectedEvent(connectionId: string, sequence = 1): ConnectionStatusEvent {
+  return {
+    connectionId,
+    integrationId: 'integration',
+    integrationSlug: 'acme',
+    connectionName: 'default',
+    ownerId: 'u1',
+    status: 'HEALTHY',
+    previousStatus: null,
+    reason: 'connected',
+    sequence,
+    at: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,162 @@
+// Limits per deployment: three instances (each with its own Redis client and its own in-process
+// state, on one PostgreSQL and one Redis) share the token endpoint's breaker, a webhook endpoint's
+// concurrency and a user's subscription cap. Without PostgreSQL and Redis those tests are skipped (the
+// limits then count per instance, as a single instance needs); the fallback while Redis does not
+// answer runs everywhere.
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { Viewer } from '../src/domain/viewer.js';
+import { newId } from '../src/kernel/ids.js';
+import { createSharedLimits, type SharedLimits } from '../src/kernel/shared-limits.js';
+import { createBreaker, type BreakerTicket } from '../src/tokens/breaker.js';
+import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
+import { startWebhookWorker } from '../src/webhooks/worker.js';
+import { database, keyring, prisma, testLogger } from './helpers/database.js';
+import { testApp } from './helpers/server.js';
+import { connectedEvent } from './helpers/events.js';
+import { startUpstream } from './helpers/upstream.js';
+
+const sharedServices = process.env.TEST_DATABASE === 'postgresql' && Boolean(process.env.REDIS_URL);
+const onSharedServices = it.skipIf(!sharedServices);
+if (!sharedServices) console.info('shared-limits: the three-instance tests need PostgreSQL and Redis (DATABASE_URL, REDIS_URL); skipped here');
+
+/** One instance's Redis client for limits, closed after the test; all share the test's prefix. */
+function limitsOf(prefix: string, redisUrl = process.env.REDIS_URL, timeoutMs = 500): SharedLimits {
+  const limits = createSharedLimits({ redisUrl, prefix, timeoutMs, logger: testLogger });
+  onTestFinished(() => limits.close());
+  return limits;
+}
+
+const threeInstances = (prefix = `limits-${randomBytes(4).toString('hex')}`): [SharedLimits, SharedLimits, SharedLimits] => [
+  limitsOf(prefix),
+  limitsOf(prefix),
+  limitsOf(prefix),
+];
+
+describe('limits per deployment', () => {
+  onSharedServices("opens a failing provider's breaker for every instance: one probe at a time across three instances, one per probe interval", async () => {
+    const breakers = threeInstances().map((limits) => createBreaker({ threshold: 3, db: database, logger: testLogger, limits, probeIntervalMs: 300 }));
+    const integrationId = newId();
+    const probeOf = (tickets: BreakerTicket[]) => {
+      const index = tickets.findIndex((ticket) => ticket.kind === 'probe');
+      return { breaker: breakers[index]!, ticket: tickets[index]! };
+    };
+    // Three failures, one on each instance.
+    for (const breaker of breakers) await breaker.failure(integrationId, await breaker.enter(integrationId));
+    const tickets = await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)));
+    expect(tickets.map((ticket) => ticket.kind).sort()).toEqual(['open', 'open', 'probe']);
+    // The probe fails: no instance probes again within the interval; then one (any) does.
+    const first = probeOf(tickets);
+    await first.breaker.failure(integrationId, first.ticket);
+    expect((await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)))).map((ticket) => ticket.kind)).toEqual(['open', 'open', 'open']);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    const again = await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)));
+    expect(again.filter((ticket) => ticket.kind === 'probe')).toHaveLength(1);
+    // Its success closes the breaker everywhere.
+    const second = probeOf(again);
+    await second.breaker.success(integrationId, second.ticket);
+    expect((await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)))).map((ticket) => ticket.kind)).toEqual(['closed', 'closed', 'closed']);
+  });
+
+  onSharedServices('frees a crashed holder’s slot when its lease expires', async () => {
+    const [first, second] = threeInstances();
+    expect(await first.acquire('slot', 'crashed-holder', 1, 300)).toBe(true);
+    expect(await second.acquire('slot', 'other', 1, 300)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(await second.acquire('slot', 'other', 1, 300)).toBe(true);
+  });
+
+  onSharedServices(
+    'holds WEBHOOK_ENDPOINT_CONCURRENCY per deployment across three instances’ workers',
+    async () => {
+      const app = testApp();
+      const receiver = await startUpstream();
+      let open = 0;
+      let mostOpen = 0;
+      const seen: string[] = [];
+      receiver.routes.set('/slow', (req, res) => {
+        open++;
+        mostOpen = Math.max(mostOpen, open);
+        seen.push(String(req.headers['webhook-id']));
+        setTimeout(() => {
+          open--;
+          res.writeHead(204).end();
+        }, 150);
+      });
+      const { endpoint } = await app.services.webhookEndpoints.create({ url: `${receiver.url}/slow` });
+      onTestFinished(() => prisma.webhookEndpoint.deleteMany({ where: { id: endpoint.id } }).then(() => undefined));
+      const messages = 24;
+      for (let index = 0; index < messages; index++) {
+        await prisma.$transaction((tx) => enqueueConnectionEvent(tx, connectedEvent(newId())));
+      }
+      const settings = { ...app.config.webhooks, pollIntervalMs: 50, concurrency: 8, endpointConcurrency: 2, prefetch: 4, timeoutMs: 5_000 };
+      const workers = threeInstances().map((limits, index) =>
+        startWebhookWorker({
+          deliveries: app.deliveries,
+          outbound: app.outbound,
+          keyring,
+          settings,
+          changes: app.changes,
+          events: app.events,
+          logger: app.logger,
+          instanceId: `instance-${index}`,
+          limits,
+        }),
+      );
+      onTestFinished(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
+      await vi.waitFor(() => expect(new Set(seen).size).toBe(messages), { timeout: 20_000, interval: 50 });
+      expect(mostOpen).toBeLessThanOrEqual(2);
+      expect(seen).toHaveLength(messages);
+    },
+    30_000,
+  );
+
+  onSharedServices('caps a user’s subscriptions per deployment across three instances; the deployment gauge counts them all', async () => {
+    const apps = [
+      testApp({ realtime: { maxSubscriptionsPerUser: 5 } }),
+      testApp({ realtime: { maxSubscriptionsPerUser: 5 } }),
+      testApp({ realtime: { maxSubscriptionsPerUser: 5 } }),
+    ];
+    const viewer: Viewer = { userId: `subscriber-${randomBytes(3).toString('hex')}`, isAdmin: false, via: 'jwt' };
+    const opened: AsyncIterator<unknown>[] = [];
+    const results: string[] = [];
+    for (let index = 0; index < 9; index++) {
+      try {
+        const stream = await apps[index % 3]!.services.statusStreams.subscribe(viewer, {});
+        opened.push(stream[Symbol.asyncIterator]());
+        results.push('open');
+      } catch (error) {
+        results.push((error as { code?: string }).code ?? String(error));
+      }
+    }
+    expect(results.filter((result) => result === 'open')).toHaveLength(5);
+    expect(results.filter((result) => result === 'QUOTA_EXCEEDED')).toHaveLength(4);
+    expect(await apps[0]!.services.statusStreams.deploymentSubscriberCount()).toBe(5);
+    // Closing one frees a slot for any instance.
+    await opened[0]!.return?.();
+    await vi.waitFor(async () => expect(await apps[2]!.services.statusStreams.deploymentSubscriberCount()).toBe(4));
+    await apps[2]!.services.statusStreams.subscribe(viewer, {});
+    for (const stream of opened.slice(1)) await stream.return?.();
+  });
+
+  it('counts on this instance alone, at once, while Redis does not answer', async () => {
+    // A port where nothing listens: every call fails fast and the limits fall back.
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const limits = limitsOf('down', `redis://127.0.0.1:${port}`, 200);
+    const started = performance.now();
+    expect(await limits.acquire('slot', 'holder', 1, 1000)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    const breaker = createBreaker({ threshold: 2, db: database, logger: testLogger, limits });
+    const integrationId = newId();
+    for (let index = 0; index < 2; index++) await breaker.failure(integrationId, await breaker.enter(integrationId));
+    // This instance's own breaker opened: one probe, then the others wait.
+    expect((await breaker.enter(integrationId)).kind).toBe('probe');
+    expect((await breaker.enter(integrationId)).kind).toBe('open');
+  });
+});
