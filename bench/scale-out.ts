@@ -144,6 +144,7 @@ async function run(label: string, instances: number, shared: boolean): Promise<R
           status: 'HEALTHY',
           previousStatus: null,
           reason: 'connected',
+          tags: {},
           sequence: 1,
           at: new Date().toISOString(),
         }),

@@ -17,7 +17,7 @@ export function providerWebhooksOf(integration: Pick<Integration, 'settings'>): 
 }
 
 /** Where in the connection's metadata a route's target is: `connectionConfig.x` is metadata.connectionConfig.x. */
-export function metadataPathOf(to: string): string[] {
+function metadataPathOf(to: string): string[] {
   const [root, ...rest] = to.split('.');
   return root === 'connectionConfig' ? ['connectionConfig', ...rest] : rest;
 }

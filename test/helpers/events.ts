@@ -37,6 +37,7 @@ export function connectedEvent(connectionId: string, sequence = 1): ConnectionSt
     status: 'HEALTHY',
     previousStatus: null,
     reason: 'connected',
+    tags: {},
     sequence,
     at: new Date().toISOString(),
   };
