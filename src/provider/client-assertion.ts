@@ -24,7 +24,8 @@ export function privateKeyJwtAuth(
   const { key, alg: keyAlgorithm } = signingKeyOf(pem);
   const settings = options.clientAssertion;
   const alg = settings?.algorithm ?? keyAlgorithm;
-  return async (as, client, body) => {
+  // openid-client types ClientAuth as returning void but awaits it (oauth4webapi's ClientAuth may return a Promise).
+  const auth = async (as: oidc.ServerMetadata, client: oidc.ClientMetadata, body: URLSearchParams): Promise<void> => {
     const audience = settings?.audience ? fillUrl(settings.audience, { connectionConfig: options.connectionConfig }) : as.token_endpoint!;
     const header: Record<string, string> = { alg, typ: 'JWT' };
     if (options.privateKeyId) header[settings?.keyIdHeader ?? 'kid'] = options.privateKeyId;
@@ -43,4 +44,5 @@ export function privateKeyJwtAuth(
     body.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
     body.set('client_assertion', assertion);
   };
+  return auth as oidc.ClientAuth;
 }
