@@ -216,10 +216,19 @@ describe('webhooks', async () => {
     });
     const endpoint = await createEndpoint('/metered/token-in-path');
     const endpointId = decodeGlobalID(endpoint.globalId).id;
-    // Three deliveries due tomorrow: pending, and no worker touches them before the scrape.
+    // Three deliveries due tomorrow, at an endpoint of their own (a success at the metered endpoint makes
+    // its own pending deliveries due at once): pending, and no worker touches them before the scrape.
+    const parked = await createEndpoint('/metered/parked', ['CONNECTION_DELETED']);
     const tomorrow = new Date(Date.now() + 86_400_000);
     await prisma.webhookDelivery.createMany({
-      data: [1, 2, 3].map(() => ({ id: newId(), endpointId, messageId: 'msg_later', eventType: 'connection.created', body: '{}', nextAttemptAt: tomorrow })),
+      data: [1, 2, 3].map(() => ({
+        id: newId(),
+        endpointId: decodeGlobalID(parked.globalId).id,
+        messageId: 'msg_later',
+        eventType: 'connection.created',
+        body: '{}',
+        nextAttemptAt: tomorrow,
+      })),
     });
     const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
     const value = (text: string, series: string) =>

@@ -59,7 +59,9 @@ export type AuthType =
   | 'MCP_OAUTH2'
   | 'OAUTH1'
   | 'OAUTH2'
-  | 'OAUTH2_CLIENT_CREDENTIALS';
+  | 'OAUTH2_CLIENT_CREDENTIALS'
+  | 'SELF_SIGNED_JWT'
+  | 'TWO_STEP';
 
 export type ConnectSessionPurpose =
   /** An agent session: the token also authenticates an AI agent at PUBLIC_URL/mcp, acting as the end user on the offered integrations only, until it expires. It can still not call GraphQL beyond connecting. */
@@ -98,6 +100,8 @@ export type CreateConnectSessionInput = {
   redirectTo?: InputMaybe<Scalars['String']['input']>;
   /** Keep the session after its first successful connect. By default a CONNECT session ends then (its token sits in a URL, and a live one could replace the connection the user just made); an AGENT session is reusable unless this says false. */
   reusable?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Up to 10 string pairs (keys 1-64 of a-z A-Z 0-9 _ . -, values up to 255 characters) copied to every connection the session makes, as Connection.tags. */
+  tags?: InputMaybe<Scalars['JSONObject']['input']>;
 };
 
 /** Credentials obtained elsewhere: OAuth tokens (a refresh token alone is checked by refreshing once), an API key, or basic credentials; for client credentials, JWT bearer and GitHub App integrations, what the server needs to obtain tokens itself (a token is obtained before the connection is stored). */
@@ -111,15 +115,19 @@ export type CreateConnectionInput = {
   /** GITHUB_APP: the installation to mint tokens for (admins only). */
   installationId?: InputMaybe<Scalars['String']['input']>;
   integration: Scalars['String']['input'];
+  /** SELF_SIGNED_JWT: the key's id (App Store Connect's Key ID), sent as the tokens' kid. */
+  keyId?: InputMaybe<Scalars['String']['input']>;
   metadata?: InputMaybe<Scalars['JSONObject']['input']>;
   password?: InputMaybe<Scalars['String']['input']>;
-  /** JWT_BEARER: the service account's private key (PEM, or Google's JSON key file); write-only. */
+  /** JWT_BEARER: the service account's private key (PEM, or Google's JSON key file); SELF_SIGNED_JWT: the signing key (a .p8 PEM, or Ghost's id:secret); write-only. */
   privateKey?: InputMaybe<Scalars['String']['input']>;
   refreshToken?: InputMaybe<Scalars['String']['input']>;
   /** Admins only: store the credentials without checking them with the provider. */
   skipVerification?: InputMaybe<Scalars['Boolean']['input']>;
   /** JWT_BEARER: the user to act as (domain-wide delegation; a Salesforce username). */
   subject?: InputMaybe<Scalars['String']['input']>;
+  /** Up to 10 string pairs for the connection (as Connection.tags); they replace a reconnected connection's. A connect session's token gives none: its connections get the session's tags. */
+  tags?: InputMaybe<Scalars['JSONObject']['input']>;
   /** OAUTH1: the token secret that goes with accessToken. */
   tokenSecret?: InputMaybe<Scalars['String']['input']>;
   username?: InputMaybe<Scalars['String']['input']>;
@@ -145,8 +153,10 @@ export type CreateIntegrationInput = {
   mcpServerUrl?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   ownerCanReadCredentials?: InputMaybe<Scalars['Boolean']['input']>;
-  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret. */
+  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections; private_key_jwt: the key that signs client assertions. Write-only like clientSecret. */
   privateKey?: InputMaybe<Scalars['String']['input']>;
+  /** private_key_jwt: the key's id as the provider shows it (kid; Microsoft: the certificate's SHA-256 thumbprint, base64url). */
+  privateKeyId?: InputMaybe<Scalars['String']['input']>;
   /** Built-in provider template key, or "custom". */
   provider: Scalars['String']['input'];
   /** The secret the provider signs its webhooks with (Slack's signing secret, a GitHub webhook secret, Stripe's whsec_…). Write-only. */
@@ -157,7 +167,7 @@ export type CreateIntegrationInput = {
   requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
   revocationUrl?: InputMaybe<Scalars['String']['input']>;
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** OAUTH1: how requests are signed (default HMAC-SHA1). */
+  /** OAUTH1: how requests are signed (default HMAC-SHA1; NetSuite uses HMAC-SHA256). */
   signatureMethod?: InputMaybe<OAuth1SignatureMethod>;
   slug: Scalars['String']['input'];
   tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
@@ -189,6 +199,12 @@ export type DisconnectInput = {
   integration?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type DisplayNameSource =
+  /** Set by the app with updateConnection. */
+  | 'APP'
+  /** Read from the provider's answer where the catalog entry's identity says. */
+  | 'PROVIDER';
+
 export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -213,6 +229,7 @@ export type McpTransport =
 
 export type OAuth1SignatureMethod =
   | 'HMAC_SHA1'
+  | 'HMAC_SHA256'
   | 'PLAINTEXT';
 
 export type OperationKind =
@@ -303,7 +320,8 @@ export type StartConnectInput = {
 export type TokenEndpointAuthMethod =
   | 'client_secret_basic'
   | 'client_secret_post'
-  | 'none';
+  | 'none'
+  | 'private_key_jwt';
 
 export type UpdateConnectionInput = {
   connectionId: Scalars['ID']['input'];
@@ -335,8 +353,10 @@ export type UpdateIntegrationInput = {
   logoUrl?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   ownerCanReadCredentials?: InputMaybe<Scalars['Boolean']['input']>;
-  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections. Write-only like clientSecret. */
+  /** GITHUB_APP: the app's private key (PEM); JWT_BEARER: a key shared by the integration's connections; private_key_jwt: the key that signs client assertions. Write-only like clientSecret. */
   privateKey?: InputMaybe<Scalars['String']['input']>;
+  /** private_key_jwt: the key's id as the provider shows it (kid; Microsoft: the certificate's SHA-256 thumbprint, base64url). */
+  privateKeyId?: InputMaybe<Scalars['String']['input']>;
   /** The secret the provider signs its webhooks with (Slack's signing secret, a GitHub webhook secret, Stripe's whsec_…). Write-only. */
   providerWebhookSecret?: InputMaybe<Scalars['String']['input']>;
   /** How the provider's webhooks are verified and routed, instead of the catalog's: e.g. { verification: { header: "x-signature", prefix: "sha256=" } } for a generic HMAC over the raw body (see docs/provider-webhooks.md). */
@@ -345,7 +365,7 @@ export type UpdateIntegrationInput = {
   requestTokenUrl?: InputMaybe<Scalars['String']['input']>;
   revocationUrl?: InputMaybe<Scalars['String']['input']>;
   scopes?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** OAUTH1: how requests are signed (default HMAC-SHA1). */
+  /** OAUTH1: how requests are signed (default HMAC-SHA1; NetSuite uses HMAC-SHA256). */
   signatureMethod?: InputMaybe<OAuth1SignatureMethod>;
   tokenEndpointAuthMethod?: InputMaybe<TokenEndpointAuthMethod>;
   /** OAUTH2_CLIENT_CREDENTIALS, JWT_BEARER: extra token request parameters, e.g. { audience: "https://api.example" }. */
