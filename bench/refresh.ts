@@ -15,6 +15,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { seedOAuthConnections } from './seed-connections.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
@@ -129,8 +130,6 @@ async function main(): Promise<void> {
   Object.assign(process.env, env);
   const { loadConfig } = await import('../src/config.js');
   const { createApp } = await import('../src/app.js');
-  const { sealCredentials } = await import('../src/domain/connections.js');
-  const { newId } = await import('../src/kernel/ids.js');
   // An app to migrate the database and make the integration with (it never listens nor runs jobs).
   const app = createApp(loadConfig(process.env));
   await app.db.migrate();
@@ -146,27 +145,8 @@ async function main(): Promise<void> {
   // Seed: every token expires within the refresher's lookahead.
   const seeding = performance.now();
   const expiresAt = new Date(Date.now() + 120_000);
+  await seedOAuthConnections({ databaseUrl, keyring: app.keyring, integrationId: integration.id, count: CONNECTIONS, expiresAt });
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-  for (let offset = 0; offset < CONNECTIONS; offset += 1000) {
-    const values: unknown[] = [];
-    const rows: string[] = [];
-    for (let index = offset; index < Math.min(CONNECTIONS, offset + 1000); index++) {
-      const id = newId();
-      const credentials = sealCredentials(app.keyring, id, {
-        type: 'OAUTH2',
-        accessToken: `old-${index}`,
-        refreshToken: `r${index}`,
-        expiresAt: expiresAt.toISOString(),
-      });
-      const base = values.length;
-      values.push(id, integration.id, `user-${index}`, credentials, expiresAt);
-      rows.push(`($${base + 1}, $${base + 2}, $${base + 3}, $${base + 3}, 'default', $${base + 4}, true, $${base + 5}, now(), '{}')`);
-    }
-    await pool.query(
-      `INSERT INTO "Connection" ("id", "integrationId", "ownerId", "ownerKey", "name", "credentialsEnc", "hasRefreshToken", "tokenExpiresAt", "updatedAt", "scopes") VALUES ${rows.join(',')}`,
-      values,
-    );
-  }
   console.log(`seeded ${CONNECTIONS} due connections in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
   await app.stop();
 

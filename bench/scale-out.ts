@@ -14,6 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import pg from 'pg';
+import { seedOAuthConnections } from './seed-connections.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 300);
@@ -94,7 +95,6 @@ async function run(label: string, instances: number, shared: boolean): Promise<R
   Object.assign(process.env, env);
   const { loadConfig } = await import('../src/config.js');
   const { createApp } = await import('../src/app.js');
-  const { sealCredentials } = await import('../src/domain/connections.js');
   const { newId } = await import('../src/kernel/ids.js');
   const { enqueueConnectionEvent } = await import('../src/webhooks/outbox.js');
   const seeder = createApp(loadConfig(process.env));
@@ -110,27 +110,13 @@ async function run(label: string, instances: number, shared: boolean): Promise<R
       tokenUrl: `${upstream.url}/token`,
     });
     await seeder.services.webhookEndpoints.create({ url: `${upstream.url}/hooks` });
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    const expiresAt = new Date(Date.now() - 60_000);
-    const values: unknown[] = [];
-    const rows: string[] = [];
-    for (let index = 0; index < CONNECTIONS; index++) {
-      const id = newId();
-      const credentials = sealCredentials(seeder.keyring, id, {
-        type: 'OAUTH2',
-        accessToken: `old-${index}`,
-        refreshToken: `r${index}`,
-        expiresAt: expiresAt.toISOString(),
-      });
-      const base = values.length;
-      values.push(id, integration.id, `user-${index}`, credentials, expiresAt);
-      rows.push(`($${base + 1}, $${base + 2}, $${base + 3}, $${base + 3}, 'default', $${base + 4}, true, $${base + 5}, now(), '{}')`);
-    }
-    await pool.query(
-      `INSERT INTO "Connection" ("id", "integrationId", "ownerId", "ownerKey", "name", "credentialsEnc", "hasRefreshToken", "tokenExpiresAt", "updatedAt", "scopes") VALUES ${rows.join(',')}`,
-      values,
-    );
-    await pool.end();
+    await seedOAuthConnections({
+      databaseUrl,
+      keyring: seeder.keyring,
+      integrationId: integration.id,
+      count: CONNECTIONS,
+      expiresAt: new Date(Date.now() - 60_000),
+    });
     // More webhook messages than the endpoint can take in the run (two at a time, WEBHOOK_MS each).
     const messages = Math.ceil(((SECONDS * 1000) / WEBHOOK_MS) * ENDPOINT_CONCURRENCY * 1.5);
     for (let index = 0; index < messages; index++) {
