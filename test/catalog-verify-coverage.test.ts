@@ -6,6 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { readCatalog } from '../src/catalog/index.js';
 
 const CHECKED_AUTH_TYPES = new Set(['OAUTH2', 'API_KEY', 'BASIC', 'TWO_STEP']);
+/**
+ * Grants with no user behind the credential (a service's own client credentials, a signed assertion, an
+ * app installation): issue 27's "non-machine entries" are all the others, OAuth 1.0a included.
+ */
+const MACHINE_AUTH_TYPES = new Set(['OAUTH2_CLIENT_CREDENTIALS', 'JWT_BEARER', 'GITHUB_APP', 'SELF_SIGNED_JWT']);
+/** The share of non-machine entries with a verify request reached so far (issue 27 asks for 0.90); it may only rise. */
+const MINIMUM_VERIFY_COVERAGE = 0.63;
 
 /** Entries written before the rule, still without verify or a reason (to be worked off, never added to). */
 const WITHOUT_VERIFY_YET = new Set<string>([
@@ -192,6 +199,13 @@ describe('catalog verify coverage', () => {
       (key) => !keys.has(key) || catalog.find((entry) => entry.key === key)!.verify || catalog.find((entry) => entry.key === key)!.verifyUnavailable,
     );
     expect(stale, 'remove these from WITHOUT_VERIFY_YET').toEqual([]);
+  });
+
+  it('the share of non-machine entries with a verify request does not fall below the figure reached', () => {
+    const nonMachine = catalog.filter((entry) => !MACHINE_AUTH_TYPES.has(entry.authType));
+    const coverage = nonMachine.filter((entry) => entry.verify).length / nonMachine.length;
+    console.info(`verify coverage: ${(coverage * 100).toFixed(1)} % of ${nonMachine.length} non-machine entries`);
+    expect(coverage).toBeGreaterThanOrEqual(MINIMUM_VERIFY_COVERAGE);
   });
 
   it('identity is read from an answer that exists', () => {
