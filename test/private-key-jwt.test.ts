@@ -87,7 +87,7 @@ describe('private_key_jwt', async () => {
     (await graphql(server, CREATE_CONNECTION, { input: { integration, metadata: { connectionConfig } } }, adminHeaders)).data.createConnection;
 
   it('the catalog has at least five private_key_jwt entries, each with a token URL', () => {
-    for (const key of ['microsoft-graph-app-certificate', 'okta-service-app', 'auth0-m2m-private-key', 'epic-backend', 'zitadel-service']) {
+    for (const key of ['microsoft-graph-app-certificate', 'okta-service-app', 'auth0-m2m-private-key', 'epic-backend', 'keycloak-service-account']) {
       expect(providerTemplate(key), key).toMatchObject({
         authType: 'OAUTH2_CLIENT_CREDENTIALS',
         tokenEndpointAuthMethod: 'private_key_jwt',
