@@ -126,22 +126,6 @@ const WITHOUT_VERIFY_YET = new Set<string>([
   'braze',
   'productboard',
   'lucid',
-  'facebook',
-  'pinterest',
-  'reddit',
-  'vimeo',
-  'soundcloud',
-  'mastodon',
-  'patreon',
-  'yahoo',
-  'dribbble',
-  'unsplash',
-  'canva',
-  'youtube',
-  'webflow',
-  'wordpress',
-  'contentful',
-  'sanity',
 ]);
 
 describe('catalog verify coverage', () => {
