@@ -120,12 +120,7 @@ const WITHOUT_VERIFY_YET = new Set<string>([
   'bitly',
   'greenhouse',
   'hibob',
-  'mailerlite',
-  'customer-io',
-  'iterable',
-  'braze',
   'productboard',
-  'lucid',
 ]);
 
 describe('catalog verify coverage', () => {
