@@ -119,7 +119,6 @@ const WITHOUT_VERIFY_YET = new Set<string>([
   'zeplin',
   'bitly',
   'greenhouse',
-  'hibob',
   'productboard',
 ]);
 
