@@ -118,7 +118,6 @@ const WITHOUT_VERIFY_YET = new Set<string>([
   'confluence-basic',
   'zeplin',
   'bitly',
-  'greenhouse',
   'productboard',
 ]);
 
