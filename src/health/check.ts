@@ -80,7 +80,9 @@ export function verifyCheckFor(deps: Pick<CheckDeps, 'urls'>, integration: Integ
     verify.url !== undefined
       ? new URL(fillProviderUrl(verify.url, { connectionConfig: connection.connectionConfig }, 'verify.url', deps.urls))
       : resolveProxyUrl(connection.apiBaseUrl ?? integration.apiBaseUrl, verify.path ?? '');
-  const headers: Record<string, string> = { accept: 'application/json', ...(verify.headers ?? {}) };
+  // Header names are matched without case, so that a catalog's `Accept` replaces the default instead of adding a second one.
+  const headers: Record<string, string> = { accept: 'application/json' };
+  for (const [name, value] of Object.entries(verify.headers ?? {})) headers[name.toLowerCase()] = value;
   if (verify.body) headers['content-type'] = 'application/json';
   return {
     source: 'verify',

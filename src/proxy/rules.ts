@@ -27,11 +27,13 @@ export function resolveProxyUrl(baseUrl: string | null | undefined, input: strin
   if (input.startsWith('//')) throw refuse('must not be scheme-relative.');
   if (input.startsWith('@')) throw refuse('must not start with "@".');
 
-  const { origin, basePath, baseHref } = parsedBase(baseUrl);
+  const { origin, basePath, baseHref, exactHref } = parsedBase(baseUrl);
   const isAbsolute = /^[a-z][a-z0-9+.-]*:/i.test(input);
+  const relative = input.replace(/^\/+/, '');
   let target: URL;
   try {
-    target = isAbsolute ? new URL(input) : new URL(input.replace(/^\/+/, ''), baseHref);
+    // An empty path (or a query alone) means the base URL itself: `…/graphql`, not `…/graphql/`.
+    target = isAbsolute ? new URL(input) : new URL(relative, relative === '' || relative.startsWith('?') ? exactHref : baseHref);
   } catch {
     throw refuse('is not a valid URL.');
   }
@@ -50,7 +52,7 @@ export function resolveProxyUrl(baseUrl: string | null | undefined, input: strin
 const parsedBase = memoize((baseUrl: string) => {
   const base = new URL(baseUrl);
   const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
-  return { origin: base.origin, basePath, baseHref: `${base.origin}${basePath}` };
+  return { origin: base.origin, basePath, baseHref: `${base.origin}${basePath}`, exactHref: `${base.origin}${base.pathname}` };
 }, 10_000);
 
 function checkEncodedSegments(pathname: string): void {
