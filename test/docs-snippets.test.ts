@@ -1,6 +1,6 @@
 // Named snippets of the docs (```js snippet=name) that need more than a request and its answer, run as
-// written against one server (embedded database, sandbox provider): the webhook receiver of
-// docs/webhooks.md gets a real signed delivery, and the browser snippets of docs/connecting-users.md
+// written against one server (embedded database, sandbox provider): the webhook receivers of
+// docs/webhooks.md and docs/node-sdk.md get a real signed delivery, and the browser snippets of docs/connecting-users.md
 // run in Chromium on an app page of an allowed origin, through the sandbox's popup.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -33,52 +33,59 @@ function snippet(page: string, name: string): string {
   return match[1]!;
 }
 
-describe('docs/webhooks.md: the receiver', () => {
-  it('verifies and prints a real delivery, once, and refuses a forged one with 400', async () => {
-    const port = await freePort();
-    const created = await graphql(
-      server,
-      'mutation ($url: String!) { createWebhookEndpoint(input: { url: $url }) { __typename ... on CreateWebhookEndpointPayload { secret } } }',
-      { url: `http://127.0.0.1:${port}/hooks/switchboard` },
-      adminHeaders,
-    );
-    const secret = created.data.createWebhookEndpoint.secret as string;
-    expect(secret).toMatch(/^whsec_/);
-    const file = path.join(directory, 'webhook-receiver.mjs');
-    fs.writeFileSync(file, snippet('docs/webhooks.md', 'webhook-receiver'));
-    vi.stubEnv('SWITCHBOARD_WEBHOOK_SECRET', secret);
-    vi.stubEnv('PORT', String(port));
-    const printed = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const { receiver } = (await import(file)) as { receiver: http.Server };
-    try {
-      const integration = await makeIntegration(server);
-      const connection = await graphql(
+describe('webhook receivers', () => {
+  it.each([
+    { page: 'docs/webhooks.md', name: 'webhook-receiver', file: 'webhook-receiver.mjs', printed: (slug: string) => ['connection.created', slug, 'HEALTHY'] },
+    { page: 'docs/node-sdk.md', name: 'sdk-webhook-receiver', file: 'sdk-webhook-receiver.ts', printed: (slug: string) => ['connection.created', slug] },
+  ])(
+    '$page: the receiver verifies and prints a real delivery, once, and refuses a forged one with 400',
+    async ({ page, name, file: fileName, printed: expected }) => {
+      const port = await freePort();
+      const created = await graphql(
         server,
-        'mutation ($slug: String!) { createConnection(input: { integration: $slug, accessToken: "a-token" }) { __typename } }',
-        { slug: integration.slug },
+        'mutation ($url: String!) { createWebhookEndpoint(input: { url: $url }) { __typename ... on CreateWebhookEndpointPayload { secret } } }',
+        { url: `http://127.0.0.1:${port}/hooks/switchboard` },
         adminHeaders,
       );
-      expect(connection.data.createConnection.__typename).toBe('CreateConnectionPayload');
-      await expect.poll(() => printed.mock.calls, { timeout: 15_000 }).toContainEqual(['connection.created', integration.slug, 'HEALTHY']);
+      const secret = created.data.createWebhookEndpoint.secret as string;
+      expect(secret).toMatch(/^whsec_/);
+      const file = path.join(directory, fileName);
+      // The Node SDK as the repository holds it (it is not published from here).
+      fs.writeFileSync(file, snippet(page, name).replace("from '@switchboard/node'", `from '${path.join(projectRoot, 'packages/node/src/index.js')}'`));
+      vi.stubEnv('SWITCHBOARD_WEBHOOK_SECRET', secret);
+      vi.stubEnv('PORT', String(port));
+      const printed = vi.spyOn(console, 'log').mockImplementation(() => {});
+      const { receiver } = (await import(file)) as { receiver: http.Server };
+      try {
+        const integration = await makeIntegration(server);
+        const connection = await graphql(
+          server,
+          'mutation ($slug: String!) { createConnection(input: { integration: $slug, accessToken: "a-token" }) { __typename } }',
+          { slug: integration.slug },
+          adminHeaders,
+        );
+        expect(connection.data.createConnection.__typename).toBe('CreateConnectionPayload');
+        await expect.poll(() => printed.mock.calls, { timeout: 15_000 }).toContainEqual(expected(integration.slug));
 
-      const forged = await fetch(`http://127.0.0.1:${port}/hooks/switchboard`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': 'msg_forged',
-          'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-          'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')}`,
-        },
-        body: JSON.stringify({ type: 'connection.failed', data: { integration: integration.slug } }),
-      });
-      expect(forged.status).toBe(400);
-      expect(printed.mock.calls.filter(([type]) => type === 'connection.created')).toHaveLength(1);
-    } finally {
-      printed.mockRestore();
-      vi.unstubAllEnvs();
-      await new Promise((resolve) => receiver.close(resolve));
-    }
-  });
+        const forged = await fetch(`http://127.0.0.1:${port}/hooks/switchboard`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'webhook-id': 'msg_forged',
+            'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+            'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')}`,
+          },
+          body: JSON.stringify({ type: 'connection.failed', data: { integration: integration.slug } }),
+        });
+        expect(forged.status).toBe(400);
+        expect(printed.mock.calls.filter(([type]) => type === 'connection.created')).toHaveLength(1);
+      } finally {
+        printed.mockRestore();
+        vi.unstubAllEnvs();
+        await new Promise((resolve) => receiver.close(resolve));
+      }
+    },
+  );
 });
 
 describe.skipIf(!browserAvailable('test/docs-snippets.test.ts'))('docs/connecting-users.md in Chromium', { timeout: 60_000 }, async () => {
