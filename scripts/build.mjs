@@ -52,6 +52,13 @@ export async function buildConsole(outDir) {
   }
 }
 
+/** True when `dir` holds a console build newer than console/ and package-lock.json (Vite's and React's versions). */
+export function consoleBuildIsCurrent(dir) {
+  const built = fs.statSync(path.join(dir, 'index.html'), { throwIfNoEntry: false })?.mtimeMs;
+  if (built === undefined) return false;
+  return [...listFiles(consoleDir), path.join(root, 'package-lock.json')].every((file) => fs.statSync(file).mtimeMs <= built);
+}
+
 /** True when dist/ is missing or older than anything it is made from. */
 export function isStale() {
   let built;
@@ -135,7 +142,10 @@ export async function build({ quiet = false } = {}) {
     fs.copyFileSync(file, target);
   }
   fs.writeFileSync(path.join(buildDir, 'package.json'), '{ "type": "module" }\n');
-  await buildConsole(path.join(buildDir, 'console'));
+  // A change to src/ alone keeps the console as built (Vite's build is half of the time).
+  const previousConsole = path.join(finalDir, 'console');
+  if (consoleBuildIsCurrent(previousConsole)) fs.cpSync(previousConsole, path.join(buildDir, 'console'), { recursive: true, preserveTimestamps: true });
+  else await buildConsole(path.join(buildDir, 'console'));
   // Kept from the previous build when made by the same PGlite from the same migrations.
   makePgliteTemplate(path.join(buildDir, 'pglite-template'), path.join(finalDir, 'pglite-template'));
   fs.writeFileSync(path.join(buildDir, path.basename(stampFile)), `${inputFiles().length}\n`);

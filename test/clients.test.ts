@@ -1,4 +1,5 @@
-// Clients with their defaults against a running server: urql 6 (GET queries within the URL limit),
+// Clients with their defaults against a running server: urql 6 (GET queries within the URL limit, with
+// or without credentials),
 // graphql-sse in its default distinct connections mode, and its single connection mode refused
 // with a message that says so.
 import { cacheExchange, Client, fetchExchange, gql } from '@urql/core';
@@ -55,7 +56,7 @@ describe('urql with its defaults', () => {
     expect(requests.at(-1)).toEqual({ method: 'POST' });
   });
 
-  it('without credentials, the 403 names the header to send', async () => {
+  it('without credentials, its GET passes CSRF prevention and is answered by authentication', async () => {
     const client = new Client({ url: `${server.url}/graphql`, exchanges: [fetchExchange] });
     const result = await client
       .query(
@@ -69,6 +70,24 @@ describe('urql with its defaults', () => {
         {},
       )
       .toPromise();
+    expect(result.error?.graphQLErrors[0]?.extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('with a cookie and no credentials (what a forged cross-site GET looks like), the 403 names the header to send', async () => {
+    const client = new Client({ url: `${server.url}/graphql`, exchanges: [fetchExchange], fetchOptions: { headers: { cookie: 'theme=dark' } } });
+    const result = await client
+      .query(
+        gql`
+          {
+            viewer {
+              userId
+            }
+          }
+        `,
+        {},
+      )
+      .toPromise();
+    expect(result.error?.response?.status).toBe(403);
     expect(result.error?.message).toContain('X-GraphQL-Yoga-CSRF');
   });
 });

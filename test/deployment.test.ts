@@ -8,7 +8,7 @@ import readline from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { projectRoot } from '../src/db/schema-engine.js';
-import { instructions, runtimeCopies, runtimeStage } from './helpers/dockerfile.js';
+import { instructions, layImageTree, runtimeCopies, runtimeStage } from './helpers/dockerfile.js';
 
 describe('Dockerfile', () => {
   it('builds in one stage and runs in a slim Node LTS stage with production dependencies only', () => {
@@ -103,9 +103,7 @@ describe('compiled entry', () => {
         fs.rmSync(tree, { recursive: true, force: true });
         fs.rmSync(data, { recursive: true, force: true });
       });
-      // The image's layout: what the runtime stage copies (from the checkout, or dist/ from the build stage).
-      for (const copied of runtimeCopies()) fs.cpSync(path.join(projectRoot, copied), path.join(tree, copied), { recursive: true });
-      fs.symlinkSync(path.join(projectRoot, 'node_modules'), path.join(tree, 'node_modules'));
+      layImageTree(tree);
       for (const entry of fs.readdirSync(tree, { recursive: true, withFileTypes: true })) {
         if (!entry.isSymbolicLink()) fs.chmodSync(path.join(entry.parentPath, entry.name), entry.isDirectory() ? 0o555 : 0o444);
       }

@@ -52,12 +52,15 @@ describe.skipIf(!available)('npm run dev', () => {
       }
     });
 
+    // Chromium starts while the two children do.
+    const launched = launchChromium();
+    onTestFinished(async () => (await launched).close());
     const vite = `http://127.0.0.1:${vitePort}`;
     await expect.poll(async () => (await answer(`${vite}/console/`))?.body ?? '', { timeout: 60_000, interval: 250 }).toContain('/@vite/client');
     // The sign-in is the server's, forwarded by Vite (so the server is up behind it).
     await expect.poll(async () => (await answer(`${vite}/console/api/session`))?.body ?? '', { timeout: 60_000, interval: 250 }).toContain('"signedIn":false');
 
-    const browser = await launchChromium();
+    const browser = await launched;
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

@@ -56,8 +56,10 @@ describe('GraphQL errors carry a code', () => {
 });
 
 describe('CSRF refusals name what to send', () => {
-  it('answers a GET without the header or credentials 403 with the header named and a code', async () => {
-    const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ viewer { userId } }')}`, { headers: { accept: 'application/json' } });
+  it('answers a GET with a cookie and without the header or credentials 403 with the header named and a code', async () => {
+    const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ viewer { userId } }')}`, {
+      headers: { accept: 'application/json', cookie: 'theme=dark' },
+    });
     expect(response.status).toBe(403);
     const body = await response.json();
     expect(body.errors[0]).toMatchObject({ message: expect.stringContaining('X-GraphQL-Yoga-CSRF'), extensions: { code: 'CSRF_HEADER_MISSING' } });

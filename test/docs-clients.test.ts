@@ -24,11 +24,11 @@ fs.mkdirSync(directory);
 afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
 
 /** The snippet named `name` in docs/clients.md (```ts snippet=name), written to a module and imported. */
-async function run<T = Record<string, any>>(name: string): Promise<T> {
+async function run<T = Record<string, any>>(name: string, change: (code: string) => string = (code) => code, as = name): Promise<T> {
   const match = new RegExp(`\`\`\`ts snippet=${name}\\n([\\s\\S]*?)\\n\`\`\``).exec(markdown);
   if (!match) throw new Error(`docs/clients.md has no snippet ${name}`);
-  const file = path.join(directory, `${name}.ts`);
-  fs.writeFileSync(file, match[1]!);
+  const file = path.join(directory, `${as}.ts`);
+  fs.writeFileSync(file, change(match[1]!));
   return (await import(file)) as T;
 }
 
@@ -54,6 +54,25 @@ describe('docs/clients.md', () => {
     const { integrations, proxied } = await run('apollo');
     expect(integrations.integrations.edges.map((edge: any) => edge.node.slug)).toContain('sandbox');
     expect(proxied.proxyRequest).toEqual({ __typename: 'NotFoundError', code: 'NOT_FOUND', message: 'No integration "nope".' });
+  });
+
+  it('Apollo Client: without possibleTypes, the fragment on the Error interface is lost', async () => {
+    const code = (snippet: string) => {
+      const without = snippet.replace('new InMemoryCache({ possibleTypes: introspection.possibleTypes })', 'new InMemoryCache()');
+      expect(without).not.toBe(snippet);
+      return without;
+    };
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const errored = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { proxied } = await run('apollo', code, 'apollo-without-possible-types');
+      expect(proxied.proxyRequest.__typename).toBe('NotFoundError');
+      expect(proxied.proxyRequest).not.toHaveProperty('code');
+      expect(proxied.proxyRequest).not.toHaveProperty('message');
+    } finally {
+      warned.mockRestore();
+      errored.mockRestore();
+    }
   });
 
   it('urql: its default GET for queries is answered', async () => {

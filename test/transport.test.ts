@@ -62,12 +62,41 @@ describe('GraphQL transport', async () => {
     expect(response.status).toBe(403);
   });
 
-  it('refuses a GET that a page could send without a preflight, and accepts it with the CSRF header or with credentials', async () => {
+  it('refuses a GET carrying a cookie without the CSRF header or credentials (a forged request from a signed-in browser), and accepts it with either', async () => {
     const target = `${url}?query=${encodeURIComponent(query)}`;
-    expect((await fetch(target, { headers: { accept: 'application/json' } })).status).toBe(403);
-    expect((await fetch(target, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1', ...adminHeaders } })).status).toBe(200);
+    const session = await fetch(`${server.url}/console/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+      body: JSON.stringify({ apiKey: adminHeaders['x-api-key'] }),
+    });
+    const cookie = session.headers.getSetCookie()[0]!.split(';')[0]!;
+    const forged = await fetch(target, { headers: { accept: 'application/json', cookie } });
+    expect(forged.status).toBe(403);
+    expect((await forged.json()).errors[0].extensions.code).toBe('CSRF_HEADER_MISSING');
+    const withHeader = await fetch(target, { headers: { accept: 'application/json', cookie, 'x-graphql-yoga-csrf': '1' } });
+    expect(withHeader.status).toBe(200);
+    expect((await withHeader.json()).data.viewer.userId).toBeTruthy();
     // Credentials are never CORS-safelisted headers: a cross-site page cannot send them without a preflight.
+    expect((await fetch(target, { headers: { accept: 'application/json', cookie: 'theme=dark', ...adminHeaders } })).status).toBe(200);
+  });
+
+  it('refuses a GET a browser marks as cross-site without the CSRF header or credentials', async () => {
+    const target = `${url}?query=${encodeURIComponent(query)}`;
+    const crossSite = await fetch(target, { headers: { accept: 'application/json', 'sec-fetch-site': 'cross-site' } });
+    expect(crossSite.status).toBe(403);
+    expect((await crossSite.json()).errors[0].extensions.code).toBe('CSRF_HEADER_MISSING');
+    expect((await fetch(target, { headers: { accept: 'application/json', 'sec-fetch-site': 'cross-site', ...adminHeaders } })).status).toBe(200);
+  });
+
+  it('passes a GET without a cookie from a server or the same site through CSRF prevention to authentication', async () => {
+    const target = `${url}?query=${encodeURIComponent(query)}`;
     expect((await fetch(target, { headers: { accept: 'application/json', ...adminHeaders } })).status).toBe(200);
+    for (const site of [undefined, 'same-origin', 'same-site', 'none']) {
+      const response = await fetch(target, { headers: { accept: 'application/json', ...(site ? { 'sec-fetch-site': site } : {}) } });
+      // No credentials where authentication is configured: refused by authentication, not by CSRF prevention.
+      const body = await response.json();
+      expect(body.errors[0].extensions.code, site).toBe('UNAUTHENTICATED');
+    }
   });
 
   it('refuses a mutation over GET with 405', async () => {

@@ -31,9 +31,9 @@ export function childDataDir(): string {
 /**
  * Starts the server process (src/main.ts through tsx, or `args`); it stops when the test finishes, or
  * after the file when started outside a test. `fresh` gives it `env` only (with PATH), none of the
- * test settings: a newcomer's shell.
+ * test settings: a newcomer's shell. `cwd` defaults to the checkout.
  */
-export async function spawnServer(env: Record<string, string> = {}, options: { args?: string[]; fresh?: boolean } = {}): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string> = {}, options: { args?: string[]; fresh?: boolean; cwd?: string } = {}): Promise<ServerProcess> {
   const childEnv: Record<string, string | undefined> = options.fresh
     ? { PATH: process.env.PATH, ...env }
     : {
@@ -49,10 +49,25 @@ export async function spawnServer(env: Record<string, string> = {}, options: { a
         ...env,
       };
   const child = spawn(process.execPath, options.args ?? ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
-    cwd: projectRoot,
+    cwd: options.cwd ?? projectRoot,
     env: childEnv as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    });
+  // Called inside a test: stopped when that test ends, pass or fail; else after the file (decided
+  // now, not once it listens: a start awaited later belongs to the file). Never outlives this process.
+  try {
+    onTestFinished(stop);
+  } catch {
+    afterAll(stop);
+  }
+  process.once('exit', () => child.kill('SIGKILL'));
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -75,25 +90,11 @@ export async function spawnServer(env: Record<string, string> = {}, options: { a
       }
     });
   });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    });
   const kill = (signal: NodeJS.Signals = 'SIGKILL') =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill(signal);
     });
-  // Called inside a test: stopped when that test ends, pass or fail; and never outlives this process.
-  try {
-    onTestFinished(stop);
-  } catch {
-    afterAll(stop);
-  }
-  process.once('exit', () => child.kill('SIGKILL'));
   return { url, stop, kill, exited };
 }
