@@ -71,6 +71,7 @@ import { webhookDeliveryJob } from './webhooks/worker.js';
 import { PROVIDER_WEBHOOK_PREFIX } from './webhooks/provider/declaration.js';
 import { createProviderWebhookForwarder, providerWebhookForwardingJob } from './webhooks/provider/forward.js';
 import { createProviderWebhookReceipts, providerWebhookHandler } from './webhooks/provider/route.js';
+import { createRoutingKeysKeeper } from './webhooks/provider/routing-keys.js';
 import { createProviderWebhookStreams } from './webhooks/provider/stream.js';
 
 export interface AppOptions {
@@ -232,7 +233,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     pendingAuthorizationCleanupJob(db.prisma, config.oauth.cleanupIntervalSeconds, logger),
     connectSessionCleanupJob(db, config.connectSessions, logger),
     webhookDeliveryJob({ deliveries, outbound, keyring, settings: config.webhooks, changes, events, logger, instanceId, limits }),
-    providerWebhookForwardingJob(providerWebhookForwarder, config.providerWebhooks),
+    providerWebhookForwardingJob(providerWebhookForwarder, createRoutingKeysKeeper({ db, changes, logger }), config.providerWebhooks),
     webhookLogRetentionJob(db.prisma, config.webhooks, logger),
     operationsRetentionJob(db.prisma, config.activity, logger),
     auditRetentionJob(db.prisma, config.activity, logger),

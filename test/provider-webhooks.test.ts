@@ -12,8 +12,13 @@ import { providerTemplate } from '../src/catalog/index.js';
 import { newId } from '../src/kernel/ids.js';
 import { SHARED_OWNER_KEY } from '../src/domain/access.js';
 import { routingKeysOf } from '../src/domain/webhook-routing.js';
+import { openDatabase } from '../src/db/database.js';
+import { loadConfig } from '../src/config.js';
+import { EventBus } from '../src/kernel/event-bus.js';
+import type { DomainEvents } from '../src/domain/events.js';
+import { createProviderWebhookForwarder } from '../src/webhooks/provider/forward.js';
 import { uniqueSlug } from './helpers/fixtures.js';
-import { prisma } from './helpers/database.js';
+import { prisma, testLogger } from './helpers/database.js';
 import { adminHeaders, graphql, startTestServer, userHeaders } from './helpers/server.js';
 import { startUpstream, type RecordedRequest } from './helpers/upstream.js';
 
@@ -565,6 +570,94 @@ describe('provider webhooks', async () => {
       expect(metrics).toContain(`switchboard_provider_webhooks_total{integration="${integration.slug}",outcome="FORWARDED"} 1`);
       expect(metrics).not.toContain(SECRET);
     });
+
+    it("changing an integration's routes recomputes its connections' routing keys, and webhooks route by the new ones", async () => {
+      const path = await endpoint();
+      const declaration = (route: Array<{ from: string; to: string }>) => ({
+        verification: { header: 'x-acme-signature', prefix: 'sha256=' },
+        eventId: ['id'],
+        route,
+      });
+      const integration = await createIntegration('custom', { providerWebhooks: declaration([{ from: 'account', to: 'metadata.account' }]) });
+      const alice = await connection(integration.slug, 'alice', { account: 'A-1', workspace: 'W-1' });
+      const bob = await connection(integration.slug, 'bob', { account: 'A-2' });
+      expect(alice.routingKeys).toEqual(['metadata.account=A-1']);
+      const answer = await graphql(
+        server,
+        'mutation ($input: UpdateIntegrationInput!) { updateIntegration(input: $input) { __typename } }',
+        { input: { integration: integration.slug, providerWebhooks: declaration([{ from: 'workspace', to: 'metadata.workspace' }]) } },
+        adminHeaders,
+      );
+      expect(answer.data.updateIntegration.__typename).toBe('UpdateIntegrationPayload');
+      await vi.waitFor(
+        async () => {
+          const rows = await prisma.connection.findMany({ where: { id: { in: [alice.id, bob.id] } }, orderBy: { ownerId: 'asc' } });
+          expect(rows.map((row) => row.routingKeys)).toEqual([['metadata.workspace=W-1'], []]);
+          const stored = await prisma.integration.findUniqueOrThrow({ where: { slug: integration.slug } });
+          expect(stored.routingKeysFor).toBe(JSON.stringify(['metadata.workspace']));
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+      for (const body of [
+        { id: `e-${newId()}`, workspace: 'W-1' },
+        { id: `e-${newId()}`, account: 'A-1' },
+      ].map((value) => JSON.stringify(value))) {
+        const signed = { body, headers: { 'x-acme-signature': `sha256=${hmac('sha256', SECRET, body)}` } };
+        expect((await post(integration.slug, signed)).status).toBe(200);
+      }
+      await vi.waitFor(() => expect(received(path).length).toBe(2), { timeout: 10_000, interval: 50 });
+      const bodies = received(path).map(bodyOf);
+      expect(bodies.find((message) => message.data.payload.workspace === 'W-1').data.connections).toEqual([
+        { connectionId: encodeGlobalID('Connection', alice.id), ownerId: 'alice', tags: {} },
+      ]);
+      expect(bodies.find((message) => message.data.payload.account === 'A-1').data.connections, 'the old route no longer matches').toEqual([]);
+    });
+
+    it.skipIf(process.env.TEST_DATABASE !== 'postgresql')(
+      'two instances forwarding the same received webhooks at once forward each event exactly once (PostgreSQL)',
+      async () => {
+        const path = await endpoint();
+        const endpointRow = await prisma.webhookEndpoint.findFirstOrThrow({ where: { url: { endsWith: path } } });
+        const integration = await createIntegration('slack');
+        const stored = await prisma.integration.findUniqueOrThrow({ where: { slug: integration.slug } });
+        await connection(integration.slug, 'gina', { team_id: 'T-RACE' });
+        // Each event twice (a provider's retry), all received and waiting: two instances take them together.
+        const events = Array.from({ length: 40 }, (_, index) => `Ev-race-${index}-${newId()}`);
+        await prisma.providerWebhook.createMany({
+          data: [...events, ...events].map((eventId) => ({
+            id: newId(),
+            integrationId: stored.id,
+            eventType: 'message',
+            providerEventId: eventId,
+            payload: { type: 'event_callback', team_id: 'T-RACE', event_id: eventId },
+          })),
+        });
+        const settings = { ...server.config.providerWebhooks, batch: 7 };
+        const instances = [
+          openDatabase(loadConfig(process.env).database, { logger: testLogger }),
+          openDatabase(loadConfig(process.env).database, { logger: testLogger }),
+        ];
+        onTestFinished(() => Promise.all(instances.map((db) => db.close())).then(() => undefined));
+        const forwarders = instances.map((db) =>
+          createProviderWebhookForwarder({ db, events: new EventBus<DomainEvents>(() => {}), settings, logger: testLogger }),
+        );
+        const pending = () => prisma.providerWebhook.count({ where: { integrationId: stored.id, outcome: null } });
+        await Promise.all(
+          forwarders.map(async (forwarder) => {
+            while ((await pending()) > 0) await forwarder.runOnce();
+          }),
+        );
+        const rows = await prisma.providerWebhook.findMany({ where: { integrationId: stored.id } });
+        expect(rows.filter((row) => row.outcome === 'FORWARDED')).toHaveLength(events.length);
+        expect(rows.filter((row) => row.outcome === 'DUPLICATE')).toHaveLength(events.length);
+        expect(new Set(rows.filter((row) => row.outcome === 'FORWARDED').map((row) => row.providerEventId)).size).toBe(events.length);
+        const messages = await prisma.webhookDelivery.findMany({ where: { endpointId: endpointRow.id }, select: { body: true } });
+        const forwardedEvents = messages.map((message) => JSON.parse(message.body).data.providerEventId as string);
+        expect(forwardedEvents.sort(), 'one message per event').toEqual([...events].sort());
+        await vi.waitFor(() => expect(received(path).length).toBe(events.length), { timeout: 15_000, interval: 100 });
+      },
+      60_000,
+    );
 
     it.skipIf(process.env.TEST_DATABASE !== 'postgresql' || !process.env.REDIS_URL)(
       'a subscriber on another instance hears a webhook this one forwarded (PostgreSQL and Redis shared)',

@@ -17,6 +17,7 @@ import type { Logger } from '../kernel/log.js';
 import { migrate } from './migrate.js';
 import { seedFromTemplate } from './pglite-template.js';
 import type { DatabaseSettings } from './settings.js';
+import { createStatementQueue, queuedPGlite } from './statement-queue.js';
 
 export type DatabaseKind = 'postgresql' | 'pglite';
 
@@ -37,6 +38,12 @@ export interface Database {
    * small pool, so a slow provider inside a transaction would stall everything else.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>, options?: { timeoutMs?: number }): Promise<T>;
+  /**
+   * One statement outside Prisma, for the hot path where someone waits on it (a provider's
+   * acknowledgement waits for its receipt): on the embedded database it goes before every statement
+   * queued behind the one running. Parameters are $1, $2…; resolves with the rows it changed.
+   */
+  executeFirst(sql: string, params: unknown[]): Promise<number>;
   /** Whether the caller runs inside transaction(): the outbound HTTP layer checks it. */
   isInsideTransaction(): boolean;
   /** Observes every SQL statement (the test suite's N+1 guards; needs `observeQueries`). Returns an unsubscribe. */
@@ -232,6 +239,7 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
       kind: 'postgresql',
       prisma,
       ...withTransactions(prisma, listeners),
+      executeFirst: async (sql, params) => (await pool.query(sql, params)).rowCount ?? 0,
       async migrate() {
         // Two instances starting together must not both apply the same migration.
         const lockClient = new pg.Client({ connectionString });
@@ -272,11 +280,13 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
   if (!inMemory) seedFromTemplate(dataDir, { warn });
   // PostgreSQL's default page cache (128 MB) is set up at every start: most of PGlite's start-up time.
   const pglite = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${settings.embeddedSharedBuffersMb}MB`] });
-  const prisma = createClient(new PrismaPGlite(pglite), listeners);
+  const queue = createStatementQueue();
+  const prisma = createClient(new PrismaPGlite(queuedPGlite(pglite, queue)), listeners);
   return {
     kind: 'pglite',
     prisma,
     ...withTransactions(prisma, listeners),
+    executeFirst: async (sql, params) => (await queue.run('first', () => pglite.query(sql, params))).affectedRows ?? 0,
     // Already migrated (the usual restart): one query, no engine.
     migrate: () =>
       migrate(

@@ -446,8 +446,9 @@ export function createIntegrations(deps: IntegrationDeps) {
     };
     if (data.connectionConfig) checkFixedConnectionConfig({ settings: row.settings as Prisma.JsonObject }, data.connectionConfig, deps.urls);
     checkCompleteness(row);
+    let created: Integration;
     try {
-      return await deps.db.transaction(async (tx) => {
+      created = await deps.db.transaction(async (tx) => {
         const created = await tx.integration.create({ data: row });
         await recordAudit(tx, actor, {
           action: 'integration.created',
@@ -460,6 +461,9 @@ export function createIntegrations(deps: IntegrationDeps) {
       if (isUniqueViolation(error)) throw ValidationError.field('slug', `An integration with slug "${data.slug}" already exists.`);
       throw error;
     }
+    // Caches that remembered the slug as unknown drop it; the routing keys' keeper marks it.
+    deps.events.emit('integration.changed', { integrationId: id });
+    return created;
   }
 
   async function update(reference: string, patch: UpdateIntegrationInput, actor: AuditActor = SYSTEM_ACTOR): Promise<Integration> {

@@ -41,3 +41,12 @@ export function routingKeysOf(integration: Pick<Integration, 'settings'>, metada
   }
   return [...keys].sort();
 }
+
+/**
+ * What an integration's routing keys depend on: its routes' targets (sorted, as JSON), null when it
+ * routes nothing. Integration.routingKeysFor holds it for the keys its connections have now.
+ */
+export function routingTargetsOf(integration: Pick<Integration, 'settings'>): string | null {
+  const targets = [...new Set((providerWebhooksOf(integration)?.route ?? []).map((route) => route.to))].sort();
+  return targets.length ? JSON.stringify(targets) : null;
+}

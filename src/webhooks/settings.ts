@@ -82,8 +82,8 @@ export const providerWebhookSettings = defineSettings(
       'the job `provider-webhook-forwarding`: how often this instance looks for received webhooks to match and forward, besides the nudge of each one it receives (0: this instance forwards none)',
     ),
     PROVIDER_WEBHOOK_BATCH: setting(
-      integer({ min: 1, max: 5000, default: 200 }),
-      'received webhooks one forwarding round claims, matches and forwards together',
+      integer({ min: 1, max: 100, default: 100 }),
+      'received webhooks one forwarding round claims, matches and forwards together, in one transaction (at most 100: on the embedded database an acknowledgement arriving during a round waits for it)',
     ),
   },
   (values, context) => ({

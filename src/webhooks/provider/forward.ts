@@ -16,19 +16,16 @@ import { enqueueMessages } from '../outbox.js';
 import type { ProviderWebhookSettings } from '../settings.js';
 import { providerWebhooksOf } from './declaration.js';
 import type { ProviderWebhookOutcome } from './route.js';
+import type { RoutingKeysKeeper } from './routing-keys.js';
 import { valuesAt } from './values.js';
 
 /**
- * How long a nudge waits before its round, so that webhooks arriving together are forwarded together:
- * a round costs a transaction of six statements however few it takes, and the delivery worker claims
- * once per round. Well within a provider's patience, and the app's (receipt to the app: seconds at most).
+ * Rounds start at least this far apart, so that webhooks arriving together are forwarded together: a
+ * round costs a transaction of six statements however few it takes, and the delivery worker claims
+ * once per round. A nudge when no round ran for this long starts one at once (the first webhook after
+ * a quiet spell is not held back). Well within the app's patience (receipt to the app: seconds at most).
  */
 const GATHER_MS = 100;
-/**
- * Webhooks one round takes at most, whatever PROVIDER_WEBHOOK_BATCH says: on the embedded database a
- * round holds the one connection, and a receipt arriving meanwhile waits for it.
- */
-const ROUND_MAX = 100;
 
 interface ClaimedWebhook {
   id: string;
@@ -111,7 +108,7 @@ export interface ProviderWebhookForwarder {
 
 export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWebhookForwarder {
   const { db, logger } = deps;
-  const batch = Math.min(deps.settings.batch, ROUND_MAX);
+  const batch = deps.settings.batch;
   // Integrations' slugs and declarations for a few seconds: a busy provider makes every round ask again.
   const integrationCache = new LRUCache<string, { slug: string; declaration: ProviderWebhooksDeclaration | undefined }>({ max: 1000, ttl: 5_000 });
 
@@ -241,6 +238,9 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
+  /** When the last round started (this process's clock), for the spacing of rounds. */
+  let lastRoundAt = 0;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const nudge = () => {
     if (stopped) return;
     if (running) {
@@ -248,19 +248,20 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
       return;
     }
     running = (async () => {
-      // A moment's wait gathers the webhooks arriving together into one round (one transaction).
-      await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+      const sinceLast = Date.now() - lastRoundAt;
+      if (sinceLast < GATHER_MS) await sleep(GATHER_MS - sinceLast);
       do {
         again = false;
-        // Receipts first: a round waits while acknowledgements wait for their INSERT (the embedded
-        // database runs one statement at a time), and rounds are bounded (ROUND_MAX) so a receipt
-        // arriving during one waits little.
+        // Receipts first: a round waits while acknowledgements wait for their INSERT (on the embedded
+        // database they also go ahead of the round's statements, and a round's size is bounded by
+        // PROVIDER_WEBHOOK_BATCH so a receipt arriving during one waits little).
         await deps.receiptsWritten?.();
+        lastRoundAt = Date.now();
         const count = await runOnce();
         // A full round may have left more behind: the next one at once. Else webhooks that arrived
-        // meanwhile (a nudge each) wait to be gathered, as the first ones did.
+        // meanwhile (a nudge each) wait to be gathered.
         if (count >= batch) again = true;
-        else if (again) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+        else if (again) await sleep(Math.max(0, GATHER_MS - (Date.now() - lastRoundAt)));
         else break;
         await new Promise((resolve) => setImmediate(resolve));
       } while (again && !stopped);
@@ -280,8 +281,11 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
   };
 }
 
-/** The `provider-webhook-forwarding` job (PROVIDER_WEBHOOK_POLL_INTERVAL_MS; 0 leaves forwarding to other instances). */
-export function providerWebhookForwardingJob(forwarder: ProviderWebhookForwarder, settings: ProviderWebhookSettings): Job {
+/**
+ * The `provider-webhook-forwarding` job (PROVIDER_WEBHOOK_POLL_INTERVAL_MS; 0 leaves forwarding to
+ * other instances). It also keeps the connections' routing keys in step with the routes (routing-keys.ts).
+ */
+export function providerWebhookForwardingJob(forwarder: ProviderWebhookForwarder, routingKeys: RoutingKeysKeeper, settings: ProviderWebhookSettings): Job {
   return {
     name: 'provider-webhook-forwarding',
     setting: 'PROVIDER_WEBHOOK_POLL_INTERVAL_MS',
@@ -290,10 +294,11 @@ export function providerWebhookForwardingJob(forwarder: ProviderWebhookForwarder
       const timer = setInterval(() => forwarder.nudge(), settings.pollIntervalMs);
       timer.unref();
       forwarder.nudge();
+      const keeping = routingKeys.start();
       return {
         async stop() {
           clearInterval(timer);
-          await forwarder.stop();
+          await Promise.all([forwarder.stop(), keeping.stop()]);
         },
       };
     },

@@ -110,6 +110,16 @@ export interface ReceivedRow {
   payload: unknown;
 }
 
+/**
+ * The receipts of a batch in one statement, outside Prisma (its planning was a good part of an
+ * acknowledgement) and ahead of background statements on the embedded database (Database.executeFirst).
+ */
+const RECEIPT_INSERT = `
+  INSERT INTO "ProviderWebhook" ("id", "integrationId", "outcome", "eventType", "providerEventId", "headers", "payload", "forwardedAt")
+  SELECT v."id", v."integrationId", v."outcome", v."eventType", v."providerEventId", v."headers", nullif(v."payload", 'null'::jsonb), v."forwardedAt"
+  FROM jsonb_to_recordset($1::jsonb)
+    AS v("id" text, "integrationId" text, "outcome" text, "eventType" text, "providerEventId" text, "headers" jsonb, "payload" jsonb, "forwardedAt" timestamp(3))`;
+
 /** Rows one receipt INSERT writes at most. */
 const RECEIPT_BATCH_MAX = 500;
 
@@ -140,11 +150,7 @@ export function createProviderWebhookReceipts(db: Database) {
         })),
       );
       try {
-        await db.prisma.$executeRaw`
-          INSERT INTO "ProviderWebhook" ("id", "integrationId", "outcome", "eventType", "providerEventId", "headers", "payload", "forwardedAt")
-          SELECT v."id", v."integrationId", v."outcome", v."eventType", v."providerEventId", v."headers", nullif(v."payload", 'null'::jsonb), v."forwardedAt"
-          FROM jsonb_to_recordset(${rows}::jsonb)
-            AS v("id" text, "integrationId" text, "outcome" text, "eventType" text, "providerEventId" text, "headers" jsonb, "payload" jsonb, "forwardedAt" timestamp(3))`;
+        await db.executeFirst(RECEIPT_INSERT, [rows]);
         for (const entry of batch) entry.done();
       } catch (error) {
         for (const entry of batch) entry.done(error);
