@@ -80,13 +80,13 @@ export function createConnectionLookup(deps: { db: Database; store: Pick<Connect
   const entries = lazy(
     () =>
       new LRUCache<string, UsableCredentials>({
-    max: CACHE_MAX_ENTRIES,
-    ttl: CACHE_TTL_MS,
-    // Evicted, expired or replaced: the connection's key index forgets it too.
-    dispose: (usable, key) => {
-      const keys = keysByConnection.get(usable.connection.id);
-      keys?.delete(key);
-      if (keys?.size === 0) keysByConnection.delete(usable.connection.id);
+        max: CACHE_MAX_ENTRIES,
+        ttl: CACHE_TTL_MS,
+        // Evicted, expired or replaced: the connection's key index forgets it too.
+        dispose: (usable, key) => {
+          const keys = keysByConnection.get(usable.connection.id);
+          keys?.delete(key);
+          if (keys?.size === 0) keysByConnection.delete(usable.connection.id);
         },
       }),
   );
@@ -149,6 +149,11 @@ export function createConnectionLookup(deps: { db: Database; store: Pick<Connect
     /** Replaces what the cache holds for a connection after this instance changed it (e.g. refreshed it). */
     rememberRefreshed(viewer: Viewer, reference: ConnectionReference, usable: UsableCredentials): void {
       remember(cacheKey(viewer, reference), usable);
+    },
+    /** Makes the caches now (each allocates its capacity up front): the warm-up after ready, not the first request, pays for it. */
+    warmUp(): void {
+      entries();
+      announcedSequence();
     },
   };
 }

@@ -134,10 +134,12 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
     shared: true,
     acquire: (key, holder, limit, ttlMs) => run(ACQUIRE, [key], [holder, limit, Math.max(1, Math.round(ttlMs))]).then((held) => held === 1, unavailable),
     release: (key, holder) =>
-      connecting.then((redis) => redis.zrem(`${prefix}:limits:${key}`, holder)).then(
-        () => {},
-        (error: unknown) => void unavailable(error),
-      ),
+      connecting
+        .then((redis) => redis.zrem(`${prefix}:limits:${key}`, holder))
+        .then(
+          () => {},
+          (error: unknown) => void unavailable(error),
+        ),
     count: (key) => run(COUNT, [key], []).then((count) => Number(count), unavailable),
     breakerEnter: (key, threshold, holder, probeTtlMs) =>
       run(BREAKER_ENTER, [key, probeKey(key)], [threshold, holder, Math.round(probeTtlMs)]).then((answer) => BREAKER_ANSWERS[Number(answer)], unavailable),
