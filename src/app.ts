@@ -57,6 +57,7 @@ import { createChangeFeed } from './realtime/change-feed.js';
 import { relayChangesToFeed } from './realtime/relay.js';
 import { createStatusStreams } from './realtime/status-stream.js';
 import { createSandbox } from './sandbox/provider.js';
+import { warmUp } from './warm-up.js';
 import { createBreaker } from './tokens/breaker.js';
 import { createSharedLimits } from './kernel/shared-limits.js';
 import { watchFreeSpace } from './db/free-space.js';
@@ -286,6 +287,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
 
   let isReady = false;
   let becoming: Promise<void> | undefined;
+  let warmingUp: Promise<void> | undefined;
   let server: HttpServer | undefined;
   let running: RunningJobs | undefined;
   const routes: Route[] = [
@@ -398,14 +400,23 @@ export function createApp(config: Config, options: AppOptions = {}) {
       return server.url;
     },
 
-    /** The database is migrated: serve everything and start the background jobs. Reads the database. */
+    /**
+     * The database is migrated: serve everything and start the background jobs. Reads the database.
+     * The warm-up starts then, in the background (ready does not wait for it).
+     */
     ready(): Promise<void> {
       becoming ??= (async () => {
         if (sandbox) await sandbox.preloadClients();
         isReady = true;
         running = startJobs(jobs, logger);
+        warmingUp = warmUp(services, logger);
       })();
       return becoming;
+    },
+
+    /** Resolves when the warm-up after ready() has finished (at once before ready). */
+    warmedUp(): Promise<void> {
+      return warmingUp ?? Promise.resolve();
     },
 
     /**

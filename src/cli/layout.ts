@@ -10,6 +10,7 @@ export interface LayoutEntry {
 export const LAYOUT: readonly LayoutEntry[] = [
   { path: 'main.ts', says: 'the entry point: reads the configuration once, builds the app, migrates, serves, stops on signals' },
   { path: 'app.ts', says: 'the composition root: createApp(config) wires every part below and owns start and stop' },
+  { path: 'warm-up.ts', says: "what an app reads once right after ready, in the background, so the first requests and events don't pay for it" },
   { path: 'config.ts', says: "the configuration: every capability's settings slice, read and checked once" },
   { path: 'cli/', says: 'npm run db:migrate, keys:rotate, schema:print, catalog:readme, settings:docs, layout:docs' },
   { path: 'console/', says: 'the console at /console: its built files, sign-in with an API key for an HttpOnly cookie, the session clean-up job' },

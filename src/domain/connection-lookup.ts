@@ -4,6 +4,7 @@
 // Redis when configured) and after CACHE_TTL_MS in any case.
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { LRUCache } from 'lru-cache';
+import { lazy } from '../kernel/lazy.js';
 import type { Database } from '../db/database.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { SHARED_OWNER_KEY, mayConnectIntegration, visibleConnectionsWhere } from './access.js';
@@ -76,36 +77,39 @@ export function createConnectionLookup(deps: { db: Database; store: Pick<Connect
 
   /** Cache keys by connection id, to drop them on change events. */
   const keysByConnection = new Map<string, Set<string>>();
-  const entries = new LRUCache<string, UsableCredentials>({
-    max: CACHE_MAX_ENTRIES,
-    ttl: CACHE_TTL_MS,
-    // Evicted, expired or replaced: the connection's key index forgets it too.
-    dispose: (usable, key) => {
-      const keys = keysByConnection.get(usable.connection.id);
-      keys?.delete(key);
-      if (keys?.size === 0) keysByConnection.delete(usable.connection.id);
-    },
-  });
+  const entries = lazy(
+    () =>
+      new LRUCache<string, UsableCredentials>({
+        max: CACHE_MAX_ENTRIES,
+        ttl: CACHE_TTL_MS,
+        // Evicted, expired or replaced: the connection's key index forgets it too.
+        dispose: (usable, key) => {
+          const keys = keysByConnection.get(usable.connection.id);
+          keys?.delete(key);
+          if (keys?.size === 0) keysByConnection.delete(usable.connection.id);
+        },
+      }),
+  );
   /**
    * The newest sequence announced per connection (Infinity once deleted): a read that raced with a
    * change and returns an older row is not cached.
    */
-  const announcedSequence = new LRUCache<string, number>({ max: CACHE_MAX_ENTRIES });
+  const announcedSequence = lazy(() => new LRUCache<string, number>({ max: CACHE_MAX_ENTRIES }));
 
   function forgetConnection(connectionId: string): void {
-    for (const key of [...(keysByConnection.get(connectionId) ?? [])]) entries.delete(key);
+    for (const key of [...(keysByConnection.get(connectionId) ?? [])]) entries().delete(key);
   }
 
   deps.changes.onConnection((change) => {
     const sequence = change.deleted ? Infinity : change.sequence;
-    if (sequence > (announcedSequence.get(change.connectionId) ?? 0)) announcedSequence.set(change.connectionId, sequence);
+    if (sequence > (announcedSequence().get(change.connectionId) ?? 0)) announcedSequence().set(change.connectionId, sequence);
     forgetConnection(change.connectionId);
   });
   deps.changes.onIntegration((change) => {
-    for (const [key, usable] of entries.entries()) if (usable.connection.integrationId === change.integrationId) entries.delete(key);
+    for (const [key, usable] of entries().entries()) if (usable.connection.integrationId === change.integrationId) entries().delete(key);
   });
   // Back from a Redis outage: changes made on other instances meanwhile were not heard.
-  deps.changes.onResumed(() => entries.clear());
+  deps.changes.onResumed(() => entries().clear());
 
   function cacheKey(viewer: Viewer, reference: ConnectionReference): string {
     // A reference means a different connection for each viewer ("default" is the viewer's own, admins
@@ -116,8 +120,8 @@ export function createConnectionLookup(deps: { db: Database; store: Pick<Connect
   }
 
   function remember(key: string, usable: UsableCredentials): void {
-    if (usable.connection.sequence < (announcedSequence.get(usable.connection.id) ?? 0)) return;
-    entries.set(key, usable);
+    if (usable.connection.sequence < (announcedSequence().get(usable.connection.id) ?? 0)) return;
+    entries().set(key, usable);
     let keys = keysByConnection.get(usable.connection.id);
     if (!keys) keysByConnection.set(usable.connection.id, (keys = new Set()));
     keys.add(key);
@@ -130,7 +134,7 @@ export function createConnectionLookup(deps: { db: Database; store: Pick<Connect
   function findCached(viewer: Viewer, reference: ConnectionReference): UsableCredentials | Promise<UsableCredentials> {
     const key = cacheKey(viewer, reference);
     // While other instances' changes cannot reach this one (Redis down), every call reads the row.
-    const cached = deps.changes.flowing() ? entries.get(key) : undefined;
+    const cached = deps.changes.flowing() ? entries().get(key) : undefined;
     if (cached) return cached;
     return find(viewer, reference).then((connection) => {
       const usable = { connection, credentials: deps.store.open(connection) };
@@ -145,6 +149,11 @@ export function createConnectionLookup(deps: { db: Database; store: Pick<Connect
     /** Replaces what the cache holds for a connection after this instance changed it (e.g. refreshed it). */
     rememberRefreshed(viewer: Viewer, reference: ConnectionReference, usable: UsableCredentials): void {
       remember(cacheKey(viewer, reference), usable);
+    },
+    /** Makes the caches now (each allocates its capacity up front): the warm-up after ready, not the first request, pays for it. */
+    warmUp(): void {
+      entries();
+      announcedSequence();
     },
   };
 }

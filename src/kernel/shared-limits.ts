@@ -2,7 +2,7 @@
 // timed with Redis's own clock, so instances' clocks do not matter). Every call answers `undefined`
 // when Redis does not answer within the timeout (down, or no REDIS_URL): the caller then falls back
 // to its own per-instance count, and says in its comment whether that fails open or closed.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from './log.js';
 
 /** Redis's clock in milliseconds, inside a script. */
@@ -99,18 +99,22 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
   // A short command timeout, and no waiting for a lost link: while Redis is away a limit answers at
   // once from this instance's own count rather than stalling a request or a delivery. Only before the
   // first connection do commands wait (up to the timeout), so a starting instance shares at once.
-  const redis = new Redis(options.redisUrl, {
-    lazyConnect: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: options.timeoutMs,
-    enableAutoPipelining: true,
-  });
+  // ioredis loads only where REDIS_URL is set (the import is the first moment of connecting).
   let connectedOnce = false;
-  redis.on('ready', () => {
-    connectedOnce = true;
+  const connecting: Promise<Redis> = import('ioredis').then(({ Redis }) => {
+    const redis = new Redis(options.redisUrl!, {
+      lazyConnect: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.timeoutMs,
+      enableAutoPipelining: true,
+    });
+    redis.on('ready', () => {
+      connectedOnce = true;
+    });
+    redis.on('error', () => {});
+    return redis;
   });
   let warnedAt = 0;
-  redis.on('error', () => {});
   const unavailable = (error: unknown): undefined => {
     // One line per 10 s: a Redis outage would otherwise log once per limit check.
     if (Date.now() - warnedAt > 10_000) {
@@ -120,6 +124,7 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
     return undefined;
   };
   const run = async (script: string, keys: string[], args: (string | number)[]): Promise<unknown> => {
+    const redis = await connecting;
     if (connectedOnce && redis.status !== 'ready') throw new Error(`redis link ${redis.status}`);
     return redis.eval(script, keys.length, ...keys.map((key) => `${prefix}:limits:${key}`), ...args);
   };
@@ -129,10 +134,12 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
     shared: true,
     acquire: (key, holder, limit, ttlMs) => run(ACQUIRE, [key], [holder, limit, Math.max(1, Math.round(ttlMs))]).then((held) => held === 1, unavailable),
     release: (key, holder) =>
-      redis.zrem(`${prefix}:limits:${key}`, holder).then(
-        () => {},
-        (error: unknown) => void unavailable(error),
-      ),
+      connecting
+        .then((redis) => redis.zrem(`${prefix}:limits:${key}`, holder))
+        .then(
+          () => {},
+          (error: unknown) => void unavailable(error),
+        ),
     count: (key) => run(COUNT, [key], []).then((count) => Number(count), unavailable),
     breakerEnter: (key, threshold, holder, probeTtlMs) =>
       run(BREAKER_ENTER, [key, probeKey(key)], [threshold, holder, Math.round(probeTtlMs)]).then((answer) => BREAKER_ANSWERS[Number(answer)], unavailable),
@@ -148,6 +155,7 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
         (error: unknown) => void unavailable(error),
       ),
     async close() {
+      const redis = await connecting;
       await redis.quit().catch(() => {});
       redis.disconnect();
     },

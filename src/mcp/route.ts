@@ -2,20 +2,13 @@
 // instance answers any request). Authenticated as GraphQL is (a user's JWT, an API key with
 // X-User-Id, or an agent session's token); an agent always acts as one user, never as an admin.
 import type http from 'node:http';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Authenticate, Viewer } from '../domain/viewer.js';
 import { AuthenticationError } from '../kernel/errors.js';
 import { nodeHeaders } from '../kernel/headers.js';
 import type { Logger } from '../kernel/log.js';
 import { sendJson } from '../kernel/respond.js';
 import type { McpSettings } from './settings.js';
-import { UnknownToolError, type AgentTools } from './tools.js';
-
-const SERVER_INFO = { name: 'switchboard', version: '0.1.0' };
-const INSTRUCTIONS =
-  "Switchboard holds the user's connected accounts (Slack, Google, GitHub…). Call list_connections to see them and pick an account by its connection name; call_api or a provider's own tools act as that account; if an integration is not connected, connect returns a link for the user.";
+import type { AgentTools } from './tools.js';
 
 /** The viewer an agent acts as: one user, limited to an agent session's integrations where it has one. */
 function agentViewer(viewer: Viewer): Viewer {
@@ -33,19 +26,8 @@ function jsonRpcError(code: number, message: string) {
 }
 
 export function mcpHandler(deps: { authenticate: Authenticate; tools: AgentTools; settings: McpSettings; logger: Logger }) {
-  function serverFor(viewer: Viewer): Server {
-    const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await deps.tools.listTools(viewer) }));
-    server.setRequestHandler(CallToolRequestSchema, async (request) => {
-      try {
-        return await deps.tools.callTool(viewer, request.params.name, request.params.arguments ?? {});
-      } catch (error) {
-        if (error instanceof UnknownToolError) throw new McpError(ErrorCode.InvalidParams, error.message);
-        throw error;
-      }
-    });
-    return server;
-  }
+  // The MCP SDK (and the JSON-schema validator it brings) loads with the first request that needs it, not at start-up.
+  let sdkServer: Promise<typeof import('./sdk-server.js')> | undefined;
 
   return async function handleMcp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
@@ -65,14 +47,8 @@ export function mcpHandler(deps: { authenticate: Authenticate; tools: AgentTools
     if (body === TOO_LARGE) return sendJson(res, 413, jsonRpcError(-32600, `The request exceeds ${deps.settings.maxRequestBytes} bytes.`));
     if (body === NOT_JSON) return sendJson(res, 400, jsonRpcError(-32700, 'The request is not JSON.'));
 
-    const server = serverFor(viewer);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.once('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    const { serveMcpRequest } = await (sdkServer ??= import('./sdk-server.js'));
+    await serveMcpRequest(deps.tools, viewer, req, res, body);
   };
 }
 

@@ -9,6 +9,7 @@
 // in place. Per process: with several instances each counts its own calls, and every answer's headers
 // bring each instance back to the provider's count.
 import { LRUCache } from 'lru-cache';
+import { lazy } from '../kernel/lazy.js';
 import { RATE_LIMIT_RESET_FORMATS } from '../catalog/schema.js';
 import type { ProxySettings } from './settings.js';
 
@@ -68,17 +69,17 @@ export type ProviderLimits = ReturnType<typeof createProviderLimits>;
 
 /** The buckets of an app's proxy (PROXY_PROVIDER_LIMIT_*). */
 export function createProviderLimits(settings: Pick<ProxySettings['providerLimits'], 'reserve' | 'trackBelow' | 'maxConnections'>) {
-  const buckets = new LRUCache<string, Bucket>({ max: settings.maxConnections });
+  const buckets = lazy(() => new LRUCache<string, Bucket>({ max: settings.maxConnections }));
 
   /**
    * Takes one call from the connection's bucket: undefined if it may go now, else the milliseconds until
    * the provider's window resets.
    */
   function take(connectionId: string, now = Date.now()): number | undefined {
-    const bucket = buckets.get(connectionId);
+    const bucket = buckets().get(connectionId);
     if (bucket === undefined) return undefined;
     if (now >= bucket.resetAt) {
-      buckets.delete(connectionId);
+      buckets().delete(connectionId);
       return undefined;
     }
     if (bucket.tokens > settings.reserve) {
@@ -141,10 +142,10 @@ export function createProviderLimits(settings: Pick<ProxySettings['providerLimit
       return true;
     }
     if (remaining === undefined || resetMs === undefined) return false;
-    const bucket = buckets.get(connectionId);
+    const bucket = buckets().get(connectionId);
     if (remaining >= settings.trackBelow) {
       // A new window with plenty left.
-      if (bucket !== undefined) buckets.delete(connectionId);
+      if (bucket !== undefined) buckets().delete(connectionId);
       return false;
     }
     const resetAt = now + Math.min(resetMs, maxResetMs);
@@ -159,7 +160,7 @@ export function createProviderLimits(settings: Pick<ProxySettings['providerLimit
 
   /** A bucket lives until its window resets; past maxConnections the least recently used go first. */
   function store(connectionId: string, tokens: number, resetAt: number, now: number): void {
-    buckets.set(connectionId, { tokens, resetAt }, { ttl: Math.max(1, resetAt - now) });
+    buckets().set(connectionId, { tokens, resetAt }, { ttl: Math.max(1, resetAt - now) });
   }
 
   return {
@@ -171,7 +172,7 @@ export function createProviderLimits(settings: Pick<ProxySettings['providerLimit
     /** Feeds the connection's bucket from an answer; returns whether it was a "slow down" answer. */
     observe,
     /** Connections tracked now (tests and metrics). */
-    trackedConnections: () => buckets.size,
+    trackedConnections: () => buckets().size,
   };
 }
 
