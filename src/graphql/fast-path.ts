@@ -77,7 +77,7 @@ export function fastPathHeaders(req: IncomingMessage): boolean {
 }
 
 /** The body as GraphQL parameters if it is one plain query or mutation; undefined for anything else. */
-export function fastPathParams(body: Buffer): GraphQLParams | undefined {
+function fastPathParams(body: Buffer): GraphQLParams | undefined {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
