@@ -1,5 +1,5 @@
 // The GraphQL endpoint's limits: body size, depth and cost, and the WebSocket transport's.
-import { defineSettings, integer, setting, type SettingsOf } from '../kernel/settings.js';
+import { defineSettings, flag, integer, setting, type SettingsOf } from '../kernel/settings.js';
 
 export const graphqlSettings = defineSettings(
   'GraphQL',
@@ -12,6 +12,10 @@ export const graphqlSettings = defineSettings(
     GRAPHQL_MAX_COST: setting(
       integer({ min: 10, default: 25_000 }),
       'cost of an operation: each field 1 plus its selection, times the page size (`first`/`last`, default 20) for lists',
+    ),
+    GRAPHQL_FAST_PATH: setting(
+      flag(true),
+      'answer the common request (a JSON POST of one query or mutation, answered as JSON) without the fetch-API layer around yoga; the same guards, status, headers and body (`false` sends every request through yoga)',
     ),
     WEBSOCKET_PING_INTERVAL_MS: setting(
       integer({ min: 1000, default: 30_000 }),
@@ -34,6 +38,7 @@ export const graphqlSettings = defineSettings(
     maxBodyBytes: values.GRAPHQL_MAX_BODY_BYTES,
     maxDepth: values.GRAPHQL_MAX_DEPTH,
     maxCost: values.GRAPHQL_MAX_COST,
+    fastPath: values.GRAPHQL_FAST_PATH,
     websocketPingIntervalMs: values.WEBSOCKET_PING_INTERVAL_MS,
     websocketInitTimeoutMs: values.WEBSOCKET_INIT_TIMEOUT_MS,
     websocketMaxBufferedBytes: values.WEBSOCKET_MAX_BUFFERED_BYTES,

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Authenticate } from '../domain/viewer.js';
 import { attachGraphQLWebSocket, type GraphQLWebSocket } from '../graphql/websocket.js';
+import { createGraphQLFastPath } from '../graphql/fast-path.js';
 import { handleGraphQL, type GraphQLServer } from '../graphql/server.js';
 import type { Logger } from '../kernel/log.js';
 import { sendJson } from '../kernel/respond.js';
@@ -34,6 +35,8 @@ export interface HttpServerDeps {
   settings: {
     graphql: {
       maxBodyBytes: number;
+      /** GRAPHQL_FAST_PATH: the common request skips yoga's fetch-API layer. */
+      fastPath: boolean;
       websocketPingIntervalMs: number;
       websocketInitTimeoutMs: number;
       websocketMaxBufferedBytes: number;
@@ -65,7 +68,12 @@ export interface HttpServer {
 export async function startHttpServer(deps: HttpServerDeps, listen: { server?: http.Server; port: number; host: string }): Promise<HttpServer> {
   const { logger } = deps;
   const cors = corsPolicy(deps.settings.corsOrigins);
-  const graphqlOptions = { authenticate: deps.authenticate, maxBodyBytes: deps.settings.graphql.maxBodyBytes, beforeAnswer: compressWhenAccepted };
+  const graphqlOptions = {
+    authenticate: deps.authenticate,
+    maxBodyBytes: deps.settings.graphql.maxBodyBytes,
+    beforeAnswer: compressWhenAccepted,
+    fastPath: deps.settings.graphql.fastPath ? createGraphQLFastPath(deps.graphql) : undefined,
+  };
   const exact = new Map<string, Extract<Route, { path: unknown }>>();
   const prefixed: Array<Extract<Route, { prefix: string }>> = [];
   const patterns: Array<Extract<Route, { pattern: RegExp }>> = [];

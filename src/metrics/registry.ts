@@ -4,11 +4,14 @@
 // never a user id, a token or a URL path.
 import client from 'prom-client';
 import { DOMAIN_EVENT_TYPES, operationOf, type DomainEventBus, type WebhookAttemptOutcome } from '../domain/events.js';
+import { LeanCounter, LeanHistogram } from './lean.js';
+
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /** "2xx", "4xx"…; "error" when no HTTP status came back (network failure, timeout, refused). */
 function statusClass(status: number | undefined): string {
   if (status === undefined || !Number.isFinite(status) || status < 100 || status > 599) return 'error';
-  return `${Math.floor(status / 100)}xx`;
+  return STATUS_CLASSES[Math.floor(status / 100) - 1]!;
 }
 
 /** How long a connection count is reused. */
@@ -88,7 +91,8 @@ export function createMetrics() {
     return found;
   }
 
-  const httpDuration = new client.Histogram({
+  // Recorded on every request: lean metrics (see lean.ts).
+  const httpDuration = new LeanHistogram({
     name: 'switchboard_http_request_duration_seconds',
     help: 'HTTP requests served, by route (a fixed name, never the URL path) and status class.',
     labelNames: ['route', 'status_class'] as const,
@@ -98,10 +102,10 @@ export function createMetrics() {
 
   /** route: one of the server's route names ("graphql", "path_proxy", "oauth_callback", "ready", …). */
   function recordHttpRequest(route: string, status: number, seconds: number): void {
-    child(httpDuration, { route, status_class: statusClass(status) }).observe(seconds);
+    httpDuration.labels(route, statusClass(status)).observe(seconds);
   }
 
-  const graphqlOperations = new client.Counter({
+  const graphqlOperations = new LeanCounter({
     name: 'switchboard_graphql_operations_total',
     help: 'GraphQL operations executed, by operation type and outcome (success, error: the result has errors, invalid: refused before execution).',
     labelNames: ['operation_type', 'outcome'] as const,
@@ -109,16 +113,16 @@ export function createMetrics() {
   });
 
   function recordGraphQLOperation(operationType: GraphQLOperationType, outcome: GraphQLOutcome): void {
-    child(graphqlOperations, { operation_type: operationType, outcome }).inc();
+    graphqlOperations.labels(operationType, outcome).inc();
   }
 
-  const proxyRequests = new client.Counter({
+  const proxyRequests = new LeanCounter({
     name: 'switchboard_proxy_requests_total',
     help: 'Proxied provider API calls (proxyRequest and the path proxy), by integration slug and the status class of the final answer.',
     labelNames: ['integration', 'status_class'] as const,
     registers: [registry],
   });
-  const proxyDuration = new client.Histogram({
+  const proxyDuration = new LeanHistogram({
     name: 'switchboard_proxy_request_duration_seconds',
     help: 'Time from receiving a proxied call to the provider answer headers (retries and refreshes included).',
     labelNames: ['integration', 'status_class'] as const,
@@ -132,9 +136,9 @@ export function createMetrics() {
    * provider's final status, undefined when none came back.
    */
   function recordProxyRequest(integration: string, status: number | undefined, seconds: number): void {
-    const labels = { integration, status_class: statusClass(status) };
-    child(proxyRequests, labels).inc();
-    child(proxyDuration, labels).observe(seconds);
+    const statusClassOf = statusClass(status);
+    proxyRequests.labels(integration, statusClassOf).inc();
+    proxyDuration.labels(integration, statusClassOf).observe(seconds);
   }
 
   const tokenRefreshes = new client.Counter({
@@ -199,7 +203,7 @@ export function createMetrics() {
     },
   });
 
-  const operations = new client.Counter({
+  const operations = new LeanCounter({
     name: 'switchboard_operations_total',
     help: 'Operations of the activity log (connect, refresh, proxy, verify, disconnect, webhook), by kind and outcome; counted before any sampling, so complete even when the log samples successes.',
     labelNames: ['kind', 'outcome'] as const,
@@ -219,7 +223,7 @@ export function createMetrics() {
 
   /** kind: CONNECT, REFRESH, PROXY, VERIFY, DISCONNECT or WEBHOOK; outcome: SUCCESS or FAILURE. */
   function recordOperationMetric(kind: string, outcome: string): void {
-    child(operations, { kind, outcome }).inc();
+    operations.labels(kind, outcome).inc();
   }
 
   function recordOperationsDropped(count = 1): void {
