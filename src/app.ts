@@ -253,6 +253,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     logger,
     metrics,
     trustedProxies: config.server.trustedProxies,
+    refuseWritesReason: freeSpace ? () => freeSpace.notReadyReason() : undefined,
   });
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = config.sandbox.enabled
