@@ -126,7 +126,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
 
   const providerClient = createProviderClient({ outbound, keyring, urls, settings: config.providers });
   const grants = createTokenGrants({ providerClient, outbound, keyring, urls });
-  // Limits per deployment (breaker, webhook endpoint slots, subscription caps) through Redis when configured.
+  // Limits per deployment (breaker, provider rate-limit buckets, webhook endpoint slots, subscription caps) through Redis when configured.
   const limits = createSharedLimits({
     redisUrl: config.realtime.redisUrl,
     prefix: config.realtime.redisPrefix,
@@ -135,7 +135,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
   });
   const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, probeIntervalMs: config.tokens.breakerProbeIntervalMs, db, logger, limits });
   const refresher = createRefresher({ db, store, grants, breaker, events, settings: config.tokens, providerTimeouts: config.providers, logger, instanceId });
-  const proxy = createProxy({ lookup, refresher, outbound, keyring, events, settings: config.proxy });
+  const proxy = createProxy({ lookup, refresher, outbound, keyring, events, settings: config.proxy, limits });
   const checks: CheckDeps = { providerClient, outbound, keyring, urls, timeoutMs: config.health.verifyTimeoutMs };
   const verifier = createVerifier({ db, checks, lookup, store, refresher, events, logger });
   const statusStreams = createStatusStreams({ db, changes, lookup, integrations, settings: config.realtime, logger, limits });
@@ -255,6 +255,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     logger,
     metrics,
     trustedProxies: config.server.trustedProxies,
+    refuseWritesReason: freeSpace ? () => freeSpace.notReadyReason() : undefined,
   });
   // Development only: the built-in sandbox provider (never mounted in production).
   const sandbox = config.sandbox.enabled

@@ -1,7 +1,8 @@
 // The embedded database's disk filling up: on a small tmpfs as DATA_DIR, /ready answers 503 with the
 // reason once less than STORAGE_MIN_FREE_MB is free (a new 16 MB WAL segment would not fit), /health
 // keeps answering, a warning is logged (throttled) and the free-space gauge shows it; when space frees,
-// /ready answers 200 again without a restart. Needs root to mount a tmpfs: skipped with a note otherwise.
+// /ready answers 200 again without a restart. Meanwhile a mutation is refused at once (a typed
+// DATABASE_UNAVAILABLE, reason STORAGE_FULL) and queries still answer. Needs root to mount a tmpfs: skipped with a note otherwise.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { watchFreeSpace } from '../src/db/free-space.js';
 import type { Logger } from '../src/kernel/log.js';
-import { startTestServer } from './helpers/server.js';
+import { adminHeaders, graphql, startTestServer } from './helpers/server.js';
 
 const mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-disk-full-'));
 const mounted = process.env.TEST_DATABASE === 'pglite' && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'tmpfs', mountPoint]).status === 0;
@@ -27,6 +28,14 @@ function fillUntil(leftMb: number): string {
   fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free - leftMb * 1024 * 1024)));
   return filler;
 }
+
+const CREATE_API_KEY = /* GraphQL */ `
+  mutation ($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) {
+      __typename
+    }
+  }
+`;
 
 describe.skipIf(!mounted)('disk full (embedded database)', () => {
   it('warns (once a minute at most) under the warning threshold and says why not ready under the minimum; space freed clears it', async () => {
@@ -62,8 +71,18 @@ describe.skipIf(!mounted)('disk full (embedded database)', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const free = Number(/^switchboard_storage_free_bytes (\d+)/m.exec(metrics)?.[1]);
     expect(free).toBeLessThan(32 * 1024 * 1024);
+    // A write is refused at once with a typed error; reads go on.
+    const started = performance.now();
+    const refused = await graphql(server, CREATE_API_KEY, { input: { name: 'while full', scopes: [] } }, adminHeaders);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(refused.data ?? null).toBeNull();
+    expect(refused.errors).toEqual([expect.objectContaining({ extensions: { code: 'DATABASE_UNAVAILABLE', reason: 'STORAGE_FULL' } })]);
+    expect((await graphql(server, '{ __typename }', {}, adminHeaders)).data).toEqual({ __typename: 'Query' });
     fs.rmSync(filler);
     await server.freeSpace!.measure();
     expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    const written = await graphql(server, CREATE_API_KEY, { input: { name: 'space again', scopes: ['ADMIN'] } }, adminHeaders);
+    expect(written.errors).toBeUndefined();
+    expect(written.data.createApiKey.__typename).toBe('CreateApiKeyPayload');
   });
 });

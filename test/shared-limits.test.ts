@@ -1,6 +1,6 @@
 // Limits per deployment: three instances (each with its own Redis client and its own in-process
-// state, on one PostgreSQL and one Redis) share the token endpoint's breaker, a webhook endpoint's
-// concurrency and a user's subscription cap. Without PostgreSQL and Redis those tests are skipped (the
+// state, on one PostgreSQL and one Redis) share the token endpoint's breaker, a provider's rate limit
+// learned from its headers, a webhook endpoint's concurrency and a user's subscription cap. Without PostgreSQL and Redis those tests are skipped (the
 // limits then count per instance, as a single instance needs); the fallback while Redis does not
 // answer runs everywhere.
 import net from 'node:net';
@@ -15,7 +15,8 @@ import { startWebhookWorker } from '../src/webhooks/worker.js';
 import { database, keyring, prisma, testLogger } from './helpers/database.js';
 import { testApp } from './helpers/server.js';
 import { connectedEvent } from './helpers/events.js';
-import { startUpstream } from './helpers/upstream.js';
+import { json, startUpstream } from './helpers/upstream.js';
+import { uniqueSlug } from './helpers/fixtures.js';
 
 const sharedServices = process.env.TEST_DATABASE === 'postgresql' && Boolean(process.env.REDIS_URL);
 const onSharedServices = it.skipIf(!sharedServices);
@@ -58,6 +59,71 @@ describe('limits per deployment', () => {
     await second.breaker.success(integrationId, second.ticket);
     expect((await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)))).map((ticket) => ticket.kind)).toEqual(['closed', 'closed', 'closed']);
   });
+
+  onSharedServices(
+    'holds a provider’s advertised rate limit per deployment: three instances’ concurrent calls reach it at most N times',
+    async () => {
+      const apps = [testApp(), testApp(), testApp()];
+      const upstream = await startUpstream({ record: false });
+      // A provider allowing 60 calls per window (one window for the whole test), counting each call as
+      // it arrives and answering 20 ms later: its count lags the calls in flight, as a real one's does.
+      const limit = 60;
+      let hits = 0;
+      const resetAt = String(Math.ceil(Date.now() / 1000) + 30);
+      upstream.routes.set('/api/items', (_req, res) => {
+        hits++;
+        const remaining = Math.max(0, limit - hits);
+        const over = hits > limit;
+        setTimeout(
+          () =>
+            json(
+              res,
+              over ? 429 : 200,
+              {},
+              {
+                'x-ratelimit-limit': String(limit),
+                'x-ratelimit-remaining': String(remaining),
+                'x-ratelimit-reset': resetAt,
+                ...(over ? { 'retry-after': '30' } : {}),
+              },
+            ),
+          20,
+        );
+      });
+      const slug = uniqueSlug('shared-rate');
+      await apps[0]!.services.integrations.create({
+        slug,
+        provider: 'custom',
+        clientId: 'client-id',
+        clientSecret: 'client-secret',
+        authorizationUrl: `${upstream.url}/authorize`,
+        tokenUrl: `${upstream.url}/token`,
+        apiBaseUrl: `${upstream.url}/api`,
+      });
+      const viewer: Viewer = { userId: `caller-${randomBytes(3).toString('hex')}`, isAdmin: false, via: 'jwt' };
+      await apps[0]!.services.createConnection(viewer, { integration: slug, accessToken: 'token-1', expiresAt: new Date(Date.now() + 3600_000) });
+      // Four callers on each instance, each sending until it is refused.
+      const outcomes = { ok: 0, limited: 0, other: [] as string[] };
+      const caller = async (app: (typeof apps)[number]) => {
+        for (let call = 0; call < 40; call++) {
+          try {
+            const answer = await app.services.proxy.proxyRequest(viewer, { integration: slug, url: 'items', method: 'GET' });
+            if (answer.status === 200) outcomes.ok++;
+            else outcomes.other.push(String(answer.status));
+          } catch (error) {
+            if ((error as { code?: string }).code === 'RATE_LIMITED') outcomes.limited++;
+            else outcomes.other.push(String(error));
+          }
+        }
+      };
+      await Promise.all(apps.flatMap((app) => Array.from({ length: 4 }, () => caller(app))));
+      expect(outcomes.other).toEqual([]);
+      expect(hits).toBeLessThanOrEqual(limit);
+      expect(outcomes.ok).toBe(hits);
+      expect(outcomes.ok + outcomes.limited).toBe(3 * 4 * 40);
+    },
+    30_000,
+  );
 
   onSharedServices('frees a crashed holder’s slot when its lease expires', async () => {
     const [first, second] = threeInstances();

@@ -3,6 +3,7 @@
 import { clientAddressOf, trustedProxiesFrom } from '../kernel/client-address.js';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type ExecutionResult } from 'graphql';
+import { useStorageGuard } from './use-storage-guard.js';
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connectSessionGate } from '../connect-sessions/gate.js';
@@ -62,6 +63,8 @@ export interface GraphQLServerOptions {
   metrics: Pick<Metrics, 'recordGraphQLOperation'>;
   /** TRUSTED_PROXIES: peers whose X-Forwarded-For names the client. */
   trustedProxies?: readonly string[];
+  /** Why writes are refused now (the embedded database's disk is full), or undefined. */
+  refuseWritesReason?: () => string | undefined;
 }
 
 export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServer {
@@ -117,6 +120,7 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
       // Status events: one execution per event for subscribers whose results cannot differ.
       useSharedSubscriptionExecution(),
       useQueryCostLimit(options.settings.maxCost),
+      ...(options.refuseWritesReason ? [useStorageGuard(options.refuseWritesReason)] : []),
     ],
   });
 }

@@ -1,5 +1,7 @@
 // Limits held per deployment: counters and leases in Redis, each step one Lua script (atomic, and
-// timed with Redis's own clock, so instances' clocks do not matter). Every call answers `undefined`
+// timed with Redis's own clock, so instances' clocks do not matter). The scripts are defined once per
+// client (ioredis `defineCommand`), so each call sends EVALSHA with the script's hash, not its text
+// (reloaded at once on a NOSCRIPT answer, e.g. after Redis restarted). Every call answers `undefined`
 // when Redis does not answer within the timeout (down, or no REDIS_URL): the caller then falls back
 // to its own per-instance count, and says in its comment whether that fails open or closed.
 import type { Redis } from 'ioredis';
@@ -62,6 +64,68 @@ return failures`;
 /** A probe left without an outcome. KEYS probe; ARGV holder. */
 const RELEASE_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0`;
 
+/**
+ * Takes one call from a provider's rate-limit bucket (per connection). KEYS bucket (a hash: tokens,
+ * resetAt on Redis's clock); ARGV reserve. Returns {1, tokens left} when the call may go (the bucket
+ * unknown or its window over: {1, -1}), {0, ms until the window resets} when it may not.
+ */
+const PROVIDER_TAKE = `${NOW}
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'resetAt')
+local tokens = tonumber(bucket[1])
+local resetAt = tonumber(bucket[2])
+if not tokens or not resetAt or now >= resetAt then
+  redis.call('DEL', KEYS[1])
+  return {1, -1}
+end
+if tokens > tonumber(ARGV[1]) then
+  return {1, redis.call('HINCRBY', KEYS[1], 'tokens', -1)}
+end
+return {0, resetAt - now}`;
+
+/**
+ * What a provider's answer said about a connection's bucket. KEYS bucket; ARGV mode, calls left,
+ * ms until the window resets, calls the instance sent untracked still in flight, 1 if the answer is to
+ * an untracked call. Modes: 'limited' (a "slow down" answer: nothing left until then), 'count' (calls
+ * left in the window: within the same window, the lower of ours and the provider's, since the
+ * provider's count does not know about calls still in flight; less the untracked calls, which no bucket
+ * counted: the provider's count includes the answered one), 'forget' (a new window with plenty left). Returns the calls left in the bucket (-1 when forgotten).
+ */
+const PROVIDER_OBSERVE = `${NOW}
+local mode = ARGV[1]
+if mode == 'forget' then
+  redis.call('DEL', KEYS[1])
+  return -1
+end
+local remaining = tonumber(ARGV[2])
+local wait = math.max(1, tonumber(ARGV[3]))
+local resetAt = now + wait
+if mode == 'count' then
+  local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'resetAt')
+  local tokens = tonumber(bucket[1])
+  local knownReset = tonumber(bucket[2])
+  if tokens and knownReset and now < knownReset and math.abs(knownReset - resetAt) < 1000 then
+    remaining = math.min(tokens - tonumber(ARGV[5]), remaining)
+    resetAt = knownReset
+  end
+end
+remaining = math.max(0, remaining - tonumber(ARGV[4]))
+redis.call('HSET', KEYS[1], 'tokens', remaining, 'resetAt', resetAt)
+redis.call('PEXPIREAT', KEYS[1], resetAt)
+return remaining`;
+
+/** The scripts, as the commands each client defines: name, keys, source. */
+const SCRIPTS = {
+  limitAcquire: [1, ACQUIRE],
+  limitCount: [1, COUNT],
+  breakerEnter: [2, BREAKER_ENTER],
+  breakerFailure: [2, BREAKER_FAILURE],
+  breakerSuccess: [2, BREAKER_SUCCESS],
+  releaseIfHeld: [1, RELEASE_IF_HELD],
+  providerTake: [1, PROVIDER_TAKE],
+  providerObserve: [1, PROVIDER_OBSERVE],
+} as const satisfies Record<string, readonly [number, string]>;
+type ScriptName = keyof typeof SCRIPTS;
+
 type BreakerAnswer = 'closed' | 'probe' | 'open';
 const BREAKER_ANSWERS: readonly BreakerAnswer[] = ['closed', 'probe', 'open'];
 
@@ -77,8 +141,25 @@ export interface SharedLimits {
   breakerFailure(key: string, probeHolder: string | undefined, forgetAfterMs: number, probeIntervalMs: number): Promise<number | undefined>;
   breakerSuccess(key: string, probeHolder: string | undefined): Promise<number | undefined>;
   breakerLeave(key: string, probeHolder: string): Promise<void>;
+  /**
+   * Takes one call from a provider's shared bucket: `{ go: true }` (with the calls left, or none when
+   * the bucket is unknown), `{ go: false, waitMs }` until its window resets.
+   */
+  providerTake(key: string, reserve: number): Promise<ProviderTake | undefined>;
+  /** Stores what a provider's answer said about its bucket (see PROVIDER_OBSERVE). */
+  providerObserve(key: string, observed: ProviderObservation): Promise<void>;
   close(): Promise<void>;
 }
+
+export type ProviderTake = { go: true; tokensLeft: number | undefined } | { go: false; waitMs: number };
+export type ProviderObservation =
+  | { mode: 'limited'; remaining: 0; resetMs: number }
+  /**
+   * `inFlight`: calls the instance sent untracked that are still on their way; `untrackedCall`: the
+   * answer is to such a call. No bucket counted them: they are taken from it at once.
+   */
+  | { mode: 'count'; remaining: number; resetMs: number; inFlight: number; untrackedCall: boolean }
+  | { mode: 'forget' };
 
 /** No Redis: every answer is `undefined`, so every limit counts in this process. */
 export const PER_INSTANCE_LIMITS: SharedLimits = {
@@ -90,6 +171,8 @@ export const PER_INSTANCE_LIMITS: SharedLimits = {
   breakerFailure: () => Promise.resolve(undefined),
   breakerSuccess: () => Promise.resolve(undefined),
   breakerLeave: () => Promise.resolve(),
+  providerTake: () => Promise.resolve(undefined),
+  providerObserve: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };
 
@@ -112,6 +195,7 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
       connectedOnce = true;
     });
     redis.on('error', () => {});
+    for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys, lua });
     return redis;
   });
   let warnedAt = 0;
@@ -123,16 +207,17 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
     }
     return undefined;
   };
-  const run = async (script: string, keys: string[], args: (string | number)[]): Promise<unknown> => {
+  const run = async (script: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> => {
     const redis = await connecting;
     if (connectedOnce && redis.status !== 'ready') throw new Error(`redis link ${redis.status}`);
-    return redis.eval(script, keys.length, ...keys.map((key) => `${prefix}:limits:${key}`), ...args);
+    const scripts = redis as unknown as Record<ScriptName, (...keysAndArgs: (string | number)[]) => Promise<unknown>>;
+    return scripts[script](...keys.map((key) => `${prefix}:limits:${key}`), ...args);
   };
   const probeKey = (key: string) => `${key}:probe`;
 
   return {
     shared: true,
-    acquire: (key, holder, limit, ttlMs) => run(ACQUIRE, [key], [holder, limit, Math.max(1, Math.round(ttlMs))]).then((held) => held === 1, unavailable),
+    acquire: (key, holder, limit, ttlMs) => run('limitAcquire', [key], [holder, limit, Math.max(1, Math.round(ttlMs))]).then((held) => held === 1, unavailable),
     release: (key, holder) =>
       connecting
         .then((redis) => redis.zrem(`${prefix}:limits:${key}`, holder))
@@ -140,17 +225,35 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
           () => {},
           (error: unknown) => void unavailable(error),
         ),
-    count: (key) => run(COUNT, [key], []).then((count) => Number(count), unavailable),
+    count: (key) => run('limitCount', [key], []).then((count) => Number(count), unavailable),
     breakerEnter: (key, threshold, holder, probeTtlMs) =>
-      run(BREAKER_ENTER, [key, probeKey(key)], [threshold, holder, Math.round(probeTtlMs)]).then((answer) => BREAKER_ANSWERS[Number(answer)], unavailable),
+      run('breakerEnter', [key, probeKey(key)], [threshold, holder, Math.round(probeTtlMs)]).then((answer) => BREAKER_ANSWERS[Number(answer)], unavailable),
     breakerFailure: (key, probeHolder, forgetAfterMs, probeIntervalMs) =>
-      run(BREAKER_FAILURE, [key, probeKey(key)], [probeHolder ?? '', Math.round(forgetAfterMs), Math.round(probeIntervalMs)]).then(
+      run('breakerFailure', [key, probeKey(key)], [probeHolder ?? '', Math.round(forgetAfterMs), Math.round(probeIntervalMs)]).then(
         (count) => Number(count),
         unavailable,
       ),
-    breakerSuccess: (key, probeHolder) => run(BREAKER_SUCCESS, [key, probeKey(key)], [probeHolder ?? '']).then((count) => Number(count), unavailable),
+    breakerSuccess: (key, probeHolder) => run('breakerSuccess', [key, probeKey(key)], [probeHolder ?? '']).then((count) => Number(count), unavailable),
     breakerLeave: (key, probeHolder) =>
-      run(RELEASE_IF_HELD, [probeKey(key)], [probeHolder]).then(
+      run('releaseIfHeld', [probeKey(key)], [probeHolder]).then(
+        () => {},
+        (error: unknown) => void unavailable(error),
+      ),
+    providerTake: (key, reserve) =>
+      run('providerTake', [key], [reserve]).then((answer): ProviderTake => {
+        const [go, value] = answer as [number, number];
+        return go === 1 ? { go: true, tokensLeft: value >= 0 ? value : undefined } : { go: false, waitMs: value };
+      }, unavailable),
+    providerObserve: (key, observed) =>
+      run(
+        'providerObserve',
+        [key],
+        observed.mode === 'forget'
+          ? ['forget', 0, 0, 0, 0]
+          : observed.mode === 'count'
+            ? ['count', observed.remaining, Math.max(1, Math.round(observed.resetMs)), observed.inFlight, observed.untrackedCall ? 1 : 0]
+            : ['limited', 0, Math.max(1, Math.round(observed.resetMs)), 0, 0],
+      ).then(
         () => {},
         (error: unknown) => void unavailable(error),
       ),

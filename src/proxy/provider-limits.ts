@@ -6,11 +6,20 @@
 //
 // Hot path: one Map lookup per call, a few header lookups per answer; a connection enters the map only
 // once the provider reports few calls left (PROXY_PROVIDER_LIMIT_TRACK_BELOW), and its entry is updated
-// in place. Per process: with several instances each counts its own calls, and every answer's headers
-// bring each instance back to the provider's count.
+// in place.
+//
+// Per deployment with Redis (SharedLimits): a tracked connection's bucket is also kept in Redis, keyed
+// by the connection as here, with its reset on Redis's clock. Each answer that changes it is stored
+// there (sent without waiting; one client keeps this instance's commands in order), and each call of a
+// connection this instance tracks takes from the shared bucket (one round trip), so all instances
+// together send no more than the provider said was left. A connection this instance has not seen near
+// its limit goes without asking (its first answer here tracks it). While Redis does not answer, the
+// local bucket counts alone (fails open to per instance, as before: each instance counts its own calls
+// and every answer's headers bring it back to the provider's count).
 import { LRUCache } from 'lru-cache';
 import { lazy } from '../kernel/lazy.js';
 import { RATE_LIMIT_RESET_FORMATS } from '../catalog/schema.js';
+import { PER_INSTANCE_LIMITS, type ProviderObservation, type SharedLimits } from '../kernel/shared-limits.js';
 import type { ProxySettings } from './settings.js';
 
 export type RateLimitResetFormat = (typeof RATE_LIMIT_RESET_FORMATS)[number];
@@ -68,14 +77,56 @@ const UNKNOWN_WAIT_MS = 1000;
 export type ProviderLimits = ReturnType<typeof createProviderLimits>;
 
 /** The buckets of an app's proxy (PROXY_PROVIDER_LIMIT_*). */
-export function createProviderLimits(settings: Pick<ProxySettings['providerLimits'], 'reserve' | 'trackBelow' | 'maxConnections'>) {
+export function createProviderLimits(
+  settings: Pick<ProxySettings['providerLimits'], 'reserve' | 'trackBelow' | 'maxConnections'>,
+  shared: SharedLimits = PER_INSTANCE_LIMITS,
+) {
   const buckets = lazy(() => new LRUCache<string, Bucket>({ max: settings.maxConnections }));
+  const sharedKey = (connectionId: string) => `provider:${connectionId}`;
+  /**
+   * Calls on their way to connections not tracked here (none taken from a bucket). When an answer
+   * starts tracking a connection, the provider's count may not include them yet: they are taken from
+   * the new bucket at once, or they would be sent on top of what it said was left.
+   */
+  const untrackedInFlight = new Map<string, number>();
 
   /**
    * Takes one call from the connection's bucket: undefined if it may go now, else the milliseconds until
-   * the provider's window resets.
+   * the provider's window resets. A plain value for a connection not tracked here; a promise when the
+   * shared bucket is asked.
    */
-  function take(connectionId: string, now = Date.now()): number | undefined {
+  function take(connectionId: string, now = Date.now()): number | undefined | Promise<number | undefined> {
+    if (!shared.shared || !buckets().has(connectionId)) return takeLocal(connectionId, now);
+    return shared.providerTake(sharedKey(connectionId), settings.reserve).then((answer) => {
+      if (answer === undefined) return takeLocal(connectionId);
+      if (!answer.go) return answer.waitMs;
+      const bucket = buckets().get(connectionId);
+      // The shared count is the truth while Redis answers; the local one follows it for when it does not.
+      if (answer.tokensLeft === undefined) buckets().delete(connectionId);
+      else if (bucket !== undefined) bucket.tokens = answer.tokensLeft;
+      return undefined;
+    });
+  }
+
+  /** Just before a call is sent: counts it as in flight if the connection is not tracked (then no bucket gave it a call). */
+  function sending(connectionId: string): boolean {
+    if (buckets().has(connectionId)) return false;
+    untrackedInFlight.set(connectionId, (untrackedInFlight.get(connectionId) ?? 0) + 1);
+    return true;
+  }
+
+  /** An untracked call's answer (or failure) came back. */
+  function sent(connectionId: string): void {
+    const left = (untrackedInFlight.get(connectionId) ?? 1) - 1;
+    if (left > 0) untrackedInFlight.set(connectionId, left);
+    else untrackedInFlight.delete(connectionId);
+  }
+
+  function publish(connectionId: string, observed: ProviderObservation): void {
+    if (shared.shared) void shared.providerObserve(sharedKey(connectionId), observed);
+  }
+
+  function takeLocal(connectionId: string, now = Date.now()): number | undefined {
     const bucket = buckets().get(connectionId);
     if (bucket === undefined) return undefined;
     if (now >= bucket.resetAt) {
@@ -100,7 +151,7 @@ export function createProviderLimits(settings: Pick<ProxySettings['providerLimit
    * Feeds the connection's bucket from an answer: the calls left and the window's reset, or, for a
    * "slow down" answer, nothing left until the time asked for. Returns whether the answer was one.
    */
-  function observe(connectionId: string, statusCode: number, headers: Headers, rules: ProviderLimitRules, now = Date.now()): boolean {
+  function observe(connectionId: string, statusCode: number, headers: Headers, rules: ProviderLimitRules, now = Date.now(), untrackedCall = false): boolean {
     let remaining: number | undefined;
     let resetMs: number | undefined;
     let maxResetMs = rules.resetFormat === 'auto' ? MAX_GUESSED_RESET_MS : MAX_RESET_MS;
@@ -139,21 +190,28 @@ export function createProviderLimits(settings: Pick<ProxySettings['providerLimit
       const asked = retryAfter !== undefined ? retryAfterMs(retryAfter, now) : undefined;
       const wait = asked !== undefined ? Math.min(asked, MAX_RESET_MS) : Math.min(resetMs ?? UNKNOWN_WAIT_MS, maxResetMs);
       store(connectionId, 0, now + wait, now);
+      publish(connectionId, { mode: 'limited', remaining: 0, resetMs: wait });
       return true;
     }
     if (remaining === undefined || resetMs === undefined) return false;
     const bucket = buckets().get(connectionId);
     if (remaining >= settings.trackBelow) {
       // A new window with plenty left.
-      if (bucket !== undefined) buckets().delete(connectionId);
+      if (bucket !== undefined) {
+        buckets().delete(connectionId);
+        publish(connectionId, { mode: 'forget' });
+      }
       return false;
     }
     const resetAt = now + Math.min(resetMs, maxResetMs);
     if (bucket !== undefined && Math.abs(bucket.resetAt - resetAt) < 1000) {
       // The same window: the provider's count does not know about our calls still in flight, ours does.
       bucket.tokens = Math.min(bucket.tokens, remaining);
+      publish(connectionId, { mode: 'count', remaining, resetMs: resetAt - now, inFlight: 0, untrackedCall: false });
     } else {
-      store(connectionId, remaining, resetAt, now);
+      const inFlight = untrackedInFlight.get(connectionId) ?? 0;
+      store(connectionId, Math.max(0, remaining - inFlight), resetAt, now);
+      publish(connectionId, { mode: 'count', remaining, resetMs: resetAt - now, inFlight, untrackedCall });
     }
     return false;
   }
@@ -169,8 +227,14 @@ export function createProviderLimits(settings: Pick<ProxySettings['providerLimit
      * until the provider's window resets.
      */
     take,
-    /** Feeds the connection's bucket from an answer; returns whether it was a "slow down" answer. */
+    /**
+     * Feeds the connection's bucket from an answer (`untrackedCall`: to a call sent untracked, after
+     * `sent`); returns whether it was a "slow down" answer.
+     */
     observe,
+    /** Just before a call is sent: whether it goes untracked (then `sent` must follow its answer or failure). */
+    sending,
+    sent,
     /** Connections tracked now (tests and metrics). */
     trackedConnections: () => buckets().size,
   };

@@ -15,6 +15,7 @@ import { isRenewableType, type ConnectionWithIntegration, type UsableCredentials
 import type { DomainEventBus } from '../domain/events.js';
 import type { Viewer } from '../domain/viewer.js';
 import { backoffDelay } from '../kernel/backoff.js';
+import type { SharedLimits } from '../kernel/shared-limits.js';
 import { ProviderError, publicMessageOf, RateLimitedError, UpstreamUnavailableError, ValidationError } from '../kernel/errors.js';
 import { readBody, type ReadBody } from '../net/body.js';
 import type { Outbound } from '../net/outbound.js';
@@ -79,6 +80,8 @@ export interface ProxyDeps {
   keyring: Keyring;
   events: DomainEventBus;
   settings: ProxySettings;
+  /** Provider rate-limit buckets per deployment (Redis); per instance without. */
+  limits?: SharedLimits;
 }
 
 export type Proxy = ReturnType<typeof createProxy>;
@@ -86,7 +89,7 @@ export type Proxy = ReturnType<typeof createProxy>;
 export function createProxy(deps: ProxyDeps) {
   const { settings } = deps;
   const rateLimit = createViewerRateLimit({ perSecond: settings.rateLimitPerSecond, burst: settings.rateLimitBurst, maxViewers: settings.rateLimitMaxViewers });
-  const providerLimits = createProviderLimits(settings.providerLimits);
+  const providerLimits = createProviderLimits(settings.providerLimits, deps.limits);
   const secretPatterns = createSecretPatterns();
 
   /**
@@ -185,8 +188,9 @@ export function createProxy(deps: ProxyDeps) {
 
     for (let attempt = 1; ; attempt++) {
       if (limits !== undefined) {
-        // A plain value on the hot path; a promise only when the bucket is empty.
-        const wait = providerLimits.take(connection.id);
+        // A plain value on the hot path; a promise only when the bucket is empty or shared (Redis).
+        let wait = providerLimits.take(connection.id);
+        if (wait instanceof Promise) wait = await wait;
         if (wait !== undefined) await waitForProviderCall(connection.id, wait);
       }
       const headers = { ...forwarded };
@@ -199,6 +203,7 @@ export function createProxy(deps: ProxyDeps) {
         connectionConfig: connectionConfigOf(connection),
       });
       let response: Dispatcher.ResponseData;
+      const untracked = limits !== undefined && providerLimits.sending(connection.id);
       try {
         response = await deps.outbound.request({
           origin: url.origin,
@@ -210,6 +215,7 @@ export function createProxy(deps: ProxyDeps) {
           bodyTimeout: settings.timeoutMs,
         });
       } catch (error) {
+        if (untracked) providerLimits.sent(connection.id);
         if (retriable && attempt < MAX_ATTEMPTS && !(error instanceof BlockedAddressError)) {
           await sleep(retryDelay(attempt));
           continue;
@@ -218,7 +224,9 @@ export function createProxy(deps: ProxyDeps) {
       }
 
       const { statusCode } = response;
-      const rateLimited = limits !== undefined ? providerLimits.observe(connection.id, statusCode, response.headers, limits) : statusCode === 429;
+      if (untracked) providerLimits.sent(connection.id);
+      const rateLimited =
+        limits !== undefined ? providerLimits.observe(connection.id, statusCode, response.headers, limits, Date.now(), untracked) : statusCode === 429;
       if (statusCode === 401 && !refreshedAfter401 && replayable && isRenewableType(usable.credentials) && call.refreshPolicy !== 'NONE') {
         // RFC 6750 §3.1: the token was rejected. At most one refresh and one retry.
         await response.body.dump();
@@ -252,7 +260,7 @@ export function createProxy(deps: ProxyDeps) {
         throw new RateLimitedError("The provider's rate limit for this connection is used up until its window resets.", Math.ceil(wait / 1000));
       }
       await sleep(wait);
-      wait = providerLimits.take(connectionId);
+      wait = await providerLimits.take(connectionId);
     }
   }
 

@@ -38,7 +38,10 @@ export async function claimDueDeliveries(
   const busyIds = [...options.inFlight.keys()];
   const busyCounts = busyIds.map((id) => options.inFlight.get(id)!);
   // Per enabled endpoint, its oldest due rows up to its free slots (an index probe each), then the
-  // oldest of those overall. Rows another instance is claiming are skipped, not waited for. The picked
+  // oldest of those overall. A row waits while an older one with its ordering key (a connection's
+  // earlier message) is due too or being sent, so messages due together (the catch-up after an
+  // outage) go one at a time per connection, oldest first, across instances; an older message waiting
+  // for its retry does not hold the newer ones back. Rows another instance is claiming are skipped, not waited for. The picked
   // ids are updated through the primary key (= ANY of an array): as an IN (subquery) the embedded
   // database, which keeps no statistics, joined them to a scan of the whole table.
   return prisma.$queryRaw<ClaimedDelivery[]>`
@@ -50,6 +53,11 @@ export async function claimDueDeliveries(
         SELECT d."id", d."nextAttemptAt" FROM "WebhookDelivery" d
         WHERE d."endpointId" = e."id" AND d."status" = 'PENDING' AND d."nextAttemptAt" <= ${DATABASE_NOW}
           AND (d."leaseExpiresAt" IS NULL OR d."leaseExpiresAt" <= ${DATABASE_NOW})
+          AND (d."orderingKey" IS NULL OR NOT EXISTS (
+            SELECT 1 FROM "WebhookDelivery" older
+            WHERE older."endpointId" = d."endpointId" AND older."orderingKey" = d."orderingKey" AND older."status" = 'PENDING'
+              AND (older."createdAt", older."id") < (d."createdAt", d."id")
+              AND (older."nextAttemptAt" <= ${DATABASE_NOW} OR older."leaseExpiresAt" > ${DATABASE_NOW})))
         ORDER BY d."nextAttemptAt"
         LIMIT GREATEST(${options.endpointConcurrency}::int - COALESCE(busy."count", 0), 0)
         FOR UPDATE OF d SKIP LOCKED
@@ -63,7 +71,7 @@ export async function claimDueDeliveries(
         "attempts" = d."attempts" + 1, "updatedAt" = ${DATABASE_NOW}
     FROM "WebhookEndpoint" e
     WHERE d."id" = ANY(ARRAY(SELECT "id" FROM picked)) AND e."id" = d."endpointId"
-    RETURNING d."id", d."endpointId", d."messageId", d."eventType", d."body", d."attempts",
+    RETURNING d."id", d."endpointId", d."messageId", d."eventType", d."body", d."orderingKey", d."attempts",
       e."url", e."secretEnc", e."previousSecretEnc", e."previousSecretExpiresAt"`;
 }
 
@@ -93,7 +101,7 @@ async function claimProbes(prisma: PrismaClient, options: { owner: string; lease
     SET "leaseOwner" = ${options.owner}, "leaseExpiresAt" = ${databaseNowPlus(options.leaseMs)}, "updatedAt" = ${DATABASE_NOW}
     FROM "WebhookEndpoint" e
     WHERE d."id" IN (SELECT "id" FROM picked) AND e."id" = d."endpointId"
-    RETURNING d."id", d."endpointId", d."messageId", d."eventType", d."body", d."attempts",
+    RETURNING d."id", d."endpointId", d."messageId", d."eventType", d."body", d."orderingKey", d."attempts",
       e."url", e."secretEnc", e."previousSecretEnc", e."previousSecretExpiresAt"`;
   return rows.map((row) => ({ ...row, probe: true }));
 }

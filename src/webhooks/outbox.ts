@@ -61,18 +61,19 @@ function newMessageId(): string {
 export async function enqueueConnectionEvent(tx: TransactionClient, event: ConnectionStatusEvent): Promise<number> {
   const type = webhookEventTypeOf(event);
   if (!type) return 0;
-  return enqueueMessage(tx, type, JSON.stringify(webhookBodyOf(type, event)));
+  // A connection's messages are sent in order while they are due together (the catch-up after an outage).
+  return enqueueMessage(tx, type, JSON.stringify(webhookBodyOf(type, event)), event.connectionId);
 }
 
 /** Writes one message (its body as sent) for every endpoint that wants `type`, inside the caller's transaction. */
-async function enqueueMessage(tx: TransactionClient, type: WebhookEventType, body: string): Promise<number> {
+async function enqueueMessage(tx: TransactionClient, type: WebhookEventType, body: string, orderingKey: string | null): Promise<number> {
   const messageId = newMessageId();
   // Row ids stay time-ordered UUIDv7s (the delivery log pages by them): one fresh id whose last 32
   // random bits are replaced by the row's number, unique per endpoint and, through the rest, per change.
   return tx.$executeRaw`
-    INSERT INTO "WebhookDelivery" ("id", "endpointId", "messageId", "eventType", "body", "nextAttemptAt", "createdAt", "updatedAt")
+    INSERT INTO "WebhookDelivery" ("id", "endpointId", "messageId", "eventType", "body", "orderingKey", "nextAttemptAt", "createdAt", "updatedAt")
     SELECT overlay(${newId()} placing lpad(to_hex(row_number() OVER (ORDER BY e."id")), 8, '0') from 29 for 8),
-      e."id", ${messageId}, ${type}, ${body}, ${DATABASE_NOW}, ${DATABASE_NOW}, ${DATABASE_NOW}
+      e."id", ${messageId}, ${type}, ${body}, ${orderingKey}, ${DATABASE_NOW}, ${DATABASE_NOW}, ${DATABASE_NOW}
     FROM "WebhookEndpoint" e
     WHERE e."enabled" AND (cardinality(e."eventTypes") = 0 OR ${type} = ANY(e."eventTypes"))`;
 }

@@ -18,6 +18,8 @@ export interface ClaimedDelivery {
   messageId: string;
   eventType: string;
   body: string;
+  /** Its connection, for status events: the next message with the same key waits for this one. */
+  orderingKey?: string | null;
   /** Attempts started, this one included: with the owner, the compare-and-set key of the lease. */
   attempts: number;
   url: string;

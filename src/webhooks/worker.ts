@@ -144,9 +144,15 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       while (results.length) {
         const batch = results.slice(0, RESULT_BATCH_MAX);
         results = results.slice(batch.length);
-        await deps.deliveries
-          .finishAttempts(batch, owner)
-          .catch((error: unknown) => logger.warn({ deliveries: batch.length, err: error }, 'webhook attempt results not recorded'));
+        const recorded = await deps.deliveries.finishAttempts(batch, owner).then(
+          () => true,
+          (error: unknown) => {
+            logger.warn({ deliveries: batch.length, err: error }, 'webhook attempt results not recorded');
+            return false;
+          },
+        );
+        // A connection's message delivered: its next one (held back by the claim until now) may be due.
+        if (recorded && drained && batch.some((result) => result.outcome.ok && result.delivery.orderingKey != null)) nudge();
       }
     })().finally(() => {
       recording = undefined;
