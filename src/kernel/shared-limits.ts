@@ -5,6 +5,7 @@
 // when Redis does not answer within the timeout (down, or no REDIS_URL): the caller then falls back
 // to its own per-instance count, and says in its comment whether that fails open or closed.
 import type { Redis } from 'ioredis';
+import { loadRedis } from './ioredis.js';
 import type { Logger } from './log.js';
 
 /** Redis's clock in milliseconds, inside a script. */
@@ -184,7 +185,7 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
   // first connection do commands wait (up to the timeout), so a starting instance shares at once.
   // ioredis loads only where REDIS_URL is set (the import is the first moment of connecting).
   let connectedOnce = false;
-  const connecting: Promise<Redis> = import('ioredis').then(({ Redis }) => {
+  const connecting: Promise<Redis> = loadRedis().then((Redis) => {
     const redis = new Redis(options.redisUrl!, {
       lazyConnect: false,
       maxRetriesPerRequest: 0,

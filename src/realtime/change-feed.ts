@@ -4,6 +4,7 @@
 // caches that rely on the feed are told (flowing() is false; onResumed when it comes back).
 import { EventEmitter } from 'node:events';
 import type { ChangeFeed, ConnectionChange, IntegrationChange, ProviderWebhookForwarded } from '../domain/changes.js';
+import { loadRedis } from '../kernel/ioredis.js';
 import type { Logger } from '../kernel/log.js';
 
 interface Messages {
@@ -53,7 +54,7 @@ export function createChangeFeed(options: { redisUrl?: string; channel: string; 
   let linkUp = true;
   let subscribedOnce = false;
   // ioredis loads only where REDIS_URL is set; until it has, a publish fails as it would while connecting.
-  const clients = import('ioredis').then(({ Redis }) => {
+  const clients = loadRedis().then((Redis) => {
     // No offline queue for publishes: while Redis is down a change would otherwise sit in ioredis'
     // memory and arrive late and out of order; local listeners already have it.
     const publisher = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true });
