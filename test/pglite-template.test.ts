@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrationsUpToDate } from '../src/db/migrate.js';
 import { makeTemplate, seedFromTemplate } from '../src/db/pglite-template.js';
-import { migrationsDir } from '../src/paths.js';
+import { migrationsDir, pgliteTemplateDir } from '../src/paths.js';
 
 // A new embedded database is copied from the migrated, empty cluster `npm run build` makes, instead
 // of running PGlite's initdb and the migrations at the first start.
@@ -13,7 +13,8 @@ describe('new embedded database from the build-time PGlite template', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-template-'));
   const template = path.join(scratch, 'template');
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-  beforeAll(() => makeTemplate(template), 120_000);
+  // A copy of the build's template when it is current (initdb is seconds of CPU); the last test makes one anew.
+  beforeAll(() => makeTemplate(template, pgliteTemplateDir), 120_000);
 
   function emptyDir(name: string): string {
     const dir = path.join(scratch, name);
