@@ -12,6 +12,16 @@ describe('credential checks on import, at each provider’s current-user endpoin
   const server = await startTestServer();
   const upstream = await startUpstream();
   const admin = { userId: 'verify-importer', isAdmin: true, via: 'jwt' as const };
+  /** A shared integration of `provider` whose API is the fake's, under `base`. */
+  const integrationAt = (provider: string, base: string) =>
+    server.services.integrations.create({
+      slug: uniqueSlug(provider),
+      provider,
+      clientId: 'id',
+      clientSecret: 'secret',
+      apiBaseUrl: `${upstream.url}${base}`,
+      isShared: true,
+    });
 
   it.each([
     ['square', '/square/v2', '/square/v2/merchants/me', '', { merchant: { id: 'MLQW2ZJ0PRGRN', business_name: 'Apple A Day', country: 'US' } }],
@@ -39,14 +49,7 @@ describe('credential checks on import, at each provider’s current-user endpoin
       if (!/ the-good-token$/.test(String(req.headers.authorization))) return json(res, 401, { error: 'invalid_token' });
       json(res, 200, answer);
     });
-    const integration = await server.services.integrations.create({
-      slug: uniqueSlug(provider),
-      provider,
-      clientId: 'id',
-      clientSecret: 'secret',
-      apiBaseUrl: `${upstream.url}${base}`,
-      isShared: true,
-    });
+    const integration = await integrationAt(provider, base);
     await expect(
       server.services.createConnection(admin, { integration: integration.slug, connectionName: 'refused', accessToken: 'a-revoked-token' }),
     ).rejects.toMatchObject({ details: { providerStatus: 401 } });
@@ -165,14 +168,7 @@ describe('credential checks on import, at each provider’s current-user endpoin
         if (!given.startsWith(good)) return json(res, 401, { error: 'unauthorized' });
         json(res, 200, given.includes('revoked') ? refusing : accepting);
       });
-      const integration = await server.services.integrations.create({
-        slug: uniqueSlug(provider),
-        provider,
-        clientId: 'id',
-        clientSecret: 'secret',
-        apiBaseUrl: `${upstream.url}${base}`,
-        isShared: true,
-      });
+      const integration = await integrationAt(provider, base);
       const credential = (value: string) =>
         kind === 'BASIC'
           ? // Both Basic entries ask for the site's subdomain, even where the test's base URL replaces the host.
@@ -206,14 +202,7 @@ describe('credential checks on import, at each provider’s current-user endpoin
       if (req.headers.authorization !== 'Bearer the-good-token') return json(res, 401, { error: 'unauthorized' });
       json(res, 200, answer);
     });
-    const integration = await server.services.integrations.create({
-      slug: uniqueSlug(provider),
-      provider,
-      clientId: 'id',
-      clientSecret: 'secret',
-      apiBaseUrl: `${upstream.url}${base}`,
-      isShared: true,
-    });
+    const integration = await integrationAt(provider, base);
     const connection = await server.services.createConnection(admin, {
       integration: integration.slug,
       connectionName: 'accepted',

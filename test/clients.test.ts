@@ -11,6 +11,21 @@ import { API_KEY_ADMIN_ID } from '../src/domain/identities.js';
 
 const server = await startTestServer();
 
+/** `{ viewer { userId } }`, which urql sends as a GET. */
+const viewerByGet = (client: Client) =>
+  client
+    .query(
+      gql`
+        {
+          viewer {
+            userId
+          }
+        }
+      `,
+      {},
+    )
+    .toPromise();
+
 describe('urql with its defaults', () => {
   it('sends queries as GET (preferGetMethod "within-url-limit") and gets answers, with credentials as its only header', async () => {
     const requests: Array<{ method: string }> = [];
@@ -58,35 +73,13 @@ describe('urql with its defaults', () => {
 
   it('without credentials, its GET passes CSRF prevention and is answered by authentication', async () => {
     const client = new Client({ url: `${server.url}/graphql`, exchanges: [fetchExchange] });
-    const result = await client
-      .query(
-        gql`
-          {
-            viewer {
-              userId
-            }
-          }
-        `,
-        {},
-      )
-      .toPromise();
+    const result = await viewerByGet(client);
     expect(result.error?.graphQLErrors[0]?.extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('with a cookie and no credentials (what a forged cross-site GET looks like), the 403 names the header to send', async () => {
     const client = new Client({ url: `${server.url}/graphql`, exchanges: [fetchExchange], fetchOptions: { headers: { cookie: 'theme=dark' } } });
-    const result = await client
-      .query(
-        gql`
-          {
-            viewer {
-              userId
-            }
-          }
-        `,
-        {},
-      )
-      .toPromise();
+    const result = await viewerByGet(client);
     expect(result.error?.response?.status).toBe(403);
     expect(result.error?.message).toContain('X-GraphQL-Yoga-CSRF');
   });

@@ -10,9 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { projectRoot } from '../src/paths.js';
 import { browserAvailable, launchChromium } from './helpers/browser.js';
-import { makeIntegration } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
-import { createSandboxIntegration, startSandboxServer } from './helpers/sandbox.js';
+import { connectionToNewIntegration, createSandboxIntegration, startSandboxServer } from './helpers/sandbox.js';
 import { adminHeaders, graphql, userHeaders } from './helpers/server.js';
 import { DOCS_URL } from './helpers/docs-run.js';
 
@@ -57,15 +56,8 @@ describe('webhook receivers', () => {
       const printed = vi.spyOn(console, 'log').mockImplementation(() => {});
       const { receiver } = (await import(file)) as { receiver: http.Server };
       try {
-        const integration = await makeIntegration(server);
-        const connection = await graphql(
-          server,
-          'mutation ($slug: String!) { createConnection(input: { integration: $slug, accessToken: "a-token" }) { __typename } }',
-          { slug: integration.slug },
-          adminHeaders,
-        );
-        expect(connection.data.createConnection.__typename).toBe('CreateConnectionPayload');
-        await expect.poll(() => printed.mock.calls, { timeout: 15_000 }).toContainEqual(expected(integration.slug));
+        const slug = await connectionToNewIntegration(server);
+        await expect.poll(() => printed.mock.calls, { timeout: 15_000 }).toContainEqual(expected(slug));
 
         const forged = await fetch(`http://127.0.0.1:${port}/hooks/switchboard`, {
           method: 'POST',
@@ -75,7 +67,7 @@ describe('webhook receivers', () => {
             'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
             'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')}`,
           },
-          body: JSON.stringify({ type: 'connection.failed', data: { integration: integration.slug } }),
+          body: JSON.stringify({ type: 'connection.failed', data: { integration: slug } }),
         });
         expect(forged.status).toBe(400);
         expect(printed.mock.calls.filter(([type]) => type === 'connection.created')).toHaveLength(1);

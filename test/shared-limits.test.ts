@@ -11,12 +11,12 @@ import { newId } from '../src/kernel/ids.js';
 import { createSharedLimits, type SharedLimits } from '../src/kernel/shared-limits.js';
 import { createBreaker, type BreakerTicket } from '../src/tokens/breaker.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
-import { startWebhookWorker } from '../src/webhooks/worker.js';
-import { database, keyring, prisma, testLogger } from './helpers/database.js';
+import { database, prisma, testLogger } from './helpers/database.js';
 import { testApp } from './helpers/server.js';
 import { connectedEvent } from './helpers/events.js';
 import { json, startUpstream } from './helpers/upstream.js';
 import { uniqueSlug } from './helpers/fixtures.js';
+import { startWorkersOn } from './helpers/webhook-workers.js';
 
 const sharedServices = process.env.TEST_DATABASE === 'postgresql' && Boolean(process.env.REDIS_URL);
 const onSharedServices = it.skipIf(!sharedServices);
@@ -157,20 +157,11 @@ describe('limits per deployment', () => {
         await prisma.$transaction((tx) => enqueueConnectionEvent(tx, connectedEvent(newId())));
       }
       const settings = { ...app.config.webhooks, pollIntervalMs: 50, concurrency: 8, endpointConcurrency: 2, prefetch: 4, timeoutMs: 5_000 };
-      const workers = threeInstances().map((limits, index) =>
-        startWebhookWorker({
-          deliveries: app.deliveries,
-          outbound: app.outbound,
-          keyring,
-          settings,
-          changes: app.changes,
-          events: app.events,
-          logger: app.logger,
-          instanceId: `instance-${index}`,
-          limits,
-        }),
+      startWorkersOn(
+        app,
+        settings,
+        threeInstances().map((limits, index) => ({ instanceId: `instance-${index}`, limits })),
       );
-      onTestFinished(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
       await vi.waitFor(() => expect(new Set(seen).size).toBe(messages), { timeout: 20_000, interval: 50 });
       expect(mostOpen).toBeLessThanOrEqual(2);
       expect(seen).toHaveLength(messages);

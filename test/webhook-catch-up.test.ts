@@ -5,11 +5,11 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { newId } from '../src/kernel/ids.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
-import { startWebhookWorker } from '../src/webhooks/worker.js';
-import { keyring, prisma } from './helpers/database.js';
+import { prisma } from './helpers/database.js';
 import { testApp } from './helpers/server.js';
 import { connectedEvent } from './helpers/events.js';
 import { startUpstream } from './helpers/upstream.js';
+import { startWorkersOn } from './helpers/webhook-workers.js';
 
 describe('webhook catch-up', () => {
   it('probes a failing endpoint with its oldest message (attempts unspent); its success delivers the backlog in seconds', async () => {
@@ -38,17 +38,7 @@ describe('webhook catch-up', () => {
       }
     }
     const settings = { ...app.config.webhooks, pollIntervalMs: 50, timeoutMs: 2_000 };
-    const worker = startWebhookWorker({
-      deliveries: app.deliveries,
-      outbound: app.outbound,
-      keyring,
-      settings,
-      changes: app.changes,
-      events: app.events,
-      logger: app.logger,
-      instanceId: 'catch-up',
-    });
-    onTestFinished(() => worker.stop());
+    startWorkersOn(app, settings, [{ instanceId: 'catch-up' }]);
 
     // The outage: every message fails once, then probes follow (more requests than messages).
     await vi.waitFor(() => expect(probesWhileDown).toBeGreaterThanOrEqual(30 + 3), { timeout: 15_000, interval: 50 });
@@ -97,19 +87,7 @@ describe('webhook catch-up', () => {
     }
     // Wide enough that, without the ordering, every pending message would be sent at once.
     const settings = { ...app.config.webhooks, pollIntervalMs: 50, timeoutMs: 2_000, concurrency: 32, endpointConcurrency: 20, prefetch: 20 };
-    const workers = ['ordered-a', 'ordered-b'].map((instanceId) =>
-      startWebhookWorker({
-        deliveries: app.deliveries,
-        outbound: app.outbound,
-        keyring,
-        settings,
-        changes: app.changes,
-        events: app.events,
-        logger: app.logger,
-        instanceId,
-      }),
-    );
-    onTestFinished(() => Promise.all(workers.map((worker) => worker.stop())).then(() => undefined));
+    startWorkersOn(app, settings, [{ instanceId: 'ordered-a' }, { instanceId: 'ordered-b' }]);
     // Every message failed once (not due for a minute); the probes keep failing until the endpoint is up.
     await vi.waitFor(async () => expect(await prisma.webhookDelivery.count({ where: { endpointId: endpoint.id, attempts: 1, leaseOwner: null } })).toBe(20), {
       timeout: 10_000,

@@ -98,6 +98,11 @@ export async function connectAtSandbox(server: TestServer, slug: string, userId:
  */
 export async function connectionEventFor(server: TestServer): Promise<string> {
   await expect.poll(() => server.services.statusStreams.subscriberCount(), { timeout: 10_000 }).toBeGreaterThan(0);
+  return connectionToNewIntegration(server);
+}
+
+/** Makes a new integration and a connection to it (with a given token); returns the integration's slug. */
+export async function connectionToNewIntegration(server: TestServer): Promise<string> {
   const integration = await makeIntegration(server);
   const created = await graphql(
     server,
