@@ -8,7 +8,7 @@ import { parseCatalog, readCatalog } from '../src/catalog/index.js';
 import type { StoredCredentials } from '../src/domain/connections.js';
 import type { Integration } from '../src/domain/integrations.js';
 import { injectCredential } from '../src/proxy/rules.js';
-import { uniqueSlug } from './helpers/fixtures.js';
+import { catalogIntegrationAt } from './helpers/fixtures.js';
 import { keyring, prisma } from './helpers/database.js';
 import { startTestServer } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
@@ -110,16 +110,7 @@ describe('credential checks in the growth files, against fakes answering as the 
   const upstream = await startUpstream();
   const admin = { userId: 'growth-importer', isAdmin: true, via: 'jwt' as const };
 
-  async function integrationFor(provider: string, base: string) {
-    return server.services.integrations.create({
-      slug: uniqueSlug(provider),
-      provider,
-      clientId: 'id',
-      clientSecret: 'secret',
-      apiBaseUrl: `${upstream.url}${base}`,
-      isShared: true,
-    });
-  }
+  const integrationFor = (provider: string, base: string) => catalogIntegrationAt(server, provider, `${upstream.url}${base}`);
 
   it.each([
     // provider, base, path, the header that carries the credential, what else the request must carry, a refusing 200 answer, an accepting answer

@@ -2,7 +2,7 @@
 // path the provider documents for "the current user" (with the documented answer's shape): the right
 // token is accepted, a refused one stores nothing.
 import { describe, expect, it } from 'vitest';
-import { uniqueSlug } from './helpers/fixtures.js';
+import { catalogIntegrationAt } from './helpers/fixtures.js';
 import { prisma } from './helpers/database.js';
 import { startTestServer } from './helpers/server.js';
 import type http from 'node:http';
@@ -13,15 +13,7 @@ describe('credential checks on import, at each provider’s current-user endpoin
   const upstream = await startUpstream();
   const admin = { userId: 'verify-importer', isAdmin: true, via: 'jwt' as const };
   /** A shared integration of `provider` whose API is the fake's, under `base`. */
-  const integrationAt = (provider: string, base: string) =>
-    server.services.integrations.create({
-      slug: uniqueSlug(provider),
-      provider,
-      clientId: 'id',
-      clientSecret: 'secret',
-      apiBaseUrl: `${upstream.url}${base}`,
-      isShared: true,
-    });
+  const integrationAt = (provider: string, base: string) => catalogIntegrationAt(server, provider, `${upstream.url}${base}`);
 
   it.each([
     ['square', '/square/v2', '/square/v2/merchants/me', '', { merchant: { id: 'MLQW2ZJ0PRGRN', business_name: 'Apple A Day', country: 'US' } }],

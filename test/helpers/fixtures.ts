@@ -23,6 +23,11 @@ export function makeIntegration(app: Pick<App, 'services'>, overrides: Partial<C
   });
 }
 
+/** A shared integration of the catalog's `provider` whose API is at `apiBaseUrl` (a fake's). */
+export function catalogIntegrationAt(app: Pick<App, 'services'>, provider: string, apiBaseUrl: string) {
+  return app.services.integrations.create({ slug: uniqueSlug(provider), provider, clientId: 'id', clientSecret: 'secret', apiBaseUrl, isShared: true });
+}
+
 export function makeConnection(integrationId: string, ownerId: string | null, name = 'default') {
   return prisma.connection.create({
     data: {
