@@ -13,11 +13,9 @@ import { migrationsDir, noFilters, readMigrationList, withSchemaEngine } from '.
 describe('start-up migration check', () => {
   const scratchDirs: string[] = [];
   const databases: PGlite[] = [];
-  // PGlite's initdb costs seconds of CPU: it runs once, and every scratch database is a copy of that empty cluster.
-  let empty: PGlite;
 
-  async function scratch(): Promise<{ pglite: PGlite; run: RunQuery; runScript: RunScript }> {
-    const pglite = (await empty.clone()) as PGlite;
+  function scratch(): { pglite: PGlite; run: RunQuery; runScript: RunScript } {
+    const pglite = new PGlite();
     databases.push(pglite);
     return { pglite, run: async (sql) => (await pglite.query(sql)).rows as never[], runScript: async (sql) => void (await pglite.exec(sql)) };
   }
@@ -62,11 +60,9 @@ describe('start-up migration check', () => {
   }
 
   // Migrated by Prisma's engine: the reference the direct path is held to.
-  let migrated: Awaited<ReturnType<typeof scratch>>;
+  let migrated: ReturnType<typeof scratch>;
   beforeAll(async () => {
-    empty = new PGlite();
-    databases.push(empty);
-    migrated = await scratch();
+    migrated = scratch();
     const applied = await applyMigrations(new PrismaPGlite(migrated.pglite));
     expect(applied.length).toBeGreaterThan(0);
   }, 120_000);
@@ -83,7 +79,7 @@ describe('start-up migration check', () => {
   });
 
   it('applies every migration to a new, empty database without the engine', async () => {
-    const database = await scratch();
+    const database = scratch();
     expect(await databaseIsEmpty(database.run)).toBe(true);
     const engine = countingEngine();
     const applied = await migrate(database.run, () => new PrismaPGlite(database.pglite), { ...engine, runScript: database.runScript });
@@ -93,7 +89,7 @@ describe('start-up migration check', () => {
   });
 
   it('leaves a new database as the engine would, and the engine finds nothing to apply, failed or edited', async () => {
-    const database = await scratch();
+    const database = scratch();
     await migrate(database.run, () => new PrismaPGlite(database.pglite), {
       applyWithEngine: () => Promise.reject(new Error('the engine ran')),
       runScript: database.runScript,
@@ -108,7 +104,7 @@ describe('start-up migration check', () => {
   }, 120_000);
 
   it('rolls a new database back and hands it to the engine when a migration cannot run in a transaction', async () => {
-    const database = await scratch();
+    const database = scratch();
     const withConcurrentIndex = copyOfMigrations();
     const folder = '29990101000000_concurrent_index';
     fs.mkdirSync(path.join(withConcurrentIndex.dir, folder));
@@ -131,7 +127,7 @@ describe('start-up migration check', () => {
   }, 120_000);
 
   it('hands a new database to the engine, untouched, when a migration controls transactions itself', async () => {
-    const database = await scratch();
+    const database = scratch();
     const withCommit = copyOfMigrations();
     const folder = '29990101000000_own_transaction';
     fs.mkdirSync(path.join(withCommit.dir, folder));
@@ -149,7 +145,7 @@ describe('start-up migration check', () => {
   }, 120_000);
 
   it('leaves a database that is not empty to the engine', async () => {
-    const database = await scratch();
+    const database = scratch();
     await database.pglite.exec('CREATE TABLE someone_elses (id integer)');
     expect(await databaseIsEmpty(database.run)).toBe(false);
     const engine = countingEngine();
@@ -159,7 +155,7 @@ describe('start-up migration check', () => {
   }, 120_000);
 
   it('still applies a pending migration with the engine', async () => {
-    const database = await scratch();
+    const database = scratch();
     const older = copyOfMigrations(1);
     await applyMigrations(new PrismaPGlite(database.pglite), older.dir);
     expect(await migrationsUpToDate(database.run)).toBe(false);
@@ -183,7 +179,7 @@ describe('start-up migration check', () => {
 
   let bare: { pglite: PGlite; run: RunQuery };
   it('treats a database without _prisma_migrations as new', async () => {
-    bare = await scratch();
+    bare = scratch();
     expect(await migrationsUpToDate(bare.run)).toBe(false);
   });
 
