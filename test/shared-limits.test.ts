@@ -52,6 +52,12 @@ describe('limits per deployment', () => {
     const first = probeOf(tickets);
     await first.breaker.failure(integrationId, first.ticket);
     expect((await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)))).map((ticket) => ticket.kind)).toEqual(['open', 'open', 'open']);
+    // Each instance was told when the wait ends (its `breaker-probe` job tries the next probe then).
+    for (const breaker of breakers) {
+      const waitMs = breaker.probes.nextAt()! - performance.now();
+      expect(waitMs).toBeGreaterThan(0);
+      expect(waitMs).toBeLessThanOrEqual(300);
+    }
     await new Promise((resolve) => setTimeout(resolve, 350));
     const again = await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)));
     expect(again.filter((ticket) => ticket.kind === 'probe')).toHaveLength(1);
