@@ -62,6 +62,7 @@ import { createBreaker } from './tokens/breaker.js';
 import { createSharedLimits } from './kernel/shared-limits.js';
 import { watchFreeSpace } from './db/free-space.js';
 import { createTokenGrants } from './tokens/grants/index.js';
+import { breakerProbeJob } from './tokens/breaker-probe.js';
 import { refreshSweepJob } from './tokens/refresh-sweep.js';
 import { createRefresher } from './tokens/refresher.js';
 import { createDeliveryStore } from './webhooks/deliveries.js';
@@ -231,6 +232,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
   /** Background work, one entry each: turning one off turns off only that one. */
   const jobs: Job[] = [
     refreshSweepJob({ prisma: db.prisma, refresher, logger }, config.tokens),
+    breakerProbeJob({ prisma: db.prisma, refresher, breaker, logger }, config.tokens),
     pendingAuthorizationCleanupJob(db.prisma, config.oauth.cleanupIntervalSeconds, logger),
     connectSessionCleanupJob(db, config.connectSessions, logger),
     webhookDeliveryJob({ deliveries, outbound, keyring, settings: config.webhooks, changes, events, logger, instanceId, limits }),

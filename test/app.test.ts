@@ -39,7 +39,7 @@ const START = /* GraphQL */ `
 
 /** Every job's pacing setting at a value that turns it on. */
 const ALL_JOBS_ON: ConfigOverrides = {
-  tokens: { intervalSeconds: 60 },
+  tokens: { intervalSeconds: 60, breakerProbeIntervalMs: 1000 },
   oauth: { cleanupIntervalSeconds: 60 },
   connectSessions: { cleanupIntervalSeconds: 60 },
   webhooks: { pollIntervalMs: 1000, logRetentionIntervalSeconds: 60, logRetentionDays: 30 },
@@ -52,6 +52,7 @@ const ALL_JOBS_ON: ConfigOverrides = {
 /** Each job, and the override that turns it (and only it) off. */
 const JOB_OFF: Record<string, ConfigOverrides> = {
   'refresh-sweep': { tokens: { intervalSeconds: 0 } },
+  'breaker-probe': { tokens: { breakerProbeIntervalMs: 0 } },
   'pending-authorization-cleanup': { oauth: { cleanupIntervalSeconds: 0 } },
   'connect-session-cleanup': { connectSessions: { cleanupIntervalSeconds: 0 } },
   'webhook-delivery': { webhooks: { pollIntervalMs: 0 } },

@@ -11,8 +11,9 @@ import { newId } from '../src/kernel/ids.js';
 import { createSharedLimits, type SharedLimits } from '../src/kernel/shared-limits.js';
 import { createBreaker, type BreakerTicket } from '../src/tokens/breaker.js';
 import { enqueueConnectionEvent } from '../src/webhooks/outbox.js';
-import { database, prisma, testLogger } from './helpers/database.js';
-import { testApp } from './helpers/server.js';
+import { database, keyring, prisma, testLogger } from './helpers/database.js';
+import { createApp } from '../src/app.js';
+import { testApp, testConfig } from './helpers/server.js';
 import { connectedEvent } from './helpers/events.js';
 import { json, startUpstream } from './helpers/upstream.js';
 import { uniqueSlug } from './helpers/fixtures.js';
@@ -51,6 +52,12 @@ describe('limits per deployment', () => {
     const first = probeOf(tickets);
     await first.breaker.failure(integrationId, first.ticket);
     expect((await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)))).map((ticket) => ticket.kind)).toEqual(['open', 'open', 'open']);
+    // Each instance was told when the wait ends (its `breaker-probe` job tries the next probe then).
+    for (const breaker of breakers) {
+      const waitMs = breaker.probes.nextAt()! - performance.now();
+      expect(waitMs).toBeGreaterThan(0);
+      expect(waitMs).toBeLessThanOrEqual(300);
+    }
     await new Promise((resolve) => setTimeout(resolve, 350));
     const again = await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)));
     expect(again.filter((ticket) => ticket.kind === 'probe')).toHaveLength(1);
@@ -59,6 +66,64 @@ describe('limits per deployment', () => {
     await second.breaker.success(integrationId, second.ticket);
     expect((await Promise.all(breakers.map((breaker) => breaker.enter(integrationId)))).map((ticket) => ticket.kind)).toEqual(['closed', 'closed', 'closed']);
   });
+
+  onSharedServices(
+    'probes an open breaker at one instance’s pace with three instances: token requests within one instance’s + 10 %',
+    async () => {
+      // Background sweeps every second against a token endpoint that always fails; after a failed
+      // probe the next waits 250 ms. Before the `breaker-probe` job each instance probed when its own
+      // sweep came by, so three instances probed about three times as often as one.
+      const upstream = await startUpstream({ record: false });
+      const tokens = { intervalSeconds: 1, breakerThreshold: 2, breakerProbeIntervalMs: 250, backoffBaseMs: 600_000 };
+      const tokenRequestsOf = async (instances: number, countForMs: number): Promise<number> => {
+        let tokenRequests = 0;
+        const path = `/token-${instances}`;
+        upstream.routes.set(path, (_req, res) => {
+          tokenRequests++;
+          res.writeHead(502).end();
+        });
+        const creator = testApp();
+        const slug = uniqueSlug('probe-pace');
+        const integration = await creator.services.integrations.create({
+          slug,
+          provider: 'custom',
+          clientId: 'client-id',
+          clientSecret: 'client-secret',
+          authorizationUrl: `${upstream.url}/authorize`,
+          tokenUrl: `${upstream.url}${path}`,
+        });
+        const viewer: Viewer = { userId: `pace-${randomBytes(3).toString('hex')}`, isAdmin: false, via: 'jwt' };
+        for (let index = 0; index < 60; index++) {
+          await creator.services.createConnection(viewer, {
+            integration: slug,
+            connectionName: `c${index}`,
+            accessToken: 'expired',
+            refreshToken: `refresh-${index}`,
+            expiresAt: new Date(Date.now() - 1000),
+          });
+        }
+        const apps = Array.from({ length: instances }, () => createApp(testConfig({ tokens }), { database, keyring, logger: testLogger }));
+        try {
+          await Promise.all(apps.map((app) => app.ready()));
+          // The first sweep sends a few before the breaker opens; the pace is counted after it.
+          await vi.waitFor(() => expect(tokenRequests).toBeGreaterThan(0), { timeout: 5_000, interval: 20 });
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          const before = tokenRequests;
+          await new Promise((resolve) => setTimeout(resolve, countForMs));
+          return tokenRequests - before;
+        } finally {
+          await Promise.all(apps.map((app) => app.stop(0)));
+          await prisma.connection.deleteMany({ where: { integrationId: integration.id } });
+        }
+      };
+      const one = await tokenRequestsOf(1, 5_000);
+      const three = await tokenRequestsOf(3, 5_000);
+      // One probe per interval (plus the probe's own time) for one instance as for three.
+      expect(one).toBeGreaterThanOrEqual(8);
+      expect(three).toBeLessThanOrEqual(Math.floor(one * 1.1) + 2);
+    },
+    60_000,
+  );
 
   onSharedServices(
     'holds a provider’s advertised rate limit per deployment: three instances’ concurrent calls reach it at most N times',

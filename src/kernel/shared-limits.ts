@@ -34,18 +34,19 @@ return redis.call('ZCARD', KEYS[1])`;
 /**
  * A breaker's ticket: closed below the threshold of consecutive failures; else one probe at a time (a
  * lease that expires if its holder dies). KEYS failures, probe; ARGV threshold, holder, probe ttl ms.
- * Returns 0 closed, 1 probe, 2 open.
+ * Returns {0} closed, {1} probe, {2, ms until the probe key ends} open (the next probe may go then).
  */
 const BREAKER_ENTER = `
 local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
-if failures < tonumber(ARGV[1]) then return 0 end
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', tonumber(ARGV[3])) then return 1 end
-return 2`;
+if failures < tonumber(ARGV[1]) then return {0, 0} end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', tonumber(ARGV[3])) then return {1, 0} end
+return {2, redis.call('PTTL', KEYS[2])}`;
 
 /**
  * A failure: counted (forgotten after ARGV[2] ms of no news); a failed probe's lease is kept ARGV[3] ms
  * more (the probe interval), so the next probe, from whichever instance, waits that long.
- * KEYS failures, probe; ARGV holder or '', forget ms, interval ms. Returns the count.
+ * KEYS failures, probe; ARGV holder or '', forget ms, interval ms. Returns {the count, ms until the
+ * probe key ends (negative when there is none: a probe may go now)}.
  */
 const BREAKER_FAILURE = `
 local failures = redis.call('INCR', KEYS[1])
@@ -53,7 +54,7 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) == ARGV[1] then
   if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3])) else redis.call('DEL', KEYS[2]) end
 end
-return failures`;
+return {failures, redis.call('PTTL', KEYS[2])}`;
 
 /** A success: the count is reset; returns the count it had. KEYS failures, probe; ARGV holder or ''. */
 const BREAKER_SUCCESS = `
@@ -130,6 +131,20 @@ type ScriptName = keyof typeof SCRIPTS;
 type BreakerAnswer = 'closed' | 'probe' | 'open';
 const BREAKER_ANSWERS: readonly BreakerAnswer[] = ['closed', 'probe', 'open'];
 
+/** What the shared breaker answered, and when its next probe may go (so an instance can try it then). */
+export interface BreakerEntry {
+  answer: BreakerAnswer;
+  /** 'open': ms until the probe key ends (a failed probe's interval, or a running probe's lease). */
+  probeKeyMs: number;
+}
+
+export interface BreakerFailure {
+  /** Consecutive failures counted for the deployment. */
+  failures: number;
+  /** Ms until the probe key ends: 0 when a probe may go now. */
+  probeKeyMs: number;
+}
+
 export interface SharedLimits {
   /** Whether limits are shared at all (REDIS_URL is set). */
   readonly shared: boolean;
@@ -138,8 +153,8 @@ export interface SharedLimits {
   release(key: string, holder: string): Promise<void>;
   /** Unexpired slots of `key`. */
   count(key: string): Promise<number | undefined>;
-  breakerEnter(key: string, threshold: number, holder: string, probeTtlMs: number): Promise<BreakerAnswer | undefined>;
-  breakerFailure(key: string, probeHolder: string | undefined, forgetAfterMs: number, probeIntervalMs: number): Promise<number | undefined>;
+  breakerEnter(key: string, threshold: number, holder: string, probeTtlMs: number): Promise<BreakerEntry | undefined>;
+  breakerFailure(key: string, probeHolder: string | undefined, forgetAfterMs: number, probeIntervalMs: number): Promise<BreakerFailure | undefined>;
   breakerSuccess(key: string, probeHolder: string | undefined): Promise<number | undefined>;
   breakerLeave(key: string, probeHolder: string): Promise<void>;
   /**
@@ -228,10 +243,16 @@ export function createSharedLimits(options: { redisUrl?: string; prefix: string;
         ),
     count: (key) => run('limitCount', [key], []).then((count) => Number(count), unavailable),
     breakerEnter: (key, threshold, holder, probeTtlMs) =>
-      run('breakerEnter', [key, probeKey(key)], [threshold, holder, Math.round(probeTtlMs)]).then((answer) => BREAKER_ANSWERS[Number(answer)], unavailable),
+      run('breakerEnter', [key, probeKey(key)], [threshold, holder, Math.round(probeTtlMs)]).then((entry): BreakerEntry => {
+        const [answer, probeKeyMs] = entry as [number, number];
+        return { answer: BREAKER_ANSWERS[answer]!, probeKeyMs: Math.max(0, probeKeyMs) };
+      }, unavailable),
     breakerFailure: (key, probeHolder, forgetAfterMs, probeIntervalMs) =>
       run('breakerFailure', [key, probeKey(key)], [probeHolder ?? '', Math.round(forgetAfterMs), Math.round(probeIntervalMs)]).then(
-        (count) => Number(count),
+        (counted): BreakerFailure => {
+          const [failures, probeKeyMs] = counted as [number, number];
+          return { failures, probeKeyMs: Math.max(0, probeKeyMs) };
+        },
         unavailable,
       ),
     breakerSuccess: (key, probeHolder) => run('breakerSuccess', [key, probeKey(key)], [probeHolder ?? '']).then((count) => Number(count), unavailable),

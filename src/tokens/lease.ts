@@ -4,7 +4,7 @@
 // holder's lease simply expires.
 import type { Connection, ConnectionWithIntegration } from '../domain/connections.js';
 import { DATABASE_NOW, databaseNowPlus } from '../db/clock.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { withJitter } from '../kernel/backoff.js';
 import type { Logger } from '../kernel/log.js';
 
@@ -78,8 +78,9 @@ export async function releaseLease(
  */
 export function claimDueConnections(
   prisma: PrismaClient,
-  options: { owner: string; leaseMs: number; lookaheadSeconds: number; limit: number },
+  options: { owner: string; leaseMs: number; lookaheadSeconds: number; limit: number; integrationId?: string },
 ): Promise<Array<{ id: string; previousUnknown: boolean; until: Date }>> {
+  const ofIntegration = options.integrationId === undefined ? Prisma.empty : Prisma.sql`AND "integrationId" = ${options.integrationId}`;
   return prisma.$queryRaw<Array<{ id: string; previousUnknown: boolean; until: Date }>>`
     UPDATE "Connection" AS c
     SET "refreshOwner" = ${options.owner}, "refreshLeaseUntil" = ${databaseNowPlus(options.leaseMs)}, "refreshAttemptAt" = ${DATABASE_NOW},
@@ -90,6 +91,7 @@ export function claimDueConnections(
         AND "tokenExpiresAt" IS NOT NULL AND "tokenExpiresAt" < ${databaseNowPlus(options.lookaheadSeconds * 1000)}
         AND ("nextRefreshAt" IS NULL OR "nextRefreshAt" <= ${DATABASE_NOW})
         AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${DATABASE_NOW})
+        ${ofIntegration}
       ORDER BY "tokenExpiresAt"
       LIMIT ${options.limit}
       FOR UPDATE SKIP LOCKED

@@ -27,10 +27,10 @@ export interface SweepDeps {
   logger: Logger;
 }
 
-/** Claims up to `limit` due connections with a lease each, then reads them. */
-async function claimBatch(deps: SweepDeps, lookaheadSeconds: number, limit: number): Promise<ClaimedConnection[]> {
+/** Claims up to `limit` due connections (of one integration, if given) with a lease each, then reads them. */
+export async function claimBatch(deps: SweepDeps, lookaheadSeconds: number, limit: number, integrationId?: string): Promise<ClaimedConnection[]> {
   const owner = deps.refresher.newLeaseOwner();
-  const claimed = await claimDueConnections(deps.prisma, { owner, leaseMs: deps.refresher.batchLeaseMs(), lookaheadSeconds, limit });
+  const claimed = await claimDueConnections(deps.prisma, { owner, leaseMs: deps.refresher.batchLeaseMs(), lookaheadSeconds, limit, integrationId });
   if (!claimed.length) return [];
   const rows = new Map(
     (await deps.prisma.connection.findMany({ where: { id: { in: claimed.map((claim) => claim.id) } }, include: { integration: true } })).map((row) => [

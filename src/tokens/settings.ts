@@ -20,7 +20,7 @@ export const tokenSettings = defineSettings(
     ),
     REFRESH_BREAKER_PROBE_INTERVAL_MS: setting(
       integer({ min: 0, default: 1000 }),
-      'with Redis: after a failed probe, the next probe of the open breaker waits this long, across all instances together (so N instances probe no more often than one)',
+      'with Redis: after a failed probe, the next probe of the open breaker waits this long, across all instances together, and the job `breaker-probe` sends it when the wait ends (so the deployment probes once per interval however many instances run); 0 turns off the wait and the job',
     ),
   },
   (values) => ({
