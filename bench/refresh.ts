@@ -25,6 +25,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
 const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS ?? 50);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);
 const CONCURRENCY = process.env.BENCH_REFRESH_CONCURRENCY;
+const IDLE_SAMPLE_MS = 3_000;
 const profileDirectory = process.env.BENCH_CPU_PROF ? fs.mkdtempSync(path.join(os.tmpdir(), 'refresh-prof-')) : undefined;
 const baseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const children: ChildProcess[] = [];
@@ -90,6 +91,12 @@ function startInstance(env: Record<string, string>): Promise<ChildProcess> {
       if (line.includes('Switchboard listening')) resolve(child);
     });
   });
+}
+
+/** Transactions committed in the bench's database so far (each statement outside a transaction is one). */
+async function transactionsOf(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query(`SELECT xact_commit::int AS n FROM pg_stat_database WHERE datname = current_database()`);
+  return rows[0].n;
 }
 
 /** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux; NaN elsewhere). */
@@ -159,6 +166,7 @@ async function main(): Promise<void> {
   // info: the instances say when they listen (and log each refresh, as in production).
   const instanceEnv = { ...env, REFRESH_INTERVAL_SECONDS: '1', LOG_LEVEL: 'info', ...(CONCURRENCY ? { REFRESH_CONCURRENCY: CONCURRENCY } : {}) };
   await Promise.all(Array.from({ length: INSTANCES }, () => startInstance(instanceEnv)));
+  const statementsAtStart = await transactionsOf(pool);
   const started = performance.now();
   const cpuAtStart = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0);
   const concurrency = loadConfig({ ...process.env, ...instanceEnv }).tokens.concurrency;
@@ -178,6 +186,12 @@ async function main(): Promise<void> {
   }
   const wallSeconds = (performance.now() - started) / 1000;
   const cpuSeconds = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0) - cpuAtStart;
+  // What the instances cost with nothing to refresh (polling jobs): part of every figure above.
+  const idleStart = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0);
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+  const idleCpuSeconds = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0) - idleStart;
+  // The statistics collector reports within a second of a transaction's end.
+  const statements = (await transactionsOf(pool)) - statementsAtStart;
   await stopAll();
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "Connection" WHERE "status" <> 'HEALTHY' OR "refreshOwner" IS NOT NULL`);
   await pool.end();
@@ -195,6 +209,10 @@ async function main(): Promise<void> {
   console.log(
     `CPU of the instances        ${((cpuSeconds * 1000) / Math.max(1, refreshed)).toFixed(2)} ms per refresh (${cpuSeconds.toFixed(1)} s in all; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs)`,
   );
+  console.log(
+    `database transactions       ${(statements / Math.max(1, refreshed)).toFixed(2)} per refresh (${statements}, including the ${IDLE_SAMPLE_MS / 1000} s idle sample)`,
+  );
+  console.log(`CPU of the idle instances   ${((idleCpuSeconds * 1000) / (IDLE_SAMPLE_MS / 1000)).toFixed(0)} ms per second (all instances)`);
   if (profileDirectory) {
     for (const file of fs.readdirSync(profileDirectory).filter((name) => name.endsWith('.cpuprofile'))) {
       console.log(`\n${path.join(profileDirectory, file)}`);
