@@ -20,7 +20,7 @@ export interface RequestFetchInit {
 }
 
 /** The answer was larger than the cap; read like a failed fetch. */
-export class ResponseTooLargeError extends Error {
+class ResponseTooLargeError extends Error {
   override name = 'ResponseTooLargeError';
   readonly code = 'RESPONSE_TOO_LARGE';
 }
