@@ -26,12 +26,13 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() });
-      if (req.url === '/token') return res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] }).end('{"access_token":"x"}');
-      if (req.url === '/redirect') return res.writeHead(302, { location: '/elsewhere' }).end();
-      if (req.url === '/gzip') return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync('{"zipped":true}'));
-      if (req.url === '/large') return res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(4096));
-      if (req.url === '/empty') return res.writeHead(204).end();
-      if (req.url === '/slow') return void setTimeout(() => res.writeHead(200).end('late'), 2_000);
+      const pathname = new URL(req.url!, 'http://127.0.0.1').pathname;
+      if (pathname === '/token') return res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] }).end('{"access_token":"x"}');
+      if (pathname === '/redirect') return res.writeHead(302, { location: '/elsewhere' }).end();
+      if (pathname === '/gzip') return res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync('{"zipped":true}'));
+      if (pathname === '/large') return res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(4096));
+      if (pathname === '/empty') return res.writeHead(204).end();
+      if (pathname === '/slow') return void setTimeout(() => res.writeHead(200).end('late'), 2_000);
       res.writeHead(404).end();
     });
   });
