@@ -5,6 +5,8 @@
 // connection is refreshed, token requests per connection (must be 1) and double refreshes (must be 0).
 // Uses a throw-away database next to BENCH_DATABASE_URL / DATABASE_URL
 // (default postgresql://postgres@127.0.0.1:5432/test), dropped at the end.
+// BENCH_REFRESH_CONCURRENCY sets REFRESH_CONCURRENCY of the instances (default: the setting's default);
+// BENCH_CPU_PROF=1 runs them with --cpu-prof and prints the top frames of each profile.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,12 +17,16 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { summarizeProfile } from './profile-summary.js';
 import { seedOAuthConnections } from './seed-connections.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
 const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS ?? 50);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);
+const CONCURRENCY = process.env.BENCH_REFRESH_CONCURRENCY;
+const IDLE_SAMPLE_MS = 3_000;
+const profileDirectory = process.env.BENCH_CPU_PROF ? fs.mkdtempSync(path.join(os.tmpdir(), 'refresh-prof-')) : undefined;
 const baseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const children: ChildProcess[] = [];
 
@@ -72,7 +78,8 @@ async function startTokenEndpoint() {
 }
 
 function startInstance(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, '..', 'src', 'main.ts')], {
+  const profiling = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', path.join(here, '..', 'src', 'main.ts')], {
     cwd: path.join(here, '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
@@ -84,6 +91,12 @@ function startInstance(env: Record<string, string>): Promise<ChildProcess> {
       if (line.includes('Switchboard listening')) resolve(child);
     });
   });
+}
+
+/** Transactions committed in the bench's database so far (each statement outside a transaction is one). */
+async function transactionsOf(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query(`SELECT xact_commit::int AS n FROM pg_stat_database WHERE datname = current_database()`);
+  return rows[0].n;
 }
 
 /** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux; NaN elsewhere). */
@@ -151,11 +164,17 @@ async function main(): Promise<void> {
   await app.stop();
 
   // info: the instances say when they listen (and log each refresh, as in production).
-  const instanceEnv = { ...env, REFRESH_INTERVAL_SECONDS: '1', LOG_LEVEL: 'info' };
+  const instanceEnv = { ...env, REFRESH_INTERVAL_SECONDS: '1', LOG_LEVEL: 'info', ...(CONCURRENCY ? { REFRESH_CONCURRENCY: CONCURRENCY } : {}) };
   await Promise.all(Array.from({ length: INSTANCES }, () => startInstance(instanceEnv)));
+  const statementsAtStart = await transactionsOf(pool);
   const started = performance.now();
   const cpuAtStart = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0);
-  console.log(`${INSTANCES} instances listening; token endpoint latency ${TOKEN_MS} ms; refreshing…`);
+  const concurrency = loadConfig({ ...process.env, ...instanceEnv }).tokens.concurrency;
+  // Each worker holds one refresh at a time, for at least the token endpoint's latency: the ceiling.
+  const ceiling = (INSTANCES * concurrency * 1000) / TOKEN_MS;
+  console.log(
+    `${INSTANCES} instances listening; token endpoint latency ${TOKEN_MS} ms; REFRESH_CONCURRENCY ${concurrency}: at most ${ceiling.toFixed(0)} refreshes/s (>= ${(CONNECTIONS / ceiling).toFixed(1)} s for ${CONNECTIONS}); refreshing…`,
+  );
 
   let refreshed: number;
   for (;;) {
@@ -167,6 +186,12 @@ async function main(): Promise<void> {
   }
   const wallSeconds = (performance.now() - started) / 1000;
   const cpuSeconds = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0) - cpuAtStart;
+  // What the instances cost with nothing to refresh (polling jobs): part of every figure above.
+  const idleStart = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0);
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+  const idleCpuSeconds = children.reduce((sum, child) => sum + cpuSecondsOf(child.pid!), 0) - idleStart;
+  // The statistics collector reports within a second of a transaction's end.
+  const statements = (await transactionsOf(pool)) - statementsAtStart;
   await stopAll();
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "Connection" WHERE "status" <> 'HEALTHY' OR "refreshOwner" IS NOT NULL`);
   await pool.end();
@@ -184,6 +209,16 @@ async function main(): Promise<void> {
   console.log(
     `CPU of the instances        ${((cpuSeconds * 1000) / Math.max(1, refreshed)).toFixed(2)} ms per refresh (${cpuSeconds.toFixed(1)} s in all; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs)`,
   );
+  console.log(
+    `database transactions       ${(statements / Math.max(1, refreshed)).toFixed(2)} per refresh (${statements}, including the ${IDLE_SAMPLE_MS / 1000} s idle sample)`,
+  );
+  console.log(`CPU of the idle instances   ${((idleCpuSeconds * 1000) / (IDLE_SAMPLE_MS / 1000)).toFixed(0)} ms per second (all instances)`);
+  if (profileDirectory) {
+    for (const file of fs.readdirSync(profileDirectory).filter((name) => name.endsWith('.cpuprofile'))) {
+      console.log(`\n${path.join(profileDirectory, file)}`);
+      console.log(summarizeProfile(JSON.parse(fs.readFileSync(path.join(profileDirectory, file), 'utf8')), 25, refreshed / INSTANCES, wallSeconds * 1e6));
+    }
+  }
   if (refreshed < CONNECTIONS || tokenEndpoint.stats.doubles || tokenEndpoint.stats.requests !== CONNECTIONS) process.exitCode = 1;
 }
 

@@ -1,7 +1,7 @@
 // AES-256-GCM envelopes for secrets at rest: {v, kid, iv, tag, ct}. The associated data binds each
 // ciphertext to its table, row, field and key id, so a ciphertext copied to another row or field,
 // or relabelled with another kid, fails to decrypt instead of leaking into the wrong place.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -37,7 +37,8 @@ interface Key {
 }
 
 export class Keyring {
-  readonly #keys: Map<string, Buffer>;
+  /** Imported once: a raw Buffer would be imported again by every cipher made with it. */
+  readonly #keys: Map<string, KeyObject>;
   readonly currentKid: string;
 
   constructor(keys: Key[]) {
@@ -47,7 +48,7 @@ export class Keyring {
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(kid)) throw new KeyringError(`Key id "${kid}" must be 1-64 of A-Z a-z 0-9 . _ -`);
       if (key.length !== KEY_BYTES) throw new KeyringError(`Key "${kid}" must be ${KEY_BYTES} bytes (base64-encoded).`);
       if (this.#keys.has(kid)) throw new KeyringError(`Key id "${kid}" appears twice.`);
-      this.#keys.set(kid, key);
+      this.#keys.set(kid, createSecretKey(key));
     }
     this.currentKid = keys[0]!.kid;
   }

@@ -3,14 +3,18 @@
 // with timeouts that check the address connected to, no redirects followed, and a guard that no
 // database transaction is open in the caller's async context (a transaction held across a network
 // call stalls every other query for as long as the provider takes).
-import { fetch as undiciFetch, type Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { Logger } from '../kernel/log.js';
+import { requestFetch } from './request-fetch.js';
 import { createUpstreamAgent, isUnderSandbox } from './upstream-agent.js';
 
 /** A network call was made inside a database transaction: a bug, refused in development and tests. */
 export class NetworkCallInTransactionError extends Error {
   override name = 'NetworkCallInTransactionError';
 }
+
+/** The largest answer a provider fetch (token, discovery, revocation) may give. */
+const MAX_FETCH_RESPONSE_BYTES = 1024 * 1024;
 
 export interface OutboundOptions {
   /** Provider endpoints may be on loopback and private addresses, over http (development and tests). */
@@ -30,7 +34,7 @@ export interface OutboundOptions {
 export interface Outbound {
   /** undici's request, to a provider. */
   request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
-  /** fetch, to a provider (openid-client's custom fetch: token, discovery, revocation). */
+  /** fetch's contract over undici's request, to a provider (openid-client's custom fetch: token, discovery, revocation). */
   fetch(url: string, options?: Record<string, unknown>): Promise<Response>;
   /** undici's request, to a webhook endpoint. */
   webhookRequest(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
@@ -58,6 +62,8 @@ export function createOutbound(options: OutboundOptions): Outbound {
     throw new NetworkCallInTransactionError(message);
   }
 
+  const providerFetch = requestFetch((request) => providerAgent(`${String(request.origin)}${request.path}`).request(request), MAX_FETCH_RESPONSE_BYTES);
+
   return {
     request(request) {
       assertOutsideTransaction(`${request.method} ${String(request.origin)}`);
@@ -69,7 +75,7 @@ export function createOutbound(options: OutboundOptions): Outbound {
       } catch (error) {
         return Promise.reject(error);
       }
-      return undiciFetch(url, { ...init, dispatcher: providerAgent(url) } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+      return providerFetch(url, init as Parameters<typeof providerFetch>[1]);
     },
     webhookRequest(request) {
       assertOutsideTransaction(`webhook ${request.method} ${String(request.origin)}`);

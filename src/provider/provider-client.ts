@@ -257,19 +257,22 @@ function normalizingFetch(
     }
     const response = await sendTokenRequest(target, request as typeof options, form.get('grant_type'));
     if (!(response.headers.get('content-type') ?? '').includes('json')) return response;
-    let body: Record<string, unknown>;
-    try {
-      body = (await response.clone().json()) as Record<string, unknown>;
-    } catch {
-      return response;
-    }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return response;
-    let status = response.status;
-    if (status === 200 && typeof body.error === 'string') status = 400;
-    if (status === 200) normalizeTokenResponse(body, settings);
+    // Read once; an answer that is not a JSON object goes on as it came.
+    const text = await response.text();
     const headers = new Headers(response.headers);
     headers.delete('content-length');
     headers.delete('content-encoding');
+    const unchanged = () => new Response(text, { status: response.status, statusText: response.statusText, headers });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return unchanged();
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return unchanged();
+    let status = response.status;
+    if (status === 200 && typeof body.error === 'string') status = 400;
+    if (status === 200) normalizeTokenResponse(body, settings);
     return new Response(JSON.stringify(body), { status, statusText: response.statusText, headers });
   };
 }

@@ -40,6 +40,33 @@ export async function claimLease(prisma: PrismaClient, row: Connection, owner: s
   return claimed.length === 1 ? { owner, until: claimed[0]!.until } : null;
 }
 
+/** What a successful refresh writes; the rest of the row is kept. */
+export interface RefreshedTokens {
+  credentialsEnc: string;
+  hasRefreshToken: boolean;
+  tokenExpiresAt: Date | null;
+  scopes: string[];
+  refreshedAt: Date;
+}
+
+/**
+ * Saves new tokens of a HEALTHY connection with one compare-and-set UPDATE … RETURNING: only while
+ * `owner` still holds the lease and the row is still HEALTHY (a status change has to commit with its
+ * outbox rows, which the store's transaction does). Releases the lease in the same statement. Null
+ * when the row no longer matches: the caller then takes the general path.
+ */
+export async function saveHealthyTokens(prisma: PrismaClient, connectionId: string, owner: string, tokens: RefreshedTokens): Promise<Connection | null> {
+  const [saved] = await prisma.$queryRaw<Connection[]>`
+    UPDATE "Connection"
+    SET "credentialsEnc" = ${tokens.credentialsEnc}, "hasRefreshToken" = ${tokens.hasRefreshToken}, "tokenExpiresAt" = ${tokens.tokenExpiresAt},
+        "lastRefreshedAt" = ${tokens.refreshedAt}, "scopes" = ${tokens.scopes}, "statusMessage" = NULL, "refreshFailures" = 0,
+        "nextRefreshAt" = NULL, "refreshOwner" = NULL, "refreshLeaseUntil" = NULL, "refreshOutcomeUnknown" = false,
+        "sequence" = "sequence" + 1, "updatedAt" = ${tokens.refreshedAt}
+    WHERE "id" = ${connectionId} AND "refreshOwner" = ${owner} AND "status" = 'HEALTHY'
+    RETURNING *`;
+  return saved ?? null;
+}
+
 /**
  * Polls the row until its lease is released or expires (on the database's clock), or the row
  * changes; `waitUntil` is this instance's own deadline for waiting (elapsed time, any clock).

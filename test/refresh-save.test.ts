@@ -1,0 +1,130 @@
+// Saving a refresh's answer: a HEALTHY connection's new tokens are written with one compare-and-set
+// UPDATE on the lease owner, which reads back exactly as the row is stored; a lease lost to another
+// instance that stored newer tokens is never overwritten; two instances refreshing at once send one
+// token request.
+import { describe, expect, it } from 'vitest';
+import { sealCredentials, type StoredCredentials } from '../src/domain/connections.js';
+import { newId } from '../src/kernel/ids.js';
+import { loadConnection } from '../src/tokens/lease.js';
+import { credentialsOf, database, keyring, prisma } from './helpers/database.js';
+import { uniqueSlug } from './helpers/fixtures.js';
+import { testApp } from './helpers/server.js';
+import { json, startUpstream } from './helpers/upstream.js';
+
+describe('saving a refresh', async () => {
+  const upstream = await startUpstream();
+  const app = testApp();
+  const otherInstance = testApp();
+  /** What the token endpoint does before it answers (the test's moment to change the row meanwhile). */
+  let beforeAnswer: (refreshToken: string) => Promise<void> = async () => {};
+  upstream.routes.set('/token', async (_req, res, body) => {
+    const presented = new URLSearchParams(body.toString()).get('refresh_token')!;
+    await beforeAnswer(presented);
+    // Enough latency for a second instance to arrive while the first one's request is out.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    json(res, 200, { access_token: `access-after-${presented}`, refresh_token: `${presented}-next`, token_type: 'Bearer', expires_in: 3600 });
+  });
+
+  async function healthyConnection(): Promise<string> {
+    const integration = await app.services.integrations.create({
+      slug: uniqueSlug('save'),
+      provider: 'custom',
+      clientId: 'client',
+      clientSecret: 'secret',
+      authorizationUrl: `${upstream.url}/authorize`,
+      tokenUrl: `${upstream.url}/token`,
+    });
+    const id = newId();
+    const expiresAt = new Date(Date.now() + 30_000);
+    const credentials: StoredCredentials = { type: 'OAUTH2', accessToken: 'access-0', refreshToken: `refresh-${id}`, expiresAt: expiresAt.toISOString() };
+    await prisma.connection.create({
+      data: {
+        id,
+        integrationId: integration.id,
+        ownerId: 'user-1',
+        ownerKey: 'user-1',
+        name: 'default',
+        credentialsEnc: sealCredentials(keyring, id, credentials),
+        hasRefreshToken: true,
+        tokenExpiresAt: expiresAt,
+        scopes: ['read'],
+        metadata: { team: 'a' },
+        tags: { plan: 'pro' },
+      },
+    });
+    return id;
+  }
+
+  it('writes new tokens of a HEALTHY connection in one statement, returning the row as stored', async () => {
+    beforeAnswer = async () => {};
+    const id = await healthyConnection();
+    const before = (await loadConnection(prisma, id))!;
+    let statements = 0;
+    const stop = database.onQuery((query) => {
+      if (/^\s*UPDATE "Connection"/i.test(query) && !/"refreshLeaseUntil" = \(/.test(query.split('WHERE')[0]!)) statements++;
+    });
+    let refreshed;
+    try {
+      refreshed = await app.services.refresher.refreshConnectionTokens(id, before.sequence, { policy: 'FORCE' });
+    } finally {
+      stop();
+    }
+    // The claim writes the lease; the save is the one UPDATE after it.
+    expect(statements).toBe(1);
+    const stored = (await loadConnection(prisma, id))!;
+    expect(refreshed.connection).toEqual(stored);
+    expect(stored).toMatchObject({
+      status: 'HEALTHY',
+      sequence: before.sequence + 1,
+      refreshOwner: null,
+      refreshLeaseUntil: null,
+      refreshOutcomeUnknown: false,
+    });
+    expect(stored.metadata).toEqual({ team: 'a' });
+    expect(stored.tags).toEqual({ plan: 'pro' });
+    expect(refreshed.credentials).toEqual(credentialsOf(stored));
+    expect(credentialsOf(stored)).toMatchObject({ accessToken: `access-after-refresh-${id}`, refreshToken: `refresh-${id}-next` });
+  });
+
+  it('does not overwrite tokens another instance stored after taking over the lease', async () => {
+    const id = await healthyConnection();
+    const before = (await loadConnection(prisma, id))!;
+    const newer = sealCredentials(keyring, id, { type: 'OAUTH2', accessToken: 'newer', refreshToken: 'newer-refresh' });
+    // While the request is out, the lease "expires" and another instance claims it and stores newer tokens.
+    beforeAnswer = async () => {
+      await prisma.connection.update({ where: { id }, data: { refreshOwner: 'another-instance:1', credentialsEnc: newer, sequence: { increment: 1 } } });
+    };
+    const refreshed = await app.services.refresher.refreshConnectionTokens(id, before.sequence, { policy: 'FORCE' });
+    const stored = (await loadConnection(prisma, id))!;
+    expect(stored.credentialsEnc).toBe(newer);
+    expect(stored.refreshOwner).toBe('another-instance:1');
+    expect(refreshed.credentials).toMatchObject({ accessToken: 'newer' });
+  });
+
+  it('still saves the answer when the lease was lost but nobody stored other tokens', async () => {
+    const id = await healthyConnection();
+    const before = (await loadConnection(prisma, id))!;
+    beforeAnswer = async () => {
+      await prisma.connection.update({ where: { id }, data: { refreshOwner: 'another-instance:2' } });
+    };
+    await app.services.refresher.refreshConnectionTokens(id, before.sequence, { policy: 'FORCE' });
+    const stored = (await loadConnection(prisma, id))!;
+    expect(credentialsOf(stored)).toMatchObject({ accessToken: `access-after-refresh-${id}` });
+    expect(stored.refreshOwner).toBeNull();
+  });
+
+  it('sends one token request when two instances refresh the same connection at once', async () => {
+    beforeAnswer = async () => {};
+    const id = await healthyConnection();
+    const before = (await loadConnection(prisma, id))!;
+    const sent = upstream.hits('/token');
+    const results = await Promise.all([
+      app.services.refresher.refreshConnectionTokens(id, before.sequence, { policy: 'FORCE' }),
+      otherInstance.services.refresher.refreshConnectionTokens(id, before.sequence, { policy: 'FORCE' }),
+    ]);
+    expect(upstream.hits('/token') - sent).toBe(1);
+    expect(results[0].credentials?.accessToken).toBe(`access-after-refresh-${id}`);
+    expect(results[1].credentials?.accessToken).toBe(`access-after-refresh-${id}`);
+    expect((await loadConnection(prisma, id))!.sequence).toBe(before.sequence + 1);
+  });
+});
