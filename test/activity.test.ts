@@ -382,6 +382,28 @@ describe('activity log', async () => {
     expect(await deleteExpiredOperations(prisma, { retentionDays: 0 })).toBe(0);
   });
 
+  it("writes a connection's lastUsedAt at most once per ACTIVITY_LAST_USED_INTERVAL_SECONDS, the latest use once it has passed, and what waits at shutdown", async () => {
+    const connection = await connectThroughProvider(server, slug, await userHeaders('last-used'));
+    const recorder = new ActivityRecorder(database, { ...config.activity, flushIntervalMs: 60_000, lastUsedIntervalMs: 2_000 }, testLogger);
+    const lastUsedAt = async () => (await prisma.connection.findUniqueOrThrow({ where: { id: connection.id } })).lastUsedAt!.getTime();
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    recorder.noteUsed(connection.id);
+    await recorder.flush();
+    const first = await lastUsedAt();
+    await pause(5);
+    recorder.noteUsed(connection.id);
+    await recorder.flush();
+    expect(await lastUsedAt()).toBe(first);
+    await pause(2_100);
+    await recorder.flush();
+    const second = await lastUsedAt();
+    expect(second).toBeGreaterThan(first);
+    await pause(5);
+    recorder.noteUsed(connection.id);
+    await recorder.stop();
+    expect(await lastUsedAt()).toBeGreaterThan(second);
+  });
+
   it('under overload drops operations past the bound and counts them, instead of holding requests; stop() writes what it holds', async () => {
     const recorder = new ActivityRecorder(database, { ...config.activity, bufferMax: 10, flushRows: 1000, flushIntervalMs: 60_000 }, testLogger);
     for (let index = 0; index < 25; index++) recorder.record({ kind: 'WEBHOOK', outcome: 'SUCCESS', integrationSlug: 'overload', ownerId: 'overload' });

@@ -298,6 +298,25 @@ describe('token lifecycle under faults', async () => {
     expect((await server.outbound.fetch(`${upstream.url}/x`)).status).toBe(200);
   });
 
+  it('the transaction guard holds in each transaction while others end or fail, and releases once none is open', async () => {
+    const upstream = await startUpstream();
+    upstream.routes.set('/x', (_req, res) => json(res, 200, {}));
+    const call = () => server.outbound.fetch(`${upstream.url}/x`);
+    await database.transaction(async () => undefined);
+    await expect(database.transaction(async () => Promise.reject(new Error('work failed')))).rejects.toThrow('work failed');
+    // On PostgreSQL the short one ends while the long one is still open; the embedded database runs them in turn.
+    const [long] = await Promise.allSettled([
+      database.transaction(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return call();
+      }),
+      database.transaction(async () => undefined),
+    ]);
+    expect(long.status === 'rejected' && long.reason).toBeInstanceOf(NetworkCallInTransactionError);
+    expect(upstream.hits('/x')).toBe(0);
+    expect((await call()).status).toBe(200);
+  });
+
   it('no code opens a transaction except through db/database.ts (transaction(), where the guard is set)', () => {
     const offenders: string[] = [];
     const walk = (dir: string) => {

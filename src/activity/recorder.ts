@@ -2,7 +2,7 @@
 // I/O, never throws), so the proxy's hot path pays for an object and an array push. The buffer is
 // written every flushIntervalMs, or as soon as it holds flushRows rows, with one INSERT of arrays;
 // Connection.lastUsedAt is coalesced in memory (the latest use per connection) and written in the
-// same flush with one UPDATE … FROM (VALUES …). Past bufferMax, rows are dropped and counted, with
+// same flush with one UPDATE … FROM (VALUES …), at most once per lastUsedIntervalMs per connection. Past bufferMax, rows are dropped and counted, with
 // a warning at most every 10 s: under overload the log gives way, the requests do not.
 //
 // When the database does not answer, the batch goes back to the front of the buffer and flushes back
@@ -33,7 +33,8 @@ export interface ActivityObserver {
 type RecorderSettings = Pick<
   ActivitySettings,
   'enabled' | 'flushIntervalMs' | 'flushRows' | 'bufferMax' | 'proxySuccessSampleRate' | 'proxySuccessesPerSecond'
->;
+> &
+  Partial<Pick<ActivitySettings, 'lastUsedIntervalMs'>>;
 
 interface OperationRow {
   id: string;
@@ -71,6 +72,8 @@ const FLUSH_BACKOFF_MAX_MS = 5_000;
 export class ActivityRecorder {
   private buffer: OperationRow[] = [];
   private lastUsed = new Map<string, number>();
+  /** When each connection's lastUsedAt was last written (only those written within lastUsedIntervalMs). */
+  private lastUsedWritten = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private flushSoon = false;
@@ -188,12 +191,12 @@ export class ActivityRecorder {
       this.scheduleRetry();
       return;
     }
-    this.flushing = this.writeBatch().finally(() => {
+    this.flushing = this.writeBatch(force).finally(() => {
       this.flushing = undefined;
     });
     await this.flushing;
-    // More arrived while writing: the timer or the row threshold picks them up.
-    if (this.buffer.length) this.schedule();
+    // More arrived while writing, or a use waits for its connection's interval: the timer or the row threshold picks them up.
+    if (this.buffer.length || this.lastUsed.size) this.schedule();
   }
 
   private scheduleRetry(): void {
@@ -214,10 +217,9 @@ export class ActivityRecorder {
     this.observer.dropped(count);
   }
 
-  private async writeBatch(): Promise<void> {
+  private async writeBatch(force: boolean): Promise<void> {
     const rows = this.buffer.splice(0, this.settings.flushRows);
-    const used = this.lastUsed;
-    this.lastUsed = new Map();
+    const used = this.lastUsedDue(force);
     try {
       if (rows.length) await insertOperations(this.db, rows);
       this.stats.written += rows.length;
@@ -230,7 +232,10 @@ export class ActivityRecorder {
         // Back to the front (oldest first); past the bound, the newest rows go: they were never sent, so surely not stored.
         this.buffer.unshift(...rows);
         if (this.buffer.length > this.settings.bufferMax) this.drop(this.buffer.splice(this.settings.bufferMax).length);
-        for (const [id, at] of used) if ((this.lastUsed.get(id) ?? 0) < at) this.lastUsed.set(id, at);
+        for (const [id, at] of used) {
+          if ((this.lastUsed.get(id) ?? 0) < at) this.lastUsed.set(id, at);
+          this.lastUsedWritten.delete(id);
+        }
         this.failedFlushes++;
         this.retryAt = Date.now() + backoffDelay(this.failedFlushes, { baseMs: this.settings.flushIntervalMs, maxMs: FLUSH_BACKOFF_MAX_MS });
         this.warnFlushFailure(error, rows.length);
@@ -251,6 +256,30 @@ export class ActivityRecorder {
         this.logger.warn({ err: error }, 'lastUsedAt update failed');
       }
     }
+  }
+
+  /**
+   * The uses whose lastUsedAt may be written now: a connection written within lastUsedIntervalMs waits
+   * (its latest use stays in memory), so that a busy connection costs one UPDATE per interval, not one
+   * per flush. `force` (shutdown) takes them all.
+   */
+  private lastUsedDue(force: boolean): Map<string, number> {
+    const interval = this.settings.lastUsedIntervalMs;
+    if (force || !interval) {
+      const all = this.lastUsed;
+      this.lastUsed = new Map();
+      return all;
+    }
+    const now = Date.now();
+    for (const [id, at] of this.lastUsedWritten) if (now - at >= interval) this.lastUsedWritten.delete(id);
+    const due = new Map<string, number>();
+    for (const [id, at] of this.lastUsed) {
+      if (this.lastUsedWritten.has(id)) continue;
+      due.set(id, at);
+      this.lastUsed.delete(id);
+      this.lastUsedWritten.set(id, now);
+    }
+    return due;
   }
 
   private warnFlushFailure(error: unknown, rows: number): void {

@@ -20,6 +20,10 @@ export const activitySettings = defineSettings(
       integer({ min: 0, default: 100 }),
       'at most this many successful proxied calls stored per second and instance (`0`: no cap); failures are always stored, and the metrics count every call',
     ),
+    ACTIVITY_LAST_USED_INTERVAL_SECONDS: setting(
+      integer({ min: 0, max: 3600, default: 60 }),
+      "a connection's `lastUsedAt` is written at most this often per connection and instance (`0`: with every flush); a busy connection's flushes then skip that UPDATE",
+    ),
     OPERATIONS_RETENTION_DAYS: setting(decimal({ min: 0, default: 14 }), 'operations older than this are deleted (0 keeps them)'),
     OPERATIONS_RETENTION_INTERVAL_SECONDS: setting(
       integer({ min: 0, default: 600 }),
@@ -38,6 +42,7 @@ export const activitySettings = defineSettings(
     bufferMax: values.ACTIVITY_BUFFER_MAX,
     proxySuccessSampleRate: values.ACTIVITY_PROXY_SUCCESS_SAMPLE_RATE,
     proxySuccessesPerSecond: values.ACTIVITY_PROXY_SUCCESSES_PER_SECOND,
+    lastUsedIntervalMs: values.ACTIVITY_LAST_USED_INTERVAL_SECONDS * 1000,
     retentionDays: values.OPERATIONS_RETENTION_DAYS,
     retentionIntervalSeconds: values.OPERATIONS_RETENTION_INTERVAL_SECONDS,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,

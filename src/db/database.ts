@@ -72,12 +72,27 @@ function createClient(adapter: SqlDriverAdapterFactory, listeners: Set<QueryList
 /** The parts every Database shares: the transaction marker and the query listeners. */
 function withTransactions(prisma: PrismaClient, listeners: Set<QueryListener> | undefined) {
   const insideTransaction = new AsyncLocalStorage<true>();
+  // The storage is enabled only while a transaction is open: an enabled AsyncLocalStorage makes Node
+  // run a hook on every promise and async resource of the process (a large share of a proxied call's
+  // CPU time), while the guard only ever needs to answer inside a transaction.
+  let open = 0;
+  const closed = () => {
+    if (--open === 0) insideTransaction.disable();
+  };
   return {
     transaction<T>(work: (tx: Transaction) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
       const timeout = options.timeoutMs ?? 10_000;
-      return prisma.$transaction((tx) => insideTransaction.run(true, () => work(tx)), { maxWait: timeout, timeout });
+      open++;
+      let result: Promise<T>;
+      try {
+        result = prisma.$transaction((tx) => insideTransaction.run(true, () => work(tx)), { maxWait: timeout, timeout });
+      } catch (error) {
+        closed();
+        throw error;
+      }
+      return result.finally(closed);
     },
-    isInsideTransaction: () => insideTransaction.getStore() === true,
+    isInsideTransaction: () => open > 0 && insideTransaction.getStore() === true,
     onQuery(listener: QueryListener): () => void {
       if (!listeners) throw new Error('onQuery needs a database opened with observeQueries.');
       listeners.add(listener);

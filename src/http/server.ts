@@ -83,19 +83,25 @@ export async function startHttpServer(deps: HttpServerDeps, listen: { server?: h
     else patterns.push(route);
   }
 
-  // Requests being answered, so that shutdown can wait for them; subscriptions end on their own first.
-  const inFlight = new Set<http.ServerResponse>();
+  // Requests being answered (with when each started and the route it matched), so that shutdown can
+  // wait for them; subscriptions end on their own first.
+  const inFlight = new Map<http.ServerResponse, { started: number; route: string }>();
   let drained: (() => void) | undefined;
+  // One listener for every response (`this` is the response), rather than a closure per request.
+  function answered(this: http.ServerResponse): void {
+    const request = inFlight.get(this);
+    if (!request) return;
+    inFlight.delete(this);
+    deps.metrics.recordHttpRequest(request.route, this.statusCode, (performance.now() - request.started) / 1000);
+    if (inFlight.size === 0) drained?.();
+  }
   const handleRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const started = performance.now();
-    let routeName = 'not_found';
-    inFlight.add(res);
-    res.once('close', () => {
-      inFlight.delete(res);
-      deps.metrics.recordHttpRequest(routeName, res.statusCode, (performance.now() - started) / 1000);
-      if (inFlight.size === 0) drained?.();
-    });
-    const rawPath = (req.url ?? '/').split('?', 1)[0]!;
+    const request = { started: performance.now(), route: 'not_found' };
+    inFlight.set(res, request);
+    res.on('close', answered);
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
     try {
       if (deps.settings.devMode && !isDevelopmentHostAllowed(req.headers.host, deps.settings.publicUrl)) {
         return sendJson(res, 421, { error: 'misdirected_request', message: "Without authentication, only localhost and PUBLIC_URL's host are served." });
@@ -104,26 +110,26 @@ export async function startHttpServer(deps: HttpServerDeps, listen: { server?: h
         return sendJson(res, 503, { error: 'starting', message: 'Switchboard is starting (database migrations).' }, { 'retry-after': '1' });
       }
       if (rawPath === '/graphql') {
-        routeName = 'graphql';
+        request.route = 'graphql';
         return cors.handle(req, res) ? undefined : await handleGraphQL(deps.graphql, graphqlOptions, req, res);
       }
       // Matched on the path as sent: the proxy's own rules judge dot segments, rather than the URL parser removing them here.
       for (const route of patterns) {
         const match = route.pattern.exec(rawPath);
         if (!match) continue;
-        routeName = route.name;
+        request.route = route.name;
         if (route.cors && cors.handle(req, res)) return;
-        return await route.handle(req, res, req.url!.slice(rawPath.length), match);
+        return await route.handle(req, res, target.slice(rawPath.length), match);
       }
       for (const route of prefixed) {
         if (!rawPath.startsWith(route.prefix)) continue;
-        routeName = route.name;
+        request.route = route.name;
         return await route.handle(req, res, new URL(req.url ?? '/', 'http://internal'));
       }
       const url = new URL(req.url ?? '/', 'http://internal');
       const route = exact.get(url.pathname);
       if (route) {
-        routeName = route.name;
+        request.route = route.name;
         return await route.handle(req, res, url);
       }
       sendJson(res, 404, { error: 'NOT_FOUND', message: `No route ${url.pathname}: the GraphQL API is at /graphql, and GET / lists the endpoints.` });

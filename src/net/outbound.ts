@@ -50,10 +50,15 @@ export function createOutbound(options: OutboundOptions): Outbound {
   const localAgent = () => (local ??= createUpstreamAgent({ allowLocal: true, connectTimeoutMs: options.connectTimeoutMs }));
   const isSandboxEndpoint = (target: string | URL) => isUnderSandbox(target, options.sandboxBase);
   // The target decides the agent: the sandbox's own endpoints may be local.
-  const providerAgent = (target: string) => (options.allowLocalProviders || isSandboxEndpoint(target) ? localAgent() : strictAgent());
+  const providerAgent = (origin: string | URL | undefined, path = '') => {
+    if (options.allowLocalProviders) return localAgent();
+    return options.sandboxBase && isSandboxEndpoint(`${String(origin)}${path}`) ? localAgent() : strictAgent();
+  };
 
-  function assertOutsideTransaction(what: string): void {
+  /** `describe` names the call; only a call inside a transaction pays for the words. */
+  function assertOutsideTransaction(describe: () => string): void {
     if (!options.isInsideTransaction()) return;
+    const what = describe();
     const message = `A network call (${what}) was made inside a database transaction.`;
     if (options.isProduction) {
       options.logger.error({ what }, message);
@@ -66,19 +71,19 @@ export function createOutbound(options: OutboundOptions): Outbound {
 
   return {
     request(request) {
-      assertOutsideTransaction(`${request.method} ${String(request.origin)}`);
-      return providerAgent(`${String(request.origin)}${request.path}`).request(request);
+      assertOutsideTransaction(() => `${request.method} ${String(request.origin)}`);
+      return providerAgent(request.origin, request.path).request(request);
     },
     fetch(url, init = {}) {
       try {
-        assertOutsideTransaction(`fetch ${new URL(url).origin}`);
+        assertOutsideTransaction(() => `fetch ${new URL(url).origin}`);
       } catch (error) {
         return Promise.reject(error);
       }
       return providerFetch(url, init as Parameters<typeof providerFetch>[1]);
     },
     webhookRequest(request) {
-      assertOutsideTransaction(`webhook ${request.method} ${String(request.origin)}`);
+      assertOutsideTransaction(() => `webhook ${request.method} ${String(request.origin)}`);
       return (options.allowPrivateWebhooks || options.allowLocalProviders ? localAgent() : strictAgent()).request(request);
     },
     isSandboxEndpoint,

@@ -31,9 +31,11 @@ import {
   filteredResponseHeaders,
   forwardedRequestHeaders,
   IDEMPOTENT_METHODS,
+  credentialNeedsUrl,
   injectCredential,
   proxySettings,
-  resolveProxyUrl,
+  resolveProxyTarget,
+  type ProxyTarget,
   retryAfterSeconds,
   waitAskedFor,
   type HeaderInput,
@@ -105,7 +107,7 @@ export function createProxy(deps: ProxyDeps) {
   async function measuredSend(call: ProxyCall, span: Span | undefined): Promise<UpstreamAnswer> {
     const started = performance.now();
     let connection: ConnectionWithIntegration | undefined;
-    let target: URL | undefined;
+    let target: ProxyTarget | undefined;
     try {
       const wait = rateLimit.take(call.viewer.userId);
       if (wait !== undefined) throw new RateLimitedError('Too many proxied requests: slow down.', wait);
@@ -134,7 +136,7 @@ export function createProxy(deps: ProxyDeps) {
   function announce(
     call: ProxyCall,
     connection: ConnectionWithIntegration | undefined,
-    target: URL | undefined,
+    target: ProxyTarget | undefined,
     started: number,
     status?: number,
     error?: unknown,
@@ -161,7 +163,7 @@ export function createProxy(deps: ProxyDeps) {
   }
 
   /** The call once its connection is known; `onTarget` learns the URL for the operation's path. */
-  async function callWithConnection(call: ProxyCall, found: UsableCredentials, onTarget: (target: URL) => void): Promise<UpstreamAnswer> {
+  async function callWithConnection(call: ProxyCall, found: UsableCredentials, onTarget: (target: ProxyTarget) => void): Promise<UpstreamAnswer> {
     let usable = deps.refresher.usableCredentials(found, { policy: call.refreshPolicy });
     if (usable instanceof Promise) {
       usable = await usable;
@@ -169,7 +171,7 @@ export function createProxy(deps: ProxyDeps) {
     }
 
     const { connection } = usable;
-    const target = resolveProxyUrl(connection.apiBaseUrl ?? connection.integration.apiBaseUrl, call.url);
+    const target = resolveProxyTarget(connection.apiBaseUrl ?? connection.integration.apiBaseUrl, call.url);
     onTarget(target);
     const method = call.method.toUpperCase();
     const forwarded = forwardedRequestHeaders(call.headers, connection.integration);
@@ -194,8 +196,8 @@ export function createProxy(deps: ProxyDeps) {
         if (wait !== undefined) await waitForProviderCall(connection.id, wait);
       }
       const headers = { ...forwarded };
-      // A copy only when the credential goes into the query: the reported URL must not carry it.
-      const url = proxySettings(connection.integration).authQueryParam ? new URL(target) : target;
+      // A URL object only for a credential that signs it or goes into its query (the reported target never carries it).
+      const url = credentialNeedsUrl(usable.credentials, connection.integration) ? new URL(target.href) : null;
       const injected = injectCredential(deps.keyring, headers, url, usable.credentials, connection.integration, {
         method,
         body: call.body,
@@ -206,8 +208,8 @@ export function createProxy(deps: ProxyDeps) {
       const untracked = limits !== undefined && providerLimits.sending(connection.id);
       try {
         response = await deps.outbound.request({
-          origin: url.origin,
-          path: url.pathname + url.search,
+          origin: url ? url.origin : target.origin,
+          path: url ? url.pathname + url.search : target.pathname + target.search,
           method: method as Dispatcher.HttpMethod,
           headers,
           body: call.stream ?? call.body,
@@ -245,7 +247,7 @@ export function createProxy(deps: ProxyDeps) {
       }
       // Both proxyRequest and the path proxy read the headers from here on: none may carry the credential back.
       scrubInjectedSecrets(response.headers, injected, secretPatterns);
-      return { response, url: target.toString(), attempts: attempt, integration: connection.integration, rateLimited };
+      return { response, url: target.href, attempts: attempt, integration: connection.integration, rateLimited };
     }
   }
 
@@ -350,7 +352,7 @@ export function createProxy(deps: ProxyDeps) {
   };
 }
 
-function unreachable(error: unknown, target: URL): Error {
+function unreachable(error: unknown, target: ProxyTarget): Error {
   if (error instanceof BlockedAddressError) return ValidationError.field('url', `Blocked: ${target.host} resolves to an address that is not public.`);
   // A connect timeout reads like a refused connection: the words never tell which kind of port it was.
   const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;

@@ -52,8 +52,54 @@ export function resolveProxyUrl(baseUrl: string | null | undefined, input: strin
 const parsedBase = memoize((baseUrl: string) => {
   const base = new URL(baseUrl);
   const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
-  return { origin: base.origin, basePath, baseHref: `${base.origin}${basePath}`, exactHref: `${base.origin}${base.pathname}` };
+  // A plain relative path may be joined to it as text: an http(s) base whose path needs no decoding.
+  const joinable = (base.protocol === 'https:' || base.protocol === 'http:') && !base.pathname.includes('%');
+  return {
+    origin: base.origin,
+    host: base.host,
+    pathname: base.pathname,
+    basePath,
+    baseHref: `${base.origin}${basePath}`,
+    exactHref: `${base.origin}${base.pathname}`,
+    joinable,
+  };
 }, 10_000);
+
+/** The parts of a resolved proxy target the proxy reads (a URL's fields, without a URL object). */
+export interface ProxyTarget {
+  href: string;
+  origin: string;
+  host: string;
+  pathname: string;
+  search: string;
+}
+
+/** Path characters the URL parser keeps as written (no percent sign, colon or backslash). */
+const PLAIN_PATH = /^[A-Za-z0-9._~!$&()*+,;=@/-]*$/;
+/** Query characters the URL parser keeps as written (no quote, no fragment). */
+const PLAIN_QUERY = /^\?[A-Za-z0-9._~!$&()*+,;=:@/?%-]+$/;
+const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
+
+/**
+ * resolveProxyUrl's answer as strings. A plain relative path (the common call: `users/me?page=2`) is
+ * joined to the base as text, which the URL parser would leave as it is; anything else (absolute
+ * URLs, dot segments, percent-encoding, unusual characters) goes through resolveProxyUrl and its rules.
+ */
+export function resolveProxyTarget(baseUrl: string | null | undefined, input: string): ProxyTarget {
+  if (baseUrl && input.length <= 8000 && !input.startsWith('//') && !input.startsWith('@')) {
+    const base = parsedBase(baseUrl);
+    const relative = input.startsWith('/') ? input.replace(/^\/+/, '') : input;
+    const queryAt = relative.indexOf('?');
+    const path = queryAt === -1 ? relative : relative.slice(0, queryAt);
+    const search = queryAt === -1 ? '' : relative.slice(queryAt);
+    if (base.joinable && PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path) && (search === '' || PLAIN_QUERY.test(search))) {
+      const pathname = path === '' ? base.pathname : `${base.basePath}${path}`;
+      return { href: `${base.origin}${pathname}${search}`, origin: base.origin, host: base.host, pathname, search };
+    }
+  }
+  const { href, origin, host, pathname, search } = resolveProxyUrl(baseUrl, input);
+  return { href, origin, host, pathname, search };
+}
 
 function checkEncodedSegments(pathname: string): void {
   for (const segment of pathname.split('/')) {
@@ -184,11 +230,20 @@ function readProxySettings(integration: Pick<Integration, 'settings'>): ProxySet
   };
 }
 
-/** Puts the connection's credential on the request (header, or query parameter where configured). */
+/** Whether injectCredential needs the target as a URL: to sign it (OAuth 1) or to put the credential in its query. */
+export function credentialNeedsUrl(credentials: StoredCredentials | null, integration: Pick<Integration, 'settings'>): boolean {
+  if (!credentials || credentials.type === 'BASIC') return false;
+  return credentials.type === 'OAUTH1' || Boolean(proxySettings(integration).authQueryParam);
+}
+
+/**
+ * Puts the connection's credential on the request (header, or query parameter where configured).
+ * `target` may be null only when credentialNeedsUrl() says no.
+ */
 export function injectCredential(
   keyring: Keyring,
   headers: Record<string, string>,
-  target: URL,
+  target: URL | null,
   credentials: StoredCredentials | null,
   integration: Integration,
   request?: { method: string; body?: string | Buffer; contentType?: string; connectionConfig?: ConnectionConfig },
@@ -202,7 +257,7 @@ export function injectCredential(
       token: credentials.accessToken,
       tokenSecret: credentials.tokenSecret ?? '',
     };
-    headers.authorization = oauth1AuthorizationHeader({ method: request?.method ?? 'GET', url: target, formBody: form }, secrets);
+    headers.authorization = oauth1AuthorizationHeader({ method: request?.method ?? 'GET', url: urlToUse(target), formBody: form }, secrets);
     return { values: [headers.authorization, credentials.accessToken ?? '', credentials.tokenSecret ?? ''] };
   }
   if (credentials.type === 'BASIC') {
@@ -214,11 +269,16 @@ export function injectCredential(
   if (!secret) return NOTHING_INJECTED;
   const settings = proxySettings(integration);
   if (settings.authQueryParam) {
-    target.searchParams.set(settings.authQueryParam, secret);
+    urlToUse(target).searchParams.set(settings.authQueryParam, secret);
     return { values: [secret], queryParam: settings.authQueryParam };
   }
   headers[settings.authHeader] = `${settings.authPrefix}${secret}`;
   return { values: [secret] };
+}
+
+function urlToUse(target: URL | null): URL {
+  if (!target) throw new Error('This credential is placed by URL: injectCredential needs the target (credentialNeedsUrl).');
+  return target;
 }
 
 /** Seconds to wait from a Retry-After header (delay-seconds or an HTTP-date), or undefined. */

@@ -64,20 +64,31 @@ export type SecretPatterns = ReturnType<typeof createSecretPatterns>;
 
 /** Scrubs every response header value in place (names are lower case, as undici gives them). */
 export function scrubInjectedSecrets(headers: Record<string, string | string[] | undefined>, injected: InjectedSecrets, patterns: SecretPatterns): void {
-  const values = [...new Set(injected.values.filter((value) => value.length >= MIN_SCRUBBED_LENGTH))];
+  const values = scrubbedValues(injected.values);
   if (values.length === 0 && !injected.queryParam) return;
   const byName = injected.queryParam ? patterns.queryParam(injected.queryParam) : undefined;
-  const scrub = (text: string): string => {
-    let result = byName ? text.replace(byName, `$1${REDACTED}`) : text;
-    // Fast path: only a header that could hold a value (raw, or with percent-encoding) pays for the pattern.
-    if (values.length > 0 && (result.includes('%') || result.includes('+') || values.some((value) => result.includes(value)))) {
-      result = result.replace(patterns.values(values), REDACTED);
-    }
-    return result;
-  };
-  for (const name of Object.keys(headers)) {
+  for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
-    headers[name] = Array.isArray(value) ? value.map(scrub) : scrub(value);
+    if (typeof value === 'string') headers[name] = scrubText(value, byName, values, patterns);
+    else headers[name] = value.map((text) => scrubText(text, byName, values, patterns));
   }
+}
+
+/** The values worth searching for, without repeats (usually one: a token or a key). */
+function scrubbedValues(values: string[]): string[] {
+  if (values.length === 1) return values[0]!.length >= MIN_SCRUBBED_LENGTH ? values : [];
+  return [...new Set(values.filter((value) => value.length >= MIN_SCRUBBED_LENGTH))];
+}
+
+function scrubText(text: string, byName: RegExp | undefined, values: string[], patterns: SecretPatterns): string {
+  const result = byName ? text.replace(byName, `$1${REDACTED}`) : text;
+  // Fast path: only a header that could hold a value (raw, or with percent-encoding) pays for the pattern.
+  if (values.length === 0 || !(result.includes('%') || result.includes('+') || containsAny(result, values))) return result;
+  return result.replace(patterns.values(values), REDACTED);
+}
+
+function containsAny(text: string, values: string[]): boolean {
+  for (const value of values) if (text.includes(value)) return true;
+  return false;
 }
