@@ -137,13 +137,13 @@ describe('compiled execution', async () => {
     },
     {
       name: 'a thrown value that is not an Error',
-      body: body('{ integration(integration: "x") { slug } }'),
+      body: body('query NotAnError { integration(integration: "x") { slug } }'),
       before: () => void vi.spyOn(app.services.integrations, 'find').mockRejectedValueOnce('a secret string'),
       compiled: true,
     },
     {
       name: "a domain error's own message and code",
-      body: body('{ integration(integration: "x") { slug } }'),
+      body: body('query DomainError { integration(integration: "x") { slug } }'),
       before: () => void vi.spyOn(app.services.integrations, 'find').mockRejectedValueOnce(new NotFoundError('No such integration here.')),
       compiled: true,
     },
