@@ -7,6 +7,7 @@
 //   … (log off)   → the same two on a Switchboard with ACTIVITY_LOG=off (what the activity log costs)
 //   … (log, every call) → the same two storing every successful call (ACTIVITY_PROXY_SUCCESSES_PER_SECOND=0);
 //                   by default the log stores every failure and at most 100 successful calls a second
+//   proxyRequest (uncompiled) → proxyRequest with every operation on graphql-js (GRAPHQL_COMPILED_EXECUTION=false)
 // BENCH_DATABASE_URL=postgresql://… runs the Switchboards on PostgreSQL (a throw-away database each,
 // dropped at the end) instead of the embedded database in memory.
 // Each server runs in its own process; autocannon (20 connections) runs here. Everything stops by itself.
@@ -160,6 +161,7 @@ const yogaBare = await startRole('yoga-bare', upstream.url);
 const switchboard = await startRole('switchboard', upstream.url);
 const switchboardLogOff = await startRole('switchboard-log-off', upstream.url);
 const switchboardLogAll = await startRole('switchboard-log-all', upstream.url);
+const switchboardUncompiled = await startRole('switchboard-uncompiled', upstream.url);
 const auth = { 'x-api-key': switchboard.apiKey!, 'x-user-id': 'bench-user' };
 
 /** proxyRequest and the path proxy on one Switchboard; `suffix` names which one. */
@@ -194,6 +196,7 @@ const targets: Array<[string, autocannon.Options, number]> = [
   ...switchboardTargets('', switchboard),
   ...switchboardTargets(' (log off)', switchboardLogOff),
   ...switchboardTargets(' (log, every call)', switchboardLogAll),
+  switchboardTargets(' (uncompiled)', switchboardUncompiled)[0]!,
 ];
 // BENCH_ONLY=floor,path measures only the targets whose names contain one of those words.
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);

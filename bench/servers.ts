@@ -5,6 +5,7 @@
 //   switchboard  Switchboard itself (embedded database in memory), with one integration and connection
 //   switchboard-log-off  the same with ACTIVITY_LOG=off
 //   switchboard-log-all  the same storing every successful proxied call (ACTIVITY_PROXY_SUCCESSES_PER_SECOND=0)
+//   switchboard-uncompiled  the same running every operation on graphql-js (GRAPHQL_COMPILED_EXECUTION=false)
 // The Switchboard roles use PostgreSQL when the parent passes BENCH_ROLE_DATABASE_URL (one database each).
 // Each prints one JSON line { role, url } when ready.
 import http from 'node:http';
@@ -122,6 +123,8 @@ const roles: Record<string, () => Promise<void>> = {
   'switchboard-log-off': () => switchboard({ ACTIVITY_LOG: 'off' }),
   // Every successful proxied call stored (no per-second cap): what a row per call costs.
   'switchboard-log-all': () => switchboard({ ACTIVITY_PROXY_SUCCESSES_PER_SECOND: '0' }),
+  // Every operation on graphql-js, none compiled: what compiled execution saves.
+  'switchboard-uncompiled': () => switchboard({ GRAPHQL_COMPILED_EXECUTION: 'false' }),
 };
 const start = role ? roles[role] : undefined;
 if (!start) {

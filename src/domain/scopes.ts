@@ -20,7 +20,7 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 const DEPLOYMENT_SCOPES: ReadonlySet<ApiKeyScope> = new Set(['ADMIN', 'INTEGRATIONS_WRITE', 'WEBHOOKS_WRITE', 'AUDIT_READ']);
 
 /** Whether the viewer's key (if any) carries `scope`: ADMIN carries every scope. */
-export function keyAllows(viewer: Viewer, scope: ApiKeyScope): boolean {
+export function keyAllows(viewer: Pick<Viewer, 'scopes'>, scope: ApiKeyScope): boolean {
   return !viewer.scopes || viewer.scopes.includes('ADMIN') || viewer.scopes.includes(scope);
 }
 

@@ -4,13 +4,21 @@
 // theirs from ROOT_FIELD_RULES (src/graphql/root-field-rules.ts), so that a test can check them all.
 import { API_KEY_SCOPES, keyAllows, type ApiKeyScope } from '../domain/scopes.js';
 import type { Viewer } from '../domain/viewer.js';
+import { memoize } from '../kernel/memo.js';
 
 export type AuthScopes = Record<ApiKeyScope, boolean> & { admin: boolean; authenticated: boolean };
 
+/** The rules of a viewer depend only on its key's scopes and whether it is an admin: built once for each pair. */
 export function authScopesOf(viewer: Viewer): AuthScopes {
-  const scopes = Object.fromEntries(API_KEY_SCOPES.map((scope) => [scope, keyAllows(viewer, scope)])) as Record<ApiKeyScope, boolean>;
-  return { ...scopes, admin: viewer.isAdmin, authenticated: true };
+  return authScopesFor(`${viewer.isAdmin ? 'admin' : 'user'}:${viewer.scopes ? viewer.scopes.join(',') : '*'}`);
 }
+
+const authScopesFor = memoize((key: string): AuthScopes => {
+  const [role, list] = key.split(':') as [string, string];
+  const viewer = { isAdmin: role === 'admin', scopes: list === '*' ? undefined : (list.split(',').filter(Boolean) as ApiKeyScope[]) };
+  const scopes = Object.fromEntries(API_KEY_SCOPES.map((scope) => [scope, keyAllows(viewer, scope)])) as Record<ApiKeyScope, boolean>;
+  return Object.freeze({ ...scopes, admin: viewer.isAdmin, authenticated: true });
+}, 256);
 
 interface Failure {
   kind: string;

@@ -19,6 +19,7 @@ import type { Context, Services } from './context.js';
 import { schema } from './schema/index.js';
 import type { GraphQLSettings } from './settings.js';
 import { switchboardGraphiQL } from './graphiql.js';
+import { useCompiledExecution, type CompiledExecutionOptions } from './use-compiled-execution.js';
 import { useCsrfPrevention } from './use-csrf-prevention.js';
 import { useErrorCodes } from './use-error-codes.js';
 import { useOperationObservability } from './use-operation-observability.js';
@@ -65,6 +66,8 @@ export interface GraphQLServerOptions {
   trustedProxies?: readonly string[];
   /** Why writes are refused now (the embedded database's disk is full), or undefined. */
   refuseWritesReason?: () => string | undefined;
+  /** Options of compiled execution when GRAPHQL_COMPILED_EXECUTION is on (tests observe it). */
+  compiledExecution?: CompiledExecutionOptions;
 }
 
 export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServer {
@@ -116,6 +119,8 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
         // "Did you mean …?" helps while developing; in production it would describe the schema to anyone.
         blockFieldSuggestion: { enabled: !options.development },
       }),
+      // Before observability, whose tracing wraps whichever execution runs.
+      ...(options.settings.compiledExecution ? [useCompiledExecution(options.compiledExecution)] : []),
       useOperationObservability(options.metrics),
       // Status events: one execution per event for subscribers whose results cannot differ.
       useSharedSubscriptionExecution(),

@@ -17,6 +17,10 @@ export const graphqlSettings = defineSettings(
       flag(true),
       'answer the common request (a JSON POST of one query or mutation, answered as JSON) without the fetch-API layer around yoga; the same guards, status, headers and body (`false` sends every request through yoga)',
     ),
+    GRAPHQL_COMPILED_EXECUTION: setting(
+      flag(true),
+      'an operation run a second time is compiled (graphql-jit) and later runs use the compiled form; the same results and errors (`false` runs every operation on graphql-js)',
+    ),
     WEBSOCKET_PING_INTERVAL_MS: setting(
       integer({ min: 1000, default: 30_000 }),
       'every graphql-ws socket is pinged this often; one that did not answer the previous ping is closed (a vanished client is gone within two intervals)',
@@ -39,6 +43,7 @@ export const graphqlSettings = defineSettings(
     maxDepth: values.GRAPHQL_MAX_DEPTH,
     maxCost: values.GRAPHQL_MAX_COST,
     fastPath: values.GRAPHQL_FAST_PATH,
+    compiledExecution: values.GRAPHQL_COMPILED_EXECUTION,
     websocketPingIntervalMs: values.WEBSOCKET_PING_INTERVAL_MS,
     websocketInitTimeoutMs: values.WEBSOCKET_INIT_TIMEOUT_MS,
     websocketMaxBufferedBytes: values.WEBSOCKET_MAX_BUFFERED_BYTES,
