@@ -69,11 +69,14 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // Milliseconds since the process started, per step of the start (bench:startup prints them).
+  const phases: Record<string, number> = { listening: Math.round(performance.now()) };
   const [{ createApp }, { checkKeyring }, { loadIntegrationsFile }] = await Promise.all([
     import('./app.js'),
     import('./domain/key-rotation.js'),
     import('./domain/integrations-file.js'),
   ]);
+  phases.modulesLoaded = Math.round(performance.now());
   const app = createApp(config, { logger });
   const url = await app.listen({ server: bound });
   bound.off('request', starting);
@@ -98,9 +101,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   const applied = await app.db.migrate();
+  phases.migrated = Math.round(performance.now());
   logger.info({ database: app.db.kind, applied }, applied.length ? 'database migrated' : 'database up to date');
   // A keyring that cannot open the stored secrets would start "fine" and fail on every token use.
-  const keys = await checkKeyring(app.db.prisma, app.keyring);
+  const keys = await checkKeyring(app.db, app.keyring);
+  phases.keyringChecked = Math.round(performance.now());
   if (keys.missingKids.length || keys.wrongKids.length) {
     const problems = [
       keys.missingKids.length ? `missing key ids: ${keys.missingKids.join(', ')}` : '',
@@ -128,7 +133,11 @@ async function main(): Promise<void> {
   if (!config.metrics.served) logger.warn('METRICS_TOKEN is not set: /metrics is off in production (404); set it to scrape with a bearer token');
   if (stopping) return;
   await app.ready();
-  logger.info({ url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);
+  const startupMs = Math.round(performance.now());
+  logger.info(
+    { url, publicUrl: config.publicUrl, graphiql: !config.isProduction, startupMs, phases },
+    `Switchboard listening: ${config.publicUrl}/graphql`,
+  );
 }
 
 main().catch((error: unknown) => {
