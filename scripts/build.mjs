@@ -124,14 +124,16 @@ const queryCompilerWasmFile = 'query-compiler.postgresql.wasm';
  * reads as expected (a Prisma upgrade changed it): it must not silently keep the slow path.
  */
 function queryCompilerFromFile() {
-  const loader = /getQueryCompilerWasmModule: async \(\) => \{\n\s*const \{ wasm \} = await import\("@prisma\/client\/runtime\/query_compiler_fast_bg\.postgresql\.wasm-base64\.mjs"\)\n\s*return await decodeBase64AsWasm\(wasm\)\n\s*\}/;
+  const loader =
+    /getQueryCompilerWasmModule: async \(\) => \{\n\s*const \{ wasm \} = await import\("@prisma\/client\/runtime\/query_compiler_fast_bg\.postgresql\.wasm-base64\.mjs"\)\n\s*return await decodeBase64AsWasm\(wasm\)\n\s*\}/;
   const outcome = { replaced: false };
   const plugin = {
     name: 'query-compiler-from-file',
     setup(build) {
       build.onLoad({ filter: /[\\/]generated[\\/]prisma[\\/]internal[\\/]class\.ts$/ }, (args) => {
         const source = fs.readFileSync(args.path, 'utf8');
-        if (!loader.test(source)) throw new Error(`${args.path}: Prisma's query compiler loader is not the expected one; update queryCompilerFromFile in scripts/build.mjs`);
+        if (!loader.test(source))
+          throw new Error(`${args.path}: Prisma's query compiler loader is not the expected one; update queryCompilerFromFile in scripts/build.mjs`);
         outcome.replaced = true;
         const contents = source.replace(
           loader,
@@ -151,7 +153,8 @@ function queryCompilerFromFile() {
 async function writeQueryCompilerWasm(dir) {
   const { wasm } = await import('@prisma/client/runtime/query_compiler_fast_bg.postgresql.wasm-base64.mjs');
   const bytes = Buffer.from(wasm, 'base64');
-  if (!WebAssembly.validate(bytes)) throw new Error("@prisma/client's query compiler is not valid WebAssembly; update writeQueryCompilerWasm in scripts/build.mjs");
+  if (!WebAssembly.validate(bytes))
+    throw new Error("@prisma/client's query compiler is not valid WebAssembly; update writeQueryCompilerWasm in scripts/build.mjs");
   fs.writeFileSync(path.join(dir, queryCompilerWasmFile), bytes);
 }
 
@@ -180,7 +183,8 @@ export async function build({ quiet = false } = {}) {
     // Bundled CommonJS packages call require() for Node's modules.
     banner: { js: "import { createRequire as __switchboardCreateRequire } from 'node:module'; const require = __switchboardCreateRequire(import.meta.url);" },
   });
-  if (!queryCompiler.outcome.replaced) throw new Error("the generated Prisma client's class.ts was not bundled; update queryCompilerFromFile in scripts/build.mjs");
+  if (!queryCompiler.outcome.replaced)
+    throw new Error("the generated Prisma client's class.ts was not bundled; update queryCompilerFromFile in scripts/build.mjs");
   for (const file of files.filter((file) => !file.endsWith('.ts'))) {
     const target = path.join(buildDir, path.relative(sourceDir, file));
     fs.mkdirSync(path.dirname(target), { recursive: true });

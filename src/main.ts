@@ -134,10 +134,7 @@ async function main(): Promise<void> {
   if (stopping) return;
   await app.ready();
   const startupMs = Math.round(performance.now());
-  logger.info(
-    { url, publicUrl: config.publicUrl, graphiql: !config.isProduction, startupMs, phases },
-    `Switchboard listening: ${config.publicUrl}/graphql`,
-  );
+  logger.info({ url, publicUrl: config.publicUrl, graphiql: !config.isProduction, startupMs, phases }, `Switchboard listening: ${config.publicUrl}/graphql`);
 }
 
 main().catch((error: unknown) => {
