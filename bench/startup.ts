@@ -89,6 +89,8 @@ interface Measurement {
   serverRssMiB: number;
   /** npm and everything under it. */
   treeRssMiB: number;
+  /** The server's own account of its start (ms since its process started), when it logs one. */
+  phases?: Record<string, number>;
 }
 
 async function startOnce(env: Record<string, string>): Promise<Measurement> {
@@ -99,17 +101,34 @@ async function startOnce(env: Record<string, string>): Promise<Measurement> {
     env: {
       ...process.env,
       NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
+      // Info: the "listening" line carries the start's phases.
+      LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       HOST: '127.0.0.1',
       PORT: String(port),
       REFRESH_INTERVAL_SECONDS: '0',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let phases: Record<string, number> | undefined;
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (let end = stdout.indexOf('\n'); end >= 0; end = stdout.indexOf('\n')) {
+      const line = stdout.slice(0, end);
+      stdout = stdout.slice(end + 1);
+      if (!line.includes('"startupMs"')) continue;
+      try {
+        const entry = JSON.parse(line) as { startupMs: number; phases?: Record<string, number> };
+        phases = { ...entry.phases, ready: entry.startupMs };
+      } catch {
+        // not a log line
+      }
+    }
+  });
   let readyMs: number;
   let cpu: number;
   for (;;) {
@@ -132,7 +151,7 @@ async function startOnce(env: Record<string, string>): Promise<Measurement> {
   const tree = [child.pid!, ...descendants(child.pid!)];
   const sizes = tree.map((pid) => ({ pid, rss: rssMiB(pid), command: commandOf(pid) }));
   const server = sizes.reduce((largest, entry) => (entry.rss > largest.rss ? entry : largest));
-  const measurement = { readyMs, cpuSeconds: cpu, serverRssMiB: server.rss, treeRssMiB: sizes.reduce((sum, entry) => sum + entry.rss, 0) };
+  const measurement = { readyMs, cpuSeconds: cpu, serverRssMiB: server.rss, treeRssMiB: sizes.reduce((sum, entry) => sum + entry.rss, 0), phases };
   // Stop: SIGTERM to npm (which passes it on); whatever is left after 20 s is killed.
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -178,6 +197,12 @@ async function measure(name: string, prepare: () => Promise<Record<string, strin
     'npm + server RSS MiB': Math.round(median(results.map((result) => result.treeRssMiB))),
   };
   console.log(JSON.stringify(row));
+  // Each phase's median: ms from the server process's start (npm's own start comes before it).
+  const named = results.map((result) => result.phases).filter((phases) => phases !== undefined);
+  if (named.length) {
+    const phases = Object.fromEntries(Object.keys(named[0]!).map((phase) => [phase, median(named.map((entry) => entry[phase] ?? 0))]));
+    console.log(`  phases (server's ms since its process started, medians): ${JSON.stringify(phases)}`);
+  }
   return row;
 }
 

@@ -113,6 +113,51 @@ export async function ensureBuilt({ quiet = false } = {}) {
  */
 const external = ['@electric-sql/pglite', '@prisma/schema-engine-wasm', 'pino', 'pino-pretty', 'thread-stream'];
 
+/** Prisma's query compiler, written into dist/ as a plain WebAssembly file. */
+const queryCompilerWasmFile = 'query-compiler.postgresql.wasm';
+
+/**
+ * The generated Prisma client imports its query compiler as a 4.5 MB JavaScript module holding the
+ * WebAssembly in base64, which Node parses, decodes and compiles on the main thread on the first query.
+ * Built, it reads `queryCompilerWasmFile` from beside the bundle and compiles it with
+ * WebAssembly.compile (off the main thread). The build fails when the generated code no longer
+ * reads as expected (a Prisma upgrade changed it): it must not silently keep the slow path.
+ */
+function queryCompilerFromFile() {
+  const loader =
+    /getQueryCompilerWasmModule: async \(\) => \{\n\s*const \{ wasm \} = await import\("@prisma\/client\/runtime\/query_compiler_fast_bg\.postgresql\.wasm-base64\.mjs"\)\n\s*return await decodeBase64AsWasm\(wasm\)\n\s*\}/;
+  const outcome = { replaced: false };
+  const plugin = {
+    name: 'query-compiler-from-file',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]generated[\\/]prisma[\\/]internal[\\/]class\.ts$/ }, (args) => {
+        const source = fs.readFileSync(args.path, 'utf8');
+        if (!loader.test(source))
+          throw new Error(`${args.path}: Prisma's query compiler loader is not the expected one; update queryCompilerFromFile in scripts/build.mjs`);
+        outcome.replaced = true;
+        const contents = source.replace(
+          loader,
+          `getQueryCompilerWasmModule: async () => {
+    const { readFile } = await import('node:fs/promises')
+    return await WebAssembly.compile(await readFile(new URL('./${queryCompilerWasmFile}', import.meta.url)))
+  }`,
+        );
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+  return { plugin, outcome };
+}
+
+/** Writes the query compiler's WebAssembly (shipped by @prisma/client as base64) into `dir`. */
+async function writeQueryCompilerWasm(dir) {
+  const { wasm } = await import('@prisma/client/runtime/query_compiler_fast_bg.postgresql.wasm-base64.mjs');
+  const bytes = Buffer.from(wasm, 'base64');
+  if (!WebAssembly.validate(bytes))
+    throw new Error("@prisma/client's query compiler is not valid WebAssembly; update writeQueryCompilerWasm in scripts/build.mjs");
+  fs.writeFileSync(path.join(dir, queryCompilerWasmFile), bytes);
+}
+
 export async function build({ quiet = false } = {}) {
   const started = Date.now();
   const { build: esbuild } = await import('esbuild');
@@ -120,6 +165,7 @@ export async function build({ quiet = false } = {}) {
   const finalDir = outDir;
   const buildDir = `${outDir}.tmp-${process.pid}`;
   fs.rmSync(buildDir, { recursive: true, force: true });
+  const queryCompiler = queryCompilerFromFile();
   await esbuild({
     entryPoints: [path.join(sourceDir, 'main.ts')],
     outdir: buildDir,
@@ -133,14 +179,18 @@ export async function build({ quiet = false } = {}) {
     sourcemap: true,
     sourcesContent: false,
     logLevel: 'warning',
+    plugins: [queryCompiler.plugin],
     // Bundled CommonJS packages call require() for Node's modules.
     banner: { js: "import { createRequire as __switchboardCreateRequire } from 'node:module'; const require = __switchboardCreateRequire(import.meta.url);" },
   });
+  if (!queryCompiler.outcome.replaced)
+    throw new Error("the generated Prisma client's class.ts was not bundled; update queryCompilerFromFile in scripts/build.mjs");
   for (const file of files.filter((file) => !file.endsWith('.ts'))) {
     const target = path.join(buildDir, path.relative(sourceDir, file));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.copyFileSync(file, target);
   }
+  await writeQueryCompilerWasm(buildDir);
   fs.writeFileSync(path.join(buildDir, 'package.json'), '{ "type": "module" }\n');
   // A change to src/ alone keeps the console as built (Vite's build is half of the time).
   const previousConsole = path.join(finalDir, 'console');

@@ -409,10 +409,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
      */
     ready(): Promise<void> {
       becoming ??= (async () => {
-        if (sandbox) await sandbox.preloadClients();
         isReady = true;
         running = startJobs(jobs, logger);
-        warmingUp = warmUp(services, logger);
+        warmingUp = warmUp(services, logger, { sandbox });
       })();
       return becoming;
     },
@@ -430,11 +429,14 @@ export function createApp(config: Config, options: AppOptions = {}) {
      */
     async stop(drainMs = config.server.shutdownDrainMs): Promise<void> {
       statusStreams.closeAll();
+      // Its reads must not meet a closed database.
+      const warmUpDone = warmingUp;
       providerWebhookStreams.closeAll();
       const stoppingJobs = running?.stop();
       await server?.close(drainMs);
       await stoppingJobs;
       await refresher.settle();
+      await warmUpDone;
       await graphql.dispose();
       await activity.stop();
       for (const stop of unsubscribe) stop();

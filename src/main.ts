@@ -69,12 +69,19 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const [{ createApp }, { checkKeyring }, { loadIntegrationsFile }] = await Promise.all([
-    import('./app.js'),
-    import('./domain/key-rotation.js'),
-    import('./domain/integrations-file.js'),
-  ]);
-  const app = createApp(config, { logger });
+  // Milliseconds since the process started, per step of the start (bench:startup prints them).
+  const phases: Record<string, number> = { listening: Math.round(performance.now()) };
+  const appModules = Promise.all([import('./app.js'), import('./domain/key-rotation.js'), import('./domain/integrations-file.js')]);
+  // The database opens (and the embedded one starts) while the application's modules load: its
+  // files and WebAssembly are read and compiled beside the main thread's module compilation.
+  const { openDatabase } = await import('./db/database.js');
+  const db = openDatabase(config.database, { logger });
+  const migrating = db.migrate();
+  // Handled where awaited; not an unhandled rejection while the modules load.
+  migrating.catch(() => {});
+  const [{ createApp }, { checkKeyring }, { loadIntegrationsFile }] = await appModules;
+  phases.modulesLoaded = Math.round(performance.now());
+  const app = createApp(config, { logger, database: db });
   const url = await app.listen({ server: bound });
   bound.off('request', starting);
   logger.info({ url }, 'port bound; migrating the database');
@@ -90,6 +97,7 @@ async function main(): Promise<void> {
     }, config.server.shutdownDrainMs + 15_000);
     force.unref();
     await app.stop();
+    await db.close();
     await (await import('./telemetry/tracing.js')).stopTracing();
     logger.info('stopped');
     process.exit(0);
@@ -97,16 +105,18 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  const applied = await app.db.migrate();
+  const applied = await migrating;
+  phases.migrated = Math.round(performance.now());
   logger.info({ database: app.db.kind, applied }, applied.length ? 'database migrated' : 'database up to date');
   // A keyring that cannot open the stored secrets would start "fine" and fail on every token use.
-  const keys = await checkKeyring(app.db.prisma, app.keyring);
+  const keys = await checkKeyring(app.db, app.keyring);
+  phases.keyringChecked = Math.round(performance.now());
   if (keys.missingKids.length || keys.wrongKids.length) {
     const problems = [
       keys.missingKids.length ? `missing key ids: ${keys.missingKids.join(', ')}` : '',
       keys.wrongKids.length ? `key ids whose key does not open what they sealed: ${keys.wrongKids.join(', ')}` : '',
     ].filter(Boolean);
-    await app.db.close();
+    await db.close();
     fail(
       `ENCRYPTION_KEYS cannot open the stored secrets (${problems.join('; ')}). Add the keys that sealed them (kid:base64key, comma-separated; the first encrypts).`,
     );
@@ -128,7 +138,8 @@ async function main(): Promise<void> {
   if (!config.metrics.served) logger.warn('METRICS_TOKEN is not set: /metrics is off in production (404); set it to scrape with a bearer token');
   if (stopping) return;
   await app.ready();
-  logger.info({ url, publicUrl: config.publicUrl, graphiql: !config.isProduction }, `Switchboard listening: ${config.publicUrl}/graphql`);
+  const startupMs = Math.round(performance.now());
+  logger.info({ url, publicUrl: config.publicUrl, graphiql: !config.isProduction, startupMs, phases }, `Switchboard listening: ${config.publicUrl}/graphql`);
 }
 
 main().catch((error: unknown) => {

@@ -11,6 +11,7 @@ import type { Viewer } from './domain/viewer.js';
 import type { Context, Services } from './graphql/context.js';
 import { schema } from './graphql/schema/index.js';
 import type { Logger } from './kernel/log.js';
+import type { SandboxHandler } from './sandbox/provider.js';
 import { loadConnection } from './tokens/lease.js';
 
 /** An id no row has (ids are UUIDv7 strings; this one is all zeros). */
@@ -23,10 +24,12 @@ const STATUS_SELECTION = parse(
 );
 
 /** Runs the warm-up on an app's services; a step that fails is logged (debug) and skipped. */
-export async function warmUp(services: Services, logger: Logger): Promise<void> {
+export async function warmUp(services: Services, logger: Logger, extra: { sandbox?: Pick<SandboxHandler, 'preloadClients'> } = {}): Promise<void> {
   const started = performance.now();
   const { prisma } = services.db;
   const steps: Array<[string, () => unknown]> = [
+    // First: the status event's path is the one a waiting subscriber notices.
+    ['status event delivery', () => executeStatusSelection(services)],
     ['connection caches', () => services.lookup.warmUp()],
     // A status event's `connection` field; a refresh's and the proxy's read of a connection.
     ['connection by id', () => prisma.connection.findUnique({ where: { id: ABSENT_ID } })],
@@ -37,7 +40,8 @@ export async function warmUp(services: Services, logger: Logger): Promise<void> 
       'connection by owner and name',
       () => prisma.connection.findUnique({ where: { integrationId_ownerKey_name: { integrationId: ABSENT_ID, ownerKey: SHARED_OWNER_KEY, name: 'default' } } }),
     ],
-    ['status event delivery', () => executeStatusSelection(services)],
+    // The development sandbox's OAuth clients (its token endpoint would otherwise read them on first use).
+    ...(extra.sandbox ? [['sandbox clients', () => extra.sandbox!.preloadClients()] as [string, () => unknown]] : []),
   ];
   for (const [name, step] of steps) {
     try {

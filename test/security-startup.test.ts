@@ -11,7 +11,7 @@ import { openDatabase } from '../src/db/database.js';
 import { projectRoot } from '../src/db/schema-engine.js';
 import { checkKeyring } from '../src/domain/key-rotation.js';
 import { makeIntegration } from './helpers/fixtures.js';
-import { prisma, testLogger } from './helpers/database.js';
+import { database, testLogger } from './helpers/database.js';
 import { childDataDir } from './helpers/process.js';
 import { testApp, testConfig } from './helpers/server.js';
 
@@ -72,11 +72,11 @@ describe('security hardening: at start', () => {
     await makeIntegration(app, { clientSecret: 'sealed-at-start' });
     const current = process.env.ENCRYPTION_KEYS!;
     const kid = current.split(':')[0]!;
-    expect(await checkKeyring(prisma, Keyring.parse(current))).toEqual({ missingKids: [], wrongKids: [] });
-    expect(await checkKeyring(prisma, Keyring.parse(Keyring.generateKeySpec('other')))).toEqual({ missingKids: [kid], wrongKids: [] });
-    expect(await checkKeyring(prisma, Keyring.parse(Keyring.generateKeySpec(kid)))).toEqual({ missingKids: [], wrongKids: [kid] });
+    expect(await checkKeyring(database, Keyring.parse(current))).toEqual({ missingKids: [], wrongKids: [] });
+    expect(await checkKeyring(database, Keyring.parse(Keyring.generateKeySpec('other')))).toEqual({ missingKids: [kid], wrongKids: [] });
+    expect(await checkKeyring(database, Keyring.parse(Keyring.generateKeySpec(kid)))).toEqual({ missingKids: [], wrongKids: [kid] });
     // Rotation as documented: a new first key, the old one kept.
-    expect(await checkKeyring(prisma, Keyring.parse(`${Keyring.generateKeySpec('next')},${current}`))).toEqual({ missingKids: [], wrongKids: [] });
+    expect(await checkKeyring(database, Keyring.parse(`${Keyring.generateKeySpec('next')},${current}`))).toEqual({ missingKids: [], wrongKids: [] });
   });
 
   // A server process needs a database it shares with this test: PostgreSQL.

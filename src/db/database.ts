@@ -44,6 +44,12 @@ export interface Database {
    * queued behind the one running. Parameters are $1, $2…; resolves with the rows it changed.
    */
   executeFirst(sql: string, params: unknown[]): Promise<number>;
+  /**
+   * One read outside Prisma, straight to the driver (the pool, or PGlite behind the statement
+   * queue): for what runs before the server is ready (the keyring check, the readiness probe), so
+   * that Prisma's query compiler is loaded after /ready, in the warm-up, rather than before it.
+   */
+  queryRows<Row>(sql: string): Promise<Row[]>;
   /** Whether the caller runs inside transaction(): the outbound HTTP layer checks it. */
   isInsideTransaction(): boolean;
   /** Observes every SQL statement (the test suite's N+1 guards; needs `observeQueries`). Returns an unsubscribe. */
@@ -255,6 +261,7 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
       prisma,
       ...withTransactions(prisma, listeners),
       executeFirst: async (sql, params) => (await pool.query(sql, params)).rowCount ?? 0,
+      queryRows: async <Row>(sql: string) => (await pool.query(sql)).rows as Row[],
       async migrate() {
         // Two instances starting together must not both apply the same migration.
         const lockClient = new pg.Client({ connectionString });
@@ -302,6 +309,7 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
     prisma,
     ...withTransactions(prisma, listeners),
     executeFirst: async (sql, params) => (await queue.run('first', () => pglite.query(sql, params))).affectedRows ?? 0,
+    queryRows: async <Row>(sql: string) => (await queue.run('normal', () => pglite.query<Row>(sql))).rows,
     // Already migrated (the usual restart): one query, no engine.
     migrate: () =>
       migrate(

@@ -1,5 +1,6 @@
 // Re-encrypts every secret sealed with an older key, so that old keys can be retired.
 import type { Keyring } from '../crypto/envelope.js';
+import type { Database } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 interface SealedColumn {
@@ -70,20 +71,20 @@ export interface KeyringCheck {
  * primary key from both ends of the time-ordered ids (the oldest rows hold the oldest keys), so the
  * cost at start does not grow with the number of connections.
  */
-export async function checkKeyring(prisma: PrismaClient, keyring: Keyring): Promise<KeyringCheck> {
+export async function checkKeyring(db: Pick<Database, 'queryRows'>, keyring: Keyring): Promise<KeyringCheck> {
   const missing = new Set<string>();
   const wrong = new Set<string>();
   const opened = new Set<string>();
-  // One statement for every column and both ends (not a query each): this runs before the server is
-  // ready, and each distinct Prisma query costs a compilation the first time. Table and column names
-  // are the constants above, never input.
+  // One statement for every column and both ends, straight to the driver: this runs before the server
+  // is ready, which then need not wait for Prisma's query compiler. Table and column names are the
+  // constants above, never input.
   const samples = SEALED_COLUMNS.flatMap(({ table, column }, index) =>
     (['ASC', 'DESC'] as const).map(
       (order) =>
         `(SELECT ${index} AS "columnIndex", "id", "${column}" AS "sealed" FROM "${table}" WHERE "${column}" IS NOT NULL ORDER BY "id" ${order} LIMIT ${KEY_CHECK_SAMPLE})`,
     ),
   );
-  const rows = await prisma.$queryRawUnsafe<Array<{ columnIndex: number; id: string; sealed: string }>>(samples.join(' UNION ALL '));
+  const rows = await db.queryRows<{ columnIndex: number; id: string; sealed: string }>(samples.join(' UNION ALL '));
   for (const row of rows) {
     const { table, field } = SEALED_COLUMNS[Number(row.columnIndex)]!;
     const sealed = row.sealed;

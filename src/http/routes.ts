@@ -30,7 +30,7 @@ export function readyRoute(deps: {
         const timeout = new Promise<never>((_resolve, reject) => {
           timer = setTimeout(() => reject(new Error('the database did not answer in time')), deps.timeoutMs);
         });
-        await Promise.race([deps.db.prisma.$queryRaw`SELECT 1`, timeout]).finally(() => clearTimeout(timer));
+        await Promise.race([deps.db.queryRows('SELECT 1'), timeout]).finally(() => clearTimeout(timer));
         sendJson(res, 200, { status: 'ready', database: deps.db.kind });
       } catch (error) {
         deps.logger.warn({ err: error }, 'readiness check failed');
