@@ -102,7 +102,7 @@ export function createEndpointTargets(keyring: Keyring) {
   return { targetOf };
 }
 
-export type EndpointTargets = ReturnType<typeof createEndpointTargets>;
+type EndpointTargets = ReturnType<typeof createEndpointTargets>;
 
 /**
  * Sends one claimed delivery, signed with the endpoint's current (and, in its grace period, previous)
