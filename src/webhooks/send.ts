@@ -52,6 +52,7 @@ interface EndpointTarget {
   url: string;
   secretEnc: string;
   previousSecretEnc: string | null;
+  previousSecretExpiresAt: number | null;
   /** Until when the previous secret signs (ms), or -1: past it, the entry is made anew without it. */
   previousUntil: number;
 }
@@ -75,6 +76,7 @@ export function createEndpointTargets(keyring: Keyring) {
       known.url === delivery.url &&
       known.secretEnc === delivery.secretEnc &&
       known.previousSecretEnc === delivery.previousSecretEnc &&
+      known.previousSecretExpiresAt === (delivery.previousSecretExpiresAt?.getTime() ?? null) &&
       (known.previousUntil < 0 || known.previousUntil > now)
     ) {
       // Most recently used last, so the first in the map is the one to drop.
@@ -91,6 +93,7 @@ export function createEndpointTargets(keyring: Keyring) {
       url: delivery.url,
       secretEnc: delivery.secretEnc,
       previousSecretEnc: delivery.previousSecretEnc,
+      previousSecretExpiresAt: delivery.previousSecretExpiresAt?.getTime() ?? null,
       previousUntil: secrets.length > 1 ? delivery.previousSecretExpiresAt!.getTime() : -1,
     };
     targets.delete(delivery.endpointId);
