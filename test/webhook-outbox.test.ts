@@ -214,6 +214,49 @@ describe('webhook outbox and leases', () => {
     expect(row).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/failed for 5 days/) });
   });
 
+  it("a success clears the endpoint's failing state set by another instance in the result's own write, and makes its pending messages due", async () => {
+    const endpoint = await endpointRow();
+    for (let index = 0; index < 2; index++) await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
+    const [first, waiting] = await prisma.webhookDelivery.findMany({ where: { endpointId: endpoint.id }, orderBy: { createdAt: 'asc' } });
+    // Another instance saw it fail: a probe time and a streak; the second message waits for its backoff.
+    await prisma.webhookEndpoint.update({ where: { id: endpoint.id }, data: { failingSince: new Date(), probeAt: new Date(Date.now() + 60_000) } });
+    await prisma.webhookDelivery.update({ where: { id: waiting!.id }, data: { nextAttemptAt: new Date(Date.now() + 3_600_000) } });
+    const [claimed] = (await claimDueDeliveries(prisma, { owner: 'me', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 })).filter(
+      (row) => row.endpointId === endpoint.id,
+    );
+    expect(claimed!.id).toBe(first!.id);
+    expect(
+      await app.deliveries.finishAttempt(claimed!, 'me', { ok: true, responseStatus: 204, responseExcerpt: null, error: null, durationMs: 1 }),
+    ).toMatchObject({
+      status: 'SUCCEEDED',
+    });
+    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toMatchObject({
+      failingSince: null,
+      probeAt: null,
+      lastSuccessAt: expect.any(Date),
+    });
+    const caughtUp = await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: waiting!.id } });
+    expect(caughtUp.nextAttemptAt!.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('a failure marks the endpoint failing with a probe time in the same write, and a later failure leaves both as they are', async () => {
+    const endpoint = await endpointRow();
+    for (let index = 0; index < 2; index++) await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
+    const claimed = (await claimDueDeliveries(prisma, { owner: 'me', limit: 10, endpointConcurrency: 4, inFlight: new Map(), leaseMs: 60_000 })).filter(
+      (row) => row.endpointId === endpoint.id,
+    );
+    const failure = { ok: false, responseStatus: 500, responseExcerpt: null, error: 'HTTP 500', durationMs: 1 };
+    await retryingApp.deliveries.finishAttempt(claimed[0]!, 'me', failure);
+    const marked = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+    expect(marked.failingSince).toBeInstanceOf(Date);
+    expect(marked.probeAt).toBeInstanceOf(Date);
+    await retryingApp.deliveries.finishAttempt(claimed[1]!, 'me', failure);
+    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toMatchObject({
+      failingSince: marked.failingSince,
+      probeAt: marked.probeAt,
+    });
+  });
+
   it('the background sweep deletes finished deliveries older than WEBHOOK_LOG_RETENTION_DAYS and keeps pending ones', async () => {
     const endpoint = await endpointRow();
     const old = new Date(Date.now() - (config.webhooks.logRetentionDays + 1) * 86_400_000);

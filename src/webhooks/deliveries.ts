@@ -118,6 +118,8 @@ export const RESULT_BATCH_MAX = 200;
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
 
 export function createDeliveryStore(deps: { prisma: PrismaClient; settings: WebhookSettings; events: DomainEventBus; logger: Logger }) {
+  /** A healthy endpoint's lastSuccessAt is written at most this often per process (disabling takes days). */
+  const HEALTHY_RECORD_MS = 60_000;
   /** Endpoints this store recorded a success for lately: their next successes skip the write. */
   const recentlyHealthy = new Map<string, number>();
 
@@ -140,25 +142,60 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
       const keep = Boolean(delivery.probe) && !outcome.ok;
       return { delivery, outcome, status, nextAttemptAt, delayMs, keep };
     });
-    const recorded = await deps.prisma.$queryRaw<Array<{ id: string }>>`
-      UPDATE "WebhookDelivery" d
-      SET "status" = r."status"::"WebhookDeliveryStatus",
-          "nextAttemptAt" = CASE WHEN r."keep" THEN d."nextAttemptAt" ELSE ${DATABASE_NOW} + r."delayMs" * interval '1 millisecond' END,
-          "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
-          "responseStatus" = r."responseStatus", "responseExcerpt" = r."responseExcerpt", "error" = r."error",
-          "deliveredAt" = CASE WHEN r."status" = 'SUCCEEDED' THEN ${DATABASE_NOW} ELSE d."deliveredAt" END, "updatedAt" = ${DATABASE_NOW}
-      FROM unnest(
-        ${planned.map((row) => row.delivery.id)}::text[],
-        ${planned.map((row) => row.delivery.attempts)}::int[],
-        ${planned.map((row) => row.status)}::text[],
-        ${planned.map((row) => row.delayMs)}::float8[],
-        ${planned.map((row) => row.outcome.responseStatus)}::int[],
-        ${planned.map((row) => row.outcome.responseExcerpt)}::text[],
-        ${planned.map((row) => row.outcome.error)}::text[],
-        ${planned.map((row) => row.keep)}::boolean[]
-      ) AS r("id", "attempts", "status", "delayMs", "responseStatus", "responseExcerpt", "error", "keep")
-      WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'
-      RETURNING d."id"`;
+    // Endpoints with a success in the batch whose once-a-minute health write (lastSuccessAt) is due.
+    const healthDue = [
+      ...new Set(
+        planned
+          .filter(({ delivery, outcome }) => outcome.ok && (recentlyHealthy.get(delivery.endpointId) ?? 0) <= now.getTime() - HEALTHY_RECORD_MS)
+          .map(({ delivery }) => delivery.endpointId),
+      ),
+    ];
+    // One statement records the results and the endpoints' health: an endpoint with a success in the
+    // batch loses its failing state (whoever set it), and one with only failures gets it; each
+    // endpoint row is written only when that changes something (or lastSuccessAt is due). The rows
+    // answer which deliveries were recorded and which endpoints had been probed (their catch-up).
+    const rows = await deps.prisma.$queryRaw<Array<{ id: string; kind: 'delivery' | 'healed' | 'caught_up' | 'failing' }>>`
+      WITH recorded AS (
+        UPDATE "WebhookDelivery" d
+        SET "status" = r."status"::"WebhookDeliveryStatus",
+            "nextAttemptAt" = CASE WHEN r."keep" THEN d."nextAttemptAt" ELSE ${DATABASE_NOW} + r."delayMs" * interval '1 millisecond' END,
+            "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
+            "responseStatus" = r."responseStatus", "responseExcerpt" = r."responseExcerpt", "error" = r."error",
+            "deliveredAt" = CASE WHEN r."status" = 'SUCCEEDED' THEN ${DATABASE_NOW} ELSE d."deliveredAt" END, "updatedAt" = ${DATABASE_NOW}
+        FROM unnest(
+          ${planned.map((row) => row.delivery.id)}::text[],
+          ${planned.map((row) => row.delivery.attempts)}::int[],
+          ${planned.map((row) => row.status)}::text[],
+          ${planned.map((row) => row.delayMs)}::float8[],
+          ${planned.map((row) => row.outcome.responseStatus)}::int[],
+          ${planned.map((row) => row.outcome.responseExcerpt)}::text[],
+          ${planned.map((row) => row.outcome.error)}::text[],
+          ${planned.map((row) => row.keep)}::boolean[],
+          ${planned.map((row) => Boolean(row.outcome.interrupted))}::boolean[]
+        ) AS r("id", "attempts", "status", "delayMs", "responseStatus", "responseExcerpt", "error", "keep", "interrupted")
+        WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'
+        RETURNING d."id", d."endpointId", r."status", r."interrupted"
+      ), answered AS (
+        SELECT "endpointId", bool_or("status" = 'SUCCEEDED') AS "succeeded" FROM recorded WHERE NOT "interrupted" GROUP BY "endpointId"
+      ), recovering AS (
+        SELECT e."id", e."probeAt" FROM "WebhookEndpoint" e
+        WHERE e."id" IN (SELECT "endpointId" FROM answered WHERE "succeeded")
+          AND (e."probeAt" IS NOT NULL OR e."failingSince" IS NOT NULL OR e."id" = ANY(${healthDue}::text[]))
+        FOR UPDATE OF e
+      ), healed AS (
+        UPDATE "WebhookEndpoint" e SET "failingSince" = NULL, "probeAt" = NULL, "lastSuccessAt" = ${now}
+        FROM recovering WHERE e."id" = recovering."id"
+        RETURNING e."id", recovering."probeAt" IS NOT NULL AS "probed"
+      ), failing AS (
+        UPDATE "WebhookEndpoint" e
+        SET "failingSince" = COALESCE(e."failingSince", ${now}), "probeAt" = COALESCE(e."probeAt", ${databaseNowPlus(deps.settings.probeIntervalMs)})
+        WHERE e."id" IN (SELECT "endpointId" FROM answered WHERE NOT "succeeded") AND (e."failingSince" IS NULL OR e."probeAt" IS NULL)
+        RETURNING e."id"
+      )
+      SELECT "id", 'delivery' AS "kind" FROM recorded
+      UNION ALL SELECT "id", CASE WHEN "probed" THEN 'caught_up' ELSE 'healed' END FROM healed
+      UNION ALL SELECT "id", 'failing' FROM failing`;
+    const recorded = rows.filter((row) => row.kind === 'delivery');
     const recordedIds = new Set(recorded.map((row) => row.id));
     const finished = planned.map(({ delivery, outcome, status, nextAttemptAt }): FinishedAttempt | null => {
       if (!recordedIds.has(delivery.id)) {
@@ -195,16 +232,22 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
         outcome,
       };
     });
-    // Endpoint health once per endpoint of the batch: a success clears the streak whatever else failed beside it.
-    const byEndpoint = new Map<string, FinishedAttempt[]>();
+    // Endpoint health, written above: what is left is this process's note of it, the catch-up of an
+    // endpoint that was probed, and disabling one whose attempts have failed for days.
+    const succeededAt = new Set<string>();
+    const failedFor = new Map<string, boolean>();
     for (const attempt of finished) {
-      if (attempt && !attempt.outcome.interrupted) byEndpoint.set(attempt.endpointId, [...(byEndpoint.get(attempt.endpointId) ?? []), attempt]);
+      if (!attempt || attempt.outcome.interrupted) continue;
+      if (attempt.outcome.ok) succeededAt.add(attempt.endpointId);
+      else failedFor.set(attempt.endpointId, (failedFor.get(attempt.endpointId) ?? false) || attempt.status === 'FAILED');
     }
-    for (const [endpointId, attempts] of byEndpoint) {
-      const succeeded = attempts.some((attempt) => attempt.outcome.ok);
-      await recordEndpointHealth(endpointId, succeeded, !succeeded && attempts.some((attempt) => attempt.status === 'FAILED'), now);
-      if (succeeded) await catchUp(endpointId);
+    for (const row of rows) if (row.kind === 'healed' || row.kind === 'caught_up') recentlyHealthy.set(row.id, now.getTime());
+    for (const [endpointId, deliveryFailed] of failedFor) {
+      if (succeededAt.has(endpointId)) continue;
+      recentlyHealthy.delete(endpointId);
+      if (deliveryFailed) await disableIfFailingForDays(endpointId, now);
     }
+    for (const row of rows) if (row.kind === 'caught_up') await catchUp(row.id);
     return finished;
   }
 
@@ -237,16 +280,12 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
       WHERE d."id" = r."id" AND d."leaseOwner" = ${owner} AND d."attempts" = r."attempts" AND d."status" = 'PENDING'`;
   }
 
-  const HEALTHY_RECORD_MS = 60_000;
-
   /**
-   * An endpoint that was failing (it had a probe time) answered: its pending messages are due at once,
-   * each at its creation time, so the claims take them oldest first (per connection too) instead of
-   * each waiting out its own backoff.
+   * An endpoint that was failing (it had a probe time) answered, and the result's write cleared its
+   * probe time: its pending messages are due at once, each at its creation time, so the claims take
+   * them oldest first (per connection too) instead of each waiting out its own backoff.
    */
   async function catchUp(endpointId: string): Promise<void> {
-    const { count } = await deps.prisma.webhookEndpoint.updateMany({ where: { id: endpointId, probeAt: { not: null } }, data: { probeAt: null } });
-    if (!count) return;
     const due = await deps.prisma.$executeRaw`
       UPDATE "WebhookDelivery" SET "nextAttemptAt" = LEAST("createdAt", ${DATABASE_NOW})
       WHERE "endpointId" = ${endpointId} AND "status" = 'PENDING' AND "nextAttemptAt" > ${DATABASE_NOW}`;
@@ -254,23 +293,10 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
     deps.events.emit('webhook.due', { reason: 'endpoint_recovered' });
   }
 
-  /** A success clears the failure streak; a delivery that fails for good after days of nothing but failures disables the endpoint. */
-  async function recordEndpointHealth(endpointId: string, succeeded: boolean, deliveryFailed: boolean, now: Date): Promise<void> {
+  /** A delivery that fails for good after days of nothing but failures disables the endpoint. */
+  async function disableIfFailingForDays(endpointId: string, now: Date): Promise<void> {
     const cfg = deps.settings;
-    if (succeeded) {
-      // At most one write a minute per endpoint and process: a streak cleared a minute late changes nothing (disabling takes days).
-      if ((recentlyHealthy.get(endpointId) ?? 0) > now.getTime() - HEALTHY_RECORD_MS) return;
-      await deps.prisma.webhookEndpoint.updateMany({ where: { id: endpointId }, data: { failingSince: null, lastSuccessAt: now } });
-      recentlyHealthy.set(endpointId, now.getTime());
-      return;
-    }
-    recentlyHealthy.delete(endpointId);
-    // Failing: from now on its oldest pending message is probed every WEBHOOK_PROBE_INTERVAL_MS (claimProbes).
-    await deps.prisma.$executeRaw`
-      UPDATE "WebhookEndpoint" SET "failingSince" = COALESCE("failingSince", ${now}),
-        "probeAt" = COALESCE("probeAt", ${databaseNowPlus(cfg.probeIntervalMs)})
-      WHERE "id" = ${endpointId}`;
-    if (!deliveryFailed || cfg.disableAfterDays <= 0) return;
+    if (cfg.disableAfterDays <= 0) return;
     const cutoff = new Date(now.getTime() - cfg.disableAfterDays * 86_400_000);
     const reason = `Disabled automatically: every attempt failed for ${cfg.disableAfterDays} days. Enable it again with updateWebhookEndpoint.`;
     const { count } = await deps.prisma.webhookEndpoint.updateMany({

@@ -6,8 +6,9 @@ import { withJitter } from '../kernel/backoff.js';
 import { readBody } from '../net/body.js';
 import type { Outbound } from '../net/outbound.js';
 import { BlockedAddressError } from '../net/upstream-agent.js';
+import type { KeyObject } from 'node:crypto';
 import { signingSecretsOf } from './endpoints.js';
-import { signatureHeader } from './signing.js';
+import { signatureHeader, signingKeyOf } from './signing.js';
 
 /** Bytes of a response body kept in the delivery log (headers are never kept). */
 const RESPONSE_EXCERPT_BYTES = 256;
@@ -41,34 +42,110 @@ export interface AttemptOutcome {
   interrupted?: boolean;
 }
 
-/** Sends one claimed delivery, signed with the endpoint's current (and, in its grace period, previous) secret. */
+/** What an endpoint's attempts share: its parsed URL and its secrets' HMAC keys. */
+interface EndpointTarget {
+  origin: string;
+  path: string;
+  /** The current secret's key, then the previous one's while it signs beside it. */
+  keys: KeyObject[];
+  /** The claim's endpoint columns this was made from: any change (a URL edit, a rotation) makes it anew. */
+  url: string;
+  secretEnc: string;
+  previousSecretEnc: string | null;
+  previousSecretExpiresAt: number | null;
+  /** Until when the previous secret signs (ms), or -1: past it, the entry is made anew without it. */
+  previousUntil: number;
+}
+
+/** Endpoints kept at most; the least recently used goes first (a deleted endpoint's entry ages out). */
+const TARGETS_MAX = 1000;
+
+/**
+ * Endpoints' URLs and signing keys, made once per endpoint rather than per attempt (a secret's
+ * decryption and key import, a URL parse). Each claimed delivery carries the endpoint's columns as
+ * they are now, so a rotated secret or an edited URL is used at the next attempt: the entry is checked
+ * against them and made anew when they differ.
+ */
+export function createEndpointTargets(keyring: Keyring) {
+  const targets = new Map<string, EndpointTarget>();
+
+  function targetOf(delivery: ClaimedDelivery, now = Date.now()): EndpointTarget {
+    const known = targets.get(delivery.endpointId);
+    if (
+      known &&
+      known.url === delivery.url &&
+      known.secretEnc === delivery.secretEnc &&
+      known.previousSecretEnc === delivery.previousSecretEnc &&
+      known.previousSecretExpiresAt === (delivery.previousSecretExpiresAt?.getTime() ?? null) &&
+      (known.previousUntil < 0 || known.previousUntil > now)
+    ) {
+      // Most recently used last, so the first in the map is the one to drop.
+      targets.delete(delivery.endpointId);
+      targets.set(delivery.endpointId, known);
+      return known;
+    }
+    const url = new URL(delivery.url);
+    const secrets = signingSecretsOf(keyring, { ...delivery, id: delivery.endpointId }, new Date(now));
+    const target: EndpointTarget = {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      keys: secrets.map(signingKeyOf),
+      url: delivery.url,
+      secretEnc: delivery.secretEnc,
+      previousSecretEnc: delivery.previousSecretEnc,
+      previousSecretExpiresAt: delivery.previousSecretExpiresAt?.getTime() ?? null,
+      previousUntil: secrets.length > 1 ? delivery.previousSecretExpiresAt!.getTime() : -1,
+    };
+    targets.delete(delivery.endpointId);
+    targets.set(delivery.endpointId, target);
+    if (targets.size > TARGETS_MAX) targets.delete(targets.keys().next().value!);
+    return target;
+  }
+
+  return { targetOf };
+}
+
+type EndpointTargets = ReturnType<typeof createEndpointTargets>;
+
+/**
+ * Sends one claimed delivery, signed with the endpoint's current (and, in its grace period, previous)
+ * secret. One timer bounds the whole attempt (connect, answer, body); `signal` cuts it short (shutdown).
+ */
 export async function sendDelivery(
-  deps: { outbound: Outbound; keyring: Keyring },
+  deps: { outbound: Outbound; keyring: Keyring; targets?: EndpointTargets },
   delivery: ClaimedDelivery,
   options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<AttemptOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const timestamp = Math.floor(Date.now() / 1000);
-  const url = new URL(delivery.url);
-  const secrets = signingSecretsOf(deps.keyring, { ...delivery, id: delivery.endpointId });
-  const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
+  const target = (deps.targets ?? createEndpointTargets(deps.keyring)).targetOf(delivery);
+  const attempt = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    attempt.abort();
+  }, options.timeoutMs);
+  const interrupt = () => attempt.abort();
+  options.signal?.addEventListener('abort', interrupt, { once: true });
+  if (options.signal?.aborted) attempt.abort();
   try {
     const response = await deps.outbound.webhookRequest({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
+      origin: target.origin,
+      path: target.path,
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Switchboard-Webhooks/1',
         'webhook-id': delivery.messageId,
         'webhook-timestamp': String(timestamp),
-        'webhook-signature': signatureHeader(secrets, delivery.messageId, timestamp, delivery.body),
+        'webhook-signature': signatureHeader(target.keys, delivery.messageId, timestamp, delivery.body),
       },
       body: delivery.body,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      signal,
+      // The attempt's own timer covers both (undici's would be more timers for the same bound).
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      signal: attempt.signal,
     });
     const { bytes } = await readBody(response.body, RESPONSE_EXCERPT_BYTES);
     const excerpt = bytes.length ? bytes.toString('utf8').replace(/\uFFFD+$/, '') : null;
@@ -80,10 +157,13 @@ export async function sendDelivery(
       ok: false,
       responseStatus: null,
       responseExcerpt: null,
-      error: interrupted ? 'interrupted by shutdown' : describeFailure(error, options.timeoutMs),
+      error: interrupted ? 'interrupted by shutdown' : timedOut ? `timeout after ${options.timeoutMs} ms` : describeFailure(error, options.timeoutMs),
       durationMs: elapsed(),
       interrupted,
     };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', interrupt);
   }
 }
 

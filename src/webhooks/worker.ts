@@ -28,7 +28,7 @@ import type { Logger } from '../kernel/log.js';
 import { PER_INSTANCE_LIMITS, type SharedLimits } from '../kernel/shared-limits.js';
 import type { Outbound } from '../net/outbound.js';
 import { RESULT_BATCH_MAX, type AttemptResult, type DeliveryStore } from './deliveries.js';
-import { sendDelivery, type ClaimedDelivery } from './send.js';
+import { createEndpointTargets, sendDelivery, type ClaimedDelivery } from './send.js';
 import type { WebhookSettings } from './settings.js';
 
 /** A lease outlives the attempt's own timeout by this much before another instance may retry. */
@@ -90,6 +90,8 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   const owner = `${deps.instanceId}:webhooks:${randomBytes(4).toString('hex')}`;
   const leaseMs = cfg.timeoutMs + LEASE_MARGIN_MS;
   const limits = deps.limits ?? PER_INSTANCE_LIMITS;
+  /** Endpoints' URLs and signing keys, made once each (and anew when a claim shows them changed). */
+  const targets = createEndpointTargets(deps.keyring);
   /** Endpoints asking Redis for a slot now (one question at a time each). */
   const acquiring = new Set<string>();
   /** Endpoints whose shared slots were all held elsewhere, until when (this process's clock). */
@@ -178,7 +180,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   };
 
   const send = (delivery: ClaimedDelivery, sharedSlot: boolean) => {
-    const work = sendDelivery(deps, delivery, { timeoutMs: cfg.timeoutMs, signal: shutdown.signal })
+    const work = sendDelivery({ outbound: deps.outbound, keyring: deps.keyring, targets }, delivery, { timeoutMs: cfg.timeoutMs, signal: shutdown.signal })
       .then((outcome) => {
         if (!outcome.interrupted) noteDuration(delivery.endpointId, outcome.durationMs);
         record({ delivery, outcome });
