@@ -81,7 +81,12 @@ describe('provider webhook forwarding round', () => {
     await settle();
 
     const rows = new Map((await prisma.providerWebhook.findMany({ where: { integrationId: integration.id } })).map((row) => [row.id, row]));
-    expect(rows.get(first.id)).toMatchObject({ outcome: 'FORWARDED', connectionIds: [alice.id, bob.id].sort(), dedupKey: `${integration.id}:${eventId}`, attempts: 1 });
+    expect(rows.get(first.id)).toMatchObject({
+      outcome: 'FORWARDED',
+      connectionIds: [alice.id, bob.id].sort(),
+      dedupKey: `${integration.id}:${eventId}`,
+      attempts: 1,
+    });
     expect(rows.get(copy.id), 'a copy in the same round').toMatchObject({ outcome: 'DUPLICATE', connectionIds: [], dedupKey: null });
     expect(rows.get(later.id), 'a copy in a later round').toMatchObject({ outcome: 'DUPLICATE', connectionIds: [] });
     expect(rows.get(unmatched.id)).toMatchObject({ outcome: 'UNMATCHED', connectionIds: [] });

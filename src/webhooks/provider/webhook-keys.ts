@@ -10,7 +10,10 @@ import { valuesAt } from './values.js';
  * The routing keys of a webhook, sorted. `headers` are the headers kept (forwardHeaders): the header
  * a route reads must be among them, as a forwarded message carries its routing evidence.
  */
-export function webhookRoutingKeys(declaration: ProviderWebhooksDeclaration | undefined, webhook: { headers: Record<string, string>; payload: unknown }): string[] {
+export function webhookRoutingKeys(
+  declaration: ProviderWebhooksDeclaration | undefined,
+  webhook: { headers: Record<string, string>; payload: unknown },
+): string[] {
   const keys = new Set<string>();
   for (const route of declaration?.route ?? []) {
     for (const found of valuesAt({ headers: webhook.headers, body: webhook.payload }, route.from)) {
