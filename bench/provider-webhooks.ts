@@ -34,6 +34,20 @@ if (QUERY_LOG) {
   });
 }
 
+// BENCH_STATEMENT_TIME=1 times the embedded database's statements (Database.onStatement): PGlite's share
+// of the main thread while the bench runs, and the statements that take it.
+const STATEMENT_TIME = Boolean(process.env.BENCH_STATEMENT_TIME);
+const statementTimes = new Map<string, { count: number; ms: number }>();
+if (STATEMENT_TIME) {
+  app.db.onStatement?.((sql, ms) => {
+    const kind = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
+    const entry = statementTimes.get(kind) ?? { count: 0, ms: 0 };
+    entry.count++;
+    entry.ms += ms;
+    statementTimes.set(kind, entry);
+  });
+}
+
 interface Receipt {
   endpoint?: string;
   type?: string;
@@ -88,6 +102,8 @@ const url = await app.serve();
 progress(`Switchboard at ${url}; sending ${RATE}/s for ${SECONDS} s`);
 
 queryKinds.clear();
+statementTimes.clear();
+const startedAt = performance.now();
 const loadAtStart = os.loadavg();
 const cpu = process.cpuUsage();
 const sender = spawn(
@@ -111,6 +127,7 @@ const total = RATE * SECONDS;
 progress('all sent; waiting for the app to receive them');
 const forwardedAll = await until(() => receipts.filter((receipt) => receipt.type === 'provider.webhook').length >= total, 120_000);
 const used = process.cpuUsage(cpu);
+const wallMs = performance.now() - startedAt;
 
 const acks = [...sent.ackMs].sort((a, b) => a - b);
 const delivered = receipts.filter((receipt) => receipt.type === 'provider.webhook');
@@ -141,6 +158,15 @@ if (QUERY_LOG) {
   const statements = [...queryKinds.values()].reduce((sum, count) => sum + count, 0);
   console.log(`  statements: ${(statements / total).toFixed(2)} per webhook`);
   for (const [kind, count] of [...queryKinds].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${(count / total).toFixed(3)}  ${kind}`);
+}
+if (STATEMENT_TIME) {
+  const statementMs = [...statementTimes.values()].reduce((sum, entry) => sum + entry.ms, 0);
+  const cpuMs = (used.user + used.system) / 1000;
+  console.log(
+    `  embedded database: ${(statementMs / total).toFixed(2)} ms per webhook in statements, ${((statementMs / wallMs) * 100).toFixed(0)} % of the wall time, ${((statementMs / cpuMs) * 100).toFixed(0)} % of the process CPU`,
+  );
+  for (const [kind, entry] of [...statementTimes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10))
+    console.log(`    ${(entry.ms / total).toFixed(3)} ms/webhook  ${String(entry.count).padStart(6)}×  ${kind}`);
 }
 await app.close();
 receiver.kill();

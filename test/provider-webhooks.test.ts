@@ -630,6 +630,7 @@ describe('provider webhooks', async () => {
             eventType: 'message',
             providerEventId: eventId,
             payload: { type: 'event_callback', team_id: 'T-RACE', event_id: eventId },
+            routingKeys: ['metadata.team_id=T-RACE'],
           })),
         });
         const settings = { ...server.config.providerWebhooks, batch: 7 };

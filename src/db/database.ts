@@ -22,6 +22,8 @@ import { createStatementQueue, queuedPGlite } from './statement-queue.js';
 export type DatabaseKind = 'postgresql' | 'pglite';
 
 type QueryListener = (query: string) => void;
+/** A statement the embedded database ran and how long it took (ms, wall time: PGlite runs on this thread). */
+type StatementListener = (sql: string, ms: number) => void;
 
 /** A Prisma interactive transaction's client. */
 export type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
@@ -54,6 +56,11 @@ export interface Database {
   isInsideTransaction(): boolean;
   /** Observes every SQL statement (the test suite's N+1 guards; needs `observeQueries`). Returns an unsubscribe. */
   onQuery(listener: QueryListener): () => void;
+  /**
+   * Times every statement the embedded database runs (benches: PGlite's share of the main thread).
+   * Absent on PostgreSQL, whose statements run in another process. Returns an unsubscribe.
+   */
+  onStatement?(listener: StatementListener): () => void;
   close(): Promise<void>;
 }
 
@@ -246,6 +253,39 @@ function createPool(settings: DatabaseSettings, logger: Logger): pg.Pool {
   return pool;
 }
 
+/**
+ * PGlite with its statements timed for onStatement listeners (query and exec, also those of a
+ * transaction's own handle); with no listener, each call goes straight through.
+ */
+function timedPGlite(pglite: PGlite, listeners: Set<StatementListener>): PGlite {
+  const timedMethod =
+    (target: object, method: (...args: unknown[]) => Promise<unknown>) =>
+    async (...args: unknown[]) => {
+      if (!listeners.size) return method.apply(target, args);
+      const started = performance.now();
+      try {
+        return await method.apply(target, args);
+      } finally {
+        const ms = performance.now() - started;
+        for (const listener of listeners) listener(String(args[0]), ms);
+      }
+    };
+  const timedHandle = <T extends object>(handle: T): T =>
+    new Proxy(handle, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        if (property === 'query' || property === 'exec') return timedMethod(target, value as (...args: unknown[]) => Promise<unknown>);
+        if (property === 'transaction') {
+          return (work: (tx: object) => Promise<unknown>, ...rest: unknown[]) =>
+            (value as (...args: unknown[]) => Promise<unknown>).call(target, (tx: object) => work(listeners.size ? timedHandle(tx) : tx), ...rest);
+        }
+        return (value as (...args: unknown[]) => unknown).bind(target);
+      },
+    });
+  return timedHandle(pglite);
+}
+
 /** PostgreSQL advisory lock taken while migrating. Any constant works; it only has to be the same for every instance of Switchboard. */
 export const MIGRATION_LOCK_ID = 0x5b0a7d;
 
@@ -303,13 +343,19 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
   // PostgreSQL's default page cache (128 MB) is set up at every start: most of PGlite's start-up time.
   const pglite = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${settings.embeddedSharedBuffersMb}MB`] });
   const queue = createStatementQueue();
-  const prisma = createClient(new PrismaPGlite(queuedPGlite(pglite, queue)), listeners);
+  const statementListeners = new Set<StatementListener>();
+  const timed = timedPGlite(pglite, statementListeners);
+  const prisma = createClient(new PrismaPGlite(queuedPGlite(timed, queue)), listeners);
   return {
     kind: 'pglite',
     prisma,
     ...withTransactions(prisma, listeners),
-    executeFirst: async (sql, params) => (await queue.run('first', () => pglite.query(sql, params))).affectedRows ?? 0,
-    queryRows: async <Row>(sql: string) => (await queue.run('normal', () => pglite.query<Row>(sql))).rows,
+    executeFirst: async (sql, params) => (await queue.run('first', () => timed.query(sql, params))).affectedRows ?? 0,
+    queryRows: async <Row>(sql: string) => (await queue.run('normal', () => timed.query<Row>(sql))).rows,
+    onStatement(listener) {
+      statementListeners.add(listener);
+      return () => statementListeners.delete(listener);
+    },
     // Already migrated (the usual restart): one query, no engine.
     migrate: () =>
       migrate(

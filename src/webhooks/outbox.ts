@@ -78,23 +78,6 @@ async function enqueueMessage(tx: TransactionClient, type: WebhookEventType, bod
     WHERE e."enabled" AND (cardinality(e."eventTypes") = 0 OR ${type} = ANY(e."eventTypes"))`;
 }
 
-/**
- * Writes several messages of one type (their bodies as sent), each for every endpoint that wants the
- * type, in one statement inside the caller's transaction: a batch pays one INSERT, not one per message.
- */
-export async function enqueueMessages(tx: TransactionClient, type: WebhookEventType, bodies: string[]): Promise<number> {
-  if (!bodies.length) return 0;
-  const messages = JSON.stringify(bodies.map((body) => ({ messageId: newMessageId(), body })));
-  const now = new Date();
-  return tx.$executeRaw`
-    INSERT INTO "WebhookDelivery" ("id", "endpointId", "messageId", "eventType", "body", "nextAttemptAt", "createdAt", "updatedAt")
-    SELECT overlay(${newId()} placing lpad(to_hex(row_number() OVER (ORDER BY m.ordinality, e."id")), 8, '0') from 29 for 8),
-      e."id", m.value->>'messageId', ${type}, m.value->>'body', ${now}, ${now}, ${now}
-    FROM jsonb_array_elements(${messages}::jsonb) WITH ORDINALITY AS m(value, ordinality)
-    CROSS JOIN "WebhookEndpoint" e
-    WHERE e."enabled" AND (cardinality(e."eventTypes") = 0 OR ${type} = ANY(e."eventTypes"))`;
-}
-
 /** Makes every status change of the store commit with its webhook messages. */
 export function registerWebhookOutbox(store: Pick<ConnectionStore, 'onStatusChangeInTransaction'>): void {
   store.onStatusChangeInTransaction(enqueueConnectionEvent);

@@ -83,7 +83,7 @@ export const providerWebhookSettings = defineSettings(
     ),
     PROVIDER_WEBHOOK_BATCH: setting(
       integer({ min: 1, max: 100, default: 100 }),
-      'received webhooks one forwarding round claims, matches and forwards together, in one transaction (at most 100: on the embedded database an acknowledgement arriving during a round waits for it)',
+      'received webhooks one forwarding round claims, matches and forwards together, in one statement (at most 100: on the embedded database an acknowledgement arriving during a round waits for it)',
     ),
   },
   (values, context) => ({

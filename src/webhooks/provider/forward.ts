@@ -1,81 +1,128 @@
-// The job `provider-webhook-forwarding`: received webhooks (outcome null) are taken in rounds, each one
-// short transaction of database statements only (rows locked FOR UPDATE SKIP LOCKED, so instances take
-// different ones and a crashed round's rows are free again at once), matched to connections by the
-// catalog's routing, and forwarded through the outbox as `provider.webhook` in the same transaction as
-// their outcome, so a webhook is forwarded once or not at all. The provider's event id deduplicates
-// (DUPLICATE).
-import { encodeGlobalID } from '@pothos/plugin-relay';
-import { LRUCache } from 'lru-cache';
-import type { ProviderWebhooksDeclaration } from '../../catalog/schema.js';
-import type { Database, Transaction } from '../../db/database.js';
-import { ROUTING_VALUE_MAX, routingKey } from '../../domain/webhook-routing.js';
+// The job `provider-webhook-forwarding`: received webhooks (outcome null) are taken in rounds, each ONE
+// SQL statement (ROUND below), so a round is atomic without a transaction held across statements: it
+// claims a batch (rows locked FOR UPDATE SKIP LOCKED: instances take different ones, and a round that
+// fails or dies leaves its rows received, free for the next), matches their routing keys (read at
+// receipt) to connections' keys, marks copies of a provider event DUPLICATE, writes the outcomes and
+// the outbox's `provider.webhook` messages (one delivery row per endpoint that wants them). A webhook
+// is forwarded once or not at all.
+import { newId } from '../../kernel/ids.js';
+import { DATABASE_NOW } from '../../db/clock.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import type { Database } from '../../db/database.js';
 import type { DomainEventBus } from '../../domain/events.js';
 import type { Job } from '../../kernel/jobs.js';
 import type { Logger } from '../../kernel/log.js';
-import { enqueueMessages } from '../outbox.js';
 import type { ProviderWebhookSettings } from '../settings.js';
 import { providerWebhooksOf } from './declaration.js';
 import type { ProviderWebhookOutcome } from './route.js';
 import type { RoutingKeysKeeper } from './routing-keys.js';
-import { valuesAt } from './values.js';
+import { webhookRoutingKeys } from './webhook-keys.js';
 
 /**
- * Rounds start at least this far apart, so that webhooks arriving together are forwarded together: a
- * round costs a transaction of six statements however few it takes, and the delivery worker claims
- * once per round. A nudge when no round ran for this long starts one at once (the first webhook after
- * a quiet spell is not held back). Well within the app's patience (receipt to the app: seconds at most).
+ * Rounds start at least this far apart, so that webhooks arriving together are forwarded together (the
+ * delivery worker claims once per round). A nudge when no round ran for this long starts one at once
+ * (the first webhook after a quiet spell is not held back). Well within the app's patience.
  */
 const GATHER_MS = 100;
 
-interface ClaimedWebhook {
+/** How often webhooks received without routing keys (by an instance of the previous version) get theirs. */
+const KEYLESS_CHECK_MS = 60_000;
+
+/** A settled webhook, as the round's statement returns it. */
+interface SettledRow {
   id: string;
   integrationId: string;
-  receivedAt: Date;
-  eventType: string | null;
-  providerEventId: string | null;
-  headers: Record<string, string>;
-  payload: unknown;
-}
-
-interface MatchedConnection {
-  id: string;
-  ownerId: string | null;
-  ownerKey: string;
-  /** The connection's tags, forwarded with it. */
-  tags?: unknown;
-}
-
-/** The tags forwarded with a matched connection (every connection has them, `{}` when none were set). */
-function forwardedTagsOf(connection: MatchedConnection): unknown {
-  return connection.tags ?? {};
-}
-
-interface Settled {
-  webhook: ClaimedWebhook;
   slug: string;
   outcome: ProviderWebhookOutcome;
-  connections: MatchedConnection[];
+  connectionIds: string[];
+  ownerKeys: string[];
 }
 
-/** The `provider.webhook` message as the app receives it. */
-function messageBodyOf(webhook: ClaimedWebhook, slug: string, connections: MatchedConnection[], timestamp: string): string {
-  return JSON.stringify({
-    type: 'provider.webhook',
-    timestamp,
-    data: {
-      providerWebhookId: encodeGlobalID('ProviderWebhook', webhook.id),
-      integration: slug,
-      eventType: webhook.eventType,
-      providerEventId: webhook.providerEventId,
-      receivedAt: new Date(webhook.receivedAt).toISOString(),
-      connections: connections.map((connection) => {
-        const tags = forwardedTagsOf(connection);
-        return { connectionId: encodeGlobalID('Connection', connection.id), ownerId: connection.ownerId, ...(tags === undefined ? {} : { tags }) };
-      }),
-      headers: webhook.headers,
-      payload: webhook.payload,
-    },
-  });
+/** The Relay global id, as encodeGlobalID writes it (base64 of "Type:id"; PostgreSQL breaks base64 lines at 76). */
+const globalId = (type: string, column: string) => `replace(encode(convert_to('${type}:' || ${column}, 'UTF8'), 'base64'), E'\n', '')`;
+/** A value as JSON text (null for SQL NULL). */
+const json = (expression: string) => `coalesce(to_json(${expression})::text, 'null')`;
+/** A UTC timestamp column as JavaScript's toISOString() writes it. */
+const isoTime = (expression: string) => `to_json(to_char(${expression}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text`;
+
+/**
+ * The `provider.webhook` message as the app receives it, built by the database: the keys in this
+ * order; headers, payload and tags as the database holds them (jsonb: their keys in its order, the
+ * same order main's JSON.stringify of them read back gave; ", " and ": " between items).
+ */
+const MESSAGE_BODY = `'{"type":"provider.webhook","timestamp":' || ${isoTime(DATABASE_NOW.sql)} ||
+  ',"data":{"providerWebhookId":' || to_json(${globalId('ProviderWebhook', 'm."id"')})::text ||
+  ',"integration":' || to_json(m."slug")::text ||
+  ',"eventType":' || ${json('m."eventType"')} ||
+  ',"providerEventId":' || ${json('m."providerEventId"')} ||
+  ',"receivedAt":' || ${isoTime('m."receivedAt"')} ||
+  ',"connections":' || m."connectionsJson" ||
+  ',"headers":' || m."headers"::text ||
+  ',"payload":' || coalesce(m."payload"::text, 'null') || '}}'`;
+
+/** One forwarded connection in the message: its global id, owner and tags (`{}` when none were set). */
+const CONNECTION_JSON = `'{"connectionId":' || to_json(${globalId('Connection', 'c."id"')})::text ||
+  ',"ownerId":' || ${json('c."ownerId"')} || ',"tags":' || coalesce(c."tags"::text, '{}') || '}'`;
+
+/**
+ * One forwarding round. Ids stay time-ordered UUIDv7s: one fresh id per round for the messages and one
+ * for the deliveries, whose last 32 random bits are replaced by the row's number.
+ */
+function roundStatement(batch: number): Prisma.Sql {
+  return Prisma.sql`
+    WITH locked AS (
+      SELECT w."id", w."integrationId", w."receivedAt", w."eventType", w."providerEventId", w."headers", w."payload", w."routingKeys"
+      FROM "ProviderWebhook" w
+      WHERE w."outcome" IS NULL AND w."routingKeys" IS NOT NULL
+      ORDER BY w."receivedAt", w."id"
+      LIMIT ${batch}::int
+      FOR UPDATE SKIP LOCKED
+    ), ranked AS (
+      -- In arrival order: of two copies of an event, the first received is the one forwarded.
+      SELECT l.*, i."slug",
+        row_number() OVER (ORDER BY l."receivedAt", l."id") AS "n",
+        CASE WHEN l."providerEventId" IS NOT NULL THEN l."integrationId" || ':' || l."providerEventId" END AS "key",
+        row_number() OVER (PARTITION BY l."integrationId", l."providerEventId" ORDER BY l."receivedAt", l."id") AS "copy"
+      FROM locked l JOIN "Integration" i ON i."id" = l."integrationId"
+    ), decided AS (
+      -- A copy within the batch, or of an event forwarded before (its key taken). One forwarded by another
+      -- instance in the same moment fails this statement on the unique key: the retry finds it taken.
+      SELECT r.*, (r."key" IS NOT NULL AND (r."copy" > 1 OR EXISTS (SELECT 1 FROM "ProviderWebhook" t WHERE t."dedupKey" = r."key"))) AS "duplicate"
+      FROM ranked r
+    ), matched AS (
+      SELECT d.*, coalesce(m."ids", '{}') AS "connectionIds", coalesce(m."ownerKeys", '{}') AS "ownerKeys", coalesce(m."json", '[]') AS "connectionsJson"
+      FROM decided d
+      LEFT JOIN LATERAL (
+        SELECT array_agg(c."id" ORDER BY c."id") AS "ids", array_agg(c."ownerKey" ORDER BY c."id") AS "ownerKeys",
+          '[' || string_agg(${Prisma.raw(CONNECTION_JSON)}, ',' ORDER BY c."id") || ']' AS "json"
+        FROM "Connection" c
+        WHERE NOT d."duplicate" AND c."routingKeys" && d."routingKeys" AND c."integrationId" = d."integrationId" AND c."status" <> 'DISCONNECTED'
+      ) m ON true
+    ), settled AS (
+      UPDATE "ProviderWebhook" w
+      SET "outcome" = CASE WHEN m."duplicate" THEN 'DUPLICATE' WHEN cardinality(m."connectionIds") > 0 THEN 'FORWARDED' ELSE 'UNMATCHED' END,
+        "connectionIds" = m."connectionIds",
+        "dedupKey" = CASE WHEN m."duplicate" THEN NULL ELSE m."key" END,
+        "forwardedAt" = ${DATABASE_NOW}, "attempts" = w."attempts" + 1
+      FROM matched m
+      WHERE w."id" = m."id"
+      RETURNING w."id", w."outcome"
+    ), messages AS (
+      SELECT m."n", 'msg_' || replace(overlay(${newId()}::text placing lpad(to_hex(m."n"), 8, '0') from 29 for 8), '-', '') AS "messageId",
+        ${Prisma.raw(MESSAGE_BODY)} AS "body"
+      FROM matched m
+      WHERE NOT m."duplicate"
+    ), delivered AS (
+      INSERT INTO "WebhookDelivery" ("id", "endpointId", "messageId", "eventType", "body", "nextAttemptAt", "createdAt", "updatedAt")
+      SELECT overlay(${newId()}::text placing lpad(to_hex(row_number() OVER (ORDER BY msg."n", e."id")), 8, '0') from 29 for 8),
+        e."id", msg."messageId", 'provider.webhook', msg."body", ${DATABASE_NOW}, ${DATABASE_NOW}, ${DATABASE_NOW}
+      FROM messages msg CROSS JOIN "WebhookEndpoint" e
+      WHERE e."enabled" AND (cardinality(e."eventTypes") = 0 OR 'provider.webhook' = ANY(e."eventTypes"))
+      RETURNING 1
+    )
+    SELECT m."id", m."integrationId", m."slug", s."outcome", m."connectionIds", m."ownerKeys"
+    FROM matched m JOIN settled s ON s."id" = m."id"
+    ORDER BY m."n"`;
 }
 
 /** A unique-constraint violation (PostgreSQL 23505), however the driver adapter wraps it. */
@@ -103,116 +150,39 @@ export interface ProviderWebhookForwarder {
   nudge(): void;
   /** One round: claims, matches, forwards; resolves with how many it settled. */
   runOnce(): Promise<number>;
+  /** Computes the routing keys of received webhooks stored without them; resolves with how many. */
+  keyMissing(): Promise<number>;
+  /** keyMissing() in the background, then a round for those it keyed. */
+  keyMissingSoon(): void;
   stop(): Promise<void>;
 }
 
 export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWebhookForwarder {
   const { db, logger } = deps;
   const batch = deps.settings.batch;
-  // Integrations' slugs and declarations for a few seconds: a busy provider makes every round ask again.
-  const integrationCache = new LRUCache<string, { slug: string; declaration: ProviderWebhooksDeclaration | undefined }>({ max: 1000, ttl: 5_000 });
 
-  /** Connections per webhook: one lookup of the routing keys' index per integration for the whole batch. */
-  const match = async (tx: Transaction, webhooks: ClaimedWebhook[], declarations: Map<string, ProviderWebhooksDeclaration | undefined>) => {
-    const matched = new Map<string, Map<string, MatchedConnection>>(webhooks.map((webhook) => [webhook.id, new Map()]));
-    const byIntegration = new Map<string, ClaimedWebhook[]>();
-    for (const webhook of webhooks) byIntegration.set(webhook.integrationId, [...(byIntegration.get(webhook.integrationId) ?? []), webhook]);
-    for (const [integrationId, group] of byIntegration) {
-      const wanted = new Map<string, string[]>();
-      for (const route of declarations.get(integrationId)?.route ?? []) {
-        for (const webhook of group) {
-          // Route values read from headers are those kept: the header must be among forwardHeaders to route by it.
-          const values = valuesAt({ headers: webhook.headers, body: webhook.payload }, route.from)
-            .map((value) => (route.stripSuffix && value.endsWith(route.stripSuffix) ? value.slice(0, -route.stripSuffix.length) : value))
-            .filter((value) => value.length > 0 && value.length <= ROUTING_VALUE_MAX);
-          for (const value of values) {
-            const key = routingKey(route.to, value);
-            wanted.set(key, [...(wanted.get(key) ?? []), webhook.id]);
-          }
-        }
-      }
-      if (!wanted.size) continue;
-      const rows = await tx.$queryRaw<Array<MatchedConnection & { routingKeys: string[] }>>`
-        SELECT c."id", c."ownerId", c."ownerKey", c."tags", c."routingKeys" FROM "Connection" c
-        WHERE c."routingKeys" && ${[...wanted.keys()]}::text[] AND c."integrationId" = ${integrationId} AND c."status" <> 'DISCONNECTED'`;
-      for (const row of rows) {
-        const { routingKeys, ...connection } = row;
-        for (const key of routingKeys) for (const webhookId of wanted.get(key) ?? []) matched.get(webhookId)!.set(connection.id, connection);
-      }
+  const round = () => db.prisma.$queryRaw<SettledRow[]>(roundStatement(batch));
+
+  async function keyMissing(): Promise<number> {
+    let keyed = 0;
+    for (;;) {
+      const rows = await db.prisma.$queryRaw<Array<{ id: string; integrationId: string; headers: Record<string, string>; payload: unknown }>>`
+        SELECT "id", "integrationId", "headers", "payload" FROM "ProviderWebhook"
+        WHERE "outcome" IS NULL AND "routingKeys" IS NULL ORDER BY "receivedAt", "id" LIMIT 500`;
+      if (!rows.length) return keyed;
+      const integrations = await db.prisma.integration.findMany({ where: { id: { in: [...new Set(rows.map((row) => row.integrationId))] } } });
+      const declarations = new Map(integrations.map((integration) => [integration.id, providerWebhooksOf(integration)]));
+      const keys = rows.map((row) => ({ id: row.id, keys: webhookRoutingKeys(declarations.get(row.integrationId), row) }));
+      keyed += await db.prisma.$executeRaw`
+        UPDATE "ProviderWebhook" w SET "routingKeys" = v."keys"
+        FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS v("id" text, "keys" text[])
+        WHERE w."id" = v."id" AND w."routingKeys" IS NULL`;
+      if (rows.length < 500) return keyed;
     }
-    return matched;
-  };
-
-  const integrationsOf = async (tx: Transaction, ids: string[]) => {
-    const missing = ids.filter((id) => !integrationCache.has(id));
-    if (missing.length) {
-      const rows = await tx.integration.findMany({ where: { id: { in: missing } }, select: { id: true, slug: true, settings: true } });
-      for (const row of rows) integrationCache.set(row.id, { slug: row.slug, declaration: providerWebhooksOf(row) });
-    }
-    return new Map(ids.map((id) => [id, integrationCache.get(id)]));
-  };
-
-  /**
-   * One round in one short transaction (database statements only): the oldest received webhooks are
-   * locked (FOR UPDATE SKIP LOCKED: another instance takes the next ones, a crashed round's are free
-   * again at once), matched, settled in one UPDATE and their messages written in one INSERT.
-   */
-  const round = () =>
-    db.transaction(async (tx) => {
-      // In arrival order (ids are time-ordered): of two copies of an event, the first received is the one forwarded.
-      const claimed = await tx.$queryRaw<ClaimedWebhook[]>`
-        SELECT "id", "integrationId", "receivedAt", "eventType", "providerEventId", "headers", "payload" FROM "ProviderWebhook"
-        WHERE "outcome" IS NULL ORDER BY "receivedAt", "id" LIMIT ${batch}::int FOR UPDATE SKIP LOCKED`;
-      if (!claimed.length) return [];
-      const integrations = await integrationsOf(tx, [...new Set(claimed.map((webhook) => webhook.integrationId))]);
-      const declarations = new Map([...integrations].map(([id, entry]) => [id, entry?.declaration]));
-      const matches = await match(tx, claimed, declarations);
-      // Copies within the batch: the first keeps the key. Copies forwarded before: the UPDATE finds the key taken.
-      const keysInBatch = new Set<string>();
-      const decided = claimed.map((webhook) => {
-        let dedupKey = webhook.providerEventId ? `${webhook.integrationId}:${webhook.providerEventId}` : null;
-        const duplicate = dedupKey !== null && keysInBatch.has(dedupKey);
-        if (dedupKey && !duplicate) keysInBatch.add(dedupKey);
-        if (duplicate) dedupKey = null;
-        const connections = duplicate ? [] : [...(matches.get(webhook.id)?.values() ?? [])];
-        const outcome: ProviderWebhookOutcome = duplicate ? 'DUPLICATE' : connections.length ? 'FORWARDED' : 'UNMATCHED';
-        return { webhook, outcome, connections, dedupKey };
-      });
-      const rows = JSON.stringify(
-        decided.map((entry) => ({ id: entry.webhook.id, outcome: entry.outcome, connectionIds: entry.connections.map((c) => c.id), dedupKey: entry.dedupKey })),
-      );
-      const updated = await tx.$queryRaw<Array<{ id: string; outcome: ProviderWebhookOutcome }>>`
-        UPDATE "ProviderWebhook" w
-        SET "outcome" = CASE WHEN taken."dedupKey" IS NULL THEN v."outcome" ELSE 'DUPLICATE' END,
-          "connectionIds" = CASE WHEN taken."dedupKey" IS NULL THEN v."connectionIds" ELSE '{}' END,
-          "dedupKey" = CASE WHEN taken."dedupKey" IS NULL THEN v."dedupKey" END,
-          "forwardedAt" = now(), "attempts" = w."attempts" + 1
-        FROM jsonb_to_recordset(${rows}::jsonb) AS v("id" text, "outcome" text, "connectionIds" text[], "dedupKey" text)
-        LEFT JOIN "ProviderWebhook" taken ON taken."dedupKey" = v."dedupKey"
-        WHERE w."id" = v."id" AND w."outcome" IS NULL
-        RETURNING w."id", w."outcome"`;
-      const outcomes = new Map(updated.map((row) => [row.id, row.outcome]));
-      const settled: Settled[] = [];
-      const bodies: string[] = [];
-      const timestamp = new Date().toISOString();
-      for (const entry of decided) {
-        const outcome = outcomes.get(entry.webhook.id);
-        if (!outcome) continue;
-        const slug = integrations.get(entry.webhook.integrationId)?.slug ?? 'unknown';
-        if (outcome === 'DUPLICATE') {
-          settled.push({ webhook: entry.webhook, slug, outcome, connections: [] });
-          continue;
-        }
-        settled.push({ webhook: entry.webhook, slug, outcome, connections: entry.connections });
-        bodies.push(messageBodyOf(entry.webhook, slug, entry.connections, timestamp));
-      }
-      // The messages commit with the outcomes, in one statement.
-      await enqueueMessages(tx, 'provider.webhook', bodies);
-      return settled;
-    });
+  }
 
   async function runOnce(): Promise<number> {
-    let settled: Settled[];
+    let settled: SettledRow[];
     try {
       settled = await round();
     } catch (error) {
@@ -221,13 +191,13 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
       if (!isUniqueViolation(error)) throw error;
       settled = await round();
     }
-    for (const { webhook, slug, outcome, connections } of settled) {
+    for (const { id, integrationId, slug, outcome, connectionIds, ownerKeys } of settled) {
       deps.events.emit('provider_webhook.recorded', { integrationSlug: slug, outcome });
       if (outcome !== 'DUPLICATE') {
         deps.events.emit('provider_webhook.forwarded', {
-          id: webhook.id,
-          integrationId: webhook.integrationId,
-          connections: connections.map((connection) => ({ id: connection.id, ownerKey: connection.ownerKey })),
+          id,
+          integrationId,
+          connections: connectionIds.map((connectionId, index) => ({ id: connectionId, ownerKey: ownerKeys[index]! })),
         });
       }
     }
@@ -253,7 +223,7 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
       do {
         again = false;
         // Receipts first: a round waits while acknowledgements wait for their INSERT (on the embedded
-        // database they also go ahead of the round's statements, and a round's size is bounded by
+        // database they also go ahead of queued statements, and a round's size is bounded by
         // PROVIDER_WEBHOOK_BATCH so a receipt arriving during one waits little).
         await deps.receiptsWritten?.();
         lastRoundAt = Date.now();
@@ -274,6 +244,12 @@ export function createProviderWebhookForwarder(deps: ForwarderDeps): ProviderWeb
   return {
     nudge,
     runOnce,
+    keyMissing,
+    keyMissingSoon() {
+      keyMissing()
+        .then((count) => void (count && nudge()))
+        .catch((error: unknown) => logger.warn({ err: error }, 'routing keys of received provider webhooks not computed'));
+    },
     async stop() {
       stopped = true;
       await running;
@@ -293,11 +269,16 @@ export function providerWebhookForwardingJob(forwarder: ProviderWebhookForwarder
     start() {
       const timer = setInterval(() => forwarder.nudge(), settings.pollIntervalMs);
       timer.unref();
+      // Webhooks an instance of the previous version received (no routing keys) wait for theirs.
+      const keyless = setInterval(() => forwarder.keyMissingSoon(), KEYLESS_CHECK_MS);
+      keyless.unref();
+      forwarder.keyMissingSoon();
       forwarder.nudge();
       const keeping = routingKeys.start();
       return {
         async stop() {
           clearInterval(timer);
+          clearInterval(keyless);
           await Promise.all([forwarder.stop(), keeping.stop()]);
         },
       };

@@ -19,6 +19,7 @@ import type { ProviderWebhookSettings } from '../settings.js';
 import { PROVIDER_WEBHOOK_PREFIX, providerWebhooksOf } from './declaration.js';
 import { firstValue, valuesAt } from './values.js';
 import { verifyWebhook, type InboundWebhook } from './verify.js';
+import { webhookRoutingKeys } from './webhook-keys.js';
 
 export type ProviderWebhookOutcome = 'FORWARDED' | 'UNMATCHED' | 'REJECTED' | 'HANDSHAKE' | 'DUPLICATE';
 
@@ -108,6 +109,8 @@ export interface ReceivedRow {
   providerEventId: string | null;
   headers: Record<string, string>;
   payload: unknown;
+  /** Its routing keys (webhook-keys.ts); none for one settled at once. */
+  routingKeys?: string[];
 }
 
 /**
@@ -115,10 +118,11 @@ export interface ReceivedRow {
  * acknowledgement) and ahead of background statements on the embedded database (Database.executeFirst).
  */
 const RECEIPT_INSERT = `
-  INSERT INTO "ProviderWebhook" ("id", "integrationId", "outcome", "eventType", "providerEventId", "headers", "payload", "forwardedAt")
-  SELECT v."id", v."integrationId", v."outcome", v."eventType", v."providerEventId", v."headers", nullif(v."payload", 'null'::jsonb), v."forwardedAt"
+  INSERT INTO "ProviderWebhook" ("id", "integrationId", "outcome", "eventType", "providerEventId", "headers", "payload", "routingKeys", "forwardedAt")
+  SELECT v."id", v."integrationId", v."outcome", v."eventType", v."providerEventId", v."headers", nullif(v."payload", 'null'::jsonb), v."routingKeys", v."forwardedAt"
   FROM jsonb_to_recordset($1::jsonb)
-    AS v("id" text, "integrationId" text, "outcome" text, "eventType" text, "providerEventId" text, "headers" jsonb, "payload" jsonb, "forwardedAt" timestamp(3))`;
+    AS v("id" text, "integrationId" text, "outcome" text, "eventType" text, "providerEventId" text, "headers" jsonb, "payload" jsonb,
+      "routingKeys" text[], "forwardedAt" timestamp(3))`;
 
 /** Rows one receipt INSERT writes at most. */
 const RECEIPT_BATCH_MAX = 500;
@@ -146,6 +150,7 @@ export function createProviderWebhookReceipts(db: Database) {
           providerEventId: row.providerEventId,
           headers: row.headers,
           payload: row.payload ?? null,
+          routingKeys: row.routingKeys ?? [],
           forwardedAt: row.outcome ? now : null,
         })),
       );
@@ -266,6 +271,7 @@ export function providerWebhookHandler(deps: InboundDeps) {
       providerEventId: firstValue(request, declaration.eventId),
       headers,
       payload: body,
+      routingKeys: webhookRoutingKeys(declaration, { headers, payload: body }),
     });
     deps.received();
     sendJson(res, 200, { ok: true });
