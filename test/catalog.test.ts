@@ -490,6 +490,8 @@ describe('provider catalog', async () => {
     async function routedTo(integrationId: string, payload: Record<string, unknown>) {
       const id = newId();
       await prisma.providerWebhook.create({ data: { id, integrationId, payload: payload as object } });
+      // Stored without its routing keys (as the route would store them): the forwarder reads them first.
+      await server.providerWebhookForwarder.keyMissing();
       await server.providerWebhookForwarder.runOnce();
       return (await prisma.providerWebhook.findUniqueOrThrow({ where: { id } })).connectionIds;
     }

@@ -5,15 +5,21 @@
 // graphql-js, which reports it), and jit's errors are rebuilt as graphql-js builds them (message,
 // nodes, path, extensions, and an original error where graphql-js has one, which masking reads).
 // What jit does not do as graphql-js does (subscriptions, @defer and @stream, introspection) is
-// never compiled. test/graphql-compiled-execution.test.ts compares the answers byte for byte.
+// never compiled, nor is a selection of a Prisma-backed object's relations: Pothos plans them into
+// the parent's database query from graphql-js's resolve info (one query for a whole list), and
+// compiled they would be loaded one item at a time. test/graphql-compiled-execution.test.ts compares the answers byte for byte.
 import type { Plugin } from '@envelop/core';
 import {
   BREAK,
   GraphQLError,
   getLocation,
+  getNamedType,
   getOperationAST,
   getVariableValues,
+  isCompositeType,
+  TypeInfo,
   visit,
+  visitWithTypeInfo,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -136,9 +142,10 @@ function compile(args: ExecutionArgs): Compiled | null {
   let unsupported = false;
   const fieldsAt = new Map<string, FieldNode>();
   const source = document.loc.source;
-  visit(document, {
+  const typeInfo = new TypeInfo(args.schema);
+  const visitor = visitWithTypeInfo(typeInfo, {
     Field(node) {
-      if (INTROSPECTION_FIELDS.has(node.name.value) || !node.loc) {
+      if (INTROSPECTION_FIELDS.has(node.name.value) || !node.loc || isPrismaRelation(typeInfo)) {
         unsupported = true;
         return BREAK;
       }
@@ -152,6 +159,7 @@ function compile(args: ExecutionArgs): Compiled | null {
       return BREAK;
     },
   });
+  visit(document, visitor);
   if (unsupported) return null;
   let compiled: CompiledQuery | ExecutionResult;
   try {
@@ -161,6 +169,13 @@ function compile(args: ExecutionArgs): Compiled | null {
   }
   if (!isCompiledQuery(compiled)) return null;
   return { query: compiled.query, operation, fieldsAt };
+}
+
+/** A field of a Prisma-backed object (its model is in the type's extensions) that answers an object. */
+function isPrismaRelation(typeInfo: TypeInfo): boolean {
+  const parent = typeInfo.getParentType();
+  const type = typeInfo.getType();
+  return Boolean(parent?.extensions?.pothosPrismaModel) && type !== null && isCompositeType(getNamedType(type));
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

@@ -153,7 +153,9 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
     // One statement records the results and the endpoints' health: an endpoint with a success in the
     // batch loses its failing state (whoever set it), and one with only failures gets it; each
     // endpoint row is written only when that changes something (or lastSuccessAt is due). The rows
-    // answer which deliveries were recorded and which endpoints had been probed (their catch-up).
+    // answer which deliveries were recorded and which endpoints had been probed (their catch-up). The
+    // endpoint rows are not locked: two instances healing one endpoint at once may both run its
+    // catch-up, which is idempotent (the second finds nothing left to make due).
     const rows = await deps.prisma.$queryRaw<Array<{ id: string; kind: 'delivery' | 'healed' | 'caught_up' | 'failing' }>>`
       WITH recorded AS (
         UPDATE "WebhookDelivery" d
@@ -181,7 +183,6 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
         SELECT e."id", e."probeAt" FROM "WebhookEndpoint" e
         WHERE e."id" IN (SELECT "endpointId" FROM answered WHERE "succeeded")
           AND (e."probeAt" IS NOT NULL OR e."failingSince" IS NOT NULL OR e."id" = ANY(${healthDue}::text[]))
-        FOR UPDATE OF e
       ), healed AS (
         UPDATE "WebhookEndpoint" e SET "failingSince" = NULL, "probeAt" = NULL, "lastSuccessAt" = ${now}
         FROM recovering WHERE e."id" = recovering."id"
