@@ -10,9 +10,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createGraphQLFastPath } from '../src/graphql/fast-path.js';
 import { createGraphQLServer, handleGraphQL, type GraphQLServer } from '../src/graphql/server.js';
 import { NotFoundError } from '../src/kernel/errors.js';
-import { uniqueSlug } from './helpers/fixtures.js';
+import { proxiedIntegration } from './helpers/fixtures.js';
 import { TEST_API_KEY, testApp } from './helpers/server.js';
-import { json, startUpstream } from './helpers/upstream.js';
+import { json } from './helpers/upstream.js';
 
 interface Case {
   name: string;
@@ -27,29 +27,12 @@ interface Case {
 describe('compiled execution', async () => {
   const app = testApp();
   await app.ready();
-  const upstream = await startUpstream();
-  upstream.routes.set('/api/v1/item', (req, res) =>
-    req.headers.authorization === 'Bearer compiled-token' ? json(res, 200, { id: 'item-1', tags: ['a', 'b'] }) : json(res, 401, { error: 'invalid_token' }),
-  );
+  const { upstream, slug } = await proxiedIntegration(app, 'compiled');
   // No Date header: the answer's headers are in the GraphQL body, compared byte for byte across seconds.
   upstream.routes.set('/api/v1/broken', (_req, res) => {
     res.sendDate = false;
     json(res, 502, { error: 'bad_gateway' });
   });
-  const slug = uniqueSlug('compiled');
-  await app.services.integrations.create({
-    slug,
-    provider: 'custom',
-    clientId: 'c',
-    clientSecret: 'compiled-client-secret',
-    authorizationUrl: `${upstream.url}/authorize`,
-    tokenUrl: `${upstream.url}/token`,
-    apiBaseUrl: `${upstream.url}/api/v1`,
-  });
-  await app.services.createConnection(
-    { userId: 'switchboard:api-key', isAdmin: true, via: 'api-key' },
-    { integration: slug, accessToken: 'compiled-token', refreshToken: 'compiled-refresh', expiresAt: new Date(Date.now() + 3600_000) },
-  );
 
   const runs = { compiled: 0, interpreted: 0 };
   function server(compiledExecution: boolean): GraphQLServer {

@@ -9,9 +9,8 @@ import { createGraphQLFastPath, type GraphQLFastPath } from '../src/graphql/fast
 import { handleGraphQL } from '../src/graphql/server.js';
 import { compressWhenAccepted } from '../src/http/compression.js';
 import { NotFoundError } from '../src/kernel/errors.js';
-import { uniqueSlug } from './helpers/fixtures.js';
+import { proxiedIntegration } from './helpers/fixtures.js';
 import { TEST_API_KEY, testApp } from './helpers/server.js';
-import { json, startUpstream } from './helpers/upstream.js';
 
 interface Case {
   name: string;
@@ -26,24 +25,7 @@ interface Case {
 describe('the GraphQL fast path', async () => {
   const app = testApp();
   await app.ready();
-  const upstream = await startUpstream();
-  upstream.routes.set('/api/v1/item', (req, res) =>
-    req.headers.authorization === 'Bearer fast-path-token' ? json(res, 200, { id: 'item-1', tags: ['a', 'b'] }) : json(res, 401, { error: 'invalid_token' }),
-  );
-  const slug = uniqueSlug('fast');
-  await app.services.integrations.create({
-    slug,
-    provider: 'custom',
-    clientId: 'c',
-    clientSecret: 'fast-path-client-secret',
-    authorizationUrl: `${upstream.url}/authorize`,
-    tokenUrl: `${upstream.url}/token`,
-    apiBaseUrl: `${upstream.url}/api/v1`,
-  });
-  await app.services.createConnection(
-    { userId: 'switchboard:api-key', isAdmin: true, via: 'api-key' },
-    { integration: slug, accessToken: 'fast-path-token', refreshToken: 'fast-path-refresh', expiresAt: new Date(Date.now() + 3600_000) },
-  );
+  const { slug } = await proxiedIntegration(app, 'fast-path');
 
   const fastPath = createGraphQLFastPath(app.graphql)!;
   let answeredFast = 0;
