@@ -9,9 +9,14 @@ export function newSigningSecret(): string {
   return `${SECRET_PREFIX}${randomBytes(SECRET_BYTES).toString('base64')}`;
 }
 
+/** The key bytes of a Standard Webhooks secret: the base64 after "whsec_" (or the whole secret without it). */
+export function whsecBytes(secret: string): Buffer {
+  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+}
+
 /** A secret's HMAC key, made once: a key object spares the key's import on every signature. */
 export function signingKeyOf(secret: string): KeyObject {
-  return createSecretKey(Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64'));
+  return createSecretKey(whsecBytes(secret));
 }
 
 /** The webhook-signature header: one signature per key (the current secret's, then the previous one's). */

@@ -3,6 +3,7 @@
 // constant time; a timestamp outside the tolerance, a missing header or a missing secret is a refusal.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { WebhookVerification } from '../../catalog/schema.js';
+import { whsecBytes } from '../signing.js';
 import { valuesAt, type WebhookMessage } from './values.js';
 
 export interface InboundWebhook extends WebhookMessage {
@@ -34,7 +35,7 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 function keyOf(secret: string, format: WebhookVerification['secretFormat']): Buffer {
-  if (format === 'whsec') return Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  if (format === 'whsec') return whsecBytes(secret);
   return Buffer.from(secret, 'utf8');
 }
 
