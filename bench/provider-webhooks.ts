@@ -8,6 +8,7 @@
 // Wall-clock figures depend on the machine's load: note `uptime` beside them.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +107,7 @@ statementTimes.clear();
 const startedAt = performance.now();
 const loadAtStart = os.loadavg();
 const cpu = process.cpuUsage();
+const loopAtStart = performance.eventLoopUtilization();
 const sender = spawn(
   process.execPath,
   [
@@ -127,6 +129,7 @@ const total = RATE * SECONDS;
 progress('all sent; waiting for the app to receive them');
 const forwardedAll = await until(() => receipts.filter((receipt) => receipt.type === 'provider.webhook').length >= total, 120_000);
 const used = process.cpuUsage(cpu);
+const loop = performance.eventLoopUtilization(loopAtStart);
 const wallMs = performance.now() - startedAt;
 
 const acks = [...sent.ackMs].sort((a, b) => a - b);
@@ -154,6 +157,7 @@ console.log(
 console.log(
   `  Switchboard process CPU: ${((used.user + used.system) / 1000 / total).toFixed(2)} ms per webhook (${((used.user + used.system) / 1e6 / sent.elapsed).toFixed(2)} cores while sending)`,
 );
+console.log(`  Switchboard main thread busy ${(loop.utilization * 100).toFixed(0)} % of the time (event loop utilization, until the last reached the app)`);
 if (QUERY_LOG) {
   const statements = [...queryKinds.values()].reduce((sum, count) => sum + count, 0);
   console.log(`  statements: ${(statements / total).toFixed(2)} per webhook`);

@@ -71,11 +71,12 @@ async function main(): Promise<void> {
 
   // Milliseconds since the process started, per step of the start (bench:startup prints them).
   const phases: Record<string, number> = { listening: Math.round(performance.now()) };
+  // The embedded database starts first, on its own thread: PGlite comes up on the other core while
+  // this one loads the application's modules.
+  const embedded = config.database.url ? undefined : (await import('./db/embedded.js')).startEmbeddedDatabase(config.database, logger);
   const appModules = Promise.all([import('./app.js'), import('./domain/key-rotation.js'), import('./domain/integrations-file.js')]);
-  // The database opens (and the embedded one starts) while the application's modules load: its
-  // files and WebAssembly are read and compiled beside the main thread's module compilation.
   const { openDatabase } = await import('./db/database.js');
-  const db = openDatabase(config.database, { logger });
+  const db = openDatabase(config.database, { logger, embedded });
   const migrating = db.migrate();
   // Handled where awaited; not an unhandled rejection while the modules load.
   migrating.catch(() => {});

@@ -2,28 +2,21 @@
 // once by the app (tests may hand one database to several apps) and passed down; transaction() is the
 // one way to open a transaction.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import lockfile from 'proper-lockfile';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../kernel/log.js';
 import { migrate } from './migrate.js';
-import { seedFromTemplate } from './pglite-template.js';
 import type { DatabaseSettings } from './settings.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
+import type { EmbeddedClient, StatementListener } from './pglite-thread.js';
 import { createStatementQueue, queuedPGlite } from './statement-queue.js';
 
 export type DatabaseKind = 'postgresql' | 'pglite';
 
 type QueryListener = (query: string) => void;
-/** A statement the embedded database ran and how long it took (ms, wall time: PGlite runs on this thread). */
-type StatementListener = (sql: string, ms: number) => void;
 
 /** A Prisma interactive transaction's client. */
 export type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
@@ -57,7 +50,7 @@ export interface Database {
   /** Observes every SQL statement (the test suite's N+1 guards; needs `observeQueries`). Returns an unsubscribe. */
   onQuery(listener: QueryListener): () => void;
   /**
-   * Times every statement the embedded database runs (benches: PGlite's share of the main thread).
+   * Times every statement the embedded database runs on its thread (benches: how busy that thread is).
    * Absent on PostgreSQL, whose statements run in another process. Returns an unsubscribe.
    */
   onStatement?(listener: StatementListener): () => void;
@@ -71,7 +64,12 @@ export interface OpenOptions {
    * builds each event with its parameters serialized, a cost every statement would pay.
    */
   observeQueries?: boolean;
+  /** The embedded database, already started (main.ts starts it before loading the application). */
+  embedded?: EmbeddedDatabase;
 }
+
+/** The adapter is typed for PGlite itself; it calls only what EmbeddedClient has. */
+type PGliteForAdapter = ConstructorParameters<typeof PrismaPGlite>[0] & EmbeddedClient;
 
 function createClient(adapter: SqlDriverAdapterFactory, listeners: Set<QueryListener> | undefined): PrismaClient {
   if (!listeners) return new PrismaClient({ adapter });
@@ -114,108 +112,6 @@ function withTransactions(prisma: PrismaClient, listeners: Set<QueryListener> | 
   };
 }
 
-/** Another process holds the embedded database's directory (two writers would corrupt it). */
-class DataDirLockedError extends Error {
-  override name = 'DataDirLockedError';
-}
-
-/** The lock is refreshed this often, and taken over when not refreshed for DATA_DIR_LOCK_STALE_MS (a crashed holder). */
-const DATA_DIR_LOCK_UPDATE_MS = 3_000;
-const DATA_DIR_LOCK_STALE_MS = 10_000;
-
-/**
- * An exclusive lock on the embedded database's directory, held while the process runs (a lock
- * directory beside it whose mtime the holder keeps fresh: proper-lockfile). Returns the release.
- */
-function lockDataDir(dataDir: string, logger: Logger): () => void {
-  const lockDir = `${dataDir}.lock`;
-  const take = () =>
-    lockfile.lockSync(dataDir, {
-      realpath: false,
-      lockfilePath: lockDir,
-      stale: DATA_DIR_LOCK_STALE_MS,
-      update: DATA_DIR_LOCK_UPDATE_MS,
-      onCompromised: (error) => {
-        // Someone else may now be writing the same files: stop at once rather than corrupt them.
-        logger.fatal({ err: error, dataDir }, 'lost the lock on the data directory');
-        process.exit(1);
-      },
-    });
-  let release: () => void;
-  try {
-    release = take();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    // A holder that crashed on this host (a restart right after a kill) need not be waited out.
-    if (!holderIsGone(lockDir)) {
-      throw new DataDirLockedError(
-        `The data directory ${dataDir} is in use by another Switchboard process (lock ${lockDir}). ` +
-          `Stop it, or give this one another DATA_DIR (a crashed server's lock frees itself within ${DATA_DIR_LOCK_STALE_MS / 1000} s).`,
-      );
-    }
-    fs.rmSync(lockDir, { recursive: true, force: true });
-    release = take();
-  }
-  // Beside the lock, not in it: proper-lockfile owns the lock directory's mtime.
-  fs.writeFileSync(`${lockDir}-holder`, `${os.hostname()} ${process.pid} ${PROCESS_TOKEN} ${processStart(process.pid) ?? '-'}`);
-  return release;
-}
-
-/** Tells this process's lock holder file from one a previous process with the same pid wrote (per process, not per app). */
-const PROCESS_TOKEN = randomBytes(8).toString('hex');
-
-/**
- * A process's state and start time (clock ticks since boot) from /proc/<pid>/stat, or undefined
- * where there is no /proc (or no such process). The command name may hold spaces and parentheses:
- * the fields are read after its last ')'.
- */
-function procStat(pid: number): { state: string; start: string } | undefined {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the name: state (field 3), …, starttime (field 22).
-  return { state: fields[0] ?? '', start: fields[19] ?? '' };
-}
-
-function processStart(pid: number): string | undefined {
-  return procStat(pid)?.start;
-}
-
-/**
- * Whether the lock's holder was a process on this host that no longer runs: gone, a zombie (killed,
- * not yet reaped by its parent: a process manager restarting at once sees one), or its pid now
- * belongs to another process (a start time other than the one the holder wrote; or our own pid:
- * a container restarted with the same pid). Holders on another host (a shared volume) are judged by
- * the lock's staleness only.
- */
-function holderIsGone(lockDir: string): boolean {
-  let holder: string;
-  try {
-    holder = fs.readFileSync(`${lockDir}-holder`, 'utf8');
-  } catch {
-    return false;
-  }
-  const [host, pidText, token, start] = holder.trim().split(' ');
-  const pid = Number(pidText);
-  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return token !== PROCESS_TOKEN;
-  const stat = procStat(pid);
-  if (stat) {
-    if (stat.state === 'Z' || stat.state === 'X') return true;
-    if (start && start !== '-' && stat.start !== start) return true;
-  }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
 /** Logs at most one connection error per this interval (a restart cuts every connection at once). */
 const POOL_ERROR_LOG_INTERVAL_MS = 5_000;
 
@@ -251,39 +147,6 @@ function createPool(settings: DatabaseSettings, logger: Logger): pg.Pool {
   // Errors of idle clients (pg-pool then removes the client).
   pool.on('error', onError);
   return pool;
-}
-
-/**
- * PGlite with its statements timed for onStatement listeners (query and exec, also those of a
- * transaction's own handle); with no listener, each call goes straight through.
- */
-function timedPGlite(pglite: PGlite, listeners: Set<StatementListener>): PGlite {
-  const timedMethod =
-    (target: object, method: (...args: unknown[]) => Promise<unknown>) =>
-    async (...args: unknown[]) => {
-      if (!listeners.size) return method.apply(target, args);
-      const started = performance.now();
-      try {
-        return await method.apply(target, args);
-      } finally {
-        const ms = performance.now() - started;
-        for (const listener of listeners) listener(String(args[0]), ms);
-      }
-    };
-  const timedHandle = <T extends object>(handle: T): T =>
-    new Proxy(handle, {
-      get(target, property) {
-        const value: unknown = Reflect.get(target, property, target);
-        if (typeof value !== 'function') return value;
-        if (property === 'query' || property === 'exec') return timedMethod(target, value as (...args: unknown[]) => Promise<unknown>);
-        if (property === 'transaction') {
-          return (work: (tx: object) => Promise<unknown>, ...rest: unknown[]) =>
-            (value as (...args: unknown[]) => Promise<unknown>).call(target, (tx: object) => work(listeners.size ? timedHandle(tx) : tx), ...rest);
-        }
-        return (value as (...args: unknown[]) => unknown).bind(target);
-      },
-    });
-  return timedHandle(pglite);
 }
 
 /** PostgreSQL advisory lock taken while migrating. Any constant works; it only has to be the same for every instance of Switchboard. */
@@ -335,23 +198,17 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
       },
     };
   }
-  const inMemory = settings.dataDir.startsWith('memory://');
-  const dataDir = inMemory ? 'memory://' : path.resolve(settings.dataDir, 'pglite');
-  if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
-  const releaseLock = inMemory ? () => {} : lockDataDir(dataDir, options.logger);
-  if (!inMemory) seedFromTemplate(dataDir, { warn });
-  // PostgreSQL's default page cache (128 MB) is set up at every start: most of PGlite's start-up time.
-  const pglite = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${settings.embeddedSharedBuffersMb}MB`] });
+  // Started by the caller ahead of the application's modules (main.ts), or here.
+  const embedded = options.embedded ?? startEmbeddedDatabase(settings, options.logger);
+  const { client: pglite, statementListeners } = embedded;
   const queue = createStatementQueue();
-  const statementListeners = new Set<StatementListener>();
-  const timed = timedPGlite(pglite, statementListeners);
-  const prisma = createClient(new PrismaPGlite(queuedPGlite(timed, queue)), listeners);
+  const prisma = createClient(new PrismaPGlite(queuedPGlite(pglite, queue) as PGliteForAdapter), listeners);
   return {
     kind: 'pglite',
     prisma,
     ...withTransactions(prisma, listeners),
-    executeFirst: async (sql, params) => (await queue.run('first', () => timed.query(sql, params))).affectedRows ?? 0,
-    queryRows: async <Row>(sql: string) => (await queue.run('normal', () => timed.query<Row>(sql))).rows,
+    executeFirst: async (sql, params) => (await queue.run('first', () => pglite.query(sql, params))).affectedRows ?? 0,
+    queryRows: async <Row>(sql: string) => (await queue.run('normal', () => pglite.query<Row>(sql))).rows,
     onStatement(listener) {
       statementListeners.add(listener);
       return () => statementListeners.delete(listener);
@@ -360,7 +217,7 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
     migrate: () =>
       migrate(
         async (sql) => (await pglite.query(sql)).rows as never[],
-        () => new PrismaPGlite(pglite),
+        () => new PrismaPGlite(pglite as PGliteForAdapter),
         {
           runScript: async (sql) => void (await pglite.exec(sql)),
           warn,
@@ -368,8 +225,7 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
       ),
     async close() {
       await prisma.$disconnect();
-      await pglite.close();
-      releaseLock();
+      await embedded.close();
     },
   };
 }

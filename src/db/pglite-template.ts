@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { pgliteTemplateDir } from '../paths.js';
 import { applyToEmptyDatabase, localMigrationChecksums } from './migrate.js';
 
@@ -57,6 +56,7 @@ export async function makeTemplate(templateDir: string, previousDir?: string, mi
   if (previousDir && isCurrent(previousDir, migrationsDir)) {
     fs.cpSync(previousDir, templateDir, { recursive: true });
   } else {
+    const { PGlite } = await import('@electric-sql/pglite');
     const pglite = new PGlite(templateDir);
     await applyToEmptyDatabase(async (sql) => void (await pglite.exec(sql)), migrationsDir);
     await pglite.close();

@@ -2,7 +2,7 @@
 // it so that the statements someone is waiting on right now (a provider's acknowledgement waits for its
 // receipt INSERT) go before the background ones queued meanwhile (deliveries' claims and results,
 // forwarding rounds): each waits for at most the one operation already running, not for the queue.
-import type { PGlite } from '@electric-sql/pglite';
+import type { EmbeddedClient } from './pglite-thread.js';
 
 export type StatementPriority = 'first' | 'normal';
 
@@ -46,7 +46,7 @@ export function createStatementQueue(): StatementQueue {
  * The PGlite instance as Prisma's adapter uses it (query, exec, transaction), every call through the
  * queue at normal priority; a transaction holds the queue until it ends, as it holds PGlite.
  */
-export function queuedPGlite(pglite: PGlite, queue: StatementQueue): PGlite {
+export function queuedPGlite(pglite: EmbeddedClient, queue: StatementQueue): EmbeddedClient {
   return new Proxy(pglite, {
     get(target, property, receiver) {
       if (property === 'query' || property === 'exec' || property === 'transaction') {
