@@ -73,7 +73,13 @@ async function main(): Promise<void> {
   const phases: Record<string, number> = { listening: Math.round(performance.now()) };
   // The embedded database starts first, on its own thread: PGlite comes up on the other core while
   // this one loads the application's modules.
-  const embedded = config.database.url ? undefined : (await import('./db/embedded.js')).startEmbeddedDatabase(config.database, logger);
+  // Should its thread ever stop, nothing can be stored until a restart: exit, for the process manager to restart.
+  const embedded = config.database.url
+    ? undefined
+    : (await import('./db/embedded.js')).startEmbeddedDatabase(config.database, logger, () => {
+        logger.fatal('exiting: the embedded database stopped');
+        process.exit(1);
+      });
   const appModules = Promise.all([import('./app.js'), import('./domain/key-rotation.js'), import('./domain/integrations-file.js')]);
   const { openDatabase } = await import('./db/database.js');
   const db = openDatabase(config.database, { logger, embedded });

@@ -2,17 +2,27 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
 import { startEmbeddedDatabase } from '../src/db/embedded.js';
 import { isDatabaseUnavailable } from '../src/db/errors.js';
 import { testLogger } from './helpers/database.js';
 import { testConfig } from './helpers/server.js';
 
+// A directory of its own, seeded from the build's template (an in-memory database runs initdb: seconds).
+const scratchDirs: string[] = [];
+afterAll(() => {
+  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+const settings = () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-thread-'));
+  scratchDirs.push(dataDir);
+  return { ...testConfig().database, url: undefined, dataDir, embeddedSharedBuffersMb: 8 };
+};
+
 describe('the embedded database', () => {
   it("starts with EMBEDDED_SHARED_BUFFERS_MB as PostgreSQL's shared_buffers", async () => {
-    const config = testConfig();
-    const db = openDatabase({ ...config.database, url: undefined, dataDir: 'memory://', embeddedSharedBuffersMb: 8 }, { logger: testLogger });
+    const db = openDatabase(settings(), { logger: testLogger });
     try {
       const [row] = await db.prisma.$queryRawUnsafe<Array<{ shared_buffers: string }>>("SELECT current_setting('shared_buffers') AS shared_buffers");
       expect(row?.shared_buffers).toBe('8MB');
@@ -23,17 +33,6 @@ describe('the embedded database', () => {
 });
 
 describe('the embedded database thread', () => {
-  // A directory of its own, seeded from the build's template (an in-memory database runs initdb: seconds).
-  const scratchDirs: string[] = [];
-  afterAll(() => {
-    for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const settings = () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-thread-'));
-    scratchDirs.push(dataDir);
-    return { ...testConfig().database, url: undefined, dataDir, embeddedSharedBuffersMb: 8 };
-  };
-
   it("runs statements on a thread of its own: the main thread's timers fire while a long statement runs", async () => {
     const db = openDatabase(settings(), { logger: testLogger });
     try {
@@ -73,8 +72,10 @@ describe('the embedded database thread', () => {
     }
   });
 
-  it('rolls a transaction back when its work throws, and commits it otherwise', async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
+  it('rolls a transaction back when its work throws, and commits it otherwise; closing is not a stop', async () => {
+    const scratch = settings();
+    const onStopped = vi.fn();
+    const db = openDatabase(scratch, { logger: testLogger, embedded: startEmbeddedDatabase(scratch, testLogger, onStopped) });
     try {
       await db.prisma.$executeRawUnsafe('CREATE TABLE thread_tx (id int PRIMARY KEY)');
       await expect(
@@ -88,11 +89,13 @@ describe('the embedded database thread', () => {
     } finally {
       await db.close();
     }
+    expect(onStopped).not.toHaveBeenCalled();
   });
 
-  it('a thread that stops fails the statement in flight and every later one as the database being unavailable', async () => {
+  it('a thread that stops fails the statement in flight and every later one as the database being unavailable, and says so once', async () => {
     const scratch = settings();
-    const embedded = startEmbeddedDatabase(scratch, testLogger);
+    const onStopped = vi.fn();
+    const embedded = startEmbeddedDatabase(scratch, testLogger, onStopped);
     const db = openDatabase(scratch, { logger: testLogger, embedded });
     try {
       await db.queryRows('SELECT 1');
@@ -103,6 +106,8 @@ describe('the embedded database thread', () => {
       expect(String((error as Error).message)).toMatch(/the embedded database stopped/);
       const later = await db.prisma.integration.count().catch((caught: unknown) => caught);
       expect(isDatabaseUnavailable(later)).toBe(true);
+      expect(onStopped).toHaveBeenCalledTimes(1);
+      expect(onStopped).toHaveBeenCalledWith(error);
     } finally {
       await db.close();
     }

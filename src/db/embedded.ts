@@ -122,8 +122,12 @@ function holderIsGone(lockDir: string): boolean {
   }
 }
 
-/** Starts the embedded database in settings.dataDir (or in memory for memory://). */
-export function startEmbeddedDatabase(settings: DatabaseSettings, logger: Logger): EmbeddedDatabase {
+/**
+ * Starts the embedded database in settings.dataDir (or in memory for memory://). `onStopped` is told
+ * if its thread stops other than by close(): every statement fails from then on (main.ts exits, so
+ * that the process manager starts it again).
+ */
+export function startEmbeddedDatabase(settings: DatabaseSettings, logger: Logger, onStopped?: (error: Error) => void): EmbeddedDatabase {
   const warn = (error: Error, message: string) => logger.warn({ err: error }, message);
   const inMemory = settings.dataDir.startsWith('memory://');
   const dataDir = inMemory ? 'memory://' : path.resolve(settings.dataDir, 'pglite');
@@ -131,7 +135,15 @@ export function startEmbeddedDatabase(settings: DatabaseSettings, logger: Logger
   const releaseLock = inMemory ? () => {} : lockDataDir(dataDir, logger);
   if (!inMemory) seedFromTemplate(dataDir, { warn });
   const statementListeners = new Set<StatementListener>();
-  const client = startPGliteThread({ dataDir, sharedBuffersMb: settings.embeddedSharedBuffersMb, statementListeners });
+  const client = startPGliteThread({
+    dataDir,
+    sharedBuffersMb: settings.embeddedSharedBuffersMb,
+    statementListeners,
+    onStopped(error) {
+      logger.error({ err: error }, 'the embedded database stopped: every statement fails until Switchboard is restarted');
+      onStopped?.(error);
+    },
+  });
   return {
     client,
     statementListeners,

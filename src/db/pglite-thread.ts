@@ -92,6 +92,8 @@ export interface PGliteThreadOptions {
   /** PostgreSQL's shared_buffers (its page cache, set up at every start). */
   sharedBuffersMb: number;
   statementListeners: Set<StatementListener>;
+  /** Told when the thread stops other than by close() (a crash): nothing can be stored until a restart. */
+  onStopped?: (error: Error) => void;
 }
 
 /** Starts PGlite on its own thread; statements sent before it is ready wait for it there. */
@@ -99,6 +101,7 @@ export function startPGliteThread(options: PGliteThreadOptions): EmbeddedClient 
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let stopped: Error | undefined;
+  let closing = false;
   const { statementListeners } = options;
 
   let thread: Worker | undefined;
@@ -122,9 +125,11 @@ export function startPGliteThread(options: PGliteThreadOptions): EmbeddedClient 
       else waiting.resolve(reply.result);
     });
     const stop = (reason: string) => {
-      stopped ??= new EmbeddedDatabaseStoppedError(`the embedded database stopped: ${reason}`);
+      if (stopped) return;
+      stopped = new EmbeddedDatabaseStoppedError(`the embedded database stopped: ${reason}`);
       for (const waiting of pending.values()) waiting.reject(stopped);
       pending.clear();
+      if (!closing) options.onStopped?.(stopped);
     };
     thread.on('error', (error) => stop(error.message));
     thread.on('exit', (code) => stop(code === 0 ? 'closed' : `its thread exited with code ${code}`));
@@ -208,6 +213,7 @@ export function startPGliteThread(options: PGliteThreadOptions): EmbeddedClient 
     },
     async close() {
       if (stopped) return;
+      closing = true;
       const running = await starting;
       const exited = new Promise((resolve) => running.once('exit', resolve));
       await send('close', 'close').catch(() => {});
