@@ -217,6 +217,9 @@ export function startPGliteThread(options: PGliteThreadOptions): EmbeddedClient 
       const running = await starting;
       const exited = new Promise((resolve) => running.once('exit', resolve));
       await send('close', 'close').catch(() => {});
+      // Referenced until it has exited: with nothing else left (a server stopping), the process would
+      // otherwise end here, before whatever follows close().
+      running.ref();
       await exited;
     },
   } as EmbeddedClient;
