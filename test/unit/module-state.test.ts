@@ -24,7 +24,7 @@ const ALLOWED_STATE: Record<string, string> = {
   'kernel/ids.ts lastSeq': 'the UUIDv7 counter of the process',
   'kernel/ids.ts poolOffset': 'the random pool of the process',
   // Tells this process's data-directory lock holder file from a previous process's with the same pid.
-  'db/database.ts PROCESS_TOKEN': 'this process, not an app',
+  'db/embedded.ts PROCESS_TOKEN': 'this process, not an app',
   // OpenTelemetry's provider is global to the process (the API is a global registry).
   'telemetry/tracing.ts tracer': 'the global tracer',
   'telemetry/tracing.ts spanStatusError': 'a constant of the loaded API',
@@ -38,6 +38,7 @@ const ALLOWED_STATE: Record<string, string> = {
   // Read from files once: immutable data.
   'catalog/index.ts catalog': 'the built-in provider catalog, parsed once',
   'db/schema-engine.ts instantiated': 'the WebAssembly engine, instantiated once per process',
+  'db/pglite-thread.ts compiledPglite': "PGlite's WebAssembly, compiled once per process for every embedded database's thread",
 };
 
 /** Constructors whose instances hold state (a module-level one would be shared by every app). */
