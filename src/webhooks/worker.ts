@@ -28,7 +28,7 @@ import type { Logger } from '../kernel/log.js';
 import { PER_INSTANCE_LIMITS, type SharedLimits } from '../kernel/shared-limits.js';
 import type { Outbound } from '../net/outbound.js';
 import { RESULT_BATCH_MAX, type AttemptResult, type DeliveryStore } from './deliveries.js';
-import { createEndpointTargets, sendDelivery, type ClaimedDelivery } from './send.js';
+import { createEndpointTargets, createInterruption, sendDelivery, type ClaimedDelivery } from './send.js';
 import type { WebhookSettings } from './settings.js';
 
 /** A lease outlives the attempt's own timeout by this much before another instance may retry. */
@@ -108,7 +108,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   let results: AttemptResult[] = [];
   let recording: Promise<void> | undefined;
   const attempts = new Set<Promise<unknown>>();
-  const shutdown = new AbortController();
+  const shutdown = createInterruption();
   let sendingTotal = 0;
   let waitingTotal = 0;
   let claiming: Promise<void> | undefined;
@@ -180,7 +180,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   };
 
   const send = (delivery: ClaimedDelivery, sharedSlot: boolean) => {
-    const work = sendDelivery({ outbound: deps.outbound, keyring: deps.keyring, targets }, delivery, { timeoutMs: cfg.timeoutMs, signal: shutdown.signal })
+    const work = sendDelivery({ outbound: deps.outbound, keyring: deps.keyring, targets }, delivery, { timeoutMs: cfg.timeoutMs, interruption: shutdown })
       .then((outcome) => {
         if (!outcome.interrupted) noteDuration(delivery.endpointId, outcome.durationMs);
         record({ delivery, outcome });
@@ -333,7 +333,7 @@ export function startWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       waiting.clear();
       waitingTotal = 0;
       await release(unstarted);
-      const grace = setTimeout(() => shutdown.abort(), STOP_GRACE_MS);
+      const grace = setTimeout(() => shutdown.interrupt(), STOP_GRACE_MS);
       await Promise.allSettled([...attempts]);
       clearTimeout(grace);
       while (recording) await recording;
