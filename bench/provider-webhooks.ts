@@ -6,8 +6,9 @@
 // Prints: acknowledgements (p50/p99/max, target p99 <= 50 ms), how many reached the app (target: all),
 // and receipt to the app (from the provider sending it to the app receiving it; target p99 <= 2 s).
 // Wall-clock figures depend on the machine's load: note `uptime` beside them.
-// BENCH_CPU_PROF=1 profiles this process (the Switchboard) from the first webhook sent to the last one
-// received, and prints the top frames (bench/profile-summary.ts) in µs per webhook; the profile is kept.
+// BENCH_CPU_PROF=1 profiles this process's main thread (the Switchboard's; the embedded database has a
+// thread of its own) from the first webhook sent to the last one received, and prints the top frames
+// (bench/profile-summary.ts) in µs per webhook; the profile is kept in the temporary directory.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
