@@ -40,8 +40,8 @@ const STOP_GRACE_MS = 5_000;
 /**
  * Results of unordered messages (provider webhooks) are written at most this often, so that a steady
  * stream records them in few statements: a write costs about the same for 10 rows as for 50 (its
- * planning), and on the embedded database it holds the thread everything else runs on. A result of an
- * ordered message (the next message of its connection waits for it) is written at once.
+ * planning), and the embedded database runs one statement at a time, receipts and claims included. A
+ * result of an ordered message (the next message of its connection waits for it) is written at once.
  */
 const RESULT_GATHER_MS = 100;
 
