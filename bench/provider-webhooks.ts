@@ -6,7 +6,12 @@
 // Prints: acknowledgements (p50/p99/max, target p99 <= 50 ms), how many reached the app (target: all),
 // and receipt to the app (from the provider sending it to the app receiving it; target p99 <= 2 s).
 // Wall-clock figures depend on the machine's load: note `uptime` beside them.
+// BENCH_CPU_PROF=1 profiles this process's main thread (the Switchboard's; the embedded database has a
+// thread of its own) from the first webhook sent to the last one received, and prints the top frames
+// (bench/profile-summary.ts) in µs per webhook; the profile is kept in the temporary directory.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
@@ -15,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { routingKeysOf } from '../src/domain/webhook-routing.js';
 import { newId } from '../src/kernel/ids.js';
 import { loadEmbeddedSwitchboard } from './embedded.js';
+import { summarizeProfile } from './profile-summary.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RATE = Number(process.env.BENCH_RATE ?? 500);
@@ -104,6 +110,12 @@ progress(`Switchboard at ${url}; sending ${RATE}/s for ${SECONDS} s`);
 
 queryKinds.clear();
 statementTimes.clear();
+const profiler = process.env.BENCH_CPU_PROF ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 const startedAt = performance.now();
 const loadAtStart = os.loadavg();
 const cpu = process.cpuUsage();
@@ -131,6 +143,7 @@ const forwardedAll = await until(() => receipts.filter((receipt) => receipt.type
 const used = process.cpuUsage(cpu);
 const loop = performance.eventLoopUtilization(loopAtStart);
 const wallMs = performance.now() - startedAt;
+const profile = profiler ? (await profiler.post('Profiler.stop')).profile : undefined;
 
 const acks = [...sent.ackMs].sort((a, b) => a - b);
 const delivered = receipts.filter((receipt) => receipt.type === 'provider.webhook');
@@ -171,6 +184,12 @@ if (STATEMENT_TIME) {
   );
   for (const [kind, entry] of [...statementTimes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10))
     console.log(`    ${(entry.ms / total).toFixed(3)} ms/webhook  ${String(entry.count).padStart(6)}×  ${kind}`);
+}
+if (profile) {
+  const file = path.join(os.tmpdir(), `provider-webhooks-${process.pid}.cpuprofile`);
+  fs.writeFileSync(file, JSON.stringify(profile));
+  console.log(`\n${file}`);
+  console.log(summarizeProfile(profile as never, 40, total));
 }
 await app.close();
 receiver.kill();

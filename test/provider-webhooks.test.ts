@@ -453,6 +453,14 @@ describe('provider webhooks', async () => {
         const rows = await prisma.providerWebhook.findMany({ where: { integration: { slug: integration.slug } }, orderBy: { id: 'asc' } });
         expect(rows.map((row) => row.outcome)).toEqual(['FORWARDED', 'DUPLICATE']);
       });
+      // The delivery in the activity log: under the integration, about no one connection.
+      await vi.waitFor(
+        async () => {
+          const operations = await prisma.operation.findMany({ where: { kind: 'WEBHOOK', integrationSlug: integration.slug } });
+          expect(operations.map((operation) => [operation.outcome, operation.connectionId, operation.ownerId])).toEqual([['SUCCESS', null, null]]);
+        },
+        { timeout: 10_000, interval: 50 },
+      );
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(received(path).length, 'the duplicate is not forwarded').toBe(1);
       expect(JSON.stringify(message)).not.toContain(SECRET);

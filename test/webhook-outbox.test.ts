@@ -21,6 +21,7 @@ describe('webhook outbox and leases', () => {
   const retryingApp = testApp({ webhooks: { retrySchedule: [60] } });
   const disablingApp = testApp({ webhooks: { retrySchedule: [], disableAfterDays: 5 } });
   const workerApp = testApp({ webhooks: { pollIntervalMs: 50, concurrency: 4, endpointConcurrency: 1, prefetch: 5 } });
+  const wideApp = testApp({ webhooks: { pollIntervalMs: 50, concurrency: 24, endpointConcurrency: 24, prefetch: 0 } });
 
   const event = (connectionId: string): ConnectionStatusEvent => ({
     connectionId,
@@ -171,6 +172,45 @@ describe('webhook outbox and leases', () => {
       ['SUCCEEDED', 1, null],
     ]);
     expect(receiver.hits('/held')).toBe(1);
+  });
+
+  it("keeps no listener per attempt on a signal the worker's attempts share: more attempts in flight than Node's listener limit raise no leak warning", async () => {
+    const receiver = await startUpstream();
+    const held: Array<() => void> = [];
+    receiver.routes.set('/wide', (_req, res) => {
+      held.push(() => void res.writeHead(204).end());
+    });
+    const { endpoint } = await app.services.webhookEndpoints.create({ url: `${receiver.url}/wide` });
+    onTestFinished(() => prisma.webhookEndpoint.deleteMany({ where: { id: endpoint.id } }).then(() => undefined));
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning);
+    process.on('warning', onWarning);
+    onTestFinished(() => void process.off('warning', onWarning));
+    const messages = 24;
+    for (let index = 0; index < messages; index++) await prisma.$transaction((tx) => enqueueConnectionEvent(tx, event(newId())));
+    const worker = startWebhookWorker({
+      deliveries: wideApp.deliveries,
+      outbound: wideApp.outbound,
+      keyring,
+      settings: wideApp.config.webhooks,
+      changes: wideApp.changes,
+      events: wideApp.events,
+      logger: wideApp.logger,
+      instanceId: wideApp.instanceId,
+    });
+    onTestFinished(async () => {
+      for (const answer of held) answer();
+      await worker.stop();
+    });
+    // Every attempt in flight at once, then answered.
+    await vi.waitFor(() => expect(held).toHaveLength(messages), { timeout: 10_000, interval: 10 });
+    for (const answer of held.splice(0)) answer();
+    await vi.waitFor(async () => expect(await prisma.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'SUCCEEDED' } })).toBe(messages), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning').map((warning) => warning.message)).toEqual([]);
   });
 
   it('claims ahead for an endpoint only what its slots can start while the claim holds: all for a quick or unknown one, few or none for a slow one', () => {

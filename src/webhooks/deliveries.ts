@@ -317,15 +317,26 @@ export function createDeliveryStore(deps: { prisma: PrismaClient; settings: Webh
 }
 
 /**
+ * How a `provider.webhook` message begins, as the forwarding round writes it (forward.ts MESSAGE_BODY):
+ * its integration's slug is read from there rather than by parsing the whole body with the provider's
+ * payload; such a message is about no one connection (it lists its connections).
+ */
+const PROVIDER_WEBHOOK_BODY_START = /^\{"type":"provider\.webhook","timestamp":"[^"\\]*","data":\{"providerWebhookId":"[^"\\]*","integration":"([a-z0-9_-]+)",/;
+
+/**
  * The attempt in the activity log, under the connection the event is about. No URL: webhook URLs
  * often carry a secret in their path (Slack's, for one).
  */
 function deliveryOperation(delivery: ClaimedDelivery, outcome: AttemptOutcome): Operation {
   let data: { connectionId?: string; integration?: string; ownerId?: string | null } = {};
-  try {
-    data = (JSON.parse(delivery.body) as { data?: typeof data }).data ?? {};
-  } catch {
-    // Bodies are written by the outbox as JSON; a foreign one is still recorded, without a connection.
+  const providerWebhook = PROVIDER_WEBHOOK_BODY_START.exec(delivery.body);
+  if (providerWebhook) data = { integration: providerWebhook[1] };
+  else {
+    try {
+      data = (JSON.parse(delivery.body) as { data?: typeof data }).data ?? {};
+    } catch {
+      // Bodies are written by the outbox as JSON; a foreign one is still recorded, without a connection.
+    }
   }
   return {
     kind: 'WEBHOOK',

@@ -108,13 +108,42 @@ export function createEndpointTargets(keyring: Keyring) {
 type EndpointTargets = ReturnType<typeof createEndpointTargets>;
 
 /**
+ * Cuts a worker's attempts in flight short at shutdown. Each attempt's own controller is in it while
+ * the attempt runs, rather than each attempt listening on one shared signal: as many listeners as
+ * attempts in flight (WEBHOOK_CONCURRENCY) on one AbortSignal set off Node's leak warning.
+ */
+export function createInterruption() {
+  const running = new Set<AbortController>();
+  let interrupted = false;
+  return {
+    get interrupted() {
+      return interrupted;
+    },
+    /** Aborts every attempt in flight, and any that starts afterwards at once. */
+    interrupt(): void {
+      interrupted = true;
+      for (const attempt of running) attempt.abort();
+      running.clear();
+    },
+    add(attempt: AbortController): void {
+      if (interrupted) attempt.abort();
+      else running.add(attempt);
+    },
+    delete(attempt: AbortController): void {
+      running.delete(attempt);
+    },
+  };
+}
+export type Interruption = ReturnType<typeof createInterruption>;
+
+/**
  * Sends one claimed delivery, signed with the endpoint's current (and, in its grace period, previous)
- * secret. One timer bounds the whole attempt (connect, answer, body); `signal` cuts it short (shutdown).
+ * secret. One timer bounds the whole attempt (connect, answer, body); `interruption` cuts it short (shutdown).
  */
 export async function sendDelivery(
   deps: { outbound: Outbound; keyring: Keyring; targets?: EndpointTargets },
   delivery: ClaimedDelivery,
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: { timeoutMs: number; interruption?: Interruption },
 ): Promise<AttemptOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -126,9 +155,7 @@ export async function sendDelivery(
     timedOut = true;
     attempt.abort();
   }, options.timeoutMs);
-  const interrupt = () => attempt.abort();
-  options.signal?.addEventListener('abort', interrupt, { once: true });
-  if (options.signal?.aborted) attempt.abort();
+  options.interruption?.add(attempt);
   try {
     const response = await deps.outbound.webhookRequest({
       origin: target.origin,
@@ -152,7 +179,7 @@ export async function sendDelivery(
     const ok = response.statusCode >= 200 && response.statusCode < 300;
     return { ok, responseStatus: response.statusCode, responseExcerpt: excerpt, error: ok ? null : `HTTP ${response.statusCode}`, durationMs: elapsed() };
   } catch (error) {
-    const interrupted = options.signal?.aborted === true;
+    const interrupted = options.interruption?.interrupted === true;
     return {
       ok: false,
       responseStatus: null,
@@ -163,7 +190,7 @@ export async function sendDelivery(
     };
   } finally {
     clearTimeout(timer);
-    options.signal?.removeEventListener('abort', interrupt);
+    options.interruption?.delete(attempt);
   }
 }
 
