@@ -466,6 +466,25 @@ describe('provider webhooks', async () => {
       expect(JSON.stringify(message)).not.toContain(SECRET);
     });
 
+    it('a payload PostgreSQL cannot store (\\u0000) gets 422 PAYLOAD_NOT_STORABLE alone: webhooks written in the same batch are recorded and forwarded', async () => {
+      const path = await endpoint();
+      const integration = await createIntegration('slack');
+      await connection(integration.slug, 'dana', { team_id: 'T-NUL' });
+      const event = (text: string) => JSON.stringify({ type: 'event_callback', team_id: 'T-NUL', event_id: `Ev-${newId()}`, event: { type: 'message', text } });
+      const bodies = [event('before'), event('nul \u0000 inside'), event('after'), event('last')];
+      // Sent at once: the receipts go to the database together.
+      const answers = await Promise.all(bodies.map((body) => post(integration.slug, PROVIDERS.slack!.sign(body, { at: now(), url: '' }))));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 422, 200, 200]);
+      expect(JSON.parse(answers[1]!.text)).toMatchObject({ error: 'PAYLOAD_NOT_STORABLE' });
+      await vi.waitFor(() => expect(received(path).length).toBe(3), { timeout: 10_000, interval: 50 });
+      expect(
+        received(path)
+          .map((request) => bodyOf(request).data.payload.event.text)
+          .sort(),
+      ).toEqual(['after', 'before', 'last']);
+      expect(await prisma.providerWebhook.count({ where: { integration: { slug: integration.slug } } })).toBe(3);
+    });
+
     it('no matching connection: UNMATCHED, forwarded with no connection; Shopify routes by its shop-domain header', async () => {
       const path = await endpoint();
       const integration = await createIntegration('shopify');

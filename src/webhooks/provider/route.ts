@@ -134,11 +134,11 @@ export type ProviderWebhookReceipts = ReturnType<typeof createProviderWebhookRec
  * one (one statement for many), each request answered only once its row is in the database.
  */
 export function createProviderWebhookReceipts(db: Database) {
-  let queued: Array<{ row: ReceivedRow; done: (error?: unknown) => void }> = [];
+  let queued: Array<{ row: ReceivedRow; done: (error?: unknown) => void; alone?: boolean }> = [];
   let writing: Promise<void> | undefined;
   const writeQueued = async () => {
     while (queued.length) {
-      const batch = queued.slice(0, RECEIPT_BATCH_MAX);
+      const batch = queued.slice(0, queued[0]!.alone ? 1 : RECEIPT_BATCH_MAX);
       queued = queued.slice(batch.length);
       const now = new Date().toISOString();
       const rows = JSON.stringify(
@@ -158,7 +158,9 @@ export function createProviderWebhookReceipts(db: Database) {
         await db.executeFirst(RECEIPT_INSERT, [rows]);
         for (const entry of batch) entry.done();
       } catch (error) {
-        for (const entry of batch) entry.done(error);
+        // One row the database refuses (a payload it cannot store) must not fail the others: each alone.
+        if (batch.length === 1) batch[0]!.done(error);
+        else queued.unshift(...batch.map((entry) => ({ ...entry, alone: true })));
       }
     }
   };
@@ -178,6 +180,9 @@ export function createProviderWebhookReceipts(db: Database) {
     },
   };
 }
+
+/** PostgreSQL's refusal of text it cannot hold: \u0000 in a jsonb value (22P05, untranslatable_character). */
+const isUnstorableText = (error: unknown) => (error as { code?: unknown } | null)?.code === '22P05';
 
 /** The `provider_webhooks` route's handler. */
 export function providerWebhookHandler(deps: InboundDeps) {
@@ -264,15 +269,24 @@ export function providerWebhookHandler(deps: InboundDeps) {
       const value = req.headers[name.toLowerCase()];
       if (value !== undefined && !NEVER_KEPT.test(name)) headers[name.toLowerCase()] = [value].flat().join(', ').slice(0, 1000);
     }
-    await store({
-      integration,
-      outcome: null,
-      eventType: firstValue(request, declaration.eventType),
-      providerEventId: firstValue(request, declaration.eventId),
-      headers,
-      payload: body,
-      routingKeys: webhookRoutingKeys(declaration, { headers, payload: body }),
-    });
+    try {
+      await store({
+        integration,
+        outcome: null,
+        eventType: firstValue(request, declaration.eventType),
+        providerEventId: firstValue(request, declaration.eventId),
+        headers,
+        payload: body,
+        routingKeys: webhookRoutingKeys(declaration, { headers, payload: body }),
+      });
+    } catch (error) {
+      if (!isUnstorableText(error)) throw error;
+      logger.warn({ integration: integration.slug }, 'provider webhook not recorded: its payload holds \\u0000, which PostgreSQL cannot store');
+      return sendJson(res, 422, {
+        error: 'PAYLOAD_NOT_STORABLE',
+        message: 'The payload holds a \\u0000 character, which PostgreSQL cannot store in JSON; nothing was recorded.',
+      });
+    }
     deps.received();
     sendJson(res, 200, { ok: true });
   };
