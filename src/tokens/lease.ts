@@ -11,7 +11,11 @@ import type { Logger } from '../kernel/log.js';
 /** A held lease: the owner token written into the row. */
 export interface Lease {
   owner: string;
-  until: Date;
+  /**
+   * performance.now() by which its token request must have started, so that the lease outlives the
+   * request (elapsed time from just before the claim: no clock is compared with the database's).
+   */
+  startBy: number;
   /** Whether the attempt before this claim had an unknown outcome (the claim itself overwrote the flag). */
   previousUnknown?: boolean;
 }
@@ -29,15 +33,21 @@ export function loadConnection(prisma: PrismaClient, connectionId: string): Prom
  * and judged on the database's clock (an instance whose clock runs ahead would otherwise see every
  * other instance's lease as expired and present the same refresh token again).
  */
-export async function claimLease(prisma: PrismaClient, row: Connection, owner: string, leaseMs: number): Promise<Lease | null> {
-  const claimed = await prisma.$queryRaw<Array<{ until: Date }>>`
+export async function claimLease(
+  prisma: PrismaClient,
+  row: Connection,
+  owner: string,
+  options: { leaseMs: number; startWithinMs: number },
+): Promise<Lease | null> {
+  const startBy = performance.now() + options.startWithinMs;
+  const { leaseMs } = options;
+  const claimed = await prisma.$executeRaw`
     UPDATE "Connection"
     SET "refreshOwner" = ${owner}, "refreshLeaseUntil" = ${databaseNowPlus(leaseMs)}, "refreshAttemptAt" = ${DATABASE_NOW},
         "refreshOutcomeUnknown" = true, "updatedAt" = ${DATABASE_NOW}
     WHERE "id" = ${row.id} AND "sequence" = ${row.sequence} AND "refreshOutcomeUnknown" = ${row.refreshOutcomeUnknown}
-      AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${DATABASE_NOW})
-    RETURNING "refreshLeaseUntil" AS "until"`;
-  return claimed.length === 1 ? { owner, until: claimed[0]!.until } : null;
+      AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${DATABASE_NOW})`;
+  return claimed === 1 ? { owner, startBy } : null;
 }
 
 /** What a successful refresh writes; the rest of the row is kept. */
@@ -106,9 +116,9 @@ export async function releaseLease(
 export function claimDueConnections(
   prisma: PrismaClient,
   options: { owner: string; leaseMs: number; lookaheadSeconds: number; limit: number; integrationId?: string },
-): Promise<Array<{ id: string; previousUnknown: boolean; until: Date }>> {
+): Promise<Array<{ id: string; previousUnknown: boolean }>> {
   const ofIntegration = options.integrationId === undefined ? Prisma.empty : Prisma.sql`AND "integrationId" = ${options.integrationId}`;
-  return prisma.$queryRaw<Array<{ id: string; previousUnknown: boolean; until: Date }>>`
+  return prisma.$queryRaw<Array<{ id: string; previousUnknown: boolean }>>`
     UPDATE "Connection" AS c
     SET "refreshOwner" = ${options.owner}, "refreshLeaseUntil" = ${databaseNowPlus(options.leaseMs)}, "refreshAttemptAt" = ${DATABASE_NOW},
         "refreshOutcomeUnknown" = true
@@ -124,5 +134,5 @@ export function claimDueConnections(
       FOR UPDATE SKIP LOCKED
     ) AS due
     WHERE c."id" = due."id"
-    RETURNING c."id", due."previousUnknown", c."refreshLeaseUntil" AS "until"`;
+    RETURNING c."id", due."previousUnknown"`;
 }
