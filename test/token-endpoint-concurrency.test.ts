@@ -11,7 +11,7 @@ import type { Viewer } from '../src/domain/viewer.js';
 import { createSharedLimits } from '../src/kernel/shared-limits.js';
 import { createTokenEndpointSlots } from '../src/tokens/endpoint-slots.js';
 import { claimBatch, runRefreshSweep } from '../src/tokens/refresh-sweep.js';
-import { prisma, testLogger } from './helpers/database.js';
+import { credentialsOf, prisma, testLogger } from './helpers/database.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { testApp } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
@@ -73,12 +73,14 @@ async function dueConnections(app: App, slug: string, count: number, expiresAt: 
   return ids;
 }
 
-/** Every connection refreshed once: new tokens saved, no lease left behind. */
+/** Every connection refreshed once: new tokens saved (expiring in the endpoint's hour), no lease left behind. */
 async function expectRefreshedOnce(ids: string[]): Promise<void> {
   const rows = await prisma.connection.findMany({ where: { id: { in: ids } } });
   expect(rows).toHaveLength(ids.length);
   for (const row of rows) {
-    expect(row.lastRefreshedAt).not.toBeNull();
+    expect(Math.abs(Date.now() - row.lastRefreshedAt!.getTime())).toBeLessThan(60_000);
+    expect(Math.abs(row.tokenExpiresAt!.getTime() - Date.now() - 3600_000)).toBeLessThan(60_000);
+    expect(credentialsOf(row)!.accessToken).toMatch(/^fresh-/);
     expect(row.refreshOwner).toBeNull();
     expect(row.status).toBe('HEALTHY');
   }

@@ -23,7 +23,7 @@ import { PROBE_WAIT_SECONDS, type Breaker, type BreakerTicket } from './breaker.
 import type { TokenEndpointSlots } from './endpoint-slots.js';
 import { classifyGrantFailure, type GrantedTokens, type TokenGrants } from './grants/index.js';
 import { CredentialRefusedError } from './grants/token-request.js';
-import { loadConnection, releaseLease, saveHealthyTokens, type Lease } from './lease.js';
+import { loadConnection, releaseLease, type HealthyTokenSaves, type Lease } from './lease.js';
 import type { TokenSettings } from './settings.js';
 
 export type RefreshPolicy = 'NONE' | 'AUTO' | 'FORCE';
@@ -47,6 +47,8 @@ export interface OutcomeDeps {
   grants: TokenGrants;
   breaker: Breaker;
   endpointSlots: TokenEndpointSlots;
+  /** The common save (HEALTHY stays HEALTHY, lease held), group-committed. */
+  healthySaves: HealthyTokenSaves;
   events: DomainEventBus;
   settings: TokenSettings;
   logger: Logger;
@@ -260,7 +262,7 @@ async function saveRefreshed(deps: OutcomeDeps, row: ConnectionWithIntegration, 
     // The common case, HEALTHY staying HEALTHY with the lease still held: one statement, no status
     // event and so no outbox row to commit with it.
     if (row.status === 'HEALTHY') {
-      const saved = await saveHealthyTokens(deps.prisma, row.id, lease.owner, { ...written, refreshedAt });
+      const saved = await deps.healthySaves.save(row.id, lease.owner, { ...written, refreshedAt });
       if (saved) return { connection: { ...saved, integration: row.integration }, previousStatus: row.status, statusEvent: null };
     }
     const owned = await deps.store.writeChange({ id: row.id, refreshOwner: lease.owner }, data, {

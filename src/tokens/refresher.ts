@@ -22,7 +22,7 @@ import type { Database } from '../db/database.js';
 import { PROBE_WAIT_SECONDS, type Breaker } from './breaker.js';
 import type { TokenEndpointSlots } from './endpoint-slots.js';
 import type { TokenGrants } from './grants/index.js';
-import { claimLease, loadConnection, releaseLease, waitForLeaseHolder, type Lease } from './lease.js';
+import { claimLease, createHealthyTokenSaves, loadConnection, releaseLease, waitForLeaseHolder, type Lease } from './lease.js';
 import { cooldownOf, decide, isExpired, refreshClaimed, refreshWanted, type OutcomeDeps, type RefreshRequest } from './outcome.js';
 import type { TokenSettings } from './settings.js';
 
@@ -78,6 +78,7 @@ export function createRefresher(deps: RefresherDeps) {
     grants: deps.grants,
     breaker: deps.breaker,
     endpointSlots: deps.endpointSlots,
+    healthySaves: createHealthyTokenSaves(prisma),
     events: deps.events,
     settings: deps.settings,
     logger: deps.logger,
