@@ -6,8 +6,9 @@
 //  2. Across instances the refresh is a lease on the row (lease.ts): a conditional UPDATE claims it
 //     only if no unexpired lease exists and the row is as read. That one statement also records that
 //     a token request is about to be sent.
-//  3. The provider is called outside any transaction; its answer is saved the moment it arrives, with
-//     a compare-and-set on the lease owner (outcome.ts).
+//  3. The provider is called outside any transaction, once one of its integration's token endpoint
+//     slots is free (endpoint-slots.ts) and only while the lease still outlives the request; its
+//     answer is saved the moment it arrives, with a compare-and-set on the lease owner (outcome.ts).
 //  4. Others wait by polling the row briefly (never a database lock) and then use what was saved.
 // A crashed owner's lease expires by itself; the next claimer then knows the previous attempt's
 // outcome is unknown, so an invalid_grant after it is reported as a probably lost rotated token.
