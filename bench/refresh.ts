@@ -7,6 +7,8 @@
 // (default postgresql://postgres@127.0.0.1:5432/test), dropped at the end.
 // BENCH_REFRESH_CONCURRENCY sets REFRESH_CONCURRENCY of the instances (default: the setting's default);
 // BENCH_CPU_PROF=1 runs them with --cpu-prof and prints the top frames of each profile.
+// BENCH_REDIS_URL gives the instances Redis (the token endpoint's slots and the breaker then held per
+// deployment, at a few Redis round trips per refresh); without it they count per instance.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
   const env = {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
-    REDIS_URL: '',
+    REDIS_URL: process.env.BENCH_REDIS_URL ?? '',
     ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
     ALLOW_LOCAL_PROVIDERS: 'true',
     API_KEYS: 'sb_bench_api_key_0123456789abcdef',

@@ -59,6 +59,7 @@ import { createStatusStreams } from './realtime/status-stream.js';
 import { createSandbox } from './sandbox/provider.js';
 import { warmUp } from './warm-up.js';
 import { createBreaker } from './tokens/breaker.js';
+import { createTokenEndpointSlots } from './tokens/endpoint-slots.js';
 import { createSharedLimits } from './kernel/shared-limits.js';
 import { watchFreeSpace } from './db/free-space.js';
 import { createTokenGrants } from './tokens/grants/index.js';
@@ -127,7 +128,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
 
   const providerClient = createProviderClient({ outbound, keyring, urls, settings: config.providers });
   const grants = createTokenGrants({ providerClient, outbound, keyring, urls });
-  // Limits per deployment (breaker, provider rate-limit buckets, webhook endpoint slots, subscription caps) through Redis when configured.
+  // Limits per deployment (breaker, token endpoint slots, provider rate-limit buckets, webhook endpoint slots, subscription caps) through Redis when configured.
   const limits = createSharedLimits({
     redisUrl: config.realtime.redisUrl,
     prefix: config.realtime.redisPrefix,
@@ -135,7 +136,19 @@ export function createApp(config: Config, options: AppOptions = {}) {
     logger,
   });
   const breaker = createBreaker({ threshold: config.tokens.breakerThreshold, probeIntervalMs: config.tokens.breakerProbeIntervalMs, db, logger, limits });
-  const refresher = createRefresher({ db, store, grants, breaker, events, settings: config.tokens, providerTimeouts: config.providers, logger, instanceId });
+  const endpointSlots = createTokenEndpointSlots({ limit: config.tokens.tokenEndpointConcurrency, limits });
+  const refresher = createRefresher({
+    db,
+    store,
+    grants,
+    breaker,
+    endpointSlots,
+    events,
+    settings: config.tokens,
+    providerTimeouts: config.providers,
+    logger,
+    instanceId,
+  });
   const proxy = createProxy({ lookup, refresher, outbound, keyring, events, settings: config.proxy, limits });
   const checks: CheckDeps = { providerClient, outbound, keyring, urls, timeoutMs: config.health.verifyTimeoutMs };
   const verifier = createVerifier({ db, checks, lookup, store, refresher, events, logger });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { sealCredentials, type StoredCredentials } from '../src/domain/connections.js';
 import { newId } from '../src/kernel/ids.js';
-import { loadConnection } from '../src/tokens/lease.js';
+import { createHealthyTokenSaves, loadConnection } from '../src/tokens/lease.js';
 import { credentialsOf, database, keyring, prisma } from './helpers/database.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { testApp } from './helpers/server.js';
@@ -84,6 +84,46 @@ describe('saving a refresh', async () => {
     expect(stored.tags).toEqual({ plan: 'pro' });
     expect(refreshed.credentials).toEqual(credentialsOf(stored));
     expect(credentialsOf(stored)).toMatchObject({ accessToken: `access-after-refresh-${id}`, refreshToken: `refresh-${id}-next` });
+  });
+
+  it('group-commits saves that arrive while one is written: one statement for them, each row its own compare-and-set on its lease', async () => {
+    const ids = [await healthyConnection(), await healthyConnection(), await healthyConnection(), await healthyConnection()];
+    for (const [index, id] of ids.entries()) await prisma.connection.update({ where: { id }, data: { refreshOwner: `owner-${index}` } });
+    const saves = createHealthyTokenSaves(prisma);
+    const written = [0, 1, 2, 3].map((index) => ({
+      credentialsEnc: sealCredentials(keyring, ids[index]!, { type: 'OAUTH2', accessToken: `grouped-${index}`, refreshToken: `r-${index}` }),
+      hasRefreshToken: true,
+      tokenExpiresAt: new Date(Date.now() + 3600_000),
+      scopes: ['read', `scope-${index}`],
+      refreshedAt: new Date(),
+    }));
+    let statements = 0;
+    const stop = database.onQuery((query) => {
+      if (/^\s*UPDATE "Connection"/i.test(query)) statements++;
+    });
+    let saved;
+    try {
+      // The first goes at once; the others arrive while it is written and go together; the last one's lease is someone else's.
+      saved = await Promise.all([
+        saves.save(ids[0]!, 'owner-0', written[0]!),
+        saves.save(ids[1]!, 'owner-1', written[1]!),
+        saves.save(ids[2]!, 'owner-2', written[2]!),
+        saves.save(ids[3]!, 'not-the-owner', written[3]!),
+      ]);
+    } finally {
+      stop();
+    }
+    expect(statements).toBe(2);
+    expect(saved[3]).toBeNull();
+    for (const index of [0, 1, 2]) {
+      const stored = (await prisma.connection.findUniqueOrThrow({ where: { id: ids[index] } }))!;
+      expect(saved[index]).toEqual(stored);
+      expect(stored).toMatchObject({ refreshOwner: null, scopes: ['read', `scope-${index}`], tokenExpiresAt: written[index]!.tokenExpiresAt });
+      expect(credentialsOf(stored)!.accessToken).toBe(`grouped-${index}`);
+    }
+    const untouched = await prisma.connection.findUniqueOrThrow({ where: { id: ids[3] } });
+    expect(untouched.refreshOwner).toBe('owner-3');
+    expect(credentialsOf(untouched)!.accessToken).toBe('access-0');
   });
 
   it('does not overwrite tokens another instance stored after taking over the lease', async () => {

@@ -11,7 +11,11 @@ import type { Logger } from '../kernel/log.js';
 /** A held lease: the owner token written into the row. */
 export interface Lease {
   owner: string;
-  until: Date;
+  /**
+   * performance.now() by which its token request must have started, so that the lease outlives the
+   * request (elapsed time from just before the claim: no clock is compared with the database's).
+   */
+  startBy: number;
   /** Whether the attempt before this claim had an unknown outcome (the claim itself overwrote the flag). */
   previousUnknown?: boolean;
 }
@@ -29,15 +33,21 @@ export function loadConnection(prisma: PrismaClient, connectionId: string): Prom
  * and judged on the database's clock (an instance whose clock runs ahead would otherwise see every
  * other instance's lease as expired and present the same refresh token again).
  */
-export async function claimLease(prisma: PrismaClient, row: Connection, owner: string, leaseMs: number): Promise<Lease | null> {
-  const claimed = await prisma.$queryRaw<Array<{ until: Date }>>`
+export async function claimLease(
+  prisma: PrismaClient,
+  row: Connection,
+  owner: string,
+  options: { leaseMs: number; startWithinMs: number },
+): Promise<Lease | null> {
+  const startBy = performance.now() + options.startWithinMs;
+  const { leaseMs } = options;
+  const claimed = await prisma.$executeRaw`
     UPDATE "Connection"
     SET "refreshOwner" = ${owner}, "refreshLeaseUntil" = ${databaseNowPlus(leaseMs)}, "refreshAttemptAt" = ${DATABASE_NOW},
         "refreshOutcomeUnknown" = true, "updatedAt" = ${DATABASE_NOW}
     WHERE "id" = ${row.id} AND "sequence" = ${row.sequence} AND "refreshOutcomeUnknown" = ${row.refreshOutcomeUnknown}
-      AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${DATABASE_NOW})
-    RETURNING "refreshLeaseUntil" AS "until"`;
-  return claimed.length === 1 ? { owner, until: claimed[0]!.until } : null;
+      AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < ${DATABASE_NOW})`;
+  return claimed === 1 ? { owner, startBy } : null;
 }
 
 /** What a successful refresh writes; the rest of the row is kept. */
@@ -49,23 +59,85 @@ export interface RefreshedTokens {
   refreshedAt: Date;
 }
 
-/**
- * Saves new tokens of a HEALTHY connection with one compare-and-set UPDATE … RETURNING: only while
- * `owner` still holds the lease and the row is still HEALTHY (a status change has to commit with its
- * outbox rows, which the store's transaction does). Releases the lease in the same statement. Null
- * when the row no longer matches: the caller then takes the general path.
- */
-export async function saveHealthyTokens(prisma: PrismaClient, connectionId: string, owner: string, tokens: RefreshedTokens): Promise<Connection | null> {
-  const [saved] = await prisma.$queryRaw<Connection[]>`
-    UPDATE "Connection"
-    SET "credentialsEnc" = ${tokens.credentialsEnc}, "hasRefreshToken" = ${tokens.hasRefreshToken}, "tokenExpiresAt" = ${tokens.tokenExpiresAt},
-        "lastRefreshedAt" = ${tokens.refreshedAt}, "scopes" = ${tokens.scopes}, "statusMessage" = NULL, "refreshFailures" = 0,
-        "nextRefreshAt" = NULL, "refreshOwner" = NULL, "refreshLeaseUntil" = NULL, "refreshOutcomeUnknown" = false,
-        "sequence" = "sequence" + 1, "updatedAt" = ${tokens.refreshedAt}
-    WHERE "id" = ${connectionId} AND "refreshOwner" = ${owner} AND "status" = 'HEALTHY'
-    RETURNING *`;
-  return saved ?? null;
+/** At most this many saves go in one statement. */
+const SAVE_GROUP_MAX = 100;
+
+interface PendingSave {
+  connectionId: string;
+  owner: string;
+  tokens: RefreshedTokens;
+  resolve: (saved: Connection | null) => void;
+  reject: (error: unknown) => void;
 }
+
+/**
+ * Saves new tokens of HEALTHY connections, each a compare-and-set: only while its `owner` still holds
+ * the lease and the row is still HEALTHY (a status change has to commit with its outbox rows, which
+ * the store's transaction does). Releases the lease in the same statement. A save answers null when
+ * the row no longer matches: the caller then takes the general path.
+ *
+ * Group commit: a save goes at once when none is being written; the saves that arrive meanwhile go
+ * together in the next statement (one UPDATE … FROM jsonb_to_recordset … RETURNING), so a busy sweep
+ * writes several refreshes per statement and an idle instance adds no wait.
+ */
+export function createHealthyTokenSaves(prisma: PrismaClient) {
+  let queued: PendingSave[] = [];
+  let writing = false;
+
+  async function write(group: PendingSave[]): Promise<void> {
+    // Rows in id order: concurrent groups take their row locks in the same order.
+    group.sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1));
+    const values = group.map((save) => ({
+      id: save.connectionId,
+      owner: save.owner,
+      credentialsEnc: save.tokens.credentialsEnc,
+      hasRefreshToken: save.tokens.hasRefreshToken,
+      tokenExpiresAt: save.tokens.tokenExpiresAt,
+      refreshedAt: save.tokens.refreshedAt,
+      scopes: save.tokens.scopes,
+    }));
+    try {
+      // Timestamps go as UTC ISO strings into timestamp(3) columns (the zone is dropped: stored as UTC, as Prisma does).
+      const saved = await prisma.$queryRaw<Connection[]>`
+        UPDATE "Connection" AS c
+        SET "credentialsEnc" = v."credentialsEnc", "hasRefreshToken" = v."hasRefreshToken", "tokenExpiresAt" = v."tokenExpiresAt",
+            "lastRefreshedAt" = v."refreshedAt", "scopes" = v."scopes", "statusMessage" = NULL, "refreshFailures" = 0,
+            "nextRefreshAt" = NULL, "refreshOwner" = NULL, "refreshLeaseUntil" = NULL, "refreshOutcomeUnknown" = false,
+            "sequence" = c."sequence" + 1, "updatedAt" = v."refreshedAt"
+        FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(
+          "id" text, "owner" text, "credentialsEnc" text, "hasRefreshToken" boolean, "tokenExpiresAt" timestamp(3), "refreshedAt" timestamp(3), "scopes" text[]
+        )
+        WHERE c."id" = v."id" AND c."refreshOwner" = v."owner" AND c."status" = 'HEALTHY'
+        RETURNING c.*`;
+      const byId = new Map(saved.map((row) => [row.id, row]));
+      for (const save of group) save.resolve(byId.get(save.connectionId) ?? null);
+    } catch (error) {
+      for (const save of group) save.reject(error);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    writing = true;
+    while (queued.length) {
+      const group = queued.slice(0, SAVE_GROUP_MAX);
+      queued = queued.slice(group.length);
+      await write(group);
+    }
+    writing = false;
+  }
+
+  return {
+    /** Saves the tokens if `owner` still holds the connection's lease and it is HEALTHY; null otherwise. */
+    save(connectionId: string, owner: string, tokens: RefreshedTokens): Promise<Connection | null> {
+      return new Promise((resolve, reject) => {
+        queued.push({ connectionId, owner, tokens, resolve, reject });
+        if (!writing) void drain();
+      });
+    },
+  };
+}
+
+export type HealthyTokenSaves = ReturnType<typeof createHealthyTokenSaves>;
 
 /**
  * Polls the row until its lease is released or expires (on the database's clock), or the row
@@ -106,9 +178,9 @@ export async function releaseLease(
 export function claimDueConnections(
   prisma: PrismaClient,
   options: { owner: string; leaseMs: number; lookaheadSeconds: number; limit: number; integrationId?: string },
-): Promise<Array<{ id: string; previousUnknown: boolean; until: Date }>> {
+): Promise<Array<{ id: string; previousUnknown: boolean }>> {
   const ofIntegration = options.integrationId === undefined ? Prisma.empty : Prisma.sql`AND "integrationId" = ${options.integrationId}`;
-  return prisma.$queryRaw<Array<{ id: string; previousUnknown: boolean; until: Date }>>`
+  return prisma.$queryRaw<Array<{ id: string; previousUnknown: boolean }>>`
     UPDATE "Connection" AS c
     SET "refreshOwner" = ${options.owner}, "refreshLeaseUntil" = ${databaseNowPlus(options.leaseMs)}, "refreshAttemptAt" = ${DATABASE_NOW},
         "refreshOutcomeUnknown" = true
@@ -124,5 +196,5 @@ export function claimDueConnections(
       FOR UPDATE SKIP LOCKED
     ) AS due
     WHERE c."id" = due."id"
-    RETURNING c."id", due."previousUnknown", c."refreshLeaseUntil" AS "until"`;
+    RETURNING c."id", due."previousUnknown"`;
 }

@@ -20,9 +20,10 @@ import { backoffDelay } from '../kernel/backoff.js';
 import { ProviderError, ReauthorizationRequiredError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { PROBE_WAIT_SECONDS, type Breaker, type BreakerTicket } from './breaker.js';
+import type { TokenEndpointSlots } from './endpoint-slots.js';
 import { classifyGrantFailure, type GrantedTokens, type TokenGrants } from './grants/index.js';
 import { CredentialRefusedError } from './grants/token-request.js';
-import { loadConnection, releaseLease, saveHealthyTokens, type Lease } from './lease.js';
+import { loadConnection, releaseLease, type HealthyTokenSaves, type Lease } from './lease.js';
 import type { TokenSettings } from './settings.js';
 
 export type RefreshPolicy = 'NONE' | 'AUTO' | 'FORCE';
@@ -36,6 +37,8 @@ export interface RefreshRequest {
   marginMs?: number;
   /** An explicit retry (refreshConnection): may skip the cooldown once per REFRESH_MANUAL_RETRY_SECONDS. */
   explicit?: boolean;
+  /** The background refresher's (sweep, breaker probe): nobody waits for it, so callers' refreshes go first. */
+  background?: boolean;
 }
 
 export interface OutcomeDeps {
@@ -43,6 +46,9 @@ export interface OutcomeDeps {
   store: ConnectionStore;
   grants: TokenGrants;
   breaker: Breaker;
+  endpointSlots: TokenEndpointSlots;
+  /** The common save (HEALTHY stays HEALTHY, lease held), group-committed. */
+  healthySaves: HealthyTokenSaves;
   events: DomainEventBus;
   settings: TokenSettings;
   logger: Logger;
@@ -170,8 +176,25 @@ export async function refreshClaimed(
   request: RefreshRequest,
 ): Promise<UsableCredentials> {
   const previousUnknown = lease.previousUnknown ?? row.refreshOutcomeUnknown;
+  const slot = await deps.endpointSlots.take(row.integrationId, {
+    // A batch claim's owner is shared by its connections: the connection makes each slot its own.
+    holder: `${lease.owner}/${row.id}`,
+    startBy: lease.startBy,
+    requestMs: deps.grants.grantFor(row, credentials)!.timeoutMs(row),
+    urgent: !request.background,
+  });
+  if (!slot) {
+    // Not sent: the connection stays due (the next sweep, or the caller's retry, asks again).
+    await releaseLease(deps.prisma, deps.logger, row.id, lease, previousUnknown);
+    if (stillUsable(row, request)) return { connection: row, credentials };
+    throw new ProviderError('Too many token requests to this provider are in flight; try again shortly.', {
+      providerError: 'provider_busy',
+      retryAfterSeconds: 1,
+    });
+  }
   const ticket = await deps.breaker.enter(row.integrationId);
   if (ticket.kind === 'open') {
+    slot.release();
     await releaseLease(deps.prisma, deps.logger, row.id, lease, previousUnknown);
     if (stillUsable(row, request)) return { connection: row, credentials };
     throw new ProviderError('The provider is failing for every connection; it is being probed, one request at a time.', {
@@ -185,8 +208,10 @@ export async function refreshClaimed(
   try {
     tokens = await deps.grants.request(row, credentials);
   } catch (error) {
+    slot.release();
     return failed(deps, row, credentials, lease, request, ticket, error, previousUnknown, performance.now() - started);
   }
+  slot.release();
   // The answer is here: save it before anything else can go wrong.
   const saved = await saveRefreshed(deps, row, lease, tokens);
   await deps.breaker.success(row.integrationId, ticket);
@@ -237,7 +262,7 @@ async function saveRefreshed(deps: OutcomeDeps, row: ConnectionWithIntegration, 
     // The common case, HEALTHY staying HEALTHY with the lease still held: one statement, no status
     // event and so no outbox row to commit with it.
     if (row.status === 'HEALTHY') {
-      const saved = await saveHealthyTokens(deps.prisma, row.id, lease.owner, { ...written, refreshedAt });
+      const saved = await deps.healthySaves.save(row.id, lease.owner, { ...written, refreshedAt });
       if (saved) return { connection: { ...saved, integration: row.integration }, previousStatus: row.status, statusEvent: null };
     }
     const owned = await deps.store.writeChange({ id: row.id, refreshOwner: lease.owner }, data, {

@@ -29,8 +29,8 @@ export interface SweepDeps {
 
 /** Claims up to `limit` due connections (of one integration, if given) with a lease each, then reads them. */
 export async function claimBatch(deps: SweepDeps, lookaheadSeconds: number, limit: number, integrationId?: string): Promise<ClaimedConnection[]> {
-  const owner = deps.refresher.newLeaseOwner();
-  const claimed = await claimDueConnections(deps.prisma, { owner, leaseMs: deps.refresher.batchLeaseMs(), lookaheadSeconds, limit, integrationId });
+  const { owner, leaseMs, startBy } = deps.refresher.newBatchLease();
+  const claimed = await claimDueConnections(deps.prisma, { owner, leaseMs, lookaheadSeconds, limit, integrationId });
   if (!claimed.length) return [];
   const rows = new Map(
     (await deps.prisma.connection.findMany({ where: { id: { in: claimed.map((claim) => claim.id) } }, include: { integration: true } })).map((row) => [
@@ -41,7 +41,7 @@ export async function claimBatch(deps: SweepDeps, lookaheadSeconds: number, limi
   const batch: ClaimedConnection[] = [];
   for (const claim of claimed) {
     const connection = rows.get(claim.id);
-    if (connection) batch.push({ id: claim.id, owner, until: claim.until, previousUnknown: claim.previousUnknown, connection });
+    if (connection) batch.push({ id: claim.id, owner, startBy, previousUnknown: claim.previousUnknown, connection });
   }
   return batch;
 }

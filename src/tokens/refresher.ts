@@ -6,8 +6,9 @@
 //  2. Across instances the refresh is a lease on the row (lease.ts): a conditional UPDATE claims it
 //     only if no unexpired lease exists and the row is as read. That one statement also records that
 //     a token request is about to be sent.
-//  3. The provider is called outside any transaction; its answer is saved the moment it arrives, with
-//     a compare-and-set on the lease owner (outcome.ts).
+//  3. The provider is called outside any transaction, once one of its integration's token endpoint
+//     slots is free (endpoint-slots.ts) and only while the lease still outlives the request; its
+//     answer is saved the moment it arrives, with a compare-and-set on the lease owner (outcome.ts).
 //  4. Others wait by polling the row briefly (never a database lock) and then use what was saved.
 // A crashed owner's lease expires by itself; the next claimer then knows the previous attempt's
 // outcome is unknown, so an invalid_grant after it is reported as a probably lost rotated token.
@@ -20,8 +21,9 @@ import { ProviderError, ReauthorizationRequiredError } from '../kernel/errors.js
 import type { Logger } from '../kernel/log.js';
 import type { Database } from '../db/database.js';
 import { PROBE_WAIT_SECONDS, type Breaker } from './breaker.js';
+import type { TokenEndpointSlots } from './endpoint-slots.js';
 import type { TokenGrants } from './grants/index.js';
-import { claimLease, loadConnection, releaseLease, waitForLeaseHolder, type Lease } from './lease.js';
+import { claimLease, createHealthyTokenSaves, loadConnection, releaseLease, waitForLeaseHolder, type Lease } from './lease.js';
 import { cooldownOf, decide, isExpired, refreshClaimed, refreshWanted, type OutcomeDeps, type RefreshRequest } from './outcome.js';
 import type { TokenSettings } from './settings.js';
 
@@ -35,7 +37,8 @@ export { REFRESH_OUTCOME_UNKNOWN } from './outcome.js';
 export interface ClaimedConnection {
   id: string;
   owner: string;
-  until: Date;
+  /** performance.now() by which its token request must have started (Lease.startBy); after that it is handed back unsent. */
+  startBy: number;
   previousUnknown: boolean;
   /** The row as read after the claim. */
   connection: ConnectionWithIntegration;
@@ -46,6 +49,8 @@ export interface RefresherDeps {
   store: ConnectionStore;
   grants: TokenGrants;
   breaker: Breaker;
+  /** REFRESH_TOKEN_ENDPOINT_CONCURRENCY: every token request takes one of its integration's slots. */
+  endpointSlots: TokenEndpointSlots;
   events: DomainEventBus;
   settings: TokenSettings;
   /** PROVIDER_TIMEOUT_MS and PROVIDER_ROTATING_TIMEOUT_MS: leases outlive the slowest token request. */
@@ -57,6 +62,15 @@ export interface RefresherDeps {
 
 export type Refresher = ReturnType<typeof createRefresher>;
 
+/** How long a caller's refresh may wait for one of the token endpoint's slots (its lease is that much longer). */
+const CALLER_SLOT_WAIT_MS = 5_000;
+/**
+ * A batch claim's requests must start within this long (its lease is that much longer than the
+ * slowest request): claims still waiting then, for workers or the token endpoint's slots, are handed
+ * back unsent and left to the next sweep.
+ */
+const BATCH_START_WINDOW_MS = 60_000;
+
 export function createRefresher(deps: RefresherDeps) {
   const { prisma } = deps.db;
   const outcome: OutcomeDeps = {
@@ -64,6 +78,8 @@ export function createRefresher(deps: RefresherDeps) {
     store: deps.store,
     grants: deps.grants,
     breaker: deps.breaker,
+    endpointSlots: deps.endpointSlots,
+    healthySaves: createHealthyTokenSaves(prisma),
     events: deps.events,
     settings: deps.settings,
     logger: deps.logger,
@@ -76,6 +92,8 @@ export function createRefresher(deps: RefresherDeps) {
 
   /** A lease outlives the token request by this much (the save, clock differences between instances). */
   const leaseMarginMs = Math.min(10_000, Math.max(1_000, deps.providerTimeouts.timeoutMs));
+  /** The longest token request of any integration (a refresh token grant may discover first: twice the timeout). */
+  const longestRequestMs = Math.max(deps.providerTimeouts.timeoutMs, deps.providerTimeouts.rotatingTimeoutMs) * 2;
 
   const leaseMsFor = (connection: ConnectionWithIntegration, credentials: StoredCredentials | null) =>
     (deps.grants.grantFor(connection, credentials)?.timeoutMs(connection) ?? deps.providerTimeouts.timeoutMs) + leaseMarginMs;
@@ -106,11 +124,12 @@ export function createRefresher(deps: RefresherDeps) {
         queuedClaims.delete(row.id);
         return refreshClaimed(outcome, row, credentials!, queued, request);
       }
-      const lease = await claimLease(prisma, row, newOwner(), leaseMs);
+      // The lease covers the wait for one of the token endpoint's slots, then the request.
+      const lease = await claimLease(prisma, row, newOwner(), { leaseMs: leaseMs + CALLER_SLOT_WAIT_MS, startWithinMs: CALLER_SLOT_WAIT_MS });
       if (lease) return refreshClaimed(outcome, row, credentials!, lease, request);
 
       // Another instance (or an earlier call here) holds the lease: wait for its outcome, then re-read.
-      waitUntil ||= now + leaseMs + leaseMarginMs;
+      waitUntil ||= now + CALLER_SLOT_WAIT_MS + leaseMs + leaseMarginMs;
       if (Date.now() > waitUntil) {
         throw new ProviderError('Another refresh of this connection has not finished; try again shortly.', {
           providerError: 'refresh_pending',
@@ -140,7 +159,7 @@ export function createRefresher(deps: RefresherDeps) {
 
   /** Refreshes a claim of the background refresher if it is still due; joins (and is joined by) on-demand refreshes. */
   function refreshClaimedConnection(claimed: ClaimedConnection, marginMs: number): Promise<UsableCredentials> {
-    const lease: Lease = { owner: claimed.owner, until: claimed.until, previousUnknown: claimed.previousUnknown };
+    const lease: Lease = { owner: claimed.owner, startBy: claimed.startBy, previousUnknown: claimed.previousUnknown };
     const row = claimed.connection;
     if (queuedClaims.get(claimed.id)?.owner !== claimed.owner) {
       // An on-demand caller took the claim over meanwhile.
@@ -167,7 +186,7 @@ export function createRefresher(deps: RefresherDeps) {
         if (row.refreshOwner === lease.owner) await releaseLease(prisma, deps.logger, row.id, lease, lease.previousUnknown);
         return { connection: row, credentials };
       }
-      return refreshClaimed(outcome, row, credentials!, lease, { policy: 'AUTO', marginMs });
+      return refreshClaimed(outcome, row, credentials!, lease, { policy: 'AUTO', marginMs, background: true });
     });
   }
 
@@ -178,16 +197,19 @@ export function createRefresher(deps: RefresherDeps) {
       usableCredentials({ connection, credentials: deps.store.open(connection) }, request),
     refreshConnectionTokens,
     refreshClaimedConnection,
-    /** A lease owner token for a batch claim by the background refresher. */
-    newLeaseOwner: newOwner,
-    /** The lease length for batch claims: long enough for the slowest token request. */
-    batchLeaseMs: () => Math.max(deps.providerTimeouts.timeoutMs, deps.providerTimeouts.rotatingTimeoutMs) * 2 + leaseMarginMs,
-    /** The background refresher claimed these; they start later, as concurrency allows. */
+    /**
+     * A lease for a batch claim by the background refresher, taken now: its owner token, its length,
+     * and when its requests must have started by (BATCH_START_WINDOW_MS, then the slowest request).
+     */
+    newBatchLease(): { owner: string; leaseMs: number; startBy: number } {
+      return { owner: newOwner(), leaseMs: BATCH_START_WINDOW_MS + longestRequestMs + leaseMarginMs, startBy: performance.now() + BATCH_START_WINDOW_MS };
+    },
+    /** The background refresher claimed these; they start later, as concurrency and the token endpoint's slots allow. */
     queueClaimedConnections(claims: ClaimedConnection[]): void {
-      for (const claim of claims) queuedClaims.set(claim.id, { owner: claim.owner, until: claim.until, previousUnknown: claim.previousUnknown });
+      for (const claim of claims) queuedClaims.set(claim.id, { owner: claim.owner, startBy: claim.startBy, previousUnknown: claim.previousUnknown });
     },
     /** Hands back a batch claim that was not started (shutdown, or tried already in this sweep). */
-    releaseClaimedConnection(claimed: Pick<ClaimedConnection, 'id' | 'owner' | 'until' | 'previousUnknown'>): Promise<void> {
+    releaseClaimedConnection(claimed: Pick<ClaimedConnection, 'id' | 'owner' | 'previousUnknown'>): Promise<void> {
       if (queuedClaims.get(claimed.id)?.owner === claimed.owner) queuedClaims.delete(claimed.id);
       return releaseLease(prisma, deps.logger, claimed.id, { owner: claimed.owner }, claimed.previousUnknown);
     },
