@@ -1,0 +1,61 @@
+// Yoga's parser and validation caches (its useParserAndValidationCache, which createGraphQLServer
+// turns off and adds this in its place), keyed as yoga keys them, with the key of the validation
+// rules computed once per set of rules: yoga joins every rule's name (graphql-js's rules and the
+// plugins') into a new string on each request, then looks that long key up. The rules are the same
+// function objects on every request, so their key is kept while they are.
+import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
+
+/** Yoga's defaults for its document and parse-error caches. */
+const MAX_DOCUMENTS = 1024;
+const DOCUMENT_TTL_MS = 3_600_000;
+
+type ValidationResults = WeakMap<GraphQLSchema, WeakMap<DocumentNode, readonly GraphQLError[]>>;
+
+export function useParserAndValidationCache(): Plugin {
+  const documentCache = new LRUCache<string, DocumentNode>({ max: MAX_DOCUMENTS, ttl: DOCUMENT_TTL_MS });
+  const errorCache = new LRUCache<string, Error>({ max: MAX_DOCUMENTS, ttl: DOCUMENT_TTL_MS });
+  // Results depend on the schema, the document and the rules alone: they need no expiry.
+  const validationCacheByRules = new LRUCache<string, ValidationResults>({ max: MAX_DOCUMENTS });
+  let lastRules: readonly ValidationRule[] = [];
+  let lastRulesKey = '';
+
+  /** The rules' names joined, as yoga keys them; recomputed only when the rules differ from the last ones. */
+  function rulesKeyOf(rules: readonly ValidationRule[] | undefined): string {
+    if (!rules) return '';
+    if (rules.length !== lastRules.length || rules.some((rule, index) => rule !== lastRules[index])) {
+      lastRules = [...rules];
+      lastRulesKey = rules.map((rule) => rule.name).join(',');
+    }
+    return lastRulesKey;
+  }
+
+  return {
+    onParse({ params, setParsedDocument }) {
+      const source = params.source.toString();
+      const document = documentCache.get(source);
+      if (document) return void setParsedDocument(document);
+      const parserError = errorCache.get(source);
+      if (parserError) throw parserError;
+      return ({ result }) => {
+        if (result == null) return;
+        if (result instanceof Error) errorCache.set(source, result);
+        else documentCache.set(source, result as DocumentNode);
+      };
+    },
+    onValidate({ params: { schema, documentAST, rules }, setResult }) {
+      if (schema == null) return;
+      const rulesKey = rulesKeyOf(rules);
+      let bySchema = validationCacheByRules.get(rulesKey);
+      if (!bySchema) validationCacheByRules.set(rulesKey, (bySchema = new WeakMap()));
+      let byDocument = bySchema.get(schema);
+      if (!byDocument) bySchema.set(schema, (byDocument = new WeakMap()));
+      const cached = byDocument.get(documentAST);
+      if (cached) return void setResult(cached);
+      return ({ result }) => {
+        if (result != null) byDocument.set(documentAST, result as readonly GraphQLError[]);
+      };
+    },
+  };
+}
