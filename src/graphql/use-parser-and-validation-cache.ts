@@ -1,8 +1,8 @@
 // Yoga's parser and validation caches (its useParserAndValidationCache, which createGraphQLServer
 // turns off and adds this in its place), keyed as yoga keys them, with the key of the validation
-// rules computed once per set of rules: yoga joins every rule's name (graphql-js's rules and the
-// plugins') into a new string on each request, then looks that long key up. The rules are the same
-// function objects on every request, so their key is kept while they are.
+// rules built only when their names change: yoga reads every rule's name (graphql-js's rules and the
+// plugins') and joins them into a new string on each request, then looks that long key up. Most rules
+// are the same functions on every request; graphql-armor makes its few afresh, so those are read by name.
 import type { DocumentNode, GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
@@ -20,14 +20,25 @@ export function useParserAndValidationCache(): Plugin {
   // Results depend on the schema, the document and the rules alone: they need no expiry.
   const validationCacheByRules = new LRUCache<string, ValidationResults>({ max: MAX_DOCUMENTS });
   let lastRules: readonly ValidationRule[] = [];
+  let lastNames: string[] = [];
   let lastRulesKey = '';
 
-  /** The rules' names joined, as yoga keys them; recomputed only when the rules differ from the last ones. */
+  /** The rules' names joined, as yoga keys them; joined again only when a name differs from the last request's. */
   function rulesKeyOf(rules: readonly ValidationRule[] | undefined): string {
     if (!rules) return '';
-    if (rules.length !== lastRules.length || rules.some((rule, index) => rule !== lastRules[index])) {
-      lastRules = [...rules];
-      lastRulesKey = rules.map((rule) => rule.name).join(',');
+    let changed = rules.length !== lastNames.length;
+    const names = new Array<string>(rules.length);
+    for (let index = 0; index < rules.length; index++) {
+      const rule = rules[index]!;
+      // A function's name is read through an accessor: the same function as last time keeps its name.
+      const name = rule === lastRules[index] ? lastNames[index]! : rule.name;
+      names[index] = name;
+      if (name !== lastNames[index]) changed = true;
+    }
+    lastRules = [...rules];
+    if (changed) {
+      lastNames = names;
+      lastRulesKey = names.join(',');
     }
     return lastRulesKey;
   }

@@ -7,13 +7,15 @@ import { useParserAndValidationCache } from '../../src/graphql/use-parser-and-va
 
 const schema = buildSchema('type Query { a: Int, b: Int }');
 
-/** An envelop with graphql-js counted, the cache, and `extraRule` added by a plugin while it is set. */
+/** An envelop with graphql-js counted, the cache, and `extraRule` (or a fresh rule) added by a plugin while it is set. */
 function countedEnvelop() {
   const counts = { parse: 0, validate: 0 };
-  const state: { extraRule?: ValidationRule } = {};
+  const state: { extraRule?: ValidationRule; freshRule?: boolean } = {};
   const addsRule: Plugin = {
     onValidate({ addValidationRule }) {
       if (state.extraRule) addValidationRule(state.extraRule);
+      // As graphql-armor adds its rules: a new function on each request, under the same name.
+      if (state.freshRule) addValidationRule(noDeepSelections());
     },
   };
   const getEnveloped = envelop({
@@ -41,6 +43,12 @@ const noB: ValidationRule = (context) => ({
   },
 });
 
+function noDeepSelections(): ValidationRule {
+  return function noDeepSelections() {
+    return {};
+  };
+}
+
 describe('the parser and validation caches', () => {
   it('parse and validate a document once, then answer the same document and result from memory', () => {
     const { counts, check } = countedEnvelop();
@@ -61,6 +69,15 @@ describe('the parser and validation caches', () => {
     state.extraRule = undefined;
     expect(check('{ a b }').errors).toEqual([]);
     expect(counts.validate).toBe(2);
+  });
+
+  it('answer from memory when a rule is made afresh for each request under the same name', () => {
+    const { counts, state, check } = countedEnvelop();
+    state.freshRule = true;
+    const first = check('{ a }');
+    expect(check('{ a }').errors).toBe(first.errors);
+    expect(check('{ a }').errors).toBe(first.errors);
+    expect(counts.validate).toBe(1);
   });
 
   it('remember a syntax error: the same source is not parsed again', () => {
