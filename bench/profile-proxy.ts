@@ -2,7 +2,7 @@
 // with the top frames by self and inclusive time. Each target gets its own Switchboard process, started
 // with --cpu-prof and pinned to core 1 (as bench:proxy pins it), loaded by autocannon for
 // BENCH_SECONDS (default 8) after a 2 s warm-up, then stopped so that it writes its profile.
-// BENCH_ONLY=graphql or BENCH_ONLY=path profiles one of them; profiles go to BENCH_PROFILE_DIR
+// BENCH_ONLY=graphql, path or floor (the floor of bench:proxy, not profiled unless named) profiles those; profiles go to BENCH_PROFILE_DIR
 // (default a directory under the system's temporary directory). Everything stops by itself.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -61,13 +61,15 @@ const targets: Record<string, (url: string, apiKey: string) => autocannon.Option
     }),
   }),
   path: (url, apiKey) => ({ url: `${url}/api/integrations/bench/request/item`, headers: { 'x-api-key': apiKey, 'x-user-id': 'bench-user' } }),
+  // The floor (node:http in, undici out), to tell the frames every Node proxy pays for from Switchboard's own.
+  floor: (url) => ({ url: `${url}/proxy/item` }),
 };
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 for (const [name, options] of Object.entries(targets)) {
-  if (only.length && !only.includes(name)) continue;
+  if (only.length ? !only.includes(name) : name === 'floor') continue;
   // One profile per thread (tsx's loader runs in a worker): the main thread's is the largest.
   const profileDirectory = path.join(directory, name);
-  const server = await startRole('switchboard', upstream.url, ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`]);
+  const server = await startRole(name === 'floor' ? 'floor' : 'switchboard', upstream.url, ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`]);
   const request = options(server.url, server.apiKey!);
   await autocannon({ ...request, connections: 20, duration: 2 });
   const result = await autocannon({ ...request, connections: 20, duration: SECONDS });

@@ -155,14 +155,22 @@ function summary(name: string, allRuns: Run[]): Result {
   };
 }
 
+// BENCH_ONLY=floor,path measures only the targets whose names contain one of those words, and starts
+// only the servers they need (each Switchboard takes a while to start on a busy machine).
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const measured = (name: string) => !only.length || only.some((word) => name.includes(word));
 const upstream = await startRole('upstream');
-const floor = await startRole('floor', upstream.url);
-const yogaBare = await startRole('yoga-bare', upstream.url);
-const switchboard = await startRole('switchboard', upstream.url);
-const switchboardLogOff = await startRole('switchboard-log-off', upstream.url);
-const switchboardLogAll = await startRole('switchboard-log-all', upstream.url);
-const switchboardUncompiled = await startRole('switchboard-uncompiled', upstream.url);
-const auth = { 'x-api-key': switchboard.apiKey!, 'x-user-id': 'bench-user' };
+/** A role's server when one of its targets is measured; a placeholder (no URL) when none is. */
+const startFor = async (role: string, targetNames: string[]): Promise<{ url: string; apiKey?: string; pid: number }> =>
+  targetNames.some(measured) ? startRole(role, upstream.url) : { url: '', pid: 0 };
+const floor = await startFor('floor', ['floor (node:http + undici)']);
+const yogaBare = await startFor('yoga-bare', ['yoga-bare (forward only)']);
+const switchboard = await startFor('switchboard', ['proxyRequest (GraphQL)', 'path proxy']);
+const switchboardLogOff = await startFor('switchboard-log-off', ['proxyRequest (log off)', 'path proxy (log off)']);
+const switchboardLogAll = await startFor('switchboard-log-all', ['proxyRequest (log, every call)', 'path proxy (log, every call)']);
+const switchboardUncompiled = await startFor('switchboard-uncompiled', ['proxyRequest (uncompiled)']);
+const apiKey = [switchboard, switchboardLogOff, switchboardLogAll, switchboardUncompiled].find((server) => server.apiKey)?.apiKey ?? '';
+const auth = { 'x-api-key': apiKey, 'x-user-id': 'bench-user' };
 
 /** proxyRequest and the path proxy on one Switchboard; `suffix` names which one. */
 function switchboardTargets(suffix: string, server: { url: string; pid: number }): Array<[string, autocannon.Options, number]> {
@@ -198,9 +206,7 @@ const targets: Array<[string, autocannon.Options, number]> = [
   ...switchboardTargets(' (log, every call)', switchboardLogAll),
   switchboardTargets(' (uncompiled)', switchboardUncompiled)[0]!,
 ];
-// BENCH_ONLY=floor,path measures only the targets whose names contain one of those words.
-const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
-if (only.length) targets.splice(0, targets.length, ...targets.filter(([name]) => only.some((word) => name.includes(word))));
+if (only.length) targets.splice(0, targets.length, ...targets.filter(([name]) => measured(name)));
 // Warm-up (JIT, connection pools, caches), then the rounds, each target in turn.
 for (const [, options] of targets) await run(options, 2);
 const runs = new Map<string, Run[]>(targets.map(([name]) => [name, []]));
@@ -257,8 +263,8 @@ for (const via of ['proxyRequest', 'path proxy']) {
   const [withLog, everyCall] = [ratioToLogOff(name, `${via} (log off)`), ratioToLogOff(`${via} (log, every call)`, `${via} (log off)`)];
   if (withLog || everyCall) console.log(`${via}, requests/s with the log on vs off: default ${withLog ?? 'n/a'}, storing every call ${everyCall ?? 'n/a'}.`);
 }
-console.log(`Activity log, default settings: ${await activityCounts(switchboard.url)}.`);
-console.log(`Activity log, every call: ${await activityCounts(switchboardLogAll.url)}.`);
+if (switchboard.url) console.log(`Activity log, default settings: ${await activityCounts(switchboard.url)}.`);
+if (switchboardLogAll.url) console.log(`Activity log, every call: ${await activityCounts(switchboardLogAll.url)}.`);
 const failures = results.filter((result) => result.errors > 0 || result.non2xx > 0);
 stopAll();
 await dropBenchDatabases();

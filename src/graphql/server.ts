@@ -23,6 +23,7 @@ import { useCompiledExecution, type CompiledExecutionOptions } from './use-compi
 import { useCsrfPrevention } from './use-csrf-prevention.js';
 import { useErrorCodes } from './use-error-codes.js';
 import { useOperationObservability } from './use-operation-observability.js';
+import { useParserAndValidationCache } from './use-parser-and-validation-cache.js';
 import { useQueryCostLimit } from './use-query-cost-limit.js';
 import { useSharedSubscriptionExecution } from './use-shared-subscription-execution.js';
 
@@ -78,6 +79,8 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
     graphqlEndpoint: '/graphql',
     landingPage: false,
     batching: false,
+    // Its own cache recomputes the validation rules' key on every request: ours (last plugin, where yoga puts its own) keeps it.
+    parserAndValidationCache: false,
     // Enforced while reading the body in handleGraphQL (413 beyond GRAPHQL_MAX_BODY_BYTES).
     maxRequestBodySize: false,
     // CORS is answered by the server for every route (src/http/cors.ts): yoga's would reflect any Origin.
@@ -126,6 +129,7 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
       useSharedSubscriptionExecution(),
       useQueryCostLimit(options.settings.maxCost),
       ...(options.refuseWritesReason ? [useStorageGuard(options.refuseWritesReason)] : []),
+      useParserAndValidationCache(),
     ],
   });
 }

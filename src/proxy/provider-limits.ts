@@ -81,7 +81,8 @@ export function createProviderLimits(
   settings: Pick<ProxySettings['providerLimits'], 'reserve' | 'trackBelow' | 'maxConnections'>,
   shared: SharedLimits = PER_INSTANCE_LIMITS,
 ) {
-  const buckets = lazy(() => new LRUCache<string, Bucket>({ max: settings.maxConnections }));
+  // ttlResolution 0: the clock read on each lookup (the default caches it with a 1 ms timer, a timer every few calls).
+  const buckets = lazy(() => new LRUCache<string, Bucket>({ max: settings.maxConnections, ttlResolution: 0 }));
   const sharedKey = (connectionId: string) => `provider:${connectionId}`;
   /**
    * Calls on their way to connections not tracked here (none taken from a bucket). When an answer
