@@ -137,6 +137,18 @@ export function startPGliteThread(options: PGliteThreadOptions): EmbeddedClient 
     return thread;
   }
 
+  // The column types a parsers object covers, read once per object: Prisma's adapter passes the same one
+  // with every statement.
+  const textTypesByParsers = new WeakMap<Parsers, number[]>();
+  const textTypesOf = (parsers: Parsers): number[] => {
+    let types = textTypesByParsers.get(parsers);
+    if (!types) {
+      types = Object.keys(parsers).map(Number);
+      textTypesByParsers.set(parsers, types);
+    }
+    return types;
+  };
+
   const send = <T>(op: 'query' | 'exec' | 'close', sql: string, params?: unknown[], queryOptions?: QueryOptions): Promise<T> => {
     if (stopped) return Promise.reject(stopped);
     const parsers = queryOptions?.parsers;
@@ -146,7 +158,7 @@ export function startPGliteThread(options: PGliteThreadOptions): EmbeddedClient 
       sql,
       params,
       rowMode: queryOptions?.rowMode,
-      textTypes: parsers ? Object.keys(parsers).map(Number) : undefined,
+      textTypes: parsers ? textTypesOf(parsers) : undefined,
     };
     const reply = new Promise<unknown>((resolve, reject) => {
       const post = (to: Worker) => {
