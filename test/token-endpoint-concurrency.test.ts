@@ -12,7 +12,7 @@ import { createSharedLimits } from '../src/kernel/shared-limits.js';
 import { createTokenEndpointSlots } from '../src/tokens/endpoint-slots.js';
 import { claimBatch, runRefreshSweep } from '../src/tokens/refresh-sweep.js';
 import { credentialsOf, prisma, testLogger } from './helpers/database.js';
-import { uniqueSlug } from './helpers/fixtures.js';
+import { makeIntegration, uniqueSlug } from './helpers/fixtures.js';
 import { testApp } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
 
@@ -44,16 +44,12 @@ async function countingTokenEndpoint(answerMs: number) {
 
 /** An integration whose token endpoint is at `baseUrl`. */
 async function integrationOn(app: App, baseUrl: string): Promise<{ id: string; slug: string }> {
-  const slug = uniqueSlug('endpoint-cap');
-  const integration = await app.services.integrations.create({
-    slug,
-    provider: 'custom',
-    clientId: 'client-id',
-    clientSecret: 'client-secret',
+  const integration = await makeIntegration(app, {
+    slug: uniqueSlug('endpoint-cap'),
     authorizationUrl: `${baseUrl}/authorize`,
     tokenUrl: `${baseUrl}/token`,
   });
-  return { id: integration.id, slug };
+  return { id: integration.id, slug: integration.slug };
 }
 
 /** `count` connections of the integration whose tokens expire at `expiresAt`; their ids. */
