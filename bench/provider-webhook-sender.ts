@@ -10,6 +10,8 @@ const teams = Number(teamsText);
 const total = rate * seconds;
 const agent = new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 30_000 });
 const ackMs: number[] = [];
+/** When each acknowledged request was sent (ms from the start), in the order of ackMs. */
+const sentAtMs: number[] = [];
 const statuses = new Map<number, number>();
 let failures = 0;
 
@@ -32,6 +34,7 @@ async function send(index: number): Promise<void> {
     });
     await answer.body.dump();
     ackMs.push(performance.now() - started);
+    sentAtMs.push(started - start);
     statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
   } catch {
     failures++;
@@ -49,4 +52,6 @@ for (let index = 0; index < total; index++) {
 await Promise.all(inFlight);
 const elapsed = (performance.now() - start) / 1000;
 await agent.close();
-process.stdout.write(`${JSON.stringify({ ackMs, statuses: Object.fromEntries(statuses), failures, elapsed })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ackMs, sentAtMs, startedAt: performance.timeOrigin + start, statuses: Object.fromEntries(statuses), failures, elapsed })}\n`,
+);

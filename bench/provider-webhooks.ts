@@ -9,11 +9,13 @@
 // BENCH_CPU_PROF=1 profiles this process's main thread (the Switchboard's; the embedded database has a
 // thread of its own) from the first webhook sent to the last one received, and prints the top frames
 // (bench/profile-summary.ts) in µs per webhook; the profile is kept in the temporary directory.
+// BENCH_TIMELINE=1 adds the acknowledgements second by second beside the database's slow statements.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -41,12 +43,37 @@ if (QUERY_LOG) {
   });
 }
 
+// BENCH_TIMELINE=1 prints the acknowledgements second by second, the embedded database's statements that
+// took 20 ms or more (when they ended), and the main thread's event-loop delay: where the slow ones come from.
+const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
+const slowStatements: Array<{ endedAt: number; ms: number; sql: string }> = [];
+let timelineStart = 0;
+/** Each acknowledgement as the server saw it: from the request's headers parsed to the response finished. */
+const serverAcks: Array<{ at: number; ms: number }> = [];
+/** The main thread's garbage collections of 10 ms or more. */
+const pauses: Array<{ at: number; ms: number }> = [];
+if (TIMELINE) {
+  const requestStarts = new WeakMap<object, number>();
+  diagnosticsChannel.subscribe('http.server.request.start', (message) => {
+    requestStarts.set((message as { response: object }).response, performance.now());
+  });
+  diagnosticsChannel.subscribe('http.server.response.finish', (message) => {
+    const startedAt = requestStarts.get((message as { response: object }).response);
+    if (startedAt !== undefined && timelineStart) serverAcks.push({ at: startedAt - timelineStart, ms: performance.now() - startedAt });
+  });
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (entry.duration >= 10 && timelineStart) pauses.push({ at: entry.startTime - timelineStart, ms: entry.duration });
+  }).observe({ entryTypes: ['gc'] });
+}
+
 // BENCH_STATEMENT_TIME=1 times the embedded database's statements (Database.onStatement): PGlite's share
 // of the main thread while the bench runs, and the statements that take it.
 const STATEMENT_TIME = Boolean(process.env.BENCH_STATEMENT_TIME);
 const statementTimes = new Map<string, { count: number; ms: number }>();
-if (STATEMENT_TIME) {
+if (STATEMENT_TIME || TIMELINE) {
   app.db.onStatement?.((sql, ms) => {
+    if (TIMELINE && ms >= 20 && timelineStart)
+      slowStatements.push({ endedAt: performance.now() - timelineStart, ms, sql: sql.replace(/\s+/g, ' ').trim().slice(0, 70) });
     const kind = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
     const entry = statementTimes.get(kind) ?? { count: 0, ms: 0 };
     entry.count++;
@@ -117,6 +144,9 @@ if (profiler) {
   await profiler.post('Profiler.start');
 }
 const startedAt = performance.now();
+timelineStart = startedAt;
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+if (TIMELINE) loopDelay.enable();
 const loadAtStart = os.loadavg();
 const cpu = process.cpuUsage();
 const loopAtStart = performance.eventLoopUtilization();
@@ -134,9 +164,11 @@ const sender = spawn(
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
-const sent = await new Promise<{ ackMs: number[]; statuses: Record<string, number>; failures: number; elapsed: number }>((resolve) => {
-  readline.createInterface({ input: sender.stdout! }).once('line', (line) => resolve(JSON.parse(line) as never));
-});
+const sent = await new Promise<{ ackMs: number[]; sentAtMs: number[]; startedAt: number; statuses: Record<string, number>; failures: number; elapsed: number }>(
+  (resolve) => {
+    readline.createInterface({ input: sender.stdout! }).once('line', (line) => resolve(JSON.parse(line) as never));
+  },
+);
 const total = RATE * SECONDS;
 progress('all sent; waiting for the app to receive them');
 const forwardedAll = await until(() => receipts.filter((receipt) => receipt.type === 'provider.webhook').length >= total, 120_000);
@@ -184,6 +216,48 @@ if (STATEMENT_TIME) {
   );
   for (const [kind, entry] of [...statementTimes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10))
     console.log(`    ${(entry.ms / total).toFixed(3)} ms/webhook  ${String(entry.count).padStart(6)}×  ${kind}`);
+}
+if (TIMELINE) {
+  loopDelay.disable();
+  console.log(
+    `  main thread event-loop delay: p50 ${ms(loopDelay.percentile(50) / 1e6)}, p99 ${ms(loopDelay.percentile(99) / 1e6)}, max ${ms(loopDelay.max / 1e6)}`,
+  );
+  const seconds = new Map<number, number[]>();
+  // The provider's times are from its own first send: moved to this process's, from the bench's start.
+  const senderOffset = sent.startedAt - (performance.timeOrigin + timelineStart);
+  sent.ackMs.forEach((ack, index) => {
+    const second = Math.floor((sent.sentAtMs[index]! + senderOffset) / 1000);
+    seconds.set(second, [...(seconds.get(second) ?? []), ack]);
+  });
+  console.log(
+    "  acknowledgements by the second they were sent (from the bench's start): count, p50 / p99 / max ms as the provider saw them; p99 / max as the server saw them;\n" +
+      '  statements >= 20 ms that ended in it (count, longest); main-thread garbage collections >= 10 ms (count, longest)',
+  );
+  for (const [second, values] of [...seconds].sort((a, b) => a[0] - b[0])) {
+    values.sort((a, b) => a - b);
+    const slow = slowStatements.filter((statement) => Math.floor(statement.endedAt / 1000) === second);
+    const server = serverAcks
+      .filter((ack) => Math.floor(ack.at / 1000) === second)
+      .map((ack) => ack.ms)
+      .sort((a, b) => a - b);
+    const gcs = pauses.filter((pause) => Math.floor(pause.at / 1000) === second);
+    const longest = (items: Array<{ ms: number }>) => (items.length ? `, longest ${Math.max(...items.map((item) => item.ms)).toFixed(0)} ms` : '');
+    console.log(
+      `    ${String(second).padStart(3)} s  ${String(values.length).padStart(4)}  ${percentile(values, 50).toFixed(1)} / ${percentile(values, 99).toFixed(1)} / ${values.at(-1)!.toFixed(1)}` +
+        `   server ${percentile(server, 99).toFixed(1)} / ${(server.at(-1) ?? NaN).toFixed(1)}   ${slow.length} slow${longest(slow)}   ${gcs.length} gc${longest(gcs)}`,
+    );
+  }
+  const kinds = new Map<string, { count: number; ms: number; max: number }>();
+  for (const statement of slowStatements) {
+    const entry = kinds.get(statement.sql) ?? { count: 0, ms: 0, max: 0 };
+    entry.count++;
+    entry.ms += statement.ms;
+    entry.max = Math.max(entry.max, statement.ms);
+    kinds.set(statement.sql, entry);
+  }
+  console.log('  statements >= 20 ms: count, total, longest, statement');
+  for (const [sql, entry] of [...kinds].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10))
+    console.log(`    ${String(entry.count).padStart(5)}  ${entry.ms.toFixed(0).padStart(6)} ms  ${entry.max.toFixed(0).padStart(4)} ms  ${sql}`);
 }
 if (profile) {
   const file = path.join(os.tmpdir(), `provider-webhooks-${process.pid}.cpuprofile`);
