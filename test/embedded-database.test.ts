@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { openDatabase } from '../src/db/database.js';
+import { openDatabase, type Database } from '../src/db/database.js';
 import { startEmbeddedDatabase } from '../src/db/embedded.js';
 import { isDatabaseUnavailable } from '../src/db/errors.js';
 import { testLogger } from './helpers/database.js';
@@ -21,11 +21,13 @@ const settings = () => {
 };
 
 describe('the embedded database', () => {
-  it("starts with EMBEDDED_SHARED_BUFFERS_MB as PostgreSQL's shared_buffers", async () => {
+  it("starts with EMBEDDED_SHARED_BUFFERS_MB as PostgreSQL's shared_buffers, and new WAL segments not zero-filled", async () => {
     const db = openDatabase(settings(), { logger: testLogger });
     try {
-      const [row] = await db.prisma.$queryRawUnsafe<Array<{ shared_buffers: string }>>("SELECT current_setting('shared_buffers') AS shared_buffers");
-      expect(row?.shared_buffers).toBe('8MB');
+      const [row] = await db.prisma.$queryRawUnsafe<Array<{ shared_buffers: string; wal_init_zero: string }>>(
+        "SELECT current_setting('shared_buffers') AS shared_buffers, current_setting('wal_init_zero') AS wal_init_zero",
+      );
+      expect(row).toEqual({ shared_buffers: '8MB', wal_init_zero: 'off' });
     } finally {
       await db.close();
     }
@@ -108,6 +110,96 @@ describe('the embedded database thread', () => {
       expect(isDatabaseUnavailable(later)).toBe(true);
       expect(onStopped).toHaveBeenCalledTimes(1);
       expect(onStopped).toHaveBeenCalledWith(error);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("the embedded database's named statements", () => {
+  const preparedCount = async (db: Database) =>
+    (await db.queryRows<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements WHERE NOT from_sql'))[0]!.n;
+
+  it('prepares a statement the second time its text is run, once, and returns what an unnamed one returns, every type alike', async () => {
+    const db = openDatabase(settings(), { logger: testLogger });
+    try {
+      await db.prisma.$executeRawUnsafe(
+        'CREATE TABLE named_types (id int PRIMARY KEY, big bigint, label text, doc jsonb, at timestamp(3), flag boolean, tags text[], amount numeric, raw bytea)',
+      );
+      const insert = (id: number, label: string | null) =>
+        db.prisma
+          .$executeRaw`INSERT INTO named_types VALUES (${id}, ${BigInt(2) ** BigInt(40) + BigInt(id)}, ${label}, ${JSON.stringify({ id, nested: [1, 'two', null] })}::jsonb,
+          ${new Date(Date.UTC(2026, 11, 4, 12, 0, id))}, ${id % 2 === 0}, ${['a', `t${id}`]}, ${'12.50'}::numeric, ${Buffer.from([id, 0, 255])})`;
+      for (let id = 1; id <= 4; id++) await insert(id, id === 3 ? null : `row ${id}`);
+      await preparedCount(db); // run twice, so that it is prepared itself before counting
+      const before = await preparedCount(db);
+      const read = () => db.prisma.$queryRaw<unknown[]>`SELECT * FROM named_types WHERE id >= ${1} ORDER BY id`;
+      const [first, second, third] = [await read(), await read(), await read()];
+      // The INSERT (run four times) and the SELECT (three) are each prepared once.
+      expect((await preparedCount(db)) - before).toBe(1);
+      expect(second).toEqual(first);
+      expect(third).toEqual(first);
+      expect(first).toHaveLength(4);
+      expect(first[2]).toMatchObject({
+        id: 3,
+        big: BigInt(2) ** BigInt(40) + BigInt(3),
+        label: null,
+        doc: { id: 3, nested: [1, 'two', null] },
+        flag: false,
+        tags: ['a', 't3'],
+      });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('answers with the new columns when a table a prepared statement reads changes (a migration), and drops the old plan', async () => {
+    const db = openDatabase(settings(), { logger: testLogger });
+    try {
+      await db.queryRows('CREATE TABLE named_changing (id int PRIMARY KEY)');
+      await db.queryRows('INSERT INTO named_changing VALUES (1)');
+      for (let run = 0; run < 3; run++) expect(await db.queryRows('SELECT * FROM named_changing')).toEqual([{ id: 1 }]);
+      await db.queryRows("ALTER TABLE named_changing ADD COLUMN label text DEFAULT 'new'");
+      expect(await db.queryRows('SELECT * FROM named_changing')).toEqual([{ id: 1, label: 'new' }]);
+      expect(await db.queryRows('SELECT * FROM named_changing')).toEqual([{ id: 1, label: 'new' }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("keeps PostgreSQL's error fields from a prepared statement, and the database and a transaction go on after it", async () => {
+    const db = openDatabase(settings(), { logger: testLogger });
+    try {
+      await db.prisma.$executeRawUnsafe('CREATE TABLE named_errors (id int PRIMARY KEY)');
+      const insert = (id: number) => db.prisma.$executeRaw`INSERT INTO named_errors VALUES (${id})`;
+      await insert(1);
+      await insert(2);
+      const uniqueViolation = { meta: { driverAdapterError: { cause: { kind: 'UniqueConstraintViolation', originalCode: '23505' } } } };
+      await expect(insert(1)).rejects.toMatchObject(uniqueViolation);
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.$executeRaw`INSERT INTO named_errors VALUES (${3})`;
+          await tx.$executeRaw`INSERT INTO named_errors VALUES (${2})`;
+        }),
+      ).rejects.toMatchObject(uniqueViolation);
+      await db.transaction(async (tx) => tx.$executeRaw`INSERT INTO named_errors VALUES (${4})`);
+      expect(await db.queryRows<{ id: number }>('SELECT id FROM named_errors ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 4 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('keeps at most 256 prepared statements, the least recently used closed first', async () => {
+    const db = openDatabase(settings(), { logger: testLogger });
+    try {
+      for (let round = 0; round < 2; round++) for (let n = 0; n < 300; n++) await db.queryRows(`SELECT ${n} AS n`);
+      expect(await preparedCount(db)).toBe(256);
+      // The most recent ones are still prepared (answered without a parse), the first ones are not.
+      const statements = await db.queryRows<{ statement: string }>('SELECT statement FROM pg_prepared_statements WHERE NOT from_sql');
+      const texts = new Set(statements.map((row) => row.statement));
+      expect(texts.has('SELECT 299 AS n')).toBe(true);
+      expect(texts.has('SELECT 0 AS n')).toBe(false);
+      expect(await db.queryRows('SELECT 0 AS n')).toEqual([{ n: 0 }]);
     } finally {
       await db.close();
     }

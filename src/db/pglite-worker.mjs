@@ -6,11 +6,13 @@
 // column types the caller parses itself (its parsers are functions, which cannot cross threads): they
 // come back as PostgreSQL's text. Messages out: { id, result, ms } or { id, error, ms }.
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite, messages } from '@electric-sql/pglite';
+import { PGlite, messages, parse, protocol } from '@electric-sql/pglite';
 
 const { dataDir, sharedBuffersMb, pgliteWasmModule } = workerData;
 // PostgreSQL's default page cache (128 MB) is set up at every start: most of PGlite's start-up time.
-const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`];
+// A new WAL segment is not zero-filled (16 MB written through PGlite's file system in one statement:
+// a 100–350 ms stall of whatever statement crossed into it); PostgreSQL then writes its last byte only.
+const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`, '-c', 'wal_init_zero=off'];
 const pglite = new PGlite(dataDir, { startParams, ...(pgliteWasmModule ? { pgliteWasmModule } : {}) });
 const asText = (value) => value;
 const parsersByTypes = new Map();
@@ -24,6 +26,96 @@ function parsersFor(textTypes) {
     parsersByTypes.set(key, parsers);
   }
   return parsers;
+}
+
+// Named prepared statements for the statements run again and again (the workers', Prisma's): PGlite's
+// query() parses and plans each one afresh as the unnamed statement, and planning was most of the
+// database thread's time under load (a result write: ~20 ms planned, 0.5 ms run). A named statement is
+// parsed once; PostgreSQL then plans it per execution for five runs and keeps a generic plan when that
+// is no worse, and replans by itself when a table it reads changes. A statement is named the second time
+// its text is seen (a one-off, such as a migration's, is not), at most PREPARED_MAX of them, the least
+// recently used closed first.
+const PREPARED_MAX = 256;
+const SEEN_MAX = 4096;
+const { serialize } = protocol;
+/** SQL text → { name, paramTypes }, in the order of last use. */
+const prepared = new Map();
+/** SQL text seen once, not yet named. */
+const seenOnce = new Set();
+let preparedCount = 0;
+const UNNAMED =
+  /^\s*(BEGIN|START|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|SET|RESET|SHOW|LISTEN|UNLISTEN|NOTIFY|DEALLOCATE|DISCARD|PREPARE|EXECUTE|VACUUM|ANALYZE|CREATE|ALTER|DROP|COPY)\b/i;
+
+const concat = (...parts) => {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+};
+
+/** The named statement for `sql`, parsed now if it is not yet. */
+async function preparedFor(sql) {
+  const known = prepared.get(sql);
+  if (known) {
+    prepared.delete(sql);
+    prepared.set(sql, known);
+    return known;
+  }
+  if (prepared.size >= PREPARED_MAX) {
+    const [oldest, { name: oldName }] = prepared.entries().next().value;
+    prepared.delete(oldest);
+    await pglite.execProtocol(concat(serialize.close({ type: 'S', name: oldName }), serialize.sync()), { throwOnError: false, syncToFs: false });
+  }
+  const name = `switchboard_${++preparedCount}`;
+  const { messages: described } = await pglite.execProtocol(
+    concat(serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()),
+    { syncToFs: false },
+  );
+  const statement = { name, paramTypes: parse.parseDescribeStatementResults(described) };
+  prepared.set(sql, statement);
+  return statement;
+}
+
+/** PGlite's query(), on a named statement: bind, describe, execute and sync sent at once. */
+async function queryPrepared(sql, params, options) {
+  const { name, paramTypes } = await preparedFor(sql);
+  const values = (params ?? []).map((value, index) => {
+    if (value === null || value === undefined) return null;
+    const serializer = pglite.serializers[paramTypes[index]];
+    return serializer ? serializer(value) : value.toString();
+  });
+  const { messages: results } = await pglite.execProtocol(
+    concat(serialize.bind({ statement: name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()),
+  );
+  return parse.parseResults(results, pglite.parsers, options)[0];
+}
+
+async function query(sql, params, options) {
+  if (UNNAMED.test(sql)) return pglite.query(sql, params, options);
+  if (!prepared.has(sql)) {
+    if (!seenOnce.has(sql)) {
+      if (seenOnce.size >= SEEN_MAX) seenOnce.clear();
+      seenOnce.add(sql);
+      return pglite.query(sql, params, options);
+    }
+    seenOnce.delete(sql);
+  }
+  try {
+    return await queryPrepared(sql, params, options);
+  } catch (error) {
+    // A table it reads changed the columns it returns (a migration): parsed again next time.
+    const stale = error instanceof messages.DatabaseError && error.code === '0A000' && /cached plan/.test(error.message) && prepared.get(sql);
+    if (stale) {
+      prepared.delete(sql);
+      await pglite.execProtocol(concat(serialize.close({ type: 'S', name: stale.name }), serialize.sync()), { throwOnError: false, syncToFs: false });
+      return pglite.query(sql, params, options);
+    }
+    if (error instanceof messages.DatabaseError) Object.assign(error, { query: sql });
+    throw error;
+  }
 }
 
 /** An error as data: its message, name and PostgreSQL's fields (code, detail, constraint…). */
@@ -44,7 +136,7 @@ async function run(message) {
   const options = { rowMode: message.rowMode, parsers: parsersFor(message.textTypes) };
   switch (message.op) {
     case 'query':
-      return resultData(await pglite.query(message.sql, message.params, options));
+      return resultData(await query(message.sql, message.params, options));
     case 'exec':
       return (await pglite.exec(message.sql, options)).map(resultData);
     case 'close':
