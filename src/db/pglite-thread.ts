@@ -57,15 +57,17 @@ function errorFrom({ messages }: PGliteModule, data: ErrorData): Error {
 
 // PGlite's WebAssembly, compiled once per process from the second database on and handed to each
 // database's thread (the test suite opens hundreds): a pure function of the installed file, like the
-// module cache. The first database's thread compiles its own, so that a server's only one starts at once.
+// module cache. The first database's thread compiles its own, and nothing is compiled here for it: a
+// server opens only that one, and a second compile would take CPU from its start on both threads.
 let compiledPglite: Promise<WebAssembly.Module | undefined> | undefined;
+let threadsStarted = 0;
 function pgliteWasmModule(): Promise<WebAssembly.Module | undefined> {
-  if (compiledPglite) return compiledPglite;
-  compiledPglite = (async () => {
+  if (++threadsStarted === 1) return Promise.resolve(undefined);
+  compiledPglite ??= (async () => {
     const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
     return WebAssembly.compile(await fs.promises.readFile(path.join(path.dirname(entry), 'pglite.wasm')));
   })().catch(() => undefined);
-  return Promise.resolve(undefined);
+  return compiledPglite;
 }
 
 type Parsers = NonNullable<QueryOptions['parsers']>;

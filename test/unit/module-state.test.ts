@@ -39,6 +39,7 @@ const ALLOWED_STATE: Record<string, string> = {
   'catalog/index.ts catalog': 'the built-in provider catalog, parsed once',
   'db/schema-engine.ts instantiated': 'the WebAssembly engine, instantiated once per process',
   'db/pglite-thread.ts compiledPglite': "PGlite's WebAssembly, compiled once per process for every embedded database's thread",
+  'db/pglite-thread.ts threadsStarted': "the process's embedded databases counted: PGlite's WebAssembly is compiled here only from the second on",
 };
 
 /** Constructors whose instances hold state (a module-level one would be shared by every app). */
