@@ -1,6 +1,7 @@
 // The provider of bench/provider-webhooks.ts, in its own process: sends Slack-signed events at a steady
 // rate to the inbound route and prints one JSON line at the end with each acknowledgement's time.
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import { Agent, request } from 'undici';
 
 const [url, rateText, secondsText, secret, teamsText] = process.argv.slice(2);
@@ -15,7 +16,7 @@ const sentAtMs: number[] = [];
 const statuses = new Map<number, number>();
 let failures = 0;
 
-async function send(index: number): Promise<void> {
+async function send(index: number, target = url!, dispatcher = agent, record = true): Promise<void> {
   const at = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({
     type: 'event_callback',
@@ -26,13 +27,14 @@ async function send(index: number): Promise<void> {
   const signature = `v0=${createHmac('sha256', secret!).update(`v0:${at}:${body}`).digest('hex')}`;
   const started = performance.now();
   try {
-    const answer = await request(url!, {
+    const answer = await request(target, {
       method: 'POST',
-      dispatcher: agent,
+      dispatcher,
       headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(at), 'x-slack-signature': signature },
       body,
     });
     await answer.body.dump();
+    if (!record) return;
     ackMs.push(performance.now() - started);
     sentAtMs.push(started - start);
     statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
@@ -40,6 +42,16 @@ async function send(index: number): Promise<void> {
     failures++;
   }
 }
+
+// A provider is a warm service: this process's own code (signing, undici) is warmed first against a
+// local stand-in, so that its start-up is not counted as Switchboard's acknowledgement time.
+const standIn = http.createServer((req, res) => req.resume().on('end', () => res.end('{"ok":true}')));
+await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+const standInAgent = new Agent({ connections: 16 });
+const standInUrl = `http://127.0.0.1:${(standIn.address() as { port: number }).port}/`;
+for (let round = 0; round < 100; round++) await Promise.all(Array.from({ length: 20 }, (_, index) => send(-1 - index, standInUrl, standInAgent, false)));
+await standInAgent.close();
+standIn.close();
 
 const start = performance.now();
 const inFlight: Promise<void>[] = [];
