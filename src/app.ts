@@ -37,6 +37,7 @@ import { healthRoute, startHttpServer, type HttpServer, type Route } from './htt
 import { indexRoute, metricsRoute, possibleTypesRoute, readyRoute } from './http/routes.js';
 import { EventBus } from './kernel/event-bus.js';
 import { startJobs, type Job, type RunningJobs } from './kernel/jobs.js';
+import { embeddedMaintenanceJob } from './db/embedded-maintenance.js';
 import { ProviderError, ValidationError } from './kernel/errors.js';
 import { createLogger, type Logger } from './kernel/log.js';
 import { mcpHandler } from './mcp/route.js';
@@ -255,6 +256,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     auditRetentionJob(db.prisma, config.activity, logger),
     healthCheckJob({ prisma: db.prisma, verifier, logger, instanceId }, config.health),
     consoleSessionCleanupJob(db.prisma, config.console, logger),
+    embeddedMaintenanceJob(db, config.database.embeddedMaintenanceIntervalSeconds, logger),
   ];
 
   const authenticate = createAuthenticator(config.auth, db.prisma, apiKeys);

@@ -12,7 +12,18 @@ const { dataDir, sharedBuffersMb, pgliteWasmModule } = workerData;
 // PostgreSQL's default page cache (128 MB) is set up at every start: most of PGlite's start-up time.
 // A new WAL segment is not zero-filled (16 MB written through PGlite's file system in one statement:
 // a 100–350 ms stall of whatever statement crossed into it); PostgreSQL then writes its last byte only.
-const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`, '-c', 'wal_init_zero=off'];
+// ANALYZE (the maintenance job's, src/db/embedded-maintenance.ts) samples 3,000 rows per table instead
+// of 30,000: it runs on this thread, between the statements someone waits on, and the planner needs
+// the tables' sizes and the spread of a status or a time, not fine histograms.
+const startParams = [
+  ...PGlite.defaultStartParams,
+  '-c',
+  `shared_buffers=${sharedBuffersMb}MB`,
+  '-c',
+  'wal_init_zero=off',
+  '-c',
+  'default_statistics_target=10',
+];
 const pglite = new PGlite(dataDir, { startParams, ...(pgliteWasmModule ? { pgliteWasmModule } : {}) });
 const asText = (value) => value;
 const parsersByTypes = new Map();

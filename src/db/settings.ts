@@ -20,6 +20,10 @@ export const databaseSettings = defineSettings(
       integer({ min: 1, max: 4096, default: 16 }),
       "the embedded database's page cache (PostgreSQL's shared_buffers); its start-up initialises all of it",
     ),
+    EMBEDDED_MAINTENANCE_INTERVAL_SECONDS: setting(
+      integer({ min: 0, default: 2 }),
+      "the job `embedded-database-maintenance`: how often the embedded database's tables are vacuumed and analyzed when past autovacuum's thresholds, as PostgreSQL's autovacuum does (0 turns it off)",
+    ),
     STORAGE_MIN_FREE_MB: setting(
       integer({ min: 17, default: 32 }),
       'embedded database: `/ready` answers 503 (storage full) when `DATA_DIR` has less free space than this (a new 16 MB WAL segment, plus a margin)',
@@ -38,6 +42,7 @@ export const databaseSettings = defineSettings(
     statementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
     readyTimeoutMs: values.READY_TIMEOUT_MS,
     embeddedSharedBuffersMb: values.EMBEDDED_SHARED_BUFFERS_MB,
+    embeddedMaintenanceIntervalSeconds: values.EMBEDDED_MAINTENANCE_INTERVAL_SECONDS,
     storageMinFreeMb: values.STORAGE_MIN_FREE_MB,
     storageWarnFreeMb: values.STORAGE_WARN_FREE_MB,
   }),
