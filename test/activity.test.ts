@@ -4,7 +4,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it, vi } from 'vitest';
 import { ActivityRecorder } from '../src/activity/recorder.js';
 import { deleteExpiredOperations } from '../src/activity/retention.js';
-import { newIdAt } from '../src/kernel/ids.js';
+import { newIdAt, timeOfId } from '../src/kernel/ids.js';
 import { runRefreshSweep } from '../src/tokens/refresh-sweep.js';
 import { followToCallback, startAuthorizationServer, completeCallback } from './helpers/authorization-server.js';
 import { CALLBACK, connectThroughProvider, createOidcIntegration, expireToken } from './helpers/connect.js';
@@ -425,6 +425,60 @@ describe('activity log', async () => {
     off.record({ kind: 'PROXY', outcome: 'SUCCESS', integrationSlug: 'off' });
     await off.stop();
     expect(off.stats.recorded).toBe(0);
+  });
+
+  it('stores each field of an operation as recorded, its time that of its id in UTC', async () => {
+    const recorder = new ActivityRecorder(database, { ...config.activity, flushIntervalMs: 60_000 }, testLogger);
+    const before = Date.now();
+    recorder.record({
+      kind: 'PROXY',
+      outcome: 'FAILURE',
+      connectionId: 'connection-fields',
+      integrationSlug: 'fields',
+      ownerId: 'owner-fields',
+      method: 'POST',
+      path: '/v1/items',
+      providerStatus: 503,
+      durationMs: 12.346,
+      error: 'The provider answered HTTP 503.',
+      tool: 'call_api',
+    });
+    recorder.record({ kind: 'REFRESH', outcome: 'SUCCESS', integrationSlug: 'fields' });
+    await recorder.stop();
+    const rows = await prisma.operation.findMany({ where: { integrationSlug: 'fields' }, orderBy: { id: 'asc' } });
+    expect(rows.map(({ id: _id, at: _at, ...fields }) => fields)).toEqual([
+      {
+        kind: 'PROXY',
+        outcome: 'FAILURE',
+        connectionId: 'connection-fields',
+        integrationSlug: 'fields',
+        ownerId: 'owner-fields',
+        method: 'POST',
+        path: '/v1/items',
+        providerStatus: 503,
+        durationMs: 12.35,
+        error: 'The provider answered HTTP 503.',
+        tool: 'call_api',
+      },
+      {
+        kind: 'REFRESH',
+        outcome: 'SUCCESS',
+        connectionId: null,
+        integrationSlug: 'fields',
+        ownerId: null,
+        method: null,
+        path: null,
+        providerStatus: null,
+        durationMs: null,
+        error: null,
+        tool: null,
+      },
+    ]);
+    for (const row of rows) {
+      expect(row.at.getTime()).toBe(timeOfId(row.id));
+      expect(row.at.getTime()).toBeGreaterThanOrEqual(before);
+      expect(row.at.getTime()).toBeLessThanOrEqual(Date.now());
+    }
   });
 
   it('stores every failure but at most ACTIVITY_PROXY_SUCCESSES_PER_SECOND successful proxied calls a second, counting the rest', async () => {

@@ -324,20 +324,35 @@ export class ActivityRecorder {
 /**
  * One INSERT … SELECT FROM unnest(arrays): thirteen parameters however many rows. Several times cheaper
  * than createMany's row-by-row parameters, which matters most on the embedded database, whose work
- * runs on the server's own thread.
+ * runs on the server's own thread; sent outside Prisma, whose parameter mapping visits every element.
+ * Times go as ISO text (UTC): the driver would write a Date in the process's own time zone.
  */
 async function insertOperations(db: Database, rows: OperationRow[]): Promise<void> {
   const column = <K extends keyof OperationRow>(key: K) => rows.map((row) => row[key]);
-  await db.prisma.$executeRaw`
+  await db.execute(INSERT_OPERATIONS, [
+    column('id'),
+    column('kind'),
+    column('outcome'),
+    column('connectionId'),
+    column('integrationSlug'),
+    column('ownerId'),
+    column('method'),
+    column('path'),
+    column('providerStatus'),
+    column('durationMs'),
+    column('error'),
+    column('tool'),
+    rows.map((row) => row.at.toISOString()),
+  ]);
+}
+
+const INSERT_OPERATIONS = `
     INSERT INTO "Operation" ("id", "kind", "outcome", "connectionId", "integrationSlug", "ownerId", "method", "path", "providerStatus", "durationMs", "error", "tool", "at")
     SELECT * FROM unnest(
-      ${column('id')}::text[], ${column('kind')}::text[]::"OperationKind"[], ${column('outcome')}::text[]::"OperationOutcome"[],
-      ${column('connectionId')}::text[], ${column('integrationSlug')}::text[], ${column('ownerId')}::text[], ${column('method')}::text[],
-      ${column('path')}::text[], ${column('providerStatus')}::int[], ${column('durationMs')}::float8[], ${column('error')}::text[],
-      ${column('tool')}::text[], ${column('at')}::timestamp(3)[]
+      $1::text[], $2::text[]::"OperationKind"[], $3::text[]::"OperationOutcome"[], $4::text[], $5::text[], $6::text[], $7::text[],
+      $8::text[], $9::int[], $10::float8[], $11::text[], $12::text[], $13::timestamp(3)[]
     )
     ON CONFLICT ("id") DO NOTHING`;
-}
 
 /**
  * The recorder hears every domain event that records an operation; a proxied call that got an

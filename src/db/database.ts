@@ -40,6 +40,12 @@ export interface Database {
    */
   executeFirst(sql: string, params: unknown[]): Promise<number>;
   /**
+   * One statement outside Prisma, queued behind the others like Prisma's: for background writes of
+   * arrays (the activity log's batch), whose every element Prisma's parameter mapping visits on the
+   * main thread. Parameters are $1, $2…; resolves with the rows it changed.
+   */
+  execute(sql: string, params: unknown[]): Promise<number>;
+  /**
    * One read outside Prisma, straight to the driver (the pool, or PGlite behind the statement
    * queue): for what runs before the server is ready (the keyring check, the readiness probe), so
    * that Prisma's query compiler is loaded after /ready, in the warm-up, rather than before it.
@@ -164,6 +170,7 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
       prisma,
       ...withTransactions(prisma, listeners),
       executeFirst: async (sql, params) => (await pool.query(sql, params)).rowCount ?? 0,
+      execute: async (sql, params) => (await pool.query(sql, params)).rowCount ?? 0,
       queryRows: async <Row>(sql: string) => (await pool.query(sql)).rows as Row[],
       async migrate() {
         // Two instances starting together must not both apply the same migration.
@@ -208,6 +215,7 @@ export function openDatabase(settings: DatabaseSettings, options: OpenOptions): 
     prisma,
     ...withTransactions(prisma, listeners),
     executeFirst: async (sql, params) => (await queue.run('first', () => pglite.query(sql, params))).affectedRows ?? 0,
+    execute: async (sql, params) => (await queue.run('normal', () => pglite.query(sql, params))).affectedRows ?? 0,
     queryRows: async <Row>(sql: string) => (await queue.run('normal', () => pglite.query<Row>(sql))).rows,
     onStatement(listener) {
       statementListeners.add(listener);
