@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "ProviderWebhook_awaiting_forwarding_idx" ON "ProviderWebhook"("receivedAt", "id") WHERE ("outcome" IS NULL);
