@@ -153,15 +153,35 @@ describe("the embedded database's named statements", () => {
     }
   });
 
-  it('answers with the new columns when a table a prepared statement reads changes (a migration), and drops the old plan', async () => {
+  it('answers with the new columns when a table a prepared statement reads changes (a migration), inside a transaction too', async () => {
     const db = openDatabase(settings(), { logger: testLogger });
     try {
       await db.queryRows('CREATE TABLE named_changing (id int PRIMARY KEY)');
       await db.queryRows('INSERT INTO named_changing VALUES (1)');
       for (let run = 0; run < 3; run++) expect(await db.queryRows('SELECT * FROM named_changing')).toEqual([{ id: 1 }]);
       await db.queryRows("ALTER TABLE named_changing ADD COLUMN label text DEFAULT 'new'");
+      // First inside a transaction, where a stale plan's error would have aborted it.
+      expect(await db.transaction((tx) => tx.$queryRawUnsafe('SELECT * FROM named_changing'))).toEqual([{ id: 1, label: 'new' }]);
       expect(await db.queryRows('SELECT * FROM named_changing')).toEqual([{ id: 1, label: 'new' }]);
-      expect(await db.queryRows('SELECT * FROM named_changing')).toEqual([{ id: 1, label: 'new' }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("takes a column's new type after the column changes (its parameters are typed again)", async () => {
+    const db = openDatabase(settings(), { logger: testLogger });
+    try {
+      await db.prisma.$executeRawUnsafe('CREATE TABLE named_retyped (id int PRIMARY KEY, amount int)');
+      const write = (id: number, amount: unknown) => db.prisma.$executeRawUnsafe('INSERT INTO named_retyped VALUES ($1, $2)', id, amount);
+      await write(1, 10);
+      await write(2, 20);
+      await db.prisma.$executeRawUnsafe('ALTER TABLE named_retyped ALTER COLUMN amount TYPE text');
+      await write(3, 'thirty');
+      expect(await db.queryRows('SELECT id, amount FROM named_retyped ORDER BY id')).toEqual([
+        { id: 1, amount: '10' },
+        { id: 2, amount: '20' },
+        { id: 3, amount: 'thirty' },
+      ]);
     } finally {
       await db.close();
     }

@@ -43,7 +43,7 @@ function parsersFor(textTypes) {
 // query() parses and plans each one afresh as the unnamed statement, and planning was most of the
 // database thread's time under load (a result write: ~20 ms planned, 0.5 ms run). A named statement is
 // parsed once; PostgreSQL then plans it per execution for five runs and keeps a generic plan when that
-// is no worse, and replans by itself when a table it reads changes. A statement is named the second time
+// is no worse. Whatever may change the schema (CREATE, ALTER, DROP…) closes them all. A statement is named the second time
 // its text is seen (a one-off, such as a migration's, is not), at most PREPARED_MAX of them, the least
 // recently used closed first.
 const PREPARED_MAX = 256;
@@ -67,6 +67,25 @@ const concat = (...parts) => {
   return out;
 };
 
+/**
+ * Text that may change what a prepared statement reads, returns or takes (a migration's ALTER TABLE, a
+ * column's new type), or removes prepared statements: every one is closed after it, parsed again when next run.
+ */
+const CHANGES_SCHEMA = /\b(CREATE|ALTER|DROP|DISCARD|DEALLOCATE)\b/i;
+
+async function closePrepared(names) {
+  if (names.length === 0) return;
+  const closes = names.map((name) => serialize.close({ type: 'S', name }));
+  await pglite.execProtocol(concat(...closes, serialize.sync()), { throwOnError: false, syncToFs: false });
+}
+
+async function forgetPrepared() {
+  const names = [...prepared.values()].map(({ name }) => name);
+  prepared.clear();
+  seenOnce.clear();
+  await closePrepared(names);
+}
+
 /** The named statement for `sql`, parsed now if it is not yet. */
 async function preparedFor(sql) {
   const known = prepared.get(sql);
@@ -78,7 +97,7 @@ async function preparedFor(sql) {
   if (prepared.size >= PREPARED_MAX) {
     const [oldest, { name: oldName }] = prepared.entries().next().value;
     prepared.delete(oldest);
-    await pglite.execProtocol(concat(serialize.close({ type: 'S', name: oldName }), serialize.sync()), { throwOnError: false, syncToFs: false });
+    await closePrepared([oldName]);
   }
   const name = `switchboard_${++preparedCount}`;
   const { messages: described } = await pglite.execProtocol(
@@ -121,8 +140,13 @@ async function query(sql, params, options) {
     const stale = error instanceof messages.DatabaseError && error.code === '0A000' && /cached plan/.test(error.message) && prepared.get(sql);
     if (stale) {
       prepared.delete(sql);
-      await pglite.execProtocol(concat(serialize.close({ type: 'S', name: stale.name }), serialize.sync()), { throwOnError: false, syncToFs: false });
-      return pglite.query(sql, params, options);
+      await closePrepared([stale.name]);
+      // Inside a transaction block the failed Bind has aborted it: the caller gets the error and rolls back.
+      const aborted = await pglite.query('SELECT 1').then(
+        () => false,
+        () => true,
+      );
+      if (!aborted) return pglite.query(sql, params, options);
     }
     if (error instanceof messages.DatabaseError) Object.assign(error, { query: sql });
     throw error;
@@ -147,9 +171,14 @@ async function run(message) {
   const options = { rowMode: message.rowMode, parsers: parsersFor(message.textTypes) };
   switch (message.op) {
     case 'query':
-      return resultData(await query(message.sql, message.params, options));
     case 'exec':
-      return (await pglite.exec(message.sql, options)).map(resultData);
+      try {
+        return message.op === 'query'
+          ? resultData(await query(message.sql, message.params, options))
+          : (await pglite.exec(message.sql, options)).map(resultData);
+      } finally {
+        if (CHANGES_SCHEMA.test(message.sql)) await forgetPrepared();
+      }
     case 'close':
       await pglite.close();
       return null;
