@@ -256,7 +256,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
     auditRetentionJob(db.prisma, config.activity, logger),
     healthCheckJob({ prisma: db.prisma, verifier, logger, instanceId }, config.health),
     consoleSessionCleanupJob(db.prisma, config.console, logger),
-    embeddedMaintenanceJob(db, config.database.embeddedMaintenanceIntervalSeconds, logger),
+    // PostgreSQL runs its own autovacuum; the embedded database has none.
+    ...(db.kind === 'pglite' ? [embeddedMaintenanceJob(db, config.database.embeddedMaintenanceIntervalSeconds, logger)] : []),
   ];
 
   const authenticate = createAuthenticator(config.auth, db.prisma, apiKeys);

@@ -47,6 +47,7 @@ const ALL_JOBS_ON: ConfigOverrides = {
   health: { intervalSeconds: 3600 },
   console: { cleanupIntervalSeconds: 3600 },
   providerWebhooks: { pollIntervalMs: 1000 },
+  database: { embeddedMaintenanceIntervalSeconds: 2 },
 };
 
 /** Each job, and the override that turns it (and only it) off. */
@@ -62,6 +63,8 @@ const JOB_OFF: Record<string, ConfigOverrides> = {
   'audit-retention': { activity: { auditRetentionIntervalSeconds: 0 } },
   'health-checks': { health: { intervalSeconds: 0 } },
   'console-session-cleanup': { console: { cleanupIntervalSeconds: 0 } },
+  // Listed on the embedded database only (PostgreSQL has its autovacuum).
+  ...(database.kind === 'pglite' ? { 'embedded-database-maintenance': { database: { embeddedMaintenanceIntervalSeconds: 0 } } } : {}),
 };
 
 function merge(...overrides: ConfigOverrides[]): ConfigOverrides {

@@ -17,6 +17,8 @@ process.env.REFRESH_INTERVAL_SECONDS ??= '0';
 process.env.WEBHOOK_POLL_INTERVAL_MS ??= '0';
 // And the provider-webhook forwarding job: provider-webhook tests turn it on.
 process.env.PROVIDER_WEBHOOK_POLL_INTERVAL_MS ??= '0';
+// And the embedded database's VACUUM and ANALYZE: its tests run a pass directly.
+process.env.EMBEDDED_MAINTENANCE_INTERVAL_SECONDS ??= '0';
 // A data directory of the file's own, under the system's temporary directory: a new embedded database
 // there starts as a copy of the build's migrated template (dist/pglite-template) when there is one,
 // instead of PGlite's initdb per file (seconds). environment.ts removes it after the file.
