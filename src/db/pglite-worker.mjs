@@ -43,9 +43,9 @@ function parsersFor(textTypes) {
 // query() parses and plans each one afresh as the unnamed statement, and planning was most of the
 // database thread's time under load (a result write: ~20 ms planned, 0.5 ms run). A named statement is
 // parsed once; PostgreSQL then plans it per execution for five runs and keeps a generic plan when that
-// is no worse. Whatever may change the schema (CREATE, ALTER, DROP…) closes them all. A statement is named the second time
-// its text is seen (a one-off, such as a migration's, is not), at most PREPARED_MAX of them, the least
-// recently used closed first.
+// is no worse. Whatever may change the schema (CREATE, ALTER, DROP…) closes them all. A statement is
+// named the second time its text is seen (a one-off, such as a migration's, is not), at most
+// PREPARED_MAX of them, the least recently used closed first.
 const PREPARED_MAX = 256;
 const SEEN_MAX = 4096;
 const { serialize } = protocol;
@@ -53,7 +53,8 @@ const { serialize } = protocol;
 const prepared = new Map();
 /** SQL text seen once, not yet named. */
 const seenOnce = new Set();
-let preparedCount = 0;
+/** The number in the last statement name given (names are never reused). */
+let lastStatementNumber = 0;
 const UNNAMED =
   /^\s*(BEGIN|START|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|SET|RESET|SHOW|LISTEN|UNLISTEN|NOTIFY|DEALLOCATE|DISCARD|PREPARE|EXECUTE|VACUUM|ANALYZE|CREATE|ALTER|DROP|COPY)\b/i;
 
@@ -99,7 +100,7 @@ async function preparedFor(sql) {
     prepared.delete(oldest);
     await closePrepared([oldName]);
   }
-  const name = `switchboard_${++preparedCount}`;
+  const name = `switchboard_${++lastStatementNumber}`;
   const { messages: described } = await pglite.execProtocol(
     concat(serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()),
     { syncToFs: false },
