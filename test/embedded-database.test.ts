@@ -1,47 +1,28 @@
 // The embedded database: its start-up settings, and PGlite on a thread of its own.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { startEmbeddedDatabase } from '../src/db/embedded.js';
 import { isDatabaseUnavailable } from '../src/db/errors.js';
-import { testLogger } from './helpers/database.js';
-import { testConfig } from './helpers/server.js';
-
-// A directory of its own, seeded from the build's template (an in-memory database runs initdb: seconds).
-const scratchDirs: string[] = [];
-afterAll(() => {
-  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-const settings = () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-thread-'));
-  scratchDirs.push(dataDir);
-  return { ...testConfig().database, url: undefined, dataDir, embeddedSharedBuffersMb: 8 };
-};
+import { scratchEmbeddedSettings, testLogger, withScratchDatabase } from './helpers/database.js';
 
 describe('the embedded database', () => {
   it("starts with EMBEDDED_SHARED_BUFFERS_MB as PostgreSQL's shared_buffers, and new WAL segments not zero-filled", async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
-    try {
+    await withScratchDatabase(async (db) => {
       const [row] = await db.prisma.$queryRawUnsafe<Array<{ shared_buffers: string; wal_init_zero: string }>>(
         "SELECT current_setting('shared_buffers') AS shared_buffers, current_setting('wal_init_zero') AS wal_init_zero",
       );
       expect(row).toEqual({ shared_buffers: '8MB', wal_init_zero: 'off' });
-    } finally {
-      await db.close();
-    }
+    });
   });
 });
 
 describe('the embedded database thread', () => {
   it("runs statements on a thread of its own: the main thread's timers fire while a long statement runs", async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
-    try {
+    await withScratchDatabase(async (db) => {
       await db.queryRows('SELECT 1');
       let ticks = 0;
       const timer = setInterval(() => ticks++, 5);
-      let statementMs = 0;
+      let statementMs: number | undefined;
       const started = performance.now();
       try {
         await db.queryRows('SELECT count(*) FROM generate_series(1, 3000000)');
@@ -52,14 +33,11 @@ describe('the embedded database thread', () => {
       // On the main thread a statement blocks it whole: not one tick. Here the loop stays free.
       expect(statementMs).toBeGreaterThan(20);
       expect(ticks).toBeGreaterThanOrEqual(2);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it("keeps PostgreSQL's error fields across the thread: a duplicate key is Prisma's unique violation, and the database answers after it", async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
-    try {
+    await withScratchDatabase(async (db) => {
       await db.prisma.$executeRawUnsafe('CREATE TABLE thread_errors (id int PRIMARY KEY)');
       await db.prisma.$executeRawUnsafe('INSERT INTO thread_errors VALUES (1)');
       const error = await db.prisma.$executeRawUnsafe('INSERT INTO thread_errors VALUES (1)').catch((caught: unknown) => caught);
@@ -69,13 +47,11 @@ describe('the embedded database thread', () => {
       expect(error).toMatchObject(uniqueViolation);
       await expect(db.transaction(async (tx) => tx.$executeRawUnsafe('INSERT INTO thread_errors VALUES (1)'))).rejects.toMatchObject(uniqueViolation);
       expect(await db.queryRows<{ n: number }>('SELECT count(*)::int AS n FROM thread_errors')).toEqual([{ n: 1 }]);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('rolls a transaction back when its work throws, and commits it otherwise; closing is not a stop', async () => {
-    const scratch = settings();
+    const scratch = scratchEmbeddedSettings();
     const onStopped = vi.fn();
     const db = openDatabase(scratch, { logger: testLogger, embedded: startEmbeddedDatabase(scratch, testLogger, onStopped) });
     try {
@@ -95,7 +71,7 @@ describe('the embedded database thread', () => {
   });
 
   it('a thread that stops fails the statement in flight and every later one as the database being unavailable, and says so once', async () => {
-    const scratch = settings();
+    const scratch = scratchEmbeddedSettings();
     const onStopped = vi.fn();
     const embedded = startEmbeddedDatabase(scratch, testLogger, onStopped);
     const db = openDatabase(scratch, { logger: testLogger, embedded });
@@ -121,8 +97,7 @@ describe("the embedded database's named statements", () => {
     (await db.queryRows<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements WHERE NOT from_sql'))[0]!.n;
 
   it('prepares a statement the second time its text is run, once, and returns what an unnamed one returns, every type alike', async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
-    try {
+    await withScratchDatabase(async (db) => {
       await db.prisma.$executeRawUnsafe(
         'CREATE TABLE named_types (id int PRIMARY KEY, big bigint, label text, doc jsonb, at timestamp(3), flag boolean, tags text[], amount numeric, raw bytea)',
       );
@@ -148,14 +123,11 @@ describe("the embedded database's named statements", () => {
         flag: false,
         tags: ['a', 't3'],
       });
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('answers with the new columns when a table a prepared statement reads changes (a migration), inside a transaction too', async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
-    try {
+    await withScratchDatabase(async (db) => {
       await db.queryRows('CREATE TABLE named_changing (id int PRIMARY KEY)');
       await db.queryRows('INSERT INTO named_changing VALUES (1)');
       for (let run = 0; run < 3; run++) expect(await db.queryRows('SELECT * FROM named_changing')).toEqual([{ id: 1 }]);
@@ -163,14 +135,11 @@ describe("the embedded database's named statements", () => {
       // First inside a transaction, where a stale plan's error would have aborted it.
       expect(await db.transaction((tx) => tx.$queryRawUnsafe('SELECT * FROM named_changing'))).toEqual([{ id: 1, label: 'new' }]);
       expect(await db.queryRows('SELECT * FROM named_changing')).toEqual([{ id: 1, label: 'new' }]);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it("takes a column's new type after the column changes (its parameters are typed again)", async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
-    try {
+    await withScratchDatabase(async (db) => {
       await db.prisma.$executeRawUnsafe('CREATE TABLE named_retyped (id int PRIMARY KEY, amount int)');
       const write = (id: number, amount: unknown) => db.prisma.$executeRawUnsafe('INSERT INTO named_retyped VALUES ($1, $2)', id, amount);
       await write(1, 10);
@@ -182,14 +151,11 @@ describe("the embedded database's named statements", () => {
         { id: 2, amount: '20' },
         { id: 3, amount: 'thirty' },
       ]);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it("keeps PostgreSQL's error fields from a prepared statement, and the database and a transaction go on after it", async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
-    try {
+    await withScratchDatabase(async (db) => {
       await db.prisma.$executeRawUnsafe('CREATE TABLE named_errors (id int PRIMARY KEY)');
       const insert = (id: number) => db.prisma.$executeRaw`INSERT INTO named_errors VALUES (${id})`;
       await insert(1);
@@ -204,14 +170,11 @@ describe("the embedded database's named statements", () => {
       ).rejects.toMatchObject(uniqueViolation);
       await db.transaction(async (tx) => tx.$executeRaw`INSERT INTO named_errors VALUES (${4})`);
       expect(await db.queryRows<{ id: number }>('SELECT id FROM named_errors ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 4 }]);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('keeps at most 256 prepared statements, the least recently used closed first', async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
-    try {
+    await withScratchDatabase(async (db) => {
       for (let round = 0; round < 2; round++) for (let n = 0; n < 300; n++) await db.queryRows(`SELECT ${n} AS n`);
       expect(await preparedCount(db)).toBe(256);
       // The most recent ones are still prepared (answered without a parse), the first ones are not.
@@ -220,8 +183,6 @@ describe("the embedded database's named statements", () => {
       expect(texts.has('SELECT 299 AS n')).toBe(true);
       expect(texts.has('SELECT 0 AS n')).toBe(false);
       expect(await db.queryRows('SELECT 0 AS n')).toEqual([{ n: 0 }]);
-    } finally {
-      await db.close();
-    }
+    });
   });
 });

@@ -1,22 +1,8 @@
 // The job embedded-database-maintenance: autovacuum's work for the embedded database, which has none.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../src/db/database.js';
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/database.js';
 import { embeddedMaintenanceJob, maintainEmbeddedDatabase, maintenanceOf } from '../src/db/embedded-maintenance.js';
-import { testLogger } from './helpers/database.js';
-import { testConfig } from './helpers/server.js';
-
-const scratchDirs: string[] = [];
-afterAll(() => {
-  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-const settings = () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-maintenance-'));
-  scratchDirs.push(dataDir);
-  return { ...testConfig().database, url: undefined, dataDir, embeddedSharedBuffersMb: 8 };
-};
+import { testLogger, withScratchDatabase } from './helpers/database.js';
 
 interface TableStats {
   n_dead_tup: number;
@@ -55,8 +41,7 @@ describe('embedded database maintenance', () => {
   });
 
   it('vacuums and analyzes a table past the thresholds, one statement each, and leaves it alone on the next run', async () => {
-    const db = openDatabase(settings(), { logger: testLogger });
-    try {
+    await withScratchDatabase(async (db) => {
       await db.queryRows("CREATE TABLE churned (id int PRIMARY KEY, status text NOT NULL DEFAULT 'PENDING')");
       await db.queryRows('CREATE TABLE quiet (id int PRIMARY KEY)');
       await db.queryRows('INSERT INTO churned (id) SELECT generate_series(1, 400)');
@@ -72,9 +57,7 @@ describe('embedded database maintenance', () => {
       expect(churned).toMatchObject({ n_dead_tup: 0, vacuumed: true, analyzed: true, reltuples: 400 });
       expect(await statsOf(db, 'quiet')).toMatchObject({ vacuumed: false, analyzed: false });
       expect(await maintainEmbeddedDatabase(db)).toEqual([]);
-    } finally {
-      await db.close();
-    }
+    });
   });
 
   it('runs on the embedded database only, and not at all when its interval is 0', () => {
