@@ -9,7 +9,9 @@
 // BENCH_CPU_PROF=1 profiles this process's main thread (the Switchboard's; the embedded database has a
 // thread of its own) from the first webhook sent to the last one received, and prints the top frames
 // (bench/profile-summary.ts) in µs per webhook; the profile is kept in the temporary directory.
-// BENCH_TIMELINE=1 adds the acknowledgements second by second beside the database's slow statements.
+// BENCH_TIMELINE=1 adds the acknowledgements step by step (BENCH_TIMELINE_MS, default a second) beside
+// the database's slow statements (BENCH_SLOW_STATEMENT_MS, default 20) and the busy share of each thread
+// and of the machine's cores. BENCH_DATA_DIR=<directory> puts the database on disk instead of in memory.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -34,7 +36,11 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 // BENCH_QUERY_LOG=1 counts statements per webhook and lists them (Prisma's query events cost CPU of their own).
 const QUERY_LOG = Boolean(process.env.BENCH_QUERY_LOG);
-const app = await loadEmbeddedSwitchboard({ WEBHOOK_ALLOW_PRIVATE: 'true' }, { observeQueries: QUERY_LOG });
+// BENCH_DATA_DIR=<directory> keeps the embedded database on disk, as a server does, instead of in memory.
+const app = await loadEmbeddedSwitchboard(
+  { WEBHOOK_ALLOW_PRIVATE: 'true', ...(process.env.BENCH_DATA_DIR ? { DATA_DIR: process.env.BENCH_DATA_DIR } : {}) },
+  { observeQueries: QUERY_LOG },
+);
 const queryKinds = new Map<string, number>();
 if (QUERY_LOG) {
   app.db.onQuery((sql) => {
@@ -157,10 +163,29 @@ timelineStart = startedAt;
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 if (TIMELINE) loopDelay.enable();
 let loopSampledAt = performance.eventLoopUtilization();
+/** The machine's cores busy (all processes: the provider and the app too) and this process's CPU, per step, in cores. */
+const machineSamples: Array<{ at: number; machineCores: number; processCores: number }> = [];
+/** The machine's idle and total CPU time so far (Linux's /proc/stat; zeros elsewhere). */
+const machineTimes = () => {
+  const fields = fs.existsSync('/proc/stat') ? fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number) : [];
+  return { idle: (fields[3] ?? 0) + (fields[4] ?? 0), total: fields.reduce((sum, value) => sum + value, 0) };
+};
+let machineAt = machineTimes();
+let processAt = process.cpuUsage();
 const loopSampler = TIMELINE
   ? setInterval(() => {
       const now = performance.eventLoopUtilization();
       loopSamples.push({ at: performance.now() - timelineStart, utilization: performance.eventLoopUtilization(now, loopSampledAt).utilization });
+      const machine = machineTimes();
+      const used = process.cpuUsage(processAt);
+      const total = machine.total - machineAt.total;
+      machineSamples.push({
+        at: performance.now() - timelineStart,
+        machineCores: total ? (1 - (machine.idle - machineAt.idle) / total) * os.cpus().length : NaN,
+        processCores: (used.user + used.system) / 1000 / STEP_MS,
+      });
+      machineAt = machine;
+      processAt = process.cpuUsage();
       loopSampledAt = now;
     }, STEP_MS)
   : undefined;
@@ -249,7 +274,7 @@ if (TIMELINE) {
   });
   console.log(
     `  acknowledgements by the ${STEP_MS} ms they were sent in (from the bench's start): count, over 50 ms, p50 / p99 / max ms as the provider saw them; p99 / max as the server saw them;\n` +
-      `  the database thread's and the main thread's busy share; statements >= ${SLOW_STATEMENT_MS} ms that ended in it (count, longest); main-thread garbage collections >= 10 ms (count, longest)`,
+      `  the database thread's and the main thread's busy share; cores busy on the machine and in this process; statements >= ${SLOW_STATEMENT_MS} ms that ended in it (count, longest); main-thread garbage collections >= 10 ms (count, longest)`,
   );
   for (const [second, values] of [...seconds].sort((a, b) => a[0] - b[0])) {
     values.sort((a, b) => a - b);
@@ -259,12 +284,15 @@ if (TIMELINE) {
       .map((ack) => ack.ms)
       .sort((a, b) => a - b);
     const gcs = pauses.filter((pause) => Math.floor(pause.at / STEP_MS) === second);
-    const databaseMs = statementEnds.filter((statement) => Math.floor(statement.endedAt / STEP_MS) === second).reduce((sum, statement) => sum + statement.ms, 0);
+    const databaseMs = statementEnds
+      .filter((statement) => Math.floor(statement.endedAt / STEP_MS) === second)
+      .reduce((sum, statement) => sum + statement.ms, 0);
     const loopShare = loopSamples.find((sample) => Math.floor(sample.at / STEP_MS) === second + 1)?.utilization;
+    const machine = machineSamples.find((sample) => Math.floor(sample.at / STEP_MS) === second + 1);
     const longest = (items: Array<{ ms: number }>) => (items.length ? `, longest ${Math.max(...items.map((item) => item.ms)).toFixed(0)} ms` : '');
     console.log(
       `    ${String(second * STEP_MS).padStart(6)} ms  ${String(values.length).padStart(4)}  ${String(values.filter((value) => value > 50).length).padStart(4)}  ${percentile(values, 50).toFixed(1)} / ${percentile(values, 99).toFixed(1)} / ${values.at(-1)!.toFixed(1)}` +
-        `   server ${percentile(server, 99).toFixed(1)} / ${(server.at(-1) ?? NaN).toFixed(1)}   database ${((databaseMs / STEP_MS) * 100).toFixed(0)} %, main ${loopShare === undefined ? '?' : (loopShare * 100).toFixed(0)} %   ${slow.length} slow${longest(slow)}   ${gcs.length} gc${longest(gcs)}`,
+        `   server ${percentile(server, 99).toFixed(1)} / ${(server.at(-1) ?? NaN).toFixed(1)}   database ${((databaseMs / STEP_MS) * 100).toFixed(0)} %, main ${loopShare === undefined ? '?' : (loopShare * 100).toFixed(0)} %; cores: machine ${machine?.machineCores.toFixed(2) ?? '?'}, switchboard ${machine?.processCores.toFixed(2) ?? '?'}   ${slow.length} slow${longest(slow)}   ${gcs.length} gc${longest(gcs)}`,
     );
   }
   const kinds = new Map<string, { count: number; ms: number; max: number }>();
