@@ -170,6 +170,24 @@ const machineTimes = () => {
   const fields = fs.existsSync('/proc/stat') ? fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number) : [];
   return { idle: (fields[3] ?? 0) + (fields[4] ?? 0), total: fields.reduce((sum, value) => sum + value, 0) };
 };
+/** CPU time (ms) of each of this process's threads so far (Linux's /proc; empty elsewhere). */
+const threadTimes = (): Map<string, number> => {
+  const times = new Map<string, number>();
+  if (!fs.existsSync('/proc/self/task')) return times;
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th, in clock ticks (10 ms).
+      const fields = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      times.set(tid, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return times;
+};
+/** Each thread's CPU (ms) per step. */
+const threadSamples: Array<Map<string, number>> = [];
+let threadsAt = threadTimes();
 let machineAt = machineTimes();
 let processAt = process.cpuUsage();
 const loopSampler = TIMELINE
@@ -184,6 +202,9 @@ const loopSampler = TIMELINE
         machineCores: total ? (1 - (machine.idle - machineAt.idle) / total) * os.cpus().length : NaN,
         processCores: (used.user + used.system) / 1000 / STEP_MS,
       });
+      const threads = threadTimes();
+      threadSamples.push(new Map([...threads].map(([tid, ms]) => [tid, ms - (threadsAt.get(tid) ?? 0)])));
+      threadsAt = threads;
       machineAt = machine;
       processAt = process.cpuUsage();
       loopSampledAt = now;
@@ -265,6 +286,11 @@ if (TIMELINE) {
   console.log(
     `  main thread event-loop delay: p50 ${ms(loopDelay.percentile(50) / 1e6)}, p99 ${ms(loopDelay.percentile(99) / 1e6)}, max ${ms(loopDelay.max / 1e6)}`,
   );
+  // The database's thread is the busiest after the main one; the others are V8's (compilers, garbage
+  // collection) and libuv's.
+  const threadTotals = new Map<string, number>();
+  for (const sample of threadSamples) for (const [tid, ms] of sample) threadTotals.set(tid, (threadTotals.get(tid) ?? 0) + ms);
+  const databaseThread = [...threadTotals].filter(([tid]) => tid !== String(process.pid)).sort((a, b) => b[1] - a[1])[0]?.[0];
   const seconds = new Map<number, number[]>();
   // The provider's times are from its own first send: moved to this process's, from the bench's start.
   const senderOffset = sent.startedAt - (performance.timeOrigin + timelineStart);
@@ -288,11 +314,17 @@ if (TIMELINE) {
       .filter((statement) => Math.floor(statement.endedAt / STEP_MS) === second)
       .reduce((sum, statement) => sum + statement.ms, 0);
     const loopShare = loopSamples.find((sample) => Math.floor(sample.at / STEP_MS) === second + 1)?.utilization;
-    const machine = machineSamples.find((sample) => Math.floor(sample.at / STEP_MS) === second + 1);
+    const sampleIndex = machineSamples.findIndex((sample) => Math.floor(sample.at / STEP_MS) === second + 1);
+    const machine = machineSamples[sampleIndex];
+    const threads = threadSamples[sampleIndex] ?? new Map<string, number>();
+    const mainCpu = threads.get(String(process.pid)) ?? 0;
+    const databaseCpu = (databaseThread && threads.get(databaseThread)) || 0;
+    const otherCpu = [...threads.values()].reduce((sum, ms) => sum + ms, 0) - mainCpu - databaseCpu;
+    const threadCores = `main ${(mainCpu / STEP_MS).toFixed(2)} + database ${(databaseCpu / STEP_MS).toFixed(2)} + other ${(otherCpu / STEP_MS).toFixed(2)}`;
     const longest = (items: Array<{ ms: number }>) => (items.length ? `, longest ${Math.max(...items.map((item) => item.ms)).toFixed(0)} ms` : '');
     console.log(
       `    ${String(second * STEP_MS).padStart(6)} ms  ${String(values.length).padStart(4)}  ${String(values.filter((value) => value > 50).length).padStart(4)}  ${percentile(values, 50).toFixed(1)} / ${percentile(values, 99).toFixed(1)} / ${values.at(-1)!.toFixed(1)}` +
-        `   server ${percentile(server, 99).toFixed(1)} / ${(server.at(-1) ?? NaN).toFixed(1)}   database ${((databaseMs / STEP_MS) * 100).toFixed(0)} %, main ${loopShare === undefined ? '?' : (loopShare * 100).toFixed(0)} %; cores: machine ${machine?.machineCores.toFixed(2) ?? '?'}, switchboard ${machine?.processCores.toFixed(2) ?? '?'}   ${slow.length} slow${longest(slow)}   ${gcs.length} gc${longest(gcs)}`,
+        `   server ${percentile(server, 99).toFixed(1)} / ${(server.at(-1) ?? NaN).toFixed(1)}   database ${((databaseMs / STEP_MS) * 100).toFixed(0)} %, main ${loopShare === undefined ? '?' : (loopShare * 100).toFixed(0)} %; cores: machine ${machine?.machineCores.toFixed(2) ?? '?'}, switchboard ${machine?.processCores.toFixed(2) ?? '?'} (${threadCores})   ${slow.length} slow${longest(slow)}   ${gcs.length} gc${longest(gcs)}`,
     );
   }
   const kinds = new Map<string, { count: number; ms: number; max: number }>();
