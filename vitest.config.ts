@@ -51,6 +51,7 @@ const onceOnEmbedded = [
   'test/deployment.test.ts',
   // The embedded database itself, or scratch PGlite instances, whatever the project's database.
   'test/embedded-database.test.ts',
+  'test/embedded-wasm-compiler.test.ts',
   'test/data-dir-lock.test.ts',
   'test/disk-full.test.ts',
   'test/migration-fast-path.test.ts',

@@ -138,6 +138,7 @@ export function startEmbeddedDatabase(settings: DatabaseSettings, logger: Logger
   const client = startPGliteThread({
     dataDir,
     sharedBuffersMb: settings.embeddedSharedBuffersMb,
+    optimizingCompiler: settings.embeddedOptimizingCompiler,
     statementListeners,
     onStopped(error) {
       logger.error({ err: error }, 'the embedded database stopped: every statement fails until Switchboard is restarted');

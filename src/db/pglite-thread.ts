@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { PGlite, QueryOptions, Results, Transaction } from '@electric-sql/pglite';
 import { codeFileUrl } from '../paths.js';
@@ -70,6 +71,19 @@ function pgliteWasmModule(): Promise<WebAssembly.Module | undefined> {
   return compiledPglite;
 }
 
+// V8 compiles WebAssembly with its baseline compiler (Liftoff) as each function is first called, then
+// again with its optimizing one (TurboFan) once the function is hot. PGlite's hot functions are large:
+// under a first load, their optimizing compiles took seconds of CPU (4.4 s in 1,448 functions, one of
+// 684 ms) beside the requests, on a machine with two cores, for code that ran the load with no more
+// CPU than the baseline's. The flag is V8's, for the whole process, and read when a module is compiled:
+// set before the first database's module is.
+let tierUpDecided = false;
+function decideWasmTierUp(optimizingCompiler: boolean): void {
+  if (tierUpDecided) return;
+  tierUpDecided = true;
+  if (!optimizingCompiler) v8.setFlagsFromString('--no-wasm-dynamic-tiering --no-wasm-tier-up');
+}
+
 type Parsers = NonNullable<QueryOptions['parsers']>;
 
 /** Applies the caller's parsers to the columns the thread sent back as text. */
@@ -93,6 +107,8 @@ export interface PGliteThreadOptions {
   dataDir: string;
   /** PostgreSQL's shared_buffers (its page cache, set up at every start). */
   sharedBuffersMb: number;
+  /** EMBEDDED_OPTIMIZING_COMPILER: whether V8 optimizes hot WebAssembly (the process's first database decides). */
+  optimizingCompiler?: boolean;
   statementListeners: Set<StatementListener>;
   /** Told when the thread stops other than by close() (a crash): nothing can be stored until a restart. */
   onStopped?: (error: Error) => void;
@@ -100,6 +116,7 @@ export interface PGliteThreadOptions {
 
 /** Starts PGlite on its own thread; statements sent before it is ready wait for it there. */
 export function startPGliteThread(options: PGliteThreadOptions): EmbeddedClient {
+  decideWasmTierUp(options.optimizingCompiler ?? false);
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let stopped: Error | undefined;

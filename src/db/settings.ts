@@ -1,6 +1,6 @@
 // Where the data lives: PostgreSQL when DATABASE_URL is set, else embedded PGlite in DATA_DIR.
 import { z } from 'zod';
-import { defineSettings, integer, optionalUrl, setting, type SettingsOf } from '../kernel/settings.js';
+import { defineSettings, flag, integer, optionalUrl, setting, type SettingsOf } from '../kernel/settings.js';
 
 export const databaseSettings = defineSettings(
   'Database',
@@ -24,6 +24,10 @@ export const databaseSettings = defineSettings(
       integer({ min: 0, default: 2 }),
       "the job `embedded-database-maintenance`: how often the embedded database's tables are vacuumed and analyzed when past autovacuum's thresholds, as PostgreSQL's autovacuum does (0 turns it off)",
     ),
+    EMBEDDED_OPTIMIZING_COMPILER: setting(
+      flag(false),
+      "the embedded database (PostgreSQL in WebAssembly) is also compiled by V8's optimizing compiler as its code gets hot: seconds of CPU in the first seconds of load, beside the requests, for code little faster than the baseline compiler's; V8's setting covers the process's other WebAssembly too (Prisma's query compiler, undici's HTTP parser)",
+    ),
     STORAGE_MIN_FREE_MB: setting(
       integer({ min: 17, default: 32 }),
       'embedded database: `/ready` answers 503 (storage full) when `DATA_DIR` has less free space than this (a new 16 MB WAL segment, plus a margin)',
@@ -43,6 +47,7 @@ export const databaseSettings = defineSettings(
     readyTimeoutMs: values.READY_TIMEOUT_MS,
     embeddedSharedBuffersMb: values.EMBEDDED_SHARED_BUFFERS_MB,
     embeddedMaintenanceIntervalSeconds: values.EMBEDDED_MAINTENANCE_INTERVAL_SECONDS,
+    embeddedOptimizingCompiler: values.EMBEDDED_OPTIMIZING_COMPILER,
     storageMinFreeMb: values.STORAGE_MIN_FREE_MB,
     storageWarnFreeMb: values.STORAGE_WARN_FREE_MB,
   }),
