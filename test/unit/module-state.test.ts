@@ -40,6 +40,7 @@ const ALLOWED_STATE: Record<string, string> = {
   'db/schema-engine.ts instantiated': 'the WebAssembly engine, instantiated once per process',
   'db/pglite-thread.ts compiledPglite': "PGlite's WebAssembly, compiled once per process for every embedded database's thread",
   'db/pglite-thread.ts threadsStarted': "the process's embedded databases counted: PGlite's WebAssembly is compiled here only from the second on",
+  'db/pglite-thread.ts tierUpDecided': "V8's WebAssembly flags are the process's: set once, when its first embedded database starts",
 };
 
 /** Constructors whose instances hold state (a module-level one would be shared by every app). */
