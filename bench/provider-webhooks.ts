@@ -49,8 +49,8 @@ if (QUERY_LOG) {
   });
 }
 
-// BENCH_TIMELINE=1 prints the acknowledgements second by second, the embedded database's statements that
-// took 20 ms or more (when they ended), and the main thread's event-loop delay: where the slow ones come from.
+// BENCH_TIMELINE=1 prints the acknowledgements step by step, the embedded database's slow statements (when
+// they ended), each thread's CPU and the main thread's event-loop delay: where the slow ones come from.
 const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
 /** The timeline's step (BENCH_TIMELINE_MS, default a second): shorter ones show where within the first second the slow ones are. */
 const STEP_MS = Number(process.env.BENCH_TIMELINE_MS ?? 1000);
@@ -62,8 +62,8 @@ let timelineStart = 0;
 const serverAcks: Array<{ at: number; ms: number }> = [];
 /** Every statement's time on the database's thread, by when it ended: its busy share per step. */
 const statementEnds: Array<{ endedAt: number; ms: number }> = [];
-/** The main thread's event-loop utilization, sampled every step. */
-const loopSamples: Array<{ at: number; utilization: number }> = [];
+/** The step a time (ms from the bench's start) falls in. */
+const stepOf = (ms: number) => Math.floor(ms / STEP_MS);
 /** The main thread's garbage collections of 10 ms or more. */
 const pauses: Array<{ at: number; ms: number }> = [];
 if (TIMELINE) {
@@ -162,9 +162,6 @@ const startedAt = performance.now();
 timelineStart = startedAt;
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 if (TIMELINE) loopDelay.enable();
-let loopSampledAt = performance.eventLoopUtilization();
-/** The machine's cores busy (all processes: the provider and the app too) and this process's CPU, per step, in cores. */
-const machineSamples: Array<{ at: number; machineCores: number; processCores: number }> = [];
 /** The machine's idle and total CPU time so far (Linux's /proc/stat; zeros elsewhere). */
 const machineTimes = () => {
   const fields = fs.existsSync('/proc/stat') ? fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number) : [];
@@ -185,29 +182,25 @@ const threadTimes = (): Map<string, number> => {
   }
   return times;
 };
-/** Each thread's CPU (ms) per step. */
-const threadSamples: Array<Map<string, number>> = [];
-let threadsAt = threadTimes();
-let machineAt = machineTimes();
-let processAt = process.cpuUsage();
-const loopSampler = TIMELINE
+/**
+ * Taken at the end of each step: the main thread's event-loop utilization, the machine's cores busy (all
+ * processes: the provider and the app too), this process's CPU in cores, and each of its threads' CPU (ms).
+ */
+const stepSamples: Array<{ at: number; loopUtilization: number; machineCores: number; processCores: number; threads: Map<string, number> }> = [];
+let sampledAt = { loop: performance.eventLoopUtilization(), machine: machineTimes(), process: process.cpuUsage(), threads: threadTimes() };
+const stepSampler = TIMELINE
   ? setInterval(() => {
-      const now = performance.eventLoopUtilization();
-      loopSamples.push({ at: performance.now() - timelineStart, utilization: performance.eventLoopUtilization(now, loopSampledAt).utilization });
-      const machine = machineTimes();
-      const used = process.cpuUsage(processAt);
-      const total = machine.total - machineAt.total;
-      machineSamples.push({
+      const now = { loop: performance.eventLoopUtilization(), machine: machineTimes(), process: process.cpuUsage(), threads: threadTimes() };
+      const machineTotal = now.machine.total - sampledAt.machine.total;
+      const used = process.cpuUsage(sampledAt.process);
+      stepSamples.push({
         at: performance.now() - timelineStart,
-        machineCores: total ? (1 - (machine.idle - machineAt.idle) / total) * os.cpus().length : NaN,
+        loopUtilization: performance.eventLoopUtilization(now.loop, sampledAt.loop).utilization,
+        machineCores: machineTotal ? (1 - (now.machine.idle - sampledAt.machine.idle) / machineTotal) * os.cpus().length : NaN,
         processCores: (used.user + used.system) / 1000 / STEP_MS,
+        threads: new Map([...now.threads].map(([tid, ms]) => [tid, ms - (sampledAt.threads.get(tid) ?? 0)])),
       });
-      const threads = threadTimes();
-      threadSamples.push(new Map([...threads].map(([tid, ms]) => [tid, ms - (threadsAt.get(tid) ?? 0)])));
-      threadsAt = threads;
-      machineAt = machine;
-      processAt = process.cpuUsage();
-      loopSampledAt = now;
+      sampledAt = now;
     }, STEP_MS)
   : undefined;
 const loadAtStart = os.loadavg();
@@ -281,7 +274,7 @@ if (STATEMENT_TIME) {
     console.log(`    ${(entry.ms / total).toFixed(3)} ms/webhook  ${String(entry.count).padStart(6)}×  ${kind}`);
 }
 if (TIMELINE) {
-  clearInterval(loopSampler);
+  clearInterval(stepSampler);
   loopDelay.disable();
   console.log(
     `  main thread event-loop delay: p50 ${ms(loopDelay.percentile(50) / 1e6)}, p99 ${ms(loopDelay.percentile(99) / 1e6)}, max ${ms(loopDelay.max / 1e6)}`,
@@ -289,13 +282,13 @@ if (TIMELINE) {
   // The database's thread is the busiest after the main one; the others are V8's (compilers, garbage
   // collection) and libuv's.
   const threadTotals = new Map<string, number>();
-  for (const sample of threadSamples) for (const [tid, ms] of sample) threadTotals.set(tid, (threadTotals.get(tid) ?? 0) + ms);
+  for (const { threads } of stepSamples) for (const [tid, ms] of threads) threadTotals.set(tid, (threadTotals.get(tid) ?? 0) + ms);
   const databaseThread = [...threadTotals].filter(([tid]) => tid !== String(process.pid)).sort((a, b) => b[1] - a[1])[0]?.[0];
   const seconds = new Map<number, number[]>();
   // The provider's times are from its own first send: moved to this process's, from the bench's start.
   const senderOffset = sent.startedAt - (performance.timeOrigin + timelineStart);
   sent.ackMs.forEach((ack, index) => {
-    const second = Math.floor((sent.sentAtMs[index]! + senderOffset) / STEP_MS);
+    const second = stepOf(sent.sentAtMs[index]! + senderOffset);
     seconds.set(second, [...(seconds.get(second) ?? []), ack]);
   });
   console.log(
@@ -304,19 +297,16 @@ if (TIMELINE) {
   );
   for (const [second, values] of [...seconds].sort((a, b) => a[0] - b[0])) {
     values.sort((a, b) => a - b);
-    const slow = slowStatements.filter((statement) => Math.floor(statement.endedAt / STEP_MS) === second);
+    const slow = slowStatements.filter((statement) => stepOf(statement.endedAt) === second);
     const server = serverAcks
-      .filter((ack) => Math.floor(ack.at / STEP_MS) === second)
+      .filter((ack) => stepOf(ack.at) === second)
       .map((ack) => ack.ms)
       .sort((a, b) => a - b);
-    const gcs = pauses.filter((pause) => Math.floor(pause.at / STEP_MS) === second);
-    const databaseMs = statementEnds
-      .filter((statement) => Math.floor(statement.endedAt / STEP_MS) === second)
-      .reduce((sum, statement) => sum + statement.ms, 0);
-    const loopShare = loopSamples.find((sample) => Math.floor(sample.at / STEP_MS) === second + 1)?.utilization;
-    const sampleIndex = machineSamples.findIndex((sample) => Math.floor(sample.at / STEP_MS) === second + 1);
-    const machine = machineSamples[sampleIndex];
-    const threads = threadSamples[sampleIndex] ?? new Map<string, number>();
+    const gcs = pauses.filter((pause) => stepOf(pause.at) === second);
+    const databaseMs = statementEnds.filter((statement) => stepOf(statement.endedAt) === second).reduce((sum, statement) => sum + statement.ms, 0);
+    // A step's sample is taken as it ends, in the next step.
+    const sample = stepSamples.find((candidate) => stepOf(candidate.at) === second + 1);
+    const threads = sample?.threads ?? new Map<string, number>();
     const mainCpu = threads.get(String(process.pid)) ?? 0;
     const databaseCpu = (databaseThread && threads.get(databaseThread)) || 0;
     const otherCpu = [...threads.values()].reduce((sum, ms) => sum + ms, 0) - mainCpu - databaseCpu;
@@ -324,7 +314,7 @@ if (TIMELINE) {
     const longest = (items: Array<{ ms: number }>) => (items.length ? `, longest ${Math.max(...items.map((item) => item.ms)).toFixed(0)} ms` : '');
     console.log(
       `    ${String(second * STEP_MS).padStart(6)} ms  ${String(values.length).padStart(4)}  ${String(values.filter((value) => value > 50).length).padStart(4)}  ${percentile(values, 50).toFixed(1)} / ${percentile(values, 99).toFixed(1)} / ${values.at(-1)!.toFixed(1)}` +
-        `   server ${percentile(server, 99).toFixed(1)} / ${(server.at(-1) ?? NaN).toFixed(1)}   database ${((databaseMs / STEP_MS) * 100).toFixed(0)} %, main ${loopShare === undefined ? '?' : (loopShare * 100).toFixed(0)} %; cores: machine ${machine?.machineCores.toFixed(2) ?? '?'}, switchboard ${machine?.processCores.toFixed(2) ?? '?'} (${threadCores})   ${slow.length} slow${longest(slow)}   ${gcs.length} gc${longest(gcs)}`,
+        `   server ${percentile(server, 99).toFixed(1)} / ${(server.at(-1) ?? NaN).toFixed(1)}   database ${((databaseMs / STEP_MS) * 100).toFixed(0)} %, main ${sample ? (sample.loopUtilization * 100).toFixed(0) : '?'} %; cores: machine ${sample?.machineCores.toFixed(2) ?? '?'}, switchboard ${sample?.processCores.toFixed(2) ?? '?'} (${threadCores})   ${slow.length} slow${longest(slow)}   ${gcs.length} gc${longest(gcs)}`,
     );
   }
   const kinds = new Map<string, { count: number; ms: number; max: number }>();
