@@ -108,7 +108,7 @@ export interface PGliteThreadOptions {
   /** PostgreSQL's shared_buffers (its page cache, set up at every start). */
   sharedBuffersMb: number;
   /** EMBEDDED_OPTIMIZING_COMPILER: whether V8 optimizes hot WebAssembly (the process's first database decides). */
-  optimizingCompiler?: boolean;
+  optimizingCompiler: boolean;
   statementListeners: Set<StatementListener>;
   /** Told when the thread stops other than by close() (a crash): nothing can be stored until a restart. */
   onStopped?: (error: Error) => void;
@@ -116,7 +116,7 @@ export interface PGliteThreadOptions {
 
 /** Starts PGlite on its own thread; statements sent before it is ready wait for it there. */
 export function startPGliteThread(options: PGliteThreadOptions): EmbeddedClient {
-  decideWasmTierUp(options.optimizingCompiler ?? false);
+  decideWasmTierUp(options.optimizingCompiler);
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let stopped: Error | undefined;

@@ -10,7 +10,7 @@ const client = startPGliteThread({
   statementListeners: new Set(),
 });
 await client.exec('CREATE TABLE work (id int PRIMARY KEY, body jsonb)');
-for (let round = 0; round < Number(process.argv[3] ?? 300); round++) {
+for (let round = 0; round < 300; round++) {
   await client.query("INSERT INTO work SELECT n, jsonb_build_object('n', n, 'text', repeat('x', 200)) FROM generate_series($1::int, $1::int + 49) AS n", [
     round * 50,
   ]);
