@@ -3,10 +3,11 @@
 // instance that stored newer tokens is never overwritten; two instances refreshing at once send one
 // token request.
 import { describe, expect, it } from 'vitest';
+import { Prisma } from '../src/generated/prisma/client.js';
 import { sealCredentials, type StoredCredentials } from '../src/domain/connections.js';
 import { newId } from '../src/kernel/ids.js';
-import { createHealthyTokenSaves, loadConnection } from '../src/tokens/lease.js';
-import { credentialsOf, database, keyring, prisma } from './helpers/database.js';
+import { createHealthyTokenSaves, healthyTokenSaveStatement, loadConnection } from '../src/tokens/lease.js';
+import { credentialsOf, database, keyring, prisma, withScratchDatabase } from './helpers/database.js';
 import { uniqueSlug } from './helpers/fixtures.js';
 import { testApp } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
@@ -166,5 +167,30 @@ describe('saving a refresh', async () => {
     expect(results[0].credentials?.accessToken).toBe(`access-after-refresh-${id}`);
     expect(results[1].credentials?.accessToken).toBe(`access-after-refresh-${id}`);
     expect((await loadConnection(prisma, id))!.sequence).toBe(before.sequence + 1);
+  });
+
+  it('finds the rows a save writes by their ids even before the table has statistics (imported connections): no scan of every connection', async () => {
+    await withScratchDatabase(async (db) => {
+      await db.prisma.integration.create({ data: { id: 'integration', slug: 'plan', name: 'Plan', provider: 'custom' } });
+      // Written in one statement and never analysed, as after a large import.
+      await db.prisma.$executeRaw`
+        INSERT INTO "Connection" ("id", "integrationId", "ownerId", "ownerKey", "name", "credentialsEnc", "hasRefreshToken", "tokenExpiresAt", "updatedAt", "scopes")
+        SELECT 'c' || n, 'integration', 'user-' || n, 'user-' || n, 'default', repeat('x', 400), true, now(), now(), '{}'
+        FROM generate_series(1, 5000) AS n`;
+      const tokens = { credentialsEnc: 'sealed', hasRefreshToken: true, tokenExpiresAt: new Date(), scopes: [], refreshedAt: new Date() };
+      const group = ['c1', 'c2500', 'c4999'].map((connectionId) => ({ connectionId, owner: 'owner', tokens }));
+      const [{ 'QUERY PLAN': plan }] = await db.prisma.$queryRaw<Array<{ 'QUERY PLAN': unknown }>>(
+        Prisma.sql`EXPLAIN (FORMAT JSON) ${healthyTokenSaveStatement(group)}`,
+      );
+      // How the plan reaches "Connection" (the row it updates aside): an index scan by id per record.
+      const reads: string[] = [];
+      const visit = (node: { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: unknown[] }) => {
+        if (node['Node Type'] !== 'ModifyTable' && node['Relation Name'] === 'Connection')
+          reads.push(`${node['Node Type']} ${node['Index Name'] ?? ''}`.trim());
+        for (const child of node.Plans ?? []) visit(child as typeof node);
+      };
+      visit((plan as Array<{ Plan: Parameters<typeof visit>[0] }>)[0]!.Plan);
+      expect(reads).toEqual(['Index Scan Connection_pkey']);
+    });
   });
 });

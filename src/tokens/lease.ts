@@ -70,6 +70,37 @@ interface PendingSave {
   reject: (error: unknown) => void;
 }
 
+/** One statement saving a group (createHealthyTokenSaves), each row a compare-and-set on its lease owner. */
+export function healthyTokenSaveStatement(group: Array<Pick<PendingSave, 'connectionId' | 'owner' | 'tokens'>>): Prisma.Sql {
+  const values = group.map((save) => ({
+    id: save.connectionId,
+    owner: save.owner,
+    credentialsEnc: save.tokens.credentialsEnc,
+    hasRefreshToken: save.tokens.hasRefreshToken,
+    tokenExpiresAt: save.tokens.tokenExpiresAt,
+    refreshedAt: save.tokens.refreshedAt,
+    scopes: save.tokens.scopes,
+  }));
+  // Timestamps go as UTC ISO strings into timestamp(3) columns (the zone is dropped: stored as UTC, as Prisma does).
+  // The LIMIT is the number of records the JSON holds: it tells the planner so. A set-returning function is
+  // otherwise estimated at 100 rows, and on a table not yet analysed (connections just imported) that estimate
+  // picked a scan of the whole table for every save: 3.8 instead of 0.14 ms per statement at 10,000 rows.
+  return Prisma.sql`
+    UPDATE "Connection" AS c
+    SET "credentialsEnc" = v."credentialsEnc", "hasRefreshToken" = v."hasRefreshToken", "tokenExpiresAt" = v."tokenExpiresAt",
+        "lastRefreshedAt" = v."refreshedAt", "scopes" = v."scopes", "statusMessage" = NULL, "refreshFailures" = 0,
+        "nextRefreshAt" = NULL, "refreshOwner" = NULL, "refreshLeaseUntil" = NULL, "refreshOutcomeUnknown" = false,
+        "sequence" = c."sequence" + 1, "updatedAt" = v."refreshedAt"
+    FROM (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(
+        "id" text, "owner" text, "credentialsEnc" text, "hasRefreshToken" boolean, "tokenExpiresAt" timestamp(3), "refreshedAt" timestamp(3), "scopes" text[]
+      )
+      LIMIT ${Prisma.raw(String(values.length))}
+    ) AS v
+    WHERE c."id" = v."id" AND c."refreshOwner" = v."owner" AND c."status" = 'HEALTHY'
+    RETURNING c.*`;
+}
+
 /**
  * Saves new tokens of HEALTHY connections, each a compare-and-set: only while its `owner` still holds
  * the lease and the row is still HEALTHY (a status change has to commit with its outbox rows, which
@@ -87,28 +118,8 @@ export function createHealthyTokenSaves(prisma: PrismaClient) {
   async function write(group: PendingSave[]): Promise<void> {
     // Rows in id order: concurrent groups take their row locks in the same order.
     group.sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1));
-    const values = group.map((save) => ({
-      id: save.connectionId,
-      owner: save.owner,
-      credentialsEnc: save.tokens.credentialsEnc,
-      hasRefreshToken: save.tokens.hasRefreshToken,
-      tokenExpiresAt: save.tokens.tokenExpiresAt,
-      refreshedAt: save.tokens.refreshedAt,
-      scopes: save.tokens.scopes,
-    }));
     try {
-      // Timestamps go as UTC ISO strings into timestamp(3) columns (the zone is dropped: stored as UTC, as Prisma does).
-      const saved = await prisma.$queryRaw<Connection[]>`
-        UPDATE "Connection" AS c
-        SET "credentialsEnc" = v."credentialsEnc", "hasRefreshToken" = v."hasRefreshToken", "tokenExpiresAt" = v."tokenExpiresAt",
-            "lastRefreshedAt" = v."refreshedAt", "scopes" = v."scopes", "statusMessage" = NULL, "refreshFailures" = 0,
-            "nextRefreshAt" = NULL, "refreshOwner" = NULL, "refreshLeaseUntil" = NULL, "refreshOutcomeUnknown" = false,
-            "sequence" = c."sequence" + 1, "updatedAt" = v."refreshedAt"
-        FROM jsonb_to_recordset(${JSON.stringify(values)}::jsonb) AS v(
-          "id" text, "owner" text, "credentialsEnc" text, "hasRefreshToken" boolean, "tokenExpiresAt" timestamp(3), "refreshedAt" timestamp(3), "scopes" text[]
-        )
-        WHERE c."id" = v."id" AND c."refreshOwner" = v."owner" AND c."status" = 'HEALTHY'
-        RETURNING c.*`;
+      const saved = await prisma.$queryRaw<Connection[]>(healthyTokenSaveStatement(group));
       const byId = new Map(saved.map((row) => [row.id, row]));
       for (const save of group) save.resolve(byId.get(save.connectionId) ?? null);
     } catch (error) {
