@@ -2,10 +2,11 @@
 // holds for the deployment (three instances on one PostgreSQL and one Redis, their sweeps and their
 // callers together); without Redis, or while it does not answer, it holds per instance. Either way
 // every due connection is refreshed exactly once: a refresh waiting for a slot is neither lost nor
-// sent twice, and one that gets none in time is handed back, still due.
+// sent twice, and one that gets none in time is handed back, still due. The sweep claims its next batch
+// before the current one's refreshes have all answered.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { App } from '../src/app.js';
 import type { Viewer } from '../src/domain/viewer.js';
 import { createSharedLimits } from '../src/kernel/shared-limits.js';
@@ -189,6 +190,45 @@ describe('token requests in flight per integration (REFRESH_TOKEN_ENDPOINT_CONCU
     const next = await runRefreshSweep(deps, { lookaheadSeconds: 600, concurrency: 1, batchSize: 100 });
     expect(next.refreshed).toBeGreaterThanOrEqual(1);
     expect(endpoint.stats.requests).toBe(1);
+    await expectRefreshedOnce(ids);
+  });
+});
+
+describe('the background sweep', () => {
+  it('claims its next batch while the current one’s refreshes are still out, so that no worker waits for a batch’s slowest refresh', async () => {
+    // A token endpoint that holds every answer until the test opens it.
+    const upstream = await startUpstream({ record: false });
+    const held: Array<() => void> = [];
+    let open = false;
+    const release = () => held.splice(0).forEach((send) => send());
+    upstream.routes.set('/token', (_req, res, body) => {
+      const refreshToken = new URLSearchParams(body.toString()).get('refresh_token') ?? '';
+      held.push(() =>
+        json(res, 200, { access_token: `fresh-${randomBytes(4).toString('hex')}`, refresh_token: `${refreshToken}-r`, token_type: 'Bearer', expires_in: 3600 }),
+      );
+      if (open) release();
+    });
+    onTestFinished(() => {
+      open = true;
+      release();
+    });
+    const app = testApp({ tokens: { intervalSeconds: 0 } });
+    const { slug } = await integrationOn(app, upstream.url);
+    const ids = await dueConnections(app, slug, 10, new Date(Date.now() + 120_000));
+    const leased = async () => prisma.connection.count({ where: { id: { in: ids }, refreshOwner: { not: null } } });
+
+    const sweep = runRefreshSweep({ prisma, refresher: app.services.refresher, logger: app.logger }, { lookaheadSeconds: 600, concurrency: 2, batchSize: 4 });
+    await vi.waitFor(() => expect(held).toHaveLength(2), { timeout: 5_000 });
+    // Both workers wait for the provider with two of the first four queued: the next four are claimed already, no more.
+    await vi.waitFor(async () => expect(await leased()).toBe(8), { timeout: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await leased()).toBe(8);
+    expect(held).toHaveLength(2);
+
+    open = true;
+    release();
+    const result = await sweep;
+    expect(result).toEqual({ claimed: 10, refreshed: 10, failed: 0 });
     await expectRefreshedOnce(ids);
   });
 });

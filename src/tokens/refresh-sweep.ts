@@ -46,7 +46,11 @@ export async function claimBatch(deps: SweepDeps, lookaheadSeconds: number, limi
   return batch;
 }
 
-/** One sweep: claims due connections batch by batch and refreshes them, `concurrency` at a time. `shouldStop` ends it between refreshes. */
+/**
+ * One sweep: claims due connections batch by batch and refreshes them, `concurrency` at a time.
+ * The next batch is claimed while the last few of the current one still run, so that the workers do
+ * not wait for a batch's slowest refresh. `shouldStop` ends it between refreshes.
+ */
 export async function runRefreshSweep(
   deps: SweepDeps,
   options: { lookaheadSeconds: number; concurrency: number; batchSize: number; shouldStop?: () => boolean },
@@ -54,41 +58,73 @@ export async function runRefreshSweep(
   const { refresher } = deps;
   const result: SweepResult = { claimed: 0, refreshed: 0, failed: 0 };
   const seen = new Set<string>();
-  for (;;) {
-    if (options.shouldStop?.()) break;
+  const queue: ClaimedConnection[] = [];
+  let moreDue = true;
+  const claimErrors: unknown[] = [];
+  let claiming: Promise<void> | undefined;
+
+  const claimNext = async (): Promise<void> => {
     const claims = await claimBatch(deps, options.lookaheadSeconds, options.batchSize);
     // Tried once in this sweep already (and still due: it failed, or was given back): not again now.
     const again = claims.filter((claim) => seen.has(claim.id));
     await Promise.all(again.map((claim) => refresher.releaseClaimedConnection(claim)));
     const batch = claims.filter((claim) => !seen.has(claim.id));
-    if (!batch.length) break;
+    if (!batch.length || claims.length < options.batchSize) moreDue = false;
     result.claimed += batch.length;
     for (const claim of batch) seen.add(claim.id);
     refresher.queueClaimedConnections(batch);
-    const queue = [...batch];
-    await Promise.all(
-      Array.from({ length: Math.min(options.concurrency, queue.length) }, async (_, worker) => {
-        // Workers start a little apart, so that a batch does not reach the provider as one burst.
-        if (worker) await sleep(Math.random() * START_JITTER_MS);
-        for (let next = queue.shift(); next; next = queue.shift()) {
-          if (options.shouldStop?.()) {
-            // Not started: hand the lease back so that another instance can take it at once.
-            await refresher.releaseClaimedConnection(next);
-            continue;
-          }
-          try {
-            await refresher.refreshClaimedConnection(next, options.lookaheadSeconds * 1000);
-            result.refreshed++;
-          } catch (error) {
-            // The refresh already recorded the outcome (status, backoff) on the connection.
-            result.failed++;
-            deps.logger.debug({ connectionId: next.id, reason: describe(error) }, 'background refresh failed');
-          }
+    queue.push(...batch);
+  };
+  /** The claim under way, or a new one while more may be due; undefined when the sweep claims no more. */
+  const claim = (): Promise<void> | undefined => {
+    if (claiming) return claiming;
+    if (!moreDue || options.shouldStop?.()) return undefined;
+    claiming = claimNext()
+      .catch((error: unknown) => {
+        claimErrors.push(error);
+        moreDue = false;
+      })
+      .finally(() => {
+        claiming = undefined;
+      });
+    return claiming;
+  };
+  const take = async (): Promise<ClaimedConnection | undefined> => {
+    for (;;) {
+      const next = queue.shift();
+      // The next batch is claimed while this one's last refreshes run: a claimed connection waits about one refresh to start.
+      const pending = queue.length <= options.concurrency ? claim() : undefined;
+      if (next) return next;
+      if (!pending) return undefined;
+      await pending;
+    }
+  };
+
+  await claim();
+  if (claimErrors.length) throw claimErrors[0];
+  const workers = moreDue ? options.concurrency : Math.min(options.concurrency, queue.length);
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      // Workers start a little apart, so that the first batch does not reach the provider as one burst.
+      if (worker) await sleep(Math.random() * START_JITTER_MS);
+      for (let next = await take(); next; next = await take()) {
+        if (options.shouldStop?.()) {
+          // Not started: hand the lease back so that another instance can take it at once.
+          await refresher.releaseClaimedConnection(next);
+          continue;
         }
-      }),
-    );
-    if (claims.length < options.batchSize) break;
-  }
+        try {
+          await refresher.refreshClaimedConnection(next, options.lookaheadSeconds * 1000);
+          result.refreshed++;
+        } catch (error) {
+          // The refresh already recorded the outcome (status, backoff) on the connection.
+          result.failed++;
+          deps.logger.debug({ connectionId: next.id, reason: describe(error) }, 'background refresh failed');
+        }
+      }
+    }),
+  );
+  if (claimErrors.length) throw claimErrors[0];
   return result;
 }
 
