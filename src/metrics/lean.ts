@@ -31,20 +31,30 @@ abstract class LeanMetric<Label extends string, Child> {
 
   protected abstract create(): Child;
 
+  /**
+   * The children by their first label value, then the others: the hot path looks up the strings it
+   * was given (their hashes kept), where one key joined per call would be a new string to hash.
+   */
+  private readonly byValues = new Map<string, Map<string, Child>>();
+
   /** The child for these label values (in labelNames' order), created on first use. */
   labels(...values: string[]): Child {
-    const key = values.length === 1 ? values[0]! : values.join('\u0000');
-    let entry = this.children.get(key);
-    if (!entry) {
-      const labels = Object.fromEntries(this.labelNames.map((name, index) => [name, values[index] ?? ''])) as Record<Label, string>;
-      entry = { labels, child: this.create() };
-      this.children.set(key, entry);
-    }
+    const first = values[0] ?? '';
+    const rest = values.length <= 2 ? (values[1] ?? '') : values.slice(1).join('\u0000');
+    let others = this.byValues.get(first);
+    const found = others?.get(rest);
+    if (found) return found;
+    const labels = Object.fromEntries(this.labelNames.map((name, index) => [name, values[index] ?? ''])) as Record<Label, string>;
+    const entry = { labels, child: this.create() };
+    this.children.set(`${first}\u0000${rest}`, entry);
+    if (!others) this.byValues.set(first, (others = new Map()));
+    others.set(rest, entry.child);
     return entry.child;
   }
 
   reset(): void {
     this.children.clear();
+    this.byValues.clear();
   }
 
   abstract get(): Promise<{ name: string; help: string; type: string; values: Values; aggregator: 'sum' }>;
