@@ -12,6 +12,14 @@ import { uniqueSlug } from './helpers/fixtures.js';
 import { testApp } from './helpers/server.js';
 import { json, startUpstream } from './helpers/upstream.js';
 
+/** A node of PostgreSQL's EXPLAIN (FORMAT JSON). */
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
 describe('saving a refresh', async () => {
   const upstream = await startUpstream();
   const app = testApp();
@@ -179,17 +187,17 @@ describe('saving a refresh', async () => {
         FROM generate_series(1, 5000) AS n`;
       const tokens = { credentialsEnc: 'sealed', hasRefreshToken: true, tokenExpiresAt: new Date(), scopes: [], refreshedAt: new Date() };
       const group = ['c1', 'c2500', 'c4999'].map((connectionId) => ({ connectionId, owner: 'owner', tokens }));
-      const [{ 'QUERY PLAN': plan }] = await db.prisma.$queryRaw<Array<{ 'QUERY PLAN': unknown }>>(
+      const [explained] = await db.prisma.$queryRaw<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(
         Prisma.sql`EXPLAIN (FORMAT JSON) ${healthyTokenSaveStatement(group)}`,
       );
       // How the plan reaches "Connection" (the row it updates aside): an index scan by id per record.
       const reads: string[] = [];
-      const visit = (node: { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: unknown[] }) => {
+      const visit = (node: PlanNode) => {
         if (node['Node Type'] !== 'ModifyTable' && node['Relation Name'] === 'Connection')
           reads.push(`${node['Node Type']} ${node['Index Name'] ?? ''}`.trim());
-        for (const child of node.Plans ?? []) visit(child as typeof node);
+        for (const child of node.Plans ?? []) visit(child);
       };
-      visit((plan as Array<{ Plan: Parameters<typeof visit>[0] }>)[0]!.Plan);
+      visit(explained!['QUERY PLAN'][0]!.Plan);
       expect(reads).toEqual(['Index Scan Connection_pkey']);
     });
   });
