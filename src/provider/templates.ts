@@ -168,6 +168,8 @@ export function connectionConfigFor(
 
 /** The connection config a stored connection was made with. */
 export function connectionConfigOf(connection: { metadata: unknown }): ConnectionConfig {
-  const value = valueAt(connection.metadata, 'connectionConfig');
+  // Read directly rather than through valueAt: every proxied call asks.
+  const { metadata } = connection;
+  const value = metadata !== null && typeof metadata === 'object' ? (metadata as { connectionConfig?: unknown }).connectionConfig : undefined;
   return value && typeof value === 'object' ? (value as ConnectionConfig) : {};
 }
