@@ -13,8 +13,6 @@ import { schema } from './graphql/schema/index.js';
 import type { Logger } from './kernel/log.js';
 import type { SandboxHandler } from './sandbox/provider.js';
 import { loadConnection } from './tokens/lease.js';
-import { authorizedFields, reauthorizedData } from './domain/connections.js';
-import { Prisma } from './generated/prisma/client.js';
 
 /** An id no row has (ids are UUIDv7 strings; this one is all zeros). */
 const ABSENT_ID = '00000000-0000-7000-8000-000000000000';
@@ -42,9 +40,6 @@ export async function warmUp(services: Services, logger: Logger, extra: { sandbo
       'connection by owner and name',
       () => prisma.connection.findUnique({ where: { integrationId_ownerKey_name: { integrationId: ABSENT_ID, ownerKey: SHARED_OWNER_KEY, name: 'default' } } }),
     ],
-    // Connecting again under a name (the second connect of a user, the status event it announces): an
-    // update of a row that does not exist, so nothing is written; Prisma compiles its plan all the same.
-    ['connection authorized again', () => updateAbsentConnection(services)],
     // The development sandbox's OAuth clients (its token endpoint would otherwise read them on first use).
     ...(extra.sandbox ? [['sandbox clients', () => extra.sandbox!.preloadClients()] as [string, () => unknown]] : []),
   ];
@@ -77,14 +72,4 @@ async function executeStatusSelection(services: Services): Promise<void> {
   const result = await execute({ schema, document: STATUS_SELECTION, rootValue: event, contextValue });
   if (result.errors?.length) throw result.errors[0];
   JSON.stringify(result);
-}
-
-async function updateAbsentConnection(services: Services): Promise<void> {
-  const fields = authorizedFields({ credentials: { type: 'API_KEY', apiKey: 'warm-up' }, scopes: [], tokenExpiresAt: null }, 'warm-up', new Date());
-  try {
-    await services.db.prisma.connection.update({ where: { id: ABSENT_ID }, data: reauthorizedData(fields, { metadata: {}, routingKeys: [] }) });
-  } catch (error) {
-    // P2025: no such row, as intended.
-    if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025')) throw error;
-  }
 }

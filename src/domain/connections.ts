@@ -94,45 +94,6 @@ export interface AuthorizedConnectionInput {
   identity?: ConnectionIdentity | null;
 }
 
-/** What a new authorization writes on its connection's row, created or updated: HEALTHY, the new grant, no refresh state. */
-export function authorizedFields(
-  input: Pick<AuthorizedConnectionInput, 'credentials' | 'scopes' | 'tokenExpiresAt' | 'refreshTokenExpiresAt' | 'apiBaseUrl'>,
-  credentialsEnc: string,
-  now: Date,
-) {
-  return {
-    status: 'HEALTHY' as const,
-    statusMessage: null,
-    scopes: input.scopes,
-    tokenExpiresAt: input.tokenExpiresAt,
-    refreshTokenExpiresAt: input.refreshTokenExpiresAt ?? null,
-    lastAuthorizedAt: now,
-    apiBaseUrl: input.apiBaseUrl ?? null,
-    credentialsEnc,
-    hasRefreshToken: canRenew(input.credentials),
-    refreshFailures: 0,
-    nextRefreshAt: null,
-    // A refresh in flight for the old grant loses its compare-and-set: the new authorization wins.
-    refreshOwner: null,
-    refreshLeaseUntil: null,
-    refreshOutcomeUnknown: false,
-  };
-}
-
-/** The update of a connection authorized again under its name (saveAuthorized): its row, in place, one sequence on. */
-export function reauthorizedData(
-  fields: ReturnType<typeof authorizedFields>,
-  changes: { tags?: Record<string, string>; metadata: Record<string, unknown>; routingKeys: string[] },
-): Prisma.ConnectionUpdateInput {
-  return {
-    ...fields,
-    ...(changes.tags ? { tags: changes.tags } : {}),
-    metadata: changes.metadata as Prisma.InputJsonObject,
-    routingKeys: changes.routingKeys,
-    sequence: { increment: 1 },
-  };
-}
-
 /** The provider account a connection is for, read where the catalog entry's identity says. */
 export interface ConnectionIdentity {
   accountId?: string;
@@ -240,7 +201,23 @@ export function createConnectionStore(deps: { db: Database; keyring: Keyring; ev
   async function saveAuthorized(input: AuthorizedConnectionInput, actor: { userId: string; startedAt?: number }): Promise<Connection> {
     const ownerKey = input.ownerId ?? SHARED_OWNER_KEY;
     const now = new Date();
-    const fields = (id: string) => authorizedFields(input, sealCredentials(deps.keyring, id, input.credentials), now);
+    const fields = (id: string) => ({
+      status: 'HEALTHY' as const,
+      statusMessage: null,
+      scopes: input.scopes,
+      tokenExpiresAt: input.tokenExpiresAt,
+      refreshTokenExpiresAt: input.refreshTokenExpiresAt ?? null,
+      lastAuthorizedAt: now,
+      apiBaseUrl: input.apiBaseUrl ?? null,
+      credentialsEnc: sealCredentials(deps.keyring, id, input.credentials),
+      hasRefreshToken: canRenew(input.credentials),
+      refreshFailures: 0,
+      nextRefreshAt: null,
+      // A refresh in flight for the old grant loses its compare-and-set: the new authorization wins.
+      refreshOwner: null,
+      refreshLeaseUntil: null,
+      refreshOutcomeUnknown: false,
+    });
     for (let attempt = 0; ; attempt++) {
       const existing = await prisma.connection.findUnique({
         where: { integrationId_ownerKey_name: { integrationId: input.integration.id, ownerKey, name: input.name } },
@@ -254,7 +231,13 @@ export function createConnectionStore(deps: { db: Database; keyring: Keyring; ev
           const saved = existing
             ? await tx.connection.update({
                 where: { id: existing.id },
-                data: reauthorizedData(fields(existing.id), { tags: input.tags, metadata, routingKeys }),
+                data: {
+                  ...fields(existing.id),
+                  ...(input.tags ? { tags: input.tags } : {}),
+                  metadata: metadata as Prisma.InputJsonObject,
+                  routingKeys,
+                  sequence: { increment: 1 },
+                },
               })
             : await (async () => {
                 const id = newId();
