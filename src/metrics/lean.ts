@@ -20,7 +20,8 @@ abstract class LeanMetric<Label extends string, Child> {
   readonly aggregator = 'sum' as const;
   abstract readonly type: 'counter' | 'histogram';
   protected readonly labelNames: readonly Label[];
-  protected children = new Map<string, { labels: Record<Label, string>; child: Child }>();
+  /** Every child with its label values, in the order they were created (the exposition's). */
+  protected children: Array<{ labels: Record<Label, string>; child: Child }> = [];
 
   constructor(config: MetricConfig<Label>) {
     this.name = config.name;
@@ -46,14 +47,14 @@ abstract class LeanMetric<Label extends string, Child> {
     if (found) return found;
     const labels = Object.fromEntries(this.labelNames.map((name, index) => [name, values[index] ?? ''])) as Record<Label, string>;
     const entry = { labels, child: this.create() };
-    this.children.set(`${first}\u0000${rest}`, entry);
+    this.children.push(entry);
     if (!others) this.byValues.set(first, (others = new Map()));
     others.set(rest, entry.child);
     return entry.child;
   }
 
   reset(): void {
-    this.children.clear();
+    this.children = [];
     this.byValues.clear();
   }
 
@@ -78,7 +79,7 @@ export class LeanCounter<Label extends string> extends LeanMetric<Label, Counter
   }
 
   async get() {
-    const values: Values = [...this.children.values()].map(({ labels, child }) => ({ labels, value: child.value }));
+    const values: Values = this.children.map(({ labels, child }) => ({ labels, value: child.value }));
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 }
@@ -119,7 +120,7 @@ export class LeanHistogram<Label extends string> extends LeanMetric<Label, Histo
   /** As prom-client exposes a histogram: cumulative buckets (`le` first), +Inf, _sum and _count. */
   async get() {
     const values: Values = [];
-    for (const { labels, child } of this.children.values()) {
+    for (const { labels, child } of this.children) {
       let cumulative = 0;
       this.buckets.forEach((bound, index) => {
         cumulative += child.counts[index]!;
